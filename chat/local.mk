@@ -1,0 +1,1 @@
+# chat: rules added by its owner.

@@ -1,0 +1,103 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Socket plumbing shared by the programs: struct sockaddr <-> stun_addr,
+ * and non-blocking bound sockets.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sock.h"
+
+int
+sock_to_stun(const struct sockaddr *sa, struct stun_addr *out)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	memset(out, 0, sizeof(*out));
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		out->family = STUN_AF_INET;
+		out->port = ntohs(sin->sin_port);
+		memcpy(out->ip, &sin->sin_addr, 4);
+		return (0);
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		out->family = STUN_AF_INET6;
+		out->port = ntohs(sin6->sin6_port);
+		memcpy(out->ip, &sin6->sin6_addr, 16);
+		return (0);
+	}
+	return (-1);
+}
+
+socklen_t
+sock_from_stun(const struct stun_addr *a, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == STUN_AF_INET) {
+		sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(a->port);
+		memcpy(&sin->sin_addr, a->ip, 4);
+		return (sizeof(*sin));
+	}
+	sin6 = (struct sockaddr_in6 *)ss;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(a->port);
+	memcpy(&sin6->sin6_addr, a->ip, 16);
+	return (sizeof(*sin6));
+}
+
+int
+sock_bind(const struct stun_addr *a, int type, int reuseport)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 fd, on = 1, saved;
+
+	sslen = sock_from_stun(a, &ss);
+	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (-1);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	if (reuseport &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto fail;
+	if (ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1)
+		goto fail;
+	if (type == SOCK_STREAM && listen(fd, 128) == -1)
+		goto fail;
+	return (fd);
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (-1);
+}
+
+int
+sock_local(int fd, struct stun_addr *out)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		return (-1);
+	return (sock_to_stun((struct sockaddr *)&ss, out));
+}

@@ -1,0 +1,1 @@
+# fuzz: rules added by its owner.

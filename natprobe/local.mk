@@ -1,0 +1,1 @@
+# natprobe: rules added by its owner.

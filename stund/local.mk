@@ -1,0 +1,1 @@
+# stund: rules added by its owner.

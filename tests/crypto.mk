@@ -1,0 +1,1 @@
+# tests/crypto.mk: appended by its owner.

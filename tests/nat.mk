@@ -1,0 +1,1 @@
+# tests/nat.mk: appended by its owner.

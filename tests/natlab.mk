@@ -1,0 +1,1 @@
+# tests/natlab.mk: appended by its owner.

@@ -1,0 +1,1 @@
+# tests/stund.mk: appended by its owner.

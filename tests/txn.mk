@@ -1,0 +1,1 @@
+# tests/txn.mk: appended by its owner.
