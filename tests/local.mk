@@ -13,5 +13,6 @@ include tests/codec.mk
 include tests/crypto.mk
 include tests/txn.mk
 include tests/stund.mk
+include tests/stundtest.mk
 include tests/nat.mk
 include tests/natlab.mk

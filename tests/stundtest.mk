@@ -1,0 +1,1 @@
+# tests/stundtest.mk: stund integration tests (owner: stundtest).
