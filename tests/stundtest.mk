@@ -1,1 +1,8 @@
 # tests/stundtest.mk: stund integration tests (owner: stundtest).
+# stunpoke is the test client; the scripts start stund on loopback.
+check_PROGRAMS += tests/stunpoke
+tests_stunpoke_SOURCES = tests/stunpoke.c
+tests_stunpoke_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_stunpoke_LDADD = libstun/libstun_core.la common/libcommon.la \
+	$(OPENSSL_LIBS)
+EXTRA_DIST += tests/stund-lib.sh
