@@ -16,3 +16,4 @@ include tests/stund.mk
 include tests/stundtest.mk
 include tests/nat.mk
 include tests/natlab.mk
+include tests/docs.mk

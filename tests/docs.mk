@@ -1,0 +1,1 @@
+# tests/docs.mk: man page lint (owner: docs).
