@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install what stunkit needs to build and test on Debian 12, as root or
+# through sudo.  The test peers (coturn, Vovida's stun client and server,
+# tshark) and the NAT lab tools (iproute2, nftables) are included.
+set -eu
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO=sudo
+else
+	echo "install-deps.sh: run as root (sudo not found)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config \
+	libssl-dev libevent-dev check mandoc \
+	coturn stun-client stun-server tshark \
+	iproute2 nftables procps psmisc jq openssl \
+	clang libclang-rt-14-dev ca-certificates
