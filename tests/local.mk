@@ -17,3 +17,5 @@ include tests/stundtest.mk
 include tests/nat.mk
 include tests/natlab.mk
 include tests/docs.mk
+include tests/rdv.mk
+include tests/chat.mk

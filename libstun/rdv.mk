@@ -1,0 +1,1 @@
+# libstun/rdv.mk: rendezvous codec (owner: rdv).

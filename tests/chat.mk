@@ -1,0 +1,1 @@
+# tests/chat.mk (owner: chatcore).

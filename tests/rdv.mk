@@ -1,0 +1,1 @@
+# tests/rdv.mk (owner: rdv).
