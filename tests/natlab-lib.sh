@@ -1,0 +1,570 @@
+# natlab-lib.sh: a NAT lab made of network namespaces, veth pairs and
+# nftables, sourced by the natlab_*.sh tests.  It owns the topology, the
+# rules that give each NAT type its mapping and filtering behaviour, the
+# expected verdicts, and the cleanup of every namespace and process it made.
+#
+# Copyright (c) 2026 The stunkit authors.  See COPYING.
+#
+# Topology (all names carry the pid of the test, so runs never collide):
+#
+#   client ns -- lan0 [router ns] wan0 ------ up0 [public ns]
+#   10.0.1.100     10.0.1.1   203.0.113.2     203.0.113.1
+#   (203.0.113.130 on 203.0.113.128/25       198.51.100.10, 198.51.100.11
+#    when the type has no NAT)
+#
+# "double" puts a second router (nat2) between the client and the router:
+# client 192.168.1.100 -- 192.168.1.1 [nat2] 10.0.1.100 -- 10.0.1.1 [router].
+# No namespace is connected to the host's interfaces, and no route leads out
+# of the lab: every route names a lab subnet, there is no default route.
+#
+# Usage:
+#	. "$srcdir/natlab-lib.sh"
+#	lab_require			# exit 77 with a reason unless we can run
+#	lab_up port-restricted-cone	# build the lab for one type
+#	lab_bg pub turnserver ...	# a process in a namespace, killed later
+#	lab_run cli 10 stun ...		# a command in a namespace, with timeout
+#	lab_down			# remove the lab (also done on exit)
+
+LAB_SRV1=198.51.100.10
+LAB_SRV2=198.51.100.11
+LAB_PUBGW=203.0.113.1
+LAB_WAN=203.0.113.2
+LAB_TYPES="open full-cone restricted-cone port-restricted-cone symmetric
+symmetric-firewall blocked hairpin double"
+
+LAB_TAG=${LAB_TAG:-sk$$}
+LAB_PUB=$LAB_TAG-pub
+LAB_NAT=$LAB_TAG-nat
+LAB_NAT2=$LAB_TAG-nat2
+LAB_CLI=$LAB_TAG-cli
+LAB_TMP=
+LAB_PIDS=
+LAB_TYPE=
+LAB_CLIENT=
+
+lab_log()
+{
+	echo "natlab: $*" >&2
+}
+
+lab_skip()
+{
+	echo "SKIP: $*"
+	exit 77
+}
+
+lab_fail()
+{
+	echo "FAIL: $*"
+	exit 1
+}
+
+# Exit 77 with a reason unless the lab can be built here.
+lab_require()
+{
+	for c in ip nft timeout; do
+		command -v "$c" >/dev/null 2>&1 ||
+		    lab_skip "natlab: '$c' not found (install iproute2, nftables, coreutils)"
+	done
+	[ "$(id -u)" = 0 ] || lab_skip "natlab: needs root for network namespaces"
+	ip netns add "$LAB_TAG-probe" 2>/dev/null ||
+	    lab_skip "natlab: cannot create a network namespace here"
+	ok=0
+	ip netns exec "$LAB_TAG-probe" timeout 10 nft -f - 2>/dev/null <<EOF && ok=1
+table ip probe {
+	chain c { type nat hook postrouting priority 100; masquerade random; }
+}
+EOF
+	ip netns del "$LAB_TAG-probe"
+	[ $ok = 1 ] || lab_skip "natlab: nftables NAT does not work in a namespace here"
+	LAB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/natlab.XXXXXX") ||
+	    lab_fail "natlab: mktemp"
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+}
+
+# Run a command in a lab namespace (pub, nat, nat2, cli) under a timeout.
+lab_run()
+{
+	_ns=$(lab_ns "$1"); _t=$2; shift 2
+	ip netns exec "$_ns" timeout -k 2 "$_t" "$@"
+}
+
+# Start a background process in a namespace; its pid goes in LAB_BGPID and
+# it is killed by lab_down.  Output goes to $LAB_TMP/<name>.log.
+lab_bg()
+{
+	_ns=$(lab_ns "$1"); _name=$2; shift 2
+	ip netns exec "$_ns" timeout -k 2 600 "$@" \
+	    >"$LAB_TMP/$_name.log" 2>&1 </dev/null &
+	LAB_BGPID=$!
+	LAB_PIDS="$LAB_PIDS $LAB_BGPID"
+}
+
+# Stop one background process started by lab_bg.
+lab_stop()
+{
+	kill "$1" 2>/dev/null
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt 30 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	_np=
+	for _p in $LAB_PIDS; do
+		[ "$_p" = "$1" ] || _np="$_np $_p"
+	done
+	LAB_PIDS=$_np
+	return 0
+}
+
+lab_ns()
+{
+	case $1 in
+	pub) echo "$LAB_PUB" ;;
+	nat) echo "$LAB_NAT" ;;
+	nat2) echo "$LAB_NAT2" ;;
+	cli) echo "$LAB_CLI" ;;
+	*) lab_fail "natlab: unknown namespace $1" ;;
+	esac
+}
+
+# Wait (bounded) until UDP port $2 is bound in namespace $1 on each address
+# given after it.
+lab_wait_udp()
+{
+	_ns=$(lab_ns "$1"); _port=$2; shift 2
+	_i=0
+	while [ $_i -lt 50 ]; do
+		_all=1
+		for _a in "$@"; do
+			ip netns exec "$_ns" ss -Hlun "src $_a:$_port" 2>/dev/null |
+			    grep -q . || _all=0
+		done
+		[ $_all = 1 ] && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+
+lab_nft()
+{
+	ip netns exec "$(lab_ns "$1")" timeout 10 nft -f - ||
+	    lab_fail "natlab: nft rules for $LAB_TYPE rejected"
+}
+
+# Print the expected verdict of a type: nat_type mapping filtering hairpin,
+# where "-" means null (not measurable) and "a|b" means either.  Hairpinning
+# without a NAT is delivery to one's own address and always works; a tool
+# may report it as true or as not applicable (null).
+lab_expect()
+{
+	case $1 in
+	open)		echo "open endpoint-independent|- endpoint-independent true|-" ;;
+	full-cone)	echo "full-cone endpoint-independent endpoint-independent false" ;;
+	restricted-cone) echo "restricted-cone endpoint-independent address-dependent false" ;;
+	port-restricted-cone) echo "port-restricted-cone endpoint-independent address-and-port-dependent false" ;;
+	symmetric)	echo "symmetric address-and-port-dependent address-and-port-dependent false" ;;
+	symmetric-firewall) echo "symmetric-firewall endpoint-independent|- address-and-port-dependent true|-" ;;
+	blocked)	echo "blocked - - -" ;;
+	hairpin)	echo "port-restricted-cone endpoint-independent address-and-port-dependent true" ;;
+	double)		echo "port-restricted-cone endpoint-independent address-and-port-dependent false" ;;
+	*)		return 1 ;;
+	esac
+}
+
+# Make namespace $1 with loopback up and forwarding as asked ($2 = 1/0).
+lab_mkns()
+{
+	ip netns add "$1" || lab_fail "natlab: ip netns add $1"
+	ip -n "$1" link set lo up
+	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward="$2"
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+}
+
+# A veth pair from $1:$2 to $3:$4, both up.
+lab_link()
+{
+	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3" ||
+	    lab_fail "natlab: veth $1:$2 - $3:$4"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+# Build the lab for one type.  Sets LAB_TYPE and LAB_CLIENT (the client's
+# address).
+lab_up()
+{
+	lab_expect "$1" >/dev/null || lab_fail "natlab: unknown lab type $1"
+	[ -n "$LAB_TMP" ] || lab_fail "natlab: call lab_require first"
+	lab_down
+	LAB_TYPE=$1
+	lab_mkns "$LAB_PUB" 0
+	lab_mkns "$LAB_NAT" 1
+	lab_mkns "$LAB_CLI" 0
+
+	# Public side: the servers' two addresses and the routers' subnet.
+	lab_link "$LAB_PUB" up0 "$LAB_NAT" wan0
+	ip -n "$LAB_PUB" addr add "$LAB_SRV1/24" dev up0
+	ip -n "$LAB_PUB" addr add "$LAB_SRV2/24" dev up0
+	ip -n "$LAB_PUB" addr add "$LAB_PUBGW/25" dev up0
+	ip -n "$LAB_NAT" addr add "$LAB_WAN/25" dev wan0
+	ip -n "$LAB_NAT" route add 198.51.100.0/24 via "$LAB_PUBGW"
+
+	case $1 in
+	open|symmetric-firewall)
+		# No translation: the client has a public address.
+		lab_link "$LAB_NAT" lan0 "$LAB_CLI" eth0
+		ip -n "$LAB_NAT" addr add 203.0.113.129/25 dev lan0
+		LAB_CLIENT=203.0.113.130
+		ip -n "$LAB_CLI" addr add "$LAB_CLIENT/25" dev eth0
+		ip -n "$LAB_CLI" route add 198.51.100.0/24 via 203.0.113.129
+		ip -n "$LAB_CLI" route add 203.0.113.0/25 via 203.0.113.129
+		ip -n "$LAB_PUB" route add 203.0.113.128/25 via "$LAB_WAN"
+		;;
+	double)
+		lab_mkns "$LAB_NAT2" 1
+		lab_link "$LAB_NAT" lan0 "$LAB_NAT2" wan0
+		ip -n "$LAB_NAT" addr add 10.0.1.1/24 dev lan0
+		ip -n "$LAB_NAT2" addr add 10.0.1.100/24 dev wan0
+		ip -n "$LAB_NAT2" route add 198.51.100.0/24 via 10.0.1.1
+		ip -n "$LAB_NAT2" route add 203.0.113.0/24 via 10.0.1.1
+		lab_link "$LAB_NAT2" lan0 "$LAB_CLI" eth0
+		ip -n "$LAB_NAT2" addr add 192.168.1.1/24 dev lan0
+		LAB_CLIENT=192.168.1.100
+		ip -n "$LAB_CLI" addr add "$LAB_CLIENT/24" dev eth0
+		ip -n "$LAB_CLI" route add 198.51.100.0/24 via 192.168.1.1
+		ip -n "$LAB_CLI" route add 203.0.113.0/24 via 192.168.1.1
+		;;
+	*)
+		lab_link "$LAB_NAT" lan0 "$LAB_CLI" eth0
+		ip -n "$LAB_NAT" addr add 10.0.1.1/24 dev lan0
+		LAB_CLIENT=10.0.1.100
+		ip -n "$LAB_CLI" addr add "$LAB_CLIENT/24" dev eth0
+		ip -n "$LAB_CLI" route add 198.51.100.0/24 via 10.0.1.1
+		ip -n "$LAB_CLI" route add 203.0.113.0/24 via 10.0.1.1
+		;;
+	esac
+	lab_rules "$1"
+	# Nothing may leave the lab: no default route anywhere in it.
+	for _ns in "$LAB_PUB" "$LAB_NAT" "$LAB_NAT2" "$LAB_CLI"; do
+		[ -e "/run/netns/$_ns" ] || continue
+		[ -z "$(ip -n "$_ns" route show default)" ] ||
+		    lab_fail "natlab: $_ns has a default route"
+	done
+	lab_log "lab up: $1 (client $LAB_CLIENT, tag $LAB_TAG)"
+}
+
+# The mapped address a client of this type should see ("-": none).
+lab_expect_mapped()
+{
+	case $1 in
+	open|symmetric-firewall) echo "$LAB_CLIENT" ;;
+	blocked) echo - ;;
+	*) echo "$LAB_WAN" ;;
+	esac
+}
+
+# The port allocation a client of this type should see: "preserving",
+# "random", or "-" when there is no translation to judge.
+lab_expect_ports()
+{
+	case $1 in
+	open|symmetric-firewall|blocked) echo - ;;
+	symmetric) echo random ;;
+	*) echo preserving ;;
+	esac
+}
+
+# Start coturn's turnserver in the public namespace on both server
+# addresses, STUN only, RFC 5780 (alternate port = port + 1).
+lab_start_coturn()
+{
+	: >"$LAB_TMP/turnserver.conf"
+	lab_bg pub turnserver turnserver -c "$LAB_TMP/turnserver.conf" \
+	    -L "$LAB_SRV1" -L "$LAB_SRV2" -p "$1" --stun-only -z \
+	    --no-tcp --no-tls --no-dtls --no-cli --simple-log \
+	    --log-file "$LAB_TMP/turnserver-file.log"
+	lab_wait_udp pub "$1" "$LAB_SRV1" "$LAB_SRV2" &&
+	    lab_wait_udp pub $(($1 + 1)) "$LAB_SRV1" "$LAB_SRV2" ||
+	    lab_fail "natlab: turnserver did not start: $(tail -3 "$LAB_TMP/turnserver.log")"
+}
+
+# Start Vovida's server (Debian's stun-server, also named stund: always by
+# its full path) on both addresses, ports $1 and $1 + 1.
+LAB_VOVIDA=/usr/sbin/stund
+lab_start_vovida()
+{
+	lab_bg pub vovida "$LAB_VOVIDA" -h "$LAB_SRV1" -a "$LAB_SRV2" \
+	    -p "$1" -o $(($1 + 1))
+	lab_wait_udp pub "$1" "$LAB_SRV1" "$LAB_SRV2" &&
+	    lab_wait_udp pub $(($1 + 1)) "$LAB_SRV1" "$LAB_SRV2" ||
+	    lab_fail "natlab: Vovida's server did not start: $(tail -3 "$LAB_TMP/vovida.log")"
+}
+
+# Run coturn's natdiscovery in the client namespace against $1 port $2 and
+# print "nat_type mapping filtering hairpin" in our vocabulary.  The raw
+# output is kept in $LAB_TMP/natdiscovery.out.
+lab_natdiscovery()
+{
+	lab_run cli 60 turnutils_natdiscovery -m -f -H -p "$2" \
+	    -L "$LAB_CLIENT" "$1" >"$LAB_TMP/natdiscovery.out" 2>&1
+	lab_natdiscovery_parse <"$LAB_TMP/natdiscovery.out"
+}
+
+lab_natdiscovery_parse()
+{
+	_map=- _flt=- _hp=false _nonat=0
+	while IFS= read -r _l; do
+		case $_l in
+		"No NAT!"*) _nonat=1 ;;
+		*"Endpoint Independent Mapping!"*)
+			_map=endpoint-independent ;;
+		*"Address Dependent Mapping!"*) _map=address-dependent ;;
+		*"Address and Port Dependent Mapping!"*)
+			_map=address-and-port-dependent ;;
+		*"Endpoint Independent Filtering!"*)
+			_flt=endpoint-independent ;;
+		*"Address Dependent Filtering!"*) _flt=address-dependent ;;
+		*"Address and Port Dependent Filtering!"*)
+			_flt=address-and-port-dependent ;;
+		*"maybe a successful hairpinning"*) _hp=true ;;
+		esac
+	done
+	if [ "$_map" = - ]; then
+		_type=blocked _hp=-
+	elif [ $_nonat = 1 ]; then
+		if [ "$_flt" = endpoint-independent ]; then
+			_type=open
+		else
+			_type=symmetric-firewall
+		fi
+	elif [ "$_map" != endpoint-independent ]; then
+		_type=symmetric
+	else
+		case $_flt in
+		endpoint-independent) _type=full-cone ;;
+		address-dependent) _type=restricted-cone ;;
+		address-and-port-dependent) _type=port-restricted-cone ;;
+		*) _type=- ;;
+		esac
+	fi
+	echo "$_type $_map $_flt $_hp"
+}
+
+# Run Vovida's stun client in the client namespace against $1 port $2 and
+# print "nat_type hairpin ports" in our vocabulary.  Raw output in
+# $LAB_TMP/vovida.out.
+lab_vovida()
+{
+	lab_run cli 30 stun "$1:$2" -i "$LAB_CLIENT" \
+	    >"$LAB_TMP/vovida.out" 2>&1
+	_l=$(grep '^Primary:' "$LAB_TMP/vovida.out")
+	case $_l in
+	*"Primary: Open"*) _type=open ;;
+	*"Independent Mapping, Independent Filter"*) _type=full-cone ;;
+	*"Independent Mapping, Address Dependent Filter"*)
+		_type=restricted-cone ;;
+	*"Independent Mapping, Port Dependent Filter"*)
+		_type=port-restricted-cone ;;
+	*"Dependent Mapping"*) _type=symmetric ;;
+	*"Firewall"*) _type=symmetric-firewall ;;
+	*"Blocked"*) _type=blocked ;;
+	*) _type=- ;;
+	esac
+	case $_l in
+	*"will hairpin"*) _hp=true ;;
+	*"no hairpin"*) _hp=false ;;
+	*) _hp=- ;;
+	esac
+	case $_l in
+	*"preserves ports"*) _pp=preserving ;;
+	*"random port"*) _pp=random ;;
+	*) _pp=- ;;
+	esac
+	echo "$_type $_hp $_pp"
+}
+
+# The nftables rules of the router for each type.  Linux NAT keeps the
+# source port when it is free and keeps one mapping per inside socket when
+# the port is kept, so plain masquerade is endpoint-independent mapping;
+# conntrack lets in only replies from the exact remote address and port,
+# which is address-and-port-dependent filtering.  The other types add to
+# that.  Unsolicited UDP to the router itself is dropped, not answered with
+# ICMP.
+lab_rules()
+{
+	_base="table ip lab {
+	chain input { type filter hook input priority 0; policy accept;
+		meta l4proto udp drop; }"
+	_masq="chain post { type nat hook postrouting priority 100;
+		oifname \"wan0\" masquerade; }"
+	case $1 in
+	open)
+		lab_nft nat <<EOF
+$_base
+}
+EOF
+		;;
+	symmetric-firewall)
+		# No translation; a stateful filter that lets in replies only.
+		lab_nft nat <<EOF
+$_base
+	chain forward { type filter hook forward priority 0; policy accept;
+		iifname "wan0" ct state established,related accept;
+		iifname "wan0" drop; }
+}
+EOF
+		;;
+	blocked)
+		lab_nft nat <<EOF
+$_base
+	chain forward { type filter hook forward priority 0; policy accept;
+		meta l4proto udp drop; }
+	$_masq
+}
+EOF
+		;;
+	port-restricted-cone)
+		lab_nft nat <<EOF
+$_base
+	$_masq
+}
+EOF
+		;;
+	full-cone)
+		# Endpoint-independent filtering: anything sent to a mapped
+		# port goes in.  The mapping keeps the port, so the inside
+		# port is the outside one.
+		lab_nft nat <<EOF
+$_base
+	$_masq
+	chain pre { type nat hook prerouting priority -100;
+		iifname "wan0" ip daddr $LAB_WAN udp dport 1024-65535 \
+		    dnat to $LAB_CLIENT; }
+}
+EOF
+		;;
+	restricted-cone)
+		# Address-dependent filtering: remember (remote address,
+		# mapped port) for every packet that left, after the
+		# translation (priority above srcnat), and let in new flows
+		# only from a remembered address to that mapped port.
+		lab_nft nat <<EOF
+$_base
+	set seen { type ipv4_addr . inet_service; flags dynamic,timeout;
+		timeout 120s; size 4096; }
+	$_masq
+	chain remember { type filter hook postrouting priority 300;
+		oifname "wan0" meta l4proto udp \
+		    update @seen { ip daddr . udp sport }; }
+	chain pre { type nat hook prerouting priority -100;
+		iifname "wan0" ip daddr $LAB_WAN ip saddr . udp dport @seen \
+		    dnat to $LAB_CLIENT; }
+}
+EOF
+		;;
+	symmetric)
+		# A fresh random port for every new flow (each remote
+		# address and port): address-and-port-dependent mapping.
+		lab_nft nat <<EOF
+$_base
+	chain post { type nat hook postrouting priority 100;
+		oifname "wan0" masquerade fully-random; }
+}
+EOF
+		;;
+	hairpin)
+		# Port-restricted cone that loops packets sent from inside
+		# to the outside address back in, with the outside address
+		# as their source (RFC 4787 REQ-9).
+		lab_nft nat <<EOF
+$_base
+	chain pre { type nat hook prerouting priority -100;
+		iifname "lan0" ip daddr $LAB_WAN meta l4proto udp \
+		    dnat to $LAB_CLIENT; }
+	chain post { type nat hook postrouting priority 100;
+		oifname "wan0" masquerade;
+		oifname "lan0" ip saddr 10.0.1.0/24 snat to $LAB_WAN; }
+}
+EOF
+		;;
+	double)
+		lab_nft nat <<EOF
+$_base
+	$_masq
+}
+EOF
+		lab_nft nat2 <<EOF
+$_base
+	$_masq
+}
+EOF
+		;;
+	esac
+}
+
+# Kill this lab's processes and delete its namespaces.
+lab_down()
+{
+	for _p in $LAB_PIDS; do
+		kill "$_p" 2>/dev/null
+	done
+	for _p in $LAB_PIDS; do
+		_i=0
+		while kill -0 "$_p" 2>/dev/null && [ $_i -lt 30 ]; do
+			sleep 0.1; _i=$((_i + 1))
+		done
+		kill -9 "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	LAB_PIDS=
+	for _ns in "$LAB_CLI" "$LAB_NAT2" "$LAB_NAT" "$LAB_PUB" \
+	    "$LAB_TAG-probe"; do
+		[ -e "/var/run/netns/$_ns" ] || [ -e "/run/netns/$_ns" ] ||
+		    continue
+		# Anything still inside was started by this lab.
+		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
+			kill -9 "$_p" 2>/dev/null
+		done
+		ip netns del "$_ns" 2>/dev/null
+	done
+	LAB_TYPE=
+	return 0
+}
+
+lab_cleanup()
+{
+	_rc=$?
+	trap - EXIT INT TERM HUP
+	lab_down
+	[ -n "$LAB_TMP" ] && [ -z "$LAB_KEEP" ] && rm -rf "$LAB_TMP"
+	[ -n "$LAB_KEEP" ] && echo "natlab: logs kept in $LAB_TMP" >&2
+	exit $_rc
+}
+
+# Does "$2" match the expectation "$1" (alternatives separated by |,
+# "-" for null)?
+lab_match()
+{
+	_got=${2:--}
+	[ "$_got" = null ] && _got=-
+	_IFS=$IFS; IFS='|'
+	for _e in $1; do
+		if [ "$_e" = "$_got" ]; then
+			IFS=$_IFS
+			return 0
+		fi
+	done
+	IFS=$_IFS
+	return 1
+}
+
+# Milliseconds since the epoch, for wall times.
+lab_ms()
+{
+	date +%s%3N
+}

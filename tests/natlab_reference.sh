@@ -1,0 +1,83 @@
+#!/bin/sh
+# natlab_reference.sh: prove the NAT lab with classifiers we did not write.
+# For every lab type, coturn's turnutils_natdiscovery (RFC 5780, against
+# coturn's turnserver) and Vovida's stun client (RFC 3489, against Vovida's
+# server) must both give the verdict the lab was built to produce, so that
+# natlab_natprobe.sh can trust the lab when it judges natprobe.
+#
+# Copyright (c) 2026 The stunkit authors.  See COPYING.
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$top_srcdir/tests/natlab-lib.sh"
+
+for c in turnserver turnutils_natdiscovery stun; do
+	command -v "$c" >/dev/null 2>&1 ||
+	    lab_skip "natlab_reference: '$c' not found (apt-get install coturn stun-client)"
+done
+[ -x "$LAB_VOVIDA" ] ||
+    lab_skip "natlab_reference: $LAB_VOVIDA not found (apt-get install stun-server)"
+lab_require
+
+TYPES=${NATLAB_TYPES:-$LAB_TYPES}
+fails=0
+table=
+
+for t in $TYPES; do
+	lab_up "$t"
+	set -- $(lab_expect "$t")
+	e_type=$1 e_map=$2 e_flt=$3 e_hp=$4
+	e_pp=$(lab_expect_ports "$t")
+
+	lab_start_coturn 3478
+	t0=$(lab_ms)
+	set -- $(lab_natdiscovery "$LAB_SRV1" 3478)
+	t1=$(lab_ms)
+	n_type=$1 n_map=$2 n_flt=$3 n_hp=$4
+	ok=ok
+	lab_match "$e_type" "$n_type" || ok=FAIL
+	lab_match "$e_map" "$n_map" || ok=FAIL
+	lab_match "$e_flt" "$n_flt" || ok=FAIL
+	lab_match "$e_hp" "$n_hp" || ok=FAIL
+	if [ $ok != ok ]; then
+		fails=$((fails + 1))
+		echo "FAIL: $t: natdiscovery said '$n_type $n_map $n_flt" \
+		    "hairpin=$n_hp', expected '$e_type $e_map $e_flt" \
+		    "hairpin=$e_hp'"
+		sed 's/^/  natdiscovery| /' "$LAB_TMP/natdiscovery.out"
+	fi
+	nd="$ok $n_type/$n_map/$n_flt/hp=$n_hp $((t1 - t0))ms"
+
+	lab_start_vovida 3480
+	t0=$(lab_ms)
+	set -- $(lab_vovida "$LAB_SRV1" 3480)
+	t1=$(lab_ms)
+	v_type=$1 v_hp=$2 v_pp=$3
+	ok=ok
+	lab_match "$e_type" "$v_type" || ok=FAIL
+	lab_match "$e_hp" "$v_hp" || ok=FAIL
+	lab_match "$e_pp" "$v_pp" || ok=FAIL
+	if [ $ok != ok ]; then
+		fails=$((fails + 1))
+		echo "FAIL: $t: Vovida's stun said '$v_type hairpin=$v_hp" \
+		    "ports=$v_pp', expected '$e_type hairpin=$e_hp ports=$e_pp'"
+		sed 's/^/  stun| /' "$LAB_TMP/vovida.out"
+	fi
+	vv="$ok $v_type/hp=$v_hp/$v_pp $((t1 - t0))ms"
+
+	echo "natlab_reference: $t: natdiscovery: $nd; stun: $vv"
+	table="$table$(printf '%-21s %-60s %s' "$t" "$nd" "$vv")
+"
+	lab_down
+done
+
+echo
+printf '%-21s %-60s %s\n' "lab type" "coturn natdiscovery -m -f -H" \
+    "Vovida stun (RFC 3489)"
+printf '%s' "$table"
+echo
+if [ $fails -ne 0 ]; then
+	echo "FAIL: natlab_reference: $fails verdict(s) differ from the lab's design"
+	exit 1
+fi
+echo "PASS: natlab_reference: both reference classifiers agree with every lab type"
+exit 0
