@@ -1,1 +1,34 @@
-# fuzz: rules added by its owner.
+# fuzz: libFuzzer targets for every parser.  Without --enable-fuzzing they
+# are linked with fuzz/driver.c and `make check` replays the seed corpora
+# (fuzz/replay.sh); with it (CC=clang) they are real libFuzzer binaries:
+#	fuzz/fuzz_msg -jobs=1 -max_total_time=600 fuzz/corpus/msg
+FUZZ_TARGETS = fuzz/fuzz_msg fuzz/fuzz_attr fuzz/fuzz_stream
+check_PROGRAMS += $(FUZZ_TARGETS)
+TESTS += fuzz/replay.sh
+EXTRA_DIST += fuzz/replay.sh fuzz/mkcorpus.py fuzz/corpus
+
+if FUZZING
+FUZZ_MAIN =
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined
+else
+FUZZ_MAIN = fuzz/driver.c
+FUZZ_LINK =
+endif
+FUZZ_CHECK = fuzz/invariants.c fuzz/invariants.h
+FUZZ_LIBS = libstun/libstun_core.la $(OPENSSL_LIBS)
+FUZZ_BINFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(OPENSSL_CFLAGS)
+
+fuzz_fuzz_msg_SOURCES = fuzz/fuzz_msg.c $(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_msg_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_msg_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_msg_LDADD = $(FUZZ_LIBS)
+
+fuzz_fuzz_attr_SOURCES = fuzz/fuzz_attr.c $(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_attr_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_attr_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_attr_LDADD = $(FUZZ_LIBS)
+
+fuzz_fuzz_stream_SOURCES = fuzz/fuzz_stream.c $(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_stream_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_stream_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_stream_LDADD = $(FUZZ_LIBS)
