@@ -1,1 +1,32 @@
-# stund: rules added by its owner.
+# stund: the STUN server.  libstun gains the I/O-free Binding logic
+# (server.c); libstund.la holds stund's I/O-free parts (config, rate
+# limiter) so tests/check_stund can link them.
+LIBSTUN_SRC += libstun/server.c
+nobase_include_HEADERS += libstun/server.h
+
+noinst_LTLIBRARIES += stund/libstund.la
+stund_libstund_la_SOURCES = stund/conf.c stund/conf.h \
+	stund/ratelimit.c stund/ratelimit.h
+stund_libstund_la_CFLAGS = $(AM_CFLAGS)
+
+sbin_PROGRAMS += stund/stund
+stund_stund_SOURCES = stund/stund.c stund/stund.h stund/listen.c \
+	stund/worker.c stund/tcp.c stund/metrics.c
+stund_stund_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(PTHREAD_CFLAGS)
+stund_stund_LDADD = stund/libstund.la common/libcommon.la \
+	libstun/libstun_core.la $(LIBEVENT_LIBS) $(OPENSSL_LIBS) \
+	$(PTHREAD_LIBS)
+
+# The sample config and the systemd unit, installed by make install.
+stunddocdir = $(docdir)
+dist_stunddoc_DATA = stund/stund.conf.sample
+systemdsystemunit_DATA = stund/stund.service
+EXTRA_DIST += stund/stund.service.in
+CLEANFILES += stund/stund.service
+stund/stund.service: $(srcdir)/stund/stund.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) stund && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    $(srcdir)/stund/stund.service.in > $@
+

@@ -1,0 +1,362 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * stund's sockets: the 2x2 UDP set (per worker, SO_REUSEPORT), the TCP and
+ * TLS listeners, the "listening on" lines, and the RFC 5780 start-up
+ * self-test that must pass before OTHER-ADDRESS is advertised.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "common/sock.h"
+#include "stund.h"
+
+#define LISTEN_TRIES		16	/* port-0 retries when IP2 is busy */
+#define SELFTEST_WAIT_MS	500
+
+static const char *sock_names[STUN_SRV_NSOCK] = {
+	"(ip1,p1)", "(ip1,p2)", "(ip2,p1)", "(ip2,p2)"
+};
+
+static void
+listen_close(int *fd, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (fd[i] != -1)
+			close(fd[i]);
+		fd[i] = -1;
+	}
+}
+
+/* Bind a UDP set for one worker on the addresses in sd->srv.local. */
+int
+listen_udp(struct stund *sd, struct worker *w, int reuseport)
+{
+	int	 i;
+
+	for (i = 0; i < sd->nsock; i++) {
+		w->fd[i] = sock_bind(&sd->srv.local[i], SOCK_DGRAM, reuseport);
+		if (w->fd[i] == -1) {
+			listen_close(w->fd, i);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+int
+listen_tcp_fd(const struct stun_addr *a, int *fd)
+{
+	*fd = sock_bind(a, SOCK_STREAM, 0);
+	return (*fd == -1 ? -1 : 0);
+}
+
+/* Binds fd to a; when a->port is 0 learns the port the kernel picked. */
+static int
+listen_one(struct stun_addr *a, int type, int reuseport, int *fd)
+{
+	struct stun_addr	 got;
+
+	if ((*fd = sock_bind(a, type, reuseport)) == -1)
+		return (-1);
+	if (sock_local(*fd, &got) == -1) {
+		close(*fd);
+		*fd = -1;
+		return (-1);
+	}
+	a->port = got.port;
+	return (0);
+}
+
+static int
+listen_try(struct stund *sd, const struct conf *c, int reuseport)
+{
+	struct worker		*w = &sd->workers[0];
+	struct stun_addr	*l = sd->srv.local, tls;
+	int			 i;
+
+	l[STUN_SRV_PP] = c->primary;
+	l[STUN_SRV_PP].port = c->port;
+	if (listen_one(&l[STUN_SRV_PP], SOCK_DGRAM, reuseport, &w->fd[0]))
+		return (-1);
+	if (sd->nsock == STUN_SRV_NSOCK) {
+		l[STUN_SRV_PA] = c->primary;
+		l[STUN_SRV_PA].port = c->alt_port;
+		if (listen_one(&l[STUN_SRV_PA], SOCK_DGRAM, reuseport,
+		    &w->fd[1]))
+			return (-1);
+		l[STUN_SRV_AP] = c->alternate;
+		l[STUN_SRV_AP].port = l[STUN_SRV_PP].port;
+		l[STUN_SRV_AA] = c->alternate;
+		l[STUN_SRV_AA].port = l[STUN_SRV_PA].port;
+		for (i = STUN_SRV_AP; i <= STUN_SRV_AA; i++)
+			if (listen_one(&l[i], SOCK_DGRAM, reuseport,
+			    &w->fd[i]))
+				return (-1);
+	}
+	for (i = 0; i < sd->nsock; i++)
+		if (listen_tcp_fd(&l[i], &sd->tcp_fd[i]) == -1)
+			return (-1);
+	if (!c->has_tls)
+		return (0);
+	/* TLS on each IP at the TLS port. */
+	tls = l[STUN_SRV_PP];
+	tls.port = c->tls_port;
+	if (listen_one(&tls, SOCK_STREAM, 0, &sd->tls_fd[STUN_SRV_PP]))
+		return (-1);
+	if (sd->nsock == STUN_SRV_NSOCK) {
+		tls.family = l[STUN_SRV_AP].family;
+		memcpy(tls.ip, l[STUN_SRV_AP].ip, sizeof(tls.ip));
+		if (listen_one(&tls, SOCK_STREAM, 0,
+		    &sd->tls_fd[STUN_SRV_AP]))
+			return (-1);
+	}
+	return (0);
+}
+
+int
+listen_bind_all(struct stund *sd, char *err, size_t errlen)
+{
+	const struct conf	*c = sd->conf;
+	int			 tries, reuseport, saved, anyzero;
+
+	sd->nsock = c->has_alternate ? STUN_SRV_NSOCK : 1;
+	reuseport = sd->nworkers > 1;
+	anyzero = (c->port == 0 || c->alt_port == 0 ||
+	    (c->has_tls && c->tls_port == 0));
+	for (tries = 0; tries < LISTEN_TRIES; tries++) {
+		if (listen_try(sd, c, reuseport) == 0)
+			return (0);
+		saved = errno;
+		listen_close(sd->workers[0].fd, STUN_SRV_NSOCK);
+		listen_close(sd->tcp_fd, STUN_SRV_NSOCK);
+		listen_close(sd->tls_fd, STUN_SRV_NSOCK);
+		errno = saved;
+		/* A picked port may be busy on the other IP: pick again. */
+		if (!anyzero || errno != EADDRINUSE)
+			break;
+	}
+	snprintf(err, errlen, "cannot bind: %s", strerror(errno));
+	return (-1);
+}
+
+static void
+listen_line(const struct conf *c, const char *proto, const struct stun_addr *a)
+{
+	char	 s[64];
+
+	if (stun_addr_format(a, s, sizeof(s)) != 0)
+		snprintf(s, sizeof(s), "?");
+	if (c->foreground)
+		fprintf(stderr, "stund: listening on %s %s\n", proto, s);
+	else
+		log_info("listening on %s %s", proto, s);
+}
+
+void
+listen_print(struct stund *sd)
+{
+	struct stun_addr	 a;
+	int			 i;
+
+	for (i = 0; i < sd->nsock; i++)
+		listen_line(sd->conf, "udp", &sd->srv.local[i]);
+	for (i = 0; i < sd->nsock; i++)
+		listen_line(sd->conf, "tcp", &sd->srv.local[i]);
+	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+		if (sd->tls_fd[i] == -1 || sock_local(sd->tls_fd[i], &a) == -1)
+			continue;
+		listen_line(sd->conf, "tls", &a);
+	}
+	fflush(stderr);
+}
+
+static int
+listen_wait(int fd)
+{
+	struct pollfd	 pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return (poll(&pfd, 1, SELFTEST_WAIT_MS) == 1);
+}
+
+/*
+ * One exchange: the probe socket sends a request (with CHANGE-REQUEST
+ * flags when change != 0) to socket `to'; the server code answers through
+ * the real sockets; the answer must come from socket `from', carry the
+ * probe's address, RESPONSE-ORIGIN = from and OTHER-ADDRESS = to ^ 3.
+ */
+static int
+listen_exchange(struct stund *sd, const struct stun_server_conf *sc, int probe,
+    int to, uint32_t change, int from, char *why, size_t whylen)
+{
+	struct worker		*w = &sd->workers[0];
+	uint8_t			 req[64], buf[STUN_SRV_MIN_CAP];
+	uint8_t			 ans[STUN_SRV_MIN_CAP];
+	uint8_t			 tid[STUN_TID_LEN];
+	struct stun_builder	 b;
+	struct stun_msg		 m;
+	struct stun_server_in	 in;
+	struct stun_server_out	 out;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	struct stun_addr	 me, src, got;
+	ssize_t			 n;
+	int			 len;
+
+	if (RAND_bytes(tid, sizeof(tid)) != 1 || sock_local(probe, &me) == -1) {
+		snprintf(why, whylen, "no random bytes or probe address");
+		return (-1);
+	}
+	stun_build_init(&b, req, sizeof(req), STUN_METHOD_BINDING,
+	    STUN_CLASS_REQUEST, tid);
+	if (change != 0)
+		stun_build_u32(&b, STUN_ATTR_CHANGE_REQUEST, change);
+	if ((len = stun_build_finish(&b)) < 0) {
+		snprintf(why, whylen, "cannot build a request");
+		return (-1);
+	}
+	sslen = sock_from_stun(&sc->local[to], &ss);
+	if (sendto(probe, req, (size_t)len, 0, (struct sockaddr *)&ss,
+	    sslen) != len) {
+		snprintf(why, whylen, "cannot send to %s: %s", sock_names[to],
+		    strerror(errno));
+		return (-1);
+	}
+	if (!listen_wait(w->fd[to])) {
+		snprintf(why, whylen, "socket %s got no request",
+		    sock_names[to]);
+		return (-1);
+	}
+	sslen = sizeof(ss);
+	n = recvfrom(w->fd[to], buf, sizeof(buf), 0, (struct sockaddr *)&ss,
+	    &sslen);
+	memset(&m, 0, sizeof(m));
+	if (n <= 0 || sock_to_stun((struct sockaddr *)&ss, &src) == -1 ||
+	    stun_msg_decode(&m, buf, (size_t)n) != 0) {
+		snprintf(why, whylen, "socket %s got a bad request",
+		    sock_names[to]);
+		return (-1);
+	}
+	memset(&in, 0, sizeof(in));
+	in.msg = &m;
+	in.len = (size_t)n;
+	in.sock = to;
+	in.src = src;
+	memset(&out, 0, sizeof(out));
+	out.buf = ans;
+	out.cap = sizeof(ans);
+	if (stun_server_binding(sc, &in, &out) != STUN_SRV_SEND ||
+	    out.cls != STUN_CLASS_SUCCESS) {
+		snprintf(why, whylen, "no answer built on %s", sock_names[to]);
+		return (-1);
+	}
+	sslen = sock_from_stun(&out.dst, &ss);
+	if (sendto(w->fd[out.sock], ans, out.len, 0, (struct sockaddr *)&ss,
+	    sslen) != (ssize_t)out.len) {
+		snprintf(why, whylen, "socket %s cannot send: %s",
+		    sock_names[out.sock], strerror(errno));
+		return (-1);
+	}
+	if (!listen_wait(probe)) {
+		snprintf(why, whylen, "no answer from %s", sock_names[from]);
+		return (-1);
+	}
+	sslen = sizeof(ss);
+	n = recvfrom(probe, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
+	    &sslen);
+	memset(&m, 0, sizeof(m));
+	if (n <= 0 || sock_to_stun((struct sockaddr *)&ss, &src) == -1 ||
+	    stun_msg_decode(&m, buf, (size_t)n) != 0 ||
+	    memcmp(m.tid, tid, sizeof(tid)) != 0) {
+		snprintf(why, whylen, "bad answer from %s", sock_names[from]);
+		return (-1);
+	}
+	if (!stun_addr_equal(&src, &sc->local[from])) {
+		snprintf(why, whylen, "answer for %s came from the wrong "
+		    "address", sock_names[from]);
+		return (-1);
+	}
+	if (stun_msg_get_addr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS, &got) != 0 ||
+	    !stun_addr_equal(&got, &me) ||
+	    stun_msg_get_addr(&m, STUN_ATTR_RESPONSE_ORIGIN, &got) != 0 ||
+	    !stun_addr_equal(&got, &sc->local[from]) ||
+	    stun_msg_get_addr(&m, STUN_ATTR_OTHER_ADDRESS, &got) != 0 ||
+	    !stun_addr_equal(&got, &sc->local[to ^ STUN_SRV_AA])) {
+		snprintf(why, whylen, "wrong addresses in the answer from %s",
+		    sock_names[from]);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+listen_unspec(const struct stun_addr *a)
+{
+	static const uint8_t	 zero[16];
+
+	return (memcmp(a->ip, zero, a->family == STUN_AF_INET ? 4 : 16) == 0);
+}
+
+/*
+ * RFC 5780 6: OTHER-ADDRESS only when all four sockets work.  Each socket
+ * answers a plain request sent to it, and (IP1,P1) is asked for every
+ * change so each answer must come from the changed socket.  Returns 0 when
+ * passed; -1 with the reason otherwise.
+ */
+int
+listen_selftest(struct stund *sd, char *why, size_t whylen)
+{
+	struct stun_server_conf	 sc;
+	struct stun_addr	 pa;
+	uint32_t		 flags;
+	int			 probe, i, rv = -1;
+
+	if (sd->nsock != STUN_SRV_NSOCK) {
+		snprintf(why, whylen, "no alternate address");
+		return (-1);
+	}
+	if (listen_unspec(&sd->srv.local[STUN_SRV_PP]) ||
+	    listen_unspec(&sd->srv.local[STUN_SRV_AP])) {
+		snprintf(why, whylen, "a wildcard address cannot be "
+		    "advertised");
+		return (-1);
+	}
+	sc = sd->srv;
+	sc.two_addr = 1;
+	sc.software = NULL;
+	pa = sd->srv.local[STUN_SRV_PP];
+	pa.port = 0;
+	if ((probe = sock_bind(&pa, SOCK_DGRAM, 0)) == -1) {
+		snprintf(why, whylen, "cannot bind a probe socket: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < STUN_SRV_NSOCK; i++)
+		if (listen_exchange(sd, &sc, probe, i, 0, i, why, whylen))
+			goto out;
+	for (i = 1; i < STUN_SRV_NSOCK; i++) {
+		flags = ((i & 2) ? STUN_CHANGE_IP : 0) |
+		    ((i & 1) ? STUN_CHANGE_PORT : 0);
+		if (listen_exchange(sd, &sc, probe, STUN_SRV_PP, flags, i,
+		    why, whylen))
+			goto out;
+	}
+	rv = 0;
+out:
+	close(probe);
+	return (rv);
+}

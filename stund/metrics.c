@@ -1,0 +1,179 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Prometheus text metrics over libevent's HTTP server, on loopback unless
+ * configured otherwise.  Counters are summed over the workers at scrape
+ * time; bytes in and out per method and class show the amplification.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "common/log.h"
+#include "common/sock.h"
+#include "stund.h"
+
+static const char *meth_names[CNT_NMETH] = { "binding", "other" };
+static const char *cls_names[4] = {
+	"request", "indication", "success", "error"
+};
+
+static void
+metrics_sum(struct stund *sd, struct counters *t)
+{
+	const struct counters	*c;
+	unsigned		 w;
+	size_t			 i, n = sizeof(*t) / sizeof(uint64_t);
+	uint64_t		*dst = (uint64_t *)t;
+	const uint64_t		*src;
+
+	memset(t, 0, sizeof(*t));
+	for (w = 0; w <= sd->nworkers; w++) {
+		c = (w < sd->nworkers) ? &sd->workers[w].cnt : &sd->tcp_cnt;
+		src = (const uint64_t *)c;
+		for (i = 0; i < n; i++)
+			dst[i] += CNT_GET(&src[i]);
+	}
+}
+
+static void
+metrics_table(struct evbuffer *b, const char *name, const char *help,
+    uint64_t v[CNT_NMETH][4])
+{
+	int	 m, k;
+
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n", name,
+	    help, name);
+	for (m = 0; m < CNT_NMETH; m++)
+		for (k = 0; k < 4; k++)
+			evbuffer_add_printf(b, "%s{method=\"%s\",class=\"%s\"} "
+			    "%llu\n", name, meth_names[m], cls_names[k],
+			    (unsigned long long)v[m][k]);
+}
+
+static void
+metrics_cb(struct evhttp_request *req, void *arg)
+{
+	struct stund		*sd = arg;
+	struct counters		 t;
+	struct evbuffer		*b;
+	const char		*path;
+	int			 i;
+
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
+	    path == NULL || strcmp(path, "/metrics") != 0) {
+		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	metrics_sum(sd, &t);
+	metrics_table(b, "stund_messages_in_total",
+	    "STUN messages received.", t.in_pkts);
+	metrics_table(b, "stund_bytes_in_total",
+	    "Bytes of STUN messages received.", t.in_bytes);
+	metrics_table(b, "stund_messages_out_total",
+	    "STUN messages sent.", t.out_pkts);
+	metrics_table(b, "stund_bytes_out_total",
+	    "Bytes of STUN messages sent.", t.out_bytes);
+	evbuffer_add_printf(b, "# HELP stund_errors_out_total Error "
+	    "responses sent, by code class.\n"
+	    "# TYPE stund_errors_out_total counter\n");
+	for (i = 3; i < 7; i++)
+		evbuffer_add_printf(b, "stund_errors_out_total{code=\"%dxx\"} "
+		    "%llu\n", i, (unsigned long long)t.err_codes[i]);
+	evbuffer_add_printf(b, "# HELP stund_drops_total Packets dropped, "
+	    "by reason.\n# TYPE stund_drops_total counter\n");
+	for (i = 0; i < DROP_NDROPS; i++)
+		evbuffer_add_printf(b, "stund_drops_total{reason=\"%s\"} "
+		    "%llu\n", counters_drop_name(i),
+		    (unsigned long long)t.drops[i]);
+	evbuffer_add_printf(b, "# HELP stund_received_bytes_total Every "
+	    "byte received, STUN or not.\n"
+	    "# TYPE stund_received_bytes_total counter\n"
+	    "stund_received_bytes_total %llu\n",
+	    (unsigned long long)t.rx_bytes);
+	evbuffer_add_printf(b, "# HELP stund_tcp_connections Open TCP and "
+	    "TLS connections.\n# TYPE stund_tcp_connections gauge\n"
+	    "stund_tcp_connections %u\n"
+	    "# HELP stund_tcp_connections_total TCP and TLS connections "
+	    "accepted.\n# TYPE stund_tcp_connections_total counter\n"
+	    "stund_tcp_connections_total %llu\n", sd->nconns,
+	    (unsigned long long)sd->conns_total);
+	evbuffer_add_printf(b, "# HELP stund_rfc5780 1 when OTHER-ADDRESS "
+	    "is advertised.\n# TYPE stund_rfc5780 gauge\n"
+	    "stund_rfc5780 %d\n"
+	    "# HELP stund_workers UDP worker threads.\n"
+	    "# TYPE stund_workers gauge\nstund_workers %u\n",
+	    sd->srv.two_addr, sd->nworkers);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+/* Binds before privileges are dropped; prints where it listens. */
+int
+metrics_bind(struct stund *sd, char *err, size_t errlen)
+{
+	struct stun_addr	 a;
+	char			 s[64];
+
+	sd->metrics_fd = -1;
+	if (!sd->conf->has_metrics)
+		return (0);
+	if ((sd->metrics_fd = sock_bind(&sd->conf->metrics, SOCK_STREAM,
+	    0)) == -1 || sock_local(sd->metrics_fd, &a) == -1) {
+		snprintf(err, errlen, "metrics: cannot bind: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	if (stun_addr_format(&a, s, sizeof(s)) != 0)
+		snprintf(s, sizeof(s), "?");
+	if (sd->conf->foreground)
+		fprintf(stderr, "stund: metrics on http://%s/metrics\n", s);
+	else
+		log_info("metrics on http://%s/metrics", s);
+	return (0);
+}
+
+int
+metrics_init(struct stund *sd, char *err, size_t errlen)
+{
+	if (sd->metrics_fd == -1)
+		return (0);
+	if ((sd->http = evhttp_new(sd->base)) == NULL ||
+	    evhttp_accept_socket_with_handle(sd->http, sd->metrics_fd) ==
+	    NULL) {
+		snprintf(err, errlen, "metrics: cannot start the http server");
+		return (-1);
+	}
+	sd->metrics_fd = -1;	/* evhttp owns it */
+	evhttp_set_timeout(sd->http, 10);
+	evhttp_set_max_headers_size(sd->http, 8192);
+	evhttp_set_max_body_size(sd->http, 1024);
+	evhttp_set_allowed_methods(sd->http, EVHTTP_REQ_GET);
+	evhttp_set_gencb(sd->http, metrics_cb, sd);
+	return (0);
+}
+
+void
+metrics_free(struct stund *sd)
+{
+	if (sd->http != NULL)
+		evhttp_free(sd->http);
+	sd->http = NULL;
+	if (sd->metrics_fd != -1)
+		close(sd->metrics_fd);
+	sd->metrics_fd = -1;
+}

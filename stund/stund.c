@@ -1,0 +1,436 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * stund: a STUN server on one address, or on two addresses x two ports for
+ * RFC 5780 NAT discovery.  This file owns start-up (options, config,
+ * binding, the self-test, daemonising, dropping privileges), the signals
+ * (SIGHUP reloads, SIGTERM stops) and shutdown.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "ratelimit.h"
+#include "stund.h"
+
+static const struct option longopts[] = {
+	{ "primary", required_argument, NULL, 0 },
+	{ "alternate", required_argument, NULL, 0 },
+	{ "port", required_argument, NULL, 0 },
+	{ "alt-port", required_argument, NULL, 0 },
+	{ "tls-port", required_argument, NULL, 0 },
+	{ "cert", required_argument, NULL, 0 },
+	{ "key", required_argument, NULL, 0 },
+	{ "foreground", no_argument, NULL, 0 },
+	{ "user", required_argument, NULL, 0 },
+	{ "metrics", required_argument, NULL, 0 },
+	{ "log-level", required_argument, NULL, 0 },
+	{ "syslog", no_argument, NULL, 0 },
+	{ "workers", required_argument, NULL, 0 },
+	{ "software", required_argument, NULL, 0 },
+	{ "tcp-idle", required_argument, NULL, 0 },
+	{ "tcp-max", required_argument, NULL, 0 },
+	{ "rate", required_argument, NULL, 0 },
+	{ "burst", required_argument, NULL, 0 },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fprintf(f,
+	    "usage: stund [-c file] [--primary addr] [--alternate addr] "
+	    "[--port n]\n"
+	    "             [--alt-port n] [--tls-port n --cert file --key file]"
+	    "\n"
+	    "             [--foreground] [--user name] [--metrics addr:port]\n"
+	    "             [--log-level err|warn|info|debug] [--syslog] "
+	    "[--workers n]\n"
+	    "             [--software text] [--tcp-idle seconds] "
+	    "[--tcp-max n]\n"
+	    "             [--rate pps] [--burst n] [--version] [--help]\n");
+	exit(status);
+}
+
+/* Reads a config file whole, bounded by CONF_FILE_MAX. */
+static int
+stund_read_file(const char *path, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	char	*buf;
+	ssize_t	 n;
+	size_t	 off = 0;
+	int	 fd;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	while (off < CONF_FILE_MAX + 1) {
+		n = read(fd, buf + off, CONF_FILE_MAX + 1 - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	if (off > CONF_FILE_MAX) {
+		free(buf);
+		snprintf(err, errlen, "%s: file too large", path);
+		return (-1);
+	}
+	*out = buf;
+	*len = off;
+	return (0);
+}
+
+/* A new snapshot: defaults, then the file, then the command line. */
+static struct conf *
+stund_load(struct stund *sd, char *err, size_t errlen)
+{
+	struct conf	*c;
+	char		*text;
+	size_t		 len;
+
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	conf_init(c);
+	if (sd->conf_file != NULL) {
+		if (stund_read_file(sd->conf_file, &text, &len, err,
+		    errlen) == -1)
+			goto fail;
+		if (conf_parse(c, text, len, sd->conf_file, err,
+		    errlen) == -1) {
+			free(text);
+			goto fail;
+		}
+		free(text);
+	}
+	conf_merge(c, &sd->cli);
+	if (conf_finish(c, err, errlen) == -1)
+		goto fail;
+	return (c);
+fail:
+	free(c);
+	return (NULL);
+}
+
+/* Options SIGHUP cannot change keep their running values. */
+static void
+stund_keep_fixed(struct conf *n, const struct conf *o)
+{
+	n->primary = o->primary;
+	n->alternate = o->alternate;
+	n->has_alternate = o->has_alternate;
+	n->port = o->port;
+	n->alt_port = o->alt_port;
+	n->tls_port = o->tls_port;
+	n->has_tls = o->has_tls;
+	n->workers = o->workers;
+	n->table = o->table;
+	n->metrics = o->metrics;
+	n->has_metrics = o->has_metrics;
+	n->foreground = o->foreground;
+	n->syslog = o->syslog;
+	memcpy(n->user, o->user, sizeof(n->user));
+}
+
+static void
+stund_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct stund	*sd = arg;
+	struct conf	*n, *old;
+	char		 err[512];
+
+	(void)sig;
+	(void)what;
+	if ((n = stund_load(sd, err, sizeof(err))) == NULL) {
+		log_warnx("reload failed, keeping the old config: %s", err);
+		return;
+	}
+	if (conf_needs_restart(sd->conf, n))
+		log_warnx("reload: addresses, ports, workers, table, metrics "
+		    "and user need a restart; keeping them");
+	stund_keep_fixed(n, sd->conf);
+	if (n->has_tls && tcp_tls_load(sd, n, err, sizeof(err)) == -1)
+		log_warnx("reload: keeping the old certificate: %s", err);
+	pthread_rwlock_wrlock(&sd->lock);
+	old = sd->conf;
+	sd->conf = n;
+	pthread_rwlock_unlock(&sd->lock);
+	free(old);
+	log_setlevel(n->log_level);
+	log_info("configuration reloaded");
+}
+
+static void
+stund_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct stund	*sd = arg;
+
+	(void)what;
+	log_info("signal %d: exiting", (int)sig);
+	event_base_loopbreak(sd->base);
+}
+
+static void
+stund_event_log(int severity, const char *msg)
+{
+	(void)severity;
+	log_debug("libevent: %s", msg);
+}
+
+/* openssh uidswap.c: drop for good, then prove root cannot come back. */
+static void
+stund_drop(const char *user)
+{
+	struct passwd	*pw;
+	gid_t		 gid;
+	uid_t		 uid;
+
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("unknown user %s", user);
+	gid = pw->pw_gid;
+	uid = pw->pw_uid;
+	if (setgroups(1, &gid) == -1)
+		fatal("setgroups");
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("setresgid");
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("setresuid");
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_NO_NEW_PRIVS)
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("prctl");
+#endif
+	if (uid != 0 && (setuid(0) != -1 || seteuid(0) != -1))
+		fatalx("privilege drop failed: root can be regained");
+	log_info("running as %s", user);
+}
+
+static void
+stund_selftest(struct stund *sd)
+{
+	char	 why[256];
+	int	 i;
+
+	if (!sd->conf->has_alternate) {
+		if (sd->conf->foreground)
+			fprintf(stderr, "stund: rfc5780 self-test skipped: "
+			    "no alternate address; running as a "
+			    "single-address server\n");
+		return;
+	}
+	if (listen_selftest(sd, why, sizeof(why)) == 0) {
+		sd->srv.two_addr = 1;
+		if (sd->conf->foreground)
+			fprintf(stderr, "stund: rfc5780 self-test passed: "
+			    "all four sockets answer; other-address "
+			    "advertised\n");
+		else
+			log_info("rfc5780 self-test passed: other-address "
+			    "advertised");
+		return;
+	}
+	if (sd->conf->foreground)
+		fprintf(stderr, "stund: rfc5780 self-test failed: %s; running "
+		    "as a single-address server\n", why);
+	else
+		log_warnx("rfc5780 self-test failed: %s; running as a "
+		    "single-address server", why);
+	/* Only (IP1,P1) serves now; close the rest. */
+	for (i = 1; i < STUN_SRV_NSOCK; i++) {
+		if (sd->workers[0].fd[i] != -1)
+			close(sd->workers[0].fd[i]);
+		sd->workers[0].fd[i] = -1;
+		if (sd->tcp_fd[i] != -1)
+			close(sd->tcp_fd[i]);
+		sd->tcp_fd[i] = -1;
+		if (sd->tls_fd[i] != -1)
+			close(sd->tls_fd[i]);
+		sd->tls_fd[i] = -1;
+	}
+	sd->nsock = 1;
+}
+
+static void
+stund_args(struct stund *sd, int argc, char **argv)
+{
+	char	 err[256];
+	int	 ch, idx;
+
+	while ((ch = getopt_long(argc, argv, "c:", longopts, &idx)) != -1) {
+		switch (ch) {
+		case 0:
+			if (conf_set(&sd->cli, longopts[idx].name, optarg, err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "stund: --%s\n", err);
+				exit(2);
+			}
+			break;
+		case 'c':
+			sd->conf_file = optarg;
+			break;
+		case 'V':
+			printf("stund (%s) %s\n", PACKAGE_NAME,
+			    PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout, 0);
+		default:
+			usage(stderr, 2);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, 2);
+}
+
+static void
+stund_setup(struct stund *sd)
+{
+	struct conf	*c = sd->conf;
+	char		 err[512];
+	unsigned	 i;
+
+	if ((sd->workers = calloc(c->workers, sizeof(*sd->workers))) == NULL)
+		fatal("calloc");
+	sd->nworkers = c->workers;
+	for (i = 0; i < sd->nworkers; i++) {
+		sd->workers[i].id = (int)i;
+		sd->workers[i].sd = sd;
+		memset(sd->workers[i].fd, -1, sizeof(sd->workers[i].fd));
+	}
+	memset(sd->tcp_fd, -1, sizeof(sd->tcp_fd));
+	memset(sd->tls_fd, -1, sizeof(sd->tls_fd));
+	sd->metrics_fd = -1;
+	if (listen_bind_all(sd, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	listen_print(sd);
+	stund_selftest(sd);
+	for (i = 1; i < sd->nworkers; i++)
+		if (listen_udp(sd, &sd->workers[i], 1) == -1)
+			fatal("worker %u: bind", i);
+	if (c->has_tls && tcp_tls_load(sd, c, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (metrics_bind(sd, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	fflush(stderr);
+}
+
+static void
+stund_run(struct stund *sd)
+{
+	char		 err[512];
+	unsigned	 i;
+
+	if ((sd->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	sd->workers[0].base = sd->base;
+	for (i = 0; i < sd->nworkers; i++)
+		if (worker_init(&sd->workers[i]) == -1)
+			fatalx("worker %u: cannot start", i);
+	if (tcp_init(sd, err, sizeof(err)) == -1 ||
+	    metrics_init(sd, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	sd->sig_hup = evsignal_new(sd->base, SIGHUP, stund_sighup, sd);
+	sd->sig_term = evsignal_new(sd->base, SIGTERM, stund_sigterm, sd);
+	sd->sig_int = evsignal_new(sd->base, SIGINT, stund_sigterm, sd);
+	if (sd->sig_hup == NULL || sd->sig_term == NULL ||
+	    sd->sig_int == NULL || evsignal_add(sd->sig_hup, NULL) == -1 ||
+	    evsignal_add(sd->sig_term, NULL) == -1 ||
+	    evsignal_add(sd->sig_int, NULL) == -1)
+		fatalx("cannot set up signals");
+	for (i = 1; i < sd->nworkers; i++)
+		if (worker_start(&sd->workers[i]) == -1)
+			fatalx("worker %u: cannot start a thread", i);
+	log_info("started: %u worker%s, rfc5780 %s", sd->nworkers,
+	    sd->nworkers == 1 ? "" : "s", sd->srv.two_addr ? "on" : "off");
+	event_base_dispatch(sd->base);
+
+	for (i = 1; i < sd->nworkers; i++)
+		worker_stop(&sd->workers[i]);
+	tcp_free(sd);
+	metrics_free(sd);
+	event_free(sd->sig_hup);
+	event_free(sd->sig_term);
+	event_free(sd->sig_int);
+	for (i = 0; i < sd->nworkers; i++) {
+		worker_free(&sd->workers[i]);
+		if (i != 0 && sd->workers[i].base != NULL)
+			event_base_free(sd->workers[i].base);
+	}
+	event_base_free(sd->base);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct stund	 sd;
+	char		 err[512];
+
+	memset(&sd, 0, sizeof(sd));
+	conf_init(&sd.cli);
+	stund_args(&sd, argc, argv);
+	log_init("stund", 0, LOG_LEVEL_INFO);
+	if ((sd.conf = stund_load(&sd, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "stund: %s\n", err);
+		exit(1);
+	}
+	log_setlevel(sd.conf->log_level);
+	if (pthread_rwlock_init(&sd.lock, NULL) != 0)
+		fatalx("pthread_rwlock_init failed");
+	if (RAND_bytes((unsigned char *)&sd.seed, sizeof(sd.seed)) != 1)
+		fatalx("no random bytes");
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent has no thread support");
+	event_set_log_callback(stund_event_log);
+
+	stund_setup(&sd);
+	if (!sd.conf->foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init("stund", 1, sd.conf->log_level);
+	} else if (sd.conf->syslog)
+		log_init("stund", 1, sd.conf->log_level);
+	if (sd.conf->user[0] != '\0')
+		stund_drop(sd.conf->user);
+	stund_run(&sd);
+
+	pthread_rwlock_destroy(&sd.lock);
+	free(sd.workers);
+	free(sd.conf);
+	log_info("stopped");
+	return (0);
+}

@@ -1,0 +1,153 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * stund's shared context: the current config snapshot, the worker threads
+ * with their sockets and counters, TCP/TLS and metrics state.  Each
+ * program file owns one part: listen.c sockets and the self-test, worker.c
+ * UDP, tcp.c streams, metrics.c the HTTP endpoint, stund.c the rest.
+ */
+#ifndef STUND_STUND_H
+#define STUND_STUND_H
+
+#include <sys/queue.h>
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <libstun/stun.h>
+#include <libstun/server.h>
+
+#include "conf.h"
+
+struct event_base;
+struct event;
+struct evconnlistener;
+struct bufferevent;
+struct evhttp;
+struct ratelimit;
+
+/* Counters: written by one thread, read by metrics (relaxed atomics). */
+#define CNT_METH_BINDING	0
+#define CNT_METH_OTHER		1
+#define CNT_NMETH		2
+enum cnt_drop {
+	DROP_NOT_STUN, DROP_CLASS, DROP_FINGERPRINT, DROP_MALFORMED,
+	DROP_METHOD, DROP_SOURCE, DROP_NOSPACE, DROP_RATELIMIT, DROP_SEND,
+	DROP_TCP_FRAME, DROP_TCP_CAP, DROP_TCP_OUTPUT, DROP_NDROPS
+};
+struct counters {
+	uint64_t	in_pkts[CNT_NMETH][4];	/* [method][class] */
+	uint64_t	in_bytes[CNT_NMETH][4];
+	uint64_t	out_pkts[CNT_NMETH][4];
+	uint64_t	out_bytes[CNT_NMETH][4];
+	uint64_t	err_codes[7];		/* out by error code / 100 */
+	uint64_t	drops[DROP_NDROPS];
+	uint64_t	rx_bytes;		/* every byte received */
+};
+#define CNT_ADD(p, v)	__atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
+#define CNT_GET(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
+
+const char	*counters_drop_name(int);
+void		 counters_count_out(struct counters *, int, uint8_t, int,
+		    size_t);
+
+#define WORKER_BATCH	32
+#define WORKER_BUFSZ	2048	/* bigger datagrams are cut and dropped */
+
+struct worker {
+	int			 id;
+	struct stund		*sd;
+	pthread_t		 thread;
+	int			 started;
+	struct event_base	*base;
+	int			 fd[STUN_SRV_NSOCK];	/* -1 when unused */
+	struct event		*ev[STUN_SRV_NSOCK];
+	struct event		*stop_ev;
+	struct ratelimit	*rl;
+	unsigned		 rl_rate, rl_burst;
+	struct counters		 cnt;
+	uint64_t		 rl_evictions;
+	void			*io;	/* worker.c batch buffers */
+};
+
+struct tcp_conn {
+	TAILQ_ENTRY(tcp_conn)	 entry;
+	struct stund		*sd;
+	struct bufferevent	*bev;
+	int			 sock;	/* STUN_SRV_* of the listener */
+	int			 tls;
+	struct stun_addr	 peer;
+};
+TAILQ_HEAD(tcp_conns, tcp_conn);
+
+struct tcp_lslot {
+	struct stund		*sd;
+	int			 sock;
+	int			 tls;
+};
+
+struct stund {
+	/* The config snapshot; replaced under lock by SIGHUP. */
+	pthread_rwlock_t	 lock;
+	struct conf		*conf;
+	struct conf		 cli;		/* command-line overrides */
+	const char		*conf_file;	/* NULL: none */
+
+	/* Bound addresses and the RFC 5780 verdict (fixed after start). */
+	struct stun_server_conf	 srv;
+	int			 nsock;		/* 1 or 4 */
+	uint64_t		 seed;
+
+	unsigned		 nworkers;
+	struct worker		*workers;	/* [0] runs in the main thread */
+	struct event_base	*base;		/* == workers[0].base */
+	struct event		*sig_hup, *sig_term, *sig_int;
+
+	/* TCP and TLS (main thread only). */
+	int			 tcp_fd[STUN_SRV_NSOCK];
+	int			 tls_fd[STUN_SRV_NSOCK];
+	struct evconnlistener	*tcp_lev[STUN_SRV_NSOCK];
+	struct evconnlistener	*tls_lev[STUN_SRV_NSOCK];
+	struct tcp_lslot	 tcp_slot[STUN_SRV_NSOCK];
+	struct tcp_lslot	 tls_slot[STUN_SRV_NSOCK];
+	struct event		*accept_pause;
+	void			*ssl_ctx;	/* SSL_CTX * */
+	struct tcp_conns	 conns;
+	unsigned		 nconns;
+	uint64_t		 conns_total;
+	struct counters		 tcp_cnt;
+
+	/* Metrics. */
+	int			 metrics_fd;
+	struct evhttp		*http;
+};
+
+/* listen.c */
+int	listen_udp(struct stund *, struct worker *, int);
+int	listen_bind_all(struct stund *, char *, size_t);
+void	listen_print(struct stund *);
+int	listen_selftest(struct stund *, char *, size_t);
+int	listen_tcp_fd(const struct stun_addr *, int *);
+
+/* worker.c */
+int	worker_init(struct worker *);
+int	worker_start(struct worker *);
+void	worker_stop(struct worker *);
+void	worker_free(struct worker *);
+uint64_t worker_now_ms(void);
+/* Build the answer to one message; returns STUN_SRV_SEND or a drop. */
+int	worker_answer(const struct stun_server_conf *, struct counters *,
+	    struct stun_msg *, const uint8_t *, size_t,
+	    struct stun_server_in *, struct stun_server_out *);
+
+/* tcp.c */
+int	tcp_init(struct stund *, char *, size_t);
+int	tcp_tls_load(struct stund *, const struct conf *, char *, size_t);
+void	tcp_free(struct stund *);
+
+/* metrics.c */
+int	metrics_bind(struct stund *, char *, size_t);
+int	metrics_init(struct stund *, char *, size_t);
+void	metrics_free(struct stund *);
+
+#endif

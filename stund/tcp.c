@@ -1,0 +1,310 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * STUN over TCP and TLS (RFC 8489 6.2.2): connections stay open for any
+ * number of requests until the client closes them or they sit idle.
+ * Frames are cut with stun_frame_len() from a bounded input buffer; a
+ * client that does not read its answers is closed.  Runs in the main
+ * thread, which also owns the config, so it reads sd->conf unlocked.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "common/log.h"
+#include "common/sock.h"
+#include "stund.h"
+
+#define TCP_FRAME_MAX	(4096)		/* largest request we read */
+#define TCP_READ_MAX	(8192)		/* input buffer high watermark */
+#define TCP_OUT_MAX	(65536)		/* unread answers before closing */
+
+static void
+tcp_close(struct tcp_conn *c)
+{
+	struct stund	*sd = c->sd;
+
+	TAILQ_REMOVE(&sd->conns, c, entry);
+	sd->nconns--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len)
+{
+	struct stund		*sd = c->sd;
+	struct stun_server_conf	 sc;
+	struct stun_server_in	 in;
+	struct stun_server_out	 out;
+	struct stun_msg		 m;
+	uint8_t			 buf[STUN_SRV_MIN_CAP];
+
+	sc = sd->srv;
+	sc.software = sd->conf->software[0] != '\0' ? sd->conf->software :
+	    NULL;
+	memset(&in, 0, sizeof(in));
+	in.sock = c->sock;
+	in.stream = 1;
+	in.src = c->peer;
+	memset(&out, 0, sizeof(out));
+	out.buf = buf;
+	out.cap = sizeof(buf);
+	if (worker_answer(&sc, &sd->tcp_cnt, &m, p, len, &in, &out) !=
+	    STUN_SRV_SEND)
+		return;
+	bufferevent_write(c->bev, out.buf, out.len);
+}
+
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn		*c = arg;
+	struct evbuffer		*input = bufferevent_get_input(bev);
+	const uint8_t		*p;
+	size_t			 n, want;
+	int			 r, kind;
+
+	/* Each round drains at least 4 bytes: bounded by the buffer. */
+	while ((n = evbuffer_get_length(input)) > 0) {
+		want = n < TCP_FRAME_MAX ? n : TCP_FRAME_MAX;
+		if ((p = evbuffer_pullup(input, (ssize_t)want)) == NULL)
+			goto close;
+		r = stun_frame_len(p, want, TCP_FRAME_MAX, &kind);
+		if (r == STUN_ERR_NEED_MORE) {
+			if (n >= TCP_FRAME_MAX)
+				goto bad;
+			break;
+		}
+		if (r <= 0)
+			goto bad;
+		if (kind == STUN_FRAME_STUN)
+			tcp_frame(c, p, (size_t)r);
+		else
+			CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_FRAME], 1);
+		evbuffer_drain(input, (size_t)r);
+	}
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUT_MAX) {
+		CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_OUTPUT], 1);
+		goto close;
+	}
+	return;
+bad:
+	CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_FRAME], 1);
+close:
+	tcp_close(c);
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		tcp_close(c);
+}
+
+static void
+tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct tcp_lslot	*ls = arg;
+	struct stund		*sd = ls->sd;
+	struct tcp_conn		*c = NULL;
+	struct timeval		 tv;
+	SSL			*ssl;
+
+	(void)lev;
+	(void)salen;
+	if (sd->nconns >= sd->conf->tcp_max ||
+	    (c = calloc(1, sizeof(*c))) == NULL ||
+	    sock_to_stun(sa, &c->peer) == -1) {
+		CNT_ADD(&sd->tcp_cnt.drops[DROP_TCP_CAP], 1);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->sd = sd;
+	c->sock = ls->sock;
+	c->tls = ls->tls;
+	if (ls->tls) {
+		if ((ssl = SSL_new(sd->ssl_ctx)) == NULL) {
+			free(c);
+			close(fd);
+			return;
+		}
+		c->bev = bufferevent_openssl_socket_new(sd->base, fd, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	} else
+		c->bev = bufferevent_socket_new(sd->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		free(c);
+		close(fd);
+		return;
+	}
+	bufferevent_setcb(c->bev, tcp_read, NULL, tcp_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_READ_MAX);
+	tv.tv_sec = sd->conf->tcp_idle;
+	tv.tv_usec = 0;
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&sd->conns, c, entry);
+	sd->nconns++;
+	sd->conns_total++;
+}
+
+static void
+tcp_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct stund	*sd = arg;
+	int		 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+		if (sd->tcp_lev[i] != NULL)
+			evconnlistener_enable(sd->tcp_lev[i]);
+		if (sd->tls_lev[i] != NULL)
+			evconnlistener_enable(sd->tls_lev[i]);
+	}
+}
+
+/* Out of descriptors: stop accepting for a second (tmux server.c). */
+static void
+tcp_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct stund	*sd = arg;
+	struct timeval	 tv = { 1, 0 };
+	int		 i;
+
+	(void)lev;
+	if (errno != EMFILE && errno != ENFILE)
+		return;
+	log_warnx("out of file descriptors: not accepting for 1 s");
+	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+		if (sd->tcp_lev[i] != NULL)
+			evconnlistener_disable(sd->tcp_lev[i]);
+		if (sd->tls_lev[i] != NULL)
+			evconnlistener_disable(sd->tls_lev[i]);
+	}
+	evtimer_add(sd->accept_pause, &tv);
+}
+
+int
+tcp_tls_load(struct stund *sd, const struct conf *c, char *err,
+    size_t errlen)
+{
+	SSL_CTX		*ctx;
+	unsigned long	 e;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(ctx, c->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, c->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	if (sd->ssl_ctx != NULL)
+		SSL_CTX_free(sd->ssl_ctx);	/* live SSLs hold a reference */
+	sd->ssl_ctx = ctx;
+	return (0);
+fail:
+	e = ERR_get_error();
+	snprintf(err, errlen, "tls: %s: %s", c->cert,
+	    e != 0 ? ERR_reason_error_string(e) : "cannot load");
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return (-1);
+}
+
+static struct evconnlistener *
+tcp_listener(struct stund *sd, int fd, struct tcp_lslot *ls)
+{
+	struct evconnlistener	*lev;
+
+	lev = evconnlistener_new(sd->base, tcp_accept, ls,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (lev != NULL)
+		evconnlistener_set_error_cb(lev, tcp_accept_error);
+	return (lev);
+}
+
+int
+tcp_init(struct stund *sd, char *err, size_t errlen)
+{
+	int	 i;
+
+	TAILQ_INIT(&sd->conns);
+	sd->accept_pause = evtimer_new(sd->base, tcp_accept_resume, sd);
+	if (sd->accept_pause == NULL)
+		goto fail;
+	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+		sd->tcp_slot[i].sd = sd;
+		sd->tcp_slot[i].sock = i;
+		sd->tcp_slot[i].tls = 0;
+		sd->tls_slot[i] = sd->tcp_slot[i];
+		sd->tls_slot[i].tls = 1;
+		if (sd->tcp_fd[i] != -1) {
+			sd->tcp_lev[i] = tcp_listener(sd, sd->tcp_fd[i],
+			    &sd->tcp_slot[i]);
+			if (sd->tcp_lev[i] == NULL)
+				goto fail;
+			sd->tcp_fd[i] = -1;	/* the listener owns it */
+		}
+		if (sd->tls_fd[i] != -1) {
+			sd->tls_lev[i] = tcp_listener(sd, sd->tls_fd[i],
+			    &sd->tls_slot[i]);
+			if (sd->tls_lev[i] == NULL)
+				goto fail;
+			sd->tls_fd[i] = -1;
+		}
+	}
+	return (0);
+fail:
+	snprintf(err, errlen, "cannot set up tcp listeners");
+	return (-1);
+}
+
+void
+tcp_free(struct stund *sd)
+{
+	struct tcp_conn	*c;
+	int		 i;
+
+	while ((c = TAILQ_FIRST(&sd->conns)) != NULL)
+		tcp_close(c);
+	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+		if (sd->tcp_lev[i] != NULL)
+			evconnlistener_free(sd->tcp_lev[i]);
+		if (sd->tls_lev[i] != NULL)
+			evconnlistener_free(sd->tls_lev[i]);
+		sd->tcp_lev[i] = sd->tls_lev[i] = NULL;
+		if (sd->tcp_fd[i] != -1)
+			close(sd->tcp_fd[i]);
+		if (sd->tls_fd[i] != -1)
+			close(sd->tls_fd[i]);
+		sd->tcp_fd[i] = sd->tls_fd[i] = -1;
+	}
+	if (sd->accept_pause != NULL)
+		event_free(sd->accept_pause);
+	sd->accept_pause = NULL;
+	if (sd->ssl_ctx != NULL)
+		SSL_CTX_free(sd->ssl_ctx);
+	sd->ssl_ctx = NULL;
+}
