@@ -188,15 +188,17 @@ st_port_of()
 # st_stund_start [ARGS...]: start our stund in the foreground on loopback
 # with --port 0 (and --alt-port 0) plus ARGS.  Sets ST_PID, ST_LOG, P1, P2
 # (UDP ports of IP1; P2 empty in one-address mode), TP1 (TCP port) and
-# ST_SELFTEST (passed/failed/none).  Returns non-zero if it did not start.
+# ST_SELFTEST (passed/failed/none), ST_PID (stop it with st_stop) and
+# ST_SPID (the stund process itself).  Returns non-zero if it did not start.
 ST_RUN=0
 st_stund_start()
 {
 	ST_RUN=$((ST_RUN + 1))
 	ST_LOG="$ST_TMP/stund.$ST_RUN.log"
-	st_bg "$ST_LOG" timeout 600 $ST_WRAP "$STUND" --foreground \
+	st_bg "$ST_LOG" timeout 600 "$STUND" --foreground \
 	    --log-level "${ST_LOGLEVEL:-info}" "$@"
 	ST_PID=$ST_LASTPID
+	ST_SPID=""
 	_two=0
 	case " $* " in *" --alternate "*) _two=1 ;; esac
 	if [ $_two -eq 1 ]; then
@@ -211,6 +213,9 @@ st_stund_start()
 	fi
 	# Let the rest of the start-up lines arrive.
 	sleep 0.2
+	# ST_PID is timeout(1); ST_SPID is stund itself (for RSS).
+	ST_SPID=$(ps -o pid= --ppid "$ST_PID" 2>/dev/null | tr -d ' ' |
+	    head -n 1)
 	_ip=$(st_listen_parse "$ST_LOG" | awk '$1 == "udp" {
 	    a = $2; sub(/:[0-9]+$/, "", a); gsub(/[][]/, "", a); print a; exit }')
 	ST_PRIMARY=$_ip
@@ -245,7 +250,13 @@ st_poke()
 # st_field LINE KEY: the value of key=value in a stunpoke line.
 st_field()
 {
-	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+	case " $1 " in
+	*" $2="*)
+		_f=" $1 "
+		_f=${_f#*" $2="}
+		echo "${_f%% *}"
+		;;
+	esac
 }
 
 # st_check DESC LINE KEY VALUE: KEY must equal VALUE ("" = absent).
@@ -277,17 +288,29 @@ st_rss()
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
-# st_san_build: the sanitizer build dir next to ours, if any (for reruns).
-st_sanitizer_stund()
+# st_sanitizer_builddir: a build of this tree configured with
+# --enable-sanitizers (STUND_SAN_BUILDDIR, or a sibling "<builddir>-san").
+st_sanitizer_builddir()
 {
-	for d in "$STUND_SAN_BUILDDIR" "${top_builddir}-san" \
-	    "${top_builddir%/*}/b-stundtest-san"; do
-		[ -n "$d" ] && [ -x "$d/stund/stund" ] &&
-		    [ -x "$d/tests/stunpoke" ] &&
-		    grep -q 'enable-sanitizers' "$d/config.log" 2>/dev/null &&
-		    { echo "$d"; return 0; }
+	for _d in "$STUND_SAN_BUILDDIR" "${top_builddir%/}-san"; do
+		[ -n "$_d" ] && [ -x "$_d/stund/stund" ] &&
+		    grep -q -- '--enable-sanitizers' "$_d/config.log" \
+		    2>/dev/null && { echo "$_d"; return 0; }
 	done
 	return 1
+}
+
+# st_is_sanitizer_build DIR: was DIR configured with --enable-sanitizers?
+st_is_sanitizer_build()
+{
+	grep -q -- '--enable-sanitizers' "$1/config.log" 2>/dev/null
+}
+
+# st_san_report LOG: any ASan/UBSan/LSan report in LOG?
+st_san_report()
+{
+	grep -Eq 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' \
+	    "$1"
 }
 
 # st_hex FILE HEX...: write hex digits to FILE for stunpoke --raw.

@@ -6,3 +6,5 @@ tests_stunpoke_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_stunpoke_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS)
 EXTRA_DIST += tests/stund-lib.sh
+TESTS += tests/stund_loopback.sh tests/stund_interop.sh
+EXTRA_DIST += tests/stund_loopback.sh tests/stund_interop.sh

@@ -66,6 +66,7 @@ struct poke_conn {
 static uint8_t	poke_zero[POKE_MAX];
 static int	poke_quiet;		/* --quiet: summary line only */
 static int	poke_hex;		/* --hex: dump each response */
+static long	poke_slow;		/* --slow: ms between bytes (TCP) */
 
 static void __attribute__((noreturn))
 usage(void)
@@ -75,7 +76,8 @@ usage(void)
 	    "\t[--fingerprint] [--bad-fingerprint] [--legacy] "
 	    "[--unknown-attr 0xNNNN]\n"
 	    "\t[--raw HEXFILE|-] [--tcp] [--tls] [--count N] [--flood N]\n"
-	    "\t[--from ADDR] [--timeout MS] [--retries N] [--quiet] [--hex] "
+	    "\t[--from ADDR] [--timeout MS] [--retries N] [--quiet] [--hex]\n"
+	    "\t[--slow MS] "
 	    "SERVER:PORT\n");
 	exit(POKE_EXIT_USAGE);
 }
@@ -226,13 +228,14 @@ poke_print_addr(const struct stun_msg *m, uint16_t type, const char *key)
 }
 
 /*
- * Print one response line.  Returns 0 for a decodable STUN message, -1
+ * Print one response line; req is the request (outlen bytes) when it has a
+ * whole header, else NULL.  Returns 0 for a decodable STUN message, -1
  * otherwise (still printed).
  */
 static int
-poke_print(const uint8_t *buf, size_t len, size_t outlen,
+poke_print(const uint8_t *buf, size_t len, const uint8_t *req, size_t outlen,
     const struct stun_addr *src, const struct stun_addr *local,
-    const uint8_t tid[STUN_TID_LEN], const char *proto)
+    const char *proto)
 {
 	struct stun_msg		 m;
 	const struct stun_attr_ref *pad;
@@ -266,9 +269,10 @@ poke_print(const uint8_t *buf, size_t len, size_t outlen,
 		for (i = 0; i < n; i++)
 			printf("%s0x%04X", i ? "," : "", unk[i]);
 	}
-	printf(" legacy=%d tid_ok=%d proto=%s from=%s local=%s", m.legacy,
-	    tid != NULL && memcmp(m.tid, tid, STUN_TID_LEN) == 0, proto, s,
-	    l);
+	/* RFC 3489 10.1: the whole 128-bit id is echoed, cookie field too. */
+	printf(" legacy=%d tid_ok=%d cookie_ok=%d proto=%s from=%s local=%s",
+	    m.legacy, req != NULL && memcmp(m.tid, req + 8, STUN_TID_LEN) == 0,
+	    req != NULL && memcmp(buf + 4, req + 4, 4) == 0, proto, s, l);
 	poke_print_addr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS, "xor_mapped");
 	poke_print_addr(&m, STUN_ATTR_MAPPED_ADDRESS, "mapped");
 	poke_print_addr(&m, STUN_ATTR_SOURCE_ADDRESS, "source");
@@ -490,14 +494,22 @@ poke_recv_udp(struct poke_conn *c, long ms, uint8_t *buf, size_t cap,
 static int
 poke_write_stream(struct poke_conn *c, const uint8_t *buf, size_t len)
 {
-	size_t	off = 0;
-	ssize_t	n;
-	int	r;
+	struct timespec	ts;
+	size_t		off = 0;
+	ssize_t		n;
+	int		r;
 
+	ts.tv_sec = poke_slow / 1000;
+	ts.tv_nsec = (poke_slow % 1000) * 1000000;
 	while (off < len) {
 		if (c->ssl != NULL) {
 			r = SSL_write(c->ssl, buf + off, (int)(len - off));
 			n = r > 0 ? r : -1;
+		} else if (poke_slow > 0) {
+			/* A slow client: one byte at a time. */
+			if (off > 0)
+				nanosleep(&ts, NULL);
+			n = write(c->fd, buf + off, 1);
 		} else
 			n = write(c->fd, buf + off, len - off);
 		if (n <= 0) {
@@ -567,8 +579,8 @@ poke_stream_one(const struct poke_opts *o, struct poke_conn *c,
 		printf("timeout proto=%s bytes_out=%zu\n", proto, len);
 		return (POKE_EXIT_TIMEOUT);
 	}
-	ret = poke_print(c->rbuf, (size_t)n, len, &o->server, &c->local, tid,
-	    proto) == 0 ? 0 : POKE_EXIT_ERR;
+	ret = poke_print(c->rbuf, (size_t)n, tid != NULL ? req : NULL, len,
+	    &o->server, &c->local, proto) == 0 ? 0 : POKE_EXIT_ERR;
 	poke_consume(c, (size_t)n);
 	return (ret);
 }
@@ -599,8 +611,9 @@ poke_udp_one(const struct poke_opts *o, struct poke_conn *c,
 			    stun_msg_decode(&m, buf, (size_t)n) == 0 &&
 			    memcmp(m.tid, tid, STUN_TID_LEN) != 0)
 				continue;
-			return (poke_print(buf, (size_t)n, len, &src, &local,
-			    tid, "udp") == 0 ? 0 : POKE_EXIT_ERR);
+			return (poke_print(buf, (size_t)n,
+			    tid != NULL ? req : NULL, len, &src, &local,
+			    "udp") == 0 ? 0 : POKE_EXIT_ERR);
 		}
 	}
 	printf("timeout proto=udp bytes_out=%zu\n", len);
@@ -645,7 +658,7 @@ poke_flood(const struct poke_opts *o, struct poke_conn *c)
 }
 
 static int
-poke_run(const struct poke_opts *o)
+poke_run(struct poke_opts *o)
 {
 	static uint8_t		 req[POKE_MAX];
 	static struct poke_conn	 c;
@@ -664,6 +677,9 @@ poke_run(const struct poke_opts *o)
 		poke_close(&c);
 		return (POKE_EXIT_ERR);
 	}
+	/* --response-port 0: ask for the port the kernel gave us. */
+	if (c.rpfd != -1)
+		o->response_port = c.rplocal.port;
 	if (o->flood > 0) {
 		ret = poke_flood(o, &c);
 		poke_close(&c);
@@ -724,6 +740,7 @@ main(int argc, char **argv)
 		{ "retries",		required_argument,	NULL, 'x' },
 		{ "quiet",		no_argument,		NULL, 'q' },
 		{ "hex",		no_argument,		NULL, 'h' },
+		{ "slow",		required_argument,	NULL, 'S' },
 		{ NULL,			0,			NULL, 0 }
 	};
 	struct poke_opts	o;
@@ -747,7 +764,8 @@ main(int argc, char **argv)
 			o.response_port = (int)poke_num(optarg, 0, 65535);
 			break;
 		case 'p':
-			o.padding = poke_num(optarg, 0, POKE_MAX - 64);
+			/* 20 + 4 + 65480: the largest IPv4 datagram. */
+			o.padding = poke_num(optarg, 0, 65480);
 			break;
 		case 'f':
 			o.fingerprint = 1;
@@ -795,6 +813,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			poke_hex = 1;
+			break;
+		case 'S':
+			poke_slow = poke_num(optarg, 0, 10000);
 			break;
 		default:
 			usage();
