@@ -1,1 +1,10 @@
-# tests/stund.mk: appended by its owner.
+# tests/stund.mk: unit tests for stund's Binding logic (suite_server in
+# check_libstun) and its config parser and rate limiter (check_stund).
+CHECK_LIBSTUN_SUITES += tests/libstun_server.c
+
+check_PROGRAMS += tests/check_stund
+tests_check_stund_SOURCES = tests/check_stund.c
+tests_check_stund_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_stund_LDADD = stund/libstund.la libstun/libstun_core.la \
+	$(CHECK_LIBS) $(OPENSSL_LIBS)
+TESTS += tests/check_stund

@@ -1,0 +1,412 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Unit tests for stund's I/O-free parts: the config parser (file text,
+ * command-line overrides, checks) and the per-source rate limiter driven
+ * by a fake clock.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "stund/conf.h"
+#include "stund/ratelimit.h"
+
+static int
+parse(struct conf *c, const char *text, char *err, size_t errlen)
+{
+	conf_init(c);
+	return (conf_parse(c, text, strlen(text), "t.conf", err, errlen));
+}
+
+START_TEST(conf_parses_every_keyword)
+{
+	static const char text[] =
+	    "# comment\n"
+	    "primary 192.0.2.1\n"
+	    "alternate\t192.0.2.2   # trailing comment\n"
+	    "port 3480\n"
+	    "alt-port 3490\n"
+	    "tls-port 5350\n"
+	    "cert /etc/c.pem\n"
+	    "key /etc/k.pem\n"
+	    "user nobody\n"
+	    "metrics 127.0.0.1:9000\n"
+	    "log-level debug\n"
+	    "syslog yes\n"
+	    "foreground\n"
+	    "workers 4\n"
+	    "software \"stund 1.0 test\"\n"
+	    "tcp-idle 120\n"
+	    "tcp-max 10\n"
+	    "rate 5\n"
+	    "burst 7\n"
+	    "\n";
+	struct conf	 c;
+	char		 err[256];
+
+	ck_assert_int_eq(parse(&c, text, err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.primary.family, STUN_AF_INET);
+	ck_assert_int_eq(c.primary.ip[3], 1);
+	ck_assert_int_eq(c.has_alternate, 1);
+	ck_assert_int_eq(c.alternate.ip[3], 2);
+	ck_assert_uint_eq(c.port, 3480);
+	ck_assert_uint_eq(c.alt_port, 3490);
+	ck_assert_uint_eq(c.tls_port, 5350);
+	ck_assert_int_eq(c.has_tls, 1);
+	ck_assert_str_eq(c.cert, "/etc/c.pem");
+	ck_assert_str_eq(c.key, "/etc/k.pem");
+	ck_assert_str_eq(c.user, "nobody");
+	ck_assert_int_eq(c.has_metrics, 1);
+	ck_assert_uint_eq(c.metrics.port, 9000);
+	ck_assert_int_eq(c.log_level, 3);
+	ck_assert_int_eq(c.syslog, 1);
+	ck_assert_int_eq(c.foreground, 1);
+	ck_assert_uint_eq(c.workers, 4);
+	ck_assert_str_eq(c.software, "stund 1.0 test");
+	ck_assert_uint_eq(c.tcp_idle, 120);
+	ck_assert_uint_eq(c.tcp_max, 10);
+	ck_assert_uint_eq(c.rate, 5);
+	ck_assert_uint_eq(c.burst, 7);
+}
+END_TEST
+
+START_TEST(conf_defaults_with_only_primary)
+{
+	struct conf	 c;
+	char		 err[256];
+
+	ck_assert_int_eq(parse(&c, "primary ::1\n", err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.primary.family, STUN_AF_INET6);
+	ck_assert_uint_eq(c.port, 3478);
+	ck_assert_uint_eq(c.alt_port, 3479);
+	ck_assert_int_eq(c.has_alternate, 0);
+	ck_assert_int_eq(c.has_tls, 0);
+	ck_assert_int_eq(c.has_metrics, 0);
+	ck_assert_uint_eq(c.tcp_idle, 300);
+	ck_assert_str_eq(c.software, "");
+	ck_assert_uint_eq(c.workers, 1);
+}
+END_TEST
+
+START_TEST(conf_port_zero_gives_alt_port_zero)
+{
+	struct conf	 c;
+	char		 err[256];
+
+	ck_assert_int_eq(parse(&c, "primary 127.0.0.1\nport 0\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.port, 0);
+	ck_assert_uint_eq(c.alt_port, 0);
+}
+END_TEST
+
+/* Each bad file fails with "t.conf:LINE:". */
+static const struct {
+	const char	*text;
+	const char	*where;
+} bad_files[] = {
+	{ "primary 192.0.2.1\nbogus 1\n", "t.conf:2:" },
+	{ "primary 300.1.1.1\n", "t.conf:1:" },
+	{ "primary\n", "t.conf:1:" },
+	{ "primary 192.0.2.1\nport 65536\n", "t.conf:2:" },
+	{ "primary 192.0.2.1\nport -1\n", "t.conf:2:" },
+	{ "primary 192.0.2.1\nworkers 0\n", "t.conf:2:" },
+	{ "primary 192.0.2.1\nlog-level loud\n", "t.conf:2:" },
+	{ "primary 192.0.2.1\nsoftware \"open\n", "t.conf:2:" },
+	{ "primary 192.0.2.1 extra\n", "t.conf:1:" },
+	{ "primary 192.0.2.1\nsyslog maybe\n", "t.conf:2:" },
+	{ "\n\nmetrics 1.2.3.4\n", "t.conf:3:" },
+	{ "metrics ::1:80\n", "t.conf:1:" },
+};
+
+START_TEST(conf_bad_lines_name_file_and_line)
+{
+	struct conf	 c;
+	char		 err[256];
+
+	ck_assert_int_eq(parse(&c, bad_files[_i].text, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, bad_files[_i].where,
+	    strlen(bad_files[_i].where)) == 0, "got '%s'", err);
+}
+END_TEST
+
+START_TEST(conf_overlong_line_and_nul_are_refused)
+{
+	struct conf	 c;
+	char		 err[256], *big;
+
+	big = malloc(CONF_LINE_MAX + 16);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', CONF_LINE_MAX + 8);
+	big[CONF_LINE_MAX + 8] = '\0';
+	ck_assert_int_eq(parse(&c, big, err, sizeof(err)), -1);
+	free(big);
+	conf_init(&c);
+	ck_assert_int_eq(conf_parse(&c, "port 1\0\n", 8, "t.conf", err,
+	    sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(conf_finish_checks_consistency)
+{
+	struct conf	 c;
+	char		 err[256];
+
+	conf_init(&c);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "primary") != NULL);
+
+	ck_assert_int_eq(parse(&c, "primary 127.0.0.1\nalternate ::1\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+
+	ck_assert_int_eq(parse(&c, "primary 127.0.0.1\nalternate 127.0.0.1\n",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+
+	ck_assert_int_eq(parse(&c, "primary 127.0.0.1\ntls-port 5349\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+
+	ck_assert_int_eq(parse(&c, "primary 127.0.0.1\ncert /c\nkey /k\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.has_tls, 1);
+	ck_assert_uint_eq(c.tls_port, 5349);
+}
+END_TEST
+
+START_TEST(conf_command_line_overrides_file)
+{
+	struct conf	 file, cli;
+	char		 err[256];
+
+	ck_assert_int_eq(parse(&file, "primary 192.0.2.1\nport 4000\n"
+	    "rate 9\nsoftware a\n", err, sizeof(err)), 0);
+	conf_init(&cli);
+	ck_assert_int_eq(conf_set(&cli, "port", "5000", err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_set(&cli, "alternate", "192.0.2.2", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_set(&cli, "foreground", NULL, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_set(&cli, "nope", "1", err, sizeof(err)), -1);
+	conf_merge(&file, &cli);
+	ck_assert_int_eq(conf_finish(&file, err, sizeof(err)), 0);
+	ck_assert_uint_eq(file.port, 5000);
+	ck_assert_uint_eq(file.alt_port, 5001);
+	ck_assert_int_eq(file.has_alternate, 1);
+	ck_assert_int_eq(file.foreground, 1);
+	ck_assert_uint_eq(file.rate, 9);		/* not overridden */
+	ck_assert_str_eq(file.software, "a");
+	ck_assert_int_eq(file.primary.ip[3], 1);
+}
+END_TEST
+
+START_TEST(conf_restart_needed_only_for_sockets)
+{
+	struct conf	 a, b;
+	char		 err[256];
+
+	ck_assert_int_eq(parse(&a, "primary 192.0.2.1\nrate 1\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&a, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse(&b, "primary 192.0.2.1\nrate 50\n"
+	    "software x\nlog-level debug\n", err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&b, err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_needs_restart(&a, &b), 0);
+	ck_assert_int_eq(parse(&b, "primary 192.0.2.1\nport 1\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&b, err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_needs_restart(&a, &b), 1);
+}
+END_TEST
+
+START_TEST(conf_hostport_forms)
+{
+	struct stun_addr	 a;
+
+	ck_assert_int_eq(conf_parse_hostport("9100", &a), 0);
+	ck_assert_int_eq(a.family, STUN_AF_INET);
+	ck_assert_int_eq(a.ip[0], 127);
+	ck_assert_uint_eq(a.port, 9100);
+	ck_assert_int_eq(conf_parse_hostport("[::1]:80", &a), 0);
+	ck_assert_int_eq(a.family, STUN_AF_INET6);
+	ck_assert_int_eq(a.ip[15], 1);
+	ck_assert_uint_eq(a.port, 80);
+	ck_assert_int_eq(conf_parse_hostport("10.0.0.1:", &a), -1);
+	ck_assert_int_eq(conf_parse_hostport(":80", &a), -1);
+	ck_assert_int_eq(conf_parse_ip("[2001:db8::1]", &a), 0);
+	ck_assert_int_eq(conf_parse_ip("example.org", &a), -1);
+}
+END_TEST
+
+static struct stun_addr
+v4(uint8_t last)
+{
+	struct stun_addr	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = STUN_AF_INET;
+	a.ip[0] = 198;
+	a.ip[1] = 51;
+	a.ip[2] = 100;
+	a.ip[3] = last;
+	a.port = 1000;
+	return (a);
+}
+
+START_TEST(ratelimit_burst_then_rate)
+{
+	struct ratelimit	*rl;
+	struct stun_addr	 a = v4(1);
+	int			 i, ok = 0;
+
+	rl = ratelimit_new(1024, 42);
+	ck_assert_ptr_nonnull(rl);
+	ratelimit_set(rl, 10, 5);
+	for (i = 0; i < 20; i++)
+		ok += ratelimit_allow(rl, &a, 1000);
+	ck_assert_int_eq(ok, 5);
+	/* 10 per second: one more token after 100 ms, not before. */
+	ck_assert_int_eq(ratelimit_allow(rl, &a, 1099), 0);
+	ck_assert_int_eq(ratelimit_allow(rl, &a, 1100), 1);
+	ck_assert_int_eq(ratelimit_allow(rl, &a, 1100), 0);
+	/* A long pause refills to the burst only. */
+	ok = 0;
+	for (i = 0; i < 20; i++)
+		ok += ratelimit_allow(rl, &a, 100000);
+	ck_assert_int_eq(ok, 5);
+	ratelimit_free(rl);
+}
+END_TEST
+
+START_TEST(ratelimit_flood_does_not_starve_others)
+{
+	struct ratelimit	*rl;
+	struct stun_addr	 flood = v4(1), other = v4(2);
+	uint64_t		 t;
+	int			 passed = 0, other_ok = 0;
+
+	rl = ratelimit_new(1024, 7);
+	ratelimit_set(rl, 100, 200);
+	/* 10 s at 10000 pps from one source, 10 pps from another. */
+	for (t = 0; t < 10000; t++) {
+		int	 k;
+
+		for (k = 0; k < 10; k++)
+			passed += ratelimit_allow(rl, &flood, t);
+		if (t % 100 == 0)
+			other_ok += ratelimit_allow(rl, &other, t);
+	}
+	ck_assert_int_le(passed, 200 + 100 * 10 + 1);
+	ck_assert_int_ge(passed, 100 * 10);
+	ck_assert_int_eq(other_ok, 100);
+	ratelimit_free(rl);
+}
+END_TEST
+
+START_TEST(ratelimit_table_is_bounded)
+{
+	struct ratelimit	*rl;
+	struct stun_addr	 a = v4(0);
+	uint32_t		 i;
+
+	rl = ratelimit_new(64, 1);
+	ck_assert_uint_eq(ratelimit_slots(rl), 64);
+	ratelimit_set(rl, 1, 1);
+	for (i = 0; i < 100000; i++) {
+		a.ip[0] = (uint8_t)(i >> 16);
+		a.ip[1] = (uint8_t)(i >> 8);
+		a.ip[2] = (uint8_t)i;
+		/* A new source always gets its first packet through. */
+		ck_assert_int_eq(ratelimit_allow(rl, &a, i), 1);
+	}
+	ck_assert_uint_ge(ratelimit_evictions(rl), 100000 - 64);
+	ratelimit_free(rl);
+}
+END_TEST
+
+START_TEST(ratelimit_zero_rate_is_unlimited)
+{
+	struct ratelimit	*rl;
+	struct stun_addr	 a = v4(3);
+	int			 i;
+
+	rl = ratelimit_new(16, 1);
+	ratelimit_set(rl, 0, 1);
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(ratelimit_allow(rl, &a, 5), 1);
+	ratelimit_free(rl);
+}
+END_TEST
+
+START_TEST(ratelimit_ipv6_keys_by_prefix)
+{
+	struct ratelimit	*rl;
+	struct stun_addr	 a, b;
+
+	memset(&a, 0, sizeof(a));
+	a.family = STUN_AF_INET6;
+	a.ip[0] = 0x20;
+	a.ip[1] = 0x01;
+	a.ip[15] = 1;
+	b = a;
+	b.ip[15] = 2;		/* same /64 */
+	rl = ratelimit_new(64, 3);
+	ratelimit_set(rl, 1, 1);
+	ck_assert_int_eq(ratelimit_allow(rl, &a, 0), 1);
+	ck_assert_int_eq(ratelimit_allow(rl, &b, 0), 0);
+	b.ip[7] = 1;		/* another /64 */
+	ck_assert_int_eq(ratelimit_allow(rl, &b, 0), 1);
+	ratelimit_free(rl);
+}
+END_TEST
+
+static Suite *
+stund_suite(void)
+{
+	Suite	*s = suite_create("stund");
+	TCase	*tc;
+
+	tc = tcase_create("conf");
+	tcase_add_test(tc, conf_parses_every_keyword);
+	tcase_add_test(tc, conf_defaults_with_only_primary);
+	tcase_add_test(tc, conf_port_zero_gives_alt_port_zero);
+	tcase_add_loop_test(tc, conf_bad_lines_name_file_and_line, 0,
+	    (int)(sizeof(bad_files) / sizeof(bad_files[0])));
+	tcase_add_test(tc, conf_overlong_line_and_nul_are_refused);
+	tcase_add_test(tc, conf_finish_checks_consistency);
+	tcase_add_test(tc, conf_command_line_overrides_file);
+	tcase_add_test(tc, conf_restart_needed_only_for_sockets);
+	tcase_add_test(tc, conf_hostport_forms);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ratelimit");
+	tcase_add_test(tc, ratelimit_burst_then_rate);
+	tcase_add_test(tc, ratelimit_flood_does_not_starve_others);
+	tcase_add_test(tc, ratelimit_table_is_bounded);
+	tcase_add_test(tc, ratelimit_zero_rate_is_unlimited);
+	tcase_add_test(tc, ratelimit_ipv6_keys_by_prefix);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(stund_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
