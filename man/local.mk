@@ -1,1 +1,2 @@
-# man: rules added by its owner.
+# man: manual pages.
+dist_man_MANS += man/libstun.3
