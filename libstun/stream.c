@@ -176,7 +176,11 @@ stun_stream_pull(struct stun_stream *s, const uint8_t **frame, int *kind)
 		*frame = NULL;
 	if (s == NULL || frame == NULL || s->buf == NULL || s->len > s->cap)
 		return (STUN_ERR_INVALID);
-	if ((ret = stun_frame_len(s->buf, s->len, s->cap, &k)) < 0)
+	ret = stun_frame_len(s->buf, s->len, s->cap, &k);
+	/* Full, yet not even the header fits: no push can ever help. */
+	if (ret == STUN_ERR_NEED_MORE && s->len == s->cap)
+		ret = STUN_ERR_TOO_BIG;
+	if (ret < 0)
 		return (ret);
 
 	/*

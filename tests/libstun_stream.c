@@ -326,6 +326,24 @@ START_TEST(stream_full_buffer_takes_nothing)
 }
 END_TEST
 
+/* Regress: a buffer smaller than a frame header filled up and said "more". */
+START_TEST(stream_tiny_buffer_full_is_fatal)
+{
+	struct stun_stream s;
+	uint8_t		 buf[3];
+	const uint8_t	*f;
+
+	stun_stream_init(&s, buf, 1);
+	ck_assert_uint_eq(stun_stream_push(&s, req5769, sizeof(req5769)), 1);
+	ck_assert_int_eq(stun_stream_pull(&s, &f, NULL), STUN_ERR_TOO_BIG);
+	stun_stream_init(&s, buf, sizeof(buf));
+	ck_assert_uint_eq(stun_stream_push(&s, chd5, 2), 2);
+	ck_assert_int_eq(stun_stream_pull(&s, &f, NULL), STUN_ERR_NEED_MORE);
+	ck_assert_uint_eq(stun_stream_push(&s, chd5 + 2, 10), 1);
+	ck_assert_int_eq(stun_stream_pull(&s, &f, NULL), STUN_ERR_TOO_BIG);
+}
+END_TEST
+
 START_TEST(stream_garbage_is_fatal)
 {
 	static const uint8_t http[] = "GET / HTTP/1.1\r\n";
@@ -405,6 +423,7 @@ suite_stream(void)
 	tcase_add_test(tc, stream_byte_by_byte);
 	tcase_add_test(tc, stream_frame_survives_compaction);
 	tcase_add_test(tc, stream_full_buffer_takes_nothing);
+	tcase_add_test(tc, stream_tiny_buffer_full_is_fatal);
 	tcase_add_test(tc, stream_garbage_is_fatal);
 	tcase_add_test(tc, stream_oversize_channeldata);
 	tcase_add_test(tc, stream_bad_arguments);
