@@ -30,3 +30,4 @@ stund/stund.service: $(srcdir)/stund/stund.service.in Makefile
 	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	    $(srcdir)/stund/stund.service.in > $@
 
+dist_man_MANS += man/stund.8 man/stund.conf.5
