@@ -1,1 +1,12 @@
-# natprobe: rules added by its owner.
+# natprobe: the NAT classifier.  Its machine lives in libstun (nat.c), the
+# program runs it on libevent.
+LIBSTUN_SRC += libstun/nat.c
+nobase_include_HEADERS += libstun/nat.h
+
+bin_PROGRAMS += natprobe/natprobe
+natprobe_natprobe_SOURCES = natprobe/natprobe.c natprobe/natprobe.h \
+	natprobe/probe.c natprobe/report.c
+natprobe_natprobe_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+natprobe_natprobe_LDADD = libstun/libstun_core.la common/libcommon.la \
+	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) -lresolv
+dist_man_MANS += man/natprobe.1

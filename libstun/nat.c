@@ -1,0 +1,1181 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The NAT classification machine: plans the tests of a mode as a small
+ * dependency graph (a test waits for the answer of the one it needs, or for
+ * a set of tests to end), runs each as a client transaction, records what
+ * each answer shows, and derives the verdicts in nat_verdict().  No I/O,
+ * no clock: the caller passes now and carries the datagrams.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "stun.h"
+#include "txn.h"
+#include "nat.h"
+
+/* Lint checks (test arg). */
+#define LINT_BINDING	1
+#define LINT_UNKNOWN	2
+#define LINT_LEGACY	3
+#define LINT_OTHER	4
+#define LINT_CHANGE_IP	5
+#define LINT_CHANGE_PORT 6
+#define LINT_RP_OPEN	7
+#define LINT_RP		8
+
+/* An unassigned comprehension-required type: servers must answer 420. */
+#define NAT_LINT_UNKNOWN_ATTR	0x7E5A
+
+#define NAT_LT_SLOTS	12	/* lifetime probes, control included */
+#define NAT_PATTERN_N	4	/* destinations of the port pattern test */
+
+#define T_FINAL(s)	((s) >= STUN_NAT_T_OK)
+#define BIT(i)		((uint64_t)1 << (i))
+
+static int
+nat_add(struct stun_nat *n, int role, int round, unsigned sock,
+    const char *name)
+{
+	struct stun_nat_test	*t;
+
+	if (n->ntests >= STUN_NAT_MAX_TESTS || sock >= STUN_NAT_MAX_SOCKS)
+		return (-1);
+	t = &n->t[n->ntests];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->role = role;
+	t->round = round;
+	t->sock = t->expect_sock = sock;
+	t->dep = -1;
+	t->state = STUN_NAT_T_SCHED;
+	if (sock >= n->nsocks)
+		n->nsocks = sock + 1;
+	return ((int)n->ntests++);
+}
+
+/* A test that waits for dep's answer. */
+static int
+nat_add_dep(struct stun_nat *n, int role, int round, unsigned sock,
+    const char *name, int dep)
+{
+	int	 i;
+
+	if (dep < 0 || (i = nat_add(n, role, round, sock, name)) < 0)
+		return (-1);
+	n->t[i].dep = dep;
+	n->t[i].state = STUN_NAT_T_PLANNED;
+	return (i);
+}
+
+static int
+nat_plan_5780(struct stun_nat *n)
+{
+	unsigned	 r, sock = 0, k, rounds = n->c.rounds;
+	int		 m1[STUN_NAT_MAX_ROUNDS], i, prev = -1;
+	uint64_t	 mapbits = 0;
+	char		 name[STUN_NAT_NAME_MAX];
+
+	for (r = 0; r < rounds; r++) {
+		if ((m1[r] = nat_add(n, STUN_NAT_R_MAP1, r, sock,
+		    "mapping-primary")) < 0)
+			return (-1);
+		if ((i = nat_add_dep(n, STUN_NAT_R_MAP2, r, sock,
+		    "mapping-other-ip", m1[r])) < 0)
+			return (-1);
+		mapbits |= BIT(i);
+		if ((i = nat_add_dep(n, STUN_NAT_R_MAP3, r, sock,
+		    "mapping-other-ip-port", m1[r])) < 0)
+			return (-1);
+		mapbits |= BIT(i);
+		if (n->c.server2.family != 0) {
+			if ((i = nat_add_dep(n, STUN_NAT_R_MAPS2, r, sock,
+			    "mapping-second-server", m1[r])) < 0)
+				return (-1);
+			mapbits |= BIT(i);
+		}
+		if ((i = nat_add(n, STUN_NAT_R_FILT2, r, sock + 1,
+		    "filtering-change-ip-port")) < 0)
+			return (-1);
+		n->t[i].change = STUN_CHANGE_IP | STUN_CHANGE_PORT;
+		if ((i = nat_add(n, STUN_NAT_R_FILT3, r, sock + 2,
+		    "filtering-change-port")) < 0)
+			return (-1);
+		n->t[i].change = STUN_CHANGE_PORT;
+		sock += 3;
+	}
+	/* Hairpin: from its own socket to round 0's mapped address. */
+	if ((i = nat_add_dep(n, STUN_NAT_R_HAIRPIN, 0, sock, "hairpinning",
+	    m1[0])) < 0)
+		return (-1);
+	n->t[i].expect_sock = n->t[m1[0]].sock;
+	sock++;
+	/* Port pattern: after the mapping tests, one destination at a time. */
+	if ((n->c.flags & STUN_NAT_F_NOPATTERN) == 0) {
+		for (k = 0; k < NAT_PATTERN_N; k++) {
+			snprintf(name, sizeof(name), "port-pattern-%u", k + 1);
+			if ((i = nat_add_dep(n, STUN_NAT_R_PATTERN, k, sock,
+			    name, m1[0])) < 0)
+				return (-1);
+			n->t[i].arg = k;
+			n->t[i].after = prev < 0 ? mapbits : BIT(prev);
+			prev = i;
+		}
+		sock++;
+	}
+	return (0);
+}
+
+/*
+ * Binding lifetime (RFC 5780 4.6): socket X_k opens a binding; after T_k
+ * seconds a request from socket Y asks (RESPONSE-PORT) for the answer to
+ * be sent to X_k's mapped port.  Each binding is probed once, since inbound
+ * packets refresh it.  T = 0 is the control that proves RESPONSE-PORT works.
+ */
+static int
+nat_plan_lifetime(struct stun_nat *n)
+{
+	unsigned	 k, y = n->nsocks, x, max = n->c.lifetime_max;
+	uint32_t	 T, last = 0;
+	int		 o, p;
+	char		 name[STUN_NAT_NAME_MAX];
+
+	for (k = 0; k < NAT_LT_SLOTS; k++) {
+		T = (uint32_t)((uint64_t)max * k * k /
+		    ((NAT_LT_SLOTS - 1) * (NAT_LT_SLOTS - 1)));
+		if (k > 0 && T <= last)
+			continue;
+		last = T;
+		x = y + 1 + k;
+		snprintf(name, sizeof(name), "lifetime-open-%us", T);
+		if ((o = nat_add(n, STUN_NAT_R_LT_OPEN, k, x, name)) < 0)
+			return (-1);
+		snprintf(name, sizeof(name), "lifetime-%us", T);
+		if ((p = nat_add_dep(n, STUN_NAT_R_LT_PROBE, k, y, name,
+		    o)) < 0)
+			return (-1);
+		n->t[p].expect_sock = x;
+		n->t[p].delay = T * 1000;
+		n->t[p].arg = T;
+	}
+	return (0);
+}
+
+static int
+nat_plan_classic(struct stun_nat *n)
+{
+	int	 c1, i;
+
+	if ((c1 = nat_add(n, STUN_NAT_R_C1, 0, 0, "classic-test-i")) < 0)
+		return (-1);
+	n->t[c1].legacy = 1;
+	if ((i = nat_add(n, STUN_NAT_R_C2, 0, 1, "classic-test-ii")) < 0)
+		return (-1);
+	n->t[i].legacy = 1;
+	n->t[i].change = STUN_CHANGE_IP | STUN_CHANGE_PORT;
+	if ((i = nat_add(n, STUN_NAT_R_C3, 0, 2, "classic-test-iii")) < 0)
+		return (-1);
+	n->t[i].legacy = 1;
+	n->t[i].change = STUN_CHANGE_PORT;
+	if ((i = nat_add_dep(n, STUN_NAT_R_C1B, 0, 0,
+	    "classic-test-i-changed", c1)) < 0)
+		return (-1);
+	n->t[i].legacy = 1;
+	return (0);
+}
+
+static int
+nat_plan_lint(struct stun_nat *n)
+{
+	int	 b, i, o;
+
+	if ((b = nat_add(n, STUN_NAT_R_LINT, 0, 0, "binding")) < 0)
+		return (-1);
+	n->t[b].arg = LINT_BINDING;
+	if ((i = nat_add(n, STUN_NAT_R_LINT, 0, 1, "unknown-attribute")) < 0)
+		return (-1);
+	n->t[i].arg = LINT_UNKNOWN;
+	if ((i = nat_add(n, STUN_NAT_R_LINT, 0, 2, "rfc3489-request")) < 0)
+		return (-1);
+	n->t[i].arg = LINT_LEGACY;
+	n->t[i].legacy = 1;
+	if ((i = nat_add_dep(n, STUN_NAT_R_LINT, 0, 3, "other-address", b)) < 0)
+		return (-1);
+	n->t[i].arg = LINT_OTHER;
+	if ((i = nat_add(n, STUN_NAT_R_LINT, 0, 4, "change-ip-port")) < 0)
+		return (-1);
+	n->t[i].arg = LINT_CHANGE_IP;
+	n->t[i].change = STUN_CHANGE_IP | STUN_CHANGE_PORT;
+	if ((i = nat_add(n, STUN_NAT_R_LINT, 0, 5, "change-port")) < 0)
+		return (-1);
+	n->t[i].arg = LINT_CHANGE_PORT;
+	n->t[i].change = STUN_CHANGE_PORT;
+	if ((o = nat_add(n, STUN_NAT_R_LINT, 0, 6, "response-port-open")) < 0)
+		return (-1);
+	n->t[o].arg = LINT_RP_OPEN;
+	if ((i = nat_add_dep(n, STUN_NAT_R_LINT, 0, 7, "response-port", o)) < 0)
+		return (-1);
+	n->t[i].arg = LINT_RP;
+	n->t[i].expect_sock = 6;
+	return (0);
+}
+
+int
+stun_nat_init(struct stun_nat *n, const struct stun_nat_config *c)
+{
+	int	 rv = 0;
+
+	memset(n, 0, sizeof(*n));
+	if (c == NULL || (c->server.family != STUN_AF_INET &&
+	    c->server.family != STUN_AF_INET6))
+		return (STUN_ERR_INVALID);
+	n->c = *c;
+	if (n->c.txn.rto == 0)
+		n->c.txn.rto = 100;
+	if (n->c.txn.rc == 0)
+		n->c.txn.rc = 3;
+	if (n->c.txn.rm == 0)
+		n->c.txn.rm = 2;
+	if (n->c.rounds == 0)
+		n->c.rounds = 3;
+	if (n->c.rounds > STUN_NAT_MAX_ROUNDS)
+		n->c.rounds = STUN_NAT_MAX_ROUNDS;
+	if (n->c.lifetime_max == 0)
+		n->c.lifetime_max = 300;
+	if (n->c.lifetime_max > 86400)
+		n->c.lifetime_max = 86400;
+	switch (n->c.mode) {
+	case STUN_NAT_MODE_5780:
+		rv = nat_plan_5780(n);
+		if (rv == 0 && (n->c.flags & STUN_NAT_F_LIFETIME))
+			rv = nat_plan_lifetime(n);
+		break;
+	case STUN_NAT_MODE_CLASSIC:
+		rv = nat_plan_classic(n);
+		break;
+	case STUN_NAT_MODE_LINT:
+		rv = nat_plan_lint(n);
+		break;
+	default:
+		rv = -1;
+		break;
+	}
+	if (rv != 0) {
+		memset(n, 0, sizeof(*n));
+		return (STUN_ERR_INVALID);
+	}
+	return (0);
+}
+
+static int
+nat_same_ip(const struct stun_addr *a, const struct stun_addr *b)
+{
+	struct stun_addr	 x, y;
+
+	stun_addr_canon(a, &x);
+	stun_addr_canon(b, &y);
+	x.port = y.port = 0;
+	return (stun_addr_equal(&x, &y));
+}
+
+static int
+nat_same(const struct stun_addr *a, const struct stun_addr *b)
+{
+	return (nat_same_ip(a, b) && a->port == b->port);
+}
+
+/* Where t sends to; 0, or -1 when what it needs is missing. */
+static int
+nat_dst(struct stun_nat *n, struct stun_nat_test *t)
+{
+	const struct stun_nat_test	*d = t->dep >= 0 ? &n->t[t->dep] : NULL;
+	const struct stun_addr		*pri = &n->c.server;
+	struct stun_addr		 a = *pri;
+
+	switch (t->role) {
+	case STUN_NAT_R_MAP2:
+	case STUN_NAT_R_MAP3:
+	case STUN_NAT_R_C1B:
+		if (!d->has_other || d->other.family != pri->family) {
+			snprintf(t->note, sizeof(t->note),
+			    "server gave no %s", t->legacy ?
+			    "CHANGED-ADDRESS" : "OTHER-ADDRESS");
+			return (-1);
+		}
+		a = d->other;
+		if (t->role == STUN_NAT_R_MAP2)
+			a.port = pri->port;
+		break;
+	case STUN_NAT_R_PATTERN:
+		if (t->arg != 0 && (!d->has_other ||
+		    d->other.family != pri->family)) {
+			snprintf(t->note, sizeof(t->note),
+			    "server gave no OTHER-ADDRESS");
+			return (-1);
+		}
+		if (t->arg == 1)
+			a.port = d->other.port;
+		else if (t->arg >= 2) {
+			a = d->other;
+			if (t->arg == 2)
+				a.port = pri->port;
+		}
+		break;
+	case STUN_NAT_R_MAPS2:
+		a = n->c.server2;
+		break;
+	case STUN_NAT_R_HAIRPIN:
+		if (!d->has_mapped)
+			return (-1);
+		a = d->mapped;
+		break;
+	case STUN_NAT_R_LINT:
+		if (t->arg == LINT_OTHER) {
+			if (!d->has_other) {
+				snprintf(t->note, sizeof(t->note),
+				    "no OTHER-ADDRESS to check");
+				return (-1);
+			}
+			a = d->other;
+		}
+		break;
+	}
+	if (d != NULL && (t->role == STUN_NAT_R_LT_PROBE ||
+	    (t->role == STUN_NAT_R_LINT && t->arg == LINT_RP)) &&
+	    !d->has_mapped)
+		return (-1);
+	t->dst = a;
+	return (0);
+}
+
+static int
+nat_build(struct stun_nat *n, struct stun_nat_test *t, uint8_t *tid)
+{
+	static const uint8_t	 zero[4];
+	struct stun_builder	 b;
+	uint8_t			 ck[4];
+	int			 rv;
+
+	if ((rv = stun_tid_new(n->c.rnd, n->c.rnd_arg, tid)) != 0)
+		return (rv);
+	if (t->legacy) {
+		if ((rv = stun_random(n->c.rnd, n->c.rnd_arg, ck, 4)) != 0)
+			return (rv);
+		t->cookie = (uint32_t)ck[0] << 24 | (uint32_t)ck[1] << 16 |
+		    (uint32_t)ck[2] << 8 | ck[3];
+		if (t->cookie == STUN_MAGIC_COOKIE)
+			t->cookie ^= 1;
+		stun_build_init_legacy(&b, t->req, sizeof(t->req),
+		    STUN_METHOD_BINDING, STUN_CLASS_REQUEST, t->cookie, tid);
+	} else {
+		t->cookie = STUN_MAGIC_COOKIE;
+		stun_build_init(&b, t->req, sizeof(t->req),
+		    STUN_METHOD_BINDING, STUN_CLASS_REQUEST, tid);
+	}
+	if (t->change != 0)
+		stun_build_u32(&b, STUN_ATTR_CHANGE_REQUEST, t->change);
+	if (t->role == STUN_NAT_R_LT_PROBE ||
+	    (t->role == STUN_NAT_R_LINT && t->arg == LINT_RP))
+		stun_build_response_port(&b, n->t[t->dep].mapped.port);
+	if (t->role == STUN_NAT_R_LINT && t->arg == LINT_UNKNOWN)
+		stun_build_attr(&b, NAT_LINT_UNKNOWN_ATTR, zero, sizeof(zero));
+	if (!t->legacy)
+		stun_build_fingerprint(&b);
+	if ((rv = stun_build_finish(&b)) < 0)
+		return (rv);
+	t->reqlen = (size_t)rv;
+	return (0);
+}
+
+static void
+nat_enqueue(struct stun_nat *n, int i)
+{
+	unsigned	 k;
+
+	for (k = 0; k < n->outlen; k++)
+		if (n->outq[k] == i)
+			return;
+	if (n->outlen < STUN_NAT_MAX_TESTS)
+		n->outq[n->outlen++] = i;
+}
+
+static void
+nat_end(struct stun_nat_test *t, int state, uint64_t now)
+{
+	t->state = state;
+	t->end_at = now;
+}
+
+static void
+nat_run(struct stun_nat *n, int i, uint64_t now)
+{
+	struct stun_nat_test	*t = &n->t[i];
+	uint8_t			 tid[STUN_TID_LEN];
+
+	t->start_at = now;
+	if (nat_dst(n, t) != 0) {
+		nat_end(t, STUN_NAT_T_SKIPPED, now);
+		return;
+	}
+	if (nat_build(n, t, tid) != 0) {
+		snprintf(t->note, sizeof(t->note), "cannot build request");
+		nat_end(t, STUN_NAT_T_ERROR, now);
+		return;
+	}
+	t->state = STUN_NAT_T_RUN;
+	if (stun_txn_start(&t->txn, &n->c.txn, tid, now) == STUN_TXN_SEND)
+		nat_enqueue(n, i);
+}
+
+static int
+nat_ready(const struct stun_nat *n, const struct stun_nat_test *t)
+{
+	unsigned	 k;
+
+	for (k = 0; k < n->ntests; k++)
+		if ((t->after & BIT(k)) && !T_FINAL(n->t[k].state))
+			return (0);
+	return (1);
+}
+
+static void	nat_verdict(struct stun_nat *);
+
+/* Start whatever can start; finish when everything has ended. */
+static void
+nat_advance(struct stun_nat *n, uint64_t now)
+{
+	struct stun_nat_test	*t, *d;
+	unsigned		 i, pass;
+	int			 all = 1;
+
+	for (pass = 0; pass < STUN_NAT_MAX_TESTS; pass++) {
+		int	 changed = 0;
+
+		for (i = 0; i < n->ntests; i++) {
+			t = &n->t[i];
+			if (t->state == STUN_NAT_T_PLANNED) {
+				d = &n->t[t->dep];
+				if (!T_FINAL(d->state) || !nat_ready(n, t))
+					continue;
+				changed = 1;
+				if (d->state != STUN_NAT_T_OK) {
+					nat_end(t, STUN_NAT_T_SKIPPED, now);
+					continue;
+				}
+				t->state = STUN_NAT_T_SCHED;
+				t->start_at = d->end_at + t->delay;
+			}
+			if (t->state == STUN_NAT_T_SCHED &&
+			    t->start_at <= now) {
+				nat_run(n, (int)i, now);
+				changed = 1;
+			}
+		}
+		if (!changed)
+			break;
+	}
+	for (i = 0; i < n->ntests; i++)
+		if (!T_FINAL(n->t[i].state))
+			all = 0;
+	if (all && !n->r.done) {
+		nat_verdict(n);
+		n->r.done = 1;
+	}
+}
+
+int
+stun_nat_start(struct stun_nat *n, const struct stun_addr *local,
+    unsigned nlocal, uint64_t now)
+{
+	unsigned	 i;
+
+	if (n->started || n->ntests == 0)
+		return (STUN_ERR_STATE);
+	if (nlocal < n->nsocks)
+		return (STUN_ERR_INVALID);
+	for (i = 0; i < n->nsocks; i++)
+		n->local[i] = local[i];
+	n->started = 1;
+	for (i = 0; i < n->ntests; i++)
+		if (n->t[i].state == STUN_NAT_T_SCHED)
+			n->t[i].start_at = now;
+	nat_advance(n, now);
+	return (0);
+}
+
+/* Checks that depend on where an answer came from. */
+static void
+nat_check_source(struct stun_nat *n, struct stun_nat_test *t)
+{
+	const struct stun_addr	*pri = &n->c.server;
+	int			 ok = 1;
+
+	if (t->change == (STUN_CHANGE_IP | STUN_CHANGE_PORT))
+		ok = !nat_same_ip(&t->from, pri) && t->from.port != pri->port;
+	else if (t->change == STUN_CHANGE_PORT)
+		ok = nat_same_ip(&t->from, pri) && t->from.port != pri->port;
+	if (!ok) {
+		snprintf(t->note, sizeof(t->note),
+		    "CHANGE-REQUEST not honoured");
+		t->state = STUN_NAT_T_ERROR;
+	}
+}
+
+static void
+nat_record(struct stun_nat *n, struct stun_nat_test *t, unsigned sock,
+    const struct stun_addr *from, const struct stun_msg *m, uint64_t now)
+{
+	struct stun_addr	 a;
+	const char		*reason;
+	const uint8_t		*ev;
+	size_t			 rlen, nu, k, evlen;
+	uint16_t		 unk[STUN_MAX_UNKNOWN];
+	int			 rv;
+
+	nat_end(t, STUN_NAT_T_OK, now);
+	t->rtt = (uint32_t)(now - t->txn.last_send);
+	if (t->txn.sent == 1)
+		t->rtt = t->txn.rtt;
+	t->recv_sock = sock;
+	t->from = *from;
+	t->anslen = m->len;
+	rv = stun_msg_check_fingerprint(m);
+	t->fp = rv == 0 ? 1 : (rv == STUN_ERR_NOT_FOUND ? 0 : -1);
+	if (stun_msg_get_addr(m, STUN_ATTR_XOR_MAPPED_ADDRESS, &a) == 0) {
+		stun_addr_canon(&a, &t->mapped);
+		t->has_mapped = t->xor_mapped = 1;
+	} else if (stun_msg_get_addr(m, STUN_ATTR_MAPPED_ADDRESS, &a) == 0) {
+		stun_addr_canon(&a, &t->mapped);
+		t->has_mapped = 1;
+	}
+	if (stun_msg_get_addr(m, STUN_ATTR_RESPONSE_ORIGIN, &t->origin) == 0 ||
+	    stun_msg_get_addr(m, STUN_ATTR_SOURCE_ADDRESS, &t->origin) == 0)
+		t->has_origin = 1;
+	if (stun_msg_get_addr(m, STUN_ATTR_OTHER_ADDRESS, &t->other) == 0 ||
+	    stun_msg_get_addr(m, STUN_ATTR_CHANGED_ADDRESS, &t->other) == 0)
+		t->has_other = 1;
+	if (m->cls == STUN_CLASS_ERROR) {
+		/* The code alone, even when the reason is not clean text. */
+		if (stun_msg_get_error(m, &t->code, &reason, &rlen) != 0) {
+			t->code = 0;
+			if (stun_msg_get_bytes(m, STUN_ATTR_ERROR_CODE, &ev,
+			    &evlen) == 0 && evlen >= 4)
+				t->code = (ev[2] & 0x7) * 100 + ev[3];
+		}
+		snprintf(t->note, sizeof(t->note), "error %d", t->code);
+		t->state = STUN_NAT_T_ERROR;
+		if (t->role == STUN_NAT_R_LINT && t->arg == LINT_UNKNOWN &&
+		    stun_msg_get_unknown(m, unk, STUN_MAX_UNKNOWN, &nu) == 0) {
+			for (k = 0; k < nu; k++)
+				if (unk[k] == NAT_LINT_UNKNOWN_ATTR)
+					t->pass = 1;
+		}
+		return;
+	}
+	if (m->cls != STUN_CLASS_SUCCESS || !t->has_mapped) {
+		snprintf(t->note, sizeof(t->note), "no mapped address");
+		t->state = STUN_NAT_T_ERROR;
+		return;
+	}
+	if (sock != t->expect_sock) {
+		snprintf(t->note, sizeof(t->note),
+		    "answer arrived on the wrong socket");
+		t->state = STUN_NAT_T_ERROR;
+		return;
+	}
+	nat_check_source(n, t);
+}
+
+int
+stun_nat_input(struct stun_nat *n, unsigned sock, const struct stun_addr *from,
+    const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct stun_msg		 m;
+	struct stun_nat_test	*t;
+	unsigned		 i;
+
+	if (sock >= n->nsocks || !n->started)
+		return (STUN_ERR_INVALID);
+	if (stun_msg_decode(&m, buf, len) != 0 ||
+	    m.method != STUN_METHOD_BINDING) {
+		n->ignored++;
+		return (0);
+	}
+	for (i = 0; i < n->ntests; i++) {
+		t = &n->t[i];
+		if (t->state != STUN_NAT_T_RUN ||
+		    memcmp(t->txn.tid, m.tid, STUN_TID_LEN) != 0 ||
+		    m.cookie != t->cookie)
+			continue;
+		if (t->role == STUN_NAT_R_HAIRPIN) {
+			if (m.cls != STUN_CLASS_REQUEST ||
+			    sock != t->expect_sock)
+				continue;
+			nat_end(t, STUN_NAT_T_OK, now);
+			t->rtt = (uint32_t)(now - t->txn.last_send);
+			t->recv_sock = sock;
+			t->from = *from;
+			break;
+		}
+		if (stun_txn_input(&t->txn, &m, now) != STUN_TXN_DONE)
+			continue;
+		nat_record(n, t, sock, from, &m, now);
+		break;
+	}
+	if (i == n->ntests)
+		n->ignored++;
+	nat_advance(n, now);
+	return (0);
+}
+
+void
+stun_nat_timer(struct stun_nat *n, uint64_t now)
+{
+	struct stun_nat_test	*t;
+	unsigned		 i;
+
+	if (!n->started)
+		return;
+	for (i = 0; i < n->ntests; i++) {
+		t = &n->t[i];
+		if (t->state != STUN_NAT_T_RUN ||
+		    stun_txn_next(&t->txn) > now)
+			continue;
+		switch (stun_txn_timer(&t->txn, now)) {
+		case STUN_TXN_SEND:
+			nat_enqueue(n, (int)i);
+			break;
+		case STUN_TXN_TIMEOUT:
+			nat_end(t, STUN_NAT_T_NOANSWER, now);
+			break;
+		}
+	}
+	nat_advance(n, now);
+}
+
+void
+stun_nat_next(struct stun_nat *n, struct stun_nat_action *a)
+{
+	struct stun_nat_test	*t;
+	uint64_t		 w = 0, x;
+	unsigned		 i;
+
+	memset(a, 0, sizeof(*a));
+	a->test = -1;
+	while (n->outlen > 0) {
+		i = (unsigned)n->outq[0];
+		n->outlen--;
+		memmove(n->outq, n->outq + 1, n->outlen * sizeof(n->outq[0]));
+		t = &n->t[i];
+		if (t->state != STUN_NAT_T_RUN)
+			continue;
+		a->kind = STUN_NAT_SEND;
+		a->sock = t->sock;
+		a->to = t->dst;
+		a->buf = t->req;
+		a->len = t->reqlen;
+		a->test = (int)i;
+		return;
+	}
+	if (n->r.done) {
+		a->kind = STUN_NAT_DONE;
+		return;
+	}
+	for (i = 0; i < n->ntests; i++) {
+		t = &n->t[i];
+		if (t->state == STUN_NAT_T_RUN)
+			x = stun_txn_next(&t->txn);
+		else if (t->state == STUN_NAT_T_SCHED)
+			x = t->start_at;
+		else
+			continue;
+		if (w == 0 || x < w)
+			w = x;
+	}
+	a->kind = STUN_NAT_WAIT;
+	a->wake = w;
+}
+
+/* The most frequent known value in v[0..n), ties to the stricter one. */
+static int
+nat_majority(const int *v, unsigned cnt, unsigned *agree, unsigned *total)
+{
+	unsigned	 c[5] = { 0 }, i;
+	int		 best = STUN_NAT_UNKNOWN, b;
+
+	*agree = *total = 0;
+	for (i = 0; i < cnt; i++)
+		if (v[i] > 0 && v[i] < 5) {
+			c[v[i]]++;
+			(*total)++;
+		}
+	for (b = 1; b < 5; b++)
+		if (c[b] > 0 && c[b] >= c[best == 0 ? 0 : best]) {
+			best = b;
+			*agree = c[b];
+		}
+	return (best);
+}
+
+static int
+nat_find(const struct stun_nat *n, int role, int round)
+{
+	unsigned	 i;
+
+	for (i = 0; i < n->ntests; i++)
+		if (n->t[i].role == role && n->t[i].round == round)
+			return ((int)i);
+	return (-1);
+}
+
+static const struct stun_nat_test *
+nat_get(const struct stun_nat *n, int role, int round)
+{
+	int	 i = nat_find(n, role, round);
+
+	return (i < 0 ? NULL : &n->t[i]);
+}
+
+#define T_OK(t)	((t) != NULL && (t)->state == STUN_NAT_T_OK)
+
+static int
+nat_round_mapping(const struct stun_nat *n, int r)
+{
+	const struct stun_nat_test *m1 = nat_get(n, STUN_NAT_R_MAP1, r);
+	const struct stun_nat_test *m2 = nat_get(n, STUN_NAT_R_MAP2, r);
+	const struct stun_nat_test *m3 = nat_get(n, STUN_NAT_R_MAP3, r);
+	const struct stun_nat_test *s2 = nat_get(n, STUN_NAT_R_MAPS2, r);
+
+	if (!T_OK(m1))
+		return (STUN_NAT_UNKNOWN);
+	/* RFC 5780 4.3. */
+	if (T_OK(m2)) {
+		if (nat_same(&m2->mapped, &m1->mapped))
+			return (STUN_NAT_EI);
+		if (!T_OK(m3))
+			return (STUN_NAT_DEP);
+		if (nat_same(&m3->mapped, &m2->mapped))
+			return (STUN_NAT_AD);
+		return (STUN_NAT_APD);
+	}
+	if (T_OK(s2))
+		return (nat_same(&s2->mapped, &m1->mapped) ? STUN_NAT_EI :
+		    STUN_NAT_DEP);
+	return (STUN_NAT_UNKNOWN);
+}
+
+static int
+nat_round_filtering(const struct stun_nat *n, int r)
+{
+	const struct stun_nat_test *f2 = nat_get(n, STUN_NAT_R_FILT2, r);
+	const struct stun_nat_test *f3 = nat_get(n, STUN_NAT_R_FILT3, r);
+
+	/* RFC 5780 4.4. */
+	if (f2 == NULL || f3 == NULL)
+		return (STUN_NAT_UNKNOWN);
+	if (f2->state == STUN_NAT_T_OK)
+		return (STUN_NAT_EI);
+	if (f2->state != STUN_NAT_T_NOANSWER)
+		return (STUN_NAT_UNKNOWN);
+	if (f3->state == STUN_NAT_T_OK)
+		return (STUN_NAT_AD);
+	if (f3->state == STUN_NAT_T_NOANSWER)
+		return (STUN_NAT_APD);
+	return (STUN_NAT_UNKNOWN);
+}
+
+static int
+nat_classic_name(int nat, int mapping, int filtering)
+{
+	if (nat == 0)
+		return (filtering == STUN_NAT_EI ? STUN_NAT_TYPE_OPEN :
+		    filtering == STUN_NAT_UNKNOWN ? STUN_NAT_TYPE_UNKNOWN :
+		    STUN_NAT_TYPE_SYM_FIREWALL);
+	if (nat < 0 || mapping == STUN_NAT_UNKNOWN)
+		return (STUN_NAT_TYPE_UNKNOWN);
+	if (mapping != STUN_NAT_EI)
+		return (STUN_NAT_TYPE_SYMMETRIC);
+	switch (filtering) {
+	case STUN_NAT_EI:
+		return (STUN_NAT_TYPE_FULL_CONE);
+	case STUN_NAT_AD:
+		return (STUN_NAT_TYPE_RESTRICTED);
+	case STUN_NAT_APD:
+	case STUN_NAT_DEP:
+		return (STUN_NAT_TYPE_PORT_RESTRICTED);
+	}
+	return (STUN_NAT_TYPE_UNKNOWN);
+}
+
+static void
+nat_verdict_pattern(struct stun_nat *n)
+{
+	struct stun_nat_result		*r = &n->r;
+	const struct stun_nat_test	*t;
+	uint16_t			 p[NAT_PATTERN_N];
+	int				 d[NAT_PATTERN_N - 1], k, same = 1;
+	unsigned			 i, got = 0, kept = 0, seen = 0;
+
+	/* Port preservation: every first mapping of a socket. */
+	for (i = 0; i < n->ntests; i++) {
+		t = &n->t[i];
+		if (t->state != STUN_NAT_T_OK || !t->has_mapped ||
+		    (t->role != STUN_NAT_R_MAP1 &&
+		    t->role != STUN_NAT_R_LT_OPEN &&
+		    !(t->role == STUN_NAT_R_PATTERN && t->arg == 0)))
+			continue;
+		seen++;
+		if (t->mapped.port == n->local[t->sock].port)
+			kept++;
+	}
+	r->port_preserve = seen == 0 ? -1 : kept == seen;
+	for (k = 0; k < NAT_PATTERN_N; k++) {
+		t = nat_get(n, STUN_NAT_R_PATTERN, k);
+		if (!T_OK(t))
+			return;
+		p[k] = t->mapped.port;
+		got++;
+		if (p[k] != p[0])
+			same = 0;
+	}
+	if (same) {
+		t = nat_get(n, STUN_NAT_R_PATTERN, 0);
+		r->pattern = p[0] == n->local[t->sock].port ?
+		    STUN_NAT_PAT_PRESERVE : STUN_NAT_PAT_SAME;
+		return;
+	}
+	for (k = 0; k < NAT_PATTERN_N - 1; k++)
+		d[k] = (int)p[k + 1] - (int)p[k];
+	r->pattern = STUN_NAT_PAT_RANDOM;
+	/* Two of the three steps alike and small: predictable. */
+	for (k = 0; k < NAT_PATTERN_N - 1; k++) {
+		int	 j, c = 0;
+
+		if (d[k] == 0 || d[k] > 64 || d[k] < -64)
+			continue;
+		for (j = 0; j < NAT_PATTERN_N - 1; j++)
+			if (d[j] == d[k])
+				c++;
+		if (c >= 2) {
+			r->pattern = STUN_NAT_PAT_SEQUENTIAL;
+			r->delta = d[k];
+			return;
+		}
+	}
+}
+
+static void
+nat_verdict_lifetime(struct stun_nat *n)
+{
+	struct stun_nat_result		*r = &n->r;
+	const struct stun_nat_test	*t;
+	unsigned			 i;
+	int				 any = 0;
+
+	for (i = 0; i < n->ntests; i++) {
+		t = &n->t[i];
+		if (t->role != STUN_NAT_R_LT_PROBE)
+			continue;
+		any = 1;
+		if (t->arg == 0 && t->state != STUN_NAT_T_OK) {
+			r->lifetime = -1;
+			return;
+		}
+		if (t->state == STUN_NAT_T_OK && r->lifetime_hi == 0 &&
+		    t->arg > r->lifetime_lo)
+			r->lifetime_lo = t->arg;
+		else if (t->state == STUN_NAT_T_NOANSWER &&
+		    (r->lifetime_hi == 0 || t->arg < r->lifetime_hi))
+			r->lifetime_hi = t->arg;
+	}
+	r->lifetime = any;
+}
+
+static void
+nat_verdict_5780(struct stun_nat *n)
+{
+	struct stun_nat_result		*r = &n->r;
+	const struct stun_nat_test	*t, *m1 = NULL;
+	int				 map[STUN_NAT_MAX_ROUNDS];
+	int				 filt[STUN_NAT_MAX_ROUNDS], c;
+	unsigned			 k, translated = 0, direct = 0;
+
+	for (k = 0; k < n->c.rounds; k++) {
+		map[k] = nat_round_mapping(n, k);
+		filt[k] = nat_round_filtering(n, k);
+		t = nat_get(n, STUN_NAT_R_MAP1, k);
+		if (!T_OK(t))
+			continue;
+		if (m1 == NULL)
+			m1 = t;
+		if (nat_same(&t->mapped, &n->local[t->sock]))
+			direct++;
+		else
+			translated++;
+		if (t->has_other && !r->has_other) {
+			r->other = t->other;
+			r->has_other = 1;
+		}
+	}
+	if (m1 == NULL) {
+		r->nat_type = STUN_NAT_TYPE_BLOCKED;
+		r->nat = r->hairpin = r->port_preserve = r->double_nat = -1;
+		nat_verdict_lifetime(n);
+		return;
+	}
+	r->server_ok = 1;
+	r->local = n->local[m1->sock];
+	r->mapped = m1->mapped;
+	r->has_mapped = 1;
+	r->nat = translated > 0 ? 1 : 0;
+	r->mapping = nat_majority(map, n->c.rounds, &r->map_agree,
+	    &r->map_total);
+	r->filtering = nat_majority(filt, n->c.rounds, &r->filt_agree,
+	    &r->filt_total);
+	if (r->nat == 0 && r->mapping == STUN_NAT_UNKNOWN) {
+		/* No translation: trivially endpoint-independent. */
+		r->mapping = STUN_NAT_EI;
+	}
+	r->nat_type = nat_classic_name(r->nat, r->mapping, r->filtering);
+	t = nat_get(n, STUN_NAT_R_HAIRPIN, 0);
+	r->hairpin = T_OK(t) ? 1 : (t != NULL &&
+	    t->state == STUN_NAT_T_NOANSWER ? 0 : -1);
+	r->change_ok = 1;
+	for (k = 0; k < n->ntests; k++)
+		if (n->t[k].change != 0 && n->t[k].state == STUN_NAT_T_ERROR)
+			r->change_ok = 0;
+	c = stun_addr_class(&r->mapped);
+	r->cgnat = c == STUN_ADDR_CGNAT ||
+	    stun_addr_class(&r->local) == STUN_ADDR_CGNAT;
+	r->double_nat = r->nat == 1 &&
+	    (c == STUN_ADDR_PRIVATE || c == STUN_ADDR_CGNAT) ? 1 : 0;
+	nat_verdict_pattern(n);
+	nat_verdict_lifetime(n);
+}
+
+/* RFC 3489 10.1, figure 2, followed as drawn. */
+static int
+nat_classic_tree(const struct stun_nat_test *c1, const struct stun_nat_test *c2,
+    const struct stun_nat_test *c3, const struct stun_nat_test *c1b, int nat)
+{
+	if (nat == 0)
+		return (T_OK(c2) ? STUN_NAT_TYPE_OPEN :
+		    c2->state == STUN_NAT_T_NOANSWER ?
+		    STUN_NAT_TYPE_SYM_FIREWALL : STUN_NAT_TYPE_UNKNOWN);
+	if (T_OK(c2))
+		return (STUN_NAT_TYPE_FULL_CONE);
+	if (c2->state != STUN_NAT_T_NOANSWER || !T_OK(c1b))
+		return (STUN_NAT_TYPE_UNKNOWN);
+	if (!nat_same(&c1b->mapped, &c1->mapped))
+		return (STUN_NAT_TYPE_SYMMETRIC);
+	if (T_OK(c3))
+		return (STUN_NAT_TYPE_RESTRICTED);
+	if (c3->state == STUN_NAT_T_NOANSWER)
+		return (STUN_NAT_TYPE_PORT_RESTRICTED);
+	return (STUN_NAT_TYPE_UNKNOWN);
+}
+
+static void
+nat_verdict_classic(struct stun_nat *n)
+{
+	struct stun_nat_result		*r = &n->r;
+	const struct stun_nat_test	*c1, *c2, *c3, *c1b;
+
+	c1 = nat_get(n, STUN_NAT_R_C1, 0);
+	c2 = nat_get(n, STUN_NAT_R_C2, 0);
+	c3 = nat_get(n, STUN_NAT_R_C3, 0);
+	c1b = nat_get(n, STUN_NAT_R_C1B, 0);
+	if (!T_OK(c1)) {
+		r->nat = -1;
+		r->nat_type = STUN_NAT_TYPE_BLOCKED;
+		return;
+	}
+	r->server_ok = 1;
+	r->local = n->local[c1->sock];
+	r->mapped = c1->mapped;
+	r->has_mapped = 1;
+	r->other = c1->other;
+	r->has_other = c1->has_other;
+	r->port_preserve = c1->mapped.port == r->local.port;
+	r->cgnat = stun_addr_class(&r->mapped) == STUN_ADDR_CGNAT;
+	r->change_ok = !(c2->state == STUN_NAT_T_ERROR ||
+	    c3->state == STUN_NAT_T_ERROR);
+	/* The RFC 4787 terms that the classic tests can tell. */
+	r->filtering = T_OK(c2) ? STUN_NAT_EI :
+	    c2->state != STUN_NAT_T_NOANSWER ? STUN_NAT_UNKNOWN :
+	    T_OK(c3) ? STUN_NAT_AD :
+	    c3->state == STUN_NAT_T_NOANSWER ? STUN_NAT_APD : STUN_NAT_UNKNOWN;
+	r->nat = nat_same(&c1->mapped, &r->local) ? 0 : 1;
+	if (r->nat == 0)
+		r->mapping = STUN_NAT_EI;
+	else if (T_OK(c1b))
+		r->mapping = nat_same(&c1b->mapped, &c1->mapped) ?
+		    STUN_NAT_EI : STUN_NAT_DEP;
+	if (r->mapping != STUN_NAT_UNKNOWN)
+		r->map_agree = r->map_total = 1;
+	if (r->filtering != STUN_NAT_UNKNOWN)
+		r->filt_agree = r->filt_total = 1;
+	r->nat_type = nat_classic_tree(c1, c2, c3, c1b, r->nat);
+}
+
+static void
+nat_lint_eval(struct stun_nat_test *t)
+{
+	char			 tmp[56];
+	int			 ok = t->state == STUN_NAT_T_OK;
+	int			 listed = t->pass;
+
+	t->pass = 0;
+	switch (t->arg) {
+	case LINT_BINDING:
+		if (!ok)
+			break;
+		t->pass = t->xor_mapped && t->fp >= 0 ? 1 : 0;
+		snprintf(t->note, sizeof(t->note),
+		    "%s, FINGERPRINT %s, OTHER-ADDRESS %s",
+		    t->xor_mapped ? "XOR-MAPPED-ADDRESS" : "no XOR-MAPPED",
+		    t->fp > 0 ? "valid" : t->fp == 0 ? "absent" : "BAD",
+		    t->has_other ? "present" : "absent");
+		if (t->pass && (t->fp == 0 || !t->has_other))
+			t->pass = -1;
+		break;
+	case LINT_UNKNOWN:
+		if (t->state == STUN_NAT_T_ERROR && t->code == 420) {
+			t->pass = listed == 1 ? 1 : -1;
+			snprintf(t->note, sizeof(t->note), "420%s",
+			    t->pass == 1 ? " with UNKNOWN-ATTRIBUTES" :
+			    " without our type in UNKNOWN-ATTRIBUTES");
+		} else if (ok)
+			snprintf(t->note, sizeof(t->note),
+			    "answered success, expected 420");
+		break;
+	case LINT_LEGACY:
+		if (!ok)
+			break;
+		t->pass = t->has_mapped && !t->xor_mapped ? 1 : -1;
+		snprintf(t->note, sizeof(t->note), "%s, CHANGED-ADDRESS %s",
+		    t->xor_mapped ? "only XOR-MAPPED-ADDRESS" :
+		    "MAPPED-ADDRESS", t->has_other ? "present" : "absent");
+		break;
+	case LINT_OTHER:
+		if (t->state == STUN_NAT_T_SKIPPED)
+			t->pass = -1;
+		if (!ok)
+			break;
+		t->pass = nat_same(&t->from, &t->dst) &&
+		    (!t->has_origin || nat_same(&t->origin, &t->dst));
+		stun_addr_format(&t->dst, tmp, sizeof(tmp));
+		snprintf(t->note, sizeof(t->note), "%s %s", tmp,
+		    t->pass ? "answers from itself" : "answers from elsewhere");
+		break;
+	case LINT_CHANGE_IP:
+	case LINT_CHANGE_PORT:
+		if (!ok)
+			break;
+		t->pass = 1;
+		stun_addr_format(&t->from, tmp, sizeof(tmp));
+		snprintf(t->note, sizeof(t->note), "answered from %s%s", tmp,
+		    t->has_origin && !nat_same(&t->origin, &t->from) ?
+		    " (RESPONSE-ORIGIN differs)" : "");
+		if (t->has_origin && !nat_same(&t->origin, &t->from))
+			t->pass = -1;
+		break;
+	case LINT_RP_OPEN:
+		t->pass = ok;
+		break;
+	case LINT_RP:
+		t->pass = ok;
+		if (ok)
+			snprintf(t->note, sizeof(t->note),
+			    "answer sent to the port asked for");
+		break;
+	}
+	if (t->state == STUN_NAT_T_NOANSWER && t->note[0] == '\0')
+		snprintf(t->note, sizeof(t->note), "no answer");
+}
+
+static void
+nat_verdict(struct stun_nat *n)
+{
+	unsigned	 i;
+
+	n->r.hairpin = -1;
+	n->r.port_preserve = -1;
+	n->r.double_nat = -1;
+	switch (n->c.mode) {
+	case STUN_NAT_MODE_5780:
+		nat_verdict_5780(n);
+		break;
+	case STUN_NAT_MODE_CLASSIC:
+		nat_verdict_classic(n);
+		break;
+	case STUN_NAT_MODE_LINT:
+		for (i = 0; i < n->ntests; i++) {
+			nat_lint_eval(&n->t[i]);
+			if (n->t[i].state == STUN_NAT_T_OK &&
+			    n->t[i].arg == LINT_BINDING) {
+				n->r.server_ok = 1;
+				n->r.local = n->local[n->t[i].sock];
+				n->r.mapped = n->t[i].mapped;
+				n->r.has_mapped = 1;
+			}
+			if (n->t[i].pass > 0)
+				n->r.lint_pass++;
+			else if (n->t[i].pass < 0)
+				n->r.lint_warn++;
+			else
+				n->r.lint_fail++;
+		}
+		break;
+	}
+}
+
+const char *
+stun_nat_behaviour_name(int b)
+{
+	switch (b) {
+	case STUN_NAT_EI:
+		return ("endpoint-independent");
+	case STUN_NAT_AD:
+		return ("address-dependent");
+	case STUN_NAT_APD:
+		return ("address-and-port-dependent");
+	case STUN_NAT_DEP:
+		return ("endpoint-dependent");
+	}
+	return ("unknown");
+}
+
+const char *
+stun_nat_type_name(int type)
+{
+	static const char *names[] = { "unknown", "open", "full-cone",
+	    "restricted-cone", "port-restricted-cone", "symmetric",
+	    "symmetric-firewall", "blocked" };
+
+	if (type < 0 || type > STUN_NAT_TYPE_BLOCKED)
+		return ("unknown");
+	return (names[type]);
+}
+
+const char *
+stun_nat_pattern_name(int pat)
+{
+	static const char *names[] = { "unknown", "same-port",
+	    "preserving", "sequential", "random" };
+
+	if (pat < 0 || pat > STUN_NAT_PAT_RANDOM)
+		return ("unknown");
+	return (names[pat]);
+}
+
+const char *
+stun_nat_state_name(int state)
+{
+	static const char *names[] = { "planned", "scheduled", "running",
+	    "ok", "no-answer", "error", "skipped" };
+
+	if (state < 0 || state > STUN_NAT_T_SKIPPED)
+		return ("unknown");
+	return (names[state]);
+}

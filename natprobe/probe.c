@@ -1,0 +1,627 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Runs the NAT classification machine on libevent: resolves the servers
+ * (evdns for A/AAAA, the _stun._udp SRV record through the system resolver
+ * when no port is given), binds the machine's sockets on one local address,
+ * carries its datagrams and timers, and does the TCP Binding checks.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/dns.h>
+#include <event2/util.h>
+
+#include "common/log.h"
+#include "common/sock.h"
+#include "natprobe.h"
+
+#define PROBE_RECV_BURST	64
+#define PROBE_PUMP_MAX		(4 * STUN_NAT_MAX_TESTS)
+
+struct probe_sock {
+	struct probe_io	*io;
+	unsigned	 idx;
+	int		 fd;
+	struct event	*ev;
+};
+
+struct probe_io {
+	struct probe	*p;
+	struct event_base *base;
+	struct event	*timer;
+	struct event	*guard;
+	struct probe_sock s[STUN_NAT_MAX_SOCKS];
+	unsigned	 nsock;
+	int		 expired;
+	/* Resolution. */
+	int		 res_done;
+	int		 res_err;
+	struct stun_addr res_addr;
+};
+
+uint64_t
+probe_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static int
+probe_literal(const char *host, uint16_t port, struct stun_addr *out)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &a4) == 1) {
+		out->family = STUN_AF_INET;
+		memcpy(out->ip, &a4, 4);
+	} else if (inet_pton(AF_INET6, host, &a6) == 1) {
+		out->family = STUN_AF_INET6;
+		memcpy(out->ip, &a6, 16);
+	} else
+		return (-1);
+	out->port = port;
+	return (0);
+}
+
+/* RFC 6761 6.4: .invalid never resolves; answer without a query. */
+static int
+probe_invalid_name(const char *host)
+{
+	size_t	 l = strlen(host);
+
+	if (l > 0 && host[l - 1] == '.')
+		l--;
+	return ((l == 7 && strncasecmp(host, "invalid", 7) == 0) ||
+	    (l > 8 && strncasecmp(host + l - 8, ".invalid", 8) == 0));
+}
+
+/*
+ * RFC 5389 9 / RFC 8489 8: with no port, look up _stun._udp.host.  The
+ * lowest priority target wins; its name replaces host.
+ */
+static void
+probe_srv(char *host, size_t cap, uint16_t *port)
+{
+	unsigned char	 ans[2048];
+	char		 q[NATPROBE_HOST_MAX + 16], target[NS_MAXDNAME];
+	ns_msg		 msg;
+	ns_rr		 rr;
+	int		 len, i, count, best = 65536, prio;
+	const unsigned char *rd;
+
+	if (snprintf(q, sizeof(q), "_stun._udp.%s", host) >= (int)sizeof(q))
+		return;
+	if ((len = res_query(q, ns_c_in, ns_t_srv, ans, sizeof(ans))) <= 0)
+		return;
+	if (ns_initparse(ans, len, &msg) != 0)
+		return;
+	count = ns_msg_count(msg, ns_s_an);
+	for (i = 0; i < count && i < 32; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) != 0 ||
+		    ns_rr_type(rr) != ns_t_srv || ns_rr_rdlen(rr) < 7)
+			continue;
+		rd = ns_rr_rdata(rr);
+		prio = rd[0] << 8 | rd[1];
+		if (prio >= best || ns_name_uncompress(ns_msg_base(msg),
+		    ns_msg_end(msg), rd + 6, target, sizeof(target)) < 0 ||
+		    strlen(target) >= cap || target[0] == '\0')
+			continue;
+		best = prio;
+		*port = (uint16_t)(rd[4] << 8 | rd[5]);
+		snprintf(host, cap, "%s", target);
+	}
+	if (best != 65536)
+		log_debug("srv %s -> %s port %u", q, host, *port);
+}
+
+static void
+probe_gai_cb(int result, struct evutil_addrinfo *res, void *arg)
+{
+	struct probe_io		*io = arg;
+	struct evutil_addrinfo	*ai;
+
+	io->res_done = 1;
+	io->res_err = result;
+	if (result == 0) {
+		io->res_err = EVUTIL_EAI_NONAME;
+		for (ai = res; ai != NULL; ai = ai->ai_next)
+			if (sock_to_stun(ai->ai_addr, &io->res_addr) == 0) {
+				io->res_err = 0;
+				break;
+			}
+	}
+	if (res != NULL)
+		evutil_freeaddrinfo(res);
+	event_base_loopexit(io->base, NULL);
+}
+
+static int
+probe_resolve(struct probe_io *io, char *host, size_t cap, uint16_t port,
+    int given, struct stun_addr *out)
+{
+	struct probe		*p = io->p;
+	struct evdns_base	*dns;
+	struct evutil_addrinfo	 hints;
+	char			 portstr[8];
+
+	if (probe_literal(host, port, out) == 0) {
+		if ((p->o.family == 4 && out->family != STUN_AF_INET) ||
+		    (p->o.family == 6 && out->family != STUN_AF_INET6)) {
+			snprintf(p->err, sizeof(p->err),
+			    "%s: not an IPv%d address", host, p->o.family);
+			return (-1);
+		}
+		return (0);
+	}
+	if (probe_invalid_name(host)) {
+		snprintf(p->err, sizeof(p->err), "%s: unknown host", host);
+		return (-1);
+	}
+	if (!given)
+		probe_srv(host, cap, &port);
+	if ((dns = evdns_base_new(io->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
+	    (dns = evdns_base_new(io->base, 0)) == NULL) {
+		snprintf(p->err, sizeof(p->err), "%s: no resolver", host);
+		return (-1);
+	}
+	evdns_base_set_option(dns, "timeout:", "2");
+	evdns_base_set_option(dns, "attempts:", "2");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = p->o.family == 4 ? AF_INET :
+	    p->o.family == 6 ? AF_INET6 : AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	io->res_done = 0;
+	if (evdns_getaddrinfo(dns, host, portstr, &hints, probe_gai_cb,
+	    io) != NULL || !io->res_done)
+		event_base_dispatch(io->base);
+	evdns_base_free(dns, 0);
+	if (!io->res_done || io->res_err != 0) {
+		snprintf(p->err, sizeof(p->err), "%s: %s", host,
+		    io->res_done ? evutil_gai_strerror(io->res_err) :
+		    "resolver failed");
+		return (-1);
+	}
+	*out = io->res_addr;
+	out->port = port;
+	return (0);
+}
+
+/* The address the kernel would send from towards dst. */
+static int
+probe_source(struct probe *p)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	int			 fd;
+
+	if (p->o.source != NULL) {
+		if (probe_literal(p->o.source, 0, &p->local) != 0 ||
+		    p->local.family != p->server.family) {
+			snprintf(p->err, sizeof(p->err),
+			    "%s: source must be an IPv%d address",
+			    p->o.source, p->server.family);
+			return (-1);
+		}
+		return (0);
+	}
+	sl = sock_from_stun(&p->server, &ss);
+	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&ss, sl) == -1 ||
+	    sock_local(fd, &p->local) == -1) {
+		snprintf(p->err, sizeof(p->err), "%s: no route: %s",
+		    p->o.server, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	close(fd);
+	p->local.port = 0;
+	return (0);
+}
+
+static void
+probe_pump(struct probe_io *io)
+{
+	struct probe		*p = io->p;
+	struct stun_nat_action	 a;
+	struct sockaddr_storage	 ss;
+	struct timeval		 tv;
+	socklen_t		 sl;
+	uint64_t		 now, d;
+	unsigned		 k;
+
+	for (k = 0; k < PROBE_PUMP_MAX; k++) {
+		stun_nat_next(&p->nat, &a);
+		if (a.kind == STUN_NAT_SEND) {
+			sl = sock_from_stun(&a.to, &ss);
+			if (sendto(io->s[a.sock].fd, a.buf, a.len, 0,
+			    (struct sockaddr *)&ss, sl) == -1)
+				log_debug("send %s: %s",
+				    p->nat.t[a.test].name, strerror(errno));
+			continue;
+		}
+		if (a.kind == STUN_NAT_DONE) {
+			event_base_loopexit(io->base, NULL);
+			break;
+		}
+		now = probe_now();
+		d = a.wake > now ? a.wake - now : 0;
+		tv.tv_sec = (time_t)(d / 1000);
+		tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
+		evtimer_add(io->timer, &tv);
+		break;
+	}
+	report_progress(p, 0);
+}
+
+static void
+probe_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_sock	*s = arg;
+	struct probe		*p = s->io->p;
+	struct sockaddr_storage	 ss;
+	struct stun_addr	 from;
+	uint8_t			 buf[2048];
+	socklen_t		 sl;
+	ssize_t			 n;
+	unsigned		 k;
+
+	(void)what;
+	for (k = 0; k < PROBE_RECV_BURST; k++) {
+		sl = sizeof(ss);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
+		    &sl);
+		if (n == -1)
+			break;
+		if (sock_to_stun((struct sockaddr *)&ss, &from) != 0)
+			continue;
+		stun_nat_input(&p->nat, s->idx, &from, buf, (size_t)n,
+		    probe_now());
+	}
+	probe_pump(s->io);
+}
+
+static void
+probe_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_io	*io = arg;
+
+	(void)fd;
+	(void)what;
+	stun_nat_timer(&io->p->nat, probe_now());
+	probe_pump(io);
+}
+
+static void
+probe_guard_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_io	*io = arg;
+
+	(void)fd;
+	(void)what;
+	io->expired = 1;
+	event_base_loopexit(io->base, NULL);
+}
+
+static int
+probe_udp(struct probe_io *io)
+{
+	struct probe		*p = io->p;
+	struct stun_nat_config	 c;
+	struct stun_addr	 locals[STUN_NAT_MAX_SOCKS];
+	struct timeval		 tv;
+	uint64_t		 budget;
+	unsigned		 i;
+
+	memset(&c, 0, sizeof(c));
+	c.mode = p->o.lint ? STUN_NAT_MODE_LINT : p->o.classic ?
+	    STUN_NAT_MODE_CLASSIC : STUN_NAT_MODE_5780;
+	c.flags = p->o.lifetime ? STUN_NAT_F_LIFETIME : 0;
+	c.server = p->server;
+	c.server2 = p->server2;
+	/* Three sends: at 0, T/5 and 3T/5; give up at T. */
+	c.txn.rto = p->o.timeout / 5;
+	c.txn.rc = 3;
+	c.txn.rm = 2;
+	c.rounds = p->o.rounds;
+	c.lifetime_max = p->o.lifetime_max;
+	if (stun_nat_init(&p->nat, &c) != 0) {
+		snprintf(p->err, sizeof(p->err), "cannot plan the tests");
+		return (-1);
+	}
+	for (i = 0; i < p->nat.nsocks; i++) {
+		io->s[i].fd = sock_bind(&p->local, SOCK_DGRAM, 0);
+		if (io->s[i].fd == -1 ||
+		    sock_local(io->s[i].fd, &locals[i]) == -1) {
+			snprintf(p->err, sizeof(p->err), "socket: %s",
+			    strerror(errno));
+			return (-1);
+		}
+		io->nsock = i + 1;
+		io->s[i].io = io;
+		io->s[i].idx = i;
+		io->s[i].ev = event_new(io->base, io->s[i].fd,
+		    EV_READ | EV_PERSIST, probe_read_cb, &io->s[i]);
+		if (io->s[i].ev == NULL || event_add(io->s[i].ev, NULL) == -1) {
+			snprintf(p->err, sizeof(p->err), "event_new failed");
+			return (-1);
+		}
+	}
+	io->timer = evtimer_new(io->base, probe_timer_cb, io);
+	io->guard = evtimer_new(io->base, probe_guard_cb, io);
+	if (io->timer == NULL || io->guard == NULL) {
+		snprintf(p->err, sizeof(p->err), "evtimer_new failed");
+		return (-1);
+	}
+	/* Every test is bounded; this only catches a broken invariant. */
+	budget = (uint64_t)p->o.timeout * 12 + 2000;
+	if (p->o.lifetime)
+		budget += (uint64_t)p->o.lifetime_max * 1000 + 5000;
+	tv.tv_sec = (time_t)(budget / 1000);
+	tv.tv_usec = (suseconds_t)(budget % 1000) * 1000;
+	evtimer_add(io->guard, &tv);
+	if (stun_nat_start(&p->nat, locals, p->nat.nsocks, probe_now()) != 0) {
+		snprintf(p->err, sizeof(p->err), "cannot start the tests");
+		return (-1);
+	}
+	probe_pump(io);
+	event_base_dispatch(io->base);
+	report_progress(p, 1);
+	if (io->expired || !p->nat.r.done) {
+		snprintf(p->err, sizeof(p->err), "%s: tests did not finish",
+		    p->o.server);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Wait for fd to be ready until deadline; 0, or -1 on timeout. */
+static int
+probe_poll(int fd, short ev, uint64_t deadline)
+{
+	struct pollfd	 pfd;
+	uint64_t	 now;
+	int		 rv;
+
+	for (;;) {
+		now = probe_now();
+		if (now >= deadline)
+			return (-1);
+		pfd.fd = fd;
+		pfd.events = ev;
+		rv = poll(&pfd, 1, (int)(deadline - now));
+		if (rv > 0)
+			return (0);
+		if (rv == 0 || errno != EINTR)
+			return (-1);
+	}
+}
+
+/*
+ * One Binding over TCP from local port lport (0: any) to dst; the socket
+ * is left open in *keep so that the next test can reuse the port.
+ */
+static void
+probe_tcp_one(struct probe *p, struct probe_tcp *t, uint16_t lport,
+    int *keep)
+{
+	struct sockaddr_storage	 ss;
+	struct stun_builder	 b;
+	struct stun_msg		 m;
+	struct stun_addr	 a;
+	uint8_t			 req[64], buf[1024], tid[STUN_TID_LEN];
+	socklen_t		 sl;
+	uint64_t		 t0, deadline;
+	size_t			 got = 0;
+	ssize_t			 n;
+	int			 fd, on = 1, len, kind, rv;
+
+	t->ok = -1;
+	*keep = -1;
+	fd = socket(p->local.family == STUN_AF_INET ? AF_INET : AF_INET6,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(t->note, sizeof(t->note), "socket: %s",
+		    strerror(errno));
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	a = p->local;
+	a.port = lport;
+	sl = sock_from_stun(&a, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		snprintf(t->note, sizeof(t->note), "bind: %s",
+		    strerror(errno));
+		goto out;
+	}
+	sock_local(fd, &t->local);
+	t0 = probe_now();
+	deadline = t0 + p->o.timeout * 2;
+	sl = sock_from_stun(&t->dst, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
+	    errno != EINPROGRESS) {
+		snprintf(t->note, sizeof(t->note), "connect: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (probe_poll(fd, POLLOUT, deadline) != 0) {
+		snprintf(t->note, sizeof(t->note), "connect timed out");
+		goto out;
+	}
+	sl = sizeof(rv);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &rv, &sl) == -1 || rv != 0) {
+		snprintf(t->note, sizeof(t->note), "connect: %s",
+		    strerror(rv));
+		goto out;
+	}
+	if (stun_tid_new(NULL, NULL, tid) != 0)
+		goto out;
+	stun_build_init(&b, req, sizeof(req), STUN_METHOD_BINDING,
+	    STUN_CLASS_REQUEST, tid);
+	stun_build_fingerprint(&b);
+	if ((len = stun_build_finish(&b)) < 0 ||
+	    write(fd, req, (size_t)len) != len) {
+		snprintf(t->note, sizeof(t->note), "write failed");
+		goto out;
+	}
+	for (;;) {
+		if (probe_poll(fd, POLLIN, deadline) != 0) {
+			snprintf(t->note, sizeof(t->note), "no answer");
+			goto out;
+		}
+		n = read(fd, buf + got, sizeof(buf) - got);
+		if (n <= 0) {
+			snprintf(t->note, sizeof(t->note), "closed");
+			goto out;
+		}
+		got += (size_t)n;
+		len = stun_frame_len(buf, got, sizeof(buf), &kind);
+		if (len == STUN_ERR_NEED_MORE)
+			continue;
+		if (len < 0 || kind != STUN_FRAME_STUN ||
+		    stun_msg_decode(&m, buf, (size_t)len) != 0 ||
+		    memcmp(m.tid, tid, STUN_TID_LEN) != 0 ||
+		    stun_msg_get_addr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS,
+		    &a) != 0) {
+			snprintf(t->note, sizeof(t->note), "bad answer");
+			goto out;
+		}
+		break;
+	}
+	stun_addr_canon(&a, &t->mapped);
+	t->rtt = (uint32_t)(probe_now() - t0);
+	t->ok = 1;
+	*keep = fd;
+	return;
+out:
+	close(fd);
+}
+
+/* RFC 5780 4.3 over TCP: one local port, three destinations. */
+static void
+probe_tcp(struct probe *p)
+{
+	static const char *names[] = { "tcp-mapping-primary",
+	    "tcp-mapping-other-ip", "tcp-mapping-other-ip-port" };
+	const struct stun_nat_result *r = &p->nat.r;
+	struct probe_tcp	*t;
+	int			 fds[PROBE_TCP_MAX], k, n;
+	uint16_t		 lport = 0;
+
+	n = p->o.lint || !r->has_other ? 1 : 3;
+	for (k = 0; k < n; k++) {
+		t = &p->tcp[k];
+		snprintf(t->name, sizeof(t->name), "%s", p->o.lint ?
+		    "binding-tcp" : names[k]);
+		t->dst = k == 0 ? p->server : r->other;
+		if (k == 1)
+			t->dst.port = p->server.port;
+		probe_tcp_one(p, t, lport, &fds[k]);
+		if (k == 0 && t->ok == 1)
+			lport = t->local.port;
+		if (k == 0 && t->ok != 1)
+			n = 1;
+	}
+	p->ntcp = (unsigned)n;
+	for (k = 0; k < n; k++)
+		if (fds[k] != -1)
+			close(fds[k]);
+	p->tcp_mapping = STUN_NAT_UNKNOWN;
+	if (n == 3 && p->tcp[1].ok == 1) {
+		if (stun_addr_equal(&p->tcp[1].mapped, &p->tcp[0].mapped))
+			p->tcp_mapping = STUN_NAT_EI;
+		else if (p->tcp[2].ok != 1)
+			p->tcp_mapping = STUN_NAT_DEP;
+		else if (stun_addr_equal(&p->tcp[2].mapped,
+		    &p->tcp[1].mapped))
+			p->tcp_mapping = STUN_NAT_AD;
+		else
+			p->tcp_mapping = STUN_NAT_APD;
+	}
+}
+
+int
+probe_run(struct probe *p)
+{
+	struct probe_io	*io;
+	unsigned	 i;
+	int		 rv = -1;
+
+	if ((io = calloc(1, sizeof(*io))) == NULL) {
+		snprintf(p->err, sizeof(p->err), "out of memory");
+		return (-1);
+	}
+	io->p = p;
+	if ((io->base = event_base_new()) == NULL) {
+		snprintf(p->err, sizeof(p->err), "event_base_new failed");
+		goto out;
+	}
+	if (probe_resolve(io, p->host, sizeof(p->host), p->port,
+	    p->port_given, &p->server) != 0)
+		goto out;
+	if (p->o.server2 != NULL) {
+		if (probe_resolve(io, p->host2, sizeof(p->host2), p->port2,
+		    p->port2_given, &p->server2) != 0)
+			goto out;
+		if (p->server2.family != p->server.family) {
+			snprintf(p->err, sizeof(p->err),
+			    "%s: not the family of %s", p->o.server2,
+			    p->o.server);
+			goto out;
+		}
+	}
+	if (probe_source(p) != 0)
+		goto out;
+	p->t0 = probe_now();
+	if (probe_udp(io) != 0)
+		goto out;
+	if (p->o.tcp || p->o.lint)
+		probe_tcp(p);
+	p->t1 = probe_now();
+	if (!p->nat.r.server_ok) {
+		snprintf(p->err, sizeof(p->err),
+		    "%s: no answer after %u requests in %u ms%s",
+		    p->o.server, p->nat.c.txn.rc, p->o.timeout,
+		    p->o.lint ? "" : " (server down or UDP blocked)");
+		goto out;
+	}
+	rv = 0;
+out:
+	p->t1 = probe_now();
+	for (i = 0; i < io->nsock; i++) {
+		if (io->s[i].ev != NULL)
+			event_free(io->s[i].ev);
+		close(io->s[i].fd);
+	}
+	if (io->timer != NULL)
+		event_free(io->timer);
+	if (io->guard != NULL)
+		event_free(io->guard);
+	if (io->base != NULL)
+		event_base_free(io->base);
+	free(io);
+	return (rv);
+}
