@@ -1,0 +1,539 @@
+#!/bin/sh
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+#
+# bench/run.sh: stund against coturn (turnserver --stun-only) and a bare
+# recvmmsg/sendmmsg echo (the ceiling), on loopback only.  Each server is
+# pinned to one core and bench/stunload to the other; servers are
+# interleaved A B C A B C over BENCH_REPS repetitions; the table shows
+# medians with min..max and server-core microseconds per response.
+# Not part of `make check`.  See bench/README.
+#
+# Knobs (environment): BENCH_REPS (5), BENCH_SECS (3, measured seconds per
+# run), BENCH_WARMUP (0.5), BENCH_SOURCES (256), BENCH_WINDOW (2),
+# BENCH_TCP_CONNS (64), BENCH_TCP_WINDOW (8), BENCH_RSS_CONNS (1000),
+# BENCH_WORKERS (all CPUs), BENCH_KEEP (keep the work directory).
+
+set -u
+
+top_builddir=${top_builddir:-.}
+REPS=${BENCH_REPS:-5}
+SECS=${BENCH_SECS:-3}
+WARMUP=${BENCH_WARMUP:-0.5}
+SOURCES=${BENCH_SOURCES:-256}
+WINDOW=${BENCH_WINDOW:-2}
+TCP_CONNS=${BENCH_TCP_CONNS:-64}
+TCP_WINDOW=${BENCH_TCP_WINDOW:-8}
+RSS_CONNS=${BENCH_RSS_CONNS:-1000}
+NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+WORKERS=${BENCH_WORKERS:-$NCPU}
+CLK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+STUNLOAD=$top_builddir/bench/stunload
+ECHO=$top_builddir/bench/echo
+STUND=$top_builddir/stund/stund
+NATPROBE=$top_builddir/natprobe/natprobe
+IP1=127.0.0.1
+IP2=127.0.0.2
+
+for v in "$REPS" "$SOURCES" "$WINDOW" "$TCP_CONNS" "$TCP_WINDOW" \
+    "$RSS_CONNS" "$WORKERS"; do
+	case $v in
+	''|*[!0-9]*) echo "run.sh: bad numeric setting '$v'" >&2; exit 2;;
+	esac
+done
+if [ "$REPS" -lt 1 ] || [ "$REPS" -gt 50 ]; then
+	echo "run.sh: BENCH_REPS must be 1..50" >&2
+	exit 2
+fi
+for p in "$STUNLOAD" "$ECHO"; do
+	if [ ! -x "$p" ]; then
+		echo "run.sh: $p missing: run 'make bench'" >&2
+		exit 2
+	fi
+done
+for t in taskset timeout ss awk; do
+	if ! command -v $t >/dev/null 2>&1; then
+		echo "run.sh: SKIP: $t not installed" >&2
+		exit 77
+	fi
+done
+HAVE_STUND=0; [ -x "$STUND" ] && HAVE_STUND=1
+HAVE_COTURN=0; command -v turnserver >/dev/null 2>&1 && HAVE_COTURN=1
+
+# Server on one core, load generator on another.
+if [ "$NCPU" -ge 2 ]; then
+	SRV_CPU=0
+	LOAD_CPU=1
+	ALL_CPUS=0-$((NCPU - 1))
+else
+	SRV_CPU=0
+	LOAD_CPU=0
+	ALL_CPUS=0
+fi
+
+WORK=$(mktemp -d /tmp/stunkit-bench.XXXXXX) || exit 1
+RES=$WORK/res
+mkdir -p "$RES"
+PIDS=""
+
+# Stop every process this script started, by pid; remove the work dir.
+cleanup() {
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 30 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -z "${BENCH_KEEP:-}" ]; then
+		rm -rf "$WORK"
+	else
+		echo "run.sh: results kept in $WORK" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+
+say() {
+	printf '%s\n' "$*"
+}
+
+# A port free for UDP and TCP on both loopback addresses, with port+1 too.
+free_port() {
+	i=0
+	while [ $i -lt 200 ]; do
+		PORT_SEQ=$((PORT_SEQ + 1))
+		p=$(awk -v s="$$" -v n="$PORT_SEQ" 'BEGIN {
+			srand(s * 1000 + n); print 20000 + int(rand() * 40000) }')
+		busy=$(ss -Htuan "( sport = :$p or sport = :$((p + 1)) )" \
+		    2>/dev/null | wc -l)
+		case " $USED_PORTS " in *" $p "*|*" $((p + 1)) "*) busy=1;; esac
+		if [ "$busy" -eq 0 ]; then
+			USED_PORTS="${USED_PORTS:-} $p $((p + 1))"
+			echo "$p"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	return 1
+}
+USED_PORTS=""
+PORT_SEQ=0
+
+# The pid of the program that timeout(1) runs (its only child).
+child_of() {
+	i=0
+	while [ $i -lt 50 ]; do
+		c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
+		if [ -n "$c" ]; then
+			echo "$c"
+			return 0
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
+	    awk '{ print $12 + $13 }'
+}
+
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# Wait until a valid Binding answer comes back from target (bounded).
+wait_ready() {
+	i=0
+	while [ $i -lt 50 ]; do
+		if timeout 5 "$STUNLOAD" -p -W 0 -d 0.1 -T 200 "$1" \
+		    >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# start NAME CPUS PORT [two]: start a server, set SPID (the server) and
+# record it for cleanup.  Returns 1 when it does not answer.
+start() {
+	name=$1 cpus=$2 port=$3 two=${4:-}
+	log=$WORK/$name.log
+	case $name in
+	echo*)
+		timeout 3600 taskset -c "$cpus" "$ECHO" -l "$IP1:$port" \
+		    -w "$nw" >"$log" 2>&1 &
+		;;
+	stund*)
+		alt=""
+		[ -n "$two" ] && alt="--alternate $IP2"
+		# --rate 0: every source here is 127.0.0.1, so the per-IP
+		# limiter would measure itself; see bench/README.
+		timeout 3600 taskset -c "$cpus" "$STUND" --primary "$IP1" $alt \
+		    --port "$port" --foreground --workers "$nw" --rate 0 \
+		    --tcp-max $((RSS_CONNS + 1000)) --log-level warn \
+		    >"$log" 2>&1 &
+		;;
+	coturn*)
+		ips="--listening-ip $IP1 --no-rfc5780"
+		[ -n "$two" ] && ips="--listening-ip $IP1 --listening-ip $IP2"
+		# -m N: N relay threads, each with its own SO_REUSEPORT socket.
+		timeout 3600 taskset -c "$cpus" turnserver -n --stun-only \
+		    --no-cli $ips --listening-port "$port" -m "$nw" \
+		    --no-tls --no-dtls --no-software-attribute \
+		    --log-file stdout --simple-log \
+		    --pidfile "$WORK/$name.pid" --userdb "$WORK/$name.db" \
+		    >"$log" 2>&1 &
+		;;
+	esac
+	tpid=$!
+	PIDS="$PIDS $tpid"
+	SPID=$(child_of $tpid) || SPID=""
+	if [ -z "$SPID" ] || ! wait_ready "$IP1:$port"; then
+		say "run.sh: $name did not answer on $IP1:$port; log:" >&2
+		tail -5 "$log" >&2
+		return 1
+	fi
+	eval "PID_$name=$SPID PORT_$name=$port TPID_$name=$tpid"
+	return 0
+}
+
+stop() {
+	eval "tp=\${TPID_$1:-}"
+	[ -n "$tp" ] || return 0
+	kill -TERM "$tp" 2>/dev/null
+	i=0
+	while kill -0 "$tp" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$tp" 2>/dev/null
+	eval "TPID_$1="
+}
+
+# measure TEST NAME stunload-args...: one run, appended to $RES/TEST.NAME
+# as stunload's key=value line plus cpu_us (server-core us per response).
+measure() {
+	test=$1 name=$2
+	shift 2
+	eval "pid=\$PID_$name port=\$PORT_$name"
+	t0=$(cpu_ticks "$pid")
+	out=$(timeout 600 taskset -c "$LOAD_CPU" "$STUNLOAD" "$@" \
+	    "$IP1:$port" 2>>"$WORK/stunload.err")
+	t1=$(cpu_ticks "$pid")
+	[ -n "$out" ] || out="responses=0 total=0 rps=0"
+	total=$(say "$out" | sed -n 's/.* total=\([0-9]*\).*/\1/p')
+	cpu=$(awk -v a="${t0:-0}" -v b="${t1:-0}" -v n="${total:-0}" \
+	    -v clk="$CLK" 'BEGIN {
+		if (n > 0) printf "%.2f", (b - a) * 1000000 / clk / n;
+		else print "nan" }')
+	say "$out cpu_us=$cpu rss_kb=$(rss_kb "$pid")" >>"$RES/$test.$name"
+}
+
+# mstat FILE KEY: "median (min..max)" of KEY over the runs in FILE.
+mstat() {
+	[ -f "$1" ] || { echo "-"; return; }
+	tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | sort -g | awk '
+	    { v[NR] = $1 }
+	    END {
+		if (NR == 0) { print "-"; exit }
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		f = (v[NR] >= 100) ? "%.0f" : "%.1f"
+		printf f " (" f ".." f ")\n", m, v[1], v[NR] }'
+}
+
+# med FILE KEY: the median alone.
+med() {
+	mstat "$1" "$2" | awk '{ print $1 }'
+}
+
+# sum FILE KEY: the sum over the runs.
+sum() {
+	[ -f "$1" ] || { echo "-"; return; }
+	tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" |
+	    awk '{ s += $1 } END { printf "%d\n", s }'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b;
+		else print "n/a" }'
+}
+
+row() {
+	printf '  %-10s %-24s %-20s %-22s %-18s %s\n' "$@"
+}
+
+udp_table() {
+	t=$1
+	row server "responses/s" "p50 us" "p99 us" "core us/resp" \
+	    "lost/invalid"
+	for s in $2; do
+		f=$RES/$t.$s
+		[ -f "$f" ] || continue
+		row "$s" "$(mstat "$f" rps)" "$(mstat "$f" p50_us)" \
+		    "$(mstat "$f" p99_us)" "$(mstat "$f" cpu_us)" \
+		    "$(sum "$f" lost)/$(sum "$f" invalid)"
+	done
+}
+
+udp_ratios() {
+	t=$1 st=$2 co=$3 ce=$4
+	fs=$RES/$t.$st fc=$RES/$t.$co fe=$RES/$t.$ce
+	say "  stund/coturn: rate $(ratio "$(med "$fs" rps)" "$(med "$fc" rps)")x," \
+	    "core time per response $(ratio "$(med "$fc" cpu_us)" "$(med "$fs" cpu_us)")x less" \
+	    "(target >= 3.5x)"
+	say "  stund/ceiling: rate $(ratio "$(med "$fs" rps)" "$(med "$fe" rps)")," \
+	    "core efficiency $(ratio "$(med "$fe" cpu_us)" "$(med "$fs" cpu_us)")" \
+	    "(target >= 0.70; about 3.5 core us/resp or less)"
+}
+
+# Servers of one section: ids and their start arguments.
+udp_section() {
+	t=$1 nw=$2 cpus=$3
+	list=""
+	for s in echo stund coturn; do
+		[ $s = stund ] && [ $HAVE_STUND = 0 ] && continue
+		[ $s = coturn ] && [ $HAVE_COTURN = 0 ] && continue
+		port=$(free_port) || { say "run.sh: no free port" >&2; exit 1; }
+		if start "${s}_$t" "$cpus" "$port"; then
+			list="$list ${s}_$t"
+			say "idle_rss_kb=$(rss_kb "$SPID")" >"$RES/idle.${s}_$t"
+		fi
+	done
+	LIST=$list
+	r=1
+	while [ $r -le "$REPS" ]; do
+		for s in $list; do
+			measure "$t" "$s" -n "$SOURCES" -w "$WINDOW" \
+			    -d "$SECS" -W "$WARMUP"
+		done
+		r=$((r + 1))
+	done
+}
+
+ping_section() {
+	r=1
+	while [ $r -le "$REPS" ]; do
+		for s in $LIST; do
+			measure ping "$s" -p -d 1 -W 0.2
+		done
+		r=$((r + 1))
+	done
+}
+
+tcp_section() {
+	r=1
+	while [ $r -le "$REPS" ]; do
+		for s in $LIST; do
+			case $s in echo*) continue;; esac
+			measure tcp "$s" -P -n "$TCP_CONNS" -w "$TCP_WINDOW" \
+			    -d "$SECS" -W "$WARMUP"
+		done
+		r=$((r + 1))
+	done
+}
+
+# RSS while many TCP connections are held open, and after many sources.
+rss_section() {
+	for s in $LIST; do
+		case $s in echo*) continue;; esac
+		eval "pid=\$PID_$s port=\$PORT_$s"
+		before=$(rss_kb "$pid")
+		err=$WORK/hold.$s.err
+		timeout 120 taskset -c "$LOAD_CPU" "$STUNLOAD" -P \
+		    -n "$RSS_CONNS" -w 1 -H 3 -T 5000 "$IP1:$port" \
+		    >"$WORK/hold.$s.out" 2>"$err" &
+		hp=$!
+		PIDS="$PIDS $hp"
+		i=0
+		while ! grep -q holding "$err" 2>/dev/null && [ $i -lt 150 ]; do
+			kill -0 $hp 2>/dev/null || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		held=$(sed -n 's/.*holding \([0-9]*\).*/\1/p' "$err")
+		after=$(rss_kb "$pid")
+		wait $hp
+		say "rss_before=$before rss_held=$after held=${held:-0}" \
+		    >"$RES/rsstcp.$s"
+		timeout 60 taskset -c "$LOAD_CPU" "$STUNLOAD" -n 4096 -w 1 \
+		    -d 1 -W 0 "$IP1:$port" >/dev/null 2>&1
+		say "rss_4096=$(rss_kb "$pid")" >"$RES/rssudp.$s"
+	done
+}
+
+kv() {
+	tr ' ' '\n' <"$1" 2>/dev/null | sed -n "s/^$2=//p" | head -1
+}
+
+rss_table() {
+	row server "idle RSS kB" "+ per 1000 TCP conns" "(held/asked)" \
+	    "after 4096 sources" ""
+	for s in $LIST; do
+		case $s in echo*) continue;; esac
+		b=$(kv "$RES/rsstcp.$s" rss_before)
+		a=$(kv "$RES/rsstcp.$s" rss_held)
+		h=$(kv "$RES/rsstcp.$s" held)
+		per=$(awk -v a="${a:-0}" -v b="${b:-0}" -v h="${h:-0}" \
+		    'BEGIN { if (h > 0) printf "%.0f kB", (a - b) * 1000 / h;
+		    else print "n/a" }')
+		row "$s" "$(kv "$RES/idle.$s" idle_rss_kb)" "$per" \
+		    "$h/$RSS_CONNS" "$(kv "$RES/rssudp.$s" rss_4096) kB" ""
+	done
+}
+
+# natprobe full report vs turnutils_natdiscovery, wall time in ms.
+nat_section() {
+	if [ ! -x "$NATPROBE" ]; then
+		say "  skipped: $NATPROBE not built"
+		return
+	fi
+	if ! ip -o addr show lo 2>/dev/null | grep -q "$IP2/\|127.0.0.1/8"; then
+		say "  skipped: $IP2 is not on lo"
+		return
+	fi
+	nw=1
+	for s in stund coturn; do
+		[ $s = stund ] && [ $HAVE_STUND = 0 ] && continue
+		[ $s = coturn ] && [ $HAVE_COTURN = 0 ] && continue
+		port=$(free_port) || return
+		start "${s}_nat" "$SRV_CPU" "$port" two || continue
+		r=1
+		while [ $r -le "$REPS" ]; do
+			t0=$(date +%s%N)
+			timeout 60 taskset -c "$LOAD_CPU" "$NATPROBE" --json \
+			    "$IP1:$port" >"$WORK/np.out" 2>&1
+			rc=$?
+			t1=$(date +%s%N)
+			say "ms=$(( (t1 - t0) / 1000000 )) rc=$rc" \
+			    >>"$RES/nat.natprobe.$s"
+			if command -v turnutils_natdiscovery >/dev/null; then
+				t0=$(date +%s%N)
+				timeout 60 taskset -c "$LOAD_CPU" \
+				    turnutils_natdiscovery -m -f -p "$port" \
+				    "$IP1" >"$WORK/nd.out" 2>&1
+				rc=$?
+				t1=$(date +%s%N)
+				say "ms=$(( (t1 - t0) / 1000000 )) rc=$rc" \
+				    >>"$RES/nat.natdiscovery.$s"
+			fi
+			r=$((r + 1))
+		done
+		stop "${s}_nat"
+	done
+	row client "server" "wall ms" "exit codes" "" ""
+	for c in natprobe natdiscovery; do
+		for s in stund coturn; do
+			f=$RES/nat.$c.$s
+			[ -f "$f" ] || continue
+			row "$c" "$s" "$(mstat "$f" ms)" \
+			    "$(sed -n 's/.*rc=//p' "$f" | sort -u | tr '\n' ' ')" \
+			    "" ""
+		done
+	done
+}
+
+turn_section() {
+	if [ $HAVE_STUND = 0 ]; then
+		say "  not yet: stund is not built"
+		return
+	fi
+	eval "port=\${PORT_stund_1w:-}"
+	a=none
+	[ -n "$port" ] && a=$(timeout 10 "$STUNLOAD" -A -T 500 \
+	    "$IP1:$port" 2>/dev/null | sed -n 's/^allocate=//p')
+	case $a in
+	401|success)
+		say "  stund answers Allocate ($a), but run.sh has no TURN" \
+		    "load client yet: ChannelData rows not measured";;
+	*)
+		say "  not yet: stund has no TURN (Allocate answered: ${a:-none})";;
+	esac
+}
+
+# --- the run ---------------------------------------------------------------
+
+START=$(date +%s)
+say "stunkit bench $(date -u '+%Y-%m-%d %H:%M UTC'), $NCPU CPUs" \
+    "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+say "server on cpu $SRV_CPU, stunload on cpu $LOAD_CPU; $REPS reps," \
+    "$SECS s each after $WARMUP s warm-up; median (min..max)"
+[ $HAVE_STUND = 1 ] || say "NOTE: $STUND not built: stund rows missing"
+[ $HAVE_COTURN = 1 ] || say "NOTE: turnserver not installed: coturn rows missing"
+[ "$NCPU" -ge 2 ] || say "NOTE: one CPU: server and load share it"
+
+say ""
+say "UDP Binding, 1 worker, $SOURCES sources x $WINDOW outstanding"
+nw=1
+udp_section 1w 1 "$SRV_CPU"
+LIST1=$LIST
+udp_table 1w "$LIST"
+[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
+    udp_ratios 1w stund_1w coturn_1w echo_1w
+
+say ""
+say "UDP ping-pong (1 outstanding), 1 worker: unloaded latency"
+ping_section
+udp_table ping "$LIST"
+[ $HAVE_STUND = 1 ] && say "  stund/ceiling p50:" \
+    "$(ratio "$(med "$RES/ping.stund_1w" p50_us)" \
+    "$(med "$RES/ping.echo_1w" p50_us)") (target <= 1.10)"
+
+say ""
+say "STUN over TCP, 1 worker, $TCP_CONNS connections x $TCP_WINDOW pipelined"
+tcp_section
+row server "responses/s" "p50 us" "p99 us" "core us/resp" "closed busy/lost"
+for s in $LIST; do
+	f=$RES/tcp.$s
+	[ -f "$f" ] || continue
+	row "$s" "$(mstat "$f" rps)" "$(mstat "$f" p50_us)" \
+	    "$(mstat "$f" p99_us)" "$(mstat "$f" cpu_us)" \
+	    "$(sum "$f" closed_busy)/$(sum "$f" lost)"
+done
+[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
+    say "  stund/coturn: rate $(ratio "$(med "$RES/tcp.stund_1w" rps)" \
+    "$(med "$RES/tcp.coturn_1w" rps)")x (target >= 2)"
+
+say ""
+say "Memory, 1 worker: RSS idle, per $RSS_CONNS TCP connections, after" \
+    "4096 UDP sources"
+rss_section
+rss_table
+say "  (target: RSS flat at 8 MB or less whatever the number of sources)"
+
+say ""
+say "TURN relay (ChannelData through one and many allocations)"
+turn_section
+for s in $LIST1; do stop "$s"; done
+
+say ""
+say "UDP Binding, $WORKERS workers (servers on cpus $ALL_CPUS)," \
+    "$SOURCES sources x $WINDOW outstanding"
+nw=$WORKERS
+udp_section "${WORKERS}w" "$WORKERS" "$ALL_CPUS"
+udp_table "${WORKERS}w" "$LIST"
+[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
+    udp_ratios "${WORKERS}w" "stund_${WORKERS}w" "coturn_${WORKERS}w" \
+    "echo_${WORKERS}w"
+for s in $LIST; do stop "$s"; done
+
+say ""
+say "NAT discovery wall time (servers on $IP1 + $IP2)"
+nat_section
+
+say ""
+say "total bench time: $(( $(date +%s) - START )) s"
+exit 0
