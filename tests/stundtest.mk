@@ -5,6 +5,9 @@ tests_stunpoke_SOURCES = tests/stunpoke.c
 tests_stunpoke_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_stunpoke_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS)
-EXTRA_DIST += tests/stund-lib.sh
-TESTS += tests/stund_loopback.sh tests/stund_interop.sh
-EXTRA_DIST += tests/stund_loopback.sh tests/stund_interop.sh
+
+STUNDTEST_SH = tests/stund_loopback.sh tests/stund_interop.sh \
+	tests/stund_badinput.sh tests/stund_ratelimit.sh \
+	tests/stund_amplify.sh
+TESTS += $(STUNDTEST_SH)
+EXTRA_DIST += tests/stund-lib.sh $(STUNDTEST_SH)

@@ -48,6 +48,7 @@ struct poke_opts {
 	int		 tls;
 	long		 count;
 	long		 flood;
+	int		 garbage;		/* flood random bytes */
 	long		 timeout;		/* ms */
 	long		 retries;
 };
@@ -76,9 +77,9 @@ usage(void)
 	    "\t[--fingerprint] [--bad-fingerprint] [--legacy] "
 	    "[--unknown-attr 0xNNNN]\n"
 	    "\t[--raw HEXFILE|-] [--tcp] [--tls] [--count N] [--flood N]\n"
-	    "\t[--from ADDR] [--timeout MS] [--retries N] [--quiet] [--hex]\n"
-	    "\t[--slow MS] "
-	    "SERVER:PORT\n");
+	    "\t[--garbage N] [--from ADDR] [--timeout MS] [--retries N] "
+	    "[--quiet]\n"
+	    "\t[--hex] [--slow MS] SERVER:PORT\n");
 	exit(POKE_EXIT_USAGE);
 }
 
@@ -620,9 +621,23 @@ poke_udp_one(const struct poke_opts *o, struct poke_conn *c,
 	return (POKE_EXIT_TIMEOUT);
 }
 
+/* Random bytes of a random length in 1..1500. */
+static int
+poke_garbage(uint8_t *buf, size_t cap)
+{
+	uint16_t	n;
+
+	if (stun_random(NULL, NULL, (uint8_t *)&n, sizeof(n)) != 0)
+		return (-1);
+	n = n % 1500 + 1;
+	if (n > cap || stun_random(NULL, NULL, buf, n) != 0)
+		return (-1);
+	return (n);
+}
+
 /*
- * Flood: send n requests back to back from one socket, then count the
- * answers until the timeout passes without one.
+ * Flood: send n requests (or random datagrams) back to back from one
+ * socket, then count the answers until the timeout passes without one.
  */
 static int
 poke_flood(const struct poke_opts *o, struct poke_conn *c)
@@ -631,14 +646,19 @@ poke_flood(const struct poke_opts *o, struct poke_conn *c)
 	uint8_t			 tid[STUN_TID_LEN];
 	struct stun_addr	 src, local;
 	uint32_t		 cookie;
-	uint64_t		 bin = 0;
+	uint64_t		 bin = 0, bout = 0;
 	long			 i, got = 0;
 	ssize_t			 n;
-	int			 len = 0;
+	int			 len;
 
 	for (i = 0; i < o->flood; i++) {
-		if ((len = poke_build(o, req, sizeof(req), tid, &cookie)) < 0)
+		if (o->garbage)
+			len = poke_garbage(req, sizeof(req));
+		else
+			len = poke_build(o, req, sizeof(req), tid, &cookie);
+		if (len < 0)
 			return (POKE_EXIT_ERR);
+		bout += (uint64_t)len;
 		if (poke_send_udp(o, c, req, (size_t)len) != 0)
 			return (POKE_EXIT_ERR);
 		while ((n = poke_recv_udp(c, 0, buf, sizeof(buf), &src,
@@ -652,8 +672,9 @@ poke_flood(const struct poke_opts *o, struct poke_conn *c)
 		got++;
 		bin += (uint64_t)n;
 	}
-	printf("flood sent=%ld received=%ld bytes_out=%ld bytes_in=%llu\n",
-	    o->flood, got, o->flood * len, (unsigned long long)bin);
+	printf("%s sent=%ld received=%ld bytes_out=%llu bytes_in=%llu\n",
+	    o->garbage ? "garbage" : "flood", o->flood, got,
+	    (unsigned long long)bout, (unsigned long long)bin);
 	return (got > 0 ? 0 : POKE_EXIT_TIMEOUT);
 }
 
@@ -735,6 +756,7 @@ main(int argc, char **argv)
 		{ "tls",		no_argument,		NULL, 'T' },
 		{ "count",		required_argument,	NULL, 'c' },
 		{ "flood",		required_argument,	NULL, 'n' },
+		{ "garbage",		required_argument,	NULL, 'g' },
 		{ "from",		required_argument,	NULL, 's' },
 		{ "timeout",		required_argument,	NULL, 'w' },
 		{ "retries",		required_argument,	NULL, 'x' },
@@ -793,6 +815,10 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			o.flood = poke_num(optarg, 1, 10000000);
+			break;
+		case 'g':
+			o.flood = poke_num(optarg, 1, 10000000);
+			o.garbage = 1;
 			break;
 		case 's':
 			if (stun_addr_parse(optarg, 0, &o.from) != 0) {
