@@ -568,3 +568,10 @@ lab_ms()
 {
 	date +%s%3N
 }
+
+# Short names of the RFC 4787 behaviours, for tables.
+lab_short()
+{
+	echo "$1" | sed 's/address-and-port-dependent/APD/g;
+	    s/address-dependent/AD/g; s/endpoint-independent/EI/g'
+}

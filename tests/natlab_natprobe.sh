@@ -35,13 +35,6 @@ TYPES=${NATLAB_TYPES:-$LAB_TYPES}
 fails=0
 table=
 
-# Short names for the table.
-short()
-{
-	echo "$1" | sed 's/address-and-port-dependent/APD/g;
-	    s/address-dependent/AD/g; s/endpoint-independent/EI/g'
-}
-
 start_stund()
 {
 	lab_bg pub stund "$STUND" --foreground --primary "$LAB_SRV1" \
@@ -134,15 +127,31 @@ np_judge()
 		[ "$(np_jq 'if (.tests | type) == "array" then
 		    (.tests | length) else 0 end')" -gt 0 ] ||
 		    _why="$_why tests[] empty"
+		# Each test carries its result and its round-trip time.
+		np_jq '.tests | all(has("result") and
+		    (has("rtt_ms") or has("rtt")))' | grep -qx true ||
+		    _why="$_why a test without result or rtt"
+		# Port allocation, when natprobe reports it.
+		_ep=$(lab_expect_ports "$LAB_TYPE")
+		_pp=$(np_jq '.port_pattern // "-"')
+		if [ "$_mode" = full ] && [ "$_ep" != - ] &&
+		    jq -e 'has("port_pattern")' "$LAB_TMP/np.json" \
+		    >/dev/null 2>&1; then
+			[ "$_pp" = "$_ep" ] ||
+			    _why="$_why port_pattern=$_pp (want $_ep)"
+		fi
 	else
 		_mv=$(np_jq '.mapped_address // "-" | tostring')
 		[ "$_mv" = - ] ||
 		    _why="$_why mapped_address=$_mv on a blocked path"
 	fi
 	if [ "$_mode" = full ]; then
-		np_v="$_t/$(short "$_m")/$(short "$_f")/hp=$_h"
+		np_v="$_t/$(lab_short "$_m")/$(lab_short "$_f")/hp=$_h"
 	else
 		np_v="$_t"
+	fi
+	if grep -qE 'Sanitizer|runtime error:' "$LAB_TMP/np.err"; then
+		_why="$_why sanitizer report on stderr"
 	fi
 	if [ -n "$_why" ]; then
 		np_v="FAIL:$np_v"
@@ -181,8 +190,8 @@ for t in $TYPES; do
 	ms_nd=$(($(lab_ms) - _t0))
 	n1=$1 n2=$2 n3=$3 n4=$4
 	set -- $(lab_expect "$t")
-	e_v="$1/$(short "$2")/$(short "$3")/hp=$4"
-	c_nd="$n1/$(short "$n2")/$(short "$n3")/hp=$n4"
+	e_v="$1/$(lab_short "$2")/$(lab_short "$3")/hp=$4"
+	c_nd="$n1/$(lab_short "$n2")/$(lab_short "$n3")/hp=$n4"
 	ok=1
 	lab_match "$1" "$n1" && lab_match "$2" "$n2" &&
 	    lab_match "$3" "$n3" && lab_match "$4" "$n4" || ok=0
@@ -195,11 +204,19 @@ for t in $TYPES; do
 		sed 's/^/  natdiscovery| /' "$LAB_TMP/natdiscovery.out"
 	fi
 
+	# A sanitizer build of stund must stay silent, through its exit.
+	lab_down
+	if grep -qE 'Sanitizer|runtime error:' "$LAB_TMP/stund.log"; then
+		fails=$((fails + 1))
+		echo "FAIL: $t: stund reported a sanitizer error"
+		grep -A20 -E 'Sanitizer|runtime error:' "$LAB_TMP/stund.log" |
+		    head -40 | sed 's/^/  stund| /'
+	fi
+
 	table="$table$(printf '%-21s %-34s %-34s %-34s %-21s %-34s %7s %7s %7s' \
 	    "$t" "$e_v" "$c_ours" "$c_coturn" "$c_classic" "$c_nd" \
 	    "$ms_np" "$ms_npc" "$ms_nd")
 "
-	lab_down
 done
 
 echo

@@ -45,7 +45,8 @@ for t in $TYPES; do
 		    "hairpin=$e_hp'"
 		sed 's/^/  natdiscovery| /' "$LAB_TMP/natdiscovery.out"
 	fi
-	nd="$ok $n_type/$n_map/$n_flt/hp=$n_hp $((t1 - t0))ms"
+	nd="$ok $n_type/$(lab_short "$n_map")/$(lab_short "$n_flt")"
+	nd="$nd/hp=$n_hp $((t1 - t0))ms"
 
 	lab_start_vovida 3480
 	t0=$(lab_ms)
@@ -65,13 +66,13 @@ for t in $TYPES; do
 	vv="$ok $v_type/hp=$v_hp/$v_pp $((t1 - t0))ms"
 
 	echo "natlab_reference: $t: natdiscovery: $nd; stun: $vv"
-	table="$table$(printf '%-21s %-60s %s' "$t" "$nd" "$vv")
+	table="$table$(printf '%-21s %-48s %s' "$t" "$nd" "$vv")
 "
 	lab_down
 done
 
 echo
-printf '%-21s %-60s %s\n' "lab type" "coturn natdiscovery -m -f -H" \
+printf '%-21s %-48s %s\n' "lab type" "coturn natdiscovery -m -f -H" \
     "Vovida stun (RFC 3489)"
 printf '%s' "$table"
 echo
