@@ -199,7 +199,7 @@ st_stund_start()
 	    --log-level "${ST_LOGLEVEL:-info}" "$@"
 	ST_PID=$ST_LASTPID
 	ST_SPID=""
-	_two=0
+	_two=${ST_EXPECT_SELFTEST:-0}
 	case " $* " in *" --alternate "*) _two=1 ;; esac
 	if [ $_two -eq 1 ]; then
 		_re='self-test|selftest'
@@ -232,6 +232,26 @@ st_stund_start()
 		return 1
 	fi
 	return 0
+}
+
+# st_stund_term: SIGTERM to stund itself; returns its exit status (125
+# when it had to be killed).  It must be gone within 5 seconds.
+st_stund_term()
+{
+	kill -TERM "$ST_SPID" 2>/dev/null
+	_i=0
+	while kill -0 "$ST_PID" 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if kill -0 "$ST_PID" 2>/dev/null; then
+		st_stop "$ST_PID"
+		return 125
+	fi
+	wait "$ST_PID"
+	_rc=$?
+	st_stop "$ST_PID"
+	return $_rc
 }
 
 # st_stund_two [ARGS...]: the usual two-address server on 127.0.0.1/2.

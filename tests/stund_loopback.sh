@@ -176,7 +176,10 @@ if [ -n "$TP1" ]; then
 else
 	st_fail "no TCP listener reported"
 fi
-st_stop "$ST_PID"
+st_stund_term
+rc=$?
+[ $rc -eq 0 ] && st_ok "SIGTERM: stund exited cleanly" ||
+    st_fail "SIGTERM: stund exit status $rc"
 
 # ---------------------------------------------------------------- 1 addr
 st_stund_start --primary "$ST_IP1" --port 0 ||
@@ -230,6 +233,28 @@ if command -v openssl >/dev/null 2>&1; then
 	fi
 else
 	echo "SKIP part: openssl not installed, no TLS test"
+fi
+
+# ------------------------------------------------------- config file
+cat >"$ST_TMP/stund.conf" <<EOF
+# stund_loopback.sh: two addresses, ports picked by the kernel.
+primary		$ST_IP1
+alternate	$ST_IP2
+port		0
+alt-port	0
+software	"stunkit test"
+EOF
+if ST_EXPECT_SELFTEST=1 st_stund_start -c "$ST_TMP/stund.conf"; then
+	S="$ST_IP1:$P1"
+	[ "$ST_SELFTEST" = passed ] && st_ok "config file: self-test passed" ||
+	    st_fail "config file: self-test $ST_SELFTEST"
+	poke "config file" "$S"
+	st_check "config file" "$L" class success
+	st_check "config file" "$L" other "$ST_IP2:$P2"
+	st_check "config file" "$L" software 1
+	st_stop "$ST_PID"
+else
+	st_fail "stund -c FILE did not start"
 fi
 
 # ---------------------------------------------------------------- IPv6
