@@ -67,22 +67,23 @@ lab_require()
 		    lab_skip "natlab: '$c' not found (install iproute2, nftables, coreutils)"
 	done
 	[ "$(id -u)" = 0 ] || lab_skip "natlab: needs root for network namespaces"
-	ip netns add "$LAB_TAG-probe" 2>/dev/null ||
-	    lab_skip "natlab: cannot create a network namespace here"
-	ok=0
-	ip netns exec "$LAB_TAG-probe" timeout 10 nft -f - 2>/dev/null <<EOF && ok=1
-table ip probe {
-	chain c { type nat hook postrouting priority 100; masquerade random; }
-}
-EOF
-	ip netns del "$LAB_TAG-probe"
-	[ $ok = 1 ] || lab_skip "natlab: nftables NAT does not work in a namespace here"
 	LAB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/natlab.XXXXXX") ||
 	    lab_fail "natlab: mktemp"
 	trap lab_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
+	ip netns add "$LAB_TAG-probe" 2>/dev/null ||
+	    lab_skip "natlab: cannot create a network namespace here"
+	_ok=0
+	ip netns exec "$LAB_TAG-probe" timeout 10 nft -f - 2>/dev/null <<EOF && _ok=1
+table ip probe {
+	chain c { type nat hook postrouting priority 100; masquerade random; }
+}
+EOF
+	ip netns del "$LAB_TAG-probe"
+	[ $_ok = 1 ] ||
+	    lab_skip "natlab: nftables NAT does not work in a namespace here"
 }
 
 # Run a command in a lab namespace (pub, nat, nat2, cli) under a timeout.
