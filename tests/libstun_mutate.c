@@ -23,7 +23,7 @@ struct vec {
 	const char	*name;
 	const uint8_t	*buf;
 	size_t		 len;
-	int		 keykind;	/* 0 short-term, else PASSWORD-ALGORITHM */
+	int		 keykind;	/* 0: short-term; else PWALG */
 };
 
 static const struct vec vecs[] = {
