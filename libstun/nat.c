@@ -541,7 +541,16 @@ nat_record(struct stun_nat *n, struct stun_nat_test *t, unsigned sock,
 	t->anslen = m->len;
 	rv = stun_msg_check_fingerprint(m);
 	t->fp = rv == 0 ? 1 : (rv == STUN_ERR_NOT_FOUND ? 0 : -1);
-	if (stun_msg_get_addr(m, STUN_ATTR_XOR_MAPPED_ADDRESS, &a) == 0) {
+	/*
+	 * Without the magic cookie XOR-MAPPED-ADDRESS cannot be trusted (old
+	 * servers XOR it with whatever the cookie field held).
+	 */
+	if (m->legacy &&
+	    stun_msg_get_addr(m, STUN_ATTR_MAPPED_ADDRESS, &a) == 0) {
+		stun_addr_canon(&a, &t->mapped);
+		t->has_mapped = 1;
+	} else if (stun_msg_get_addr(m, STUN_ATTR_XOR_MAPPED_ADDRESS,
+	    &a) == 0) {
 		stun_addr_canon(&a, &t->mapped);
 		t->has_mapped = t->xor_mapped = 1;
 	} else if (stun_msg_get_addr(m, STUN_ATTR_MAPPED_ADDRESS, &a) == 0) {

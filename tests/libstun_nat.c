@@ -335,6 +335,8 @@ sim_server(struct sim *s, unsigned k, const struct stun_addr *src,
 	stun_build_reply(&b, out, sizeof(out), &req, STUN_CLASS_SUCCESS);
 	if (req.legacy || s->legacy_only) {
 		stun_build_addr(&b, STUN_ATTR_MAPPED_ADDRESS, src);
+		/* As Vovida's server: XORed with a cookie that is not one. */
+		stun_build_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, src);
 		stun_build_addr(&b, STUN_ATTR_SOURCE_ADDRESS, &s->srv[from]);
 		if (!s->no_other)
 			stun_build_addr(&b, STUN_ATTR_CHANGED_ADDRESS,
@@ -789,6 +791,7 @@ START_TEST(nat_classic_tree)
 	sim_run(&sim, &nat, &c);
 	ck_assert_int_eq(nat.r.nat_type, classic_cases[_i].want);
 	t = find_test("classic-test-i", 0);
+	ck_assert(same_ip(&nat.r.mapped, sim.nat ? &sim.ext : &sim.local[0]));
 	ck_assert_int_eq(t->legacy, 1);
 	ck_assert_int_eq(t->xor_mapped, 0);
 	ck_assert_int_eq(t->has_other, 1);
