@@ -50,6 +50,7 @@ struct probe_io {
 	int		 expired;
 	/* Resolution. */
 	int		 res_done;
+	int		 res_wait;	/* dispatching for the answer */
 	int		 res_err;
 	struct stun_addr res_addr;
 };
@@ -151,7 +152,9 @@ probe_gai_cb(int result, struct evutil_addrinfo *res, void *arg)
 	}
 	if (res != NULL)
 		evutil_freeaddrinfo(res);
-	event_base_loopexit(io->base, NULL);
+	/* A loopexit outside the loop would end the next one at once. */
+	if (io->res_wait)
+		event_base_loopexit(io->base, NULL);
 }
 
 static int
@@ -193,9 +196,13 @@ probe_resolve(struct probe_io *io, char *host, size_t cap, uint16_t port,
 	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
 	snprintf(portstr, sizeof(portstr), "%u", port);
 	io->res_done = 0;
+	io->res_wait = 0;
 	if (evdns_getaddrinfo(dns, host, portstr, &hints, probe_gai_cb,
-	    io) != NULL || !io->res_done)
+	    io) != NULL && !io->res_done) {
+		io->res_wait = 1;
 		event_base_dispatch(io->base);
+		io->res_wait = 0;
+	}
 	evdns_base_free(dns, 0);
 	if (!io->res_done || io->res_err != 0) {
 		snprintf(p->err, sizeof(p->err), "%s: %s", host,

@@ -146,6 +146,11 @@ if [ -x "$STUND" ]; then
 			cat "$TMP/np.txt"
 		fi
 
+		# A name from /etc/hosts, through evdns.
+		timeout 20 "$NP" -4 --json "localhost:$P" >"$TMP/lh.json" 2>&1
+		jcheck "$TMP/lh.json" "stund: by name (localhost)" \
+		    ".server == \"127.0.0.1:$P\" and .nat_type == \"open\""
+
 		timeout 20 "$NP" --json --classic "127.0.0.1:$P" \
 		    >"$TMP/cl.json" 2>&1
 		jcheck "$TMP/cl.json" "stund: --classic says open" \
@@ -175,6 +180,39 @@ if [ -x "$STUND" ]; then
 	fi
 else
 	echo "note: $STUND not built; our server not tested"
+fi
+
+# --- IPv6: one address per server, so mapping needs a second server -------
+if [ -x "$STUND" ] && [ -r /proc/net/if_inet6 ] &&
+    grep -q '^00000000000000000000000000000001' /proc/net/if_inet6; then
+	for s in a b; do
+		timeout 120 "$STUND" --primary ::1 --port 0 --foreground \
+		    >"$TMP/stund6$s.log" 2>&1 &
+		PIDS="$PIDS $!"
+	done
+	if wait_log "$TMP/stund6a.log" 'listening on udp \[::1\]:' &&
+	    wait_log "$TMP/stund6b.log" 'listening on udp \[::1\]:'; then
+		A=$(grep -oE 'listening on udp \[::1\]:[0-9]+' \
+		    "$TMP/stund6a.log" | head -1 | sed 's/.*://')
+		B=$(grep -oE 'listening on udp \[::1\]:[0-9]+' \
+		    "$TMP/stund6b.log" | head -1 | sed 's/.*://')
+		timeout 20 "$NP" -6 --json "[::1]:$A" >"$TMP/v6.json" 2>&1
+		jcheck "$TMP/v6.json" "IPv6, no OTHER-ADDRESS: no NAT, filtering unknown" \
+		    '.nat == false and .other_address == null and
+		    .mapping == "endpoint-independent" and .filtering == null and
+		    (.local_address | startswith("[::1]:"))'
+		timeout 20 "$NP" -6 --json --second-server "[::1]:$B" \
+		    "[::1]:$A" >"$TMP/v6b.json" 2>&1
+		jcheck "$TMP/v6b.json" "IPv6 --second-server: mapping measured" \
+		    'any(.tests[]; .name == "mapping-second-server" and
+		    .result == "ok") and .mapping == "endpoint-independent"'
+		timeout 20 "$NP" -4 "[::1]:$A" >/dev/null 2>"$TMP/e"
+		[ $? -eq 1 ] && grep -q 'not an IPv4' "$TMP/e" &&
+		    ok "-4 with an IPv6 server: one-line error" ||
+		    fail "-4 with an IPv6 server"
+	else
+		fail "stund on ::1 did not start"
+	fi
 fi
 
 # --- coturn --------------------------------------------------------------
