@@ -11,7 +11,8 @@
 # Knobs (environment): BENCH_REPS (5), BENCH_SECS (3, measured seconds per
 # run), BENCH_WARMUP (0.5), BENCH_SOURCES (256), BENCH_WINDOW (2),
 # BENCH_TCP_CONNS (64), BENCH_TCP_WINDOW (8), BENCH_RSS_CONNS (1000),
-# BENCH_WORKERS (all CPUs), BENCH_KEEP (keep the work directory).
+# BENCH_WORKERS (all CPUs), BENCH_NICE (-10 as root, empty: off),
+# BENCH_RT (1: SCHED_RR instead of nice), BENCH_KEEP (keep the work dir).
 
 set -u
 
@@ -27,6 +28,16 @@ RSS_CONNS=${BENCH_RSS_CONNS:-1000}
 NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 WORKERS=${BENCH_WORKERS:-$NCPU}
 CLK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# A higher priority than the builds that share this machine: nice by
+# default; BENCH_RT=1 uses SCHED_RR instead (steadier, but it leaves other
+# work on these cores only the kernel's 5% RT reserve while loaded).
+NICE=""
+if [ "$(id -u)" = 0 ] && [ "${BENCH_RT:-0}" = 1 ] &&
+    command -v chrt >/dev/null 2>&1; then
+	NICE="chrt -r 1"
+elif [ "$(id -u)" = 0 ] && [ -n "${BENCH_NICE--10}" ]; then
+	NICE="nice -n ${BENCH_NICE--10}"
+fi
 
 STUNLOAD=$top_builddir/bench/stunload
 ECHO=$top_builddir/bench/echo
@@ -172,7 +183,7 @@ start() {
 	log=$WORK/$name.log
 	case $name in
 	echo*)
-		timeout 3600 taskset -c "$cpus" "$ECHO" -l "$IP1:$port" \
+		timeout 3600 $NICE taskset -c "$cpus" "$ECHO" -l "$IP1:$port" \
 		    -w "$nw" >"$log" 2>&1 &
 		;;
 	stund*)
@@ -180,7 +191,7 @@ start() {
 		[ -n "$two" ] && alt="--alternate $IP2"
 		# --rate 0: every source here is 127.0.0.1, so the per-IP
 		# limiter would measure itself; see bench/README.
-		timeout 3600 taskset -c "$cpus" "$STUND" --primary "$IP1" $alt \
+		timeout 3600 $NICE taskset -c "$cpus" "$STUND" --primary "$IP1" $alt \
 		    --port "$port" --foreground --workers "$nw" --rate 0 \
 		    --tcp-max $((RSS_CONNS + 1000)) --log-level warn \
 		    >"$log" 2>&1 &
@@ -189,7 +200,7 @@ start() {
 		ips="--listening-ip $IP1 --no-rfc5780"
 		[ -n "$two" ] && ips="--listening-ip $IP1 --listening-ip $IP2"
 		# -m N: N relay threads, each with its own SO_REUSEPORT socket.
-		timeout 3600 taskset -c "$cpus" turnserver -n --stun-only \
+		timeout 3600 $NICE taskset -c "$cpus" turnserver -n --stun-only \
 		    --no-cli $ips --listening-port "$port" -m "$nw" \
 		    --no-tls --no-dtls --no-software-attribute \
 		    --log-file stdout --simple-log \
@@ -229,7 +240,7 @@ measure() {
 	shift 2
 	eval "pid=\$PID_$name port=\$PORT_$name"
 	t0=$(cpu_ticks "$pid")
-	out=$(timeout 600 taskset -c "$LOAD_CPU" "$STUNLOAD" "$@" \
+	out=$(timeout 600 $NICE taskset -c "$LOAD_CPU" "$STUNLOAD" "$@" \
 	    "$IP1:$port" 2>>"$WORK/stunload.err")
 	t1=$(cpu_ticks "$pid")
 	[ -n "$out" ] || out="responses=0 total=0 rps=0"
@@ -352,7 +363,7 @@ rss_section() {
 		eval "pid=\$PID_$s port=\$PORT_$s"
 		before=$(rss_kb "$pid")
 		err=$WORK/hold.$s.err
-		timeout 120 taskset -c "$LOAD_CPU" "$STUNLOAD" -P \
+		timeout 120 $NICE taskset -c "$LOAD_CPU" "$STUNLOAD" -P \
 		    -n "$RSS_CONNS" -w 1 -H 3 -T 5000 "$IP1:$port" \
 		    >"$WORK/hold.$s.out" 2>"$err" &
 		hp=$!
@@ -368,7 +379,7 @@ rss_section() {
 		wait $hp
 		say "rss_before=$before rss_held=$after held=${held:-0}" \
 		    >"$RES/rsstcp.$s"
-		timeout 60 taskset -c "$LOAD_CPU" "$STUNLOAD" -n 4096 -w 1 \
+		timeout 60 $NICE taskset -c "$LOAD_CPU" "$STUNLOAD" -n 4096 -w 1 \
 		    -d 1 -W 0 "$IP1:$port" >/dev/null 2>&1
 		say "rss_4096=$(rss_kb "$pid")" >"$RES/rssudp.$s"
 	done
@@ -413,7 +424,7 @@ nat_section() {
 		r=1
 		while [ $r -le "$REPS" ]; do
 			t0=$(date +%s%N)
-			timeout 60 taskset -c "$LOAD_CPU" "$NATPROBE" --json \
+			timeout 60 $NICE taskset -c "$LOAD_CPU" "$NATPROBE" --json \
 			    "$IP1:$port" >"$WORK/np.out" 2>&1
 			rc=$?
 			t1=$(date +%s%N)
@@ -421,7 +432,7 @@ nat_section() {
 			    >>"$RES/nat.natprobe.$s"
 			if command -v turnutils_natdiscovery >/dev/null; then
 				t0=$(date +%s%N)
-				timeout 60 taskset -c "$LOAD_CPU" \
+				timeout 60 $NICE taskset -c "$LOAD_CPU" \
 				    turnutils_natdiscovery -m -f -p "$port" \
 				    "$IP1" >"$WORK/nd.out" 2>&1
 				rc=$?
@@ -470,7 +481,8 @@ say "stunkit bench $(date -u '+%Y-%m-%d %H:%M UTC'), $NCPU CPUs" \
     "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))," \
     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 say "server on cpu $SRV_CPU, stunload on cpu $LOAD_CPU; $REPS reps," \
-    "$SECS s each after $WARMUP s warm-up; median (min..max)"
+    "$SECS s each after $WARMUP s warm-up; median (min..max)" \
+    "${NICE:+(under $NICE)}"
 [ $HAVE_STUND = 1 ] || say "NOTE: $STUND not built: stund rows missing"
 [ $HAVE_COTURN = 1 ] || say "NOTE: turnserver not installed: coturn rows missing"
 [ "$NCPU" -ge 2 ] || say "NOTE: one CPU: server and load share it"
