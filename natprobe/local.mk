@@ -1,6 +1,6 @@
 # natprobe: the NAT classifier.  Its machine lives in libstun (nat.c), the
 # program runs it on libevent.
-LIBSTUN_SRC += libstun/nat.c
+LIBSTUN_SRC += libstun/nat.c libstun/natverdict.c libstun/nat_int.h
 nobase_include_HEADERS += libstun/nat.h
 
 bin_PROGRAMS += natprobe/natprobe

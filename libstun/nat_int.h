@@ -1,0 +1,36 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Shared between nat.c (the machine) and natverdict.c (what its
+ * observations mean).  Not installed.
+ */
+#ifndef LIBSTUN_NAT_INT_H
+#define LIBSTUN_NAT_INT_H
+
+/* Lint checks (test arg). */
+#define LINT_BINDING	1
+#define LINT_UNKNOWN	2
+#define LINT_LEGACY	3
+#define LINT_OTHER	4
+#define LINT_CHANGE_IP	5
+#define LINT_CHANGE_PORT 6
+#define LINT_RP_OPEN	7
+#define LINT_RP		8
+
+/* An unassigned comprehension-required type: servers must answer 420. */
+#define NAT_LINT_UNKNOWN_ATTR	0x7E5A
+
+#define NAT_LT_SLOTS	12	/* lifetime probes, control included */
+#define NAT_PATTERN_N	4	/* destinations of the port pattern test */
+
+#define T_FINAL(s)	((s) >= STUN_NAT_T_OK)
+#define BIT(i)		((uint64_t)1 << (i))
+#define T_OK(t)		((t) != NULL && (t)->state == STUN_NAT_T_OK)
+
+/* Same address (after stun_addr_canon()), with or without the port. */
+int	nat_same_ip(const struct stun_addr *, const struct stun_addr *);
+int	nat_same(const struct stun_addr *, const struct stun_addr *);
+/* Fill n->r from the finished tests. */
+void	nat_verdict(struct stun_nat *);
+
+#endif
