@@ -164,9 +164,10 @@ st_free_port()
 # line of our stund.
 st_listen_parse()
 {
+	_a='(\[[0-9a-fA-F:.]+\]:[0-9]+|[0-9.]+:[0-9]+)'
 	grep 'listening on' "$1" | sed -E \
 	    -e 's/.*listening on[: ]*//' \
-	    -e 's/^([a-z]+)[: ]+(\[[0-9a-fA-F:.]+\]:[0-9]+|[0-9.]+:[0-9]+).*/\1 \2/' |
+	    -e "s/^([a-z]+)[: ]+$_a.*/\\1 \\2/" |
 	    awk 'NF == 2 { print tolower($1), $2 }'
 }
 

@@ -47,6 +47,7 @@ if have tshark; then
 		st_stop "$TSHARK_PID"
 		TSHARK_PID=""
 	fi
+	sleep 1		# "Capturing on" comes just before the capture does
 else
 	echo "SKIP part: tshark not installed, no capture check"
 fi
@@ -208,19 +209,42 @@ if [ -n "$TSHARK_PID" ]; then
 	sleep 0.5
 	st_stop "$TSHARK_PID"
 	ports=$(echo $PORTS | tr ' ' ',')
-	ts()
-	{
-		# shellcheck disable=SC2086
-		timeout 60 tshark -r "$CAP" $DECODE -Y "$1" 2>/dev/null
-	}
-	nall=$(ts "udp.srcport in {$ports}" | wc -l)
-	nstun=$(ts "udp.srcport in {$ports} && (stun || classicstun)" | wc -l)
-	nreq=$(ts "(udp.dstport in {$ports} || tcp.dstport in {$ports}) &&
-	    (stun || classicstun)" | wc -l)
-	bad=$(ts "(udp.port in {$ports} || tcp.port in {$ports}) &&
-	    (_ws.malformed || _ws.expert.severity >= error)")
+	# One pass: ports, protocol stack and expert severity of every
+	# frame on our ports, tab-separated.
+	# shellcheck disable=SC2086
+	timeout 120 tshark -r "$CAP" $DECODE -T fields \
+	    -e udp.srcport -e tcp.srcport -e frame.protocols \
+	    -e _ws.expert.severity \
+	    -Y "udp.port in {$ports} || tcp.port in {$ports}" \
+	    >"$ST_TMP/frames" 2>/dev/null
+	ev=$(awk -F '\t' -v ports="$ports" '
+	    BEGIN { n = split(ports, p, ","); for (i = 1; i <= n; i++) srv[p[i]] }
+	    {
+		stun = ($3 ~ /:(classic)?stun(:|$)/)
+		# PI_ERROR (0x800000) or worse, or a malformed packet.
+		n = split($4, sev, ",")
+		for (i = 1; i <= n; i++)
+			if (sev[i] + 0 >= 8388608)
+				err = 1
+		if ($3 ~ /_ws\.malformed/ || err)
+			bad++
+		err = 0
+		if ($3 ~ /:icmp/ || $1 == "")
+			next
+		if ($1 in srv) {
+			all++
+			if (stun)
+				ans++
+		} else if (stun)
+			req++
+	    }
+	    END { printf "%d %d %d %d\n", all, ans, req, bad }' "$ST_TMP/frames")
+	set -- $ev
+	nall=$1 nstun=$2 nreq=$3 nbad=$4
+	bad=""
+	[ "$nbad" -eq 0 ] || bad=$(grep -E 'malformed|8388608' "$ST_TMP/frames")
 	if [ "$nall" -gt 0 ] && [ "$nall" -eq "$nstun" ] &&
-	    [ "$nreq" -gt 0 ] && [ -z "$bad" ]; then
+	    [ "$nreq" -gt 0 ] && [ "$nbad" -eq 0 ]; then
 		st_ok "tshark: $nstun UDP answers and $nreq requests decoded" \
 		    "as STUN, none malformed"
 	else

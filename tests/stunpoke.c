@@ -37,7 +37,7 @@ struct poke_opts {
 	struct stun_addr from;
 	int		 have_from;
 	int		 change;
-	int		 response_port;		/* -1: none, 0: pick one */
+	int		 response_port;	/* -1: none, 0: pick one */
 	long		 padding;		/* -1: none */
 	int		 fingerprint;
 	int		 bad_fingerprint;
@@ -54,8 +54,8 @@ struct poke_opts {
 };
 
 struct poke_conn {
-	int		 fd;		/* UDP: main socket; TCP/TLS: stream */
-	int		 rpfd;		/* UDP: RESPONSE-PORT socket, or -1 */
+	int		 fd;		/* UDP socket, or the stream */
+	int		 rpfd;		/* RESPONSE-PORT socket, -1 */
 	SSL_CTX		*ctx;
 	SSL		*ssl;
 	struct stun_addr local;
@@ -67,7 +67,7 @@ struct poke_conn {
 static uint8_t	poke_zero[POKE_MAX];
 static int	poke_quiet;		/* --quiet: summary line only */
 static int	poke_hex;		/* --hex: dump each response */
-static long	poke_slow;		/* --slow: ms between bytes (TCP) */
+static long	poke_slow;		/* --slow: ms between bytes */
 
 static void __attribute__((noreturn))
 usage(void)
@@ -709,7 +709,7 @@ poke_run(struct poke_opts *o)
 	for (i = 0; i < o->count; i++) {
 		if (o->raw != NULL) {
 			len = (int)rawlen;
-			/* Match answers on the raw bytes' id when it has one. */
+			/* Match answers on the raw bytes' id, if any. */
 			tidp = rawlen >= STUN_HDR_LEN ? req + 8 : NULL;
 		} else {
 			len = poke_build(o, req, sizeof(req), tid, &cookie);
@@ -743,27 +743,27 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "change-ip",		no_argument,		NULL, 'I' },
-		{ "change-port",	no_argument,		NULL, 'P' },
-		{ "response-port",	required_argument,	NULL, 'R' },
-		{ "padding",		required_argument,	NULL, 'p' },
-		{ "fingerprint",	no_argument,		NULL, 'f' },
-		{ "bad-fingerprint",	no_argument,		NULL, 'F' },
-		{ "legacy",		no_argument,		NULL, 'l' },
-		{ "unknown-attr",	required_argument,	NULL, 'u' },
-		{ "raw",		required_argument,	NULL, 'r' },
-		{ "tcp",		no_argument,		NULL, 't' },
-		{ "tls",		no_argument,		NULL, 'T' },
-		{ "count",		required_argument,	NULL, 'c' },
-		{ "flood",		required_argument,	NULL, 'n' },
-		{ "garbage",		required_argument,	NULL, 'g' },
-		{ "from",		required_argument,	NULL, 's' },
-		{ "timeout",		required_argument,	NULL, 'w' },
-		{ "retries",		required_argument,	NULL, 'x' },
-		{ "quiet",		no_argument,		NULL, 'q' },
-		{ "hex",		no_argument,		NULL, 'h' },
-		{ "slow",		required_argument,	NULL, 'S' },
-		{ NULL,			0,			NULL, 0 }
+		{ "change-ip", no_argument, NULL, 'I' },
+		{ "change-port", no_argument, NULL, 'P' },
+		{ "response-port", required_argument, NULL, 'R' },
+		{ "padding", required_argument, NULL, 'p' },
+		{ "fingerprint", no_argument, NULL, 'f' },
+		{ "bad-fingerprint", no_argument, NULL, 'F' },
+		{ "legacy", no_argument, NULL, 'l' },
+		{ "unknown-attr", required_argument, NULL, 'u' },
+		{ "raw", required_argument, NULL, 'r' },
+		{ "tcp", no_argument, NULL, 't' },
+		{ "tls", no_argument, NULL, 'T' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "flood", required_argument, NULL, 'n' },
+		{ "garbage", required_argument, NULL, 'g' },
+		{ "from", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 'w' },
+		{ "retries", required_argument, NULL, 'x' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "hex", no_argument, NULL, 'h' },
+		{ "slow", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct poke_opts	o;
 	int			ch;
