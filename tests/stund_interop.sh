@@ -34,25 +34,13 @@ add_ports()
 	done
 }
 
-# --- tshark: capture everything on lo from now on; filter by port later.
-CAP="$ST_TMP/interop.pcapng"
-TSHARK_PID=""
-if have tshark; then
-	st_bg "$ST_TMP/tshark.log" timeout 300 tshark -q -i lo \
-	    -f "host 127.0.0.1 or host 127.0.0.2" -w "$CAP"
-	TSHARK_PID=$ST_LASTPID
-	if ! st_wait_log "$ST_TMP/tshark.log" "Capturing on" 100; then
-		echo "tshark did not start capturing:"
-		sed 's/^/  | /' "$ST_TMP/tshark.log"
-		st_stop "$TSHARK_PID"
-		TSHARK_PID=""
-	fi
-	sleep 1		# "Capturing on" comes just before the capture does
-else
-	echo "SKIP part: tshark not installed, no capture check"
-fi
+# --- Ports: ours from stund, coturn's and Vovida's picked now.
+CP=$(st_free_port) || st_fail "no free port for turnserver"
+VP=$(st_free_port) || st_fail "no free port for Vovida's server"
+[ "$CP" != "$VP" ] && [ "$CP" != $((VP + 1)) ] && [ "$VP" != $((CP + 1)) ] ||
+    VP=$(st_free_port)
+add_ports "$CP" $((CP + 1)) "$VP" $((VP + 1))
 
-# --- Their clients against our stund.
 if [ -x "$STUND" ]; then
 	if st_stund_two; then
 		add_ports "$P1" "$P2" "$TP1"
@@ -66,6 +54,28 @@ if [ -x "$STUND" ]; then
 else
 	echo "SKIP part: $STUND not built, their clients not run"
 	P1=""
+fi
+
+# --- tshark captures every port of the run from here to the end.
+CAP="$ST_TMP/interop.pcapng"
+TSHARK_PID=""
+if have tshark; then
+	filt=""
+	for p in $PORTS; do
+		filt="${filt:+$filt or }port $p"
+	done
+	st_bg "$ST_TMP/tshark.log" timeout 300 tshark -q -i lo \
+	    -f "(host 127.0.0.1 or host 127.0.0.2) and ($filt)" -w "$CAP"
+	TSHARK_PID=$ST_LASTPID
+	if ! st_wait_log "$ST_TMP/tshark.log" "Capturing on" 100; then
+		echo "tshark did not start capturing:"
+		sed 's/^/  | /' "$ST_TMP/tshark.log"
+		st_stop "$TSHARK_PID"
+		TSHARK_PID=""
+	fi
+	sleep 1		# "Capturing on" comes just before the capture does
+else
+	echo "SKIP part: tshark not installed, no capture check"
 fi
 
 if [ -n "$P1" ] && have turnutils_stunclient; then
@@ -159,8 +169,6 @@ check_server()
 
 if have turnserver; then
 	PARTS=$((PARTS + 1))
-	CP=$(st_free_port) || st_fail "no free port for turnserver"
-	add_ports "$CP" $((CP + 1))
 	st_bg "$ST_TMP/turnserver.log" timeout 120 turnserver -n --no-cli \
 	    --log-file stdout --simple-log --stun-only --no-tls --no-dtls \
 	    -L "$ST_IP1" -L "$ST_IP2" -p "$CP" --alt-listening-port \
@@ -184,8 +192,6 @@ fi
 
 if [ -x "$VOVIDA_STUND" ]; then
 	PARTS=$((PARTS + 1))
-	VP=$(st_free_port) || st_fail "no free port for Vovida's server"
-	add_ports "$VP" $((VP + 1))
 	st_bg "$ST_TMP/vovida.log" timeout 120 "$VOVIDA_STUND" \
 	    -h "$ST_IP1" -a "$ST_IP2" -p "$VP" -o $((VP + 1))
 	VS_PID=$ST_LASTPID
