@@ -316,19 +316,20 @@ START_TEST(ratelimit_table_is_bounded)
 {
 	struct ratelimit	*rl;
 	struct stun_addr	 a = v4(0);
-	uint32_t		 i;
+	uint32_t		 i, passed = 0;
 
 	rl = ratelimit_new(64, 1);
 	ck_assert_uint_eq(ratelimit_slots(rl), 64);
 	ratelimit_set(rl, 1, 1);
-	for (i = 0; i < 100000; i++) {
+	for (i = 0; i < 20000; i++) {
 		a.ip[0] = (uint8_t)(i >> 16);
 		a.ip[1] = (uint8_t)(i >> 8);
 		a.ip[2] = (uint8_t)i;
 		/* A new source always gets its first packet through. */
-		ck_assert_int_eq(ratelimit_allow(rl, &a, i), 1);
+		passed += (uint32_t)ratelimit_allow(rl, &a, i);
 	}
-	ck_assert_uint_ge(ratelimit_evictions(rl), 100000 - 64);
+	ck_assert_uint_eq(passed, 20000);
+	ck_assert_uint_ge(ratelimit_evictions(rl), 20000 - 64);
 	ratelimit_free(rl);
 }
 END_TEST
