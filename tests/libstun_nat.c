@@ -891,6 +891,31 @@ START_TEST(nat_bad_config)
 }
 END_TEST
 
+START_TEST(nat_largest_plan_fits)
+{
+	struct stun_nat_config	 c;
+
+	sim_init(&sim, 1, STUN_NAT_EI, STUN_NAT_AD);
+	sim.lifetime = 50000;
+	config(&c, STUN_NAT_MODE_5780);
+	c.rounds = 99;		/* capped */
+	c.server2 = sim.srv[2];
+	c.flags = STUN_NAT_F_LIFETIME;
+	c.lifetime_max = 86400 * 10;	/* capped */
+	ck_assert_int_eq(stun_nat_init(&nat, &c), 0);
+	ck_assert_uint_eq(nat.c.rounds, STUN_NAT_MAX_ROUNDS);
+	ck_assert_uint_le(nat.nsocks, STUN_NAT_MAX_SOCKS);
+	ck_assert_uint_le(nat.ntests, STUN_NAT_MAX_TESTS);
+	c.lifetime_max = 100;
+	sim_run(&sim, &nat, &c);
+	ck_assert_int_eq(nat.r.nat_type, STUN_NAT_TYPE_RESTRICTED);
+	ck_assert_uint_eq(nat.r.filt_agree, STUN_NAT_MAX_ROUNDS);
+	ck_assert_int_eq(nat.r.lifetime, 1);
+	ck_assert_uint_lt(nat.r.lifetime_lo, 50);
+	ck_assert_uint_ge(nat.r.lifetime_hi, 50);
+}
+END_TEST
+
 Suite *
 suite_nat(void)
 {
@@ -919,6 +944,7 @@ suite_nat(void)
 	tcase_add_test(tc, nat_change_request_ignored);
 	tcase_add_test(tc, nat_input_ignores_junk);
 	tcase_add_test(tc, nat_bad_config);
+	tcase_add_test(tc, nat_largest_plan_fits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lifetime");
