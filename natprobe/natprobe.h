@@ -62,6 +62,7 @@ struct probe {
 	unsigned	 ntcp;
 	int		 tcp_mapping;	/* STUN_NAT_* for --tcp */
 	char		 err[256];	/* one-line reason on failure */
+	uint8_t		 shown[STUN_NAT_MAX_TESTS];	/* -v: logged */
 };
 
 /* natprobe.c */
@@ -75,6 +76,6 @@ uint64_t probe_now(void);
 /* report.c */
 void	 report_text(const struct probe *p);
 void	 report_json(const struct probe *p);
-void	 report_progress(const struct probe *p, int final);
+void	 report_progress(struct probe *p, int final);
 
 #endif

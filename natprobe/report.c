@@ -404,19 +404,38 @@ report_text(const struct probe *p)
 }
 
 void
-report_progress(const struct probe *p, int final)
+report_progress(struct probe *p, int final)
 {
-	unsigned	 i, done = 0;
+	const struct stun_nat_test	*t;
+	unsigned			 i, done = 0;
+	char				 a[64];
 
+	for (i = 0; i < p->nat.ntests; i++) {
+		t = &p->nat.t[i];
+		if (t->state < STUN_NAT_T_OK)
+			continue;
+		done++;
+		if (!p->o.verbose || p->shown[i])
+			continue;
+		p->shown[i] = 1;
+		if (p->tty)
+			fprintf(stderr, "\r%40s\r", "");
+		fprintf(stderr, "natprobe: %s (round %d): %s", t->name,
+		    t->round + 1, stun_nat_state_name(t->state));
+		if (t->state == STUN_NAT_T_OK)
+			fprintf(stderr, " in %u ms", t->rtt);
+		if (t->has_mapped)
+			fprintf(stderr, ", mapped %s",
+			    report_addr(&t->mapped, a, sizeof(a)));
+		if (t->note[0] != '\0')
+			fprintf(stderr, " (%s)", t->note);
+		fputc('\n', stderr);
+	}
 	if (!p->tty)
 		return;
-	if (final) {
+	if (final)
 		fprintf(stderr, "\r%40s\r", "");
-		return;
-	}
-	for (i = 0; i < p->nat.ntests; i++)
-		if (p->nat.t[i].state >= STUN_NAT_T_OK)
-			done++;
-	fprintf(stderr, "\rnatprobe: %u of %u tests done", done,
-	    p->nat.ntests);
+	else
+		fprintf(stderr, "\rnatprobe: %u of %u tests done", done,
+		    p->nat.ntests);
 }
