@@ -7,20 +7,25 @@
 #
 # Topology (all names carry the pid of the test, so runs never collide):
 #
-#   client ns -- lan0 [router ns] wan0 ------ up0 [public ns]
-#   10.0.1.100     10.0.1.1   203.0.113.2     203.0.113.1
-#   (203.0.113.130 on 203.0.113.128/25       198.51.100.10, 198.51.100.11
+#   client ns -- lan0 [router ns] wan0 -- up0 [public ns: bridge br0]
+#   10.0.1.100     10.0.1.1   203.0.113.2     203.0.113.1/25
+#   (203.0.113.130 on 203.0.113.128/26       198.51.100.10, 198.51.100.11
 #    when the type has no NAT)
 #
 # "double" puts a second router (nat2) between the client and the router:
 # client 192.168.1.100 -- 192.168.1.1 [nat2] 10.0.1.100 -- 10.0.1.1 [router].
-# No namespace is connected to the host's interfaces, and no route leads out
-# of the lab: every route names a lab subnet, there is no default route.
+# "lab_up A B" builds a second site (natb, clib, nat2b) behind up1 with WAN
+# 203.0.113.3, LAN 10.0.2.0/24 (192.168.2.0/24 inside a double NAT) or
+# 203.0.113.192/26 without NAT, so two peers can meet across two NATs; the
+# public namespace routes between the sites.  No namespace is connected to
+# the host's interfaces, and no route leads out of the lab: every route
+# names a lab subnet, there is no default route.
 #
 # Usage:
-#	. "$srcdir/natlab-lib.sh"
+#	. "$top_srcdir/tests/natlab-lib.sh"
 #	lab_require			# exit 77 with a reason unless we can run
 #	lab_up port-restricted-cone	# build the lab for one type
+#	lab_up symmetric full-cone	# or two sites (cli and clib)
 #	lab_bg pub turnserver ...	# a process in a namespace, killed later
 #	lab_run cli 10 stun ...		# a command in a namespace, with timeout
 #	lab_down			# remove the lab (also done on exit)
@@ -29,6 +34,7 @@ LAB_SRV1=198.51.100.10
 LAB_SRV2=198.51.100.11
 LAB_PUBGW=203.0.113.1
 LAB_WAN=203.0.113.2
+LAB_WAN_B=203.0.113.3
 LAB_TYPES="open full-cone restricted-cone port-restricted-cone symmetric
 symmetric-firewall blocked hairpin double"
 
@@ -37,6 +43,11 @@ LAB_PUB=$LAB_TAG-pub
 LAB_NAT=$LAB_TAG-nat
 LAB_NAT2=$LAB_TAG-nat2
 LAB_CLI=$LAB_TAG-cli
+LAB_NAT_B=$LAB_TAG-natb
+LAB_NAT2_B=$LAB_TAG-nat2b
+LAB_CLI_B=$LAB_TAG-clib
+LAB_TYPE_B=
+LAB_CLIENT_B=
 LAB_TMP=
 LAB_PIDS=
 LAB_TYPE=
@@ -129,6 +140,9 @@ lab_ns()
 	nat) echo "$LAB_NAT" ;;
 	nat2) echo "$LAB_NAT2" ;;
 	cli) echo "$LAB_CLI" ;;
+	natb) echo "$LAB_NAT_B" ;;
+	nat2b) echo "$LAB_NAT2_B" ;;
+	clib) echo "$LAB_CLI_B" ;;
 	*) lab_fail "natlab: unknown namespace $1" ;;
 	esac
 }
@@ -151,10 +165,11 @@ lab_wait_udp()
 	return 1
 }
 
+# Load the rules on stdin into namespace $1 (a full name).
 lab_nft()
 {
-	ip netns exec "$(lab_ns "$1")" timeout 10 nft -f - ||
-	    lab_fail "natlab: nft rules for $LAB_TYPE rejected"
+	ip netns exec "$1" timeout 10 nft -f - ||
+	    lab_fail "natlab: nft rules for $LAB_TYPE rejected in $1"
 }
 
 # Print the expected verdict of a type: nat_type mapping filtering hairpin,
@@ -184,6 +199,7 @@ lab_mkns()
 	ip -n "$1" link set lo up
 	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward="$2"
 	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 }
 
 # A veth pair from $1:$2 to $3:$4, both up.
@@ -195,68 +211,110 @@ lab_link()
 	ip -n "$3" link set "$4" up
 }
 
-# Build the lab for one type.  Sets LAB_TYPE and LAB_CLIENT (the client's
-# address).
+# Build the lab: one site of type $1, and a second one of type $2 if given.
+# Sets LAB_TYPE, LAB_CLIENT (the client's address), LAB_TYPE_B and
+# LAB_CLIENT_B.
 lab_up()
 {
 	lab_expect "$1" >/dev/null || lab_fail "natlab: unknown lab type $1"
+	[ -z "$2" ] || lab_expect "$2" >/dev/null ||
+	    lab_fail "natlab: unknown lab type $2"
 	[ -n "$LAB_TMP" ] || lab_fail "natlab: call lab_require first"
 	lab_down
 	LAB_TYPE=$1
-	lab_mkns "$LAB_PUB" 0
-	lab_mkns "$LAB_NAT" 1
-	lab_mkns "$LAB_CLI" 0
+	LAB_TYPE_B=$2
 
-	# Public side: the servers' two addresses and the routers' subnet.
-	lab_link "$LAB_PUB" up0 "$LAB_NAT" wan0
-	ip -n "$LAB_PUB" addr add "$LAB_SRV1/24" dev up0
-	ip -n "$LAB_PUB" addr add "$LAB_SRV2/24" dev up0
-	ip -n "$LAB_PUB" addr add "$LAB_PUBGW/25" dev up0
-	ip -n "$LAB_NAT" addr add "$LAB_WAN/25" dev wan0
-	ip -n "$LAB_NAT" route add 198.51.100.0/24 via "$LAB_PUBGW"
+	# The public side: the servers' two addresses and the routers'
+	# subnet on a bridge; it routes between the sites.
+	lab_mkns "$LAB_PUB" 1
+	ip -n "$LAB_PUB" link add br0 type bridge ||
+	    lab_fail "natlab: bridge in $LAB_PUB"
+	ip -n "$LAB_PUB" link set br0 up
+	ip -n "$LAB_PUB" addr add "$LAB_SRV1/24" dev br0
+	ip -n "$LAB_PUB" addr add "$LAB_SRV2/24" dev br0
+	ip -n "$LAB_PUB" addr add "$LAB_PUBGW/25" dev br0
 
-	case $1 in
-	open|symmetric-firewall)
-		# No translation: the client has a public address.
-		lab_link "$LAB_NAT" lan0 "$LAB_CLI" eth0
-		ip -n "$LAB_NAT" addr add 203.0.113.129/25 dev lan0
-		LAB_CLIENT=203.0.113.130
-		ip -n "$LAB_CLI" addr add "$LAB_CLIENT/25" dev eth0
-		ip -n "$LAB_CLI" route add 198.51.100.0/24 via 203.0.113.129
-		ip -n "$LAB_CLI" route add 203.0.113.0/25 via 203.0.113.129
-		ip -n "$LAB_PUB" route add 203.0.113.128/25 via "$LAB_WAN"
-		;;
-	double)
-		lab_mkns "$LAB_NAT2" 1
-		lab_link "$LAB_NAT" lan0 "$LAB_NAT2" wan0
-		ip -n "$LAB_NAT" addr add 10.0.1.1/24 dev lan0
-		ip -n "$LAB_NAT2" addr add 10.0.1.100/24 dev wan0
-		ip -n "$LAB_NAT2" route add 198.51.100.0/24 via 10.0.1.1
-		ip -n "$LAB_NAT2" route add 203.0.113.0/24 via 10.0.1.1
-		lab_link "$LAB_NAT2" lan0 "$LAB_CLI" eth0
-		ip -n "$LAB_NAT2" addr add 192.168.1.1/24 dev lan0
-		LAB_CLIENT=192.168.1.100
-		ip -n "$LAB_CLI" addr add "$LAB_CLIENT/24" dev eth0
-		ip -n "$LAB_CLI" route add 198.51.100.0/24 via 192.168.1.1
-		ip -n "$LAB_CLI" route add 203.0.113.0/24 via 192.168.1.1
-		;;
-	*)
-		lab_link "$LAB_NAT" lan0 "$LAB_CLI" eth0
-		ip -n "$LAB_NAT" addr add 10.0.1.1/24 dev lan0
-		LAB_CLIENT=10.0.1.100
-		ip -n "$LAB_CLI" addr add "$LAB_CLIENT/24" dev eth0
-		ip -n "$LAB_CLI" route add 198.51.100.0/24 via 10.0.1.1
-		ip -n "$LAB_CLI" route add 203.0.113.0/24 via 10.0.1.1
-		;;
-	esac
-	lab_rules "$1"
+	lab_site a "$1"
+	[ -z "$2" ] || lab_site b "$2"
+
 	# Nothing may leave the lab: no default route anywhere in it.
-	for _ns in "$LAB_PUB" "$LAB_NAT" "$LAB_NAT2" "$LAB_CLI"; do
+	for _ns in "$LAB_PUB" "$LAB_NAT" "$LAB_NAT2" "$LAB_CLI" \
+	    "$LAB_NAT_B" "$LAB_NAT2_B" "$LAB_CLI_B"; do
 		[ -e "/run/netns/$_ns" ] || continue
 		[ -z "$(ip -n "$_ns" route show default)" ] ||
 		    lab_fail "natlab: $_ns has a default route"
 	done
-	lab_log "lab up: $1 (client $LAB_CLIENT, tag $LAB_TAG)"
+	lab_log "lab up: $1 (client $LAB_CLIENT${2:+; site b: $2, client $LAB_CLIENT_B}, tag $LAB_TAG)"
+}
+
+# One site: lab_site a|b TYPE.
+lab_site()
+{
+	if [ "$1" = a ]; then
+		_nat=$LAB_NAT _nat2=$LAB_NAT2 _cli=$LAB_CLI _wan=$LAB_WAN
+		_n=1 _up=up0 _pnet=203.0.113.128/26 _pgw=203.0.113.129
+		_pcl=203.0.113.130
+	else
+		_nat=$LAB_NAT_B _nat2=$LAB_NAT2_B _cli=$LAB_CLI_B
+		_wan=$LAB_WAN_B _n=2 _up=up1 _pnet=203.0.113.192/26
+		_pgw=203.0.113.193 _pcl=203.0.113.194
+	fi
+	lab_mkns "$_nat" 1
+	lab_mkns "$_cli" 0
+	lab_link "$LAB_PUB" "$_up" "$_nat" wan0
+	ip -n "$LAB_PUB" link set "$_up" master br0
+	ip -n "$_nat" addr add "$_wan/25" dev wan0
+	ip -n "$_nat" route add 198.51.100.0/24 via "$LAB_PUBGW"
+	ip -n "$_nat" route add 203.0.113.128/25 via "$LAB_PUBGW"
+
+	case $2 in
+	open|symmetric-firewall)
+		# No translation: the client has a public address.
+		lab_link "$_nat" lan0 "$_cli" eth0
+		ip -n "$_nat" addr add "$_pgw/26" dev lan0
+		_client=$_pcl _gw=$_pgw
+		ip -n "$_cli" addr add "$_client/26" dev eth0
+		ip -n "$LAB_PUB" route add "$_pnet" via "$_wan"
+		_lan=$_pnet
+		;;
+	double)
+		lab_mkns "$_nat2" 1
+		lab_link "$_nat" lan0 "$_nat2" wan0
+		ip -n "$_nat" addr add "10.0.$_n.1/24" dev lan0
+		ip -n "$_nat2" addr add "10.0.$_n.100/24" dev wan0
+		ip -n "$_nat2" route add 198.51.100.0/24 via "10.0.$_n.1"
+		ip -n "$_nat2" route add 203.0.113.0/24 via "10.0.$_n.1"
+		lab_link "$_nat2" lan0 "$_cli" eth0
+		ip -n "$_nat2" addr add "192.168.$_n.1/24" dev lan0
+		_client=192.168.$_n.100 _gw=192.168.$_n.1
+		ip -n "$_cli" addr add "$_client/24" dev eth0
+		_lan=10.0.$_n.0/24
+		;;
+	*)
+		lab_link "$_nat" lan0 "$_cli" eth0
+		ip -n "$_nat" addr add "10.0.$_n.1/24" dev lan0
+		_client=10.0.$_n.100 _gw=10.0.$_n.1
+		ip -n "$_cli" addr add "$_client/24" dev eth0
+		_lan=10.0.$_n.0/24
+		;;
+	esac
+	ip -n "$_cli" route add 198.51.100.0/24 via "$_gw"
+	ip -n "$_cli" route add 203.0.113.0/24 via "$_gw"
+	if [ "$1" = a ]; then
+		LAB_CLIENT=$_client
+	else
+		LAB_CLIENT_B=$_client
+	fi
+	if [ "$2" = double ]; then
+		# The inner router: a home NAT behind the outer one.
+		_client=10.0.$_n.100
+		lab_rules port-restricted-cone "$_nat2" 10.0.$_n.100 \
+		    "192.168.$_n.100" "192.168.$_n.0/24"
+		lab_rules port-restricted-cone "$_nat" "$_wan" "$_client" \
+		    "$_lan"
+	else
+		lab_rules "$2" "$_nat" "$_wan" "$_client" "$_lan"
+	fi
 }
 
 # The mapped address a client of this type should see ("-": none).
@@ -306,13 +364,14 @@ lab_start_vovida()
 	    lab_fail "natlab: Vovida's server did not start: $(tail -3 "$LAB_TMP/vovida.log")"
 }
 
-# Run coturn's natdiscovery in the client namespace against $1 port $2 and
-# print "nat_type mapping filtering hairpin" in our vocabulary.  The raw
-# output is kept in $LAB_TMP/natdiscovery.out.
+# Run coturn's natdiscovery against server $1 port $2 from namespace $3
+# (default cli) and address $4 (default LAB_CLIENT); print "nat_type
+# mapping filtering hairpin" in our vocabulary.  The raw output is kept in
+# $LAB_TMP/natdiscovery.out.
 lab_natdiscovery()
 {
-	lab_run cli 60 turnutils_natdiscovery -m -f -H -p "$2" \
-	    -L "$LAB_CLIENT" "$1" >"$LAB_TMP/natdiscovery.out" 2>&1
+	lab_run "${3:-cli}" 60 turnutils_natdiscovery -m -f -H -p "$2" \
+	    -L "${4:-$LAB_CLIENT}" "$1" >"$LAB_TMP/natdiscovery.out" 2>&1
 	lab_natdiscovery_parse <"$LAB_TMP/natdiscovery.out"
 }
 
@@ -356,12 +415,12 @@ lab_natdiscovery_parse()
 	echo "$_type $_map $_flt $_hp"
 }
 
-# Run Vovida's stun client in the client namespace against $1 port $2 and
-# print "nat_type hairpin ports" in our vocabulary.  Raw output in
-# $LAB_TMP/vovida.out.
+# Run Vovida's stun client against server $1 port $2 from namespace $3
+# (default cli) and address $4 (default LAB_CLIENT); print "nat_type
+# hairpin ports" in our vocabulary.  Raw output in $LAB_TMP/vovida.out.
 lab_vovida()
 {
-	lab_run cli 30 stun "$1:$2" -i "$LAB_CLIENT" \
+	lab_run "${3:-cli}" 30 stun "$1:$2" -i "${4:-$LAB_CLIENT}" \
 	    >"$LAB_TMP/vovida.out" 2>&1
 	_l=$(grep '^Primary:' "$LAB_TMP/vovida.out")
 	case $_l in
@@ -398,6 +457,9 @@ lab_vovida()
 # ICMP.
 lab_rules()
 {
+	# type, router namespace, its outside address, the inside host,
+	# the inside subnet
+	_rns=$2 _rwan=$3 _rcli=$4 _rlan=$5
 	_base="table ip lab {
 	chain input { type filter hook input priority 0; policy accept;
 		meta l4proto udp drop; }"
@@ -405,14 +467,14 @@ lab_rules()
 		oifname \"wan0\" masquerade; }"
 	case $1 in
 	open)
-		lab_nft nat <<EOF
+		lab_nft "$_rns" <<EOF
 $_base
 }
 EOF
 		;;
 	symmetric-firewall)
 		# No translation; a stateful filter that lets in replies only.
-		lab_nft nat <<EOF
+		lab_nft "$_rns" <<EOF
 $_base
 	chain forward { type filter hook forward priority 0; policy accept;
 		iifname "wan0" ct state established,related accept;
@@ -421,7 +483,7 @@ $_base
 EOF
 		;;
 	blocked)
-		lab_nft nat <<EOF
+		lab_nft "$_rns" <<EOF
 $_base
 	chain forward { type filter hook forward priority 0; policy accept;
 		meta l4proto udp drop; }
@@ -430,7 +492,7 @@ $_base
 EOF
 		;;
 	port-restricted-cone)
-		lab_nft nat <<EOF
+		lab_nft "$_rns" <<EOF
 $_base
 	$_masq
 }
@@ -440,12 +502,12 @@ EOF
 		# Endpoint-independent filtering: anything sent to a mapped
 		# port goes in.  The mapping keeps the port, so the inside
 		# port is the outside one.
-		lab_nft nat <<EOF
+		lab_nft "$_rns" <<EOF
 $_base
 	$_masq
 	chain pre { type nat hook prerouting priority -100;
-		iifname "wan0" ip daddr $LAB_WAN udp dport 1024-65535 \
-		    dnat to $LAB_CLIENT; }
+		iifname "wan0" ip daddr $_rwan udp dport 1024-65535 \
+		    dnat to $_rcli; }
 }
 EOF
 		;;
@@ -454,7 +516,7 @@ EOF
 		# mapped port) for every packet that left, after the
 		# translation (priority above srcnat), and let in new flows
 		# only from a remembered address to that mapped port.
-		lab_nft nat <<EOF
+		lab_nft "$_rns" <<EOF
 $_base
 	set seen { type ipv4_addr . inet_service; flags dynamic,timeout;
 		timeout 120s; size 4096; }
@@ -463,15 +525,15 @@ $_base
 		oifname "wan0" meta l4proto udp \
 		    update @seen { ip daddr . udp sport }; }
 	chain pre { type nat hook prerouting priority -100;
-		iifname "wan0" ip daddr $LAB_WAN ip saddr . udp dport @seen \
-		    dnat to $LAB_CLIENT; }
+		iifname "wan0" ip daddr $_rwan ip saddr . udp dport @seen \
+		    dnat to $_rcli; }
 }
 EOF
 		;;
 	symmetric)
 		# A fresh random port for every new flow (each remote
 		# address and port): address-and-port-dependent mapping.
-		lab_nft nat <<EOF
+		lab_nft "$_rns" <<EOF
 $_base
 	chain post { type nat hook postrouting priority 100;
 		oifname "wan0" masquerade fully-random; }
@@ -482,26 +544,14 @@ EOF
 		# Port-restricted cone that loops packets sent from inside
 		# to the outside address back in, with the outside address
 		# as their source (RFC 4787 REQ-9).
-		lab_nft nat <<EOF
+		lab_nft "$_rns" <<EOF
 $_base
 	chain pre { type nat hook prerouting priority -100;
-		iifname "lan0" ip daddr $LAB_WAN meta l4proto udp \
-		    dnat to $LAB_CLIENT; }
+		iifname "lan0" ip daddr $_rwan meta l4proto udp \
+		    dnat to $_rcli; }
 	chain post { type nat hook postrouting priority 100;
 		oifname "wan0" masquerade;
-		oifname "lan0" ip saddr 10.0.1.0/24 snat to $LAB_WAN; }
-}
-EOF
-		;;
-	double)
-		lab_nft nat <<EOF
-$_base
-	$_masq
-}
-EOF
-		lab_nft nat2 <<EOF
-$_base
-	$_masq
+		oifname "lan0" ip saddr $_rlan snat to $_rwan; }
 }
 EOF
 		;;
@@ -523,8 +573,8 @@ lab_down()
 		wait "$_p" 2>/dev/null
 	done
 	LAB_PIDS=
-	for _ns in "$LAB_CLI" "$LAB_NAT2" "$LAB_NAT" "$LAB_PUB" \
-	    "$LAB_TAG-probe"; do
+	for _ns in "$LAB_CLI" "$LAB_NAT2" "$LAB_NAT" "$LAB_CLI_B" \
+	    "$LAB_NAT2_B" "$LAB_NAT_B" "$LAB_PUB" "$LAB_TAG-probe"; do
 		[ -e "/var/run/netns/$_ns" ] || [ -e "/run/netns/$_ns" ] ||
 		    continue
 		# Anything still inside was started by this lab.
@@ -533,7 +583,7 @@ lab_down()
 		done
 		ip netns del "$_ns" 2>/dev/null
 	done
-	LAB_TYPE=
+	LAB_TYPE='' LAB_TYPE_B='' LAB_CLIENT='' LAB_CLIENT_B=''
 	return 0
 }
 

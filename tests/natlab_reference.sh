@@ -71,6 +71,50 @@ for t in $TYPES; do
 	lab_down
 done
 
+# Two sites at once (what p2pchat's tests need): each client sees its own
+# NAT; a STUN server on site b's client is reachable from site a through
+# b's full cone and sees a's mapped address; the way back, into a's
+# symmetric NAT, is shut.
+if [ -z "$NATLAB_TYPES" ] || [ -n "$NATLAB_PAIR" ]; then
+	lab_up symmetric full-cone
+	lab_start_coturn 3478
+	ok=ok
+	a=$(lab_natdiscovery "$LAB_SRV1" 3478)
+	[ "$a" = "symmetric address-and-port-dependent address-and-port-dependent false" ] ||
+	    ok=FAIL
+	b=$(lab_natdiscovery "$LAB_SRV1" 3478 clib "$LAB_CLIENT_B")
+	[ "$b" = "full-cone endpoint-independent endpoint-independent false" ] ||
+	    ok=FAIL
+	: >"$LAB_TMP/peer.conf"
+	for s in clib cli; do
+		_a=$LAB_CLIENT
+		[ "$s" = clib ] && _a=$LAB_CLIENT_B
+		lab_bg "$s" "peer-$s" turnserver -c "$LAB_TMP/peer.conf" \
+		    -L "$_a" -p 3478 --stun-only -z --no-tcp --no-tls \
+		    --no-dtls --no-cli --simple-log \
+		    --log-file "$LAB_TMP/peer-$s-file.log"
+		lab_wait_udp "$s" 3478 "$_a" ||
+		    lab_fail "natlab_reference: peer server in $s did not start"
+	done
+	lab_run cli 10 turnutils_stunclient -p 3478 -L "$LAB_CLIENT" \
+	    "$LAB_WAN_B" >"$LAB_TMP/ab.out" 2>&1
+	grep -q "reflexive addr: $LAB_WAN:" "$LAB_TMP/ab.out" || ok=FAIL
+	ab=$(grep -c "reflexive addr: $LAB_WAN:" "$LAB_TMP/ab.out")
+	lab_run clib 5 turnutils_stunclient -p 3478 -L "$LAB_CLIENT_B" \
+	    "$LAB_WAN" >"$LAB_TMP/ba.out" 2>&1
+	ba=$(grep -c "reflexive addr" "$LAB_TMP/ba.out")
+	[ "$ba" = 0 ] || ok=FAIL
+	echo "natlab_reference: two sites: $ok: a: $a; b: $b;" \
+	    "a->b answers: $ab; b->a answers: $ba"
+	if [ $ok != ok ]; then
+		fails=$((fails + 1))
+		echo "FAIL: two sites (symmetric + full-cone) misbehave"
+		sed 's/^/  a->b| /' "$LAB_TMP/ab.out"
+		sed 's/^/  b->a| /' "$LAB_TMP/ba.out"
+	fi
+	lab_down
+fi
+
 echo
 printf '%-21s %-48s %s\n' "lab type" "coturn natdiscovery -m -f -H" \
     "Vovida stun (RFC 3489)"
