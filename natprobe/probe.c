@@ -111,6 +111,11 @@ probe_srv(char *host, size_t cap, uint16_t *port)
 
 	if (snprintf(q, sizeof(q), "_stun._udp.%s", host) >= (int)sizeof(q))
 		return;
+	/* A start-up lookup: wait seconds, not the resolver's default. */
+	if ((_res.options & RES_INIT) == 0 && res_init() != 0)
+		return;
+	_res.retrans = 2;
+	_res.retry = 1;
 	if ((len = res_query(q, ns_c_in, ns_t_srv, ans, sizeof(ans))) <= 0)
 		return;
 	if (ns_initparse(ans, len, &msg) != 0)
@@ -143,12 +148,17 @@ probe_gai_cb(int result, struct evutil_addrinfo *res, void *arg)
 	io->res_done = 1;
 	io->res_err = result;
 	if (result == 0) {
+		/* IPv4 first unless -6: that is where the NATs are. */
 		io->res_err = EVUTIL_EAI_NONAME;
-		for (ai = res; ai != NULL; ai = ai->ai_next)
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			if (io->res_err == 0 && ai->ai_family != AF_INET)
+				continue;
 			if (sock_to_stun(ai->ai_addr, &io->res_addr) == 0) {
 				io->res_err = 0;
-				break;
+				if (ai->ai_family == AF_INET)
+					break;
 			}
+		}
 	}
 	if (res != NULL)
 		evutil_freeaddrinfo(res);
