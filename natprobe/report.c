@@ -234,6 +234,27 @@ report_json(const struct probe *p)
 		printf(",");
 		report_json_behaviour("tcp_mapping", p->tcp_mapping);
 	}
+	if (r->map_total > 0)
+		printf(",\"mapping_confidence\":%.2f",
+		    (double)r->map_agree / r->map_total);
+	if (r->filt_total > 0)
+		printf(",\"filtering_confidence\":%.2f",
+		    (double)r->filt_agree / r->filt_total);
+	/* RFC 4787 REQ-1, REQ-9 and REQ-5, where measured. */
+	if (r->nat == 1) {
+		printf(",\"rfc4787\":{");
+		report_json_tri("req1_endpoint_independent_mapping",
+		    r->mapping == STUN_NAT_UNKNOWN ? -1 :
+		    r->mapping == STUN_NAT_EI);
+		putchar(',');
+		report_json_tri("req9_hairpinning", r->hairpin);
+		putchar(',');
+		report_json_tri("req5_lifetime_2min", r->lifetime <= 0 ? -1 :
+		    r->lifetime_lo >= 120 ? 1 : r->lifetime_hi > 0 &&
+		    r->lifetime_hi <= 120 ? 0 : -1);
+		putchar('}');
+	} else
+		printf(",\"rfc4787\":null");
 	if (p->o.lint)
 		printf(",\"lint\":{\"pass\":%u,\"warn\":%u,\"fail\":%u}",
 		    r->lint_pass, r->lint_warn, r->lint_fail);
