@@ -181,6 +181,16 @@ if have turnserver; then
 		[ "$l" = "summary sent=5 answered=5" ] &&
 		    st_ok "stunpoke vs coturn: 5 requests on one TCP connection" ||
 		    st_fail "stunpoke vs coturn over TCP: $l"
+		# coturn pads its reason phrase with NULs inside the length;
+		# libstun's ERROR-CODE getter must still read the code.
+		l=$(st_poke --unknown-attr 0x7777 --timeout 500 --retries 2 \
+		    "$ST_IP1:$CP")
+		echo "  coturn| $l"
+		[ "$(st_field "$l" code)" = 420 ] &&
+		    [ "$(st_field "$l" unknown)" = 0x7777 ] &&
+		    st_ok "stunpoke vs coturn: 420 with UNKNOWN-ATTRIBUTES" ||
+		    st_fail "stunpoke vs coturn: 420 not read (code" \
+		    "'$(st_field "$l" code)')"
 	else
 		st_fail "coturn's turnserver did not answer"
 		sed 's/^/  turnserver| /' "$ST_TMP/turnserver.log" | tail -20
