@@ -60,6 +60,66 @@ fuzz_inside(const struct stun_msg *m, const uint8_t *p, size_t n)
 	return (q >= b && q - b <= m->len && n <= m->len - (q - b));
 }
 
+/* Text form of an address parses back to the same address. */
+static void
+fuzz_check_addr_text(const struct stun_addr *a)
+{
+	struct stun_addr b;
+	char		 text[64];
+
+	FUZZ_ASSERT(stun_addr_format(a, text, sizeof(text)) == 0);
+	FUZZ_ASSERT(memchr(text, '\0', sizeof(text)) != NULL);
+	FUZZ_ASSERT(stun_addr_parse(text, 1, &b) == 0);
+	FUZZ_ASSERT(stun_addr_equal(a, &b));
+	(void)stun_addr_class(a);
+	(void)stun_addr_class_name(stun_addr_class(a));
+	/* Too small a buffer is refused, never overrun. */
+	FUZZ_ASSERT(stun_addr_format(a, text, 4) == STUN_ERR_NOSPACE);
+}
+
+/*
+ * A string attribute through the parsers that take wire text: nonce
+ * cookie and MAC, OpaqueString, and the address parser.
+ */
+static void
+fuzz_check_text(const char *str, size_t n)
+{
+	static const uint8_t secret[] = "fuzz secret";
+	struct stun_addr client, a;
+	char		 out[STUN_MAX_STRING_PARSE + 1];
+	size_t		 outlen;
+	uint32_t	 feat;
+	int		 r;
+
+	memset(&client, 0, sizeof(client));
+	client.family = STUN_AF_INET;
+	client.port = 3478;
+	client.ip[0] = 192;
+	client.ip[2] = 2;
+	client.ip[3] = 1;
+	r = stun_nonce_features(str, n, &feat);
+	FUZZ_ASSERT(r == 0 || r < 0);
+	if (r == 0)
+		FUZZ_ASSERT(n >= strlen(STUN_NONCE_COOKIE) &&
+		    memcmp(str, STUN_NONCE_COOKIE,
+		    strlen(STUN_NONCE_COOKIE)) == 0);
+	/* Nobody forges the MAC of a secret the input never saw. */
+	r = stun_nonce_check(str, n, secret, sizeof(secret) - 1, &client,
+	    1000, 600);
+	FUZZ_ASSERT(r != 0);
+
+	outlen = sizeof(out) + 1;
+	if (stun_opaque_string(str, n, out, sizeof(out), &outlen) == 0) {
+		FUZZ_ASSERT(outlen < sizeof(out));
+		FUZZ_ASSERT(out[outlen] == '\0');
+	}
+	if (stun_addr_parse(str, 3478, &a) == 0) {
+		FUZZ_ASSERT(a.family == STUN_AF_INET ||
+		    a.family == STUN_AF_INET6);
+		fuzz_check_addr_text(&a);
+	}
+}
+
 void
 fuzz_check_getters(const struct stun_msg *m, uint16_t type)
 {
@@ -81,10 +141,7 @@ fuzz_check_getters(const struct stun_msg *m, uint16_t type)
 		FUZZ_ASSERT(present);
 		FUZZ_ASSERT(a.family == STUN_AF_INET ||
 		    a.family == STUN_AF_INET6);
-		(void)stun_addr_class(&a);
-		r = stun_addr_format(&a, str, sizeof(str));
-		FUZZ_ASSERT(r == 0);
-		FUZZ_ASSERT(memchr(str, '\0', sizeof(str)) != NULL);
+		fuzz_check_addr_text(&a);
 	}
 	if (stun_msg_get_u32(m, type, &u32) == 0)
 		FUZZ_ASSERT(present);
@@ -102,6 +159,7 @@ fuzz_check_getters(const struct stun_msg *m, uint16_t type)
 		n = strnlen(str, sizeof(str));
 		FUZZ_ASSERT(n < sizeof(str));
 		FUZZ_ASSERT(n == stun_msg_find(m, type)->len);
+		fuzz_check_text(str, n);
 		/* The same string never fits a smaller buffer. */
 		if (n >= sizeof(small))
 			FUZZ_ASSERT(stun_msg_get_string(m, type, small,
