@@ -26,16 +26,17 @@ log_init(const char *progname, int to_syslog, int level)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/* Threads log while SIGHUP may change the level: atomic access. */
 void
 log_setlevel(int level)
 {
-	log_level = level;
+	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 }
 
 int
 log_getlevel(void)
 {
-	return (log_level);
+	return (__atomic_load_n(&log_level, __ATOMIC_RELAXED));
 }
 
 int
@@ -56,7 +57,7 @@ log_vwrite(int level, const char *fmt, va_list ap, const char *suffix)
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	char	 buf[1024];
 
-	if (level > log_level)
+	if (level > log_getlevel())
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (log_syslog) {

@@ -66,7 +66,8 @@ struct worker {
 	struct ratelimit	*rl;
 	unsigned		 rl_rate, rl_burst;
 	struct counters		 cnt;
-	uint64_t		 rl_evictions;
+	uint64_t		 log_sec;	/* debug drop lines: this second */
+	unsigned		 log_n;		/* ... and how many so far */
 	void			*io;	/* worker.c batch buffers */
 };
 
@@ -77,6 +78,7 @@ struct tcp_conn {
 	int			 sock;	/* STUN_SRV_* of the listener */
 	int			 tls;
 	struct stun_addr	 peer;
+	struct stun_addr	 local;
 };
 TAILQ_HEAD(tcp_conns, tcp_conn);
 

@@ -59,6 +59,12 @@ tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len)
 	    NULL;
 	memset(&in, 0, sizeof(in));
 	in.sock = c->sock;
+	if (c->tls) {
+		/* One TLS port per address: no RFC 5780 over TLS. */
+		sc.two_addr = 0;
+		sc.local[STUN_SRV_PP] = c->local;
+		in.sock = STUN_SRV_PP;
+	}
 	in.stream = 1;
 	in.src = c->peer;
 	memset(&out, 0, sizeof(out));
@@ -135,6 +141,11 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	    (c = calloc(1, sizeof(*c))) == NULL ||
 	    sock_to_stun(sa, &c->peer) == -1) {
 		CNT_ADD(&sd->tcp_cnt.drops[DROP_TCP_CAP], 1);
+		free(c);
+		close(fd);
+		return;
+	}
+	if (sock_local(fd, &c->local) == -1) {
 		free(c);
 		close(fd);
 		return;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,7 @@
 #include "stund.h"
 
 #define WORKER_ROUNDS	8	/* batches per wake-up before yielding */
+#define WORKER_LOG_PPS	10	/* debug lines about drops per second */
 
 struct wslot {
 	struct worker	*w;
@@ -160,6 +162,26 @@ worker_view(struct worker *w, struct stun_server_conf *sc)
 	}
 }
 
+/* Debug lines that a peer can trigger: at most WORKER_LOG_PPS a second. */
+static void
+worker_log_drop(struct worker *w, const struct stun_addr *src, uint64_t now,
+    const char *why)
+{
+	char	 s[64];
+
+	if (log_getlevel() < LOG_LEVEL_DEBUG)
+		return;
+	if (now / 1000 != w->log_sec) {
+		w->log_sec = now / 1000;
+		w->log_n = 0;
+	}
+	if (w->log_n++ >= WORKER_LOG_PPS)
+		return;
+	if (stun_addr_format(src, s, sizeof(s)) != 0)
+		snprintf(s, sizeof(s), "?");
+	log_debug("worker %d: dropped udp from %s: %s", w->id, s, why);
+}
+
 /* One received datagram: rate limit, answer, queue the answer. */
 static void
 worker_one(struct worker *w, const struct stun_server_conf *sc, int sock,
@@ -168,7 +190,7 @@ worker_one(struct worker *w, const struct stun_server_conf *sc, int sock,
 	struct wio		*io = w->io;
 	struct stun_server_in	 in;
 	struct stun_server_out	 out;
-	int			 k = io->nout;
+	int			 k = io->nout, rv;
 
 	memset(&in, 0, sizeof(in));
 	if (sock_to_stun(sa, &in.src) == -1) {
@@ -178,15 +200,18 @@ worker_one(struct worker *w, const struct stun_server_conf *sc, int sock,
 	if (!ratelimit_allow(w->rl, &in.src, now)) {
 		CNT_ADD(&w->cnt.rx_bytes, len);
 		CNT_ADD(&w->cnt.drops[DROP_RATELIMIT], 1);
+		worker_log_drop(w, &in.src, now, "rate limit");
 		return;
 	}
 	in.sock = sock;
 	memset(&out, 0, sizeof(out));
 	out.buf = io->obuf[k];
 	out.cap = sizeof(io->obuf[k]);
-	if (worker_answer(sc, &w->cnt, &io->m, buf, len, &in, &out) !=
-	    STUN_SRV_SEND)
+	if ((rv = worker_answer(sc, &w->cnt, &io->m, buf, len, &in,
+	    &out)) != STUN_SRV_SEND) {
+		worker_log_drop(w, &in.src, now, stun_server_drop_name(rv));
 		return;
+	}
 	if (out.sock < 0 || out.sock >= w->sd->nsock || w->fd[out.sock] == -1) {
 		CNT_ADD(&w->cnt.drops[DROP_SOURCE], 1);
 		return;
