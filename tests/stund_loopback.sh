@@ -205,6 +205,64 @@ poke "1addr padding" --padding 200 "$S"
 st_check "1addr padding" "$L" class success
 st_stop "$ST_PID"
 
+# ------------------------------------------------------- operations
+# Two workers (SO_REUSEPORT), privilege drop, the TCP idle timeout, and
+# SIGHUP without dropping a TCP connection.
+USEROPT=""
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	USEROPT="--user nobody"
+fi
+# shellcheck disable=SC2086
+if st_stund_two --workers 2 --tcp-idle 2 $USEROPT; then
+	S="$ST_IP1:$P1"
+	[ "$ST_SELFTEST" = passed ] && st_ok "2 workers: self-test passed" ||
+	    st_fail "2 workers: self-test $ST_SELFTEST"
+	if [ -n "$USEROPT" ]; then
+		want=$(id -u nobody)
+		uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' \
+		    "/proc/$ST_SPID/status")
+		[ "$uids" = "$want $want $want $want" ] &&
+		    st_ok "--user nobody: every uid is $want" ||
+		    st_fail "--user nobody: uids are '$uids', want $want"
+	fi
+	i=0
+	n=0
+	while [ $i -lt 10 ]; do
+		L=$(st_poke --timeout 500 --retries 2 --change-port "$S")
+		[ "$(st_field "$L" from)" = "$ST_IP1:$P2" ] && n=$((n + 1))
+		i=$((i + 1))
+	done
+	[ $n -eq 10 ] && st_ok "2 workers: 10 sockets, 10 changed-port answers" ||
+	    st_fail "2 workers: $n of 10 changed-port answers"
+	# A connection stays open while used, across a SIGHUP.
+	st_poke --tcp --count 3 --interval 800 --quiet --timeout 2000 \
+	    "$ST_IP1:$TP1" >"$ST_TMP/hup.out" &
+	hp=$!
+	sleep 0.4
+	kill -HUP "$ST_SPID"
+	wait "$hp"
+	L=$(cat "$ST_TMP/hup.out")
+	[ "$L" = "summary sent=3 answered=3" ] &&
+	    st_ok "tcp: one connection, 3 requests 0.8 s apart, SIGHUP between" ||
+	    st_fail "tcp across SIGHUP: $L"
+	st_wait_log "$ST_LOG" "configuration reloaded" 30 &&
+	    st_ok "SIGHUP: configuration reloaded" ||
+	    st_fail "SIGHUP: no 'configuration reloaded' in the log"
+	st_alive "after SIGHUP" "$S"
+	# An idle connection (half a header sent) is closed after --tcp-idle.
+	echo "00010000" >"$ST_TMP/idle.hex"
+	t0=$(date +%s)
+	st_poke --tcp --timeout 10000 --raw "$ST_TMP/idle.hex" \
+	    "$ST_IP1:$TP1" >/dev/null
+	t=$(($(date +%s) - t0))
+	[ $t -ge 1 ] && [ $t -le 6 ] &&
+	    st_ok "tcp-idle 2: idle connection closed after ${t} s" ||
+	    st_fail "tcp-idle 2: idle connection lasted ${t} s"
+	st_stop "$ST_PID"
+else
+	st_fail "stund with --workers 2 --tcp-idle 2 $USEROPT did not start"
+fi
+
 # ---------------------------------------------------------------- TLS
 if command -v openssl >/dev/null 2>&1; then
 	timeout 60 openssl req -x509 -newkey ec \
@@ -252,6 +310,16 @@ if ST_EXPECT_SELFTEST=1 st_stund_start -c "$ST_TMP/stund.conf"; then
 	st_check "config file" "$L" class success
 	st_check "config file" "$L" other "$ST_IP2:$P2"
 	st_check "config file" "$L" software 1
+	# SIGHUP re-reads the file: without "software" the attribute goes.
+	sed '/^software/d' "$ST_TMP/stund.conf" >"$ST_TMP/stund.conf.new" &&
+	    mv "$ST_TMP/stund.conf.new" "$ST_TMP/stund.conf"
+	kill -HUP "$ST_SPID"
+	st_wait_log "$ST_LOG" "configuration reloaded" 30 ||
+	    st_fail "config file: SIGHUP not acted on"
+	poke "config file after SIGHUP" "$S"
+	st_check "config file after SIGHUP" "$L" class success
+	st_check "config file after SIGHUP" "$L" software ""
+	st_check "config file after SIGHUP" "$L" other "$ST_IP2:$P2"
 	st_stop "$ST_PID"
 else
 	st_fail "stund -c FILE did not start"

@@ -51,6 +51,7 @@ struct poke_opts {
 	int		 garbage;		/* flood random bytes */
 	long		 timeout;		/* ms */
 	long		 retries;
+	long		 interval;		/* ms between requests */
 };
 
 struct poke_conn {
@@ -79,7 +80,7 @@ usage(void)
 	    "\t[--raw HEXFILE|-] [--tcp] [--tls] [--count N] [--flood N]\n"
 	    "\t[--garbage N] [--from ADDR] [--timeout MS] [--retries N] "
 	    "[--quiet]\n"
-	    "\t[--hex] [--slow MS] SERVER:PORT\n");
+	    "\t[--hex] [--slow MS] [--interval MS] SERVER:PORT\n");
 	exit(POKE_EXIT_USAGE);
 }
 
@@ -683,6 +684,7 @@ poke_run(struct poke_opts *o)
 {
 	static uint8_t		 req[POKE_MAX];
 	static struct poke_conn	 c;
+	struct timespec		 ts;
 	uint8_t			 tid[STUN_TID_LEN];
 	const uint8_t		*tidp;
 	uint32_t		 cookie;
@@ -707,6 +709,11 @@ poke_run(struct poke_opts *o)
 		return (ret);
 	}
 	for (i = 0; i < o->count; i++) {
+		if (i > 0 && o->interval > 0) {
+			ts.tv_sec = o->interval / 1000;
+			ts.tv_nsec = (o->interval % 1000) * 1000000;
+			nanosleep(&ts, NULL);
+		}
 		if (o->raw != NULL) {
 			len = (int)rawlen;
 			/* Match answers on the raw bytes' id, if any. */
@@ -763,6 +770,7 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "hex", no_argument, NULL, 'h' },
 		{ "slow", required_argument, NULL, 'S' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct poke_opts	o;
@@ -842,6 +850,9 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			poke_slow = poke_num(optarg, 0, 10000);
+			break;
+		case 'i':
+			o.interval = poke_num(optarg, 0, 60000);
 			break;
 		default:
 			usage();
