@@ -31,17 +31,20 @@ stun_frame_len(const uint8_t *buf, size_t len, size_t max, int *kind)
 {
 	struct stun_rd	r;
 	uint16_t	flen16;
+	uint8_t		b0;
 	size_t		flen;
 	int		k, ret;
 
+	if (kind != NULL)
+		*kind = 0;
 	if (buf == NULL && len != 0)
 		return (STUN_ERR_INVALID);
 	stun_rd_init(&r, buf, len);
-	if (len == 0)
+	if (stun_rd_u8(&r, &b0) != 0)
 		return (STUN_ERR_NEED_MORE);
-	if ((ret = stream_first(buf[0], &k)) != 0)
+	if ((ret = stream_first(b0, &k)) != 0)
 		return (ret);
-	if (stun_rd_skip(&r, 2) != 0 || stun_rd_u16(&r, &flen16) != 0)
+	if (stun_rd_skip(&r, 1) != 0 || stun_rd_u16(&r, &flen16) != 0)
 		return (STUN_ERR_NEED_MORE);
 
 	if (k == STUN_FRAME_STUN) {
