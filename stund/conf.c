@@ -197,7 +197,7 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 	int			 lvl;
 
 	if ((o = conf_find(name, &idx)) == NULL) {
-		snprintf(err, errlen, "unknown option '%s'", name);
+		snprintf(err, errlen, "unknown keyword '%s'", name);
 		return (-1);
 	}
 	if (o->type != CT_BOOL && value == NULL) {

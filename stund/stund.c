@@ -300,7 +300,14 @@ stund_args(struct stund *sd, int argc, char **argv)
 			}
 			break;
 		case 'c':
-			sd->conf_file = optarg;
+			/* Absolute, so SIGHUP finds it after daemon(3). */
+			free(sd->conf_path);
+			if ((sd->conf_path = realpath(optarg, NULL)) == NULL) {
+				fprintf(stderr, "stund: %s: %s\n", optarg,
+				    strerror(errno));
+				exit(1);
+			}
+			sd->conf_file = sd->conf_path;
 			break;
 		case 'V':
 			printf("stund (%s) %s\n", PACKAGE_NAME,
@@ -431,6 +438,7 @@ main(int argc, char **argv)
 	pthread_rwlock_destroy(&sd.lock);
 	free(sd.workers);
 	free(sd.conf);
+	free(sd.conf_path);
 	log_info("stopped");
 	return (0);
 }

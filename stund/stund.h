@@ -94,6 +94,7 @@ struct stund {
 	struct conf		*conf;
 	struct conf		 cli;		/* command-line overrides */
 	const char		*conf_file;	/* NULL: none */
+	char			*conf_path;	/* realpath() of -c */
 
 	/* Bound addresses and the RFC 5780 verdict (fixed after start). */
 	struct stun_server_conf	 srv;
