@@ -36,14 +36,14 @@ struct stun_server_conf {
 	 * sent and CHANGE-REQUEST is honoured (RFC 5780 6).
 	 */
 	int			two_addr;
-	const char		*software;	/* SOFTWARE value, NULL for none */
+	const char		*software;	/* NULL: no SOFTWARE */
 };
 
 /* One received message. */
 struct stun_server_in {
-	const struct stun_msg	*msg;	/* decoded (hdr_ok must be 1) */
+	const struct stun_msg	*msg;	/* decoded, hdr_ok set */
 	int			 derr;	/* stun_msg_decode() result */
-	size_t			 len;	/* bytes received (the datagram) */
+	size_t			 len;	/* bytes received */
 	int			 sock;	/* STUN_SRV_* it arrived on */
 	int			 stream; /* 1 over TCP/TLS */
 	struct stun_addr	 src;	/* where it came from */
@@ -56,17 +56,17 @@ struct stun_server_out {
 	size_t			 len;	/* response length */
 	int			 sock;	/* STUN_SRV_* that sends it */
 	struct stun_addr	 dst;	/* where to */
-	uint8_t			 cls;	/* STUN_CLASS_SUCCESS or _ERROR */
+	uint8_t			 cls;	/* success or error */
 	int			 code;	/* error code, 0 on success */
 };
 
 /* Results: send, or drop with a reason (for counters). */
 #define STUN_SRV_SEND		0
-#define STUN_SRV_DROP_CLASS	(-1)	/* response/indication: no answer */
+#define STUN_SRV_DROP_CLASS	(-1)	/* response or indication */
 #define STUN_SRV_DROP_FP	(-2)	/* FINGERPRINT mismatch */
-#define STUN_SRV_DROP_MALFORMED	(-3)	/* not answerable (no header) */
+#define STUN_SRV_DROP_MALFORMED	(-3)	/* no usable header */
 #define STUN_SRV_DROP_METHOD	(-4)	/* not a Binding request */
-#define STUN_SRV_DROP_SOURCE	(-5)	/* source port 0 or bad family */
+#define STUN_SRV_DROP_SOURCE	(-5)	/* bad source or socket */
 #define STUN_SRV_DROP_NOSPACE	(-6)	/* output buffer too small */
 
 /* Smallest out->cap that holds any answer stun_server_binding() builds. */

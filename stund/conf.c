@@ -26,7 +26,7 @@ struct conf_opt {
 	size_t		 off;		/* field in struct conf */
 	size_t		 size;		/* CT_STR: field size */
 	unsigned	 min, max;	/* CT_UINT */
-	size_t		 flag;		/* has_* field, or (size_t)-1 */
+	size_t		 flag;		/* has_* field or NOFLAG */
 };
 
 #define NOFLAG	((size_t)-1)

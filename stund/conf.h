@@ -16,16 +16,16 @@
 #define CONF_PATH_MAX		(1024)
 #define CONF_NAME_MAX		(64)
 #define CONF_LINE_MAX		(1024)
-#define CONF_FILE_MAX		(65536)	/* config files are read up to this */
+#define CONF_FILE_MAX		(65536)	/* largest config file */
 #define CONF_MAX_WORKERS	(64)
 
 #define CONF_DEFAULT_PORT	(3478)
 #define CONF_DEFAULT_TLS_PORT	(5349)
-#define CONF_DEFAULT_IDLE	(300)	/* s, RFC 8489 6.2.2: well above 39.5 */
+#define CONF_DEFAULT_IDLE	(300)	/* s; RFC 8489 6.2.2 */
 #define CONF_DEFAULT_RATE	(100)	/* packets/s per source */
 #define CONF_DEFAULT_BURST	(200)
 #define CONF_DEFAULT_TCP_MAX	(1024)	/* connections */
-#define CONF_DEFAULT_TABLE	(65536)	/* rate limiter slots per worker */
+#define CONF_DEFAULT_TABLE	(65536)	/* limiter slots/worker */
 
 struct conf {
 	uint64_t		set;		/* CONF_F_* bits given */

@@ -20,7 +20,7 @@
 #include "common/sock.h"
 #include "stund.h"
 
-#define LISTEN_TRIES		16	/* port-0 retries when IP2 is busy */
+#define LISTEN_TRIES		16	/* port-0 retries */
 #define SELFTEST_WAIT_MS	500
 
 static const char *sock_names[STUN_SRV_NSOCK] = {

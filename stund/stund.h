@@ -40,7 +40,7 @@ struct counters {
 	uint64_t	in_bytes[CNT_NMETH][4];
 	uint64_t	out_pkts[CNT_NMETH][4];
 	uint64_t	out_bytes[CNT_NMETH][4];
-	uint64_t	err_codes[7];		/* out by error code / 100 */
+	uint64_t	err_codes[7];		/* by code / 100 */
 	uint64_t	drops[DROP_NDROPS];
 	uint64_t	rx_bytes;		/* every byte received */
 };
@@ -52,7 +52,7 @@ void		 counters_count_out(struct counters *, int, uint8_t, int,
 		    size_t);
 
 #define WORKER_BATCH	32
-#define WORKER_BUFSZ	2048	/* bigger datagrams are cut and dropped */
+#define WORKER_BUFSZ	2048	/* larger datagrams: dropped */
 
 struct worker {
 	int			 id;
@@ -60,14 +60,14 @@ struct worker {
 	pthread_t		 thread;
 	int			 started;
 	struct event_base	*base;
-	int			 fd[STUN_SRV_NSOCK];	/* -1 when unused */
+	int			 fd[STUN_SRV_NSOCK];	/* -1: unused */
 	struct event		*ev[STUN_SRV_NSOCK];
 	struct event		*stop_ev;
 	struct ratelimit	*rl;
 	unsigned		 rl_rate, rl_burst;
 	struct counters		 cnt;
-	uint64_t		 log_sec;	/* debug drop lines: this second */
-	unsigned		 log_n;		/* ... and how many so far */
+	uint64_t		 log_sec;	/* drop lines: second */
+	unsigned		 log_n;		/* ... and count */
 	void			*io;	/* worker.c batch buffers */
 };
 
@@ -75,7 +75,7 @@ struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn)	 entry;
 	struct stund		*sd;
 	struct bufferevent	*bev;
-	int			 sock;	/* STUN_SRV_* of the listener */
+	int			 sock;	/* listener's STUN_SRV_* */
 	int			 tls;
 	struct stun_addr	 peer;
 	struct stun_addr	 local;
@@ -92,7 +92,7 @@ struct stund {
 	/* The config snapshot; replaced under lock by SIGHUP. */
 	pthread_rwlock_t	 lock;
 	struct conf		*conf;
-	struct conf		 cli;		/* command-line overrides */
+	struct conf		 cli;		/* command line */
 	const char		*conf_file;	/* NULL: none */
 	char			*conf_path;	/* realpath() of -c */
 
@@ -102,7 +102,7 @@ struct stund {
 	uint64_t		 seed;
 
 	unsigned		 nworkers;
-	struct worker		*workers;	/* [0] runs in the main thread */
+	struct worker		*workers;	/* [0]: main thread */
 	struct event_base	*base;		/* == workers[0].base */
 	struct event		*sig_hup, *sig_term, *sig_int;
 

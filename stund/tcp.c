@@ -30,8 +30,8 @@
 #include "stund.h"
 
 #define TCP_FRAME_MAX	(4096)		/* largest request we read */
-#define TCP_READ_MAX	(8192)		/* input buffer high watermark */
-#define TCP_OUT_MAX	(65536)		/* unread answers before closing */
+#define TCP_READ_MAX	(8192)		/* input high watermark */
+#define TCP_OUT_MAX	(65536)		/* unread answers: close */
 
 static void
 tcp_close(struct tcp_conn *c)
@@ -232,7 +232,7 @@ tcp_tls_load(struct stund *sd, const struct conf *c, char *err,
 	    SSL_CTX_check_private_key(ctx) != 1)
 		goto fail;
 	if (sd->ssl_ctx != NULL)
-		SSL_CTX_free(sd->ssl_ctx);	/* live SSLs hold a reference */
+		SSL_CTX_free(sd->ssl_ctx);	/* SSLs hold a ref */
 	sd->ssl_ctx = ctx;
 	return (0);
 fail:

@@ -18,8 +18,8 @@
 
 #include "suites.h"
 
-#define SRV_OPT_UNKNOWN	0xfff0	/* comprehension-optional, unknown */
-#define SRV_REQ_UNKNOWN	0x7ffe	/* comprehension-required, unknown */
+#define SRV_OPT_UNKNOWN	0xfff0	/* unknown, optional */
+#define SRV_REQ_UNKNOWN	0x7ffe	/* unknown, required */
 
 static const uint8_t srv_tid[STUN_TID_LEN] = {
 	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c
