@@ -69,6 +69,15 @@ st_fail()
 
 st_done()
 {
+	# Any stund of this run that reported to ASan/UBSan fails it.
+	for _f in "$ST_TMP"/stund.*.log; do
+		[ -f "$_f" ] || continue
+		if st_san_report "$_f"; then
+			st_fail "sanitizer report in ${_f##*/}:"
+			grep -E -A12 'Sanitizer|runtime error' "$_f" |
+			    head -n 40 | sed 's/^/  | /'
+		fi
+	done
 	if [ "$ST_FAILS" -ne 0 ]; then
 		echo "$ST_NAME: $ST_FAILS failure(s)"
 		exit 1
