@@ -586,8 +586,10 @@ stun_nat_input(struct stun_nat *n, unsigned sock, const struct stun_addr *from,
 
 	if (sock >= n->nsocks || !n->started)
 		return (STUN_ERR_INVALID);
+	/* RFC 8489 14.7: a bad FINGERPRINT means it is not STUN at all. */
 	if (stun_msg_decode(&m, buf, len) != 0 ||
-	    m.method != STUN_METHOD_BINDING) {
+	    m.method != STUN_METHOD_BINDING ||
+	    (m.fp >= 0 && stun_msg_check_fingerprint(&m) != 0)) {
 		n->ignored++;
 		return (0);
 	}
