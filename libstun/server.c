@@ -39,12 +39,27 @@ srv_sock_ok(const struct stun_server_conf *c, int sock)
 	return (1);
 }
 
+/*
+ * Never answer toward an address that is not one host: unspecified,
+ * multicast, or IPv4 240/4 with the broadcast address in it.
+ */
 static int
 srv_src_ok(const struct stun_addr *a)
 {
+	struct stun_addr	 c;
+	int			 cls;
+
 	if (a->family != STUN_AF_INET && a->family != STUN_AF_INET6)
 		return (0);
-	return (a->port != 0);
+	if (a->port == 0)
+		return (0);
+	cls = stun_addr_class(a);
+	if (cls == STUN_ADDR_UNSPEC || cls == STUN_ADDR_MULTICAST)
+		return (0);
+	stun_addr_canon(a, &c);
+	if (c.family == STUN_AF_INET && c.ip[0] >= 240)
+		return (0);
+	return (1);
 }
 
 /*

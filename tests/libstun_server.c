@@ -680,6 +680,24 @@ START_TEST(server_bad_source_or_socket_is_dropped)
 	r.in.src.port = 0;
 	ck_assert_int_eq(stun_server_binding(&c, &r.in, &r.out),
 	    STUN_SRV_DROP_SOURCE);
+	/* Nobody to answer: unspecified, multicast, broadcast. */
+	srv_run(&r, &c, buf, len, STUN_SRV_PP, 0);
+	r.in.src = srv_addr4(0, 0, 0, 0, 1000);
+	ck_assert_int_eq(stun_server_binding(&c, &r.in, &r.out),
+	    STUN_SRV_DROP_SOURCE);
+	r.in.src = srv_addr4(224, 0, 0, 1, 1000);
+	ck_assert_int_eq(stun_server_binding(&c, &r.in, &r.out),
+	    STUN_SRV_DROP_SOURCE);
+	r.in.src = srv_addr4(255, 255, 255, 255, 1000);
+	ck_assert_int_eq(stun_server_binding(&c, &r.in, &r.out),
+	    STUN_SRV_DROP_SOURCE);
+	r.in.src = srv_addr6(1, 1000);
+	r.in.src.ip[0] = 0xff;
+	ck_assert_int_eq(stun_server_binding(&c, &r.in, &r.out),
+	    STUN_SRV_DROP_SOURCE);
+	r.in.src = srv_addr4(127, 0, 0, 1, 1000);
+	ck_assert_int_eq(stun_server_binding(&c, &r.in, &r.out),
+	    STUN_SRV_SEND);
 	/* One-address mode: only (IP1,P1) exists. */
 	srv_run(&r, &c, buf, len, STUN_SRV_AA, 0);
 	ck_assert_int_eq(r.rv, STUN_SRV_DROP_SOURCE);
