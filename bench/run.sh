@@ -283,7 +283,7 @@ ratio() {
 }
 
 row() {
-	printf '  %-10s %-24s %-20s %-22s %-18s %s\n' "$@"
+	printf '  %-12s %-24s %-20s %-22s %-18s %s\n' "$@"
 }
 
 udp_table() {
@@ -433,7 +433,7 @@ nat_section() {
 			if command -v turnutils_natdiscovery >/dev/null; then
 				t0=$(date +%s%N)
 				timeout 60 $NICE taskset -c "$LOAD_CPU" \
-				    turnutils_natdiscovery -m -f -p "$port" \
+				    turnutils_natdiscovery -m -f -H -p "$port" \
 				    "$IP1" >"$WORK/nd.out" 2>&1
 				rc=$?
 				t1=$(date +%s%N)

@@ -39,6 +39,7 @@
 #define LOAD_EVENTS	(256)
 #define LOAD_MAXLOG	(5)		/* invalid responses described */
 #define LOAD_NS		(1000000000ULL)
+#define LOAD_MAXRECONN	(100000)	/* TCP reopens per run */
 
 enum load_phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_DRAIN, PHASE_DONE };
 
@@ -95,6 +96,7 @@ struct load {
 	uint64_t	 closed;	/* TCP: closed by the peer */
 	uint64_t	 closed_busy;	/* ... with requests outstanding */
 	uint64_t	 connfail;
+	uint64_t	 reconnects;
 	uint32_t	*hist;		/* [LOAD_HISTMAX + 1], 1 us buckets */
 	uint8_t		(*rx)[LOAD_BUFSZ];	/* [LOAD_BATCH] UDP buffers */
 	unsigned	 logged;
@@ -310,6 +312,12 @@ load_udp_input(struct load *l, unsigned si)
 	load_udp_send(l, si, refill, nrefill);
 }
 
+static int	load_open(struct load *, unsigned);
+
+/*
+ * Close a TCP source.  One the peer closed while the run goes on is opened
+ * again (a bounded number of times) so the offered load stays the same.
+ */
 static void
 load_tcp_close(struct load *l, unsigned si, int by_peer)
 {
@@ -334,6 +342,16 @@ load_tcp_close(struct load *l, unsigned si, int by_peer)
 	close(s->fd);
 	s->fd = -1;
 	s->up = 0;
+	s->rlen = s->wlen = s->woff = 0;
+	if (by_peer && load_sending(l) && l->reconnects < LOAD_MAXRECONN) {
+		l->reconnects++;
+		if (load_open(l, si) == -1) {
+			l->connfail++;
+			if (s->fd != -1)
+				close(s->fd);
+			s->fd = -1;
+		}
+	}
 }
 
 static void
@@ -524,7 +542,9 @@ load_open(struct load *l, unsigned si)
 		return (-1);
 	if (l->tcp) {
 		setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		if ((s->rbuf = malloc(LOAD_BUFSZ)) == NULL ||
+		if (s->rbuf == NULL && (s->rbuf = malloc(LOAD_BUFSZ)) == NULL)
+			return (-1);
+		if (s->wbuf == NULL &&
 		    (s->wbuf = malloc(l->window * LOAD_REQLEN)) == NULL)
 			return (-1);
 	} else
@@ -562,7 +582,8 @@ load_event(struct load *l, const struct epoll_event *ev)
 	}
 	if (ev->events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		load_tcp_input(l, si);
-	if (s->fd != -1 && (ev->events & EPOLLOUT))
+	/* Input may have closed (and reopened) the connection. */
+	if (s->fd != -1 && s->up && (ev->events & EPOLLOUT))
 		load_tcp_flush(l, si);
 }
 
@@ -623,7 +644,7 @@ load_report(const struct load *l, uint64_t measured)
 	    "sent=%llu responses=%llu total=%llu rps=%.0f p50_us=%llu "
 	    "p99_us=%llu "
 	    "lost=%llu invalid=%llu errors=%llu late=%llu closed=%llu "
-	    "closed_busy=%llu connfail=%llu\n",
+	    "closed_busy=%llu connfail=%llu reconnects=%llu\n",
 	    l->tcp ? "tcp" : "udp", target, l->nsrc, l->window, secs,
 	    (unsigned long long)l->sent, (unsigned long long)l->responses,
 	    (unsigned long long)(l->responses + l->warm_responses),
@@ -634,7 +655,8 @@ load_report(const struct load *l, uint64_t measured)
 	    (unsigned long long)l->errors, (unsigned long long)l->late,
 	    (unsigned long long)l->closed,
 	    (unsigned long long)l->closed_busy,
-	    (unsigned long long)l->connfail);
+	    (unsigned long long)l->connfail,
+	    (unsigned long long)l->reconnects);
 	fflush(stdout);
 }
 
