@@ -129,7 +129,7 @@ if [ -x "$STUND" ]; then
 		    .port_preservation == true"
 		jcheck "$TMP/np.json" "stund: every test answered" \
 		    'all(.tests[]; .result == "ok")'
-		if [ $ms -lt 2000 ]; then
+		if [ $ms -lt 3000 ]; then
 			ok "stund: full run in $ms ms"
 		else
 			fail "stund: full run took $ms ms"
@@ -257,7 +257,7 @@ if SP=$(free_port); then
 	timeout 20 "$NP" --timeout 300 "127.0.0.1:$SP" >"$TMP/o" 2>"$TMP/e"
 	rc=$? ms=$(($(now_ms) - t0))
 	if [ $rc -ne 0 ] && [ $rc -ne 2 ] && [ "$(wc -l <"$TMP/e")" -eq 1 ] &&
-	    grep -q 'no answer' "$TMP/e" && [ $ms -lt 1500 ]; then
+	    grep -q 'no answer' "$TMP/e" && [ $ms -lt 2000 ]; then
 		ok "silent server: exit $rc in $ms ms: $(cat "$TMP/e")"
 	else
 		fail "silent server: exit $rc in $ms ms"
