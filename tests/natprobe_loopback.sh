@@ -3,7 +3,7 @@
 #
 # natprobe over loopback: against our stund on 127.0.0.1 + 127.0.0.2 (no
 # NAT: open, endpoint-independent mapping and filtering, in every mode),
-# against coturn's turnserver, and the error cases (unknown host, a server
+# against coturn's turnserver and Vovida's server, and the error cases (unknown host, a server
 # that never answers, bad ports).  Loopback only; every process is ours and
 # is stopped on exit.
 
@@ -238,6 +238,26 @@ if command -v turnserver >/dev/null 2>&1 && CP=$(free_port); then
 	    '.nat_type == "open"'
 else
 	echo "note: turnserver not installed; coturn not tested"
+fi
+
+# --- Vovida's RFC 3489 server (Debian's stun-server, also named stund) -----
+VOVIDA=/usr/sbin/stund
+if [ -x "$VOVIDA" ] && VP=$(free_port); then
+	timeout 120 "$VOVIDA" -h 127.0.0.1 -a 127.0.0.2 -p "$VP" \
+	    -o $((VP + 1)) >"$TMP/vovida.log" 2>&1 &
+	PIDS="$PIDS $!"
+	i=0
+	while [ $i -lt 50 ] && ! ss -Hunl 2>/dev/null |
+	    grep -q "127.0.0.2:$((VP + 1)) "; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	timeout 20 "$NP" --json --classic "127.0.0.1:$VP" >"$TMP/vv.json" 2>&1
+	jcheck "$TMP/vv.json" "Vovida: --classic says open" \
+	    '.nat_type == "open" and .local_address == .mapped_address and
+	    (.other_address | startswith("127.0.0.2:"))'
+else
+	echo "note: $VOVIDA not installed; Vovida's server not tested"
 fi
 
 # --- errors ----------------------------------------------------------------
