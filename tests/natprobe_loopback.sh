@@ -3,9 +3,9 @@
 #
 # natprobe over loopback: against our stund on 127.0.0.1 + 127.0.0.2 (no
 # NAT: open, endpoint-independent mapping and filtering, in every mode),
-# against coturn's turnserver and Vovida's server, and the error cases (unknown host, a server
-# that never answers, bad ports).  Loopback only; every process is ours and
-# is stopped on exit.
+# against coturn's turnserver and Vovida's server, and the error cases
+# (unknown host, a server that never answers, bad ports).  Loopback only;
+# every process is ours and is stopped on exit.
 
 : "${top_builddir:=.}"
 NP="$top_builddir/natprobe/natprobe"
