@@ -132,9 +132,15 @@ st_stop()
 	done
 	kill -9 "$_p" 2>/dev/null
 	wait "$_p" 2>/dev/null
+	st_forget "$_p"
+}
+
+# st_forget PID: PID was waited for; never signal it (it may be reused).
+st_forget()
+{
 	_rest=""
 	for q in $ST_PIDS; do
-		[ "$q" = "$_p" ] || _rest="$_rest $q"
+		[ "$q" = "$1" ] || _rest="$_rest $q"
 	done
 	ST_PIDS=$_rest
 }
@@ -260,7 +266,7 @@ st_stund_term()
 	fi
 	wait "$ST_PID"
 	_rc=$?
-	st_stop "$ST_PID"
+	st_forget "$ST_PID"
 	return $_rc
 }
 

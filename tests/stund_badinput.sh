@@ -173,18 +173,21 @@ battery()
 		timeout 20 "$POKE" --tcp --timeout 4000 \
 		    --raw "$ST_TMP/half.hex" "$T" >/dev/null 2>&1 &
 		hp="$hp $!"
+		ST_PIDS="$ST_PIDS $!"
 		i=$((i + 1))
 	done
 	echo "$(hdr 0001 fffc)" >"$ST_TMP/huge.hex"
 	timeout 20 "$POKE" --tcp --timeout 4000 --raw "$ST_TMP/huge.hex" \
 	    "$T" >/dev/null 2>&1 &
 	hp="$hp $!"
+	ST_PIDS="$ST_PIDS $!"
 	sleep 1
 	L=$(st_poke --tcp --timeout 2000 "$T")
 	st_check "tcp while 41 half-open connections wait" "$L" class success
 	st_alive "41 half-open tcp connections" "$S"
 	for p in $hp; do
 		wait "$p"
+		st_forget "$p"
 	done
 	L=$(st_poke --tcp --count 3 --quiet --timeout 2000 "$T")
 	[ "$L" = "summary sent=3 answered=3" ] &&

@@ -51,6 +51,7 @@ for src in 127.0.0.1 127.0.0.4; do
 	    st_fail "$src during the flood: $L"
 done
 wait "$FPID"
+st_forget "$FPID"
 cat "$ST_TMP/flood.out" | sed 's/^/  flood| /'
 
 # Each round may see at most the burst plus RATE per second of answers.
