@@ -200,6 +200,9 @@ nat_plan_lint(struct stun_nat *n)
 		return (-1);
 	n->t[i].arg = LINT_RP;
 	n->t[i].expect_sock = 6;
+	if ((i = nat_add(n, STUN_NAT_R_LINT, 0, 8, "bad-fingerprint")) < 0)
+		return (-1);
+	n->t[i].arg = LINT_BAD_FP;
 	return (0);
 }
 
@@ -367,6 +370,9 @@ nat_build(struct stun_nat *n, struct stun_nat_test *t, uint8_t *tid)
 	if ((rv = stun_build_finish(&b)) < 0)
 		return (rv);
 	t->reqlen = (size_t)rv;
+	/* RFC 8489 14.7: a server must drop this as not STUN. */
+	if (t->role == STUN_NAT_R_LINT && t->arg == LINT_BAD_FP)
+		t->req[t->reqlen - 1] ^= 0x01;
 	return (0);
 }
 

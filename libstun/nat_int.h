@@ -16,6 +16,7 @@
 #define LINT_CHANGE_PORT 6
 #define LINT_RP_OPEN	7
 #define LINT_RP		8
+#define LINT_BAD_FP	9
 
 /* An unassigned comprehension-required type: servers must answer 420. */
 #define NAT_LINT_UNKNOWN_ATTR	0x7E5A

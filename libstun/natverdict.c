@@ -399,6 +399,12 @@ nat_lint_eval(struct stun_nat_test *t)
 	case LINT_RP_OPEN:
 		t->pass = ok;
 		break;
+	case LINT_BAD_FP:
+		t->pass = t->state == STUN_NAT_T_NOANSWER;
+		snprintf(t->note, sizeof(t->note), "%s", t->pass ?
+		    "request with a bad FINGERPRINT dropped" :
+		    "answered a request with a bad FINGERPRINT");
+		return;
 	case LINT_RP:
 		t->pass = ok;
 		if (ok)

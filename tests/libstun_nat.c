@@ -46,6 +46,7 @@ struct sim {
 	int		ignore_change;
 	int		legacy_only;	/* RFC 3489: no XOR, CHANGED-ADDRESS */
 	int		no_response_port;
+	int		sloppy;		/* answers a bad FINGERPRINT */
 	unsigned	drop_first;	/* lose the first n requests of a tid */
 	unsigned	blackhole;	/* socket + 1 that receives nothing */
 	/* State. */
@@ -309,6 +310,9 @@ sim_server(struct sim *s, unsigned k, const struct stun_addr *src,
 	    req.cls != STUN_CLASS_REQUEST)
 		return;
 	if (sim_seen(s, req.tid) <= s->drop_first)
+		return;
+	if (!s->sloppy && req.fp >= 0 &&
+	    stun_msg_check_fingerprint(&req) != 0)
 		return;
 	if (req.nunknown > 0 || (s->no_response_port &&
 	    stun_msg_find(&req, STUN_ATTR_RESPONSE_PORT) != NULL)) {
@@ -824,6 +828,7 @@ START_TEST(nat_lint_good_and_bad_server)
 	ck_assert_int_eq(find_test("unknown-attribute", 0)->code, 420);
 	ck_assert_int_eq(find_test("other-address", 0)->pass, 1);
 	ck_assert_int_eq(find_test("response-port", 0)->pass, 1);
+	ck_assert_int_eq(find_test("bad-fingerprint", 0)->pass, 1);
 
 	sim_init(&sim, 0, STUN_NAT_EI, STUN_NAT_EI);
 	sim.ignore_change = 1;
@@ -832,6 +837,13 @@ START_TEST(nat_lint_good_and_bad_server)
 	ck_assert_int_eq(find_test("change-ip-port", 0)->pass, 0);
 	ck_assert_int_eq(find_test("change-port", 0)->pass, 0);
 	ck_assert_uint_ge(nat.r.lint_fail, 2);
+
+	sim_init(&sim, 0, STUN_NAT_EI, STUN_NAT_EI);
+	sim.sloppy = 1;
+	config(&c, STUN_NAT_MODE_LINT);
+	sim_run(&sim, &nat, &c);
+	ck_assert_int_eq(find_test("bad-fingerprint", 0)->pass, 0);
+	ck_assert_uint_eq(nat.r.lint_fail, 1);
 }
 END_TEST
 
