@@ -145,6 +145,15 @@ st_forget()
 	ST_PIDS=$_rest
 }
 
+# st_child PID: the (first) child process of PID.
+st_child()
+{
+	_c=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+	[ -n "$_c" ] || _c=$(ps -o pid= --ppid "$1" 2>/dev/null)
+	set -- $_c
+	echo "$1"
+}
+
 # st_wait_log FILE REGEX [TENTHS]: wait until FILE matches (default 10 s).
 st_wait_log()
 {
@@ -230,8 +239,7 @@ st_stund_start()
 	# Let the rest of the start-up lines arrive.
 	sleep 0.2
 	# ST_PID is timeout(1); ST_SPID is stund itself (for RSS).
-	ST_SPID=$(ps -o pid= --ppid "$ST_PID" 2>/dev/null | tr -d ' ' |
-	    head -n 1)
+	ST_SPID=$(st_child "$ST_PID")
 	_ip=$(st_listen_parse "$ST_LOG" | awk '$1 == "udp" {
 	    a = $2; sub(/:[0-9]+$/, "", a); gsub(/[][]/, "", a); print a; exit }')
 	ST_PRIMARY=$_ip

@@ -13,7 +13,7 @@
 
 st_setup
 st_need_bins
-st_need timeout od head ps
+st_need timeout od head
 
 RSS_GROWTH_MAX=${RSS_GROWTH_MAX:-32768}	# kB
 TID=000102030405060708090a0b
