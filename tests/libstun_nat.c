@@ -629,6 +629,57 @@ START_TEST(nat_blocked_after_timeout)
 }
 END_TEST
 
+/* The exact schedule when nothing answers: sends at 0, 100, 300; 500. */
+START_TEST(nat_schedule_exact)
+{
+	struct stun_nat_config	 c;
+	struct stun_nat_action	 a;
+	uint64_t		 now = 0, times[8];
+	unsigned		 sends[8], k = 0, steps;
+
+	sim_init(&sim, 1, STUN_NAT_EI, STUN_NAT_EI);
+	config(&c, STUN_NAT_MODE_5780);
+	ck_assert_int_eq(stun_nat_init(&nat, &c), 0);
+	ck_assert_uint_eq(nat.nsocks, 3 * 3 + 2);
+	ck_assert_int_eq(stun_nat_start(&nat, sim.local, nat.nsocks, now), 0);
+	memset(sends, 0, sizeof(sends));
+	for (steps = 0; steps < 16; steps++) {
+		ck_assert_uint_lt(k, 8);
+		times[k] = now;
+		for (;;) {
+			stun_nat_next(&nat, &a);
+			if (a.kind != STUN_NAT_SEND)
+				break;
+			/* Only the independent first tests: 3 per round. */
+			ck_assert(nat.t[a.test].role == STUN_NAT_R_MAP1 ||
+			    nat.t[a.test].role == STUN_NAT_R_FILT2 ||
+			    nat.t[a.test].role == STUN_NAT_R_FILT3);
+			ck_assert_uint_eq(a.len, nat.t[a.test].reqlen);
+			sends[k]++;
+		}
+		k++;
+		if (a.kind == STUN_NAT_DONE)
+			break;
+		/* Too early: nothing changes. */
+		stun_nat_timer(&nat, a.wake - 1);
+		stun_nat_next(&nat, &a);
+		ck_assert_int_eq(a.kind, STUN_NAT_WAIT);
+		now = a.wake;
+		stun_nat_timer(&nat, now);
+	}
+	ck_assert_uint_eq(k, 4);
+	ck_assert_uint_eq(times[0], 0);
+	ck_assert_uint_eq(sends[0], 9);
+	ck_assert_uint_eq(times[1], 100);
+	ck_assert_uint_eq(sends[1], 9);
+	ck_assert_uint_eq(times[2], 300);
+	ck_assert_uint_eq(sends[2], 9);
+	ck_assert_uint_eq(times[3], 500);
+	ck_assert_uint_eq(sends[3], 0);
+	ck_assert_int_eq(nat.r.nat_type, STUN_NAT_TYPE_BLOCKED);
+}
+END_TEST
+
 START_TEST(nat_hairpin)
 {
 	sim_init(&sim, 1, STUN_NAT_EI, STUN_NAT_APD);
@@ -1022,6 +1073,7 @@ suite_nat(void)
 
 	tc = tcase_create("failures");
 	tcase_add_test(tc, nat_blocked_after_timeout);
+	tcase_add_test(tc, nat_schedule_exact);
 	tcase_add_test(tc, nat_loss_is_retransmitted);
 	tcase_add_test(tc, nat_heavy_loss_times_out);
 	tcase_add_test(tc, nat_no_other_address);
