@@ -6,7 +6,7 @@
 # bound: no answer larger than the smallest one the RFCs allow for that
 # request (RFC 5780 answers carry RESPONSE-ORIGIN and OTHER-ADDRESS only on
 # a two-address server, MAPPED-ADDRESS only for RFC 3489 clients, PADDING
-# no larger than the request, no SOFTWARE unless configured).  IPv4 sizes.
+# no larger than the request, no SOFTWARE unless configured).
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
 
@@ -107,8 +107,23 @@ measure "padding 512 (1 addr)" $B1 --padding 512 "$S"
 measure "420 change-request (1 addr)" $E420 --change-ip "$S"
 st_stop "$ST_PID"
 
+# ---------------------------------------------------------- IPv6, 1 addr
+if st_have_ipv6; then
+	if st_stund_start --primary ::1 --port 0; then
+		ADDR6=24	# the address attributes with an IPv6 address
+		measure "binding (1 addr, IPv6)" $((HDR + ADDR6)) "[::1]:$P1"
+		measure "rfc3489 binding (1 addr, IPv6)" \
+		    $((HDR + 2 * ADDR6)) --legacy "[::1]:$P1"
+		st_stop "$ST_PID"
+	else
+		st_fail "stund on ::1 did not start"
+	fi
+else
+	echo "SKIP part: ::1 is not available, no IPv6 rows"
+fi
+
 echo
-echo "amplification (bytes out / bytes in), IPv4, unauthenticated UDP:"
+echo "amplification (bytes out / bytes in), unauthenticated UDP:"
 cat "$TABLE"
 echo
 st_done
