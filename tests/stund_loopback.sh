@@ -213,7 +213,7 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	USEROPT="--user nobody"
 fi
 # shellcheck disable=SC2086
-if st_stund_two --workers 2 --tcp-idle 2 $USEROPT; then
+if st_stund_two --workers 2 --tcp-idle 2 --tcp-max 5 $USEROPT; then
 	S="$ST_IP1:$P1"
 	[ "$ST_SELFTEST" = passed ] && st_ok "2 workers: self-test passed" ||
 	    st_fail "2 workers: self-test $ST_SELFTEST"
@@ -258,9 +258,27 @@ if st_stund_two --workers 2 --tcp-idle 2 $USEROPT; then
 	[ $t -ge 1 ] && [ $t -le 6 ] &&
 	    st_ok "tcp-idle 2: idle connection closed after ${t} s" ||
 	    st_fail "tcp-idle 2: idle connection lasted ${t} s"
+	# The connection cap: five held connections, the sixth is shut.
+	hp=""
+	for i in 1 2 3 4 5; do
+		timeout 20 "$POKE" --tcp --timeout 1500 \
+		    --raw "$ST_TMP/idle.hex" "$ST_IP1:$TP1" >/dev/null 2>&1 &
+		hp="$hp $!"
+	done
+	sleep 0.5
+	L=$(st_poke --tcp --timeout 1000 "$ST_IP1:$TP1")
+	[ $? -ne 0 ] && st_ok "tcp-max 5: a sixth connection is refused" ||
+	    st_fail "tcp-max 5: a sixth connection was served [$L]"
+	for p in $hp; do
+		wait "$p"
+	done
+	sleep 0.2
+	L=$(st_poke --tcp --timeout 2000 "$ST_IP1:$TP1")
+	st_check "tcp-max 5, the five gone" "$L" class success
 	st_stop "$ST_PID"
 else
-	st_fail "stund with --workers 2 --tcp-idle 2 $USEROPT did not start"
+	st_fail "stund with --workers 2 --tcp-idle 2 --tcp-max 5 $USEROPT" \
+	    "did not start"
 fi
 
 # ---------------------------------------------------------------- TLS
