@@ -67,13 +67,34 @@ measure()
 		_v=OVER
 		st_fail "$_n: $_out bytes for $_in exceeds the bound $_b [$L]"
 	fi
+	SUM_IN=$((SUM_IN + _in))
+	SUM_OUT=$((SUM_OUT + _out))
 	awk -v n="$_n" -v i="$_in" -v o="$_out" -v b="$_b" -v v="$_v" \
 	    'BEGIN { printf "%-34s %7d %8d %7.2f %7d  %s\n", n, i, o, o / i,
 	    b, v }' >>"$TABLE"
 }
 
+# metric_sum NAME: the sum of NAME{method="binding",...} over classes.
+metric_sum()
+{
+	[ -n "$MADDR" ] || { echo 0; return; }
+	timeout 10 curl -s "http://$MADDR/metrics" | awk -v k="$1" '
+	    index($0, k "{method=\"binding\"") == 1 { s += $NF }
+	    END { printf "%d\n", s }'
+}
+
 # ------------------------------------------------------------ two addresses
-st_stund_two || { st_fail "stund did not start"; st_done; }
+MOPT=""
+command -v curl >/dev/null 2>&1 && MOPT="--metrics 127.0.0.1:0"
+# shellcheck disable=SC2086
+st_stund_two $MOPT || { st_fail "stund did not start"; st_done; }
+MADDR=$(sed -n 's,.*metrics on http://\([^/]*\)/metrics.*,\1,p' "$ST_LOG" |
+    head -n 1)
+[ -n "$MOPT" ] && [ -z "$MADDR" ] && st_fail "no metrics address in the log"
+min0=$(metric_sum stund_bytes_in_total)
+mout0=$(metric_sum stund_bytes_out_total)
+SUM_IN=0
+SUM_OUT=0
 S="$ST_IP1:$P1"
 [ "$ST_SELFTEST" = passed ] || st_fail "self-test: $ST_SELFTEST"
 B5780=$((HDR + 3 * ADDR4))	# XOR-MAPPED, RESPONSE-ORIGIN, OTHER-ADDRESS
@@ -93,6 +114,20 @@ measure "rfc3489 binding (2 addr)" $B3489 --legacy "$S"
 measure "rfc3489 change ip (2 addr)" $B3489 --legacy --change-ip "$S"
 measure "420 unknown attribute (2 addr)" $E420 --unknown-attr 0x7777 "$S"
 measure "400 padding+response-port" $E400 --padding 4 --response-port 0 "$S"
+# The published counters show the same factor as the measurements.
+if [ -n "$MADDR" ]; then
+	min=$(($(metric_sum stund_bytes_in_total) - min0))
+	mout=$(($(metric_sum stund_bytes_out_total) - mout0))
+	if awk -v a="$min" -v b="$mout" -v c="$SUM_IN" -v d="$SUM_OUT" '
+	    BEGIN { if (a <= 0 || c <= 0) exit 1
+		f = (b / a) / (d / c); exit !(f > 0.95 && f < 1.05) }'; then
+		st_ok "metrics: binding bytes in $min, out $mout, as measured" \
+		    "($SUM_IN in, $SUM_OUT out)"
+	else
+		st_fail "metrics: binding bytes in $min, out $mout; measured" \
+		    "$SUM_IN in, $SUM_OUT out"
+	fi
+fi
 st_stop "$ST_PID"
 
 # ------------------------------------------------------------- one address
