@@ -3,8 +3,9 @@
  *
  * The benchmark's ceiling: a bare UDP server that answers every Binding
  * request with the smallest valid success (XOR-MAPPED-ADDRESS only), using
- * blocking recvmmsg/sendmmsg and no other work.  Loopback addresses only;
- * it stops on SIGTERM/SIGINT or after its lifetime.
+ * blocking recvmmsg/sendmmsg and no other work.  With -r it reflects every
+ * datagram unchanged instead (the peer behind a TURN relay).  Loopback
+ * addresses only; it stops on SIGTERM/SIGINT or after its lifetime.
  */
 #include "config.h"
 
@@ -35,11 +36,13 @@
 
 struct echo_worker {
 	pthread_t		 thread;
+	int			 reflect;
 	int			 fd;
 	uint64_t		 answered;
 	uint64_t		 ignored;
 	uint8_t			 in[ECHO_BATCH][ECHO_BUFSZ];
 	uint8_t			 out[ECHO_BATCH][ECHO_RESPSZ];
+	struct iovec		 riov[ECHO_BATCH];
 };
 
 static int	echo_stop;
@@ -60,7 +63,7 @@ echo_number(const char *s, long long min, long long max)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: echo [-l addr:port] [-t seconds] "
+	fprintf(stderr, "usage: echo [-r] [-l addr:port] [-t seconds] "
 	    "[-w workers]\n");
 	exit(2);
 }
@@ -120,7 +123,16 @@ echo_run(void *arg)
 			continue;	/* timeout (SO_RCVTIMEO) or EINTR */
 		memset(omsg, 0, sizeof(omsg));
 		nout = 0;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && w->reflect; i++) {
+			w->riov[i].iov_base = w->in[i];
+			w->riov[i].iov_len = msg[i].msg_len;
+			omsg[i].msg_hdr.msg_iov = &w->riov[i];
+			omsg[i].msg_hdr.msg_iovlen = 1;
+			omsg[i].msg_hdr.msg_name = &from[i];
+			omsg[i].msg_hdr.msg_namelen = msg[i].msg_hdr.msg_namelen;
+			nout++;
+		}
+		for (i = 0; i < n && !w->reflect; i++) {
 			rlen = echo_answer(w->in[i], msg[i].msg_len,
 			    (struct sockaddr *)&from[i], w->out[nout],
 			    sizeof(w->out[nout]));
@@ -157,10 +169,11 @@ main(int argc, char **argv)
 	long long		 lifetime = 3600;
 	uint64_t		 answered = 0, ignored = 0;
 	int			 ch, i, nworkers = 1, rcvbuf = 4 << 20;
+	int			 reflect = 0;
 
 	if (stun_addr_parse("127.0.0.1:0", 0, &addr) != 0)
 		return (1);
-	while ((ch = getopt(argc, argv, "l:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "l:rt:w:")) != -1) {
 		switch (ch) {
 		case 'l':
 			if (stun_addr_parse(optarg, 0, &addr) != 0) {
@@ -168,6 +181,9 @@ main(int argc, char **argv)
 				    optarg);
 				return (2);
 			}
+			break;
+		case 'r':
+			reflect = 1;
 			break;
 		case 't':
 			if ((lifetime = echo_number(optarg, 1, 86400)) == -1)
@@ -200,6 +216,7 @@ main(int argc, char **argv)
 		return (1);
 	}
 	for (i = 0; i < nworkers; i++) {
+		workers[i].reflect = reflect;
 		if ((workers[i].fd = sock_bind(&addr, SOCK_DGRAM, 1)) == -1) {
 			fprintf(stderr, "echo: bind: %s\n", strerror(errno));
 			return (1);

@@ -1,10 +1,14 @@
 # bench: the benchmark harness (issue 7), not part of `make check`.
 # `make bench` builds the load generator and the echo ceiling, then runs
 # bench/run.sh against stund, coturn and the echo server on loopback.
-noinst_PROGRAMS += bench/stunload bench/echo
+noinst_PROGRAMS += bench/stunload bench/echo bench/turnload
 bench_stunload_SOURCES = bench/stunload.c
 bench_stunload_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_stunload_LDADD = libstun/libstun_core.la common/libcommon.la \
+	$(OPENSSL_LIBS)
+bench_turnload_SOURCES = bench/turnload.c
+bench_turnload_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+bench_turnload_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS)
 bench_echo_SOURCES = bench/echo.c
 bench_echo_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS) $(OPENSSL_CFLAGS)
@@ -12,6 +16,6 @@ bench_echo_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS) $(PTHREAD_LIBS)
 EXTRA_DIST += bench/run.sh bench/README
 
-bench: bench/stunload bench/echo all
+bench: bench/stunload bench/echo bench/turnload all
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(srcdir)/bench/run.sh
 .PHONY: bench

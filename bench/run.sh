@@ -12,7 +12,8 @@
 # run), BENCH_WARMUP (0.5), BENCH_SOURCES (256), BENCH_WINDOW (2),
 # BENCH_TCP_CONNS (64), BENCH_TCP_WINDOW (8), BENCH_RSS_CONNS (1000),
 # BENCH_WORKERS (all CPUs), BENCH_NICE (-10 as root, empty: off),
-# BENCH_RT (1: SCHED_RR instead of nice), BENCH_KEEP (keep the work dir).
+# BENCH_RT (1: SCHED_RR instead of nice), BENCH_TURN_ALLOCS (100),
+# BENCH_STUND_TURN_ARGS (stund's TURN options), BENCH_KEEP (keep results).
 
 set -u
 
@@ -25,6 +26,9 @@ WINDOW=${BENCH_WINDOW:-2}
 TCP_CONNS=${BENCH_TCP_CONNS:-64}
 TCP_WINDOW=${BENCH_TCP_WINDOW:-8}
 RSS_CONNS=${BENCH_RSS_CONNS:-1000}
+TURN_ALLOCS=${BENCH_TURN_ALLOCS:-100}
+TURN_PAYLOAD=100
+STUND_TURN_ARGS=${BENCH_STUND_TURN_ARGS:-}
 NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 WORKERS=${BENCH_WORKERS:-$NCPU}
 CLK=$(getconf CLK_TCK 2>/dev/null || echo 100)
@@ -40,6 +44,7 @@ elif [ "$(id -u)" = 0 ] && [ -n "${BENCH_NICE--10}" ]; then
 fi
 
 STUNLOAD=$top_builddir/bench/stunload
+TURNLOAD=$top_builddir/bench/turnload
 ECHO=$top_builddir/bench/echo
 STUND=$top_builddir/stund/stund
 NATPROBE=$top_builddir/natprobe/natprobe
@@ -47,7 +52,7 @@ IP1=127.0.0.1
 IP2=127.0.0.2
 
 for v in "$REPS" "$SOURCES" "$WINDOW" "$TCP_CONNS" "$TCP_WINDOW" \
-    "$RSS_CONNS" "$WORKERS"; do
+    "$RSS_CONNS" "$WORKERS" "$TURN_ALLOCS"; do
 	case $v in
 	''|*[!0-9]*) echo "run.sh: bad numeric setting '$v'" >&2; exit 2;;
 	esac
@@ -121,8 +126,9 @@ free_port() {
 	i=0
 	while [ $i -lt 200 ]; do
 		PORT_SEQ=$((PORT_SEQ + 1))
+		# Below 40000: coturn relays from 40000-49999.
 		p=$(awk -v s="$$" -v n="$PORT_SEQ" 'BEGIN {
-			srand(s * 1000 + n); print 20000 + int(rand() * 40000) }')
+			srand(s * 1000 + n); print 20000 + int(rand() * 19000) }')
 		busy=$(ss -Htuan "( sport = :$p or sport = :$((p + 1)) )" \
 		    2>/dev/null | wc -l)
 		case " $USED_PORTS " in *" $p "*|*" $((p + 1)) "*) busy=1;; esac
@@ -456,22 +462,147 @@ nat_section() {
 	done
 }
 
-turn_section() {
-	if [ $HAVE_STUND = 0 ]; then
-		say "  not yet: stund is not built"
-		return
+# One TURN server in relay mode, the reflecting peer on the load core.
+turn_start() {
+	name=$1 port=$2
+	log=$WORK/$name.log
+	case $name in
+	coturn*)
+		timeout 3600 $NICE taskset -c "$SRV_CPU" turnserver -n \
+		    --no-cli --listening-ip "$IP1" --relay-ip "$IP1" \
+		    --listening-port "$port" -m 1 --no-tls --no-dtls \
+		    --no-rfc5780 --lt-cred-mech --user bench:bench \
+		    --realm bench --allow-loopback-peers \
+		    --min-port 40000 --max-port 49999 \
+		    --no-software-attribute --log-file stdout --simple-log \
+		    --pidfile "$WORK/$name.pid" --userdb "$WORK/$name.db" \
+		    >"$log" 2>&1 &
+		;;
+	stund*)
+		# shellcheck disable=SC2086
+		timeout 3600 $NICE taskset -c "$SRV_CPU" "$STUND" \
+		    --primary "$IP1" --port "$port" --foreground --workers 1 \
+		    --rate 0 --log-level warn $STUND_TURN_ARGS >"$log" 2>&1 &
+		;;
+	esac
+	tpid=$!
+	PIDS="$PIDS $tpid"
+	SPID=$(child_of $tpid) || SPID=""
+	if [ -z "$SPID" ] || ! wait_ready "$IP1:$port"; then
+		say "  $name did not start; log:"
+		tail -3 "$log" | sed 's/^/    /'
+		return 1
 	fi
-	eval "port=\${PORT_stund_1w:-}"
+	eval "PID_$name=$SPID PORT_$name=$port TPID_$name=$tpid"
+}
+
+# turn_measure TEST NAME turnload-args...
+turn_measure() {
+	test=$1 name=$2
+	shift 2
+	eval "pid=\$PID_$name port=\$PORT_$name"
+	t0=$(cpu_ticks "$pid")
+	out=$(timeout 600 $NICE taskset -c "$LOAD_CPU" "$TURNLOAD" "$@" \
+	    -e "$IP1:$PEER_PORT" "$IP1:$port" 2>>"$WORK/turnload.err")
+	t1=$(cpu_ticks "$pid")
+	[ -n "$out" ] || out="roundtrips=0 total=0 rtps=0"
+	total=$(say "$out" | sed -n 's/.* total=\([0-9]*\).*/\1/p')
+	cpu=$(awk -v a="${t0:-0}" -v b="${t1:-0}" -v n="${total:-0}" \
+	    -v clk="$CLK" 'BEGIN {
+		if (n > 0) printf "%.2f", (b - a) * 1000000 / clk / n;
+		else print "nan" }')
+	say "$out cpu_us=$cpu" >>"$RES/$test.$name"
+}
+
+turn_section() {
+	# Does stund relay yet?  An unauthenticated Allocate gets 401 if so.
 	a=none
-	[ -n "$port" ] && a=$(timeout 10 "$STUNLOAD" -A -T 500 \
-	    "$IP1:$port" 2>/dev/null | sed -n 's/^allocate=//p')
+	[ $HAVE_STUND = 1 ] && [ -n "${PORT_stund_1w:-}" ] &&
+	    a=$(timeout 10 "$STUNLOAD" -A -T 500 "$IP1:$PORT_stund_1w" \
+	    2>/dev/null | sed -n 's/^allocate=//p')
+	STUND_TURN=0
 	case $a in
 	401|success)
-		say "  stund answers Allocate ($a), but run.sh has no TURN" \
-		    "load client yet: ChannelData rows not measured";;
+		if [ -n "$STUND_TURN_ARGS" ]; then
+			STUND_TURN=1
+		else
+			say "  stund answers Allocate ($a): set" \
+			    "BENCH_STUND_TURN_ARGS (user, realm, loopback" \
+			    "peers) to measure it"
+		fi;;
 	*)
-		say "  not yet: stund has no TURN (Allocate answered: ${a:-none})";;
+		say "  not yet: stund has no TURN (Allocate answered:" \
+		    "${a:-none})";;
 	esac
+	if [ ! -x "$TURNLOAD" ]; then
+		say "  skipped: $TURNLOAD not built"
+		return
+	fi
+	list=""
+	[ $STUND_TURN = 1 ] && list="stund_turn"
+	[ $HAVE_COTURN = 1 ] && list="$list coturn_turn"
+	[ -n "$list" ] || return
+	PEER_PORT=$(free_port) || return
+	timeout 3600 $NICE taskset -c "$LOAD_CPU" "$ECHO" -r \
+	    -l "$IP1:$PEER_PORT" >"$WORK/peer.log" 2>&1 &
+	PIDS="$PIDS $!"
+	started=""
+	for s in $list; do
+		port=$(free_port) || return
+		turn_start "$s" "$port" && started="$started $s"
+	done
+	r=1
+	while [ $r -le "$REPS" ]; do
+		for s in $started; do
+			turn_measure turn1 "$s" -n 1 -w 8 -d "$SECS" \
+			    -W "$WARMUP"
+			turn_measure turnN "$s" -n "$TURN_ALLOCS" -w 2 \
+			    -d "$SECS" -W "$WARMUP"
+		done
+		r=$((r + 1))
+	done
+	for s in $started; do
+		eval "pid=\$PID_$s"
+		b=$(rss_kb "$pid")
+		timeout 120 $NICE taskset -c "$LOAD_CPU" "$TURNLOAD" \
+		    -n "$RSS_CONNS" -w 1 -d 0.2 -W 0 -e "$IP1:$PEER_PORT" \
+		    "$IP1:$(eval echo \$PORT_$s)" >"$WORK/talloc.$s" 2>&1
+		say "rss_before=$b rss_after=$(rss_kb "$pid")" \
+		    "$(cat "$WORK/talloc.$s")" >"$RES/rssturn.$s"
+	done
+	for t in turn1 turnN; do
+		if [ $t = turn1 ]; then
+			say "  one allocation, 8 ChannelData round trips in" \
+			    "flight, ${TURN_PAYLOAD} B payload"
+		else
+			say "  $TURN_ALLOCS allocations x 2 in flight"
+		fi
+		row server "round trips/s" "relayed Mbit/s" "p50 us" \
+		    "core us/rtt" "lost/invalid"
+		for s in $started; do
+			f=$RES/$t.$s
+			[ -f "$f" ] || continue
+			row "$s" "$(mstat "$f" rtps)" "$(mstat "$f" mbps)" \
+			    "$(mstat "$f" p50_us)" "$(mstat "$f" cpu_us)" \
+			    "$(sum "$f" lost)/$(sum "$f" invalid)"
+		done
+	done
+	for s in $started; do
+		f=$RES/rssturn.$s
+		b=$(kv "$f" rss_before)
+		a=$(kv "$f" rss_after)
+		n=$(kv "$f" allocations)
+		say "  $s: RSS $b kB, +$(awk -v a="${a:-0}" -v b="${b:-0}" \
+		    -v n="${n:-0}" 'BEGIN { if (n > 0)
+		    printf "%.0f", (a - b) * 1000 / n; else print "n/a" }') kB" \
+		    "per 1000 allocations (${n:-0} made)"
+	done
+	if [ $STUND_TURN = 1 ] && [ $HAVE_COTURN = 1 ]; then
+		say "  stund/coturn core time per round trip:" \
+		    "$(ratio "$(med "$RES/turnN.stund_turn" cpu_us)" \
+		    "$(med "$RES/turnN.coturn_turn" cpu_us)") (target <= 0.5)"
+	fi
+	for s in $started; do stop "$s"; done
 }
 
 # --- the run ---------------------------------------------------------------

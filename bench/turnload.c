@@ -1,0 +1,572 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * turnload: a TURN relay load generator for loopback benchmarks.  Each UDP
+ * source makes one allocation (long-term credentials), binds a channel to
+ * a peer that reflects datagrams (bench/echo -r), then keeps a bounded
+ * window of ChannelData round trips in flight for a bounded time.  Every
+ * packet back is checked (channel, length, payload tag).  It prints one
+ * line of key=value results.  Server and peer must be loopback addresses.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libstun/stun.h>
+
+#include "common/sock.h"
+
+#define TL_MAXSRC	(4096)
+#define TL_MAXWIN	(64)
+#define TL_BATCH	(64)
+#define TL_BUFSZ	(2048)
+#define TL_MAXPAYLOAD	(1200)
+#define TL_TAG		(12)		/* slot, seq, salt at the payload head */
+#define TL_HISTMAX	(100000)	/* us */
+#define TL_EVENTS	(256)
+#define TL_NS		(1000000000ULL)
+#define TL_CHANNEL	(STUN_CHANNEL_MIN)
+#define TL_TRIES	(4)		/* sends per setup request */
+
+struct tl_slot {
+	uint64_t	 sent;		/* ns; 0 when free */
+	uint32_t	 seq;
+};
+
+struct tl_src {
+	int		 fd;
+	int		 up;		/* allocation and channel ready */
+	uint8_t		 key[STUN_KEY_MAX];
+	size_t		 keylen;
+	char		 realm[STUN_MAX_STRING_PARSE + 1];
+	char		 nonce[STUN_MAX_STRING_PARSE + 1];
+	struct stun_addr relayed;
+};
+
+struct tl {
+	struct stun_addr target, peer, bind;
+	char		 user[64], pass[64];
+	unsigned	 nsrc, window, payload;
+	uint64_t	 duration, warmup, timeout;
+
+	int		 ep;
+	struct tl_src	*src;
+	struct tl_slot	*slot;
+	uint8_t		 salt[4];
+	uint64_t	 t_measure, t_end;
+
+	uint64_t	 sent, rtts, warm, lost, invalid, setupfail;
+	uint32_t	*hist;
+	uint8_t		(*rx)[TL_BUFSZ];
+	int		 lasterr;	/* last setup error code seen */
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: turnload [-d seconds] [-n allocations] [-s payload] "
+	    "[-T timeout-ms]\n"
+	    "                [-u user:pass] [-W warmup] [-w window] "
+	    "-e peer target\n");
+	exit(2);
+}
+
+static uint64_t
+tl_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * TL_NS + (uint64_t)ts.tv_nsec);
+}
+
+static long long
+tl_milli(const char *s, double min, double max)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || !(v >= min) ||
+	    !(v <= max))
+		return (-1);
+	return ((long long)(v * 1000.0 + 0.5));
+}
+
+/* Add USERNAME, REALM, NONCE and MESSAGE-INTEGRITY once a nonce is known. */
+static void
+tl_auth(struct tl *t, struct tl_src *s, struct stun_builder *b)
+{
+	if (s->nonce[0] == '\0')
+		return;
+	stun_build_string(b, STUN_ATTR_USERNAME, t->user);
+	stun_build_string(b, STUN_ATTR_REALM, s->realm);
+	stun_build_string(b, STUN_ATTR_NONCE, s->nonce);
+	stun_build_integrity(b, s->key, s->keylen);
+}
+
+/*
+ * One authenticated request/response on source s (blocking, bounded).
+ * Handles 401 and 438 by taking the realm and nonce and asking again.
+ * Returns 0 on success with the response decoded into m (over buf).
+ */
+static int
+tl_transact(struct tl *t, struct tl_src *s, uint16_t method,
+    struct stun_msg *m, uint8_t *buf, size_t cap)
+{
+	struct stun_builder	 b;
+	uint8_t			 tid[STUN_TID_LEN], req[512];
+	const char		*reason;
+	size_t			 rlen;
+	ssize_t			 n;
+	int			 try, len, code, round;
+
+	for (round = 0; round < 3; round++) {
+		if (stun_tid_new(NULL, NULL, tid) != 0)
+			return (-1);
+		stun_build_init(&b, req, sizeof(req), method,
+		    STUN_CLASS_REQUEST, tid);
+		if (method == STUN_METHOD_ALLOCATE)
+			stun_build_transport(&b, 17);
+		else {
+			stun_build_channel(&b, TL_CHANNEL);
+			stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS,
+			    &t->peer);
+		}
+		tl_auth(t, s, &b);
+		if ((len = stun_build_finish(&b)) < 0)
+			return (-1);
+		for (try = 0; try < TL_TRIES; try++) {
+			if (send(s->fd, req, len, 0) != len)
+				return (-1);
+			n = recv(s->fd, buf, cap, 0);
+			if (n > 0 && stun_msg_decode(m, buf, n) == 0 &&
+			    memcmp(m->tid, tid, STUN_TID_LEN) == 0)
+				break;
+			n = -1;
+		}
+		if (n <= 0)
+			return (-1);
+		if (m->cls == STUN_CLASS_SUCCESS)
+			return (0);
+		if (stun_msg_get_error(m, &code, &reason, &rlen) != 0)
+			return (-1);
+		t->lasterr = code;
+		if (code != 401 && code != 438)
+			return (-1);
+		if (stun_msg_get_string(m, STUN_ATTR_NONCE, s->nonce,
+		    sizeof(s->nonce)) != 0)
+			return (-1);
+		if (code == 401 && (stun_msg_get_string(m, STUN_ATTR_REALM,
+		    s->realm, sizeof(s->realm)) != 0 ||
+		    stun_key_long_term(STUN_PWALG_MD5, t->user, s->realm,
+		    t->pass, s->key, &s->keylen) != 0))
+			return (-1);
+	}
+	return (-1);
+}
+
+/* Allocation and channel for source si over a blocking socket. */
+static int
+tl_setup(struct tl *t, unsigned si)
+{
+	struct tl_src		*s = &t->src[si];
+	struct sockaddr_storage	 ss;
+	struct stun_msg		 m;
+	struct stun_addr	 a = t->bind;
+	struct timeval		 tv;
+	uint8_t			 buf[TL_BUFSZ];
+	socklen_t		 sslen;
+	int			 bufsz = 1 << 20;
+
+	a.port = 0;
+	sslen = sock_from_stun(&a, &ss);
+	if ((s->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC,
+	    0)) == -1 || bind(s->fd, (struct sockaddr *)&ss, sslen) == -1)
+		return (-1);
+	sslen = sock_from_stun(&t->target, &ss);
+	tv.tv_sec = 0;
+	tv.tv_usec = 250000;
+	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ==
+	    -1 || connect(s->fd, (struct sockaddr *)&ss, sslen) == -1)
+		return (-1);
+	if (tl_transact(t, s, STUN_METHOD_ALLOCATE, &m, buf,
+	    sizeof(buf)) != 0 ||
+	    stun_msg_get_addr(&m, STUN_ATTR_XOR_RELAYED_ADDRESS,
+	    &s->relayed) != 0)
+		return (-1);
+	if (tl_transact(t, s, STUN_METHOD_CHANNEL_BIND, &m, buf,
+	    sizeof(buf)) != 0)
+		return (-1);
+	s->up = 1;
+	return (0);
+}
+
+static void
+tl_record(struct tl *t, uint64_t sent, uint64_t now)
+{
+	uint64_t	us;
+
+	if (now < t->t_measure || now >= t->t_end) {
+		t->warm++;
+		return;
+	}
+	t->rtts++;
+	us = (now - sent) / 1000;
+	t->hist[us > TL_HISTMAX ? TL_HISTMAX : us]++;
+}
+
+/* Send ChannelData for the given slots of source si in one sendmmsg. */
+static void
+tl_send(struct tl *t, unsigned si, const unsigned *idx, unsigned n,
+    uint64_t now)
+{
+	static const uint8_t	 zero[TL_MAXPAYLOAD];
+	uint8_t			 pkt[TL_MAXWIN][4 + TL_MAXPAYLOAD];
+	uint8_t			 data[TL_MAXPAYLOAD];
+	struct iovec		 iov[TL_MAXWIN];
+	struct mmsghdr		 msg[TL_MAXWIN];
+	struct tl_slot		*sl;
+	unsigned		 i, ok = 0;
+	int			 len, ret;
+
+	if (n == 0 || now >= t->t_end)
+		return;
+	memset(msg, 0, sizeof(msg[0]) * n);
+	memcpy(data, zero, t->payload);
+	for (i = 0; i < n; i++) {
+		sl = &t->slot[idx[i]];
+		sl->seq++;
+		data[0] = idx[i] >> 24;
+		data[1] = idx[i] >> 16;
+		data[2] = idx[i] >> 8;
+		data[3] = idx[i];
+		data[4] = sl->seq >> 24;
+		data[5] = sl->seq >> 16;
+		data[6] = sl->seq >> 8;
+		data[7] = sl->seq;
+		memcpy(data + 8, t->salt, 4);
+		len = stun_chdata_encode(pkt[ok], sizeof(pkt[ok]), TL_CHANNEL,
+		    data, t->payload, 0);
+		if (len < 0)
+			continue;
+		iov[ok].iov_base = pkt[ok];
+		iov[ok].iov_len = len;
+		msg[ok].msg_hdr.msg_iov = &iov[ok];
+		msg[ok].msg_hdr.msg_iovlen = 1;
+		ok++;
+	}
+	ret = sendmmsg(t->src[si].fd, msg, ok, 0);
+	for (i = 0; ret > 0 && i < (unsigned)ret; i++) {
+		t->slot[idx[i]].sent = now;
+		t->sent++;
+	}
+}
+
+/* Check one datagram from the relay; returns the slot answered or -1. */
+static long
+tl_check(struct tl *t, unsigned si, const uint8_t *buf, size_t len)
+{
+	const uint8_t	*data;
+	size_t		 dlen;
+	uint32_t	 idx, seq;
+	uint16_t	 ch;
+
+	if (stun_chdata_decode(buf, len, &ch, &data, &dlen) != 0 ||
+	    ch != TL_CHANNEL || dlen != t->payload ||
+	    memcmp(data + 8, t->salt, 4) != 0) {
+		t->invalid++;
+		return (-1);
+	}
+	idx = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 |
+	    (uint32_t)data[2] << 8 | data[3];
+	seq = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 |
+	    (uint32_t)data[6] << 8 | data[7];
+	if (idx / t->window != si || t->slot[idx].sent == 0 ||
+	    t->slot[idx].seq != seq) {
+		t->invalid++;
+		return (-1);
+	}
+	return (idx);
+}
+
+static void
+tl_input(struct tl *t, unsigned si)
+{
+	struct iovec	 iov[TL_BATCH];
+	struct mmsghdr	 msg[TL_BATCH];
+	unsigned	 refill[TL_MAXWIN], nrefill = 0;
+	uint64_t	 now;
+	long		 idx;
+	int		 i, n;
+
+	memset(msg, 0, sizeof(msg));
+	for (i = 0; i < TL_BATCH; i++) {
+		iov[i].iov_base = t->rx[i];
+		iov[i].iov_len = TL_BUFSZ;
+		msg[i].msg_hdr.msg_iov = &iov[i];
+		msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(t->src[si].fd, msg, TL_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	now = tl_now();
+	for (i = 0; i < n; i++) {
+		/* A STUN message (Refresh answer, Data indication) is not ours. */
+		if (stun_msg_is_stun(t->rx[i], msg[i].msg_len)) {
+			t->invalid++;
+			continue;
+		}
+		if ((idx = tl_check(t, si, t->rx[i], msg[i].msg_len)) < 0)
+			continue;
+		tl_record(t, t->slot[idx].sent, now);
+		t->slot[idx].sent = 0;
+		if (nrefill < TL_MAXWIN)
+			refill[nrefill++] = idx;
+	}
+	tl_send(t, si, refill, nrefill, now);
+}
+
+/* Give up on round trips older than the timeout and send new ones. */
+static void
+tl_scan(struct tl *t, uint64_t now)
+{
+	unsigned	 si, i, idx[TL_MAXWIN], n;
+	struct tl_slot	*s;
+
+	for (si = 0; si < t->nsrc; si++) {
+		if (!t->src[si].up)
+			continue;
+		n = 0;
+		for (i = 0; i < t->window; i++) {
+			s = &t->slot[si * t->window + i];
+			if (s->sent != 0 && now - s->sent < t->timeout)
+				continue;
+			if (s->sent != 0 && s->sent >= t->t_measure)
+				t->lost++;
+			s->sent = 0;
+			idx[n++] = si * t->window + i;
+		}
+		tl_send(t, si, idx, n, now);
+	}
+}
+
+static uint64_t
+tl_percentile(const struct tl *t, double q)
+{
+	uint64_t	want, seen = 0;
+	unsigned	i;
+
+	if (t->rtts == 0)
+		return (0);
+	want = (uint64_t)(q * (double)t->rtts);
+	if (want >= t->rtts)
+		want = t->rtts - 1;
+	for (i = 0; i <= TL_HISTMAX; i++) {
+		seen += t->hist[i];
+		if (seen > want)
+			return (i);
+	}
+	return (TL_HISTMAX);
+}
+
+static void
+tl_options(struct tl *t, int argc, char **argv)
+{
+	long long	 v;
+	char		*colon;
+	int		 ch, have_peer = 0;
+
+	t->nsrc = 1;
+	t->window = 8;
+	t->payload = 100;
+	t->duration = 3 * TL_NS;
+	t->warmup = TL_NS / 2;
+	t->timeout = TL_NS;
+	snprintf(t->user, sizeof(t->user), "bench");
+	snprintf(t->pass, sizeof(t->pass), "bench");
+	while ((ch = getopt(argc, argv, "d:e:n:s:T:u:W:w:")) != -1) {
+		switch (ch) {
+		case 'd':
+			if ((v = tl_milli(optarg, 0.1, 600)) == -1)
+				usage();
+			t->duration = v * 1000000ULL;
+			break;
+		case 'e':
+			if (stun_addr_parse(optarg, 0, &t->peer) != 0)
+				usage();
+			have_peer = 1;
+			break;
+		case 'n':
+			if ((v = tl_milli(optarg, 1, TL_MAXSRC)) == -1)
+				usage();
+			t->nsrc = v / 1000;
+			break;
+		case 's':
+			if ((v = tl_milli(optarg, TL_TAG, TL_MAXPAYLOAD)) == -1)
+				usage();
+			t->payload = v / 1000;
+			break;
+		case 'T':
+			if ((v = tl_milli(optarg, 10, 60000)) == -1)
+				usage();
+			t->timeout = v * 1000ULL;
+			break;
+		case 'u':
+			if ((colon = strchr(optarg, ':')) == NULL ||
+			    (size_t)(colon - optarg) >= sizeof(t->user) ||
+			    strlen(colon + 1) >= sizeof(t->pass))
+				usage();
+			memcpy(t->user, optarg, colon - optarg);
+			t->user[colon - optarg] = '\0';
+			snprintf(t->pass, sizeof(t->pass), "%s", colon + 1);
+			break;
+		case 'W':
+			if ((v = tl_milli(optarg, 0, 60)) == -1)
+				usage();
+			t->warmup = v * 1000000ULL;
+			break;
+		case 'w':
+			if ((v = tl_milli(optarg, 1, TL_MAXWIN)) == -1)
+				usage();
+			t->window = v / 1000;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1 || !have_peer ||
+	    stun_addr_parse(argv[optind], 3478, &t->target) != 0)
+		usage();
+	(void)stun_addr_parse(t->target.family == STUN_AF_INET ?
+	    "127.0.0.1" : "[::1]", 0, &t->bind);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct epoll_event	 ev[TL_EVENTS], e;
+	struct rlimit		 rl;
+	struct tl		 t;
+	uint64_t		 now, t0, last_scan;
+	unsigned		 si, up = 0;
+	double			 secs;
+	int			 i, n, wait;
+
+	memset(&t, 0, sizeof(t));
+	tl_options(&t, argc, argv);
+	if (stun_addr_class(&t.target) != STUN_ADDR_LOOPBACK ||
+	    stun_addr_class(&t.peer) != STUN_ADDR_LOOPBACK) {
+		fprintf(stderr, "turnload: server and peer must be loopback "
+		    "addresses\n");
+		return (2);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (stun_random(NULL, NULL, t.salt, sizeof(t.salt)) != 0 ||
+	    (t.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (t.src = calloc(t.nsrc, sizeof(*t.src))) == NULL ||
+	    (t.slot = calloc((size_t)t.nsrc * t.window,
+	    sizeof(*t.slot))) == NULL ||
+	    (t.hist = calloc(TL_HISTMAX + 1, sizeof(*t.hist))) == NULL ||
+	    (t.rx = calloc(TL_BATCH, sizeof(*t.rx))) == NULL) {
+		fprintf(stderr, "turnload: setup failed\n");
+		return (1);
+	}
+	for (si = 0; si < t.nsrc; si++) {
+		t.src[si].fd = -1;
+		if (tl_setup(&t, si) != 0) {
+			t.setupfail++;
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		e.events = EPOLLIN;
+		e.data.u32 = si;
+		if (fcntl(t.src[si].fd, F_SETFL, O_NONBLOCK) == -1 ||
+		    epoll_ctl(t.ep, EPOLL_CTL_ADD, t.src[si].fd, &e) == -1) {
+			t.src[si].up = 0;
+			t.setupfail++;
+			continue;
+		}
+		up++;
+	}
+	if (up == 0) {
+		fprintf(stderr, "turnload: no allocation (last error %d)\n",
+		    t.lasterr);
+		printf("mode=turn allocations=0 setupfail=%llu lasterr=%d\n",
+		    (unsigned long long)t.setupfail, t.lasterr);
+		return (1);
+	}
+
+	t0 = tl_now();
+	t.t_measure = t0 + t.warmup;
+	t.t_end = t.t_measure + t.duration;
+	last_scan = 0;
+	/* Bounded: sending stops at t_end, then one timeout of drain. */
+	for (;;) {
+		now = tl_now();
+		if (now >= t.t_end + t.timeout)
+			break;
+		if (now - last_scan >= 10 * 1000000ULL) {
+			tl_scan(&t, now);
+			last_scan = now;
+		}
+		wait = now < t.t_end ? 10 : 1;
+		n = epoll_wait(t.ep, ev, TL_EVENTS, wait);
+		for (i = 0; i < n; i++)
+			if (ev[i].data.u32 < t.nsrc)
+				tl_input(&t, ev[i].data.u32);
+		if (now >= t.t_end) {
+			for (si = 0; si < t.nsrc * t.window; si++)
+				if (t.slot[si].sent != 0)
+					break;
+			if (si == t.nsrc * t.window)
+				break;
+		}
+	}
+	for (si = 0; si < t.nsrc * t.window; si++)
+		if (t.slot[si].sent >= t.t_measure)
+			t.lost++;
+
+	secs = (double)t.duration / (double)TL_NS;
+	printf("mode=turn allocations=%u window=%u payload=%u seconds=%.3f "
+	    "sent=%llu roundtrips=%llu total=%llu rtps=%.0f pps=%.0f "
+	    "mbps=%.1f p50_us=%llu p99_us=%llu lost=%llu invalid=%llu "
+	    "setupfail=%llu\n", up, t.window, t.payload, secs,
+	    (unsigned long long)t.sent, (unsigned long long)t.rtts,
+	    (unsigned long long)(t.rtts + t.warm), (double)t.rtts / secs,
+	    2.0 * (double)t.rtts / secs,
+	    2.0 * (double)t.rtts * t.payload * 8 / secs / 1e6,
+	    (unsigned long long)tl_percentile(&t, 0.50),
+	    (unsigned long long)tl_percentile(&t, 0.99),
+	    (unsigned long long)t.lost, (unsigned long long)t.invalid,
+	    (unsigned long long)t.setupfail);
+	for (si = 0; si < t.nsrc; si++)
+		if (t.src[si].fd != -1)
+			close(t.src[si].fd);
+	free(t.src);
+	free(t.slot);
+	free(t.hist);
+	free(t.rx);
+	close(t.ep);
+	return (t.rtts > 0 ? 0 : 1);
+}
