@@ -853,7 +853,7 @@ main(int argc, char **argv)
 		if (load_open(&l, si) == -1) {
 			fprintf(stderr, "stunload: source %u: %s\n", si,
 			    strerror(errno));
-			return (1);
+			goto out;
 		}
 	}
 
@@ -895,6 +895,7 @@ main(int argc, char **argv)
 	load_report(&l, l.hold ? load_now() - t0 : l.duration);
 	if (l.hold)
 		load_hold(&l);
+out:
 	for (si = 0; si < l.nsrc; si++) {
 		if (l.src[si].fd != -1)
 			close(l.src[si].fd);

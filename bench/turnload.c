@@ -492,8 +492,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "turnload: setup failed\n");
 		return (1);
 	}
-	for (si = 0; si < t.nsrc; si++) {
+	for (si = 0; si < t.nsrc; si++)
 		t.src[si].fd = -1;
+	for (si = 0; si < t.nsrc; si++) {
 		if (tl_setup(&t, si) != 0) {
 			t.setupfail++;
 			continue;
@@ -514,7 +515,7 @@ main(int argc, char **argv)
 		    t.lasterr);
 		printf("mode=turn allocations=0 setupfail=%llu lasterr=%d\n",
 		    (unsigned long long)t.setupfail, t.lasterr);
-		return (1);
+		goto out;
 	}
 
 	t0 = tl_now();
@@ -560,6 +561,7 @@ main(int argc, char **argv)
 	    (unsigned long long)tl_percentile(&t, 0.99),
 	    (unsigned long long)t.lost, (unsigned long long)t.invalid,
 	    (unsigned long long)t.setupfail);
+out:
 	for (si = 0; si < t.nsrc; si++)
 		if (t.src[si].fd != -1)
 			close(t.src[si].fd);
