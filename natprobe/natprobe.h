@@ -43,6 +43,7 @@ struct probe_tcp {
 	char		 note[96];
 };
 #define PROBE_TCP_MAX	4
+#define PROBE_HOPS	5
 
 struct probe {
 	struct probe_opts o;
@@ -61,6 +62,11 @@ struct probe {
 	struct probe_tcp tcp[PROBE_TCP_MAX];
 	unsigned	 ntcp;
 	int		 tcp_mapping;	/* STUN_NAT_* for --tcp */
+	/* The routers up to the server (TTL 1..PROBE_HOPS), from ICMP. */
+	struct stun_addr hop[PROBE_HOPS];
+	int		 hop_state[PROBE_HOPS];	/* 0 none, 1 router, 2 server */
+	int		 path_done;
+	int		 private_hops;	/* routers with private addresses */
 	char		 err[256];	/* one-line reason on failure */
 	uint8_t		 shown[STUN_NAT_MAX_TESTS];	/* -v: logged */
 };

@@ -8,7 +8,9 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
+#include <linux/errqueue.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 
@@ -580,6 +582,122 @@ probe_tcp(struct probe *p)
 	}
 }
 
+/* Record one ICMP error from fd's error queue as hop k. */
+static void
+probe_path_err(struct probe *p, int fd, int k)
+{
+	struct sock_extended_err	*ee;
+	struct cmsghdr			*cm;
+	struct msghdr			 mh;
+	struct iovec			 iov;
+	uint8_t				 buf[512], ctl[512];
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl;
+	mh.msg_controllen = sizeof(ctl);
+	if (recvmsg(fd, &mh, MSG_ERRQUEUE) == -1)
+		return;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (!((cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_RECVERR) ||
+		    (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_RECVERR)))
+			continue;
+		ee = (struct sock_extended_err *)CMSG_DATA(cm);
+		if ((ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+		    ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
+		    sock_to_stun(SO_EE_OFFENDER(ee), &p->hop[k]) != 0)
+			continue;
+		p->hop_state[k] = 1;
+	}
+}
+
+/*
+ * Which routers lie between us and the server: requests with TTL 1 to
+ * PROBE_HOPS, all at once from one socket each, and the ICMP time exceeded
+ * errors that come back (IP_RECVERR).  Private router addresses on the way
+ * hint at a second NAT; they prove nothing, so the report says "possible".
+ */
+static void
+probe_path(struct probe *p)
+{
+	struct sockaddr_storage	 ss;
+	struct pollfd		 pfd[PROBE_HOPS];
+	struct stun_builder	 b;
+	struct stun_addr	 a;
+	uint8_t			 req[64], tid[STUN_TID_LEN], buf[512];
+	socklen_t		 sl;
+	uint64_t		 deadline;
+	int			 k, on = 1, ttl, len, left = 0, c;
+	int			 v6 = p->local.family == STUN_AF_INET6;
+
+	for (k = 0; k < PROBE_HOPS; k++)
+		pfd[k].fd = -1;
+	if (stun_tid_new(NULL, NULL, tid) != 0)
+		return;
+	stun_build_init(&b, req, sizeof(req), STUN_METHOD_BINDING,
+	    STUN_CLASS_REQUEST, tid);
+	stun_build_fingerprint(&b);
+	if ((len = stun_build_finish(&b)) < 0)
+		return;
+	a = p->local;
+	a.port = 0;
+	for (k = 0; k < PROBE_HOPS; k++) {
+		if ((pfd[k].fd = sock_bind(&a, SOCK_DGRAM, 0)) == -1)
+			goto out;
+		ttl = k + 1;
+		if (setsockopt(pfd[k].fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    v6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof(on)) == -1 ||
+		    setsockopt(pfd[k].fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl, sizeof(ttl)) == -1)
+			goto out;
+		sl = sock_from_stun(&p->server, &ss);
+		if (sendto(pfd[k].fd, req, (size_t)len, 0,
+		    (struct sockaddr *)&ss, sl) == len)
+			left++;
+		pfd[k].events = POLLIN;
+	}
+	deadline = probe_now() + p->o.timeout / 2;
+	while (left > 0 && probe_now() < deadline) {
+		c = poll(pfd, PROBE_HOPS, (int)(deadline - probe_now()));
+		if (c <= 0)
+			break;
+		for (k = 0; k < PROBE_HOPS; k++) {
+			if (pfd[k].revents == 0 || p->hop_state[k] != 0)
+				continue;
+			if (pfd[k].revents & POLLERR)
+				probe_path_err(p, pfd[k].fd, k);
+			else if (recv(pfd[k].fd, buf, sizeof(buf), 0) > 0)
+				p->hop_state[k] = 2;
+			if (p->hop_state[k] != 0) {
+				left--;
+				pfd[k].fd = -pfd[k].fd - 1;	/* poll skips */
+			}
+		}
+	}
+	p->path_done = 1;
+	for (k = 0; k < PROBE_HOPS && p->hop_state[k] != 2; k++) {
+		if (p->hop_state[k] != 1)
+			continue;
+		c = stun_addr_class(&p->hop[k]);
+		if (c == STUN_ADDR_PRIVATE || c == STUN_ADDR_CGNAT)
+			p->private_hops++;
+		else
+			break;
+	}
+out:
+	for (k = 0; k < PROBE_HOPS; k++) {
+		if (pfd[k].fd < -1)
+			pfd[k].fd = -pfd[k].fd - 1;
+		if (pfd[k].fd != -1)
+			close(pfd[k].fd);
+	}
+}
+
 int
 probe_run(struct probe *p)
 {
@@ -617,6 +735,8 @@ probe_run(struct probe *p)
 		goto out;
 	if (p->o.tcp || p->o.lint)
 		probe_tcp(p);
+	if (!p->o.lint && p->nat.r.nat == 1)
+		probe_path(p);
 	p->t1 = probe_now();
 	if (!p->nat.r.server_ok) {
 		snprintf(p->err, sizeof(p->err),

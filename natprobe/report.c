@@ -86,6 +86,23 @@ report_json_addr(const char *key, const struct stun_addr *a, int has)
 		report_json_str(buf);
 }
 
+/* An address without its port ("192.0.2.1", "2001:db8::1"). */
+static const char *
+report_ip(const struct stun_addr *a, char *buf, size_t cap)
+{
+	char	 tmp[64], *e;
+
+	report_addr(a, tmp, sizeof(tmp));
+	if (tmp[0] == '[' && (e = strchr(tmp, ']')) != NULL) {
+		*e = '\0';
+		snprintf(buf, cap, "%s", tmp + 1);
+	} else {
+		tmp[strcspn(tmp, ":")] = '\0';
+		snprintf(buf, cap, "%s", tmp);
+	}
+	return (buf);
+}
+
 static void
 report_json_tri(const char *key, int v)
 {
@@ -218,6 +235,27 @@ report_json(const struct probe *p)
 		printf(",\"port_delta\":null");
 	printf(",\"cgnat\":%s,", r->cgnat ? "true" : "false");
 	report_json_tri("double_nat", r->double_nat);
+	if (p->path_done) {
+		int	 k;
+
+		printf(",\"double_nat_possible\":%s,\"private_hops\":%d,"
+		    "\"path\":[", r->double_nat == 1 || p->private_hops >= 2 ?
+		    "true" : "false", p->private_hops);
+		for (k = 0; k < PROBE_HOPS; k++) {
+			printf("%s{\"ttl\":%d,\"router\":", k ? "," : "",
+			    k + 1);
+			if (p->hop_state[k] == 1)
+				report_json_str(report_ip(&p->hop[k], buf,
+				    sizeof(buf)));
+			else
+				printf("null");
+			printf(",\"server\":%s}", p->hop_state[k] == 2 ?
+			    "true" : "false");
+			if (p->hop_state[k] == 2)
+				break;
+		}
+		putchar(']');
+	}
 	putchar(',');
 	report_json_tri("change_request_honoured", r->server_ok ?
 	    r->change_ok : -1);
@@ -345,6 +383,30 @@ report_lint(const struct probe *p)
 		report_tests(p);
 }
 
+/* The routers that answered with ICMP time exceeded, in order. */
+static void
+report_path(const struct probe *p)
+{
+	char	 a[64];
+	int	 k;
+
+	if (!p->path_done)
+		return;
+	printf("  routers:");
+	for (k = 0; k < PROBE_HOPS; k++) {
+		if (p->hop_state[k] == 2) {
+			printf(" -> server");
+			break;
+		}
+		if (p->hop_state[k] == 1) {
+			printf(" %s%s", k ? "-> " : "",
+			    report_ip(&p->hop[k], a, sizeof(a)));
+		} else
+			printf(" %s*", k ? "-> " : "");
+	}
+	putchar('\n');
+}
+
 static const char *
 report_yesno(int v, const char *yes, const char *no)
 {
@@ -382,8 +444,12 @@ report_text(const struct probe *p)
 		printf(" (delta %+d: the next port can be predicted)",
 		    r->delta);
 	printf("\n  CGNAT         %s\n", r->cgnat ? "yes (100.64.0.0/10)" : "no");
-	printf("  double NAT    %s\n", report_yesno(r->double_nat,
-	    "likely (mapped address is private or CGNAT)", "no sign"));
+	if (r->double_nat != 1 && p->private_hops >= 2)
+		printf("  double NAT    possible (%d routers with private "
+		    "addresses on the way)\n", p->private_hops);
+	else
+		printf("  double NAT    %s\n", report_yesno(r->double_nat,
+		    "likely (mapped address is private or CGNAT)", "no sign"));
 	if (r->lifetime > 0) {
 		printf("  lifetime      alive at %u s", r->lifetime_lo);
 		if (r->lifetime_hi > 0)
@@ -408,6 +474,7 @@ report_text(const struct probe *p)
 	    r->nat == 0 ? "(no NAT)" : "[NAT]",
 	    report_addr(&r->mapped, b, sizeof(b)),
 	    report_addr(&p->server, c, sizeof(c)));
+	report_path(p);
 	printf("\nPeer-to-peer: %s.\n", report_p2p(r));
 	if (r->nat == 1) {
 		printf("RFC 4787: mapping %s (REQ-1), hairpinning %s (REQ-9)",
