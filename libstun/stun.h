@@ -136,7 +136,13 @@ STUN_API const char *stun_strerror(int err);
 #define STUN_PWALG_MD5		0x0001
 #define STUN_PWALG_SHA256	0x0002
 
-/* Security feature bits in the nonce cookie (RFC 8489 18.1). */
+/*
+ * Security feature bits in the nonce cookie (RFC 8489 9.2, 18.1).  Bit 0 is
+ * the most significant of the 24 bits, as in every IETF bit diagram (and as
+ * other implementations read it).  The RFC 8489 B.1 nonce "AAAC" would set
+ * bit 22 under this reading; the vector is known to be broken (errata
+ * 6268), so it does not settle the question.
+ */
 #define STUN_SECF_PASSWORD_ALGORITHMS	0x800000
 #define STUN_SECF_USERNAME_ANONYMITY	0x400000
 
@@ -454,7 +460,11 @@ STUN_API size_t stun_stream_push(struct stun_stream *s, const uint8_t *p,
 STUN_API int stun_stream_pull(struct stun_stream *s, const uint8_t **frame,
     int *kind);
 
-/* Random bytes through a replaceable callback (default RAND_bytes). */
+/*
+ * Random bytes through a replaceable callback (default RAND_bytes when fn
+ * is NULL).  The callback returns 0 on success, anything else on failure,
+ * which stun_random() reports as STUN_ERR_RANDOM.
+ */
 typedef int (*stun_random_fn)(void *arg, uint8_t *buf, size_t len);
 STUN_API int stun_random(stun_random_fn fn, void *arg, uint8_t *buf,
     size_t len);
