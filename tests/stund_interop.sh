@@ -174,7 +174,7 @@ if have turnserver; then
 	    -L "$ST_IP1" -L "$ST_IP2" -p "$CP" --alt-listening-port \
 	    $((CP + 1)) --pidfile "$ST_TMP/turnserver.pid"
 	TS_PID=$ST_LASTPID
-	if st_poke --retries 20 --timeout 250 "$ST_IP1:$CP" >/dev/null; then
+	if st_poke --retries 40 --timeout 250 "$ST_IP1:$CP" >/dev/null; then
 		check_server coturn "$ST_IP1" "$CP" "$ST_IP2" $((CP + 1)) \
 		    other response_origin
 		l=$(st_poke --tcp --count 5 --quiet "$ST_IP1:$CP")
@@ -205,7 +205,7 @@ if [ -x "$VOVIDA_STUND" ]; then
 	st_bg "$ST_TMP/vovida.log" timeout 120 "$VOVIDA_STUND" \
 	    -h "$ST_IP1" -a "$ST_IP2" -p "$VP" -o $((VP + 1))
 	VS_PID=$ST_LASTPID
-	if st_poke --legacy --retries 20 --timeout 250 "$ST_IP1:$VP" \
+	if st_poke --legacy --retries 40 --timeout 250 "$ST_IP1:$VP" \
 	    >/dev/null; then
 		check_server vovida "$ST_IP1" "$VP" "$ST_IP2" $((VP + 1)) \
 		    changed source
