@@ -166,6 +166,9 @@ battery()
 	L=$(st_poke --tcp --timeout 2000 --raw "$ST_TMP/tcpg.hex" "$T")
 	[ $? -ne 0 ] && st_ok "tcp garbage: no answer" ||
 	    st_fail "tcp garbage answered [$L]"
+	L=$(st_poke --tcp --shut-wr --timeout 2000 "$T")
+	st_check "half-closed tcp client (FIN after the request)" "$L" \
+	    class success
 	L=$(st_poke --tcp --slow 30 --timeout 5000 "$T")
 	st_check "slow tcp client (one byte per 30 ms)" "$L" class success
 	# Half-open: 40 connections each holding half a header.

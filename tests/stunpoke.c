@@ -52,6 +52,7 @@ struct poke_opts {
 	long		 timeout;		/* ms */
 	long		 retries;
 	long		 interval;		/* ms between requests */
+	int		 shut_wr;		/* TCP: FIN after sending */
 };
 
 struct poke_conn {
@@ -80,7 +81,7 @@ usage(void)
 	    "\t[--raw HEXFILE|-] [--tcp] [--tls] [--count N] [--flood N]\n"
 	    "\t[--garbage N] [--from ADDR] [--timeout MS] [--retries N] "
 	    "[--quiet]\n"
-	    "\t[--hex] [--slow MS] [--interval MS] SERVER:PORT\n");
+	    "\t[--hex] [--slow MS] [--interval MS] [--shut-wr] SERVER:PORT\n");
 	exit(POKE_EXIT_USAGE);
 }
 
@@ -575,6 +576,9 @@ poke_stream_one(const struct poke_opts *o, struct poke_conn *c,
 
 	if (poke_write_stream(c, req, len) != 0)
 		return (POKE_EXIT_ERR);
+	/* A half-closing client: FIN after the request, then read. */
+	if (o->shut_wr && c->ssl == NULL && shutdown(c->fd, SHUT_WR) == -1)
+		return (POKE_EXIT_ERR);
 	if ((n = poke_read_frame(c)) == -1)
 		return (POKE_EXIT_ERR);
 	if (n == 0) {
@@ -771,6 +775,7 @@ main(int argc, char **argv)
 		{ "hex", no_argument, NULL, 'h' },
 		{ "slow", required_argument, NULL, 'S' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "shut-wr", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct poke_opts	o;
@@ -854,6 +859,9 @@ main(int argc, char **argv)
 		case 'i':
 			o.interval = poke_num(optarg, 0, 60000);
 			break;
+		case 'W':
+			o.shut_wr = 1;
+			break;
 		default:
 			usage();
 		}
@@ -869,6 +877,11 @@ main(int argc, char **argv)
 	if (o.have_from && o.from.family != o.server.family) {
 		fprintf(stderr, "stunpoke: --from and server differ in "
 		    "family\n");
+		return (POKE_EXIT_USAGE);
+	}
+	if (o.shut_wr && (!o.tcp || o.tls || o.count > 1)) {
+		fprintf(stderr, "stunpoke: --shut-wr is for one request over "
+		    "TCP\n");
 		return (POKE_EXIT_USAGE);
 	}
 	if (o.tcp && (o.response_port >= 0 || o.flood > 0)) {
