@@ -23,6 +23,10 @@
 #define LISTEN_TRIES		16	/* port-0 retries */
 #define SELFTEST_WAIT_MS	500
 
+/* The last address that failed to bind, for the error message. */
+static struct stun_addr	listen_failed;
+static int		listen_failed_type;
+
 static const char *sock_names[STUN_SRV_NSOCK] = {
 	"(ip1,p1)", "(ip1,p2)", "(ip2,p1)", "(ip2,p2)"
 };
@@ -58,8 +62,12 @@ listen_udp(struct stund *sd, struct worker *w, int reuseport)
 int
 listen_tcp_fd(const struct stun_addr *a, int *fd)
 {
-	*fd = sock_bind(a, SOCK_STREAM, 0);
-	return (*fd == -1 ? -1 : 0);
+	if ((*fd = sock_bind(a, SOCK_STREAM, 0)) == -1) {
+		listen_failed = *a;
+		listen_failed_type = SOCK_STREAM;
+		return (-1);
+	}
+	return (0);
 }
 
 /* Binds fd to a; when a->port is 0 learns the port the kernel picked. */
@@ -68,8 +76,11 @@ listen_one(struct stun_addr *a, int type, int reuseport, int *fd)
 {
 	struct stun_addr	 got;
 
-	if ((*fd = sock_bind(a, type, reuseport)) == -1)
+	if ((*fd = sock_bind(a, type, reuseport)) == -1) {
+		listen_failed = *a;
+		listen_failed_type = type;
 		return (-1);
+	}
 	if (sock_local(*fd, &got) == -1) {
 		close(*fd);
 		*fd = -1;
@@ -125,13 +136,13 @@ listen_try(struct stund *sd, const struct conf *c, int reuseport)
 	return (0);
 }
 
-int
-listen_bind_all(struct stund *sd, char *err, size_t errlen)
+static int
+listen_attempt(struct stund *sd, char *err, size_t errlen)
 {
 	const struct conf	*c = sd->conf;
+	char			 a[64];
 	int			 tries, reuseport, saved, anyzero;
 
-	sd->nsock = c->has_alternate ? STUN_SRV_NSOCK : 1;
 	reuseport = sd->nworkers > 1;
 	anyzero = (c->port == 0 || c->alt_port == 0 ||
 	    (c->has_tls && c->tls_port == 0));
@@ -147,8 +158,32 @@ listen_bind_all(struct stund *sd, char *err, size_t errlen)
 		if (!anyzero || errno != EADDRINUSE)
 			break;
 	}
-	snprintf(err, errlen, "cannot bind: %s", strerror(errno));
+	saved = errno;
+	if (stun_addr_format(&listen_failed, a, sizeof(a)) != 0)
+		snprintf(a, sizeof(a), "?");
+	snprintf(err, errlen, "cannot bind %s %s: %s",
+	    listen_failed_type == SOCK_STREAM ? "tcp" : "udp", a,
+	    strerror(saved));
 	return (-1);
+}
+
+/*
+ * Binds every socket.  When the alternate address cannot be bound at all
+ * (not on this host, say), stund still serves on the primary one; the
+ * reason goes into sd->alt_why for the self-test line.
+ */
+int
+listen_bind_all(struct stund *sd, char *err, size_t errlen)
+{
+	sd->alt_why[0] = '\0';
+	sd->nsock = sd->conf->has_alternate ? STUN_SRV_NSOCK : 1;
+	if (listen_attempt(sd, err, errlen) == 0)
+		return (0);
+	if (sd->nsock == 1)
+		return (-1);
+	snprintf(sd->alt_why, sizeof(sd->alt_why), "%s", err);
+	sd->nsock = 1;
+	return (listen_attempt(sd, err, errlen));
 }
 
 static void

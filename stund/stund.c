@@ -252,7 +252,9 @@ stund_selftest(struct stund *sd)
 			    "single-address server\n");
 		return;
 	}
-	if (listen_selftest(sd, why, sizeof(why)) == 0) {
+	if (sd->alt_why[0] != '\0')
+		snprintf(why, sizeof(why), "%s", sd->alt_why);
+	else if (listen_selftest(sd, why, sizeof(why)) == 0) {
 		sd->srv.two_addr = 1;
 		if (sd->conf->foreground)
 			fprintf(stderr, "stund: rfc5780 self-test passed: "

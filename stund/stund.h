@@ -99,6 +99,7 @@ struct stund {
 	/* Bound addresses and the RFC 5780 verdict (fixed after start). */
 	struct stun_server_conf	 srv;
 	int			 nsock;		/* 1 or 4 */
+	char			 alt_why[256];	/* why 4 did not bind */
 	uint64_t		 seed;
 
 	unsigned		 nworkers;
