@@ -108,26 +108,37 @@ lab_run()
 # it is killed by lab_down.  Output goes to $LAB_TMP/<name>.log.
 lab_bg()
 {
-	_ns=$(lab_ns "$1"); _name=$2; shift 2
+	_ns=$(lab_ns "$1"); _alias=$1 _name=$2; shift 2
 	ip netns exec "$_ns" timeout -k 2 600 "$@" \
 	    >"$LAB_TMP/$_name.log" 2>&1 </dev/null &
 	LAB_BGPID=$!
-	LAB_PIDS="$LAB_PIDS $LAB_BGPID"
+	LAB_PIDS="$LAB_PIDS $LAB_BGPID:$_alias"
+}
+
+# Stop the processes whose pids are given: TERM, a bounded wait, KILL.
+lab_kill()
+{
+	for _p in "$@"; do
+		kill "$_p" 2>/dev/null
+	done
+	for _p in "$@"; do
+		_i=0
+		while kill -0 "$_p" 2>/dev/null && [ $_i -lt 30 ]; do
+			sleep 0.1; _i=$((_i + 1))
+		done
+		kill -9 "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	return 0
 }
 
 # Stop one background process started by lab_bg.
 lab_stop()
 {
-	kill "$1" 2>/dev/null
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt 30 ]; do
-		sleep 0.1; _i=$((_i + 1))
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	lab_kill "$1"
 	_np=
-	for _p in $LAB_PIDS; do
-		[ "$_p" = "$1" ] || _np="$_np $_p"
+	for _e in $LAB_PIDS; do
+		[ "${_e%%:*}" = "$1" ] || _np="$_np $_e"
 	done
 	LAB_PIDS=$_np
 	return 0
@@ -220,19 +231,10 @@ lab_up()
 	[ -z "$2" ] || lab_expect "$2" >/dev/null ||
 	    lab_fail "natlab: unknown lab type $2"
 	[ -n "$LAB_TMP" ] || lab_fail "natlab: call lab_require first"
-	lab_down
+	lab_sites_down
 	LAB_TYPE=$1
 	LAB_TYPE_B=$2
-
-	# The public side: the servers' two addresses and the routers'
-	# subnet on a bridge; it routes between the sites.
-	lab_mkns "$LAB_PUB" 1
-	ip -n "$LAB_PUB" link add br0 type bridge ||
-	    lab_fail "natlab: bridge in $LAB_PUB"
-	ip -n "$LAB_PUB" link set br0 up
-	ip -n "$LAB_PUB" addr add "$LAB_SRV1/24" dev br0
-	ip -n "$LAB_PUB" addr add "$LAB_SRV2/24" dev br0
-	ip -n "$LAB_PUB" addr add "$LAB_PUBGW/25" dev br0
+	[ -e "/run/netns/$LAB_PUB" ] || lab_pub_up
 
 	lab_site a "$1"
 	[ -z "$2" ] || lab_site b "$2"
@@ -245,6 +247,21 @@ lab_up()
 		    lab_fail "natlab: $_ns has a default route"
 	done
 	lab_log "lab up: $1 (client $LAB_CLIENT${2:+; site b: $2, client $LAB_CLIENT_B}, tag $LAB_TAG)"
+}
+
+# The public side: the servers' two addresses and the routers' subnet on a
+# bridge; it routes between the sites.  It outlives lab_up/lab_sites_down,
+# so servers started in it serve every lab type of a run.
+lab_pub_up()
+{
+	[ -n "$LAB_TMP" ] || lab_fail "natlab: call lab_require first"
+	lab_mkns "$LAB_PUB" 1
+	ip -n "$LAB_PUB" link add br0 type bridge ||
+	    lab_fail "natlab: bridge in $LAB_PUB"
+	ip -n "$LAB_PUB" link set br0 up
+	ip -n "$LAB_PUB" addr add "$LAB_SRV1/24" dev br0
+	ip -n "$LAB_PUB" addr add "$LAB_SRV2/24" dev br0
+	ip -n "$LAB_PUB" addr add "$LAB_PUBGW/25" dev br0
 }
 
 # One site: lab_site a|b TYPE.
@@ -274,7 +291,7 @@ lab_site()
 		ip -n "$_nat" addr add "$_pgw/26" dev lan0
 		_client=$_pcl _gw=$_pgw
 		ip -n "$_cli" addr add "$_client/26" dev eth0
-		ip -n "$LAB_PUB" route add "$_pnet" via "$_wan"
+		ip -n "$LAB_PUB" route replace "$_pnet" via "$_wan"
 		_lan=$_pnet
 		;;
 	double)
@@ -558,32 +575,58 @@ EOF
 	esac
 }
 
-# Kill this lab's processes and delete its namespaces.
-lab_down()
+# Delete lab namespaces (full names), killing what still runs inside:
+# everything in them was started by this lab.
+lab_delns()
 {
-	for _p in $LAB_PIDS; do
-		kill "$_p" 2>/dev/null
-	done
-	for _p in $LAB_PIDS; do
-		_i=0
-		while kill -0 "$_p" 2>/dev/null && [ $_i -lt 30 ]; do
-			sleep 0.1; _i=$((_i + 1))
-		done
-		kill -9 "$_p" 2>/dev/null
-		wait "$_p" 2>/dev/null
-	done
-	LAB_PIDS=
-	for _ns in "$LAB_CLI" "$LAB_NAT2" "$LAB_NAT" "$LAB_CLI_B" \
-	    "$LAB_NAT2_B" "$LAB_NAT_B" "$LAB_PUB" "$LAB_TAG-probe"; do
-		[ -e "/var/run/netns/$_ns" ] || [ -e "/run/netns/$_ns" ] ||
+	for _ns in "$@"; do
+		[ -e "/run/netns/$_ns" ] || [ -e "/var/run/netns/$_ns" ] ||
 		    continue
-		# Anything still inside was started by this lab.
 		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
 			kill -9 "$_p" 2>/dev/null
 		done
 		ip netns del "$_ns" 2>/dev/null
 	done
+	return 0
+}
+
+# Remove the sites (routers and clients) and their processes; the public
+# namespace and its servers stay.
+lab_sites_down()
+{
+	_kill= _keep=
+	for _e in $LAB_PIDS; do
+		case $_e in
+		*:pub) _keep="$_keep $_e" ;;
+		*) _kill="$_kill ${_e%%:*}" ;;
+		esac
+	done
+	lab_kill $_kill
+	LAB_PIDS=$_keep
+	if [ -e "/run/netns/$LAB_PUB" ]; then
+		# The next site reuses the names and addresses: forget the
+		# old links and the old routers' MAC addresses now.
+		ip -n "$LAB_PUB" link del up0 2>/dev/null
+		ip -n "$LAB_PUB" link del up1 2>/dev/null
+		ip -n "$LAB_PUB" neigh flush all 2>/dev/null
+	fi
+	lab_delns "$LAB_CLI" "$LAB_NAT2" "$LAB_NAT" "$LAB_CLI_B" \
+	    "$LAB_NAT2_B" "$LAB_NAT_B"
 	LAB_TYPE='' LAB_TYPE_B='' LAB_CLIENT='' LAB_CLIENT_B=''
+	return 0
+}
+
+# Kill this lab's processes and delete all its namespaces.
+lab_down()
+{
+	lab_sites_down
+	_kill=
+	for _e in $LAB_PIDS; do
+		_kill="$_kill ${_e%%:*}"
+	done
+	lab_kill $_kill
+	LAB_PIDS=
+	lab_delns "$LAB_PUB" "$LAB_TAG-probe"
 	return 0
 }
 

@@ -57,22 +57,33 @@ np_run()
 	cp "$LAB_TMP/np.json" "$LAB_TMP/$LAB_TYPE-$_label.json"
 }
 
-np_jq()
-{
-	jq -r "$@" "$LAB_TMP/np.json" 2>/dev/null
-}
-
-# Is JSON field $1 (a string "ip:port", "ip", or an object holding the
-# address) the address $2?
-np_addr_is()
-{
-	jq -e --arg a "$2" ".$1"' |
-	    if type == "string" then
+# One jq run per report (jq starts slowly on a loaded machine): print the
+# fields np_judge needs, tab-separated, "-" for null, or nothing when the
+# output is not a JSON object.  $1 client, $2 mapped, $3 server address.
+NP_JQ='
+def s: if . == null then "-" else tostring end;
+def addr_is($a):
+	if type == "string" then
 		(. == $a or startswith($a + ":") or startswith("[" + $a + "]:"))
-	    elif type == "object" then
-		([.[] | tostring] | index($a) != null)
-	    else false end' "$LAB_TMP/np.json" >/dev/null 2>&1
-}
+	elif type == "object" then ([.[] | tostring] | index($a) != null)
+	else false end;
+if type != "object" then empty else
+. as $j |
+[ (.nat_type | s), (.mapping | s), (.filtering | s), (.hairpinning | s),
+  (.local_address | addr_is($cl) | tostring), (.local_address | s),
+  (.mapped_address | addr_is($ma) | tostring), (.mapped_address | s),
+  (.server | addr_is($sv) | tostring), (.server | s),
+  (if (.tests | type) == "array" then .tests | length else 0 end
+      | tostring),
+  (if (.tests | type) == "array" then .tests |
+      all(has("result") and (has("rtt_ms") or has("rtt")))
+      else false end | tostring),
+  (if has("port_pattern") then .port_pattern | s else "absent" end),
+  (["nat_type", "mapping", "filtering", "hairpinning", "local_address",
+    "mapped_address", "server", "tests"] |
+      map(select(. as $k | $j | has($k) | not)) |
+      if length == 0 then "-" else join(",") end)
+] | join("\t") end'
 
 # Judge the last natprobe run against the expectations of this lab type.
 # np_judge LABEL MODE (full or classic).  Prints one line and sets np_v.
@@ -81,7 +92,10 @@ np_judge()
 	_label=$1 _mode=$2 _why=
 	set -- $(lab_expect "$LAB_TYPE")
 	_et=$1 _em=$2 _ef=$3 _eh=$4
-	if ! jq -e 'type == "object"' "$LAB_TMP/np.json" >/dev/null 2>&1; then
+	_ma=$(lab_expect_mapped "$LAB_TYPE")
+	_line=$(jq -r --arg cl "$LAB_CLIENT" --arg ma "$_ma" \
+	    --arg sv "$LAB_SRV1" "$NP_JQ" "$LAB_TMP/np.json" 2>/dev/null)
+	if [ -z "$_line" ]; then
 		# Only a blocked path may end without a report, and then
 		# with a one-line reason on stderr.
 		if [ "$LAB_TYPE" = blocked ] && [ $np_rc -ne 0 ] &&
@@ -97,11 +111,12 @@ np_judge()
 		sed 's/^/  stderr| /' "$LAB_TMP/np.err" | head -20
 		return 1
 	fi
-	_t=$(np_jq '.nat_type // "-"')
-	_m=$(np_jq '.mapping // "-"')
-	_f=$(np_jq '.filtering // "-"')
-	_h=$(np_jq 'if .hairpinning == null then "-"
-	    else (.hairpinning | tostring) end')
+	_IFS=$IFS; IFS=$(printf '\t')
+	set -- $_line
+	IFS=$_IFS
+	_t=$1 _m=$2 _f=$3 _h=$4 _lok=$5 _l=$6 _mok=$7 _mv=$8 _sok=$9
+	shift 9
+	_s=$1 _nt=$2 _trtt=$3 _pp=$4 _miss=$5
 	lab_match "$_et" "$_t" || _why="$_why nat_type=$_t (want $_et)"
 	if [ "$_mode" = full ]; then
 		lab_match "$_em" "$_m" || _why="$_why mapping=$_m (want $_em)"
@@ -109,39 +124,27 @@ np_judge()
 		    _why="$_why filtering=$_f (want $_ef)"
 		lab_match "$_eh" "$_h" ||
 		    _why="$_why hairpinning=$_h (want $_eh)"
-		for _k in nat_type mapping filtering hairpinning \
-		    local_address mapped_address server tests; do
-			jq -e "has(\"$_k\")" "$LAB_TMP/np.json" >/dev/null ||
-			    _why="$_why no '$_k' field"
-		done
+		[ "$_miss" = - ] || _why="$_why missing fields: $_miss"
 	fi
 	if [ "$LAB_TYPE" != blocked ]; then
 		[ $np_rc -eq 0 ] || _why="$_why exit=$np_rc"
-		np_addr_is local_address "$LAB_CLIENT" ||
-		    _why="$_why local_address=$(np_jq '.local_address|tostring') (want $LAB_CLIENT)"
-		_ma=$(lab_expect_mapped "$LAB_TYPE")
-		np_addr_is mapped_address "$_ma" ||
-		    _why="$_why mapped_address=$(np_jq '.mapped_address|tostring') (want $_ma)"
-		np_addr_is server "$LAB_SRV1" ||
-		    _why="$_why server=$(np_jq '.server|tostring') (want $LAB_SRV1)"
-		[ "$(np_jq 'if (.tests | type) == "array" then
-		    (.tests | length) else 0 end')" -gt 0 ] ||
-		    _why="$_why tests[] empty"
+		[ "$_lok" = true ] ||
+		    _why="$_why local_address=$_l (want $LAB_CLIENT)"
+		[ "$_mok" = true ] ||
+		    _why="$_why mapped_address=$_mv (want $_ma)"
+		[ "$_sok" = true ] || _why="$_why server=$_s (want $LAB_SRV1)"
+		[ "$_nt" -gt 0 ] || _why="$_why tests[] empty"
 		# Each test carries its result and its round-trip time.
-		np_jq '.tests | all(has("result") and
-		    (has("rtt_ms") or has("rtt")))' | grep -qx true ||
+		[ "$_trtt" = true ] ||
 		    _why="$_why a test without result or rtt"
 		# Port allocation, when natprobe reports it.
 		_ep=$(lab_expect_ports "$LAB_TYPE")
-		_pp=$(np_jq '.port_pattern // "-"')
 		if [ "$_mode" = full ] && [ "$_ep" != - ] &&
-		    jq -e 'has("port_pattern")' "$LAB_TMP/np.json" \
-		    >/dev/null 2>&1; then
+		    [ "$_pp" != absent ]; then
 			[ "$_pp" = "$_ep" ] ||
 			    _why="$_why port_pattern=$_pp (want $_ep)"
 		fi
 	else
-		_mv=$(np_jq '.mapped_address // "-" | tostring')
 		[ "$_mv" = - ] ||
 		    _why="$_why mapped_address=$_mv on a blocked path"
 	fi
@@ -164,11 +167,14 @@ np_judge()
 	return 0
 }
 
+# One server of each kind serves every lab type.
+lab_pub_up
+start_stund
+lab_start_coturn $P_COTURN
+lab_start_vovida $P_VOVIDA
+
 for t in $TYPES; do
 	lab_up "$t"
-	start_stund
-	lab_start_coturn $P_COTURN
-	lab_start_vovida $P_VOVIDA
 
 	np_run stund "$LAB_SRV1"
 	np_judge "natprobe vs stund" full || fails=$((fails + 1))
@@ -204,20 +210,20 @@ for t in $TYPES; do
 		sed 's/^/  natdiscovery| /' "$LAB_TMP/natdiscovery.out"
 	fi
 
-	# A sanitizer build of stund must stay silent, through its exit.
-	lab_down
-	if grep -qE 'Sanitizer|runtime error:' "$LAB_TMP/stund.log"; then
-		fails=$((fails + 1))
-		echo "FAIL: $t: stund reported a sanitizer error"
-		grep -A20 -E 'Sanitizer|runtime error:' "$LAB_TMP/stund.log" |
-		    head -40 | sed 's/^/  stund| /'
-	fi
-
 	table="$table$(printf '%-21s %-34s %-34s %-34s %-21s %-34s %7s %7s %7s' \
 	    "$t" "$e_v" "$c_ours" "$c_coturn" "$c_classic" "$c_nd" \
 	    "$ms_np" "$ms_npc" "$ms_nd")
 "
 done
+
+# A sanitizer build of stund must stay silent, through its exit.
+lab_down
+if grep -qE 'Sanitizer|runtime error:' "$LAB_TMP/stund.log"; then
+	fails=$((fails + 1))
+	echo "FAIL: stund reported a sanitizer error"
+	grep -A20 -E 'Sanitizer|runtime error:' "$LAB_TMP/stund.log" |
+	    head -40 | sed 's/^/  stund| /'
+fi
 
 echo
 echo "Verdicts (nat_type/mapping/filtering/hp=hairpinning; - = null) and wall" \

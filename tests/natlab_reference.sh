@@ -22,13 +22,17 @@ TYPES=${NATLAB_TYPES:-$LAB_TYPES}
 fails=0
 table=
 
+# One coturn and one Vovida server serve every lab type.
+lab_pub_up
+lab_start_coturn 3478
+lab_start_vovida 3480
+
 for t in $TYPES; do
 	lab_up "$t"
 	set -- $(lab_expect "$t")
 	e_type=$1 e_map=$2 e_flt=$3 e_hp=$4
 	e_pp=$(lab_expect_ports "$t")
 
-	lab_start_coturn 3478
 	t0=$(lab_ms)
 	set -- $(lab_natdiscovery "$LAB_SRV1" 3478)
 	t1=$(lab_ms)
@@ -48,7 +52,6 @@ for t in $TYPES; do
 	nd="$ok $n_type/$(lab_short "$n_map")/$(lab_short "$n_flt")"
 	nd="$nd/hp=$n_hp $((t1 - t0))ms"
 
-	lab_start_vovida 3480
 	t0=$(lab_ms)
 	set -- $(lab_vovida "$LAB_SRV1" 3480)
 	t1=$(lab_ms)
@@ -68,7 +71,6 @@ for t in $TYPES; do
 	echo "natlab_reference: $t: natdiscovery: $nd; stun: $vv"
 	table="$table$(printf '%-21s %-48s %s' "$t" "$nd" "$vv")
 "
-	lab_down
 done
 
 # Two sites at once (what p2pchat's tests need): each client sees its own
@@ -77,7 +79,6 @@ done
 # symmetric NAT, is shut.
 if [ -z "$NATLAB_TYPES" ] || [ -n "$NATLAB_PAIR" ]; then
 	lab_up symmetric full-cone
-	lab_start_coturn 3478
 	ok=ok
 	a=$(lab_natdiscovery "$LAB_SRV1" 3478)
 	[ "$a" = "symmetric address-and-port-dependent address-and-port-dependent false" ] ||
@@ -112,8 +113,8 @@ if [ -z "$NATLAB_TYPES" ] || [ -n "$NATLAB_PAIR" ]; then
 		sed 's/^/  a->b| /' "$LAB_TMP/ab.out"
 		sed 's/^/  b->a| /' "$LAB_TMP/ba.out"
 	fi
-	lab_down
 fi
+lab_down
 
 echo
 printf '%-21s %-48s %s\n' "lab type" "coturn natdiscovery -m -f -H" \
