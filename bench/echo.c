@@ -3,7 +3,8 @@
  *
  * The benchmark's ceiling: a bare UDP server that answers every Binding
  * request with the smallest valid success (XOR-MAPPED-ADDRESS only), using
- * blocking recvmmsg/sendmmsg and no other work.  With -r it reflects every
+ * recvmmsg/sendmmsg, poll(2) without a timeout when idle (no timer to arm)
+ * and no other work.  With -r it reflects every
  * datagram unchanged instead (the peer behind a TURN relay).  Loopback
  * addresses only; it stops on SIGTERM/SIGINT or after its lifetime.
  */
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -36,6 +38,7 @@
 
 struct echo_worker {
 	pthread_t		 thread;
+	int			 stopfd;	/* readable once stopping */
 	int			 reflect;
 	int			 fd;
 	uint64_t		 answered;
@@ -105,6 +108,7 @@ echo_run(void *arg)
 	struct sockaddr_storage	 from[ECHO_BATCH];
 	struct iovec		 iov[ECHO_BATCH], oiov[ECHO_BATCH];
 	struct mmsghdr		 msg[ECHO_BATCH], omsg[ECHO_BATCH];
+	struct pollfd		 pfd[2];
 	size_t			 rlen;
 	int			 i, n, nout, sent;
 
@@ -118,9 +122,16 @@ echo_run(void *arg)
 			msg[i].msg_hdr.msg_name = &from[i];
 			msg[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		}
-		n = recvmmsg(w->fd, msg, ECHO_BATCH, MSG_WAITFORONE, NULL);
-		if (n <= 0)
-			continue;	/* timeout (SO_RCVTIMEO) or EINTR */
+		n = recvmmsg(w->fd, msg, ECHO_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			/* Idle: sleep until a datagram or the stop byte. */
+			pfd[0].fd = w->fd;
+			pfd[0].events = POLLIN;
+			pfd[1].fd = w->stopfd;
+			pfd[1].events = POLLIN;
+			(void)poll(pfd, 2, -1);
+			continue;
+		}
 		memset(omsg, 0, sizeof(omsg));
 		nout = 0;
 		for (i = 0; i < n && w->reflect; i++) {
@@ -161,7 +172,6 @@ main(int argc, char **argv)
 {
 	struct echo_worker	*workers;
 	struct stun_addr	 addr, bound;
-	struct timeval		 tv = { 0, 100000 };
 	struct timespec		 life;
 	sigset_t		 set;
 	siginfo_t		 si;
@@ -169,7 +179,7 @@ main(int argc, char **argv)
 	long long		 lifetime = 3600;
 	uint64_t		 answered = 0, ignored = 0;
 	int			 ch, i, nworkers = 1, rcvbuf = 4 << 20;
-	int			 reflect = 0;
+	int			 reflect = 0, stop[2];
 
 	if (stun_addr_parse("127.0.0.1:0", 0, &addr) != 0)
 		return (1);
@@ -211,7 +221,8 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if ((workers = calloc(nworkers, sizeof(*workers))) == NULL) {
+	if (pipe2(stop, O_CLOEXEC) == -1 ||
+	    (workers = calloc(nworkers, sizeof(*workers))) == NULL) {
 		fprintf(stderr, "echo: out of memory\n");
 		return (1);
 	}
@@ -221,11 +232,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "echo: bind: %s\n", strerror(errno));
 			return (1);
 		}
-		/* Blocking with a timeout, so workers notice the stop flag. */
-		if (fcntl(workers[i].fd, F_SETFL, 0) == -1 ||
-		    setsockopt(workers[i].fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-		    sizeof(tv)) == -1)
-			return (1);
+		workers[i].stopfd = stop[0];
 		setsockopt(workers[i].fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		    sizeof(rcvbuf));
 		if (i == 0) {
@@ -252,6 +259,8 @@ main(int argc, char **argv)
 			break;
 	}
 	__atomic_store_n(&echo_stop, 1, __ATOMIC_RELAXED);
+	if (write(stop[1], "x", 1) != 1)
+		fprintf(stderr, "echo: cannot wake the workers\n");
 	for (i = 0; i < nworkers; i++) {
 		pthread_join(workers[i].thread, NULL);
 		answered += workers[i].answered;
