@@ -663,15 +663,19 @@ turn_section
 for s in $LIST1; do stop "$s"; done
 
 say ""
-say "UDP Binding, $WORKERS workers (servers on cpus $ALL_CPUS)," \
-    "$SOURCES sources x $WINDOW outstanding"
-nw=$WORKERS
-udp_section "${WORKERS}w" "$WORKERS" "$ALL_CPUS"
-udp_table "${WORKERS}w" "$LIST"
-[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
-    udp_ratios "${WORKERS}w" "stund_${WORKERS}w" "coturn_${WORKERS}w" \
-    "echo_${WORKERS}w"
-for s in $LIST; do stop "$s"; done
+if [ "$WORKERS" -gt 1 ]; then
+	say "UDP Binding, $WORKERS workers (servers on cpus $ALL_CPUS," \
+	    "stunload on $LOAD_CPU), $SOURCES sources x $WINDOW outstanding"
+	nw=$WORKERS
+	udp_section "${WORKERS}w" "$WORKERS" "$ALL_CPUS"
+	udp_table "${WORKERS}w" "$LIST"
+	[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
+	    udp_ratios "${WORKERS}w" "stund_${WORKERS}w" \
+	    "coturn_${WORKERS}w" "echo_${WORKERS}w"
+	for s in $LIST; do stop "$s"; done
+else
+	say "UDP Binding, all workers: skipped, one worker is all there is"
+fi
 
 say ""
 say "NAT discovery wall time (servers on $IP1 + $IP2)"
