@@ -326,6 +326,24 @@ st_alive()
 	fi
 }
 
+# st_http_get URL: the body, with curl or wget; fails when neither exists.
+st_http_get()
+{
+	if command -v curl >/dev/null 2>&1; then
+		timeout 10 curl -s "$1"
+	elif command -v wget >/dev/null 2>&1; then
+		timeout 10 wget -q -O - "$1"
+	else
+		return 1
+	fi
+}
+
+# st_have_http: can st_http_get fetch?
+st_have_http()
+{
+	command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1
+}
+
 # st_rss PID: resident set size in kB.
 st_rss()
 {

@@ -78,14 +78,14 @@ measure()
 metric_sum()
 {
 	[ -n "$MADDR" ] || { echo 0; return; }
-	timeout 10 curl -s "http://$MADDR/metrics" | awk -v k="$1" '
+	st_http_get "http://$MADDR/metrics" | awk -v k="$1" '
 	    index($0, k "{method=\"binding\"") == 1 { s += $NF }
 	    END { printf "%d\n", s }'
 }
 
 # ------------------------------------------------------------ two addresses
 MOPT=""
-command -v curl >/dev/null 2>&1 && MOPT="--metrics 127.0.0.1:0"
+st_have_http && MOPT="--metrics 127.0.0.1:0"
 # shellcheck disable=SC2086
 st_stund_two $MOPT || { st_fail "stund did not start"; st_done; }
 MADDR=$(sed -n 's,.*metrics on http://\([^/]*\)/metrics.*,\1,p' "$ST_LOG" |
