@@ -341,7 +341,12 @@ stun_msg_read_code(struct stun_rd *r, int *code, const char **reason,
 	if (cls < 3 || cls > 6 || num > 99)
 		return (STUN_ERR_BAD_ATTR);
 	n = stun_rd_left(r);
-	if (stun_rd_ptr(r, n, &p) != 0 || !stun_utf8_valid(p, n))
+	if (stun_rd_ptr(r, n, &p) != 0)
+		return (STUN_ERR_BAD_ATTR);
+	/* coturn pads its reason phrases with NULs inside the length. */
+	while (n > 0 && p[n - 1] == '\0')
+		n--;
+	if (!stun_utf8_valid(p, n))
 		return (STUN_ERR_BAD_ATTR);
 	*code = cls * 100 + num;
 	*reason = (const char *)p;

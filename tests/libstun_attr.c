@@ -224,6 +224,21 @@ START_TEST(attr_error_code_round_trips)
 	ck_assert_int_eq(stun_msg_get_error(&m, &code, &reason, &rlen), 0);
 	ck_assert_int_eq(code, 699);
 	ck_assert_uint_eq(rlen, 6);
+	/* Trailing NULs (coturn pads its phrases) are not part of it. */
+	begin();
+	stun_build_attr(&b, STUN_ATTR_ERROR_CODE,
+	    "\0\0\x04\x14Unknown Attribute\0\0\0", 24);
+	end();
+	ck_assert_int_eq(stun_msg_get_error(&m, &code, &reason, &rlen), 0);
+	ck_assert_int_eq(code, 420);
+	ck_assert_uint_eq(rlen, strlen("Unknown Attribute"));
+	/* A NUL inside the phrase is still refused. */
+	buf[30] = '\0';
+	ck_assert_int_eq(stun_msg_get_error(&m, &code, &reason, &rlen),
+	    STUN_ERR_BAD_ATTR);
+	begin();
+	stun_build_error(&b, 699, "custom");
+	end();
 	/* Class 7 and number 100 are not codes. */
 	buf[26] = 7;
 	ck_assert_int_eq(stun_msg_get_error(&m, &code, &reason, &rlen),
