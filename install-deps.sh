@@ -17,5 +17,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libssl-dev libevent-dev check mandoc \
 	coturn stun-client stun-server tshark \
-	iproute2 nftables procps psmisc jq openssl \
+	iproute2 nftables procps psmisc jq openssl curl \
 	clang libclang-rt-14-dev ca-certificates
