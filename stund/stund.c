@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
@@ -325,6 +326,25 @@ stund_args(struct stund *sd, int argc, char **argv)
 		usage(stderr, 2);
 }
 
+/* Room for tcp-max connections: raise the soft descriptor limit. */
+static void
+stund_nofile(const struct conf *c)
+{
+	struct rlimit	 rl;
+	rlim_t		 want;
+
+	want = (rlim_t)c->tcp_max + 64 + 8 * (rlim_t)c->workers;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit");
+	if (rl.rlim_cur < want)
+		log_warnx("descriptor limit %llu is below tcp-max %u",
+		    (unsigned long long)rl.rlim_cur, c->tcp_max);
+}
+
 static void
 stund_setup(struct stund *sd)
 {
@@ -343,6 +363,7 @@ stund_setup(struct stund *sd)
 	memset(sd->tcp_fd, -1, sizeof(sd->tcp_fd));
 	memset(sd->tls_fd, -1, sizeof(sd->tls_fd));
 	sd->metrics_fd = -1;
+	stund_nofile(c);
 	if (listen_bind_all(sd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	listen_print(sd);
