@@ -37,14 +37,11 @@ nat_add(struct stun_nat *n, int role, int round, unsigned sock,
 	return ((int)n->ntests++);
 }
 
-/* A test that waits for dep's answer. */
+/* Make test i wait for dep's answer; returns i, or -1. */
 static int
-nat_add_dep(struct stun_nat *n, int role, int round, unsigned sock,
-    const char *name, int dep)
+nat_dep(struct stun_nat *n, int i, int dep)
 {
-	int	 i;
-
-	if (dep < 0 || (i = nat_add(n, role, round, sock, name)) < 0)
+	if (i < 0 || dep < 0)
 		return (-1);
 	n->t[i].dep = dep;
 	n->t[i].state = STUN_NAT_T_PLANNED;
@@ -63,17 +60,19 @@ nat_plan_5780(struct stun_nat *n)
 		if ((m1[r] = nat_add(n, STUN_NAT_R_MAP1, r, sock,
 		    "mapping-primary")) < 0)
 			return (-1);
-		if ((i = nat_add_dep(n, STUN_NAT_R_MAP2, r, sock,
-		    "mapping-other-ip", m1[r])) < 0)
+		i = nat_add(n, STUN_NAT_R_MAP2, r, sock, "mapping-other-ip");
+		if ((i = nat_dep(n, i, m1[r])) < 0)
 			return (-1);
 		mapbits |= BIT(i);
-		if ((i = nat_add_dep(n, STUN_NAT_R_MAP3, r, sock,
-		    "mapping-other-ip-port", m1[r])) < 0)
+		i = nat_add(n, STUN_NAT_R_MAP3, r, sock,
+		    "mapping-other-ip-port");
+		if ((i = nat_dep(n, i, m1[r])) < 0)
 			return (-1);
 		mapbits |= BIT(i);
 		if (n->c.server2.family != 0) {
-			if ((i = nat_add_dep(n, STUN_NAT_R_MAPS2, r, sock,
-			    "mapping-second-server", m1[r])) < 0)
+			i = nat_add(n, STUN_NAT_R_MAPS2, r, sock,
+			    "mapping-second-server");
+			if ((i = nat_dep(n, i, m1[r])) < 0)
 				return (-1);
 			mapbits |= BIT(i);
 		}
@@ -88,8 +87,8 @@ nat_plan_5780(struct stun_nat *n)
 		sock += 3;
 	}
 	/* Hairpin: from its own socket to round 0's mapped address. */
-	if ((i = nat_add_dep(n, STUN_NAT_R_HAIRPIN, 0, sock, "hairpinning",
-	    m1[0])) < 0)
+	i = nat_add(n, STUN_NAT_R_HAIRPIN, 0, sock, "hairpinning");
+	if ((i = nat_dep(n, i, m1[0])) < 0)
 		return (-1);
 	n->t[i].expect_sock = n->t[m1[0]].sock;
 	sock++;
@@ -97,8 +96,8 @@ nat_plan_5780(struct stun_nat *n)
 	if ((n->c.flags & STUN_NAT_F_NOPATTERN) == 0) {
 		for (k = 0; k < NAT_PATTERN_N; k++) {
 			snprintf(name, sizeof(name), "port-pattern-%u", k + 1);
-			if ((i = nat_add_dep(n, STUN_NAT_R_PATTERN, k, sock,
-			    name, m1[0])) < 0)
+			i = nat_add(n, STUN_NAT_R_PATTERN, k, sock, name);
+			if ((i = nat_dep(n, i, m1[0])) < 0)
 				return (-1);
 			n->t[i].arg = k;
 			n->t[i].after = prev < 0 ? mapbits : BIT(prev);
@@ -134,8 +133,8 @@ nat_plan_lifetime(struct stun_nat *n)
 		if ((o = nat_add(n, STUN_NAT_R_LT_OPEN, k, x, name)) < 0)
 			return (-1);
 		snprintf(name, sizeof(name), "lifetime-%us", T);
-		if ((p = nat_add_dep(n, STUN_NAT_R_LT_PROBE, k, y, name,
-		    o)) < 0)
+		p = nat_add(n, STUN_NAT_R_LT_PROBE, k, y, name);
+		if ((p = nat_dep(n, p, o)) < 0)
 			return (-1);
 		n->t[p].expect_sock = x;
 		n->t[p].delay = T * 1000;
@@ -160,8 +159,8 @@ nat_plan_classic(struct stun_nat *n)
 		return (-1);
 	n->t[i].legacy = 1;
 	n->t[i].change = STUN_CHANGE_PORT;
-	if ((i = nat_add_dep(n, STUN_NAT_R_C1B, 0, 0,
-	    "classic-test-i-changed", c1)) < 0)
+	i = nat_add(n, STUN_NAT_R_C1B, 0, 0, "classic-test-i-changed");
+	if ((i = nat_dep(n, i, c1)) < 0)
 		return (-1);
 	n->t[i].legacy = 1;
 	return (0);
@@ -182,7 +181,8 @@ nat_plan_lint(struct stun_nat *n)
 		return (-1);
 	n->t[i].arg = LINT_LEGACY;
 	n->t[i].legacy = 1;
-	if ((i = nat_add_dep(n, STUN_NAT_R_LINT, 0, 3, "other-address", b)) < 0)
+	i = nat_add(n, STUN_NAT_R_LINT, 0, 3, "other-address");
+	if ((i = nat_dep(n, i, b)) < 0)
 		return (-1);
 	n->t[i].arg = LINT_OTHER;
 	if ((i = nat_add(n, STUN_NAT_R_LINT, 0, 4, "change-ip-port")) < 0)
@@ -196,7 +196,8 @@ nat_plan_lint(struct stun_nat *n)
 	if ((o = nat_add(n, STUN_NAT_R_LINT, 0, 6, "response-port-open")) < 0)
 		return (-1);
 	n->t[o].arg = LINT_RP_OPEN;
-	if ((i = nat_add_dep(n, STUN_NAT_R_LINT, 0, 7, "response-port", o)) < 0)
+	i = nat_add(n, STUN_NAT_R_LINT, 0, 7, "response-port");
+	if ((i = nat_dep(n, i, o)) < 0)
 		return (-1);
 	n->t[i].arg = LINT_RP;
 	n->t[i].expect_sock = 6;
