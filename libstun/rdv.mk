@@ -1,1 +1,4 @@
-# libstun/rdv.mk: rendezvous codec (owner: rdv).
+# libstun/rdv.mk: the rendezvous extension for p2pchat (codec and client
+# machine, doc/rendezvous.md).
+LIBSTUN_SRC += libstun/rdv.c
+nobase_include_HEADERS += libstun/rdv.h
