@@ -142,7 +142,8 @@ report_json_tests(const struct probe *p)
 		report_json_addr("local", &p->nat.local[t->sock], 1);
 		putchar(',');
 		report_json_addr("destination", &t->dst,
-		    t->state >= STUN_NAT_T_RUN && t->state != STUN_NAT_T_SKIPPED);
+		    t->state >= STUN_NAT_T_RUN &&
+		    t->state != STUN_NAT_T_SKIPPED);
 		putchar(',');
 		report_json_addr("mapped", &t->mapped, t->has_mapped);
 		putchar(',');
@@ -443,7 +444,8 @@ report_text(const struct probe *p)
 	if (r->pattern == STUN_NAT_PAT_SEQUENTIAL)
 		printf(" (delta %+d: the next port can be predicted)",
 		    r->delta);
-	printf("\n  CGNAT         %s\n", r->cgnat ? "yes (100.64.0.0/10)" : "no");
+	printf("\n  CGNAT         %s\n", r->cgnat ? "yes (100.64.0.0/10)" :
+	    "no");
 	if (r->double_nat != 1 && p->private_hops >= 2)
 		printf("  double NAT    possible (%d routers with private "
 		    "addresses on the way)\n", p->private_hops);

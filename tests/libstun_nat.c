@@ -35,7 +35,7 @@ struct sim {
 	int		nat;		/* translate at all */
 	int		mapping;	/* STUN_NAT_EI / AD / APD */
 	int		filtering;	/* EI / AD / APD (also without NAT) */
-	int		alloc;		/* STUN_NAT_PAT_PRESERVE, _SEQUENTIAL, _RANDOM */
+	int		alloc;		/* STUN_NAT_PAT_PRESERVE, ... */
 	int		delta;
 	int		hairpin;
 	uint32_t	lifetime;	/* ms, 0: forever */
