@@ -86,15 +86,20 @@ lab_require()
 	trap 'exit 129' HUP
 	ip netns add "$LAB_TAG-probe" 2>/dev/null ||
 	    lab_skip "natlab: cannot create a network namespace here"
-	_ok=0
-	ip netns exec "$LAB_TAG-probe" timeout 10 nft -f - 2>/dev/null <<EOF && _ok=1
+	_nat=0 _dev=0
+	ip netns exec "$LAB_TAG-probe" timeout 10 nft -f - 2>/dev/null <<EOF && _nat=1
 table ip probe {
 	chain c { type nat hook postrouting priority 100; masquerade random; }
 }
 EOF
+	ip -n "$LAB_TAG-probe" link add p0 type veth peer name p1 2>/dev/null &&
+	    ip -n "$LAB_TAG-probe" link add b0 type bridge 2>/dev/null &&
+	    _dev=1
 	ip netns del "$LAB_TAG-probe"
-	[ $_ok = 1 ] ||
+	[ $_nat = 1 ] ||
 	    lab_skip "natlab: nftables NAT does not work in a namespace here"
+	[ $_dev = 1 ] ||
+	    lab_skip "natlab: no veth or bridge devices here (kernel modules?)"
 }
 
 # Run a command in a lab namespace (pub, nat, nat2, cli) under a timeout.
