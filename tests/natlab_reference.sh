@@ -10,7 +10,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top_srcdir/tests/natlab-lib.sh"
 
-for c in turnserver turnutils_natdiscovery stun; do
+for c in turnserver turnutils_natdiscovery turnutils_stunclient stun; do
 	command -v "$c" >/dev/null 2>&1 ||
 	    lab_skip "natlab_reference: '$c' not found (apt-get install coturn stun-client)"
 done
