@@ -34,7 +34,7 @@
 #define ECHO_BATCH	64
 #define ECHO_BUFSZ	2048
 #define ECHO_MAXWORKERS	(64)
-#define ECHO_RESPSZ	(STUN_HDR_LEN + 4 + 20)	/* header + XOR-MAPPED (v6) */
+#define ECHO_RESPSZ	(STUN_HDR_LEN + 4 + 20)	/* + XOR-MAPPED v6 */
 
 struct echo_worker {
 	pthread_t		 thread;
@@ -140,7 +140,8 @@ echo_run(void *arg)
 			omsg[i].msg_hdr.msg_iov = &w->riov[i];
 			omsg[i].msg_hdr.msg_iovlen = 1;
 			omsg[i].msg_hdr.msg_name = &from[i];
-			omsg[i].msg_hdr.msg_namelen = msg[i].msg_hdr.msg_namelen;
+			omsg[i].msg_hdr.msg_namelen =
+			    msg[i].msg_hdr.msg_namelen;
 			nout++;
 		}
 		for (i = 0; i < n && !w->reflect; i++) {
@@ -156,7 +157,8 @@ echo_run(void *arg)
 			omsg[nout].msg_hdr.msg_iov = &oiov[nout];
 			omsg[nout].msg_hdr.msg_iovlen = 1;
 			omsg[nout].msg_hdr.msg_name = &from[i];
-			omsg[nout].msg_hdr.msg_namelen = msg[i].msg_hdr.msg_namelen;
+			omsg[nout].msg_hdr.msg_namelen =
+			    msg[i].msg_hdr.msg_namelen;
 			nout++;
 		}
 		/* A full socket buffer drops the rest, as a server would. */

@@ -128,7 +128,8 @@ free_port() {
 		PORT_SEQ=$((PORT_SEQ + 1))
 		# Below 40000: coturn relays from 40000-49999.
 		p=$(awk -v s="$$" -v n="$PORT_SEQ" 'BEGIN {
-			srand(s * 1000 + n); print 20000 + int(rand() * 19000) }')
+			srand(s * 1000 + n)
+			print 20000 + int(rand() * 19000) }')
 		busy=$(ss -Htuan "( sport = :$p or sport = :$((p + 1)) )" \
 		    2>/dev/null | wc -l)
 		case " $USED_PORTS " in *" $p "*|*" $((p + 1)) "*) busy=1;; esac
@@ -148,7 +149,8 @@ PORT_SEQ=0
 child_of() {
 	i=0
 	while [ $i -lt 50 ]; do
-		c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
+		c=$(awk '{ print $1 }' "/proc/$1/task/$1/children" \
+		    2>/dev/null)
 		if [ -n "$c" ]; then
 			echo "$c"
 			return 0
@@ -197,18 +199,19 @@ start() {
 		[ -n "$two" ] && alt="--alternate $IP2"
 		# --rate 0: every source here is 127.0.0.1, so the per-IP
 		# limiter would measure itself; see bench/README.
-		timeout 3600 $NICE taskset -c "$cpus" "$STUND" --primary "$IP1" $alt \
-		    --port "$port" --foreground --workers "$nw" --rate 0 \
-		    --tcp-max $((RSS_CONNS + 1000)) --log-level warn \
+		timeout 3600 $NICE taskset -c "$cpus" "$STUND" \
+		    --primary "$IP1" $alt --port "$port" --foreground \
+		    --workers "$nw" --rate 0 --tcp-max $((RSS_CONNS + 1000)) \
+		    --log-level warn \
 		    >"$log" 2>&1 &
 		;;
 	coturn*)
 		ips="--listening-ip $IP1 --no-rfc5780"
 		[ -n "$two" ] && ips="--listening-ip $IP1 --listening-ip $IP2"
 		# -m N: N relay threads, each with its own SO_REUSEPORT socket.
-		timeout 3600 $NICE taskset -c "$cpus" turnserver -n --stun-only \
-		    --no-cli $ips --listening-port "$port" -m "$nw" \
-		    --no-tls --no-dtls --no-software-attribute \
+		timeout 3600 $NICE taskset -c "$cpus" turnserver -n \
+		    --stun-only --no-cli $ips --listening-port "$port" \
+		    -m "$nw" --no-tls --no-dtls --no-software-attribute \
 		    --log-file stdout --simple-log \
 		    --pidfile "$WORK/$name.pid" --userdb "$WORK/$name.db" \
 		    >"$log" 2>&1 &
@@ -308,11 +311,13 @@ udp_table() {
 udp_ratios() {
 	t=$1 st=$2 co=$3 ce=$4
 	fs=$RES/$t.$st fc=$RES/$t.$co fe=$RES/$t.$ce
-	say "  stund/coturn: rate $(ratio "$(med "$fs" rps)" "$(med "$fc" rps)")x," \
-	    "core time per response $(ratio "$(med "$fc" cpu_us)" "$(med "$fs" cpu_us)")x less" \
+	rr=$(ratio "$(med "$fs" rps)" "$(med "$fc" rps)")
+	cr=$(ratio "$(med "$fc" cpu_us)" "$(med "$fs" cpu_us)")
+	say "  stund/coturn: rate ${rr}x, core time per response ${cr}x less" \
 	    "(target >= 3.5x)"
-	say "  stund/ceiling: rate $(ratio "$(med "$fs" rps)" "$(med "$fe" rps)")," \
-	    "core efficiency $(ratio "$(med "$fe" cpu_us)" "$(med "$fs" cpu_us)")" \
+	rr=$(ratio "$(med "$fs" rps)" "$(med "$fe" rps)")
+	cr=$(ratio "$(med "$fe" cpu_us)" "$(med "$fs" cpu_us)")
+	say "  stund/ceiling: rate $rr, core efficiency $cr" \
 	    "(target >= 0.70; about 3.5 core us/resp or less)"
 }
 
@@ -385,8 +390,8 @@ rss_section() {
 		wait $hp
 		say "rss_before=$before rss_held=$after held=${held:-0}" \
 		    >"$RES/rsstcp.$s"
-		timeout 60 $NICE taskset -c "$LOAD_CPU" "$STUNLOAD" -n 4096 -w 1 \
-		    -d 1 -W 0 "$IP1:$port" >/dev/null 2>&1
+		timeout 60 $NICE taskset -c "$LOAD_CPU" "$STUNLOAD" -n 4096 \
+		    -w 1 -d 1 -W 0 "$IP1:$port" >/dev/null 2>&1
 		say "rss_4096=$(rss_kb "$pid")" >"$RES/rssudp.$s"
 	done
 }
@@ -430,8 +435,8 @@ nat_section() {
 		r=1
 		while [ $r -le "$REPS" ]; do
 			t0=$(date +%s%N)
-			timeout 60 $NICE taskset -c "$LOAD_CPU" "$NATPROBE" --json \
-			    "$IP1:$port" >"$WORK/np.out" 2>&1
+			timeout 60 $NICE taskset -c "$LOAD_CPU" "$NATPROBE" \
+			    --json "$IP1:$port" >"$WORK/np.out" 2>&1
 			rc=$?
 			t1=$(date +%s%N)
 			say "ms=$(( (t1 - t0) / 1000000 )) rc=$rc" \
@@ -456,7 +461,8 @@ nat_section() {
 			f=$RES/nat.$c.$s
 			[ -f "$f" ] || continue
 			row "$c" "$s" "$(mstat "$f" ms)" \
-			    "$(sed -n 's/.*rc=//p' "$f" | sort -u | tr '\n' ' ')" \
+			    "$(sed -n 's/.*rc=//p' "$f" | sort -u |
+			    tr '\n' ' ')" \
 			    "" ""
 		done
 	done
@@ -592,10 +598,11 @@ turn_section() {
 		b=$(kv "$f" rss_before)
 		a=$(kv "$f" rss_after)
 		n=$(kv "$f" allocations)
-		say "  $s: RSS $b kB, +$(awk -v a="${a:-0}" -v b="${b:-0}" \
-		    -v n="${n:-0}" 'BEGIN { if (n > 0)
-		    printf "%.0f", (a - b) * 1000 / n; else print "n/a" }') kB" \
-		    "per 1000 allocations (${n:-0} made)"
+		per=$(awk -v a="${a:-0}" -v b="${b:-0}" -v n="${n:-0}" 'BEGIN {
+		    if (n > 0) printf "%.0f", (a - b) * 1000 / n;
+		    else print "n/a" }')
+		say "  $s: RSS $b kB, +$per kB per 1000 allocations" \
+		    "(${n:-0} made)"
 	done
 	if [ $STUND_TURN = 1 ] && [ $HAVE_COTURN = 1 ]; then
 		say "  stund/coturn core time per round trip:" \
@@ -615,7 +622,8 @@ say "server on cpu $SRV_CPU, stunload on cpu $LOAD_CPU; $REPS reps," \
     "$SECS s each after $WARMUP s warm-up; median (min..max)" \
     "${NICE:+(under $NICE)}"
 [ $HAVE_STUND = 1 ] || say "NOTE: $STUND not built: stund rows missing"
-[ $HAVE_COTURN = 1 ] || say "NOTE: turnserver not installed: coturn rows missing"
+[ $HAVE_COTURN = 1 ] ||
+    say "NOTE: turnserver not installed: coturn rows missing"
 [ "$NCPU" -ge 2 ] || say "NOTE: one CPU: server and load share it"
 
 say ""

@@ -33,9 +33,9 @@
 #define LOAD_MAXSRC	(65536)
 #define LOAD_MAXWIN	(64)
 #define LOAD_BATCH	(64)		/* datagrams per recvmmsg */
-#define LOAD_BUFSZ	(2048)		/* larger responses are invalid */
+#define LOAD_BUFSZ	(2048)		/* larger answers are invalid */
 #define LOAD_REQLEN	(STUN_HDR_LEN)
-#define LOAD_HISTMAX	(100000)	/* us; slower lands in the last bucket */
+#define LOAD_HISTMAX	(100000)	/* us; slower: the last bucket */
 #define LOAD_EVENTS	(256)
 #define LOAD_MAXLOG	(5)		/* invalid responses described */
 #define LOAD_NS		(1000000000ULL)
@@ -46,7 +46,7 @@ enum load_phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_DRAIN, PHASE_DONE };
 /* One request in flight: slot = source * window + i. */
 struct slot {
 	uint8_t		 tid[STUN_TID_LEN];
-	uint8_t		 oldtid[STUN_TID_LEN];	/* the last one given up */
+	uint8_t		 oldtid[STUN_TID_LEN];	/* last given up */
 	uint64_t	 sent;		/* ns; 0 when free */
 	uint32_t	 seq;
 };
@@ -60,7 +60,7 @@ struct src {
 	size_t		 rlen;
 	size_t		 wlen, woff;
 	uint8_t		*rbuf;		/* TCP: LOAD_BUFSZ */
-	uint8_t		*wbuf;		/* TCP: window * LOAD_REQLEN */
+	uint8_t		*wbuf;		/* TCP: window requests */
 };
 
 struct load {
@@ -69,12 +69,12 @@ struct load {
 	struct stun_addr bind;
 	unsigned	 nsrc;
 	unsigned	 window;
-	unsigned	 naddr;		/* sources spread over this many IPs */
+	unsigned	 naddr;		/* source addresses */
 	int		 tcp;
 	uint64_t	 duration;	/* ns */
 	uint64_t	 warmup;	/* ns */
 	uint64_t	 timeout;	/* ns */
-	unsigned	 hold;		/* s; TCP: hold connections idle */
+	unsigned	 hold;		/* s; TCP: hold idle */
 	int		 probe;		/* -A: Allocate probe only */
 
 	int		 ep;
@@ -97,8 +97,8 @@ struct load {
 	uint64_t	 closed_busy;	/* ... with requests outstanding */
 	uint64_t	 connfail;
 	uint64_t	 reconnects;
-	uint32_t	*hist;		/* [LOAD_HISTMAX + 1], 1 us buckets */
-	uint8_t		(*rx)[LOAD_BUFSZ];	/* [LOAD_BATCH] UDP buffers */
+	uint32_t	*hist;		/* LOAD_HISTMAX + 1 buckets */
+	uint8_t		(*rx)[LOAD_BUFSZ];	/* LOAD_BATCH */
 	unsigned	 logged;
 };
 
@@ -686,7 +686,8 @@ load_probe_allocate(struct load *l)
 	struct stun_builder	 b;
 	struct stun_msg		 m;
 	struct timeval		 tv;
-	uint8_t			 tid[STUN_TID_LEN], req[64], buf[LOAD_BUFSZ];
+	uint8_t			 tid[STUN_TID_LEN], req[64];
+	uint8_t			 buf[LOAD_BUFSZ];
 	const char		*reason;
 	size_t			 rlen;
 	ssize_t			 n;

@@ -35,7 +35,7 @@
 #define TL_BATCH	(64)
 #define TL_BUFSZ	(2048)
 #define TL_MAXPAYLOAD	(1200)
-#define TL_TAG		(12)		/* slot, seq, salt at the payload head */
+#define TL_TAG		(12)		/* slot, seq, salt first */
 #define TL_HISTMAX	(100000)	/* us */
 #define TL_EVENTS	(256)
 #define TL_NS		(1000000000ULL)
@@ -49,7 +49,7 @@ struct tl_slot {
 
 struct tl_src {
 	int		 fd;
-	int		 up;		/* allocation and channel ready */
+	int		 up;		/* allocated, channel bound */
 	uint8_t		 key[STUN_KEY_MAX];
 	size_t		 keylen;
 	char		 realm[STUN_MAX_STRING_PARSE + 1];
@@ -329,7 +329,7 @@ tl_input(struct tl *t, unsigned si)
 		return;
 	now = tl_now();
 	for (i = 0; i < n; i++) {
-		/* A STUN message (Refresh answer, Data indication) is not ours. */
+		/* STUN (a Data indication, say) is not what we sent. */
 		if (stun_msg_is_stun(t->rx[i], msg[i].msg_len)) {
 			t->invalid++;
 			continue;
