@@ -1,3 +1,11 @@
 # tests/rdv.mk: the rendezvous codec and client machine (suite_rdv) and the
 # stund room table (tests/check_rooms), all on a fake clock.
 CHECK_LIBSTUN_SUITES += tests/libstun_rdv.c
+
+check_PROGRAMS += tests/check_rooms
+tests_check_rooms_SOURCES = tests/check_rooms.c tests/rooms_test.c \
+	stund/rooms.c stund/rooms.h
+tests_check_rooms_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
+tests_check_rooms_LDADD = libstun/libstun_core.la $(CHECK_LIBS) \
+	$(OPENSSL_LIBS)
+TESTS += tests/check_rooms

@@ -1,0 +1,24 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Unit tests for stund's rendezvous room table (tests/rooms_test.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <check.h>
+
+Suite	*suite_rooms(void);
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(suite_rooms());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
