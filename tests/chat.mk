@@ -6,3 +6,6 @@ tests_check_chat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_chat_LDADD = chat/libchat.la libstun/libstun_core.la \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_chat
+
+# The hole-punching suite runs in check_libstun (suite_punch).
+CHECK_LIBSTUN_SUITES += tests/libstun_punch.c

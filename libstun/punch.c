@@ -1,0 +1,665 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The hole-punching machine: candidate pairs, paced connectivity checks
+ * with retransmission, peer-reflexive candidates learnt from checks that
+ * come from unknown addresses, nomination of the first pair that works
+ * both ways (the controlling side sends USE-CANDIDATE; the controlled side
+ * follows), a better pair later reported as a path change, keepalives and
+ * a bounded time to fail.  No I/O and no clock: see punch.h.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stun.h"
+#include "punch.h"
+
+#define NOM_NONE	0
+#define NOM_SENT	1
+#define NOM_DONE	2
+
+static const unsigned type_pref[] = { 126, 100, 110, 0 };
+
+uint32_t
+stun_punch_priority(int type, uint16_t lp)
+{
+	unsigned	tp = 0;
+
+	if (type >= STUN_CAND_HOST && type <= STUN_CAND_RELAY)
+		tp = type_pref[type];
+	return ((uint32_t)tp << 24 | (uint32_t)lp << 8 | (256 - 1));
+}
+
+const char *
+stun_punch_cand_name(int type)
+{
+	switch (type) {
+	case STUN_CAND_HOST:
+		return ("host");
+	case STUN_CAND_SRFLX:
+		return ("srflx");
+	case STUN_CAND_PRFLX:
+		return ("prflx");
+	case STUN_CAND_RELAY:
+		return ("relay");
+	}
+	return ("unknown");
+}
+
+int
+stun_punch_init(struct stun_punch *p, const struct stun_punch_config *c)
+{
+	struct stun_punch_config	d;
+	size_t				l1, l2;
+	int				r;
+
+	memset(p, 0, sizeof(*p));
+	p->nominated = p->reported = -1;
+	if (c == NULL)
+		return (STUN_ERR_INVALID);
+	d = *c;
+	l1 = strnlen(d.local_ufrag, sizeof(d.local_ufrag));
+	l2 = strnlen(d.remote_ufrag, sizeof(d.remote_ufrag));
+	if (l1 == 0 || l1 > STUN_PUNCH_UFRAG_MAX || l2 == 0 ||
+	    l2 > STUN_PUNCH_UFRAG_MAX || d.keylen == 0 ||
+	    d.keylen > STUN_PUNCH_KEY_MAX ||
+	    strchr(d.local_ufrag, ':') != NULL ||
+	    strchr(d.remote_ufrag, ':') != NULL)
+		return (STUN_ERR_INVALID);
+	if (d.pace == 0)
+		d.pace = STUN_PUNCH_PACE;
+	if (d.rto == 0)
+		d.rto = STUN_PUNCH_RTO;
+	if (d.rto_max == 0)
+		d.rto_max = STUN_PUNCH_RTO_MAX;
+	if (d.timeout == 0)
+		d.timeout = STUN_PUNCH_TIMEOUT;
+	if (d.keepalive == 0)
+		d.keepalive = STUN_PUNCH_KEEPALIVE;
+	if (d.tiebreaker == 0 && (r = stun_random(d.rnd, d.rnd_arg,
+	    (uint8_t *)&d.tiebreaker, sizeof(d.tiebreaker))) != 0)
+		return (r);
+	p->c = d;
+	return (0);
+}
+
+/* RFC 8445 6.1.2.3: G is the controlling side's candidate priority. */
+static uint64_t
+pair_prio(const struct stun_punch *p, const struct stun_punch_pair *pr)
+{
+	uint64_t	g, d, lo, hi;
+
+	g = p->local[pr->local].priority;
+	d = p->remote[pr->remote].priority;
+	if (!p->c.controlling) {
+		lo = g;
+		g = d;
+		d = lo;
+	}
+	lo = g < d ? g : d;
+	hi = g < d ? d : g;
+	return ((lo << 32) + 2 * hi + (g > d ? 1 : 0));
+}
+
+static void
+reprioritise(struct stun_punch *p)
+{
+	unsigned	i;
+
+	for (i = 0; i < p->npairs; i++)
+		p->pairs[i].prio = pair_prio(p, &p->pairs[i]);
+}
+
+static int
+pair_find(const struct stun_punch *p, int l, int r)
+{
+	unsigned	i;
+
+	for (i = 0; i < p->npairs; i++)
+		if (p->pairs[i].local == l && p->pairs[i].remote == r)
+			return ((int)i);
+	return (-1);
+}
+
+static void
+pair_add(struct stun_punch *p, int l, int r)
+{
+	struct stun_punch_pair	*pr;
+
+	if (p->local[l].type == STUN_CAND_SRFLX ||
+	    p->local[l].addr.family != p->remote[r].addr.family ||
+	    p->npairs == STUN_PUNCH_MAX_PAIRS || pair_find(p, l, r) >= 0)
+		return;
+	pr = &p->pairs[p->npairs++];
+	memset(pr, 0, sizeof(*pr));
+	pr->local = l;
+	pr->remote = r;
+	pr->prio = pair_prio(p, pr);
+}
+
+static int
+cand_check(const struct stun_punch_cand *c, struct stun_punch_cand *out)
+{
+	if (c == NULL || c->type < STUN_CAND_HOST ||
+	    c->type > STUN_CAND_RELAY ||
+	    (c->addr.family != STUN_AF_INET && c->addr.family != STUN_AF_INET6))
+		return (STUN_ERR_INVALID);
+	*out = *c;
+	if (out->priority == 0)
+		out->priority = stun_punch_priority(c->type, 65535);
+	return (0);
+}
+
+int
+stun_punch_add_local(struct stun_punch *p, const struct stun_punch_cand *c)
+{
+	struct stun_punch_cand	n;
+	unsigned		i;
+	int			r;
+
+	if ((r = cand_check(c, &n)) != 0)
+		return (r);
+	if (p->nlocal == STUN_PUNCH_MAX_LOCAL)
+		return (STUN_ERR_NOSPACE);
+	p->local[p->nlocal++] = n;
+	for (i = 0; i < p->nremote; i++)
+		pair_add(p, (int)p->nlocal - 1, (int)i);
+	return (0);
+}
+
+static int
+remote_add(struct stun_punch *p, const struct stun_punch_cand *n)
+{
+	unsigned	i;
+
+	for (i = 0; i < p->nremote; i++)
+		if (stun_addr_equal(&p->remote[i].addr, &n->addr))
+			return ((int)i);
+	if (p->nremote == STUN_PUNCH_MAX_REMOTE)
+		return (STUN_ERR_NOSPACE);
+	p->remote[p->nremote++] = *n;
+	for (i = 0; i < p->nlocal; i++)
+		pair_add(p, (int)i, (int)p->nremote - 1);
+	return ((int)p->nremote - 1);
+}
+
+int
+stun_punch_add_remote(struct stun_punch *p, const struct stun_punch_cand *c)
+{
+	struct stun_punch_cand	n;
+	int			r;
+
+	if ((r = cand_check(c, &n)) != 0)
+		return (r);
+	r = remote_add(p, &n);
+	return (r < 0 ? r : 0);
+}
+
+int
+stun_punch_start(struct stun_punch *p, uint64_t now)
+{
+	if (p->started)
+		return (STUN_ERR_STATE);
+	p->started = 1;
+	p->start = now;
+	p->deadline = now + p->c.timeout;
+	p->next_tick = now;
+	return (0);
+}
+
+static struct stun_punch_out *
+out_slot(struct stun_punch *p)
+{
+	struct stun_punch_out	*o;
+
+	if (p->outlen == STUN_PUNCH_OUTQ) {
+		p->dropped++;
+		return (NULL);
+	}
+	o = &p->out[(p->outhead + p->outlen) % STUN_PUNCH_OUTQ];
+	memset(o, 0, sizeof(*o));
+	return (o);
+}
+
+static void
+trigger(struct stun_punch *p, int i)
+{
+	if (p->pairs[i].triggered || p->ntrig == STUN_PUNCH_MAX_PAIRS)
+		return;
+	p->pairs[i].triggered = 1;
+	p->trig[p->ntrig++] = i;
+}
+
+/* Send (or resend) the check of pair i at now. */
+static void
+send_check(struct stun_punch *p, int i, uint64_t now)
+{
+	struct stun_punch_pair	*pr = &p->pairs[i];
+	struct stun_punch_cand	*l = &p->local[pr->local];
+	struct stun_punch_out	*o;
+	struct stun_builder	 b;
+	char			 user[2 * STUN_PUNCH_UFRAG_MAX + 2];
+	uint32_t		 rto;
+	unsigned		 k;
+	int			 n;
+
+	if ((o = out_slot(p)) == NULL)
+		return;
+	if (pr->sends == 0 &&
+	    stun_tid_new(p->c.rnd, p->c.rnd_arg, pr->tid) != 0)
+		return;
+	(void)snprintf(user, sizeof(user), "%s:%s", p->c.remote_ufrag,
+	    p->c.local_ufrag);
+	stun_build_init(&b, o->buf, sizeof(o->buf), STUN_METHOD_BINDING,
+	    STUN_CLASS_REQUEST, pr->tid);
+	stun_build_string(&b, STUN_ATTR_USERNAME, user);
+	stun_build_u32(&b, STUN_ATTR_PRIORITY, stun_punch_priority(
+	    STUN_CAND_PRFLX, (uint16_t)(l->priority >> 8)));
+	stun_build_u64(&b, p->c.controlling ? STUN_ATTR_ICE_CONTROLLING :
+	    STUN_ATTR_ICE_CONTROLLED, p->c.tiebreaker);
+	if (pr->nominating == NOM_SENT)
+		stun_build_attr(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
+	stun_build_integrity(&b, p->c.key, p->c.keylen);
+	stun_build_fingerprint(&b);
+	if ((n = stun_build_finish(&b)) < 0)
+		return;
+	o->len = (size_t)n;
+	o->sock = l->sock;
+	o->to = p->remote[pr->remote].addr;
+	p->outlen++;
+	for (rto = p->c.rto, k = 0; k < pr->sends && rto < p->c.rto_max; k++)
+		rto *= 2;
+	if (rto > p->c.rto_max)
+		rto = p->c.rto_max;
+	pr->sends++;
+	pr->sent_at = now;
+	pr->next = now + rto;
+	if (pr->state == STUN_PAIR_WAITING || pr->state == STUN_PAIR_FAILED)
+		pr->state = STUN_PAIR_INPROGRESS;
+}
+
+/* May pair i still be checked at now? */
+static int
+pair_eligible(const struct stun_punch *p, const struct stun_punch_pair *pr,
+    uint64_t now)
+{
+	/* A nomination gets as many sends as the backoff allows a check. */
+	if (pr->nominating == NOM_SENT)
+		return (pr->sends < 8);
+	if (pr->state == STUN_PAIR_SUCCEEDED || p->failed)
+		return (0);
+	if (now >= p->deadline)
+		return (0);
+	/* With a path chosen, only better pairs are worth checking. */
+	return (p->nominated < 0 || pr->prio > p->pairs[p->nominated].prio);
+}
+
+/* The pair to check at this tick, or -1; *due is the earliest later time. */
+static int
+pick(struct stun_punch *p, uint64_t now, uint64_t *due)
+{
+	struct stun_punch_pair	*pr;
+	int			 best = -1, i;
+	unsigned		 k;
+
+	*due = 0;
+	while (p->ntrig > 0) {
+		i = p->trig[0];
+		memmove(p->trig, p->trig + 1, --p->ntrig * sizeof(p->trig[0]));
+		p->pairs[i].triggered = 0;
+		if (pair_eligible(p, &p->pairs[i], now))
+			return (i);
+	}
+	for (k = 0; k < p->npairs; k++) {
+		pr = &p->pairs[k];
+		if (!pair_eligible(p, pr, now))
+			continue;
+		if (pr->sends > 0 && pr->next > now) {
+			if (*due == 0 || pr->next < *due)
+				*due = pr->next;
+			continue;
+		}
+		/* New checks before retransmissions, each by priority. */
+		if (best < 0 || (pr->sends == 0) > (p->pairs[best].sends == 0) ||
+		    ((pr->sends == 0) == (p->pairs[best].sends == 0) &&
+		    pr->prio > p->pairs[best].prio))
+			best = (int)k;
+	}
+	return (best);
+}
+
+static void
+keepalive(struct stun_punch *p)
+{
+	struct stun_punch_pair	*pr = &p->pairs[p->nominated];
+	struct stun_punch_out	*o;
+	struct stun_builder	 b;
+	uint8_t			 tid[STUN_TID_LEN];
+	int			 n;
+
+	if ((o = out_slot(p)) == NULL ||
+	    stun_tid_new(p->c.rnd, p->c.rnd_arg, tid) != 0)
+		return;
+	stun_build_init(&b, o->buf, sizeof(o->buf), STUN_METHOD_BINDING,
+	    STUN_CLASS_INDICATION, tid);
+	stun_build_fingerprint(&b);
+	if ((n = stun_build_finish(&b)) < 0)
+		return;
+	o->len = (size_t)n;
+	o->sock = p->local[pr->local].sock;
+	o->to = p->remote[pr->remote].addr;
+	p->outlen++;
+}
+
+void
+stun_punch_timer(struct stun_punch *p, uint64_t now)
+{
+	uint64_t	due;
+	int		i;
+
+	if (!p->started)
+		return;
+	if (p->nominated < 0 && !p->failed && now >= p->deadline) {
+		p->failed = 1;
+		p->ntrig = 0;
+	}
+	if (p->nominated >= 0 && now >= p->next_keepalive) {
+		keepalive(p);
+		p->next_keepalive = now + p->c.keepalive;
+	}
+	if (now >= p->next_tick && (i = pick(p, now, &due)) >= 0) {
+		send_check(p, i, now);
+		p->next_tick = now + p->c.pace;
+	}
+}
+
+static void
+nominate_set(struct stun_punch *p, int i, uint64_t now)
+{
+	if (p->nominated == i)
+		return;
+	if (p->nominated >= 0 && p->pairs[i].prio < p->pairs[p->nominated].prio
+	    && p->c.controlling)
+		return;
+	p->nominated = i;
+	p->failed = 0;
+	p->next_keepalive = now + p->c.keepalive;
+}
+
+/* A pair changed: nominate when it works both ways. */
+static void
+evaluate(struct stun_punch *p, int i, uint64_t now)
+{
+	struct stun_punch_pair	*pr = &p->pairs[i];
+
+	if (pr->state != STUN_PAIR_SUCCEEDED || !pr->got_req)
+		return;
+	if (!p->c.controlling) {
+		if (pr->use_cand)
+			nominate_set(p, i, now);
+		return;
+	}
+	if (pr->nominating == NOM_DONE) {
+		nominate_set(p, i, now);
+		return;
+	}
+	if (pr->nominating == NOM_NONE && (p->nominated < 0 ||
+	    pr->prio > p->pairs[p->nominated].prio)) {
+		pr->nominating = NOM_SENT;
+		pr->sends = 0;
+		trigger(p, i);
+	}
+}
+
+static void
+switch_role(struct stun_punch *p, int controlling, uint64_t now)
+{
+	unsigned	i;
+
+	p->c.controlling = controlling;
+	reprioritise(p);
+	for (i = 0; i < p->npairs; i++) {
+		if (!controlling && p->pairs[i].nominating == NOM_SENT)
+			p->pairs[i].nominating = NOM_NONE;
+		evaluate(p, (int)i, now);
+	}
+}
+
+static int
+local_by_sock(const struct stun_punch *p, unsigned sock)
+{
+	unsigned	i;
+
+	for (i = 0; i < p->nlocal; i++)
+		if (p->local[i].sock == sock &&
+		    p->local[i].type != STUN_CAND_SRFLX)
+			return ((int)i);
+	return (-1);
+}
+
+static void
+respond(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
+    const struct stun_addr *from, int code)
+{
+	struct stun_punch_out	*o;
+	struct stun_builder	 b;
+	int			 n;
+
+	if ((o = out_slot(p)) == NULL)
+		return;
+	stun_build_reply(&b, o->buf, sizeof(o->buf), m,
+	    code == 0 ? STUN_CLASS_SUCCESS : STUN_CLASS_ERROR);
+	if (code == 0)
+		stun_build_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, from);
+	else
+		stun_build_error(&b, code, NULL);
+	stun_build_integrity(&b, p->c.key, p->c.keylen);
+	stun_build_fingerprint(&b);
+	if ((n = stun_build_finish(&b)) < 0)
+		return;
+	o->len = (size_t)n;
+	o->sock = sock;
+	o->to = *from;
+	p->outlen++;
+}
+
+static int
+input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
+    const struct stun_addr *from, uint64_t now)
+{
+	struct stun_punch_cand	 c;
+	char			 user[STUN_MAX_USERNAME + 1];
+	char			 want[2 * STUN_PUNCH_UFRAG_MAX + 2];
+	uint64_t		 tb;
+	uint32_t		 prio;
+	int			 l, r, i;
+
+	(void)snprintf(want, sizeof(want), "%s:%s", p->c.local_ufrag,
+	    p->c.remote_ufrag);
+	if (stun_msg_get_string(m, STUN_ATTR_USERNAME, user,
+	    sizeof(user)) != 0 || strcmp(user, want) != 0)
+		return (STUN_ERR_INTEGRITY);
+	if (stun_msg_check_integrity(m, p->c.key, p->c.keylen) != 0)
+		return (STUN_ERR_INTEGRITY);
+	if (stun_msg_get_u32(m, STUN_ATTR_PRIORITY, &prio) != 0)
+		return (STUN_ERR_BAD_ATTR);
+	/* RFC 8445 7.3.1.1: role conflicts. */
+	if (p->c.controlling &&
+	    stun_msg_get_u64(m, STUN_ATTR_ICE_CONTROLLING, &tb) == 0) {
+		if (p->c.tiebreaker >= tb) {
+			respond(p, m, sock, from, 487);
+			return (0);
+		}
+		switch_role(p, 0, now);
+	} else if (!p->c.controlling &&
+	    stun_msg_get_u64(m, STUN_ATTR_ICE_CONTROLLED, &tb) == 0) {
+		if (p->c.tiebreaker < tb) {
+			respond(p, m, sock, from, 487);
+			return (0);
+		}
+		switch_role(p, 1, now);
+	}
+	respond(p, m, sock, from, 0);
+	if ((l = local_by_sock(p, sock)) < 0)
+		return (0);
+	memset(&c, 0, sizeof(c));
+	c.type = STUN_CAND_PRFLX;
+	c.addr = *from;
+	c.priority = prio;
+	/* Known address, else a peer-reflexive candidate. */
+	if ((r = remote_add(p, &c)) < 0 || (i = pair_find(p, l, r)) < 0)
+		return (0);
+	p->pairs[i].got_req = 1;
+	if (!p->c.controlling &&
+	    stun_msg_find(m, STUN_ATTR_USE_CANDIDATE) != NULL)
+		p->pairs[i].use_cand = 1;
+	/* RFC 8445 7.3.1.4: a triggered check unless one is under way. */
+	if (p->pairs[i].state == STUN_PAIR_WAITING ||
+	    p->pairs[i].state == STUN_PAIR_FAILED)
+		trigger(p, i);
+	evaluate(p, i, now);
+	return (0);
+}
+
+static int
+input_response(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
+    const struct stun_addr *from, uint64_t now)
+{
+	struct stun_punch_pair	*pr = NULL;
+	unsigned		 k;
+	int			 code, i = -1;
+	const char		*reason;
+	size_t			 rlen;
+
+	for (k = 0; k < p->npairs; k++)
+		if (p->pairs[k].sends > 0 &&
+		    memcmp(p->pairs[k].tid, m->tid, STUN_TID_LEN) == 0) {
+			i = (int)k;
+			pr = &p->pairs[k];
+			break;
+		}
+	if (pr == NULL)
+		return (STUN_ERR_STATE);
+	/* RFC 8445 7.2.5.2.1: the answer must come back the same way. */
+	if (p->local[pr->local].sock != sock ||
+	    !stun_addr_equal(&p->remote[pr->remote].addr, from))
+		return (STUN_ERR_STATE);
+	if (stun_msg_check_integrity(m, p->c.key, p->c.keylen) != 0)
+		return (STUN_ERR_INTEGRITY);
+	if (m->cls == STUN_CLASS_ERROR) {
+		if (stun_msg_get_error(m, &code, &reason, &rlen) == 0 &&
+		    code == 487) {
+			switch_role(p, !p->c.controlling, now);
+			pr->sends = 0;
+			trigger(p, i);
+		} else
+			pr->state = STUN_PAIR_FAILED;
+		return (0);
+	}
+	pr->rtt = (uint32_t)(now - pr->sent_at);
+	if (pr->state != STUN_PAIR_SUCCEEDED) {
+		pr->state = STUN_PAIR_SUCCEEDED;
+		/* Fresh tid for any later (nominating) check. */
+		pr->sends = 0;
+	}
+	if (pr->nominating == NOM_SENT && pr->sends > 0)
+		pr->nominating = NOM_DONE;
+	evaluate(p, i, now);
+	return (0);
+}
+
+int
+stun_punch_input(struct stun_punch *p, unsigned sock,
+    const struct stun_addr *from, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	struct stun_msg	m;
+	int		r;
+
+	if (!stun_msg_is_stun(buf, len))
+		return (STUN_ERR_NOT_STUN);
+	if (!p->started)
+		r = STUN_ERR_STATE;
+	else if ((r = stun_msg_decode(&m, buf, len)) != 0)
+		;
+	else if (m.method != STUN_METHOD_BINDING || m.legacy)
+		r = STUN_ERR_NOT_STUN;
+	else if ((r = stun_msg_check_fingerprint(&m)) != 0)
+		;
+	else if (m.cls == STUN_CLASS_INDICATION)
+		r = 0;		/* a keepalive */
+	else if (m.cls == STUN_CLASS_REQUEST)
+		r = input_request(p, &m, sock, from, now);
+	else
+		r = input_response(p, &m, sock, from, now);
+	if (r != 0)
+		p->dropped++;
+	return (r);
+}
+
+static uint64_t
+next_wake(struct stun_punch *p)
+{
+	struct stun_punch_pair	*pr;
+	uint64_t		 w = 0, t;
+	unsigned		 k;
+
+#define WAKE(x)	do { t = (x); if (w == 0 || t < w) w = t; } while (0)
+	if (p->nominated < 0 && !p->failed)
+		WAKE(p->deadline);
+	if (p->nominated >= 0)
+		WAKE(p->next_keepalive);
+	if (p->ntrig > 0)
+		WAKE(p->next_tick);
+	for (k = 0; k < p->npairs; k++) {
+		pr = &p->pairs[k];
+		t = pr->sends == 0 || pr->next < p->next_tick ? p->next_tick :
+		    pr->next;
+		/* Eligibility only ends (deadline): judge it at t. */
+		if (pair_eligible(p, pr, t))
+			WAKE(t);
+	}
+#undef WAKE
+	return (w);
+}
+
+void
+stun_punch_next(struct stun_punch *p, struct stun_punch_action *a)
+{
+	struct stun_punch_pair	*pr;
+
+	memset(a, 0, sizeof(*a));
+	a->pair = -1;
+	if (p->outlen > 0) {
+		p->cur = p->out[p->outhead];
+		p->outhead = (p->outhead + 1) % STUN_PUNCH_OUTQ;
+		p->outlen--;
+		a->kind = STUN_PUNCH_SEND;
+		a->sock = p->cur.sock;
+		a->to = p->cur.to;
+		a->buf = p->cur.buf;
+		a->len = p->cur.len;
+		return;
+	}
+	if (p->nominated >= 0 && p->nominated != p->reported) {
+		a->kind = p->reported < 0 ? STUN_PUNCH_NOMINATED :
+		    STUN_PUNCH_CHANGED;
+		p->reported = p->nominated;
+		pr = &p->pairs[p->nominated];
+		a->pair = p->nominated;
+		a->sock = p->local[pr->local].sock;
+		a->to = p->remote[pr->remote].addr;
+		a->local_type = p->local[pr->local].type;
+		a->remote_type = p->remote[pr->remote].type;
+		return;
+	}
+	if (p->failed == 1) {
+		p->failed = 2;
+		a->kind = STUN_PUNCH_FAILED;
+		return;
+	}
+	a->kind = STUN_PUNCH_WAIT;
+	a->wake = p->started ? next_wake(p) : 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Hole punching (ICE-like, RFC 8445 in spirit) as an I/O-free machine.  The
+ * caller owns the sockets (index i = local candidate base) and feeds
+ * "datagram arrived on socket i from A" and "timer"; the machine hands back
+ * "send these bytes from socket i to A", "wake me at T", "pair nominated",
+ * "path changed" and "failed".  Checks are STUN Binding requests with
+ * USERNAME "remote:local", PRIORITY, ICE-CONTROLLING/CONTROLLED,
+ * USE-CANDIDATE, MESSAGE-INTEGRITY under a shared per-pair key and
+ * FINGERPRINT.  Pairs are checked in priority order (host pairs first, then
+ * server-reflexive, relay last), one check per pacing interval.
+ */
+#ifndef LIBSTUN_PUNCH_H
+#define LIBSTUN_PUNCH_H
+
+#include <libstun/stun.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STUN_PUNCH_MAX_LOCAL	8
+#define STUN_PUNCH_MAX_REMOTE	16	/* including peer-reflexive */
+#define STUN_PUNCH_MAX_PAIRS	(STUN_PUNCH_MAX_LOCAL * STUN_PUNCH_MAX_REMOTE)
+#define STUN_PUNCH_UFRAG_MAX	(32)
+#define STUN_PUNCH_KEY_MAX	(64)
+#define STUN_PUNCH_MSG_MAX	(192)	/* our checks are small */
+#define STUN_PUNCH_OUTQ		16
+
+#define STUN_PUNCH_PACE		20	/* ms between checks */
+#define STUN_PUNCH_RTO		100	/* ms, first retransmission */
+#define STUN_PUNCH_RTO_MAX	800	/* ms, backoff ceiling */
+#define STUN_PUNCH_TIMEOUT	5000	/* ms without a nominated pair */
+#define STUN_PUNCH_KEEPALIVE	15000	/* ms */
+
+/* Candidate types, with their RFC 8445 5.1.2.2 type preferences. */
+#define STUN_CAND_HOST		0	/* 126 */
+#define STUN_CAND_SRFLX		1	/* 100 */
+#define STUN_CAND_PRFLX		2	/* 110 */
+#define STUN_CAND_RELAY		3	/* 0 */
+
+struct stun_punch_cand {
+	int		type;		/* STUN_CAND_* */
+	struct stun_addr addr;
+	uint32_t	priority;	/* 0: computed from the type */
+	unsigned	sock;		/* local: socket it is sent from */
+};
+
+struct stun_punch_config {
+	int		controlling;
+	uint64_t	tiebreaker;	/* 0: random */
+	char		local_ufrag[STUN_PUNCH_UFRAG_MAX + 1];
+	char		remote_ufrag[STUN_PUNCH_UFRAG_MAX + 1];
+	uint8_t		key[STUN_PUNCH_KEY_MAX];	/* MESSAGE-INTEGRITY */
+	size_t		keylen;
+	uint32_t	pace;		/* 0: STUN_PUNCH_PACE */
+	uint32_t	rto;		/* 0: STUN_PUNCH_RTO */
+	uint32_t	rto_max;	/* 0: STUN_PUNCH_RTO_MAX */
+	uint32_t	timeout;	/* 0: STUN_PUNCH_TIMEOUT */
+	uint32_t	keepalive;	/* 0: STUN_PUNCH_KEEPALIVE */
+	stun_random_fn	rnd;		/* NULL: RAND_bytes */
+	void		*rnd_arg;
+};
+
+/* Pair states. */
+#define STUN_PAIR_WAITING	0
+#define STUN_PAIR_INPROGRESS	1
+#define STUN_PAIR_SUCCEEDED	2
+#define STUN_PAIR_FAILED	3
+
+struct stun_punch_pair {
+	int		local;		/* index into local[] */
+	int		remote;		/* index into remote[] */
+	uint64_t	prio;		/* RFC 8445 6.1.2.3 */
+	int		state;
+	int		got_req;	/* a valid check from the peer came */
+	int		nominating;	/* controlling: USE-CANDIDATE sent */
+	int		use_cand;	/* controlled: peer nominated it */
+	int		triggered;	/* queued for a triggered check */
+	unsigned	sends;
+	uint64_t	next;		/* next retransmission */
+	uint8_t		tid[STUN_TID_LEN];
+	uint32_t	rtt;
+	uint64_t	sent_at;
+};
+
+/* Actions. */
+#define STUN_PUNCH_WAIT		0	/* nothing; wake at .wake (0: none) */
+#define STUN_PUNCH_SEND		1	/* send buf from sock to to */
+#define STUN_PUNCH_NOMINATED	2	/* pair is the path */
+#define STUN_PUNCH_CHANGED	3	/* a better pair replaced the path */
+#define STUN_PUNCH_FAILED	4	/* no pair worked in time */
+
+struct stun_punch_action {
+	int		 kind;
+	unsigned	 sock;
+	struct stun_addr to;
+	const uint8_t	*buf;
+	size_t		 len;
+	uint64_t	 wake;
+	int		 pair;		/* NOMINATED, CHANGED */
+	int		 local_type, remote_type;
+};
+
+struct stun_punch_out {
+	unsigned	sock;
+	struct stun_addr to;
+	uint8_t		buf[STUN_PUNCH_MSG_MAX];
+	size_t		len;
+};
+
+struct stun_punch {
+	struct stun_punch_config c;
+	unsigned	nlocal, nremote, npairs;
+	struct stun_punch_cand local[STUN_PUNCH_MAX_LOCAL];
+	struct stun_punch_cand remote[STUN_PUNCH_MAX_REMOTE];
+	struct stun_punch_pair pairs[STUN_PUNCH_MAX_PAIRS];
+	int		trig[STUN_PUNCH_MAX_PAIRS];	/* FIFO */
+	unsigned	ntrig;
+	struct stun_punch_out out[STUN_PUNCH_OUTQ];
+	unsigned	outhead, outlen;
+	struct stun_punch_out cur;	/* the SEND handed out */
+	int		started;
+	uint64_t	start, deadline, next_tick, next_keepalive;
+	int		nominated;	/* pair index, or -1 */
+	int		reported;	/* nominated pair already reported */
+	int		failed;		/* 1 pending report, 2 reported */
+	unsigned	dropped;	/* inputs refused */
+};
+
+/* RFC 8445 5.1.2.1 with local preference lp (0..65535), component 1. */
+STUN_API uint32_t stun_punch_priority(int type, uint16_t lp);
+/* 0 or STUN_ERR_INVALID (empty ufrag or key, too long). */
+STUN_API int stun_punch_init(struct stun_punch *p,
+    const struct stun_punch_config *c);
+/*
+ * Candidates, before or after start.  Local server-reflexive candidates
+ * are only advertised (their base, the host candidate of the same socket,
+ * is paired).  0, STUN_ERR_NOSPACE when full, STUN_ERR_INVALID.
+ */
+STUN_API int stun_punch_add_local(struct stun_punch *p,
+    const struct stun_punch_cand *c);
+STUN_API int stun_punch_add_remote(struct stun_punch *p,
+    const struct stun_punch_cand *c);
+/* Start at now (the "go" from the rendezvous).  0 or STUN_ERR_*. */
+STUN_API int stun_punch_start(struct stun_punch *p, uint64_t now);
+/*
+ * A datagram on socket sock from from.  Returns 0 when it was one of ours
+ * (a check or an answer), STUN_ERR_NOT_STUN when it is not STUN (give it
+ * to the application), or another STUN_ERR_* when refused.
+ */
+STUN_API int stun_punch_input(struct stun_punch *p, unsigned sock,
+    const struct stun_addr *from, const uint8_t *buf, size_t len,
+    uint64_t now);
+/* The timer: pacing, retransmission, keepalive, timeout. */
+STUN_API void stun_punch_timer(struct stun_punch *p, uint64_t now);
+/* Next action; call until STUN_PUNCH_WAIT. */
+STUN_API void stun_punch_next(struct stun_punch *p,
+    struct stun_punch_action *a);
+STUN_API const char *stun_punch_cand_name(int type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LIBSTUN_PUNCH_H */
