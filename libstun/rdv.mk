@@ -2,3 +2,4 @@
 # machine, doc/rendezvous.md).
 LIBSTUN_SRC += libstun/rdv.c
 nobase_include_HEADERS += libstun/rdv.h
+EXTRA_DIST += doc/rendezvous.md doc/rendezvous.mdoc-snippet

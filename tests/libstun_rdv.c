@@ -108,6 +108,13 @@ START_TEST(rdv_key_depends_on_room_only)
 	memset(big, 1, sizeof(big));
 	ck_assert_int_eq(stun_rdv_key(room_a, 7, k1), STUN_ERR_INVALID);
 	ck_assert_int_eq(stun_rdv_key(big, 33, k1), STUN_ERR_INVALID);
+	/* The message types doc/rendezvous.md lists. */
+	ck_assert_uint_eq(stun_msg_type(STUN_RDV_REGISTER,
+	    STUN_CLASS_REQUEST), 0x02A0);
+	ck_assert_uint_eq(stun_msg_type(STUN_RDV_REGISTER,
+	    STUN_CLASS_ERROR), 0x03B0);
+	ck_assert_uint_eq(stun_msg_type(STUN_RDV_GO,
+	    STUN_CLASS_INDICATION), 0x02B4);
 }
 END_TEST
 
