@@ -209,6 +209,28 @@ stun_punch_start(struct stun_punch *p, uint64_t now)
 	return (0);
 }
 
+int
+stun_punch_restart(struct stun_punch *p, uint64_t now)
+{
+	struct stun_punch_pair	*pr;
+	unsigned		 i;
+
+	if (!p->started)
+		return (STUN_ERR_STATE);
+	p->deadline = now + p->c.timeout;
+	p->next_tick = now;
+	if (p->failed)
+		p->failed = 0;
+	for (i = 0; i < p->npairs; i++) {
+		pr = &p->pairs[i];
+		if (pr->state == STUN_PAIR_SUCCEEDED)
+			continue;
+		pr->state = STUN_PAIR_WAITING;
+		pr->sends = 0;
+	}
+	return (0);
+}
+
 static struct stun_punch_out *
 out_slot(struct stun_punch *p)
 {

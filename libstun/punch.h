@@ -146,6 +146,12 @@ STUN_API int stun_punch_add_remote(struct stun_punch *p,
 /* Start at now (the "go" from the rendezvous).  0 or STUN_ERR_*. */
 STUN_API int stun_punch_start(struct stun_punch *p, uint64_t now);
 /*
+ * Check again for another timeout period (after adding candidates, for
+ * instance a relay once punching failed): pairs that did not succeed start
+ * over, a failure may be followed by a nomination.  0 or STUN_ERR_STATE.
+ */
+STUN_API int stun_punch_restart(struct stun_punch *p, uint64_t now);
+/*
  * A datagram on socket sock from from.  Returns 0 when it was one of ours
  * (a check or an answer), STUN_ERR_NOT_STUN when it is not STUN (give it
  * to the application), or another STUN_ERR_* when refused.

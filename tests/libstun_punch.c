@@ -282,9 +282,9 @@ drain(int hi, uint64_t now)
 }
 
 static void
-run_until(uint64_t end)
+run_continue(uint64_t start, uint64_t end)
 {
-	uint64_t		 now = 0, t, wk;
+	uint64_t		 now = start, t, wk;
 	struct stun_punch_action a;
 	unsigned		 i, steps;
 	struct qpkt		 q;
@@ -324,6 +324,12 @@ run_until(uint64_t end)
 		now = t;
 	}
 	ck_assert_uint_lt(steps, 100000);
+}
+
+static void
+run_until(uint64_t end)
+{
+	run_continue(0, end);
 }
 
 /* Set up host i with nat type natt ("lan" groups hosts behind one NAT). */
@@ -624,6 +630,39 @@ START_TEST(punch_symmetric_uses_relay_last)
 }
 END_TEST
 
+/* Punching failed; a relay added afterwards and a restart connect. */
+START_TEST(punch_restart_with_relay_after_failure)
+{
+	struct stun_punch_cand	relay;
+
+	world_reset();
+	host_setup(0, NAT_SYM, "10.0.0.1:5000", "203.0.113.1", 1, 1);
+	host_setup(1, NAT_PRC, "192.168.1.2:6000", "203.0.113.2", 2, 0);
+	exchange(0);
+	start_both();
+	run_until(6000);
+	ck_assert_int_eq(w.h[0].failed, 1);
+	ck_assert_int_eq(w.h[1].failed, 1);
+	w.h[0].nsock = 2;
+	w.h[0].sock[1] = test_addr("198.51.100.50:49152");
+	w.h[0].sock_public[1] = 1;
+	memset(&relay, 0, sizeof(relay));
+	relay.type = STUN_CAND_RELAY;
+	relay.addr = w.h[0].sock[1];
+	relay.sock = 1;
+	ck_assert_int_eq(stun_punch_add_local(&w.h[0].p, &relay), 0);
+	ck_assert_int_eq(stun_punch_add_remote(&w.h[1].p, &relay), 0);
+	ck_assert_int_eq(stun_punch_restart(&w.h[0].p, 6000), 0);
+	ck_assert_int_eq(stun_punch_restart(&w.h[1].p, 6000), 0);
+	w.h[0].failed = w.h[1].failed = 0;
+	run_continue(6000, 12000);
+	assert_same_path();
+	ck_assert_int_eq(w.h[0].local_type, STUN_CAND_RELAY);
+	ck_assert_uint_gt(w.h[0].nominated_at, 6000);
+	ck_assert_uint_lt(w.h[0].nominated_at, 7000);
+}
+END_TEST
+
 /* Direct blocked at first: relay nominated, then the direct pair wins. */
 START_TEST(punch_better_pair_later_is_a_path_change)
 {
@@ -818,6 +857,7 @@ suite_punch(void)
 	tcase_add_test(tc, punch_symmetric_to_port_restricted_fails_in_time);
 	tcase_add_loop_test(tc, punch_symmetric_uses_relay_last, 0, 6);
 	tcase_add_test(tc, punch_better_pair_later_is_a_path_change);
+	tcase_add_test(tc, punch_restart_with_relay_after_failure);
 	tcase_add_test(tc, punch_role_conflict_resolves);
 	suite_add_tcase(s, tc);
 
