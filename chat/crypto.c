@@ -371,7 +371,8 @@ make_nonce(const uint8_t iv[CHAT_IV_LEN], uint64_t ctr, uint8_t out[12])
 #define WBIT(c)		((c) % CHAT_REPLAY_WINDOW)
 #define WTEST(s, c)	(((s)->rx_bits[WBIT(c) / 64] >> (WBIT(c) % 64)) & 1)
 #define WSET(s, c)	((s)->rx_bits[WBIT(c) / 64] |= 1ULL << (WBIT(c) % 64))
-#define WCLR(s, c)	((s)->rx_bits[WBIT(c) / 64] &= ~(1ULL << (WBIT(c) % 64)))
+#define WCLR(s, c)	\
+	((s)->rx_bits[WBIT(c) / 64] &= ~(1ULL << (WBIT(c) % 64)))
 
 static int
 replay_check(const struct chat_session *s, uint64_t ctr)

@@ -41,7 +41,7 @@ struct chat_rel_config {
 	size_t		overhead;	/* of the layers below (sealing) */
 	uint32_t	rto;		/* first retransmission, ms */
 	uint32_t	rto_max;	/* backoff ceiling, ms */
-	unsigned	attempts;	/* sends per fragment before giving up */
+	unsigned	attempts;	/* sends per fragment, then give up */
 	uint32_t	timeout;	/* ms from send to giving up */
 	size_t		max_tx;		/* bytes of unacknowledged messages */
 	unsigned	max_msgs;	/* messages queued */
@@ -88,7 +88,7 @@ struct chat_rel {
 	size_t		 tx_bytes;
 	uint32_t	 next_id;
 	uint32_t	 snd_nxt;	/* next fragment sequence number */
-	uint32_t	 snd_una;	/* lowest fragment still retransmitted */
+	uint32_t	 snd_una;	/* lowest fragment still resent */
 	uint32_t	 peer_cum;	/* highest cumulative ack seen */
 	unsigned	 peer_wnd;	/* fragments it takes past snd_una */
 	uint32_t	 fwd_base;	/* FORWARD being sent */

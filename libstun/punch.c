@@ -323,7 +323,7 @@ static int
 pick(struct stun_punch *p, uint64_t now, uint64_t *due)
 {
 	struct stun_punch_pair	*pr;
-	int			 best = -1, i;
+	int			 best = -1, i, fresh, bfresh;
 	unsigned		 k;
 
 	*due = 0;
@@ -344,9 +344,14 @@ pick(struct stun_punch *p, uint64_t now, uint64_t *due)
 			continue;
 		}
 		/* New checks before retransmissions, each by priority. */
-		if (best < 0 || (pr->sends == 0) > (p->pairs[best].sends == 0) ||
-		    ((pr->sends == 0) == (p->pairs[best].sends == 0) &&
-		    pr->prio > p->pairs[best].prio))
+		if (best < 0) {
+			best = (int)k;
+			continue;
+		}
+		fresh = pr->sends == 0;
+		bfresh = p->pairs[best].sends == 0;
+		if (fresh > bfresh ||
+		    (fresh == bfresh && pr->prio > p->pairs[best].prio))
 			best = (int)k;
 	}
 	return (best);

@@ -55,30 +55,38 @@ START_TEST(x25519_rfc7748_vectors)
 	uint8_t	k[32], u[32], want[32], out[32];
 	uint8_t	a[32], b[32], apub[32], bpub[32], s1[32], s2[32];
 
-	unhex("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+	unhex("a546e36bf0527c9d3b16154b82465edd"
+	    "62144c0ac1fc5a18506a2244ba449ac4",
 	    k, 32);
-	unhex("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+	unhex("e6db6867583030db3594c1a424b15f7c"
+	    "726624ec26b3353b10a903a6d0ab1c4c",
 	    u, 32);
-	unhex("c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552",
+	unhex("c3da55379de9c6908e94ea4df28d084f"
+	    "32eccf03491c71f754b4075577a28552",
 	    want, 32);
 	ck_assert_int_eq(chat_x25519(k, u, out), 0);
 	ck_assert_mem_eq(out, want, 32);
 
-	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+	unhex("77076d0a7318a57d3c16c17251b26645"
+	    "df4c2f87ebc0992ab177fba51db92c2a",
 	    a, 32);
-	unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+	unhex("5dab087e624a8a4b79e17f8b83800ee6"
+	    "6f3bb1292618b6fd1c2f8b27ff88e0eb",
 	    b, 32);
 	ck_assert_int_eq(chat_x25519_pub(a, apub), 0);
 	ck_assert_int_eq(chat_x25519_pub(b, bpub), 0);
-	unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+	unhex("8520f0098930a754748b7ddcb43ef75a"
+	    "0dbf3a0d26381af4eba4a98eaa9b4e6a",
 	    want, 32);
 	ck_assert_mem_eq(apub, want, 32);
-	unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+	unhex("de9edb7d7b7dc1b4d35b61c2ece43537"
+	    "3f8343c85b78674dadfc7e146f882b4f",
 	    want, 32);
 	ck_assert_mem_eq(bpub, want, 32);
 	ck_assert_int_eq(chat_x25519(a, bpub, s1), 0);
 	ck_assert_int_eq(chat_x25519(b, apub, s2), 0);
-	unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+	unhex("4a5d9d5ba4ce2de1728e3bf480350f25"
+	    "e07e21c947d19e3376f09b3c1e161742",
 	    want, 32);
 	ck_assert_mem_eq(s1, want, 32);
 	ck_assert_mem_eq(s2, want, 32);

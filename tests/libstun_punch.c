@@ -139,7 +139,8 @@ find_inner(const struct stun_addr *a, int lan, int pub, unsigned *sock)
 		for (s = 0; s < w.h[i].nsock; s++) {
 			if (!stun_addr_equal(&w.h[i].sock[s], a))
 				continue;
-			if (pub && !(w.h[i].nat == NULL || w.h[i].sock_public[s]))
+			if (pub && w.h[i].nat != NULL &&
+			    !w.h[i].sock_public[s])
 				continue;
 			if (!pub && w.h[i].lan != lan)
 				continue;
@@ -316,7 +317,7 @@ run_continue(uint64_t start, uint64_t end)
 			if (wk != 0 && wk < t)
 				t = wk;
 		}
-		/* Work due now (a nomination queued by an answer): run again. */
+		/* Work due now (a nomination an answer queued): again. */
 		if (t < now)
 			t = now;
 		if (t >= end)
