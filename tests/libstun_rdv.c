@@ -409,6 +409,7 @@ mut_setup(void)
 	n = stun_rdv_build(&q, mut_buf, sizeof(mut_buf));
 	ck_assert_int_gt(n, 0);
 	mut_len = (size_t)n;
+	ck_assert_uint_lt(mut_len, 256);
 }
 
 /* Every truncation fails to decode or fails the rendezvous checks. */
@@ -419,7 +420,8 @@ START_TEST(rdv_every_truncation_refused)
 	size_t			len = (size_t)_i;
 
 	mut_setup();
-	ck_assert_uint_lt(len, mut_len);
+	if (len >= mut_len)
+		return;
 	if (stun_msg_decode(&m, mut_buf, len) == 0)
 		ck_assert_int_ne(stun_rdv_decode(&m, &o), 0);
 }
@@ -801,8 +803,8 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_decode_refuses_bad_values);
 	tcase_add_test(tc, rdv_integrity_is_required);
 	tcase_add_test(tc, rdv_fingerprint_is_required);
-	tcase_add_loop_test(tc, rdv_every_truncation_refused, 0, 160);
-	tcase_add_loop_test(tc, rdv_every_bit_flip_refused, 0, 160 * 8);
+	tcase_add_loop_test(tc, rdv_every_truncation_refused, 0, 256);
+	tcase_add_loop_test(tc, rdv_every_bit_flip_refused, 0, 256 * 8);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("client");
