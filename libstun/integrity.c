@@ -11,56 +11,28 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "stun.h"
 #include "buf.h"
+#include "hmac.h"
 
 #define MI_LEN		20	/* HMAC-SHA1 */
 #define MI256_LEN	32	/* HMAC-SHA256, untruncated */
 #define MI256_MIN	16	/* RFC 8489 14.6: truncation floor */
 
-/*
- * HMAC with digest name dg over hdr[0..20) (already patched) and then
- * text[0..textlen).  out receives the full MAC (cap >= 32).
- */
+/* HMAC over the (patched) header, then text[0..textlen). */
 static int
 integrity_hmac(const char *dg, const uint8_t *key, size_t keylen,
     const uint8_t hdr[STUN_HDR_LEN], const uint8_t *text, size_t textlen,
     uint8_t *out, size_t cap, size_t *outlen)
 {
-	static const uint8_t	 nokey[1];
-	EVP_MAC			*mac = NULL;
-	EVP_MAC_CTX		*ctx = NULL;
-	OSSL_PARAM		 params[2];
-	int			 r = STUN_ERR_CRYPTO;
+	struct stun_span	 spans[2] = {
+		{ hdr, STUN_HDR_LEN }, { text, textlen }
+	};
 
-	*outlen = 0;
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		goto out;
-	if ((ctx = EVP_MAC_CTX_new(mac)) == NULL)
-		goto out;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)dg, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	/* A NULL key would mean "keep the old key"; use an empty one. */
-	if (EVP_MAC_init(ctx, keylen == 0 ? nokey : key, keylen,
-	    params) != 1)
-		goto out;
-	if (EVP_MAC_update(ctx, hdr, STUN_HDR_LEN) != 1)
-		goto out;
-	if (textlen > 0 && EVP_MAC_update(ctx, text, textlen) != 1)
-		goto out;
-	if (EVP_MAC_final(ctx, out, outlen, cap) != 1)
-		goto out;
-	r = 0;
- out:
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-	return (r);
+	return (stun_hmac(dg, key, keylen, spans, 2, out, cap, outlen));
 }
 
 /*

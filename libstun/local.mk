@@ -10,7 +10,8 @@ LIBSTUN_SRC += \
 	libstun/buf.c libstun/buf.h \
 	libstun/msg.c libstun/attr.c libstun/attr.h \
 	libstun/addr.c libstun/errors.c \
-	libstun/integrity.c libstun/fingerprint.c libstun/keys.c \
+	libstun/integrity.c libstun/hmac.c libstun/hmac.h \
+	libstun/fingerprint.c libstun/keys.c \
 	libstun/nonce.c libstun/random.c \
 	libstun/stream.c libstun/txn.c
 nobase_include_HEADERS += libstun/stun.h libstun/txn.h

@@ -13,12 +13,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "stun.h"
+#include "hmac.h"
 
 #define NONCE_COOKIE_LEN	9
 #define NONCE_PREFIX_LEN	(NONCE_COOKIE_LEN + 4)	/* cookie + features */
@@ -92,42 +91,27 @@ nonce_mac(const uint8_t *secret, size_t secretlen, const char *prefix,
     const uint8_t ts[NONCE_TS_LEN], const struct stun_addr *client,
     uint8_t out[NONCE_MAC_LEN])
 {
-	EVP_MAC		*mac = NULL;
-	EVP_MAC_CTX	*ctx = NULL;
-	OSSL_PARAM	 params[2];
-	uint8_t		 addr[3], full[EVP_MAX_MD_SIZE];
-	size_t		 iplen, fulllen = 0;
-	int		 r = STUN_ERR_CRYPTO;
+	uint8_t			 addr[3], full[EVP_MAX_MD_SIZE];
+	size_t			 fulllen = 0;
+	int			 r;
+	struct stun_span	 spans[5] = {
+		{ NONCE_LABEL, sizeof(NONCE_LABEL) },
+		{ prefix, NONCE_PREFIX_LEN },
+		{ ts, NONCE_TS_LEN },
+		{ addr, sizeof(addr) },
+		{ client->ip, client->family == STUN_AF_INET ? 4 : 16 },
+	};
 
-	iplen = client->family == STUN_AF_INET ? 4 : 16;
 	addr[0] = client->family;
 	addr[1] = (uint8_t)(client->port >> 8);
 	addr[2] = (uint8_t)client->port;
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		goto out;
-	if ((ctx = EVP_MAC_CTX_new(mac)) == NULL)
-		goto out;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, secret, secretlen, params) != 1 ||
-	    EVP_MAC_update(ctx, (const uint8_t *)NONCE_LABEL,
-	    sizeof(NONCE_LABEL)) != 1 ||
-	    EVP_MAC_update(ctx, (const uint8_t *)prefix,
-	    NONCE_PREFIX_LEN) != 1 ||
-	    EVP_MAC_update(ctx, ts, NONCE_TS_LEN) != 1 ||
-	    EVP_MAC_update(ctx, addr, sizeof(addr)) != 1 ||
-	    EVP_MAC_update(ctx, client->ip, iplen) != 1 ||
-	    EVP_MAC_final(ctx, full, &fulllen, sizeof(full)) != 1)
-		goto out;
-	if (fulllen < NONCE_MAC_LEN)
-		goto out;
-	memcpy(out, full, NONCE_MAC_LEN);
-	r = 0;
- out:
+	r = stun_hmac("SHA256", secret, secretlen, spans, 5, full,
+	    sizeof(full), &fulllen);
+	if (r == 0 && fulllen < NONCE_MAC_LEN)
+		r = STUN_ERR_CRYPTO;
+	if (r == 0)
+		memcpy(out, full, NONCE_MAC_LEN);
 	OPENSSL_cleanse(full, sizeof(full));
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	return (r);
 }
 
