@@ -56,6 +56,8 @@ static const struct conf_opt conf_opts[] = {
 	{ "rate", CT_UINT, F(rate), 0, 0, 1000000, NOFLAG },
 	{ "burst", CT_UINT, F(burst), 0, 1, 1000000, NOFLAG },
 	{ "table", CT_UINT, F(table), 0, 64, 1U << 22, NOFLAG },
+	{ "udp-buffer", CT_UINT, F(udp_buffer), 0, 0, CONF_MAX_UDP_BUFFER,
+	    NOFLAG },
 };
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 
@@ -85,6 +87,7 @@ conf_init(struct conf *c)
 	c->rate = CONF_DEFAULT_RATE;
 	c->burst = CONF_DEFAULT_BURST;
 	c->table = CONF_DEFAULT_TABLE;
+	c->udp_buffer = CONF_DEFAULT_UDP_BUFFER;
 }
 
 int
@@ -457,7 +460,7 @@ conf_needs_restart(const struct conf *a, const struct conf *b)
 	if (a->port != b->port || a->alt_port != b->alt_port ||
 	    a->tls_port != b->tls_port || a->has_tls != b->has_tls ||
 	    a->workers != b->workers ||
-	    a->table != b->table)
+	    a->table != b->table || a->udp_buffer != b->udp_buffer)
 		return (1);
 	if (strcmp(a->user, b->user) != 0 || a->has_metrics != b->has_metrics ||
 	    (a->has_metrics && !stun_addr_equal(&a->metrics, &b->metrics)))

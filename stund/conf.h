@@ -26,6 +26,8 @@
 #define CONF_DEFAULT_BURST	(200)
 #define CONF_DEFAULT_TCP_MAX	(1024)	/* connections */
 #define CONF_DEFAULT_TABLE	(65536)	/* limiter slots/worker */
+#define CONF_DEFAULT_UDP_BUFFER	(4U * 1024 * 1024)	/* bytes */
+#define CONF_MAX_UDP_BUFFER	(256U * 1024 * 1024)
 
 struct conf {
 	uint64_t		set;		/* CONF_F_* bits given */
@@ -52,6 +54,7 @@ struct conf {
 	unsigned		rate;
 	unsigned		burst;
 	unsigned		table;
+	unsigned		udp_buffer;	/* SO_RCVBUF; 0: default */
 };
 
 /* Defaults, nothing marked as set. */

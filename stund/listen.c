@@ -22,6 +22,7 @@
 
 #define LISTEN_TRIES		16	/* port-0 retries */
 #define SELFTEST_WAIT_MS	500
+#define LISTEN_SNDBUF_MAX	(1024U * 1024)	/* bytes */
 
 /* The last address that failed to bind, for the error message. */
 static struct stun_addr	listen_failed;
@@ -30,6 +31,31 @@ static int		listen_failed_type;
 static const char *sock_names[STUN_SRV_NSOCK] = {
 	"(ip1,p1)", "(ip1,p2)", "(ip2,p1)", "(ip2,p2)"
 };
+
+/*
+ * Larger UDP buffers, so a burst from many sources queues instead of being
+ * dropped.  SO_RCVBUFFORCE passes rmem_max when we may (root); otherwise
+ * the kernel caps SO_RCVBUF quietly.  0 keeps the system default.
+ */
+static void
+listen_udp_buffers(int fd, unsigned bytes)
+{
+	int	 rcv, snd;
+
+	if (bytes == 0)
+		return;
+	rcv = (int)bytes;
+	/* Answers are no larger than requests and leave at once. */
+	snd = (int)(bytes < LISTEN_SNDBUF_MAX ? bytes : LISTEN_SNDBUF_MAX);
+#ifdef SO_RCVBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv,
+	    sizeof(rcv)) == 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE,
+	    &snd, sizeof(snd)) == 0)
+		return;
+#endif
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+}
 
 static void
 listen_close(int *fd, int n)
@@ -55,6 +81,7 @@ listen_udp(struct stund *sd, struct worker *w, int reuseport)
 			listen_close(w->fd, i);
 			return (-1);
 		}
+		listen_udp_buffers(w->fd[i], sd->conf->udp_buffer);
 	}
 	return (0);
 }
@@ -116,6 +143,8 @@ listen_try(struct stund *sd, const struct conf *c, int reuseport)
 			    &w->fd[i]))
 				return (-1);
 	}
+	for (i = 0; i < sd->nsock; i++)
+		listen_udp_buffers(w->fd[i], c->udp_buffer);
 	for (i = 0; i < sd->nsock; i++)
 		if (listen_tcp_fd(&l[i], &sd->tcp_fd[i]) == -1)
 			return (-1);

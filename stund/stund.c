@@ -54,6 +54,7 @@ static const struct option longopts[] = {
 	{ "tcp-max", required_argument, NULL, 0 },
 	{ "rate", required_argument, NULL, 0 },
 	{ "burst", required_argument, NULL, 0 },
+	{ "udp-buffer", required_argument, NULL, 0 },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -72,7 +73,8 @@ usage(FILE *f, int status)
 	    "[--workers n]\n"
 	    "             [--software text] [--tcp-idle seconds] "
 	    "[--tcp-max n]\n"
-	    "             [--rate pps] [--burst n] [--version] [--help]\n");
+	    "             [--rate pps] [--burst n] [--udp-buffer bytes]\n"
+	    "             [--version] [--help]\n");
 	exit(status);
 }
 
@@ -161,6 +163,7 @@ stund_keep_fixed(struct conf *n, const struct conf *o)
 	n->has_tls = o->has_tls;
 	n->workers = o->workers;
 	n->table = o->table;
+	n->udp_buffer = o->udp_buffer;
 	n->metrics = o->metrics;
 	n->has_metrics = o->has_metrics;
 	n->foreground = o->foreground;
