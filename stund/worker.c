@@ -27,7 +27,7 @@
 #include "ratelimit.h"
 #include "stund.h"
 
-#define WORKER_ROUNDS	8	/* batches per wake-up before yielding */
+#define WORKER_ROUNDS	8	/* batches per wake-up, read to EAGAIN */
 #define WORKER_LOG_PPS	10	/* debug lines about drops per second */
 
 struct wslot {
@@ -299,8 +299,11 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 		}
 		pthread_rwlock_unlock(&w->sd->lock);
 		worker_flush(w);
-		if (n < WORKER_BATCH)
-			break;
+		/*
+		 * A short batch is no sign the queue is empty: the answers
+		 * just sent draw new requests.  Read again until EAGAIN or
+		 * WORKER_ROUNDS, which saves an epoll_wait per batch.
+		 */
 	}
 }
 #else
