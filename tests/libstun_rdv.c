@@ -427,20 +427,23 @@ START_TEST(rdv_every_truncation_refused)
 }
 END_TEST
 
-/* Every single bit flip is refused. */
+/* Every single bit flip is refused (one test per byte, 8 flips each). */
 START_TEST(rdv_every_bit_flip_refused)
 {
 	struct stun_msg		m;
 	struct stun_rdv_msg	o;
 	uint8_t			b[STUN_RDV_MSG_MAX];
+	int			bit;
 
 	mut_setup();
-	if ((size_t)_i / 8 >= mut_len)
+	if ((size_t)_i >= mut_len)
 		return;
-	memcpy(b, mut_buf, mut_len);
-	b[_i / 8] ^= (uint8_t)(1 << (_i % 8));
-	if (stun_msg_decode(&m, b, mut_len) == 0)
-		ck_assert_int_ne(stun_rdv_decode(&m, &o), 0);
+	for (bit = 0; bit < 8; bit++) {
+		memcpy(b, mut_buf, mut_len);
+		b[_i] ^= (uint8_t)(1 << bit);
+		if (stun_msg_decode(&m, b, mut_len) == 0)
+			ck_assert_int_ne(stun_rdv_decode(&m, &o), 0);
+	}
 }
 END_TEST
 
@@ -804,7 +807,7 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_integrity_is_required);
 	tcase_add_test(tc, rdv_fingerprint_is_required);
 	tcase_add_loop_test(tc, rdv_every_truncation_refused, 0, 256);
-	tcase_add_loop_test(tc, rdv_every_bit_flip_refused, 0, 256 * 8);
+	tcase_add_loop_test(tc, rdv_every_bit_flip_refused, 0, 256);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("client");
