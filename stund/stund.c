@@ -171,12 +171,52 @@ stund_keep_fixed(struct conf *n, const struct conf *o)
 	memcpy(n->user, o->user, sizeof(n->user));
 }
 
+/*
+ * Frees the retired snapshots no worker can still hold: a worker is idle
+ * (busy_gen 0) or began its batch at or after the swap that retired it.
+ * Worker 0 is this thread, so it is never inside a batch here.
+ */
+static void
+stund_reap(struct stund *sd)
+{
+	uint64_t	 b;
+	unsigned	 i, k;
+
+	for (k = 0; k < STUND_RETIRED; k++) {
+		if (sd->retired[k] == NULL)
+			continue;
+		for (i = 0; i < sd->nworkers; i++) {
+			b = __atomic_load_n(&sd->workers[i].busy_gen,
+			    __ATOMIC_SEQ_CST);
+			if (b != 0 && b < sd->retired_gen[k])
+				break;
+		}
+		if (i < sd->nworkers)
+			continue;
+		free(sd->retired[k]);
+		sd->retired[k] = NULL;
+	}
+}
+
+static int
+stund_retire_slot(struct stund *sd)
+{
+	int	 k;
+
+	for (k = 0; k < STUND_RETIRED; k++)
+		if (sd->retired[k] == NULL)
+			return (k);
+	return (-1);
+}
+
 static void
 stund_sighup(evutil_socket_t sig, short what, void *arg)
 {
 	struct stund	*sd = arg;
 	struct conf	*n, *old;
 	char		 err[512];
+	uint64_t	 gen;
+	int		 slot;
 
 	(void)sig;
 	(void)what;
@@ -190,11 +230,20 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 	stund_keep_fixed(n, sd->conf);
 	if (n->has_tls && tcp_tls_load(sd, n, err, sizeof(err)) == -1)
 		log_warnx("reload: keeping the old certificate: %s", err);
-	pthread_rwlock_wrlock(&sd->lock);
+	stund_reap(sd);
+	if ((slot = stund_retire_slot(sd)) == -1) {
+		/* A worker stuck in one batch across 8 reloads: keep it. */
+		log_warnx("reload: old configurations still in use; "
+		    "keeping the current one");
+		free(n);
+		return;
+	}
 	old = sd->conf;
-	sd->conf = n;
-	pthread_rwlock_unlock(&sd->lock);
-	free(old);
+	__atomic_store_n(&sd->conf, n, __ATOMIC_SEQ_CST);
+	gen = __atomic_add_fetch(&sd->conf_gen, 1, __ATOMIC_SEQ_CST);
+	sd->retired[slot] = old;
+	sd->retired_gen[slot] = gen;
+	stund_reap(sd);
 	log_setlevel(n->log_level);
 	log_info("configuration reloaded");
 }
@@ -431,6 +480,7 @@ main(int argc, char **argv)
 {
 	struct stund	 sd;
 	char		 err[512];
+	int		 i;
 
 	memset(&sd, 0, sizeof(sd));
 	conf_init(&sd.cli);
@@ -441,8 +491,7 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	log_setlevel(sd.conf->log_level);
-	if (pthread_rwlock_init(&sd.lock, NULL) != 0)
-		fatalx("pthread_rwlock_init failed");
+	sd.conf_gen = 1;
 	if (RAND_bytes((unsigned char *)&sd.seed, sizeof(sd.seed)) != 1)
 		fatalx("no random bytes");
 	signal(SIGPIPE, SIG_IGN);
@@ -461,7 +510,9 @@ main(int argc, char **argv)
 		stund_drop(sd.conf->user);
 	stund_run(&sd);
 
-	pthread_rwlock_destroy(&sd.lock);
+	/* Every worker has stopped. */
+	for (i = 0; i < STUND_RETIRED; i++)
+		free(sd.retired[i]);
 	free(sd.workers);
 	free(sd.conf);
 	free(sd.conf_path);

@@ -66,6 +66,7 @@ struct worker {
 	struct ratelimit	*rl;
 	unsigned		 rl_rate, rl_burst;
 	struct counters		 cnt;
+	uint64_t		 busy_gen;	/* conf generation in use; 0 idle */
 	uint64_t		 log_sec;	/* drop lines: second */
 	unsigned		 log_n;		/* ... and count */
 	void			*io;	/* worker.c batch buffers */
@@ -89,9 +90,18 @@ struct tcp_lslot {
 };
 
 struct stund {
-	/* The config snapshot; replaced under lock by SIGHUP. */
-	pthread_rwlock_t	 lock;
+	/*
+	 * The config snapshot, immutable once published.  SIGHUP (main
+	 * thread) stores a new one atomically and bumps conf_gen; workers
+	 * load it without a lock (stund_conf()).  A replaced snapshot waits
+	 * in retired[] until no worker is in a batch that began before the
+	 * swap (worker.busy_gen), and is freed at a later reload or exit.
+	 */
 	struct conf		*conf;
+	uint64_t		 conf_gen;	/* starts at 1 */
+#define STUND_RETIRED	8
+	struct conf		*retired[STUND_RETIRED];
+	uint64_t		 retired_gen[STUND_RETIRED];
 	struct conf		 cli;		/* command line */
 	const char		*conf_file;	/* NULL: none */
 	char			*conf_path;	/* realpath() of -c */
@@ -125,6 +135,21 @@ struct stund {
 	int			 metrics_fd;
 	struct evhttp		*http;
 };
+
+/* A worker's snapshot for one batch: see struct stund. */
+static inline const struct conf *
+stund_conf_enter(struct stund *sd, struct worker *w, uint64_t *gen)
+{
+	*gen = __atomic_load_n(&sd->conf_gen, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&w->busy_gen, *gen, __ATOMIC_SEQ_CST);
+	return (__atomic_load_n(&sd->conf, __ATOMIC_SEQ_CST));
+}
+
+static inline void
+stund_conf_leave(struct worker *w)
+{
+	__atomic_store_n(&w->busy_gen, 0, __ATOMIC_RELEASE);
+}
 
 /* listen.c */
 int	listen_udp(struct stund *, struct worker *, int);

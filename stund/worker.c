@@ -37,6 +37,8 @@ struct wslot {
 
 struct wio {
 	struct wslot		slot[STUN_SRV_NSOCK];
+	uint64_t		view_gen;	/* view built in; 0 none */
+	struct stun_server_conf	view;
 	struct stun_msg		m;
 	uint8_t			rbuf[WORKER_BATCH][WORKER_BUFSZ];
 	struct sockaddr_storage	rsa[WORKER_BATCH];
@@ -147,19 +149,30 @@ worker_answer(const struct stun_server_conf *sc, struct counters *cnt,
 	return (rv);
 }
 
-/* The server view for this batch; the caller holds sd->lock for reading. */
-static void
-worker_view(struct worker *w, struct stun_server_conf *sc)
+/*
+ * The server view for this batch, rebuilt only when the snapshot changed.
+ * The caller is between stund_conf_enter() and stund_conf_leave().
+ */
+static const struct stun_server_conf *
+worker_view(struct worker *w)
 {
-	const struct conf	*c = w->sd->conf;
+	struct wio		*io = w->io;
+	const struct conf	*c;
+	uint64_t		 gen;
 
-	*sc = w->sd->srv;
-	sc->software = c->software[0] != '\0' ? c->software : NULL;
+	/* By generation: a freed snapshot's address may come back. */
+	c = stund_conf_enter(w->sd, w, &gen);
+	if (gen == io->view_gen)
+		return (&io->view);
+	io->view = w->sd->srv;
+	io->view.software = c->software[0] != '\0' ? c->software : NULL;
+	io->view_gen = gen;
 	if (w->rl_rate != c->rate || w->rl_burst != c->burst) {
 		ratelimit_set(w->rl, c->rate, c->burst);
 		w->rl_rate = c->rate;
 		w->rl_burst = c->burst;
 	}
+	return (&io->view);
 }
 
 /* Debug lines that a peer can trigger: at most WORKER_LOG_PPS a second. */
@@ -265,7 +278,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 	struct wslot		*slot = arg;
 	struct worker		*w = slot->w;
 	struct wio		*io = w->io;
-	struct stun_server_conf	 sc;
+	const struct stun_server_conf *sc;
 	uint64_t		 now;
 	int			 round, i, n;
 
@@ -284,8 +297,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 		if (n <= 0)
 			break;
 		now = worker_now_ms();
-		pthread_rwlock_rdlock(&w->sd->lock);
-		worker_view(w, &sc);
+		sc = worker_view(w);
 		io->nout = 0;
 		for (i = 0; i < n; i++) {
 			if (io->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -293,11 +305,11 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 				CNT_ADD(&w->cnt.drops[DROP_NOT_STUN], 1);
 				continue;
 			}
-			worker_one(w, &sc, slot->sock, io->rbuf[i],
+			worker_one(w, sc, slot->sock, io->rbuf[i],
 			    io->rmsg[i].msg_len,
 			    (struct sockaddr *)&io->rsa[i], now);
 		}
-		pthread_rwlock_unlock(&w->sd->lock);
+		stund_conf_leave(w);
 		worker_flush(w);
 		/*
 		 * A short batch is no sign the queue is empty: the answers
@@ -313,7 +325,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 	struct wslot		*slot = arg;
 	struct worker		*w = slot->w;
 	struct wio		*io = w->io;
-	struct stun_server_conf	 sc;
+	const struct stun_server_conf *sc;
 	socklen_t		 salen;
 	ssize_t			 n;
 	int			 i;
@@ -329,12 +341,11 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 			CNT_ADD(&w->cnt.drops[DROP_NOT_STUN], 1);
 			continue;
 		}
-		pthread_rwlock_rdlock(&w->sd->lock);
-		worker_view(w, &sc);
+		sc = worker_view(w);
 		io->nout = 0;
-		worker_one(w, &sc, slot->sock, io->rbuf[0], (size_t)n,
+		worker_one(w, sc, slot->sock, io->rbuf[0], (size_t)n,
 		    (struct sockaddr *)&io->rsa[0], worker_now_ms());
-		pthread_rwlock_unlock(&w->sd->lock);
+		stund_conf_leave(w);
 		if (io->nout == 1 && sendto(w->fd[io->osock[0]], io->obuf[0],
 		    io->olen[0], MSG_DONTWAIT, (struct sockaddr *)&io->osa[0],
 		    io->osalen[0]) == -1)
