@@ -15,14 +15,14 @@
 
 int
 stun_addr_decode(struct stun_rd *r, int xor, const uint8_t *tid,
-    struct stun_addr *out)
+    struct stun_addr *out, uint8_t *lead)
 {
 	struct stun_addr a;
-	uint8_t		 fam, mask[16];
+	uint8_t		 first, fam, mask[16];
 	size_t		 i, n;
 
 	memset(&a, 0, sizeof(a));
-	if (stun_rd_skip(r, 1) != 0 || stun_rd_u8(r, &fam) != 0 ||
+	if (stun_rd_u8(r, &first) != 0 || stun_rd_u8(r, &fam) != 0 ||
 	    stun_rd_u16(r, &a.port) != 0)
 		return (STUN_ERR_BAD_ATTR);
 	if (fam == 0x01 && stun_rd_left(r) == 4) {
@@ -44,12 +44,14 @@ stun_addr_decode(struct stun_rd *r, int xor, const uint8_t *tid,
 			a.ip[i] ^= mask[i];
 	}
 	*out = a;
+	if (lead != NULL)
+		*lead = first;
 	return (0);
 }
 
 void
 stun_addr_encode(struct stun_wr *w, int xor, const uint8_t *tid,
-    const struct stun_addr *a)
+    const struct stun_addr *a, uint8_t lead)
 {
 	uint8_t		 ip[16];
 	uint16_t	 port = a->port;
@@ -62,7 +64,7 @@ stun_addr_encode(struct stun_wr *w, int xor, const uint8_t *tid,
 		for (i = 4; i < n; i++)
 			ip[i] ^= tid[i - 4];
 	}
-	stun_wr_u8(w, 0);
+	stun_wr_u8(w, lead);
 	stun_wr_u8(w, a->family == STUN_AF_INET ? 0x01 : 0x02);
 	stun_wr_u16(w, port);
 	stun_wr_bytes(w, ip, n);

@@ -41,13 +41,15 @@ struct stun_wr;
 struct stun_addr;
 
 /*
- * Address values (RFC 8489 14.1, 14.2): reserved, family, port, address;
- * xor applies the magic cookie (and tid for IPv6).
+ * Address values (RFC 8489 14.1, 14.2): a leading byte (reserved, zero in
+ * STUN attributes; the candidate kind in rendezvous lists), family, port,
+ * address; xor applies the magic cookie (and tid for IPv6).  The reader
+ * must hold exactly one value; lead may be NULL.
  */
 int	stun_addr_decode(struct stun_rd *r, int xor, const uint8_t *tid,
-	    struct stun_addr *out);
+	    struct stun_addr *out, uint8_t *lead);
 void	stun_addr_encode(struct stun_wr *w, int xor, const uint8_t *tid,
-	    const struct stun_addr *a);
+	    const struct stun_addr *a, uint8_t lead);
 /* RFC 3629 UTF-8 without NUL: 1 when valid. */
 int	stun_utf8_valid(const uint8_t *p, size_t len);
 

@@ -218,7 +218,8 @@ stun_msg_get_addr(const struct stun_msg *m, uint16_t type,
 		return (STUN_ERR_INVALID);
 	if ((rc = stun_msg_value(m, type, &r)) != 0)
 		return (rc);
-	return (stun_addr_decode(&r, ai->kind == STUN_AK_XADDR, m->tid, out));
+	return (stun_addr_decode(&r, ai->kind == STUN_AK_XADDR, m->tid, out,
+	    NULL));
 }
 
 int
@@ -713,7 +714,7 @@ stun_build_addr(struct stun_builder *b, uint16_t type,
 	}
 	len = a->family == STUN_AF_INET ? 8 : 20;
 	stun_build_begin(b, &w, type, len);
-	stun_addr_encode(&w, ai->kind == STUN_AK_XADDR, b->tid, a);
+	stun_addr_encode(&w, ai->kind == STUN_AK_XADDR, b->tid, a, 0);
 	stun_build_end(b, &w, len);
 }
 

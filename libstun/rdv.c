@@ -8,13 +8,12 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
 
 #include "stun.h"
 #include "txn.h"
 #include "rdv.h"
 #include "buf.h"
+#include "hmac.h"
 #include "attr.h"
 
 static const char rdv_label[] = "stunkit rendezvous v1";
@@ -49,96 +48,48 @@ int
 stun_rdv_key(const uint8_t *room, size_t roomlen,
     uint8_t key[STUN_RDV_KEY_LEN])
 {
-	EVP_MAC		*mac = NULL;
-	EVP_MAC_CTX	*ctx = NULL;
-	OSSL_PARAM	 params[2];
-	size_t		 outlen = 0;
-	int		 r = STUN_ERR_CRYPTO;
+	struct stun_span	 span = { room, roomlen };
+	size_t			 outlen = 0;
+	int			 r;
 
 	if (room == NULL || roomlen < STUN_RDV_ROOM_MIN ||
 	    roomlen > STUN_RDV_ROOM_MAX)
 		return (STUN_ERR_INVALID);
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		goto out;
-	if ((ctx = EVP_MAC_CTX_new(mac)) == NULL)
-		goto out;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, (const uint8_t *)rdv_label,
-	    sizeof(rdv_label) - 1, params) != 1 ||
-	    EVP_MAC_update(ctx, room, roomlen) != 1 ||
-	    EVP_MAC_final(ctx, key, &outlen, STUN_RDV_KEY_LEN) != 1 ||
-	    outlen != STUN_RDV_KEY_LEN)
-		goto out;
-	r = 0;
- out:
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
+	r = stun_hmac("SHA256", (const uint8_t *)rdv_label,
+	    sizeof(rdv_label) - 1, &span, 1, key, STUN_RDV_KEY_LEN, &outlen);
+	if (r == 0 && outlen != STUN_RDV_KEY_LEN)
+		r = STUN_ERR_CRYPTO;
 	return (r);
 }
 
 /*
- * Candidates: kind, family (1 or 2), X-Port, X-Address, XORed as
- * XOR-MAPPED-ADDRESS is (RFC 8489 14.2) so that ALGs leave them alone.
+ * Candidates: kind, family (1 or 2), X-Port, X-Address: the address value
+ * of RFC 8489 14.2 with the kind in its leading byte, XORed as
+ * XOR-MAPPED-ADDRESS is so that ALGs leave them alone.
  */
 static void
-rdv_xor(uint8_t *ip, uint16_t *port, uint8_t family, uint32_t cookie,
+rdv_wr_cand(struct stun_wr *w, const struct stun_rdv_cand *c,
     const uint8_t *tid)
 {
-	uint8_t	mask[16];
-	size_t	i, n;
-
-	mask[0] = cookie >> 24;
-	mask[1] = cookie >> 16;
-	mask[2] = cookie >> 8;
-	mask[3] = cookie;
-	memcpy(mask + 4, tid, STUN_TID_LEN);
-	n = family == STUN_AF_INET ? 4 : 16;
-	for (i = 0; i < n; i++)
-		ip[i] ^= mask[i];
-	*port ^= (uint16_t)(cookie >> 16);
-}
-
-static void
-rdv_wr_cand(struct stun_wr *w, const struct stun_rdv_cand *c,
-    uint32_t cookie, const uint8_t *tid)
-{
-	uint8_t		ip[16];
-	uint16_t	port = c->addr.port;
-
-	memcpy(ip, c->addr.ip, sizeof(ip));
-	rdv_xor(ip, &port, c->addr.family, cookie, tid);
-	stun_wr_u8(w, c->kind);
-	stun_wr_u8(w, c->addr.family == STUN_AF_INET ? 0x01 : 0x02);
-	stun_wr_u16(w, port);
-	stun_wr_bytes(w, ip, c->addr.family == STUN_AF_INET ? 4 : 16);
+	stun_addr_encode(w, 1, tid, &c->addr, c->kind);
 }
 
 static int
-rdv_rd_cand(struct stun_rd *r, struct stun_rdv_cand *c, uint32_t cookie,
-    const uint8_t *tid)
+rdv_rd_cand(struct stun_rd *r, struct stun_rdv_cand *c, const uint8_t *tid)
 {
+	struct stun_rd	peek = *r, one;
 	uint8_t		kind, fam;
-	uint16_t	port;
 
 	memset(c, 0, sizeof(*c));
-	if (stun_rd_u8(r, &kind) != 0 || stun_rd_u8(r, &fam) != 0 ||
-	    stun_rd_u16(r, &port) != 0)
+	/* The family byte says how long this entry of the list is. */
+	if (stun_rd_skip(&peek, 1) != 0 || stun_rd_u8(&peek, &fam) != 0 ||
+	    (fam != 0x01 && fam != 0x02))
+		return (STUN_ERR_BAD_ATTR);
+	if (stun_rd_sub(r, fam == 0x01 ? 8 : 20, &one) != 0 ||
+	    stun_addr_decode(&one, 1, tid, &c->addr, &kind) != 0)
 		return (STUN_ERR_BAD_ATTR);
 	if (kind < STUN_RDV_CAND_HOST || kind > STUN_RDV_CAND_RELAY)
 		return (STUN_ERR_BAD_ATTR);
-	if (fam == 0x01)
-		c->addr.family = STUN_AF_INET;
-	else if (fam == 0x02)
-		c->addr.family = STUN_AF_INET6;
-	else
-		return (STUN_ERR_BAD_ATTR);
-	if (stun_rd_copy(r, c->addr.ip,
-	    c->addr.family == STUN_AF_INET ? 4 : 16) != 0)
-		return (STUN_ERR_BAD_ATTR);
-	rdv_xor(c->addr.ip, &port, c->addr.family, cookie, tid);
-	c->addr.port = port;
 	c->kind = kind;
 	return (0);
 }
@@ -169,13 +120,13 @@ rdv_name_ok(const uint8_t *p, size_t n)
 /* A whole attribute value of candidates, at most max of them. */
 static int
 rdv_rd_cands(struct stun_rd *r, struct stun_rdv_cand *c, unsigned max,
-    unsigned *n, uint32_t cookie, const uint8_t *tid)
+    unsigned *n, const uint8_t *tid)
 {
 	*n = 0;
 	while (stun_rd_left(r) > 0) {
 		if (*n >= max)
 			return (STUN_ERR_BAD_ATTR);
-		if (rdv_rd_cand(r, &c[*n], cookie, tid) != 0)
+		if (rdv_rd_cand(r, &c[*n], tid) != 0)
 			return (STUN_ERR_BAD_ATTR);
 		(*n)++;
 	}
@@ -211,7 +162,7 @@ rdv_rd_member(const struct stun_msg *m, const struct stun_attr_ref *a,
 	memcpy(mb->name, name, namelen);
 	mb->name[namelen] = '\0';
 	if (rdv_rd_cands(&cr, mb->cand, STUN_RDV_MEMBER_CANDS, &n,
-	    m->cookie, m->tid) != 0 || n != ncand)
+	    m->tid) != 0 || n != ncand)
 		return (STUN_ERR_BAD_ATTR);
 	mb->ncand = n;
 	return (0);
@@ -255,7 +206,7 @@ rdv_decode_fields(const struct stun_msg *m, struct stun_rdv_msg *o)
 	if ((rc = stun_msg_get_bytes(m, STUN_RDV_ATTR_CANDS, &v, &n)) == 0) {
 		stun_rd_init(&r, v, n);
 		if (rdv_rd_cands(&r, o->cand, STUN_RDV_MAX_CANDS, &o->ncand,
-		    m->cookie, m->tid) != 0)
+		    m->tid) != 0)
 			return (STUN_ERR_BAD_ATTR);
 		o->flags |= STUN_RDV_F_CANDS;
 	}
@@ -369,7 +320,7 @@ stun_rdv_decode(const struct stun_msg *m, struct stun_rdv_msg *out)
 /* RDV-MEMBER value into v (cap >= 8 + 32 + 9 * 20). */
 static size_t
 rdv_wr_member(uint8_t *v, size_t cap, const struct stun_rdv_member *mb,
-    uint32_t cookie, const uint8_t *tid, int *err)
+    const uint8_t *tid, int *err)
 {
 	struct stun_wr	w;
 	size_t		namelen, i;
@@ -390,7 +341,7 @@ rdv_wr_member(uint8_t *v, size_t cap, const struct stun_rdv_member *mb,
 	for (i = 0; i < mb->ncand; i++) {
 		if (!rdv_cand_ok(&mb->cand[i]))
 			*err = STUN_ERR_INVALID;
-		rdv_wr_cand(&w, &mb->cand[i], cookie, tid);
+		rdv_wr_cand(&w, &mb->cand[i], tid);
 	}
 	if (w.err != 0)
 		*err = w.err;
@@ -442,7 +393,7 @@ stun_rdv_build(const struct stun_rdv_msg *in, uint8_t *buf, size_t cap)
 		for (i = 0; i < in->ncand; i++) {
 			if (!rdv_cand_ok(&in->cand[i]))
 				err = STUN_ERR_INVALID;
-			rdv_wr_cand(&w, &in->cand[i], b.cookie, b.tid);
+			rdv_wr_cand(&w, &in->cand[i], b.tid);
 		}
 		if (w.err != 0)
 			err = w.err;
@@ -476,7 +427,7 @@ stun_rdv_build(const struct stun_rdv_msg *in, uint8_t *buf, size_t cap)
 	}
 	for (i = 0; (in->flags & STUN_RDV_F_MEMBERS) && i < in->nmembers;
 	    i++) {
-		n = rdv_wr_member(v, sizeof(v), &in->members[i], b.cookie,
+		n = rdv_wr_member(v, sizeof(v), &in->members[i],
 		    b.tid, &err);
 		stun_build_attr(&b, STUN_RDV_ATTR_MEMBER, v, n);
 	}

@@ -53,7 +53,7 @@ STUN_API const char *stun_strerror(int err);
 #define STUN_HDR_LEN		20
 #define STUN_MAGIC_COOKIE	0x2112A442U
 #define STUN_TID_LEN		12
-#define STUN_MAX_MSG		65535	/* 20 + largest 16-bit length */
+#define STUN_MAX_MSG		(STUN_HDR_LEN + 65532)	/* length is a multiple of 4 */
 
 /* RFC 8489 14: strings are sent below 509 bytes and parsed up to 763. */
 #define STUN_MAX_USERNAME	(513)	/* RFC 8489 14.3 */
