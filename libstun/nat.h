@@ -193,15 +193,18 @@ STUN_API int stun_nat_init(struct stun_nat *n,
     const struct stun_nat_config *c);
 /*
  * Start at now.  local[i] is the address socket i is bound to.  Returns 0,
- * STUN_ERR_STATE when already started, or STUN_ERR_RANDOM / NOSPACE when a
- * request cannot be built.  Then call stun_nat_next() until it says WAIT.
+ * STUN_ERR_STATE when already started, or STUN_ERR_INVALID when nlocal is
+ * below n->nsocks.  A test whose request cannot be built (no random bytes)
+ * ends as STUN_NAT_T_ERROR; start still returns 0.  Then call
+ * stun_nat_next() until it says WAIT.
  */
 STUN_API int stun_nat_start(struct stun_nat *n,
     const struct stun_addr *local, unsigned nlocal, uint64_t now);
 /*
  * A datagram arrived on socket sock from from.  Anything that is not an
  * answer to one of our tests (or our own hairpinned request) is ignored.
- * Returns 0, or STUN_ERR_INVALID for a bad socket index.
+ * Returns 0, or STUN_ERR_INVALID for a bad socket index or a machine that
+ * was not started.
  */
 STUN_API int stun_nat_input(struct stun_nat *n, unsigned sock,
     const struct stun_addr *from, const uint8_t *buf, size_t len,
