@@ -28,7 +28,6 @@
 static const char code_alpha[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
 static const char label_room[] = "p2pchat v1 room id";
-static const char label_rdv[] = "p2pchat v1 rendezvous key";
 static const char label_hs[] = "p2pchat v1 handshake";
 static const char label_keys[] = "p2pchat v1 keys";
 static const char label_check[] = "p2pchat v1 code check";
@@ -321,15 +320,6 @@ chat_room_id(const uint8_t secret[CHAT_SECRET_LEN],
 	return (chat_hkdf(NULL, 0, secret, CHAT_SECRET_LEN,
 	    (const uint8_t *)label_room, sizeof(label_room) - 1, id,
 	    CHAT_ROOMID_LEN));
-}
-
-int
-chat_rdv_key(const uint8_t secret[CHAT_SECRET_LEN],
-    uint8_t key[CHAT_RDVKEY_LEN])
-{
-	return (chat_hkdf(NULL, 0, secret, CHAT_SECRET_LEN,
-	    (const uint8_t *)label_rdv, sizeof(label_rdv) - 1, key,
-	    CHAT_RDVKEY_LEN));
 }
 
 /* Sessions. */

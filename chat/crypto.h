@@ -20,7 +20,6 @@
 
 #define CHAT_SECRET_LEN		16	/* 128-bit room secret */
 #define CHAT_ROOMID_LEN		16
-#define CHAT_RDVKEY_LEN		32
 #define CHAT_PUB_LEN		32	/* X25519 */
 #define CHAT_KEY_LEN		32	/* ChaCha20-Poly1305 */
 #define CHAT_IV_LEN		12
@@ -72,11 +71,13 @@ int	chat_code_make(stun_random_fn rnd, void *arg,
 int	chat_code_format(const uint8_t secret[CHAT_SECRET_LEN], char *code,
 	    size_t cap);
 int	chat_code_parse(const char *code, uint8_t secret[CHAT_SECRET_LEN]);
-/* Derived values, each under its own HKDF label. */
+/*
+ * The room id sent to the rendezvous server, under its own HKDF label.  The
+ * rendezvous integrity key is derived from the room id by stun_rdv_key(),
+ * since the server knows nothing else.
+ */
 int	chat_room_id(const uint8_t secret[CHAT_SECRET_LEN],
 	    uint8_t id[CHAT_ROOMID_LEN]);
-int	chat_rdv_key(const uint8_t secret[CHAT_SECRET_LEN],
-	    uint8_t key[CHAT_RDVKEY_LEN]);
 
 /* One direction-keyed session after a handshake. */
 struct chat_session {

@@ -254,19 +254,17 @@ START_TEST(derived_values_differ_and_are_stable)
 {
 	uint8_t	s1[CHAT_SECRET_LEN], s2[CHAT_SECRET_LEN];
 	uint8_t	id1[CHAT_ROOMID_LEN], id1b[CHAT_ROOMID_LEN];
-	uint8_t	id2[CHAT_ROOMID_LEN], k1[CHAT_RDVKEY_LEN];
+	uint8_t	id2[CHAT_ROOMID_LEN];
 
 	memset(s1, 1, sizeof(s1));
 	memset(s2, 2, sizeof(s2));
 	ck_assert_int_eq(chat_room_id(s1, id1), 0);
 	ck_assert_int_eq(chat_room_id(s1, id1b), 0);
 	ck_assert_int_eq(chat_room_id(s2, id2), 0);
-	ck_assert_int_eq(chat_rdv_key(s1, k1), 0);
 	ck_assert_mem_eq(id1, id1b, sizeof(id1));
 	ck_assert_mem_ne(id1, id2, sizeof(id1));
-	/* Neither the id nor the key reveals the secret or each other. */
+	/* The id does not reveal the secret. */
 	ck_assert_mem_ne(id1, s1, sizeof(id1));
-	ck_assert_mem_ne(id1, k1, sizeof(id1));
 }
 END_TEST
 
