@@ -53,34 +53,8 @@ now_ms()
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# wait_log FILE REGEX: up to 10 s.
-wait_log()
-{
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# free_port: P and P+1 unused on UDP and TCP right now.
-free_port()
-{
-	i=0
-	while [ $i -lt 50 ]; do
-		r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-		p=$((20000 + r % 12000))
-		if ! ss -Hantu 2>/dev/null | awk '{ print $5 }' |
-		    grep -Eq "[:.]($p|$((p + 1)))\$"; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
+# Waiting for a log line and picking a free port: the stund tests' helpers.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/stund-lib.sh"
 
 # jcheck FILE LABEL JQ-EXPR: the JSON in FILE satisfies the expression.
 jcheck()
@@ -112,7 +86,7 @@ if [ -x "$STUND" ]; then
 	timeout 120 "$STUND" --primary 127.0.0.1 --alternate 127.0.0.2 \
 	    --port 0 --foreground >"$TMP/stund.log" 2>&1 &
 	PIDS="$PIDS $!"
-	if wait_log "$TMP/stund.log" 'listening on udp 127\.0\.0\.2:'; then
+	if st_wait_log "$TMP/stund.log" 'listening on udp 127\.0\.0\.2:'; then
 		P=$(grep -oE 'listening on udp 127\.0\.0\.1:[0-9]+' \
 		    "$TMP/stund.log" | head -1 | sed 's/.*://')
 		sleep 0.3	# the rfc5780 self-test
@@ -190,8 +164,8 @@ if [ -x "$STUND" ] && [ -r /proc/net/if_inet6 ] &&
 		    >"$TMP/stund6$s.log" 2>&1 &
 		PIDS="$PIDS $!"
 	done
-	if wait_log "$TMP/stund6a.log" 'listening on udp \[::1\]:' &&
-	    wait_log "$TMP/stund6b.log" 'listening on udp \[::1\]:'; then
+	if st_wait_log "$TMP/stund6a.log" 'listening on udp \[::1\]:' &&
+	    st_wait_log "$TMP/stund6b.log" 'listening on udp \[::1\]:'; then
 		A=$(grep -oE 'listening on udp \[::1\]:[0-9]+' \
 		    "$TMP/stund6a.log" | head -1 | sed 's/.*://')
 		B=$(grep -oE 'listening on udp \[::1\]:[0-9]+' \
@@ -216,7 +190,7 @@ if [ -x "$STUND" ] && [ -r /proc/net/if_inet6 ] &&
 fi
 
 # --- coturn --------------------------------------------------------------
-if command -v turnserver >/dev/null 2>&1 && CP=$(free_port); then
+if command -v turnserver >/dev/null 2>&1 && CP=$(st_free_port); then
 	: >"$TMP/turnserver.conf"
 	timeout 120 turnserver -c "$TMP/turnserver.conf" -L 127.0.0.1 \
 	    -L 127.0.0.2 -p "$CP" --stun-only -z --no-tcp --no-tls \
@@ -242,7 +216,7 @@ fi
 
 # --- Vovida's RFC 3489 server (Debian's stun-server, also named stund) -----
 VOVIDA=/usr/sbin/stund
-if [ -x "$VOVIDA" ] && VP=$(free_port); then
+if [ -x "$VOVIDA" ] && VP=$(st_free_port); then
 	timeout 120 "$VOVIDA" -h 127.0.0.1 -a 127.0.0.2 -p "$VP" \
 	    -o $((VP + 1)) >"$TMP/vovida.log" 2>&1 &
 	PIDS="$PIDS $!"
@@ -272,7 +246,7 @@ else
 fi
 
 # A port where nothing answers (bound by nobody: nothing comes back).
-if SP=$(free_port); then
+if SP=$(st_free_port); then
 	t0=$(now_ms)
 	timeout 20 "$NP" --timeout 300 "127.0.0.1:$SP" >"$TMP/o" 2>"$TMP/e"
 	rc=$? ms=$(($(now_ms) - t0))
