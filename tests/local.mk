@@ -19,3 +19,5 @@ include tests/natlab.mk
 include tests/docs.mk
 include tests/rdv.mk
 include tests/chat.mk
+include tests/turn.mk
+include tests/chatlab.mk

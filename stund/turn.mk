@@ -1,0 +1,1 @@
+# stund/turn.mk: the TURN relay in stund (RFC 8656).

@@ -1,0 +1,1 @@
+# tests/turn.mk: TURN relay tests (unit, interop with coturn, peer policy).
