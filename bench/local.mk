@@ -2,11 +2,11 @@
 # `make bench` builds the load generator and the echo ceiling, then runs
 # bench/run.sh against stund, coturn and the echo server on loopback.
 noinst_PROGRAMS += bench/stunload bench/echo bench/turnload
-bench_stunload_SOURCES = bench/stunload.c
+bench_stunload_SOURCES = bench/stunload.c bench/benchlib.c bench/benchlib.h
 bench_stunload_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_stunload_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS)
-bench_turnload_SOURCES = bench/turnload.c
+bench_turnload_SOURCES = bench/turnload.c bench/benchlib.c bench/benchlib.h
 bench_turnload_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_turnload_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS)

@@ -29,16 +29,16 @@
 #include <libstun/stun.h>
 
 #include "common/sock.h"
+#include "benchlib.h"
 
 #define LOAD_MAXSRC	(65536)
 #define LOAD_MAXWIN	(64)
 #define LOAD_BATCH	(64)		/* datagrams per recvmmsg */
 #define LOAD_BUFSZ	(2048)		/* larger answers are invalid */
 #define LOAD_REQLEN	(STUN_HDR_LEN)
-#define LOAD_HISTMAX	(100000)	/* us; slower: the last bucket */
 #define LOAD_EVENTS	(256)
 #define LOAD_MAXLOG	(5)		/* invalid responses described */
-#define LOAD_NS		(1000000000ULL)
+#define LOAD_NS		BENCH_NS
 #define LOAD_MAXRECONN	(100000)	/* TCP reopens per run */
 
 enum load_phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_DRAIN, PHASE_DONE };
@@ -97,7 +97,7 @@ struct load {
 	uint64_t	 closed_busy;	/* ... with requests outstanding */
 	uint64_t	 connfail;
 	uint64_t	 reconnects;
-	uint32_t	*hist;		/* LOAD_HISTMAX + 1 buckets */
+	struct bench_hist hist;
 	uint8_t		(*rx)[LOAD_BUFSZ];	/* LOAD_BATCH */
 	unsigned	 logged;
 };
@@ -111,30 +111,6 @@ usage(void)
 	    "                [-n sources] [-T timeout-ms] [-W warmup] "
 	    "[-w window] target\n");
 	exit(2);
-}
-
-static uint64_t
-load_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * LOAD_NS + (uint64_t)ts.tv_nsec);
-}
-
-/* A decimal number in [min, max] with up to 3 fraction digits, x1000. */
-static long long
-load_milli(const char *s, double min, double max)
-{
-	char	*end;
-	double	 v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !(v >= min) ||
-	    !(v <= max))
-		return (-1);
-	return ((long long)(v * 1000.0 + 0.5));
 }
 
 static void
@@ -172,15 +148,12 @@ load_request(struct load *l, unsigned idx, uint8_t *out)
 static void
 load_record(struct load *l, uint64_t sent, uint64_t now)
 {
-	uint64_t	us;
-
 	if (now < l->t_measure || now >= l->t_end) {
 		l->warm_responses++;
 		return;
 	}
 	l->responses++;
-	us = (now - sent) / 1000;
-	l->hist[us > LOAD_HISTMAX ? LOAD_HISTMAX : us]++;
+	bench_hist_add(&l->hist, now - sent);
 }
 
 /*
@@ -269,7 +242,7 @@ load_udp_send(struct load *l, unsigned si, const unsigned *idx, unsigned n)
 		msg[i].msg_hdr.msg_iov = &iov[i];
 		msg[i].msg_hdr.msg_iovlen = 1;
 	}
-	now = load_now();
+	now = bench_now();
 	ret = sendmmsg(l->src[si].fd, msg, n, 0);
 	/* Unsent requests stay free and are retried on the next scan. */
 	for (i = 0; ret > 0 && i < (unsigned)ret; i++) {
@@ -299,7 +272,7 @@ load_udp_input(struct load *l, unsigned si)
 	n = recvmmsg(l->src[si].fd, msg, LOAD_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
-	now = load_now();
+	now = bench_now();
 	for (i = 0; i < n; i++) {
 		if (msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			load_log_invalid(l, "oversized datagram");
@@ -400,7 +373,7 @@ load_tcp_queue(struct load *l, unsigned si, const unsigned *idx, unsigned n)
 
 	if (!load_sending(l) || !s->up)
 		return;
-	now = load_now();
+	now = bench_now();
 	for (i = 0; i < n; i++) {
 		/* The buffer holds a full window, so this cannot overflow. */
 		if (l->window * LOAD_REQLEN - s->wlen < LOAD_REQLEN)
@@ -434,7 +407,7 @@ load_tcp_input(struct load *l, unsigned si)
 	if (n < 0)
 		return;
 	s->rlen += n;
-	now = load_now();
+	now = bench_now();
 	for (;;) {
 		flen = stun_frame_len(s->rbuf + off, s->rlen - off, LOAD_BUFSZ,
 		    &kind);
@@ -614,25 +587,6 @@ load_tick(struct load *l, uint64_t now)
 	return (next > 10 ? 10 : (int)next);
 }
 
-static uint64_t
-load_percentile(const struct load *l, double q)
-{
-	uint64_t	want, seen = 0;
-	unsigned	i;
-
-	if (l->responses == 0)
-		return (0);
-	want = (uint64_t)(q * (double)l->responses);
-	if (want >= l->responses)
-		want = l->responses - 1;
-	for (i = 0; i <= LOAD_HISTMAX; i++) {
-		seen += l->hist[i];
-		if (seen > want)
-			return (i);
-	}
-	return (LOAD_HISTMAX);
-}
-
 static void
 load_report(const struct load *l, uint64_t measured)
 {
@@ -649,8 +603,8 @@ load_report(const struct load *l, uint64_t measured)
 	    (unsigned long long)l->sent, (unsigned long long)l->responses,
 	    (unsigned long long)(l->responses + l->warm_responses),
 	    secs > 0 ? (double)l->responses / secs : 0.0,
-	    (unsigned long long)load_percentile(l, 0.50),
-	    (unsigned long long)load_percentile(l, 0.99),
+	    (unsigned long long)bench_hist_pct(&l->hist, 0.50),
+	    (unsigned long long)bench_hist_pct(&l->hist, 0.99),
 	    (unsigned long long)l->lost, (unsigned long long)l->invalid,
 	    (unsigned long long)l->errors, (unsigned long long)l->late,
 	    (unsigned long long)l->closed,
@@ -750,7 +704,7 @@ load_options(struct load *l, int argc, char **argv)
 			l->probe = 1;
 			break;
 		case 'a':
-			if ((v = load_milli(optarg, 1, 250)) == -1)
+			if ((v = bench_milli(optarg, 1, 250)) == -1)
 				usage();
 			l->naddr = v / 1000;
 			break;
@@ -759,17 +713,17 @@ load_options(struct load *l, int argc, char **argv)
 				usage();
 			break;
 		case 'd':
-			if ((v = load_milli(optarg, 0.1, 600)) == -1)
+			if ((v = bench_milli(optarg, 0.1, 600)) == -1)
 				usage();
 			l->duration = v * 1000000ULL;
 			break;
 		case 'H':
-			if ((v = load_milli(optarg, 1, 600)) == -1)
+			if ((v = bench_milli(optarg, 1, 600)) == -1)
 				usage();
 			l->hold = v / 1000;
 			break;
 		case 'n':
-			if ((v = load_milli(optarg, 1, LOAD_MAXSRC)) == -1)
+			if ((v = bench_milli(optarg, 1, LOAD_MAXSRC)) == -1)
 				usage();
 			l->nsrc = v / 1000;
 			break;
@@ -780,17 +734,17 @@ load_options(struct load *l, int argc, char **argv)
 			pingpong = 1;
 			break;
 		case 'T':
-			if ((v = load_milli(optarg, 10, 60000)) == -1)
+			if ((v = bench_milli(optarg, 10, 60000)) == -1)
 				usage();
 			l->timeout = v * 1000ULL;
 			break;
 		case 'W':
-			if ((v = load_milli(optarg, 0, 60)) == -1)
+			if ((v = bench_milli(optarg, 0, 60)) == -1)
 				usage();
 			l->warmup = v * 1000000ULL;
 			break;
 		case 'w':
-			if ((v = load_milli(optarg, 1, LOAD_MAXWIN)) == -1)
+			if ((v = bench_milli(optarg, 1, LOAD_MAXWIN)) == -1)
 				usage();
 			l->window = v / 1000;
 			break;
@@ -843,7 +797,7 @@ main(int argc, char **argv)
 	    (l.src = calloc(l.nsrc, sizeof(*l.src))) == NULL ||
 	    (l.slot = calloc((size_t)l.nsrc * l.window,
 	    sizeof(*l.slot))) == NULL ||
-	    (l.hist = calloc(LOAD_HISTMAX + 1, sizeof(*l.hist))) == NULL ||
+	    bench_hist_init(&l.hist) == -1 ||
 	    (l.rx = calloc(LOAD_BATCH, sizeof(*l.rx))) == NULL) {
 		fprintf(stderr, "stunload: setup failed\n");
 		return (1);
@@ -858,7 +812,7 @@ main(int argc, char **argv)
 		}
 	}
 
-	t0 = load_now();
+	t0 = bench_now();
 	l.t_measure = t0 + l.warmup;
 	l.t_end = l.t_measure + l.duration;
 	if (l.hold) {
@@ -870,7 +824,7 @@ main(int argc, char **argv)
 	/* The scan sends the first window of every UDP source. */
 	l.last_scan = t0 - 10 * 1000000ULL;
 	while (l.phase != PHASE_DONE) {
-		now = load_now();
+		now = bench_now();
 		if (l.hold && l.phase == PHASE_MEASURE && now > t0 &&
 		    l.sent >= (uint64_t)l.nsrc * l.window &&
 		    !load_outstanding(&l))
@@ -893,7 +847,7 @@ main(int argc, char **argv)
 		if (l.slot[si].sent != 0 && l.slot[si].sent >= l.t_measure &&
 		    l.slot[si].sent < l.t_end)
 			l.lost++;
-	load_report(&l, l.hold ? load_now() - t0 : l.duration);
+	load_report(&l, l.hold ? bench_now() - t0 : l.duration);
 	if (l.hold)
 		load_hold(&l);
 out:
@@ -905,7 +859,7 @@ out:
 	}
 	free(l.src);
 	free(l.slot);
-	free(l.hist);
+	bench_hist_free(&l.hist);
 	free(l.rx);
 	close(l.ep);
 	return (l.responses > 0 ? 0 : 1);

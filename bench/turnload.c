@@ -29,6 +29,7 @@
 #include <libstun/stun.h>
 
 #include "common/sock.h"
+#include "benchlib.h"
 
 #define TL_MAXSRC	(4096)
 #define TL_MAXWIN	(64)
@@ -36,9 +37,8 @@
 #define TL_BUFSZ	(2048)
 #define TL_MAXPAYLOAD	(1200)
 #define TL_TAG		(12)		/* slot, seq, salt first */
-#define TL_HISTMAX	(100000)	/* us */
 #define TL_EVENTS	(256)
-#define TL_NS		(1000000000ULL)
+#define TL_NS		BENCH_NS
 #define TL_CHANNEL	(STUN_CHANNEL_MIN)
 #define TL_TRIES	(4)		/* sends per setup request */
 
@@ -70,7 +70,7 @@ struct tl {
 	uint64_t	 t_measure, t_end;
 
 	uint64_t	 sent, rtts, warm, lost, invalid, setupfail;
-	uint32_t	*hist;
+	struct bench_hist hist;
 	uint8_t		(*rx)[TL_BUFSZ];
 	int		 lasterr;	/* last setup error code seen */
 };
@@ -84,29 +84,6 @@ usage(void)
 	    "                [-u user:pass] [-W warmup] [-w window] "
 	    "-e peer target\n");
 	exit(2);
-}
-
-static uint64_t
-tl_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * TL_NS + (uint64_t)ts.tv_nsec);
-}
-
-static long long
-tl_milli(const char *s, double min, double max)
-{
-	char	*end;
-	double	 v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !(v >= min) ||
-	    !(v <= max))
-		return (-1);
-	return ((long long)(v * 1000.0 + 0.5));
 }
 
 /* Add USERNAME, REALM, NONCE and MESSAGE-INTEGRITY once a nonce is known. */
@@ -222,15 +199,12 @@ tl_setup(struct tl *t, unsigned si)
 static void
 tl_record(struct tl *t, uint64_t sent, uint64_t now)
 {
-	uint64_t	us;
-
 	if (now < t->t_measure || now >= t->t_end) {
 		t->warm++;
 		return;
 	}
 	t->rtts++;
-	us = (now - sent) / 1000;
-	t->hist[us > TL_HISTMAX ? TL_HISTMAX : us]++;
+	bench_hist_add(&t->hist, now - sent);
 }
 
 /* Send ChannelData for the given slots of source si in one sendmmsg. */
@@ -327,7 +301,7 @@ tl_input(struct tl *t, unsigned si)
 	n = recvmmsg(t->src[si].fd, msg, TL_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
-	now = tl_now();
+	now = bench_now();
 	for (i = 0; i < n; i++) {
 		/* STUN (a Data indication, say) is not what we sent. */
 		if (stun_msg_is_stun(t->rx[i], msg[i].msg_len)) {
@@ -368,25 +342,6 @@ tl_scan(struct tl *t, uint64_t now)
 	}
 }
 
-static uint64_t
-tl_percentile(const struct tl *t, double q)
-{
-	uint64_t	want, seen = 0;
-	unsigned	i;
-
-	if (t->rtts == 0)
-		return (0);
-	want = (uint64_t)(q * (double)t->rtts);
-	if (want >= t->rtts)
-		want = t->rtts - 1;
-	for (i = 0; i <= TL_HISTMAX; i++) {
-		seen += t->hist[i];
-		if (seen > want)
-			return (i);
-	}
-	return (TL_HISTMAX);
-}
-
 static void
 tl_options(struct tl *t, int argc, char **argv)
 {
@@ -405,7 +360,7 @@ tl_options(struct tl *t, int argc, char **argv)
 	while ((ch = getopt(argc, argv, "d:e:n:s:T:u:W:w:")) != -1) {
 		switch (ch) {
 		case 'd':
-			if ((v = tl_milli(optarg, 0.1, 600)) == -1)
+			if ((v = bench_milli(optarg, 0.1, 600)) == -1)
 				usage();
 			t->duration = v * 1000000ULL;
 			break;
@@ -415,17 +370,17 @@ tl_options(struct tl *t, int argc, char **argv)
 			have_peer = 1;
 			break;
 		case 'n':
-			if ((v = tl_milli(optarg, 1, TL_MAXSRC)) == -1)
+			if ((v = bench_milli(optarg, 1, TL_MAXSRC)) == -1)
 				usage();
 			t->nsrc = v / 1000;
 			break;
 		case 's':
-			if ((v = tl_milli(optarg, TL_TAG, TL_MAXPAYLOAD)) == -1)
+			if ((v = bench_milli(optarg, TL_TAG, TL_MAXPAYLOAD)) == -1)
 				usage();
 			t->payload = v / 1000;
 			break;
 		case 'T':
-			if ((v = tl_milli(optarg, 10, 60000)) == -1)
+			if ((v = bench_milli(optarg, 10, 60000)) == -1)
 				usage();
 			t->timeout = v * 1000ULL;
 			break;
@@ -439,12 +394,12 @@ tl_options(struct tl *t, int argc, char **argv)
 			snprintf(t->pass, sizeof(t->pass), "%s", colon + 1);
 			break;
 		case 'W':
-			if ((v = tl_milli(optarg, 0, 60)) == -1)
+			if ((v = bench_milli(optarg, 0, 60)) == -1)
 				usage();
 			t->warmup = v * 1000000ULL;
 			break;
 		case 'w':
-			if ((v = tl_milli(optarg, 1, TL_MAXWIN)) == -1)
+			if ((v = bench_milli(optarg, 1, TL_MAXWIN)) == -1)
 				usage();
 			t->window = v / 1000;
 			break;
@@ -487,7 +442,7 @@ main(int argc, char **argv)
 	    (t.src = calloc(t.nsrc, sizeof(*t.src))) == NULL ||
 	    (t.slot = calloc((size_t)t.nsrc * t.window,
 	    sizeof(*t.slot))) == NULL ||
-	    (t.hist = calloc(TL_HISTMAX + 1, sizeof(*t.hist))) == NULL ||
+	    bench_hist_init(&t.hist) == -1 ||
 	    (t.rx = calloc(TL_BATCH, sizeof(*t.rx))) == NULL) {
 		fprintf(stderr, "turnload: setup failed\n");
 		return (1);
@@ -518,13 +473,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	t0 = tl_now();
+	t0 = bench_now();
 	t.t_measure = t0 + t.warmup;
 	t.t_end = t.t_measure + t.duration;
 	last_scan = 0;
 	/* Bounded: sending stops at t_end, then one timeout of drain. */
 	for (;;) {
-		now = tl_now();
+		now = bench_now();
 		if (now >= t.t_end + t.timeout)
 			break;
 		if (now - last_scan >= 10 * 1000000ULL) {
@@ -557,8 +512,8 @@ main(int argc, char **argv)
 	    (unsigned long long)(t.rtts + t.warm), (double)t.rtts / secs,
 	    2.0 * (double)t.rtts / secs,
 	    2.0 * (double)t.rtts * t.payload * 8 / secs / 1e6,
-	    (unsigned long long)tl_percentile(&t, 0.50),
-	    (unsigned long long)tl_percentile(&t, 0.99),
+	    (unsigned long long)bench_hist_pct(&t.hist, 0.50),
+	    (unsigned long long)bench_hist_pct(&t.hist, 0.99),
 	    (unsigned long long)t.lost, (unsigned long long)t.invalid,
 	    (unsigned long long)t.setupfail);
 out:
@@ -567,7 +522,7 @@ out:
 			close(t.src[si].fd);
 	free(t.src);
 	free(t.slot);
-	free(t.hist);
+	bench_hist_free(&t.hist);
 	free(t.rx);
 	close(t.ep);
 	return (t.rtts > 0 ? 0 : 1);
