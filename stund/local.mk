@@ -1,13 +1,14 @@
 # stund: the STUN server.  libstun gains the I/O-free Binding logic
 # (server.c); libstund.la holds stund's I/O-free parts (config, rate
-# limiter) so tests/check_stund can link them.
+# limiter, rendezvous room table) so tests/check_stund and
+# tests/check_rooms can link them.
 LIBSTUN_SRC += libstun/server.c
 nobase_include_HEADERS += libstun/server.h
 
 noinst_LTLIBRARIES += stund/libstund.la
 stund_libstund_la_SOURCES = stund/conf.c stund/conf.h \
-	stund/ratelimit.c stund/ratelimit.h
-stund_libstund_la_CFLAGS = $(AM_CFLAGS)
+	stund/ratelimit.c stund/ratelimit.h stund/rooms.c stund/rooms.h
+stund_libstund_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
 sbin_PROGRAMS += stund/stund
 stund_stund_SOURCES = stund/stund.c stund/stund.h stund/listen.c \

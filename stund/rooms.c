@@ -20,6 +20,7 @@ struct rooms_member {
 	unsigned	 room;
 	uint8_t		 nonce[STUN_RDV_NONCE_LEN];
 	struct stun_addr from;
+	unsigned	 sock;		/* local socket it registered on */
 	struct stun_rdv_member info;	/* id, name, candidates + srflx */
 	uint64_t	 last_seen;
 	uint32_t	 rtt;
@@ -187,7 +188,7 @@ rooms_tid(struct rooms *r, uint8_t tid[STUN_TID_LEN])
 
 static void
 rooms_emit(struct rooms *r, struct rooms_out *out,
-    const struct stun_addr *to, const struct stun_rdv_msg *q)
+    const struct stun_addr *to, unsigned sock, const struct stun_rdv_msg *q)
 {
 	struct rooms_pkt	*p;
 	int			 n;
@@ -203,6 +204,7 @@ rooms_emit(struct rooms *r, struct rooms_out *out,
 	}
 	p->len = (size_t)n;
 	p->to = *to;
+	p->sock = sock;
 	out->n++;
 }
 
@@ -221,14 +223,14 @@ rooms_reply_init(struct stun_rdv_msg *a, const struct stun_rdv_msg *q,
 
 static void
 rooms_error(struct rooms *r, struct rooms_out *out,
-    const struct stun_rdv_msg *q, const struct stun_addr *from, int code)
+    const struct stun_rdv_msg *q, const struct rooms_src *src, int code)
 {
 	struct stun_rdv_msg	a;
 
 	rooms_reply_init(&a, q, STUN_CLASS_ERROR);
 	a.flags = STUN_RDV_F_ERROR;
 	a.error = code;
-	rooms_emit(r, out, from, &a);
+	rooms_emit(r, out, &src->addr, src->sock, &a);
 }
 
 /* Every member of rm but skip, as the wire wants them. */
@@ -272,7 +274,7 @@ rooms_notify(struct rooms *r, struct rooms_out *out, struct rooms_room *rm,
 		a.event = ev;
 		a.event_member = who;
 		rooms_list(r, rm, mb, &a);
-		rooms_emit(r, out, &mb->from, &a);
+		rooms_emit(r, out, &mb->from, mb->sock, &a);
 		r->m.indications++;
 	}
 }
@@ -293,7 +295,7 @@ rooms_go_one(struct rooms *r, struct rooms_out *out,
 	a.flags = STUN_RDV_F_PEER_ID | STUN_RDV_F_DELAY;
 	a.peer_id = peer;
 	a.delay = delay;
-	rooms_emit(r, out, &to->from, &a);
+	rooms_emit(r, out, &to->from, to->sock, &a);
 	r->m.gos++;
 }
 
@@ -349,7 +351,7 @@ rooms_rtt(struct rooms *r, struct rooms_out *out, const struct rooms_room *rm,
 /* Client candidates plus the server-reflexive one we see. */
 static void
 rooms_set_info(struct rooms_member *mb, const struct stun_rdv_msg *q,
-    const struct stun_addr *from)
+    const struct rooms_src *src)
 {
 	unsigned	i;
 
@@ -362,9 +364,10 @@ rooms_set_info(struct rooms_member *mb, const struct stun_rdv_msg *q,
 	} else if (mb->info.ncand > 0)
 		mb->info.ncand--;	/* drop the old srflx, it is last */
 	mb->info.cand[mb->info.ncand].kind = STUN_RDV_CAND_SRFLX;
-	mb->info.cand[mb->info.ncand].addr = *from;
+	mb->info.cand[mb->info.ncand].addr = src->addr;
 	mb->info.ncand++;
-	mb->from = *from;
+	mb->from = src->addr;
+	mb->sock = src->sock;
 }
 
 static void
@@ -384,7 +387,7 @@ rooms_answer(struct rooms *r, struct rooms_out *out,
 	a.echo = now;
 	if (q->method == STUN_RDV_REGISTER)
 		rooms_list(r, rm, mb, &a);
-	rooms_emit(r, out, &mb->from, &a);
+	rooms_emit(r, out, &mb->from, mb->sock, &a);
 }
 
 static struct rooms_member *
@@ -424,7 +427,7 @@ rooms_alloc_room(struct rooms *r, const struct stun_rdv_msg *q)
 
 static void
 rooms_register(struct rooms *r, const struct stun_rdv_msg *q,
-    const struct stun_addr *from, uint64_t now, struct rooms_out *out)
+    const struct rooms_src *src, uint64_t now, struct rooms_out *out)
 {
 	struct rooms_room	*rm;
 	struct rooms_member	*mb;
@@ -433,14 +436,14 @@ rooms_register(struct rooms *r, const struct stun_rdv_msg *q,
 	uint32_t		 id;
 	int			 changed;
 
-	if (!rooms_rate_ok(r, from, now)) {
+	if (!rooms_rate_ok(r, &src->addr, now)) {
 		r->m.rate_limited++;
 		return;
 	}
 	if ((q->flags & (STUN_RDV_F_NONCE | STUN_RDV_F_NAME)) !=
 	    (STUN_RDV_F_NONCE | STUN_RDV_F_NAME)) {
 		r->m.bad_request++;
-		rooms_error(r, out, q, from, STUN_RDV_ERR_BAD);
+		rooms_error(r, out, q, src, STUN_RDV_ERR_BAD);
 		return;
 	}
 	rm = rooms_find(r, q->room, q->roomlen);
@@ -448,7 +451,7 @@ rooms_register(struct rooms *r, const struct stun_rdv_msg *q,
 		/* The same client again: refresh, maybe from a new address. */
 		r->m.rejoins++;
 		old = mb->info;
-		rooms_set_info(mb, q, from);
+		rooms_set_info(mb, q, src);
 		mb->last_seen = now;
 		mb->go_pending = 1;
 		changed = memcmp(&old, &mb->info, sizeof(old)) != 0;
@@ -463,17 +466,17 @@ rooms_register(struct rooms *r, const struct stun_rdv_msg *q,
 	}
 	if (rm != NULL && rm->n >= r->c.max_room_members) {
 		r->m.refused_room_full++;
-		rooms_error(r, out, q, from, STUN_RDV_ERR_FULL);
+		rooms_error(r, out, q, src, STUN_RDV_ERR_FULL);
 		return;
 	}
 	if ((mb = rooms_alloc_member(r, &idx)) == NULL) {
 		r->m.refused_members++;
-		rooms_error(r, out, q, from, STUN_RDV_ERR_FULL);
+		rooms_error(r, out, q, src, STUN_RDV_ERR_FULL);
 		return;
 	}
 	if (rm == NULL && (rm = rooms_alloc_room(r, q)) == NULL) {
 		r->m.refused_rooms++;
-		rooms_error(r, out, q, from, STUN_RDV_ERR_FULL);
+		rooms_error(r, out, q, src, STUN_RDV_ERR_FULL);
 		return;
 	}
 	memset(mb, 0, sizeof(*mb));
@@ -484,7 +487,7 @@ rooms_register(struct rooms *r, const struct stun_rdv_msg *q,
 		id = r->next_id++;
 	} while (id == 0);
 	mb->info.id = id;
-	rooms_set_info(mb, q, from);
+	rooms_set_info(mb, q, src);
 	mb->last_seen = now;
 	mb->go_pending = 1;
 	rm->mem[rm->n++] = idx;
@@ -521,7 +524,7 @@ rooms_remove(struct rooms *r, struct rooms_room *rm, struct rooms_member *mb,
 /* Keepalive and Leave name a member by id and prove it with the nonce. */
 static void
 rooms_known(struct rooms *r, const struct stun_rdv_msg *q,
-    const struct stun_addr *from, uint64_t now, struct rooms_out *out)
+    const struct rooms_src *src, uint64_t now, struct rooms_out *out)
 {
 	struct rooms_room	*rm;
 	struct rooms_member	*mb = NULL;
@@ -530,28 +533,29 @@ rooms_known(struct rooms *r, const struct stun_rdv_msg *q,
 	if ((q->flags & (STUN_RDV_F_NONCE | STUN_RDV_F_MEMBER_ID)) !=
 	    (STUN_RDV_F_NONCE | STUN_RDV_F_MEMBER_ID) || q->member_id == 0) {
 		r->m.bad_request++;
-		rooms_error(r, out, q, from, STUN_RDV_ERR_BAD);
+		rooms_error(r, out, q, src, STUN_RDV_ERR_BAD);
 		return;
 	}
 	if ((rm = rooms_find(r, q->room, q->roomlen)) != NULL)
 		mb = rooms_member(r, rm, q->member_id, q->nonce);
 	if (mb == NULL) {
 		r->m.unknown_member++;
-		rooms_error(r, out, q, from, STUN_RDV_ERR_UNKNOWN);
+		rooms_error(r, out, q, src, STUN_RDV_ERR_UNKNOWN);
 		return;
 	}
 	if (q->method == STUN_RDV_LEAVE) {
 		r->m.leaves++;
 		rooms_reply_init(&a, q, STUN_CLASS_SUCCESS);
-		rooms_emit(r, out, from, &a);
+		rooms_emit(r, out, &src->addr, src->sock, &a);
 		rooms_remove(r, rm, mb, STUN_RDV_EV_LEAVE, out);
 		return;
 	}
 	mb->last_seen = now;
-	if (!stun_addr_equal(from, &mb->from)) {
+	mb->sock = src->sock;
+	if (!stun_addr_equal(&src->addr, &mb->from)) {
 		/* The NAT gave the client a new mapping. */
 		r->m.moves++;
-		rooms_set_info(mb, NULL, from);
+		rooms_set_info(mb, NULL, src);
 		mb->go_pending = 1;
 		rm->epoch++;
 		rooms_notify(r, out, rm, mb->info.id, STUN_RDV_EV_MOVE);
@@ -562,7 +566,7 @@ rooms_known(struct rooms *r, const struct stun_rdv_msg *q,
 
 int
 rooms_input(struct rooms *r, const struct stun_msg *m,
-    const struct stun_addr *from, uint64_t now, struct rooms_out *out)
+    const struct rooms_src *src, uint64_t now, struct rooms_out *out)
 {
 	struct stun_rdv_msg	q;
 	int			rc;
@@ -582,9 +586,9 @@ rooms_input(struct rooms *r, const struct stun_msg *m,
 		return (1);
 	}
 	if (q.method == STUN_RDV_REGISTER)
-		rooms_register(r, &q, from, now, out);
+		rooms_register(r, &q, src, now, out);
 	else
-		rooms_known(r, &q, from, now, out);
+		rooms_known(r, &q, src, now, out);
 	return (1);
 }
 

@@ -51,12 +51,23 @@ struct rooms_metrics {
 };
 
 #define ROOMS_OUT_MAX	(3 * STUN_RDV_MAX_MEMBERS)
+/* Where a datagram came from: its source and our local socket index. */
+struct rooms_src {
+	struct stun_addr addr;
+	unsigned	 sock;		/* the caller's socket index */
+};
+
 struct rooms_pkt {
 	struct stun_addr to;
+	unsigned	 sock;		/* send from this local socket */
 	size_t		 len;
 	uint8_t		 buf[STUN_RDV_MSG_MAX];
 };
-/* What to send after a call: n datagrams, each to pkt[i].to. */
+/*
+ * What to send after a call: n datagrams, each to pkt[i].to from local
+ * socket pkt[i].sock (the one that member registered on: a
+ * port-restricted NAT drops anything else).
+ */
 struct rooms_out {
 	unsigned	 n;
 	struct rooms_pkt pkt[ROOMS_OUT_MAX];
@@ -85,13 +96,13 @@ void	rooms_free(struct rooms *r);
 /* Is m a rendezvous message (a method of the extension)?  1 or 0. */
 int	rooms_is_rdv(const struct stun_msg *m);
 /*
- * A decoded message from from at now (monotonic ms).  Clears out, then
+ * A decoded message from src at now (monotonic ms).  Clears out, then
  * fills it with the reply and the indications the message causes.
  * Returns 1 when m was a rendezvous message (answered or dropped, see the
  * metrics), 0 when it is not one and the caller should dispatch it.
  */
 int	rooms_input(struct rooms *r, const struct stun_msg *m,
-	    const struct stun_addr *from, uint64_t now, struct rooms_out *out);
+	    const struct rooms_src *src, uint64_t now, struct rooms_out *out);
 /*
  * Expire members whose last keepalive is older than the timeout and tell
  * the others.  Clears out first.  Call at rooms_next().

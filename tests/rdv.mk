@@ -3,9 +3,8 @@
 CHECK_LIBSTUN_SUITES += tests/libstun_rdv.c
 
 check_PROGRAMS += tests/check_rooms
-tests_check_rooms_SOURCES = tests/check_rooms.c tests/rooms_test.c \
-	stund/rooms.c stund/rooms.h
+tests_check_rooms_SOURCES = tests/check_rooms.c tests/rooms_test.c
 tests_check_rooms_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
-tests_check_rooms_LDADD = libstun/libstun_core.la $(CHECK_LIBS) \
-	$(OPENSSL_LIBS)
+tests_check_rooms_LDADD = stund/libstund.la libstun/libstun_core.la \
+	$(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_rooms

@@ -27,10 +27,12 @@ static const uint8_t room_b[16] = {
 static struct rooms	 R;
 static struct rooms_out	*out;
 static uint8_t		 tidn;
+static unsigned		 in_sock;	/* local socket requests arrive on */
 
 static void
 setup_cfg(const struct rooms_config *c)
 {
+	in_sock = 0;
 	ck_assert_int_eq(rooms_init(&R, c), 0);
 	out = calloc(1, sizeof(*out));
 	ck_assert_ptr_nonnull(out);
@@ -76,6 +78,18 @@ req(struct stun_rdv_msg *q, uint16_t method, const uint8_t *room,
 	memset(q->nonce, who, sizeof(q->nonce));
 }
 
+/* Feed a decoded message from from on in_sock at now. */
+static int
+input_msg(const struct stun_msg *m, const struct stun_addr *from,
+    uint64_t now)
+{
+	struct rooms_src	src;
+
+	src.addr = *from;
+	src.sock = in_sock;
+	return (rooms_input(&R, m, &src, now, out));
+}
+
 /* Feed q from from at now; returns rooms_input()'s answer. */
 static int
 input(const struct stun_rdv_msg *q, const struct stun_addr *from,
@@ -88,7 +102,7 @@ input(const struct stun_rdv_msg *q, const struct stun_addr *from,
 	n = stun_rdv_build(q, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
-	return (rooms_input(&R, &m, from, now, out));
+	return (input_msg(&m, from, now));
 }
 
 /* Decode out->pkt[i]. */
@@ -419,7 +433,7 @@ START_TEST(rooms_drop_what_is_not_verified)
 	n = stun_build_finish(&b);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
-	ck_assert_int_eq(rooms_input(&R, &m, &from, 0, out), 1);
+	ck_assert_int_eq(input_msg(&m, &from, 0), 1);
 	ck_assert_uint_eq(out->n, 0);
 	ck_assert(R.m.bad_integrity == 1);
 	ck_assert(R.m.members == 0);
@@ -429,7 +443,7 @@ START_TEST(rooms_drop_what_is_not_verified)
 	n = stun_build_finish(&b);
 	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
 	ck_assert_int_eq(rooms_is_rdv(&m), 0);
-	ck_assert_int_eq(rooms_input(&R, &m, &from, 0, out), 0);
+	ck_assert_int_eq(input_msg(&m, &from, 0), 0);
 }
 END_TEST
 
@@ -577,8 +591,7 @@ START_TEST(rooms_two_clients_meet_and_go_together)
 		if (q[k].to == -1) {
 			ck_assert_int_eq(stun_msg_decode(&m, q[k].buf,
 			    q[k].len), 0);
-			ck_assert_int_eq(rooms_input(&R, &m, &q[k].from, now,
-			    out), 1);
+			ck_assert_int_eq(input_msg(&m, &q[k].from, now), 1);
 			for (i = 0; i < out->n; i++) {
 				j = out->pkt[i].to.ip[3] == 1 ? 0 : 1;
 				ck_assert_uint_lt(nq, 64);
@@ -606,6 +619,55 @@ START_TEST(rooms_two_clients_meet_and_go_together)
 }
 END_TEST
 
+/*
+ * Each member is answered and told from the local socket it registered
+ * on: a port-restricted NAT drops datagrams from any other.
+ */
+START_TEST(rooms_member_keeps_its_local_socket)
+{
+	struct stun_rdv_msg	o;
+	uint32_t		a, b;
+	unsigned		i;
+
+	in_sock = 2;
+	a = join(room_a, 1, 0);
+	ck_assert_uint_ne(a, 0);
+	ck_assert_uint_eq(out->pkt[0].sock, 2);
+	in_sock = 1;
+	b = join(room_a, 2, 10);
+	ck_assert_uint_ne(b, 0);
+	ck_assert_uint_eq(out->n, 2);
+	ck_assert_uint_eq(out->pkt[0].sock, 1);	/* B's answer */
+	ck_assert_uint_eq(out->pkt[1].to.ip[3], 1);
+	ck_assert_uint_eq(out->pkt[1].sock, 2);	/* A told from A's */
+	/* Go after RTT samples: each Go leaves from its member's socket. */
+	in_sock = 2;
+	keepalive(room_a, 1, a, 50000, 0, 0, 20);
+	in_sock = 1;
+	keepalive(room_a, 2, b, 50000, 10, 0, 30);
+	for (i = 0; i < out->n; i++) {
+		pkt(i, &o);
+		if (out->pkt[i].to.ip[3] == 1)
+			ck_assert_uint_eq(out->pkt[i].sock, 2);
+		else
+			ck_assert_uint_eq(out->pkt[i].sock, 1);
+	}
+	ck_assert_uint_ge(R.m.gos, 2);
+	/* Errors go back where the request came from. */
+	in_sock = 3;
+	keepalive(room_b, 7, 99, 1, 0, UINT32_MAX, 40);
+	ck_assert_uint_eq(out->n, 1);
+	ck_assert_uint_eq(out->pkt[0].sock, 3);
+	/* The timeout tells B from B's socket. */
+	in_sock = 1;
+	keepalive(room_a, 2, b, 50000, 0, UINT32_MAX, 20000);
+	rooms_timer(&R, 30020, out);
+	ck_assert_uint_eq(out->n, 1);
+	ck_assert_uint_eq(out->pkt[0].to.ip[3], 2);
+	ck_assert_uint_eq(out->pkt[0].sock, 1);
+}
+END_TEST
+
 Suite *
 suite_rooms(void)
 {
@@ -619,6 +681,7 @@ suite_rooms(void)
 	tcase_add_test(tc, rooms_leave_tells_the_others);
 	tcase_add_test(tc, rooms_keepalive_timeout_removes_member);
 	tcase_add_test(tc, rooms_keepalive_from_new_address_is_a_move);
+	tcase_add_test(tc, rooms_member_keeps_its_local_socket);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
