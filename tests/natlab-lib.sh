@@ -19,15 +19,20 @@
 # 203.0.113.192/26 without NAT, so two peers can meet across two NATs; the
 # public namespace routes between the sites.  No namespace is connected to
 # the host's interfaces, and no route leads out of the lab: every route
-# names a lab subnet, there is no default route.
+# names a lab subnet, there is no default route.  "lab_up_lan TYPE" instead
+# puts two clients on one router's LAN (a bridge named lan0): cli
+# 10.0.1.100 and clib 10.0.1.101, behind the same NAT.
 #
 # Usage:
 #	. "$top_srcdir/tests/natlab-lib.sh"
 #	lab_require			# exit 77 with a reason unless we can run
 #	lab_up port-restricted-cone	# build the lab for one type
 #	lab_up symmetric full-cone	# or two sites (cli and clib)
+#	lab_up_lan hairpin		# or two clients behind one NAT
 #	lab_bg pub turnserver ...	# a process in a namespace, killed later
 #	lab_run cli 10 stun ...		# a command in a namespace, with timeout
+#	lab_bgio cli p1 in p2pchat ...	# stdin from a file, stdout/stderr apart
+#	lab_loss nat 10			# drop 1 in 10 UDP packets a router forwards
 #	lab_down			# remove the lab (also done on exit)
 
 LAB_SRV1=198.51.100.10
@@ -52,6 +57,7 @@ LAB_TMP=
 LAB_PIDS=
 LAB_TYPE=
 LAB_CLIENT=
+LAB_LAN2=
 
 lab_log()
 {
@@ -116,6 +122,17 @@ lab_bg()
 	_ns=$(lab_ns "$1"); _alias=$1 _name=$2; shift 2
 	ip netns exec "$_ns" timeout -k 2 600 "$@" \
 	    >"$LAB_TMP/$_name.log" 2>&1 </dev/null &
+	LAB_BGPID=$!
+	LAB_PIDS="$LAB_PIDS $LAB_BGPID:$_alias"
+}
+
+# Like lab_bg, with stdin from file $3 (a fifo is fine: the open waits for
+# its writer) and stdout and stderr apart, in $LAB_TMP/<name>.out and .err.
+lab_bgio()
+{
+	_ns=$(lab_ns "$1"); _alias=$1 _name=$2 _in=$3; shift 3
+	ip netns exec "$_ns" timeout -k 2 600 "$@" <"$_in" \
+	    >"$LAB_TMP/$_name.out" 2>"$LAB_TMP/$_name.err" &
 	LAB_BGPID=$!
 	LAB_PIDS="$LAB_PIDS $LAB_BGPID:$_alias"
 }
@@ -254,6 +271,25 @@ lab_up()
 	lab_log "lab up: $1 (client $LAB_CLIENT${2:+; site b: $2, client $LAB_CLIENT_B}, tag $LAB_TAG)"
 }
 
+# Build one router of type $1 with two clients on its LAN: cli (LAB_CLIENT,
+# 10.0.1.100) and clib (LAB_CLIENT_B, 10.0.1.101), both behind the same
+# outside address.  The LAN is a bridge, and bridged frames bypass the
+# router's nftables, as on a real home switch.  Types: port-restricted-cone,
+# symmetric, and hairpin, which here loops a packet sent to the outside
+# address back to whichever client owns the mapped port.
+lab_up_lan()
+{
+	case $1 in
+	port-restricted-cone|symmetric|hairpin) ;;
+	*) lab_fail "natlab: lab_up_lan: type $1 has no two-client LAN" ;;
+	esac
+	LAB_LAN2=1
+	lab_up "$1"
+	LAB_LAN2=
+	LAB_TYPE_B=$1
+	lab_log "lan: second client $LAB_CLIENT_B behind the same NAT"
+}
+
 # The public side: the servers' two addresses and the routers' subnet on a
 # bridge; it routes between the sites.  It outlives lab_up/lab_sites_down,
 # so servers started in it serve every lab type of a run.
@@ -313,7 +349,11 @@ lab_site()
 		_lan=10.0.$_n.0/24
 		;;
 	*)
-		lab_link "$_nat" lan0 "$_cli" eth0
+		if [ -n "$LAB_LAN2" ]; then
+			lab_lan2 "$_nat" "$_cli" "$LAB_CLI_B" "$_n"
+		else
+			lab_link "$_nat" lan0 "$_cli" eth0
+		fi
 		ip -n "$_nat" addr add "10.0.$_n.1/24" dev lan0
 		_client=10.0.$_n.100 _gw=10.0.$_n.1
 		ip -n "$_cli" addr add "$_client/24" dev eth0
@@ -327,7 +367,9 @@ lab_site()
 	else
 		LAB_CLIENT_B=$_client
 	fi
-	if [ "$2" = double ]; then
+	if [ -n "$LAB_LAN2" ] && [ "$2" = hairpin ]; then
+		lab_rules hairpin-lan "$_nat" "$_wan" "$_client" "$_lan"
+	elif [ "$2" = double ]; then
 		# The inner router: a home NAT behind the outer one.
 		_client=10.0.$_n.100
 		lab_rules port-restricted-cone "$_nat2" 10.0.$_n.100 \
@@ -337,6 +379,47 @@ lab_site()
 	else
 		lab_rules "$2" "$_nat" "$_wan" "$_client" "$_lan"
 	fi
+}
+
+# The LAN of lab_up_lan: bridge lan0 in router $1 with client $2 and client
+# $3 (10.0.$4.101) as its ports.
+lab_lan2()
+{
+	ip -n "$1" link add lan0 type bridge ||
+	    lab_fail "natlab: bridge lan0 in $1"
+	ip -n "$1" link set lan0 up
+	# With br_netfilter loaded, bridged frames would go through the
+	# router's NAT rules; a switch does not translate.
+	ip netns exec "$1" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
+	    2>/dev/null
+	lab_link "$1" lan0a "$2" eth0
+	ip -n "$1" link set lan0a master lan0
+	lab_mkns "$3" 0
+	lab_link "$1" lan0b "$3" eth0
+	ip -n "$1" link set lan0b master lan0
+	ip -n "$3" addr add "10.0.$4.101/24" dev eth0
+	ip -n "$3" route add 198.51.100.0/24 via "10.0.$4.1"
+	ip -n "$3" route add 203.0.113.0/24 via "10.0.$4.1"
+	LAB_CLIENT_B=10.0.$4.101
+}
+
+# Drop one in $2 (default 10) of the UDP packets that router $1 (nat, natb,
+# nat2, nat2b) forwards, both ways, at random.  lab_loss_count prints how
+# many it dropped so far.
+lab_loss()
+{
+	lab_nft "$(lab_ns "$1")" <<EOF
+table ip loss {
+	chain drop1 { type filter hook forward priority -10; policy accept;
+		meta l4proto udp numgen random mod ${2:-10} 0 counter drop; }
+}
+EOF
+}
+
+lab_loss_count()
+{
+	ip netns exec "$(lab_ns "$1")" timeout 10 nft list chain ip loss drop1 \
+	    2>/dev/null | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
 }
 
 # The mapped address a client of this type should see ("-": none).
@@ -571,6 +654,28 @@ $_base
 	chain pre { type nat hook prerouting priority -100;
 		iifname "lan0" ip daddr $_rwan meta l4proto udp \
 		    dnat to $_rcli; }
+	chain post { type nat hook postrouting priority 100;
+		oifname "wan0" masquerade;
+		oifname "lan0" ip saddr $_rlan snat to $_rwan; }
+}
+EOF
+		;;
+	hairpin-lan)
+		# Hairpinning for several inside hosts: remember which
+		# inside address owns each mapped port (the mapping keeps
+		# the port) and loop packets sent from inside to the
+		# outside address and that port back to its owner, with
+		# the outside address as their source.
+		lab_nft "$_rns" <<EOF
+$_base
+	map owner { type inet_service : ipv4_addr;
+		flags dynamic,timeout; timeout 120s; size 4096; }
+	chain remember { type filter hook postrouting priority 300;
+		oifname "wan0" meta l4proto udp \
+		    update @owner { udp sport : ct original ip saddr }; }
+	chain pre { type nat hook prerouting priority -100;
+		iifname "lan0" ip daddr $_rwan meta l4proto udp \
+		    dnat to udp dport map @owner; }
 	chain post { type nat hook postrouting priority 100;
 		oifname "wan0" masquerade;
 		oifname "lan0" ip saddr $_rlan snat to $_rwan; }
