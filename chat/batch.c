@@ -1,0 +1,145 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * p2pchat's batch front end (--batch, or stdin not a terminal): each line
+ * on stdin is a message to every peer, and each event is one JSON object
+ * on a line of stdout.  Field names are a contract (SPEC.md, p2pchat(1)).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "chat/peer.h"
+#include "chat/p2pchat.h"
+
+static const char *
+batch_kind(int kind)
+{
+	switch (kind) {
+	case EV_ROOM:
+		return ("room");
+	case EV_REGISTERED:
+		return ("registered");
+	case EV_MEMBER:
+		return ("member");
+	case EV_PATH:
+		return ("path");
+	case EV_JOINED:
+		return ("joined");
+	case EV_MESSAGE:
+		return ("message");
+	case EV_DELIVERED:
+		return ("delivered");
+	case EV_UNDELIVERED:
+		return ("undelivered");
+	case EV_LEFT:
+		return ("left");
+	case EV_FAILED:
+		return ("failed");
+	case EV_BYE:
+		return ("bye");
+	}
+	return ("error");
+}
+
+static void
+batch_addr(struct json *j, const char *key, const struct stun_addr *a)
+{
+	char	buf[64];
+
+	if (a->family == 0 || stun_addr_format(a, buf, sizeof(buf)) != 0)
+		json_null(j, key);
+	else
+		json_str(j, key, buf);
+}
+
+void
+batch_event(const struct chat_event *e)
+{
+	struct json	 j;
+	const char	*who = "peer";
+
+	json_begin(&j, stdout);
+	json_str(&j, "event", batch_kind(e->kind));
+	switch (e->kind) {
+	case EV_ROOM:
+		json_str(&j, "code", e->code);
+		json_bool(&j, "created", e->created);
+		break;
+	case EV_REGISTERED:
+		json_int(&j, "member", e->peer_id);
+		batch_addr(&j, "mapped", &e->addr);
+		break;
+	case EV_MESSAGE:
+		who = "from";
+		/* FALLTHROUGH */
+	case EV_DELIVERED:
+	case EV_UNDELIVERED:
+		if (e->kind != EV_MESSAGE)
+			who = "to";
+		/* FALLTHROUGH */
+	case EV_MEMBER:
+	case EV_PATH:
+	case EV_JOINED:
+	case EV_LEFT:
+	case EV_FAILED:
+		json_str(&j, who, e->peer);
+		json_int(&j, "peer_id", e->peer_id);
+		break;
+	}
+	switch (e->kind) {
+	case EV_PATH:
+		json_str(&j, "kind", chat_path_kind_name(e->path_kind));
+		batch_addr(&j, "addr", &e->addr);
+		json_str(&j, "local", e->local_type);
+		json_str(&j, "remote", e->remote_type);
+		json_int(&j, "rtt", e->rtt);
+		break;
+	case EV_MESSAGE:
+		json_int(&j, "id", e->id);
+		json_strn(&j, "text", e->text, e->len);
+		break;
+	case EV_DELIVERED:
+	case EV_UNDELIVERED:
+		json_int(&j, "id", e->id);
+		break;
+	}
+	if (e->reason != NULL)
+		json_str(&j, "reason", e->reason);
+	json_int(&j, "ms", (int64_t)e->ms);
+	json_end(&j);
+}
+
+size_t
+batch_lines(struct chat_ctx *ctx, const uint8_t *buf, size_t len, int eof,
+    int *skip)
+{
+	const uint8_t	*nl;
+	size_t		 off = 0, l;
+
+	while (off < len) {
+		nl = memchr(buf + off, '\n', len - off);
+		if (nl == NULL) {
+			if (!eof && len - off <= CHAT_REL_MSG_MAX)
+				break;	/* wait for the rest */
+			l = len - off;
+		} else
+			l = (size_t)(nl - (buf + off));
+		if (*skip)
+			;	/* the tail of a line that was too long */
+		else if (l > CHAT_REL_MSG_MAX)
+			chat_send_line(ctx, NULL, l);
+		else {
+			if (l > 0 && buf[off + l - 1] == '\r')
+				l--;
+			if (l > 0)
+				chat_send_line(ctx, buf + off, l);
+		}
+		*skip = nl == NULL && !eof;
+		if (nl != NULL)
+			off = (size_t)(nl - buf) + 1;
+		else
+			off = len;
+	}
+	return (off);
+}

@@ -1,0 +1,959 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * p2pchat: end-to-end encrypted chat straight from peer to peer through
+ * NATs.  This file is the thin libevent layer: the command line, one UDP
+ * socket for the rendezvous, the punching and the chat, the rendezvous
+ * client machine and the room (chat/room.h) driven on it, and stdin.
+ * batch.c and ui.c show the events.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "common/log.h"
+#include "common/sock.h"
+#include "libstun/rdv.h"
+#include "chat/crypto.h"
+#include "chat/room.h"
+#include "chat/p2pchat.h"
+
+#define CHAT_PORT		3478
+#define CHAT_HOST_MAX		256
+#define CHAT_RECV_BURST		64
+#define CHAT_PUMP_MAX		4096	/* actions per wake-up */
+#define CHAT_LINGER		10	/* s to wait for acks at the end */
+#define CHAT_LEAVE_WAIT		2000	/* ms for the Leave answer */
+#define CHAT_BACKLOG		64	/* lines typed before any peer */
+#define CHAT_PAUSE_PENDING	192	/* stop reading stdin above this */
+#define CHAT_STDIN_BUF		(2 * CHAT_REL_MSG_MAX + 2)
+
+struct chat_line {
+	uint8_t		*buf;
+	size_t		 len;
+};
+
+struct chat_ctx {
+	/* Options. */
+	const char	*server_arg;
+	const char	*name;
+	const char	*code_arg;
+	int		 batch;
+	unsigned	 linger;	/* s */
+	uint16_t	 port;
+	/* State. */
+	uint8_t		 secret[CHAT_SECRET_LEN];
+	char		 code[CHAT_CODE_LEN + 1];
+	struct stun_addr server;
+	int		 fd;
+	struct event_base *base;
+	struct event	*ev_sock, *ev_in, *ev_timer, *ev_int, *ev_term;
+	int		 in_poll;	/* stdin is a file: read on a timer */
+	int		 in_paused;
+	struct stun_rdv_client rdv;
+	struct chat_room room;
+	uint32_t	 self_id;
+	int		 joined;
+	uint64_t	 start;
+	/* Stdin. */
+	uint8_t		*inbuf;
+	size_t		 inlen;
+	int		 inskip;
+	int		 eof;
+	struct chat_line backlog[CHAT_BACKLOG];
+	unsigned	 nbacklog;
+	/* Ending. */
+	int		 quitting;	/* no more input: drain, then leave */
+	uint64_t	 linger_at;
+	int		 leaving;
+	uint64_t	 leave_at;
+	int		 done;
+	int		 status;
+	char		 err[256];
+};
+
+static void	chat_pump(struct chat_ctx *);
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: p2pchat --server host[:port] --name name [--batch]"
+	    " [--port port]\n"
+	    "\t[--linger seconds] [-v] [code]\n");
+	exit(2);
+}
+
+static uint64_t
+chat_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static void
+chat_emit(struct chat_ctx *ctx, struct chat_event *e)
+{
+	e->ms = chat_now() - ctx->start;
+	if (ctx->batch)
+		batch_event(e);
+	else
+		ui_event(e);
+}
+
+static void
+chat_error(struct chat_ctx *ctx, const char *reason)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_ERROR;
+	e.reason = reason;
+	chat_emit(ctx, &e);
+}
+
+/* "host", "host:port", "[v6]" or "[v6]:port"; getaddrinfo at start-up. */
+static int
+chat_resolve(struct chat_ctx *ctx)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	char		 host[CHAT_HOST_MAX], *colon, *end;
+	const char	*s = ctx->server_arg, *port = NULL;
+	unsigned long	 v;
+	int		 r;
+
+	if (strlen(s) >= sizeof(host))
+		return (-1);
+	memcpy(host, s, strlen(s) + 1);
+	if (host[0] == '[') {
+		if ((end = strchr(host, ']')) == NULL)
+			return (-1);
+		*end = '\0';
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return (-1);
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	} else if ((colon = strchr(host, ':')) != NULL &&
+	    strrchr(host, ':') == colon) {
+		*colon = '\0';
+		port = colon + 1;
+	}
+	ctx->server.port = CHAT_PORT;
+	if (port != NULL) {
+		errno = 0;
+		v = strtoul(port, &end, 10);
+		if (*port < '0' || *port > '9' || *end != '\0' || errno != 0 ||
+		    v == 0 || v > 65535)
+			return (-1);
+		ctx->server.port = (uint16_t)v;
+	}
+	if (host[0] == '\0')
+		return (-1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	if ((r = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "%s: %s", host,
+		    gai_strerror(r));
+		return (-2);
+	}
+	/* IPv4 first: that is where the NATs are. */
+	r = -2;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		v = ctx->server.port;
+		if (sock_to_stun(ai->ai_addr, &ctx->server) == 0) {
+			ctx->server.port = (uint16_t)v;
+			r = 0;
+			if (ai->ai_family == AF_INET)
+				break;
+		}
+	}
+	freeaddrinfo(res);
+	if (r != 0)
+		snprintf(ctx->err, sizeof(ctx->err), "%s: no address", host);
+	return (r);
+}
+
+/*
+ * Host candidates: every address of the server's family on an interface
+ * that is up, loopback only when the server is on loopback too.
+ */
+static unsigned
+chat_host_cands(struct chat_ctx *ctx, struct stun_rdv_cand *out, unsigned max)
+{
+	struct ifaddrs	 *ifa, *i;
+	struct stun_addr  a;
+	int		  srv_lo, cls;
+	unsigned	  n = 0, k, dup;
+
+	srv_lo = stun_addr_class(&ctx->server) == STUN_ADDR_LOOPBACK;
+	if (getifaddrs(&ifa) != 0)
+		return (0);
+	for (i = ifa; i != NULL && n < max; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || sock_to_stun(i->ifa_addr, &a) != 0 ||
+		    a.family != ctx->server.family)
+			continue;
+		cls = stun_addr_class(&a);
+		if ((cls == STUN_ADDR_LOOPBACK && !srv_lo) ||
+		    cls == STUN_ADDR_LINKLOCAL || cls == STUN_ADDR_UNSPEC ||
+		    cls == STUN_ADDR_MULTICAST)
+			continue;
+		a.port = ctx->port;
+		for (k = 0, dup = 0; k < n; k++)
+			dup |= stun_addr_equal(&out[k].addr, &a);
+		if (dup)
+			continue;
+		/* The loopback address first when the server is there. */
+		if (cls == STUN_ADDR_LOOPBACK && n > 0) {
+			out[n] = out[0];
+			out[0].addr = a;
+		} else
+			out[n].addr = a;
+		out[n].kind = STUN_RDV_CAND_HOST;
+		out[0].kind = STUN_RDV_CAND_HOST;
+		n++;
+	}
+	freeifaddrs(ifa);
+	return (n);
+}
+
+static int
+chat_setup(struct chat_ctx *ctx)
+{
+	struct stun_rdv_config	 rc;
+	struct stun_punch_cand	 pc;
+	struct stun_addr	 any, local;
+	uint8_t			 roomid[CHAT_ROOMID_LEN];
+
+	memset(&any, 0, sizeof(any));
+	any.family = ctx->server.family;
+	any.port = ctx->port;
+	if ((ctx->fd = sock_bind(&any, SOCK_DGRAM, 0)) == -1 ||
+	    sock_local(ctx->fd, &local) == -1) {
+		snprintf(ctx->err, sizeof(ctx->err), "socket: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	ctx->port = local.port;
+	memset(&rc, 0, sizeof(rc));
+	rc.server = ctx->server;
+	/* Sends at 0, 0.25, 0.75, 1.75, 3.75, 7.75 s; no answer at 9.75 s. */
+	rc.txn.rto = 250;
+	rc.txn.rc = 6;
+	rc.txn.rm = 8;
+	if (chat_room_id(ctx->secret, roomid) != 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "cannot derive the room");
+		return (-1);
+	}
+	memcpy(rc.room, roomid, sizeof(roomid));
+	rc.roomlen = sizeof(roomid);
+	snprintf(rc.name, sizeof(rc.name), "%s", ctx->name);
+	rc.ncand = chat_host_cands(ctx, rc.cand, STUN_RDV_MAX_CANDS);
+	if (stun_rdv_client_init(&ctx->rdv, &rc) != 0 ||
+	    chat_room_init(&ctx->room, ctx->secret, ctx->name) != 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "cannot set up the room");
+		return (-1);
+	}
+	/*
+	 * One socket bound to the wildcard: one local candidate is enough,
+	 * the kernel picks the source address for each remote one.
+	 */
+	memset(&pc, 0, sizeof(pc));
+	pc.type = STUN_CAND_HOST;
+	pc.sock = 0;
+	pc.addr = rc.ncand > 0 ? rc.cand[0].addr : local;
+	(void)chat_room_add_local(&ctx->room, &pc);
+	log_debug("socket port %u, %u host candidates", ctx->port, rc.ncand);
+	return (0);
+}
+
+static void
+chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
+    const uint8_t *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+
+	sl = sock_from_stun(to, &ss);
+	if (sendto(ctx->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == -1)
+		log_debug("sendto: %s", strerror(errno));
+}
+
+static struct chat_peer *
+chat_live_peer(struct chat_ctx *ctx, unsigned i)
+{
+	struct chat_peer	*p;
+
+	p = chat_room_peer(&ctx->room, i);
+	if (p == NULL || p->state == CHAT_PEER_S_FAILED ||
+	    p->state == CHAT_PEER_S_CLOSED)
+		return (NULL);
+	return (p);
+}
+
+/* Queue one message to every live peer; 0 when there is none. */
+static unsigned
+chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
+{
+	struct chat_event	 e;
+	struct chat_peer	*p;
+	uint32_t		 id;
+	unsigned		 i, n = 0;
+	int			 r;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if ((p = chat_live_peer(ctx, i)) == NULL)
+			continue;
+		n++;
+		if ((r = chat_peer_send(p, buf, len, chat_now(), &id)) == 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.kind = EV_UNDELIVERED;
+		e.peer = p->name;
+		e.peer_id = p->id;
+		e.reason = r == STUN_ERR_NOSPACE ? "queue full" :
+		    stun_strerror(r);
+		chat_emit(ctx, &e);
+	}
+	return (n);
+}
+
+static void
+chat_backlog_flush(struct chat_ctx *ctx)
+{
+	struct chat_event	e;
+	unsigned		i;
+
+	if (ctx->nbacklog == 0)
+		return;
+	for (i = 0; i < ctx->nbacklog; i++) {
+		if (chat_send_all(ctx, ctx->backlog[i].buf,
+		    ctx->backlog[i].len) == 0) {
+			memset(&e, 0, sizeof(e));
+			e.kind = EV_UNDELIVERED;
+			e.reason = "nobody in the room";
+			chat_emit(ctx, &e);
+		}
+		free(ctx->backlog[i].buf);
+	}
+	ctx->nbacklog = 0;
+}
+
+void
+chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
+{
+	struct chat_line	*l;
+
+	if (buf == NULL) {
+		chat_error(ctx, "line too long: not sent");
+		return;
+	}
+	if (ctx->quitting)
+		return;
+	if (ctx->nbacklog == 0 && chat_send_all(ctx, buf, len) > 0)
+		return;
+	/* Nobody here yet: keep it for the first peer. */
+	if (ctx->nbacklog == CHAT_BACKLOG) {
+		chat_error(ctx, "nobody in the room yet: line not sent");
+		return;
+	}
+	l = &ctx->backlog[ctx->nbacklog];
+	if ((l->buf = malloc(len)) == NULL) {
+		chat_error(ctx, "out of memory: line not sent");
+		return;
+	}
+	memcpy(l->buf, buf, len);
+	l->len = len;
+	ctx->nbacklog++;
+}
+
+void
+chat_quit(struct chat_ctx *ctx)
+{
+	if (ctx->quitting)
+		return;
+	ctx->quitting = 1;
+	ctx->linger_at = chat_now() + (uint64_t)ctx->linger * 1000;
+	if (ctx->ev_in != NULL)
+		event_del(ctx->ev_in);
+	chat_pump(ctx);
+}
+
+unsigned
+chat_peers(struct chat_ctx *ctx, struct chat_peer_info *pi, unsigned max)
+{
+	struct chat_peer	*p;
+	unsigned		 i, n = 0;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS && n < max; i++) {
+		if ((p = chat_room_peer(&ctx->room, i)) == NULL)
+			continue;
+		memset(&pi[n], 0, sizeof(pi[n]));
+		pi[n].name = p->name;
+		pi[n].id = p->id;
+		pi[n].state = chat_peer_state_name(p->state);
+		pi[n].path_kind = p->path.kind;
+		pi[n].addr = p->path.addr;
+		pi[n].rtt = p->path.rtt;
+		pi[n].pending = chat_peer_pending(p);
+		n++;
+	}
+	return (n);
+}
+
+static void
+chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
+    const struct chat_peer_action *pa)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.peer = p->name;
+	e.peer_id = p->id;
+	e.id = pa->id;
+	e.reason = pa->reason;
+	switch (pa->kind) {
+	case CHAT_PEER_A_SEND:
+		chat_sendto(ctx, &pa->to, pa->buf, pa->len);
+		return;
+	case CHAT_PEER_A_PATH:
+		e.kind = EV_PATH;
+		e.path_kind = p->path.kind;
+		e.addr = p->path.addr;
+		e.local_type = stun_punch_cand_name(p->path.local_type);
+		e.remote_type = stun_punch_cand_name(p->path.remote_type);
+		e.rtt = p->path.rtt;
+		break;
+	case CHAT_PEER_A_UP:
+		e.kind = EV_JOINED;
+		break;
+	case CHAT_PEER_A_MESSAGE:
+		e.kind = EV_MESSAGE;
+		e.text = pa->buf;
+		e.len = pa->len;
+		break;
+	case CHAT_PEER_A_DELIVERED:
+		e.kind = EV_DELIVERED;
+		e.reason = NULL;
+		break;
+	case CHAT_PEER_A_UNDELIVERED:
+		e.kind = EV_UNDELIVERED;
+		break;
+	case CHAT_PEER_A_FAILED:
+		e.kind = EV_FAILED;
+		break;
+	default:
+		return;
+	}
+	chat_emit(ctx, &e);
+}
+
+/* Drain the room; returns its next wake-up. */
+static uint64_t
+chat_pump_room(struct chat_ctx *ctx, uint64_t now)
+{
+	struct chat_room_action	 a;
+	struct chat_event	 e;
+	unsigned		 k;
+
+	for (k = 0; k < CHAT_PUMP_MAX; k++) {
+		chat_room_next(&ctx->room, now, &a);
+		if (a.kind == CHAT_ROOM_A_WAIT)
+			return (a.wake);
+		memset(&e, 0, sizeof(e));
+		if (a.kind == CHAT_ROOM_A_PEER) {
+			chat_peer_event(ctx, a.peer, &a.pa);
+			continue;
+		}
+		if (a.kind == CHAT_ROOM_A_MEMBER) {
+			e.kind = EV_MEMBER;
+			e.peer = a.peer->name;
+			e.peer_id = a.peer->id;
+		} else {
+			e.kind = EV_LEFT;
+			e.peer = a.name;
+			e.peer_id = a.id;
+			e.reason = a.reason;
+		}
+		chat_emit(ctx, &e);
+	}
+	return (now + 1);
+}
+
+static void
+chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
+    uint64_t now)
+{
+	struct chat_event	e;
+	char			buf[64];
+
+	memset(&e, 0, sizeof(e));
+	switch (a->kind) {
+	case STUN_RDV_A_SEND:
+		chat_sendto(ctx, &a->to, a->buf, a->len);
+		break;
+	case STUN_RDV_A_JOINED:
+		if (ctx->joined && a->member_id != ctx->self_id)
+			log_warnx("the server gave us a new member id %u",
+			    a->member_id);
+		if (!ctx->joined) {
+			ctx->joined = 1;
+			ctx->self_id = a->member_id;
+			e.kind = EV_REGISTERED;
+			e.peer_id = a->member_id;
+			e.addr = a->mapped;
+			chat_emit(ctx, &e);
+			if (stun_addr_format(&a->mapped, buf,
+			    sizeof(buf)) == 0)
+				log_debug("member %u, mapped %s",
+				    a->member_id, buf);
+		}
+		break;
+	case STUN_RDV_A_MEMBERS:
+		chat_room_members(&ctx->room, ctx->self_id, a->members,
+		    a->nmembers, a->event, a->event_member, now);
+		break;
+	case STUN_RDV_A_GO:
+		chat_room_go(&ctx->room, a->peer_id, a->go_at);
+		break;
+	case STUN_RDV_A_DONE:
+		ctx->done = 1;
+		break;
+	case STUN_RDV_A_FAILED:
+		if (!ctx->joined) {
+			snprintf(ctx->err, sizeof(ctx->err),
+			    "%s: %s", ctx->server_arg, a->code != 0 ?
+			    stun_reason_phrase(a->code) :
+			    a->err == STUN_ERR_TIMEOUT ?
+			    "no answer from the rendezvous server" :
+			    stun_strerror(a->err));
+			ctx->status = 1;
+		} else if (!ctx->leaving)
+			log_warnx("lost the rendezvous server: %s",
+			    stun_strerror(a->err));
+		ctx->done = 1;
+		break;
+	}
+}
+
+static uint64_t
+chat_pump_rdv(struct chat_ctx *ctx, uint64_t now)
+{
+	struct stun_rdv_action	a;
+	unsigned		k;
+
+	for (k = 0; k < CHAT_PUMP_MAX; k++) {
+		stun_rdv_client_next(&ctx->rdv, &a);
+		if (a.kind == STUN_RDV_A_WAIT)
+			return (a.wake);
+		chat_rdv_action(ctx, &a, now);
+		if (a.kind == STUN_RDV_A_MEMBERS)
+			chat_backlog_flush(ctx);
+	}
+	return (now + 1);
+}
+
+/* Stop reading stdin while the queues are deep; go on when they drain. */
+static void
+chat_flow(struct chat_ctx *ctx)
+{
+	struct chat_peer	*p;
+	unsigned		 i;
+	int			 pause = ctx->nbacklog == CHAT_BACKLOG;
+	struct timeval		 tv = { 0, 0 };
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS && !pause; i++)
+		if ((p = chat_live_peer(ctx, i)) != NULL &&
+		    chat_peer_pending(p) >= CHAT_PAUSE_PENDING)
+			pause = 1;
+	if (ctx->ev_in == NULL || ctx->eof || ctx->quitting ||
+	    pause == ctx->in_paused)
+		return;
+	ctx->in_paused = pause;
+	if (pause)
+		event_del(ctx->ev_in);
+	else if (ctx->in_poll)
+		event_add(ctx->ev_in, &tv);
+	else
+		event_add(ctx->ev_in, NULL);
+}
+
+static void
+chat_leave(struct chat_ctx *ctx, uint64_t now)
+{
+	struct chat_event	e;
+
+	if (ctx->leaving)
+		return;
+	ctx->leaving = 1;
+	ctx->leave_at = now + CHAT_LEAVE_WAIT;
+	chat_room_close(&ctx->room, "leaving");
+	(void)chat_pump_room(ctx, now);
+	if (!ctx->joined || stun_rdv_client_leave(&ctx->rdv, now) != 0)
+		ctx->done = 1;
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_BYE;
+	chat_emit(ctx, &e);
+}
+
+static void
+chat_pump(struct chat_ctx *ctx)
+{
+	struct timeval	 tv;
+	uint64_t	 now, w1, w2, w, d;
+	unsigned	 pending;
+
+	now = chat_now();
+	w1 = chat_pump_rdv(ctx, now);
+	w2 = chat_pump_room(ctx, now);
+	if (ctx->quitting && !ctx->leaving) {
+		pending = chat_room_pending(&ctx->room);
+		if (now >= ctx->linger_at) {
+			/* Out of time: what is left is reported, not lost. */
+			chat_room_close(&ctx->room, "gave up at exit");
+			(void)chat_pump_room(ctx, now);
+			pending = 0;
+		}
+		if (pending == 0) {
+			chat_backlog_flush(ctx);
+			chat_leave(ctx, now);
+			w1 = chat_pump_rdv(ctx, now);
+		}
+	}
+	if (ctx->leaving && now >= ctx->leave_at)
+		ctx->done = 1;
+	if (ctx->done) {
+		event_base_loopexit(ctx->base, NULL);
+		return;
+	}
+	chat_flow(ctx);
+	w = w1;
+	if (w2 != 0 && (w == 0 || w2 < w))
+		w = w2;
+	if (ctx->quitting && !ctx->leaving && (w == 0 || ctx->linger_at < w))
+		w = ctx->linger_at;
+	if (ctx->leaving && (w == 0 || ctx->leave_at < w))
+		w = ctx->leave_at;
+	if (w == 0)
+		w = now + 1000;
+	d = w > now ? w - now : 0;
+	tv.tv_sec = (time_t)(d / 1000);
+	tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
+	evtimer_add(ctx->ev_timer, &tv);
+}
+
+static void
+chat_sock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat_ctx		*ctx = arg;
+	struct sockaddr_storage	 ss;
+	struct stun_addr	 from;
+	uint8_t			 buf[2048];
+	socklen_t		 sl;
+	ssize_t			 n;
+	unsigned		 k;
+	uint64_t		 now;
+
+	(void)what;
+	for (k = 0; k < CHAT_RECV_BURST; k++) {
+		sl = sizeof(ss);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
+		    &sl);
+		if (n == -1)
+			break;
+		if (n == 0 || sock_to_stun((struct sockaddr *)&ss, &from) != 0)
+			continue;
+		now = chat_now();
+		/* doc/p2pchat-wire.md: demultiplex on source and first byte. */
+		if (stun_addr_equal(&from, &ctx->server) && buf[0] <= 3)
+			stun_rdv_client_input(&ctx->rdv, &from, buf,
+			    (size_t)n, now);
+		else
+			(void)chat_room_input(&ctx->room, 0, &from, buf,
+			    (size_t)n, now);
+	}
+	chat_pump(ctx);
+}
+
+static void
+chat_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat_ctx	*ctx = arg;
+	uint64_t	 now = chat_now();
+
+	(void)fd;
+	(void)what;
+	stun_rdv_client_timer(&ctx->rdv, now);
+	chat_room_timer(&ctx->room, now);
+	chat_pump(ctx);
+}
+
+static void
+chat_stdin_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat_ctx	*ctx = arg;
+	struct timeval	 tv = { 0, 0 };
+	ssize_t		 n;
+	size_t		 used;
+
+	(void)what;
+	n = read(fd, ctx->inbuf + ctx->inlen, CHAT_STDIN_BUF - ctx->inlen);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0)
+		ctx->eof = 1;
+	else if (!ctx->batch) {
+		ui_input(ctx, ctx->inbuf, (size_t)n);
+		chat_pump(ctx);
+		return;
+	} else
+		ctx->inlen += (size_t)n;
+	if (ctx->batch) {
+		used = batch_lines(ctx, ctx->inbuf, ctx->inlen, ctx->eof,
+		    &ctx->inskip);
+		memmove(ctx->inbuf, ctx->inbuf + used, ctx->inlen - used);
+		ctx->inlen -= used;
+	}
+	if (ctx->eof)
+		chat_quit(ctx);
+	else if (ctx->in_poll && !ctx->in_paused)
+		event_add(ctx->ev_in, &tv);
+	chat_pump(ctx);
+}
+
+static void
+chat_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct chat_ctx	*ctx = arg;
+
+	(void)what;
+	if (ctx->quitting) {
+		/* A second signal: leave without waiting for acks. */
+		ctx->linger_at = chat_now();
+		chat_pump(ctx);
+		return;
+	}
+	log_debug("signal %d: leaving", (int)sig);
+	chat_quit(ctx);
+}
+
+static int
+chat_events(struct chat_ctx *ctx)
+{
+	struct timeval	 tv = { 0, 0 };
+	struct stat	 st;
+
+	if ((ctx->base = event_base_new()) == NULL)
+		return (-1);
+	ctx->ev_sock = event_new(ctx->base, ctx->fd, EV_READ | EV_PERSIST,
+	    chat_sock_cb, ctx);
+	ctx->ev_timer = evtimer_new(ctx->base, chat_timer_cb, ctx);
+	ctx->ev_int = evsignal_new(ctx->base, SIGINT, chat_signal_cb, ctx);
+	ctx->ev_term = evsignal_new(ctx->base, SIGTERM, chat_signal_cb, ctx);
+	if (ctx->ev_sock == NULL || ctx->ev_timer == NULL ||
+	    ctx->ev_int == NULL || ctx->ev_term == NULL ||
+	    event_add(ctx->ev_sock, NULL) != 0 ||
+	    event_add(ctx->ev_int, NULL) != 0 ||
+	    event_add(ctx->ev_term, NULL) != 0)
+		return (-1);
+	/* A regular file (or /dev/null) is always readable: poll it. */
+	if (fstat(STDIN_FILENO, &st) == 0 && !S_ISFIFO(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode) && !S_ISCHR(st.st_mode))
+		ctx->in_poll = 1;
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    ctx->batch && !isatty(STDIN_FILENO))
+		ctx->in_poll = 1;	/* /dev/null: epoll refuses it */
+	if (ctx->in_poll) {
+		ctx->ev_in = evtimer_new(ctx->base, chat_stdin_cb, ctx);
+		if (ctx->ev_in == NULL || event_add(ctx->ev_in, &tv) != 0)
+			return (-1);
+	} else {
+		ctx->ev_in = event_new(ctx->base, STDIN_FILENO,
+		    EV_READ | EV_PERSIST, chat_stdin_cb, ctx);
+		if (ctx->ev_in == NULL || event_add(ctx->ev_in, NULL) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static void
+chat_free(struct chat_ctx *ctx)
+{
+	unsigned	i;
+
+	for (i = 0; i < ctx->nbacklog; i++)
+		free(ctx->backlog[i].buf);
+	if (ctx->ev_sock != NULL)
+		event_free(ctx->ev_sock);
+	if (ctx->ev_in != NULL)
+		event_free(ctx->ev_in);
+	if (ctx->ev_timer != NULL)
+		event_free(ctx->ev_timer);
+	if (ctx->ev_int != NULL)
+		event_free(ctx->ev_int);
+	if (ctx->ev_term != NULL)
+		event_free(ctx->ev_term);
+	if (ctx->base != NULL)
+		event_base_free(ctx->base);
+	if (ctx->fd != -1)
+		close(ctx->fd);
+	chat_room_free(&ctx->room);
+	free(ctx->inbuf);
+	OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
+}
+
+static int
+chat_name_ok(const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	if (n == 0 || n > CHAT_NAME_MAX)
+		return (0);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return (0);
+	return (1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "server",	required_argument,	NULL, 's' },
+		{ "name",	required_argument,	NULL, 'n' },
+		{ "batch",	no_argument,		NULL, 'b' },
+		{ "port",	required_argument,	NULL, 'p' },
+		{ "linger",	required_argument,	NULL, 'l' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct chat_ctx		*ctx;
+	struct chat_event	 e;
+	char			*end;
+	unsigned long		 v;
+	int			 ch, verbose = 0, rv;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+		fprintf(stderr, "p2pchat: out of memory\n");
+		return (1);
+	}
+	ctx->fd = -1;
+	ctx->linger = CHAT_LINGER;
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctx->server_arg = optarg;
+			break;
+		case 'n':
+			ctx->name = optarg;
+			break;
+		case 'b':
+			ctx->batch = 1;
+			break;
+		case 'p':
+		case 'l':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    errno != 0 || v > (ch == 'p' ? 65535 : 3600))
+				usage();
+			if (ch == 'p')
+				ctx->port = (uint16_t)v;
+			else
+				ctx->linger = (unsigned)v;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 || ctx->server_arg == NULL || ctx->name == NULL)
+		usage();
+	ctx->code_arg = argc == 1 ? argv[0] : NULL;
+	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
+	    LOG_LEVEL_WARN);
+	signal(SIGPIPE, SIG_IGN);
+	if (!chat_name_ok(ctx->name)) {
+		fprintf(stderr, "p2pchat: %s: a name is 1 to %d bytes without "
+		    "control characters\n", ctx->name, CHAT_NAME_MAX);
+		return (2);
+	}
+	if (!isatty(STDIN_FILENO))
+		ctx->batch = 1;
+	rv = 1;
+	if (ctx->code_arg != NULL) {
+		if (chat_code_parse(ctx->code_arg, ctx->secret) != 0) {
+			fprintf(stderr, "p2pchat: %s: not a valid room code "
+			    "(mistyped?)\n", ctx->code_arg);
+			goto out;
+		}
+		(void)chat_code_format(ctx->secret, ctx->code,
+		    sizeof(ctx->code));
+	} else if (chat_code_make(NULL, NULL, ctx->secret, ctx->code,
+	    sizeof(ctx->code)) != 0) {
+		fprintf(stderr, "p2pchat: no random bytes for a room code\n");
+		goto out;
+	}
+	if ((rv = chat_resolve(ctx)) != 0) {
+		if (rv == -1)
+			fprintf(stderr, "p2pchat: %s: bad server address or "
+			    "port\n", ctx->server_arg);
+		else
+			fprintf(stderr, "p2pchat: %s\n", ctx->err);
+		rv = rv == -1 ? 2 : 1;
+		goto out;
+	}
+	rv = 1;
+	ctx->start = chat_now();
+	if ((ctx->inbuf = malloc(CHAT_STDIN_BUF)) == NULL ||
+	    chat_setup(ctx) != 0 || chat_events(ctx) != 0) {
+		fprintf(stderr, "p2pchat: %s\n", ctx->err[0] != '\0' ?
+		    ctx->err : "cannot set up the event loop");
+		goto out;
+	}
+	if (!ctx->batch && ui_start() != 0)
+		ctx->batch = 1;
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_ROOM;
+	e.code = ctx->code;
+	e.created = ctx->code_arg == NULL;
+	chat_emit(ctx, &e);
+	if (stun_rdv_client_start(&ctx->rdv, chat_now()) != 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "cannot register");
+		ctx->status = 1;
+	} else {
+		chat_pump(ctx);
+		event_base_dispatch(ctx->base);
+	}
+	ui_stop();
+	rv = ctx->status;
+	if (rv != 0)
+		fprintf(stderr, "p2pchat: %s\n", ctx->err);
+ out:
+	chat_free(ctx);
+	free(ctx);
+	return (rv);
+}

@@ -1,0 +1,505 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * One p2pchat peer without I/O (see peer.h): runs the punch machine from
+ * the go, the handshake on the nominated path, and sealed reliable
+ * delivery once the session is up, and keeps every message accounted for.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "chat/peer.h"
+
+#define PEER_PUNCH_INFO		"p2pchat v1 punch"
+#define PEER_PUNCH_INFO_LEN	(sizeof(PEER_PUNCH_INFO) - 1)
+
+static void
+peer_hex(const uint8_t *in, size_t len, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int
+chat_peer_pair_keys(const uint8_t *secret, uint32_t self_id,
+    uint32_t peer_id, uint8_t key[32], char *self_ufrag, char *peer_ufrag)
+{
+	uint8_t		 info[PEER_PUNCH_INFO_LEN + 8], okm[48];
+	uint32_t	 lo, hi;
+	int		 r;
+
+	if (secret == NULL || self_id == peer_id)
+		return (STUN_ERR_INVALID);
+	lo = self_id < peer_id ? self_id : peer_id;
+	hi = self_id < peer_id ? peer_id : self_id;
+	memcpy(info, PEER_PUNCH_INFO, PEER_PUNCH_INFO_LEN);
+	info[PEER_PUNCH_INFO_LEN] = (uint8_t)(lo >> 24);
+	info[PEER_PUNCH_INFO_LEN + 1] = (uint8_t)(lo >> 16);
+	info[PEER_PUNCH_INFO_LEN + 2] = (uint8_t)(lo >> 8);
+	info[PEER_PUNCH_INFO_LEN + 3] = (uint8_t)lo;
+	info[PEER_PUNCH_INFO_LEN + 4] = (uint8_t)(hi >> 24);
+	info[PEER_PUNCH_INFO_LEN + 5] = (uint8_t)(hi >> 16);
+	info[PEER_PUNCH_INFO_LEN + 6] = (uint8_t)(hi >> 8);
+	info[PEER_PUNCH_INFO_LEN + 7] = (uint8_t)hi;
+	if ((r = chat_hkdf(NULL, 0, secret, CHAT_SECRET_LEN, info,
+	    sizeof(info), okm, sizeof(okm))) != 0)
+		goto out;
+	memcpy(key, okm, 32);
+	peer_hex(self_id == lo ? okm + 32 : okm + 40, 8, self_ufrag);
+	peer_hex(self_id == lo ? okm + 40 : okm + 32, 8, peer_ufrag);
+ out:
+	OPENSSL_cleanse(okm, sizeof(okm));
+	return (r);
+}
+
+int
+chat_peer_init(struct chat_peer *p, const struct chat_peer_config *c)
+{
+	struct stun_punch_config pc;
+	struct chat_rel_config	 rc;
+	int			 r;
+
+	memset(p, 0, sizeof(*p));
+	p->state = CHAT_PEER_S_CLOSED;
+	if (c == NULL || c->secret == NULL || c->self_name == NULL ||
+	    c->peer_name == NULL || strlen(c->peer_name) > CHAT_NAME_MAX)
+		return (STUN_ERR_INVALID);
+	memset(&pc, 0, sizeof(pc));
+	pc.controlling = c->self_id < c->peer_id;
+	pc.keylen = 32;
+	pc.timeout = c->punch_timeout;
+	pc.rnd = c->rnd;
+	pc.rnd_arg = c->rnd_arg;
+	if ((r = chat_peer_pair_keys(c->secret, c->self_id, c->peer_id,
+	    pc.key, pc.local_ufrag, pc.remote_ufrag)) != 0)
+		goto out;
+	if ((r = stun_punch_init(&p->punch, &pc)) != 0)
+		goto out;
+	if ((r = chat_hs_init(&p->hs, c->secret, c->self_name, c->rnd,
+	    c->rnd_arg)) != 0)
+		goto out;
+	memset(&rc, 0, sizeof(rc));
+	rc.mtu = CHAT_PEER_MTU;
+	rc.overhead = CHAT_SEAL_OVERHEAD;
+	if ((r = chat_rel_init(&p->rel, &rc)) != 0)
+		goto out;
+	p->id = c->peer_id;
+	p->controlling = pc.controlling;
+	p->hs_timeout = c->hs_timeout != 0 ? c->hs_timeout :
+	    CHAT_PEER_HS_TIMEOUT;
+	snprintf(p->name, sizeof(p->name), "%s", c->peer_name);
+	p->state = CHAT_PEER_S_WAITING;
+ out:
+	OPENSSL_cleanse(&pc, sizeof(pc));
+	return (r);
+}
+
+void
+chat_peer_free(struct chat_peer *p)
+{
+	chat_rel_free(&p->rel);
+	chat_hs_clear(&p->hs);
+	chat_session_clear(&p->sess);
+	OPENSSL_cleanse(&p->punch.c, sizeof(p->punch.c));
+}
+
+int
+chat_peer_add_local(struct chat_peer *p, const struct stun_punch_cand *c)
+{
+	return (stun_punch_add_local(&p->punch, c));
+}
+
+int
+chat_peer_add_remote(struct chat_peer *p, const struct stun_punch_cand *c)
+{
+	return (stun_punch_add_remote(&p->punch, c));
+}
+
+void
+chat_peer_go(struct chat_peer *p, uint64_t at)
+{
+	if (p->state == CHAT_PEER_S_WAITING && (p->go_at == 0 ||
+	    at < p->go_at))
+		p->go_at = at;
+}
+
+static void
+peer_fail(struct chat_peer *p, const char *reason)
+{
+	if (p->state == CHAT_PEER_S_FAILED || p->state == CHAT_PEER_S_CLOSED)
+		return;
+	p->state = CHAT_PEER_S_FAILED;
+	p->ev_failed = 1;
+	p->fail_reason = reason;
+	p->undeliver_reason = reason;
+	p->finish_pending = 0;
+}
+
+void
+chat_peer_close(struct chat_peer *p, const char *reason)
+{
+	if (p->state == CHAT_PEER_S_CLOSED)
+		return;
+	if (p->state != CHAT_PEER_S_FAILED)
+		p->undeliver_reason = reason;
+	p->state = CHAT_PEER_S_CLOSED;
+	p->finish_pending = 0;
+	p->ev_path = p->ev_up = 0;
+}
+
+/* Time-driven state changes: the go, the handshake deadline. */
+static void
+peer_advance(struct chat_peer *p, uint64_t now)
+{
+	if (p->state == CHAT_PEER_S_WAITING && p->go_at != 0 &&
+	    now >= p->go_at) {
+		if (stun_punch_start(&p->punch, now) != 0)
+			peer_fail(p, "cannot start punching");
+		else
+			p->state = CHAT_PEER_S_PUNCHING;
+	}
+	if (p->state == CHAT_PEER_S_HANDSHAKE && now >= p->hs_deadline)
+		peer_fail(p, "no handshake");
+}
+
+void
+chat_peer_timer(struct chat_peer *p, uint64_t now)
+{
+	peer_advance(p, now);
+	if (p->state == CHAT_PEER_S_PUNCHING ||
+	    p->state == CHAT_PEER_S_HANDSHAKE || p->state == CHAT_PEER_S_UP)
+		stun_punch_timer(&p->punch, now);
+}
+
+static int
+peer_knows(const struct chat_peer *p, const struct stun_addr *from)
+{
+	unsigned	i;
+
+	if (p->path.kind != CHAT_PATH_NONE &&
+	    stun_addr_equal(&p->path.addr, from))
+		return (1);
+	for (i = 0; i < p->punch.nremote; i++)
+		if (stun_addr_equal(&p->punch.remote[i].addr, from))
+			return (1);
+	return (0);
+}
+
+static int
+peer_input_hs(struct chat_peer *p, unsigned sock,
+    const struct stun_addr *from, const uint8_t *buf, size_t len)
+{
+	int	r;
+
+	if (p->state != CHAT_PEER_S_PUNCHING &&
+	    p->state != CHAT_PEER_S_HANDSHAKE && p->state != CHAT_PEER_S_UP)
+		return (STUN_ERR_STATE);
+	r = chat_hs_input(&p->hs, buf, len, p->finish, sizeof(p->finish),
+	    &p->finishlen);
+	if (r == CHAT_HS_SEND) {
+		/* Answer where the HELLO came from: it may beat our path. */
+		p->finish_pending = 1;
+		p->path.sock = p->path.kind == CHAT_PATH_NONE ? sock :
+		    p->path.sock;
+		if (p->path.kind == CHAT_PATH_NONE)
+			p->path.addr = *from;
+		return (0);
+	}
+	if (r == CHAT_HS_DONE && p->state != CHAT_PEER_S_UP) {
+		if ((r = chat_hs_session(&p->hs, &p->sess)) != 0)
+			return (r);
+		snprintf(p->name, sizeof(p->name), "%s", p->hs.peer_name);
+		p->verified = 1;
+		p->state = CHAT_PEER_S_UP;
+		p->ev_up = 1;
+		return (0);
+	}
+	return (r < 0 ? r : 0);
+}
+
+int
+chat_peer_input(struct chat_peer *p, unsigned sock,
+    const struct stun_addr *from, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	int	r, n;
+
+	if (len == 0 || p->state == CHAT_PEER_S_FAILED ||
+	    p->state == CHAT_PEER_S_CLOSED || p->state == CHAT_PEER_S_WAITING)
+		return (STUN_ERR_NOT_STUN);
+	if (buf[0] <= 3) {
+		/* Someone else's check fails our USERNAME or tid. */
+		if (stun_punch_input(&p->punch, sock, from, buf, len,
+		    now) != 0)
+			return (STUN_ERR_NOT_STUN);
+		return (0);
+	}
+	if (buf[0] < CHAT_PKT_HELLO || buf[0] > CHAT_PKT_DATA ||
+	    !peer_knows(p, from))
+		return (STUN_ERR_NOT_STUN);
+	if (buf[0] != CHAT_PKT_DATA)
+		r = peer_input_hs(p, sock, from, buf, len);
+	else if (p->state != CHAT_PEER_S_UP)
+		r = STUN_ERR_STATE;	/* the peer will resend */
+	else if ((n = chat_open(&p->sess, buf, len, p->in,
+	    sizeof(p->in))) < 0)
+		r = n;
+	else
+		r = chat_rel_input(&p->rel, p->in, (size_t)n, now);
+	if (r != 0)
+		p->dropped++;
+	return (r);
+}
+
+int
+chat_peer_send(struct chat_peer *p, const uint8_t *msg, size_t len,
+    uint64_t now, uint32_t *id)
+{
+	int	r;
+
+	*id = 0;
+	if (p->state == CHAT_PEER_S_FAILED || p->state == CHAT_PEER_S_CLOSED)
+		return (STUN_ERR_STATE);
+	if (len == 0)
+		return (STUN_ERR_INVALID);
+	if (p->npend == CHAT_REL_MAX_MSGS)
+		return (STUN_ERR_NOSPACE);
+	if ((r = chat_rel_send(&p->rel, msg, len, now, id)) != 0)
+		return (r);
+	p->pend[p->npend++] = *id;
+	return (0);
+}
+
+static void
+peer_unpend(struct chat_peer *p, uint32_t id)
+{
+	unsigned	i;
+
+	for (i = 0; i < p->npend; i++)
+		if (p->pend[i] == id) {
+			memmove(&p->pend[i], &p->pend[i + 1],
+			    (p->npend - i - 1) * sizeof(p->pend[0]));
+			p->npend--;
+			return;
+		}
+}
+
+static void
+peer_path(struct chat_peer *p, const struct stun_punch_action *pa,
+    uint64_t now)
+{
+	p->path.kind = pa->remote_type == STUN_CAND_RELAY ||
+	    pa->local_type == STUN_CAND_RELAY ? CHAT_PATH_RELAY :
+	    CHAT_PATH_DIRECT;
+	p->path.sock = pa->sock;
+	p->path.addr = pa->to;
+	p->path.local_type = pa->local_type;
+	p->path.remote_type = pa->remote_type;
+	p->path.rtt = pa->pair >= 0 ? p->punch.pairs[pa->pair].rtt : 0;
+	p->ev_path = 1;
+	if (p->state == CHAT_PEER_S_PUNCHING) {
+		p->state = CHAT_PEER_S_HANDSHAKE;
+		p->hs_deadline = now + p->hs_timeout;
+		p->hello_next = now;
+	}
+}
+
+#define WAKE(w, t)	do {						\
+	if ((t) != 0 && ((w) == 0 || (t) < (w)))			\
+		(w) = (t);						\
+} while (0)
+
+/* The punch machine's next action; 1 when a was filled. */
+static int
+peer_next_punch(struct chat_peer *p, uint64_t now,
+    struct chat_peer_action *a, uint64_t *wake)
+{
+	struct stun_punch_action pa;
+
+	for (;;) {
+		stun_punch_next(&p->punch, &pa);
+		switch (pa.kind) {
+		case STUN_PUNCH_SEND:
+			a->kind = CHAT_PEER_A_SEND;
+			a->sock = pa.sock;
+			a->to = pa.to;
+			a->buf = pa.buf;
+			a->len = pa.len;
+			return (1);
+		case STUN_PUNCH_NOMINATED:
+		case STUN_PUNCH_CHANGED:
+			peer_path(p, &pa, now);
+			continue;
+		case STUN_PUNCH_FAILED:
+			if (p->state == CHAT_PEER_S_PUNCHING)
+				peer_fail(p, "no path");
+			continue;
+		default:
+			WAKE(*wake, pa.wake);
+			return (0);
+		}
+	}
+}
+
+/* Reliable delivery once the session is up; 1 when a was filled. */
+static int
+peer_next_rel(struct chat_peer *p, uint64_t now, struct chat_peer_action *a,
+    uint64_t *wake)
+{
+	struct chat_rel_action	 ra;
+	int			 n;
+
+	for (;;) {
+		chat_rel_next(&p->rel, now, &ra);
+		switch (ra.kind) {
+		case CHAT_REL_SEND:
+			n = chat_seal(&p->sess, ra.buf, ra.len, p->out,
+			    sizeof(p->out));
+			if (n < 0) {
+				p->dropped++;
+				continue;
+			}
+			a->kind = CHAT_PEER_A_SEND;
+			a->sock = p->path.sock;
+			a->to = p->path.addr;
+			a->buf = p->out;
+			a->len = (size_t)n;
+			return (1);
+		case CHAT_REL_MESSAGE:
+			a->kind = CHAT_PEER_A_MESSAGE;
+			a->id = ra.id;
+			a->buf = ra.buf;
+			a->len = ra.len;
+			return (1);
+		case CHAT_REL_DELIVERED:
+		case CHAT_REL_UNDELIVERED:
+			peer_unpend(p, ra.id);
+			a->kind = ra.kind == CHAT_REL_DELIVERED ?
+			    CHAT_PEER_A_DELIVERED : CHAT_PEER_A_UNDELIVERED;
+			a->id = ra.id;
+			a->reason = "not acknowledged";
+			return (1);
+		default:
+			WAKE(*wake, chat_rel_wake(&p->rel));
+			return (0);
+		}
+	}
+}
+
+void
+chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
+{
+	uint64_t	 wake = 0;
+	int		 n;
+
+	memset(a, 0, sizeof(*a));
+	peer_advance(p, now);
+	if (p->finish_pending) {
+		p->finish_pending = 0;
+		a->kind = CHAT_PEER_A_SEND;
+		a->sock = p->path.sock;
+		a->to = p->path.addr;
+		a->buf = p->finish;
+		a->len = p->finishlen;
+		return;
+	}
+	if (p->state == CHAT_PEER_S_PUNCHING ||
+	    p->state == CHAT_PEER_S_HANDSHAKE || p->state == CHAT_PEER_S_UP) {
+		if (peer_next_punch(p, now, a, &wake))
+			return;
+	}
+	if (p->ev_path) {
+		p->ev_path = 0;
+		a->kind = CHAT_PEER_A_PATH;
+		a->sock = p->path.sock;
+		a->to = p->path.addr;
+		return;
+	}
+	if (p->ev_up) {
+		p->ev_up = 0;
+		a->kind = CHAT_PEER_A_UP;
+		return;
+	}
+	if (p->ev_failed) {
+		p->ev_failed = 0;
+		a->kind = CHAT_PEER_A_FAILED;
+		a->reason = p->fail_reason;
+		return;
+	}
+	if ((p->state == CHAT_PEER_S_FAILED ||
+	    p->state == CHAT_PEER_S_CLOSED) && p->npend > 0) {
+		a->kind = CHAT_PEER_A_UNDELIVERED;
+		a->id = p->pend[0];
+		a->reason = p->undeliver_reason;
+		peer_unpend(p, a->id);
+		return;
+	}
+	if (p->state == CHAT_PEER_S_HANDSHAKE) {
+		if (now >= p->hello_next) {
+			n = chat_hs_hello(&p->hs, p->out, sizeof(p->out));
+			p->hello_next = now + CHAT_PEER_HELLO_RTO;
+			if (n > 0) {
+				a->kind = CHAT_PEER_A_SEND;
+				a->sock = p->path.sock;
+				a->to = p->path.addr;
+				a->buf = p->out;
+				a->len = (size_t)n;
+				return;
+			}
+		}
+		WAKE(wake, p->hello_next);
+		WAKE(wake, p->hs_deadline);
+	}
+	if (p->state == CHAT_PEER_S_UP && peer_next_rel(p, now, a, &wake))
+		return;
+	if (p->state == CHAT_PEER_S_WAITING)
+		WAKE(wake, p->go_at);
+	a->kind = CHAT_PEER_A_WAIT;
+	a->wake = wake;
+}
+
+unsigned
+chat_peer_pending(const struct chat_peer *p)
+{
+	return (p->npend);
+}
+
+const char *
+chat_peer_state_name(int state)
+{
+	switch (state) {
+	case CHAT_PEER_S_WAITING:
+		return ("waiting");
+	case CHAT_PEER_S_PUNCHING:
+		return ("punching");
+	case CHAT_PEER_S_HANDSHAKE:
+		return ("handshake");
+	case CHAT_PEER_S_UP:
+		return ("up");
+	case CHAT_PEER_S_FAILED:
+		return ("failed");
+	case CHAT_PEER_S_CLOSED:
+		return ("closed");
+	}
+	return ("unknown");
+}
+
+const char *
+chat_path_kind_name(int kind)
+{
+	switch (kind) {
+	case CHAT_PATH_DIRECT:
+		return ("direct");
+	case CHAT_PATH_RELAY:
+		return ("relay");
+	}
+	return ("none");
+}

@@ -1,0 +1,271 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The p2pchat room without I/O (see room.h): the member list from the
+ * rendezvous turned into peers, and datagrams and actions routed to and
+ * from them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "chat/room.h"
+
+int
+chat_room_init(struct chat_room *r, const uint8_t secret[CHAT_SECRET_LEN],
+    const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	if (name == NULL || name[0] == '\0' || strlen(name) > CHAT_NAME_MAX)
+		return (STUN_ERR_INVALID);
+	memcpy(r->secret, secret, CHAT_SECRET_LEN);
+	memcpy(r->name, name, strlen(name) + 1);
+	return (0);
+}
+
+static void
+room_slot_free(struct chat_room_slot *s)
+{
+	if (s->p != NULL) {
+		chat_peer_free(s->p);
+		free(s->p);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+void
+chat_room_free(struct chat_room *r)
+{
+	unsigned	i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		room_slot_free(&r->slot[i]);
+	OPENSSL_cleanse(r->secret, sizeof(r->secret));
+}
+
+int
+chat_room_add_local(struct chat_room *r, const struct stun_punch_cand *c)
+{
+	if (r->nlocal == STUN_PUNCH_MAX_LOCAL)
+		return (STUN_ERR_NOSPACE);
+	r->local[r->nlocal++] = *c;
+	return (0);
+}
+
+static struct chat_room_slot *
+room_find(struct chat_room *r, uint32_t id)
+{
+	unsigned	i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (r->slot[i].p != NULL && r->slot[i].p->id == id)
+			return (&r->slot[i]);
+	return (NULL);
+}
+
+static int
+room_cand_type(uint8_t kind)
+{
+	switch (kind) {
+	case STUN_RDV_CAND_HOST:
+		return (STUN_CAND_HOST);
+	case STUN_RDV_CAND_SRFLX:
+		return (STUN_CAND_SRFLX);
+	case STUN_RDV_CAND_RELAY:
+		return (STUN_CAND_RELAY);
+	}
+	return (-1);
+}
+
+static void
+room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m)
+{
+	struct stun_punch_cand	 c;
+	unsigned		 i;
+
+	for (i = 0; i < m->ncand; i++) {
+		memset(&c, 0, sizeof(c));
+		if ((c.type = room_cand_type(m->cand[i].kind)) < 0)
+			continue;
+		c.addr = m->cand[i].addr;
+		(void)chat_peer_add_remote(p, &c);
+	}
+}
+
+static void
+room_add_member(struct chat_room *r, const struct stun_rdv_member *m,
+    uint64_t now)
+{
+	struct chat_peer_config	 c;
+	struct chat_room_slot	*s = NULL;
+	unsigned		 i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS && s == NULL; i++)
+		if (r->slot[i].p == NULL)
+			s = &r->slot[i];
+	if (s == NULL || (s->p = calloc(1, sizeof(*s->p))) == NULL) {
+		r->refused++;
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.secret = r->secret;
+	c.self_id = r->self_id;
+	c.peer_id = m->id;
+	c.self_name = r->name;
+	c.peer_name = m->name;
+	c.punch_timeout = r->punch_timeout;
+	c.rnd = r->rnd;
+	c.rnd_arg = r->rnd_arg;
+	if (chat_peer_init(s->p, &c) != 0) {
+		r->refused++;
+		room_slot_free(s);
+		return;
+	}
+	for (i = 0; i < r->nlocal; i++)
+		(void)chat_peer_add_local(s->p, &r->local[i]);
+	room_add_remotes(s->p, m);
+	chat_peer_go(s->p, now + CHAT_ROOM_GO_FALLBACK);
+}
+
+void
+chat_room_members(struct chat_room *r, uint32_t self_id,
+    const struct stun_rdv_member *m, unsigned n, uint8_t event,
+    uint32_t event_member, uint64_t now)
+{
+	struct chat_room_slot	*s;
+	unsigned		 i, j;
+	int			 listed;
+
+	r->self_id = self_id;
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		s = &r->slot[i];
+		if (s->p == NULL || s->gone != NULL)
+			continue;
+		for (j = 0, listed = 0; j < n && !listed; j++)
+			listed = m[j].id == s->p->id;
+		if (listed)
+			continue;
+		s->gone = event == STUN_RDV_EV_TIMEOUT &&
+		    event_member == s->p->id ? "timeout" : "left";
+		chat_peer_close(s->p, s->gone);
+	}
+	for (j = 0; j < n; j++) {
+		if (m[j].id == self_id || m[j].id == 0)
+			continue;
+		if ((s = room_find(r, m[j].id)) == NULL)
+			room_add_member(r, &m[j], now);
+		else if (s->gone == NULL)
+			room_add_remotes(s->p, &m[j]);
+	}
+}
+
+void
+chat_room_go(struct chat_room *r, uint32_t peer_id, uint64_t at)
+{
+	struct chat_room_slot	*s;
+
+	if ((s = room_find(r, peer_id)) != NULL)
+		chat_peer_go(s->p, at);
+}
+
+int
+chat_room_input(struct chat_room *r, unsigned sock,
+    const struct stun_addr *from, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	unsigned	i;
+	int		rv;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if (r->slot[i].p == NULL)
+			continue;
+		rv = chat_peer_input(r->slot[i].p, sock, from, buf, len, now);
+		if (rv != STUN_ERR_NOT_STUN)
+			return (0);
+	}
+	r->unclaimed++;
+	return (STUN_ERR_NOT_STUN);
+}
+
+void
+chat_room_timer(struct chat_room *r, uint64_t now)
+{
+	unsigned	i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (r->slot[i].p != NULL)
+			chat_peer_timer(r->slot[i].p, now);
+}
+
+void
+chat_room_next(struct chat_room *r, uint64_t now, struct chat_room_action *a)
+{
+	struct chat_room_slot	*s;
+	uint64_t		 wake = 0;
+	unsigned		 i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		s = &r->slot[i];
+		if (s->p == NULL)
+			continue;
+		if (!s->announced) {
+			s->announced = 1;
+			a->kind = CHAT_ROOM_A_MEMBER;
+			a->peer = s->p;
+			return;
+		}
+		chat_peer_next(s->p, now, &a->pa);
+		if (a->pa.kind == CHAT_PEER_A_UP)
+			s->was_up = 1;
+		if (a->pa.kind != CHAT_PEER_A_WAIT) {
+			a->kind = CHAT_ROOM_A_PEER;
+			a->peer = s->p;
+			return;
+		}
+		if (s->gone != NULL) {
+			a->kind = CHAT_ROOM_A_LEFT;
+			a->id = s->p->id;
+			memcpy(a->name, s->p->name, sizeof(a->name));
+			a->was_up = s->was_up;
+			a->reason = s->gone;
+			room_slot_free(s);
+			return;
+		}
+		if (a->pa.wake != 0 && (wake == 0 || a->pa.wake < wake))
+			wake = a->pa.wake;
+	}
+	memset(a, 0, sizeof(*a));
+	a->kind = CHAT_ROOM_A_WAIT;
+	a->wake = wake;
+}
+
+void
+chat_room_close(struct chat_room *r, const char *reason)
+{
+	unsigned	i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (r->slot[i].p != NULL)
+			chat_peer_close(r->slot[i].p, reason);
+}
+
+unsigned
+chat_room_pending(const struct chat_room *r)
+{
+	unsigned	i, n = 0;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (r->slot[i].p != NULL)
+			n += chat_peer_pending(r->slot[i].p);
+	return (n);
+}
+
+struct chat_peer *
+chat_room_peer(struct chat_room *r, unsigned i)
+{
+	if (i >= CHAT_ROOM_MAX_PEERS || r->slot[i].gone != NULL)
+		return (NULL);
+	return (r->slot[i].p);
+}
