@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libstun/rdv.h>
+
 #include "conf.h"
 
 enum conf_type {
@@ -58,6 +60,17 @@ static const struct conf_opt conf_opts[] = {
 	{ "table", CT_UINT, F(table), 0, 64, 1U << 22, NOFLAG },
 	{ "udp-buffer", CT_UINT, F(udp_buffer), 0, 0, CONF_MAX_UDP_BUFFER,
 	    NOFLAG },
+	{ "rendezvous", CT_BOOL, F(rendezvous), 0, 0, 0, NOFLAG },
+	{ "room-max", CT_UINT, F(room_max), 0, 1, 1000000, NOFLAG },
+	{ "room-members", CT_UINT, F(room_members), 0, 2,
+	    STUN_RDV_MAX_MEMBERS, NOFLAG },
+	{ "member-max", CT_UINT, F(member_max), 0, 2, 1000000, NOFLAG },
+	{ "keepalive", CT_UINT, F(keepalive), 0, 1, 3600, NOFLAG },
+	{ "member-timeout", CT_UINT, F(member_timeout), 0, 2, 86400,
+	    NOFLAG },
+	{ "register-rate", CT_UINT, F(register_rate), 0, 1, 60000, NOFLAG },
+	{ "register-burst", CT_UINT, F(register_burst), 0, 1, 1000,
+	    NOFLAG },
 };
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 
@@ -88,6 +101,14 @@ conf_init(struct conf *c)
 	c->burst = CONF_DEFAULT_BURST;
 	c->table = CONF_DEFAULT_TABLE;
 	c->udp_buffer = CONF_DEFAULT_UDP_BUFFER;
+	c->rendezvous = 1;
+	c->room_max = CONF_DEFAULT_ROOM_MAX;
+	c->room_members = CONF_DEFAULT_ROOM_MEMBERS;
+	c->member_max = CONF_DEFAULT_MEMBER_MAX;
+	c->keepalive = CONF_DEFAULT_KEEPALIVE;
+	c->member_timeout = CONF_DEFAULT_MEMBER_TIMEOUT;
+	c->register_rate = CONF_DEFAULT_REG_RATE;
+	c->register_burst = CONF_DEFAULT_REG_BURST;
 }
 
 int
@@ -446,6 +467,11 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 		c->tls_port = CONF_DEFAULT_TLS_PORT;
 	if (c->burst == 0)
 		c->burst = 1;
+	if (c->rendezvous && c->member_timeout <= c->keepalive) {
+		snprintf(err, errlen, "member-timeout (%u s) must be longer "
+		    "than keepalive (%u s)", c->member_timeout, c->keepalive);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -461,6 +487,14 @@ conf_needs_restart(const struct conf *a, const struct conf *b)
 	    a->tls_port != b->tls_port || a->has_tls != b->has_tls ||
 	    a->workers != b->workers ||
 	    a->table != b->table || a->udp_buffer != b->udp_buffer)
+		return (1);
+	/* The room table is sized and configured once, at start. */
+	if (a->rendezvous != b->rendezvous || a->room_max != b->room_max ||
+	    a->room_members != b->room_members ||
+	    a->member_max != b->member_max || a->keepalive != b->keepalive ||
+	    a->member_timeout != b->member_timeout ||
+	    a->register_rate != b->register_rate ||
+	    a->register_burst != b->register_burst)
 		return (1);
 	if (strcmp(a->user, b->user) != 0 || a->has_metrics != b->has_metrics ||
 	    (a->has_metrics && !stun_addr_equal(&a->metrics, &b->metrics)))

@@ -28,6 +28,14 @@
 #define CONF_DEFAULT_TABLE	(65536)	/* limiter slots/worker */
 #define CONF_DEFAULT_UDP_BUFFER	(4U * 1024 * 1024)	/* bytes */
 #define CONF_MAX_UDP_BUFFER	(256U * 1024 * 1024)
+/* Rendezvous extension (doc/rendezvous.md), see stund.conf(5). */
+#define CONF_DEFAULT_ROOM_MAX	(1024)
+#define CONF_DEFAULT_ROOM_MEMBERS (8)
+#define CONF_DEFAULT_MEMBER_MAX	(4096)
+#define CONF_DEFAULT_KEEPALIVE	(10)	/* s */
+#define CONF_DEFAULT_MEMBER_TIMEOUT (30)	/* s */
+#define CONF_DEFAULT_REG_RATE	(60)	/* Registers/min per source */
+#define CONF_DEFAULT_REG_BURST	(10)
 
 struct conf {
 	uint64_t		set;		/* CONF_F_* bits given */
@@ -55,6 +63,14 @@ struct conf {
 	unsigned		burst;
 	unsigned		table;
 	unsigned		udp_buffer;	/* SO_RCVBUF; 0: default */
+	int			rendezvous;	/* serve the extension */
+	unsigned		room_max;
+	unsigned		room_members;
+	unsigned		member_max;
+	unsigned		keepalive;	/* s, told to clients */
+	unsigned		member_timeout;	/* s */
+	unsigned		register_rate;	/* per minute per source */
+	unsigned		register_burst;
 };
 
 /* Defaults, nothing marked as set. */

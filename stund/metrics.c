@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,12 +19,89 @@
 
 #include "common/log.h"
 #include "common/sock.h"
+#include "rooms.h"
 #include "stund.h"
 
 static const char *meth_names[CNT_NMETH] = { "binding", "other" };
 static const char *cls_names[4] = {
 	"request", "indication", "success", "error"
 };
+
+/* Every field of struct rooms_metrics, by name. */
+static const struct {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	size_t		 off;
+} metrics_rdv[] = {
+#define R(f)	offsetof(struct rooms_metrics, f)
+	{ "stund_rdv_rooms", "gauge", "Rendezvous rooms in use.", R(rooms) },
+	{ "stund_rdv_members", "gauge", "Rendezvous members in rooms.",
+	    R(members) },
+	{ "stund_rdv_joins_total", "counter", "Members that joined a room.",
+	    R(joins) },
+	{ "stund_rdv_rejoins_total", "counter", "Registers of a known "
+	    "member.", R(rejoins) },
+	{ "stund_rdv_leaves_total", "counter", "Members that left.",
+	    R(leaves) },
+	{ "stund_rdv_timeouts_total", "counter", "Members removed after the "
+	    "member timeout.", R(timeouts) },
+	{ "stund_rdv_moves_total", "counter", "Members seen from a new "
+	    "address.", R(moves) },
+	{ "stund_rdv_refused_rooms_total", "counter", "Registers refused "
+	    "with 508: room table full.", R(refused_rooms) },
+	{ "stund_rdv_refused_room_full_total", "counter", "Registers refused "
+	    "with 508: room at its member cap.", R(refused_room_full) },
+	{ "stund_rdv_refused_members_total", "counter", "Registers refused "
+	    "with 508: member table full.", R(refused_members) },
+	{ "stund_rdv_rate_limited_total", "counter", "Registers dropped by "
+	    "the per-source limit.", R(rate_limited) },
+	{ "stund_rdv_rate_evictions_total", "counter", "Register limiter "
+	    "slots reused.", R(rate_evictions) },
+	{ "stund_rdv_bad_integrity_total", "counter", "Rendezvous messages "
+	    "dropped: integrity or fingerprint missing or wrong.",
+	    R(bad_integrity) },
+	{ "stund_rdv_bad_requests_total", "counter", "Rendezvous messages "
+	    "malformed or answered 400.", R(bad_request) },
+	{ "stund_rdv_unknown_member_total", "counter", "Requests answered "
+	    "437: no such member.", R(unknown_member) },
+	{ "stund_rdv_members_sent_total", "counter", "Members indications "
+	    "sent.", R(indications) },
+	{ "stund_rdv_go_sent_total", "counter", "Go indications sent.",
+	    R(gos) },
+	{ "stund_rdv_rtt_samples_total", "counter", "Round-trip samples "
+	    "taken.", R(rtt_samples) },
+	{ "stund_rdv_out_overflow_total", "counter", "Rendezvous datagrams "
+	    "that did not fit the output buffer.", R(out_overflow) },
+#undef R
+};
+
+static void
+metrics_rooms(struct stund *sd, struct evbuffer *b)
+{
+	struct rooms_metrics	 m;
+	const unsigned char	*p = (const unsigned char *)&m;
+	uint64_t		 v;
+	size_t			 i;
+	int			 on;
+
+	on = worker_rdv_metrics(sd, &m) == 0;
+	evbuffer_add_printf(b, "# HELP stund_rdv_enabled 1 when the "
+	    "rendezvous extension is served.\n"
+	    "# TYPE stund_rdv_enabled gauge\nstund_rdv_enabled %d\n", on);
+	for (i = 0; i < sizeof(metrics_rdv) / sizeof(metrics_rdv[0]); i++) {
+		memcpy(&v, p + metrics_rdv[i].off, sizeof(v));
+		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+		    metrics_rdv[i].name, metrics_rdv[i].help,
+		    metrics_rdv[i].name, metrics_rdv[i].type,
+		    metrics_rdv[i].name, (unsigned long long)v);
+	}
+	evbuffer_add_printf(b, "# HELP stund_rdv_send_errors_total "
+	    "Rendezvous datagrams that could not be sent.\n"
+	    "# TYPE stund_rdv_send_errors_total counter\n"
+	    "stund_rdv_send_errors_total %llu\n",
+	    (unsigned long long)CNT_GET(&sd->rdv_send_errors));
+}
 
 static void
 metrics_sum(struct stund *sd, struct counters *t)
@@ -116,6 +194,7 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	    "# HELP stund_workers UDP worker threads.\n"
 	    "# TYPE stund_workers gauge\nstund_workers %u\n",
 	    sd->srv.two_addr, sd->nworkers);
+	metrics_rooms(sd, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);

@@ -205,6 +205,8 @@ rooms_emit(struct rooms *r, struct rooms_out *out,
 	p->len = (size_t)n;
 	p->to = *to;
 	p->sock = sock;
+	p->cls = q->cls;
+	p->code = (q->flags & STUN_RDV_F_ERROR) ? q->error : 0;
 	out->n++;
 }
 

@@ -60,6 +60,8 @@ struct rooms_src {
 struct rooms_pkt {
 	struct stun_addr to;
 	unsigned	 sock;		/* send from this local socket */
+	uint8_t		 cls;		/* STUN_CLASS_* of buf */
+	int		 code;		/* error responses: the code */
 	size_t		 len;
 	uint8_t		 buf[STUN_RDV_MSG_MAX];
 };

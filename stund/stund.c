@@ -55,6 +55,14 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, 0 },
 	{ "burst", required_argument, NULL, 0 },
 	{ "udp-buffer", required_argument, NULL, 0 },
+	{ "rendezvous", optional_argument, NULL, 0 },
+	{ "room-max", required_argument, NULL, 0 },
+	{ "room-members", required_argument, NULL, 0 },
+	{ "member-max", required_argument, NULL, 0 },
+	{ "keepalive", required_argument, NULL, 0 },
+	{ "member-timeout", required_argument, NULL, 0 },
+	{ "register-rate", required_argument, NULL, 0 },
+	{ "register-burst", required_argument, NULL, 0 },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -74,6 +82,11 @@ usage(FILE *f, int status)
 	    "             [--software text] [--tcp-idle seconds] "
 	    "[--tcp-max n]\n"
 	    "             [--rate pps] [--burst n] [--udp-buffer bytes]\n"
+	    "             [--rendezvous[=yes|no]] [--room-max n] "
+	    "[--room-members n]\n"
+	    "             [--member-max n] [--keepalive seconds] "
+	    "[--member-timeout seconds]\n"
+	    "             [--register-rate per-minute] [--register-burst n]\n"
 	    "             [--version] [--help]\n");
 	exit(status);
 }
@@ -168,6 +181,14 @@ stund_keep_fixed(struct conf *n, const struct conf *o)
 	n->has_metrics = o->has_metrics;
 	n->foreground = o->foreground;
 	n->syslog = o->syslog;
+	n->rendezvous = o->rendezvous;
+	n->room_max = o->room_max;
+	n->room_members = o->room_members;
+	n->member_max = o->member_max;
+	n->keepalive = o->keepalive;
+	n->member_timeout = o->member_timeout;
+	n->register_rate = o->register_rate;
+	n->register_burst = o->register_burst;
 	memcpy(n->user, o->user, sizeof(n->user));
 }
 
@@ -225,8 +246,9 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (conf_needs_restart(sd->conf, n))
-		log_warnx("reload: addresses, ports, workers, table, metrics "
-		    "and user need a restart; keeping them");
+		log_warnx("reload: addresses, ports, workers, table, metrics, "
+		    "user and rendezvous options need a restart; keeping "
+		    "them");
 	stund_keep_fixed(n, sd->conf);
 	if (n->has_tls && tcp_tls_load(sd, n, err, sizeof(err)) == -1)
 		log_warnx("reload: keeping the old certificate: %s", err);
@@ -443,7 +465,8 @@ stund_run(struct stund *sd)
 		if (worker_init(&sd->workers[i]) == -1)
 			fatalx("worker %u: cannot start", i);
 	if (tcp_init(sd, err, sizeof(err)) == -1 ||
-	    metrics_init(sd, err, sizeof(err)) == -1)
+	    metrics_init(sd, err, sizeof(err)) == -1 ||
+	    worker_rdv_init(sd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	sd->sig_hup = evsignal_new(sd->base, SIGHUP, stund_sighup, sd);
 	sd->sig_term = evsignal_new(sd->base, SIGTERM, stund_sigterm, sd);
@@ -456,14 +479,16 @@ stund_run(struct stund *sd)
 	for (i = 1; i < sd->nworkers; i++)
 		if (worker_start(&sd->workers[i]) == -1)
 			fatalx("worker %u: cannot start a thread", i);
-	log_info("started: %u worker%s, rfc5780 %s", sd->nworkers,
-	    sd->nworkers == 1 ? "" : "s", sd->srv.two_addr ? "on" : "off");
+	log_info("started: %u worker%s, rfc5780 %s, rendezvous %s",
+	    sd->nworkers, sd->nworkers == 1 ? "" : "s",
+	    sd->srv.two_addr ? "on" : "off", sd->rooms != NULL ? "on" : "off");
 	event_base_dispatch(sd->base);
 
 	for (i = 1; i < sd->nworkers; i++)
 		worker_stop(&sd->workers[i]);
 	tcp_free(sd);
 	metrics_free(sd);
+	worker_rdv_free(sd);
 	event_free(sd->sig_hup);
 	event_free(sd->sig_term);
 	event_free(sd->sig_int);

@@ -25,6 +25,9 @@ struct evconnlistener;
 struct bufferevent;
 struct evhttp;
 struct ratelimit;
+struct rooms;
+struct rooms_out;
+struct rooms_metrics;
 
 /* Counters: written by one thread, read by metrics (relaxed atomics). */
 #define CNT_METH_BINDING	0
@@ -134,6 +137,18 @@ struct stund {
 	/* Metrics. */
 	int			 metrics_fd;
 	struct evhttp		*http;
+
+	/*
+	 * Rendezvous (worker.c): one room table for every worker, since
+	 * SO_REUSEPORT spreads a room's members over them.  The traffic is
+	 * rare, so one mutex guards the table and its output buffer; the
+	 * Binding path never takes it.
+	 */
+	pthread_mutex_t		 rdv_lock;
+	struct rooms		*rooms;		/* NULL: extension off */
+	struct rooms_out	*rdv_out;	/* under rdv_lock */
+	struct event		*rdv_timer;	/* expiry, main base */
+	uint64_t		 rdv_send_errors; /* relaxed atomic */
 };
 
 /* A worker's snapshot for one batch: see struct stund. */
@@ -164,7 +179,15 @@ int	worker_start(struct worker *);
 void	worker_stop(struct worker *);
 void	worker_free(struct worker *);
 uint64_t worker_now_ms(void);
-/* Build the answer to one message; returns STUN_SRV_SEND or a drop. */
+/* The room table and its expiry timer on sd->base; 0 or -1. */
+int	worker_rdv_init(struct stund *, char *, size_t);
+void	worker_rdv_free(struct stund *);
+/* A copy of the room table's counters: 0, or -1 when the table is off. */
+int	worker_rdv_metrics(struct stund *, struct rooms_metrics *);
+/*
+ * Build the answer to one message; returns STUN_SRV_SEND or a drop.
+ * Rendezvous methods get 400 here: only the UDP path serves them.
+ */
 int	worker_answer(const struct stun_server_conf *, struct counters *,
 	    struct stun_msg *, const uint8_t *, size_t,
 	    struct stun_server_in *, struct stun_server_out *);

@@ -4,7 +4,8 @@
  * UDP workers: one event_base per thread over its own SO_REUSEPORT set of
  * sockets.  Datagrams are read and answered in batches (recvmmsg/sendmmsg
  * where the system has them), rate-limited per source, dispatched by
- * method, and counted.  Nothing on this path allocates.
+ * method, and counted.  Nothing on this path allocates.  Rendezvous
+ * requests go to the one room table in struct stund, under its mutex.
  */
 #include "config.h"
 
@@ -22,13 +23,18 @@
 
 #include <event2/event.h>
 
+#include <libstun/rdv.h>
+
 #include "common/log.h"
 #include "common/sock.h"
 #include "ratelimit.h"
+#include "rooms.h"
 #include "stund.h"
 
 #define WORKER_ROUNDS	8	/* batches per wake-up, read to EAGAIN */
 #define WORKER_LOG_PPS	10	/* debug lines about drops per second */
+#define WORKER_RDV_IDLE_MS 1000	/* room timer: longest sleep */
+#define WORKER_RDV_MIN_MS 10	/* ... and shortest */
 
 struct wslot {
 	struct worker	*w;
@@ -107,32 +113,39 @@ worker_drop_reason(int rv)
 	return (DROP_MALFORMED);
 }
 
-/*
- * Decode once, count, and hand the message to its method's handler.  New
- * methods (TURN, rendezvous) get their own case here.
- */
-int
-worker_answer(const struct stun_server_conf *sc, struct counters *cnt,
-    struct stun_msg *m, const uint8_t *buf, size_t len,
-    struct stun_server_in *in, struct stun_server_out *out)
+/* Decode once and count; returns the method slot, or -1 if not STUN. */
+static int
+worker_decode(struct counters *cnt, struct stun_msg *m, const uint8_t *buf,
+    size_t len, int *derr)
 {
-	int	 derr, meth, rv;
+	int	 meth;
 
 	CNT_ADD(&cnt->rx_bytes, len);
 	m->hdr_ok = 0;
-	derr = stun_msg_decode(m, buf, len);
+	*derr = stun_msg_decode(m, buf, len);
 	if (!m->hdr_ok) {
 		CNT_ADD(&cnt->drops[DROP_NOT_STUN], 1);
-		return (STUN_SRV_DROP_MALFORMED);
+		return (-1);
 	}
 	meth = (m->method == STUN_METHOD_BINDING) ? CNT_METH_BINDING :
 	    CNT_METH_OTHER;
 	CNT_ADD(&cnt->in_pkts[meth][m->cls & 3], 1);
 	CNT_ADD(&cnt->in_bytes[meth][m->cls & 3], len);
-	in->msg = m;
-	in->derr = derr;
-	in->len = len;
-	switch (m->method) {
+	return (meth);
+}
+
+/*
+ * Hand a decoded message (in->msg) to its method's handler.  New methods
+ * (TURN) get their own case here; rendezvous is served before this on
+ * UDP only.
+ */
+static int
+worker_dispatch(const struct stun_server_conf *sc, struct counters *cnt,
+    int meth, struct stun_server_in *in, struct stun_server_out *out)
+{
+	int	 rv;
+
+	switch (in->msg->method) {
 	case STUN_METHOD_BINDING:
 		rv = stun_server_binding(sc, in, out);
 		break;
@@ -147,6 +160,163 @@ worker_answer(const struct stun_server_conf *sc, struct counters *cnt,
 	}
 	counters_count_out(cnt, meth, out->cls, out->code, out->len);
 	return (rv);
+}
+
+int
+worker_answer(const struct stun_server_conf *sc, struct counters *cnt,
+    struct stun_msg *m, const uint8_t *buf, size_t len,
+    struct stun_server_in *in, struct stun_server_out *out)
+{
+	int	 derr, meth;
+
+	if ((meth = worker_decode(cnt, m, buf, len, &derr)) == -1)
+		return (STUN_SRV_DROP_MALFORMED);
+	in->msg = m;
+	in->derr = derr;
+	in->len = len;
+	return (worker_dispatch(sc, cnt, meth, in, out));
+}
+
+/*
+ * Send the room table's datagrams from w's sockets, each from the socket
+ * index its member registered on (every worker's socket of one index is
+ * bound to the same address).  The caller holds rdv_lock.
+ */
+static void
+worker_rdv_send(struct worker *w, const struct rooms_out *o)
+{
+	const struct rooms_pkt	*p;
+	struct sockaddr_storage	 sa;
+	socklen_t		 salen;
+	unsigned		 i;
+
+	for (i = 0; i < o->n; i++) {
+		p = &o->pkt[i];
+		if (p->sock >= (unsigned)w->sd->nsock || w->fd[p->sock] == -1 ||
+		    (salen = sock_from_stun(&p->to, &sa)) == 0 ||
+		    sendto(w->fd[p->sock], p->buf, p->len, MSG_DONTWAIT,
+		    (struct sockaddr *)&sa, salen) == -1) {
+			CNT_ADD(&w->cnt.drops[DROP_SEND], 1);
+			CNT_ADD(&w->sd->rdv_send_errors, 1);
+			continue;
+		}
+		counters_count_out(&w->cnt, CNT_METH_OTHER, p->cls, p->code,
+		    p->len);
+	}
+}
+
+/* A verified-or-not rendezvous message: the room table decides. */
+static void
+worker_rdv(struct worker *w, int sock, const struct stun_msg *m,
+    const struct stun_addr *from, uint64_t now)
+{
+	struct stund		*sd = w->sd;
+	struct rooms_src	 src;
+
+	src.addr = *from;
+	src.sock = (unsigned)sock;
+	pthread_mutex_lock(&sd->rdv_lock);
+	rooms_input(sd->rooms, m, &src, now, sd->rdv_out);
+	worker_rdv_send(w, sd->rdv_out);
+	pthread_mutex_unlock(&sd->rdv_lock);
+}
+
+/* Expire silent members; datagrams leave from worker 0 (this thread). */
+static void
+worker_rdv_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct stund	*sd = arg;
+	struct timeval	 tv;
+	uint64_t	 now, next, ms = WORKER_RDV_IDLE_MS;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&sd->rdv_lock);
+	now = worker_now_ms();
+	rooms_timer(sd->rooms, now, sd->rdv_out);
+	worker_rdv_send(&sd->workers[0], sd->rdv_out);
+	next = rooms_next(sd->rooms);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	if (next != 0)
+		ms = next > now ? next - now : 0;
+	if (ms > WORKER_RDV_IDLE_MS)
+		ms = WORKER_RDV_IDLE_MS;
+	if (ms < WORKER_RDV_MIN_MS)
+		ms = WORKER_RDV_MIN_MS;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(sd->rdv_timer, &tv);
+}
+
+int
+worker_rdv_init(struct stund *sd, char *err, size_t errlen)
+{
+	const struct conf	*c = sd->conf;
+	struct rooms_config	 rc;
+	struct timeval		 tv = { 1, 0 };
+
+	if (!c->rendezvous)
+		return (0);
+	memset(&rc, 0, sizeof(rc));
+	rc.max_rooms = c->room_max;
+	rc.max_room_members = c->room_members;
+	rc.max_members = c->member_max;
+	rc.keepalive_ms = c->keepalive * 1000;
+	rc.timeout_ms = c->member_timeout * 1000;
+	rc.rate_burst = c->register_burst;
+	rc.rate_ms = 60000 / c->register_rate;
+	if (rc.rate_ms == 0)
+		rc.rate_ms = 1;
+	if (pthread_mutex_init(&sd->rdv_lock, NULL) != 0) {
+		snprintf(err, errlen, "rendezvous: cannot create a mutex");
+		return (-1);
+	}
+	if ((sd->rooms = calloc(1, sizeof(*sd->rooms))) == NULL ||
+	    (sd->rdv_out = calloc(1, sizeof(*sd->rdv_out))) == NULL ||
+	    rooms_init(sd->rooms, &rc) == -1) {
+		free(sd->rooms);
+		free(sd->rdv_out);
+		sd->rooms = NULL;
+		sd->rdv_out = NULL;
+		pthread_mutex_destroy(&sd->rdv_lock);
+		snprintf(err, errlen, "rendezvous: cannot allocate the room "
+		    "table");
+		return (-1);
+	}
+	if ((sd->rdv_timer = evtimer_new(sd->base, worker_rdv_timer,
+	    sd)) == NULL || evtimer_add(sd->rdv_timer, &tv) == -1) {
+		snprintf(err, errlen, "rendezvous: cannot add the timer");
+		return (-1);
+	}
+	return (0);
+}
+
+void
+worker_rdv_free(struct stund *sd)
+{
+	if (sd->rdv_timer != NULL)
+		event_free(sd->rdv_timer);
+	sd->rdv_timer = NULL;
+	if (sd->rooms == NULL)
+		return;
+	rooms_free(sd->rooms);
+	free(sd->rooms);
+	free(sd->rdv_out);
+	sd->rooms = NULL;
+	sd->rdv_out = NULL;
+	pthread_mutex_destroy(&sd->rdv_lock);
+}
+
+int
+worker_rdv_metrics(struct stund *sd, struct rooms_metrics *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (sd->rooms == NULL)
+		return (-1);
+	pthread_mutex_lock(&sd->rdv_lock);
+	*m = sd->rooms->m;
+	pthread_mutex_unlock(&sd->rdv_lock);
+	return (0);
 }
 
 /*
@@ -203,7 +373,7 @@ worker_one(struct worker *w, const struct stun_server_conf *sc, int sock,
 	struct wio		*io = w->io;
 	struct stun_server_in	 in;
 	struct stun_server_out	 out;
-	int			 k = io->nout, rv;
+	int			 k = io->nout, rv, meth, derr;
 
 	memset(&in, 0, sizeof(in));
 	if (sock_to_stun(sa, &in.src) == -1) {
@@ -217,11 +387,26 @@ worker_one(struct worker *w, const struct stun_server_conf *sc, int sock,
 		return;
 	}
 	in.sock = sock;
+	if ((meth = worker_decode(&w->cnt, &io->m, buf, len, &derr)) == -1) {
+		worker_log_drop(w, &in.src, now, "not stun");
+		return;
+	}
+	if (w->sd->rooms != NULL && stun_rdv_is_rdv(&io->m)) {
+		if (derr != 0) {
+			CNT_ADD(&w->cnt.drops[DROP_MALFORMED], 1);
+			return;
+		}
+		worker_rdv(w, sock, &io->m, &in.src, now);
+		return;
+	}
+	in.msg = &io->m;
+	in.derr = derr;
+	in.len = len;
 	memset(&out, 0, sizeof(out));
 	out.buf = io->obuf[k];
 	out.cap = sizeof(io->obuf[k]);
-	if ((rv = worker_answer(sc, &w->cnt, &io->m, buf, len, &in,
-	    &out)) != STUN_SRV_SEND) {
+	if ((rv = worker_dispatch(sc, &w->cnt, meth, &in, &out)) !=
+	    STUN_SRV_SEND) {
 		worker_log_drop(w, &in.src, now, stun_server_drop_name(rv));
 		return;
 	}
