@@ -1,1 +1,5 @@
 # tests/chatlab.mk: p2pchat in the NAT lab (root only; SKIP otherwise).
+# natlab_chat.sh runs two p2pchat peers behind every pair of NAT types
+# that a direct path should connect, through our stund's rendezvous.
+TESTS += tests/natlab_chat.sh
+EXTRA_DIST += tests/natlab_chat.sh
