@@ -43,12 +43,14 @@ table=
 
 chat_ok()
 {
-	echo "ok: $1: $2"
+	_cl=$1; shift
+	echo "ok: $_cl: $*"
 }
 
 chat_fail()
 {
-	echo "FAIL: $1: $2"
+	_cl=$1; shift
+	echo "FAIL: $_cl: $*"
 	fails=$((fails + 1))
 }
 
@@ -304,8 +306,12 @@ chat_run()
 		    break
 		sleep 0.05
 	done
-	[ "$_tall" != - ] || [ "$_mode" = info ] ||
-	    chat_fail "$_l" "exchange not complete after ${_lim} s"
+	if [ "$_tall" = - ] && [ "$_mode" != info ]; then
+		_why="after $(($(lab_ms) - _t0)) ms"
+		kill -0 "$_pa" 2>/dev/null || _why="$_why, alice exited"
+		kill -0 "$_pb" 2>/dev/null || _why="$_why, bob exited"
+		chat_fail "$_l" "exchange not complete ($_why)"
+	fi
 
 	# alice leaves first: bob must hear of it, then bob leaves.
 	touch "$_r.a.close"
