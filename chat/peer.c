@@ -197,7 +197,7 @@ static int
 peer_input_hs(struct chat_peer *p, unsigned sock,
     const struct stun_addr *from, const uint8_t *buf, size_t len)
 {
-	int	r;
+	int	r, first = !p->hs.got_hello;
 
 	if (p->state != CHAT_PEER_S_PUNCHING &&
 	    p->state != CHAT_PEER_S_HANDSHAKE && p->state != CHAT_PEER_S_UP)
@@ -205,6 +205,13 @@ peer_input_hs(struct chat_peer *p, unsigned sock,
 	r = chat_hs_input(&p->hs, buf, len, p->finish, sizeof(p->finish),
 	    &p->finishlen);
 	if (r == CHAT_HS_SEND) {
+		/*
+		 * A FINISH that came before this HELLO was ignored: send our
+		 * HELLO again now rather than after a timeout, so that the
+		 * peer repeats its FINISH.
+		 */
+		if (first && p->state == CHAT_PEER_S_HANDSHAKE)
+			p->hello_next = 0;
 		/* Answer where the HELLO came from: it may beat our path. */
 		p->finish_pending = 1;
 		p->path.sock = p->path.kind == CHAT_PATH_NONE ? sock :

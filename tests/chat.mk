@@ -1,4 +1,5 @@
-# tests/chat.mk (owner: chatcore): the chat core's unit tests.
+# tests/chat.mk (owner: chat): the chat core's unit tests and p2pchat over
+# loopback.
 check_PROGRAMS += tests/check_chat
 tests_check_chat_SOURCES = tests/check_chat.c tests/chat_suites.h \
 	tests/chat_crypto.c tests/chat_reliable.c
@@ -6,6 +7,19 @@ tests_check_chat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_chat_LDADD = chat/libchat.la libstun/libstun_core.la \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_chat
+
+# suite_chat_peer runs on its own until tests/chat_suites.h lists it; then
+# it moves into tests_check_chat_SOURCES and this program goes.
+check_PROGRAMS += tests/check_chat_peer
+tests_check_chat_peer_SOURCES = tests/chat_peer.c tests/chat_suites.h
+tests_check_chat_peer_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(OPENSSL_CFLAGS) -DCHAT_PEER_MAIN
+tests_check_chat_peer_LDADD = chat/libchat.la libstun/libstun_core.la \
+	$(CHECK_LIBS) $(OPENSSL_LIBS)
+TESTS += tests/check_chat_peer
+
+TESTS += tests/chat_loopback.sh
+EXTRA_DIST += tests/chat_loopback.sh
 
 # The hole-punching suite runs in check_libstun (suite_punch).
 CHECK_LIBSTUN_SUITES += tests/libstun_punch.c

@@ -1,0 +1,552 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * suite_chat_peer: two p2pchat peer machines (chat/peer.h) wired back to
+ * back through a scripted network on a fake clock: punching, handshake,
+ * messages both ways, loss, tampering, a wrong room secret, a peer that
+ * vanishes, closing with messages queued, and the pair keys.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "libstun/stun.h"
+#include "chat/crypto.h"
+#include "chat/peer.h"
+#include "chat_suites.h"
+
+#define NET_Q		1024
+#define NET_LATENCY	5
+#define NET_MSGS	64
+
+struct pkt {
+	uint64_t	 at;
+	int		 to;
+	struct stun_addr from;
+	uint8_t		 buf[CHAT_PEER_MTU + 64];
+	size_t		 len;
+};
+
+struct side {
+	struct chat_peer p;
+	struct stun_addr addr;
+	int		 path, up, failed;
+	uint64_t	 up_at;
+	int		 path_kind;
+	char		 name[CHAT_NAME_MAX + 1];
+	unsigned	 nmsg, ndeliv, nundeliv;
+	uint32_t	 deliv[NET_MSGS], undeliv[NET_MSGS];
+	char		 msg[NET_MSGS][64];
+	const char	*undeliv_reason;
+	unsigned	 sent_data;
+};
+
+struct net {
+	struct side	 s[2];
+	struct pkt	 q[NET_Q];
+	unsigned	 nq;
+	uint64_t	 now;
+	unsigned	 drop_every;	/* drop every nth datagram (0: none) */
+	unsigned	 count;
+	int		 tamper;	/* flip a byte in each DATA packet */
+	int		 dead[2];	/* side i receives and sends nothing */
+	unsigned	 rctr;
+};
+
+static struct net	n;
+
+static const uint8_t	secret_a[CHAT_SECRET_LEN] = {
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10
+};
+static const uint8_t	secret_b[CHAT_SECRET_LEN] = {
+	0xf1, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10
+};
+
+/* Deterministic randomness: a counter through a simple mixer. */
+static int
+rnd(void *arg, uint8_t *buf, size_t len)
+{
+	struct net	*w = arg;
+	size_t		 i;
+	uint32_t	 x;
+
+	for (i = 0; i < len; i++) {
+		x = ++w->rctr * 2654435761u;
+		buf[i] = (uint8_t)(x >> 24 ^ x >> 11);
+	}
+	return (0);
+}
+
+static void
+addr4(struct stun_addr *a, uint8_t last, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = STUN_AF_INET;
+	a->ip[0] = 10;
+	a->ip[3] = last;
+	a->port = port;
+}
+
+static void
+net_init(const uint8_t *sec0, const uint8_t *sec1)
+{
+	struct chat_peer_config	 c;
+	struct stun_punch_cand	 pc;
+	int			 i;
+
+	memset(&n, 0, sizeof(n));
+	addr4(&n.s[0].addr, 1, 1000);
+	addr4(&n.s[1].addr, 2, 2000);
+	for (i = 0; i < 2; i++) {
+		memset(&c, 0, sizeof(c));
+		c.secret = i == 0 ? sec0 : sec1;
+		c.self_id = (uint32_t)i + 1;
+		c.peer_id = (uint32_t)(2 - i);
+		c.self_name = i == 0 ? "alice" : "bob";
+		c.peer_name = i == 0 ? "bob?" : "alice?";
+		c.rnd = rnd;
+		c.rnd_arg = &n;
+		ck_assert_int_eq(chat_peer_init(&n.s[i].p, &c), 0);
+		memset(&pc, 0, sizeof(pc));
+		pc.type = STUN_CAND_HOST;
+		pc.addr = n.s[i].addr;
+		ck_assert_int_eq(chat_peer_add_local(&n.s[i].p, &pc), 0);
+		pc.addr = n.s[1 - i].addr;
+		ck_assert_int_eq(chat_peer_add_remote(&n.s[i].p, &pc), 0);
+	}
+}
+
+static void
+net_free(void)
+{
+	chat_peer_free(&n.s[0].p);
+	chat_peer_free(&n.s[1].p);
+}
+
+static void
+net_send(int from, const struct chat_peer_action *a)
+{
+	struct pkt	*p;
+	int		 to;
+
+	to = stun_addr_equal(&a->to, &n.s[0].addr) ? 0 :
+	    stun_addr_equal(&a->to, &n.s[1].addr) ? 1 : -1;
+	if (a->len > 0 && a->buf[0] == CHAT_PKT_DATA)
+		n.s[from].sent_data++;
+	n.count++;
+	if (to < 0 || n.dead[from] || n.dead[to] || n.nq == NET_Q ||
+	    (n.drop_every != 0 && n.count % n.drop_every == 0))
+		return;
+	ck_assert_uint_le(a->len, sizeof(p->buf));
+	p = &n.q[n.nq++];
+	p->at = n.now + NET_LATENCY;
+	p->to = to;
+	p->from = n.s[from].addr;
+	memcpy(p->buf, a->buf, a->len);
+	p->len = a->len;
+	if (n.tamper && p->buf[0] == CHAT_PKT_DATA)
+		p->buf[p->len - 1] ^= 0x40;
+}
+
+static uint64_t
+drain(int i)
+{
+	struct chat_peer_action	 a;
+	struct side		*s = &n.s[i];
+	unsigned		 k;
+
+	for (k = 0; k < 10000; k++) {
+		chat_peer_next(&s->p, n.now, &a);
+		switch (a.kind) {
+		case CHAT_PEER_A_WAIT:
+			return (a.wake);
+		case CHAT_PEER_A_SEND:
+			net_send(i, &a);
+			break;
+		case CHAT_PEER_A_PATH:
+			s->path++;
+			s->path_kind = s->p.path.kind;
+			break;
+		case CHAT_PEER_A_UP:
+			s->up++;
+			s->up_at = n.now;
+			memcpy(s->name, s->p.name, sizeof(s->name));
+			break;
+		case CHAT_PEER_A_MESSAGE:
+			ck_assert_uint_lt(s->nmsg, NET_MSGS);
+			ck_assert_uint_lt(a.len, sizeof(s->msg[0]));
+			memcpy(s->msg[s->nmsg], a.buf, a.len);
+			s->msg[s->nmsg++][a.len] = '\0';
+			break;
+		case CHAT_PEER_A_DELIVERED:
+			s->deliv[s->ndeliv++] = a.id;
+			break;
+		case CHAT_PEER_A_UNDELIVERED:
+			s->undeliv_reason = a.reason;
+			s->undeliv[s->nundeliv++] = a.id;
+			break;
+		case CHAT_PEER_A_FAILED:
+			s->failed++;
+			break;
+		}
+	}
+	ck_abort_msg("peer %d never waits", i);
+	return (0);
+}
+
+/* Run the world until t (ms), one tick per millisecond. */
+static void
+run_until(uint64_t t)
+{
+	unsigned	k;
+	int		i;
+
+	for (; n.now <= t; n.now++) {
+		for (k = 0; k < n.nq; ) {
+			if (n.q[k].at > n.now) {
+				k++;
+				continue;
+			}
+			(void)chat_peer_input(&n.s[n.q[k].to].p, 0,
+			    &n.q[k].from, n.q[k].buf, n.q[k].len, n.now);
+			n.q[k] = n.q[--n.nq];
+		}
+		for (i = 0; i < 2; i++) {
+			chat_peer_timer(&n.s[i].p, n.now);
+			(void)drain(i);
+		}
+	}
+}
+
+static void
+send_msg(int i, const char *text, uint32_t *id)
+{
+	ck_assert_int_eq(chat_peer_send(&n.s[i].p, (const uint8_t *)text,
+	    strlen(text), n.now, id), 0);
+}
+
+static int
+contains(const uint8_t *buf, size_t len, const char *s)
+{
+	size_t	l = strlen(s), i;
+
+	for (i = 0; i + l <= len; i++)
+		if (memcmp(buf + i, s, l) == 0)
+			return (1);
+	return (0);
+}
+
+START_TEST(peer_pair_keys_agree_and_differ)
+{
+	uint8_t	k1[32], k2[32], k3[32];
+	char	a1[CHAT_PEER_UFRAG_LEN + 1], b1[CHAT_PEER_UFRAG_LEN + 1];
+	char	a2[CHAT_PEER_UFRAG_LEN + 1], b2[CHAT_PEER_UFRAG_LEN + 1];
+
+	ck_assert_int_eq(chat_peer_pair_keys(secret_a, 7, 9, k1, a1, b1), 0);
+	ck_assert_int_eq(chat_peer_pair_keys(secret_a, 9, 7, k2, b2, a2), 0);
+	ck_assert_mem_eq(k1, k2, 32);
+	ck_assert_str_eq(a1, a2);
+	ck_assert_str_eq(b1, b2);
+	ck_assert_str_ne(a1, b1);
+	ck_assert_uint_eq(strlen(a1), CHAT_PEER_UFRAG_LEN);
+	ck_assert_int_eq(chat_peer_pair_keys(secret_b, 7, 9, k3, a2, b2), 0);
+	ck_assert_int_ne(memcmp(k1, k3, 32), 0);
+	ck_assert_int_eq(chat_peer_pair_keys(secret_a, 9, 8, k3, a2, b2), 0);
+	ck_assert_int_ne(memcmp(k1, k3, 32), 0);
+	ck_assert_int_eq(chat_peer_pair_keys(secret_a, 7, 7, k3, a2, b2),
+	    STUN_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(peer_nothing_before_go)
+{
+	uint32_t	id;
+
+	net_init(secret_a, secret_a);
+	send_msg(0, "early", &id);
+	run_until(3000);
+	ck_assert_uint_eq(n.count, 0);
+	ck_assert_int_eq(n.s[0].p.state, CHAT_PEER_S_WAITING);
+	ck_assert_uint_eq(chat_peer_pending(&n.s[0].p), 1);
+	chat_peer_go(&n.s[0].p, 3100);
+	chat_peer_go(&n.s[1].p, 3100);
+	run_until(5000);
+	ck_assert_int_eq(n.s[0].up, 1);
+	ck_assert_int_ge(n.s[0].up_at, 3100);
+	ck_assert_uint_eq(n.s[1].nmsg, 1);
+	ck_assert_str_eq(n.s[1].msg[0], "early");
+	ck_assert_uint_eq(n.s[0].ndeliv, 1);
+	ck_assert_uint_eq(n.s[0].deliv[0], id);
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_handshake_and_messages_both_ways)
+{
+	char		 text[32];
+	uint32_t	 ids[2][20];
+	int		 i, k;
+
+	net_init(secret_a, secret_a);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(1000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(n.s[i].path, 1);
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_DIRECT);
+		ck_assert_int_eq(n.s[i].up, 1);
+		ck_assert_int_eq(n.s[i].p.state, CHAT_PEER_S_UP);
+		ck_assert(n.s[i].p.verified);
+		/*
+		 * Go at 10 ms, 5 ms each way: checks, nomination, HELLO and
+		 * FINISH in a few round trips, no retransmission timeout.
+		 */
+		ck_assert_uint_lt(n.s[i].up_at, 100);
+	}
+	/* The verified names come from the handshake, not the server. */
+	ck_assert_str_eq(n.s[0].name, "bob");
+	ck_assert_str_eq(n.s[1].name, "alice");
+	ck_assert(stun_addr_equal(&n.s[0].p.path.addr, &n.s[1].addr));
+	for (k = 0; k < 20; k++)
+		for (i = 0; i < 2; i++) {
+			snprintf(text, sizeof(text), "%s %d",
+			    i == 0 ? "ping" : "pong", k);
+			send_msg(i, text, &ids[i][k]);
+		}
+	run_until(3000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(n.s[i].nmsg, 20);
+		ck_assert_uint_eq(n.s[i].ndeliv, 20);
+		ck_assert_uint_eq(n.s[i].nundeliv, 0);
+		ck_assert_uint_eq(chat_peer_pending(&n.s[i].p), 0);
+		for (k = 0; k < 20; k++) {
+			snprintf(text, sizeof(text), "%s %d",
+			    i == 1 ? "ping" : "pong", k);
+			ck_assert_str_eq(n.s[i].msg[k], text);
+		}
+	}
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_loss_still_delivers_in_order)
+{
+	char		 text[32];
+	uint32_t	 id;
+	int		 i, k;
+
+	net_init(secret_a, secret_a);
+	n.drop_every = 4;	/* 25 % of datagrams, both ways */
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(3000);
+	ck_assert_int_eq(n.s[0].up, 1);
+	ck_assert_int_eq(n.s[1].up, 1);
+	for (k = 0; k < 30; k++)
+		for (i = 0; i < 2; i++) {
+			snprintf(text, sizeof(text), "m%d", k);
+			send_msg(i, text, &id);
+		}
+	run_until(20000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(n.s[i].nmsg, 30);
+		ck_assert_uint_eq(n.s[i].ndeliv + n.s[i].nundeliv, 30);
+		ck_assert_uint_eq(n.s[i].nundeliv, 0);
+		for (k = 0; k < 30; k++) {
+			snprintf(text, sizeof(text), "m%d", k);
+			ck_assert_str_eq(n.s[i].msg[k], text);
+		}
+	}
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_tampered_data_is_refused_and_reported)
+{
+	uint32_t	id;
+
+	net_init(secret_a, secret_a);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(1000);
+	ck_assert_int_eq(n.s[1].up, 1);
+	n.tamper = 1;
+	send_msg(0, "secret plans", &id);
+	run_until(40000);
+	/* Never accepted, and the sender is told. */
+	ck_assert_uint_eq(n.s[1].nmsg, 0);
+	ck_assert_uint_ge(n.s[1].p.dropped, 1);
+	ck_assert_uint_eq(n.s[0].ndeliv, 0);
+	ck_assert_uint_eq(n.s[0].nundeliv, 1);
+	ck_assert_uint_eq(n.s[0].undeliv[0], id);
+	ck_assert_uint_eq(chat_peer_pending(&n.s[0].p), 0);
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_plaintext_never_on_the_wire)
+{
+	uint32_t	 id;
+	unsigned	 k;
+
+	net_init(secret_a, secret_a);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(1000);
+	send_msg(0, "MARKER-attack-at-dawn", &id);
+	/* Look at the queue right after the send. */
+	n.now++;
+	(void)drain(0);
+	ck_assert_uint_gt(n.nq, 0);
+	for (k = 0; k < n.nq; k++)
+		ck_assert(!contains(n.q[k].buf, n.q[k].len, "MARKER"));
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_wrong_secret_never_connects)
+{
+	uint32_t	id;
+
+	net_init(secret_a, secret_b);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	send_msg(0, "hello?", &id);
+	run_until(20000);
+	/* The punch keys differ: no path, no handshake, no message. */
+	ck_assert_int_eq(n.s[0].up, 0);
+	ck_assert_int_eq(n.s[1].up, 0);
+	ck_assert_int_eq(n.s[0].path, 0);
+	ck_assert_int_eq(n.s[0].failed, 1);
+	ck_assert_int_eq(n.s[0].p.state, CHAT_PEER_S_FAILED);
+	ck_assert_uint_eq(n.s[1].nmsg, 0);
+	ck_assert_uint_eq(n.s[0].nundeliv, 1);
+	ck_assert_uint_eq(n.s[0].undeliv[0], id);
+	ck_assert_int_eq(chat_peer_send(&n.s[0].p, (const uint8_t *)"x", 1,
+	    n.now, &id), STUN_ERR_STATE);
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_vanished_peer_ends_undelivered)
+{
+	uint32_t	id1, id2;
+
+	net_init(secret_a, secret_a);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(1000);
+	ck_assert_int_eq(n.s[0].up, 1);
+	n.dead[1] = 1;
+	send_msg(0, "anyone?", &id1);
+	send_msg(0, "hello?", &id2);
+	run_until(60000);
+	ck_assert_uint_eq(n.s[0].ndeliv, 0);
+	ck_assert_uint_eq(n.s[0].nundeliv, 2);
+	ck_assert_uint_eq(n.s[0].undeliv[0], id1);
+	ck_assert_uint_eq(n.s[0].undeliv[1], id2);
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_close_reports_every_queued_message)
+{
+	uint32_t	id[3];
+	int		k;
+
+	net_init(secret_a, secret_a);
+	for (k = 0; k < 3; k++)
+		send_msg(0, "queued", &id[k]);
+	chat_peer_close(&n.s[0].p, "left");
+	(void)drain(0);
+	ck_assert_uint_eq(n.s[0].nundeliv, 3);
+	for (k = 0; k < 3; k++)
+		ck_assert_uint_eq(n.s[0].undeliv[k], id[k]);
+	ck_assert_str_eq(n.s[0].undeliv_reason, "left");
+	ck_assert_uint_eq(chat_peer_pending(&n.s[0].p), 0);
+	/* And nothing more: no failure report, no second answer. */
+	(void)drain(0);
+	ck_assert_uint_eq(n.s[0].nundeliv, 3);
+	ck_assert_int_eq(n.s[0].failed, 0);
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_ignores_strangers)
+{
+	struct stun_addr	 x;
+	uint8_t			 junk[64];
+
+	net_init(secret_a, secret_a);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(1000);
+	addr4(&x, 99, 9999);
+	memset(junk, 0, sizeof(junk));
+	junk[0] = CHAT_PKT_DATA;
+	junk[1] = CHAT_VERSION;
+	/* Chat packets from an unknown address belong to another peer. */
+	ck_assert_int_eq(chat_peer_input(&n.s[0].p, 0, &x, junk,
+	    sizeof(junk), n.now), STUN_ERR_NOT_STUN);
+	/* From the peer's address but forged: refused and counted. */
+	ck_assert_int_lt(chat_peer_input(&n.s[0].p, 0, &n.s[1].addr, junk,
+	    sizeof(junk), n.now), 0);
+	ck_assert_uint_ge(n.s[0].p.dropped, 1);
+	/* A STUN check under another pair's key is not ours. */
+	junk[0] = 0x00;
+	ck_assert_int_eq(chat_peer_input(&n.s[0].p, 0, &x, junk, 20,
+	    n.now), STUN_ERR_NOT_STUN);
+	ck_assert_int_eq(n.s[0].p.state, CHAT_PEER_S_UP);
+	net_free();
+}
+END_TEST
+
+Suite	*suite_chat_peer(void);
+
+Suite *
+suite_chat_peer(void)
+{
+	Suite	*s = suite_create("chat_peer");
+	TCase	*tc;
+
+	tc = tcase_create("keys");
+	tcase_add_test(tc, peer_pair_keys_agree_and_differ);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("connect");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, peer_nothing_before_go);
+	tcase_add_test(tc, peer_handshake_and_messages_both_ways);
+	tcase_add_test(tc, peer_plaintext_never_on_the_wire);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("adversity");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, peer_loss_still_delivers_in_order);
+	tcase_add_test(tc, peer_tampered_data_is_refused_and_reported);
+	tcase_add_test(tc, peer_wrong_secret_never_connects);
+	tcase_add_test(tc, peer_vanished_peer_ends_undelivered);
+	tcase_add_test(tc, peer_ignores_strangers);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("close");
+	tcase_add_test(tc, peer_close_reports_every_queued_message);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+#ifdef CHAT_PEER_MAIN
+/* Until tests/chat_suites.h lists this suite: run it on its own. */
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(suite_chat_peer());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
+#endif
