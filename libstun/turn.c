@@ -117,10 +117,9 @@ turn_req_fail(struct stun_turn *t, struct stun_turn_req *req,
 		e->code = code;
 		return;
 	}
-	if (t->state == STUN_TURN_S_CLOSING)
-		turn_stop(t, STUN_TURN_S_CLOSED, 0, 0);
-	else
-		turn_stop(t, STUN_TURN_S_FAILED, err, code);
+	/* CLOSED either way when deallocating; err says how it went. */
+	turn_stop(t, t->state == STUN_TURN_S_CLOSING ? STUN_TURN_S_CLOSED :
+	    STUN_TURN_S_FAILED, err, code);
 }
 
 static int

@@ -56,7 +56,8 @@ struct stun_turn_config {
 #define STUN_TURN_A_CHAN_FAILED	6	/* peer, channel: err, code */
 #define STUN_TURN_A_DATA	7	/* peer sent data/datalen */
 #define STUN_TURN_A_FAILED	8	/* err, code; the machine stopped */
-#define STUN_TURN_A_CLOSED	9	/* deallocated; the machine stopped */
+#define STUN_TURN_A_CLOSED	9	/* the machine stopped: err 0 when the
+					   server confirmed the deallocation */
 
 struct stun_turn_action {
 	int		 kind;
@@ -71,8 +72,13 @@ struct stun_turn_action {
 	uint16_t	 channel;	/* CHAN_*, DATA over a channel (else 0) */
 	const uint8_t	*data;		/* DATA */
 	size_t		 datalen;
-	int		 err;		/* *_FAILED: STUN_ERR_* */
-	int		 code;		/* *_FAILED: error response code or 0 */
+	/*
+	 * *_FAILED, CLOSED: STUN_ERR_TIMEOUT (no answer), STUN_ERR_STATE
+	 * (the server refused: code says why) or another STUN_ERR_* (a
+	 * malformed answer, a local failure).
+	 */
+	int		 err;
+	int		 code;		/* error response code, or 0 */
 };
 
 /* Machine states. */

@@ -1,5 +1,16 @@
 # libstun/turn.mk: the I/O-free TURN client machine (libstun/turn.h) and
-# its suite in check_libstun.
+# its suite in check_libstun, plus the interop test against coturn:
+# tests/turnpoke drives the machine over UDP, tests/turnclient.sh starts
+# turnserver and turnutils_peer on loopback.
 LIBSTUN_SRC += libstun/turn.c
 nobase_include_HEADERS += libstun/turn.h
 CHECK_LIBSTUN_SUITES += tests/libstun_turn.c
+
+check_PROGRAMS += tests/turnpoke
+tests_turnpoke_SOURCES = tests/turnpoke.c
+tests_turnpoke_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_turnpoke_LDADD = libstun/libstun_core.la common/libcommon.la \
+	$(OPENSSL_LIBS)
+
+TESTS += tests/turnclient.sh
+EXTRA_DIST += tests/turnclient.sh

@@ -918,6 +918,7 @@ START_TEST(turn_deallocates_with_lifetime_zero)
 	ck_assert_uint_eq(expect_wait(&t), 510);
 	ok_signed(&t, &s, key, keylen, 0, 20);
 	expect_kind(&t, STUN_TURN_A_CLOSED, &a);
+	ck_assert_int_eq(a.err, 0);
 	ck_assert_uint_eq(expect_wait(&t), 0);
 	ck_assert_int_eq(stun_turn_close(&t, 30), STUN_ERR_STATE);
 }
@@ -952,6 +953,7 @@ START_TEST(turn_close_ends_without_an_answer)
 			break;
 	}
 	ck_assert_int_eq(a.kind, STUN_TURN_A_CLOSED);
+	ck_assert_int_eq(a.err, STUN_ERR_TIMEOUT);
 }
 END_TEST
 
