@@ -1,1 +1,5 @@
-# stund/turn.mk: the TURN relay in stund (RFC 8656).
+# stund/turn.mk: the TURN relay in stund (RFC 8656).  The I/O-free
+# allocation table (relay.c) and credentials (auth.c) live in libstund.la
+# so tests/check_relay links them.
+stund_libstund_la_SOURCES += stund/relay.c stund/relay.h \
+	stund/auth.c stund/auth.h

@@ -1,1 +1,9 @@
 # tests/turn.mk: TURN relay tests (unit, interop with coturn, peer policy).
+# tests/check_relay drives stund's allocation table on a fake clock with
+# fake sockets.
+check_PROGRAMS += tests/check_relay
+tests_check_relay_SOURCES = tests/check_relay.c tests/relay_test.c
+tests_check_relay_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
+tests_check_relay_LDADD = stund/libstund.la libstun/libstun_core.la \
+	$(CHECK_LIBS) $(OPENSSL_LIBS)
+TESTS += tests/check_relay

@@ -1,0 +1,96 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * TURN credentials for stund, I/O-free: the realm, the users file (keys
+ * derived once at load, no password kept), the TURN REST shared secret,
+ * and the stateless nonces of the long-term mechanism (RFC 8489 9.2).
+ * A struct auth is built once and then only read, so SIGHUP replaces it
+ * whole and workers read it without a lock.
+ */
+#ifndef STUND_AUTH_H
+#define STUND_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libstun/stun.h"
+
+#define AUTH_NONCE_SECRET	32
+#define AUTH_DEFAULT_NONCE_LIFE	(600)	/* s before 438 Stale Nonce */
+#define AUTH_MAX_USERS		(1000000)
+#define AUTH_MAX_SECRET		(256)
+#define AUTH_MAX_FILE		(64U * 1024 * 1024)
+
+struct auth_user;
+
+struct auth {
+	char		 realm[STUN_MAX_STRING_SEND + 1];
+	struct auth_user *users;	/* sorted by name */
+	size_t		 nusers;
+	size_t		 cap;
+	uint8_t		 secret[AUTH_MAX_SECRET];	/* REST secret */
+	size_t		 secretlen;	/* 0: REST credentials off */
+	uint8_t		 nonce_key[AUTH_NONCE_SECRET];
+	uint32_t	 nonce_life;	/* s */
+};
+
+/* The outcome of auth_check() for one request. */
+struct auth_result {
+	int		 code;		/* 0: authenticated; 400, 401, 438 */
+	const char	*why;		/* short reason, for logs and tests */
+	uint16_t	 alg;		/* STUN_PWALG_* used for the key */
+	int		 sha256;	/* request carried MI-SHA256 */
+	int		 rest;		/* REST credential */
+	uint8_t		 key[STUN_KEY_MAX];
+	size_t		 keylen;
+	char		 user[STUN_MAX_USERNAME + 1];
+	/* The name quotas count: the username, or the REST name part. */
+	const char	*quota_name;
+	size_t		 quota_len;
+};
+
+/*
+ * Start an empty credential set for realm (UTF-8, at most 508 bytes).  The
+ * nonce secret is copied from nonce_key, or drawn with RAND_bytes when it
+ * is NULL; a reload passes the old one so nonces stay good.  Returns 0, or
+ * -1 with a message in err.
+ */
+int	auth_init(struct auth *a, const char *realm,
+	    const uint8_t *nonce_key, char *err, size_t errlen);
+void	auth_free(struct auth *a);
+/*
+ * Add the users of a users file's text.  Each line is "name:password" or
+ * "name:0x<32 hex digits>" (the MD5 long-term key, coturn's form, which
+ * serves MD5 only); '#' starts a comment line, blank lines are skipped,
+ * the name ends at the first ':'.  A repeated name is an error.  Returns
+ * 0, or -1 with "fname:line: message" in err.
+ */
+int	auth_load_users(struct auth *a, const char *text, size_t len,
+	    const char *fname, char *err, size_t errlen);
+/* The TURN REST shared secret (coturn's static-auth-secret).  0 or -1. */
+int	auth_set_secret(struct auth *a, const char *secret);
+/* 1 when there is anything to authenticate against, else 0. */
+int	auth_enabled(const struct auth *a);
+
+/*
+ * Check a request's long-term credentials (RFC 8489 9.2.4) from client
+ * from at now_s (monotonic seconds; nonces) and wall (Unix seconds; REST
+ * expiry).  Fills r: code 0 with the key to sign the answer with, or the
+ * error to send (401 with auth_challenge(), 438 likewise, 400 plain).
+ */
+void	auth_check(const struct auth *a, const struct stun_msg *m,
+	    const struct stun_addr *from, uint64_t now_s, int64_t wall,
+	    struct auth_result *r);
+/* Add REALM, a fresh NONCE and PASSWORD-ALGORITHMS to an answer. */
+void	auth_challenge(const struct auth *a, struct stun_builder *b,
+	    const struct stun_addr *from, uint64_t now_s);
+/* Add the MESSAGE-INTEGRITY(-SHA256) the request used, with its key. */
+void	auth_sign(const struct auth_result *r, struct stun_builder *b);
+/*
+ * The REST password for username under secret: base64(HMAC-SHA1(secret,
+ * username)).  out must hold 29 bytes.  0 or -1.
+ */
+int	auth_rest_password(const uint8_t *secret, size_t secretlen,
+	    const char *username, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,1227 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The TURN allocation table (RFC 8656): requests in, answers and relayed
+ * datagrams out through the caller's ops.  Fixed tables allocated by
+ * relay_init(); allocations are found by a hash of the client's 5-tuple,
+ * permissions and channels by bounded scans of their allocation's slots.
+ */
+#include <arpa/inet.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "relay.h"
+
+#define RELAY_NONE	UINT32_MAX
+#define RELAY_MS	1000ULL
+
+/* Single-writer counters that another thread reads. */
+#define RELAY_ADD(p, v)	__atomic_store_n((p), \
+	__atomic_load_n((p), __ATOMIC_RELAXED) + (v), __ATOMIC_RELAXED)
+#define RELAY_SUB(p, v)	RELAY_ADD((p), -(uint64_t)(v))
+
+struct relay_perm {
+	uint8_t		 family;
+	uint8_t		 ip[16];
+	uint64_t	 expires;	/* 0: free */
+};
+
+struct relay_chan {
+	uint16_t	 ch;		/* 0: free */
+	struct stun_addr peer;
+	uint64_t	 expires;	/* usable until */
+	uint64_t	 release;	/* number and peer reserved until */
+};
+
+struct relay_alloc {
+	int		 used;
+	uint32_t	 next;		/* hash chain */
+	struct relay_client cl;
+	int		 handle;
+	struct stun_addr relayed;
+	uint8_t		 tid[STUN_TID_LEN];	/* of the Allocate */
+	char		 user[STUN_MAX_USERNAME + 1];
+	uint64_t	 qh;		/* relay_quota_take() handle */
+	uint64_t	 expires;
+	uint64_t	 hard_end;	/* max_alloc_time; 0: none */
+	uint64_t	 bytes;
+};
+
+static const int relay_codes[RELAY_NERR] = {
+	400, 401, 403, 420, 437, 438, 440, 441, 442, 443, 486, 508
+};
+
+int
+relay_err_code(int idx)
+{
+	if (idx < 0 || idx >= RELAY_NERR)
+		return (0);
+	return (relay_codes[idx]);
+}
+
+/* Peer policy. */
+
+int
+relay_cidr_parse(const char *s, struct relay_cidr *out)
+{
+	char		 ip[64];
+	const char	*slash;
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	size_t		 n;
+	unsigned long	 bits;
+	char		*end;
+
+	memset(out, 0, sizeof(*out));
+	slash = strchr(s, '/');
+	n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (n == 0 || n >= sizeof(ip))
+		return (-1);
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, &a4) == 1) {
+		out->family = STUN_AF_INET;
+		memcpy(out->ip, &a4, 4);
+		out->bits = 32;
+	} else if (inet_pton(AF_INET6, ip, &a6) == 1) {
+		out->family = STUN_AF_INET6;
+		memcpy(out->ip, &a6, 16);
+		out->bits = 128;
+	} else
+		return (-1);
+	if (slash != NULL) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return (-1);
+		bits = strtoul(slash + 1, &end, 10);
+		if (*end != '\0' || bits > out->bits)
+			return (-1);
+		out->bits = (uint8_t)bits;
+	}
+	return (0);
+}
+
+int
+relay_acl_add(struct relay_acl *acl, int deny, const char *s)
+{
+	struct relay_cidr	c;
+
+	if (relay_cidr_parse(s, &c) != 0)
+		return (-1);
+	if (deny) {
+		if (acl->ndeny >= RELAY_ACL_MAX)
+			return (-1);
+		acl->deny[acl->ndeny++] = c;
+	} else {
+		if (acl->nallow >= RELAY_ACL_MAX)
+			return (-1);
+		acl->allow[acl->nallow++] = c;
+	}
+	return (0);
+}
+
+static int
+relay_cidr_match(const struct relay_cidr *c, const struct stun_addr *a)
+{
+	unsigned	full, rest;
+
+	if (c->family != a->family)
+		return (0);
+	full = c->bits / 8;
+	rest = c->bits % 8;
+	if (memcmp(c->ip, a->ip, full) != 0)
+		return (0);
+	if (rest != 0 && ((c->ip[full] ^ a->ip[full]) &
+	    (uint8_t)(0xff << (8 - rest))) != 0)
+		return (0);
+	return (1);
+}
+
+static int
+relay_acl_match(const struct relay_cidr *list, unsigned n,
+    const struct stun_addr *raw, const struct stun_addr *canon)
+{
+	unsigned	i;
+
+	for (i = 0; i < n; i++)
+		if (relay_cidr_match(&list[i], canon) ||
+		    relay_cidr_match(&list[i], raw))
+			return (1);
+	return (0);
+}
+
+int
+relay_peer_ok(const struct relay_acl *acl, const struct stun_addr *peer)
+{
+	struct stun_addr	c;
+
+	if (peer->family != STUN_AF_INET && peer->family != STUN_AF_INET6)
+		return (0);
+	stun_addr_canon(peer, &c);
+	if (acl != NULL && relay_acl_match(acl->deny, acl->ndeny, peer, &c))
+		return (0);
+	if (acl != NULL && relay_acl_match(acl->allow, acl->nallow, peer, &c))
+		return (1);
+	return (stun_addr_class(&c) == STUN_ADDR_PUBLIC);
+}
+
+/* Quotas shared between workers. */
+
+#define QUOTA_CBITS	20
+#define QUOTA_CMASK	((1ULL << QUOTA_CBITS) - 1)
+#define QUOTA_PROBES	64
+#define QUOTA_TRIES	64
+
+static uint64_t
+relay_hash(uint64_t seed, const void *p, size_t n)
+{
+	const uint8_t	*b = p;
+	uint64_t	 h = 0xcbf29ce484222325ULL ^ seed;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (h);
+}
+
+int
+relay_quota_init(struct relay_quota *q, unsigned n)
+{
+	memset(q, 0, sizeof(*q));
+	q->nslots = 1024;
+	while (q->nslots < 4 * (uint64_t)n && q->nslots < (1U << 24))
+		q->nslots <<= 1;
+	if ((q->slot = calloc(q->nslots, sizeof(*q->slot))) == NULL)
+		return (-1);
+	if (stun_random(NULL, NULL, (uint8_t *)&q->seed,
+	    sizeof(q->seed)) != 0) {
+		relay_quota_free(q);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+relay_quota_free(struct relay_quota *q)
+{
+	free(q->slot);
+	q->slot = NULL;
+}
+
+void
+relay_quota_limits(struct relay_quota *q, unsigned max_total,
+    unsigned per_user)
+{
+	if (per_user > QUOTA_CMASK)
+		per_user = QUOTA_CMASK;
+	__atomic_store_n(&q->max_total, max_total, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->per_user, per_user, __ATOMIC_RELAXED);
+}
+
+/* Add one to the user slot of name hash hn; 0, 486 or 508. */
+static int
+relay_quota_user(struct relay_quota *q, uint64_t hn, unsigned cap)
+{
+	uint64_t	*s, w;
+	unsigned	 i, k, t;
+
+	for (t = 0; t < QUOTA_TRIES; t++) {
+		/* An existing count for the name. */
+		for (k = 0; k < QUOTA_PROBES; k++) {
+			i = (unsigned)(hn + k) & (q->nslots - 1);
+			s = &q->slot[i];
+			w = __atomic_load_n(s, __ATOMIC_ACQUIRE);
+			if ((w >> QUOTA_CBITS) != hn || (w & QUOTA_CMASK) == 0)
+				continue;
+			if ((w & QUOTA_CMASK) >= cap)
+				return (486);
+			if (__atomic_compare_exchange_n(s, &w, w + 1, 0,
+			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return (0);
+			break;	/* raced: search again */
+		}
+		if (k < QUOTA_PROBES)
+			continue;
+		/* A free slot (count 0) for it. */
+		for (k = 0; k < QUOTA_PROBES; k++) {
+			i = (unsigned)(hn + k) & (q->nslots - 1);
+			s = &q->slot[i];
+			w = __atomic_load_n(s, __ATOMIC_ACQUIRE);
+			if ((w & QUOTA_CMASK) != 0)
+				continue;
+			if (__atomic_compare_exchange_n(s, &w,
+			    (hn << QUOTA_CBITS) | 1, 0, __ATOMIC_ACQ_REL,
+			    __ATOMIC_ACQUIRE))
+				return (0);
+		}
+		return (508);
+	}
+	return (508);
+}
+
+int
+relay_quota_take(struct relay_quota *q, const char *name, size_t len,
+    uint64_t *h)
+{
+	unsigned	t, max, cap;
+	uint64_t	hn;
+	int		rc;
+
+	*h = 0;
+	max = __atomic_load_n(&q->max_total, __ATOMIC_RELAXED);
+	t = __atomic_load_n(&q->total, __ATOMIC_RELAXED);
+	do {
+		if (max != 0 && t >= max)
+			return (508);
+	} while (!__atomic_compare_exchange_n(&q->total, &t, t + 1, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	cap = __atomic_load_n(&q->per_user, __ATOMIC_RELAXED);
+	/* The name's hash, never 0 so that h = 0 means "no user slot". */
+	hn = (relay_hash(q->seed, name, len) >> QUOTA_CBITS) | 1;
+	if ((rc = relay_quota_user(q, hn, cap == 0 ? QUOTA_CMASK : cap)) !=
+	    0) {
+		__atomic_fetch_sub(&q->total, 1, __ATOMIC_ACQ_REL);
+		return (rc);
+	}
+	*h = hn;
+	return (0);
+}
+
+void
+relay_quota_put(struct relay_quota *q, uint64_t hn)
+{
+	uint64_t	*s, w;
+	unsigned	 i, k, t;
+
+	__atomic_fetch_sub(&q->total, 1, __ATOMIC_ACQ_REL);
+	if (hn == 0)
+		return;
+	for (t = 0; t < QUOTA_TRIES; t++) {
+		for (k = 0; k < QUOTA_PROBES; k++) {
+			i = (unsigned)(hn + k) & (q->nslots - 1);
+			s = &q->slot[i];
+			w = __atomic_load_n(s, __ATOMIC_ACQUIRE);
+			if ((w >> QUOTA_CBITS) != hn || (w & QUOTA_CMASK) == 0)
+				continue;
+			if (__atomic_compare_exchange_n(s, &w, w - 1, 0,
+			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return;
+			break;
+		}
+		if (k == QUOTA_PROBES)
+			return;
+	}
+}
+
+/* The table. */
+
+int
+relay_init(struct relay *r, const struct relay_config *c,
+    const struct relay_ops *ops, struct relay_quota *quota)
+{
+	static const struct relay_config	none;
+	size_t					i;
+
+	memset(r, 0, sizeof(*r));
+	r->c = c != NULL ? *c : none;
+	r->ops = *ops;
+	r->quota = quota;
+	if (r->c.max_allocs == 0)
+		r->c.max_allocs = 1024;
+	if (r->c.max_perms == 0)
+		r->c.max_perms = 32;
+	if (r->c.max_chans == 0)
+		r->c.max_chans = 32;
+	if (r->c.default_life == 0)
+		r->c.default_life = RELAY_DEFAULT_LIFE;
+	if (r->c.max_life == 0)
+		r->c.max_life = RELAY_MAX_LIFE;
+	if (r->c.max_life < r->c.default_life)
+		r->c.max_life = r->c.default_life;
+	if (r->c.max_allocs > 1000000 || r->c.max_perms > 1024 ||
+	    r->c.max_chans > 1024)
+		return (-1);
+	r->nbucket = 16;
+	while (r->nbucket < r->c.max_allocs)
+		r->nbucket <<= 1;
+	r->alloc = calloc(r->c.max_allocs, sizeof(*r->alloc));
+	r->perm = calloc((size_t)r->c.max_allocs * r->c.max_perms,
+	    sizeof(*r->perm));
+	r->chan = calloc((size_t)r->c.max_allocs * r->c.max_chans,
+	    sizeof(*r->chan));
+	r->bucket = calloc(r->nbucket, sizeof(*r->bucket));
+	r->buf = malloc(RELAY_BUF);
+	if (r->alloc == NULL || r->perm == NULL || r->chan == NULL ||
+	    r->bucket == NULL || r->buf == NULL ||
+	    stun_random(r->ops.random, r->ops.arg, (uint8_t *)&r->seed,
+	    sizeof(r->seed)) != 0) {
+		relay_free(r);
+		return (-1);
+	}
+	for (i = 0; i < r->nbucket; i++)
+		r->bucket[i] = RELAY_NONE;
+	return (0);
+}
+
+int
+relay_is_turn(const struct stun_msg *m)
+{
+	switch (m->method) {
+	case STUN_METHOD_ALLOCATE:
+	case STUN_METHOD_REFRESH:
+	case STUN_METHOD_SEND:
+	case STUN_METHOD_DATA:
+	case STUN_METHOD_CREATE_PERMISSION:
+	case STUN_METHOD_CHANNEL_BIND:
+		return (1);
+	}
+	return (0);
+}
+
+unsigned
+relay_count(const struct relay *r)
+{
+	return ((unsigned)__atomic_load_n(&r->m.allocs, __ATOMIC_RELAXED));
+}
+
+static unsigned
+relay_bucket(const struct relay *r, const struct relay_client *cl)
+{
+	uint8_t		key[16 + 2 + 1 + 1 + 8];
+	size_t		i;
+
+	memcpy(key, cl->addr.ip, 16);
+	key[16] = (uint8_t)(cl->addr.port >> 8);
+	key[17] = (uint8_t)cl->addr.port;
+	key[18] = cl->addr.family;
+	key[19] = (uint8_t)cl->sock;
+	for (i = 0; i < 8; i++)
+		key[20 + i] = (uint8_t)(cl->conn >> (8 * i));
+	return ((unsigned)relay_hash(r->seed, key, sizeof(key)) &
+	    (r->nbucket - 1));
+}
+
+static int
+relay_client_eq(const struct relay_client *a, const struct relay_client *b)
+{
+	return (a->sock == b->sock && a->conn == b->conn &&
+	    stun_addr_equal(&a->addr, &b->addr));
+}
+
+static struct relay_alloc *
+relay_find(struct relay *r, const struct relay_client *cl)
+{
+	uint32_t	i;
+
+	for (i = r->bucket[relay_bucket(r, cl)]; i != RELAY_NONE;
+	    i = r->alloc[i].next)
+		if (relay_client_eq(&r->alloc[i].cl, cl))
+			return (&r->alloc[i]);
+	return (NULL);
+}
+
+static struct relay_perm *
+relay_perms(struct relay *r, const struct relay_alloc *a)
+{
+	return (&r->perm[(size_t)(a - r->alloc) * r->c.max_perms]);
+}
+
+static struct relay_chan *
+relay_chans(struct relay *r, const struct relay_alloc *a)
+{
+	return (&r->chan[(size_t)(a - r->alloc) * r->c.max_chans]);
+}
+
+static void
+relay_delete(struct relay *r, struct relay_alloc *a)
+{
+	struct relay_perm	*p = relay_perms(r, a);
+	struct relay_chan	*ch = relay_chans(r, a);
+	uint32_t		*pp, idx = (uint32_t)(a - r->alloc);
+	unsigned		 i;
+
+	for (pp = &r->bucket[relay_bucket(r, &a->cl)]; *pp != RELAY_NONE;
+	    pp = &r->alloc[*pp].next)
+		if (*pp == idx) {
+			*pp = a->next;
+			break;
+		}
+	for (i = 0; i < r->c.max_perms; i++)
+		if (p[i].expires != 0)
+			RELAY_SUB(&r->m.perms, 1);
+	for (i = 0; i < r->c.max_chans; i++)
+		if (ch[i].ch != 0)
+			RELAY_SUB(&r->m.chans, 1);
+	memset(p, 0, r->c.max_perms * sizeof(*p));
+	memset(ch, 0, r->c.max_chans * sizeof(*ch));
+	if (r->ops.close != NULL)
+		r->ops.close(r->ops.arg, a->handle);
+	if (r->quota != NULL)
+		relay_quota_put(r->quota, a->qh);
+	memset(a, 0, sizeof(*a));
+	RELAY_SUB(&r->m.allocs, 1);
+}
+
+void
+relay_free(struct relay *r)
+{
+	unsigned	i;
+
+	if (r->alloc != NULL)
+		for (i = 0; i < r->hiwater; i++)
+			if (r->alloc[i].used)
+				relay_delete(r, &r->alloc[i]);
+	free(r->alloc);
+	free(r->perm);
+	free(r->chan);
+	free(r->bucket);
+	free(r->buf);
+	r->alloc = NULL;
+	r->perm = NULL;
+	r->chan = NULL;
+	r->bucket = NULL;
+	r->buf = NULL;
+}
+
+/* Answers. */
+
+static void
+relay_begin(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
+    int code)
+{
+	int	i;
+
+	stun_build_reply(b, r->buf, RELAY_BUF, m,
+	    code == 0 ? STUN_CLASS_SUCCESS : STUN_CLASS_ERROR);
+	if (code == 0)
+		return;
+	stun_build_error(b, code, NULL);
+	for (i = 0; i < RELAY_NERR; i++)
+		if (relay_codes[i] == code)
+			RELAY_ADD(&r->m.errors[i], 1);
+}
+
+/* Sign (when authenticated), fingerprint when the request had one, send. */
+static void
+relay_end(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
+    const struct relay_client *cl, const struct auth_result *ar)
+{
+	int	n;
+
+	if (r->c.software != NULL)
+		stun_build_string(b, STUN_ATTR_SOFTWARE, r->c.software);
+	if (ar != NULL && ar->code == 0)
+		auth_sign(ar, b);
+	if (m->fp >= 0)
+		stun_build_fingerprint(b);
+	if ((n = stun_build_finish(b)) < 0)
+		return;
+	if (r->ops.send_client(r->ops.arg, cl, r->buf, (size_t)n) != 0)
+		RELAY_ADD(&r->m.send_fail, 1);
+}
+
+static void
+relay_error(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, int code, const struct auth_result *ar)
+{
+	struct stun_builder	b;
+
+	relay_begin(r, &b, m, code);
+	relay_end(r, &b, m, cl, ar);
+}
+
+/* 420 listing the unknown attributes, plus extra (0: none). */
+static void
+relay_unknown(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint16_t extra, const struct auth_result *ar)
+{
+	struct stun_builder	b;
+	uint16_t		types[STUN_MAX_UNKNOWN + 1];
+	size_t			n = m->nunknown;
+
+	memcpy(types, m->unknown, n * sizeof(types[0]));
+	if (extra != 0)
+		types[n++] = extra;
+	relay_begin(r, &b, m, 420);
+	stun_build_unknown(&b, types, n);
+	relay_end(r, &b, m, cl, ar);
+}
+
+/*
+ * Authenticate a request.  Returns 0, or answers the failure (401 and 438
+ * with a challenge) and returns -1.
+ */
+static int
+relay_auth(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint64_t now, struct auth_result *ar)
+{
+	struct stun_builder	b;
+	int64_t			wall;
+
+	wall = r->ops.wall != NULL ? r->ops.wall(r->ops.arg) : 0;
+	auth_check(r->auth, m, &cl->addr, now / RELAY_MS, wall, ar);
+	if (ar->code == 0)
+		return (0);
+	if (ar->code == 438)
+		RELAY_ADD(&r->m.stale_nonce, 1);
+	else if (m->mi >= 0 || m->mi256 >= 0)
+		RELAY_ADD(&r->m.auth_fail, 1);
+	relay_begin(r, &b, m, ar->code);
+	if ((ar->code == 401 || ar->code == 438) && auth_enabled(r->auth))
+		auth_challenge(r->auth, &b, &cl->addr, now / RELAY_MS);
+	relay_end(r, &b, m, cl, NULL);
+	OPENSSL_cleanse(ar->key, sizeof(ar->key));
+	return (-1);
+}
+
+/* The lifetime to grant for a request (RFC 8656 7.2, 7.3), in seconds. */
+static uint32_t
+relay_lifetime(const struct relay *r, const struct stun_msg *m,
+    const struct relay_alloc *a, uint64_t now)
+{
+	uint32_t	req, life;
+	uint64_t	left;
+
+	if (stun_msg_get_u32(m, STUN_ATTR_LIFETIME, &req) != 0)
+		req = r->c.default_life;
+	life = req < r->c.max_life ? req : r->c.max_life;
+	if (life < r->c.default_life)
+		life = r->c.default_life;
+	if (a != NULL && a->hard_end != 0) {
+		left = a->hard_end > now ? (a->hard_end - now) / RELAY_MS : 0;
+		if (left < life)
+			life = (uint32_t)left;
+	}
+	return (life);
+}
+
+static void
+relay_alloc_ok(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, struct relay_alloc *a, int dual,
+    const struct auth_result *ar, uint64_t now)
+{
+	struct stun_builder	b;
+	uint64_t		life;
+
+	life = a->expires > now ? (a->expires - now + RELAY_MS / 2) /
+	    RELAY_MS : 0;
+	relay_begin(r, &b, m, 0);
+	stun_build_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, &a->relayed);
+	stun_build_u32(&b, STUN_ATTR_LIFETIME, (uint32_t)life);
+	stun_build_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, &cl->addr);
+	/* RFC 8656 7.2: no second (IPv6) relay from us, said per family. */
+	if (dual)
+		stun_build_addr_error(&b, STUN_AF_INET6, 440, NULL);
+	relay_end(r, &b, m, cl, ar);
+}
+
+/* Check the Allocate attributes; 0 with the family, or the error code. */
+static int
+relay_alloc_args(const struct stun_msg *m, uint8_t *family, int *even,
+    int *dual)
+{
+	uint8_t		proto, fam;
+	int		reserve, has_req, has_add;
+
+	*family = STUN_AF_INET;
+	*even = *dual = 0;
+	if (stun_msg_get_transport(m, &proto) != 0)
+		return (400);
+	if (proto != RELAY_PROTO_UDP)
+		return (442);
+	has_req = stun_msg_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY) != NULL;
+	has_add = stun_msg_find(m, STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY) !=
+	    NULL;
+	/* RFC 8656 7.2 step 5: we never hand out reservation tokens. */
+	if (stun_msg_find(m, STUN_ATTR_RESERVATION_TOKEN) != NULL) {
+		if (stun_msg_find(m, STUN_ATTR_EVEN_PORT) != NULL || has_req ||
+		    has_add)
+			return (400);
+		return (508);
+	}
+	if (stun_msg_find(m, STUN_ATTR_EVEN_PORT) != NULL) {
+		if (stun_msg_get_even_port(m, &reserve) != 0)
+			return (400);
+		/* Step 6: we cannot reserve the next port. */
+		if (reserve)
+			return (508);
+		*even = 1;
+	}
+	if (has_req && has_add)
+		return (400);
+	if (has_req) {
+		if (stun_msg_get_family(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY,
+		    &fam) != 0)
+			return (440);
+		*family = fam;
+	}
+	if (has_add) {
+		if (stun_msg_get_family(m,
+		    STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, &fam) != 0 ||
+		    fam != STUN_AF_INET6)
+			return (400);
+		*dual = 1;
+	}
+	return (0);
+}
+
+static void
+relay_allocate(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint64_t now)
+{
+	struct auth_result	 ar;
+	struct relay_alloc	*a;
+	struct stun_addr	 relayed;
+	uint8_t			 family;
+	int			 code, even, dual, h;
+	unsigned		 i;
+	uint32_t		 life, bk;
+	uint64_t		 qh = 0;
+
+	if (relay_auth(r, cl, m, now, &ar) != 0)
+		return;
+	if ((a = relay_find(r, cl)) != NULL) {
+		/* A retransmission gets the same answer; else 437. */
+		if (memcmp(a->tid, m->tid, STUN_TID_LEN) == 0 &&
+		    strcmp(a->user, ar.user) == 0)
+			relay_alloc_ok(r, cl, m, a,
+			    stun_msg_find(m,
+			    STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY) != NULL,
+			    &ar, now);
+		else
+			relay_error(r, cl, m, 437, &ar);
+		goto out;
+	}
+	/* RFC 8656 7.2: DONT-FRAGMENT is not supported, so unknown. */
+	if (m->nunknown > 0 ||
+	    stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL) {
+		relay_unknown(r, cl, m,
+		    stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL ?
+		    STUN_ATTR_DONT_FRAGMENT : 0, &ar);
+		goto out;
+	}
+	if ((code = relay_alloc_args(m, &family, &even, &dual)) != 0) {
+		relay_error(r, cl, m, code, &ar);
+		goto out;
+	}
+	if (r->quota != NULL && (code = relay_quota_take(r->quota,
+	    ar.quota_name, ar.quota_len, &qh)) != 0) {
+		relay_error(r, cl, m, code, &ar);
+		goto out;
+	}
+	for (i = 0, a = NULL; i < r->c.max_allocs; i++)
+		if (!r->alloc[i].used) {
+			a = &r->alloc[i];
+			break;
+		}
+	if (a == NULL) {
+		if (r->quota != NULL)
+			relay_quota_put(r->quota, qh);
+		relay_error(r, cl, m, 508, &ar);
+		goto out;
+	}
+	if ((h = r->ops.open(r->ops.arg, i, family, even, &relayed)) < 0) {
+		if (r->quota != NULL)
+			relay_quota_put(r->quota, qh);
+		relay_error(r, cl, m, h == STUN_ERR_FAMILY ? 440 : 508, &ar);
+		goto out;
+	}
+	memset(a, 0, sizeof(*a));
+	a->used = 1;
+	a->cl = *cl;
+	a->handle = h;
+	a->relayed = relayed;
+	a->qh = qh;
+	memcpy(a->tid, m->tid, STUN_TID_LEN);
+	memcpy(a->user, ar.user, sizeof(a->user));
+	if (r->c.max_alloc_time != 0)
+		a->hard_end = now + r->c.max_alloc_time * RELAY_MS;
+	life = relay_lifetime(r, m, a, now);
+	a->expires = now + life * RELAY_MS;
+	bk = relay_bucket(r, cl);
+	a->next = r->bucket[bk];
+	r->bucket[bk] = i;
+	if (i + 1 > r->hiwater)
+		r->hiwater = i + 1;
+	RELAY_ADD(&r->m.allocs, 1);
+	RELAY_ADD(&r->m.created, 1);
+	relay_alloc_ok(r, cl, m, a, dual, &ar, now);
+out:
+	OPENSSL_cleanse(&ar, sizeof(ar));
+}
+
+/*
+ * The allocation of an authenticated request other than Allocate, or the
+ * error answered (437 none, 441 another user).
+ */
+static struct relay_alloc *
+relay_owned(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, const struct auth_result *ar)
+{
+	struct relay_alloc	*a;
+
+	if ((a = relay_find(r, cl)) == NULL) {
+		relay_error(r, cl, m, 437, ar);
+		return (NULL);
+	}
+	if (strcmp(a->user, ar->user) != 0) {
+		relay_error(r, cl, m, 441, ar);
+		return (NULL);
+	}
+	if (m->nunknown > 0) {
+		relay_unknown(r, cl, m, 0, ar);
+		return (NULL);
+	}
+	return (a);
+}
+
+static void
+relay_refresh(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint64_t now)
+{
+	struct auth_result	 ar;
+	struct stun_builder	 b;
+	struct relay_alloc	*a;
+	uint32_t		 req, life;
+	uint8_t			 fam;
+
+	if (relay_auth(r, cl, m, now, &ar) != 0)
+		return;
+	if ((a = relay_owned(r, cl, m, &ar)) == NULL)
+		goto out;
+	/* RFC 8656 7.3: a family other than the allocation's is 443. */
+	if (stun_msg_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY) != NULL &&
+	    (stun_msg_get_family(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY,
+	    &fam) != 0 || fam != a->relayed.family)) {
+		relay_error(r, cl, m, 443, &ar);
+		goto out;
+	}
+	if (stun_msg_get_u32(m, STUN_ATTR_LIFETIME, &req) == 0 && req == 0) {
+		relay_delete(r, a);
+		RELAY_ADD(&r->m.deleted, 1);
+		life = 0;
+	} else {
+		life = relay_lifetime(r, m, a, now);
+		a->expires = now + life * RELAY_MS;
+		RELAY_ADD(&r->m.refreshed, 1);
+	}
+	relay_begin(r, &b, m, 0);
+	stun_build_u32(&b, STUN_ATTR_LIFETIME, life);
+	relay_end(r, &b, m, cl, &ar);
+out:
+	OPENSSL_cleanse(&ar, sizeof(ar));
+}
+
+static struct relay_perm *
+relay_perm_find(struct relay *r, const struct relay_alloc *a,
+    const struct stun_addr *peer, uint64_t now)
+{
+	struct relay_perm	*p = relay_perms(r, a);
+	unsigned		 i;
+
+	for (i = 0; i < r->c.max_perms; i++)
+		if (p[i].expires > now && p[i].family == peer->family &&
+		    memcmp(p[i].ip, peer->ip, 16) == 0)
+			return (&p[i]);
+	return (NULL);
+}
+
+/* Install or refresh the permission for peer's IP; -1 when full. */
+static int
+relay_perm_set(struct relay *r, const struct relay_alloc *a,
+    const struct stun_addr *peer, uint64_t now)
+{
+	struct relay_perm	*p, *all = relay_perms(r, a);
+	unsigned		 i;
+
+	if ((p = relay_perm_find(r, a, peer, now)) == NULL) {
+		for (i = 0; i < r->c.max_perms; i++) {
+			if (all[i].expires != 0 && all[i].expires <= now) {
+				all[i].expires = 0;
+				RELAY_SUB(&r->m.perms, 1);
+			}
+			if (p == NULL && all[i].expires == 0)
+				p = &all[i];
+		}
+		if (p == NULL)
+			return (-1);
+		p->family = peer->family;
+		memcpy(p->ip, peer->ip, 16);
+		RELAY_ADD(&r->m.perms, 1);
+	}
+	p->expires = now + RELAY_PERM_LIFE * RELAY_MS;
+	return (0);
+}
+
+/*
+ * Check one XOR-PEER-ADDRESS: 0, or the error (400 malformed, 443 family
+ * other than the relay's, 403 refused by policy).
+ */
+static int
+relay_peer_check(struct relay *r, const struct relay_alloc *a,
+    const struct stun_msg *m, const struct stun_attr_ref *ref,
+    struct stun_addr *peer)
+{
+	struct stun_msg	one;
+
+	/* Decode this occurrence: a copy whose index holds only it. */
+	one = *m;
+	one.nattrs = 1;
+	one.attrs[0] = *ref;
+	if (stun_msg_get_addr(&one, STUN_ATTR_XOR_PEER_ADDRESS, peer) != 0)
+		return (400);
+	if (peer->family != a->relayed.family)
+		return (443);
+	if (!relay_peer_ok(r->acl, peer)) {
+		RELAY_ADD(&r->m.peer_denied, 1);
+		return (403);
+	}
+	return (0);
+}
+
+static void
+relay_permission(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint64_t now)
+{
+	struct auth_result	 ar;
+	struct stun_builder	 b;
+	struct relay_alloc	*a;
+	struct stun_addr	 peer;
+	unsigned		 i, n = 0;
+	int			 code = 0;
+
+	if (relay_auth(r, cl, m, now, &ar) != 0)
+		return;
+	if ((a = relay_owned(r, cl, m, &ar)) == NULL)
+		goto out;
+	/* RFC 8656 9.2: all or nothing, so check every peer first. */
+	for (i = 0; i < m->nattrs && code == 0; i++)
+		if (m->attrs[i].type == STUN_ATTR_XOR_PEER_ADDRESS) {
+			code = relay_peer_check(r, a, m, &m->attrs[i], &peer);
+			n++;
+		}
+	if (code == 0 && n == 0)
+		code = 400;
+	for (i = 0; i < m->nattrs && code == 0; i++)
+		if (m->attrs[i].type == STUN_ATTR_XOR_PEER_ADDRESS &&
+		    (relay_peer_check(r, a, m, &m->attrs[i], &peer) != 0 ||
+		    relay_perm_set(r, a, &peer, now) != 0))
+			code = 508;
+	if (code != 0) {
+		relay_error(r, cl, m, code, &ar);
+		goto out;
+	}
+	relay_begin(r, &b, m, 0);
+	relay_end(r, &b, m, cl, &ar);
+out:
+	OPENSSL_cleanse(&ar, sizeof(ar));
+}
+
+/* RFC 8656 11.2: bind ch to peer, or the error code. */
+static int
+relay_chan_set(struct relay *r, const struct relay_alloc *a, uint16_t ch,
+    const struct stun_addr *peer, uint64_t now)
+{
+	struct relay_chan	*c = relay_chans(r, a), *hit = NULL;
+	struct relay_chan	*free_slot = NULL;
+	unsigned		 i;
+
+	for (i = 0; i < r->c.max_chans; i++) {
+		if (c[i].ch != 0 && c[i].release <= now) {
+			c[i].ch = 0;
+			RELAY_SUB(&r->m.chans, 1);
+		}
+		if (c[i].ch == 0) {
+			if (free_slot == NULL)
+				free_slot = &c[i];
+			continue;
+		}
+		if (c[i].ch == ch && !stun_addr_equal(&c[i].peer, peer))
+			return (400);
+		if (c[i].ch != ch && stun_addr_equal(&c[i].peer, peer))
+			return (400);
+		if (c[i].ch == ch)
+			hit = &c[i];
+	}
+	if (hit == NULL) {
+		if ((hit = free_slot) == NULL)
+			return (508);
+		hit->ch = ch;
+		hit->peer = *peer;
+		RELAY_ADD(&r->m.chans, 1);
+	}
+	if (relay_perm_set(r, a, peer, now) != 0)
+		return (508);
+	hit->expires = now + RELAY_CHAN_LIFE * RELAY_MS;
+	hit->release = hit->expires + RELAY_CHAN_COOL * RELAY_MS;
+	return (0);
+}
+
+static void
+relay_channel_bind(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint64_t now)
+{
+	struct auth_result		 ar;
+	struct stun_builder		 b;
+	struct relay_alloc		*a;
+	const struct stun_attr_ref	*ref;
+	struct stun_addr		 peer;
+	uint16_t			 ch;
+	int				 code;
+
+	if (relay_auth(r, cl, m, now, &ar) != 0)
+		return;
+	if ((a = relay_owned(r, cl, m, &ar)) == NULL)
+		goto out;
+	if (stun_msg_get_channel(m, &ch) != 0 || ch < STUN_CHANNEL_MIN ||
+	    ch > STUN_CHANNEL_MAX ||
+	    (ref = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS)) == NULL)
+		code = 400;
+	else if ((code = relay_peer_check(r, a, m, ref, &peer)) == 0)
+		code = relay_chan_set(r, a, ch, &peer, now);
+	if (code != 0) {
+		relay_error(r, cl, m, code, &ar);
+		goto out;
+	}
+	relay_begin(r, &b, m, 0);
+	relay_end(r, &b, m, cl, &ar);
+out:
+	OPENSSL_cleanse(&ar, sizeof(ar));
+}
+
+/* Count bytes against the allocation's cap; 1 when it has ended. */
+static int
+relay_account(struct relay *r, struct relay_alloc *a, size_t len)
+{
+	a->bytes += len;
+	if (r->c.max_alloc_bytes != 0 && a->bytes >= r->c.max_alloc_bytes) {
+		RELAY_ADD(&r->m.capped_bytes, 1);
+		relay_delete(r, a);
+		return (1);
+	}
+	return (0);
+}
+
+static void
+relay_to_peer(struct relay *r, struct relay_alloc *a,
+    const struct stun_addr *peer, const uint8_t *data, size_t len,
+    uint64_t now)
+{
+	if (!relay_peer_ok(r->acl, peer)) {
+		RELAY_ADD(&r->m.peer_denied, 1);
+		return;
+	}
+	if (relay_perm_find(r, a, peer, now) == NULL) {
+		RELAY_ADD(&r->m.no_perm, 1);
+		return;
+	}
+	if (r->ops.send_peer(r->ops.arg, a->handle, peer, data, len) != 0) {
+		RELAY_ADD(&r->m.send_fail, 1);
+		return;
+	}
+	RELAY_ADD(&r->m.pkts_to_peer, 1);
+	RELAY_ADD(&r->m.bytes_to_peer, len);
+	relay_account(r, a, len);
+}
+
+static void
+relay_send(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint64_t now)
+{
+	struct relay_alloc	*a;
+	struct stun_addr	 peer;
+	const uint8_t		*data;
+	size_t			 len;
+
+	/* RFC 8656 10.2: indications are never answered, only dropped. */
+	if ((a = relay_find(r, cl)) == NULL || a->expires <= now) {
+		RELAY_ADD(&r->m.no_alloc, 1);
+		return;
+	}
+	if (stun_msg_get_addr(m, STUN_ATTR_XOR_PEER_ADDRESS, &peer) != 0 ||
+	    stun_msg_get_bytes(m, STUN_ATTR_DATA, &data, &len) != 0 ||
+	    peer.family != a->relayed.family || m->nunknown > 0) {
+		RELAY_ADD(&r->m.bad_indication, 1);
+		return;
+	}
+	relay_to_peer(r, a, &peer, data, len, now);
+}
+
+int
+relay_input(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint64_t now)
+{
+	if (!relay_is_turn(m))
+		return (0);
+	if (m->cls == STUN_CLASS_INDICATION) {
+		if (m->method == STUN_METHOD_SEND)
+			relay_send(r, cl, m, now);
+		else
+			RELAY_ADD(&r->m.bad_indication, 1);
+		return (1);
+	}
+	if (m->cls != STUN_CLASS_REQUEST)
+		return (1);
+	switch (m->method) {
+	case STUN_METHOD_ALLOCATE:
+		relay_allocate(r, cl, m, now);
+		break;
+	case STUN_METHOD_REFRESH:
+		relay_refresh(r, cl, m, now);
+		break;
+	case STUN_METHOD_CREATE_PERMISSION:
+		relay_permission(r, cl, m, now);
+		break;
+	case STUN_METHOD_CHANNEL_BIND:
+		relay_channel_bind(r, cl, m, now);
+		break;
+	default:
+		/* Send and Data are indications only (RFC 8656 10, 11). */
+		relay_error(r, cl, m, 400, NULL);
+		break;
+	}
+	return (1);
+}
+
+int
+relay_chdata_input(struct relay *r, const struct relay_client *cl,
+    const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct relay_alloc	*a;
+	struct relay_chan	*c;
+	const uint8_t		*data;
+	size_t			 dlen;
+	uint16_t		 ch;
+	unsigned		 i;
+
+	if (stun_chdata_decode(buf, len, &ch, &data, &dlen) != 0) {
+		RELAY_ADD(&r->m.bad_indication, 1);
+		return (-1);
+	}
+	if ((a = relay_find(r, cl)) == NULL || a->expires <= now) {
+		RELAY_ADD(&r->m.no_alloc, 1);
+		return (-1);
+	}
+	c = relay_chans(r, a);
+	for (i = 0; i < r->c.max_chans; i++)
+		if (c[i].ch == ch && c[i].expires > now)
+			break;
+	if (i == r->c.max_chans) {
+		RELAY_ADD(&r->m.no_perm, 1);
+		return (-1);
+	}
+	relay_to_peer(r, a, &c[i].peer, data, dlen, now);
+	return (0);
+}
+
+void
+relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
+    const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct relay_alloc	*a;
+	struct relay_chan	*c;
+	struct stun_builder	 b;
+	uint8_t			 tid[STUN_TID_LEN];
+	uint64_t		 id;
+	unsigned		 i;
+	int			 n;
+
+	if (slot >= r->c.max_allocs || !(a = &r->alloc[slot])->used ||
+	    a->expires <= now) {
+		RELAY_ADD(&r->m.no_alloc, 1);
+		return;
+	}
+	/* RFC 8656 10.3: only from peers with a permission. */
+	if (relay_perm_find(r, a, peer, now) == NULL) {
+		RELAY_ADD(&r->m.no_perm, 1);
+		return;
+	}
+	c = relay_chans(r, a);
+	for (i = 0; i < r->c.max_chans; i++)
+		if (c[i].ch != 0 && c[i].expires > now &&
+		    stun_addr_equal(&c[i].peer, peer))
+			break;
+	if (i < r->c.max_chans)
+		n = stun_chdata_encode(r->buf, RELAY_BUF, c[i].ch, buf, len,
+		    a->cl.conn != 0);
+	else {
+		/* Indications need unique ids, not secret ones. */
+		id = r->ind_ctr++ ^ r->seed;
+		memcpy(tid, "turn", 4);
+		for (i = 0; i < 8; i++)
+			tid[4 + i] = (uint8_t)(id >> (56 - 8 * i));
+		stun_build_init(&b, r->buf, RELAY_BUF, STUN_METHOD_DATA,
+		    STUN_CLASS_INDICATION, tid);
+		stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, peer);
+		stun_build_attr(&b, STUN_ATTR_DATA, buf, len);
+		n = stun_build_finish(&b);
+	}
+	if (n < 0) {
+		RELAY_ADD(&r->m.send_fail, 1);
+		return;
+	}
+	if (r->ops.send_client(r->ops.arg, &a->cl, r->buf, (size_t)n) != 0) {
+		RELAY_ADD(&r->m.send_fail, 1);
+		return;
+	}
+	RELAY_ADD(&r->m.pkts_to_client, 1);
+	RELAY_ADD(&r->m.bytes_to_client, len);
+	relay_account(r, a, len);
+}
+
+void
+relay_timer(struct relay *r, uint64_t now)
+{
+	struct relay_alloc	*a;
+	struct relay_perm	*p;
+	struct relay_chan	*c;
+	unsigned		 i, j;
+
+	for (i = 0; i < r->hiwater; i++) {
+		a = &r->alloc[i];
+		if (!a->used)
+			continue;
+		if (a->hard_end != 0 && a->hard_end <= now) {
+			RELAY_ADD(&r->m.capped_time, 1);
+			relay_delete(r, a);
+			continue;
+		}
+		if (a->expires <= now) {
+			RELAY_ADD(&r->m.expired, 1);
+			relay_delete(r, a);
+			continue;
+		}
+		p = relay_perms(r, a);
+		for (j = 0; j < r->c.max_perms; j++)
+			if (p[j].expires != 0 && p[j].expires <= now) {
+				p[j].expires = 0;
+				RELAY_SUB(&r->m.perms, 1);
+			}
+		c = relay_chans(r, a);
+		for (j = 0; j < r->c.max_chans; j++)
+			if (c[j].ch != 0 && c[j].release <= now) {
+				c[j].ch = 0;
+				RELAY_SUB(&r->m.chans, 1);
+			}
+	}
+	while (r->hiwater > 0 && !r->alloc[r->hiwater - 1].used)
+		r->hiwater--;
+}
+
+void
+relay_client_gone(struct relay *r, const struct relay_client *cl)
+{
+	struct relay_alloc	*a;
+
+	if ((a = relay_find(r, cl)) != NULL) {
+		RELAY_ADD(&r->m.closed, 1);
+		relay_delete(r, a);
+	}
+}

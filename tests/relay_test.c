@@ -1,0 +1,1361 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * suite_relay: stund's TURN allocation table on a fake clock with fake
+ * sockets: the long-term credential round trips (MD5, SHA-256, REST),
+ * nonce expiry, every error code, lifetimes and expiry, quotas and caps,
+ * the data paths both ways, and the peer policy on all four paths.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "libstun/stun.h"
+#include "stund/auth.h"
+#include "stund/relay.h"
+
+Suite	*suite_relay(void);
+
+#define REALM		"stunkit.test"
+#define SECRET		"rest-secret"
+#define NOUT		16
+#define OUTMAX		4096
+
+/* Fake sockets. */
+struct sent {
+	size_t		 len;
+	uint8_t		 buf[OUTMAX];
+	struct stun_addr to;		/* peer, for send_peer */
+	int		 handle;
+	struct relay_client cl;
+};
+static struct {
+	int		 next_handle;
+	int		 opened, closed, last_even;
+	uint8_t		 last_family;
+	int		 no_v6, no_ports;
+	int64_t		 wall;
+	unsigned	 nclient, npeer;
+	struct sent	 client[NOUT];
+	struct sent	 peer[NOUT];
+} F;
+
+static struct relay		 R;
+static struct auth		 A;
+static struct relay_acl		 ACL;
+static struct relay_quota	 Q;
+static uint64_t			 now;
+
+static int
+f_open(void *arg, unsigned slot, uint8_t family, int even,
+    struct stun_addr *relayed)
+{
+	(void)arg;
+	F.last_family = family;
+	F.last_even = even;
+	if (family == STUN_AF_INET6 && F.no_v6)
+		return (STUN_ERR_FAMILY);
+	if (F.no_ports)
+		return (-1);
+	memset(relayed, 0, sizeof(*relayed));
+	relayed->family = family;
+	if (family == STUN_AF_INET) {
+		relayed->ip[0] = 203;
+		relayed->ip[1] = 0;
+		relayed->ip[2] = 113;
+		relayed->ip[3] = 1;
+	} else {
+		relayed->ip[0] = 0x20;
+		relayed->ip[1] = 0x01;
+		relayed->ip[2] = 0x0d;
+		relayed->ip[3] = 0xb8;
+		relayed->ip[15] = 1;
+	}
+	relayed->port = (uint16_t)(50000 + 2 * slot);
+	F.opened++;
+	return (F.next_handle++);
+}
+
+static void
+f_close(void *arg, int h)
+{
+	(void)arg;
+	(void)h;
+	F.closed++;
+}
+
+static int
+f_send_peer(void *arg, int h, const struct stun_addr *peer,
+    const uint8_t *buf, size_t len)
+{
+	struct sent	*s;
+
+	(void)arg;
+	ck_assert_uint_lt(F.npeer, NOUT);
+	ck_assert_uint_le(len, OUTMAX);
+	s = &F.peer[F.npeer++];
+	s->handle = h;
+	s->to = *peer;
+	s->len = len;
+	memcpy(s->buf, buf, len);
+	return (0);
+}
+
+static int
+f_send_client(void *arg, const struct relay_client *cl, const uint8_t *buf,
+    size_t len)
+{
+	struct sent	*s;
+
+	(void)arg;
+	ck_assert_uint_lt(F.nclient, NOUT);
+	ck_assert_uint_le(len, OUTMAX);
+	s = &F.client[F.nclient++];
+	s->cl = *cl;
+	s->len = len;
+	memcpy(s->buf, buf, len);
+	return (0);
+}
+
+static int64_t
+f_wall(void *arg)
+{
+	(void)arg;
+	return (F.wall);
+}
+
+static const struct relay_ops fops = {
+	NULL, f_open, f_close, f_send_peer, f_send_client, f_wall, NULL
+};
+
+static const char users_txt[] =
+    "# test users\n"
+    "alice:wonderland\n"
+    "\n"
+    "bob:builder\n"
+    /* MD5(keyonly:stunkit.test:pw), coturn's hex key form */
+    "keyonly:0xKEYHEX\n";
+
+static void
+setup_with(const struct relay_config *c)
+{
+	char		err[256], txt[512], hex[33];
+	uint8_t		key[STUN_KEY_MAX];
+	size_t		klen, i;
+	char		*p;
+
+	memset(&F, 0, sizeof(F));
+	memset(&ACL, 0, sizeof(ACL));
+	F.wall = 1700000000;
+	F.next_handle = 100;
+	now = 1000000;
+	ck_assert_int_eq(auth_init(&A, REALM, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(stun_key_long_term(STUN_PWALG_MD5, "keyonly", REALM,
+	    "pw", key, &klen), 0);
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	snprintf(txt, sizeof(txt), "%s", users_txt);
+	p = strstr(txt, "KEYHEX");
+	ck_assert_ptr_nonnull(p);
+	memmove(p + 32, p + 6, strlen(p + 6) + 1);
+	memcpy(p, hex, 32);
+	ck_assert_int_eq(auth_load_users(&A, txt, strlen(txt), "users", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(auth_set_secret(&A, SECRET), 0);
+	ck_assert_int_eq(relay_quota_init(&Q, 64), 0);
+	ck_assert_int_eq(relay_init(&R, c, &fops, &Q), 0);
+	R.auth = &A;
+	R.acl = &ACL;
+}
+
+static void
+setup(void)
+{
+	setup_with(NULL);
+}
+
+static void
+teardown(void)
+{
+	relay_free(&R);
+	relay_quota_free(&Q);
+	auth_free(&A);
+}
+
+/* The client side. */
+static struct {
+	char		user[128];
+	char		pass[128];
+	uint16_t	alg;		/* 0: send no algorithm attributes */
+	int		sha256;		/* MI-SHA256 instead of MI */
+	char		nonce[STUN_MAX_NONCE + 1];
+	uint8_t		key[STUN_KEY_MAX];
+	size_t		keylen;
+} C;
+static uint8_t		qbuf[2048];
+static struct stun_msg	qm;
+static unsigned		tidn;
+static struct relay_client CL;
+
+static void
+client(const char *ip, uint16_t port, uint64_t conn)
+{
+	memset(&CL, 0, sizeof(CL));
+	CL.addr = (struct stun_addr){ 0 };
+	ck_assert_int_eq(stun_addr_parse(ip, port, &CL.addr), 0);
+	CL.sock = 0;
+	CL.conn = conn;
+}
+
+static void
+creds(const char *user, const char *pass, uint16_t alg, int sha256)
+{
+	snprintf(C.user, sizeof(C.user), "%s", user);
+	snprintf(C.pass, sizeof(C.pass), "%s", pass);
+	C.alg = alg;
+	C.sha256 = sha256;
+	ck_assert_int_eq(stun_key_long_term(alg == 0 ? STUN_PWALG_MD5 : alg,
+	    C.user, REALM, C.pass, C.key, &C.keylen), 0);
+}
+
+static void
+q_begin_tid(struct stun_builder *b, uint16_t method, uint8_t cls,
+    unsigned id)
+{
+	uint8_t	tid[STUN_TID_LEN];
+
+	memset(tid, 0x5a, sizeof(tid));
+	tid[0] = (uint8_t)id;
+	tid[1] = (uint8_t)(id >> 8);
+	stun_build_init(b, qbuf, sizeof(qbuf), method, cls, tid);
+}
+
+static void
+q_begin(struct stun_builder *b, uint16_t method, uint8_t cls)
+{
+	q_begin_tid(b, method, cls, ++tidn);
+}
+
+static void
+q_auth(struct stun_builder *b)
+{
+	static const uint16_t algs[] = { STUN_PWALG_SHA256, STUN_PWALG_MD5 };
+
+	stun_build_string(b, STUN_ATTR_USERNAME, C.user);
+	stun_build_string(b, STUN_ATTR_REALM, REALM);
+	stun_build_string(b, STUN_ATTR_NONCE, C.nonce);
+	if (C.alg != 0) {
+		stun_build_pwalgs(b, algs, 2);
+		stun_build_pwalg(b, C.alg);
+	}
+	if (C.sha256)
+		stun_build_integrity_sha256(b, C.key, C.keylen, 32);
+	else
+		stun_build_integrity(b, C.key, C.keylen);
+}
+
+/* Finish, fingerprint, decode and feed the request to the table. */
+static void
+q_send(struct stun_builder *b)
+{
+	int	n;
+
+	stun_build_fingerprint(b);
+	n = stun_build_finish(b);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(stun_msg_decode(&qm, qbuf, (size_t)n), 0);
+	ck_assert_int_eq(relay_input(&R, &CL, &qm, now), 1);
+}
+
+/* Last message to the client, decoded into m. */
+static struct stun_msg	rm;
+static const struct stun_msg *
+last(void)
+{
+	struct sent	*s;
+
+	ck_assert_uint_gt(F.nclient, 0);
+	s = &F.client[F.nclient - 1];
+	ck_assert_int_eq(stun_msg_decode(&rm, s->buf, s->len), 0);
+	return (&rm);
+}
+
+static int
+last_code(void)
+{
+	const struct stun_msg	*m = last();
+	const char		*reason;
+	size_t			 rlen;
+	int			 code = 0;
+
+	if (m->cls == STUN_CLASS_SUCCESS)
+		return (0);
+	ck_assert_int_eq(m->cls, STUN_CLASS_ERROR);
+	ck_assert_int_eq(stun_msg_get_error(m, &code, &reason, &rlen), 0);
+	return (code);
+}
+
+/* The answer verifies with the client's key, in the request's MI kind. */
+static void
+last_signed(void)
+{
+	const struct stun_msg	*m = last();
+
+	if (C.sha256) {
+		ck_assert_int_ge(m->mi256, 0);
+		ck_assert_int_eq(stun_msg_check_integrity_sha256(m, C.key,
+		    C.keylen), 0);
+	} else {
+		ck_assert_int_ge(m->mi, 0);
+		ck_assert_int_eq(stun_msg_check_integrity(m, C.key,
+		    C.keylen), 0);
+	}
+	ck_assert_int_eq(stun_msg_check_fingerprint(m), 0);
+}
+
+/* Take the NONCE from a 401/438 answer. */
+static void
+learn_nonce(void)
+{
+	const struct stun_msg	*m = last();
+	char			 realm[STUN_MAX_REALM + 1];
+	uint16_t		 algs[4];
+	size_t			 n = 0;
+
+	ck_assert_int_eq(stun_msg_get_string(m, STUN_ATTR_NONCE, C.nonce,
+	    sizeof(C.nonce)), 0);
+	ck_assert_int_eq(stun_msg_get_string(m, STUN_ATTR_REALM, realm,
+	    sizeof(realm)), 0);
+	ck_assert_str_eq(realm, REALM);
+	ck_assert_int_eq(stun_msg_get_pwalgs(m, algs, 4, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(m->mi, -1);
+	ck_assert_int_eq(m->mi256, -1);
+}
+
+/* Unauthenticated Allocate: 401 with a challenge. */
+static void
+challenge(void)
+{
+	struct stun_builder	b;
+
+	q_begin(&b, STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST);
+	stun_build_transport(&b, RELAY_PROTO_UDP);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 401);
+	learn_nonce();
+}
+
+/* Extra attributes for an Allocate. */
+#define AX_NONE		0
+#define AX_V6		0x01
+#define AX_DF		0x02
+#define AX_EVEN		0x04
+#define AX_RESERVE	0x08
+#define AX_TOKEN	0x10
+#define AX_TCP		0x20
+#define AX_NOTRANS	0x40
+#define AX_ADD6		0x80
+#define AX_UNKNOWN	0x100
+#define AX_ADD4		0x200
+#define AX_LIFE		0x400
+
+static uint32_t	ax_life;
+
+static int
+allocate_x(int ax)
+{
+	struct stun_builder	b;
+
+	q_begin(&b, STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST);
+	if (!(ax & AX_NOTRANS))
+		stun_build_transport(&b, (ax & AX_TCP) ? 6 : RELAY_PROTO_UDP);
+	if (ax & AX_V6)
+		stun_build_family(&b, STUN_ATTR_REQUESTED_ADDRESS_FAMILY,
+		    STUN_AF_INET6);
+	if (ax & AX_ADD6)
+		stun_build_family(&b, STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY,
+		    STUN_AF_INET6);
+	if (ax & AX_ADD4)
+		stun_build_family(&b, STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY,
+		    STUN_AF_INET);
+	if (ax & AX_DF)
+		stun_build_attr(&b, STUN_ATTR_DONT_FRAGMENT, NULL, 0);
+	if (ax & (AX_EVEN | AX_RESERVE))
+		stun_build_even_port(&b, (ax & AX_RESERVE) != 0);
+	if (ax & AX_TOKEN)
+		stun_build_u64(&b, STUN_ATTR_RESERVATION_TOKEN, 0x1122334455667788ULL);
+	if (ax & AX_UNKNOWN)
+		stun_build_attr(&b, 0x7f01, "abcd", 4);
+	if (ax & AX_LIFE)
+		stun_build_u32(&b, STUN_ATTR_LIFETIME, ax_life);
+	q_auth(&b);
+	q_send(&b);
+	return (last_code());
+}
+
+/* A full Allocate round trip as user: 401, then success. */
+static void
+allocate_as(const char *user, const char *pass, uint16_t alg, int sha256)
+{
+	creds(user, pass, alg, sha256);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	last_signed();
+}
+
+static uint32_t
+last_lifetime(void)
+{
+	uint32_t	v = 0;
+
+	ck_assert_int_eq(stun_msg_get_u32(last(), STUN_ATTR_LIFETIME, &v), 0);
+	return (v);
+}
+
+/* Requests other than Allocate retry once on 438, as clients do. */
+static int
+refresh(int with_life, uint32_t life)
+{
+	struct stun_builder	b;
+	int			try;
+
+	for (try = 0; try < 2; try++) {
+		q_begin(&b, STUN_METHOD_REFRESH, STUN_CLASS_REQUEST);
+		if (with_life)
+			stun_build_u32(&b, STUN_ATTR_LIFETIME, life);
+		q_auth(&b);
+		q_send(&b);
+		if (last_code() != 438)
+			break;
+		learn_nonce();
+	}
+	return (last_code());
+}
+
+static int
+permit(const char *peer)
+{
+	struct stun_builder	b;
+	struct stun_addr	a;
+
+	int			try;
+
+	ck_assert_int_eq(stun_addr_parse(peer, 9, &a), 0);
+	for (try = 0; try < 2; try++) {
+		q_begin(&b, STUN_METHOD_CREATE_PERMISSION,
+		    STUN_CLASS_REQUEST);
+		stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &a);
+		q_auth(&b);
+		q_send(&b);
+		if (last_code() != 438)
+			break;
+		learn_nonce();
+	}
+	return (last_code());
+}
+
+static int
+bind_chan(uint16_t ch, const char *peer, uint16_t port)
+{
+	struct stun_builder	b;
+	struct stun_addr	a;
+
+	int			try;
+
+	ck_assert_int_eq(stun_addr_parse(peer, port, &a), 0);
+	for (try = 0; try < 2; try++) {
+		q_begin(&b, STUN_METHOD_CHANNEL_BIND, STUN_CLASS_REQUEST);
+		stun_build_channel(&b, ch);
+		stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &a);
+		q_auth(&b);
+		q_send(&b);
+		if (last_code() != 438)
+			break;
+		learn_nonce();
+	}
+	return (last_code());
+}
+
+/* A Send indication; returns how many datagrams reached peers. */
+static unsigned
+send_ind(const char *peer, uint16_t port, const char *data)
+{
+	struct stun_builder	b;
+	struct stun_addr	a;
+	unsigned		before = F.npeer;
+
+	ck_assert_int_eq(stun_addr_parse(peer, port, &a), 0);
+	q_begin(&b, STUN_METHOD_SEND, STUN_CLASS_INDICATION);
+	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &a);
+	stun_build_attr(&b, STUN_ATTR_DATA, data, strlen(data));
+	q_send(&b);
+	return (F.npeer - before);
+}
+
+static unsigned
+send_chdata(uint16_t ch, const char *data)
+{
+	uint8_t		buf[256];
+	unsigned	before = F.npeer;
+	int		n;
+
+	n = stun_chdata_encode(buf, sizeof(buf), ch, (const uint8_t *)data,
+	    strlen(data), CL.conn != 0);
+	ck_assert_int_gt(n, 0);
+	(void)relay_chdata_input(&R, &CL, buf, (size_t)n, now);
+	return (F.npeer - before);
+}
+
+static unsigned
+from_peer(const char *peer, uint16_t port, const char *data)
+{
+	struct stun_addr	a;
+	unsigned		before = F.nclient;
+
+	ck_assert_int_eq(stun_addr_parse(peer, port, &a), 0);
+	relay_peer_input(&R, 0, &a, (const uint8_t *)data, strlen(data), now);
+	return (F.nclient - before);
+}
+
+#define SEC(n)	((uint64_t)(n) * 1000)
+
+/* Credentials. */
+
+START_TEST(allocate_md5_round_trip)
+{
+	struct stun_addr	a;
+
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(stun_msg_get_addr(last(),
+	    STUN_ATTR_XOR_RELAYED_ADDRESS, &a), 0);
+	ck_assert_uint_eq(a.port, 50000);
+	ck_assert_int_eq(stun_msg_get_addr(last(),
+	    STUN_ATTR_XOR_MAPPED_ADDRESS, &a), 0);
+	ck_assert(stun_addr_equal(&a, &CL.addr));
+	ck_assert_uint_eq(last_lifetime(), 600);
+	ck_assert_uint_eq(R.m.allocs, 1);
+	ck_assert_uint_eq(R.m.created, 1);
+	ck_assert_uint_eq(R.m.errors[RELAY_E401], 1);
+	ck_assert_int_eq(F.opened, 1);
+	ck_assert_int_eq(F.last_family, STUN_AF_INET);
+	/* With PASSWORD-ALGORITHM MD5 named explicitly too. */
+	client("192.0.2.10", 40001, 0);
+	allocate_as("bob", "builder", STUN_PWALG_MD5, 0);
+	ck_assert_uint_eq(R.m.allocs, 2);
+}
+END_TEST
+
+START_TEST(allocate_sha256_round_trip)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", STUN_PWALG_SHA256, 1);
+	ck_assert_int_ge(last()->mi256, 0);
+	ck_assert_int_eq(last()->mi, -1);
+	/* SHA-256 key with a SHA-1 MESSAGE-INTEGRITY works as well. */
+	client("192.0.2.10", 40001, 0);
+	allocate_as("bob", "builder", STUN_PWALG_SHA256, 0);
+	ck_assert_int_ge(last()->mi, 0);
+}
+END_TEST
+
+START_TEST(hex_key_user_md5_only)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("keyonly", "pw", 0, 0);
+	client("192.0.2.10", 40001, 0);
+	creds("keyonly", "pw", STUN_PWALG_SHA256, 1);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+}
+END_TEST
+
+START_TEST(rest_credentials)
+{
+	char	user[64], pw[32];
+
+	/* Good: expiry in the future. */
+	snprintf(user, sizeof(user), "%lld:carol", (long long)F.wall + 3600);
+	ck_assert_int_eq(auth_rest_password((const uint8_t *)SECRET,
+	    strlen(SECRET), user, pw, sizeof(pw)), 0);
+	ck_assert_uint_eq(strlen(pw), 28);
+	client("192.0.2.10", 40000, 0);
+	allocate_as(user, pw, 0, 0);
+	client("192.0.2.10", 40001, 0);
+	allocate_as(user, pw, STUN_PWALG_SHA256, 1);
+	ck_assert_uint_eq(R.m.allocs, 2);
+
+	/* Expired. */
+	snprintf(user, sizeof(user), "%lld:carol", (long long)F.wall - 1);
+	ck_assert_int_eq(auth_rest_password((const uint8_t *)SECRET,
+	    strlen(SECRET), user, pw, sizeof(pw)), 0);
+	client("192.0.2.10", 40002, 0);
+	creds(user, pw, 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+
+	/* Wrong password (another secret). */
+	snprintf(user, sizeof(user), "%lld:carol", (long long)F.wall + 3600);
+	ck_assert_int_eq(auth_rest_password((const uint8_t *)"other", 5,
+	    user, pw, sizeof(pw)), 0);
+	creds(user, pw, 0, 0);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	ck_assert_uint_eq(R.m.allocs, 2);
+	ck_assert_uint_eq(R.m.auth_fail, 2);
+}
+END_TEST
+
+START_TEST(wrong_password_and_unknown_user_401)
+{
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "nope", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* The 401 carries a fresh challenge and no integrity. */
+	learn_nonce();
+	creds("mallory", "x", STUN_PWALG_SHA256, 1);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	ck_assert_uint_eq(R.m.auth_fail, 2);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_int_eq(F.opened, 0);
+}
+END_TEST
+
+START_TEST(stale_nonce_438_then_retry)
+{
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	now += SEC(AUTH_DEFAULT_NONCE_LIFE + 1);
+	ck_assert_int_eq(allocate_x(AX_NONE), 438);
+	ck_assert_uint_eq(R.m.stale_nonce, 1);
+	learn_nonce();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	last_signed();
+}
+END_TEST
+
+START_TEST(nonce_bound_to_client_address)
+{
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	client("192.0.2.10", 40001, 0);
+	ck_assert_int_eq(allocate_x(AX_NONE), 438);
+	/* A forged nonce is not ours either. */
+	snprintf(C.nonce, sizeof(C.nonce), "obMatJos2AAABxxxxxxxxxxxxxxxxxxxxxxxx");
+	ck_assert_int_eq(allocate_x(AX_NONE), 438);
+}
+END_TEST
+
+START_TEST(auth_400s)
+{
+	struct stun_builder	b;
+
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	/* MESSAGE-INTEGRITY without USERNAME. */
+	q_begin(&b, STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST);
+	stun_build_transport(&b, RELAY_PROTO_UDP);
+	stun_build_string(&b, STUN_ATTR_REALM, REALM);
+	stun_build_string(&b, STUN_ATTR_NONCE, C.nonce);
+	stun_build_integrity(&b, C.key, C.keylen);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 400);
+	/* PASSWORD-ALGORITHM without PASSWORD-ALGORITHMS. */
+	q_begin(&b, STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST);
+	stun_build_transport(&b, RELAY_PROTO_UDP);
+	stun_build_string(&b, STUN_ATTR_USERNAME, C.user);
+	stun_build_string(&b, STUN_ATTR_REALM, REALM);
+	stun_build_string(&b, STUN_ATTR_NONCE, C.nonce);
+	stun_build_pwalg(&b, STUN_PWALG_MD5);
+	stun_build_integrity(&b, C.key, C.keylen);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 400);
+	ck_assert_uint_eq(R.m.allocs, 0);
+}
+END_TEST
+
+/* Allocate errors. */
+
+START_TEST(allocate_errors)
+{
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_TCP), 442);
+	ck_assert_int_eq(allocate_x(AX_NOTRANS), 400);
+	ck_assert_int_eq(allocate_x(AX_DF), 420);
+	ck_assert_int_eq(allocate_x(AX_UNKNOWN), 420);
+	last_signed();
+	ck_assert_int_eq(allocate_x(AX_TOKEN), 508);
+	ck_assert_int_eq(allocate_x(AX_TOKEN | AX_EVEN), 400);
+	ck_assert_int_eq(allocate_x(AX_TOKEN | AX_V6), 400);
+	ck_assert_int_eq(allocate_x(AX_RESERVE), 508);
+	ck_assert_int_eq(allocate_x(AX_V6 | AX_ADD6), 400);
+	ck_assert_int_eq(allocate_x(AX_ADD4), 400);
+	F.no_v6 = 1;
+	ck_assert_int_eq(allocate_x(AX_V6), 440);
+	F.no_ports = 1;
+	ck_assert_int_eq(allocate_x(AX_NONE), 508);
+	ck_assert_uint_eq(R.m.errors[RELAY_E442], 1);
+	ck_assert_uint_eq(R.m.errors[RELAY_E420], 2);
+	ck_assert_uint_eq(R.m.errors[RELAY_E440], 1);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	/* Every refusal gave its quota back. */
+	ck_assert_uint_eq(Q.total, 0);
+}
+END_TEST
+
+START_TEST(allocate_unknown_attr_lists_it)
+{
+	uint16_t	types[4];
+	size_t		n = 0;
+
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_DF), 420);
+	ck_assert_int_eq(stun_msg_get_unknown(last(), types, 4, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(types[0], STUN_ATTR_DONT_FRAGMENT);
+}
+END_TEST
+
+START_TEST(allocate_even_v6_dual)
+{
+	struct stun_addr	a;
+	uint8_t			fam;
+	int			code;
+	const char		*reason;
+	size_t			rlen;
+
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_EVEN), 0);
+	ck_assert_int_eq(F.last_even, 1);
+	client("192.0.2.10", 40001, 0);
+	ck_assert_int_eq(allocate_x(AX_V6), 438);	/* new address */
+	learn_nonce();
+	ck_assert_int_eq(allocate_x(AX_V6), 0);
+	ck_assert_int_eq(stun_msg_get_addr(last(),
+	    STUN_ATTR_XOR_RELAYED_ADDRESS, &a), 0);
+	ck_assert_int_eq(a.family, STUN_AF_INET6);
+	client("192.0.2.10", 40002, 0);
+	ck_assert_int_eq(allocate_x(AX_ADD6), 438);
+	learn_nonce();
+	ck_assert_int_eq(allocate_x(AX_ADD6), 0);
+	ck_assert_int_eq(F.last_family, STUN_AF_INET);
+	ck_assert_int_eq(stun_msg_get_addr_error(last(), &fam, &code, &reason,
+	    &rlen), 0);
+	ck_assert_int_eq(fam, STUN_AF_INET6);
+	ck_assert_int_eq(code, 440);
+}
+END_TEST
+
+START_TEST(allocate_437_and_retransmission)
+{
+	struct stun_builder	b;
+
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	/* The same transaction again: the same success. */
+	q_begin_tid(&b, STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST, tidn);
+	stun_build_transport(&b, RELAY_PROTO_UDP);
+	q_auth(&b);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 0);
+	ck_assert_int_eq(F.opened, 1);
+	/* A new one on the same 5-tuple: 437. */
+	ck_assert_int_eq(allocate_x(AX_NONE), 437);
+	last_signed();
+	/* Refresh, CreatePermission, ChannelBind without an allocation. */
+	client("192.0.2.10", 40001, 0);
+	ck_assert_int_eq(refresh(0, 0), 437);	/* after a 438 */
+	ck_assert_uint_eq(R.m.stale_nonce, 1);
+	ck_assert_int_eq(permit("198.51.100.20"), 437);
+	ck_assert_int_eq(bind_chan(0x4000, "198.51.100.20", 9), 437);
+	ck_assert_uint_eq(R.m.errors[RELAY_E437], 4);
+}
+END_TEST
+
+START_TEST(other_user_441)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	creds("bob", "builder", 0, 0);
+	ck_assert_int_eq(refresh(0, 0), 441);
+	ck_assert_int_eq(permit("198.51.100.20"), 441);
+}
+END_TEST
+
+START_TEST(user_quota_486_total_508)
+{
+	teardown();
+	setup();
+	relay_quota_limits(&Q, 3, 2);
+	creds("alice", "wonderland", 0, 0);
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	client("192.0.2.10", 40001, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	client("192.0.2.10", 40002, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 486);
+	/* bob may have one: the total is 3. */
+	client("192.0.2.10", 40003, 0);
+	allocate_as("bob", "builder", 0, 0);
+	client("192.0.2.10", 40004, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 508);
+	ck_assert_uint_eq(R.m.errors[RELAY_E486], 1);
+	ck_assert_uint_eq(R.m.errors[RELAY_E508], 1);
+	/* Deleting one of alice's gives her room again. */
+	creds("alice", "wonderland", 0, 0);
+	client("192.0.2.10", 40000, 0);
+	challenge();
+	ck_assert_int_eq(refresh(1, 0), 0);
+	client("192.0.2.10", 40002, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+}
+END_TEST
+
+START_TEST(table_full_508)
+{
+	struct relay_config	c;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.max_allocs = 2;
+	setup_with(&c);
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	client("192.0.2.10", 40001, 0);
+	allocate_as("bob", "builder", 0, 0);
+	client("192.0.2.10", 40002, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 508);
+	ck_assert_uint_eq(Q.total, 2);
+}
+END_TEST
+
+/* Lifetimes. */
+
+START_TEST(lifetime_bounds_and_refresh)
+{
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ax_life = 60;
+	ck_assert_int_eq(allocate_x(AX_LIFE), 0);
+	ck_assert_uint_eq(last_lifetime(), 600);
+	ck_assert_int_eq(refresh(1, 99999), 0);
+	ck_assert_uint_eq(last_lifetime(), 3600);
+	last_signed();
+	ck_assert_int_eq(refresh(1, 1200), 0);
+	ck_assert_uint_eq(last_lifetime(), 1200);
+	ck_assert_int_eq(refresh(0, 0), 0);
+	ck_assert_uint_eq(last_lifetime(), 600);
+	ck_assert_uint_eq(R.m.refreshed, 3);
+	/* Lifetime 0 deletes. */
+	ck_assert_int_eq(refresh(1, 0), 0);
+	ck_assert_uint_eq(last_lifetime(), 0);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(R.m.deleted, 1);
+	ck_assert_int_eq(F.closed, 1);
+	ck_assert_int_eq(refresh(1, 0), 437);
+}
+END_TEST
+
+START_TEST(allocation_expires)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	now += SEC(599);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(R.m.allocs, 1);
+	ck_assert_int_eq(refresh(0, 0), 0);	/* another 600 s */
+	now += SEC(599);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(R.m.allocs, 1);
+	now += SEC(2);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(R.m.expired, 1);
+	ck_assert_int_eq(F.closed, 1);
+	ck_assert_uint_eq(Q.total, 0);
+}
+END_TEST
+
+START_TEST(permission_expires)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	last_signed();
+	ck_assert_uint_eq(R.m.perms, 1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7, "hi"), 1);
+	/* Any port of the permitted IP. */
+	ck_assert_uint_eq(from_peer("198.51.100.20", 1234, "yo"), 1);
+	ck_assert_uint_eq(send_ind("198.51.100.21", 7, "hi"), 0);
+	ck_assert_uint_eq(R.m.no_perm, 1);
+	now += SEC(299);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7, "hi"), 1);
+	ck_assert_int_eq(refresh(0, 0), 0);
+	now += SEC(2);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(R.m.perms, 0);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7, "hi"), 0);
+	ck_assert_uint_eq(from_peer("198.51.100.20", 1234, "yo"), 0);
+}
+END_TEST
+
+START_TEST(channel_expires_and_cools_down)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(bind_chan(0x4001, "198.51.100.20", 7), 0);
+	ck_assert_uint_eq(R.m.chans, 1);
+	ck_assert_uint_eq(send_chdata(0x4001, "abc"), 1);
+	/* Keep the permission (and allocation) but not the channel. */
+	now += SEC(290);
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	ck_assert_int_eq(refresh(0, 0), 0);
+	now += SEC(290);
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	ck_assert_int_eq(refresh(0, 0), 0);
+	now += SEC(21);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(send_chdata(0x4001, "abc"), 0);
+	/* Peer data now comes as a Data indication. */
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7, "x"), 1);
+	ck_assert_int_eq(last()->method, STUN_METHOD_DATA);
+	/* The number stays reserved for its peer for 5 more minutes. */
+	ck_assert_int_eq(bind_chan(0x4001, "198.51.100.21", 7), 400);
+	now += SEC(300);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(R.m.chans, 0);
+	ck_assert_int_eq(bind_chan(0x4001, "198.51.100.21", 7), 0);
+}
+END_TEST
+
+/* Data paths. */
+
+START_TEST(send_and_data_indication)
+{
+	struct stun_addr	a;
+	const uint8_t		*d;
+	size_t			 n;
+
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7000, "hello"), 1);
+	ck_assert_int_eq(F.peer[0].handle, 100);
+	ck_assert_uint_eq(F.peer[0].to.port, 7000);
+	ck_assert_uint_eq(F.peer[0].len, 5);
+	ck_assert_mem_eq(F.peer[0].buf, "hello", 5);
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7000, "world!"), 1);
+	ck_assert_int_eq(last()->method, STUN_METHOD_DATA);
+	ck_assert_int_eq(last()->cls, STUN_CLASS_INDICATION);
+	ck_assert_int_eq(stun_msg_get_addr(last(), STUN_ATTR_XOR_PEER_ADDRESS,
+	    &a), 0);
+	ck_assert_uint_eq(a.port, 7000);
+	ck_assert_int_eq(stun_msg_get_bytes(last(), STUN_ATTR_DATA, &d, &n),
+	    0);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_mem_eq(d, "world!", 6);
+	ck_assert_uint_eq(R.m.pkts_to_peer, 1);
+	ck_assert_uint_eq(R.m.bytes_to_peer, 5);
+	ck_assert_uint_eq(R.m.pkts_to_client, 1);
+	ck_assert_uint_eq(R.m.bytes_to_client, 6);
+	/* Unknown 5-tuple or relay slot: dropped. */
+	client("192.0.2.10", 40009, 0);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7000, "x"), 0);
+	relay_peer_input(&R, 5, &F.peer[0].to, (const uint8_t *)"x", 1, now);
+	ck_assert_uint_eq(R.m.no_alloc, 2);
+}
+END_TEST
+
+START_TEST(channel_data_both_ways)
+{
+	uint16_t	 ch;
+	const uint8_t	*d;
+	size_t		 n;
+
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(bind_chan(0x4abc, "198.51.100.20", 7000), 0);
+	last_signed();
+	/* Rebinding the same pair refreshes it. */
+	ck_assert_int_eq(bind_chan(0x4abc, "198.51.100.20", 7000), 0);
+	ck_assert_uint_eq(send_chdata(0x4abc, "ping"), 1);
+	ck_assert_uint_eq(F.peer[0].to.port, 7000);
+	ck_assert_mem_eq(F.peer[0].buf, "ping", 4);
+	ck_assert_uint_eq(send_chdata(0x4abd, "ping"), 0);
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7000, "pong!"), 1);
+	ck_assert_uint_eq(F.client[F.nclient - 1].len, 4 + 5);	/* UDP */
+	ck_assert_int_eq(stun_chdata_decode(F.client[F.nclient - 1].buf,
+	    F.client[F.nclient - 1].len, &ch, &d, &n), 0);
+	ck_assert_uint_eq(ch, 0x4abc);
+	ck_assert_mem_eq(d, "pong!", 5);
+	/* Another port of the same IP has the permission, not the channel. */
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7001, "x"), 1);
+	ck_assert_int_eq(last()->method, STUN_METHOD_DATA);
+}
+END_TEST
+
+START_TEST(channel_bind_conflicts)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MIN - 1, "198.51.100.20", 7),
+	    400);
+	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MAX + 1, "198.51.100.20", 7),
+	    400);
+	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MAX, "198.51.100.20", 7), 0);
+	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MIN, "198.51.100.21", 7), 0);
+	/* The number to another peer, the peer to another number. */
+	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MIN, "198.51.100.22", 7),
+	    400);
+	ck_assert_int_eq(bind_chan(0x4100, "198.51.100.20", 7), 400);
+	ck_assert_int_eq(bind_chan(0x4100, "198.51.100.20", 8), 0);
+	/* A peer of the other family: 443. */
+	ck_assert_int_eq(bind_chan(0x4200, "2001:db8::1", 8), 443);
+	ck_assert_int_eq(permit("2001:db8::1"), 443);
+	ck_assert_uint_eq(R.m.chans, 3);
+}
+END_TEST
+
+START_TEST(stream_client_padded_and_gone)
+{
+	uint16_t	 ch;
+	const uint8_t	*d;
+	size_t		 n;
+
+	client("192.0.2.10", 40000, 77);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_uint_eq(F.client[F.nclient - 1].cl.conn, 77);
+	ck_assert_int_eq(bind_chan(0x4002, "198.51.100.20", 7000), 0);
+	ck_assert_uint_eq(send_chdata(0x4002, "abcde"), 1);
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7000, "pong!"), 1);
+	ck_assert_uint_eq(F.client[F.nclient - 1].len, 12);	/* padded */
+	ck_assert_int_eq(stun_chdata_decode(F.client[F.nclient - 1].buf,
+	    F.client[F.nclient - 1].len, &ch, &d, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	/* The same address on UDP is another 5-tuple. */
+	client("192.0.2.10", 40000, 0);
+	ck_assert_uint_eq(send_chdata(0x4002, "abcde"), 0);
+	client("192.0.2.10", 40000, 77);
+	relay_client_gone(&R, &CL);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(R.m.closed, 1);
+	ck_assert_int_eq(F.closed, 1);
+}
+END_TEST
+
+/* Caps. */
+
+START_TEST(byte_cap_ends_allocation)
+{
+	struct relay_config	c;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.max_alloc_bytes = 10;
+	setup_with(&c);
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7, "12345"), 1);
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7, "1234"), 1);
+	ck_assert_uint_eq(R.m.allocs, 1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7, "1"), 1);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(R.m.capped_bytes, 1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7, "1"), 0);
+	ck_assert_int_eq(F.closed, 1);
+}
+END_TEST
+
+START_TEST(time_cap_ends_allocation)
+{
+	struct relay_config	c;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.max_alloc_time = 900;
+	setup_with(&c);
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_uint_eq(last_lifetime(), 600);
+	now += SEC(500);
+	ck_assert_int_eq(refresh(1, 3600), 0);
+	ck_assert_uint_eq(last_lifetime(), 400);	/* what is left */
+	now += SEC(399);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(R.m.allocs, 1);
+	now += SEC(1);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(R.m.capped_time, 1);
+}
+END_TEST
+
+/* Peer policy. */
+
+static const char *const refused[] = {
+	"127.0.0.1", "127.255.255.254", "0.0.0.0", "0.1.2.3", "10.0.0.1",
+	"172.16.0.1", "192.168.1.1", "100.64.0.1", "169.254.169.254",
+	"169.254.1.1", "224.0.0.1", "255.255.255.255", "::", "::1",
+	"::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1",
+	"::ffff:10.0.0.1", "fe80::1", "fc00::1", "fd00::1", "ff02::1",
+};
+#define NREFUSED	((int)(sizeof(refused) / sizeof(refused[0])))
+
+/* An allocation of the peer's wire family for the battery. */
+static void
+policy_alloc(const struct stun_addr *peer)
+{
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(peer->family == STUN_AF_INET6 ? AX_V6 :
+	    AX_NONE), 0);
+}
+
+START_TEST(peer_refused_on_every_path)
+{
+	struct stun_addr	peer;
+	const char		*s = refused[_i];
+	char			 cidr[80];
+	uint64_t		 denied;
+
+	ck_assert_int_eq(stun_addr_parse(s, 9, &peer), 0);
+	policy_alloc(&peer);
+	ck_assert_int_eq(permit(s), 403);
+	ck_assert_int_eq(bind_chan(0x4010, s, 9), 403);
+	ck_assert_uint_eq(R.m.peer_denied, 2);
+	ck_assert_uint_eq(R.m.perms, 0);
+	ck_assert_uint_eq(send_ind(s, 9, "x"), 0);
+	ck_assert_uint_eq(R.m.peer_denied, 3);
+	/*
+	 * ChannelData: bind while an allow rule lets the peer in, then
+	 * reload without it; the channel's peer is checked again.
+	 */
+	snprintf(cidr, sizeof(cidr), "%s", s);
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, cidr), 0);
+	ck_assert_int_eq(bind_chan(0x4010, s, 9), 0);
+	ck_assert_uint_eq(send_chdata(0x4010, "x"), 1);
+	memset(&ACL, 0, sizeof(ACL));
+	denied = R.m.peer_denied;
+	ck_assert_uint_eq(send_chdata(0x4010, "x"), 0);
+	ck_assert_uint_eq(send_ind(s, 9, "x"), 0);
+	ck_assert_uint_eq(R.m.peer_denied, denied + 2);
+	ck_assert_uint_eq(R.m.errors[RELAY_E403], 2);
+}
+END_TEST
+
+START_TEST(public_peer_passes)
+{
+	struct stun_addr	peer;
+
+	ck_assert_int_eq(stun_addr_parse("198.51.100.20", 9, &peer), 0);
+	ck_assert_int_eq(relay_peer_ok(NULL, &peer), 1);
+	policy_alloc(&peer);
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	ck_assert_int_eq(bind_chan(0x4010, "198.51.100.20", 9), 0);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 9, "x"), 1);
+	ck_assert_uint_eq(send_chdata(0x4010, "x"), 1);
+	ck_assert_uint_eq(R.m.peer_denied, 0);
+	ck_assert_int_eq(stun_addr_parse("2001:db8::20", 9, &peer), 0);
+	ck_assert_int_eq(relay_peer_ok(NULL, &peer), 1);
+}
+END_TEST
+
+static int
+ok(const char *s)
+{
+	struct stun_addr	a;
+
+	ck_assert_int_eq(stun_addr_parse(s, 9, &a), 0);
+	return (relay_peer_ok(&ACL, &a));
+}
+
+START_TEST(allow_and_deny_rules)
+{
+	int	i;
+
+	ck_assert_int_eq(ok("127.0.0.1"), 0);
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "127.0.0.0/8"), 0);
+	ck_assert_int_eq(ok("127.0.0.1"), 1);
+	ck_assert_int_eq(ok("127.1.2.3"), 1);
+	/* Every IPv4-in-IPv6 form follows the IPv4 rule. */
+	ck_assert_int_eq(ok("::ffff:127.0.0.1"), 1);
+	ck_assert_int_eq(ok("64:ff9b::7f00:1"), 1);
+	ck_assert_int_eq(ok("10.0.0.1"), 0);
+	ck_assert_int_eq(ok("::1"), 0);
+	/* An explicit deny wins over allow and over "public". */
+	ck_assert_int_eq(relay_acl_add(&ACL, 1, "127.0.0.2"), 0);
+	ck_assert_int_eq(ok("127.0.0.2"), 0);
+	ck_assert_int_eq(ok("::ffff:127.0.0.2"), 0);
+	ck_assert_int_eq(ok("127.0.0.3"), 1);
+	ck_assert_int_eq(ok("198.51.100.20"), 1);
+	ck_assert_int_eq(relay_acl_add(&ACL, 1, "198.51.100.0/24"), 0);
+	ck_assert_int_eq(ok("198.51.100.20"), 0);
+	ck_assert_int_eq(ok("198.51.101.20"), 1);
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "198.51.100.20"), 0);
+	ck_assert_int_eq(ok("198.51.100.20"), 0);
+	/* IPv6 ranges, odd prefix lengths. */
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "fd00::/9"), 0);
+	ck_assert_int_eq(ok("fd00::1"), 1);
+	ck_assert_int_eq(ok("fd7f::1"), 1);
+	ck_assert_int_eq(ok("fd80::1"), 0);
+	ck_assert_int_eq(relay_acl_add(&ACL, 1, "2001:db8::/32"), 0);
+	ck_assert_int_eq(ok("2001:db8::5"), 0);
+	ck_assert_int_eq(ok("2001:db9::5"), 1);
+	/* Bad ranges and a full list. */
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "10.0.0.0/33"), -1);
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "10.0.0.0/"), -1);
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "10.0.0.0/8x"), -1);
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "/8"), -1);
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "host.example"), -1);
+	ck_assert_int_eq(relay_acl_add(&ACL, 0, "::/129"), -1);
+	for (i = (int)ACL.ndeny; i < RELAY_ACL_MAX; i++)
+		ck_assert_int_eq(relay_acl_add(&ACL, 1, "192.0.2.1"), 0);
+	ck_assert_int_eq(relay_acl_add(&ACL, 1, "192.0.2.1"), -1);
+}
+END_TEST
+
+/* Users file. */
+
+START_TEST(users_file_errors)
+{
+	struct auth	a;
+	char		err[256];
+	static const char *const bad[] = {
+		"alice\n", "alice:\n", ":pw\n", "a:0xzz000000000000000000000000000000\n",
+		"a:pw\nb:pw\na:pw2\n",
+	};
+	static const char *const where[] = {
+		"f:1:", "f:1:", "f:1:", "f:1:", "twice",
+	};
+	size_t		i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(auth_init(&a, REALM, NULL, err, sizeof(err)),
+		    0);
+		ck_assert_int_eq(auth_load_users(&a, bad[i], strlen(bad[i]),
+		    "f", err, sizeof(err)), -1);
+		ck_assert_ptr_nonnull(strstr(err, where[i]));
+		auth_free(&a);
+	}
+	ck_assert_int_eq(auth_init(&a, "", NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(auth_init(&a, REALM, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(auth_enabled(&a), 0);
+	ck_assert_int_eq(auth_load_users(&a, "x:y\nbad\n", 9, "f", err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "f:2:"));
+	/* A failed load leaves a partial set: callers throw it away. */
+	auth_free(&a);
+	ck_assert_int_eq(auth_init(&a, REALM, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(auth_load_users(&a, "#c\r\nx:y\r\n", 9, "f", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(auth_enabled(&a), 1);
+	auth_free(&a);
+}
+END_TEST
+
+START_TEST(no_credentials_is_401)
+{
+	auth_free(&A);
+	ck_assert_int_eq(auth_init(&A, REALM, NULL, NULL, 0), 0);
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	snprintf(C.nonce, sizeof(C.nonce), "x");
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+}
+END_TEST
+
+START_TEST(not_turn_is_passed_on)
+{
+	struct stun_builder	b;
+	int			n;
+
+	client("192.0.2.10", 40000, 0);
+	q_begin(&b, STUN_METHOD_BINDING, STUN_CLASS_REQUEST);
+	n = stun_build_finish(&b);
+	ck_assert_int_eq(stun_msg_decode(&qm, qbuf, (size_t)n), 0);
+	ck_assert_int_eq(relay_input(&R, &CL, &qm, now), 0);
+	ck_assert_uint_eq(F.nclient, 0);
+	/* A Send request (not an indication) is 400. */
+	q_begin(&b, STUN_METHOD_SEND, STUN_CLASS_REQUEST);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 400);
+}
+END_TEST
+
+Suite *
+suite_relay(void)
+{
+	Suite	*s = suite_create("relay");
+	TCase	*tc;
+
+	tc = tcase_create("credentials");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, allocate_md5_round_trip);
+	tcase_add_test(tc, allocate_sha256_round_trip);
+	tcase_add_test(tc, hex_key_user_md5_only);
+	tcase_add_test(tc, rest_credentials);
+	tcase_add_test(tc, wrong_password_and_unknown_user_401);
+	tcase_add_test(tc, stale_nonce_438_then_retry);
+	tcase_add_test(tc, nonce_bound_to_client_address);
+	tcase_add_test(tc, auth_400s);
+	tcase_add_test(tc, users_file_errors);
+	tcase_add_test(tc, no_credentials_is_401);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, allocate_errors);
+	tcase_add_test(tc, allocate_unknown_attr_lists_it);
+	tcase_add_test(tc, allocate_even_v6_dual);
+	tcase_add_test(tc, allocate_437_and_retransmission);
+	tcase_add_test(tc, other_user_441);
+	tcase_add_test(tc, user_quota_486_total_508);
+	tcase_add_test(tc, table_full_508);
+	tcase_add_test(tc, not_turn_is_passed_on);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lifetimes");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, lifetime_bounds_and_refresh);
+	tcase_add_test(tc, allocation_expires);
+	tcase_add_test(tc, permission_expires);
+	tcase_add_test(tc, channel_expires_and_cools_down);
+	tcase_add_test(tc, byte_cap_ends_allocation);
+	tcase_add_test(tc, time_cap_ends_allocation);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("data");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, send_and_data_indication);
+	tcase_add_test(tc, channel_data_both_ways);
+	tcase_add_test(tc, channel_bind_conflicts);
+	tcase_add_test(tc, stream_client_padded_and_gone);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("peer policy");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, peer_refused_on_every_path, 0, NREFUSED);
+	tcase_add_test(tc, public_peer_passes);
+	tcase_add_test(tc, allow_and_deny_rules);
+	suite_add_tcase(s, tc);
+	return (s);
+}
