@@ -207,7 +207,11 @@ v=$(echo "$body" | awk '$1 == "stund_rdv_members" { print $2 }')
 [ "$v" = 5 ] && st_ok "members gauge 5 (alice bob carol dave frank)" ||
     st_fail "members gauge is '$v', want 5"
 
-# 7. Binding still answered, and bob leaves cleanly at the end.
+# 7. Over TCP the rendezvous methods get 400 (an RDV-Register header);
+# Binding is still answered over UDP.
+st_hex "$ST_TMP/reg.hex" "02a00000 2112a442 010203040506070809101112"
+l=$(st_poke --tcp --timeout 2000 --raw "$ST_TMP/reg.hex" "$ST_IP1:$TP1")
+st_check "rdv register over tcp" "$l" code 400
 st_alive "binding" "$SRV"
 for n in alice bob carol dave frank; do
 	eval "st_stop \$PID_$n"
