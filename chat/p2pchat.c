@@ -286,12 +286,25 @@ chat_setup(struct chat_ctx *ctx)
 }
 
 static void
+chat_log_pkt(const char *what, const struct stun_addr *a, const uint8_t *buf,
+    size_t len)
+{
+	char	addr[64];
+
+	if (stun_addr_format(a, addr, sizeof(addr)) != 0)
+		addr[0] = '\0';
+	log_debug("%s %s 0x%02x %zu bytes", what, addr, buf[0], len);
+}
+
+static void
 chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
     const uint8_t *buf, size_t len)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
 
+	if (log_getlevel() >= LOG_LEVEL_DEBUG && len > 0)
+		chat_log_pkt("send", to, buf, len);
 	sl = sock_from_stun(to, &ss);
 	if (sendto(ctx->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == -1)
 		log_debug("sendto: %s", strerror(errno));
@@ -624,7 +637,8 @@ chat_pump(struct chat_ctx *ctx)
 	now = chat_now();
 	w1 = chat_pump_rdv(ctx, now);
 	w2 = chat_pump_room(ctx, now);
-	if (ctx->quitting && !ctx->leaving) {
+	/* Registered first: an unreachable server must still fail. */
+	if (ctx->quitting && !ctx->leaving && ctx->joined) {
 		pending = chat_room_pending(&ctx->room);
 		if (now >= ctx->linger_at) {
 			/* Out of time: what is left is reported, not lost. */
@@ -648,7 +662,8 @@ chat_pump(struct chat_ctx *ctx)
 	w = w1;
 	if (w2 != 0 && (w == 0 || w2 < w))
 		w = w2;
-	if (ctx->quitting && !ctx->leaving && (w == 0 || ctx->linger_at < w))
+	if (ctx->quitting && !ctx->leaving && ctx->joined &&
+	    (w == 0 || ctx->linger_at < w))
 		w = ctx->linger_at;
 	if (ctx->leaving && (w == 0 || ctx->leave_at < w))
 		w = ctx->leave_at;
@@ -682,6 +697,8 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		if (n == 0 || sock_to_stun((struct sockaddr *)&ss, &from) != 0)
 			continue;
 		now = chat_now();
+		if (log_getlevel() >= LOG_LEVEL_DEBUG)
+			chat_log_pkt("recv", &from, buf, (size_t)n);
 		/* doc/p2pchat-wire.md: demultiplex on source and first byte. */
 		if (stun_addr_equal(&from, &ctx->server) && buf[0] <= 3)
 			stun_rdv_client_input(&ctx->rdv, &from, buf,

@@ -240,8 +240,20 @@ chat_peer_input(struct chat_peer *p, unsigned sock,
 	int	r, n;
 
 	if (len == 0 || p->state == CHAT_PEER_S_FAILED ||
-	    p->state == CHAT_PEER_S_CLOSED || p->state == CHAT_PEER_S_WAITING)
+	    p->state == CHAT_PEER_S_CLOSED)
 		return (STUN_ERR_NOT_STUN);
+	/*
+	 * A check from one of the peer's candidates before our go: it has
+	 * started, so start too (the check is then answered, not lost).
+	 */
+	if (p->state == CHAT_PEER_S_WAITING) {
+		if (buf[0] > 3 || !peer_knows(p, from))
+			return (STUN_ERR_NOT_STUN);
+		p->go_at = now;
+		peer_advance(p, now);
+		if (p->state != CHAT_PEER_S_PUNCHING)
+			return (STUN_ERR_NOT_STUN);
+	}
 	if (buf[0] <= 3) {
 		/* Someone else's check fails our USERNAME or tid. */
 		if (stun_punch_input(&p->punch, sock, from, buf, len,

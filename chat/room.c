@@ -89,6 +89,8 @@ room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m)
 		if ((c.type = room_cand_type(m->cand[i].kind)) < 0)
 			continue;
 		c.addr = m->cand[i].addr;
+		/* The member listed its favourite candidates first. */
+		c.priority = stun_punch_priority(c.type, (uint16_t)(65535 - i));
 		(void)chat_peer_add_remote(p, &c);
 	}
 }
