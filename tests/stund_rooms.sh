@@ -216,6 +216,10 @@ st_alive "binding" "$SRV"
 for n in alice bob carol dave frank; do
 	eval "st_stop \$PID_$n"
 done
+for n in alice bob carol dave erin frank lee mia gina hank ivan kim; do
+	[ -f "$ST_TMP/$n" ] && st_san_report "$ST_TMP/$n" &&
+	    st_fail "sanitizer report from rdvpoke $n"
+done
 st_stund_term
 rc=$?
 [ $rc -eq 0 ] && st_ok "stund exits 0 on SIGTERM" ||
