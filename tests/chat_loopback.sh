@@ -102,6 +102,12 @@ rc=$?
 [ $rc -eq 2 ] && st_ok "no --server: usage, exit 2" ||
     st_fail "no --server: exit $rc"
 
+# An unreachable server takes its 10 s in the background meanwhile.
+timeout 30 "$CHAT" --server 127.0.0.1:9 --name x </dev/null \
+    >/dev/null 2>"$T/unreach.err" 3>&- 4>&- 5>&- 6>&- &
+PID_unreach=$!
+ST_PIDS="$ST_PIDS $PID_unreach"
+
 # --- Two peers. ---
 chat_start alice
 if ! wait_count "$T/alice.out" room 1 '' 50; then
@@ -111,6 +117,9 @@ fi
 CODE=$(ev "$T/alice.out" room | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
 ev "$T/alice.out" room | grep -q '"created":true' &&
     st_ok "alice created room $CODE" || st_fail "room event: not created"
+# Typed before bob is even in the room: it leaves once the session is up,
+# so its "delivered" measures joining -> first delivered message.
+echo "first" >&4
 chat_start bob "$CODE"
 for p in alice bob; do
 	o=bob
@@ -137,8 +146,7 @@ while [ $i -le 20 ]; do
 done
 printf '%s\n' 'quote " backslash \ tab	unicode é 漢字 end' >&3
 for p in alice bob; do
-	want=20
-	[ $p = alice ] && want=21
+	want=21
 	if wait_count "$T/$p.out" delivered $want '' 150; then
 		st_ok "$p: all $want messages delivered"
 	else
@@ -147,13 +155,17 @@ for p in alice bob; do
 	fi
 done
 wait_count "$T/bob.out" message 21 '' 50
-wait_count "$T/alice.out" message 20 '' 50
+wait_count "$T/alice.out" message 21 '' 50
+[ "$(texts "$T/alice.out" bob | head -n 1)" = first ] &&
+    st_ok "a line typed before joining went out once the session was up" ||
+    st_fail "the early line was lost"
+
 want=$(i=1; while [ $i -le 20 ]; do echo "alice to bob $i"; i=$((i + 1)); done)
 got=$(texts "$T/bob.out" alice | head -n 20)
 [ "$got" = "$want" ] && st_ok "bob got alice's 20 messages intact, in order" ||
     st_fail "bob's messages from alice differ: $got"
 want=$(i=1; while [ $i -le 20 ]; do echo "bob to alice $i"; i=$((i + 1)); done)
-got=$(texts "$T/alice.out" bob)
+got=$(texts "$T/alice.out" bob | sed 1d)
 [ "$got" = "$want" ] && st_ok "alice got bob's 20 messages intact, in order" ||
     st_fail "alice's messages from bob differ: $got"
 if texts "$T/bob.out" alice | tail -n 1 | grep -qF \
@@ -164,11 +176,12 @@ else
 fi
 [ "$(count "$T/alice.out" undelivered)$(count "$T/bob.out" undelivered)" = 00 ] &&
     st_ok "no undelivered message" || st_fail "undelivered messages"
+t_first=$(ms "$T/bob.out" delivered '"to":"alice"')
 t_join=$(ms "$T/bob.out" joined '"peer":"alice"')
 t_path=$(ms "$T/bob.out" path '"peer":"alice"')
 t_reg=$(ms "$T/bob.out" registered '')
 echo "connect: bob registered at ${t_reg} ms, path at ${t_path} ms," \
-    "session at ${t_join} ms after its start"
+    "session at ${t_join} ms, first delivered at ${t_first} ms after its start"
 
 # --- A third peer: full mesh. ---
 chat_start carol "$CODE"
@@ -255,9 +268,9 @@ ev "$T/alice.out" bye >/dev/null && st_ok "alice said bye" ||
     st_fail "alice never left the room"
 
 # --- An unreachable server: one line, non-zero, bounded. ---
-timeout 30 "$CHAT" --server 127.0.0.1:9 --name x </dev/null \
-    >/dev/null 2>"$T/unreach.err"
+wait "$PID_unreach"
 rc=$?
+st_forget "$PID_unreach"
 if [ $rc -ne 0 ] && [ $rc -ne 124 ] &&
     [ "$(wc -l <"$T/unreach.err")" -eq 1 ]; then
 	st_ok "unreachable server: exit $rc: $(cat "$T/unreach.err")"
