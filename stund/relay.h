@@ -81,6 +81,9 @@ int	relay_quota_take(struct relay_quota *q, const char *name, size_t len,
 	    uint64_t *h);
 void	relay_quota_put(struct relay_quota *q, uint64_t h);
 
+/* A keyed 64-bit hash (FNV-1a with a final mix) for the tables. */
+uint64_t relay_hash(uint64_t seed, const void *p, size_t n);
+
 /* A client's end of the 5-tuple as the server sees it. */
 struct relay_client {
 	struct stun_addr addr;		/* its transport address */
@@ -171,6 +174,8 @@ struct relay {
 	struct relay_alloc	*alloc;		/* c.max_allocs */
 	struct relay_perm	*perm;		/* max_allocs * max_perms */
 	struct relay_chan	*chan;		/* max_allocs * max_chans */
+	uint32_t		*freel;		/* free slots, a stack */
+	unsigned		 nfree;
 	uint32_t		*bucket;	/* 5-tuple hash heads */
 	unsigned		 nbucket;	/* power of two */
 	unsigned		 hiwater;	/* slots [0, hiwater) seen */

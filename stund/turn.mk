@@ -2,4 +2,4 @@
 # allocation table (relay.c) and credentials (auth.c) live in libstund.la
 # so tests/check_relay links them.
 stund_libstund_la_SOURCES += stund/relay.c stund/relay.h \
-	stund/auth.c stund/auth.h
+	stund/relaypol.c stund/auth.c stund/auth.h

@@ -1162,6 +1162,39 @@ START_TEST(peer_refused_on_every_path)
 }
 END_TEST
 
+START_TEST(create_permission_all_or_nothing)
+{
+	struct stun_builder	b;
+	struct stun_addr	good, bad;
+
+	ck_assert_int_eq(stun_addr_parse("198.51.100.20", 9, &good), 0);
+	ck_assert_int_eq(stun_addr_parse("10.1.2.3", 9, &bad), 0);
+	policy_alloc(&good);
+	q_begin(&b, STUN_METHOD_CREATE_PERMISSION, STUN_CLASS_REQUEST);
+	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &good);
+	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &bad);
+	q_auth(&b);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 403);
+	ck_assert_uint_eq(R.m.perms, 0);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 9, "x"), 0);
+	/* Two good ones: both installed. */
+	ck_assert_int_eq(stun_addr_parse("198.51.100.21", 9, &bad), 0);
+	q_begin(&b, STUN_METHOD_CREATE_PERMISSION, STUN_CLASS_REQUEST);
+	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &good);
+	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &bad);
+	q_auth(&b);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 0);
+	ck_assert_uint_eq(R.m.perms, 2);
+	/* No peer at all: 400. */
+	q_begin(&b, STUN_METHOD_CREATE_PERMISSION, STUN_CLASS_REQUEST);
+	q_auth(&b);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 400);
+}
+END_TEST
+
 START_TEST(public_peer_passes)
 {
 	struct stun_addr	peer;
@@ -1355,6 +1388,7 @@ suite_relay(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, peer_refused_on_every_path, 0, NREFUSED);
 	tcase_add_test(tc, public_peer_passes);
+	tcase_add_test(tc, create_permission_all_or_nothing);
 	tcase_add_test(tc, allow_and_deny_rules);
 	suite_add_tcase(s, tc);
 	return (s);
