@@ -18,3 +18,4 @@ chat_p2pchat_LDADD = chat/libchat.la common/libcommon.la \
 LIBSTUN_SRC += libstun/punch.c
 nobase_include_HEADERS += libstun/punch.h
 EXTRA_DIST += doc/p2pchat-wire.md
+dist_man_MANS += man/p2pchat.1
