@@ -23,13 +23,13 @@ P_PEER=$(st_free_port) || st_skip "no free port"
     [ "$P_PEER" != $((P_TURN + 1)) ] || P_PEER=$((P_TURN + 2))
 R_MIN=$((P_TURN + 100))
 
-# wait_udp PORT: until a UDP socket listens on 127.0.0.1:PORT (5 s).
+# wait_udp PORT [ADDR]: until a UDP socket listens on ADDR:PORT (5 s).
 wait_udp()
 {
 	i=0
 	while [ $i -lt 50 ]; do
 		ss -Hanu 2>/dev/null | awk '{ print $4 }' |
-		    grep -q "^127\.0\.0\.1:$1\$" && return 0
+		    grep -Fxq "${2:-127.0.0.1}:$1" && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -37,13 +37,17 @@ wait_udp()
 }
 
 # An empty config file, so /etc/turnserver.conf is not read, and a
-# private user database.
+# private user database.  On ::1 too when the host has it.
+V6=""
+st_have_ipv6 && V6="--listening-ip ::1 --relay-ip ::1"
 : >"$ST_TMP/turnserver.conf"
+# shellcheck disable=SC2086
 st_bg "$ST_TMP/turnserver.log" timeout 120 turnserver \
     -c "$ST_TMP/turnserver.conf" --db "$ST_TMP/turndb" \
     --pidfile "$ST_TMP/turnserver.pid" -n --no-tls --no-dtls --no-tcp \
     --listening-ip 127.0.0.1 --listening-port "$P_TURN" \
-    --relay-ip 127.0.0.1 --min-port "$R_MIN" --max-port $((R_MIN + 200)) \
+    --relay-ip 127.0.0.1 $V6 \
+    --min-port "$R_MIN" --max-port $((R_MIN + 200)) \
     -u alice:s3cret -r stunkit.test --lt-cred-mech \
     --allow-loopback-peers --no-cli --log-file stdout --simple-log
 st_bg "$ST_TMP/peer.log" timeout 120 turnutils_peer -L 127.0.0.1 \
@@ -53,6 +57,12 @@ wait_udp "$P_TURN" ||
     st_done; }
 wait_udp "$P_PEER" ||
     { st_fail "turnutils_peer did not start"; st_done; }
+if [ -n "$V6" ]; then
+	st_bg "$ST_TMP/peer6.log" timeout 120 turnutils_peer -L ::1 \
+	    -p "$P_PEER"
+	wait_udp "$P_TURN" "[::1]" && wait_udp "$P_PEER" "[::1]" ||
+	    { st_fail "no ::1 listeners"; V6=""; }
+fi
 
 # 1. Allocate, permission, channel, echoes, deallocate.
 out="$ST_TMP/poke.out"
@@ -84,7 +94,26 @@ grep -q ' rejected=0$' "$out" &&
     st_ok "nothing from coturn was rejected" ||
     st_fail "turnpoke rejected some of coturn's answers"
 
-# 2. A wrong password fails with 401, not a timeout.
+# 2. The same over IPv6, asking for an IPv6 relayed address.
+if [ -n "$V6" ]; then
+	out="$ST_TMP/poke6.out"
+	timeout 60 "$TPOKE" -f 6 -s "[::1]:$P_TURN" -u alice -w s3cret \
+	    -p "[::1]:$P_PEER" -n "$COUNT" -t 40000 >"$out" 2>&1
+	rc=$?
+	sed 's/^/  | /' "$out"
+	if [ $rc -eq 0 ] &&
+	    grep -Eq '^allocated relayed=\[::1\]:[0-9]+ ' "$out" &&
+	    grep -q "^summary .* permission=$COUNT/$COUNT channel=$COUNT/$COUNT " \
+	    "$out"; then
+		st_ok "IPv6: relayed on ::1, $COUNT/$COUNT echoes per phase"
+	else
+		st_fail "IPv6: turnpoke exited $rc"
+	fi
+else
+	echo "note: ::1 not available, IPv6 part not run"
+fi
+
+# 3. A wrong password fails with 401, not a timeout.
 out="$ST_TMP/wrong.out"
 timeout 30 "$TPOKE" -s "127.0.0.1:$P_TURN" -u alice -w wrong -n 0 \
     -t 20000 >"$out" 2>&1
@@ -96,7 +125,7 @@ else
 	st_fail "wrong password: exit $rc, no 401"
 fi
 
-# 3. An unknown user too.
+# 4. An unknown user too.
 out="$ST_TMP/nouser.out"
 timeout 30 "$TPOKE" -s "127.0.0.1:$P_TURN" -u mallory -w s3cret -n 0 \
     -t 20000 >"$out" 2>&1

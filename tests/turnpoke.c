@@ -62,7 +62,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: turnpoke -s server:port -u user -w password "
-	    "[-p peer:port] [-n count] [-t timeout-ms]\n");
+	    "[-f 4|6] [-p peer:port] [-n count] [-t timeout-ms]\n");
 	exit(2);
 }
 
@@ -296,8 +296,14 @@ main(int argc, char *argv[])
 	memset(&c, 0, sizeof(c));
 	memset(&p, 0, sizeof(p));
 	p.count = 100;
-	while ((ch = getopt(argc, argv, "n:p:s:t:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:n:p:s:t:u:w:")) != -1) {
 		switch (ch) {
+		case 'f':
+			c.family = (uint8_t)strtol(optarg, NULL, 10);
+			if (c.family != STUN_AF_INET &&
+			    c.family != STUN_AF_INET6)
+				usage();
+			break;
 		case 'n':
 			p.count = strtol(optarg, NULL, 10);
 			if (p.count < 0 || p.count > POKE_MAX_COUNT)
