@@ -21,7 +21,12 @@ extern "C" {
 
 #define STUN_TURN_MAX_PERMS	16	/* peers with a permission */
 #define STUN_TURN_MAX_CHANNELS	16	/* channels bound */
-#define STUN_TURN_MSG_MAX	2560	/* largest request we build */
+/*
+ * The largest request: USERNAME (508), REALM and NONCE (763 each, as
+ * parsed), PASSWORD-ALGORITHMS (64), both integrities, FINGERPRINT and
+ * the method's own attributes come to under 2,300 bytes.
+ */
+#define STUN_TURN_MSG_MAX	2560
 #define STUN_TURN_PASSWORD_MAX	(STUN_MAX_STRING_SEND)
 #define STUN_TURN_PWALGS_MAX	(64)	/* PASSWORD-ALGORITHMS echoed */
 #define STUN_TURN_MAX_STALE	3	/* 438 answers in a row per request */
