@@ -20,7 +20,7 @@ struct rooms_member {
 	unsigned	 room;
 	uint8_t		 nonce[STUN_RDV_NONCE_LEN];
 	struct stun_addr from;
-	unsigned	 sock;		/* local socket it registered on */
+	unsigned	 sock;		/* local socket it came in on */
 	struct stun_rdv_member info;	/* id, name, candidates + srflx */
 	uint64_t	 last_seen;
 	uint32_t	 rtt;

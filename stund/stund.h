@@ -145,7 +145,7 @@ struct stund {
 	 * Binding path never takes it.
 	 */
 	pthread_mutex_t		 rdv_lock;
-	struct rooms		*rooms;		/* NULL: extension off */
+	struct rooms		*rooms;		/* NULL: off */
 	struct rooms_out	*rdv_out;	/* under rdv_lock */
 	struct event		*rdv_timer;	/* expiry, main base */
 	uint64_t		 rdv_send_errors; /* relaxed atomic */

@@ -207,7 +207,8 @@ rp_forge(int fd, const struct rp_opts *o)
 	struct sockaddr_storage	 ss;
 	struct pollfd		 pfd;
 	uint8_t			 buf[512], key[STUN_RDV_KEY_LEN];
-	uint8_t			 tid[STUN_TID_LEN], nonce[STUN_RDV_NONCE_LEN];
+	uint8_t			 tid[STUN_TID_LEN];
+	uint8_t			 nonce[STUN_RDV_NONCE_LEN];
 	socklen_t		 sl;
 	int			 n;
 

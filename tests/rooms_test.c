@@ -27,7 +27,7 @@ static const uint8_t room_b[16] = {
 static struct rooms	 R;
 static struct rooms_out	*out;
 static uint8_t		 tidn;
-static unsigned		 in_sock;	/* local socket requests arrive on */
+static unsigned		 in_sock;	/* requests arrive on this */
 
 static void
 setup_cfg(const struct rooms_config *c)

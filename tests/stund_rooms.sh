@@ -132,7 +132,8 @@ if [ "$ST_SELFTEST" = passed ] && [ -n "$P2" ]; then
 	TO="$ST_IP1:$P2" rp_bg lee -r c1c2c3c4c5c6c7c8 -n lee -t 30
 	rp_expect "lee joined via $ST_IP1:$P2" lee '^joined '
 	TO="$ST_IP2:$Q1" rp_bg mia -r c1c2c3c4c5c6c7c8 -n mia -t 30
-	rp_expect "mia joined via $ST_IP2:$Q1" mia '^joined .*mapped=127\.0\.0\.1:'
+	rp_expect "mia joined via $ST_IP2:$Q1" mia \
+	    '^joined .*mapped=127\.0\.0\.1:'
 	rp_expect "lee hears mia join from $ST_IP1:$P2" lee \
 	    '^members event=join .*=mia,'
 	rp_expect "frank hears lee and mia" frank '^members .*n=2 .*=mia,'
