@@ -115,31 +115,23 @@ batch_lines(struct chat_ctx *ctx, const uint8_t *buf, size_t len, int eof,
     int *skip)
 {
 	const uint8_t	*nl;
-	size_t		 off = 0, l;
+	size_t		 off = 0, l, n;
 
 	while (off < len) {
 		nl = memchr(buf + off, '\n', len - off);
-		if (nl == NULL) {
-			if (!eof && len - off <= CHAT_REL_MSG_MAX)
-				break;	/* wait for the rest */
-			l = len - off;
-		} else
-			l = (size_t)(nl - (buf + off));
-		if (*skip)
+		if (nl == NULL && !eof && len - off <= CHAT_REL_MSG_MAX)
+			break;	/* wait for the rest */
+		l = nl != NULL ? (size_t)(nl - (buf + off)) : len - off;
+		n = l;
+		if (n > 0 && n <= CHAT_REL_MSG_MAX && buf[off + n - 1] == '\r')
+			n--;
+		if (*skip || n == 0)
 			;	/* the tail of a line that was too long */
-		else if (l > CHAT_REL_MSG_MAX)
-			chat_send_line(ctx, NULL, l);
-		else {
-			if (l > 0 && buf[off + l - 1] == '\r')
-				l--;
-			if (l > 0)
-				chat_send_line(ctx, buf + off, l);
-		}
+		else if (chat_send_line(ctx, n > CHAT_REL_MSG_MAX ? NULL :
+		    buf + off, n) != 0)
+			break;	/* the peers are busy: later */
 		*skip = nl == NULL && !eof;
-		if (nl != NULL)
-			off = (size_t)(nl - buf) + 1;
-		else
-			off = len;
+		off = nl != NULL ? (size_t)(nl - buf) + 1 : len;
 	}
 	return (off);
 }

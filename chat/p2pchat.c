@@ -39,6 +39,7 @@
 #define CHAT_PUMP_MAX		4096	/* actions per wake-up */
 #define CHAT_LINGER		10	/* s to wait for acks at the end */
 #define CHAT_LEAVE_WAIT		2000	/* ms for the Leave answer */
+#define CHAT_QUIET		1000	/* ms without messages before leaving */
 #define CHAT_BACKLOG		64	/* lines typed before any peer */
 #define CHAT_PAUSE_PENDING	192	/* stop reading stdin above this */
 #define CHAT_STDIN_BUF		(2 * CHAT_REL_MSG_MAX + 2)
@@ -79,7 +80,9 @@ struct chat_ctx {
 	unsigned	 nbacklog;
 	/* Ending. */
 	int		 quitting;	/* no more input: drain, then leave */
-	uint64_t	 linger_at;
+	int		 giving_up;	/* lines left are reported, not sent */
+	uint64_t	 progress_at;	/* last line taken or message settled */
+	uint64_t	 rx_at;		/* last message received */
 	int		 leaving;
 	uint64_t	 leave_at;
 	int		 done;
@@ -350,63 +353,101 @@ chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 }
 
 static void
-chat_backlog_flush(struct chat_ctx *ctx)
+chat_no_peer(struct chat_ctx *ctx, const char *reason)
 {
 	struct chat_event	e;
-	unsigned		i;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_UNDELIVERED;
+	e.reason = reason;
+	chat_emit(ctx, &e);
+}
+
+static void
+chat_backlog_flush(struct chat_ctx *ctx)
+{
+	unsigned	i;
 
 	if (ctx->nbacklog == 0)
 		return;
 	for (i = 0; i < ctx->nbacklog; i++) {
-		if (chat_send_all(ctx, ctx->backlog[i].buf,
-		    ctx->backlog[i].len) == 0) {
-			memset(&e, 0, sizeof(e));
-			e.kind = EV_UNDELIVERED;
-			e.reason = "nobody in the room";
-			chat_emit(ctx, &e);
-		}
+		if (ctx->giving_up || chat_send_all(ctx, ctx->backlog[i].buf,
+		    ctx->backlog[i].len) == 0)
+			chat_no_peer(ctx, ctx->giving_up ? "gave up at exit" :
+			    "nobody in the room");
 		free(ctx->backlog[i].buf);
 	}
 	ctx->nbacklog = 0;
 }
 
-void
+/* May every live peer take len more bytes now? */
+static int
+chat_room_busy(struct chat_ctx *ctx, size_t len)
+{
+	struct chat_peer	*p;
+	unsigned		 i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if ((p = chat_live_peer(ctx, i)) != NULL &&
+		    (chat_peer_pending(p) >= CHAT_PAUSE_PENDING ||
+		    len > p->rel.c.max_tx - p->rel.tx_bytes))
+			return (1);
+	return (0);
+}
+
+int
 chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 {
 	struct chat_line	*l;
 
+	ctx->progress_at = chat_now();
 	if (buf == NULL) {
 		chat_error(ctx, "line too long: not sent");
-		return;
+		return (0);
 	}
-	if (ctx->quitting)
-		return;
+	if (ctx->giving_up) {
+		chat_no_peer(ctx, "gave up at exit");
+		return (0);
+	}
+	if (chat_room_busy(ctx, len)) {
+		if (!ctx->batch)
+			chat_error(ctx, "too many messages waiting: not sent");
+		return (ctx->batch ? -1 : 0);
+	}
 	if (ctx->nbacklog == 0 && chat_send_all(ctx, buf, len) > 0)
-		return;
+		return (0);
 	/* Nobody here yet: keep it for the first peer. */
 	if (ctx->nbacklog == CHAT_BACKLOG) {
-		chat_error(ctx, "nobody in the room yet: line not sent");
-		return;
+		if (!ctx->batch)
+			chat_error(ctx, "nobody in the room yet: not sent");
+		return (ctx->batch ? -1 : 0);
 	}
 	l = &ctx->backlog[ctx->nbacklog];
 	if ((l->buf = malloc(len)) == NULL) {
 		chat_error(ctx, "out of memory: line not sent");
-		return;
+		return (0);
 	}
 	memcpy(l->buf, buf, len);
 	l->len = len;
 	ctx->nbacklog++;
+	return (0);
+}
+
+/* No more input: deliver what is queued, then leave. */
+static void
+chat_quitting(struct chat_ctx *ctx)
+{
+	if (ctx->quitting)
+		return;
+	ctx->quitting = 1;
+	ctx->progress_at = chat_now();
 }
 
 void
 chat_quit(struct chat_ctx *ctx)
 {
-	if (ctx->quitting)
-		return;
-	ctx->quitting = 1;
-	ctx->linger_at = chat_now() + (uint64_t)ctx->linger * 1000;
-	if (ctx->ev_in != NULL)
-		event_del(ctx->ev_in);
+	chat_quitting(ctx);
+	ctx->eof = 1;
 	chat_pump(ctx);
 }
 
@@ -457,18 +498,22 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		break;
 	case CHAT_PEER_A_UP:
 		e.kind = EV_JOINED;
+		ctx->progress_at = chat_now();
 		break;
 	case CHAT_PEER_A_MESSAGE:
 		e.kind = EV_MESSAGE;
+		ctx->rx_at = chat_now();
 		e.text = pa->buf;
 		e.len = pa->len;
 		break;
 	case CHAT_PEER_A_DELIVERED:
 		e.kind = EV_DELIVERED;
 		e.reason = NULL;
+		ctx->progress_at = chat_now();
 		break;
 	case CHAT_PEER_A_UNDELIVERED:
 		e.kind = EV_UNDELIVERED;
+		ctx->progress_at = chat_now();
 		break;
 	case CHAT_PEER_A_FAILED:
 		e.kind = EV_FAILED;
@@ -584,21 +629,31 @@ chat_pump_rdv(struct chat_ctx *ctx, uint64_t now)
 	return (now + 1);
 }
 
-/* Stop reading stdin while the queues are deep; go on when they drain. */
+/* Hand buffered lines to the peers as far as they take them. */
+static void
+chat_input_drain(struct chat_ctx *ctx)
+{
+	size_t	used;
+
+	if (ctx->batch && ctx->inlen > 0) {
+		used = batch_lines(ctx, ctx->inbuf, ctx->inlen, ctx->eof,
+		    &ctx->inskip);
+		memmove(ctx->inbuf, ctx->inbuf + used, ctx->inlen - used);
+		ctx->inlen -= used;
+	}
+	if (ctx->eof && ctx->inlen == 0)
+		chat_quitting(ctx);
+}
+
+/* Read stdin only while there is room to buffer it. */
 static void
 chat_flow(struct chat_ctx *ctx)
 {
-	struct chat_peer	*p;
-	unsigned		 i;
-	int			 pause = ctx->nbacklog == CHAT_BACKLOG;
-	struct timeval		 tv = { 0, 0 };
+	struct timeval	tv = { 0, 0 };
+	int		pause;
 
-	for (i = 0; i < CHAT_ROOM_MAX_PEERS && !pause; i++)
-		if ((p = chat_live_peer(ctx, i)) != NULL &&
-		    chat_peer_pending(p) >= CHAT_PAUSE_PENDING)
-			pause = 1;
-	if (ctx->ev_in == NULL || ctx->eof || ctx->quitting ||
-	    pause == ctx->in_paused)
+	pause = ctx->eof || ctx->quitting || ctx->inlen == CHAT_STDIN_BUF;
+	if (ctx->ev_in == NULL || pause == ctx->in_paused)
 		return;
 	ctx->in_paused = pause;
 	if (pause)
@@ -631,26 +686,35 @@ static void
 chat_pump(struct chat_ctx *ctx)
 {
 	struct timeval	 tv;
-	uint64_t	 now, w1, w2, w, d;
-	unsigned	 pending;
+	uint64_t	 now, w1, w2, w, d, linger_at, quiet_at;
 
 	now = chat_now();
 	w1 = chat_pump_rdv(ctx, now);
+	chat_input_drain(ctx);
 	w2 = chat_pump_room(ctx, now);
-	/* Registered first: an unreachable server must still fail. */
-	if (ctx->quitting && !ctx->leaving && ctx->joined) {
-		pending = chat_room_pending(&ctx->room);
-		if (now >= ctx->linger_at) {
-			/* Out of time: what is left is reported, not lost. */
-			chat_room_close(&ctx->room, "gave up at exit");
-			(void)chat_pump_room(ctx, now);
-			pending = 0;
-		}
-		if (pending == 0) {
-			chat_backlog_flush(ctx);
-			chat_leave(ctx, now);
-			w1 = chat_pump_rdv(ctx, now);
-		}
+	/*
+	 * At the end of input, wait while things move: lines taken, messages
+	 * settled.  After --linger seconds without progress, what is left
+	 * is reported, not lost.  Registered first, so that an unreachable
+	 * server still fails.
+	 */
+	linger_at = ctx->progress_at + (uint64_t)ctx->linger * 1000;
+	if (ctx->eof && !ctx->leaving && ctx->joined && now >= linger_at &&
+	    !ctx->giving_up) {
+		ctx->giving_up = 1;
+		chat_room_close(&ctx->room, "gave up at exit");
+		(void)chat_pump_room(ctx, now);
+		chat_backlog_flush(ctx);
+		chat_input_drain(ctx);
+	}
+	/* Others may still be talking to us: leave in a quiet moment. */
+	quiet_at = ctx->rx_at + CHAT_QUIET;
+	if (ctx->quitting && !ctx->leaving && ctx->joined &&
+	    chat_room_pending(&ctx->room) == 0 &&
+	    (ctx->giving_up || now >= quiet_at)) {
+		chat_backlog_flush(ctx);
+		chat_leave(ctx, now);
+		w1 = chat_pump_rdv(ctx, now);
 	}
 	if (ctx->leaving && now >= ctx->leave_at)
 		ctx->done = 1;
@@ -662,9 +726,12 @@ chat_pump(struct chat_ctx *ctx)
 	w = w1;
 	if (w2 != 0 && (w == 0 || w2 < w))
 		w = w2;
-	if (ctx->quitting && !ctx->leaving && ctx->joined &&
-	    (w == 0 || ctx->linger_at < w))
-		w = ctx->linger_at;
+	if (ctx->eof && !ctx->leaving && ctx->joined &&
+	    (w == 0 || linger_at < w))
+		w = linger_at;
+	if (ctx->quitting && !ctx->leaving && now < quiet_at &&
+	    (w == 0 || quiet_at < w))
+		w = quiet_at;
 	if (ctx->leaving && (w == 0 || ctx->leave_at < w))
 		w = ctx->leave_at;
 	if (w == 0)
@@ -729,29 +796,20 @@ chat_stdin_cb(evutil_socket_t fd, short what, void *arg)
 	struct chat_ctx	*ctx = arg;
 	struct timeval	 tv = { 0, 0 };
 	ssize_t		 n;
-	size_t		 used;
 
 	(void)what;
+	if (ctx->eof || ctx->inlen == CHAT_STDIN_BUF)
+		return;
 	n = read(fd, ctx->inbuf + ctx->inlen, CHAT_STDIN_BUF - ctx->inlen);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0)
 		ctx->eof = 1;
-	else if (!ctx->batch) {
+	else if (!ctx->batch)
 		ui_input(ctx, ctx->inbuf, (size_t)n);
-		chat_pump(ctx);
-		return;
-	} else
+	else
 		ctx->inlen += (size_t)n;
-	if (ctx->batch) {
-		used = batch_lines(ctx, ctx->inbuf, ctx->inlen, ctx->eof,
-		    &ctx->inskip);
-		memmove(ctx->inbuf, ctx->inbuf + used, ctx->inlen - used);
-		ctx->inlen -= used;
-	}
-	if (ctx->eof)
-		chat_quit(ctx);
-	else if (ctx->in_poll && !ctx->in_paused)
+	if (ctx->in_poll && !ctx->eof)
 		event_add(ctx->ev_in, &tv);
 	chat_pump(ctx);
 }
@@ -764,7 +822,7 @@ chat_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (ctx->quitting) {
 		/* A second signal: leave without waiting for acks. */
-		ctx->linger_at = chat_now();
+		ctx->progress_at = 0;
 		chat_pump(ctx);
 		return;
 	}

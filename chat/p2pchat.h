@@ -58,7 +58,12 @@ struct chat_peer_info {
 struct chat_ctx;
 
 /* p2pchat.c, for the front ends. */
-void	chat_send_line(struct chat_ctx *, const uint8_t *, size_t);
+/*
+ * A line to send to every peer (buf NULL: it was too long).  0 when
+ * taken (sent, kept for the first peer, or reported), -1 when the peers
+ * are busy: offer it again later.
+ */
+int	chat_send_line(struct chat_ctx *, const uint8_t *, size_t);
 void	chat_quit(struct chat_ctx *);
 /* Fill up to max entries; returns how many. */
 unsigned chat_peers(struct chat_ctx *, struct chat_peer_info *, unsigned);
