@@ -64,6 +64,18 @@ if [ -n "$V6" ]; then
 	    { st_fail "no ::1 listeners"; V6=""; }
 fi
 
+# tshark, when we may capture, decodes the whole exchange afterwards.
+CAP=""
+if command -v tshark >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+	CAP="$ST_TMP/turn.pcap"
+	st_bg "$ST_TMP/tshark.log" timeout 120 tshark -q -i lo \
+	    -f "udp port $P_TURN" -w "$CAP"
+	TSHARK_PID=$ST_LASTPID
+	st_wait_log "$ST_TMP/tshark.log" 'Capture started|Capturing on' ||
+	    { echo "note: tshark did not start, no decode check"; CAP=""; }
+	sleep 0.5
+fi
+
 # 1. Allocate, permission, channel, echoes, deallocate.
 out="$ST_TMP/poke.out"
 timeout 60 "$TPOKE" -s "127.0.0.1:$P_TURN" -u alice -w s3cret \
@@ -93,6 +105,29 @@ grep -q '^closed$' "$out" &&
 grep -q ' rejected=0$' "$out" &&
     st_ok "nothing from coturn was rejected" ||
     st_fail "turnpoke rejected some of coturn's answers"
+
+if [ -n "$CAP" ]; then
+	sleep 0.5
+	st_stop "$TSHARK_PID"
+	dec="$ST_TMP/decode.txt"
+	tshark -r "$CAP" -d "udp.port==$P_TURN,stun" >"$dec" 2>/dev/null
+	bad=$(tshark -r "$CAP" -d "udp.port==$P_TURN,stun" \
+	    -Y '_ws.malformed || _ws.expert.severity >= "warning"' \
+	    2>/dev/null | wc -l)
+	miss=""
+	for m in 'Allocate Request' 'Allocate Success Response' \
+	    'CreatePermission Success Response' 'Send Indication' \
+	    'Data Indication' 'Channel-Bind Success Response' 'ChannelData' \
+	    'Refresh Success Response'; do
+		grep -q "$m" "$dec" || miss="$miss, $m"
+	done
+	if [ "$bad" -eq 0 ] && [ -z "$miss" ]; then
+		st_ok "tshark: $(wc -l <"$dec") packets, none malformed"
+	else
+		st_fail "tshark: $bad malformed or suspicious packets${miss:+; missing$miss}"
+		head -n 20 "$dec" | sed 's/^/  | /'
+	fi
+fi
 
 # 2. The same over IPv6, asking for an IPv6 relayed address.
 if [ -n "$V6" ]; then
