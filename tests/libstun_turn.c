@@ -957,6 +957,77 @@ START_TEST(turn_close_ends_without_an_answer)
 }
 END_TEST
 
+START_TEST(turn_asks_for_family_and_lifetime)
+{
+	struct stun_turn	t;
+	struct stun_turn_config	c;
+	struct sent		s;
+	uint32_t		lt;
+	uint8_t			fam;
+
+	rnd_ctr = 0;
+	memset(&c, 0, sizeof(c));
+	srv = test_addr("[2001:db8::1]:3478");
+	c.server = srv;
+	strcpy(c.username, "alice");
+	strcpy(c.password, "secret");
+	c.family = STUN_AF_INET6;
+	c.lifetime = 1200;
+	c.rnd = fake_rnd;
+	ck_assert_int_eq(stun_turn_init(&t, &c), 0);
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_int_eq(stun_msg_get_family(&s.m,
+	    STUN_ATTR_REQUESTED_ADDRESS_FAMILY, &fam), 0);
+	ck_assert_uint_eq(fam, STUN_AF_INET6);
+	ck_assert_int_eq(stun_msg_get_u32(&s.m, STUN_ATTR_LIFETIME, &lt), 0);
+	ck_assert_uint_eq(lt, 1200);
+}
+END_TEST
+
+START_TEST(turn_bad_challenges_fail)
+{
+	static const uint8_t	 unknown[4] = { 0x00, 0x07, 0x00, 0x00 };
+	struct stun_turn	 t;
+	struct stun_turn_action	 a;
+	struct sent		 s;
+	struct answer		 an;
+
+	/* A 401 without REALM and NONCE. */
+	setup(&t, "secret");
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	memset(&an, 0, sizeof(an));
+	an.cls = STUN_CLASS_ERROR;
+	an.code = 401;
+	ck_assert_int_eq(answer(&t, &s, &an, 10), 0);
+	expect_kind(&t, STUN_TURN_A_FAILED, &a);
+	ck_assert_int_eq(a.err, STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(a.code, 401);
+
+	/* Only algorithms we do not know. */
+	setup(&t, "secret");
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	an.nonce = NONCE1;
+	an.pwalgs = unknown;
+	an.pwalgslen = sizeof(unknown);
+	ck_assert_int_eq(answer(&t, &s, &an, 10), 0);
+	expect_kind(&t, STUN_TURN_A_FAILED, &a);
+	ck_assert_int_eq(a.err, STUN_ERR_BAD_ATTR);
+
+	/* A 438 to the request without credentials is just an error. */
+	setup(&t, "secret");
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	an.code = 438;
+	an.pwalgs = NULL;
+	ck_assert_int_eq(answer(&t, &s, &an, 10), 0);
+	expect_kind(&t, STUN_TURN_A_FAILED, &a);
+	ck_assert_int_eq(a.code, 438);
+}
+END_TEST
+
 START_TEST(turn_init_refuses_bad_config)
 {
 	struct stun_turn	t;
@@ -1073,6 +1144,8 @@ suite_turn(void)
 	tcase_add_test(tc, turn_other_errors_fail_the_allocation);
 	tcase_add_test(tc, turn_retransmits_then_times_out);
 	tcase_add_test(tc, turn_init_refuses_bad_config);
+	tcase_add_test(tc, turn_asks_for_family_and_lifetime);
+	tcase_add_test(tc, turn_bad_challenges_fail);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("forged input");
