@@ -710,8 +710,8 @@ chat_pump(struct chat_ctx *ctx)
 	/* Others may still be talking to us: leave in a quiet moment. */
 	quiet_at = ctx->rx_at + CHAT_QUIET;
 	if (ctx->quitting && !ctx->leaving && ctx->joined &&
-	    chat_room_pending(&ctx->room) == 0 &&
-	    (ctx->giving_up || now >= quiet_at)) {
+	    chat_room_pending(&ctx->room) == 0 && (ctx->giving_up ||
+	    (now >= quiet_at && ctx->nbacklog == 0))) {
 		chat_backlog_flush(ctx);
 		chat_leave(ctx, now);
 		w1 = chat_pump_rdv(ctx, now);
@@ -800,7 +800,10 @@ chat_stdin_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (ctx->eof || ctx->inlen == CHAT_STDIN_BUF)
 		return;
-	n = read(fd, ctx->inbuf + ctx->inlen, CHAT_STDIN_BUF - ctx->inlen);
+	/* fd is -1 when a timer polls a regular file. */
+	(void)fd;
+	n = read(STDIN_FILENO, ctx->inbuf + ctx->inlen,
+	    CHAT_STDIN_BUF - ctx->inlen);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0)

@@ -267,6 +267,43 @@ st_forget "$PID_alice"
 ev "$T/alice.out" bye >/dev/null && st_ok "alice said bye" ||
     st_fail "alice never left the room"
 
+# --- 300 lines each way from regular files, piped at once: input waits
+# for the peers, nothing is refused, and both leave only when done. ---
+i=1
+while [ $i -le 300 ]; do
+	echo "bulk eve $i" >>"$T/eve.txt"
+	echo "bulk frank $i" >>"$T/frank.txt"
+	i=$((i + 1))
+done
+timeout 60 "$CHAT" --server "127.0.0.1:$P1" --name eve <"$T/eve.txt" \
+    >"$T/eve.out" 2>"$T/eve.err" 3>&- 4>&- 5>&- 6>&- &
+PID_eve=$!
+ST_PIDS="$ST_PIDS $PID_eve"
+wait_count "$T/eve.out" room 1 '' 50
+BULK=$(ev "$T/eve.out" room | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+timeout 60 "$CHAT" --server "127.0.0.1:$P1" --name frank "$BULK" \
+    <"$T/frank.txt" >"$T/frank.out" 2>"$T/frank.err" 3>&- 4>&- 5>&- 6>&- &
+PID_frank=$!
+ST_PIDS="$ST_PIDS $PID_frank"
+wait "$PID_eve"
+rc1=$?
+wait "$PID_frank"
+rc2=$?
+st_forget "$PID_eve"
+st_forget "$PID_frank"
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] &&
+    [ "$(count "$T/eve.out" delivered)" -eq 300 ] &&
+    [ "$(count "$T/frank.out" delivered)" -eq 300 ] &&
+    [ "$(texts "$T/frank.out" eve)" = "$(cat "$T/eve.txt")" ] &&
+    [ "$(texts "$T/eve.out" frank)" = "$(cat "$T/frank.txt")" ]; then
+	st_ok "300 lines each way from files: all delivered, in order"
+else
+	st_fail "bulk: exit $rc1/$rc2, delivered" \
+	    "$(count "$T/eve.out" delivered)/$(count "$T/frank.out" delivered)," \
+	    "undelivered $(count "$T/eve.out" undelivered)/$(count \
+	    "$T/frank.out" undelivered)"
+fi
+
 # --- An unreachable server: one line, non-zero, bounded. ---
 wait "$PID_unreach"
 rc=$?
