@@ -380,6 +380,17 @@ chat_backlog_flush(struct chat_ctx *ctx)
 	ctx->nbacklog = 0;
 }
 
+static int
+chat_any_live(struct chat_ctx *ctx)
+{
+	unsigned	i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (chat_live_peer(ctx, i) != NULL)
+			return (1);
+	return (0);
+}
+
 /* May every live peer take len more bytes now? */
 static int
 chat_room_busy(struct chat_ctx *ctx, size_t len)
@@ -692,6 +703,9 @@ chat_pump(struct chat_ctx *ctx)
 	w1 = chat_pump_rdv(ctx, now);
 	chat_input_drain(ctx);
 	w2 = chat_pump_room(ctx, now);
+	/* Lines kept while nobody could take them go to the first taker. */
+	if (ctx->nbacklog > 0 && !ctx->giving_up && chat_any_live(ctx))
+		chat_backlog_flush(ctx);
 	/*
 	 * At the end of input, wait while things move: lines taken, messages
 	 * settled.  After --linger seconds without progress, what is left

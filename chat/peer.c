@@ -60,11 +60,21 @@ chat_peer_pair_keys(const uint8_t *secret, uint32_t self_id,
 	return (r);
 }
 
+static int
+peer_rel_init(struct chat_peer *p)
+{
+	struct chat_rel_config	rc;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.mtu = CHAT_PEER_MTU;
+	rc.overhead = CHAT_SEAL_OVERHEAD;
+	return (chat_rel_init(&p->rel, &rc));
+}
+
 int
 chat_peer_init(struct chat_peer *p, const struct chat_peer_config *c)
 {
 	struct stun_punch_config pc;
-	struct chat_rel_config	 rc;
 	int			 r;
 
 	memset(p, 0, sizeof(*p));
@@ -86,10 +96,7 @@ chat_peer_init(struct chat_peer *p, const struct chat_peer_config *c)
 	if ((r = chat_hs_init(&p->hs, c->secret, c->self_name, c->rnd,
 	    c->rnd_arg)) != 0)
 		goto out;
-	memset(&rc, 0, sizeof(rc));
-	rc.mtu = CHAT_PEER_MTU;
-	rc.overhead = CHAT_SEAL_OVERHEAD;
-	if ((r = chat_rel_init(&p->rel, &rc)) != 0)
+	if ((r = peer_rel_init(p)) != 0)
 		goto out;
 	p->id = c->peer_id;
 	p->controlling = pc.controlling;
@@ -132,10 +139,14 @@ chat_peer_go(struct chat_peer *p, uint64_t at)
 }
 
 static void
-peer_fail(struct chat_peer *p, const char *reason)
+peer_fail(struct chat_peer *p, const char *reason, uint64_t now)
 {
 	if (p->state == CHAT_PEER_S_FAILED || p->state == CHAT_PEER_S_CLOSED)
 		return;
+	/* Only a punching round is worth repeating. */
+	if (p->state == CHAT_PEER_S_PUNCHING &&
+	    p->retries < CHAT_PEER_RETRIES)
+		p->retry_at = now + ((uint64_t)CHAT_PEER_RETRY << p->retries);
 	p->state = CHAT_PEER_S_FAILED;
 	p->ev_failed = 1;
 	p->fail_reason = reason;
@@ -155,6 +166,23 @@ chat_peer_close(struct chat_peer *p, const char *reason)
 	p->ev_path = p->ev_up = 0;
 }
 
+/*
+ * Messages already reported UNDELIVERED must not arrive after all: a new
+ * round starts with an empty queue (ids keep counting up).
+ */
+static int
+peer_rel_reset(struct chat_peer *p)
+{
+	uint32_t	next = p->rel.next_id;
+	int		r;
+
+	chat_rel_free(&p->rel);
+	if ((r = peer_rel_init(p)) != 0)
+		return (r);
+	p->rel.next_id = next;
+	return (0);
+}
+
 /* Time-driven state changes: the go, the handshake deadline. */
 static void
 peer_advance(struct chat_peer *p, uint64_t now)
@@ -162,12 +190,21 @@ peer_advance(struct chat_peer *p, uint64_t now)
 	if (p->state == CHAT_PEER_S_WAITING && p->go_at != 0 &&
 	    now >= p->go_at) {
 		if (stun_punch_start(&p->punch, now) != 0)
-			peer_fail(p, "cannot start punching");
+			peer_fail(p, "cannot start punching", now);
 		else
 			p->state = CHAT_PEER_S_PUNCHING;
 	}
+	/* Again, once the failure and its queue have been reported. */
+	if (p->state == CHAT_PEER_S_FAILED && p->retry_at != 0 &&
+	    now >= p->retry_at && !p->ev_failed && p->npend == 0) {
+		p->retry_at = 0;
+		p->retries++;
+		if (peer_rel_reset(p) == 0 &&
+		    stun_punch_restart(&p->punch, now) == 0)
+			p->state = CHAT_PEER_S_PUNCHING;
+	}
 	if (p->state == CHAT_PEER_S_HANDSHAKE && now >= p->hs_deadline)
-		peer_fail(p, "no handshake");
+		peer_fail(p, "no handshake", now);
 }
 
 void
@@ -239,9 +276,17 @@ chat_peer_input(struct chat_peer *p, unsigned sock,
 {
 	int	r, n;
 
-	if (len == 0 || p->state == CHAT_PEER_S_FAILED ||
-	    p->state == CHAT_PEER_S_CLOSED)
+	if (len == 0 || p->state == CHAT_PEER_S_CLOSED)
 		return (STUN_ERR_NOT_STUN);
+	/* Failed, but the peer is trying again: so do we, now. */
+	if (p->state == CHAT_PEER_S_FAILED) {
+		if (buf[0] > 3 || p->retry_at == 0 || !peer_knows(p, from))
+			return (STUN_ERR_NOT_STUN);
+		p->retry_at = now;
+		peer_advance(p, now);
+		if (p->state != CHAT_PEER_S_PUNCHING)
+			return (STUN_ERR_NOT_STUN);
+	}
 	/*
 	 * A check from one of the peer's candidates before our go: it has
 	 * started, so start too (the check is then answered, not lost).
@@ -359,7 +404,7 @@ peer_next_punch(struct chat_peer *p, uint64_t now,
 			continue;
 		case STUN_PUNCH_FAILED:
 			if (p->state == CHAT_PEER_S_PUNCHING)
-				peer_fail(p, "no path");
+				peer_fail(p, "no path", now);
 			continue;
 		default:
 			WAKE(*wake, pa.wake);
@@ -481,6 +526,8 @@ chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
 		return;
 	if (p->state == CHAT_PEER_S_WAITING)
 		WAKE(wake, p->go_at);
+	if (p->state == CHAT_PEER_S_FAILED)
+		WAKE(wake, p->retry_at);
 	a->kind = CHAT_PEER_A_WAIT;
 	a->wake = wake;
 }

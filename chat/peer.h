@@ -23,6 +23,8 @@
 #define CHAT_PEER_HS_TIMEOUT	10000	/* ms from path to handshake done */
 #define CHAT_PEER_MTU		1200	/* datagram, sealed */
 #define CHAT_PEER_UFRAG_LEN	16	/* hex of 8 derived bytes */
+#define CHAT_PEER_RETRY		2000	/* ms before punching again, doubling */
+#define CHAT_PEER_RETRIES	5	/* punching rounds after the first */
 
 /* Path kinds.  A relayed path (TURN) is another kind of the same path. */
 #define CHAT_PATH_NONE		0
@@ -34,7 +36,7 @@
 #define CHAT_PEER_S_PUNCHING	1
 #define CHAT_PEER_S_HANDSHAKE	2	/* path found, keys not yet */
 #define CHAT_PEER_S_UP		3	/* session: messages flow */
-#define CHAT_PEER_S_FAILED	4	/* no path or no handshake */
+#define CHAT_PEER_S_FAILED	4	/* no path (maybe retried) or handshake */
 #define CHAT_PEER_S_CLOSED	5
 
 struct chat_path {
@@ -89,6 +91,8 @@ struct chat_peer {
 	struct stun_punch punch;
 	struct chat_path path;
 	uint64_t	 go_at;		/* when punching starts; 0 unset */
+	uint64_t	 retry_at;	/* punch again after a failure; 0 never */
+	unsigned	 retries;
 	/* Handshake. */
 	struct chat_hs	 hs;
 	uint64_t	 hs_deadline;
@@ -134,6 +138,9 @@ int	chat_peer_add_remote(struct chat_peer *p,
 /*
  * Punch from at (the rendezvous "go"; a later go than the first is
  * ignored).  Nothing happens before chat_peer_timer() at or after it.
+ * When no path is found the peer reports FAILED (its queue ends
+ * UNDELIVERED) and punches again CHAT_PEER_RETRY ms later, doubling, up to
+ * CHAT_PEER_RETRIES times: the other side may have learnt of us late.
  */
 void	chat_peer_go(struct chat_peer *p, uint64_t at);
 /*

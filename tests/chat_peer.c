@@ -415,18 +415,56 @@ START_TEST(peer_wrong_secret_never_connects)
 	chat_peer_go(&n.s[0].p, 10);
 	chat_peer_go(&n.s[1].p, 10);
 	send_msg(0, "hello?", &id);
-	run_until(20000);
+	run_until(120000);
 	/* The punch keys differ: no path, no handshake, no message. */
 	ck_assert_int_eq(n.s[0].up, 0);
 	ck_assert_int_eq(n.s[1].up, 0);
 	ck_assert_int_eq(n.s[0].path, 0);
-	ck_assert_int_eq(n.s[0].failed, 1);
+	/* The first round and every retry fail, then it stops. */
+	ck_assert_int_eq(n.s[0].failed, 1 + CHAT_PEER_RETRIES);
 	ck_assert_int_eq(n.s[0].p.state, CHAT_PEER_S_FAILED);
+	ck_assert_uint_eq(n.s[0].p.retry_at, 0);
 	ck_assert_uint_eq(n.s[1].nmsg, 0);
 	ck_assert_uint_eq(n.s[0].nundeliv, 1);
 	ck_assert_uint_eq(n.s[0].undeliv[0], id);
 	ck_assert_int_eq(chat_peer_send(&n.s[0].p, (const uint8_t *)"x", 1,
 	    n.now, &id), STUN_ERR_STATE);
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_retries_when_the_other_starts_late)
+{
+	uint32_t	id;
+
+	net_init(secret_a, secret_a);
+	/*
+	 * Bob heard of Alice late (a lost announcement): until then Alice's
+	 * checks go nowhere, and she fails first.
+	 */
+	n.dead[1] = 1;
+	chat_peer_go(&n.s[0].p, 10);
+	send_msg(0, "lost", &id);
+	run_until(6000);
+	ck_assert_int_eq(n.s[0].failed, 1);
+	ck_assert_uint_eq(n.s[0].nundeliv, 1);
+	ck_assert_int_eq(chat_peer_send(&n.s[0].p, (const uint8_t *)"x", 1,
+	    n.now, &id), STUN_ERR_STATE);
+	n.dead[1] = 0;
+	chat_peer_go(&n.s[1].p, 6500);
+	run_until(9000);
+	/* Alice's retry (or Bob's checks) brings the pair up. */
+	ck_assert_int_eq(n.s[0].up, 1);
+	ck_assert_int_eq(n.s[1].up, 1);
+	ck_assert_int_eq(n.s[0].failed, 1);
+	send_msg(0, "found", &id);
+	run_until(10000);
+	/* What was reported undelivered stays undelivered. */
+	ck_assert_uint_eq(n.s[1].nmsg, 1);
+	ck_assert_str_eq(n.s[1].msg[0], "found");
+	ck_assert_uint_eq(n.s[0].ndeliv, 1);
+	ck_assert_uint_eq(n.s[0].deliv[0], id);
+	ck_assert_uint_ne(n.s[0].undeliv[0], id);
 	net_free();
 }
 END_TEST
@@ -527,6 +565,7 @@ suite_chat_peer(void)
 	tcase_add_test(tc, peer_tampered_data_is_refused_and_reported);
 	tcase_add_test(tc, peer_wrong_secret_never_connects);
 	tcase_add_test(tc, peer_vanished_peer_ends_undelivered);
+	tcase_add_test(tc, peer_retries_when_the_other_starts_late);
 	tcase_add_test(tc, peer_ignores_strangers);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("close");
