@@ -252,11 +252,17 @@ chat_side()
 		diff "$_r.$_os.sent" "$_r.$_s.got" | cut -c1-120 | head -6 |
 		    sed 's/^/  diff| /'
 	fi
-	if grep -qE 'Sanitizer|runtime error:' "$_r.$_s.err"; then
-		chat_fail "$_l" "$_me: sanitizer report on stderr"
-		grep -A12 -E 'Sanitizer|runtime error:' "$_r.$_s.err" |
+}
+
+# A sanitizer build of p2pchat must stay silent: chat_san LABEL RUN.
+chat_san()
+{
+	for _s in a b; do
+		grep -qE 'Sanitizer|runtime error:' "$2.$_s.err" || continue
+		chat_fail "$1" "$_s: sanitizer report on stderr"
+		grep -A12 -E 'Sanitizer|runtime error:' "$2.$_s.err" |
 		    head -30 | sed 's/^/  stderr| /'
-	fi
+	done
 }
 
 # Show the tails of both peers' output, for a failure.
@@ -358,6 +364,7 @@ chat_run()
 	chat_reap "$_fa" 10
 	chat_reap "$_fb" 10
 
+	chat_san "$_l" "$_r"
 	if [ "$_mode" = info ]; then
 		_da=$(chat_count "$_r.a.out" "$RE_DELIV")
 		_db=$(chat_count "$_r.b.out" "$RE_DELIV")
@@ -425,6 +432,13 @@ chat_capture()
 {
 	_l=$1 _cap=$LAB_TMP/$1.pcapng
 	lab_up port-restricted-cone port-restricted-cone
+	if ! command -v tshark >/dev/null 2>&1; then
+		echo "INFO: $_l: tshark not found (apt-get install tshark):" \
+		    "no capture"
+		chat_run "$_l" "$NMSG" 40 pass "$(chat_face x b)" \
+		    "$(chat_face x a)"
+		return
+	fi
 	lab_bg pub "$_l-tshark" tshark -n -q -i up0 -i up1 -w "$_cap"
 	_tsh=$LAB_BGPID
 	if ! chat_wait "$LAB_TMP/$_l-tshark.log" "Capturing on" 150; then
@@ -436,20 +450,26 @@ chat_capture()
 	chat_run "$_l" "$NMSG" 40 pass "$(chat_face x b)" "$(chat_face x a)"
 	sleep 0.5
 	lab_stop "$_tsh"
-	_pk=$(tshark -n -r "$_cap" 2>/dev/null | wc -l)
-	_srv=$(tshark -n -r "$_cap" -Y "udp && ip.addr == $LAB_SRV1" \
-	    2>/dev/null | wc -l)
-	_ab=$(tshark -n -r "$_cap" -Y "udp && ip.src == $LAB_WAN &&
-	    ip.dst == $LAB_WAN_B" 2>/dev/null | wc -l)
-	_ba=$(tshark -n -r "$_cap" -Y "udp && ip.src == $LAB_WAN_B &&
-	    ip.dst == $LAB_WAN" 2>/dev/null | wc -l)
+	# One line per UDP packet: source, destination, first payload byte.
+	tshark -n -r "$_cap" -Y udp -T fields -e ip.src -e ip.dst \
+	    -e udp.payload 2>/dev/null |
+	    awk '{ print $1, $2, substr($3, 1, 2) }' >"$_cap.txt"
+	_pk=$(wc -l <"$_cap.txt")
+	_srv=$(grep -Ec "(^| )$LAB_SRV1 " "$_cap.txt")
+	_ab=$(grep -c "^$LAB_WAN $LAB_WAN_B " "$_cap.txt")
+	_ba=$(grep -c "^$LAB_WAN_B $LAB_WAN " "$_cap.txt")
+	_dab=$(grep -c "^$LAB_WAN $LAB_WAN_B d2\$" "$_cap.txt")
+	_dba=$(grep -c "^$LAB_WAN_B $LAB_WAN d2\$" "$_cap.txt")
+	# Chat packets (first byte 0xd0-0xd2) to or from a server address.
+	_via=$(awk '($1 ~ /^198\.51\.100\./ || $2 ~ /^198\.51\.100\./) &&
+	    $3 ~ /^d[0-2]$/' "$_cap.txt" | wc -l)
 	_hits=$(grep -c -a -F "$MARK" "$_cap")
 	if [ "$_pk" -gt 0 ] && [ "$_srv" -gt 0 ]; then
-		chat_ok "$_l" "capture holds $_pk packets, $_srv to or from" \
-		    "the server"
+		chat_ok "$_l" "capture holds $_pk UDP packets, $_srv to or" \
+		    "from the server"
 	else
-		chat_fail "$_l" "capture holds $_pk packets, $_srv with the" \
-		    "server: it did not see the exchange"
+		chat_fail "$_l" "capture holds $_pk UDP packets, $_srv with" \
+		    "the server: it did not see the exchange"
 	fi
 	if [ "$_hits" -eq 0 ]; then
 		chat_ok "$_l" "the message marker is nowhere in the capture" \
@@ -458,12 +478,18 @@ chat_capture()
 		chat_fail "$_l" "message text in clear on the wire" \
 		    "($_hits capture line(s) hold $MARK)"
 	fi
-	if [ "$_ab" -ge "$NMSG" ] && [ "$_ba" -ge "$NMSG" ]; then
+	if [ "$_dab" -ge "$NMSG" ] && [ "$_dba" -ge "$NMSG" ]; then
 		chat_ok "$_l" "direct UDP between $LAB_WAN and $LAB_WAN_B:" \
-		    "$_ab and $_ba packets"
+		    "$_ab and $_ba packets, $_dab and $_dba sealed DATA"
 	else
 		chat_fail "$_l" "direct UDP between $LAB_WAN and $LAB_WAN_B:" \
-		    "$_ab and $_ba packets, want $NMSG or more each way"
+		    "$_ab and $_ba packets, $_dab and $_dba sealed DATA," \
+		    "want $NMSG or more DATA each way"
+	fi
+	if [ "$_via" -eq 0 ]; then
+		chat_ok "$_l" "no chat packet to or from the server"
+	else
+		chat_fail "$_l" "$_via chat packet(s) to or from the server"
 	fi
 }
 
