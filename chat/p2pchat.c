@@ -784,9 +784,9 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		if (stun_addr_equal(&from, &ctx->server) && buf[0] <= 3)
 			stun_rdv_client_input(&ctx->rdv, &from, buf,
 			    (size_t)n, now);
-		else
-			(void)chat_room_input(&ctx->room, 0, &from, buf,
-			    (size_t)n, now);
+		else if (chat_room_input(&ctx->room, 0, &from, buf,
+		    (size_t)n, now) == 0 && buf[0] == CHAT_PKT_DATA)
+			ctx->rx_at = now;	/* someone is still talking */
 	}
 	chat_pump(ctx);
 }
