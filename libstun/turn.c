@@ -243,8 +243,11 @@ turn_learn(struct stun_turn *t, const struct stun_msg *m)
 		memcpy(t->pwalgs, raw, rawlen);
 		t->pwalgslen = rawlen;
 	}
-	return (stun_key_long_term(t->alg, t->c.username, t->realm,
-	    t->c.password, t->key, &t->keylen));
+	r = stun_key_long_term(t->alg, t->c.username, t->realm,
+	    t->c.password, t->key, &t->keylen);
+	/* Only the key is needed from now on. */
+	OPENSSL_cleanse(t->c.password, sizeof(t->c.password));
+	return (r);
 }
 
 /*

@@ -45,14 +45,14 @@ struct stun_turn_config {
 	char		username[STUN_MAX_STRING_SEND + 1];
 	char		password[STUN_TURN_PASSWORD_MAX + 1];
 	uint8_t		family;		/* relayed family: 0 (server's), 4, 6 */
-	uint32_t	lifetime;	/* s asked for, 0: the server's default */
+	uint32_t	lifetime;	/* s to ask for, 0: server default */
 	struct stun_txn_params txn;	/* zeros: libstun defaults */
 	stun_random_fn	rnd;		/* NULL: RAND_bytes */
 	void		*rnd_arg;
 };
 
 /* Actions. */
-#define STUN_TURN_A_WAIT	0	/* nothing now; wake at .wake (0: none) */
+#define STUN_TURN_A_WAIT	0	/* nothing; wake at .wake (0: none) */
 #define STUN_TURN_A_SEND	1	/* send buf/len to .to (the server) */
 #define STUN_TURN_A_ALLOCATED	2	/* relayed, mapped, lifetime */
 #define STUN_TURN_A_PERM_OK	3	/* peer may now send and receive */
@@ -74,7 +74,7 @@ struct stun_turn_action {
 	struct stun_addr mapped;
 	uint32_t	 lifetime;	/* s */
 	struct stun_addr peer;		/* PERM_*, CHAN_*, DATA */
-	uint16_t	 channel;	/* CHAN_*, DATA over a channel (else 0) */
+	uint16_t	 channel;	/* CHAN_*, DATA on a channel, else 0 */
 	const uint8_t	*data;		/* DATA */
 	size_t		 datalen;
 	/*

@@ -380,7 +380,7 @@ START_TEST(turn_bid_down_is_refused)
 }
 END_TEST
 
-START_TEST(turn_stale_nonce_is_retried_a_bounded_number_of_times)
+START_TEST(turn_stale_nonce_is_retried_a_bounded_number)
 {
 	struct stun_turn	t;
 	struct stun_turn_action	a;
@@ -1138,7 +1138,7 @@ suite_turn(void)
 	tcase_add_test(tc, turn_allocate_prefers_sha256_when_offered);
 	tcase_add_test(tc, turn_allocate_md5_when_only_md5_offered);
 	tcase_add_test(tc, turn_bid_down_is_refused);
-	tcase_add_test(tc, turn_stale_nonce_is_retried_a_bounded_number_of_times);
+	tcase_add_test(tc, turn_stale_nonce_is_retried_a_bounded_number);
 	tcase_add_test(tc, turn_stale_nonce_then_success);
 	tcase_add_test(tc, turn_wrong_password_fails_with_401);
 	tcase_add_test(tc, turn_other_errors_fail_the_allocation);

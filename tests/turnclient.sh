@@ -124,7 +124,8 @@ if [ -n "$CAP" ]; then
 	if [ "$bad" -eq 0 ] && [ -z "$miss" ]; then
 		st_ok "tshark: $(wc -l <"$dec") packets, none malformed"
 	else
-		st_fail "tshark: $bad malformed or suspicious packets${miss:+; missing$miss}"
+		st_fail "tshark: $bad malformed or suspicious packets" \
+		    "${miss:+; missing$miss}"
 		head -n 20 "$dec" | sed 's/^/  | /'
 	fi
 fi
@@ -138,7 +139,7 @@ if [ -n "$V6" ]; then
 	sed 's/^/  | /' "$out"
 	if [ $rc -eq 0 ] &&
 	    grep -Eq '^allocated relayed=\[::1\]:[0-9]+ ' "$out" &&
-	    grep -q "^summary .* permission=$COUNT/$COUNT channel=$COUNT/$COUNT " \
+	    grep -q "permission=$COUNT/$COUNT channel=$COUNT/$COUNT " \
 	    "$out"; then
 		st_ok "IPv6: relayed on ::1, $COUNT/$COUNT echoes per phase"
 	else
