@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "natprobe.h"
 
 static const char *
@@ -62,16 +63,7 @@ report_p2p(const struct stun_nat_result *r)
 static void
 report_json_str(const char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
+	json_write_str(stdout, s, strlen(s));
 }
 
 static void
