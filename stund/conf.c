@@ -19,7 +19,8 @@
 #include "conf.h"
 
 enum conf_type {
-	CT_IP, CT_PORT, CT_UINT, CT_STR, CT_BOOL, CT_LEVEL, CT_HOSTPORT
+	CT_IP, CT_PORT, CT_UINT, CT_STR, CT_BOOL, CT_LEVEL, CT_HOSTPORT,
+	CT_U64, CT_ACL
 };
 
 struct conf_opt {
@@ -71,6 +72,25 @@ static const struct conf_opt conf_opts[] = {
 	{ "register-rate", CT_UINT, F(register_rate), 0, 1, 60000, NOFLAG },
 	{ "register-burst", CT_UINT, F(register_burst), 0, 1, 1000,
 	    NOFLAG },
+	{ "turn", CT_BOOL, F(turn), 0, 0, 0, NOFLAG },
+	{ "realm", CT_STR, F(realm), sizeof(((struct conf *)0)->realm), 0, 0,
+	    NOFLAG },
+	{ "user-file", CT_STR, F(user_file),
+	    sizeof(((struct conf *)0)->user_file), 0, 0, NOFLAG },
+	{ "static-auth-secret", CT_STR, F(auth_secret),
+	    sizeof(((struct conf *)0)->auth_secret), 0, 0, NOFLAG },
+	{ "relay-ports", CT_STR, F(relay_ports),
+	    sizeof(((struct conf *)0)->relay_ports), 0, 0, NOFLAG },
+	{ "relay-ip", CT_IP, F(relay_ip), 0, 0, 0, F(has_relay_ip) },
+	/* min selects the list: 0 allow, 1 deny. */
+	{ "allow-peer", CT_ACL, F(acl), 0, 0, 0, NOFLAG },
+	{ "deny-peer", CT_ACL, F(acl), 0, 1, 0, NOFLAG },
+	{ "max-allocations", CT_UINT, F(max_allocations), 0, 1, 1000000,
+	    NOFLAG },
+	{ "user-quota", CT_UINT, F(user_quota), 0, 0, 1000000, NOFLAG },
+	{ "max-alloc-time", CT_UINT, F(max_alloc_time), 0, 0, 31536000,
+	    NOFLAG },
+	{ "max-alloc-bytes", CT_U64, F(max_alloc_bytes), 0, 0, 0, NOFLAG },
 };
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 
@@ -109,6 +129,11 @@ conf_init(struct conf *c)
 	c->member_timeout = CONF_DEFAULT_MEMBER_TIMEOUT;
 	c->register_rate = CONF_DEFAULT_REG_RATE;
 	c->register_burst = CONF_DEFAULT_REG_BURST;
+	c->turn = 1;
+	snprintf(c->realm, sizeof(c->realm), "%s", CONF_DEFAULT_REALM);
+	snprintf(c->relay_ports, sizeof(c->relay_ports), "%s",
+	    CONF_DEFAULT_RELAY_PORTS);
+	c->max_allocations = CONF_DEFAULT_MAX_ALLOCS;
 }
 
 int
@@ -217,6 +242,8 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 	unsigned char		*base = (unsigned char *)c;
 	struct stun_addr	 a;
 	unsigned		 u;
+	unsigned long long	 ull;
+	char			*end;
 	size_t			 idx, n;
 	int			 lvl;
 
@@ -272,6 +299,22 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 		if ((lvl = conf_parse_level(value)) == -1)
 			goto bad;
 		*(int *)(base + o->off) = lvl;
+		break;
+	case CT_U64:
+		if (*value < '0' || *value > '9')
+			goto bad;
+		ull = strtoull(value, &end, 10);
+		if (*end != '\0' || ull == ULLONG_MAX)
+			goto bad;
+		*(uint64_t *)(base + o->off) = (uint64_t)ull;
+		break;
+	case CT_ACL:
+		if (relay_acl_add(&c->acl, (int)o->min, value) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not an address "
+			    "range, or more than %d were given", name, value,
+			    RELAY_ACL_MAX);
+			return (-1);
+		}
 		break;
 	}
 	if (o->flag != NOFLAG)
@@ -384,6 +427,20 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 	return (0);
 }
 
+static void
+conf_merge_acl(struct conf *dst, const struct conf *src, int deny)
+{
+	const struct relay_cidr	*from = deny ? src->acl.deny :
+				    src->acl.allow;
+	struct relay_cidr	*to = deny ? dst->acl.deny : dst->acl.allow;
+	unsigned		*n = deny ? &dst->acl.ndeny : &dst->acl.nallow;
+	unsigned		 k, nsrc = deny ? src->acl.ndeny :
+				    src->acl.nallow;
+
+	for (k = 0; k < nsrc && *n < RELAY_ACL_MAX; k++)
+		to[(*n)++] = from[k];
+}
+
 void
 conf_merge(struct conf *dst, const struct conf *src)
 {
@@ -410,6 +467,14 @@ conf_merge(struct conf *dst, const struct conf *src)
 		case CT_STR:
 			sz = o->size;
 			break;
+		case CT_U64:
+			sz = sizeof(uint64_t);
+			break;
+		case CT_ACL:
+			/* Lists add up: the file's, then the command line's. */
+			conf_merge_acl(dst, src, (int)o->min);
+			dst->set |= (uint64_t)1 << i;
+			continue;
 		default:
 			sz = sizeof(int);
 			break;
@@ -429,6 +494,30 @@ conf_isset(const struct conf *c, const char *name)
 	if (conf_find(name, &i) == NULL)
 		return (0);
 	return ((c->set & ((uint64_t)1 << i)) != 0);
+}
+
+/* relay-ports "LO-HI" into relay_lo and relay_hi. */
+static int
+conf_relay_ports(struct conf *c, char *err, size_t errlen)
+{
+	char		 tmp[sizeof(c->relay_ports)];
+	char		*dash;
+	unsigned	 lo, hi;
+
+	memcpy(tmp, c->relay_ports, sizeof(tmp));
+	if ((dash = strchr(tmp, '-')) == NULL)
+		goto bad;
+	*dash++ = '\0';
+	if (conf_parse_uint(tmp, 1, 65535, &lo) != 0 ||
+	    conf_parse_uint(dash, 1, 65535, &hi) != 0 || lo > hi)
+		goto bad;
+	c->relay_lo = (uint16_t)lo;
+	c->relay_hi = (uint16_t)hi;
+	return (0);
+bad:
+	snprintf(err, errlen, "relay-ports: '%s' is not LO-HI with "
+	    "1 <= LO <= HI <= 65535", c->relay_ports);
+	return (-1);
 }
 
 int
@@ -467,6 +556,8 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 		c->tls_port = CONF_DEFAULT_TLS_PORT;
 	if (c->burst == 0)
 		c->burst = 1;
+	if (conf_relay_ports(c, err, errlen) == -1)
+		return (-1);
 	if (c->rendezvous && c->member_timeout <= c->keepalive) {
 		snprintf(err, errlen, "member-timeout (%u s) must be longer "
 		    "than keepalive (%u s)", c->member_timeout, c->keepalive);
@@ -495,6 +586,13 @@ conf_needs_restart(const struct conf *a, const struct conf *b)
 	    a->member_timeout != b->member_timeout ||
 	    a->register_rate != b->register_rate ||
 	    a->register_burst != b->register_burst)
+		return (1);
+	/* The relay tables and their sockets are made once, at start. */
+	if (a->turn != b->turn || a->max_allocations != b->max_allocations ||
+	    a->relay_lo != b->relay_lo || a->relay_hi != b->relay_hi ||
+	    a->has_relay_ip != b->has_relay_ip ||
+	    (a->has_relay_ip && !stun_addr_equal(&a->relay_ip, &b->relay_ip)) ||
+	    ((a->auth == NULL) != (b->auth == NULL)))
 		return (1);
 	if (strcmp(a->user, b->user) != 0 || a->has_metrics != b->has_metrics ||
 	    (a->has_metrics && !stun_addr_equal(&a->metrics, &b->metrics)))

@@ -13,6 +13,8 @@
 
 #include <libstun/stun.h>
 
+#include "relay.h"
+
 #define CONF_PATH_MAX		(1024)
 #define CONF_NAME_MAX		(64)
 #define CONF_LINE_MAX		(1024)
@@ -36,6 +38,10 @@
 #define CONF_DEFAULT_MEMBER_TIMEOUT (30)	/* s */
 #define CONF_DEFAULT_REG_RATE	(60)	/* Registers/min per source */
 #define CONF_DEFAULT_REG_BURST	(10)
+/* TURN relay (RFC 8656), see stund.conf(5). */
+#define CONF_DEFAULT_REALM	"stunkit"
+#define CONF_DEFAULT_RELAY_PORTS "49152-65535"
+#define CONF_DEFAULT_MAX_ALLOCS	(1024)
 
 struct conf {
 	uint64_t		set;		/* CONF_F_* bits given */
@@ -71,6 +77,20 @@ struct conf {
 	unsigned		member_timeout;	/* s */
 	unsigned		register_rate;	/* per minute per source */
 	unsigned		register_burst;
+	int			turn;		/* TURN when credentials exist */
+	char			realm[STUN_MAX_STRING_SEND + 1];
+	char			user_file[CONF_PATH_MAX];
+	char			auth_secret[AUTH_MAX_SECRET + 1];
+	char			relay_ports[32];	/* "LO-HI" */
+	uint16_t		relay_lo, relay_hi;
+	struct stun_addr	relay_ip;
+	int			has_relay_ip;
+	unsigned		max_allocations;
+	unsigned		user_quota;	/* 0: none */
+	unsigned		max_alloc_time;	/* s; 0: none */
+	uint64_t		max_alloc_bytes; /* 0: none */
+	struct relay_acl	acl;		/* allow-peer, deny-peer */
+	struct auth		*auth;	/* credentials, by relayio_conf() */
 };
 
 /* Defaults, nothing marked as set. */

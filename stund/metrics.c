@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/sock.h"
+#include "relayio.h"
 #include "rooms.h"
 #include "stund.h"
 
@@ -195,6 +196,7 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	    "# TYPE stund_workers gauge\nstund_workers %u\n",
 	    sd->srv.two_addr, sd->nworkers);
 	metrics_rooms(sd, b);
+	relayio_metrics(sd, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);

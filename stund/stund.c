@@ -33,6 +33,7 @@
 
 #include "common/log.h"
 #include "ratelimit.h"
+#include "relayio.h"
 #include "stund.h"
 
 static const struct option longopts[] = {
@@ -63,6 +64,18 @@ static const struct option longopts[] = {
 	{ "member-timeout", required_argument, NULL, 0 },
 	{ "register-rate", required_argument, NULL, 0 },
 	{ "register-burst", required_argument, NULL, 0 },
+	{ "turn", optional_argument, NULL, 0 },
+	{ "realm", required_argument, NULL, 0 },
+	{ "user-file", required_argument, NULL, 0 },
+	{ "static-auth-secret", required_argument, NULL, 0 },
+	{ "relay-ports", required_argument, NULL, 0 },
+	{ "relay-ip", required_argument, NULL, 0 },
+	{ "allow-peer", required_argument, NULL, 0 },
+	{ "deny-peer", required_argument, NULL, 0 },
+	{ "max-allocations", required_argument, NULL, 0 },
+	{ "user-quota", required_argument, NULL, 0 },
+	{ "max-alloc-time", required_argument, NULL, 0 },
+	{ "max-alloc-bytes", required_argument, NULL, 0 },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -87,6 +100,12 @@ usage(FILE *f, int status)
 	    "             [--member-max n] [--keepalive seconds] "
 	    "[--member-timeout seconds]\n"
 	    "             [--register-rate per-minute] [--register-burst n]\n"
+	    "             [--turn[=yes|no]] [--realm text] [--user-file file]\n"
+	    "             [--static-auth-secret secret] [--relay-ports lo-hi]\n"
+	    "             [--relay-ip addr] [--allow-peer cidr] "
+	    "[--deny-peer cidr]\n"
+	    "             [--max-allocations n] [--user-quota n]\n"
+	    "             [--max-alloc-time seconds] [--max-alloc-bytes n]\n"
 	    "             [--version] [--help]\n");
 	exit(status);
 }
@@ -157,6 +176,9 @@ stund_load(struct stund *sd, char *err, size_t errlen)
 	conf_merge(c, &sd->cli);
 	if (conf_finish(c, err, errlen) == -1)
 		goto fail;
+	/* TURN credentials: the users file is read now, every reload. */
+	if (relayio_conf(c, sd->conf, err, errlen) == -1)
+		goto fail;
 	return (c);
 fail:
 	free(c);
@@ -189,6 +211,13 @@ stund_keep_fixed(struct conf *n, const struct conf *o)
 	n->member_timeout = o->member_timeout;
 	n->register_rate = o->register_rate;
 	n->register_burst = o->register_burst;
+	n->turn = o->turn;
+	n->relay_lo = o->relay_lo;
+	n->relay_hi = o->relay_hi;
+	memcpy(n->relay_ports, o->relay_ports, sizeof(n->relay_ports));
+	n->relay_ip = o->relay_ip;
+	n->has_relay_ip = o->has_relay_ip;
+	n->max_allocations = o->max_allocations;
 	memcpy(n->user, o->user, sizeof(n->user));
 }
 
@@ -214,7 +243,7 @@ stund_reap(struct stund *sd)
 		}
 		if (i < sd->nworkers)
 			continue;
-		free(sd->retired[k]);
+		relayio_conf_free(sd->retired[k]);
 		sd->retired[k] = NULL;
 	}
 }
@@ -257,7 +286,7 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 		/* A worker stuck in one batch across 8 reloads: keep it. */
 		log_warnx("reload: old configurations still in use; "
 		    "keeping the current one");
-		free(n);
+		relayio_conf_free(n);
 		return;
 	}
 	old = sd->conf;
@@ -266,6 +295,7 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 	sd->retired[slot] = old;
 	sd->retired_gen[slot] = gen;
 	stund_reap(sd);
+	relayio_reload(sd);
 	log_setlevel(n->log_level);
 	log_info("configuration reloaded");
 }
@@ -461,9 +491,14 @@ stund_run(struct stund *sd)
 	if ((sd->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	sd->workers[0].base = sd->base;
-	for (i = 0; i < sd->nworkers; i++)
+	if (relayio_global_init(sd, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	for (i = 0; i < sd->nworkers; i++) {
 		if (worker_init(&sd->workers[i]) == -1)
 			fatalx("worker %u: cannot start", i);
+		if (relayio_init(&sd->workers[i], err, sizeof(err)) == -1)
+			fatalx("worker %u: %s", i, err);
+	}
 	if (tcp_init(sd, err, sizeof(err)) == -1 ||
 	    metrics_init(sd, err, sizeof(err)) == -1 ||
 	    worker_rdv_init(sd, err, sizeof(err)) == -1)
@@ -493,11 +528,13 @@ stund_run(struct stund *sd)
 	event_free(sd->sig_term);
 	event_free(sd->sig_int);
 	for (i = 0; i < sd->nworkers; i++) {
+		relayio_free(&sd->workers[i]);
 		worker_free(&sd->workers[i]);
 		if (i != 0 && sd->workers[i].base != NULL)
 			event_base_free(sd->workers[i].base);
 	}
 	event_base_free(sd->base);
+	relayio_global_free(sd);
 }
 
 int
@@ -537,9 +574,9 @@ main(int argc, char **argv)
 
 	/* Every worker has stopped. */
 	for (i = 0; i < STUND_RETIRED; i++)
-		free(sd.retired[i]);
+		relayio_conf_free(sd.retired[i]);
 	free(sd.workers);
-	free(sd.conf);
+	relayio_conf_free(sd.conf);
 	free(sd.conf_path);
 	log_info("stopped");
 	return (0);

@@ -25,6 +25,8 @@ struct evconnlistener;
 struct bufferevent;
 struct evhttp;
 struct ratelimit;
+struct relayio;
+struct relay_quota;
 struct rooms;
 struct rooms_out;
 struct rooms_metrics;
@@ -73,6 +75,7 @@ struct worker {
 	uint64_t		 log_sec;	/* drop lines: second */
 	unsigned		 log_n;		/* ... and count */
 	void			*io;	/* worker.c batch buffers */
+	struct relayio		*rio;	/* TURN table; NULL: off */
 };
 
 struct tcp_conn {
@@ -133,6 +136,9 @@ struct stund {
 	unsigned		 nconns;
 	uint64_t		 conns_total;
 	struct counters		 tcp_cnt;
+
+	/* TURN: allocation counts shared by the workers. */
+	struct relay_quota	*relay_quota;
 
 	/* Metrics. */
 	int			 metrics_fd;

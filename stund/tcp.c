@@ -27,6 +27,7 @@
 
 #include "common/log.h"
 #include "common/sock.h"
+#include "relayio.h"
 #include "stund.h"
 
 #define TCP_FRAME_MAX	(4096)		/* largest request we read */
@@ -38,6 +39,7 @@ tcp_close(struct tcp_conn *c)
 {
 	struct stund	*sd = c->sd;
 
+	relayio_stream_gone(c);
 	TAILQ_REMOVE(&sd->conns, c, entry);
 	sd->nconns--;
 	bufferevent_free(c->bev);
@@ -54,6 +56,8 @@ tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len)
 	struct stun_msg		 m;
 	uint8_t			 buf[STUN_SRV_MIN_CAP];
 
+	if (relayio_stream(c, p, len, STUN_FRAME_STUN))
+		return;
 	sc = sd->srv;
 	sc.software = sd->conf->software[0] != '\0' ? sd->conf->software :
 	    NULL;
@@ -100,7 +104,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 			goto bad;
 		if (kind == STUN_FRAME_STUN)
 			tcp_frame(c, p, (size_t)r);
-		else
+		else if (!relayio_stream(c, p, (size_t)r, kind))
 			CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_FRAME], 1);
 		evbuffer_drain(input, (size_t)r);
 	}

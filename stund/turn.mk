@@ -3,3 +3,6 @@
 # so tests/check_relay links them.
 stund_libstund_la_SOURCES += stund/relay.c stund/relay.h \
 	stund/relaypol.c stund/auth.c stund/auth.h
+
+# The libevent side: relay sockets per worker, credentials per snapshot.
+stund_stund_SOURCES += stund/relayio.c stund/relayio.h

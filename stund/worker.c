@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "ratelimit.h"
+#include "relayio.h"
 #include "rooms.h"
 #include "stund.h"
 
@@ -380,7 +381,17 @@ worker_one(struct worker *w, const struct stun_server_conf *sc, int sock,
 		CNT_ADD(&w->cnt.drops[DROP_SOURCE], 1);
 		return;
 	}
-	if (!ratelimit_allow(w->rl, &in.src, now)) {
+	/*
+	 * Relayed data (ChannelData, Send indications) is never answered,
+	 * so it skips the per-source limiter that guards the answers.
+	 */
+	if (w->rio != NULL && relayio_is_chdata(buf, len)) {
+		CNT_ADD(&w->cnt.rx_bytes, len);
+		(void)relayio_udp(w, sock, &in.src, NULL, 0, buf, len, now);
+		return;
+	}
+	if ((w->rio == NULL || len < 2 || buf[0] != 0x00 || buf[1] != 0x16) &&
+	    !ratelimit_allow(w->rl, &in.src, now)) {
 		CNT_ADD(&w->cnt.rx_bytes, len);
 		CNT_ADD(&w->cnt.drops[DROP_RATELIMIT], 1);
 		worker_log_drop(w, &in.src, now, "rate limit");
@@ -399,6 +410,9 @@ worker_one(struct worker *w, const struct stun_server_conf *sc, int sock,
 		worker_rdv(w, sock, &io->m, &in.src, now);
 		return;
 	}
+	if (w->rio != NULL && relayio_udp(w, sock, &in.src, &io->m, derr, buf,
+	    len, now))
+		return;
 	in.msg = &io->m;
 	in.derr = derr;
 	in.len = len;

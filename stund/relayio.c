@@ -1,0 +1,630 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * stund's TURN relay on libevent: each worker owns an allocation table
+ * (relay.c) and the relay UDP sockets of its allocations, added to its own
+ * event_base, so the relay path takes no lock.  A client's 5-tuple always
+ * lands on one worker (SO_REUSEPORT hashes it); TCP and TLS clients live
+ * in the main thread, which is worker 0.  Quotas across workers are
+ * atomics in struct relay_quota.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "common/sock.h"
+#include "auth.h"
+#include "relay.h"
+#include "relayio.h"
+#include "stund.h"
+
+#define RELAYIO_READS		64	/* datagrams per wake-up */
+#define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
+#define RELAYIO_TCP_OUT_MAX	(256 * 1024)	/* unread relayed bytes */
+
+struct rsock {
+	struct relayio	*rio;
+	unsigned	 slot;
+	int		 used;
+	int		 fd;
+	struct event	*ev;
+};
+
+struct relayio {
+	struct worker	*w;
+	struct relay	 relay;
+	struct rsock	*socks;		/* one per allocation slot */
+	unsigned	 nsocks;
+	struct event	*timer;
+	struct stun_addr ip;		/* relay address */
+	uint16_t	 lo, hi;	/* relay port range */
+	uint8_t		 buf[65536];	/* peer datagrams */
+};
+
+int
+relayio_enabled(const struct conf *c)
+{
+	return (c != NULL && c->turn && c->auth != NULL &&
+	    auth_enabled(c->auth));
+}
+
+/* Read a users file whole, bounded by AUTH_MAX_FILE. */
+static int
+relayio_read_file(const char *path, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	char	*buf = NULL, *nb;
+	size_t	 cap = 0, off = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	for (;;) {
+		if (off == cap) {
+			if (cap >= AUTH_MAX_FILE + 1)
+				break;
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > AUTH_MAX_FILE + 1)
+				cap = AUTH_MAX_FILE + 1;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + off, cap - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off > AUTH_MAX_FILE) {
+		snprintf(err, errlen, "%s: file too large", path);
+		goto fail;
+	}
+	close(fd);
+	*out = buf;
+	*len = off;
+	return (0);
+fail:
+	close(fd);
+	free(buf);
+	return (-1);
+}
+
+int
+relayio_conf(struct conf *c, const struct conf *old, char *err,
+    size_t errlen)
+{
+	struct auth	*a;
+	char		*text;
+	size_t		 len;
+	int		 rc;
+
+	c->auth = NULL;
+	if (!c->turn || (c->user_file[0] == '\0' && c->auth_secret[0] == '\0'))
+		return (0);
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	if (auth_init(a, c->realm, old != NULL && old->auth != NULL ?
+	    old->auth->nonce_key : NULL, err, errlen) == -1)
+		goto fail;
+	if (c->auth_secret[0] != '\0' && auth_set_secret(a,
+	    c->auth_secret) == -1) {
+		snprintf(err, errlen, "static-auth-secret: too long");
+		goto fail;
+	}
+	if (c->user_file[0] != '\0') {
+		if (relayio_read_file(c->user_file, &text, &len, err,
+		    errlen) == -1)
+			goto fail;
+		rc = auth_load_users(a, text, len, c->user_file, err, errlen);
+		free(text);
+		if (rc == -1)
+			goto fail;
+	}
+	c->auth = a;
+	return (0);
+fail:
+	auth_free(a);
+	free(a);
+	return (-1);
+}
+
+void
+relayio_conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	if (c->auth != NULL) {
+		auth_free(c->auth);
+		free(c->auth);
+	}
+	free(c);
+}
+
+/* Sockets and sends, for relay.c. */
+
+static void	relayio_peer_read(evutil_socket_t, short, void *);
+
+static int
+relayio_open(void *arg, unsigned slot, uint8_t family, int even,
+    struct stun_addr *relayed)
+{
+	struct relayio	*rio = arg;
+	struct rsock	*rs;
+	struct stun_addr a;
+	uint32_t	 r, n, i, tries;
+	uint16_t	 port;
+	int		 fd = -1;
+
+	if (family != rio->ip.family)
+		return (STUN_ERR_FAMILY);
+	if (slot >= rio->nsocks || rio->socks[slot].used)
+		return (STUN_ERR_STATE);
+	rs = &rio->socks[slot];
+	if (stun_random(NULL, NULL, (uint8_t *)&r, sizeof(r)) != 0)
+		return (STUN_ERR_RANDOM);
+	n = (uint32_t)rio->hi - rio->lo + 1;
+	tries = n < RELAYIO_BIND_TRIES ? n : RELAYIO_BIND_TRIES;
+	a = rio->ip;
+	for (i = 0; i < tries && fd == -1; i++) {
+		port = (uint16_t)(rio->lo + (r + i * (even ? 2 : 1)) % n);
+		if (even && (port & 1) != 0)
+			port = port == rio->hi ? (uint16_t)(port - 1) :
+			    (uint16_t)(port + 1);
+		if (even && (port & 1) != 0)
+			continue;
+		a.port = port;
+		fd = sock_bind(&a, SOCK_DGRAM, 0);
+		if (fd == -1 && errno != EADDRINUSE && errno != EACCES)
+			break;
+	}
+	if (fd == -1)
+		return (STUN_ERR_NOSPACE);
+	rs->ev = event_new(rio->w->base, fd, EV_READ | EV_PERSIST,
+	    relayio_peer_read, rs);
+	if (rs->ev == NULL || event_add(rs->ev, NULL) == -1) {
+		if (rs->ev != NULL)
+			event_free(rs->ev);
+		rs->ev = NULL;
+		close(fd);
+		return (STUN_ERR_NOSPACE);
+	}
+	rs->rio = rio;
+	rs->slot = slot;
+	rs->fd = fd;
+	rs->used = 1;
+	*relayed = a;
+	return ((int)slot);
+}
+
+static void
+relayio_close(void *arg, int h)
+{
+	struct relayio	*rio = arg;
+	struct rsock	*rs;
+
+	if (h < 0 || (unsigned)h >= rio->nsocks || !rio->socks[h].used)
+		return;
+	rs = &rio->socks[h];
+	event_free(rs->ev);
+	close(rs->fd);
+	rs->ev = NULL;
+	rs->fd = -1;
+	rs->used = 0;
+}
+
+static int
+relayio_send_peer(void *arg, int h, const struct stun_addr *peer,
+    const uint8_t *buf, size_t len)
+{
+	struct relayio		*rio = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+
+	if (h < 0 || (unsigned)h >= rio->nsocks || !rio->socks[h].used ||
+	    (sl = sock_from_stun(peer, &ss)) == 0)
+		return (-1);
+	if (sendto(rio->socks[h].fd, buf, len, MSG_DONTWAIT,
+	    (struct sockaddr *)&ss, sl) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+relayio_send_client(void *arg, const struct relay_client *cl,
+    const uint8_t *buf, size_t len)
+{
+	struct relayio		*rio = arg;
+	struct worker		*w = rio->w;
+	struct tcp_conn		*tc;
+	struct evbuffer		*out;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+
+	if (cl->conn != 0) {
+		/* Stream clients are worker 0's; the pointer is live. */
+		tc = (struct tcp_conn *)(uintptr_t)cl->conn;
+		out = bufferevent_get_output(tc->bev);
+		if (evbuffer_get_length(out) + len > RELAYIO_TCP_OUT_MAX)
+			return (-1);
+		return (bufferevent_write(tc->bev, buf, len) == 0 ? 0 : -1);
+	}
+	if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
+	    w->fd[cl->sock] == -1 || (sl = sock_from_stun(&cl->addr,
+	    &ss)) == 0)
+		return (-1);
+	if (sendto(w->fd[cl->sock], buf, len, MSG_DONTWAIT,
+	    (struct sockaddr *)&ss, sl) == -1)
+		return (-1);
+	return (0);
+}
+
+static int64_t
+relayio_wall(void *arg)
+{
+	(void)arg;
+	return ((int64_t)time(NULL));
+}
+
+static void
+relayio_peer_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsock		*rs = arg;
+	struct relayio		*rio = rs->rio;
+	struct sockaddr_storage	 ss;
+	struct stun_addr	 peer;
+	socklen_t		 sl;
+	ssize_t			 n;
+	int			 i;
+
+	(void)what;
+	for (i = 0; i < RELAYIO_READS && rs->used; i++) {
+		sl = sizeof(ss);
+		n = recvfrom(fd, rio->buf, sizeof(rio->buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&ss, &sl);
+		if (n < 0)
+			break;
+		if (sock_to_stun((struct sockaddr *)&ss, &peer) == -1)
+			continue;
+		/* This may end the allocation and close fd: rs->used. */
+		relay_peer_input(&rio->relay, rs->slot, &peer, rio->buf,
+		    (size_t)n, worker_now_ms());
+	}
+}
+
+static void
+relayio_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct relayio	*rio = arg;
+
+	(void)fd;
+	(void)what;
+	relay_timer(&rio->relay, worker_now_ms());
+}
+
+int
+relayio_global_init(struct stund *sd, char *err, size_t errlen)
+{
+	const struct conf	*c = sd->conf;
+
+	if (!relayio_enabled(c))
+		return (0);
+	if ((sd->relay_quota = calloc(1, sizeof(*sd->relay_quota))) == NULL ||
+	    relay_quota_init(sd->relay_quota, c->max_allocations) == -1) {
+		free(sd->relay_quota);
+		sd->relay_quota = NULL;
+		snprintf(err, errlen, "turn: cannot allocate the quota table");
+		return (-1);
+	}
+	relay_quota_limits(sd->relay_quota, c->max_allocations,
+	    c->user_quota);
+	return (0);
+}
+
+void
+relayio_global_free(struct stund *sd)
+{
+	if (sd->relay_quota == NULL)
+		return;
+	relay_quota_free(sd->relay_quota);
+	free(sd->relay_quota);
+	sd->relay_quota = NULL;
+}
+
+void
+relayio_reload(struct stund *sd)
+{
+	const struct conf	*c = sd->conf;
+
+	if (sd->relay_quota != NULL)
+		relay_quota_limits(sd->relay_quota, c->max_allocations,
+		    c->user_quota);
+}
+
+int
+relayio_init(struct worker *w, char *err, size_t errlen)
+{
+	const struct conf	*c = w->sd->conf;
+	struct relayio		*rio;
+	struct relay_config	 rc;
+	struct relay_ops	 ops;
+	struct timeval		 tv = { 1, 0 };
+	unsigned		 i;
+
+	w->rio = NULL;
+	if (!relayio_enabled(c) || w->sd->relay_quota == NULL)
+		return (0);
+	if ((rio = calloc(1, sizeof(*rio))) == NULL)
+		goto nomem;
+	rio->w = w;
+	rio->ip = c->has_relay_ip ? c->relay_ip : c->primary;
+	rio->ip.port = 0;
+	rio->lo = c->relay_lo;
+	rio->hi = c->relay_hi;
+	memset(&rc, 0, sizeof(rc));
+	rc.max_allocs = c->max_allocations;
+	rc.max_alloc_time = c->max_alloc_time;
+	rc.max_alloc_bytes = c->max_alloc_bytes;
+	memset(&ops, 0, sizeof(ops));
+	ops.arg = rio;
+	ops.open = relayio_open;
+	ops.close = relayio_close;
+	ops.send_peer = relayio_send_peer;
+	ops.send_client = relayio_send_client;
+	ops.wall = relayio_wall;
+	rio->nsocks = c->max_allocations;
+	if ((rio->socks = calloc(rio->nsocks, sizeof(*rio->socks))) == NULL ||
+	    relay_init(&rio->relay, &rc, &ops, w->sd->relay_quota) == -1) {
+		free(rio->socks);
+		free(rio);
+		goto nomem;
+	}
+	for (i = 0; i < rio->nsocks; i++)
+		rio->socks[i].fd = -1;
+	w->rio = rio;
+	if ((rio->timer = event_new(w->base, -1, EV_PERSIST, relayio_tick,
+	    rio)) == NULL || event_add(rio->timer, &tv) == -1) {
+		snprintf(err, errlen, "turn: cannot add the timer");
+		return (-1);
+	}
+	return (0);
+nomem:
+	snprintf(err, errlen, "turn: cannot allocate the relay table");
+	return (-1);
+}
+
+void
+relayio_free(struct worker *w)
+{
+	struct relayio	*rio = w->rio;
+
+	if (rio == NULL)
+		return;
+	if (rio->timer != NULL)
+		event_free(rio->timer);
+	relay_free(&rio->relay);	/* closes every relay socket */
+	free(rio->socks);
+	free(rio);
+	w->rio = NULL;
+}
+
+int
+relayio_is_chdata(const uint8_t *buf, size_t len)
+{
+	return (len >= 4 && (buf[0] & 0xc0) == 0x40);
+}
+
+/* Point the table at the current snapshot for one call. */
+static struct relay *
+relayio_enter(struct relayio *rio, const struct conf *c)
+{
+	rio->relay.auth = c->auth;
+	rio->relay.acl = &c->acl;
+	rio->relay.c.software = c->software[0] != '\0' ? c->software : NULL;
+	return (&rio->relay);
+}
+
+static void
+relayio_leave(struct relayio *rio)
+{
+	rio->relay.auth = NULL;
+	rio->relay.acl = NULL;
+	rio->relay.c.software = NULL;
+}
+
+int
+relayio_udp(struct worker *w, int sock, const struct stun_addr *src,
+    const struct stun_msg *m, int derr, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	struct relayio		*rio = w->rio;
+	struct relay_client	 cl;
+	const struct conf	*c;
+	struct relay		*r;
+	int			 rc = 1;
+
+	if (rio == NULL)
+		return (0);
+	if (m != NULL && (!relay_is_turn(m) || derr != 0))
+		return (0);
+	/* Inside the worker's batch: this snapshot cannot be freed. */
+	c = __atomic_load_n(&w->sd->conf, __ATOMIC_SEQ_CST);
+	memset(&cl, 0, sizeof(cl));
+	cl.addr = *src;
+	cl.sock = sock;
+	r = relayio_enter(rio, c);
+	if (m != NULL)
+		rc = relay_input(r, &cl, m, now);
+	else
+		(void)relay_chdata_input(r, &cl, buf, len, now);
+	relayio_leave(rio);
+	return (rc);
+}
+
+int
+relayio_stream(struct tcp_conn *tc, const uint8_t *p, size_t len, int kind)
+{
+	struct stund		*sd = tc->sd;
+	struct relayio		*rio = sd->workers[0].rio;
+	struct relay_client	 cl;
+	struct stun_msg		 m;
+	struct relay		*r;
+	uint64_t		 now = worker_now_ms();
+	int			 rc = 1;
+
+	if (rio == NULL)
+		return (0);
+	if (kind == STUN_FRAME_STUN && (stun_msg_decode(&m, p, len) != 0 ||
+	    !relay_is_turn(&m)))
+		return (0);
+	memset(&cl, 0, sizeof(cl));
+	cl.addr = tc->peer;
+	cl.sock = tc->sock;
+	cl.conn = (uint64_t)(uintptr_t)tc;
+	r = relayio_enter(rio, sd->conf);
+	if (kind == STUN_FRAME_STUN)
+		rc = relay_input(r, &cl, &m, now);
+	else
+		(void)relay_chdata_input(r, &cl, p, len, now);
+	relayio_leave(rio);
+	return (rc);
+}
+
+void
+relayio_stream_gone(struct tcp_conn *tc)
+{
+	struct relayio		*rio = tc->sd->workers[0].rio;
+	struct relay_client	 cl;
+
+	if (rio == NULL)
+		return;
+	memset(&cl, 0, sizeof(cl));
+	cl.addr = tc->peer;
+	cl.sock = tc->sock;
+	cl.conn = (uint64_t)(uintptr_t)tc;
+	relay_client_gone(&rio->relay, &cl);
+}
+
+/* Every counter of struct relay_metrics, by name. */
+static const struct {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	size_t		 off;
+} relayio_fields[] = {
+#define M(f)	offsetof(struct relay_metrics, f)
+	{ "stund_turn_allocations", "gauge", "TURN allocations.", M(allocs) },
+	{ "stund_turn_permissions", "gauge", "TURN permissions installed.",
+	    M(perms) },
+	{ "stund_turn_channels", "gauge", "TURN channels bound (and cooling "
+	    "down).", M(chans) },
+	{ "stund_turn_allocations_created_total", "counter", "Allocations "
+	    "made.", M(created) },
+	{ "stund_turn_refreshes_total", "counter", "Refreshes with a "
+	    "lifetime.", M(refreshed) },
+	{ "stund_turn_allocations_deleted_total", "counter", "Allocations "
+	    "ended by Refresh with lifetime 0.", M(deleted) },
+	{ "stund_turn_allocations_expired_total", "counter", "Allocations "
+	    "that were not refreshed in time.", M(expired) },
+	{ "stund_turn_allocations_time_capped_total", "counter", "Allocations "
+	    "ended at max-alloc-time.", M(capped_time) },
+	{ "stund_turn_allocations_bytes_capped_total", "counter",
+	    "Allocations ended at max-alloc-bytes.", M(capped_bytes) },
+	{ "stund_turn_allocations_closed_total", "counter", "Allocations "
+	    "ended because their TCP/TLS client went away.", M(closed) },
+	{ "stund_turn_auth_failures_total", "counter", "Requests refused "
+	    "with 401 or 400 by the credential check.", M(auth_fail) },
+	{ "stund_turn_stale_nonces_total", "counter", "438 Stale Nonce "
+	    "answers.", M(stale_nonce) },
+	{ "stund_turn_peer_denied_total", "counter", "Peers refused by the "
+	    "peer policy (403 or dropped).", M(peer_denied) },
+	{ "stund_turn_no_permission_total", "counter", "Datagrams dropped "
+	    "for want of a permission or channel.", M(no_perm) },
+	{ "stund_turn_no_allocation_total", "counter", "Indications, "
+	    "ChannelData or peer datagrams without an allocation.",
+	    M(no_alloc) },
+	{ "stund_turn_bad_indications_total", "counter", "Malformed Send "
+	    "indications or ChannelData.", M(bad_indication) },
+	{ "stund_turn_send_errors_total", "counter", "Relay sends that "
+	    "failed.", M(send_fail) },
+	{ "stund_turn_peer_packets_total", "counter", "Datagrams relayed "
+	    "to peers.", M(pkts_to_peer) },
+	{ "stund_turn_peer_bytes_total", "counter", "Payload bytes relayed "
+	    "to peers.", M(bytes_to_peer) },
+	{ "stund_turn_client_packets_total", "counter", "Datagrams relayed "
+	    "from peers to clients.", M(pkts_to_client) },
+	{ "stund_turn_client_bytes_total", "counter", "Payload bytes relayed "
+	    "from peers to clients.", M(bytes_to_client) },
+#undef M
+};
+
+static uint64_t
+relayio_sum(struct stund *sd, size_t off)
+{
+	const uint8_t	*p;
+	uint64_t	 v = 0;
+	unsigned	 i;
+
+	for (i = 0; i < sd->nworkers; i++) {
+		if (sd->workers[i].rio == NULL)
+			continue;
+		p = (const uint8_t *)&sd->workers[i].rio->relay.m + off;
+		v += __atomic_load_n((const uint64_t *)(const void *)p,
+		    __ATOMIC_RELAXED);
+	}
+	return (v);
+}
+
+void
+relayio_metrics(struct stund *sd, struct evbuffer *b)
+{
+	size_t	i;
+	int	e;
+
+	evbuffer_add_printf(b, "# HELP stund_turn_enabled 1 when TURN is "
+	    "served.\n# TYPE stund_turn_enabled gauge\nstund_turn_enabled "
+	    "%d\n", sd->workers != NULL && sd->workers[0].rio != NULL);
+	if (sd->workers == NULL || sd->workers[0].rio == NULL)
+		return;
+	for (i = 0; i < sizeof(relayio_fields) / sizeof(relayio_fields[0]);
+	    i++)
+		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+		    relayio_fields[i].name, relayio_fields[i].help,
+		    relayio_fields[i].name, relayio_fields[i].type,
+		    relayio_fields[i].name, (unsigned long long)relayio_sum(sd,
+		    relayio_fields[i].off));
+	evbuffer_add_printf(b, "# HELP stund_turn_errors_total TURN error "
+	    "answers by code.\n# TYPE stund_turn_errors_total counter\n");
+	for (e = 0; e < RELAY_NERR; e++)
+		evbuffer_add_printf(b, "stund_turn_errors_total{code=\"%d\"} "
+		    "%llu\n", relay_err_code(e),
+		    (unsigned long long)relayio_sum(sd,
+		    offsetof(struct relay_metrics, errors) +
+		    (size_t)e * sizeof(uint64_t)));
+}
