@@ -7,3 +7,7 @@ tests_check_relay_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_relay_LDADD = stund/libstund.la libstun/libstun_core.la \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_relay
+
+# stund as a TURN server for coturn's turnutils_uclient (loopback only).
+TESTS += tests/stund_turn.sh
+EXTRA_DIST += tests/stund_turn.sh

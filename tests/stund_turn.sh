@@ -1,0 +1,144 @@
+#!/bin/sh
+#
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+#
+# Our stund as a TURN server for coturn's client: turnutils_uclient
+# allocates on stund (127.0.0.1), relays to turnutils_peer (a UDP echo
+# peer on 127.0.0.1, allowed with --allow-peer 127.0.0.0/8) and must get
+# every datagram back: long-term credentials over UDP and TCP, TURN REST
+# credentials from a shared secret, Send indications and channels.  A
+# wrong password is refused with 401, and a stund without the allow rule
+# refuses the loopback peer with 403.  The metrics count it all.
+
+. "${top_srcdir:-$(dirname "$0")/..}/tests/stund-lib.sh"
+
+N=20
+SECRET=rest-secret-for-tests
+
+st_need turnutils_uclient turnutils_peer ss curl
+[ -x "$STUND" ] || st_skip "$STUND not built"
+st_setup
+
+P_PEER=$(st_free_port) || st_skip "no free port"
+MPORT=$(st_free_port) || st_skip "no free port"
+R_LO=$(st_free_port) || st_skip "no free port"
+R_LO=$(( (R_LO / 2) * 2 ))
+R_HI=$((R_LO + 200))
+
+printf '# test users\nalice:s3cret\n' >"$ST_TMP/users"
+
+st_bg "$ST_TMP/peer.log" timeout 120 turnutils_peer -L 127.0.0.1 \
+    -p "$P_PEER"
+i=0
+while ! ss -Hanu 2>/dev/null | awk '{ print $4 }' |
+    grep -q "^127\.0\.0\.1:$P_PEER\$"; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { st_fail "turnutils_peer did not start"; st_done; }
+	sleep 0.1
+done
+
+st_stund_start --primary 127.0.0.1 --port 0 --workers 2 \
+    --metrics "127.0.0.1:$MPORT" --realm stunkit.test \
+    --user-file "$ST_TMP/users" --static-auth-secret "$SECRET" \
+    --relay-ports "$R_LO-$R_HI" --allow-peer 127.0.0.0/8 ||
+    { st_fail "stund did not start"; st_done; }
+
+# uclient NAME ARGS...: run turnutils_uclient against stund (bounded),
+# output in $ST_TMP/NAME.out; returns its exit status.  -c: no RTCP
+# allocation (EVEN-PORT with R=1, which stund answers with 508).
+uclient()
+{
+	_name=$1
+	shift
+	timeout 60 turnutils_uclient -c -n "$N" -l 120 -z 5 \
+	    -e 127.0.0.1 -r "$P_PEER" "$@" 127.0.0.1 \
+	    >"$ST_TMP/$_name.out" 2>&1
+}
+
+# relayed NAME WHAT: every datagram went out and came back.
+relayed()
+{
+	_o="$ST_TMP/$1.out"
+	if grep -q "tot_send_msgs=$N, tot_recv_msgs=$N" "$_o" &&
+	    grep -q 'Total lost packets 0 ' "$_o"; then
+		st_ok "$2: $N/$N datagrams relayed, 0 lost"
+	else
+		st_fail "$2: datagrams lost or not sent"
+		tail -n 8 "$_o" | sed 's/^/  | /'
+	fi
+}
+
+uclient udp-lt-send -s -u alice -w s3cret -p "$P1"
+relayed udp-lt-send "udp, long-term credentials, send indications"
+
+uclient udp-rest-send -s -u carol -W "$SECRET" -p "$P1"
+relayed udp-rest-send "udp, rest credentials, send indications"
+
+uclient tcp-lt-send -t -s -u alice -w s3cret -p "$TP1"
+relayed tcp-lt-send "tcp, long-term credentials, send indications"
+
+# Channels: coturn's client draws channel numbers from 0x4000-0x7FFF,
+# libstun frames RFC 8656's 0x4000-0x4FFF; run these only when libstun
+# carries the whole range.
+if grep -Eq 'define[[:space:]]+STUN_CHANNEL_MAX[[:space:]]+0x7FFF' \
+    "$top_srcdir/libstun/stun.h"; then
+	uclient udp-lt-chan -u alice -w s3cret -p "$P1"
+	relayed udp-lt-chan "udp, long-term credentials, channels"
+	uclient tcp-rest-chan -t -u carol -W "$SECRET" -p "$TP1"
+	relayed tcp-rest-chan "tcp, rest credentials, channels"
+else
+	echo "note: channel runs skipped: libstun channels end at 0x4FFF"
+fi
+
+metric()
+{
+	curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" |
+	    awk -v n="$1" '$1 == n { print $2 }'
+}
+
+# A wrong password: every Allocate answered 401 (uclient retries the
+# challenge and gives up), nothing relayed.
+before=$(metric stund_turn_auth_failures_total)
+uclient udp-bad -s -u alice -w wrong -p "$P1"
+rc=$?
+after=$(metric stund_turn_auth_failures_total)
+if grep -q "tot_recv_msgs=$N" "$ST_TMP/udp-bad.out"; then
+	st_fail "wrong password: datagrams relayed"
+elif [ $rc -ne 0 ] && grep -q 'Cannot complete Allocation' \
+    "$ST_TMP/udp-bad.out" && [ -n "$before" ] && [ -n "$after" ] &&
+    [ "$after" -gt "$before" ]; then
+	st_ok "wrong password refused ($((after - before)) answers 401)"
+else
+	st_fail "wrong password: not refused as expected (rc $rc, 401s" \
+	    "$before -> $after)"
+	tail -n 5 "$ST_TMP/udp-bad.out" | sed 's/^/  | /'
+fi
+v=$(metric stund_turn_allocations_created_total)
+[ -n "$v" ] && [ "$v" -ge 3 ] &&
+    st_ok "metrics: $v allocations created" ||
+    st_fail "metrics: allocations created is '$v'"
+v=$(metric stund_turn_peer_packets_total)
+[ -n "$v" ] && [ "$v" -ge $((3 * N)) ] &&
+    st_ok "metrics: $v datagrams to peers" ||
+    st_fail "metrics: peer packets is '$v'"
+v=$(metric stund_turn_auth_failures_total)
+[ -n "$v" ] && [ "$v" -ge 1 ] &&
+    st_ok "metrics: $v auth failures" ||
+    st_fail "metrics: auth failures is '$v'"
+st_stop "$ST_PID"
+
+# Without --allow-peer the loopback peer is refused (403).
+st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
+    --user-file "$ST_TMP/users" --relay-ports "$R_LO-$R_HI" ||
+    { st_fail "stund did not start"; st_done; }
+uclient udp-policy -s -u alice -w s3cret -p "$P1"
+if grep -q "tot_recv_msgs=$N" "$ST_TMP/udp-policy.out"; then
+	st_fail "policy: loopback peer reached without --allow-peer"
+elif grep -q '403' "$ST_TMP/udp-policy.out"; then
+	st_ok "policy: loopback peer refused with 403"
+else
+	st_fail "policy: no 403 seen"
+	tail -n 5 "$ST_TMP/udp-policy.out" | sed 's/^/  | /'
+fi
+st_stop "$ST_PID"
+st_done
