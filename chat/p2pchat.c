@@ -580,9 +580,13 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		chat_sendto(ctx, &a->to, a->buf, a->len);
 		break;
 	case STUN_RDV_A_JOINED:
-		if (ctx->joined && a->member_id != ctx->self_id)
-			log_warnx("the server gave us a new member id %u",
+		if (ctx->joined && a->member_id != ctx->self_id) {
+			/* Pair keys and roles hang on the id: start over. */
+			log_warnx("registered again as member %u",
 			    a->member_id);
+			ctx->self_id = a->member_id;
+			chat_room_reset(&ctx->room, "we registered again");
+		}
 		if (!ctx->joined) {
 			ctx->joined = 1;
 			ctx->self_id = a->member_id;

@@ -58,8 +58,10 @@ room_find(struct chat_room *r, uint32_t id)
 {
 	unsigned	i;
 
+	/* A peer that left is on its way out: a new one may replace it. */
 	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
-		if (r->slot[i].p != NULL && r->slot[i].p->id == id)
+		if (r->slot[i].p != NULL && r->slot[i].gone == NULL &&
+		    r->slot[i].p->id == id)
 			return (&r->slot[i]);
 	return (NULL);
 }
@@ -157,7 +159,7 @@ chat_room_members(struct chat_room *r, uint32_t self_id,
 			continue;
 		if ((s = room_find(r, m[j].id)) == NULL)
 			room_add_member(r, &m[j], now);
-		else if (s->gone == NULL)
+		else
 			room_add_remotes(s->p, &m[j]);
 	}
 }
@@ -241,6 +243,18 @@ chat_room_next(struct chat_room *r, uint64_t now, struct chat_room_action *a)
 	memset(a, 0, sizeof(*a));
 	a->kind = CHAT_ROOM_A_WAIT;
 	a->wake = wake;
+}
+
+void
+chat_room_reset(struct chat_room *r, const char *reason)
+{
+	unsigned	i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (r->slot[i].p != NULL && r->slot[i].gone == NULL) {
+			r->slot[i].gone = reason;
+			chat_peer_close(r->slot[i].p, reason);
+		}
 }
 
 void

@@ -81,6 +81,12 @@ void	chat_room_timer(struct chat_room *r, uint64_t now);
 /* Next action; call until CHAT_ROOM_A_WAIT. */
 void	chat_room_next(struct chat_room *r, uint64_t now,
 	    struct chat_room_action *a);
+/*
+ * We are a new member (the server forgot us and we registered again):
+ * every peer is closed and reported LEFT with reason; the next member
+ * list brings them back under our new id.
+ */
+void	chat_room_reset(struct chat_room *r, const char *reason);
 /* Close every peer (we are leaving): their queues end UNDELIVERED. */
 void	chat_room_close(struct chat_room *r, const char *reason);
 /* Messages still waiting for DELIVERED/UNDELIVERED, over all peers. */

@@ -4,7 +4,8 @@
  * suite_chat_peer: two p2pchat peer machines (chat/peer.h) wired back to
  * back through a scripted network on a fake clock: punching, handshake,
  * messages both ways, loss, tampering, a wrong room secret, a peer that
- * vanishes, closing with messages queued, and the pair keys.
+ * vanishes, a retry, closing with messages queued, and the pair keys; and
+ * the room layer (chat/room.h) turning member lists into peers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "libstun/stun.h"
 #include "chat/crypto.h"
 #include "chat/peer.h"
+#include "chat/room.h"
 #include "chat_suites.h"
 
 #define NET_Q		1024
@@ -542,6 +544,126 @@ START_TEST(peer_ignores_strangers)
 }
 END_TEST
 
+/* Room layer: the member list from the rendezvous becomes peers. */
+static void
+member(struct stun_rdv_member *m, uint32_t id, const char *name, uint8_t last)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->ncand = 1;
+	m->cand[0].kind = STUN_RDV_CAND_HOST;
+	addr4(&m->cand[0].addr, last, 4000);
+}
+
+/* Drain the room; count what came out. */
+static void
+room_drain(struct chat_room *r, uint64_t now, unsigned *members,
+    unsigned *left, const char **reason, unsigned *undeliv)
+{
+	struct chat_room_action	a;
+	unsigned		k;
+
+	for (k = 0; k < 10000; k++) {
+		chat_room_next(r, now, &a);
+		switch (a.kind) {
+		case CHAT_ROOM_A_WAIT:
+			return;
+		case CHAT_ROOM_A_MEMBER:
+			(*members)++;
+			break;
+		case CHAT_ROOM_A_LEFT:
+			(*left)++;
+			*reason = a.reason;
+			break;
+		case CHAT_ROOM_A_PEER:
+			if (a.pa.kind == CHAT_PEER_A_UNDELIVERED)
+				(*undeliv)++;
+			break;
+		}
+	}
+	ck_abort_msg("the room never waits");
+}
+
+START_TEST(room_members_come_and_go)
+{
+	struct chat_room	 r;
+	struct stun_rdv_member	 m[3];
+	struct chat_peer	*p;
+	const char		*why = NULL;
+	unsigned		 nm = 0, nl = 0, nu = 0, i, live;
+	uint32_t		 id;
+
+	ck_assert_int_eq(chat_room_init(&r, secret_a, "alice"), 0);
+	r.rnd = rnd;
+	r.rnd_arg = &n;
+	member(&m[0], 1, "alice", 1);	/* ourselves: never a peer */
+	member(&m[1], 2, "bob", 2);
+	member(&m[2], 3, "carol", 3);
+	chat_room_members(&r, 1, m, 3, STUN_RDV_EV_JOIN, 3, 0);
+	room_drain(&r, 0, &nm, &nl, &why, &nu);
+	ck_assert_uint_eq(nm, 2);
+	ck_assert_uint_eq(nl, 0);
+	/* The same list again changes nothing. */
+	chat_room_members(&r, 1, m, 3, STUN_RDV_EV_MOVE, 2, 10);
+	room_drain(&r, 10, &nm, &nl, &why, &nu);
+	ck_assert_uint_eq(nm, 2);
+	/* Carol times out with a message queued to her. */
+	for (i = 0, p = NULL; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (chat_room_peer(&r, i) != NULL &&
+		    chat_room_peer(&r, i)->id == 3)
+			p = chat_room_peer(&r, i);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(chat_peer_send(p, (const uint8_t *)"hi", 2, 20,
+	    &id), 0);
+	ck_assert_uint_eq(chat_room_pending(&r), 1);
+	chat_room_members(&r, 1, m, 2, STUN_RDV_EV_TIMEOUT, 3, 30);
+	room_drain(&r, 30, &nm, &nl, &why, &nu);
+	ck_assert_uint_eq(nl, 1);
+	ck_assert_str_eq(why, "timeout");
+	ck_assert_uint_eq(nu, 1);
+	ck_assert_uint_eq(chat_room_pending(&r), 0);
+	for (i = 0, live = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		live += chat_room_peer(&r, i) != NULL;
+	ck_assert_uint_eq(live, 1);
+	/* Registered again under a new id: everyone leaves and returns. */
+	chat_room_reset(&r, "we registered again");
+	room_drain(&r, 40, &nm, &nl, &why, &nu);
+	ck_assert_uint_eq(nl, 2);
+	chat_room_members(&r, 9, m, 3, STUN_RDV_EV_JOIN, 9, 50);
+	room_drain(&r, 50, &nm, &nl, &why, &nu);
+	ck_assert_uint_eq(nm, 5);	/* alice (id 1) is someone else now */
+	chat_room_free(&r);
+}
+END_TEST
+
+START_TEST(room_strangers_are_unclaimed)
+{
+	struct chat_room	 r;
+	struct stun_rdv_member	 m;
+	struct stun_addr	 x;
+	uint8_t			 pkt[40];
+
+	ck_assert_int_eq(chat_room_init(&r, secret_a, "alice"), 0);
+	r.rnd = rnd;
+	r.rnd_arg = &n;
+	member(&m, 2, "bob", 2);
+	chat_room_members(&r, 1, &m, 1, STUN_RDV_EV_JOIN, 2, 0);
+	addr4(&x, 77, 7777);
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = CHAT_PKT_HELLO;
+	pkt[1] = CHAT_VERSION;
+	ck_assert_int_eq(chat_room_input(&r, 0, &x, pkt, sizeof(pkt), 5),
+	    STUN_ERR_NOT_STUN);
+	pkt[0] = 0xff;
+	ck_assert_int_eq(chat_room_input(&r, 0, &m.cand[0].addr, pkt,
+	    sizeof(pkt), 5), STUN_ERR_NOT_STUN);
+	ck_assert_uint_eq(r.unclaimed, 2);
+	chat_room_free(&r);
+	ck_assert_int_eq(chat_room_init(&r, secret_a, ""), STUN_ERR_INVALID);
+}
+END_TEST
+
 Suite	*suite_chat_peer(void);
 
 Suite *
@@ -567,6 +689,10 @@ suite_chat_peer(void)
 	tcase_add_test(tc, peer_vanished_peer_ends_undelivered);
 	tcase_add_test(tc, peer_retries_when_the_other_starts_late);
 	tcase_add_test(tc, peer_ignores_strangers);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("room");
+	tcase_add_test(tc, room_members_come_and_go);
+	tcase_add_test(tc, room_strangers_are_unclaimed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("close");
 	tcase_add_test(tc, peer_close_reports_every_queued_message);
