@@ -638,8 +638,6 @@ chat_pump_rdv(struct chat_ctx *ctx, uint64_t now)
 		if (a.kind == STUN_RDV_A_WAIT)
 			return (a.wake);
 		chat_rdv_action(ctx, &a, now);
-		if (a.kind == STUN_RDV_A_MEMBERS)
-			chat_backlog_flush(ctx);
 	}
 	return (now + 1);
 }
