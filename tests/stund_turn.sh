@@ -125,6 +125,21 @@ v=$(metric stund_turn_auth_failures_total)
 [ -n "$v" ] && [ "$v" -ge 1 ] &&
     st_ok "metrics: $v auth failures" ||
     st_fail "metrics: auth failures is '$v'"
+
+# SIGHUP reads the users file again and keeps the allocations.
+before=$(metric stund_turn_allocations)
+printf 'alice:s3cret
+bob:b0bpass
+' >"$ST_TMP/users"
+kill -HUP "$ST_SPID"
+st_wait_log "$ST_LOG" 'configuration reloaded' 50 ||
+    st_fail "no reload logged"
+after=$(metric stund_turn_allocations)
+[ -n "$before" ] && [ "$before" -gt 0 ] && [ "$after" = "$before" ] &&
+    st_ok "reload kept the $after allocations" ||
+    st_fail "reload: allocations $before -> $after"
+uclient udp-bob -s -u bob -w b0bpass -p "$P1"
+relayed udp-bob "udp, user added by SIGHUP"
 st_stop "$ST_PID"
 
 # Without --allow-peer the loopback peer is refused (403).
