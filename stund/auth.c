@@ -24,7 +24,7 @@ struct auth_user {
 	char		*name;
 	uint8_t		 md5[16];
 	uint8_t		 sha256[32];
-	int		 has_sha256;	/* password known, not only a key */
+	int		 has_sha256;	/* from a password, not a key */
 };
 
 /* Our PASSWORD-ALGORITHMS, in order of preference (RFC 8489 14.11). */
@@ -162,7 +162,8 @@ auth_load_users(struct auth *a, const char *text, size_t len,
 {
 	char			 line[AUTH_LINE_MAX];
 	struct auth_user	 u, *nu;
-	const char		*why = NULL, *p = text, *end = text + len, *nl;
+	const char		*why = NULL, *p = text, *nl;
+	const char		*end = text + len;
 	size_t			 n, lineno = 0, ncap, i;
 
 	if (len > AUTH_MAX_FILE) {
@@ -217,8 +218,8 @@ auth_load_users(struct auth *a, const char *text, size_t len,
 		for (i = 1; i < a->nusers; i++)
 			if (strcmp(a->users[i - 1].name, a->users[i].name) ==
 			    0) {
-				snprintf(err, errlen, "%s: user %s listed twice",
-				    fname, a->users[i].name);
+				snprintf(err, errlen, "%s: user %s listed "
+				    "twice", fname, a->users[i].name);
 				return (-1);
 			}
 	}

@@ -16,7 +16,7 @@
 #include "libstun/stun.h"
 
 #define AUTH_NONCE_SECRET	32
-#define AUTH_DEFAULT_NONCE_LIFE	(600)	/* s before 438 Stale Nonce */
+#define AUTH_DEFAULT_NONCE_LIFE	(600)	/* s, then 438 */
 #define AUTH_MAX_USERS		(1000000)
 #define AUTH_MAX_SECRET		(256)
 #define AUTH_MAX_FILE		(64U * 1024 * 1024)
@@ -28,7 +28,7 @@ struct auth {
 	struct auth_user *users;	/* sorted by name */
 	size_t		 nusers;
 	size_t		 cap;
-	uint8_t		 secret[AUTH_MAX_SECRET];	/* REST secret */
+	uint8_t		 secret[AUTH_MAX_SECRET];	/* REST */
 	size_t		 secretlen;	/* 0: REST credentials off */
 	uint8_t		 nonce_key[AUTH_NONCE_SECRET];
 	uint32_t	 nonce_life;	/* s */
@@ -36,8 +36,8 @@ struct auth {
 
 /* The outcome of auth_check() for one request. */
 struct auth_result {
-	int		 code;		/* 0: authenticated; 400, 401, 438 */
-	const char	*why;		/* short reason, for logs and tests */
+	int		 code;		/* 0 good; 400, 401, 438 */
+	const char	*why;		/* short reason, for logs */
 	uint16_t	 alg;		/* STUN_PWALG_* used for the key */
 	int		 sha256;	/* request carried MI-SHA256 */
 	int		 rest;		/* REST credential */

@@ -77,7 +77,7 @@ struct conf {
 	unsigned		member_timeout;	/* s */
 	unsigned		register_rate;	/* per minute per source */
 	unsigned		register_burst;
-	int			turn;		/* TURN when credentials exist */
+	int			turn;		/* given credentials */
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];
 	char			auth_secret[AUTH_MAX_SECRET + 1];
@@ -90,7 +90,7 @@ struct conf {
 	unsigned		max_alloc_time;	/* s; 0: none */
 	uint64_t		max_alloc_bytes; /* 0: none */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
-	struct auth		*auth;	/* credentials, by relayio_conf() */
+	struct auth		*auth;	/* by relayio_conf() */
 };
 
 /* Defaults, nothing marked as set. */

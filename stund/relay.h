@@ -20,10 +20,10 @@
 #define RELAY_PROTO_UDP		17
 #define RELAY_PERM_LIFE		(300)	/* s, RFC 8656 9 */
 #define RELAY_CHAN_LIFE		(600)	/* s, RFC 8656 12 */
-#define RELAY_CHAN_COOL		(300)	/* s a number stays reserved */
+#define RELAY_CHAN_COOL		(300)	/* s, number kept after */
 #define RELAY_DEFAULT_LIFE	(600)	/* s, RFC 8656 7.2 */
 #define RELAY_MAX_LIFE		(3600)	/* s */
-#define RELAY_ACL_MAX		(64)	/* allow and deny entries each */
+#define RELAY_ACL_MAX		(64)	/* entries per list */
 #define RELAY_BUF		(STUN_MAX_MSG + 64)
 
 /* An address range for --allow-peer / --deny-peer. */
@@ -53,7 +53,8 @@ int	relay_acl_add(struct relay_acl *acl, int deny, const char *s);
  * multicast, 169.254.169.254 and other reserved ranges are refused.
  * Returns 1 or 0.
  */
-int	relay_peer_ok(const struct relay_acl *acl, const struct stun_addr *peer);
+int	relay_peer_ok(const struct relay_acl *acl,
+	    const struct stun_addr *peer);
 
 /*
  * Allocation counts shared by all workers: in total and per user name,
@@ -87,7 +88,7 @@ uint64_t relay_hash(uint64_t seed, const void *p, size_t n);
 /* A client's end of the 5-tuple as the server sees it. */
 struct relay_client {
 	struct stun_addr addr;		/* its transport address */
-	int		 sock;		/* STUN_SRV_* socket it talks to */
+	int		 sock;		/* STUN_SRV_* socket it uses */
 	uint64_t	 conn;		/* 0: UDP, else a stream's id */
 };
 
@@ -122,7 +123,7 @@ struct relay_config {
 	unsigned	max_chans;	/* per allocation; 0: 32 */
 	uint32_t	default_life;	/* s; 0: 600 */
 	uint32_t	max_life;	/* s; 0: 3600 */
-	uint32_t	max_alloc_time;	/* s an allocation may live; 0: none */
+	uint32_t	max_alloc_time;	/* s; 0: no cap */
 	uint64_t	max_alloc_bytes; /* relayed both ways; 0: none */
 	const char	*software;	/* NULL: no SOFTWARE */
 };
@@ -153,7 +154,7 @@ struct relay_metrics {
 	uint64_t	peer_denied;	/* by the peer policy */
 	uint64_t	no_perm;	/* dropped: no permission */
 	uint64_t	no_alloc;	/* indication/ChannelData, no alloc */
-	uint64_t	bad_indication;	/* Send or ChannelData malformed */
+	uint64_t	bad_indication;	/* malformed Send, ChannelData */
 	uint64_t	send_fail;
 	uint64_t	pkts_to_peer, bytes_to_peer;
 	uint64_t	pkts_to_client, bytes_to_client;
@@ -170,10 +171,10 @@ struct relay {
 	/* Snapshot pointers, set by the caller before each call. */
 	const struct auth	*auth;
 	const struct relay_acl	*acl;
-	struct relay_quota	*quota;		/* NULL: this table's cap */
+	struct relay_quota	*quota;	/* NULL: table cap only */
 	struct relay_alloc	*alloc;		/* c.max_allocs */
-	struct relay_perm	*perm;		/* max_allocs * max_perms */
-	struct relay_chan	*chan;		/* max_allocs * max_chans */
+	struct relay_perm	*perm;	/* max_allocs x max_perms */
+	struct relay_chan	*chan;	/* max_allocs x max_chans */
 	uint32_t		*freel;		/* free slots, a stack */
 	unsigned		 nfree;
 	uint32_t		*bucket;	/* 5-tuple hash heads */
@@ -181,7 +182,7 @@ struct relay {
 	unsigned		 hiwater;	/* slots [0, hiwater) seen */
 	uint64_t		 seed;
 	uint64_t		 ind_ctr;	/* Data indication ids */
-	uint8_t			*buf;		/* RELAY_BUF scratch */
+	uint8_t			*buf;	/* RELAY_BUF bytes */
 };
 
 /*

@@ -32,7 +32,7 @@
 
 #define RELAYIO_READS		64	/* datagrams per wake-up */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
-#define RELAYIO_TCP_OUT_MAX	(256 * 1024)	/* unread relayed bytes */
+#define RELAYIO_TCP_OUT_MAX	(256 * 1024)	/* unread bytes */
 
 struct rsock {
 	struct relayio	*rio;

@@ -188,7 +188,7 @@ teardown(void)
 static struct {
 	char		user[128];
 	char		pass[128];
-	uint16_t	alg;		/* 0: send no algorithm attributes */
+	uint16_t	alg;		/* 0: no algorithm attributes */
 	int		sha256;		/* MI-SHA256 instead of MI */
 	char		nonce[STUN_MAX_NONCE + 1];
 	uint8_t		key[STUN_KEY_MAX];
@@ -386,7 +386,8 @@ allocate_x(int ax)
 	if (ax & (AX_EVEN | AX_RESERVE))
 		stun_build_even_port(&b, (ax & AX_RESERVE) != 0);
 	if (ax & AX_TOKEN)
-		stun_build_u64(&b, STUN_ATTR_RESERVATION_TOKEN, 0x1122334455667788ULL);
+		stun_build_u64(&b, STUN_ATTR_RESERVATION_TOKEN,
+		    0x1122334455667788ULL);
 	if (ax & AX_UNKNOWN)
 		stun_build_attr(&b, 0x7f01, "abcd", 4);
 	if (ax & AX_LIFE)
@@ -646,7 +647,8 @@ START_TEST(nonce_bound_to_client_address)
 	client("192.0.2.10", 40001, 0);
 	ck_assert_int_eq(allocate_x(AX_NONE), 438);
 	/* A forged nonce is not ours either. */
-	snprintf(C.nonce, sizeof(C.nonce), "obMatJos2AAABxxxxxxxxxxxxxxxxxxxxxxxx");
+	snprintf(C.nonce, sizeof(C.nonce), "%s",
+	    "obMatJos2AAABxxxxxxxxxxxxxxxxxxxxxxxx");
 	ck_assert_int_eq(allocate_x(AX_NONE), 438);
 }
 END_TEST
@@ -1273,7 +1275,8 @@ START_TEST(users_file_errors)
 	struct auth	a;
 	char		err[256];
 	static const char *const bad[] = {
-		"alice\n", "alice:\n", ":pw\n", "a:0xzz000000000000000000000000000000\n",
+		"alice\n", "alice:\n", ":pw\n",
+		"a:0xzz000000000000000000000000000000\n",
 		"a:pw\nb:pw\na:pw2\n",
 	};
 	static const char *const where[] = {
