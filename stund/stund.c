@@ -438,6 +438,9 @@ stund_nofile(const struct conf *c)
 	rlim_t		 want;
 
 	want = (rlim_t)c->tcp_max + 64 + 8 * (rlim_t)c->workers;
+	/* A relay socket per TURN allocation. */
+	if (relayio_enabled(c))
+		want += (rlim_t)c->max_allocations;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
 		return;
 	rl.rlim_cur = (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) ?
@@ -514,9 +517,10 @@ stund_run(struct stund *sd)
 	for (i = 1; i < sd->nworkers; i++)
 		if (worker_start(&sd->workers[i]) == -1)
 			fatalx("worker %u: cannot start a thread", i);
-	log_info("started: %u worker%s, rfc5780 %s, rendezvous %s",
+	log_info("started: %u worker%s, rfc5780 %s, rendezvous %s, turn %s",
 	    sd->nworkers, sd->nworkers == 1 ? "" : "s",
-	    sd->srv.two_addr ? "on" : "off", sd->rooms != NULL ? "on" : "off");
+	    sd->srv.two_addr ? "on" : "off", sd->rooms != NULL ? "on" : "off",
+	    sd->workers[0].rio != NULL ? "on" : "off");
 	event_base_dispatch(sd->base);
 
 	for (i = 1; i < sd->nworkers; i++)
