@@ -118,14 +118,23 @@ int
 relayio_conf(struct conf *c, const struct conf *old, char *err,
     size_t errlen)
 {
-	struct auth	*a;
-	char		*text;
-	size_t		 len;
-	int		 rc;
+	static const uint8_t	 any[16];
+	const struct stun_addr	*rip;
+	struct auth		*a;
+	char			*text;
+	size_t			 len;
+	int			 rc;
 
 	c->auth = NULL;
 	if (!c->turn || (c->user_file[0] == '\0' && c->auth_secret[0] == '\0'))
 		return (0);
+	/* Clients are told the relayed address: it must be a real one. */
+	rip = c->has_relay_ip ? &c->relay_ip : &c->primary;
+	if (memcmp(rip->ip, any, rip->family == STUN_AF_INET ? 4 : 16) == 0) {
+		snprintf(err, errlen, "turn: relay-ip must be given when the "
+		    "primary address is a wildcard");
+		return (-1);
+	}
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return (-1);

@@ -14,6 +14,7 @@
 
 #include "libstun/stun.h"
 #include "stund/auth.h"
+#include "stund/conf.h"
 #include "stund/relay.h"
 
 Suite	*suite_relay(void);
@@ -1337,6 +1338,68 @@ START_TEST(not_turn_is_passed_on)
 }
 END_TEST
 
+/* stund's TURN options and keywords. */
+
+#define SET(k, v)	conf_set(&c, (k), (v), err, sizeof(err))
+
+START_TEST(conf_turn_options)
+{
+	static const char	 text[] = "allow-peer 10.0.0.0/8\n"
+	    "deny-peer 10.9.0.0/16\nrealm example.org\nuser-quota 3\n"
+	    "static-auth-secret \"a b\"\nmax-alloc-time 60\n";
+	struct conf		 c, cli;
+	char			 err[256];
+
+	conf_init(&c);
+	ck_assert_int_eq(c.turn, 1);
+	ck_assert_str_eq(c.realm, "stunkit");
+	ck_assert_uint_eq(c.max_allocations, 1024);
+	ck_assert_int_eq(conf_parse(&c, text, strlen(text), "f", err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(c.acl.nallow, 1);
+	ck_assert_uint_eq(c.acl.ndeny, 1);
+	ck_assert_str_eq(c.realm, "example.org");
+	ck_assert_str_eq(c.auth_secret, "a b");
+	ck_assert_uint_eq(c.user_quota, 3);
+	ck_assert_uint_eq(c.max_alloc_time, 60);
+	ck_assert_int_eq(SET("allow-peer", "::1"), 0);
+	ck_assert_int_eq(SET("allow-peer", "nonsense"), -1);
+	ck_assert_int_eq(SET("deny-peer", "10.0.0.0/40"), -1);
+	ck_assert_int_eq(SET("max-alloc-bytes", "10000000000"), 0);
+	ck_assert(c.max_alloc_bytes == 10000000000ULL);
+	ck_assert_int_eq(SET("max-alloc-bytes", "-1"), -1);
+	ck_assert_int_eq(SET("max-alloc-bytes", "12x"), -1);
+	ck_assert_int_eq(SET("max-allocations", "0"), -1);
+	ck_assert_int_eq(SET("relay-ip", "192.0.2.7"), 0);
+	ck_assert_int_eq(c.has_relay_ip, 1);
+	/* The command line's lists add to the file's. */
+	conf_init(&cli);
+	ck_assert_int_eq(conf_set(&cli, "allow-peer", "127.0.0.0/8", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_set(&cli, "turn", "no", err, sizeof(err)), 0);
+	conf_merge(&c, &cli);
+	ck_assert_uint_eq(c.acl.nallow, 3);
+	ck_assert_uint_eq(c.acl.ndeny, 1);
+	ck_assert_int_eq(c.turn, 0);
+	/* relay-ports, checked by conf_finish(). */
+	ck_assert_int_eq(SET("primary", "127.0.0.1"), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.relay_lo, 49152);
+	ck_assert_uint_eq(c.relay_hi, 65535);
+	ck_assert_int_eq(SET("relay-ports", "40000-40100"), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.relay_lo, 40000);
+	ck_assert_uint_eq(c.relay_hi, 40100);
+	ck_assert_int_eq(SET("relay-ports", "5000-4000"), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "relay-ports"));
+	ck_assert_int_eq(SET("relay-ports", "0-10"), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+	ck_assert_int_eq(SET("relay-ports", "4000"), 0);
+	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+}
+END_TEST
+
 Suite *
 suite_relay(void)
 {
@@ -1393,6 +1456,10 @@ suite_relay(void)
 	tcase_add_test(tc, public_peer_passes);
 	tcase_add_test(tc, create_permission_all_or_nothing);
 	tcase_add_test(tc, allow_and_deny_rules);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("config");
+	tcase_add_test(tc, conf_turn_options);
 	suite_add_tcase(s, tc);
 	return (s);
 }
