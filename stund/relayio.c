@@ -456,6 +456,9 @@ relayio_enter(struct relayio *rio, const struct conf *c)
 	rio->relay.auth = c->auth;
 	rio->relay.acl = &c->acl;
 	rio->relay.c.software = c->software[0] != '\0' ? c->software : NULL;
+	/* SIGHUP may change the caps; allocations made keep their end. */
+	rio->relay.c.max_alloc_time = c->max_alloc_time;
+	rio->relay.c.max_alloc_bytes = c->max_alloc_bytes;
 	return (&rio->relay);
 }
 

@@ -156,4 +156,33 @@ else
 	tail -n 5 "$ST_TMP/udp-policy.out" | sed 's/^/  | /'
 fi
 st_stop "$ST_PID"
+
+# A byte cap ends the allocation part way through the run.
+st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
+    --metrics "127.0.0.1:$MPORT" --user-file "$ST_TMP/users" \
+    --relay-ports "$R_LO-$R_HI" --allow-peer 127.0.0.0/8 \
+    --max-alloc-bytes 600 ||
+    { st_fail "stund did not start"; st_done; }
+uclient udp-bytes -s -u alice -w s3cret -p "$P1"
+v=$(metric stund_turn_allocations_bytes_capped_total)
+if grep -q "tot_recv_msgs=$N" "$ST_TMP/udp-bytes.out"; then
+	st_fail "byte cap: all $N datagrams relayed past 600 bytes"
+elif [ -n "$v" ] && [ "$v" -ge 1 ]; then
+	st_ok "byte cap: allocation ended ($v capped)"
+else
+	st_fail "byte cap: not counted ('$v')"
+fi
+st_stop "$ST_PID"
+
+# One allocation per user: uclient's second one gets 486.
+st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
+    --user-file "$ST_TMP/users" --relay-ports "$R_LO-$R_HI" \
+    --allow-peer 127.0.0.0/8 --user-quota 1 ||
+    { st_fail "stund did not start"; st_done; }
+uclient udp-quota -s -u alice -w s3cret -p "$P1"
+grep -q 'error 486' "$ST_TMP/udp-quota.out" &&
+    st_ok "user quota: 486 for a second allocation" ||
+    { st_fail "user quota: no 486"
+    tail -n 5 "$ST_TMP/udp-quota.out" | sed 's/^/  | /'; }
+st_stop "$ST_PID"
 st_done
