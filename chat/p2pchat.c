@@ -14,8 +14,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <ifaddrs.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +31,6 @@
 #include "chat/room.h"
 #include "chat/p2pchat.h"
 
-#define CHAT_PORT		3478
-#define CHAT_HOST_MAX		256
 #define CHAT_RECV_BURST		64
 #define CHAT_PUMP_MAX		4096	/* actions per wake-up */
 #define CHAT_LINGER		10	/* s to wait for acks at the end */
@@ -132,112 +128,6 @@ chat_error(struct chat_ctx *ctx, const char *reason)
 	chat_emit(ctx, &e);
 }
 
-/* "host", "host:port", "[v6]" or "[v6]:port"; getaddrinfo at start-up. */
-static int
-chat_resolve(struct chat_ctx *ctx)
-{
-	struct addrinfo	 hints, *res = NULL, *ai;
-	char		 host[CHAT_HOST_MAX], *colon, *end;
-	const char	*s = ctx->server_arg, *port = NULL;
-	unsigned long	 v;
-	int		 r;
-
-	if (strlen(s) >= sizeof(host))
-		return (-1);
-	memcpy(host, s, strlen(s) + 1);
-	if (host[0] == '[') {
-		if ((end = strchr(host, ']')) == NULL)
-			return (-1);
-		*end = '\0';
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != '\0')
-			return (-1);
-		memmove(host, host + 1, strlen(host + 1) + 1);
-	} else if ((colon = strchr(host, ':')) != NULL &&
-	    strrchr(host, ':') == colon) {
-		*colon = '\0';
-		port = colon + 1;
-	}
-	ctx->server.port = CHAT_PORT;
-	if (port != NULL) {
-		errno = 0;
-		v = strtoul(port, &end, 10);
-		if (*port < '0' || *port > '9' || *end != '\0' || errno != 0 ||
-		    v == 0 || v > 65535)
-			return (-1);
-		ctx->server.port = (uint16_t)v;
-	}
-	if (host[0] == '\0')
-		return (-1);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	if ((r = getaddrinfo(host, NULL, &hints, &res)) != 0) {
-		snprintf(ctx->err, sizeof(ctx->err), "%s: %s", host,
-		    gai_strerror(r));
-		return (-2);
-	}
-	/* IPv4 first: that is where the NATs are. */
-	r = -2;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		v = ctx->server.port;
-		if (sock_to_stun(ai->ai_addr, &ctx->server) == 0) {
-			ctx->server.port = (uint16_t)v;
-			r = 0;
-			if (ai->ai_family == AF_INET)
-				break;
-		}
-	}
-	freeaddrinfo(res);
-	if (r != 0)
-		snprintf(ctx->err, sizeof(ctx->err), "%s: no address", host);
-	return (r);
-}
-
-/*
- * Host candidates: every address of the server's family on an interface
- * that is up, loopback only when the server is on loopback too.
- */
-static unsigned
-chat_host_cands(struct chat_ctx *ctx, struct stun_rdv_cand *out, unsigned max)
-{
-	struct ifaddrs	 *ifa, *i;
-	struct stun_addr  a;
-	int		  srv_lo, cls;
-	unsigned	  n = 0, k, dup;
-
-	srv_lo = stun_addr_class(&ctx->server) == STUN_ADDR_LOOPBACK;
-	if (getifaddrs(&ifa) != 0)
-		return (0);
-	for (i = ifa; i != NULL && n < max; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || sock_to_stun(i->ifa_addr, &a) != 0 ||
-		    a.family != ctx->server.family)
-			continue;
-		cls = stun_addr_class(&a);
-		if ((cls == STUN_ADDR_LOOPBACK && !srv_lo) ||
-		    cls == STUN_ADDR_LINKLOCAL || cls == STUN_ADDR_UNSPEC ||
-		    cls == STUN_ADDR_MULTICAST)
-			continue;
-		a.port = ctx->port;
-		for (k = 0, dup = 0; k < n; k++)
-			dup |= stun_addr_equal(&out[k].addr, &a);
-		if (dup)
-			continue;
-		/* The loopback address first when the server is there. */
-		if (cls == STUN_ADDR_LOOPBACK && n > 0) {
-			out[n] = out[0];
-			out[0].addr = a;
-		} else
-			out[n].addr = a;
-		out[n].kind = STUN_RDV_CAND_HOST;
-		out[0].kind = STUN_RDV_CAND_HOST;
-		n++;
-	}
-	freeifaddrs(ifa);
-	return (n);
-}
-
 static int
 chat_setup(struct chat_ctx *ctx)
 {
@@ -269,7 +159,8 @@ chat_setup(struct chat_ctx *ctx)
 	memcpy(rc.room, roomid, sizeof(roomid));
 	rc.roomlen = sizeof(roomid);
 	snprintf(rc.name, sizeof(rc.name), "%s", ctx->name);
-	rc.ncand = chat_host_cands(ctx, rc.cand, STUN_RDV_MAX_CANDS);
+	rc.ncand = chat_host_cands(&ctx->server, ctx->port, rc.cand,
+	    STUN_RDV_MAX_CANDS);
 	if (stun_rdv_client_init(&ctx->rdv, &rc) != 0 ||
 	    chat_room_init(&ctx->room, ctx->secret, ctx->name) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot set up the room");
@@ -868,13 +759,11 @@ chat_events(struct chat_ctx *ctx)
 	    event_add(ctx->ev_int, NULL) != 0 ||
 	    event_add(ctx->ev_term, NULL) != 0)
 		return (-1);
-	/* A regular file (or /dev/null) is always readable: poll it. */
-	if (fstat(STDIN_FILENO, &st) == 0 && !S_ISFIFO(st.st_mode) &&
-	    !S_ISSOCK(st.st_mode) && !S_ISCHR(st.st_mode))
+	/* epoll refuses regular files and /dev/null: they are always
+	 * readable, so a timer polls them. */
+	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISREG(st.st_mode) ||
+	    (S_ISCHR(st.st_mode) && !isatty(STDIN_FILENO))))
 		ctx->in_poll = 1;
-	if (fstat(STDIN_FILENO, &st) == 0 && S_ISCHR(st.st_mode) &&
-	    ctx->batch && !isatty(STDIN_FILENO))
-		ctx->in_poll = 1;	/* /dev/null: epoll refuses it */
 	if (ctx->in_poll) {
 		ctx->ev_in = evtimer_new(ctx->base, chat_stdin_cb, ctx);
 		if (ctx->ev_in == NULL || event_add(ctx->ev_in, &tv) != 0)
@@ -1011,7 +900,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "p2pchat: no random bytes for a room code\n");
 		goto out;
 	}
-	if ((rv = chat_resolve(ctx)) != 0) {
+	if ((rv = chat_resolve(ctx->server_arg, &ctx->server, ctx->err,
+	    sizeof(ctx->err))) != 0) {
 		if (rv == -1)
 			fprintf(stderr, "p2pchat: %s: bad server address or "
 			    "port\n", ctx->server_arg);

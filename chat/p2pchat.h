@@ -68,6 +68,23 @@ void	chat_quit(struct chat_ctx *);
 /* Fill up to max entries; returns how many. */
 unsigned chat_peers(struct chat_ctx *, struct chat_peer_info *, unsigned);
 
+/* hostaddr.c */
+/*
+ * "host", "host:port", "[v6]" or "[v6]:port" (port 3478 when absent).
+ * 0, -1 for a malformed argument, -2 when it does not resolve (err says
+ * why).
+ */
+int	chat_resolve(const char *arg, struct stun_addr *out, char *err,
+	    size_t errlen);
+/*
+ * Up to max host candidates with port: every address of the server's
+ * family on this host, loopback (listed first) only when the server is on
+ * loopback.
+ */
+struct stun_rdv_cand;
+unsigned chat_host_cands(const struct stun_addr *server, uint16_t port,
+	    struct stun_rdv_cand *out, unsigned max);
+
 /* batch.c */
 void	batch_event(const struct chat_event *);
 /* Split buffered stdin into lines; returns bytes consumed. */

@@ -1,0 +1,130 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * p2pchat's addresses: the rendezvous server from the command line
+ * (resolved once at start-up) and the host candidates of this machine.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/sock.h"
+#include "libstun/rdv.h"
+#include "chat/p2pchat.h"
+
+#define CHAT_PORT		3478
+#define CHAT_HOST_MAX		256
+
+/* "host", "host:port", "[v6]" or "[v6]:port"; getaddrinfo at start-up. */
+int
+chat_resolve(const char *s, struct stun_addr *out, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	char		 host[CHAT_HOST_MAX], *colon, *end;
+	const char	*port = NULL;
+	unsigned long	 v;
+	int		 r;
+
+	if (strlen(s) >= sizeof(host))
+		return (-1);
+	memcpy(host, s, strlen(s) + 1);
+	if (host[0] == '[') {
+		if ((end = strchr(host, ']')) == NULL)
+			return (-1);
+		*end = '\0';
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return (-1);
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	} else if ((colon = strchr(host, ':')) != NULL &&
+	    strrchr(host, ':') == colon) {
+		*colon = '\0';
+		port = colon + 1;
+	}
+	out->port = CHAT_PORT;
+	if (port != NULL) {
+		errno = 0;
+		v = strtoul(port, &end, 10);
+		if (*port < '0' || *port > '9' || *end != '\0' || errno != 0 ||
+		    v == 0 || v > 65535)
+			return (-1);
+		out->port = (uint16_t)v;
+	}
+	if (host[0] == '\0')
+		return (-1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	if ((r = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", host,
+		    gai_strerror(r));
+		return (-2);
+	}
+	/* IPv4 first: that is where the NATs are. */
+	r = -2;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		v = out->port;
+		if (sock_to_stun(ai->ai_addr, out) == 0) {
+			out->port = (uint16_t)v;
+			r = 0;
+			if (ai->ai_family == AF_INET)
+				break;
+		}
+	}
+	freeaddrinfo(res);
+	if (r != 0)
+		snprintf(err, errlen, "%s: no address", host);
+	return (r);
+}
+
+/*
+ * Host candidates: every address of the server's family on an interface
+ * that is up, loopback only when the server is on loopback too.
+ */
+unsigned
+chat_host_cands(const struct stun_addr *server, uint16_t port,
+    struct stun_rdv_cand *out, unsigned max)
+{
+	struct ifaddrs	 *ifa, *i;
+	struct stun_addr  a;
+	int		  srv_lo, cls;
+	unsigned	  n = 0, k, dup;
+
+	srv_lo = stun_addr_class(server) == STUN_ADDR_LOOPBACK;
+	if (getifaddrs(&ifa) != 0)
+		return (0);
+	for (i = ifa; i != NULL && n < max; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || sock_to_stun(i->ifa_addr, &a) != 0 ||
+		    a.family != server->family)
+			continue;
+		cls = stun_addr_class(&a);
+		if ((cls == STUN_ADDR_LOOPBACK && !srv_lo) ||
+		    cls == STUN_ADDR_LINKLOCAL || cls == STUN_ADDR_UNSPEC ||
+		    cls == STUN_ADDR_MULTICAST)
+			continue;
+		a.port = port;
+		for (k = 0, dup = 0; k < n; k++)
+			dup |= stun_addr_equal(&out[k].addr, &a);
+		if (dup)
+			continue;
+		/* The loopback address first when the server is there. */
+		if (cls == STUN_ADDR_LOOPBACK && n > 0) {
+			out[n] = out[0];
+			out[0].addr = a;
+		} else
+			out[n].addr = a;
+		out[n].kind = STUN_RDV_CAND_HOST;
+		out[0].kind = STUN_RDV_CAND_HOST;
+		n++;
+	}
+	freeifaddrs(ifa);
+	return (n);
+}
