@@ -223,8 +223,10 @@ poke_actions(struct poke *p, uint64_t now, uint64_t *wake)
 			break;
 		case STUN_TURN_A_ALLOCATED:
 			printf("allocated relayed=%s", poke_fmt(&a.relayed));
-			printf(" mapped=%s lifetime=%u\n", poke_fmt(&a.mapped),
-			    a.lifetime);
+			printf(" mapped=%s lifetime=%u alg=%s\n",
+			    poke_fmt(&a.mapped), a.lifetime,
+			    p->t.keylen == 0 ? "none" :
+			    p->t.alg == STUN_PWALG_SHA256 ? "sha256" : "md5");
 			if (p->count == 0) {
 				p->phase = PHASE_CLOSE;
 				(void)stun_turn_close(&p->t, now);
