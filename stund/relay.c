@@ -806,6 +806,11 @@ relay_input(struct relay *r, const struct relay_client *cl,
 {
 	if (!relay_is_turn(m))
 		return (0);
+	/* RFC 8489 7.3: a wrong FINGERPRINT is not STUN; drop it. */
+	if (m->fp >= 0 && stun_msg_check_fingerprint(m) != 0) {
+		RELAY_ADD(&r->m.bad_indication, 1);
+		return (1);
+	}
 	if (m->cls == STUN_CLASS_INDICATION) {
 		if (m->method == STUN_METHOD_SEND)
 			relay_send(r, cl, m, now);

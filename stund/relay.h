@@ -154,7 +154,7 @@ struct relay_metrics {
 	uint64_t	peer_denied;	/* by the peer policy */
 	uint64_t	no_perm;	/* dropped: no permission */
 	uint64_t	no_alloc;	/* indication/ChannelData, no alloc */
-	uint64_t	bad_indication;	/* malformed Send, ChannelData */
+	uint64_t	bad_indication;	/* malformed TURN, ChannelData */
 	uint64_t	send_fail;
 	uint64_t	pkts_to_peer, bytes_to_peer;
 	uint64_t	pkts_to_client, bytes_to_client;

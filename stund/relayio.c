@@ -581,8 +581,9 @@ static const struct {
 	{ "stund_turn_no_allocation_total", "counter", "Indications, "
 	    "ChannelData or peer datagrams without an allocation.",
 	    M(no_alloc) },
-	{ "stund_turn_bad_indications_total", "counter", "Malformed Send "
-	    "indications or ChannelData.", M(bad_indication) },
+	{ "stund_turn_bad_indications_total", "counter", "Malformed or "
+	    "misfingerprinted TURN messages and ChannelData.",
+	    M(bad_indication) },
 	{ "stund_turn_send_errors_total", "counter", "Relay sends that "
 	    "failed.", M(send_fail) },
 	{ "stund_turn_peer_packets_total", "counter", "Datagrams relayed "
