@@ -2,13 +2,16 @@
 # natlab_chat.sh: p2pchat across real kernel NATs.  Our stund serves the
 # rendezvous on the lab's public addresses; two p2pchat --batch peers sit
 # behind the lab's NATs, one creates a room and the other joins it, and
-# both send messages.  Every pair that a direct path should connect must
-# report a direct path to the peer's outside address, deliver every message
-# exactly once, intact and in order, and leave cleanly.  One pair runs under
-# a packet capture (no message text on the wire, packets straight between
-# the two NATs), one gets 500 messages each way in one burst on stdin, one
-# runs under 10% loss in both routers with 500 messages each way.  Symmetric against symmetric needs a relay and is only reported.
-# The table at the end gives the connect times.
+# both send messages.  Every pair that a direct path should connect (every
+# combination of cone NATs, open and firewalled hosts, two NATs deep, two
+# hosts behind one NAT with and without hairpinning) must report a direct
+# path to the peer's outside address (behind one NAT: its private one),
+# deliver every message exactly once, intact and in order, and leave
+# cleanly.  One pair runs under a packet capture (no message text on the
+# wire, packets straight between the two NATs), one gets 500 messages each
+# way in one burst on stdin, one runs under 10% loss in both routers with
+# 500 messages each way.  Symmetric against symmetric needs a relay and is
+# only reported.  The table at the end gives the connect times.
 #
 # Copyright (c) 2026 The stunkit authors.  See COPYING.
 #
@@ -92,10 +95,11 @@ chat_texts()
 	_k=1
 	while [ $_k -le "$2" ]; do
 		case $_k in
-		1) printf '%s %s%d "quoted" back\\slash caf\303\251 \342\202\254 \346\227\245\346\234\254\n' \
-		    "$MARK" "$1" $_k ;;
-		2) printf '%s %s%d %s\n' "$MARK" "$1" $_k \
-		    "$(head -c 1500 /dev/zero | tr '\0' x)$(head -c 480 /dev/zero | tr '\0' y)" ;;
+		1) printf '%s %s%d "quoted" back\\slash %s\n' "$MARK" "$1" \
+		    $_k "$(printf 'caf\303\251 \342\202\254 \346\227\245\346\234\254')" ;;
+		2) printf '%s %s%d %s%s\n' "$MARK" "$1" $_k \
+		    "$(head -c 1500 /dev/zero | tr '\0' x)" \
+		    "$(head -c 480 /dev/zero | tr '\0' y)" ;;
 		*) printf '%s %s%d message number %d from %s\n' "$MARK" "$1" \
 		    $_k $_k "$1" ;;
 		esac
