@@ -527,10 +527,30 @@ chat_loss()
 	fi
 }
 
-# Two clients behind one NAT meet on their private addresses.
+# Two clients behind one NAT meet on their private addresses.  First, the
+# lab proves itself: coturn's classifier, run by the second client against
+# our stund, sees the NAT type and hairpinning the LAN was built with.
 chat_lan()
 {
 	lab_up_lan "$2"
+	if command -v turnutils_natdiscovery >/dev/null 2>&1; then
+		_hp=false
+		[ "$2" = hairpin ] && _hp=true
+		_want="port-restricted-cone endpoint-independent"
+		_want="$_want address-and-port-dependent $_hp"
+		_got=$(lab_natdiscovery "$LAB_SRV1" $P_SRV clib \
+		    "$LAB_CLIENT_B")
+		if [ "$_got" = "$_want" ]; then
+			chat_ok "$1" "natdiscovery from $LAB_CLIENT_B: $_got"
+		else
+			chat_fail "$1" "natdiscovery from $LAB_CLIENT_B:" \
+			    "'$_got', want '$_want'"
+			sed 's/^/  natdiscovery| /' "$LAB_TMP/natdiscovery.out"
+		fi
+	else
+		echo "INFO: $1: turnutils_natdiscovery not found: the LAN" \
+		    "is not classified"
+	fi
 	chat_run "$1" "$NMSG" 40 pass "$(echo "$LAB_CLIENT_B" |
 	    sed 's/\./\\./g')" "$(echo "$LAB_CLIENT" | sed 's/\./\\./g')"
 }
