@@ -443,12 +443,6 @@ relayio_free(struct worker *w)
 	w->rio = NULL;
 }
 
-int
-relayio_is_chdata(const uint8_t *buf, size_t len)
-{
-	return (len >= 4 && (buf[0] & 0xc0) == 0x40);
-}
-
 /* Point the table at the current snapshot for one call. */
 static struct relay *
 relayio_enter(struct relayio *rio, const struct conf *c)

@@ -42,7 +42,11 @@ void	relayio_global_free(struct stund *sd);
 void	relayio_reload(struct stund *sd);
 
 /* A UDP datagram that is ChannelData (first two bits 01)?  1 or 0. */
-int	relayio_is_chdata(const uint8_t *buf, size_t len);
+static inline int
+relayio_is_chdata(const uint8_t *buf, size_t len)
+{
+	return (len >= 4 && (buf[0] & 0xc0) == 0x40);
+}
 /*
  * UDP from src on w's socket sock: m decoded (derr its result), or NULL
  * for ChannelData in buf.  Returns 1 when it was TURN and is handled.
