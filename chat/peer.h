@@ -36,7 +36,7 @@
 #define CHAT_PEER_S_PUNCHING	1
 #define CHAT_PEER_S_HANDSHAKE	2	/* path found, keys not yet */
 #define CHAT_PEER_S_UP		3	/* session: messages flow */
-#define CHAT_PEER_S_FAILED	4	/* no path (maybe retried) or handshake */
+#define CHAT_PEER_S_FAILED	4	/* no path (retried) or no handshake */
 #define CHAT_PEER_S_CLOSED	5
 
 struct chat_path {
@@ -91,7 +91,7 @@ struct chat_peer {
 	struct stun_punch punch;
 	struct chat_path path;
 	uint64_t	 go_at;		/* when punching starts; 0 unset */
-	uint64_t	 retry_at;	/* punch again after a failure; 0 never */
+	uint64_t	 retry_at;	/* punch again; 0 never */
 	unsigned	 retries;
 	/* Handshake. */
 	struct chat_hs	 hs;
@@ -105,11 +105,11 @@ struct chat_peer {
 	struct chat_rel	 rel;
 	uint32_t	 pend[CHAT_REL_MAX_MSGS];
 	unsigned	 npend;
-	const char	*undeliver_reason;	/* draining pend[] on close */
+	const char	*undeliver_reason;	/* for pend[] on close */
 	/* Pending reports. */
 	int		 ev_path, ev_up, ev_failed;
 	const char	*fail_reason;
-	uint8_t		 out[CHAT_PEER_MTU + 64];	/* the SEND handed out */
+	uint8_t		 out[CHAT_PEER_MTU + 64];	/* SEND handed out */
 	uint8_t		 in[CHAT_PEER_MTU + 64];
 	/* Counters. */
 	unsigned	 dropped;	/* refused or unauthentic datagrams */

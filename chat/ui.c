@@ -271,8 +271,8 @@ ui_submit(struct chat_ctx *ctx)
 		fputs("<me> ", stdout);
 		ui_put(line + (line[0] == '/'), len - (line[0] == '/'));
 		ui_end();
-		(void)chat_send_line(ctx, (const uint8_t *)line + (line[0] == '/'),
-		    len - (line[0] == '/'));
+		(void)chat_send_line(ctx, (const uint8_t *)line +
+		    (line[0] == '/'), len - (line[0] == '/'));
 	}
 }
 
