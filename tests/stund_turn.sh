@@ -185,4 +185,22 @@ grep -q 'error 486' "$ST_TMP/udp-quota.out" &&
     { st_fail "user quota: no 486"
     tail -n 5 "$ST_TMP/udp-quota.out" | sed 's/^/  | /'; }
 st_stop "$ST_PID"
+
+# IPv6: stund on ::1 with IPv6 relays, the peer on ::1.
+if st_have_ipv6; then
+	P6=$(st_free_port) || st_skip "no free port"
+	st_bg "$ST_TMP/peer6.log" timeout 60 turnutils_peer -L ::1 -p "$P6"
+	st_stund_start --primary ::1 --port 0 --realm stunkit.test \
+	    --user-file "$ST_TMP/users" --relay-ports "$R_LO-$R_HI" \
+	    --allow-peer ::1 ||
+	    { st_fail "stund did not start on ::1"; st_done; }
+	sleep 0.3
+	timeout 60 turnutils_uclient -c -s -x -n "$N" -l 120 -z 5 \
+	    -e ::1 -r "$P6" -u alice -w s3cret -p "$P1" ::1 \
+	    >"$ST_TMP/udp6.out" 2>&1
+	relayed udp6 "udp over ipv6, ipv6 relay"
+	st_stop "$ST_PID"
+else
+	echo "note: ipv6 run skipped: no ::1"
+fi
 st_done
