@@ -219,8 +219,29 @@ if [ $HAVE_STUND -eq 1 ]; then
 		check_run stund "$out" $? sha256
 		check_denied "stund, wrong password" "127.0.0.1:$P1" alice \
 		    wrong
+		st_stund_term
 	else
 		st_fail "stund did not start with TURN"
+	fi
+	if [ -n "$V6" ] && st_stund_start --primary ::1 --port 0 \
+	    --realm stunkit.test --user-file "$ST_TMP/users" \
+	    --relay-ports "$R_LO-$((R_LO + 200))" --allow-peer ::1; then
+		out="$ST_TMP/stund6.out"
+		poke "[::1]:$P1" "$out" -f 6 -u alice -w s3cret \
+		    -p "[::1]:$P_PEER" -n "$COUNT"
+		rc=$?
+		sed 's/^/  | /' "$out"
+		if [ $rc -eq 0 ] &&
+		    grep -Eq '^allocated relayed=\[::1\]:[0-9]+ ' "$out" &&
+		    grep -q "permission=$COUNT/$COUNT channel=$COUNT/$COUNT " \
+		    "$out"; then
+			st_ok "stund IPv6: relayed on ::1, $COUNT/$COUNT" \
+			    "echoes per phase"
+		else
+			st_fail "stund IPv6: turnpoke exited $rc"
+		fi
+	elif [ -n "$V6" ]; then
+		st_fail "stund did not start on ::1"
 	fi
 else
 	echo "note: $STUND not built, stund part not run"
