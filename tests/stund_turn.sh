@@ -5,8 +5,9 @@
 # Our stund as a TURN server for coturn's client: turnutils_uclient
 # allocates on stund (127.0.0.1), relays to turnutils_peer (a UDP echo
 # peer on 127.0.0.1, allowed with --allow-peer 127.0.0.0/8) and must get
-# every datagram back: long-term credentials over UDP and TCP, TURN REST
-# credentials from a shared secret, Send indications and channels.  A
+# every datagram back: long-term credentials over UDP, TCP and TLS, TURN
+# REST credentials from a shared secret, Send indications and channels,
+# IPv6.  A
 # wrong password is refused with 401, and a stund without the allow rule
 # refuses the loopback peer with 403.  The metrics count it all.
 
@@ -37,10 +38,18 @@ while ! ss -Hanu 2>/dev/null | awk '{ print $4 }' |
 	sleep 0.1
 done
 
+# TLS too, when openssl can make a throwaway certificate.
+set --
+if command -v openssl >/dev/null 2>&1 &&
+    timeout 30 openssl req -x509 -newkey rsa:2048 -nodes -days 1 \
+    -subj /CN=localhost -keyout "$ST_TMP/key.pem" \
+    -out "$ST_TMP/cert.pem" >/dev/null 2>&1; then
+	set -- --tls-port 0 --cert "$ST_TMP/cert.pem" --key "$ST_TMP/key.pem"
+fi
 st_stund_start --primary 127.0.0.1 --port 0 --workers 2 \
     --metrics "127.0.0.1:$MPORT" --realm stunkit.test \
     --user-file "$ST_TMP/users" --static-auth-secret "$SECRET" \
-    --relay-ports "$R_LO-$R_HI" --allow-peer 127.0.0.0/8 ||
+    --relay-ports "$R_LO-$R_HI" --allow-peer 127.0.0.0/8 "$@" ||
     { st_fail "stund did not start"; st_done; }
 
 # uclient NAME ARGS...: run turnutils_uclient against stund (bounded),
@@ -76,6 +85,13 @@ relayed udp-rest-send "udp, rest credentials, send indications"
 
 uclient tcp-lt-send -t -s -u alice -w s3cret -p "$TP1"
 relayed tcp-lt-send "tcp, long-term credentials, send indications"
+
+if [ -n "$TLSP" ]; then
+	uclient tls-rest-send -t -S -s -u carol -W "$SECRET" -p "$TLSP"
+	relayed tls-rest-send "tls, rest credentials, send indications"
+else
+	echo "note: tls run skipped: no certificate"
+fi
 
 # Channels: coturn's client draws channel numbers from 0x4000-0x7FFF,
 # libstun frames RFC 8656's 0x4000-0x4FFF; run these only when libstun
