@@ -265,6 +265,28 @@ relayio_send_peer(void *arg, int h, const struct stun_addr *peer,
 	return (0);
 }
 
+/*
+ * Count a STUN message we built (answers, Data indications) with the other
+ * methods, so the amplification figures include TURN.  Our error answers
+ * carry ERROR-CODE first.
+ */
+static void
+relayio_count(struct counters *cnt, const uint8_t *buf, size_t len)
+{
+	uint16_t	type;
+	uint8_t		cls;
+	int		code = 0;
+
+	if (len < STUN_HDR_LEN || (buf[0] & 0xc0) != 0)
+		return;
+	type = (uint16_t)(buf[0] << 8 | buf[1]);
+	cls = (uint8_t)(((type >> 4) & 1) | ((type >> 7) & 2));
+	if (cls == STUN_CLASS_ERROR && len >= STUN_HDR_LEN + 8 &&
+	    buf[20] == 0 && buf[21] == STUN_ATTR_ERROR_CODE)
+		code = (buf[26] & 7) * 100 + buf[27];
+	counters_count_out(cnt, CNT_METH_OTHER, cls, code, len);
+}
+
 static int
 relayio_send_client(void *arg, const struct relay_client *cl,
     const uint8_t *buf, size_t len)
@@ -280,9 +302,11 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 		/* Stream clients are worker 0's; the pointer is live. */
 		tc = (struct tcp_conn *)(uintptr_t)cl->conn;
 		out = bufferevent_get_output(tc->bev);
-		if (evbuffer_get_length(out) + len > RELAYIO_TCP_OUT_MAX)
+		if (evbuffer_get_length(out) + len > RELAYIO_TCP_OUT_MAX ||
+		    bufferevent_write(tc->bev, buf, len) != 0)
 			return (-1);
-		return (bufferevent_write(tc->bev, buf, len) == 0 ? 0 : -1);
+		relayio_count(&w->sd->tcp_cnt, buf, len);
+		return (0);
 	}
 	if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
 	    w->fd[cl->sock] == -1 || (sl = sock_from_stun(&cl->addr,
@@ -291,6 +315,7 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 	if (sendto(w->fd[cl->sock], buf, len, MSG_DONTWAIT,
 	    (struct sockaddr *)&ss, sl) == -1)
 		return (-1);
+	relayio_count(&w->cnt, buf, len);
 	return (0);
 }
 

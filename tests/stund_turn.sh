@@ -141,6 +141,11 @@ v=$(metric stund_turn_auth_failures_total)
 [ -n "$v" ] && [ "$v" -ge 1 ] &&
     st_ok "metrics: $v auth failures" ||
     st_fail "metrics: auth failures is '$v'"
+# TURN answers count with the other methods (amplification figures).
+v=$(metric 'stund_messages_out_total{method="other",class="success"}')
+[ -n "$v" ] && [ "$v" -ge 6 ] &&
+    st_ok "metrics: $v TURN success answers counted out" ||
+    st_fail "metrics: TURN success answers out is '$v'"
 
 # SIGHUP reads the users file again and keeps the allocations.
 before=$(metric stund_turn_allocations)
