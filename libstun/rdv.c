@@ -103,18 +103,25 @@ rdv_cand_ok(const struct stun_rdv_cand *c)
 	    c->addr.family == STUN_AF_INET6));
 }
 
-/* Display names: UTF-8 without control characters, 1..32 bytes. */
+/* Names and relay credentials: UTF-8 without control characters. */
 static int
-rdv_name_ok(const uint8_t *p, size_t n)
+rdv_text_ok(const uint8_t *p, size_t n, size_t max)
 {
 	size_t	i;
 
-	if (n == 0 || n > STUN_RDV_NAME_MAX || !stun_utf8_valid(p, n))
+	if (n == 0 || n > max || !stun_utf8_valid(p, n))
 		return (0);
 	for (i = 0; i < n; i++)
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return (0);
 	return (1);
+}
+
+/* Display names: 1..32 bytes. */
+static int
+rdv_name_ok(const uint8_t *p, size_t n)
+{
+	return (rdv_text_ok(p, n, STUN_RDV_NAME_MAX));
 }
 
 /* A whole attribute value of candidates, at most max of them. */
@@ -165,6 +172,34 @@ rdv_rd_member(const struct stun_msg *m, const struct stun_attr_ref *a,
 	    m->tid) != 0 || n != ncand)
 		return (STUN_ERR_BAD_ATTR);
 	mb->ncand = n;
+	return (0);
+}
+
+/*
+ * RDV-RELAY-USER and RDV-RELAY-PASS: both or neither, and only in a
+ * Register success.
+ */
+static int
+rdv_rd_relay(const struct stun_msg *m, struct stun_rdv_msg *o)
+{
+	const uint8_t	*u, *p;
+	size_t		 ulen, plen;
+	int		 ru, rp;
+
+	ru = stun_msg_get_bytes(m, STUN_RDV_ATTR_RELAY_USER, &u, &ulen);
+	rp = stun_msg_get_bytes(m, STUN_RDV_ATTR_RELAY_PASS, &p, &plen);
+	if (ru == STUN_ERR_NOT_FOUND && rp == STUN_ERR_NOT_FOUND)
+		return (0);
+	if (ru != 0 || rp != 0 || m->method != STUN_RDV_REGISTER ||
+	    m->cls != STUN_CLASS_SUCCESS ||
+	    !rdv_text_ok(u, ulen, STUN_RDV_RELAY_USER_MAX) ||
+	    !rdv_text_ok(p, plen, STUN_RDV_RELAY_PASS_MAX))
+		return (STUN_ERR_BAD_ATTR);
+	memcpy(o->relay_user, u, ulen);
+	o->relay_user[ulen] = '\0';
+	memcpy(o->relay_pass, p, plen);
+	o->relay_pass[plen] = '\0';
+	o->flags |= STUN_RDV_F_RELAY;
 	return (0);
 }
 
@@ -258,6 +293,8 @@ rdv_decode_fields(const struct stun_msg *m, struct stun_rdv_msg *o)
 			return (STUN_ERR_BAD_ATTR);
 		o->flags |= STUN_RDV_F_ERROR;
 	}
+	if (rdv_rd_relay(m, o) != 0)
+		return (STUN_ERR_BAD_ATTR);
 	for (i = 0; i < m->nattrs; i++) {
 		a = &m->attrs[i];
 		if (a->type != STUN_RDV_ATTR_MEMBER)
@@ -424,6 +461,21 @@ stun_rdv_build(const struct stun_rdv_msg *in, uint8_t *buf, size_t cap)
 		stun_wr_zero(&w, 3);
 		stun_wr_u32(&w, in->event_member);
 		stun_build_attr(&b, STUN_RDV_ATTR_EVENT, v, w.len);
+	}
+	if (in->flags & STUN_RDV_F_RELAY) {
+		if (in->method != STUN_RDV_REGISTER ||
+		    in->cls != STUN_CLASS_SUCCESS)
+			err = STUN_ERR_INVALID;
+		n = strnlen(in->relay_user, sizeof(in->relay_user));
+		if (!rdv_text_ok((const uint8_t *)in->relay_user, n,
+		    STUN_RDV_RELAY_USER_MAX))
+			err = STUN_ERR_INVALID;
+		stun_build_attr(&b, STUN_RDV_ATTR_RELAY_USER, in->relay_user, n);
+		n = strnlen(in->relay_pass, sizeof(in->relay_pass));
+		if (!rdv_text_ok((const uint8_t *)in->relay_pass, n,
+		    STUN_RDV_RELAY_PASS_MAX))
+			err = STUN_ERR_INVALID;
+		stun_build_attr(&b, STUN_RDV_ATTR_RELAY_PASS, in->relay_pass, n);
 	}
 	for (i = 0; (in->flags & STUN_RDV_F_MEMBERS) && i < in->nmembers;
 	    i++) {
@@ -615,6 +667,9 @@ rdv_client_response(struct stun_rdv_client *rc, const struct stun_rdv_msg *q,
 		}
 		rc->member_id = q->member_id;
 		rc->mapped = q->mapped;
+		/* Empty strings when the server gave no credential. */
+		memcpy(rc->relay_user, q->relay_user, sizeof(rc->relay_user));
+		memcpy(rc->relay_pass, q->relay_pass, sizeof(rc->relay_pass));
 		iv = rc->c.keepalive;
 		if (iv == 0)
 			iv = (q->flags & STUN_RDV_F_INTERVAL) ?
@@ -776,6 +831,8 @@ stun_rdv_client_next(struct stun_rdv_client *rc, struct stun_rdv_action *a)
 		a->kind = STUN_RDV_A_JOINED;
 		a->member_id = rc->member_id;
 		a->mapped = rc->mapped;
+		memcpy(a->relay_user, rc->relay_user, sizeof(a->relay_user));
+		memcpy(a->relay_pass, rc->relay_pass, sizeof(a->relay_pass));
 		return;
 	}
 	if (rc->pend_members) {

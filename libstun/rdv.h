@@ -39,6 +39,8 @@ extern "C" {
 #define STUN_RDV_ATTR_DELAY	0xC0DA	/* u32 ms */
 #define STUN_RDV_ATTR_PEER_ID	0xC0DB	/* u32 */
 #define STUN_RDV_ATTR_INTERVAL	0xC0DC	/* u32 keepalive interval, ms */
+#define STUN_RDV_ATTR_RELAY_USER 0xC0DD	/* TURN username, 1..128 UTF-8 */
+#define STUN_RDV_ATTR_RELAY_PASS 0xC0DE	/* TURN password, 1..64 bytes */
 
 /* Error codes used in error responses. */
 #define STUN_RDV_ERR_BAD	400	/* malformed */
@@ -53,7 +55,14 @@ extern "C" {
 #define STUN_RDV_MAX_CANDS	(8)	/* sent by a client */
 #define STUN_RDV_MEMBER_CANDS	(STUN_RDV_MAX_CANDS + 1)	/* + srflx */
 #define STUN_RDV_MAX_MEMBERS	(16)	/* per room, protocol ceiling */
-#define STUN_RDV_MSG_MAX	(4096)	/* largest message we build */
+#define STUN_RDV_RELAY_USER_MAX	(128)
+#define STUN_RDV_RELAY_PASS_MAX	(64)
+/*
+ * Largest message we build.  The largest is a Register success: header,
+ * room, mapped, six u32/u64 fields, 15 members of up to 224 bytes, the
+ * relay credential (200) and integrity: 3,712 bytes (a test checks).
+ */
+#define STUN_RDV_MSG_MAX	(4096)
 #define STUN_RDV_KEY_LEN	(32)
 #define STUN_RDV_DELAY_MAX	(5000)	/* ms, larger Go delays refused */
 
@@ -97,6 +106,7 @@ struct stun_rdv_member {
 #define STUN_RDV_F_INTERVAL	0x0400
 #define STUN_RDV_F_MAPPED	0x0800	/* XOR-MAPPED-ADDRESS */
 #define STUN_RDV_F_ERROR	0x1000	/* ERROR-CODE */
+#define STUN_RDV_F_RELAY	0x2000	/* relay_user and relay_pass */
 
 /* One rendezvous message, decoded or to be built. */
 struct stun_rdv_msg {
@@ -123,6 +133,9 @@ struct stun_rdv_msg {
 	uint32_t	 interval;
 	struct stun_addr mapped;
 	int		 error;		/* 300..699 */
+	/* A TURN REST credential for the server's relay: Register success. */
+	char		 relay_user[STUN_RDV_RELAY_USER_MAX + 1];
+	char		 relay_pass[STUN_RDV_RELAY_PASS_MAX + 1];
 };
 
 /* Is m (decoded) one of the rendezvous methods?  1 or 0. */
@@ -173,7 +186,7 @@ struct stun_rdv_config {
 /* Actions. */
 #define STUN_RDV_A_WAIT		0	/* call the timer at wake */
 #define STUN_RDV_A_SEND		1	/* send buf/len to the server */
-#define STUN_RDV_A_JOINED	2	/* registered: member_id, mapped */
+#define STUN_RDV_A_JOINED	2	/* registered: member_id, mapped, relay */
 #define STUN_RDV_A_MEMBERS	3	/* members/nmembers is the new list */
 #define STUN_RDV_A_GO		4	/* punch towards peer_id at go_at */
 #define STUN_RDV_A_DONE		5	/* left the room */
@@ -195,6 +208,12 @@ struct stun_rdv_action {
 	uint64_t	 go_at;
 	int		 err;		/* FAILED: STUN_ERR_* */
 	int		 code;		/* FAILED: error response code, or 0 */
+	/*
+	 * JOINED: a TURN credential for the rendezvous server's own address
+	 * and port (the realm comes with its 401), or "" when it gave none.
+	 */
+	char		 relay_user[STUN_RDV_RELAY_USER_MAX + 1];
+	char		 relay_pass[STUN_RDV_RELAY_PASS_MAX + 1];
 };
 
 /* Client states. */
@@ -215,6 +234,9 @@ struct stun_rdv_client {
 	int		joined_once;
 	uint32_t	member_id;
 	struct stun_addr mapped;
+	/* The relay credential of the last Register success, or "". */
+	char		relay_user[STUN_RDV_RELAY_USER_MAX + 1];
+	char		relay_pass[STUN_RDV_RELAY_PASS_MAX + 1];
 	uint32_t	epoch;
 	uint32_t	interval;	/* keepalive period in use, ms */
 	uint64_t	next_ka;	/* when the next keepalive is due */

@@ -259,6 +259,96 @@ START_TEST(rdv_build_refuses_bad_fields)
 }
 END_TEST
 
+/* The largest Register success, with a credential at its limits, fits. */
+START_TEST(rdv_relay_credential_round_trip)
+{
+	struct stun_rdv_msg	q, o;
+	uint8_t			buf[STUN_RDV_MSG_MAX];
+	size_t			len;
+	unsigned		i, j;
+
+	base(&q, STUN_RDV_REGISTER, STUN_CLASS_SUCCESS);
+	q.flags = STUN_RDV_F_MAPPED | STUN_RDV_F_MEMBER_ID | STUN_RDV_F_EPOCH |
+	    STUN_RDV_F_INTERVAL | STUN_RDV_F_ECHO | STUN_RDV_F_MEMBERS |
+	    STUN_RDV_F_RELAY;
+	addr6(&q.mapped, 9, 50000);
+	q.member_id = 42;
+	q.nmembers = STUN_RDV_MAX_MEMBERS - 1;
+	for (i = 0; i < q.nmembers; i++) {
+		q.members[i].id = 100 + i;
+		memset(q.members[i].name, 'a' + (int)i, STUN_RDV_NAME_MAX);
+		q.members[i].ncand = STUN_RDV_MEMBER_CANDS;
+		for (j = 0; j < STUN_RDV_MEMBER_CANDS; j++) {
+			q.members[i].cand[j].kind = STUN_RDV_CAND_RELAY;
+			addr6(&q.members[i].cand[j].addr, (uint8_t)j,
+			    (uint16_t)(1000 + j));
+		}
+	}
+	memset(q.relay_user, 'u', STUN_RDV_RELAY_USER_MAX);
+	memset(q.relay_pass, 'p', STUN_RDV_RELAY_PASS_MAX);
+	ck_assert_int_eq(round_trip(&q, buf, sizeof(buf), &len, &o), 0);
+	ck_assert_uint_le(len, STUN_RDV_MSG_MAX);
+	ck_assert_uint_eq(len, 3712);	/* the figure rdv.h gives */
+	ck_assert_uint_eq(o.flags, q.flags);
+	ck_assert_str_eq(o.relay_user, q.relay_user);
+	ck_assert_str_eq(o.relay_pass, q.relay_pass);
+	ck_assert_uint_eq(o.nmembers, q.nmembers);
+
+	/* A REST credential as stund hands it out. */
+	q.flags = STUN_RDV_F_MAPPED | STUN_RDV_F_MEMBER_ID | STUN_RDV_F_EPOCH |
+	    STUN_RDV_F_RELAY;
+	q.nmembers = 0;
+	memset(q.relay_user, 0, sizeof(q.relay_user));
+	memset(q.relay_pass, 0, sizeof(q.relay_pass));
+	strcpy(q.relay_user, "1795000000:rdv-42");
+	strcpy(q.relay_pass, "y0bT7Jq1vXyqJ8jRcWQH0cO0mBI=");
+	ck_assert_int_eq(round_trip(&q, buf, sizeof(buf), &len, &o), 0);
+	ck_assert(o.flags & STUN_RDV_F_RELAY);
+	ck_assert_str_eq(o.relay_user, "1795000000:rdv-42");
+	ck_assert_str_eq(o.relay_pass, "y0bT7Jq1vXyqJ8jRcWQH0cO0mBI=");
+
+	/* Without the flag neither attribute is sent, and "" comes back. */
+	q.flags &= ~STUN_RDV_F_RELAY;
+	ck_assert_int_eq(round_trip(&q, buf, sizeof(buf), &len, &o), 0);
+	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
+	ck_assert_str_eq(o.relay_user, "");
+	ck_assert_str_eq(o.relay_pass, "");
+}
+END_TEST
+
+START_TEST(rdv_build_refuses_bad_relay_credential)
+{
+	struct stun_rdv_msg	q;
+	uint8_t			buf[STUN_RDV_MSG_MAX];
+
+	base(&q, STUN_RDV_REGISTER, STUN_CLASS_SUCCESS);
+	q.flags = STUN_RDV_F_RELAY;
+	strcpy(q.relay_user, "1:rdv-1");
+	strcpy(q.relay_pass, "pw");
+	ck_assert_int_gt(stun_rdv_build(&q, buf, sizeof(buf)), 0);
+	/* Register success only. */
+	q.cls = STUN_CLASS_REQUEST;
+	ck_assert_int_eq(stun_rdv_build(&q, buf, sizeof(buf)),
+	    STUN_ERR_INVALID);
+	q.cls = STUN_CLASS_SUCCESS;
+	q.method = STUN_RDV_KEEPALIVE;
+	ck_assert_int_eq(stun_rdv_build(&q, buf, sizeof(buf)),
+	    STUN_ERR_INVALID);
+	q.method = STUN_RDV_REGISTER;
+	/* Both, never empty, no control characters. */
+	q.relay_pass[0] = '\0';
+	ck_assert_int_eq(stun_rdv_build(&q, buf, sizeof(buf)),
+	    STUN_ERR_INVALID);
+	strcpy(q.relay_pass, "pw");
+	q.relay_user[0] = '\0';
+	ck_assert_int_eq(stun_rdv_build(&q, buf, sizeof(buf)),
+	    STUN_ERR_INVALID);
+	strcpy(q.relay_user, "1:rdv\n1");
+	ck_assert_int_eq(stun_rdv_build(&q, buf, sizeof(buf)),
+	    STUN_ERR_INVALID);
+}
+END_TEST
+
 /*
  * A message with the given raw attribute, correctly keyed and
  * fingerprinted, so only the value's own checks can refuse it.
@@ -351,6 +441,75 @@ START_TEST(rdv_decode_refuses_bad_values)
 	    0, 1, room_a, sizeof(room_a)), STUN_ERR_INVALID);
 	ck_assert_int_eq(decode_raw(STUN_RDV_REGISTER, STUN_CLASS_INDICATION,
 	    0, NULL, 0, 1, room_a, sizeof(room_a)), STUN_ERR_INVALID);
+}
+END_TEST
+
+/* A keyed message with RDV-RELAY-USER u and RDV-RELAY-PASS p (NULL: none). */
+static int
+decode_relay(uint16_t method, uint8_t cls, const char *u, size_t ulen,
+    const char *p, size_t plen, struct stun_rdv_msg *o)
+{
+	struct stun_builder	 b;
+	struct stun_msg		 m;
+	uint8_t			 buf[1024], key[STUN_RDV_KEY_LEN];
+	int			 n;
+
+	ck_assert_int_eq(stun_rdv_key(room_a, sizeof(room_a), key), 0);
+	stun_build_init(&b, buf, sizeof(buf), method, cls, tid_a);
+	stun_build_attr(&b, STUN_RDV_ATTR_ROOM, room_a, sizeof(room_a));
+	if (u != NULL)
+		stun_build_attr(&b, STUN_RDV_ATTR_RELAY_USER, u, ulen);
+	if (p != NULL)
+		stun_build_attr(&b, STUN_RDV_ATTR_RELAY_PASS, p, plen);
+	stun_build_integrity_sha256(&b, key, sizeof(key), 32);
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
+	return (stun_rdv_decode(&m, o));
+}
+
+#define RELAY(u, ul, p, pl) decode_relay(STUN_RDV_REGISTER, \
+	STUN_CLASS_SUCCESS, (u), (ul), (p), (pl), &o)
+
+START_TEST(rdv_decode_relay_credential_bounds)
+{
+	struct stun_rdv_msg	o;
+	char			big[STUN_RDV_RELAY_USER_MAX + 2];
+
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(RELAY("1:rdv-7", 7, "pw", 2), 0);
+	ck_assert(o.flags & STUN_RDV_F_RELAY);
+	ck_assert_str_eq(o.relay_user, "1:rdv-7");
+	ck_assert_str_eq(o.relay_pass, "pw");
+	/* At the limits, and one byte over them. */
+	ck_assert_int_eq(RELAY(big, STUN_RDV_RELAY_USER_MAX, big,
+	    STUN_RDV_RELAY_PASS_MAX), 0);
+	ck_assert_uint_eq(strlen(o.relay_user), STUN_RDV_RELAY_USER_MAX);
+	ck_assert_uint_eq(strlen(o.relay_pass), STUN_RDV_RELAY_PASS_MAX);
+	ck_assert_int_eq(RELAY(big, STUN_RDV_RELAY_USER_MAX + 1, "pw", 2),
+	    STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(RELAY("u", 1, big, STUN_RDV_RELAY_PASS_MAX + 1),
+	    STUN_ERR_BAD_ATTR);
+	/* One without the other. */
+	ck_assert_int_eq(RELAY("1:rdv-7", 7, NULL, 0), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(RELAY(NULL, 0, "pw", 2), STUN_ERR_BAD_ATTR);
+	ck_assert_str_eq(o.relay_user, "");
+	/* Empty, a NUL, a control character, bad UTF-8. */
+	ck_assert_int_eq(RELAY("", 0, "pw", 2), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(RELAY("u", 1, "", 0), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(RELAY("a\0b", 3, "pw", 2), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(RELAY("u", 1, "p\r", 2), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(RELAY("\xc3(", 2, "pw", 2), STUN_ERR_BAD_ATTR);
+	/* Anywhere but in a Register success. */
+	ck_assert_int_eq(decode_relay(STUN_RDV_REGISTER, STUN_CLASS_REQUEST,
+	    "u", 1, "p", 1, &o), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(decode_relay(STUN_RDV_REGISTER, STUN_CLASS_ERROR,
+	    "u", 1, "p", 1, &o), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(decode_relay(STUN_RDV_KEEPALIVE, STUN_CLASS_SUCCESS,
+	    "u", 1, "p", 1, &o), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(decode_relay(STUN_RDV_MEMBERS,
+	    STUN_CLASS_INDICATION, "u", 1, "p", 1, &o), STUN_ERR_BAD_ATTR);
 }
 END_TEST
 
@@ -765,6 +924,54 @@ START_TEST(rdv_client_register_refused)
 }
 END_TEST
 
+START_TEST(rdv_client_joined_carries_relay_credential)
+{
+	struct stun_rdv_client	rc;
+	struct stun_rdv_msg	q, r;
+	struct stun_rdv_action	a;
+	unsigned		i;
+
+	/* Without a credential the strings are empty. */
+	client_setup(&rc);
+	ck_assert_int_eq(stun_rdv_client_start(&rc, 0), 0);
+	expect_send(&rc, STUN_RDV_REGISTER, &q);
+	answer_register(&rc, &q, 3, 40);
+	for (i = 0; i < 4; i++) {
+		stun_rdv_client_next(&rc, &a);
+		if (a.kind == STUN_RDV_A_JOINED)
+			break;
+	}
+	ck_assert_int_eq(a.kind, STUN_RDV_A_JOINED);
+	ck_assert_str_eq(a.relay_user, "");
+	ck_assert_str_eq(a.relay_pass, "");
+
+	/* With one, JOINED hands it over. */
+	client_setup(&rc);
+	ck_assert_int_eq(stun_rdv_client_start(&rc, 0), 0);
+	expect_send(&rc, STUN_RDV_REGISTER, &q);
+	base(&r, STUN_RDV_REGISTER, STUN_CLASS_SUCCESS);
+	memcpy(r.tid, q.tid, STUN_TID_LEN);
+	r.flags = STUN_RDV_F_MAPPED | STUN_RDV_F_MEMBER_ID |
+	    STUN_RDV_F_EPOCH | STUN_RDV_F_RELAY;
+	addr4(&r.mapped, 203, 0, 113, 9, 61000);
+	r.member_id = 5;
+	r.epoch = 1;
+	strcpy(r.relay_user, "1795000000:rdv-5");
+	strcpy(r.relay_pass, "c2VjcmV0");
+	feed(&rc, &r, 40);
+	stun_rdv_client_next(&rc, &a);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_JOINED);
+	ck_assert_uint_eq(a.member_id, 5);
+	ck_assert_str_eq(a.relay_user, "1795000000:rdv-5");
+	ck_assert_str_eq(a.relay_pass, "c2VjcmV0");
+	ck_assert_str_eq(rc.relay_user, "1795000000:rdv-5");
+	/* Other actions carry none. */
+	stun_rdv_client_next(&rc, &a);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_MEMBERS);
+	ck_assert_str_eq(a.relay_user, "");
+}
+END_TEST
+
 START_TEST(rdv_client_init_refuses_bad_config)
 {
 	struct stun_rdv_client	rc;
@@ -800,10 +1007,13 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_response_with_members_round_trip);
 	tcase_add_test(tc, rdv_indications_round_trip);
 	tcase_add_test(tc, rdv_build_refuses_bad_fields);
+	tcase_add_test(tc, rdv_relay_credential_round_trip);
+	tcase_add_test(tc, rdv_build_refuses_bad_relay_credential);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad input");
 	tcase_add_test(tc, rdv_decode_refuses_bad_values);
+	tcase_add_test(tc, rdv_decode_relay_credential_bounds);
 	tcase_add_test(tc, rdv_integrity_is_required);
 	tcase_add_test(tc, rdv_fingerprint_is_required);
 	tcase_add_loop_test(tc, rdv_every_truncation_refused, 0, 256);
@@ -818,6 +1028,7 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_client_reregisters_when_forgotten_then_leaves);
 	tcase_add_test(tc, rdv_client_register_refused);
 	tcase_add_test(tc, rdv_client_init_refuses_bad_config);
+	tcase_add_test(tc, rdv_client_joined_carries_relay_credential);
 	suite_add_tcase(s, tc);
 	return (s);
 }
