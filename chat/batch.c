@@ -38,6 +38,8 @@ batch_kind(int kind)
 		return ("failed");
 	case EV_BYE:
 		return ("bye");
+	case EV_RELAY:
+		return ("relay");
 	}
 	return ("error");
 }
@@ -91,9 +93,14 @@ batch_event(const struct chat_event *e)
 	case EV_PATH:
 		json_str(&j, "kind", chat_path_kind_name(e->path_kind));
 		batch_addr(&j, "addr", &e->addr);
+		batch_addr(&j, "peer_addr", &e->addr2);
 		json_str(&j, "local", e->local_type);
 		json_str(&j, "remote", e->remote_type);
 		json_int(&j, "rtt", e->rtt);
+		break;
+	case EV_RELAY:
+		batch_addr(&j, "addr", &e->addr);
+		batch_addr(&j, "server", &e->addr2);
 		break;
 	case EV_MESSAGE:
 		json_int(&j, "id", e->id);

@@ -4,8 +4,9 @@
  * p2pchat: end-to-end encrypted chat straight from peer to peer through
  * NATs.  This file is the thin libevent layer: the command line, one UDP
  * socket for the rendezvous, the punching and the chat, the rendezvous
- * client machine and the room (chat/room.h) driven on it, and stdin.
- * batch.c and ui.c show the events.
+ * client machine and the room (chat/room.h) driven on it, the TURN relay
+ * (relay.c) on the same socket, and stdin.  batch.c and ui.c show the
+ * events.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -50,6 +51,8 @@ struct chat_ctx {
 	const char	*server_arg;
 	const char	*name;
 	const char	*code_arg;
+	const char	*relay_arg;
+	int		 force_relay;
 	int		 batch;
 	unsigned	 linger;	/* s */
 	uint16_t	 port;
@@ -62,7 +65,11 @@ struct chat_ctx {
 	struct event	*ev_sock, *ev_in, *ev_timer, *ev_int, *ev_term;
 	int		 in_poll;	/* stdin is a file: read on a timer */
 	int		 in_paused;
+	struct stun_rdv_config rc;
 	struct stun_rdv_client rdv;
+	int		 relay_on;	/* a relay was configured */
+	struct chat_relay relay;
+	int		 registering;	/* the rendezvous client started */
 	struct chat_room room;
 	uint32_t	 self_id;
 	int		 joined;
@@ -87,6 +94,7 @@ struct chat_ctx {
 };
 
 static void	chat_pump(struct chat_ctx *);
+static uint64_t	chat_pump_relay(struct chat_ctx *, uint64_t);
 
 static void __attribute__((noreturn))
 usage(void)
@@ -94,7 +102,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: p2pchat --server host[:port] --name name [--batch]"
 	    " [--port port]\n"
-	    "\t[--linger seconds] [-v] [code]\n");
+	    "\t[--linger seconds] [--relay turn:user:pass@host[:port]]"
+	    " [--force-relay]\n\t[-v] [code]\n");
 	exit(2);
 }
 
@@ -131,7 +140,7 @@ chat_error(struct chat_ctx *ctx, const char *reason)
 static int
 chat_setup(struct chat_ctx *ctx)
 {
-	struct stun_rdv_config	 rc;
+	struct stun_rdv_config	*rc = &ctx->rc;
 	struct stun_punch_cand	 pc;
 	struct stun_addr	 any, local;
 	uint8_t			 roomid[CHAT_ROOMID_LEN];
@@ -146,23 +155,24 @@ chat_setup(struct chat_ctx *ctx)
 		return (-1);
 	}
 	ctx->port = local.port;
-	memset(&rc, 0, sizeof(rc));
-	rc.server = ctx->server;
+	memset(rc, 0, sizeof(*rc));
+	rc->server = ctx->server;
 	/* Sends at 0, 0.25, 0.75, 1.75, 3.75, 7.75 s; no answer at 9.75 s. */
-	rc.txn.rto = 250;
-	rc.txn.rc = 6;
-	rc.txn.rm = 8;
+	rc->txn.rto = 250;
+	rc->txn.rc = 6;
+	rc->txn.rm = 8;
 	if (chat_room_id(ctx->secret, roomid) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot derive the room");
 		return (-1);
 	}
-	memcpy(rc.room, roomid, sizeof(roomid));
-	rc.roomlen = sizeof(roomid);
-	snprintf(rc.name, sizeof(rc.name), "%s", ctx->name);
-	rc.ncand = chat_host_cands(&ctx->server, ctx->port, rc.cand,
-	    STUN_RDV_MAX_CANDS);
-	if (stun_rdv_client_init(&ctx->rdv, &rc) != 0 ||
-	    chat_room_init(&ctx->room, ctx->secret, ctx->name) != 0) {
+	memcpy(rc->room, roomid, sizeof(roomid));
+	rc->roomlen = sizeof(roomid);
+	snprintf(rc->name, sizeof(rc->name), "%s", ctx->name);
+	/* Relay only: the peer learns no address of ours from us. */
+	if (!ctx->force_relay)
+		rc->ncand = chat_host_cands(&ctx->server, ctx->port, rc->cand,
+		    STUN_RDV_MAX_CANDS);
+	if (chat_room_init(&ctx->room, ctx->secret, ctx->name) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot set up the room");
 		return (-1);
 	}
@@ -172,10 +182,59 @@ chat_setup(struct chat_ctx *ctx)
 	 */
 	memset(&pc, 0, sizeof(pc));
 	pc.type = STUN_CAND_HOST;
-	pc.sock = 0;
-	pc.addr = rc.ncand > 0 ? rc.cand[0].addr : local;
-	(void)chat_room_add_local(&ctx->room, &pc);
-	log_debug("socket port %u, %u host candidates", ctx->port, rc.ncand);
+	pc.sock = CHAT_SOCK_MAIN;
+	pc.addr = rc->ncand > 0 ? rc->cand[0].addr : local;
+	if (!ctx->force_relay)
+		(void)chat_room_add_local(&ctx->room, &pc);
+	log_debug("socket port %u, %u host candidates", ctx->port, rc->ncand);
+	return (0);
+}
+
+/*
+ * Register in the room, with the relayed candidate when there is one:
+ * gathered before the first peer, so that the first message never waits
+ * for a failed punch.
+ */
+static int
+chat_register(struct chat_ctx *ctx, uint64_t now)
+{
+	struct stun_rdv_config	*rc = &ctx->rc;
+	struct stun_punch_cand	 pc;
+	char			 buf[64];
+	unsigned		 i;
+
+	if (ctx->registering)
+		return (0);
+	ctx->registering = 1;
+	if (chat_relay_up(&ctx->relay)) {
+		i = rc->ncand < STUN_RDV_MAX_CANDS ? rc->ncand++ :
+		    STUN_RDV_MAX_CANDS - 1;
+		rc->cand[i].kind = STUN_RDV_CAND_RELAY;
+		rc->cand[i].addr = ctx->relay.relayed;
+		memset(&pc, 0, sizeof(pc));
+		pc.type = STUN_CAND_RELAY;
+		pc.sock = CHAT_SOCK_RELAY;
+		pc.addr = ctx->relay.relayed;
+		(void)chat_room_add_local(&ctx->room, &pc);
+	} else if (ctx->force_relay) {
+		if (stun_addr_format(&ctx->relay.server, buf,
+		    sizeof(buf)) != 0)
+			buf[0] = '\0';
+		snprintf(ctx->err, sizeof(ctx->err), "relay %s: %s", buf,
+		    ctx->relay.turn.code != 0 ?
+		    stun_reason_phrase(ctx->relay.turn.code) :
+		    "no allocation");
+		ctx->status = 1;
+		ctx->done = 1;
+		return (-1);
+	}
+	if (stun_rdv_client_init(&ctx->rdv, rc) != 0 ||
+	    stun_rdv_client_start(&ctx->rdv, now) != 0) {
+		snprintf(ctx->err, sizeof(ctx->err), "cannot register");
+		ctx->status = 1;
+		ctx->done = 1;
+		return (-1);
+	}
 	return (0);
 }
 
@@ -202,6 +261,38 @@ chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
 	sl = sock_from_stun(to, &ss);
 	if (sendto(ctx->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == -1)
 		log_debug("sendto: %s", strerror(errno));
+}
+
+/* What a peer sends from the relay goes to the TURN server, wrapped. */
+static void
+chat_relay_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
+    const uint8_t *buf, size_t len)
+{
+	int	n;
+
+	n = chat_relay_wrap(&ctx->relay, to, buf, len, chat_now());
+	if (n < 0) {
+		log_debug("relay: cannot wrap: %s", stun_strerror(n));
+		return;
+	}
+	chat_sendto(ctx, &ctx->relay.server, ctx->relay.out, (size_t)n);
+	/* A permission request may be due before the data is of use. */
+	chat_pump_relay(ctx, chat_now());
+}
+
+/*
+ * The address a path is shown with: the relayed address it runs through
+ * (ours, else the peer's), or the peer's address for a direct path.
+ */
+static void
+chat_path_addr(struct chat_ctx *ctx, const struct chat_path *path,
+    struct stun_addr *out)
+{
+	if (path->kind == CHAT_PATH_RELAY &&
+	    path->local_type == STUN_CAND_RELAY)
+		*out = ctx->relay.relayed;
+	else
+		*out = path->addr;
 }
 
 static struct chat_peer *
@@ -367,7 +458,7 @@ chat_peers(struct chat_ctx *ctx, struct chat_peer_info *pi, unsigned max)
 		pi[n].id = p->id;
 		pi[n].state = chat_peer_state_name(p->state);
 		pi[n].path_kind = p->path.kind;
-		pi[n].addr = p->path.addr;
+		chat_path_addr(ctx, &p->path, &pi[n].addr);
 		pi[n].rtt = p->path.rtt;
 		pi[n].pending = chat_peer_pending(p);
 		n++;
@@ -388,12 +479,19 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	e.reason = pa->reason;
 	switch (pa->kind) {
 	case CHAT_PEER_A_SEND:
-		chat_sendto(ctx, &pa->to, pa->buf, pa->len);
+		if (pa->sock == CHAT_SOCK_RELAY)
+			chat_relay_sendto(ctx, &pa->to, pa->buf, pa->len);
+		else if (!ctx->force_relay)
+			chat_sendto(ctx, &pa->to, pa->buf, pa->len);
 		return;
 	case CHAT_PEER_A_PATH:
 		e.kind = EV_PATH;
 		e.path_kind = p->path.kind;
-		e.addr = p->path.addr;
+		chat_path_addr(ctx, &p->path, &e.addr);
+		e.addr2 = p->path.addr;
+		if (p->path.sock == CHAT_SOCK_RELAY)
+			chat_relay_path(&ctx->relay, &p->path.addr,
+			    chat_now());
 		e.local_type = stun_punch_cand_name(p->path.local_type);
 		e.remote_type = stun_punch_cand_name(p->path.remote_type);
 		e.rtt = p->path.rtt;
@@ -533,6 +631,101 @@ chat_pump_rdv(struct chat_ctx *ctx, uint64_t now)
 	return (now + 1);
 }
 
+static void
+chat_relay_action(struct chat_ctx *ctx, const struct stun_turn_action *a,
+    uint64_t now)
+{
+	struct chat_relay	*rl = &ctx->relay;
+	struct chat_event	 e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_RELAY;
+	e.addr2 = rl->server;
+	switch (a->kind) {
+	case STUN_TURN_A_SEND:
+		chat_sendto(ctx, &a->to, a->buf, a->len);
+		return;
+	case STUN_TURN_A_ALLOCATED:
+		if (rl->state != CHAT_RELAY_S_ALLOCATING)
+			return;
+		rl->state = CHAT_RELAY_S_UP;
+		rl->relayed = a->relayed;
+		e.addr = a->relayed;
+		chat_emit(ctx, &e);
+		(void)chat_register(ctx, now);
+		return;
+	case STUN_TURN_A_DATA:
+		/* From the peer at a->peer, as if on the relay socket. */
+		if (a->datalen > 0 && chat_room_input(&ctx->room,
+		    CHAT_SOCK_RELAY, &a->peer, a->data, a->datalen,
+		    now) == 0 && a->data[0] == CHAT_PKT_DATA)
+			ctx->rx_at = now;
+		return;
+	case STUN_TURN_A_PERM_FAILED:
+	case STUN_TURN_A_CHAN_FAILED:
+		log_debug("relay: %s: %s", stun_turn_action_name(a->kind),
+		    a->code != 0 ? stun_reason_phrase(a->code) :
+		    stun_strerror(a->err));
+		return;
+	case STUN_TURN_A_FAILED:
+	case STUN_TURN_A_CLOSED:
+		if (rl->state == CHAT_RELAY_S_CLOSED ||
+		    rl->state == CHAT_RELAY_S_FAILED)
+			return;
+		e.reason = a->code != 0 ? stun_reason_phrase(a->code) :
+		    stun_strerror(a->err);
+		if (rl->state == CHAT_RELAY_S_UP) {
+			/* Peers on the relay fail and punch again. */
+			rl->state = CHAT_RELAY_S_FAILED;
+			log_warnx("relay lost: %s", e.reason);
+			chat_emit(ctx, &e);
+			return;
+		}
+		rl->state = CHAT_RELAY_S_FAILED;
+		if (!ctx->force_relay) {
+			log_warnx("no relay: %s", e.reason);
+			chat_emit(ctx, &e);
+		}
+		(void)chat_register(ctx, now);
+		return;
+	}
+}
+
+static uint64_t
+chat_pump_relay(struct chat_ctx *ctx, uint64_t now)
+{
+	struct chat_relay	*rl = &ctx->relay;
+	struct stun_turn_action	 a;
+	uint64_t		 w = 0;
+	unsigned		 k;
+
+	if (!ctx->relay_on || rl->state == CHAT_RELAY_S_IDLE)
+		return (0);
+	/* Bounded: without an allocation in time, register without it. */
+	if (rl->state == CHAT_RELAY_S_ALLOCATING && now >= rl->deadline) {
+		rl->turn.code = 0;
+		rl->state = CHAT_RELAY_S_FAILED;
+		(void)stun_turn_close(&rl->turn, now);
+		if (!ctx->force_relay)
+			log_warnx("no relay: no allocation in time");
+		(void)chat_register(ctx, now);
+	}
+	for (k = 0; k < CHAT_PUMP_MAX; k++) {
+		stun_turn_next(&rl->turn, &a);
+		if (a.kind == STUN_TURN_A_WAIT) {
+			w = a.wake;
+			break;
+		}
+		chat_relay_action(ctx, &a, now);
+	}
+	if (k == CHAT_PUMP_MAX)
+		w = now + 1;
+	if (rl->state == CHAT_RELAY_S_ALLOCATING &&
+	    (w == 0 || rl->deadline < w))
+		w = rl->deadline;
+	return (w);
+}
+
 /* Hand buffered lines to the peers as far as they take them. */
 static void
 chat_input_drain(struct chat_ctx *ctx)
@@ -579,6 +772,10 @@ chat_leave(struct chat_ctx *ctx, uint64_t now)
 	ctx->leave_at = now + CHAT_LEAVE_WAIT;
 	chat_room_close(&ctx->room, "leaving");
 	(void)chat_pump_room(ctx, now);
+	if (ctx->relay_on) {
+		chat_relay_close(&ctx->relay, now);
+		(void)chat_pump_relay(ctx, now);
+	}
 	if (!ctx->joined || stun_rdv_client_leave(&ctx->rdv, now) != 0)
 		ctx->done = 1;
 	memset(&e, 0, sizeof(e));
@@ -590,10 +787,11 @@ static void
 chat_pump(struct chat_ctx *ctx)
 {
 	struct timeval	 tv;
-	uint64_t	 now, w1, w2, w, d, linger_at, quiet_at;
+	uint64_t	 now, w1, w2, w3, w, d, linger_at, quiet_at;
 
 	now = chat_now();
-	w1 = chat_pump_rdv(ctx, now);
+	w3 = chat_pump_relay(ctx, now);
+	w1 = ctx->registering ? chat_pump_rdv(ctx, now) : 0;
 	chat_input_drain(ctx);
 	w2 = chat_pump_room(ctx, now);
 	/* Lines kept while nobody could take them go to the first taker. */
@@ -633,6 +831,9 @@ chat_pump(struct chat_ctx *ctx)
 	w = w1;
 	if (w2 != 0 && (w == 0 || w2 < w))
 		w = w2;
+	w3 = chat_pump_relay(ctx, now);
+	if (w3 != 0 && (w == 0 || w3 < w))
+		w = w3;
 	if (ctx->eof && !ctx->leaving && ctx->joined &&
 	    (w == 0 || linger_at < w))
 		w = linger_at;
@@ -673,12 +874,25 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		now = chat_now();
 		if (log_getlevel() >= LOG_LEVEL_DEBUG)
 			chat_log_pkt("recv", &from, buf, (size_t)n);
-		/* doc/p2pchat-wire.md: demultiplex on source and first byte. */
-		if (stun_addr_equal(&from, &ctx->server) && buf[0] <= 3)
-			stun_rdv_client_input(&ctx->rdv, &from, buf,
-			    (size_t)n, now);
-		else if (chat_room_input(&ctx->room, 0, &from, buf,
-		    (size_t)n, now) == 0 && buf[0] == CHAT_PKT_DATA)
+		/*
+		 * doc/p2pchat-wire.md: demultiplex on source and first byte.
+		 * The TURN machine answers NOT_FOUND for what is not its
+		 * own, such as the rendezvous on the same server.
+		 */
+		if (ctx->relay_on &&
+		    stun_addr_equal(&from, &ctx->relay.server) &&
+		    stun_turn_input(&ctx->relay.turn, &from, buf, (size_t)n,
+		    now) != STUN_ERR_NOT_FOUND)
+			(void)chat_pump_relay(ctx, now);
+		else if (stun_addr_equal(&from, &ctx->server) &&
+		    buf[0] <= 3) {
+			if (ctx->registering)
+				stun_rdv_client_input(&ctx->rdv, &from, buf,
+				    (size_t)n, now);
+		} else if (ctx->force_relay)
+			continue;	/* relay only: nothing direct */
+		else if (chat_room_input(&ctx->room, CHAT_SOCK_MAIN, &from,
+		    buf, (size_t)n, now) == 0 && buf[0] == CHAT_PKT_DATA)
 			ctx->rx_at = now;	/* someone is still talking */
 	}
 	chat_pump(ctx);
@@ -692,7 +906,10 @@ chat_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	stun_rdv_client_timer(&ctx->rdv, now);
+	if (ctx->relay_on)
+		stun_turn_timer(&ctx->relay.turn, now);
+	if (ctx->registering)
+		stun_rdv_client_timer(&ctx->rdv, now);
 	chat_room_timer(&ctx->room, now);
 	chat_pump(ctx);
 }
@@ -799,8 +1016,36 @@ chat_free(struct chat_ctx *ctx)
 	if (ctx->fd != -1)
 		close(ctx->fd);
 	chat_room_free(&ctx->room);
+	chat_relay_clear(&ctx->relay);
 	free(ctx->inbuf);
 	OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
+}
+
+/* --relay: 0, or the exit status after saying what is wrong. */
+static int
+chat_relay_setup(struct chat_ctx *ctx)
+{
+	struct stun_turn_config	tc;
+	int			r;
+
+	if ((r = chat_relay_parse(ctx->relay_arg, &tc, ctx->err,
+	    sizeof(ctx->err))) != 0) {
+		if (r == -1)
+			fprintf(stderr, "p2pchat: --relay: expected "
+			    "turn:user:pass@host[:port]\n");
+		else
+			fprintf(stderr, "p2pchat: --relay: %s\n", ctx->err);
+		return (r == -1 ? 2 : 1);
+	}
+	r = chat_relay_init(&ctx->relay, &tc, ctx->force_relay);
+	OPENSSL_cleanse(&tc, sizeof(tc));
+	if (r != 0) {
+		fprintf(stderr, "p2pchat: --relay: %s\n", stun_strerror(r));
+		return (2);
+	}
+	ctx->relay_on = 1;
+	ctx->err[0] = '\0';
+	return (0);
 }
 
 static int
@@ -825,6 +1070,8 @@ main(int argc, char *argv[])
 		{ "batch",	no_argument,		NULL, 'b' },
 		{ "port",	required_argument,	NULL, 'p' },
 		{ "linger",	required_argument,	NULL, 'l' },
+		{ "relay",	required_argument,	NULL, 'r' },
+		{ "force-relay", no_argument,		NULL, 'f' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -852,6 +1099,12 @@ main(int argc, char *argv[])
 		case 'b':
 			ctx->batch = 1;
 			break;
+		case 'r':
+			ctx->relay_arg = optarg;
+			break;
+		case 'f':
+			ctx->force_relay = 1;
+			break;
 		case 'p':
 		case 'l':
 			errno = 0;
@@ -876,6 +1129,10 @@ main(int argc, char *argv[])
 	if (argc > 1 || ctx->server_arg == NULL || ctx->name == NULL)
 		usage();
 	ctx->code_arg = argc == 1 ? argv[0] : NULL;
+	if (ctx->force_relay && ctx->relay_arg == NULL) {
+		fprintf(stderr, "p2pchat: --force-relay needs --relay\n");
+		return (2);
+	}
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
@@ -910,6 +1167,8 @@ main(int argc, char *argv[])
 		rv = rv == -1 ? 2 : 1;
 		goto out;
 	}
+	if (ctx->relay_arg != NULL && (rv = chat_relay_setup(ctx)) != 0)
+		goto out;
 	rv = 1;
 	ctx->start = chat_now();
 	if ((ctx->inbuf = malloc(CHAT_STDIN_BUF)) == NULL ||
@@ -925,10 +1184,11 @@ main(int argc, char *argv[])
 	e.code = ctx->code;
 	e.created = ctx->code_arg == NULL;
 	chat_emit(ctx, &e);
-	if (stun_rdv_client_start(&ctx->rdv, chat_now()) != 0) {
-		snprintf(ctx->err, sizeof(ctx->err), "cannot register");
-		ctx->status = 1;
-	} else {
+	if (ctx->relay_on && chat_relay_start(&ctx->relay, chat_now()) != 0)
+		ctx->relay.state = CHAT_RELAY_S_FAILED;
+	if (!ctx->relay_on || ctx->relay.state == CHAT_RELAY_S_FAILED)
+		(void)chat_register(ctx, chat_now());
+	if (!ctx->done) {
 		chat_pump(ctx);
 		event_base_dispatch(ctx->base);
 	}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "libstun/stun.h"
+#include "libstun/turn.h"
 
 #define EV_ROOM		1	/* code, created */
 #define EV_REGISTERED	2	/* id (ours), addr (mapped) */
@@ -25,6 +26,7 @@
 #define EV_FAILED	10	/* no path or handshake to peer, reason */
 #define EV_ERROR	11	/* reason: something the user should know */
 #define EV_BYE		12	/* we left the room */
+#define EV_RELAY	13	/* addr relayed on server (addr2); reason: lost */
 
 struct chat_event {
 	int		 kind;
@@ -38,6 +40,7 @@ struct chat_event {
 	int		 created;
 	int		 path_kind;	/* CHAT_PATH_* */
 	struct stun_addr addr;
+	struct stun_addr addr2;		/* PATH: the peer; RELAY: server */
 	const char	*local_type;
 	const char	*remote_type;
 	uint32_t	 rtt;
@@ -56,6 +59,52 @@ struct chat_peer_info {
 };
 
 struct chat_ctx;
+
+/*
+ * The TURN relay (relay.c): one allocation on p2pchat's socket, seen by
+ * the punch machines as local socket CHAT_SOCK_RELAY.
+ */
+#define CHAT_SOCK_MAIN		0
+#define CHAT_SOCK_RELAY		1
+#define CHAT_RELAY_WAIT		5000	/* ms for the allocation at start */
+
+#define CHAT_RELAY_S_IDLE	0
+#define CHAT_RELAY_S_ALLOCATING	1
+#define CHAT_RELAY_S_UP		2
+#define CHAT_RELAY_S_FAILED	3
+#define CHAT_RELAY_S_CLOSED	4
+
+struct chat_relay {
+	struct stun_turn turn;
+	struct stun_addr server;
+	int		 force;		/* relay paths only */
+	int		 state;		/* CHAT_RELAY_S_* */
+	uint64_t	 deadline;	/* ALLOCATING: register without */
+	struct stun_addr relayed;
+	uint8_t		 out[STUN_TURN_MSG_MAX];	/* wrapped send */
+};
+
+/*
+ * "turn:USER:PASS@HOST[:PORT]" into c (server, username, password).  0,
+ * -1 for a malformed argument, -2 when HOST does not resolve (err says
+ * why).
+ */
+int	chat_relay_parse(const char *arg, struct stun_turn_config *c,
+	    char *err, size_t errlen);
+/* 0 or a STUN_ERR_* from stun_turn_init(). */
+int	chat_relay_init(struct chat_relay *rl,
+	    const struct stun_turn_config *c, int force);
+int	chat_relay_start(struct chat_relay *rl, uint64_t now);
+int	chat_relay_up(const struct chat_relay *rl);
+/* Wrap buf for to into rl->out: the length, or a STUN_ERR_*. */
+int	chat_relay_wrap(struct chat_relay *rl, const struct stun_addr *to,
+	    const uint8_t *buf, size_t len, uint64_t now);
+/* A peer's path goes through the relay to to: bind a channel. */
+void	chat_relay_path(struct chat_relay *rl, const struct stun_addr *to,
+	    uint64_t now);
+/* Deallocate (best effort). */
+void	chat_relay_close(struct chat_relay *rl, uint64_t now);
+void	chat_relay_clear(struct chat_relay *rl);
 
 /* p2pchat.c, for the front ends. */
 /*

@@ -207,6 +207,18 @@ ui_event(const struct chat_event *e)
 	case EV_BYE:
 		fputs("-- left the room", stdout);
 		break;
+	case EV_RELAY:
+		if (e->reason != NULL) {
+			printf("-- relay on ");
+			ui_addr(&e->addr2);
+			printf(" unusable (%s)", e->reason);
+		} else {
+			fputs("-- relayed address ", stdout);
+			ui_addr(&e->addr);
+			fputs(" on ", stdout);
+			ui_addr(&e->addr2);
+		}
+		break;
 	default:
 		printf("-- %s", e->reason != NULL ? e->reason : "error");
 		break;
