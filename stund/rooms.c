@@ -6,11 +6,14 @@
  * rooms_init(); lookups are linear scans bounded by the caps.  The server
  * only ever sees the room id, names and candidates, never chat text.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "auth.h"
 #include "rooms.h"
 
 #define ROOMS_RTT_MAX	5000	/* ms: samples above are discarded */
@@ -372,10 +375,40 @@ rooms_set_info(struct rooms_member *mb, const struct stun_rdv_msg *q,
 	mb->sock = src->sock;
 }
 
+/*
+ * A TURN REST credential for mb into a: "<expiry>:rdv-<member id>" and
+ * its password under the shared secret.  Nothing when none is configured
+ * or the clock is not sane.
+ */
+static void
+rooms_relay_cred(struct rooms *r, const struct rooms_relay *rl,
+    const struct rooms_member *mb, struct stun_rdv_msg *a)
+{
+	int64_t	expiry;
+	int	n;
+
+	if (rl == NULL || rl->secret == NULL || rl->secretlen == 0)
+		return;
+	expiry = rl->wall + (rl->lifetime != 0 ? rl->lifetime :
+	    ROOMS_RELAY_LIFETIME);
+	n = snprintf(a->relay_user, sizeof(a->relay_user), "%" PRId64
+	    ":rdv-%" PRIu32, expiry, mb->info.id);
+	if (rl->wall <= 0 || n <= 0 || (size_t)n >= sizeof(a->relay_user) ||
+	    auth_rest_password(rl->secret, rl->secretlen, a->relay_user,
+	    a->relay_pass, sizeof(a->relay_pass)) != 0) {
+		memset(a->relay_user, 0, sizeof(a->relay_user));
+		memset(a->relay_pass, 0, sizeof(a->relay_pass));
+		r->m.relay_cred_errors++;
+		return;
+	}
+	a->flags |= STUN_RDV_F_RELAY;
+	r->m.relay_creds++;
+}
+
 static void
 rooms_answer(struct rooms *r, struct rooms_out *out,
-    const struct stun_rdv_msg *q, const struct rooms_room *rm,
-    const struct rooms_member *mb, uint64_t now)
+    const struct stun_rdv_msg *q, const struct rooms_src *src,
+    const struct rooms_room *rm, const struct rooms_member *mb, uint64_t now)
 {
 	struct stun_rdv_msg	a;
 
@@ -387,9 +420,12 @@ rooms_answer(struct rooms *r, struct rooms_out *out,
 	a.epoch = rm->epoch;
 	a.interval = r->c.keepalive_ms;
 	a.echo = now;
-	if (q->method == STUN_RDV_REGISTER)
+	if (q->method == STUN_RDV_REGISTER) {
 		rooms_list(r, rm, mb, &a);
+		rooms_relay_cred(r, src->relay, mb, &a);
+	}
 	rooms_emit(r, out, &mb->from, mb->sock, &a);
+	OPENSSL_cleanse(a.relay_pass, sizeof(a.relay_pass));
 }
 
 static struct rooms_member *
@@ -459,7 +495,7 @@ rooms_register(struct rooms *r, const struct stun_rdv_msg *q,
 		changed = memcmp(&old, &mb->info, sizeof(old)) != 0;
 		if (changed)
 			rm->epoch++;
-		rooms_answer(r, out, q, rm, mb, now);
+		rooms_answer(r, out, q, src, rm, mb, now);
 		if (changed)
 			rooms_notify(r, out, rm, mb->info.id,
 			    STUN_RDV_EV_MOVE);
@@ -496,7 +532,7 @@ rooms_register(struct rooms *r, const struct stun_rdv_msg *q,
 	rm->epoch++;
 	r->m.members++;
 	r->m.joins++;
-	rooms_answer(r, out, q, rm, mb, now);
+	rooms_answer(r, out, q, src, rm, mb, now);
 	rooms_notify(r, out, rm, id, STUN_RDV_EV_JOIN);
 }
 
@@ -562,7 +598,7 @@ rooms_known(struct rooms *r, const struct stun_rdv_msg *q,
 		rm->epoch++;
 		rooms_notify(r, out, rm, mb->info.id, STUN_RDV_EV_MOVE);
 	}
-	rooms_answer(r, out, q, rm, mb, now);
+	rooms_answer(r, out, q, src, rm, mb, now);
 	rooms_rtt(r, out, rm, mb, q, now);
 }
 

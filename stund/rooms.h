@@ -48,13 +48,30 @@ struct rooms_metrics {
 	uint64_t	gos;		/* Go sent */
 	uint64_t	rtt_samples;
 	uint64_t	out_overflow;	/* datagrams that did not fit out */
+	uint64_t	relay_creds;	/* TURN credentials handed out */
+	uint64_t	relay_cred_errors; /* ... that could not be made */
 };
 
 #define ROOMS_OUT_MAX	(3 * STUN_RDV_MAX_MEMBERS)
+#define ROOMS_RELAY_LIFETIME	(3600)	/* s, default */
+
+/*
+ * The TURN relay a Register success hands a credential for: the REST
+ * shared secret of the config snapshot in use (so SIGHUP applies at the
+ * next call), how long the credential lives, and the wall clock.
+ */
+struct rooms_relay {
+	const uint8_t	*secret;	/* NULL or secretlen 0: none */
+	size_t		 secretlen;
+	uint32_t	 lifetime;	/* s; 0: ROOMS_RELAY_LIFETIME */
+	int64_t		 wall;		/* Unix seconds, now */
+};
+
 /* Where a datagram came from: its source and our local socket index. */
 struct rooms_src {
 	struct stun_addr addr;
 	unsigned	 sock;		/* the caller's socket index */
+	const struct rooms_relay *relay; /* NULL: no relay credential */
 };
 
 struct rooms_pkt {

@@ -6,6 +6,7 @@
  * per-source rate limit, RTT and Go timing, and two client machines
  * meeting through the table over a simulated network with delays.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "libstun/stun.h"
 #include "libstun/rdv.h"
+#include "stund/auth.h"
 #include "stund/rooms.h"
 
 Suite	*suite_rooms(void);
@@ -28,11 +30,13 @@ static struct rooms	 R;
 static struct rooms_out	*out;
 static uint8_t		 tidn;
 static unsigned		 in_sock;	/* requests arrive on this */
+static const struct rooms_relay *in_relay; /* relay credentials, or NULL */
 
 static void
 setup_cfg(const struct rooms_config *c)
 {
 	in_sock = 0;
+	in_relay = NULL;
 	ck_assert_int_eq(rooms_init(&R, c), 0);
 	out = calloc(1, sizeof(*out));
 	ck_assert_ptr_nonnull(out);
@@ -87,6 +91,7 @@ input_msg(const struct stun_msg *m, const struct stun_addr *from,
 
 	src.addr = *from;
 	src.sock = in_sock;
+	src.relay = in_relay;
 	return (rooms_input(&R, m, &src, now, out));
 }
 
@@ -668,6 +673,93 @@ START_TEST(rooms_member_keeps_its_local_socket)
 }
 END_TEST
 
+/* The credential in a Register success verifies under the secret. */
+static void
+check_cred(const struct stun_rdv_msg *o, const char *secret, int64_t expiry,
+    uint32_t id)
+{
+	char	user[STUN_RDV_RELAY_USER_MAX + 1], pw[32];
+
+	ck_assert(o->flags & STUN_RDV_F_RELAY);
+	snprintf(user, sizeof(user), "%lld:rdv-%u", (long long)expiry,
+	    (unsigned)id);
+	ck_assert_str_eq(o->relay_user, user);
+	ck_assert_int_eq(auth_rest_password((const uint8_t *)secret,
+	    strlen(secret), user, pw, sizeof(pw)), 0);
+	ck_assert_str_eq(o->relay_pass, pw);
+}
+
+START_TEST(rooms_register_hands_out_relay_credential)
+{
+	static const char	 s1[] = "north-wind", s2[] = "south-wind";
+	struct rooms_relay	 rl;
+	struct stun_rdv_msg	 o;
+	uint32_t		 a, b;
+
+	memset(&rl, 0, sizeof(rl));
+	rl.secret = (const uint8_t *)s1;
+	rl.secretlen = strlen(s1);
+	rl.wall = 1700000000;
+	in_relay = &rl;
+	a = join(room_a, 1, 0);
+	pkt(0, &o);
+	check_cred(&o, s1, 1700000000 + 3600, a);
+	ck_assert(R.m.relay_creds == 1);
+	/* The Members indication to a does not carry b's credential. */
+	rl.lifetime = 60;
+	rl.wall = 1700000100;
+	b = join(room_a, 2, 100);
+	pkt(0, &o);
+	check_cred(&o, s1, 1700000160, b);
+	ck_assert_uint_eq(out->n, 2);
+	pkt(1, &o);
+	ck_assert_int_eq(o.method, STUN_RDV_MEMBERS);
+	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
+	/* Keepalive answers carry none. */
+	keepalive(room_a, 1, a, 50000, 0, UINT32_MAX, 200);
+	pkt(0, &o);
+	ck_assert_int_eq(o.cls, STUN_CLASS_SUCCESS);
+	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
+	/* A new secret (SIGHUP) applies to the next Register. */
+	rl.secret = (const uint8_t *)s2;
+	rl.secretlen = strlen(s2);
+	ck_assert_uint_eq(join(room_a, 1, 300), a);
+	pkt(0, &o);
+	check_cred(&o, s2, 1700000160, a);
+	ck_assert(R.m.relay_creds == 3);
+	ck_assert(R.m.relay_cred_errors == 0);
+}
+END_TEST
+
+START_TEST(rooms_no_relay_credential_unless_configured)
+{
+	struct rooms_relay	 rl;
+	struct stun_rdv_msg	 o;
+
+	/* No relay at all. */
+	ck_assert_uint_ne(join(room_a, 1, 0), 0);
+	pkt(0, &o);
+	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
+	ck_assert_str_eq(o.relay_user, "");
+	/* A relay without a secret. */
+	memset(&rl, 0, sizeof(rl));
+	rl.wall = 1700000000;
+	in_relay = &rl;
+	ck_assert_uint_ne(join(room_a, 2, 0), 0);
+	pkt(0, &o);
+	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
+	/* A secret but no sane clock: none, and counted. */
+	rl.secret = (const uint8_t *)"k";
+	rl.secretlen = 1;
+	rl.wall = 0;
+	ck_assert_uint_ne(join(room_a, 3, 0), 0);
+	pkt(0, &o);
+	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
+	ck_assert(R.m.relay_creds == 0);
+	ck_assert(R.m.relay_cred_errors == 1);
+}
+END_TEST
+
 Suite *
 suite_rooms(void)
 {
@@ -682,6 +774,8 @@ suite_rooms(void)
 	tcase_add_test(tc, rooms_keepalive_timeout_removes_member);
 	tcase_add_test(tc, rooms_keepalive_from_new_address_is_a_move);
 	tcase_add_test(tc, rooms_member_keeps_its_local_socket);
+	tcase_add_test(tc, rooms_register_hands_out_relay_credential);
+	tcase_add_test(tc, rooms_no_relay_credential_unless_configured);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
