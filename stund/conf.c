@@ -72,6 +72,9 @@ static const struct conf_opt conf_opts[] = {
 	{ "register-rate", CT_UINT, F(register_rate), 0, 1, 60000, NOFLAG },
 	{ "register-burst", CT_UINT, F(register_burst), 0, 1, 1000,
 	    NOFLAG },
+	{ "rendezvous-relay", CT_BOOL, F(rdv_relay), 0, 0, 0, NOFLAG },
+	{ "rendezvous-relay-lifetime", CT_UINT, F(rdv_relay_life), 0, 60,
+	    604800, NOFLAG },
 	{ "turn", CT_BOOL, F(turn), 0, 0, 0, NOFLAG },
 	{ "realm", CT_STR, F(realm), sizeof(((struct conf *)0)->realm), 0, 0,
 	    NOFLAG },
@@ -129,6 +132,8 @@ conf_init(struct conf *c)
 	c->member_timeout = CONF_DEFAULT_MEMBER_TIMEOUT;
 	c->register_rate = CONF_DEFAULT_REG_RATE;
 	c->register_burst = CONF_DEFAULT_REG_BURST;
+	c->rdv_relay = 1;
+	c->rdv_relay_life = CONF_DEFAULT_RDV_RELAY_LIFE;
 	c->turn = 1;
 	snprintf(c->realm, sizeof(c->realm), "%s", CONF_DEFAULT_REALM);
 	snprintf(c->relay_ports, sizeof(c->relay_ports), "%s",

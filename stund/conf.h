@@ -38,6 +38,7 @@
 #define CONF_DEFAULT_MEMBER_TIMEOUT (30)	/* s */
 #define CONF_DEFAULT_REG_RATE	(60)	/* Registers/min per source */
 #define CONF_DEFAULT_REG_BURST	(10)
+#define CONF_DEFAULT_RDV_RELAY_LIFE (3600)	/* s, relay credentials */
 /* TURN relay (RFC 8656), see stund.conf(5). */
 #define CONF_DEFAULT_REALM	"stunkit"
 #define CONF_DEFAULT_RELAY_PORTS "49152-65535"
@@ -77,6 +78,8 @@ struct conf {
 	unsigned		member_timeout;	/* s */
 	unsigned		register_rate;	/* per minute per source */
 	unsigned		register_burst;
+	int			rdv_relay;	/* Register hands out TURN creds */
+	unsigned		rdv_relay_life;	/* s */
 	int			turn;		/* given credentials */
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];

@@ -74,6 +74,10 @@ static const struct {
 	    "taken.", R(rtt_samples) },
 	{ "stund_rdv_out_overflow_total", "counter", "Rendezvous datagrams "
 	    "that did not fit the output buffer.", R(out_overflow) },
+	{ "stund_rdv_relay_credentials_total", "counter", "TURN credentials "
+	    "handed out in Register answers.", R(relay_creds) },
+	{ "stund_rdv_relay_credential_errors_total", "counter", "TURN "
+	    "credentials that could not be made.", R(relay_cred_errors) },
 #undef R
 };
 

@@ -64,6 +64,8 @@ static const struct option longopts[] = {
 	{ "member-timeout", required_argument, NULL, 0 },
 	{ "register-rate", required_argument, NULL, 0 },
 	{ "register-burst", required_argument, NULL, 0 },
+	{ "rendezvous-relay", optional_argument, NULL, 0 },
+	{ "rendezvous-relay-lifetime", required_argument, NULL, 0 },
 	{ "turn", optional_argument, NULL, 0 },
 	{ "realm", required_argument, NULL, 0 },
 	{ "user-file", required_argument, NULL, 0 },
@@ -100,6 +102,8 @@ usage(FILE *f, int status)
 	    "             [--member-max n] [--keepalive seconds] "
 	    "[--member-timeout seconds]\n"
 	    "             [--register-rate per-minute] [--register-burst n]\n"
+	    "             [--rendezvous-relay[=yes|no]] "
+	    "[--rendezvous-relay-lifetime seconds]\n"
 	    "             [--turn[=yes|no]] [--realm text] [--user-file file]\n"
 	    "             [--static-auth-secret secret] [--relay-ports lo-hi]\n"
 	    "             [--relay-ip addr] [--allow-peer cidr] "

@@ -27,6 +27,7 @@
 
 #include "common/log.h"
 #include "common/sock.h"
+#include "auth.h"
 #include "ratelimit.h"
 #include "relayio.h"
 #include "rooms.h"
@@ -206,6 +207,27 @@ worker_rdv_send(struct worker *w, const struct rooms_out *o)
 	}
 }
 
+/*
+ * The relay a Register answer hands a TURN REST credential for: ours,
+ * when TURN is on with a shared secret and rendezvous-relay is yes.  The
+ * caller is in a batch, so the snapshot stays while the table runs.
+ */
+static const struct rooms_relay *
+worker_rdv_relay(struct worker *w, struct rooms_relay *rl)
+{
+	const struct conf	*c;
+
+	c = __atomic_load_n(&w->sd->conf, __ATOMIC_SEQ_CST);
+	if (w->rio == NULL || !c->rdv_relay || !relayio_enabled(c) ||
+	    c->auth->secretlen == 0)
+		return (NULL);
+	rl->secret = c->auth->secret;
+	rl->secretlen = c->auth->secretlen;
+	rl->lifetime = c->rdv_relay_life;
+	rl->wall = (int64_t)time(NULL);
+	return (rl);
+}
+
 /* A verified-or-not rendezvous message: the room table decides. */
 static void
 worker_rdv(struct worker *w, int sock, const struct stun_msg *m,
@@ -213,9 +235,11 @@ worker_rdv(struct worker *w, int sock, const struct stun_msg *m,
 {
 	struct stund		*sd = w->sd;
 	struct rooms_src	 src;
+	struct rooms_relay	 rl;
 
 	src.addr = *from;
 	src.sock = (unsigned)sock;
+	src.relay = worker_rdv_relay(w, &rl);
 	pthread_mutex_lock(&sd->rdv_lock);
 	rooms_input(sd->rooms, m, &src, now, sd->rdv_out);
 	worker_rdv_send(w, sd->rdv_out);
