@@ -1,6 +1,7 @@
 # tests/rdv.mk: the rendezvous codec and client machine (suite_rdv) and the
 # stund room table (tests/check_rooms), all on a fake clock; rdvpoke and
-# tests/stund_rooms.sh drive our stund's rendezvous over loopback.
+# tests/stund_rooms.sh drive our stund's rendezvous over loopback;
+# tests/stund_rdvrelay.sh checks the relay credential it hands out.
 CHECK_LIBSTUN_SUITES += tests/libstun_rdv.c
 
 check_PROGRAMS += tests/check_rooms
@@ -17,3 +18,5 @@ tests_rdvpoke_LDADD = common/libcommon.la libstun/libstun_core.la \
 	$(OPENSSL_LIBS)
 TESTS += tests/stund_rooms.sh
 EXTRA_DIST += tests/stund_rooms.sh
+TESTS += tests/stund_rdvrelay.sh
+EXTRA_DIST += tests/stund_rdvrelay.sh

@@ -173,8 +173,13 @@ rp_drain(struct stun_rdv_client *rc, int fd, const struct rp_opts *o,
 				printf("send-error %s\n", strerror(errno));
 			break;
 		case STUN_RDV_A_JOINED:
-			printf("joined id=%u mapped=%s\n", a.member_id,
+			printf("joined id=%u mapped=%s", a.member_id,
 			    rp_fmt(&a.mapped, s, sizeof(s)));
+			/* The relay credential, when the server gave one. */
+			if (a.relay_user[0] != '\0')
+				printf(" relay-user=%s relay-pass=%s",
+				    a.relay_user, a.relay_pass);
+			printf("\n");
 			break;
 		case STUN_RDV_A_MEMBERS:
 			rp_members(&a);
