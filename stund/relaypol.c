@@ -237,6 +237,9 @@ relay_quota_take(struct relay_quota *q, const char *name, size_t len,
 	hn = (relay_hash(q->seed, name, len) >> QUOTA_CBITS) | 1;
 	if ((rc = relay_quota_user(q, hn, cap == 0 ? QUOTA_CMASK : cap)) !=
 	    0) {
+		/* No per-user cap: a crowded name table refuses nobody. */
+		if (cap == 0)
+			return (0);
 		__atomic_fetch_sub(&q->total, 1, __ATOMIC_ACQ_REL);
 		return (rc);
 	}

@@ -1399,6 +1399,40 @@ START_TEST(mutated_request_never_succeeds)
 }
 END_TEST
 
+START_TEST(quota_counts_per_name_and_total)
+{
+	struct relay_quota	q;
+	uint64_t		h[6];
+	int			i;
+
+	ck_assert_int_eq(relay_quota_init(&q, 1), 0);
+	relay_quota_limits(&q, 5, 2);
+	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[0]), 0);
+	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[1]), 0);
+	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[2]), 486);
+	ck_assert_uint_eq(h[2], 0);
+	ck_assert_int_eq(relay_quota_take(&q, "b", 1, &h[2]), 0);
+	ck_assert_int_eq(relay_quota_take(&q, "c", 1, &h[3]), 0);
+	ck_assert_int_eq(relay_quota_take(&q, "d", 1, &h[4]), 0);
+	ck_assert_int_eq(relay_quota_take(&q, "e", 1, &h[5]), 508);
+	ck_assert_uint_eq(q.total, 5);
+	relay_quota_put(&q, h[0]);
+	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[0]), 0);
+	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[5]), 508);
+	/* Raising the caps (SIGHUP) keeps the counts. */
+	relay_quota_limits(&q, 0, 0);
+	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[5]), 0);
+	ck_assert_uint_eq(q.total, 6);
+	for (i = 0; i < 6; i++)
+		relay_quota_put(&q, h[i]);
+	ck_assert_uint_eq(q.total, 0);
+	relay_quota_limits(&q, 0, 1);
+	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[0]), 0);
+	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[1]), 486);
+	relay_quota_free(&q);
+}
+END_TEST
+
 /* stund's TURN options and keywords. */
 
 #define SET(k, v)	conf_set(&c, (k), (v), err, sizeof(err))
@@ -1490,6 +1524,7 @@ suite_relay(void)
 	tcase_add_test(tc, other_user_441);
 	tcase_add_test(tc, user_quota_486_total_508);
 	tcase_add_test(tc, table_full_508);
+	tcase_add_test(tc, quota_counts_per_name_and_total);
 	tcase_add_test(tc, not_turn_is_passed_on);
 	tcase_add_test(tc, mutated_request_never_succeeds);
 	suite_add_tcase(s, tc);
