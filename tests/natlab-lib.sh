@@ -32,7 +32,7 @@
 #	lab_bg pub turnserver ...	# a process in a namespace, killed later
 #	lab_run cli 10 stun ...		# a command in a namespace, with timeout
 #	lab_bgio cli p1 in p2pchat ...	# stdin from a file, stdout/stderr apart
-#	lab_loss nat 10			# drop 1 in 10 UDP packets a router forwards
+#	lab_loss nat 10			# drop 1 in 10 forwarded UDP packets
 #	lab_down			# remove the lab (also done on exit)
 
 LAB_SRV1=198.51.100.10

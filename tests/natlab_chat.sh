@@ -29,7 +29,8 @@ STUND=${STUND:-$top_builddir/stund/stund}
 [ -x "$STUND" ] || lab_skip "natlab_chat: stund not built ($STUND)"
 for c in jq mkfifo; do
 	command -v "$c" >/dev/null 2>&1 ||
-	    lab_skip "natlab_chat: '$c' not found (apt-get install jq coreutils)"
+	    lab_skip "natlab_chat: '$c' not found" \
+	    "(apt-get install jq coreutils)"
 done
 lab_require
 
@@ -41,6 +42,7 @@ open-fc open-prc sf-rc sf-prc open-sf lan-prc lan-hairpin double-prc
 double-double burst loss sym-sym sym-fc"}
 # Every message carries this marker, so the capture can look for it.
 MARK=chatlab$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+UTF8=$(printf 'caf\303\251 \342\202\254 \346\227\245\346\234\254')
 fails=0
 table=
 
@@ -96,7 +98,7 @@ chat_texts()
 	while [ $_k -le "$2" ]; do
 		case $_k in
 		1) printf '%s %s%d "quoted" back\\slash %s\n' "$MARK" "$1" \
-		    $_k "$(printf 'caf\303\251 \342\202\254 \346\227\245\346\234\254')" ;;
+		    $_k "$UTF8" ;;
 		2) printf '%s %s%d %s%s\n' "$MARK" "$1" $_k \
 		    "$(head -c 1500 /dev/zero | tr '\0' x)" \
 		    "$(head -c 480 /dev/zero | tr '\0' y)" ;;
@@ -122,8 +124,9 @@ chat_feed()
 		_tot=$(wc -l <"$1.sent") _sent=0
 		while [ $_sent -lt "$_tot" ]; do
 			_i=0
-			while [ $_i -lt 600 ] && [ $((_sent - $(chat_count "$2" \
-			    "$RE_DELIV|$RE_UNDEL"))) -gt "$4" ]; do
+			while [ $_i -lt 600 ]; do
+				_done=$(chat_count "$2" "$RE_DELIV|$RE_UNDEL")
+				[ $((_sent - _done)) -gt "$4" ] || break
 				sleep 0.1
 				_i=$((_i + 1))
 			done
@@ -233,7 +236,8 @@ chat_side()
 	    sort | uniq -d | wc -l)
 	_u=$(chat_jq "$_o" "select(.event == \"undelivered\") | .id" | wc -l)
 	if [ "$_d" -eq "$_n" ] && [ "$_du" -eq 0 ] && [ "$_u" -eq 0 ]; then
-		chat_ok "$_l" "$_me: $_d/$_n delivered to $_peer, none undelivered"
+		chat_ok "$_l" "$_me: $_d/$_n delivered to $_peer," \
+		    "none undelivered"
 	else
 		chat_fail "$_l" "$_me: delivered to $_peer $_d/$_n (duplicate" \
 		    "ids $_du), undelivered $_u"
@@ -244,15 +248,16 @@ chat_side()
 	_g=$(wc -l <"$_r.$_s.got")
 	_n=$(wc -l <"$_r.$_os.sent")
 	if cmp -s "$_r.$_s.got" "$_r.$_os.sent"; then
-		chat_ok "$_l" "$_me: received $_g/$_n from $_peer intact, in order"
+		chat_ok "$_l" "$_me: received $_g/$_n from $_peer intact," \
+		    "in order"
 	else
-		sort "$_r.$_s.got" >"$_r.$_s.got.sorted"
-		sort "$_r.$_os.sent" >"$_r.$_os.sent.sorted"
-		chat_fail "$_l" "$_me: received $_g/$_n from $_peer, not equal" \
-		    "to what was sent: $(uniq -d "$_r.$_s.got.sorted" |
-		    wc -l) duplicated, $(comm -23 "$_r.$_os.sent.sorted" \
-		    "$_r.$_s.got.sorted" | wc -l) missing, $(comm -13 \
-		    "$_r.$_os.sent.sorted" "$_r.$_s.got.sorted" | wc -l) unknown"
+		_gs=$_r.$_s.got.sorted _ss=$_r.$_os.sent.sorted
+		sort "$_r.$_s.got" >"$_gs"
+		sort "$_r.$_os.sent" >"$_ss"
+		chat_fail "$_l" "$_me: received $_g/$_n from $_peer, not" \
+		    "what was sent: $(uniq -d "$_gs" | wc -l) duplicated," \
+		    "$(comm -23 "$_ss" "$_gs" | wc -l) missing," \
+		    "$(comm -13 "$_ss" "$_gs" | wc -l) unknown"
 		diff "$_r.$_os.sent" "$_r.$_s.got" | cut -c1-120 | head -6 |
 		    sed 's/^/  diff| /'
 	fi
@@ -289,7 +294,7 @@ chat_dump()
 chat_run()
 {
 	_l=$1 _n=$2 _lim=$3 _mode=$4 _wa=$5 _wb=$6
-	_r=$LAB_TMP/$_l
+	_r=$LAB_TMP/$_l _types=${CR_TYPES:-$LAB_TYPE / $LAB_TYPE_B}
 	f0=$fails
 	chat_texts A "$_n" >"$_r.a.sent"
 	chat_texts B "$_n" >"$_r.b.sent"
@@ -304,7 +309,7 @@ chat_run()
 		chat_reap "$_pa" 50
 		chat_reap "$_fa" 10
 		table="$table$(printf '%-14s %-44s %-30s %8s %8s %8s' "$_l" \
-		    "$LAB_TYPE / $LAB_TYPE_B" "FAIL: no room" - - -)
+		    "$_types" "FAIL: no room" - - -)
 "
 		return
 	fi
@@ -323,13 +328,14 @@ chat_run()
 		if [ "$_td" = - ] && grep -Eq "$RE_DELIV" "$_r.b.out"; then
 			_td=$(($(lab_ms) - _t0))
 		fi
-		if [ "$(chat_count "$_r.a.out" "$RE_DELIV|$RE_UNDEL")" -ge "$_n" ] &&
-		    [ "$(chat_count "$_r.b.out" "$RE_DELIV|$RE_UNDEL")" -ge "$_n" ]; then
+		_sa=$(chat_count "$_r.a.out" "$RE_DELIV|$RE_UNDEL")
+		_sb=$(chat_count "$_r.b.out" "$RE_DELIV|$RE_UNDEL")
+		if [ "$_sa" -ge "$_n" ] && [ "$_sb" -ge "$_n" ]; then
 			# Every message settled: the last ones to arrive get
 			# two more seconds to show up.
-			if [ "$(chat_count "$_r.a.out" "$RE_MSG")" -ge "$_n" ] &&
-			    [ "$(chat_count "$_r.b.out" "$RE_MSG")" -ge "$_n" ]
-			then
+			_ma=$(chat_count "$_r.a.out" "$RE_MSG")
+			_mb=$(chat_count "$_r.b.out" "$RE_MSG")
+			if [ "$_ma" -ge "$_n" ] && [ "$_mb" -ge "$_n" ]; then
 				_tall=$(($(lab_ms) - _t0))
 				break
 			fi
@@ -378,10 +384,10 @@ chat_run()
 		_last=$(chat_jq "$_r.b.out" 'select(.event == "path") |
 		    "\(.kind) \(.addr)"' | tail -1)
 		path_b=${_last:-none}
-		echo "INFO: $_l ($LAB_TYPE / $LAB_TYPE_B): bob's path: $path_b;" \
+		echo "INFO: $_l ($_types): bob's path: $path_b;" \
 		    "delivered alice $_da/$_n bob $_db/$_n, undelivered" \
-		    "alice $_ua bob $_ub; exit alice $_rca bob $_rcb (not judged:" \
-		    "needs a relay)"
+		    "alice $_ua bob $_ub; exit alice $_rca bob $_rcb" \
+		    "(not judged: needs a relay)"
 		_res="INFO: $path_b"
 	else
 		chat_side "$_l" "$_r" a alice bob "$_wa"
@@ -395,7 +401,8 @@ chat_run()
 		if [ "$_rca" = 0 ] && [ "$_rcb" = 0 ]; then
 			chat_ok "$_l" "both exited 0 after stdin closed"
 		else
-			chat_fail "$_l" "exit status alice $_rca, bob $_rcb (want 0)"
+			chat_fail "$_l" "exit status alice $_rca, bob $_rcb" \
+			    "(want 0)"
 		fi
 		if [ $fails -ne $f0 ]; then
 			chat_dump "$_r"
@@ -405,7 +412,7 @@ chat_run()
 		fi
 	fi
 	table="$table$(printf '%-14s %-44s %-30s %8s %8s %8s' "$_l" \
-	    "$LAB_TYPE / $LAB_TYPE_B" "$_res" "$_tp" "$_td" "$_tall")
+	    "$_types" "$_res" "$_tp" "$_td" "$_tall")
 "
 }
 
@@ -414,11 +421,11 @@ chat_run()
 # when it has none.
 chat_face()
 {
-	case $1 in
-	open|symmetric-firewall)
-		if [ "$2" = a ]; then echo "$LAB_CLIENT"; else echo "$LAB_CLIENT_B"; fi ;;
-	*)
-		if [ "$2" = a ]; then echo "$LAB_WAN"; else echo "$LAB_WAN_B"; fi ;;
+	case $1.$2 in
+	open.a|symmetric-firewall.a)	echo "$LAB_CLIENT" ;;
+	open.b|symmetric-firewall.b)	echo "$LAB_CLIENT_B" ;;
+	*.a)				echo "$LAB_WAN" ;;
+	*)				echo "$LAB_WAN_B" ;;
 	esac | sed 's/\./\\./g'
 }
 
@@ -522,8 +529,8 @@ chat_loss()
 	if [ "${_la:-0}" -gt 0 ] && [ "${_lb:-0}" -gt 0 ]; then
 		chat_ok "$1" "the routers dropped $_la and $_lb UDP packets"
 	else
-		chat_fail "$1" "the routers dropped '$_la' and '$_lb' packets:" \
-		    "no loss to survive"
+		chat_fail "$1" "the routers dropped '$_la' and '$_lb'" \
+		    "packets: no loss to survive"
 	fi
 }
 
@@ -551,8 +558,10 @@ chat_lan()
 		echo "INFO: $1: turnutils_natdiscovery not found: the LAN" \
 		    "is not classified"
 	fi
+	CR_TYPES="$2, both on its LAN"
 	chat_run "$1" "$NMSG" 40 pass "$(echo "$LAB_CLIENT_B" |
 	    sed 's/\./\\./g')" "$(echo "$LAB_CLIENT" | sed 's/\./\\./g')"
+	CR_TYPES=
 }
 
 tstart=$(lab_ms)
