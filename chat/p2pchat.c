@@ -53,6 +53,7 @@ struct chat_ctx {
 	const char	*code_arg;
 	const char	*relay_arg;
 	int		 force_relay;
+	int		 no_relay;
 	int		 batch;
 	unsigned	 linger;	/* s */
 	uint16_t	 port;
@@ -103,7 +104,7 @@ usage(void)
 	    "usage: p2pchat --server host[:port] --name name [--batch]"
 	    " [--port port]\n"
 	    "\t[--linger seconds] [--relay turn:user:pass@host[:port]]"
-	    " [--force-relay]\n\t[-v] [code]\n");
+	    " [--force-relay]\n\t[--no-relay] [-v] [code]\n");
 	exit(2);
 }
 
@@ -190,45 +191,84 @@ chat_setup(struct chat_ctx *ctx)
 	return (0);
 }
 
+/* The relayed address becomes a candidate: ours to pair, theirs to know. */
+static void
+chat_relay_cand(struct chat_ctx *ctx)
+{
+	struct stun_rdv_config	*rc = &ctx->rc;
+	struct stun_punch_cand	 pc;
+	unsigned		 i;
+
+	i = rc->ncand < STUN_RDV_MAX_CANDS ? rc->ncand++ :
+	    STUN_RDV_MAX_CANDS - 1;
+	rc->cand[i].kind = STUN_RDV_CAND_RELAY;
+	rc->cand[i].addr = ctx->relay.relayed;
+	memset(&pc, 0, sizeof(pc));
+	pc.type = STUN_CAND_RELAY;
+	pc.sock = CHAT_SOCK_RELAY;
+	pc.addr = ctx->relay.relayed;
+	(void)chat_room_add_local(&ctx->room, &pc);
+}
+
+/*
+ * Register again with the relayed candidate added.  The server knows a
+ * member again by its nonce, keeps its id and tells the others the new
+ * candidates (STUN_RDV_EV_MOVE).  libstun has no call to change the
+ * candidates of a running client, so a fresh client takes over the nonce.
+ */
+static int
+chat_reregister(struct chat_ctx *ctx, uint64_t now)
+{
+	struct stun_rdv_client	*n;
+	int			 r = -1;
+
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return (-1);
+	if (stun_rdv_client_init(n, &ctx->rc) != 0)
+		goto out;
+	memcpy(n->nonce, ctx->rdv.nonce, sizeof(n->nonce));
+	OPENSSL_cleanse(&ctx->rdv, sizeof(ctx->rdv));
+	memcpy(&ctx->rdv, n, sizeof(*n));
+	r = stun_rdv_client_start(&ctx->rdv, now) == 0 ? 0 : -1;
+ out:
+	OPENSSL_cleanse(n, sizeof(*n));
+	free(n);
+	return (r);
+}
+
+static void
+chat_no_relay(struct chat_ctx *ctx, const char *reason)
+{
+	char	buf[64];
+
+	if (stun_addr_format(&ctx->relay.server, buf, sizeof(buf)) != 0)
+		buf[0] = '\0';
+	snprintf(ctx->err, sizeof(ctx->err), "relay %s: %s", buf, reason);
+	ctx->status = 1;
+	ctx->done = 1;
+}
+
 /*
  * Register in the room, with the relayed candidate when there is one:
  * gathered before the first peer, so that the first message never waits
- * for a failed punch.
+ * for a failed punch.  Called again once a relay allocated late (from
+ * the rendezvous server's credential) is up.
  */
 static int
 chat_register(struct chat_ctx *ctx, uint64_t now)
 {
-	struct stun_rdv_config	*rc = &ctx->rc;
-	struct stun_punch_cand	 pc;
-	char			 buf[64];
-	unsigned		 i;
-
-	if (ctx->registering)
+	if (ctx->registering) {
+		if (!chat_relay_up(&ctx->relay))
+			return (0);
+		chat_relay_cand(ctx);
+		if (chat_reregister(ctx, now) != 0)
+			log_warnx("cannot announce the relayed address");
 		return (0);
-	ctx->registering = 1;
-	if (chat_relay_up(&ctx->relay)) {
-		i = rc->ncand < STUN_RDV_MAX_CANDS ? rc->ncand++ :
-		    STUN_RDV_MAX_CANDS - 1;
-		rc->cand[i].kind = STUN_RDV_CAND_RELAY;
-		rc->cand[i].addr = ctx->relay.relayed;
-		memset(&pc, 0, sizeof(pc));
-		pc.type = STUN_CAND_RELAY;
-		pc.sock = CHAT_SOCK_RELAY;
-		pc.addr = ctx->relay.relayed;
-		(void)chat_room_add_local(&ctx->room, &pc);
-	} else if (ctx->force_relay) {
-		if (stun_addr_format(&ctx->relay.server, buf,
-		    sizeof(buf)) != 0)
-			buf[0] = '\0';
-		snprintf(ctx->err, sizeof(ctx->err), "relay %s: %s", buf,
-		    ctx->relay.turn.code != 0 ?
-		    stun_reason_phrase(ctx->relay.turn.code) :
-		    "no allocation");
-		ctx->status = 1;
-		ctx->done = 1;
-		return (-1);
 	}
-	if (stun_rdv_client_init(&ctx->rdv, rc) != 0 ||
+	ctx->registering = 1;
+	if (chat_relay_up(&ctx->relay))
+		chat_relay_cand(ctx);
+	if (stun_rdv_client_init(&ctx->rdv, &ctx->rc) != 0 ||
 	    stun_rdv_client_start(&ctx->rdv, now) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot register");
 		ctx->status = 1;
@@ -236,6 +276,46 @@ chat_register(struct chat_ctx *ctx, uint64_t now)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * The rendezvous server offers a TURN credential for its own address:
+ * the relay "on stund by default" when none was given.
+ */
+static void
+chat_relay_offered(struct chat_ctx *ctx, const struct stun_rdv_action *a,
+    uint64_t now)
+{
+	struct stun_turn_config	tc;
+	int			r;
+
+	if (ctx->relay_on || ctx->no_relay)
+		return;
+	if (a->relay_user[0] == '\0') {
+		if (ctx->force_relay) {
+			snprintf(ctx->err, sizeof(ctx->err), "%s offers no "
+			    "relay: give --relay", ctx->server_arg);
+			ctx->status = 1;
+			ctx->done = 1;
+		}
+		return;
+	}
+	memset(&tc, 0, sizeof(tc));
+	tc.server = ctx->server;
+	snprintf(tc.username, sizeof(tc.username), "%s", a->relay_user);
+	snprintf(tc.password, sizeof(tc.password), "%s", a->relay_pass);
+	r = chat_relay_init(&ctx->relay, &tc, ctx->force_relay);
+	OPENSSL_cleanse(&tc, sizeof(tc));
+	if (r == 0)
+		r = chat_relay_start(&ctx->relay, now);
+	if (r != 0) {
+		log_warnx("relay offered by the server: %s", stun_strerror(r));
+		if (ctx->force_relay)
+			chat_no_relay(ctx, stun_strerror(r));
+		return;
+	}
+	ctx->relay_on = 1;
+	log_debug("relay offered by the server, user %s", a->relay_user);
 }
 
 static void
@@ -576,6 +656,7 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 			ctx->self_id = a->member_id;
 			chat_room_reset(&ctx->room, "we registered again");
 		}
+		chat_relay_offered(ctx, a, now);
 		if (!ctx->joined) {
 			ctx->joined = 1;
 			ctx->self_id = a->member_id;
@@ -631,6 +712,19 @@ chat_pump_rdv(struct chat_ctx *ctx, uint64_t now)
 	return (now + 1);
 }
 
+/* No allocation: go on without it, unless only the relay will do. */
+static void
+chat_relay_gone(struct chat_ctx *ctx, const char *reason, uint64_t now)
+{
+	ctx->relay.state = CHAT_RELAY_S_FAILED;
+	if (ctx->force_relay) {
+		chat_no_relay(ctx, reason);
+		return;
+	}
+	log_warnx("no relay: %s", reason);
+	(void)chat_register(ctx, now);
+}
+
 static void
 chat_relay_action(struct chat_ctx *ctx, const struct stun_turn_action *a,
     uint64_t now)
@@ -681,12 +775,9 @@ chat_relay_action(struct chat_ctx *ctx, const struct stun_turn_action *a,
 			chat_emit(ctx, &e);
 			return;
 		}
-		rl->state = CHAT_RELAY_S_FAILED;
-		if (!ctx->force_relay) {
-			log_warnx("no relay: %s", e.reason);
+		if (!ctx->force_relay)
 			chat_emit(ctx, &e);
-		}
-		(void)chat_register(ctx, now);
+		chat_relay_gone(ctx, e.reason, now);
 		return;
 	}
 }
@@ -703,12 +794,8 @@ chat_pump_relay(struct chat_ctx *ctx, uint64_t now)
 		return (0);
 	/* Bounded: without an allocation in time, register without it. */
 	if (rl->state == CHAT_RELAY_S_ALLOCATING && now >= rl->deadline) {
-		rl->turn.code = 0;
-		rl->state = CHAT_RELAY_S_FAILED;
 		(void)stun_turn_close(&rl->turn, now);
-		if (!ctx->force_relay)
-			log_warnx("no relay: no allocation in time");
-		(void)chat_register(ctx, now);
+		chat_relay_gone(ctx, "no allocation in time", now);
 	}
 	for (k = 0; k < CHAT_PUMP_MAX; k++) {
 		stun_turn_next(&rl->turn, &a);
@@ -1072,6 +1159,7 @@ main(int argc, char *argv[])
 		{ "linger",	required_argument,	NULL, 'l' },
 		{ "relay",	required_argument,	NULL, 'r' },
 		{ "force-relay", no_argument,		NULL, 'f' },
+		{ "no-relay",	no_argument,		NULL, 'N' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -1105,6 +1193,9 @@ main(int argc, char *argv[])
 		case 'f':
 			ctx->force_relay = 1;
 			break;
+		case 'N':
+			ctx->no_relay = 1;
+			break;
 		case 'p':
 		case 'l':
 			errno = 0;
@@ -1129,10 +1220,9 @@ main(int argc, char *argv[])
 	if (argc > 1 || ctx->server_arg == NULL || ctx->name == NULL)
 		usage();
 	ctx->code_arg = argc == 1 ? argv[0] : NULL;
-	if (ctx->force_relay && ctx->relay_arg == NULL) {
-		fprintf(stderr, "p2pchat: --force-relay needs --relay\n");
-		return (2);
-	}
+	if ((ctx->force_relay && ctx->no_relay) ||
+	    (ctx->relay_arg != NULL && ctx->no_relay))
+		usage();
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);

@@ -121,7 +121,13 @@ chat_peer_free(struct chat_peer *p)
 int
 chat_peer_add_local(struct chat_peer *p, const struct stun_punch_cand *c)
 {
-	return (stun_punch_add_local(&p->punch, c));
+	int	r;
+
+	/* New pairs after a failed round: punch again now, not later. */
+	if ((r = stun_punch_add_local(&p->punch, c)) == 0 &&
+	    p->state == CHAT_PEER_S_FAILED && p->retry_at != 0)
+		p->retry_at = 1;
+	return (r);
 }
 
 int

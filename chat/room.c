@@ -47,9 +47,18 @@ chat_room_free(struct chat_room *r)
 int
 chat_room_add_local(struct chat_room *r, const struct stun_punch_cand *c)
 {
+	struct chat_peer	*p;
+	unsigned		 i;
+
 	if (r->nlocal == STUN_PUNCH_MAX_LOCAL)
 		return (STUN_ERR_NOSPACE);
 	r->local[r->nlocal++] = *c;
+	/* A candidate gathered late (a relay): the peers pair it too. */
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if ((p = r->slot[i].p) == NULL || r->slot[i].gone != NULL)
+			continue;
+		(void)chat_peer_add_local(p, c);
+	}
 	return (0);
 }
 

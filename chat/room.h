@@ -60,7 +60,10 @@ struct chat_room {
 int	chat_room_init(struct chat_room *r,
 	    const uint8_t secret[CHAT_SECRET_LEN], const char *name);
 void	chat_room_free(struct chat_room *r);
-/* Our local candidates, before the first member arrives; 0 or NOSPACE. */
+/*
+ * Our local candidates, for every peer to come and every peer there is
+ * (a relay allocated late); 0 or NOSPACE.
+ */
 int	chat_room_add_local(struct chat_room *r,
 	    const struct stun_punch_cand *c);
 /*
