@@ -23,3 +23,7 @@ EXTRA_DIST += tests/chat_loopback.sh
 
 # The hole-punching suite runs in check_libstun (suite_punch).
 CHECK_LIBSTUN_SUITES += tests/libstun_punch.c
+
+# p2pchat through a TURN relay (coturn, stund) on loopback.
+TESTS += tests/chat_relay.sh
+EXTRA_DIST += tests/chat_relay.sh

@@ -1,0 +1,259 @@
+#!/bin/sh
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+#
+# p2pchat through a TURN relay, on loopback (where a direct path always
+# works, so the peers use --force-relay): (a) coturn's turnserver with a
+# user given by --relay, our stund for the rendezvous; (b) our stund's
+# own TURN with a user file; (c) no --relay at all: the TURN REST
+# credential stund hands out with the rendezvous (--static-auth-secret).
+# Each pair gets path kind "relay" both ways and 20 messages each way
+# delivered intact and in order.  (d) A capture on lo shows the marker
+# text in no packet: the relay carries only ciphertext.  Also: --relay
+# without --force-relay still prefers the direct path, and a wrong TURN
+# password makes --force-relay fail with one line.
+
+. "${top_srcdir:-.}/tests/stund-lib.sh"
+
+CHAT="$top_builddir/chat/p2pchat"
+N=20
+
+[ -x "$STUND" ] || st_skip "$STUND not built"
+[ -x "$CHAT" ] || st_skip "$CHAT not built"
+st_need timeout ss od
+st_setup
+T=$ST_TMP
+MARK="rly$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')mark"
+
+# ev FILE EVENT: lines of that event.
+ev()
+{
+	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
+}
+
+# count FILE EVENT [FIXED]: how many such events (containing FIXED).
+count()
+{
+	ev "$1" "$2" | grep -cF -- "${3:-}"
+}
+
+# texts FILE FROM: the texts of the messages from FROM, in order.
+texts()
+{
+	ev "$1" message | grep -F "\"from\":\"$2\"" |
+	    sed -n 's/.*"text":"\(.*\)","ms".*/\1/p'
+}
+
+# wait_udp PORT: until a UDP socket listens on 127.0.0.1:PORT (5 s).
+wait_udp()
+{
+	_i=0
+	while [ $_i -lt 50 ]; do
+		ss -Hanu 2>/dev/null | awk '{ print $4 }' |
+		    grep -Fxq "127.0.0.1:$1" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# writer OUT PEER: once PEER joined in OUT (10 s at most), N lines.
+writer()
+{
+	_i=0
+	while [ $_i -lt 100 ] &&
+	    ! grep -q "^{\"event\":\"joined\",\"peer\":\"$2\"" "$1"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le $N ]; do
+		echo "$MARK $3 $_i"
+		_i=$((_i + 1))
+	done
+}
+
+# pair LABEL SERVERPORT ARGS...: alice and bob in one room with ARGS,
+# each sending N lines once the other joined; outputs in $T/LABEL.*.
+pair()
+{
+	_l=$1
+	_sp=$2
+	shift 2
+	writer "$T/$_l.a.out" bob "alice to bob" |
+	    timeout 60 "$CHAT" --server "127.0.0.1:$_sp" --name alice \
+	    --batch --linger 5 "$@" >"$T/$_l.a.out" 2>"$T/$_l.a.err" &
+	_pa=$!
+	_i=0
+	while [ $_i -lt 50 ] && [ "$(count "$T/$_l.a.out" room)" -eq 0 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_code=$(ev "$T/$_l.a.out" room |
+	    sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+	writer "$T/$_l.b.out" alice "bob to alice" |
+	    timeout 60 "$CHAT" --server "127.0.0.1:$_sp" --name bob \
+	    --batch --linger 5 "$@" "$_code" >"$T/$_l.b.out" \
+	    2>"$T/$_l.b.err"
+	_rb=$?
+	wait $_pa
+	_ra=$?
+	[ $_ra -eq 0 ] && [ $_rb -eq 0 ] &&
+	    st_ok "$_l: both exited 0" ||
+	    st_fail "$_l: exit alice $_ra bob $_rb:" \
+	    "$(cat "$T/$_l.a.err" "$T/$_l.b.err")"
+}
+
+# check_relayed LABEL SERVER: both paths relayed through a relayed
+# address on SERVER's host, every message delivered intact.
+check_relayed()
+{
+	for p in a b; do
+		o=bob
+		me=alice
+		[ $p = b ] && o=alice && me=bob
+		f="$T/$1.$p.out"
+		if ev "$f" relay | grep -q "\"server\":\"$2\""; then
+			st_ok "$1: $me allocated $(ev "$f" relay |
+			    sed -n 's/.*"addr":"\([^"]*\)".*/\1/p') on $2"
+		else
+			st_fail "$1: $me: no relay on $2"
+		fi
+		if ev "$f" path | grep '"kind":"relay"' |
+		    grep -q '"local":"relay"'; then
+			st_ok "$1: $me: path to $o kind relay: $(ev "$f" path |
+			    tail -n 1 | sed -n 's/.*"kind":"relay",//p' |
+			    cut -d, -f1-4)"
+		else
+			st_fail "$1: $me: no relay path: $(ev "$f" path)"
+		fi
+		ev "$f" path | grep -q '"kind":"direct"' &&
+		    st_fail "$1: $me: a direct path was used"
+		n=$(count "$f" delivered "\"to\":\"$o\"")
+		[ "$n" -eq $N ] && st_ok "$1: $me: $n/$N delivered to $o" ||
+		    st_fail "$1: $me: $n/$N delivered to $o"
+		n=$(count "$f" undelivered)
+		[ "$n" -eq 0 ] || st_fail "$1: $me: $n undelivered"
+		want=$(i=1; while [ $i -le $N ]; do
+			echo "$MARK $o to $me $i"; i=$((i + 1)); done)
+		got=$(texts "$f" "$o")
+		[ "$got" = "$want" ] &&
+		    st_ok "$1: $me got $o's $N messages intact, in order" ||
+		    st_fail "$1: $me: messages from $o differ: $got"
+		grep -Eq 'Sanitizer|runtime error' "$T/$1.$p.err" &&
+		    st_fail "$1: $me: sanitizer report"
+	done
+}
+
+# --- (d) Capture everything on lo while the relayed runs go. ---
+CAP=""
+if [ "$(id -u)" -eq 0 ] && command -v tshark >/dev/null 2>&1; then
+	st_bg "$T/tshark.log" timeout 300 tshark -n -i lo -f udp -w "$T/lo.pcap"
+	CAP_PID=$ST_LASTPID
+	i=0
+	while [ $i -lt 50 ] && ! grep -q 'Capturing on' "$T/tshark.log"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	CAP="$T/lo.pcap"
+else
+	echo "note: not root or no tshark: no capture (d)"
+fi
+
+# --- (a) coturn. ---
+if command -v turnserver >/dev/null 2>&1; then
+	P_TURN=$(st_free_port) || st_skip "no free port"
+	R_MIN=$((P_TURN + 100))
+	: >"$T/turnserver.conf"
+	st_bg "$T/turnserver.log" timeout 300 turnserver \
+	    -c "$T/turnserver.conf" --db "$T/turndb" \
+	    --pidfile "$T/turnserver.pid" -n --no-tls --no-dtls \
+	    --no-tcp --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 \
+	    --listening-port "$P_TURN" \
+	    --min-port "$R_MIN" --max-port $((R_MIN + 200)) \
+	    -u alice:s3cret -r stunkit.test --lt-cred-mech \
+	    --allow-loopback-peers --no-cli --log-file stdout --simple-log
+	if ! wait_udp "$P_TURN"; then
+		st_fail "turnserver did not start"
+	elif ! st_stund_start --primary 127.0.0.1 --port 0; then
+		st_fail "stund did not start"
+	else
+		pair coturn "$P1" --force-relay \
+		    --relay "turn:alice:s3cret@127.0.0.1:$P_TURN"
+		check_relayed coturn "127.0.0.1:$P_TURN"
+		# Wrong password: one line, exit 1, nothing registered.
+		timeout 20 "$CHAT" --server "127.0.0.1:$P1" --name eve \
+		    --batch --force-relay \
+		    --relay "turn:alice:wrong@127.0.0.1:$P_TURN" </dev/null \
+		    >"$T/wrong.out" 2>"$T/wrong.err"
+		rc=$?
+		if [ $rc -eq 1 ] && [ "$(wc -l <"$T/wrong.err")" -eq 1 ] &&
+		    grep -q '^p2pchat: relay 127.0.0.1' "$T/wrong.err" &&
+		    [ "$(count "$T/wrong.out" registered)" -eq 0 ]; then
+			st_ok "wrong TURN password: exit 1: $(cat "$T/wrong.err")"
+		else
+			st_fail "wrong TURN password: exit $rc:" \
+			    "$(cat "$T/wrong.err")"
+		fi
+		st_stund_term
+	fi
+else
+	echo "note: turnserver not installed: coturn case (a) not run"
+fi
+
+# --- (b) our stund's TURN, a user file; rendezvous on the same port. ---
+printf '# test users\nalice:s3cret\n' >"$T/users"
+P_R=$(st_free_port) || st_skip "no free port"
+R_LO=$(( (P_R + 300) / 2 * 2 ))
+if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
+    --user-file "$T/users" --relay-ports "$R_LO-$((R_LO + 200))" \
+    --allow-peer 127.0.0.0/8; then
+	pair stund "$P1" --force-relay --relay "turn:alice:s3cret@127.0.0.1:$P1"
+	check_relayed stund "127.0.0.1:$P1"
+	# With a relay but no --force-relay, loopback still goes direct.
+	pair mixed "$P1" --relay "turn:alice:s3cret@127.0.0.1:$P1"
+	for p in a b; do
+		ev "$T/mixed.$p.out" path | tail -n 1 |
+		    grep -q '"kind":"direct"' &&
+		    st_ok "mixed: $p: relay gathered, direct path preferred" ||
+		    st_fail "mixed: $p: $(ev "$T/mixed.$p.out" path)"
+		[ "$(count "$T/mixed.$p.out" delivered)" -eq $N ] ||
+		    st_fail "mixed: $p: not all delivered"
+	done
+	st_stund_term
+else
+	st_fail "stund did not start with TURN"
+fi
+
+# --- (c) no --relay: the credential from the rendezvous. ---
+if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
+    --static-auth-secret t0psecret --relay-ports "$R_LO-$((R_LO + 200))" \
+    --allow-peer 127.0.0.0/8; then
+	pair issued "$P1" --force-relay
+	if grep -q 'offers no relay' "$T/issued.a.err"; then
+		echo "note: this stund hands out no relay credential: (c) not run"
+	else
+		check_relayed issued "127.0.0.1:$P1"
+	fi
+	st_stund_term
+else
+	st_fail "stund did not start with --static-auth-secret"
+fi
+
+# --- (d) the marker never crossed lo in clear. ---
+if [ -n "$CAP" ]; then
+	sleep 0.5
+	st_stop "$CAP_PID"
+	np=$(timeout 60 tshark -n -r "$CAP" 2>/dev/null | wc -l)
+	# The control: the TURN username is in clear, so the capture works.
+	if [ "$np" -gt 100 ] && grep -aq 'alice' "$CAP"; then
+		st_ok "capture: $np packets on lo, TURN usernames seen in clear"
+		if grep -aq "$MARK" "$CAP"; then
+			st_fail "the marker text crossed lo in clear"
+		else
+			st_ok "the marker text is in none of the $np packets"
+		fi
+	else
+		st_fail "capture saw $np packets, no TURN username"
+	fi
+fi
+st_done
