@@ -21,3 +21,4 @@ include tests/rdv.mk
 include tests/chat.mk
 include tests/turn.mk
 include tests/chatlab.mk
+include tests/relaylab.mk

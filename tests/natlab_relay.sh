@@ -1,0 +1,233 @@
+#!/bin/sh
+# natlab_relay.sh: p2pchat falls back to a TURN relay across real kernel
+# NATs.  Our stund on the lab's public address serves the rendezvous and
+# TURN with a REST secret, so the peers get their relay credential with
+# the rendezvous (no --relay).  Symmetric against symmetric and symmetric
+# against port-restricted cone have no direct path: each must report path
+# kind "relay" and deliver every message both ways, none undelivered.
+# Full cone against symmetric must connect (direct or relay: reported).
+# The table gives, per pair, the fallback time: ms from bob's start to his
+# first delivered message (his lines are typed at start).
+#
+# Copyright (c) 2026 The stunkit authors.  See COPYING.
+#
+# NATLAB_RELAY_CASES picks cases (default: sym-sym sym-prc fc-sym),
+# NATLAB_RELAY_MSGS the number of messages each way (20).
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/natlab-lib.sh"
+
+P2PCHAT=${P2PCHAT:-$top_builddir/chat/p2pchat}
+STUND=${STUND:-$top_builddir/stund/stund}
+
+[ -x "$P2PCHAT" ] || lab_skip "natlab_relay: p2pchat not built ($P2PCHAT)"
+[ -x "$STUND" ] || lab_skip "natlab_relay: stund not built ($STUND)"
+lab_require
+
+P_SRV=3478
+N=${NATLAB_RELAY_MSGS:-20}
+CASES=${NATLAB_RELAY_CASES:-"sym-sym sym-prc fc-sym"}
+MARK=relaylab$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+fails=0
+table=
+
+r_ok()
+{
+	echo "ok: $*"
+}
+
+r_fail()
+{
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# ev FILE EVENT: lines of that event.
+ev()
+{
+	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
+}
+
+# count FILE EVENT [FIXED]: how many such events (containing FIXED).
+count()
+{
+	ev "$1" "$2" | grep -cF -- "${3:-}"
+}
+
+# field LINE KEY: a string or number field of one JSON line.
+field()
+{
+	echo "$1" | sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"
+}
+
+# feed OUT ME PEER WAIT: the N lines ME sends to PEER (after PEER joined
+# when WAIT is 1, at once otherwise), then stdin stays open until PEER's
+# N messages arrived in OUT (bounded: 60 s each).
+feed()
+{
+	_i=0
+	while [ "$4" = 1 ] && [ $_i -lt 600 ] &&
+	    [ "$(count "$1" joined "\"peer\":\"$3\"")" -eq 0 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le "$N" ]; do
+		echo "$MARK $2 to $3 $_i"
+		_i=$((_i + 1))
+	done
+	_i=0
+	while [ $_i -lt 600 ] &&
+	    [ "$(count "$1" message "\"from\":\"$3\"")" -lt "$N" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# peer NS NAME OUT WAIT [CODE]: a p2pchat in namespace NS; sets peer_pid.
+peer()
+{
+	_ns=$1 _nm=$2 _o=$3 _w=$4
+	shift 4
+	_other=bob
+	[ "$_nm" = bob ] && _other=alice
+	feed "$_o" "$_nm" "$_other" "$_w" |
+	    ip netns exec "$(lab_ns "$_ns")" timeout -k 2 120 "$P2PCHAT" \
+	    --server "$LAB_SRV1:$P_SRV" --name "$_nm" --batch --linger 30 \
+	    "$@" >"$_o" 2>"${_o%.out}.err" &
+	peer_pid=$!
+	LAB_PIDS="$LAB_PIDS $peer_pid:$_ns"
+}
+
+# reap PID: wait (90 s at most) and set rc.
+reap()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt 900 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		lab_stop "$1"
+		rc=running
+	else
+		wait "$1"
+		rc=$?
+		_np=
+		for _e in $LAB_PIDS; do
+			[ "${_e%%:*}" = "$1" ] || _np="$_np $_e"
+		done
+		LAB_PIDS=$_np
+	fi
+}
+
+# side LABEL OUT ME PEER MODE: judge one side; MODE relay or any.
+side()
+{
+	_last=$(ev "$2" path | grep -F "\"peer\":\"$4\"" | tail -n 1)
+	_kind=$(field "$_last" kind)
+	_addr=$(field "$_last" addr)
+	if [ -z "$_last" ]; then
+		r_fail "$1: $3: no path to $4"
+	elif [ "$5" = relay ] && [ "$_kind" != relay ]; then
+		r_fail "$1: $3: path to $4 is $_kind, want relay"
+	else
+		r_ok "$1: $3: path to $4: $_kind via $_addr" \
+		    "($(field "$_last" local) -> $(field "$_last" remote))"
+	fi
+	eval "kind_$3=\$_kind"
+	_d=$(count "$2" delivered "\"to\":\"$4\"")
+	_u=$(count "$2" undelivered)
+	[ "$_d" -eq "$N" ] && [ "$_u" -eq 0 ] &&
+	    r_ok "$1: $3: $_d/$N delivered to $4, none undelivered" ||
+	    r_fail "$1: $3: $_d/$N delivered to $4, $_u undelivered"
+	_m=$(ev "$2" message | grep -F "\"from\":\"$4\"" |
+	    grep -cF "$MARK $4 to $3 ")
+	[ "$_m" -eq "$N" ] && r_ok "$1: $3: $_m/$N received from $4" ||
+	    r_fail "$1: $3: $_m/$N received from $4"
+	grep -qE 'Sanitizer|runtime error:' "${2%.out}.err" &&
+	    r_fail "$1: $3: sanitizer report"
+}
+
+# run LABEL TYPE_A TYPE_B MODE
+run()
+{
+	_l=$1 _mode=$4 _r=$LAB_TMP/$1
+	lab_up "$2" "$3"
+	peer cli alice "$_r.a.out" 1
+	_pa=$peer_pid
+	_i=0
+	while [ $_i -lt 100 ] && [ "$(count "$_r.a.out" room)" -eq 0 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_code=$(field "$(ev "$_r.a.out" room)" code)
+	if [ -z "$_code" ]; then
+		r_fail "$_l: alice printed no room: $(cat "$_r.a.err")"
+		reap "$_pa"
+		return
+	fi
+	peer clib bob "$_r.b.out" 0 "$_code"
+	_pb=$peer_pid
+	reap "$_pb"
+	_rcb=$rc
+	reap "$_pa"
+	_rca=$rc
+	[ "$_rca" = 0 ] && [ "$_rcb" = 0 ] &&
+	    r_ok "$_l: both exited 0" ||
+	    r_fail "$_l: exit alice $_rca bob $_rcb"
+	ev "$_r.a.out" relay | grep -q "\"server\":\"$LAB_SRV1:$P_SRV\"" &&
+	    r_ok "$_l: alice's relay: $(field "$(ev "$_r.a.out" relay)" addr)" ||
+	    r_fail "$_l: alice got no relay from the rendezvous server"
+	side "$_l" "$_r.a.out" alice bob "$_mode"
+	side "$_l" "$_r.b.out" bob alice "$_mode"
+	_tp=$(field "$(ev "$_r.b.out" path | head -n 1)" ms)
+	_td=$(field "$(ev "$_r.b.out" delivered | head -n 1)" ms)
+	table="$table$(printf '%-8s %-36s %-14s %8s %8s' "$_l" \
+	    "$2 / $3" "${kind_bob:-none}" "${_tp:--}" "${_td:--}")
+"
+	if [ $fails -ne 0 ]; then
+		for _f in "$_r.a.out" "$_r.a.err" "$_r.b.out" "$_r.b.err"; do
+			tail -n 6 "$_f" | cut -c1-160 | sed "s|^|  ${_f##*/}: |"
+		done
+	fi
+}
+
+tstart=$(lab_ms)
+lab_pub_up
+lab_bg pub stund "$STUND" --foreground --primary "$LAB_SRV1" \
+    --port $P_SRV --realm natlab.test --static-auth-secret "lab$MARK" \
+    --relay-ports 49200-49400 --allow-peer 203.0.113.0/24 \
+    --allow-peer "$LAB_SRV1/32"
+lab_wait_udp pub $P_SRV "$LAB_SRV1" ||
+    lab_fail "natlab_relay: stund did not start: $(tail -3 "$LAB_TMP/stund.log")"
+grep -q 'turn on' "$LAB_TMP/stund.log" ||
+    lab_fail "natlab_relay: stund has no TURN: $(tail -3 "$LAB_TMP/stund.log")"
+
+for c in $CASES; do
+	echo "natlab_relay: case $c"
+	case $c in
+	sym-sym) run $c symmetric symmetric relay ;;
+	sym-prc) run $c symmetric port-restricted-cone relay ;;
+	fc-sym)	run $c full-cone symmetric any ;;
+	*)	r_fail "$c: unknown case" ;;
+	esac
+done
+lab_down
+grep -qE 'Sanitizer|runtime error:' "$LAB_TMP/stund.log" &&
+    r_fail "stund: sanitizer report"
+
+echo
+echo "Fallback times in ms from bob's start (p2pchat's \"ms\"): his first" \
+    "path event and his first delivered message ($N each way)"
+printf '%-8s %-36s %-14s %8s %8s\n' case "lab types (alice / bob)" \
+    "bob's path" path 1st-dlv
+printf '%s' "$table"
+echo "natlab_relay: run time $(( ($(lab_ms) - tstart) / 1000 )) s"
+if [ $fails -ne 0 ]; then
+	echo "FAIL: natlab_relay: $fails check(s) failed"
+	exit 1
+fi
+echo "PASS: natlab_relay: every pair talked, through the relay when it must"
+exit 0
