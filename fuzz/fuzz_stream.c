@@ -39,7 +39,7 @@ stream_check_frame(const uint8_t *f, size_t n, int kind, size_t cap)
 	}
 	FUZZ_ASSERT(kind == STUN_FRAME_CHANNEL && n % 4 == 0);
 	FUZZ_ASSERT(stun_chdata_decode(f, n, &ch, &d, &dlen) == 0);
-	FUZZ_ASSERT(ch >= STUN_CHANNEL_MIN && ch <= STUN_CHANNEL_MAX);
+	FUZZ_ASSERT(ch >= STUN_CHANNEL_MIN && ch <= STUN_CHANNEL_ACCEPT_MAX);
 	FUZZ_ASSERT(d == f + 4 && dlen <= n - 4 && n - 4 - dlen < 4);
 	if ((re = malloc(n)) == NULL)
 		return;

@@ -13,13 +13,14 @@
 #define PAD4(n)		(((n) + 3) & ~(size_t)3)
 #define CHDATA_HDR	(4)
 
-/* RFC 8656 12: the first byte alone tells a channel 0x4000..0x4FFF. */
+/* The first byte alone tells a channel 0x4000..0x7FFF (see stun.h). */
 static int
 stream_first(uint8_t b0, int *kind)
 {
 	if ((b0 & 0xC0) == 0x00)
 		*kind = STUN_FRAME_STUN;
-	else if (b0 >= (STUN_CHANNEL_MIN >> 8) && b0 <= (STUN_CHANNEL_MAX >> 8))
+	else if (b0 >= (STUN_CHANNEL_MIN >> 8) &&
+	    b0 <= (STUN_CHANNEL_ACCEPT_MAX >> 8))
 		*kind = STUN_FRAME_CHANNEL;
 	else
 		return (STUN_ERR_NOT_STUN);
@@ -84,7 +85,7 @@ stun_chdata_decode(const uint8_t *buf, size_t len, uint16_t *ch,
 	stun_rd_init(&r, buf, len);
 	if (stun_rd_u16(&r, &c) != 0 || stun_rd_u16(&r, &n) != 0)
 		return (STUN_ERR_TRUNCATED);
-	if (c < STUN_CHANNEL_MIN || c > STUN_CHANNEL_MAX)
+	if (c < STUN_CHANNEL_MIN || c > STUN_CHANNEL_ACCEPT_MAX)
 		return (STUN_ERR_NOT_STUN);
 	/* RFC 8656 12.5: a datagram too short for its length is dropped. */
 	if (stun_rd_ptr(&r, n, &p) != 0)
@@ -111,7 +112,8 @@ stun_chdata_encode(uint8_t *out, size_t cap, uint16_t ch,
 
 	if (out == NULL || (data == NULL && datalen != 0))
 		return (STUN_ERR_INVALID);
-	if (ch < STUN_CHANNEL_MIN || ch > STUN_CHANNEL_MAX || datalen > 0xFFFF)
+	if (ch < STUN_CHANNEL_MIN || ch > STUN_CHANNEL_ACCEPT_MAX ||
+	    datalen > 0xFFFF)
 		return (STUN_ERR_INVALID);
 	total = CHDATA_HDR + datalen;
 	if (pad)

@@ -429,9 +429,14 @@ STUN_API const char *stun_addr_class_name(int cls);
 #define STUN_FRAME_CHANNEL	2
 STUN_API int stun_frame_len(const uint8_t *buf, size_t len, size_t max,
     int *kind);
-/* ChannelData (RFC 8656 12.4): channel 0x4000..0x4FFF. */
+/*
+ * ChannelData (RFC 8656 12.4).  Clients pick channels from 0x4000..0x4FFF
+ * (RFC 8656); the codec, the stream framing and servers also accept the
+ * RFC 5766 range up to 0x7FFF, which clients such as coturn's still use.
+ */
 #define STUN_CHANNEL_MIN	0x4000
-#define STUN_CHANNEL_MAX	0x4FFF
+#define STUN_CHANNEL_MAX	0x4FFF	/* the last one a client picks */
+#define STUN_CHANNEL_ACCEPT_MAX	0x7FFF	/* the last one accepted */
 STUN_API int stun_chdata_decode(const uint8_t *buf, size_t len, uint16_t *ch,
     const uint8_t **data, size_t *datalen);
 /* Writes header + data (+ zero padding when pad); returns the length. */

@@ -727,7 +727,7 @@ relay_channel_bind(struct relay *r, const struct relay_client *cl,
 	if ((a = relay_owned(r, cl, m, &ar)) == NULL)
 		goto out;
 	if (stun_msg_get_channel(m, &ch) != 0 || ch < STUN_CHANNEL_MIN ||
-	    ch > STUN_CHANNEL_MAX ||
+	    ch > STUN_CHANNEL_ACCEPT_MAX ||
 	    (ref = stun_msg_find(m, STUN_ATTR_XOR_PEER_ADDRESS)) == NULL)
 		code = 400;
 	else if ((code = relay_peer_check(r, a, m, ref, &peer)) == 0)

@@ -83,8 +83,7 @@ START_TEST(frame_len_rejects_garbage)
 	static const uint8_t odd_len[] = { 0x00, 0x01, 0x00, 0x05 };
 	static const uint8_t top10[] = { 0x80, 0x01, 0x00, 0x00 };
 	static const uint8_t top11[] = { 0xc0, 0x01, 0x00, 0x00 };
-	static const uint8_t ch5000[] = { 0x50, 0x00, 0x00, 0x00 };
-	static const uint8_t ch7fff[] = { 0x7f, 0xff, 0x00, 0x00 };
+	static const uint8_t ch8000[] = { 0x80, 0x00, 0x00, 0x00 };
 	int	kind = 0;
 
 	ck_assert_int_eq(stun_frame_len(odd_len, 4, 65535, &kind),
@@ -94,9 +93,7 @@ START_TEST(frame_len_rejects_garbage)
 	    STUN_ERR_NOT_STUN);
 	ck_assert_int_eq(stun_frame_len(top11, 4, 65535, &kind),
 	    STUN_ERR_NOT_STUN);
-	ck_assert_int_eq(stun_frame_len(ch5000, 1, 65535, &kind),
-	    STUN_ERR_NOT_STUN);
-	ck_assert_int_eq(stun_frame_len(ch7fff, 4, 65535, &kind),
+	ck_assert_int_eq(stun_frame_len(ch8000, 1, 65535, &kind),
 	    STUN_ERR_NOT_STUN);
 	ck_assert_int_eq(kind, 0);
 }
@@ -129,6 +126,7 @@ START_TEST(chdata_decode_padding_rules)
 	size_t		 n;
 	uint16_t	 ch;
 	uint8_t		 buf[16];
+	int		 kind = 0;
 
 	ck_assert_int_eq(stun_chdata_decode(chd5, sizeof(chd5), &ch, &data,
 	    &n), 0);
@@ -152,15 +150,23 @@ START_TEST(chdata_decode_padding_rules)
 	memcpy(buf, chd5, sizeof(chd5));
 	ck_assert_int_eq(stun_chdata_decode(buf, 13, &ch, &data, &n),
 	    STUN_ERR_PADDING);
-	/* Channel numbers outside 0x4000..0x4FFF. */
+	/* Channel numbers outside 0x4000..0x7FFF. */
 	buf[0] = 0x3f;
 	buf[1] = 0xff;
 	ck_assert_int_eq(stun_chdata_decode(buf, 12, &ch, &data, &n),
 	    STUN_ERR_NOT_STUN);
-	buf[0] = 0x50;
+	buf[0] = 0x80;
 	buf[1] = 0x00;
 	ck_assert_int_eq(stun_chdata_decode(buf, 12, &ch, &data, &n),
 	    STUN_ERR_NOT_STUN);
+	/* RFC 5766 clients (coturn's) use up to 0x7FFF: accepted. */
+	buf[0] = 0x7f;
+	buf[1] = 0xff;
+	ck_assert_int_eq(stun_chdata_decode(buf, 12, &ch, &data, &n), 0);
+	ck_assert_uint_eq(ch, 0x7fff);
+	ck_assert_int_eq(stun_frame_len(buf, 12, 65535, &kind),
+	    (int)12);
+	ck_assert_int_eq(kind, STUN_FRAME_CHANNEL);
 }
 END_TEST
 
@@ -186,8 +192,10 @@ START_TEST(chdata_encode_pads_and_bounds)
 	    (const uint8_t *)"hello", 5, 0), STUN_ERR_NOSPACE);
 	ck_assert_int_eq(stun_chdata_encode(out, sizeof(out), 0x3fff,
 	    (const uint8_t *)"hello", 5, 0), STUN_ERR_INVALID);
-	ck_assert_int_eq(stun_chdata_encode(out, sizeof(out), 0x5000,
+	ck_assert_int_eq(stun_chdata_encode(out, sizeof(out), 0x8000,
 	    (const uint8_t *)"hello", 5, 0), STUN_ERR_INVALID);
+	ck_assert_int_eq(stun_chdata_encode(out, sizeof(out), 0x7fff,
+	    (const uint8_t *)"hello", 5, 0), 9);
 	ck_assert_int_eq(stun_chdata_encode(out, sizeof(out), 0x4000, NULL,
 	    0, 1), 4);
 	/* In place: the data already sits after the header. */

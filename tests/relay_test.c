@@ -1020,9 +1020,9 @@ START_TEST(channel_bind_conflicts)
 	allocate_as("alice", "wonderland", 0, 0);
 	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MIN - 1, "198.51.100.20", 7),
 	    400);
-	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MAX + 1, "198.51.100.20", 7),
+	ck_assert_int_eq(bind_chan(STUN_CHANNEL_ACCEPT_MAX + 1, "198.51.100.20", 7),
 	    400);
-	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MAX, "198.51.100.20", 7), 0);
+	ck_assert_int_eq(bind_chan(STUN_CHANNEL_ACCEPT_MAX, "198.51.100.20", 7), 0);
 	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MIN, "198.51.100.21", 7), 0);
 	/* The number to another peer, the peer to another number. */
 	ck_assert_int_eq(bind_chan(STUN_CHANNEL_MIN, "198.51.100.22", 7),
