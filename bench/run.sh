@@ -485,6 +485,13 @@ turn_start() {
 		    >"$log" 2>&1 &
 		;;
 	stund*)
+		# The same user, realm and port range as coturn's.
+		if [ -z "$STUND_TURN_ARGS" ]; then
+			printf 'bench:bench\n' >"$WORK/users"
+			STUND_TURN_ARGS="--user-file $WORK/users --realm bench
+			    --allow-peer $IP1/32 --relay-ports 50000-59999
+			    --max-allocations 100000 --user-quota 100000"
+		fi
 		# shellcheck disable=SC2086
 		timeout 3600 $NICE taskset -c "$SRV_CPU" "$STUND" \
 		    --primary "$IP1" --port "$port" --foreground --workers 1 \
@@ -521,25 +528,8 @@ turn_measure() {
 }
 
 turn_section() {
-	# Does stund relay yet?  An unauthenticated Allocate gets 401 if so.
-	a=none
-	[ $HAVE_STUND = 1 ] && [ -n "${PORT_stund_1w:-}" ] &&
-	    a=$(timeout 10 "$STUNLOAD" -A -T 500 "$IP1:$PORT_stund_1w" \
-	    2>/dev/null | sed -n 's/^allocate=//p')
-	STUND_TURN=0
-	case $a in
-	401|success)
-		if [ -n "$STUND_TURN_ARGS" ]; then
-			STUND_TURN=1
-		else
-			say "  stund answers Allocate ($a): set" \
-			    "BENCH_STUND_TURN_ARGS (user, realm, loopback" \
-			    "peers) to measure it"
-		fi;;
-	*)
-		say "  not yet: stund has no TURN (Allocate answered:" \
-		    "${a:-none})";;
-	esac
+	# stund relays with the same user, realm and peer as coturn.
+	STUND_TURN=$HAVE_STUND
 	if [ ! -x "$TURNLOAD" ]; then
 		say "  skipped: $TURNLOAD not built"
 		return
