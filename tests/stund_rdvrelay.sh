@@ -5,8 +5,9 @@
 # TURN on and a REST shared secret, stund's answer to RDV-Register carries
 # "expiry:rdv-<member id>" and its password; turnpoke then allocates on the
 # same stund with exactly that pair and relays through turnutils_peer.  A
-# changed password gets 401; with --rendezvous-relay=no, or without a
-# shared secret, the answer carries no credential.  Loopback only.
+# changed password gets 401; with rendezvous-relay no, or without a
+# shared secret, the answer carries no credential; SIGHUP applies a new
+# secret, lifetime and rendezvous-relay.  Loopback only.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/stund-lib.sh"
 
@@ -20,7 +21,7 @@ st_setup
 st_need_bins
 [ -x "$RDVPOKE" ] || st_skip "$RDVPOKE not built"
 [ -x "$TPOKE" ] || st_skip "$TPOKE not built"
-st_need turnutils_peer ss
+st_need turnutils_peer ss openssl base64
 st_have_http || st_skip "neither curl nor wget installed"
 
 P_PEER=$(st_free_port) || st_skip "no free port"
@@ -50,6 +51,18 @@ join()
 	if [ -z "$JOINED" ]; then
 		st_fail "$1: did not join"
 		sed 's/^/  | /' "$ST_TMP/$1"
+	fi
+}
+
+# rest_ok DESC SECRET: $PASS is the REST password of $USER under SECRET.
+rest_ok()
+{
+	_want=$(printf '%s' "$USER" | openssl dgst -sha1 -hmac "$2" -binary |
+	    base64)
+	if [ -n "$PASS" ] && [ "$PASS" = "$_want" ]; then
+		st_ok "$1"
+	else
+		st_fail "$1: '$PASS', want '$_want'"
 	fi
 }
 
@@ -91,8 +104,7 @@ then
 else
 	st_fail "expiry $EXP is not now ($NOW) + 3600"
 fi
-[ ${#PASS} -eq 28 ] && st_ok "relay-pass is 28 base64 characters" ||
-    st_fail "relay-pass '$PASS' is not a REST password"
+rest_ok "relay-pass is base64(HMAC-SHA1(secret, relay-user))" "$SECRET"
 
 out="$ST_TMP/turn.out"
 timeout 60 "$TPOKE" -s "127.0.0.1:$P1" -u "$USER" -w "$PASS" \
@@ -123,45 +135,53 @@ v=$(metric stund_rdv_relay_credentials_total)
     st_fail "stund_rdv_relay_credentials_total is '$v'"
 st_stund_term
 
-# 2. rendezvous-relay no, and a lifetime that is then unused.
-if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
-    --static-auth-secret "$SECRET" --relay-ports "$R_LO-$((R_LO + 100))" \
-    --rendezvous-relay=no --rendezvous-relay-lifetime 120; then
+# 2. rendezvous-relay no in the config file; then SIGHUP turns it on
+# with another secret and a lifetime of 120 s.
+printf 'static-auth-secret %s\nrendezvous-relay no\n' "$SECRET" \
+    >"$ST_TMP/rdv.conf"
+if st_stund_start -c "$ST_TMP/rdv.conf" --primary 127.0.0.1 --port 0 \
+    --realm stunkit.test --relay-ports "$R_LO-$((R_LO + 100))"; then
 	join bob
 	echo "  | $JOINED"
 	case "$JOINED" in
 	*relay-user=*) st_fail "rendezvous-relay no: a credential came" ;;
 	joined*) st_ok "rendezvous-relay no: no credential" ;;
 	esac
-	st_stund_term
-else
-	st_fail "stund did not start with --rendezvous-relay=no"
-fi
-
-# 3. A lifetime, and TURN with a users file only: no shared secret.
-printf 'alice:s3cret\n' >"$ST_TMP/users"
-if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
-    --static-auth-secret "$SECRET" --relay-ports "$R_LO-$((R_LO + 100))" \
-    --rendezvous-relay-lifetime 120; then
-	NOW=$(date +%s)
-	join carol
-	USER=$(st_field "$JOINED" relay-user)
-	EXP=${USER%%:*}
-	case "$EXP" in
-	*[!0-9]*|'') EXP=0 ;;
-	esac
-	if [ "$EXP" -ge $((NOW + 120 - 5)) ] &&
-	    [ "$EXP" -le $((NOW + 120 + 30)) ]; then
-		st_ok "rendezvous-relay-lifetime 120: expiry now + 120"
+	printf 'static-auth-secret %s\nrendezvous-relay yes\n%s\n' \
+	    "x$SECRET" "rendezvous-relay-lifetime 120" >"$ST_TMP/rdv.conf"
+	kill -HUP "$ST_SPID"
+	if st_wait_log "$ST_LOG" 'configuration reloaded' 50; then
+		NOW=$(date +%s)
+		join erin
+		echo "  | $JOINED"
+		USER=$(st_field "$JOINED" relay-user)
+		PASS=$(st_field "$JOINED" relay-pass)
+		EXP=${USER%%:*}
+		case "$EXP" in
+		*[!0-9]*|'') EXP=0 ;;
+		esac
+		if [ "$EXP" -ge $((NOW + 120 - 5)) ] &&
+		    [ "$EXP" -le $((NOW + 120 + 30)) ]; then
+			st_ok "after SIGHUP: a credential, expiry now + 120"
+		else
+			st_fail "after SIGHUP: expiry '$EXP', now $NOW"
+		fi
+		rest_ok "after SIGHUP: the password is under the new secret" \
+		    "x$SECRET"
 	else
-		st_fail "lifetime 120: expiry '$EXP', now $NOW"
+		st_fail "stund did not reload"
+		sed 's/^/  | /' "$ST_LOG"
 	fi
 	st_stund_term
 else
-	st_fail "stund did not start with a relay lifetime"
+	st_fail "stund did not start with rendezvous-relay no"
 fi
+
+# 3. TURN with a users file only: no shared secret, no credential.
+printf 'alice:s3cret\n' >"$ST_TMP/users"
 if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
-    --user-file "$ST_TMP/users" --relay-ports "$R_LO-$((R_LO + 100))"; then
+    --user-file "$ST_TMP/users" --relay-ports "$R_LO-$((R_LO + 100))" \
+    --rendezvous-relay=yes --rendezvous-relay-lifetime 60; then
 	join dave
 	echo "  | $JOINED"
 	case "$JOINED" in
