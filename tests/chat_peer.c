@@ -25,6 +25,7 @@
 struct pkt {
 	uint64_t	 at;
 	int		 to;
+	unsigned	 sock;
 	struct stun_addr from;
 	uint8_t		 buf[CHAT_PEER_MTU + 64];
 	size_t		 len;
@@ -54,6 +55,10 @@ struct net {
 	int		 tamper;	/* flip a byte in each DATA packet */
 	int		 dead[2];	/* side i receives and sends nothing */
 	unsigned	 rctr;
+	/* A TURN relay for side relay - 1 on its socket 1, at relay_addr. */
+	int		 relay;
+	struct stun_addr relay_addr;
+	int		 no_direct;	/* drop what does not use the relay */
 };
 
 static struct net	n;
@@ -134,19 +139,32 @@ net_send(int from, const struct chat_peer_action *a)
 	struct pkt	*p;
 	int		 to;
 
+	unsigned	 sock = 0;
+	int		 relayed;
+
 	to = stun_addr_equal(&a->to, &n.s[0].addr) ? 0 :
 	    stun_addr_equal(&a->to, &n.s[1].addr) ? 1 : -1;
+	/* Through the relay: sent from its socket, or to its address. */
+	relayed = n.relay == from + 1 && a->sock == 1;
+	if (n.relay != 0 && stun_addr_equal(&a->to, &n.relay_addr)) {
+		to = n.relay - 1;
+		sock = 1;
+		relayed = 1;
+	}
 	if (a->len > 0 && a->buf[0] == CHAT_PKT_DATA)
 		n.s[from].sent_data++;
 	n.count++;
 	if (to < 0 || n.dead[from] || n.dead[to] || n.nq == NET_Q ||
+	    (n.no_direct && !relayed) ||
 	    (n.drop_every != 0 && n.count % n.drop_every == 0))
 		return;
 	ck_assert_uint_le(a->len, sizeof(p->buf));
 	p = &n.q[n.nq++];
 	p->at = n.now + NET_LATENCY;
 	p->to = to;
-	p->from = n.s[from].addr;
+	p->sock = sock;
+	p->from = n.relay == from + 1 && a->sock == 1 ? n.relay_addr :
+	    n.s[from].addr;
 	memcpy(p->buf, a->buf, a->len);
 	p->len = a->len;
 	if (n.tamper && p->buf[0] == CHAT_PKT_DATA)
@@ -212,7 +230,7 @@ run_until(uint64_t t)
 				k++;
 				continue;
 			}
-			(void)chat_peer_input(&n.s[n.q[k].to].p, 0,
+			(void)chat_peer_input(&n.s[n.q[k].to].p, n.q[k].sock,
 			    &n.q[k].from, n.q[k].buf, n.q[k].len, n.now);
 			n.q[k] = n.q[--n.nq];
 		}
@@ -221,6 +239,27 @@ run_until(uint64_t t)
 			(void)drain(i);
 		}
 	}
+}
+
+/*
+ * Side i gets a relayed address on its socket 1 and the other side learns
+ * it as a relay candidate; with no_direct, only relayed packets pass.
+ */
+static void
+net_relay(int i, int no_direct)
+{
+	struct stun_punch_cand	pc;
+
+	n.relay = i + 1;
+	addr4(&n.relay_addr, 99, 5000);
+	n.no_direct = no_direct;
+	memset(&pc, 0, sizeof(pc));
+	pc.type = STUN_CAND_RELAY;
+	pc.addr = n.relay_addr;
+	pc.sock = 1;
+	ck_assert_int_eq(chat_peer_add_local(&n.s[i].p, &pc), 0);
+	pc.sock = 0;
+	ck_assert_int_eq(chat_peer_add_remote(&n.s[1 - i].p, &pc), 0);
 }
 
 static void
@@ -330,6 +369,76 @@ START_TEST(peer_handshake_and_messages_both_ways)
 			ck_assert_str_eq(n.s[i].msg[k], text);
 		}
 	}
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_relay_path_when_direct_fails)
+{
+	char		 text[32];
+	uint32_t	 id;
+	int		 i, k;
+
+	net_init(secret_a, secret_a);
+	net_relay(0, 1);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(2000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(n.s[i].path, 1);
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_RELAY);
+		ck_assert_int_eq(n.s[i].up, 1);
+		ck_assert_int_eq(n.s[i].failed, 0);
+	}
+	/* Alice sends from the relay socket; bob answers the relay. */
+	ck_assert_uint_eq(n.s[0].p.path.sock, 1);
+	ck_assert_int_eq(n.s[0].p.path.local_type, STUN_CAND_RELAY);
+	ck_assert(stun_addr_equal(&n.s[1].p.path.addr, &n.relay_addr));
+	ck_assert_int_eq(n.s[1].p.path.remote_type, STUN_CAND_RELAY);
+	for (k = 0; k < 10; k++)
+		for (i = 0; i < 2; i++) {
+			snprintf(text, sizeof(text), "relayed %d %d", i, k);
+			send_msg(i, text, &id);
+		}
+	run_until(4000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(n.s[i].nmsg, 10);
+		ck_assert_uint_eq(n.s[i].ndeliv, 10);
+		ck_assert_uint_eq(n.s[i].nundeliv, 0);
+	}
+	net_free();
+}
+END_TEST
+
+START_TEST(peer_moves_from_relay_to_direct)
+{
+	uint32_t	id;
+	int		i;
+
+	net_init(secret_a, secret_a);
+	net_relay(1, 1);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(1000);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_RELAY);
+	/* The direct way opens while the checks still run: it wins. */
+	n.no_direct = 0;
+	run_until(4000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(n.s[i].path, 2);
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_DIRECT);
+		ck_assert_int_eq(n.s[i].up, 1);
+		ck_assert_int_eq(n.s[i].failed, 0);
+		ck_assert(stun_addr_equal(&n.s[i].p.path.addr,
+		    &n.s[1 - i].addr));
+	}
+	send_msg(0, "direct now", &id);
+	send_msg(1, "direct too", &id);
+	run_until(5000);
+	for (i = 0; i < 2; i++)
+		ck_assert_uint_eq(n.s[i].ndeliv, 1);
+	ck_assert_str_eq(n.s[1].msg[0], "direct now");
 	net_free();
 }
 END_TEST
@@ -637,6 +746,42 @@ START_TEST(room_members_come_and_go)
 }
 END_TEST
 
+START_TEST(room_late_local_candidate_reaches_every_peer)
+{
+	struct chat_room	 r;
+	struct stun_rdv_member	 m[2];
+	struct stun_punch_cand	 pc;
+	struct chat_peer	*p;
+	unsigned		 i, seen = 0;
+
+	ck_assert_int_eq(chat_room_init(&r, secret_a, "alice"), 0);
+	r.rnd = rnd;
+	r.rnd_arg = &n;
+	memset(&pc, 0, sizeof(pc));
+	pc.type = STUN_CAND_HOST;
+	addr4(&pc.addr, 1, 4000);
+	ck_assert_int_eq(chat_room_add_local(&r, &pc), 0);
+	member(&m[0], 2, "bob", 2);
+	member(&m[1], 3, "carol", 3);
+	chat_room_members(&r, 1, m, 2, STUN_RDV_EV_JOIN, 3, 0);
+	/* A relay allocated after the peers exist: each pairs it. */
+	pc.type = STUN_CAND_RELAY;
+	pc.sock = 1;
+	addr4(&pc.addr, 99, 5000);
+	ck_assert_int_eq(chat_room_add_local(&r, &pc), 0);
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if ((p = chat_room_peer(&r, i)) == NULL)
+			continue;
+		seen++;
+		ck_assert_uint_eq(p->punch.nlocal, 2);
+		ck_assert_int_eq(p->punch.local[1].type, STUN_CAND_RELAY);
+		ck_assert_uint_eq(p->punch.local[1].sock, 1);
+	}
+	ck_assert_uint_eq(seen, 2);
+	chat_room_free(&r);
+}
+END_TEST
+
 START_TEST(room_strangers_are_unclaimed)
 {
 	struct chat_room	 r;
@@ -681,6 +826,11 @@ suite_chat_peer(void)
 	tcase_add_test(tc, peer_handshake_and_messages_both_ways);
 	tcase_add_test(tc, peer_plaintext_never_on_the_wire);
 	suite_add_tcase(s, tc);
+	tc = tcase_create("relay");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, peer_relay_path_when_direct_fails);
+	tcase_add_test(tc, peer_moves_from_relay_to_direct);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("adversity");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, peer_loss_still_delivers_in_order);
@@ -693,6 +843,7 @@ suite_chat_peer(void)
 	tc = tcase_create("room");
 	tcase_add_test(tc, room_members_come_and_go);
 	tcase_add_test(tc, room_strangers_are_unclaimed);
+	tcase_add_test(tc, room_late_local_candidate_reaches_every_peer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("close");
 	tcase_add_test(tc, peer_close_reports_every_queued_message);
