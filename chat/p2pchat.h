@@ -26,7 +26,7 @@
 #define EV_FAILED	10	/* no path or handshake to peer, reason */
 #define EV_ERROR	11	/* reason: something the user should know */
 #define EV_BYE		12	/* we left the room */
-#define EV_RELAY	13	/* addr relayed on server (addr2); reason: lost */
+#define EV_RELAY	13	/* addr on server addr2; reason: unusable */
 
 struct chat_event {
 	int		 kind;

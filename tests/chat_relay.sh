@@ -189,7 +189,8 @@ if command -v turnserver >/dev/null 2>&1; then
 		if [ $rc -eq 1 ] && [ "$(wc -l <"$T/wrong.err")" -eq 1 ] &&
 		    grep -q '^p2pchat: relay 127.0.0.1' "$T/wrong.err" &&
 		    [ "$(count "$T/wrong.out" registered)" -eq 0 ]; then
-			st_ok "wrong TURN password: exit 1: $(cat "$T/wrong.err")"
+			st_ok "wrong TURN password: exit 1:" \
+			    "$(cat "$T/wrong.err")"
 		else
 			st_fail "wrong TURN password: exit $rc:" \
 			    "$(cat "$T/wrong.err")"
@@ -230,7 +231,8 @@ if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
     --allow-peer 127.0.0.0/8; then
 	pair issued "$P1" --force-relay
 	if grep -q 'offers no relay' "$T/issued.a.err"; then
-		echo "note: this stund hands out no relay credential: (c) not run"
+		echo "note: this stund hands out no relay credential:" \
+		    "(c) not run"
 	else
 		check_relayed issued "127.0.0.1:$P1"
 	fi

@@ -178,7 +178,8 @@ run()
 	    r_ok "$_l: both exited 0" ||
 	    r_fail "$_l: exit alice $_rca bob $_rcb"
 	ev "$_r.a.out" relay | grep -q "\"server\":\"$LAB_SRV1:$P_SRV\"" &&
-	    r_ok "$_l: alice's relay: $(field "$(ev "$_r.a.out" relay)" addr)" ||
+	    r_ok "$_l: alice's relay:" \
+	    "$(field "$(ev "$_r.a.out" relay)" addr)" ||
 	    r_fail "$_l: alice got no relay from the rendezvous server"
 	side "$_l" "$_r.a.out" alice bob "$_mode"
 	side "$_l" "$_r.b.out" bob alice "$_mode"
@@ -201,7 +202,8 @@ lab_bg pub stund "$STUND" --foreground --primary "$LAB_SRV1" \
     --relay-ports 49200-49400 --allow-peer 203.0.113.0/24 \
     --allow-peer "$LAB_SRV1/32"
 lab_wait_udp pub $P_SRV "$LAB_SRV1" ||
-    lab_fail "natlab_relay: stund did not start: $(tail -3 "$LAB_TMP/stund.log")"
+    lab_fail "natlab_relay: stund did not start:" \
+    "$(tail -3 "$LAB_TMP/stund.log")"
 grep -q 'turn on' "$LAB_TMP/stund.log" ||
     lab_fail "natlab_relay: stund has no TURN: $(tail -3 "$LAB_TMP/stund.log")"
 
