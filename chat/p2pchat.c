@@ -769,7 +769,10 @@ chat_relay_action(struct chat_ctx *ctx, const struct stun_turn_action *a,
 		e.reason = a->code != 0 ? stun_reason_phrase(a->code) :
 		    stun_strerror(a->err);
 		if (rl->state == CHAT_RELAY_S_UP) {
-			/* Peers on the relay fail and punch again. */
+			/*
+			 * Sends on relayed paths now go nowhere: their
+			 * messages end undelivered when unacknowledged.
+			 */
 			rl->state = CHAT_RELAY_S_FAILED;
 			log_warnx("relay lost: %s", e.reason);
 			chat_emit(ctx, &e);
