@@ -6,6 +6,8 @@
 # against port-restricted cone have no direct path: each must report path
 # kind "relay" and deliver every message both ways, none undelivered.
 # Full cone against symmetric must connect (direct or relay: reported).
+# In "relay-direct", traffic between the two NATs is dropped for the
+# first second: the pair starts on the relay and must move to direct.
 # The table gives, per pair, the fallback time: ms from bob's start to his
 # first delivered message (his lines are typed at start).
 #
@@ -27,7 +29,7 @@ lab_require
 
 P_SRV=3478
 N=${NATLAB_RELAY_MSGS:-20}
-CASES=${NATLAB_RELAY_CASES:-"sym-sym sym-prc fc-sym"}
+CASES=${NATLAB_RELAY_CASES:-"sym-sym sym-prc fc-sym relay-direct"}
 MARK=relaylab$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 fails=0
 table=
@@ -63,7 +65,8 @@ field()
 
 # feed OUT ME PEER WAIT: the N lines ME sends to PEER (after PEER joined
 # when WAIT is 1, at once otherwise), then stdin stays open until PEER's
-# N messages arrived in OUT (bounded: 60 s each).
+# N messages arrived in OUT (bounded: 60 s each).  With FEED_MOVE set,
+# the second half waits (10 s at most) for a direct path in OUT.
 feed()
 {
 	_i=0
@@ -75,6 +78,14 @@ feed()
 	_i=1
 	while [ $_i -le "$N" ]; do
 		echo "$MARK $2 to $3 $_i"
+		if [ -n "$FEED_MOVE" ] && [ $_i -eq $((N / 2)) ]; then
+			_k=0
+			while [ $_k -lt 100 ] &&
+			    ! ev "$1" path | grep -q '"kind":"direct"'; do
+				sleep 0.1
+				_k=$((_k + 1))
+			done
+		fi
 		_i=$((_i + 1))
 	done
 	_i=0
@@ -128,10 +139,19 @@ side()
 	_last=$(ev "$2" path | grep -F "\"peer\":\"$4\"" | tail -n 1)
 	_kind=$(field "$_last" kind)
 	_addr=$(field "$_last" addr)
+	_first=$(field "$(ev "$2" path | grep -F "\"peer\":\"$4\"" |
+	    head -n 1)" kind)
 	if [ -z "$_last" ]; then
 		r_fail "$1: $3: no path to $4"
 	elif [ "$5" = relay ] && [ "$_kind" != relay ]; then
 		r_fail "$1: $3: path to $4 is $_kind, want relay"
+	elif [ "$5" = move ] && { [ "$_first" != relay ] ||
+	    [ "$_kind" != direct ]; }; then
+		r_fail "$1: $3: paths to $4 went $_first -> $_kind," \
+		    "want relay -> direct"
+	elif [ "$5" = move ]; then
+		r_ok "$1: $3: path to $4 moved from relay to direct via" \
+		    "$_addr"
 	else
 		r_ok "$1: $3: path to $4: $_kind via $_addr" \
 		    "($(field "$_last" local) -> $(field "$_last" remote))"
@@ -170,6 +190,10 @@ run()
 	fi
 	peer clib bob "$_r.b.out" 0 "$_code"
 	_pb=$peer_pid
+	if [ "$_mode" = move ]; then
+		sleep 1
+		ip netns exec "$LAB_PUB" nft delete table inet relaytest
+	fi
 	reap "$_pb"
 	_rcb=$rc
 	reap "$_pa"
@@ -185,7 +209,7 @@ run()
 	side "$_l" "$_r.b.out" bob alice "$_mode"
 	_tp=$(field "$(ev "$_r.b.out" path | head -n 1)" ms)
 	_td=$(field "$(ev "$_r.b.out" delivered | head -n 1)" ms)
-	table="$table$(printf '%-8s %-36s %-14s %8s %8s' "$_l" \
+	table="$table$(printf '%-13s %-36s %-14s %8s %8s' "$_l" \
 	    "$2 / $3" "${kind_bob:-none}" "${_tp:--}" "${_td:--}")
 "
 	if [ $fails -ne 0 ]; then
@@ -213,6 +237,18 @@ for c in $CASES; do
 	sym-sym) run $c symmetric symmetric relay ;;
 	sym-prc) run $c symmetric port-restricted-cone relay ;;
 	fc-sym)	run $c full-cone symmetric any ;;
+	relay-direct)
+		# The public namespace outlives the sites: block there first.
+		ip netns exec "$LAB_PUB" nft -f - <<EOF || r_fail "$c: nft"
+table inet relaytest {
+	chain block {
+		type filter hook forward priority -10;
+		ip saddr $LAB_WAN ip daddr $LAB_WAN_B drop
+		ip saddr $LAB_WAN_B ip daddr $LAB_WAN drop
+	}
+}
+EOF
+		FEED_MOVE=1 run $c full-cone full-cone move ;;
 	*)	r_fail "$c: unknown case" ;;
 	esac
 done
@@ -223,7 +259,7 @@ grep -qE 'Sanitizer|runtime error:' "$LAB_TMP/stund.log" &&
 echo
 echo "Fallback times in ms from bob's start (p2pchat's \"ms\"): his first" \
     "path event and his first delivered message ($N each way)"
-printf '%-8s %-36s %-14s %8s %8s\n' case "lab types (alice / bob)" \
+printf '%-13s %-36s %-14s %8s %8s\n' case "lab types (alice / bob)" \
     "bob's path" path 1st-dlv
 printf '%s' "$table"
 echo "natlab_relay: run time $(( ($(lab_ms) - tstart) / 1000 )) s"
