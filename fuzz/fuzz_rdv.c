@@ -90,6 +90,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(r2.method == r.method && r2.cls == r.cls);
 	FUZZ_ASSERT(r2.ncand == r.ncand && r2.nmembers == r.nmembers);
 	FUZZ_ASSERT(strcmp(r2.name, r.name) == 0);
+	/* The relay credential: NUL-terminated within bounds, and kept. */
+	FUZZ_ASSERT(memchr(r.relay_user, '\0', sizeof(r.relay_user)) != NULL &&
+	    memchr(r.relay_pass, '\0', sizeof(r.relay_pass)) != NULL);
+	FUZZ_ASSERT(strcmp(r2.relay_user, r.relay_user) == 0 &&
+	    strcmp(r2.relay_pass, r.relay_pass) == 0);
 	FUZZ_ASSERT(r2.member_id == r.member_id && r2.epoch == r.epoch);
 	return (0);
 }
