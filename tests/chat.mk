@@ -2,21 +2,11 @@
 # loopback.
 check_PROGRAMS += tests/check_chat
 tests_check_chat_SOURCES = tests/check_chat.c tests/chat_suites.h \
-	tests/chat_crypto.c tests/chat_reliable.c
+	tests/chat_crypto.c tests/chat_reliable.c tests/chat_peer.c
 tests_check_chat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_chat_LDADD = chat/libchat.la libstun/libstun_core.la \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_chat
-
-# suite_chat_peer runs on its own until tests/chat_suites.h lists it; then
-# it moves into tests_check_chat_SOURCES and this program goes.
-check_PROGRAMS += tests/check_chat_peer
-tests_check_chat_peer_SOURCES = tests/chat_peer.c tests/chat_suites.h
-tests_check_chat_peer_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	$(OPENSSL_CFLAGS) -DCHAT_PEER_MAIN
-tests_check_chat_peer_LDADD = chat/libchat.la libstun/libstun_core.la \
-	$(CHECK_LIBS) $(OPENSSL_LIBS)
-TESTS += tests/check_chat_peer
 
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat_loopback.sh

@@ -850,19 +850,3 @@ suite_chat_peer(void)
 	suite_add_tcase(s, tc);
 	return (s);
 }
-
-#ifdef CHAT_PEER_MAIN
-/* Until tests/chat_suites.h lists this suite: run it on its own. */
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(suite_chat_peer());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
-}
-#endif
