@@ -55,6 +55,7 @@ static const struct option longopts[] = {
 	{ "tcp-max", required_argument, NULL, 0 },
 	{ "rate", required_argument, NULL, 0 },
 	{ "burst", required_argument, NULL, 0 },
+	{ "table", required_argument, NULL, 0 },
 	{ "udp-buffer", required_argument, NULL, 0 },
 	{ "rendezvous", optional_argument, NULL, 0 },
 	{ "room-max", required_argument, NULL, 0 },
@@ -96,7 +97,8 @@ usage(FILE *f, int status)
 	    "[--workers n]\n"
 	    "             [--software text] [--tcp-idle seconds] "
 	    "[--tcp-max n]\n"
-	    "             [--rate pps] [--burst n] [--udp-buffer bytes]\n"
+	    "             [--rate pps] [--burst n] [--table n]\n"
+	    "             [--udp-buffer bytes]\n"
 	    "             [--rendezvous[=yes|no]] [--room-max n] "
 	    "[--room-members n]\n"
 	    "             [--member-max n] [--keepalive seconds] "
