@@ -29,8 +29,8 @@
 #define CHAT_REL_MTU_DEFAULT	1200
 #define CHAT_REL_MTU_MIN	(CHAT_REL_DATA_HDR + 16)
 #define CHAT_REL_RTO_DEFAULT	250	/* ms */
-#define CHAT_REL_RTO_MAX	4000	/* ms, backoff ceiling */
-#define CHAT_REL_ATTEMPTS	8	/* sends per fragment */
+#define CHAT_REL_RTO_MAX	2000	/* ms, backoff ceiling */
+#define CHAT_REL_ATTEMPTS	16	/* sends per fragment */
 #define CHAT_REL_TIMEOUT	30000	/* ms per message */
 #define CHAT_REL_MAX_TX		(256 * 1024)
 #define CHAT_REL_MAX_MSGS	256

@@ -316,7 +316,8 @@ START_TEST(rel_dead_peer_reported_undelivered_on_schedule)
 	static struct net	n;
 	static struct ep	ep[2];
 	static const uint64_t	want[] = {
-		0, 250, 750, 1750, 3750, 7750, 11750, 15750
+		0, 250, 750, 1750, 3750, 5750, 7750, 9750, 11750, 13750,
+		15750, 17750, 19750, 21750, 23750, 25750
 	};
 	unsigned		i;
 
@@ -326,12 +327,12 @@ START_TEST(rel_dead_peer_reported_undelivered_on_schedule)
 	n.mtu = CHAT_REL_MTU_DEFAULT;
 	ep_init(ep, NULL);
 	run(&n, ep, 1, 0, 10, 100000);
-	ck_assert_uint_eq(ep[0].nsend, 8);
-	for (i = 0; i < 8; i++)
+	ck_assert_uint_eq(ep[0].nsend, CHAT_REL_ATTEMPTS);
+	for (i = 0; i < CHAT_REL_ATTEMPTS; i++)
 		ck_assert_uint_eq(ep[0].send_at[i], want[i]);
 	ck_assert_uint_eq(ep[0].nundeliv, 1);
 	ck_assert_uint_eq(ep[0].undeliv_id[0], 1);
-	ck_assert_uint_eq(ep[0].undeliv_at[0], 15750 + CHAT_REL_RTO_MAX);
+	ck_assert_uint_eq(ep[0].undeliv_at[0], 25750 + CHAT_REL_RTO_MAX);
 	ck_assert_uint_eq(ep[0].ndeliv, 0);
 	ck_assert_uint_eq(chat_rel_pending(&ep[0].r), 0);
 	/* Then a bounded number of FORWARD frames, and silence. */
@@ -344,7 +345,7 @@ START_TEST(rel_dead_peer_reported_undelivered_on_schedule)
 	}
 	ck_assert_uint_eq(ep[0].nfwd, CHAT_REL_ATTEMPTS);
 	ck_assert_uint_eq(chat_rel_wake(&ep[0].r), 0);
-	ck_assert_uint_eq(ep[0].nsend, 8);
+	ck_assert_uint_eq(ep[0].nsend, CHAT_REL_ATTEMPTS);
 	ep_free(ep);
 }
 END_TEST
