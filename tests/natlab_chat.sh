@@ -11,7 +11,8 @@
 # wire, packets straight between the two NATs), one gets 500 messages each
 # way in one burst on stdin, one runs under 10% loss in both routers with
 # 500 messages each way.  Symmetric against symmetric needs a relay and is
-# only reported.  The table at the end gives the connect times.
+# only reported here (stund runs without TURN); tests/natlab_relay.sh
+# judges the relay cases.  The table at the end gives the connect times.
 #
 # Copyright (c) 2026 The stunkit authors.  See COPYING.
 #
@@ -387,7 +388,7 @@ chat_run()
 		echo "INFO: $_l ($_types): bob's path: $path_b;" \
 		    "delivered alice $_da/$_n bob $_db/$_n, undelivered" \
 		    "alice $_ua bob $_ub; exit alice $_rca bob $_rcb" \
-		    "(not judged: needs a relay)"
+		    "(not judged: needs a relay, see natlab_relay.sh)"
 		_res="INFO: $path_b"
 	else
 		chat_side "$_l" "$_r" a alice bob "$_wa"
