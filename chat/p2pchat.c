@@ -213,27 +213,13 @@ chat_relay_cand(struct chat_ctx *ctx)
 /*
  * Register again with the relayed candidate added.  The server knows a
  * member again by its nonce, keeps its id and tells the others the new
- * candidates (STUN_RDV_EV_MOVE).  libstun has no call to change the
- * candidates of a running client, so a fresh client takes over the nonce.
+ * candidates (STUN_RDV_EV_MOVE).
  */
 static int
 chat_reregister(struct chat_ctx *ctx, uint64_t now)
 {
-	struct stun_rdv_client	*n;
-	int			 r = -1;
-
-	if ((n = malloc(sizeof(*n))) == NULL)
-		return (-1);
-	if (stun_rdv_client_init(n, &ctx->rc) != 0)
-		goto out;
-	memcpy(n->nonce, ctx->rdv.nonce, sizeof(n->nonce));
-	OPENSSL_cleanse(&ctx->rdv, sizeof(ctx->rdv));
-	memcpy(&ctx->rdv, n, sizeof(*n));
-	r = stun_rdv_client_start(&ctx->rdv, now) == 0 ? 0 : -1;
- out:
-	OPENSSL_cleanse(n, sizeof(*n));
-	free(n);
-	return (r);
+	return (stun_rdv_client_set_cands(&ctx->rdv, ctx->rc.cand,
+	    ctx->rc.ncand, now) == 0 ? 0 : -1);
 }
 
 static void

@@ -597,6 +597,31 @@ stun_rdv_client_start(struct stun_rdv_client *rc, uint64_t now)
 }
 
 int
+stun_rdv_client_set_cands(struct stun_rdv_client *rc,
+    const struct stun_rdv_cand *cand, unsigned n, uint64_t now)
+{
+	unsigned	i;
+
+	if (rc == NULL || (cand == NULL && n != 0) || n > STUN_RDV_MAX_CANDS)
+		return (STUN_ERR_INVALID);
+	for (i = 0; i < n; i++)
+		if (!rdv_cand_ok(&cand[i]))
+			return (STUN_ERR_INVALID);
+	if (rc->state != STUN_RDV_S_IDLE && rc->state != STUN_RDV_S_REGISTER &&
+	    rc->state != STUN_RDV_S_JOINED)
+		return (STUN_ERR_STATE);
+	memset(rc->c.cand, 0, sizeof(rc->c.cand));
+	for (i = 0; i < n; i++)
+		rc->c.cand[i] = cand[i];
+	rc->c.ncand = n;
+	if (rc->state == STUN_RDV_S_IDLE)
+		return (0);	/* stun_rdv_client_start() sends them */
+	/* A Register in flight is replaced; its answer is no longer ours. */
+	rdv_client_register(rc, now);
+	return (rc->state == STUN_RDV_S_FAILED ? rc->err : 0);
+}
+
+int
 stun_rdv_client_leave(struct stun_rdv_client *rc, uint64_t now)
 {
 	int	r;

@@ -285,6 +285,16 @@ STUN_API int stun_rdv_client_input(struct stun_rdv_client *rc,
 /* Timer: retransmit, send keepalives, give up. */
 STUN_API void stun_rdv_client_timer(struct stun_rdv_client *rc,
     uint64_t now);
+/*
+ * Replace our candidates (for instance with a relayed address allocated
+ * after joining).  Once registered, Register goes again with the same
+ * nonce, so the server keeps our member id and tells the room; JOINED is
+ * not repeated, MEMBERS follows.  Returns 0, STUN_ERR_INVALID (bad
+ * candidate, more than STUN_RDV_MAX_CANDS), STUN_ERR_STATE (leaving, done
+ * or failed) or a build error.
+ */
+STUN_API int stun_rdv_client_set_cands(struct stun_rdv_client *rc,
+    const struct stun_rdv_cand *cand, unsigned n, uint64_t now);
 /* Leave the room: send Leave (DONE follows its answer or timeout). */
 STUN_API int stun_rdv_client_leave(struct stun_rdv_client *rc, uint64_t now);
 /* Next action; each is handed out once. */

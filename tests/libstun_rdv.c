@@ -898,6 +898,61 @@ START_TEST(rdv_client_reregisters_when_forgotten_then_leaves)
 }
 END_TEST
 
+START_TEST(rdv_client_set_cands_registers_again)
+{
+	struct stun_rdv_client	rc;
+	struct stun_rdv_msg	q, first;
+	struct stun_rdv_action	a;
+	struct stun_rdv_cand	c[2];
+
+	client_setup(&rc);
+	/* Before start: only stored. */
+	memset(c, 0, sizeof(c));
+	c[0].kind = STUN_RDV_CAND_HOST;
+	addr4(&c[0].addr, 10, 0, 0, 2, 5000);
+	ck_assert_int_eq(stun_rdv_client_set_cands(&rc, c, 1, 0), 0);
+	stun_rdv_client_next(&rc, &a);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_WAIT);
+	ck_assert_int_eq(stun_rdv_client_start(&rc, 0), 0);
+	expect_send(&rc, STUN_RDV_REGISTER, &first);
+	ck_assert_uint_eq(first.ncand, 1);
+	answer_register(&rc, &first, 3, 40);
+	expect_send(&rc, STUN_RDV_KEEPALIVE, &q);
+	stun_rdv_client_next(&rc, &a);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_JOINED);
+	stun_rdv_client_next(&rc, &a);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_MEMBERS);
+
+	/* A relayed address later: Register again, same nonce, both. */
+	c[1].kind = STUN_RDV_CAND_RELAY;
+	addr4(&c[1].addr, 198, 51, 100, 10, 50001);
+	ck_assert_int_eq(stun_rdv_client_set_cands(&rc, c, 2, 100), 0);
+	expect_send(&rc, STUN_RDV_REGISTER, &q);
+	ck_assert_uint_eq(q.ncand, 2);
+	ck_assert_int_eq(q.cand[1].kind, STUN_RDV_CAND_RELAY);
+	ck_assert(stun_addr_equal(&q.cand[1].addr, &c[1].addr));
+	ck_assert_int_eq(memcmp(q.nonce, first.nonce, sizeof(q.nonce)), 0);
+	ck_assert_int_ne(memcmp(q.tid, first.tid, sizeof(q.tid)), 0);
+	answer_register(&rc, &q, 4, 140);
+	expect_send(&rc, STUN_RDV_KEEPALIVE, &q);
+	/* No second JOINED; the new list. */
+	stun_rdv_client_next(&rc, &a);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_MEMBERS);
+	stun_rdv_client_next(&rc, &a);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_WAIT);
+
+	/* Refused: a bad candidate, too many, or after leaving. */
+	c[1].kind = 9;
+	ck_assert_int_eq(stun_rdv_client_set_cands(&rc, c, 2, 150),
+	    STUN_ERR_INVALID);
+	ck_assert_int_eq(stun_rdv_client_set_cands(&rc, c,
+	    STUN_RDV_MAX_CANDS + 1, 150), STUN_ERR_INVALID);
+	ck_assert_int_eq(stun_rdv_client_leave(&rc, 200), 0);
+	ck_assert_int_eq(stun_rdv_client_set_cands(&rc, c, 1, 210),
+	    STUN_ERR_STATE);
+}
+END_TEST
+
 START_TEST(rdv_client_register_refused)
 {
 	struct stun_rdv_client	rc;
@@ -1027,6 +1082,7 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_client_handles_indications);
 	tcase_add_test(tc, rdv_client_reregisters_when_forgotten_then_leaves);
 	tcase_add_test(tc, rdv_client_register_refused);
+	tcase_add_test(tc, rdv_client_set_cands_registers_again);
 	tcase_add_test(tc, rdv_client_init_refuses_bad_config);
 	tcase_add_test(tc, rdv_client_joined_carries_relay_credential);
 	suite_add_tcase(s, tc);
