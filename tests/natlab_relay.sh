@@ -4,7 +4,8 @@
 # TURN with a REST secret, so the peers get their relay credential with
 # the rendezvous (no --relay).  Symmetric against symmetric and symmetric
 # against port-restricted cone have no direct path: each must report path
-# kind "relay" and deliver every message both ways, none undelivered.
+# kind "relay" and deliver every message both ways, none undelivered;
+# a capture of symmetric against symmetric shows only ciphertext, relayed.
 # Full cone against symmetric must connect (direct or relay: reported).
 # In "relay-direct", traffic between the two NATs is dropped for the
 # first second: the pair starts on the relay and must move to direct.
@@ -170,11 +171,72 @@ side()
 	    r_fail "$1: $3: sanitizer report"
 }
 
+# cap_start LABEL: tshark on both uplinks of the public namespace (when
+# installed); cap_check LABEL then judges what went over the wire.
+cap_start()
+{
+	cap_pid=
+	command -v tshark >/dev/null 2>&1 || {
+		echo "INFO: $1: tshark not found: no capture"
+		return
+	}
+	lab_bg pub "$1-tshark" tshark -n -q -i up0 -i up1 \
+	    -w "$LAB_TMP/$1.pcapng"
+	cap_pid=$LAB_BGPID
+	_i=0
+	while [ $_i -lt 150 ] &&
+	    ! grep -q "Capturing on" "$LAB_TMP/$1-tshark.log"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# Relayed, so: no text in clear, no chat packet (first byte 0xd0-0xd2)
+# straight between the NATs, each NAT exchanges at least one packet per
+# message with the server, and its relay ports send as many.
+cap_check()
+{
+	[ -n "$cap_pid" ] || return
+	sleep 0.5
+	lab_stop "$cap_pid"
+	_cap=$LAB_TMP/$1.pcapng
+	tshark -n -r "$_cap" -Y udp -T fields -e ip.src -e ip.dst \
+	    -e udp.srcport -e udp.payload 2>/dev/null |
+	    awk '{ print $1, $2, $3, substr($4, 1, 2) }' >"$_cap.txt"
+	_hits=$(grep -c -a -F "$MARK" "$_cap")
+	_direct=$(awk -v a="$LAB_WAN" -v b="$LAB_WAN_B" \
+	    '(($1 == a && $2 == b) || ($1 == b && $2 == a)) &&
+	    $4 ~ /^d[0-2]$/' "$_cap.txt" | wc -l)
+	# Packets between each NAT and the server, and from the relay ports.
+	_ra=$(awk -v s="$LAB_SRV1" -v d="$LAB_WAN" \
+	    '($1 == s && $2 == d) || ($1 == d && $2 == s)' "$_cap.txt" |
+	    wc -l)
+	_rb=$(awk -v s="$LAB_SRV1" -v d="$LAB_WAN_B" \
+	    '($1 == s && $2 == d) || ($1 == d && $2 == s)' "$_cap.txt" |
+	    wc -l)
+	_rp=$(awk -v s="$LAB_SRV1" '$1 == s && $3 >= 49200 && $3 <= 49400' \
+	    "$_cap.txt" | wc -l)
+	[ "$_hits" -eq 0 ] &&
+	    r_ok "$1: the message marker is nowhere in the capture" \
+	    "($(wc -l <"$_cap.txt") UDP packets)" ||
+	    r_fail "$1: message text in clear on the wire ($_hits)"
+	[ "$_direct" -eq 0 ] &&
+	    r_ok "$1: no chat packet straight between the NATs" ||
+	    r_fail "$1: $_direct chat packets straight between the NATs"
+	[ "$_ra" -ge "$N" ] && [ "$_rb" -ge "$N" ] && [ "$_rp" -ge "$N" ] &&
+	    r_ok "$1: via the relay: $_ra and $_rb packets between the NATs" \
+	    "and $LAB_SRV1, $_rp from its relay ports" ||
+	    r_fail "$1: via the relay: $_ra and $_rb packets between the" \
+	    "NATs and $LAB_SRV1, $_rp from its relay ports; want $N or more"
+}
+
 # run LABEL TYPE_A TYPE_B MODE
 run()
 {
 	_l=$1 _mode=$4 _r=$LAB_TMP/$1
 	lab_up "$2" "$3"
+	cap_pid=
+	[ "$_l" = sym-sym ] && cap_start "$_l"
 	peer cli alice "$_r.a.out" 1
 	_pa=$peer_pid
 	_i=0
@@ -198,6 +260,7 @@ run()
 	_rcb=$rc
 	reap "$_pa"
 	_rca=$rc
+	cap_check "$_l"
 	[ "$_rca" = 0 ] && [ "$_rcb" = 0 ] &&
 	    r_ok "$_l: both exited 0" ||
 	    r_fail "$_l: exit alice $_rca bob $_rcb"
