@@ -421,13 +421,18 @@ evaluate(struct stun_punch *p, int i, uint64_t now)
 {
 	struct stun_punch_pair	*pr = &p->pairs[i];
 
-	if (pr->state != STUN_PAIR_SUCCEEDED || !pr->got_req)
-		return;
+	/*
+	 * The controlling side nominates only pairs its own check proved
+	 * both ways: USE-CANDIDATE on a check that arrived is that proof,
+	 * whether or not our check (or its answer) got through yet.
+	 */
 	if (!p->c.controlling) {
-		if (pr->use_cand)
+		if (pr->use_cand && pr->got_req)
 			nominate_set(p, i, now);
 		return;
 	}
+	if (pr->state != STUN_PAIR_SUCCEEDED || !pr->got_req)
+		return;
 	if (pr->nominating == NOM_DONE) {
 		nominate_set(p, i, now);
 		return;
@@ -496,6 +501,7 @@ static int
 input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
     const struct stun_addr *from, uint64_t now)
 {
+	struct stun_punch_pair	*pr;
 	struct stun_punch_cand	 c;
 	char			 user[STUN_MAX_USERNAME + 1];
 	char			 want[2 * STUN_PUNCH_UFRAG_MAX + 2];
@@ -542,10 +548,19 @@ input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
 	if (!p->c.controlling &&
 	    stun_msg_find(m, STUN_ATTR_USE_CANDIDATE) != NULL)
 		p->pairs[i].use_cand = 1;
-	/* RFC 8445 7.3.1.4: a triggered check unless one is under way. */
-	if (p->pairs[i].state == STUN_PAIR_WAITING ||
-	    p->pairs[i].state == STUN_PAIR_FAILED)
+	/*
+	 * RFC 8445 7.3.1.4: a triggered check.  One under way that has
+	 * backed off is sent again now, its backoff reset, rather than up to
+	 * rto_max later: its sends likely died in the peer's NAT before the
+	 * peer punched.  A first send is younger than one rto: let it be.
+	 */
+	pr = &p->pairs[i];
+	if (pr->state == STUN_PAIR_WAITING || pr->state == STUN_PAIR_FAILED)
 		trigger(p, i);
+	else if (pr->state == STUN_PAIR_INPROGRESS && pr->sends > 1) {
+		pr->sends = 1;
+		trigger(p, i);
+	}
 	evaluate(p, i, now);
 	return (0);
 }

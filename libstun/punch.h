@@ -30,7 +30,7 @@ extern "C" {
 
 #define STUN_PUNCH_PACE		20	/* ms between checks */
 #define STUN_PUNCH_RTO		100	/* ms, first retransmission */
-#define STUN_PUNCH_RTO_MAX	800	/* ms, backoff ceiling */
+#define STUN_PUNCH_RTO_MAX	400	/* ms, backoff ceiling */
 #define STUN_PUNCH_TIMEOUT	5000	/* ms without a nominated pair */
 #define STUN_PUNCH_KEEPALIVE	15000	/* ms */
 
