@@ -139,6 +139,15 @@ room_add_member(struct chat_room *r, const struct stun_rdv_member *m,
 		(void)chat_peer_add_local(s->p, &r->local[i]);
 	room_add_remotes(s->p, m);
 	chat_peer_go(s->p, now + CHAT_ROOM_GO_FALLBACK);
+	/* Its go came first (our Members was lost): punch now. */
+	for (i = 0; i < r->nearly; i++)
+		if (r->early_id[i] == m->id) {
+			chat_peer_go(s->p, r->early_at[i] > now ?
+			    r->early_at[i] : now);
+			r->early_id[i] = r->early_id[--r->nearly];
+			r->early_at[i] = r->early_at[r->nearly];
+			break;
+		}
 }
 
 void
@@ -173,13 +182,30 @@ chat_room_members(struct chat_room *r, uint32_t self_id,
 	}
 }
 
-void
+int
 chat_room_go(struct chat_room *r, uint32_t peer_id, uint64_t at)
 {
 	struct chat_room_slot	*s;
+	unsigned		 i;
 
-	if ((s = room_find(r, peer_id)) != NULL)
+	if ((s = room_find(r, peer_id)) != NULL) {
 		chat_peer_go(s->p, at);
+		return (0);
+	}
+	/* Keep the latest go per member, the oldest dropped when full. */
+	for (i = 0; i < r->nearly && r->early_id[i] != peer_id; i++)
+		;
+	if (i == CHAT_ROOM_MAX_PEERS) {
+		memmove(r->early_id, r->early_id + 1,
+		    (i - 1) * sizeof(r->early_id[0]));
+		memmove(r->early_at, r->early_at + 1,
+		    (i - 1) * sizeof(r->early_at[0]));
+		i--;
+	} else if (i == r->nearly)
+		r->nearly++;
+	r->early_id[i] = peer_id;
+	r->early_at[i] = at;
+	return (STUN_ERR_STATE);
 }
 
 int
@@ -259,6 +285,7 @@ chat_room_reset(struct chat_room *r, const char *reason)
 {
 	unsigned	i;
 
+	r->nearly = 0;		/* gos for the ids of the old membership */
 	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
 		if (r->slot[i].p != NULL && r->slot[i].gone == NULL) {
 			r->slot[i].gone = reason;

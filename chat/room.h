@@ -52,6 +52,9 @@ struct chat_room {
 	stun_random_fn	 rnd;
 	void		*rnd_arg;
 	struct chat_room_slot slot[CHAT_ROOM_MAX_PEERS];
+	uint32_t	 early_id[CHAT_ROOM_MAX_PEERS];	/* go before member */
+	uint64_t	 early_at[CHAT_ROOM_MAX_PEERS];
+	unsigned	 nearly;
 	unsigned	 unclaimed;	/* datagrams no peer took */
 	unsigned	 refused;	/* peers that could not be set up */
 };
@@ -74,8 +77,13 @@ int	chat_room_add_local(struct chat_room *r,
 void	chat_room_members(struct chat_room *r, uint32_t self_id,
 	    const struct stun_rdv_member *m, unsigned n, uint8_t event,
 	    uint32_t event_member, uint64_t now);
-/* The server's go for a peer. */
-void	chat_room_go(struct chat_room *r, uint32_t peer_id, uint64_t at);
+/*
+ * The server's go for a peer.  0, or STUN_ERR_STATE when no such member
+ * is known: the Members indication naming it was lost, so the caller
+ * should ask the rendezvous for the list again.  The go is kept and
+ * starts the member as soon as a list names it.
+ */
+int	chat_room_go(struct chat_room *r, uint32_t peer_id, uint64_t at);
 /* Offer a datagram to every peer: 0 when one took it, else NOT_STUN. */
 int	chat_room_input(struct chat_room *r, unsigned sock,
 	    const struct stun_addr *from, const uint8_t *buf, size_t len,

@@ -746,6 +746,50 @@ START_TEST(room_members_come_and_go)
 }
 END_TEST
 
+/*
+ * The Members indication naming bob was lost, his go was not: the room
+ * says so (the caller asks for the list again) and bob, once listed,
+ * punches at once instead of after the go fallback.
+ */
+START_TEST(room_go_before_members_starts_at_once)
+{
+	struct chat_room	 r;
+	struct stun_rdv_member	 m[2];
+	struct chat_peer	*p = NULL;
+	unsigned		 i;
+
+	ck_assert_int_eq(chat_room_init(&r, secret_a, "alice"), 0);
+	r.rnd = rnd;
+	r.rnd_arg = &n;
+	member(&m[0], 2, "bob", 2);
+	member(&m[1], 3, "carol", 3);
+	ck_assert_int_eq(chat_room_go(&r, 2, 100), STUN_ERR_STATE);
+	ck_assert_int_eq(chat_room_go(&r, 2, 150), STUN_ERR_STATE);
+	chat_room_members(&r, 1, m, 2, STUN_RDV_EV_JOIN, 3, 4000);
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (chat_room_peer(&r, i) != NULL &&
+		    chat_room_peer(&r, i)->id == 2)
+			p = chat_room_peer(&r, i);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->go_at, 4000);
+	ck_assert_uint_eq(r.nearly, 0);
+	/* Carol had no go: the fallback. */
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (chat_room_peer(&r, i) != NULL &&
+		    chat_room_peer(&r, i)->id == 3)
+			p = chat_room_peer(&r, i);
+	ck_assert_uint_eq(p->id, 3);
+	ck_assert_uint_eq(p->go_at, 4000 + CHAT_ROOM_GO_FALLBACK);
+	ck_assert_int_eq(chat_room_go(&r, 3, 4100), 0);
+	ck_assert_uint_eq(p->go_at, 4100);
+	/* Gos for strangers stay bounded. */
+	for (i = 0; i < 100; i++)
+		(void)chat_room_go(&r, 100 + i, 5000);
+	ck_assert_uint_eq(r.nearly, CHAT_ROOM_MAX_PEERS);
+	chat_room_free(&r);
+}
+END_TEST
+
 START_TEST(room_late_local_candidate_reaches_every_peer)
 {
 	struct chat_room	 r;
@@ -844,6 +888,7 @@ suite_chat_peer(void)
 	tcase_add_test(tc, room_members_come_and_go);
 	tcase_add_test(tc, room_strangers_are_unclaimed);
 	tcase_add_test(tc, room_late_local_candidate_reaches_every_peer);
+	tcase_add_test(tc, room_go_before_members_starts_at_once);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("close");
 	tcase_add_test(tc, peer_close_reports_every_queued_message);
