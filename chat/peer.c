@@ -140,8 +140,19 @@ void
 chat_peer_go(struct chat_peer *p, uint64_t at)
 {
 	if (p->state == CHAT_PEER_S_WAITING && (p->go_at == 0 ||
-	    at < p->go_at))
+	    p->go_fallback || at < p->go_at)) {
 		p->go_at = at;
+		p->go_fallback = 0;
+	}
+}
+
+void
+chat_peer_go_fallback(struct chat_peer *p, uint64_t at)
+{
+	if (p->state == CHAT_PEER_S_WAITING && p->go_at == 0) {
+		p->go_at = at;
+		p->go_fallback = 1;
+	}
 }
 
 static void

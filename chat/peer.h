@@ -91,6 +91,7 @@ struct chat_peer {
 	struct stun_punch punch;
 	struct chat_path path;
 	uint64_t	 go_at;		/* when punching starts; 0 unset */
+	int		 go_fallback;	/* go_at is our guess, not a go */
 	uint64_t	 retry_at;	/* punch again; 0 never */
 	unsigned	 retries;
 	/* Handshake. */
@@ -143,6 +144,11 @@ int	chat_peer_add_remote(struct chat_peer *p,
  * CHAT_PEER_RETRIES times: the other side may have learnt of us late.
  */
 void	chat_peer_go(struct chat_peer *p, uint64_t at);
+/*
+ * Punch from at unless a go comes first: the go, even a later one,
+ * replaces this guess as long as punching has not started.
+ */
+void	chat_peer_go_fallback(struct chat_peer *p, uint64_t at);
 /*
  * Is this datagram for this peer?  STUN: the punch machine decides; chat
  * packets (0xD0-0xD2): from the path address or one of the remote

@@ -138,7 +138,7 @@ room_add_member(struct chat_room *r, const struct stun_rdv_member *m,
 	for (i = 0; i < r->nlocal; i++)
 		(void)chat_peer_add_local(s->p, &r->local[i]);
 	room_add_remotes(s->p, m);
-	chat_peer_go(s->p, now + CHAT_ROOM_GO_FALLBACK);
+	chat_peer_go_fallback(s->p, now + CHAT_ROOM_GO_FALLBACK);
 	/* Its go came first (our Members was lost): punch now. */
 	for (i = 0; i < r->nearly; i++)
 		if (r->early_id[i] == m->id) {

@@ -16,7 +16,12 @@
 #include "chat/peer.h"
 
 #define CHAT_ROOM_MAX_PEERS	(STUN_RDV_MAX_MEMBERS)
-#define CHAT_ROOM_GO_FALLBACK	1500	/* ms to wait for the server's go */
+/*
+ * ms to wait for the server's go, which comes with the member list and
+ * names a time a round trip or so later.  A go replaces this guess, so
+ * it can be short: a lost go no longer costs the peer 1.5 s.
+ */
+#define CHAT_ROOM_GO_FALLBACK	400
 
 /* Actions from chat_room_next(). */
 #define CHAT_ROOM_A_WAIT	0	/* wake at .wake (0: none) */

@@ -749,7 +749,8 @@ END_TEST
 /*
  * The Members indication naming bob was lost, his go was not: the room
  * says so (the caller asks for the list again) and bob, once listed,
- * punches at once instead of after the go fallback.
+ * punches at once instead of after the go fallback.  A go that comes
+ * after the list replaces the fallback guess, even when it is later.
  */
 START_TEST(room_go_before_members_starts_at_once)
 {
@@ -780,8 +781,12 @@ START_TEST(room_go_before_members_starts_at_once)
 			p = chat_room_peer(&r, i);
 	ck_assert_uint_eq(p->id, 3);
 	ck_assert_uint_eq(p->go_at, 4000 + CHAT_ROOM_GO_FALLBACK);
-	ck_assert_int_eq(chat_room_go(&r, 3, 4100), 0);
-	ck_assert_uint_eq(p->go_at, 4100);
+	/* Her go, later than the guess, replaces it; a second one does not. */
+	ck_assert_int_eq(chat_room_go(&r, 3, 4000 + CHAT_ROOM_GO_FALLBACK +
+	    300), 0);
+	ck_assert_uint_eq(p->go_at, 4000 + CHAT_ROOM_GO_FALLBACK + 300);
+	ck_assert_int_eq(chat_room_go(&r, 3, 9000), 0);
+	ck_assert_uint_eq(p->go_at, 4000 + CHAT_ROOM_GO_FALLBACK + 300);
 	/* Gos for strangers stay bounded. */
 	for (i = 0; i < 100; i++)
 		(void)chat_room_go(&r, 100 + i, 5000);
