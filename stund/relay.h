@@ -156,6 +156,7 @@ struct relay_metrics {
 	uint64_t	no_alloc;	/* indication/ChannelData, no alloc */
 	uint64_t	bad_indication;	/* malformed TURN, ChannelData */
 	uint64_t	send_fail;
+	uint64_t	peer_truncated;	/* peer datagram over the read size */
 	uint64_t	pkts_to_peer, bytes_to_peer;
 	uint64_t	pkts_to_client, bytes_to_client;
 };

@@ -8,8 +8,11 @@
  * in the main thread, which is worker 0.  Quotas across workers are
  * atomics in struct relay_quota.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +33,11 @@
 #include "relayio.h"
 #include "stund.h"
 
-#define RELAYIO_READS		64	/* datagrams per wake-up */
+#define RELAYIO_READS		32	/* datagrams per recvmmsg */
+#define RELAYIO_ROUNDS		4	/* recvmmsg per wake-up at most */
+#define RELAYIO_DGRAM		2048	/* larger peer datagrams: counted */
+#define RELAYIO_OUTSZ		(RELAYIO_DGRAM + 64)	/* + TURN framing */
+#define RELAYIO_QUEUE		64	/* sends held until a batch ends */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
 #define RELAYIO_TCP_OUT_MAX	(256 * 1024)	/* unread bytes */
 
@@ -42,6 +49,15 @@ struct rsock {
 	struct event	*ev;
 };
 
+/* A datagram waiting for the end of the batch, to leave by sendmmsg. */
+struct rout {
+	int			 fd;
+	socklen_t		 salen;
+	size_t			 len;
+	struct sockaddr_storage	 sa;
+	uint8_t			 buf[RELAYIO_OUTSZ];
+};
+
 struct relayio {
 	struct worker	*w;
 	struct relay	 relay;
@@ -50,7 +66,16 @@ struct relayio {
 	struct event	*timer;
 	struct stun_addr ip;		/* relay address */
 	uint16_t	 lo, hi;	/* relay port range */
-	uint8_t		 buf[65536];	/* peer datagrams */
+	unsigned	 nout;
+	struct rout	 out[RELAYIO_QUEUE];
+	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];
+	struct sockaddr_storage rsa[RELAYIO_READS];
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+	struct iovec	 riov[RELAYIO_READS];
+	struct mmsghdr	 rmsg[RELAYIO_READS];
+	struct iovec	 oiov[RELAYIO_QUEUE];
+	struct mmsghdr	 omsg[RELAYIO_QUEUE];
+#endif
 };
 
 int
@@ -180,6 +205,112 @@ relayio_conf_free(struct conf *c)
 
 static void	relayio_peer_read(evutil_socket_t, short, void *);
 
+/* The table's counters have one writer: this thread. */
+static void
+relayio_add(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + v,
+	    __ATOMIC_RELAXED);
+}
+
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+/*
+ * Send every queued datagram: one sendmmsg per socket, in queue order
+ * within each socket.  A failed datagram is counted and skipped.
+ */
+static void
+relayio_flush_rio(struct relayio *rio)
+{
+	struct rout	*o;
+	unsigned	 i, j, n, sent;
+	int		 fd, rv;
+
+	for (i = 0; i < rio->nout; i++) {
+		if ((fd = rio->out[i].fd) == -1)
+			continue;
+		for (n = 0, j = i; j < rio->nout; j++) {
+			o = &rio->out[j];
+			if (o->fd != fd)
+				continue;
+			rio->oiov[n].iov_base = o->buf;
+			rio->oiov[n].iov_len = o->len;
+			memset(&rio->omsg[n], 0, sizeof(rio->omsg[n]));
+			rio->omsg[n].msg_hdr.msg_name = &o->sa;
+			rio->omsg[n].msg_hdr.msg_namelen = o->salen;
+			rio->omsg[n].msg_hdr.msg_iov = &rio->oiov[n];
+			rio->omsg[n].msg_hdr.msg_iovlen = 1;
+			o->fd = -1;
+			n++;
+		}
+		/* Each round sends at least one or skips one: bounded. */
+		for (sent = 0; sent < n; ) {
+			rv = sendmmsg(fd, rio->omsg + sent, n - sent,
+			    MSG_DONTWAIT);
+			if (rv <= 0) {
+				relayio_add(&rio->relay.m.send_fail, 1);
+				sent++;
+				continue;
+			}
+			sent += (unsigned)rv;
+		}
+	}
+	rio->nout = 0;
+}
+#else
+static void
+relayio_flush_rio(struct relayio *rio)
+{
+	struct rout	*o;
+	unsigned	 i;
+
+	for (i = 0; i < rio->nout; i++) {
+		o = &rio->out[i];
+		if (sendto(o->fd, o->buf, o->len, MSG_DONTWAIT,
+		    (struct sockaddr *)&o->sa, o->salen) == -1)
+			relayio_add(&rio->relay.m.send_fail, 1);
+	}
+	rio->nout = 0;
+}
+#endif
+
+void
+relayio_flush(struct worker *w)
+{
+	if (w->rio != NULL && w->rio->nout != 0)
+		relayio_flush_rio(w->rio);
+}
+
+/*
+ * Send buf from fd to addr at the end of this batch, or now when it does
+ * not fit a queue slot.  0 or -1.
+ */
+static int
+relayio_queue(struct relayio *rio, int fd, const struct stun_addr *addr,
+    const uint8_t *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	struct rout		*o;
+	socklen_t		 sl;
+
+	if (len > RELAYIO_OUTSZ) {
+		if ((sl = sock_from_stun(addr, &ss)) == 0 ||
+		    sendto(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss,
+		    sl) == -1)
+			return (-1);
+		return (0);
+	}
+	if (rio->nout == RELAYIO_QUEUE)
+		relayio_flush_rio(rio);
+	o = &rio->out[rio->nout];
+	if ((o->salen = sock_from_stun(addr, &o->sa)) == 0)
+		return (-1);
+	o->fd = fd;
+	o->len = len;
+	memcpy(o->buf, buf, len);
+	rio->nout++;
+	return (0);
+}
+
 static int
 relayio_open(void *arg, unsigned slot, uint8_t family, int even,
     struct stun_addr *relayed)
@@ -241,6 +372,8 @@ relayio_close(void *arg, int h)
 	if (h < 0 || (unsigned)h >= rio->nsocks || !rio->socks[h].used)
 		return;
 	rs = &rio->socks[h];
+	/* Queued datagrams leave first: the fd number may come back. */
+	relayio_flush_rio(rio);
 	event_free(rs->ev);
 	close(rs->fd);
 	rs->ev = NULL;
@@ -253,16 +386,10 @@ relayio_send_peer(void *arg, int h, const struct stun_addr *peer,
     const uint8_t *buf, size_t len)
 {
 	struct relayio		*rio = arg;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl;
 
-	if (h < 0 || (unsigned)h >= rio->nsocks || !rio->socks[h].used ||
-	    (sl = sock_from_stun(peer, &ss)) == 0)
+	if (h < 0 || (unsigned)h >= rio->nsocks || !rio->socks[h].used)
 		return (-1);
-	if (sendto(rio->socks[h].fd, buf, len, MSG_DONTWAIT,
-	    (struct sockaddr *)&ss, sl) == -1)
-		return (-1);
-	return (0);
+	return (relayio_queue(rio, rio->socks[h].fd, peer, buf, len));
 }
 
 /*
@@ -295,8 +422,6 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 	struct worker		*w = rio->w;
 	struct tcp_conn		*tc;
 	struct evbuffer		*out;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl;
 
 	if (cl->conn != 0) {
 		/* Stream clients are worker 0's; the pointer is live. */
@@ -309,11 +434,8 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 		return (0);
 	}
 	if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
-	    w->fd[cl->sock] == -1 || (sl = sock_from_stun(&cl->addr,
-	    &ss)) == 0)
-		return (-1);
-	if (sendto(w->fd[cl->sock], buf, len, MSG_DONTWAIT,
-	    (struct sockaddr *)&ss, sl) == -1)
+	    w->fd[cl->sock] == -1 ||
+	    relayio_queue(rio, w->fd[cl->sock], &cl->addr, buf, len) == -1)
 		return (-1);
 	relayio_count(&w->cnt, buf, len);
 	return (0);
@@ -326,31 +448,91 @@ relayio_wall(void *arg)
 	return ((int64_t)time(NULL));
 }
 
+/* One datagram from a peer; len is its real length (MSG_TRUNC). */
+static void
+relayio_peer_one(struct relayio *rio, struct rsock *rs, const uint8_t *buf,
+    size_t len, const struct sockaddr_storage *ss, uint64_t now)
+{
+	struct stun_addr	 peer;
+
+	if (len > RELAYIO_DGRAM) {
+		relayio_add(&rio->relay.m.peer_truncated, 1);
+		return;
+	}
+	if (sock_to_stun((const struct sockaddr *)ss, &peer) == -1)
+		return;
+	/* This may end the allocation and close the socket: rs->used. */
+	relay_peer_input(&rio->relay, rs->slot, &peer, buf, len, now);
+}
+
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+/*
+ * Read a batch per recvmmsg, relay it into the queue, and send the queue
+ * at the end of the batch: one sendmmsg per client socket.
+ */
 static void
 relayio_peer_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct rsock		*rs = arg;
-	struct relayio		*rio = rs->rio;
-	struct sockaddr_storage	 ss;
-	struct stun_addr	 peer;
-	socklen_t		 sl;
-	ssize_t			 n;
-	int			 i;
+	struct rsock	*rs = arg;
+	struct relayio	*rio = rs->rio;
+	uint64_t	 now;
+	size_t		 len;
+	int		 round, i, n;
 
 	(void)what;
-	for (i = 0; i < RELAYIO_READS && rs->used; i++) {
-		sl = sizeof(ss);
-		n = recvfrom(fd, rio->buf, sizeof(rio->buf), MSG_DONTWAIT,
-		    (struct sockaddr *)&ss, &sl);
+	for (round = 0; round < RELAYIO_ROUNDS && rs->used; round++) {
+		for (i = 0; i < RELAYIO_READS; i++) {
+			rio->riov[i].iov_base = rio->rbuf[i];
+			rio->riov[i].iov_len = sizeof(rio->rbuf[i]);
+			memset(&rio->rmsg[i], 0, sizeof(rio->rmsg[i]));
+			rio->rmsg[i].msg_hdr.msg_name = &rio->rsa[i];
+			rio->rmsg[i].msg_hdr.msg_namelen = sizeof(rio->rsa[i]);
+			rio->rmsg[i].msg_hdr.msg_iov = &rio->riov[i];
+			rio->rmsg[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, rio->rmsg, RELAYIO_READS, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		now = worker_now_ms();
+		for (i = 0; i < n && rs->used; i++) {
+			len = rio->rmsg[i].msg_len;
+			if (rio->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC)
+				len = RELAYIO_DGRAM + 1;
+			relayio_peer_one(rio, rs, rio->rbuf[i], len,
+			    &rio->rsa[i], now);
+		}
+		/*
+		 * A short batch is no sign the socket is drained: what we
+		 * just sent draws more.  Read until EAGAIN or the bound.
+		 */
+		relayio_flush_rio(rio);
+	}
+	relayio_flush_rio(rio);
+}
+#else
+static void
+relayio_peer_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsock	*rs = arg;
+	struct relayio	*rio = rs->rio;
+	socklen_t	 sl;
+	ssize_t		 n;
+	int		 i;
+
+	(void)what;
+	for (i = 0; i < RELAYIO_READS * RELAYIO_ROUNDS && rs->used; i++) {
+		sl = sizeof(rio->rsa[0]);
+		n = recvfrom(fd, rio->rbuf[0], sizeof(rio->rbuf[0]),
+		    MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&rio->rsa[0],
+		    &sl);
 		if (n < 0)
 			break;
-		if (sock_to_stun((struct sockaddr *)&ss, &peer) == -1)
-			continue;
-		/* This may end the allocation and close fd: rs->used. */
-		relay_peer_input(&rio->relay, rs->slot, &peer, rio->buf,
-		    (size_t)n, worker_now_ms());
+		relayio_peer_one(rio, rs, rio->rbuf[0], (size_t)n,
+		    &rio->rsa[0], worker_now_ms());
 	}
+	relayio_flush_rio(rio);
 }
+#endif
 
 static void
 relayio_tick(evutil_socket_t fd, short what, void *arg)
@@ -360,6 +542,7 @@ relayio_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	relay_timer(&rio->relay, worker_now_ms());
+	relayio_flush_rio(rio);
 }
 
 int
@@ -544,6 +727,7 @@ relayio_stream(struct tcp_conn *tc, const uint8_t *p, size_t len, int kind)
 	else
 		(void)relay_chdata_input(r, &cl, p, len, now);
 	relayio_leave(rio);
+	relayio_flush_rio(rio);
 	return (rc);
 }
 
@@ -560,6 +744,7 @@ relayio_stream_gone(struct tcp_conn *tc)
 	cl.sock = tc->sock;
 	cl.conn = (uint64_t)(uintptr_t)tc;
 	relay_client_gone(&rio->relay, &cl);
+	relayio_flush_rio(rio);
 }
 
 /* Every counter of struct relay_metrics, by name. */
@@ -605,6 +790,9 @@ static const struct {
 	    M(bad_indication) },
 	{ "stund_turn_send_errors_total", "counter", "Relay sends that "
 	    "failed.", M(send_fail) },
+	{ "stund_turn_peer_truncated_total", "counter", "Peer datagrams "
+	    "dropped for being larger than the relay reads.",
+	    M(peer_truncated) },
 	{ "stund_turn_peer_packets_total", "counter", "Datagrams relayed "
 	    "to peers.", M(pkts_to_peer) },
 	{ "stund_turn_peer_bytes_total", "counter", "Payload bytes relayed "

@@ -55,6 +55,12 @@ int	relayio_udp(struct worker *w, int sock, const struct stun_addr *src,
 	    const struct stun_msg *m, int derr, const uint8_t *buf,
 	    size_t len, uint64_t now);
 /*
+ * Send what relayio_udp() queued (relayed datagrams and answers): call at
+ * the end of each batch of the worker's reads, before its buffers are
+ * reused.  One sendmmsg per socket where the system has it.
+ */
+void	relayio_flush(struct worker *w);
+/*
  * A frame from a TCP/TLS client (main thread): kind STUN_FRAME_*.
  * Returns 1 when it was TURN and is handled.
  */

@@ -534,6 +534,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 		}
 		stund_conf_leave(w);
 		worker_flush(w);
+		relayio_flush(w);
 		/*
 		 * A short batch is no sign the queue is empty: the answers
 		 * just sent draw new requests.  Read again until EAGAIN or
@@ -573,6 +574,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 		    io->olen[0], MSG_DONTWAIT, (struct sockaddr *)&io->osa[0],
 		    io->osalen[0]) == -1)
 			CNT_ADD(&w->cnt.drops[DROP_SEND], 1);
+		relayio_flush(w);
 	}
 }
 #endif
