@@ -4,9 +4,9 @@
  * p2pchat: end-to-end encrypted chat straight from peer to peer through
  * NATs.  This file is the thin libevent layer: the command line, one UDP
  * socket for the rendezvous, the punching and the chat, the rendezvous
- * client machine and the room (chat/room.h) driven on it, the TURN relay
- * (relay.c) on the same socket, and stdin.  batch.c and ui.c show the
- * events.
+ * client machine and the room (chat/room.h) driven on it, and stdin.
+ * relay.c runs the TURN relay on the same socket; batch.c and ui.c show
+ * the events.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,71 +32,17 @@
 #include "chat/crypto.h"
 #include "chat/room.h"
 #include "chat/p2pchat.h"
+#include "chat/relay.h"
+#include "chat/ctx.h"
 
 #define CHAT_RECV_BURST		64
 #define CHAT_PUMP_MAX		4096	/* actions per wake-up */
 #define CHAT_LINGER		10	/* s to wait for acks at the end */
 #define CHAT_LEAVE_WAIT		2000	/* ms for the Leave answer */
 #define CHAT_QUIET		1000	/* ms without messages before leaving */
-#define CHAT_BACKLOG		64	/* lines typed before any peer */
-#define CHAT_PAUSE_PENDING	192	/* stop reading stdin above this */
 #define CHAT_STDIN_BUF		(2 * CHAT_REL_MSG_MAX + 2)
 
-struct chat_line {
-	uint8_t		*buf;
-	size_t		 len;
-};
-
-struct chat_ctx {
-	/* Options. */
-	const char	*server_arg;
-	const char	*name;
-	const char	*code_arg;
-	const char	*relay_arg;
-	int		 force_relay;
-	int		 no_relay;
-	int		 batch;
-	unsigned	 linger;	/* s */
-	uint16_t	 port;
-	/* State. */
-	uint8_t		 secret[CHAT_SECRET_LEN];
-	char		 code[CHAT_CODE_LEN + 1];
-	struct stun_addr server;
-	int		 fd;
-	struct event_base *base;
-	struct event	*ev_sock, *ev_in, *ev_timer, *ev_int, *ev_term;
-	int		 in_poll;	/* stdin is a file: read on a timer */
-	int		 in_paused;
-	struct stun_rdv_config rc;
-	struct stun_rdv_client rdv;
-	int		 relay_on;	/* a relay was configured */
-	struct chat_relay relay;
-	int		 registering;	/* the rendezvous client started */
-	struct chat_room room;
-	uint32_t	 self_id;
-	int		 joined;
-	uint64_t	 start;
-	/* Stdin. */
-	uint8_t		*inbuf;
-	size_t		 inlen;
-	int		 inskip;
-	int		 eof;
-	struct chat_line backlog[CHAT_BACKLOG];
-	unsigned	 nbacklog;
-	/* Ending. */
-	int		 quitting;	/* no more input: drain, then leave */
-	int		 giving_up;	/* lines left are reported, not sent */
-	uint64_t	 progress_at;	/* last line taken or message settled */
-	uint64_t	 rx_at;		/* last message received */
-	int		 leaving;
-	uint64_t	 leave_at;
-	int		 done;
-	int		 status;
-	char		 err[256];
-};
-
 static void	chat_pump(struct chat_ctx *);
-static uint64_t	chat_pump_relay(struct chat_ctx *, uint64_t);
 
 static void __attribute__((noreturn))
 usage(void)
@@ -108,7 +55,7 @@ usage(void)
 	exit(2);
 }
 
-static uint64_t
+uint64_t
 chat_now(void)
 {
 	struct timespec	 ts;
@@ -117,7 +64,7 @@ chat_now(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-static void
+void
 chat_emit(struct chat_ctx *ctx, struct chat_event *e)
 {
 	e->ms = chat_now() - ctx->start;
@@ -127,15 +74,16 @@ chat_emit(struct chat_ctx *ctx, struct chat_event *e)
 		ui_event(e);
 }
 
-static void
-chat_error(struct chat_ctx *ctx, const char *reason)
+void
+chat_fail(struct chat_ctx *ctx, const char *fmt, ...)
 {
-	struct chat_event	e;
+	va_list	ap;
 
-	memset(&e, 0, sizeof(e));
-	e.kind = EV_ERROR;
-	e.reason = reason;
-	chat_emit(ctx, &e);
+	va_start(ap, fmt);
+	vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+	va_end(ap);
+	ctx->status = 1;
+	ctx->done = 1;
 }
 
 static int
@@ -191,25 +139,6 @@ chat_setup(struct chat_ctx *ctx)
 	return (0);
 }
 
-/* The relayed address becomes a candidate: ours to pair, theirs to know. */
-static void
-chat_relay_cand(struct chat_ctx *ctx)
-{
-	struct stun_rdv_config	*rc = &ctx->rc;
-	struct stun_punch_cand	 pc;
-	unsigned		 i;
-
-	i = rc->ncand < STUN_RDV_MAX_CANDS ? rc->ncand++ :
-	    STUN_RDV_MAX_CANDS - 1;
-	rc->cand[i].kind = STUN_RDV_CAND_RELAY;
-	rc->cand[i].addr = ctx->relay.relayed;
-	memset(&pc, 0, sizeof(pc));
-	pc.type = STUN_CAND_RELAY;
-	pc.sock = CHAT_SOCK_RELAY;
-	pc.addr = ctx->relay.relayed;
-	(void)chat_room_add_local(&ctx->room, &pc);
-}
-
 /*
  * Register again with the relayed candidate added.  The server knows a
  * member again by its nonce, keeps its id and tells the others the new
@@ -222,86 +151,32 @@ chat_reregister(struct chat_ctx *ctx, uint64_t now)
 	    ctx->rc.ncand, now) == 0 ? 0 : -1);
 }
 
-static void
-chat_no_relay(struct chat_ctx *ctx, const char *reason)
-{
-	char	buf[64];
-
-	if (stun_addr_format(&ctx->relay.server, buf, sizeof(buf)) != 0)
-		buf[0] = '\0';
-	snprintf(ctx->err, sizeof(ctx->err), "relay %s: %s", buf, reason);
-	ctx->status = 1;
-	ctx->done = 1;
-}
-
 /*
  * Register in the room, with the relayed candidate when there is one:
  * gathered before the first peer, so that the first message never waits
  * for a failed punch.  Called again once a relay allocated late (from
  * the rendezvous server's credential) is up.
  */
-static int
+int
 chat_register(struct chat_ctx *ctx, uint64_t now)
 {
 	if (ctx->registering) {
 		if (!chat_relay_up(&ctx->relay))
 			return (0);
-		chat_relay_cand(ctx);
+		chat_relay_cand(&ctx->relay, &ctx->rc, &ctx->room);
 		if (chat_reregister(ctx, now) != 0)
 			log_warnx("cannot announce the relayed address");
 		return (0);
 	}
 	ctx->registering = 1;
 	if (chat_relay_up(&ctx->relay))
-		chat_relay_cand(ctx);
+		chat_relay_cand(&ctx->relay, &ctx->rc, &ctx->room);
 	if (stun_rdv_client_init(&ctx->rdv, &ctx->rc) != 0 ||
 	    stun_rdv_client_start(&ctx->rdv, now) != 0) {
-		snprintf(ctx->err, sizeof(ctx->err), "cannot register");
-		ctx->status = 1;
-		ctx->done = 1;
+		chat_fail(ctx, "cannot register");
 		return (-1);
 	}
 	return (0);
-}
-
-/*
- * The rendezvous server offers a TURN credential for its own address:
- * the relay "on stund by default" when none was given.
- */
-static void
-chat_relay_offered(struct chat_ctx *ctx, const struct stun_rdv_action *a,
-    uint64_t now)
-{
-	struct stun_turn_config	tc;
-	int			r;
-
-	if (ctx->relay_on || ctx->no_relay)
-		return;
-	if (a->relay_user[0] == '\0') {
-		if (ctx->force_relay) {
-			snprintf(ctx->err, sizeof(ctx->err), "%s offers no "
-			    "relay: give --relay", ctx->server_arg);
-			ctx->status = 1;
-			ctx->done = 1;
-		}
-		return;
-	}
-	memset(&tc, 0, sizeof(tc));
-	tc.server = ctx->server;
-	snprintf(tc.username, sizeof(tc.username), "%s", a->relay_user);
-	snprintf(tc.password, sizeof(tc.password), "%s", a->relay_pass);
-	r = chat_relay_init(&ctx->relay, &tc, ctx->force_relay);
-	OPENSSL_cleanse(&tc, sizeof(tc));
-	if (r == 0)
-		r = chat_relay_start(&ctx->relay, now);
-	if (r != 0) {
-		log_warnx("relay offered by the server: %s", stun_strerror(r));
-		if (ctx->force_relay)
-			chat_no_relay(ctx, stun_strerror(r));
-		return;
-	}
-	ctx->relay_on = 1;
-	log_debug("relay offered by the server, user %s", a->relay_user);
 }
 
 static void
@@ -315,7 +190,7 @@ chat_log_pkt(const char *what, const struct stun_addr *a, const uint8_t *buf,
 	log_debug("%s %s 0x%02x %zu bytes", what, addr, buf[0], len);
 }
 
-static void
+void
 chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
     const uint8_t *buf, size_t len)
 {
@@ -329,207 +204,12 @@ chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
 		log_debug("sendto: %s", strerror(errno));
 }
 
-/* What a peer sends from the relay goes to the TURN server, wrapped. */
-static void
-chat_relay_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
-    const uint8_t *buf, size_t len)
-{
-	int	n;
-
-	n = chat_relay_wrap(&ctx->relay, to, buf, len, chat_now());
-	if (n < 0) {
-		log_debug("relay: cannot wrap: %s", stun_strerror(n));
-		return;
-	}
-	chat_sendto(ctx, &ctx->relay.server, ctx->relay.out, (size_t)n);
-	/* A permission request may be due before the data is of use. */
-	chat_pump_relay(ctx, chat_now());
-}
-
-/*
- * The address a path is shown with: the relayed address it runs through
- * (ours, else the peer's), or the peer's address for a direct path.
- */
-static void
-chat_path_addr(struct chat_ctx *ctx, const struct chat_path *path,
-    struct stun_addr *out)
-{
-	if (path->kind == CHAT_PATH_RELAY &&
-	    path->local_type == STUN_CAND_RELAY)
-		*out = ctx->relay.relayed;
-	else
-		*out = path->addr;
-}
-
-static struct chat_peer *
-chat_live_peer(struct chat_ctx *ctx, unsigned i)
-{
-	struct chat_peer	*p;
-
-	p = chat_room_peer(&ctx->room, i);
-	if (p == NULL || p->state == CHAT_PEER_S_FAILED ||
-	    p->state == CHAT_PEER_S_CLOSED)
-		return (NULL);
-	return (p);
-}
-
-/* Queue one message to every live peer; 0 when there is none. */
-static unsigned
-chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
-{
-	struct chat_event	 e;
-	struct chat_peer	*p;
-	uint32_t		 id;
-	unsigned		 i, n = 0;
-	int			 r;
-
-	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
-		if ((p = chat_live_peer(ctx, i)) == NULL)
-			continue;
-		n++;
-		if ((r = chat_peer_send(p, buf, len, chat_now(), &id)) == 0)
-			continue;
-		memset(&e, 0, sizeof(e));
-		e.kind = EV_UNDELIVERED;
-		e.peer = p->name;
-		e.peer_id = p->id;
-		e.reason = r == STUN_ERR_NOSPACE ? "queue full" :
-		    stun_strerror(r);
-		chat_emit(ctx, &e);
-	}
-	return (n);
-}
-
-static void
-chat_no_peer(struct chat_ctx *ctx, const char *reason)
-{
-	struct chat_event	e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = EV_UNDELIVERED;
-	e.reason = reason;
-	chat_emit(ctx, &e);
-}
-
-static void
-chat_backlog_flush(struct chat_ctx *ctx)
-{
-	unsigned	i;
-
-	if (ctx->nbacklog == 0)
-		return;
-	for (i = 0; i < ctx->nbacklog; i++) {
-		if (ctx->giving_up || chat_send_all(ctx, ctx->backlog[i].buf,
-		    ctx->backlog[i].len) == 0)
-			chat_no_peer(ctx, ctx->giving_up ? "gave up at exit" :
-			    "nobody in the room");
-		free(ctx->backlog[i].buf);
-	}
-	ctx->nbacklog = 0;
-}
-
-static int
-chat_any_live(struct chat_ctx *ctx)
-{
-	unsigned	i;
-
-	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
-		if (chat_live_peer(ctx, i) != NULL)
-			return (1);
-	return (0);
-}
-
-/* May every live peer take len more bytes now? */
-static int
-chat_room_busy(struct chat_ctx *ctx, size_t len)
-{
-	struct chat_peer	*p;
-	unsigned		 i;
-
-	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
-		if ((p = chat_live_peer(ctx, i)) != NULL &&
-		    (chat_peer_pending(p) >= CHAT_PAUSE_PENDING ||
-		    len > p->rel.c.max_tx - p->rel.tx_bytes))
-			return (1);
-	return (0);
-}
-
-int
-chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
-{
-	struct chat_line	*l;
-
-	ctx->progress_at = chat_now();
-	if (buf == NULL) {
-		chat_error(ctx, "line too long: not sent");
-		return (0);
-	}
-	if (ctx->giving_up) {
-		chat_no_peer(ctx, "gave up at exit");
-		return (0);
-	}
-	if (chat_room_busy(ctx, len)) {
-		if (!ctx->batch)
-			chat_error(ctx, "too many messages waiting: not sent");
-		return (ctx->batch ? -1 : 0);
-	}
-	if (ctx->nbacklog == 0 && chat_send_all(ctx, buf, len) > 0)
-		return (0);
-	/* Nobody here yet: keep it for the first peer. */
-	if (ctx->nbacklog == CHAT_BACKLOG) {
-		if (!ctx->batch)
-			chat_error(ctx, "nobody in the room yet: not sent");
-		return (ctx->batch ? -1 : 0);
-	}
-	l = &ctx->backlog[ctx->nbacklog];
-	if ((l->buf = malloc(len)) == NULL) {
-		chat_error(ctx, "out of memory: line not sent");
-		return (0);
-	}
-	memcpy(l->buf, buf, len);
-	l->len = len;
-	ctx->nbacklog++;
-	return (0);
-}
-
-/* No more input: deliver what is queued, then leave. */
-static void
-chat_quitting(struct chat_ctx *ctx)
-{
-	if (ctx->quitting)
-		return;
-	ctx->quitting = 1;
-	ctx->progress_at = chat_now();
-}
-
 void
 chat_quit(struct chat_ctx *ctx)
 {
 	chat_quitting(ctx);
 	ctx->eof = 1;
 	chat_pump(ctx);
-}
-
-unsigned
-chat_peers(struct chat_ctx *ctx, struct chat_peer_info *pi, unsigned max)
-{
-	struct chat_peer	*p;
-	unsigned		 i, n = 0;
-
-	for (i = 0; i < CHAT_ROOM_MAX_PEERS && n < max; i++) {
-		if ((p = chat_room_peer(&ctx->room, i)) == NULL)
-			continue;
-		memset(&pi[n], 0, sizeof(pi[n]));
-		pi[n].name = p->name;
-		pi[n].id = p->id;
-		pi[n].state = chat_peer_state_name(p->state);
-		pi[n].path_kind = p->path.kind;
-		chat_path_addr(ctx, &p->path, &pi[n].addr);
-		pi[n].rtt = p->path.rtt;
-		pi[n].pending = chat_peer_pending(p);
-		n++;
-	}
-	return (n);
 }
 
 static void
@@ -546,7 +226,8 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	switch (pa->kind) {
 	case CHAT_PEER_A_SEND:
 		if (pa->sock == CHAT_SOCK_RELAY)
-			chat_relay_sendto(ctx, &pa->to, pa->buf, pa->len);
+			chat_relay_sendto(&ctx->relay, &pa->to, pa->buf,
+			    pa->len);
 		else if (!ctx->force_relay)
 			chat_sendto(ctx, &pa->to, pa->buf, pa->len);
 		return;
@@ -642,7 +323,8 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 			ctx->self_id = a->member_id;
 			chat_room_reset(&ctx->room, "we registered again");
 		}
-		chat_relay_offered(ctx, a, now);
+		chat_relay_offered(&ctx->relay, &ctx->server,
+		    ctx->server_arg, a, now);
 		if (!ctx->joined) {
 			ctx->joined = 1;
 			ctx->self_id = a->member_id;
@@ -698,110 +380,6 @@ chat_pump_rdv(struct chat_ctx *ctx, uint64_t now)
 	return (now + 1);
 }
 
-/* No allocation: go on without it, unless only the relay will do. */
-static void
-chat_relay_gone(struct chat_ctx *ctx, const char *reason, uint64_t now)
-{
-	ctx->relay.state = CHAT_RELAY_S_FAILED;
-	if (ctx->force_relay) {
-		chat_no_relay(ctx, reason);
-		return;
-	}
-	log_warnx("no relay: %s", reason);
-	(void)chat_register(ctx, now);
-}
-
-static void
-chat_relay_action(struct chat_ctx *ctx, const struct stun_turn_action *a,
-    uint64_t now)
-{
-	struct chat_relay	*rl = &ctx->relay;
-	struct chat_event	 e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = EV_RELAY;
-	e.addr2 = rl->server;
-	switch (a->kind) {
-	case STUN_TURN_A_SEND:
-		chat_sendto(ctx, &a->to, a->buf, a->len);
-		return;
-	case STUN_TURN_A_ALLOCATED:
-		if (rl->state != CHAT_RELAY_S_ALLOCATING)
-			return;
-		rl->state = CHAT_RELAY_S_UP;
-		rl->relayed = a->relayed;
-		e.addr = a->relayed;
-		chat_emit(ctx, &e);
-		(void)chat_register(ctx, now);
-		return;
-	case STUN_TURN_A_DATA:
-		/* From the peer at a->peer, as if on the relay socket. */
-		if (a->datalen > 0 && chat_room_input(&ctx->room,
-		    CHAT_SOCK_RELAY, &a->peer, a->data, a->datalen,
-		    now) == 0 && a->data[0] == CHAT_PKT_DATA)
-			ctx->rx_at = now;
-		return;
-	case STUN_TURN_A_PERM_FAILED:
-	case STUN_TURN_A_CHAN_FAILED:
-		log_debug("relay: %s: %s", stun_turn_action_name(a->kind),
-		    a->code != 0 ? stun_reason_phrase(a->code) :
-		    stun_strerror(a->err));
-		return;
-	case STUN_TURN_A_FAILED:
-	case STUN_TURN_A_CLOSED:
-		if (rl->state == CHAT_RELAY_S_CLOSED ||
-		    rl->state == CHAT_RELAY_S_FAILED)
-			return;
-		e.reason = a->code != 0 ? stun_reason_phrase(a->code) :
-		    stun_strerror(a->err);
-		if (rl->state == CHAT_RELAY_S_UP) {
-			/*
-			 * Sends on relayed paths now go nowhere: their
-			 * messages end undelivered when unacknowledged.
-			 */
-			rl->state = CHAT_RELAY_S_FAILED;
-			log_warnx("relay lost: %s", e.reason);
-			chat_emit(ctx, &e);
-			return;
-		}
-		if (!ctx->force_relay)
-			chat_emit(ctx, &e);
-		chat_relay_gone(ctx, e.reason, now);
-		return;
-	}
-}
-
-static uint64_t
-chat_pump_relay(struct chat_ctx *ctx, uint64_t now)
-{
-	struct chat_relay	*rl = &ctx->relay;
-	struct stun_turn_action	 a;
-	uint64_t		 w = 0;
-	unsigned		 k;
-
-	if (!ctx->relay_on || rl->state == CHAT_RELAY_S_IDLE)
-		return (0);
-	/* Bounded: without an allocation in time, register without it. */
-	if (rl->state == CHAT_RELAY_S_ALLOCATING && now >= rl->deadline) {
-		(void)stun_turn_close(&rl->turn, now);
-		chat_relay_gone(ctx, "no allocation in time", now);
-	}
-	for (k = 0; k < CHAT_PUMP_MAX; k++) {
-		stun_turn_next(&rl->turn, &a);
-		if (a.kind == STUN_TURN_A_WAIT) {
-			w = a.wake;
-			break;
-		}
-		chat_relay_action(ctx, &a, now);
-	}
-	if (k == CHAT_PUMP_MAX)
-		w = now + 1;
-	if (rl->state == CHAT_RELAY_S_ALLOCATING &&
-	    (w == 0 || rl->deadline < w))
-		w = rl->deadline;
-	return (w);
-}
-
 /* Hand buffered lines to the peers as far as they take them. */
 static void
 chat_input_drain(struct chat_ctx *ctx)
@@ -848,10 +426,7 @@ chat_leave(struct chat_ctx *ctx, uint64_t now)
 	ctx->leave_at = now + CHAT_LEAVE_WAIT;
 	chat_room_close(&ctx->room, "leaving");
 	(void)chat_pump_room(ctx, now);
-	if (ctx->relay_on) {
-		chat_relay_close(&ctx->relay, now);
-		(void)chat_pump_relay(ctx, now);
-	}
+	chat_relay_leave(&ctx->relay, now);
 	if (!ctx->joined || stun_rdv_client_leave(&ctx->rdv, now) != 0)
 		ctx->done = 1;
 	memset(&e, 0, sizeof(e));
@@ -866,7 +441,7 @@ chat_pump(struct chat_ctx *ctx)
 	uint64_t	 now, w1, w2, w3, w, d, linger_at, quiet_at;
 
 	now = chat_now();
-	w3 = chat_pump_relay(ctx, now);
+	w3 = chat_relay_pump(&ctx->relay, now);
 	w1 = ctx->registering ? chat_pump_rdv(ctx, now) : 0;
 	chat_input_drain(ctx);
 	w2 = chat_pump_room(ctx, now);
@@ -907,7 +482,7 @@ chat_pump(struct chat_ctx *ctx)
 	w = w1;
 	if (w2 != 0 && (w == 0 || w2 < w))
 		w = w2;
-	w3 = chat_pump_relay(ctx, now);
+	w3 = chat_relay_pump(&ctx->relay, now);
 	if (w3 != 0 && (w == 0 || w3 < w))
 		w = w3;
 	if (ctx->eof && !ctx->leaving && ctx->joined &&
@@ -950,17 +525,11 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		now = chat_now();
 		if (log_getlevel() >= LOG_LEVEL_DEBUG)
 			chat_log_pkt("recv", &from, buf, (size_t)n);
-		/*
-		 * doc/p2pchat-wire.md: demultiplex on source and first byte.
-		 * The TURN machine answers NOT_FOUND for what is not its
-		 * own, such as the rendezvous on the same server.
-		 */
-		if (ctx->relay_on &&
-		    stun_addr_equal(&from, &ctx->relay.server) &&
-		    stun_turn_input(&ctx->relay.turn, &from, buf, (size_t)n,
-		    now) != STUN_ERR_NOT_FOUND)
-			(void)chat_pump_relay(ctx, now);
-		else if (stun_addr_equal(&from, &ctx->server) &&
+		/* doc/p2pchat-wire.md: demultiplex on source, first byte. */
+		if (chat_relay_input(&ctx->relay, &from, buf, (size_t)n,
+		    now) == 0)
+			continue;	/* the TURN server's */
+		if (stun_addr_equal(&from, &ctx->server) &&
 		    buf[0] <= 3) {
 			if (ctx->registering)
 				stun_rdv_client_input(&ctx->rdv, &from, buf,
@@ -974,6 +543,15 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 	chat_pump(ctx);
 }
 
+void
+chat_relayed(struct chat_ctx *ctx, const struct stun_addr *from,
+    const uint8_t *buf, size_t len, uint64_t now)
+{
+	if (chat_room_input(&ctx->room, CHAT_SOCK_RELAY, from, buf, len,
+	    now) == 0 && buf[0] == CHAT_PKT_DATA)
+		ctx->rx_at = now;	/* someone is still talking */
+}
+
 static void
 chat_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -982,8 +560,7 @@ chat_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ctx->relay_on)
-		stun_turn_timer(&ctx->relay.turn, now);
+	chat_relay_timer(&ctx->relay, now);
 	if (ctx->registering)
 		stun_rdv_client_timer(&ctx->rdv, now);
 	chat_room_timer(&ctx->room, now);
@@ -1097,33 +674,6 @@ chat_free(struct chat_ctx *ctx)
 	OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
 }
 
-/* --relay: 0, or the exit status after saying what is wrong. */
-static int
-chat_relay_setup(struct chat_ctx *ctx)
-{
-	struct stun_turn_config	tc;
-	int			r;
-
-	if ((r = chat_relay_parse(ctx->relay_arg, &tc, ctx->err,
-	    sizeof(ctx->err))) != 0) {
-		if (r == -1)
-			fprintf(stderr, "p2pchat: --relay: expected "
-			    "turn:user:pass@host[:port]\n");
-		else
-			fprintf(stderr, "p2pchat: --relay: %s\n", ctx->err);
-		return (r == -1 ? 2 : 1);
-	}
-	r = chat_relay_init(&ctx->relay, &tc, ctx->force_relay);
-	OPENSSL_cleanse(&tc, sizeof(tc));
-	if (r != 0) {
-		fprintf(stderr, "p2pchat: --relay: %s\n", stun_strerror(r));
-		return (2);
-	}
-	ctx->relay_on = 1;
-	ctx->err[0] = '\0';
-	return (0);
-}
-
 static int
 chat_name_ok(const char *s)
 {
@@ -1164,6 +714,7 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	ctx->fd = -1;
+	ctx->relay.ctx = ctx;
 	ctx->linger = CHAT_LINGER;
 	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -1181,9 +732,10 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			ctx->force_relay = 1;
+			ctx->relay.force = 1;
 			break;
 		case 'N':
-			ctx->no_relay = 1;
+			ctx->relay.off = 1;
 			break;
 		case 'p':
 		case 'l':
@@ -1209,8 +761,8 @@ main(int argc, char *argv[])
 	if (argc > 1 || ctx->server_arg == NULL || ctx->name == NULL)
 		usage();
 	ctx->code_arg = argc == 1 ? argv[0] : NULL;
-	if ((ctx->force_relay && ctx->no_relay) ||
-	    (ctx->relay_arg != NULL && ctx->no_relay))
+	if ((ctx->force_relay && ctx->relay.off) ||
+	    (ctx->relay_arg != NULL && ctx->relay.off))
 		usage();
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
@@ -1246,7 +798,8 @@ main(int argc, char *argv[])
 		rv = rv == -1 ? 2 : 1;
 		goto out;
 	}
-	if (ctx->relay_arg != NULL && (rv = chat_relay_setup(ctx)) != 0)
+	if (ctx->relay_arg != NULL &&
+	    (rv = chat_relay_setup(&ctx->relay, ctx->relay_arg)) != 0)
 		goto out;
 	rv = 1;
 	ctx->start = chat_now();
@@ -1263,9 +816,7 @@ main(int argc, char *argv[])
 	e.code = ctx->code;
 	e.created = ctx->code_arg == NULL;
 	chat_emit(ctx, &e);
-	if (ctx->relay_on && chat_relay_start(&ctx->relay, chat_now()) != 0)
-		ctx->relay.state = CHAT_RELAY_S_FAILED;
-	if (!ctx->relay_on || ctx->relay.state == CHAT_RELAY_S_FAILED)
+	if (!chat_relay_begin(&ctx->relay, chat_now()))
 		(void)chat_register(ctx, chat_now());
 	if (!ctx->done) {
 		chat_pump(ctx);

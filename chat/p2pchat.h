@@ -3,7 +3,7 @@
  *
  * What p2pchat.c (the event loop), batch.c (JSON lines) and ui.c (the
  * terminal) share: the events shown to the user and the commands the user
- * gives.
+ * gives; and what relay.c calls back in p2pchat.c.
  */
 #ifndef CHAT_P2PCHAT_H
 #define CHAT_P2PCHAT_H
@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "libstun/stun.h"
-#include "libstun/turn.h"
 
 #define EV_ROOM		1	/* code, created */
 #define EV_REGISTERED	2	/* id (ours), addr (mapped) */
@@ -60,52 +59,6 @@ struct chat_peer_info {
 
 struct chat_ctx;
 
-/*
- * The TURN relay (relay.c): one allocation on p2pchat's socket, seen by
- * the punch machines as local socket CHAT_SOCK_RELAY.
- */
-#define CHAT_SOCK_MAIN		0
-#define CHAT_SOCK_RELAY		1
-#define CHAT_RELAY_WAIT		5000	/* ms for the allocation at start */
-
-#define CHAT_RELAY_S_IDLE	0
-#define CHAT_RELAY_S_ALLOCATING	1
-#define CHAT_RELAY_S_UP		2
-#define CHAT_RELAY_S_FAILED	3
-#define CHAT_RELAY_S_CLOSED	4
-
-struct chat_relay {
-	struct stun_turn turn;
-	struct stun_addr server;
-	int		 force;		/* relay paths only */
-	int		 state;		/* CHAT_RELAY_S_* */
-	uint64_t	 deadline;	/* ALLOCATING: register without */
-	struct stun_addr relayed;
-	uint8_t		 out[STUN_TURN_MSG_MAX];	/* wrapped send */
-};
-
-/*
- * "turn:USER:PASS@HOST[:PORT]" into c (server, username, password).  0,
- * -1 for a malformed argument, -2 when HOST does not resolve (err says
- * why).
- */
-int	chat_relay_parse(const char *arg, struct stun_turn_config *c,
-	    char *err, size_t errlen);
-/* 0 or a STUN_ERR_* from stun_turn_init(). */
-int	chat_relay_init(struct chat_relay *rl,
-	    const struct stun_turn_config *c, int force);
-int	chat_relay_start(struct chat_relay *rl, uint64_t now);
-int	chat_relay_up(const struct chat_relay *rl);
-/* Wrap buf for to into rl->out: the length, or a STUN_ERR_*. */
-int	chat_relay_wrap(struct chat_relay *rl, const struct stun_addr *to,
-	    const uint8_t *buf, size_t len, uint64_t now);
-/* A peer's path goes through the relay to to: bind a channel. */
-void	chat_relay_path(struct chat_relay *rl, const struct stun_addr *to,
-	    uint64_t now);
-/* Deallocate (best effort). */
-void	chat_relay_close(struct chat_relay *rl, uint64_t now);
-void	chat_relay_clear(struct chat_relay *rl);
-
 /* p2pchat.c, for the front ends. */
 /*
  * A line to send to every peer (buf NULL: it was too long).  0 when
@@ -116,6 +69,20 @@ int	chat_send_line(struct chat_ctx *, const uint8_t *, size_t);
 void	chat_quit(struct chat_ctx *);
 /* Fill up to max entries; returns how many. */
 unsigned chat_peers(struct chat_ctx *, struct chat_peer_info *, unsigned);
+
+/* p2pchat.c, for relay.c. */
+uint64_t chat_now(void);
+void	chat_emit(struct chat_ctx *, struct chat_event *);
+void	chat_sendto(struct chat_ctx *, const struct stun_addr *,
+	    const uint8_t *, size_t);
+/* Register in the room, or announce the relayed address: 0 or -1. */
+int	chat_register(struct chat_ctx *, uint64_t);
+/* Stop with exit status 1 and this message. */
+void	chat_fail(struct chat_ctx *, const char *, ...)
+	    __attribute__((__format__(printf, 2, 3)));
+/* A datagram a peer sent through the relay, from the peer at from. */
+void	chat_relayed(struct chat_ctx *, const struct stun_addr *,
+	    const uint8_t *, size_t, uint64_t);
 
 /* hostaddr.c */
 /*

@@ -1,0 +1,89 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * p2pchat's state, private to p2pchat.c (the event loop) and lines.c (the
+ * lines the user types); the front ends see struct chat_ctx only as a
+ * pointer.
+ */
+#ifndef CHAT_CTX_H
+#define CHAT_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libstun/rdv.h"
+#include "chat/crypto.h"
+#include "chat/room.h"
+#include "chat/relay.h"
+
+struct event;
+struct event_base;
+
+#define CHAT_BACKLOG		64	/* lines typed before any peer */
+
+struct chat_line {
+	uint8_t		*buf;
+	size_t		 len;
+};
+
+struct chat_ctx {
+	/* Options. */
+	const char	*server_arg;
+	const char	*name;
+	const char	*code_arg;
+	const char	*relay_arg;
+	int		 force_relay;
+	int		 batch;
+	unsigned	 linger;	/* s */
+	uint16_t	 port;
+	/* State. */
+	uint8_t		 secret[CHAT_SECRET_LEN];
+	char		 code[CHAT_CODE_LEN + 1];
+	struct stun_addr server;
+	int		 fd;
+	struct event_base *base;
+	struct event	*ev_sock, *ev_in, *ev_timer, *ev_int, *ev_term;
+	int		 in_poll;	/* stdin is a file: read on a timer */
+	int		 in_paused;
+	struct stun_rdv_config rc;
+	struct stun_rdv_client rdv;
+	struct chat_relay relay;
+	int		 registering;	/* the rendezvous client started */
+	struct chat_room room;
+	uint32_t	 self_id;
+	int		 joined;
+	uint64_t	 start;
+	/* Stdin. */
+	uint8_t		*inbuf;
+	size_t		 inlen;
+	int		 inskip;
+	int		 eof;
+	struct chat_line backlog[CHAT_BACKLOG];
+	unsigned	 nbacklog;
+	/* Ending. */
+	int		 quitting;	/* no more input: drain, then leave */
+	int		 giving_up;	/* lines left are reported, not sent */
+	uint64_t	 progress_at;	/* last line taken or message settled */
+	uint64_t	 rx_at;		/* last message received */
+	int		 leaving;
+	uint64_t	 leave_at;
+	int		 done;
+	int		 status;
+	char		 err[256];
+};
+
+/* lines.c, for p2pchat.c. */
+/* Lines kept while nobody could take them: send or report them. */
+void	chat_backlog_flush(struct chat_ctx *);
+/* Is any peer neither failed nor closed? */
+int	chat_any_live(struct chat_ctx *);
+/* No more input: deliver what is queued, then leave. */
+void	chat_quitting(struct chat_ctx *);
+/*
+ * The address a path is shown with: the relayed address it runs through
+ * (ours, else the peer's), or the peer's address for a direct path.
+ */
+void	chat_path_addr(struct chat_ctx *, const struct chat_path *,
+	    struct stun_addr *);
+
+#endif /* CHAT_CTX_H */

@@ -1,0 +1,198 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * p2pchat's outgoing lines: each line the user types goes to every live
+ * peer, or waits (up to CHAT_BACKLOG lines) for the first peer, or is
+ * reported undelivered; the front ends learn who is in the room.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat/p2pchat.h"
+#include "chat/ctx.h"
+
+#define CHAT_PAUSE_PENDING	192	/* stop reading stdin above this */
+
+static void
+chat_error(struct chat_ctx *ctx, const char *reason)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_ERROR;
+	e.reason = reason;
+	chat_emit(ctx, &e);
+}
+
+void
+chat_path_addr(struct chat_ctx *ctx, const struct chat_path *path,
+    struct stun_addr *out)
+{
+	if (path->kind == CHAT_PATH_RELAY &&
+	    path->local_type == STUN_CAND_RELAY)
+		*out = ctx->relay.relayed;
+	else
+		*out = path->addr;
+}
+
+static struct chat_peer *
+chat_live_peer(struct chat_ctx *ctx, unsigned i)
+{
+	struct chat_peer	*p;
+
+	p = chat_room_peer(&ctx->room, i);
+	if (p == NULL || p->state == CHAT_PEER_S_FAILED ||
+	    p->state == CHAT_PEER_S_CLOSED)
+		return (NULL);
+	return (p);
+}
+
+/* Queue one message to every live peer; 0 when there is none. */
+static unsigned
+chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
+{
+	struct chat_event	 e;
+	struct chat_peer	*p;
+	uint32_t		 id;
+	unsigned		 i, n = 0;
+	int			 r;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if ((p = chat_live_peer(ctx, i)) == NULL)
+			continue;
+		n++;
+		if ((r = chat_peer_send(p, buf, len, chat_now(), &id)) == 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.kind = EV_UNDELIVERED;
+		e.peer = p->name;
+		e.peer_id = p->id;
+		e.reason = r == STUN_ERR_NOSPACE ? "queue full" :
+		    stun_strerror(r);
+		chat_emit(ctx, &e);
+	}
+	return (n);
+}
+
+static void
+chat_no_peer(struct chat_ctx *ctx, const char *reason)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_UNDELIVERED;
+	e.reason = reason;
+	chat_emit(ctx, &e);
+}
+
+void
+chat_backlog_flush(struct chat_ctx *ctx)
+{
+	unsigned	i;
+
+	if (ctx->nbacklog == 0)
+		return;
+	for (i = 0; i < ctx->nbacklog; i++) {
+		if (ctx->giving_up || chat_send_all(ctx, ctx->backlog[i].buf,
+		    ctx->backlog[i].len) == 0)
+			chat_no_peer(ctx, ctx->giving_up ? "gave up at exit" :
+			    "nobody in the room");
+		free(ctx->backlog[i].buf);
+	}
+	ctx->nbacklog = 0;
+}
+
+int
+chat_any_live(struct chat_ctx *ctx)
+{
+	unsigned	i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (chat_live_peer(ctx, i) != NULL)
+			return (1);
+	return (0);
+}
+
+/* May every live peer take len more bytes now? */
+static int
+chat_room_busy(struct chat_ctx *ctx, size_t len)
+{
+	struct chat_peer	*p;
+	unsigned		 i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if ((p = chat_live_peer(ctx, i)) != NULL &&
+		    (chat_peer_pending(p) >= CHAT_PAUSE_PENDING ||
+		    len > p->rel.c.max_tx - p->rel.tx_bytes))
+			return (1);
+	return (0);
+}
+
+int
+chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
+{
+	struct chat_line	*l;
+
+	ctx->progress_at = chat_now();
+	if (buf == NULL) {
+		chat_error(ctx, "line too long: not sent");
+		return (0);
+	}
+	if (ctx->giving_up) {
+		chat_no_peer(ctx, "gave up at exit");
+		return (0);
+	}
+	if (chat_room_busy(ctx, len)) {
+		if (!ctx->batch)
+			chat_error(ctx, "too many messages waiting: not sent");
+		return (ctx->batch ? -1 : 0);
+	}
+	if (ctx->nbacklog == 0 && chat_send_all(ctx, buf, len) > 0)
+		return (0);
+	/* Nobody here yet: keep it for the first peer. */
+	if (ctx->nbacklog == CHAT_BACKLOG) {
+		if (!ctx->batch)
+			chat_error(ctx, "nobody in the room yet: not sent");
+		return (ctx->batch ? -1 : 0);
+	}
+	l = &ctx->backlog[ctx->nbacklog];
+	if ((l->buf = malloc(len)) == NULL) {
+		chat_error(ctx, "out of memory: line not sent");
+		return (0);
+	}
+	memcpy(l->buf, buf, len);
+	l->len = len;
+	ctx->nbacklog++;
+	return (0);
+}
+
+void
+chat_quitting(struct chat_ctx *ctx)
+{
+	if (ctx->quitting)
+		return;
+	ctx->quitting = 1;
+	ctx->progress_at = chat_now();
+}
+
+unsigned
+chat_peers(struct chat_ctx *ctx, struct chat_peer_info *pi, unsigned max)
+{
+	struct chat_peer	*p;
+	unsigned		 i, n = 0;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS && n < max; i++) {
+		if ((p = chat_room_peer(&ctx->room, i)) == NULL)
+			continue;
+		memset(&pi[n], 0, sizeof(pi[n]));
+		pi[n].name = p->name;
+		pi[n].id = p->id;
+		pi[n].state = chat_peer_state_name(p->state);
+		pi[n].path_kind = p->path.kind;
+		chat_path_addr(ctx, &p->path, &pi[n].addr);
+		pi[n].rtt = p->path.rtt;
+		pi[n].pending = chat_peer_pending(p);
+		n++;
+	}
+	return (n);
+}
