@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hostport.h"
 #include "common/sock.h"
 #include "libstun/rdv.h"
 #include "chat/p2pchat.h"
@@ -27,39 +28,14 @@ int
 chat_resolve(const char *s, struct stun_addr *out, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res = NULL, *ai;
-	char		 host[CHAT_HOST_MAX], *colon, *end;
-	const char	*port = NULL;
+	char		 host[CHAT_HOST_MAX];
 	unsigned long	 v;
 	int		 r;
 
-	if (strlen(s) >= sizeof(host))
+	if (hostport_split(s, host, sizeof(host), &out->port) != 0)
 		return (-1);
-	memcpy(host, s, strlen(s) + 1);
-	if (host[0] == '[') {
-		if ((end = strchr(host, ']')) == NULL)
-			return (-1);
-		*end = '\0';
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != '\0')
-			return (-1);
-		memmove(host, host + 1, strlen(host + 1) + 1);
-	} else if ((colon = strchr(host, ':')) != NULL &&
-	    strrchr(host, ':') == colon) {
-		*colon = '\0';
-		port = colon + 1;
-	}
-	out->port = CHAT_PORT;
-	if (port != NULL) {
-		errno = 0;
-		v = strtoul(port, &end, 10);
-		if (*port < '0' || *port > '9' || *end != '\0' || errno != 0 ||
-		    v == 0 || v > 65535)
-			return (-1);
-		out->port = (uint16_t)v;
-	}
-	if (host[0] == '\0')
-		return (-1);
+	if (out->port == 0)
+		out->port = CHAT_PORT;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;

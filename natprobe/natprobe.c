@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hostport.h"
 #include "common/log.h"
 #include "natprobe.h"
 
@@ -50,47 +51,21 @@ parse_num(const char *s, unsigned long min, unsigned long max,
 }
 
 /*
- * "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 literal.
- * Returns 0, or -1 for a bad port or form.
+ * "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 literal, split
+ * by common/hostport.c; port 3478 when none is given.  Returns 0, or -1
+ * for a bad port or form.
  */
 int
 probe_split_hostport(const char *s, char *host, size_t cap, uint16_t *port,
     int *given)
 {
-	const char	*colon, *end;
-	unsigned long	 v;
-	size_t		 hl;
+	int	r;
 
-	*port = NATPROBE_PORT;
-	*given = 0;
-	if (s[0] == '[') {
-		if ((end = strchr(s, ']')) == NULL)
-			return (-1);
-		hl = (size_t)(end - s - 1);
-		if (end[1] == ':') {
-			if (parse_num(end + 2, 1, 65535, &v) != 0)
-				return (-1);
-			*port = (uint16_t)v;
-			*given = 1;
-		} else if (end[1] != '\0')
-			return (-1);
-		s++;
-	} else {
-		colon = strrchr(s, ':');
-		hl = strlen(s);
-		if (colon != NULL && strchr(s, ':') == colon) {
-			if (parse_num(colon + 1, 1, 65535, &v) != 0)
-				return (-1);
-			*port = (uint16_t)v;
-			*given = 1;
-			hl = (size_t)(colon - s);
-		}
-	}
-	if (hl == 0 || hl >= cap)
-		return (-1);
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	return (0);
+	r = hostport_split(s, host, cap, port);
+	*given = r == 0 && *port != 0;
+	if (!*given)
+		*port = NATPROBE_PORT;
+	return (r);
 }
 
 int
