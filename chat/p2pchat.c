@@ -5,8 +5,8 @@
  * NATs.  This file is the thin libevent layer: the command line, one UDP
  * socket for the rendezvous, the punching and the chat, the rendezvous
  * client machine and the room (chat/room.h) driven on it, and stdin.
- * relay.c runs the TURN relay on the same socket; batch.c and ui.c show
- * the events.
+ * relay.c runs the TURN relay on the same socket, lines.c takes the lines
+ * typed, batch.c and ui.c show the events.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
