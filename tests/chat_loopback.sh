@@ -75,7 +75,7 @@ san()
 	grep -Eq 'Sanitizer|runtime error' "$1" 2>/dev/null
 }
 
-if ! st_stund_start --primary "$ST_IP1"; then
+if ! st_stund_start --primary "$ST_IP1" --port 0; then
 	st_fail "stund did not start"
 	st_done
 fi
