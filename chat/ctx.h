@@ -65,6 +65,7 @@ struct chat_ctx {
 	int		 giving_up;	/* lines left are reported, not sent */
 	uint64_t	 progress_at;	/* last line taken or message settled */
 	uint64_t	 rx_at;		/* last message received */
+	uint64_t	 relist_at;	/* last Register for a missed list */
 	int		 leaving;
 	uint64_t	 leave_at;
 	int		 done;

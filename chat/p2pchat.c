@@ -343,7 +343,17 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		    a->nmembers, a->event, a->event_member, now);
 		break;
 	case STUN_RDV_A_GO:
-		chat_room_go(&ctx->room, a->peer_id, a->go_at);
+		/*
+		 * A go for a member we have not heard of: the Members
+		 * indication naming it was lost.  Register again (at most
+		 * once a second) for the list; the room keeps the go.
+		 */
+		if (chat_room_go(&ctx->room, a->peer_id, a->go_at) ==
+		    STUN_ERR_STATE && now >= ctx->relist_at + 1000) {
+			ctx->relist_at = now;
+			if (chat_reregister(ctx, now) != 0)
+				log_warnx("cannot ask for the member list");
+		}
 		break;
 	case STUN_RDV_A_DONE:
 		ctx->done = 1;
