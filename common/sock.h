@@ -18,6 +18,9 @@ socklen_t sock_from_stun(const struct stun_addr *a,
 /*
  * A non-blocking, close-on-exec socket bound to a (port 0 picks one);
  * type SOCK_DGRAM or SOCK_STREAM (listening); reuseport sets SO_REUSEPORT.
+ * Only a listening stream socket gets SO_REUSEADDR (so a restart need not
+ * wait out TIME_WAIT): on Linux it would let two datagram sockets bind one
+ * address and port, and the second would take the first one's traffic.
  * Returns the fd, or -1 with errno set.
  */
 int	sock_bind(const struct stun_addr *a, int type, int reuseport);

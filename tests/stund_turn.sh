@@ -201,6 +201,30 @@ grep -q 'error 486' "$ST_TMP/udp-quota.out" &&
     tail -n 5 "$ST_TMP/udp-quota.out" | sed 's/^/  | /'; }
 st_stop "$ST_PID"
 
+# Four relay ports, two workers, eight allocations: exactly four get a
+# port, each its own, and every datagram comes back to the client that
+# sent it.  (A relay socket bound with SO_REUSEADDR once shared its port
+# with a later allocation, which then received the first one's traffic.)
+TURNLOAD="$top_builddir/bench/turnload"
+if [ -x "$TURNLOAD" ]; then
+	st_stund_start --primary 127.0.0.1 --port 0 --workers 2 \
+	    --realm stunkit.test --user-file "$ST_TMP/users" \
+	    --relay-ports "$R_LO-$((R_LO + 3))" --allow-peer 127.0.0.0/8 ||
+	    { st_fail "stund did not start"; st_done; }
+	timeout 30 "$TURNLOAD" -n 8 -w 1 -d 0.5 -W 0 -u alice:s3cret \
+	    -e "127.0.0.1:$P_PEER" "127.0.0.1:$P1" >"$ST_TMP/ports.out" 2>&1
+	if grep -q 'allocations=4 .*lost=0 invalid=0 setupfail=4$' \
+	    "$ST_TMP/ports.out"; then
+		st_ok "4 relay ports: 4 allocations, 4 refused, no crossed data"
+	else
+		st_fail "4 relay ports: wrong allocation count or crossed data"
+		sed 's/^/  | /' "$ST_TMP/ports.out"
+	fi
+	st_stop "$ST_PID"
+else
+	echo "note: relay port test skipped: $TURNLOAD not built"
+fi
+
 # IPv6: stund on ::1 with IPv6 relays, the peer on ::1.
 if st_have_ipv6; then
 	P6=$(st_free_port) || st_skip "no free port"
