@@ -501,11 +501,15 @@ relayio_peer_read(evutil_socket_t fd, short what, void *arg)
 			relayio_peer_one(rio, rs, rio->rbuf[i], len,
 			    &rio->rsa[i], now);
 		}
-		/*
-		 * A short batch is no sign the socket is drained: what we
-		 * just sent draws more.  Read until EAGAIN or the bound.
-		 */
 		relayio_flush_rio(rio);
+		/*
+		 * A short batch drained the socket: what we just sent cannot
+		 * draw more onto it before a whole round trip through the
+		 * client and the peer, so another recvmmsg now would only
+		 * say EAGAIN.  A full batch may have left more.
+		 */
+		if (n < RELAYIO_READS)
+			break;
 	}
 	relayio_flush_rio(rio);
 }
