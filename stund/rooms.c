@@ -150,7 +150,7 @@ rooms_find(struct rooms *r, const uint8_t *id, size_t idlen)
 {
 	unsigned	i;
 
-	for (i = 0; i < r->c.max_rooms; i++)
+	for (i = 0; i < r->room_hi; i++)
 		if (r->room[i].used && r->room[i].idlen == idlen &&
 		    memcmp(r->room[i].id, id, idlen) == 0)
 			return (&r->room[i]);
@@ -438,6 +438,8 @@ rooms_alloc_member(struct rooms *r, unsigned *idx)
 	for (i = 0; i < r->c.max_members; i++)
 		if (!r->mem[i].used) {
 			*idx = i;
+			if (i >= r->mem_hi)
+				r->mem_hi = i + 1;
 			return (&r->mem[i]);
 		}
 	return (NULL);
@@ -455,6 +457,8 @@ rooms_alloc_room(struct rooms *r, const struct stun_rdv_msg *q)
 			continue;
 		memset(rm, 0, sizeof(*rm));
 		rm->used = 1;
+		if (i >= r->room_hi)
+			r->room_hi = i + 1;
 		memcpy(rm->id, q->room, q->roomlen);
 		rm->idlen = q->roomlen;
 		r->m.rooms++;
@@ -549,10 +553,14 @@ rooms_remove(struct rooms *r, struct rooms_room *rm, struct rooms_member *mb,
 			break;
 		}
 	memset(mb, 0, sizeof(*mb));
+	while (r->mem_hi > 0 && !r->mem[r->mem_hi - 1].used)
+		r->mem_hi--;
 	r->m.members--;
 	rm->epoch++;
 	if (rm->n == 0) {
 		memset(rm, 0, sizeof(*rm));
+		while (r->room_hi > 0 && !r->room[r->room_hi - 1].used)
+			r->room_hi--;
 		r->m.rooms--;
 		return;
 	}
@@ -638,7 +646,7 @@ rooms_timer(struct rooms *r, uint64_t now, struct rooms_out *out)
 	unsigned		 i;
 
 	out->n = 0;
-	for (i = 0; i < r->c.max_members; i++) {
+	for (i = 0; i < r->mem_hi; i++) {
 		mb = &r->mem[i];
 		if (!mb->used || now - mb->last_seen < r->c.timeout_ms ||
 		    now < mb->last_seen)
@@ -658,7 +666,7 @@ rooms_next(const struct rooms *r)
 	uint64_t	t = 0, d;
 	unsigned	i;
 
-	for (i = 0; i < r->c.max_members; i++) {
+	for (i = 0; i < r->mem_hi; i++) {
 		if (!r->mem[i].used)
 			continue;
 		d = r->mem[i].last_seen + r->c.timeout_ms;

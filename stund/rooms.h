@@ -102,6 +102,11 @@ struct rooms {
 	struct rooms_room	*room;		/* c.max_rooms */
 	struct rooms_member	*mem;		/* c.max_members */
 	struct rooms_rate	*rate;		/* c.rate_slots */
+	/*
+	 * One past the highest slot in use: scans stop there, so an idle
+	 * server never touches (and never pages in) the rest of a table.
+	 */
+	unsigned		 mem_hi, room_hi;
 	uint32_t		 next_id;	/* member ids */
 	uint64_t		 tid_ctr;	/* indication ids */
 };

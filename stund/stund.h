@@ -131,6 +131,7 @@ struct stund {
 	struct tcp_lslot	 tcp_slot[STUN_SRV_NSOCK];
 	struct tcp_lslot	 tls_slot[STUN_SRV_NSOCK];
 	struct event		*accept_pause;
+	struct event		*trim_ev;	/* malloc_trim, tcp.c */
 	void			*ssl_ctx;	/* SSL_CTX * */
 	struct tcp_conns	 conns;
 	unsigned		 nconns;

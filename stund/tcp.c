@@ -7,10 +7,15 @@
  * client that does not read its answers is closed.  Runs in the main
  * thread, which also owns the config, so it reads sd->conf unlocked.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +39,26 @@
 #define TCP_READ_MAX	(8192)		/* input high watermark */
 #define TCP_OUT_MAX	(65536)		/* unread answers: close */
 
+/*
+ * A second after the last connection went (and none came back), give the
+ * heap the connections grew back to the system: glibc keeps freed memory
+ * otherwise, and RSS would stay at the high-water mark of a burst.
+ */
+static void
+tcp_trim(evutil_socket_t fd, short what, void *arg)
+{
+	struct stund	*sd = arg;
+
+	(void)fd;
+	(void)what;
+#ifdef HAVE_MALLOC_TRIM
+	if (sd->nconns == 0)
+		(void)malloc_trim(0);
+#else
+	(void)sd;
+#endif
+}
+
 static void
 tcp_close(struct tcp_conn *c)
 {
@@ -44,6 +69,12 @@ tcp_close(struct tcp_conn *c)
 	sd->nconns--;
 	bufferevent_free(c->bev);
 	free(c);
+	if (sd->nconns == 0 && sd->trim_ev != NULL &&
+	    !evtimer_pending(sd->trim_ev, NULL)) {
+		static const struct timeval second = { 1, 0 };
+
+		(void)evtimer_add(sd->trim_ev, &second);
+	}
 }
 
 static void
@@ -269,6 +300,8 @@ tcp_init(struct stund *sd, char *err, size_t errlen)
 	sd->accept_pause = evtimer_new(sd->base, tcp_accept_resume, sd);
 	if (sd->accept_pause == NULL)
 		goto fail;
+	if ((sd->trim_ev = evtimer_new(sd->base, tcp_trim, sd)) == NULL)
+		goto fail;
 	for (i = 0; i < STUN_SRV_NSOCK; i++) {
 		sd->tcp_slot[i].sd = sd;
 		sd->tcp_slot[i].sock = i;
@@ -319,6 +352,9 @@ tcp_free(struct stund *sd)
 	if (sd->accept_pause != NULL)
 		event_free(sd->accept_pause);
 	sd->accept_pause = NULL;
+	if (sd->trim_ev != NULL)
+		event_free(sd->trim_ev);
+	sd->trim_ev = NULL;
 	if (sd->ssl_ctx != NULL)
 		SSL_CTX_free(sd->ssl_ctx);
 	sd->ssl_ctx = NULL;

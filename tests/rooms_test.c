@@ -272,6 +272,9 @@ START_TEST(rooms_leave_tells_the_others)
 	ck_assert_uint_eq(o.nmembers, 0);
 	ck_assert_uint_eq(out->pkt[1].to.ip[3], 1);
 	ck_assert(R.m.leaves == 1 && R.m.members == 1);
+	/* B had the top slot: scans now stop after A's. */
+	ck_assert_uint_eq(R.mem_hi, 1);
+	ck_assert_uint_eq(R.room_hi, 1);
 	/* The last one out closes the room. */
 	req(&q, STUN_RDV_LEAVE, room_a, 1);
 	q.flags |= STUN_RDV_F_MEMBER_ID;
@@ -280,6 +283,8 @@ START_TEST(rooms_leave_tells_the_others)
 	ck_assert_int_eq(input(&q, &from, 70), 1);
 	ck_assert_uint_eq(out->n, 1);
 	ck_assert(R.m.rooms == 0 && R.m.members == 0);
+	ck_assert_uint_eq(R.mem_hi, 0);
+	ck_assert_uint_eq(R.room_hi, 0);
 }
 END_TEST
 
@@ -290,6 +295,7 @@ START_TEST(rooms_keepalive_timeout_removes_member)
 
 	a = join(room_a, 1, 0);
 	b = join(room_a, 2, 1000);
+	ck_assert_uint_eq(R.mem_hi, 2);
 	ck_assert(rooms_next(&R) == STUN_RDV_TIMEOUT_MS);
 	keepalive(room_a, 1, a, 50000, 0, UINT32_MAX, 20000);
 	ck_assert_uint_eq(out->n, 1);
@@ -312,6 +318,7 @@ START_TEST(rooms_keepalive_timeout_removes_member)
 	rooms_timer(&R, 50000, out);
 	ck_assert_uint_eq(out->n, 0);
 	ck_assert(R.m.rooms == 0);
+	ck_assert_uint_eq(R.mem_hi, 0);
 	ck_assert(rooms_next(&R) == 0);
 }
 END_TEST
