@@ -23,6 +23,8 @@ SECS=${BENCH_SECS:-3}
 WARMUP=${BENCH_WARMUP:-0.5}
 SOURCES=${BENCH_SOURCES:-256}
 WINDOW=${BENCH_WINDOW:-2}
+SAT_SOURCES=${BENCH_SAT_SOURCES:-16}
+SAT_WINDOW=${BENCH_SAT_WINDOW:-32}
 TCP_CONNS=${BENCH_TCP_CONNS:-64}
 TCP_WINDOW=${BENCH_TCP_WINDOW:-8}
 RSS_CONNS=${BENCH_RSS_CONNS:-1000}
@@ -51,7 +53,8 @@ NATPROBE=$top_builddir/natprobe/natprobe
 IP1=127.0.0.1
 IP2=127.0.0.2
 
-for v in "$REPS" "$SOURCES" "$WINDOW" "$TCP_CONNS" "$TCP_WINDOW" \
+for v in "$REPS" "$SOURCES" "$WINDOW" "$SAT_SOURCES" "$SAT_WINDOW" \
+    "$TCP_CONNS" "$TCP_WINDOW" \
     "$RSS_CONNS" "$WORKERS" "$TURN_ALLOCS"; do
 	case $v in
 	''|*[!0-9]*) echo "run.sh: bad numeric setting '$v'" >&2; exit 2;;
@@ -338,6 +341,8 @@ udp_section() {
 	r=1
 	while [ $r -le "$REPS" ]; do
 		for s in $list; do
+			measure "${t}sat" "$s" -n "$SAT_SOURCES" \
+			    -w "$SAT_WINDOW" -d "$SECS" -W "$WARMUP"
 			measure "$t" "$s" -n "$SOURCES" -w "$WINDOW" \
 			    -d "$SECS" -W "$WARMUP"
 		done
@@ -390,9 +395,13 @@ rss_section() {
 		wait $hp
 		say "rss_before=$before rss_held=$after held=${held:-0}" \
 		    >"$RES/rsstcp.$s"
+		# After the held connections are gone (stund trims its heap a
+		# second after the last one): then the sources alone.
+		sleep 1.5
+		pre=$(rss_kb "$pid")
 		timeout 60 $NICE taskset -c "$LOAD_CPU" "$STUNLOAD" -n 4096 \
 		    -w 1 -d 1 -W 0 "$IP1:$port" >/dev/null 2>&1
-		say "rss_4096=$(rss_kb "$pid")" >"$RES/rssudp.$s"
+		say "rss_pre=$pre rss_4096=$(rss_kb "$pid")" >"$RES/rssudp.$s"
 	done
 }
 
@@ -402,7 +411,7 @@ kv() {
 
 rss_table() {
 	row server "idle RSS kB" "+ per 1000 TCP conns" "(held/asked)" \
-	    "after 4096 sources" ""
+	    "after 4096 sources" "(their growth)"
 	for s in $LIST; do
 		case $s in echo*) continue;; esac
 		b=$(kv "$RES/rsstcp.$s" rss_before)
@@ -411,8 +420,12 @@ rss_table() {
 		per=$(awk -v a="${a:-0}" -v b="${b:-0}" -v h="${h:-0}" \
 		    'BEGIN { if (h > 0) printf "%.0f kB", (a - b) * 1000 / h;
 		    else print "n/a" }')
+		u0=$(kv "$RES/rssudp.$s" rss_pre)
+		u1=$(kv "$RES/rssudp.$s" rss_4096)
 		row "$s" "$(kv "$RES/idle.$s" idle_rss_kb)" "$per" \
-		    "$h/$RSS_CONNS" "$(kv "$RES/rssudp.$s" rss_4096) kB" ""
+		    "$h/$RSS_CONNS" "${u1:-?} kB" \
+		    "($(awk -v a="${u1:-0}" -v b="${u0:-0}" \
+		    'BEGIN { printf "%+d", a - b }') kB)"
 	done
 }
 
@@ -617,10 +630,17 @@ say "server on cpu $SRV_CPU, stunload on cpu $LOAD_CPU; $REPS reps," \
 [ "$NCPU" -ge 2 ] || say "NOTE: one CPU: server and load share it"
 
 say ""
-say "UDP Binding, 1 worker, $SOURCES sources x $WINDOW outstanding"
+say "UDP Binding, 1 worker, $SAT_SOURCES sources x $SAT_WINDOW outstanding:" \
+    "the server core saturated"
 nw=1
 udp_section 1w 1 "$SRV_CPU"
 LIST1=$LIST
+udp_table 1wsat "$LIST"
+[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
+    udp_ratios 1wsat stund_1w coturn_1w echo_1w
+say ""
+say "UDP Binding, 1 worker, $SOURCES sources x $WINDOW outstanding (the" \
+    "same runs, interleaved): many sources, no loss allowed"
 udp_table 1w "$LIST"
 [ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
     udp_ratios 1w stund_1w coturn_1w echo_1w
@@ -663,13 +683,16 @@ for s in $LIST1; do stop "$s"; done
 say ""
 if [ "$WORKERS" -gt 1 ]; then
 	say "UDP Binding, $WORKERS workers (servers on cpus $ALL_CPUS," \
-	    "stunload on $LOAD_CPU), $SOURCES sources x $WINDOW outstanding"
+	    "stunload on $LOAD_CPU), $SAT_SOURCES sources x $SAT_WINDOW" \
+	    "outstanding"
 	nw=$WORKERS
 	udp_section "${WORKERS}w" "$WORKERS" "$ALL_CPUS"
-	udp_table "${WORKERS}w" "$LIST"
+	udp_table "${WORKERS}wsat" "$LIST"
 	[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
-	    udp_ratios "${WORKERS}w" "stund_${WORKERS}w" \
+	    udp_ratios "${WORKERS}wsat" "stund_${WORKERS}w" \
 	    "coturn_${WORKERS}w" "echo_${WORKERS}w"
+	say "  and $SOURCES sources x $WINDOW outstanding:"
+	udp_table "${WORKERS}w" "$LIST"
 	for s in $LIST; do stop "$s"; done
 else
 	say "UDP Binding, all workers: skipped, one worker is all there is"
