@@ -5,8 +5,9 @@
  * with retransmission, peer-reflexive candidates learnt from checks that
  * come from unknown addresses, nomination of the first pair that works
  * both ways (the controlling side sends USE-CANDIDATE; the controlled side
- * follows), a better pair later reported as a path change, keepalives and
- * a bounded time to fail.  No I/O and no clock: see punch.h.
+ * follows), a better pair later reported as a path change, keepalives,
+ * a bounded time to fail, and, while the path is relayed, recheck rounds
+ * of the better pairs, backed off.  No I/O and no clock: see punch.h.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,12 @@ stun_punch_init(struct stun_punch *p, const struct stun_punch_config *c)
 		d.timeout = STUN_PUNCH_TIMEOUT;
 	if (d.keepalive == 0)
 		d.keepalive = STUN_PUNCH_KEEPALIVE;
+	if (d.recheck == 0)
+		d.recheck = STUN_PUNCH_RECHECK;
+	if (d.recheck_max == 0)
+		d.recheck_max = STUN_PUNCH_RECHECK_MAX;
+	if (d.recheck_max < d.recheck)
+		d.recheck_max = d.recheck;
 	if (d.tiebreaker == 0 && (r = stun_random(d.rnd, d.rnd_arg,
 	    (uint8_t *)&d.tiebreaker, sizeof(d.tiebreaker))) != 0)
 		return (r);
@@ -219,6 +226,7 @@ stun_punch_restart(struct stun_punch *p, uint64_t now)
 		return (STUN_ERR_STATE);
 	p->deadline = now + p->c.timeout;
 	p->next_tick = now;
+	p->maxsends = 0;
 	if (p->failed)
 		p->failed = 0;
 	for (i = 0; i < p->npairs; i++) {
@@ -302,6 +310,14 @@ send_check(struct stun_punch *p, int i, uint64_t now)
 		pr->state = STUN_PAIR_INPROGRESS;
 }
 
+/* Does pair pr run through a relay, ours or the peer's? */
+static int
+via_relay(const struct stun_punch *p, const struct stun_punch_pair *pr)
+{
+	return (p->local[pr->local].type == STUN_CAND_RELAY ||
+	    p->remote[pr->remote].type == STUN_CAND_RELAY);
+}
+
 /* May pair i still be checked at now? */
 static int
 pair_eligible(const struct stun_punch *p, const struct stun_punch_pair *pr,
@@ -313,6 +329,10 @@ pair_eligible(const struct stun_punch *p, const struct stun_punch_pair *pr,
 	if (pr->state == STUN_PAIR_SUCCEEDED || p->failed)
 		return (0);
 	if (now >= p->deadline)
+		return (0);
+	/* A recheck round: a few checks of each direct pair. */
+	if (p->maxsends != 0 && (pr->sends >= p->maxsends ||
+	    via_relay(p, pr)))
 		return (0);
 	/* With a path chosen, only better pairs are worth checking. */
 	return (p->nominated < 0 || pr->prio > p->pairs[p->nominated].prio);
@@ -380,6 +400,46 @@ keepalive(struct stun_punch *p)
 	p->outlen++;
 }
 
+/* Does the chosen path run through a relay? */
+static int
+relayed(const struct stun_punch *p)
+{
+	return (p->nominated >= 0 && via_relay(p, &p->pairs[p->nominated]));
+}
+
+/*
+ * A recheck round: the direct pairs (all better than the relayed path,
+ * relay candidates having type preference 0) start over for
+ * STUN_PUNCH_RECHECK_WINDOW ms, a few checks each; a pair that works is
+ * nominated as in the first round and reported as a path change.  The
+ * next round comes after twice the interval, up to recheck_max.
+ */
+static void
+recheck_begin(struct stun_punch *p, uint64_t now)
+{
+	struct stun_punch_pair	*pr;
+	uint64_t		 ivl;
+	unsigned		 i;
+
+	for (i = 0; i < p->npairs; i++) {
+		pr = &p->pairs[i];
+		if (via_relay(p, pr))
+			continue;
+		pr->state = STUN_PAIR_WAITING;
+		pr->sends = 0;
+		pr->nominating = NOM_NONE;
+		pr->use_cand = 0;
+	}
+	p->deadline = now + STUN_PUNCH_RECHECK_WINDOW;
+	p->next_tick = now;
+	p->maxsends = STUN_PUNCH_RECHECK_SENDS;
+	p->rechecks++;
+	ivl = (uint64_t)p->recheck_ivl * 2;
+	p->recheck_ivl = ivl > p->c.recheck_max ? p->c.recheck_max :
+	    (uint32_t)ivl;
+	p->next_recheck = now + p->recheck_ivl;
+}
+
 void
 stun_punch_timer(struct stun_punch *p, uint64_t now)
 {
@@ -396,6 +456,8 @@ stun_punch_timer(struct stun_punch *p, uint64_t now)
 		keepalive(p);
 		p->next_keepalive = now + p->c.keepalive;
 	}
+	if (p->next_recheck != 0 && now >= p->next_recheck && relayed(p))
+		recheck_begin(p, now);
 	if (now >= p->next_tick && (i = pick(p, now, &due)) >= 0) {
 		send_check(p, i, now);
 		p->next_tick = now + p->c.pace;
@@ -413,6 +475,13 @@ nominate_set(struct stun_punch *p, int i, uint64_t now)
 	p->nominated = i;
 	p->failed = 0;
 	p->next_keepalive = now + p->c.keepalive;
+	/* A relayed path starts the rechecks; a direct one ends them. */
+	if (!relayed(p))
+		p->next_recheck = 0;
+	else if (p->next_recheck == 0) {
+		p->recheck_ivl = p->c.recheck;
+		p->next_recheck = now + p->recheck_ivl;
+	}
 }
 
 /* A pair changed: nominate when it works both ways. */
@@ -544,6 +613,15 @@ input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
 	/* Known address, else a peer-reflexive candidate. */
 	if ((r = remote_add(p, &c)) < 0 || (i = pair_find(p, l, r)) < 0)
 		return (0);
+	/*
+	 * The peer rechecks a direct pair outside a round of ours while
+	 * our path is relayed: join in (it counts as our round) when at
+	 * least half our interval has passed, so both sides check together.
+	 */
+	if (p->next_recheck != 0 && now >= p->deadline && relayed(p) &&
+	    !via_relay(p, &p->pairs[i]) &&
+	    now + p->recheck_ivl / 2 >= p->next_recheck)
+		recheck_begin(p, now);
 	p->pairs[i].got_req = 1;
 	if (!p->c.controlling &&
 	    stun_msg_find(m, STUN_ATTR_USE_CANDIDATE) != NULL)
@@ -653,6 +731,8 @@ next_wake(struct stun_punch *p)
 		WAKE(p->deadline);
 	if (p->nominated >= 0)
 		WAKE(p->next_keepalive);
+	if (p->next_recheck != 0 && relayed(p))
+		WAKE(p->next_recheck);
 	if (p->ntrig > 0)
 		WAKE(p->next_tick);
 	for (k = 0; k < p->npairs; k++) {

@@ -33,6 +33,16 @@ extern "C" {
 #define STUN_PUNCH_RTO_MAX	400	/* ms, backoff ceiling */
 #define STUN_PUNCH_TIMEOUT	5000	/* ms without a nominated pair */
 #define STUN_PUNCH_KEEPALIVE	15000	/* ms */
+/*
+ * A relayed path keeps looking for a direct one: a recheck round of the
+ * better pairs 15 s after the relay was nominated, then 30, 60, 120 s
+ * and every 300 s later; each round lasts 2 s with at most 4 checks a
+ * pair (0, 100, 300, 700 ms).
+ */
+#define STUN_PUNCH_RECHECK	15000	/* ms, first interval */
+#define STUN_PUNCH_RECHECK_MAX	300000	/* ms, backoff ceiling */
+#define STUN_PUNCH_RECHECK_WINDOW 2000	/* ms a round lasts */
+#define STUN_PUNCH_RECHECK_SENDS 4	/* checks per pair and round */
 
 /* Candidate types, with their RFC 8445 5.1.2.2 type preferences. */
 #define STUN_CAND_HOST		0	/* 126 */
@@ -59,6 +69,8 @@ struct stun_punch_config {
 	uint32_t	rto_max;	/* 0: STUN_PUNCH_RTO_MAX */
 	uint32_t	timeout;	/* 0: STUN_PUNCH_TIMEOUT */
 	uint32_t	keepalive;	/* 0: STUN_PUNCH_KEEPALIVE */
+	uint32_t	recheck;	/* 0: STUN_PUNCH_RECHECK */
+	uint32_t	recheck_max;	/* 0: STUN_PUNCH_RECHECK_MAX */
 	stun_random_fn	rnd;		/* NULL: RAND_bytes */
 	void		*rnd_arg;
 };
@@ -127,6 +139,11 @@ struct stun_punch {
 	int		reported;	/* nominated pair already reported */
 	int		failed;		/* 1 pending report, 2 reported */
 	unsigned	dropped;	/* inputs refused */
+	/* Rechecks while the path is relayed. */
+	uint64_t	next_recheck;	/* 0: none due */
+	uint32_t	recheck_ivl;	/* interval that led to next_recheck */
+	unsigned	maxsends;	/* per pair in this round; 0: no cap */
+	unsigned	rechecks;	/* rounds begun */
 };
 
 /* RFC 8445 5.1.2.1 with local preference lp (0..65535), component 1. */
@@ -159,7 +176,11 @@ STUN_API int stun_punch_restart(struct stun_punch *p, uint64_t now);
 STUN_API int stun_punch_input(struct stun_punch *p, unsigned sock,
     const struct stun_addr *from, const uint8_t *buf, size_t len,
     uint64_t now);
-/* The timer: pacing, retransmission, keepalive, timeout. */
+/*
+ * The timer: pacing, retransmission, keepalive, timeout, and the recheck
+ * rounds of a relayed path (a better pair that works is reported as
+ * STUN_PUNCH_CHANGED).
+ */
 STUN_API void stun_punch_timer(struct stun_punch *p, uint64_t now);
 /* Next action; call until STUN_PUNCH_WAIT. */
 STUN_API void stun_punch_next(struct stun_punch *p,

@@ -5,7 +5,9 @@
  * scripted network with simulated NATs (full cone, port-restricted cone,
  * symmetric, one shared NAT, no NAT, a relay) on a fake clock: which pair
  * is nominated and when, every candidate order, loss, peer-reflexive
- * learning, role conflicts, timeout, keepalive timing and path changes.
+ * learning, role conflicts, timeout, keepalive timing, path changes, and
+ * the recheck rounds of a relayed path (moving to direct minutes later,
+ * bounded traffic when it never can).
  */
 #include <string.h>
 
@@ -52,8 +54,10 @@ struct host {
 	int		 local_type, remote_type;
 	struct stun_addr path;
 	unsigned	 path_sock;
-	unsigned	 sends, keepalives;
+	unsigned	 sends, keepalives, checks;
 	uint64_t	 ka_at[8];
+	uint64_t	 check_at[256];	/* requests, the first 256 */
+	int		 first_local_type;
 	uint64_t	 last_send;
 };
 
@@ -260,11 +264,17 @@ drain(int hi, uint64_t now)
 			ck_assert_int_eq(stun_msg_decode(&m, a.buf, a.len), 0);
 			ck_assert_int_eq(stun_msg_check_fingerprint(&m), 0);
 			if (m.cls == STUN_CLASS_INDICATION) {
-				ck_assert_uint_lt(h->keepalives, 8);
-				h->ka_at[h->keepalives++] = now;
+				if (h->keepalives < 8)
+					h->ka_at[h->keepalives] = now;
+				h->keepalives++;
 			} else
 				ck_assert_int_eq(stun_msg_check_integrity(&m,
 				    h->p.c.key, h->p.c.keylen), 0);
+			if (m.cls == STUN_CLASS_REQUEST) {
+				if (h->checks < 256)
+					h->check_at[h->checks] = now;
+				h->checks++;
+			}
 			h->sends++;
 			h->last_send = now;
 			route(hi, a.sock, &a.to, a.buf, a.len, now);
@@ -275,6 +285,7 @@ drain(int hi, uint64_t now)
 				ck_assert_int_eq(h->nominated, 0);
 				h->nominated = 1;
 				h->nominated_at = now;
+				h->first_local_type = a.local_type;
 			} else {
 				h->changed++;
 				h->changed_at = now;
@@ -700,6 +711,109 @@ START_TEST(punch_better_pair_later_is_a_path_change)
 }
 END_TEST
 
+/* Host 0 behind natt with a relayed address on its socket 1. */
+static void
+relayed_setup(int natt0, int natt1)
+{
+	world_reset();
+	host_setup(0, natt0, "10.0.0.1:5000", "203.0.113.1", 1, 1);
+	host_setup(1, natt1, "192.168.1.2:6000", "203.0.113.2", 2, 0);
+	w.h[0].nsock = 2;
+	w.h[0].sock[1] = test_addr("198.51.100.50:49152");
+	w.h[0].sock_public[1] = 1;
+	exchange(0);
+}
+
+/*
+ * Port-restricted NATs that let nothing through between them for 40 s,
+ * far past the punch window: the pair talks over the relay, the round at
+ * 15 s finds nothing, the one 30 s later (at 45 s) moves the pair to the
+ * direct path, and the rechecks stop.
+ */
+START_TEST(punch_relayed_pair_moves_to_direct_later)
+{
+	int	i;
+
+	relayed_setup(NAT_PRC, NAT_PRC);
+	w.block_direct_until = 40000;
+	start_both();
+	run_until(120000);
+	assert_same_path();
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_lt(w.h[i].nominated_at, 1000);
+		ck_assert_int_eq(w.h[i].changed, 1);
+		ck_assert_uint_ge(w.h[i].changed_at, w.h[i].nominated_at +
+		    STUN_PUNCH_RECHECK + 2 * STUN_PUNCH_RECHECK);
+		ck_assert_uint_lt(w.h[i].changed_at, w.h[i].nominated_at +
+		    STUN_PUNCH_RECHECK + 2 * STUN_PUNCH_RECHECK +
+		    STUN_PUNCH_RECHECK_WINDOW);
+		ck_assert_uint_eq(w.h[i].p.rechecks, 2);
+		ck_assert_uint_eq(w.h[i].p.next_recheck, 0);
+		ck_assert_int_eq(w.h[i].remote_type == STUN_CAND_RELAY, 0);
+	}
+	ck_assert_int_eq(w.h[0].first_local_type, STUN_CAND_RELAY);
+	ck_assert_int_eq(w.h[0].local_type, STUN_CAND_HOST);
+	ck_assert_uint_eq(w.h[0].path_sock, 0);
+	ck_assert_int_eq(stun_addr_equal(&w.h[0].path, &w.nat[1].m[0].pub), 1);
+	/* Direct: no more checks after the move, keepalives only. */
+	ck_assert_uint_lt(w.h[0].check_at[w.h[0].checks - 1],
+	    w.h[0].changed_at + STUN_PUNCH_RECHECK_WINDOW);
+}
+END_TEST
+
+/*
+ * Symmetric against port-restricted with a relay: no direct path, ever.
+ * Over 5 minutes the path stays relayed, rounds come at 15, 45, 105 and
+ * 225 s after the nomination, every check lies inside a round, and each
+ * round sends at most STUN_PUNCH_RECHECK_SENDS checks a direct pair.
+ */
+START_TEST(punch_relayed_rechecks_are_bounded)
+{
+	static const uint64_t	 at[] = { 15000, 45000, 105000, 225000 };
+	struct host		*h;
+	unsigned		 k, r, direct, inround;
+	int			 i;
+
+	relayed_setup(NAT_SYM, NAT_PRC);
+	start_both();
+	run_until(300000);
+	assert_same_path();
+	for (i = 0; i < 2; i++) {
+		h = &w.h[i];
+		ck_assert_int_eq(h->changed, 0);
+		ck_assert_uint_eq(h->p.rechecks, 4);
+		ck_assert_uint_eq(h->p.next_recheck, h->nominated_at + 465000);
+		ck_assert_uint_eq(h->keepalives, (300000 - h->nominated_at) /
+		    STUN_PUNCH_KEEPALIVE);
+		for (direct = 0, k = 0; k < h->p.npairs; k++)
+			if (h->p.local[h->p.pairs[k].local].type !=
+			    STUN_CAND_RELAY &&
+			    h->p.remote[h->p.pairs[k].remote].type !=
+			    STUN_CAND_RELAY)
+				direct++;
+		ck_assert_uint_gt(direct, 0);
+		ck_assert_uint_lt(h->checks, 256);
+		for (inround = 0, k = 0; k < h->checks; k++) {
+			if (h->check_at[k] < STUN_PUNCH_TIMEOUT)
+				continue;
+			for (r = 0; r < 4; r++)
+				if (h->check_at[k] >= h->nominated_at + at[r] &&
+				    h->check_at[k] < h->nominated_at + at[r] +
+				    STUN_PUNCH_RECHECK_WINDOW)
+					break;
+			ck_assert_uint_lt(r, 4);
+			inround++;
+		}
+		ck_assert_uint_gt(inround, 0);
+		ck_assert_uint_le(inround,
+		    4 * STUN_PUNCH_RECHECK_SENDS * direct);
+	}
+	/* Still on the relay. */
+	ck_assert_int_eq(w.h[0].local_type, STUN_CAND_RELAY);
+	ck_assert_uint_eq(w.h[0].path_sock, 1);
+}
+END_TEST
+
 /* Lost checks are retransmitted: nominated, later than without loss. */
 START_TEST(punch_survives_loss)
 {
@@ -922,6 +1036,8 @@ suite_punch(void)
 	tcase_add_loop_test(tc, punch_symmetric_uses_relay_last, 0, 6);
 	tcase_add_test(tc, punch_better_pair_later_is_a_path_change);
 	tcase_add_test(tc, punch_restart_with_relay_after_failure);
+	tcase_add_test(tc, punch_relayed_pair_moves_to_direct_later);
+	tcase_add_test(tc, punch_relayed_rechecks_are_bounded);
 	tcase_add_test(tc, punch_role_conflict_resolves);
 	suite_add_tcase(s, tc);
 
