@@ -43,6 +43,7 @@ struct side {
 	char		 msg[NET_MSGS][64];
 	const char	*undeliv_reason;
 	unsigned	 sent_data;
+	unsigned	 sent_checks;	/* Binding requests after 5 s */
 };
 
 struct net {
@@ -153,6 +154,9 @@ net_send(int from, const struct chat_peer_action *a)
 	}
 	if (a->len > 0 && a->buf[0] == CHAT_PKT_DATA)
 		n.s[from].sent_data++;
+	if (a->len >= 2 && a->buf[0] == 0x00 && a->buf[1] == 0x01 &&
+	    n.now >= STUN_PUNCH_TIMEOUT)
+		n.s[from].sent_checks++;
 	n.count++;
 	if (to < 0 || n.dead[from] || n.dead[to] || n.nq == NET_Q ||
 	    (n.no_direct && !relayed) ||
@@ -439,6 +443,93 @@ START_TEST(peer_moves_from_relay_to_direct)
 	for (i = 0; i < 2; i++)
 		ck_assert_uint_eq(n.s[i].ndeliv, 1);
 	ck_assert_str_eq(n.s[1].msg[0], "direct now");
+	net_free();
+}
+END_TEST
+
+/*
+ * The direct way opens at 40 s, long after the punch window: the pair
+ * stays on the relay, messages flowing, until a recheck round (15 s,
+ * then 30 s later) finds the direct path; messages then go direct.
+ */
+START_TEST(peer_moves_to_direct_after_punch_window)
+{
+	uint32_t	id;
+	int		i;
+
+	net_init(secret_a, secret_a);
+	net_relay(1, 1);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(20000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(n.s[i].path, 1);
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_RELAY);
+	}
+	send_msg(0, "relayed", &id);
+	run_until(39999);
+	n.no_direct = 0;
+	run_until(44000);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_RELAY);
+	run_until(48000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(n.s[i].path, 2);
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_DIRECT);
+		ck_assert_int_eq(n.s[i].up, 1);
+		ck_assert_int_eq(n.s[i].failed, 0);
+		ck_assert(stun_addr_equal(&n.s[i].p.path.addr,
+		    &n.s[1 - i].addr));
+	}
+	/* Direct only from now on: the relay is cut off. */
+	n.relay = 0;
+	send_msg(0, "direct now", &id);
+	send_msg(1, "direct too", &id);
+	run_until(50000);
+	ck_assert_uint_eq(n.s[0].ndeliv, 2);
+	ck_assert_uint_eq(n.s[1].ndeliv, 1);
+	ck_assert_uint_eq(n.s[1].nmsg, 2);
+	ck_assert_str_eq(n.s[1].msg[0], "relayed");
+	ck_assert_str_eq(n.s[1].msg[1], "direct now");
+	ck_assert_str_eq(n.s[0].msg[0], "direct too");
+	net_free();
+}
+END_TEST
+
+/*
+ * No direct way, ever: 5 minutes on the relay, messages still delivered,
+ * and the rechecks (rounds at 15, 45, 105, 225 s) send at most 4 checks
+ * of the one direct pair each: 16 Binding requests a side after the
+ * punch window, keepalives aside.
+ */
+START_TEST(peer_relay_keeps_working_with_bounded_checks)
+{
+	uint32_t	id;
+	int		i;
+
+	net_init(secret_a, secret_a);
+	net_relay(0, 1);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(100000);
+	send_msg(0, "at 100 s", &id);
+	send_msg(1, "at 100 s too", &id);
+	run_until(290000);
+	send_msg(0, "at 290 s", &id);
+	run_until(300000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(n.s[i].path, 1);
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_RELAY);
+		ck_assert_int_eq(n.s[i].failed, 0);
+		ck_assert_uint_eq(n.s[i].nundeliv, 0);
+		ck_assert_uint_eq(n.s[i].p.punch.rechecks, 4);
+		ck_assert_uint_gt(n.s[i].sent_checks, 0);
+		ck_assert_uint_le(n.s[i].sent_checks,
+		    4 * STUN_PUNCH_RECHECK_SENDS);
+	}
+	ck_assert_uint_eq(n.s[0].ndeliv, 2);
+	ck_assert_uint_eq(n.s[1].ndeliv, 1);
+	ck_assert_str_eq(n.s[1].msg[1], "at 290 s");
 	net_free();
 }
 END_TEST
@@ -879,6 +970,8 @@ suite_chat_peer(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, peer_relay_path_when_direct_fails);
 	tcase_add_test(tc, peer_moves_from_relay_to_direct);
+	tcase_add_test(tc, peer_moves_to_direct_after_punch_window);
+	tcase_add_test(tc, peer_relay_keeps_working_with_bounded_checks);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("adversity");
 	tcase_set_timeout(tc, 60);
