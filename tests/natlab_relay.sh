@@ -9,12 +9,16 @@
 # Full cone against symmetric must connect (direct or relay: reported).
 # In "relay-direct", traffic between the two NATs is dropped for the
 # first second: the pair starts on the relay and must move to direct.
+# In "relay-direct-late" it is dropped for 7 s, past the 5 s punch
+# window: the move comes from a recheck round (15 s after the relay was
+# chosen), and the direct path event must come after the block ended.
 # The table gives, per pair, the fallback time: ms from bob's start to his
 # first delivered message (his lines are typed at start).
 #
 # Copyright (c) 2026 The stunkit authors.  See COPYING.
 #
-# NATLAB_RELAY_CASES picks cases (default: sym-sym sym-prc fc-sym),
+# NATLAB_RELAY_CASES picks cases (default: sym-sym sym-prc fc-sym
+# relay-direct relay-direct-late),
 # NATLAB_RELAY_MSGS the number of messages each way (20).
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -30,7 +34,7 @@ lab_require
 
 P_SRV=3478
 N=${NATLAB_RELAY_MSGS:-20}
-CASES=${NATLAB_RELAY_CASES:-"sym-sym sym-prc fc-sym relay-direct"}
+CASES=${NATLAB_RELAY_CASES:-"sym-sym sym-prc fc-sym relay-direct relay-direct-late"}
 MARK=relaylab$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 fails=0
 table=
@@ -67,7 +71,7 @@ field()
 # feed OUT ME PEER WAIT: the N lines ME sends to PEER (after PEER joined
 # when WAIT is 1, at once otherwise), then stdin stays open until PEER's
 # N messages arrived in OUT (bounded: 60 s each).  With FEED_MOVE set,
-# the second half waits (10 s at most) for a direct path in OUT.
+# the second half waits (FEED_MOVE s at most) for a direct path in OUT.
 feed()
 {
 	_i=0
@@ -81,7 +85,7 @@ feed()
 		echo "$MARK $2 to $3 $_i"
 		if [ -n "$FEED_MOVE" ] && [ $_i -eq $((N / 2)) ]; then
 			_k=0
-			while [ $_k -lt 100 ] &&
+			while [ $_k -lt $((FEED_MOVE * 10)) ] &&
 			    ! ev "$1" path | grep -q '"kind":"direct"'; do
 				sleep 0.1
 				_k=$((_k + 1))
@@ -150,9 +154,13 @@ side()
 	    [ "$_kind" != direct ]; }; then
 		r_fail "$1: $3: paths to $4 went $_first -> $_kind," \
 		    "want relay -> direct"
+	elif [ "$5" = move ] && [ -n "$MOVE_AFTER_MS" ] &&
+	    [ "$(field "$_last" ms)" -lt "$MOVE_AFTER_MS" ]; then
+		r_fail "$1: $3: path to $4 direct at $(field "$_last" ms) ms," \
+		    "before the block ended ($MOVE_AFTER_MS ms)"
 	elif [ "$5" = move ]; then
 		r_ok "$1: $3: path to $4 moved from relay to direct via" \
-		    "$_addr"
+		    "$_addr at $(field "$_last" ms) ms"
 	else
 		r_ok "$1: $3: path to $4: $_kind via $_addr" \
 		    "($(field "$_last" local) -> $(field "$_last" remote))"
@@ -253,7 +261,7 @@ run()
 	peer clib bob "$_r.b.out" 0 "$_code"
 	_pb=$peer_pid
 	if [ "$_mode" = move ]; then
-		sleep 1
+		sleep "${MOVE_AFTER:-1}"
 		ip netns exec "$LAB_PUB" nft delete table inet relaytest
 	fi
 	reap "$_pb"
@@ -272,7 +280,7 @@ run()
 	side "$_l" "$_r.b.out" bob alice "$_mode"
 	_tp=$(field "$(ev "$_r.b.out" path | head -n 1)" ms)
 	_td=$(field "$(ev "$_r.b.out" delivered | head -n 1)" ms)
-	table="$table$(printf '%-13s %-36s %-14s %8s %8s' "$_l" \
+	table="$table$(printf '%-18s %-36s %-14s %8s %8s' "$_l" \
 	    "$2 / $3" "${kind_bob:-none}" "${_tp:--}" "${_td:--}")
 "
 	if [ $fails -ne 0 ]; then
@@ -300,7 +308,7 @@ for c in $CASES; do
 	sym-sym) run $c symmetric symmetric relay ;;
 	sym-prc) run $c symmetric port-restricted-cone relay ;;
 	fc-sym)	run $c full-cone symmetric any ;;
-	relay-direct)
+	relay-direct|relay-direct-late)
 		# The public namespace outlives the sites: block there first.
 		ip netns exec "$LAB_PUB" nft -f - <<EOF || r_fail "$c: nft"
 table inet relaytest {
@@ -311,7 +319,12 @@ table inet relaytest {
 	}
 }
 EOF
-		FEED_MOVE=1 run $c full-cone full-cone move ;;
+		if [ $c = relay-direct ]; then
+			FEED_MOVE=10 run $c full-cone full-cone move
+		else
+			FEED_MOVE=40 MOVE_AFTER=7 MOVE_AFTER_MS=6000 \
+			    run $c full-cone full-cone move
+		fi ;;
 	*)	r_fail "$c: unknown case" ;;
 	esac
 done
@@ -322,7 +335,7 @@ grep -qE 'Sanitizer|runtime error:' "$LAB_TMP/stund.log" &&
 echo
 echo "Fallback times in ms from bob's start (p2pchat's \"ms\"): his first" \
     "path event and his first delivered message ($N each way)"
-printf '%-13s %-36s %-14s %8s %8s\n' case "lab types (alice / bob)" \
+printf '%-18s %-36s %-14s %8s %8s\n' case "lab types (alice / bob)" \
     "bob's path" path 1st-dlv
 printf '%s' "$table"
 echo "natlab_relay: run time $(( ($(lab_ms) - tstart) / 1000 )) s"
