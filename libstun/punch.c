@@ -239,6 +239,54 @@ stun_punch_restart(struct stun_punch *p, uint64_t now)
 	return (0);
 }
 
+int
+stun_punch_relay_moved(struct stun_punch *p, int local,
+    const struct stun_punch_cand *c, uint64_t now)
+{
+	struct stun_punch_cand	*cands = local ? p->local : p->remote;
+	struct stun_punch_cand	 n;
+	struct stun_punch_pair	*pr;
+	unsigned		 ncand = local ? p->nlocal : p->nremote, i;
+	int			 k, r, lost = 0;
+
+	if ((r = cand_check(c, &n)) != 0 || n.type != STUN_CAND_RELAY)
+		return (r != 0 ? r : STUN_ERR_INVALID);
+	for (k = 0; k < (int)ncand && cands[k].type != STUN_CAND_RELAY; k++)
+		;
+	if (k == (int)ncand)
+		return (STUN_ERR_NOT_FOUND);
+	if (stun_addr_equal(&cands[k].addr, &n.addr) &&
+	    (!local || cands[k].sock == n.sock))
+		return (0);
+	if (!local)
+		n.sock = 0;
+	cands[k] = n;
+	for (i = 0; i < p->npairs; i++) {
+		pr = &p->pairs[i];
+		if ((local ? pr->local : pr->remote) != k)
+			continue;
+		pr->prio = pair_prio(p, pr);
+		pr->state = STUN_PAIR_WAITING;
+		pr->sends = 0;
+		pr->got_req = pr->use_cand = 0;
+		pr->nominating = NOM_NONE;
+		pr->rtt = 0;
+		if ((int)i == p->nominated)
+			lost = 1;
+	}
+	if (lost && p->started) {
+		/* Report whatever comes next, even this pair again. */
+		p->nominated = -1;
+		p->reported = -2;
+		p->next_recheck = 0;
+		p->ntrig = 0;
+		for (i = 0; i < p->npairs; i++)
+			p->pairs[i].triggered = 0;
+		(void)stun_punch_restart(p, now);
+	}
+	return (0);
+}
+
 static struct stun_punch_out *
 out_slot(struct stun_punch *p)
 {
@@ -766,7 +814,7 @@ stun_punch_next(struct stun_punch *p, struct stun_punch_action *a)
 		return;
 	}
 	if (p->nominated >= 0 && p->nominated != p->reported) {
-		a->kind = p->reported < 0 ? STUN_PUNCH_NOMINATED :
+		a->kind = p->reported == -1 ? STUN_PUNCH_NOMINATED :
 		    STUN_PUNCH_CHANGED;
 		p->reported = p->nominated;
 		pr = &p->pairs[p->nominated];

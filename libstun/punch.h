@@ -136,7 +136,7 @@ struct stun_punch {
 	int		started;
 	uint64_t	start, deadline, next_tick, next_keepalive;
 	int		nominated;	/* pair index, or -1 */
-	int		reported;	/* nominated pair already reported */
+	int		reported;	/* pair reported; -1 none, -2 path lost */
 	int		failed;		/* 1 pending report, 2 reported */
 	unsigned	dropped;	/* inputs refused */
 	/* Rechecks while the path is relayed. */
@@ -168,6 +168,18 @@ STUN_API int stun_punch_start(struct stun_punch *p, uint64_t now);
  * over, a failure may be followed by a nomination.  0 or STUN_ERR_STATE.
  */
 STUN_API int stun_punch_restart(struct stun_punch *p, uint64_t now);
+/*
+ * A relay candidate moved (its allocation was lost and made again): the
+ * relay candidate of our side (local 1) or the peer's (local 0) takes
+ * c's address (and, local, priority and socket); its pairs start over.
+ * When the path ran through it, the path is lost: the pairs are checked
+ * again for a timeout period, as after stun_punch_restart(), and the
+ * pair then found is reported as STUN_PUNCH_CHANGED (or FAILED).  0
+ * (also when nothing changed), STUN_ERR_NOT_FOUND when that side has no
+ * relay candidate (add c instead), STUN_ERR_INVALID.
+ */
+STUN_API int stun_punch_relay_moved(struct stun_punch *p, int local,
+    const struct stun_punch_cand *c, uint64_t now);
 /*
  * A datagram on socket sock from from.  Returns 0 when it was one of ours
  * (a check or an answer), STUN_ERR_NOT_STUN when it is not STUN (give it

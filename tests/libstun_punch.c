@@ -814,6 +814,62 @@ START_TEST(punch_relayed_rechecks_are_bounded)
 }
 END_TEST
 
+/*
+ * The relay's allocation is lost at 20 s and made again on a new address
+ * at 21 s; the peer learns it (through the rendezvous) 50 ms later.  Both
+ * machines lose the path, check again, and report the new relayed pair
+ * as a path change within a second, without failing.
+ */
+START_TEST(punch_relay_moved_is_found_again)
+{
+	struct stun_punch_cand	relay;
+	struct host		*h;
+	int			i;
+
+	relayed_setup(NAT_SYM, NAT_PRC);
+	start_both();
+	run_until(20000);
+	assert_same_path();
+	ck_assert_int_eq(w.h[0].local_type, STUN_CAND_RELAY);
+	/* The old relayed address is gone: nothing reaches it. */
+	w.h[0].sock[1] = test_addr("198.51.100.50:49999");
+	memset(&relay, 0, sizeof(relay));
+	relay.type = STUN_CAND_RELAY;
+	relay.addr = w.h[0].sock[1];
+	relay.sock = 1;
+	ck_assert_int_eq(stun_punch_relay_moved(&w.h[0].p, 1, &relay, 21000),
+	    0);
+	/* Nothing changed, or no relay on that side. */
+	ck_assert_int_eq(stun_punch_relay_moved(&w.h[0].p, 1, &relay, 21000),
+	    0);
+	ck_assert_int_eq(stun_punch_relay_moved(&w.h[0].p, 0, &relay, 21000),
+	    STUN_ERR_NOT_FOUND);
+	relay.type = STUN_CAND_HOST;
+	ck_assert_int_eq(stun_punch_relay_moved(&w.h[0].p, 1, &relay, 21000),
+	    STUN_ERR_INVALID);
+	relay.type = STUN_CAND_RELAY;
+	ck_assert_int_eq(w.h[0].p.nominated, -1);
+	run_continue(21000, 21050);
+	ck_assert_int_eq(stun_punch_relay_moved(&w.h[1].p, 0, &relay, 21050),
+	    0);
+	run_continue(21050, 30000);
+	for (i = 0; i < 2; i++) {
+		h = &w.h[i];
+		ck_assert_int_eq(h->changed, 1);
+		ck_assert_uint_gt(h->changed_at, 21000);
+		ck_assert_uint_lt(h->changed_at, 22000);
+		ck_assert_int_eq(h->failed, 0);
+	}
+	ck_assert_int_eq(w.h[0].local_type, STUN_CAND_RELAY);
+	ck_assert_uint_eq(w.h[0].path_sock, 1);
+	ck_assert_int_eq(w.h[1].remote_type, STUN_CAND_RELAY);
+	ck_assert_int_eq(stun_addr_equal(&w.h[1].path, &relay.addr), 1);
+	/* Relayed again: the rechecks start over from the new path. */
+	ck_assert_uint_eq(w.h[0].p.next_recheck, w.h[0].changed_at +
+	    STUN_PUNCH_RECHECK);
+}
+END_TEST
+
 /* Lost checks are retransmitted: nominated, later than without loss. */
 START_TEST(punch_survives_loss)
 {
@@ -1038,6 +1094,7 @@ suite_punch(void)
 	tcase_add_test(tc, punch_restart_with_relay_after_failure);
 	tcase_add_test(tc, punch_relayed_pair_moves_to_direct_later);
 	tcase_add_test(tc, punch_relayed_rechecks_are_bounded);
+	tcase_add_test(tc, punch_relay_moved_is_found_again);
 	tcase_add_test(tc, punch_role_conflict_resolves);
 	suite_add_tcase(s, tc);
 
