@@ -163,14 +163,14 @@ chat_register(struct chat_ctx *ctx, uint64_t now)
 	if (ctx->registering) {
 		if (!chat_relay_up(&ctx->relay))
 			return (0);
-		chat_relay_cand(&ctx->relay, &ctx->rc, &ctx->room);
+		chat_relay_cand(&ctx->relay, &ctx->rc, &ctx->room, now);
 		if (chat_reregister(ctx, now) != 0)
 			log_warnx("cannot announce the relayed address");
 		return (0);
 	}
 	ctx->registering = 1;
 	if (chat_relay_up(&ctx->relay))
-		chat_relay_cand(&ctx->relay, &ctx->rc, &ctx->room);
+		chat_relay_cand(&ctx->relay, &ctx->rc, &ctx->room, now);
 	if (stun_rdv_client_init(&ctx->rdv, &ctx->rc) != 0 ||
 	    stun_rdv_client_start(&ctx->rdv, now) != 0) {
 		chat_fail(ctx, "cannot register");

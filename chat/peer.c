@@ -136,6 +136,19 @@ chat_peer_add_remote(struct chat_peer *p, const struct stun_punch_cand *c)
 	return (stun_punch_add_remote(&p->punch, c));
 }
 
+int
+chat_peer_relay_moved(struct chat_peer *p, int local,
+    const struct stun_punch_cand *c, uint64_t now)
+{
+	int	r;
+
+	r = stun_punch_relay_moved(&p->punch, local, c, now);
+	if (r == STUN_ERR_NOT_FOUND)
+		r = local ? chat_peer_add_local(p, c) :
+		    chat_peer_add_remote(p, c);
+	return (r);
+}
+
 void
 chat_peer_go(struct chat_peer *p, uint64_t at)
 {

@@ -137,6 +137,15 @@ int	chat_peer_add_local(struct chat_peer *p,
 int	chat_peer_add_remote(struct chat_peer *p,
 	    const struct stun_punch_cand *c);
 /*
+ * A relay candidate, ours (local 1) or the peer's, was allocated again
+ * on a new address: as stun_punch_relay_moved(), or added when that side
+ * had none.  A path through the old address is lost and looked for
+ * again; messages in flight are retransmitted on the path found, or end
+ * UNDELIVERED.  0 or STUN_ERR_*.
+ */
+int	chat_peer_relay_moved(struct chat_peer *p, int local,
+	    const struct stun_punch_cand *c, uint64_t now);
+/*
  * Punch from at (the rendezvous "go"; a later go than the first is
  * ignored).  Nothing happens before chat_peer_timer() at or after it.
  * When no path is found the peer reports FAILED (its queue ends

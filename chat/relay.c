@@ -184,23 +184,30 @@ chat_relay_up(const struct chat_relay *rl)
 	return (rl->state == CHAT_RELAY_S_UP);
 }
 
-/* The relayed address becomes a candidate: ours to pair, theirs to know. */
+/*
+ * The relayed address becomes a candidate: ours to pair, theirs to know.
+ * Allocated again, it takes the old one's place in both.
+ */
 void
 chat_relay_cand(const struct chat_relay *rl, struct stun_rdv_config *rc,
-    struct chat_room *room)
+    struct chat_room *room, uint64_t now)
 {
 	struct stun_punch_cand	 pc;
 	unsigned		 i;
 
-	i = rc->ncand < STUN_RDV_MAX_CANDS ? rc->ncand++ :
-	    STUN_RDV_MAX_CANDS - 1;
+	for (i = 0; i < rc->ncand && rc->cand[i].kind != STUN_RDV_CAND_RELAY;
+	    i++)
+		;
+	if (i == rc->ncand)
+		i = rc->ncand < STUN_RDV_MAX_CANDS ? rc->ncand++ :
+		    STUN_RDV_MAX_CANDS - 1;
 	rc->cand[i].kind = STUN_RDV_CAND_RELAY;
 	rc->cand[i].addr = rl->relayed;
 	memset(&pc, 0, sizeof(pc));
 	pc.type = STUN_CAND_RELAY;
 	pc.sock = CHAT_SOCK_RELAY;
 	pc.addr = rl->relayed;
-	(void)chat_room_add_local(room, &pc);
+	(void)chat_room_relay(room, &pc, now);
 }
 
 /* No allocation: go on without it, unless only the relay will do. */
@@ -214,6 +221,29 @@ chat_relay_gone(struct chat_relay *rl, const char *reason, uint64_t now)
 	}
 	log_warnx("no relay: %s", reason);
 	(void)chat_register(rl->ctx, now);
+}
+
+/*
+ * The allocation was lost while up (a refresh failed, or it expired):
+ * allocate once more with the same credential.  Until then the relayed
+ * paths carry nothing; their messages are retransmitted once the peers
+ * found the new relayed address, or end undelivered.  0 or STUN_ERR_*.
+ */
+static int
+chat_relay_again(struct chat_relay *rl, uint64_t now)
+{
+	struct stun_turn_config	tc = rl->turn.c;
+	int			r;
+
+	r = chat_relay_init(rl, &tc);
+	OPENSSL_cleanse(&tc, sizeof(tc));
+	rl->on = 1;
+	rl->again = 1;
+	if (r == 0)
+		r = chat_relay_start(rl, now);
+	if (r != 0)
+		rl->state = CHAT_RELAY_S_FAILED;
+	return (r);
 }
 
 static void
@@ -258,13 +288,18 @@ chat_relay_action(struct chat_relay *rl, const struct stun_turn_action *a,
 		e.reason = a->code != 0 ? stun_reason_phrase(a->code) :
 		    stun_strerror(a->err);
 		if (rl->state == CHAT_RELAY_S_UP) {
+			chat_emit(rl->ctx, &e);
+			if (!rl->again && chat_relay_again(rl, now) == 0) {
+				log_warnx("relay lost: %s; allocating again",
+				    e.reason);
+				return;
+			}
 			/*
 			 * Sends on relayed paths now go nowhere: their
 			 * messages end undelivered when unacknowledged.
 			 */
 			rl->state = CHAT_RELAY_S_FAILED;
 			log_warnx("relay lost: %s", e.reason);
-			chat_emit(rl->ctx, &e);
 			return;
 		}
 		if (!rl->force)

@@ -5,7 +5,9 @@
  * by the punch machines as local socket CHAT_SOCK_RELAY.  p2pchat.c hands
  * it the datagrams from the TURN server, its timer and the sends of the
  * relayed paths; it calls back into p2pchat.c to send, show events,
- * register and deliver what the peers send through it.
+ * register and deliver what the peers send through it.  An allocation
+ * lost after it was up (a refresh failed) is made once more; the new
+ * relayed address replaces the old candidate, here and at the peers.
  */
 #ifndef CHAT_RELAY_H
 #define CHAT_RELAY_H
@@ -33,6 +35,7 @@ struct chat_relay {
 	int		 on;		/* --relay, or offered by the server */
 	int		 force;		/* relay paths only */
 	int		 off;		/* --no-relay: ignore the offer */
+	int		 again;		/* allocated again once: no more */
 	struct stun_turn turn;
 	struct stun_addr server;
 	int		 state;		/* CHAT_RELAY_S_* */
@@ -60,9 +63,12 @@ void	chat_relay_offered(struct chat_relay *rl,
 	    const struct stun_addr *server, const char *name,
 	    const struct stun_rdv_action *a, uint64_t now);
 int	chat_relay_up(const struct chat_relay *rl);
-/* Add the relayed address to the candidates we register and pair. */
+/*
+ * Add the relayed address to the candidates we register and pair, or
+ * put it in place of the old one once the relay was allocated again.
+ */
 void	chat_relay_cand(const struct chat_relay *rl,
-	    struct stun_rdv_config *rc, struct chat_room *room);
+	    struct stun_rdv_config *rc, struct chat_room *room, uint64_t now);
 /*
  * A datagram from from: 0 when it was the TURN server's (and handled),
  * -1 when it is someone else's to handle.

@@ -62,6 +62,26 @@ chat_room_add_local(struct chat_room *r, const struct stun_punch_cand *c)
 	return (0);
 }
 
+int
+chat_room_relay(struct chat_room *r, const struct stun_punch_cand *c,
+    uint64_t now)
+{
+	struct chat_peer	*p;
+	unsigned		 i, k;
+
+	for (k = 0; k < r->nlocal && r->local[k].type != STUN_CAND_RELAY; k++)
+		;
+	if (k == r->nlocal)
+		return (chat_room_add_local(r, c));
+	r->local[k] = *c;
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if ((p = r->slot[i].p) == NULL || r->slot[i].gone != NULL)
+			continue;
+		(void)chat_peer_relay_moved(p, 1, c, now);
+	}
+	return (0);
+}
+
 static struct chat_room_slot *
 room_find(struct chat_room *r, uint32_t id)
 {
@@ -89,8 +109,13 @@ room_cand_type(uint8_t kind)
 	return (-1);
 }
 
+/*
+ * The member's candidates; a relayed one replaces the one it had (it was
+ * allocated again), which makes a path through the old one look again.
+ */
 static void
-room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m)
+room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m,
+    uint64_t now)
 {
 	struct stun_punch_cand	 c;
 	unsigned		 i;
@@ -102,7 +127,10 @@ room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m)
 		c.addr = m->cand[i].addr;
 		/* The member listed its favourite candidates first. */
 		c.priority = stun_punch_priority(c.type, (uint16_t)(65535 - i));
-		(void)chat_peer_add_remote(p, &c);
+		if (c.type == STUN_CAND_RELAY)
+			(void)chat_peer_relay_moved(p, 0, &c, now);
+		else
+			(void)chat_peer_add_remote(p, &c);
 	}
 }
 
@@ -137,7 +165,7 @@ room_add_member(struct chat_room *r, const struct stun_rdv_member *m,
 	}
 	for (i = 0; i < r->nlocal; i++)
 		(void)chat_peer_add_local(s->p, &r->local[i]);
-	room_add_remotes(s->p, m);
+	room_add_remotes(s->p, m, now);
 	chat_peer_go_fallback(s->p, now + CHAT_ROOM_GO_FALLBACK);
 	/* Its go came first (our Members was lost): punch now. */
 	for (i = 0; i < r->nearly; i++)
@@ -178,7 +206,7 @@ chat_room_members(struct chat_room *r, uint32_t self_id,
 		if ((s = room_find(r, m[j].id)) == NULL)
 			room_add_member(r, &m[j], now);
 		else
-			room_add_remotes(s->p, &m[j]);
+			room_add_remotes(s->p, &m[j], now);
 	}
 }
 

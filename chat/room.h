@@ -75,6 +75,13 @@ void	chat_room_free(struct chat_room *r);
 int	chat_room_add_local(struct chat_room *r,
 	    const struct stun_punch_cand *c);
 /*
+ * Our relayed candidate, new or allocated again on a new address: it
+ * replaces the one we had, for every peer (chat_peer_relay_moved()).
+ * 0 or NOSPACE.
+ */
+int	chat_room_relay(struct chat_room *r, const struct stun_punch_cand *c,
+	    uint64_t now);
+/*
  * The rendezvous says we are member self_id and the others are m[0..n):
  * new members get a peer, members no longer listed are closed (reason
  * "left" or "timeout" from event/event_member, else "left").

@@ -60,6 +60,7 @@ struct net {
 	int		 relay;
 	struct stun_addr relay_addr;
 	int		 no_direct;	/* drop what does not use the relay */
+	int		 relay_down;	/* drop what uses the relay */
 };
 
 static struct net	n;
@@ -159,7 +160,7 @@ net_send(int from, const struct chat_peer_action *a)
 		n.s[from].sent_checks++;
 	n.count++;
 	if (to < 0 || n.dead[from] || n.dead[to] || n.nq == NET_Q ||
-	    (n.no_direct && !relayed) ||
+	    (n.no_direct && !relayed) || (n.relay_down && relayed) ||
 	    (n.drop_every != 0 && n.count % n.drop_every == 0))
 		return;
 	ck_assert_uint_le(a->len, sizeof(p->buf));
@@ -530,6 +531,80 @@ START_TEST(peer_relay_keeps_working_with_bounded_checks)
 	ck_assert_uint_eq(n.s[0].ndeliv, 2);
 	ck_assert_uint_eq(n.s[1].ndeliv, 1);
 	ck_assert_str_eq(n.s[1].msg[1], "at 290 s");
+	net_free();
+}
+END_TEST
+
+/*
+ * The relay's allocation is lost at 3 s, with a message in flight each
+ * way, and made again on a new address at 6 s; the peer hears of it 50 ms
+ * later.  Both find the new relayed path, and the two messages arrive
+ * (retransmitted), none undelivered.
+ */
+START_TEST(peer_relay_allocated_again_delivers_in_flight)
+{
+	struct stun_punch_cand	pc;
+	uint32_t		id;
+	int			i;
+
+	net_init(secret_a, secret_a);
+	net_relay(0, 1);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(3000);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_RELAY);
+	n.relay_down = 1;
+	send_msg(0, "in flight 0", &id);
+	send_msg(1, "in flight 1", &id);
+	run_until(6000);
+	ck_assert_uint_eq(n.s[0].ndeliv + n.s[1].ndeliv, 0);
+	addr4(&n.relay_addr, 98, 6000);
+	n.relay_down = 0;
+	memset(&pc, 0, sizeof(pc));
+	pc.type = STUN_CAND_RELAY;
+	pc.addr = n.relay_addr;
+	pc.sock = 1;
+	ck_assert_int_eq(chat_peer_relay_moved(&n.s[0].p, 1, &pc, n.now), 0);
+	run_until(6050);
+	pc.sock = 0;
+	ck_assert_int_eq(chat_peer_relay_moved(&n.s[1].p, 0, &pc, n.now), 0);
+	run_until(12000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(n.s[i].path, 2);
+		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_RELAY);
+		ck_assert_int_eq(n.s[i].failed, 0);
+		ck_assert_uint_eq(n.s[i].ndeliv, 1);
+		ck_assert_uint_eq(n.s[i].nundeliv, 0);
+		ck_assert_uint_eq(n.s[i].nmsg, 1);
+	}
+	ck_assert(stun_addr_equal(&n.s[1].p.path.addr, &n.relay_addr));
+	ck_assert_uint_eq(n.s[0].p.path.sock, 1);
+	ck_assert_str_eq(n.s[1].msg[0], "in flight 0");
+	ck_assert_str_eq(n.s[0].msg[0], "in flight 1");
+	net_free();
+}
+END_TEST
+
+/* The relay never comes back: the message is reported, not lost. */
+START_TEST(peer_relay_lost_for_good_reports_undelivered)
+{
+	uint32_t	id;
+	int		i;
+
+	net_init(secret_a, secret_a);
+	net_relay(0, 1);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+	run_until(3000);
+	n.relay_down = 1;
+	send_msg(0, "never", &id);
+	run_until(60000);
+	ck_assert_uint_eq(n.s[0].ndeliv, 0);
+	ck_assert_uint_eq(n.s[0].nundeliv, 1);
+	ck_assert_uint_eq(n.s[0].undeliv[0], id);
+	for (i = 0; i < 2; i++)
+		ck_assert_uint_eq(chat_peer_pending(&n.s[i].p), 0);
 	net_free();
 }
 END_TEST
@@ -922,6 +997,64 @@ START_TEST(room_late_local_candidate_reaches_every_peer)
 }
 END_TEST
 
+/*
+ * Relays allocated again: ours replaces our relay candidate at every
+ * peer, and a member listed with a new relayed address replaces its old
+ * one (pairs stay one per candidate, nothing added).
+ */
+START_TEST(room_relay_allocated_again_replaces_the_candidate)
+{
+	struct chat_room	 r;
+	struct stun_rdv_member	 m[2];
+	struct stun_punch_cand	 pc;
+	struct stun_addr	 old;
+	struct chat_peer	*p;
+	unsigned		 i, k, seen = 0;
+
+	ck_assert_int_eq(chat_room_init(&r, secret_a, "alice"), 0);
+	r.rnd = rnd;
+	r.rnd_arg = &n;
+	memset(&pc, 0, sizeof(pc));
+	pc.type = STUN_CAND_HOST;
+	addr4(&pc.addr, 1, 4000);
+	ck_assert_int_eq(chat_room_add_local(&r, &pc), 0);
+	pc.type = STUN_CAND_RELAY;
+	pc.sock = 1;
+	addr4(&pc.addr, 99, 5000);
+	ck_assert_int_eq(chat_room_relay(&r, &pc, 0), 0);
+	member(&m[0], 2, "bob", 2);
+	member(&m[1], 3, "carol", 3);
+	for (k = 0; k < 2; k++) {
+		m[k].ncand = 2;
+		m[k].cand[1].kind = STUN_RDV_CAND_RELAY;
+		addr4(&m[k].cand[1].addr, (uint8_t)(90 + k), 7000);
+	}
+	chat_room_members(&r, 1, m, 2, STUN_RDV_EV_JOIN, 3, 0);
+	old = m[0].cand[1].addr;
+	/* Ours again, on a new port; bob's again, on a new address. */
+	addr4(&pc.addr, 99, 5001);
+	ck_assert_int_eq(chat_room_relay(&r, &pc, 100), 0);
+	ck_assert_uint_eq(r.nlocal, 2);
+	addr4(&m[0].cand[1].addr, 80, 7001);
+	chat_room_members(&r, 1, m, 2, STUN_RDV_EV_MOVE, 2, 200);
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if ((p = chat_room_peer(&r, i)) == NULL)
+			continue;
+		seen++;
+		ck_assert_uint_eq(p->punch.nlocal, 2);
+		ck_assert_int_eq(p->punch.local[1].type, STUN_CAND_RELAY);
+		ck_assert(stun_addr_equal(&p->punch.local[1].addr, &pc.addr));
+		ck_assert_uint_eq(p->punch.nremote, 2);
+		ck_assert_int_eq(p->punch.remote[1].type, STUN_CAND_RELAY);
+		ck_assert(stun_addr_equal(&p->punch.remote[1].addr,
+		    &m[p->id - 2].cand[1].addr));
+		ck_assert(!stun_addr_equal(&p->punch.remote[1].addr, &old));
+	}
+	ck_assert_uint_eq(seen, 2);
+	chat_room_free(&r);
+}
+END_TEST
+
 START_TEST(room_strangers_are_unclaimed)
 {
 	struct chat_room	 r;
@@ -972,6 +1105,8 @@ suite_chat_peer(void)
 	tcase_add_test(tc, peer_moves_from_relay_to_direct);
 	tcase_add_test(tc, peer_moves_to_direct_after_punch_window);
 	tcase_add_test(tc, peer_relay_keeps_working_with_bounded_checks);
+	tcase_add_test(tc, peer_relay_allocated_again_delivers_in_flight);
+	tcase_add_test(tc, peer_relay_lost_for_good_reports_undelivered);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("adversity");
 	tcase_set_timeout(tc, 60);
@@ -986,6 +1121,7 @@ suite_chat_peer(void)
 	tcase_add_test(tc, room_members_come_and_go);
 	tcase_add_test(tc, room_strangers_are_unclaimed);
 	tcase_add_test(tc, room_late_local_candidate_reaches_every_peer);
+	tcase_add_test(tc, room_relay_allocated_again_replaces_the_candidate);
 	tcase_add_test(tc, room_go_before_members_starts_at_once);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("close");
