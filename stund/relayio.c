@@ -430,6 +430,8 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 		if (evbuffer_get_length(out) + len > RELAYIO_TCP_OUT_MAX ||
 		    bufferevent_write(tc->bev, buf, len) != 0)
 			return (-1);
+		/* Written with the rest of the batch (tcp_flush()). */
+		bufferevent_enable(tc->bev, EV_WRITE);
 		relayio_count(&w->sd->tcp_cnt, buf, len);
 		return (0);
 	}

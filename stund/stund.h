@@ -201,6 +201,7 @@ int	worker_answer(const struct stun_server_conf *, struct counters *,
 
 /* tcp.c */
 int	tcp_init(struct stund *, char *, size_t);
+void	tcp_flush(struct tcp_conn *);
 int	tcp_tls_load(struct stund *, const struct conf *, char *, size_t);
 void	tcp_free(struct stund *);
 

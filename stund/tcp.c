@@ -77,6 +77,42 @@ tcp_close(struct tcp_conn *c)
 	}
 }
 
+/*
+ * Plain TCP writes its answers at once, from the read callback, and asks
+ * libevent for EV_WRITE only while the kernel cannot take them all.  (A
+ * bufferevent with EV_WRITE enabled adds and removes the write event, two
+ * epoll_ctl calls and an extra loop turn, for every batch of answers.)
+ * TLS leaves writing to its bufferevent.
+ */
+void
+tcp_flush(struct tcp_conn *c)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	if (c->tls || evbuffer_get_length(out) == 0)
+		return;
+	/*
+	 * A socket bufferevent freezes the start of its output so that only
+	 * it drains it; its own write callback thaws it the same way.
+	 */
+	evbuffer_unfreeze(out, 1);
+	(void)evbuffer_write(out, bufferevent_getfd(c->bev));
+	evbuffer_freeze(out, 1);
+	/* Left over, or an error: libevent writes the rest or reports it. */
+	if (evbuffer_get_length(out) != 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/* The output drained: plain TCP goes back to writing from tcp_flush(). */
+static void
+tcp_written(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	if (!c->tls)
+		bufferevent_disable(bev, EV_WRITE);
+}
+
 static void
 tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len)
 {
@@ -139,6 +175,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 			CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_FRAME], 1);
 		evbuffer_drain(input, (size_t)r);
 	}
+	tcp_flush(c);
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUT_MAX) {
 		CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_OUTPUT], 1);
 		goto close;
@@ -204,12 +241,15 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	bufferevent_setcb(c->bev, tcp_read, NULL, tcp_event, c);
+	bufferevent_setcb(c->bev, tcp_read, tcp_written, tcp_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_READ_MAX);
 	tv.tv_sec = sd->conf->tcp_idle;
 	tv.tv_usec = 0;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* A new bufferevent has EV_WRITE on; plain TCP uses tcp_flush(). */
+	if (!ls->tls)
+		bufferevent_disable(c->bev, EV_WRITE);
 	TAILQ_INSERT_TAIL(&sd->conns, c, entry);
 	sd->nconns++;
 	sd->conns_total++;

@@ -200,6 +200,29 @@ battery()
 	    st_ok "tcp after half-open clients left" ||
 	    st_fail "tcp after half-open clients left: $L"
 
+	# A client that pipelines requests and never reads the answers:
+	# stund writes what the kernel takes, keeps at most 64 KiB more, then
+	# closes the connection (the writer sees EPIPE/ECONNRESET; rc 0
+	# would mean stund buffered everything, 124 that it stalled).
+	if command -v perl >/dev/null 2>&1 && command -v bash >/dev/null; then
+		perl -e 'print "\x00\x01\x00\x00\x21\x12\xa4\x42",
+		    pack("N3", $_, 0, 7) for 1 .. 600000' >"$ST_TMP/pipe.bin"
+		timeout 60 bash -c 'exec 3<>"/dev/tcp/$1/$2" &&
+		    cat "$3" >&3' sh "$ST_IP1" "$TP1" "$ST_TMP/pipe.bin" \
+		    >/dev/null 2>&1
+		rc=$?
+		if [ $rc -ne 0 ] && [ $rc -ne 124 ]; then
+			st_ok "tcp client that never reads: closed (rc $rc)"
+		else
+			st_fail "tcp client that never reads: rc $rc"
+		fi
+		L=$(st_poke --tcp --timeout 2000 "$T")
+		st_check "tcp after the client that never reads" "$L" \
+		    class success
+	else
+		echo "note: never-reading tcp client skipped: no perl or bash"
+	fi
+
 	# --- flood from 127.0.0.3; the good request comes from 127.0.0.1
 	L=$(st_poke --from 127.0.0.3 --flood 20000 --timeout 300 "$S")
 	echo "  flood| $L"
