@@ -609,8 +609,11 @@ turn_section() {
 	done
 	if [ $STUND_TURN = 1 ] && [ $HAVE_COTURN = 1 ]; then
 		say "  stund/coturn core time per round trip:" \
+		    "$TURN_ALLOCS allocations" \
 		    "$(ratio "$(med "$RES/turnN.stund_turn" cpu_us)" \
-		    "$(med "$RES/turnN.coturn_turn" cpu_us)") (target <= 0.5)"
+		    "$(med "$RES/turnN.coturn_turn" cpu_us)"), one allocation" \
+		    "$(ratio "$(med "$RES/turn1.stund_turn" cpu_us)" \
+		    "$(med "$RES/turn1.coturn_turn" cpu_us)") (target <= 0.5)"
 	fi
 	for s in $started; do stop "$s"; done
 }
