@@ -3,8 +3,9 @@
  *
  * TURN long-term credentials (RFC 8489 9.2) for stund: users from a file
  * with their keys derived at load, time-limited TURN REST credentials
- * ("expiry:name", password base64(HMAC-SHA1(secret, username))), and
- * stateless nonces bound to the client's transport address.
+ * ("expiry:name", password base64(HMAC-SHA1(secret, username))),
+ * stateless nonces bound to the client's transport address, and USERHASH
+ * (RFC 8489 14.4) looked up in a table hashed once per load.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -25,6 +26,12 @@ struct auth_user {
 	uint8_t		 md5[16];
 	uint8_t		 sha256[32];
 	int		 has_sha256;	/* from a password, not a key */
+};
+
+/* One user's USERHASH; the table is sorted by hash. */
+struct auth_hash {
+	uint8_t		 hash[32];
+	size_t		 user;		/* index in users */
 };
 
 /* Our PASSWORD-ALGORITHMS, in order of preference (RFC 8489 14.11). */
@@ -67,6 +74,8 @@ auth_free(struct auth *a)
 	if (a->users != NULL)
 		OPENSSL_cleanse(a->users, a->cap * sizeof(*a->users));
 	free(a->users);
+	free(a->byhash);
+	a->byhash = NULL;
 	OPENSSL_cleanse(a->secret, sizeof(a->secret));
 	OPENSSL_cleanse(a->nonce_key, sizeof(a->nonce_key));
 	a->users = NULL;
@@ -156,6 +165,65 @@ auth_parse_line(const struct auth *a, char *line, struct auth_user *u)
 	return (NULL);
 }
 
+/*
+ * Three-way compare of two USERHASHes that takes the same time whatever
+ * they hold: the first differing byte decides, found without a branch.
+ */
+static int
+auth_hash_cmp_ct(const uint8_t *x, const uint8_t *y)
+{
+	unsigned int	d, nz;
+	int		r = 0;
+	size_t		i = 32;
+
+	while (i-- > 0) {
+		d = (unsigned int)x[i] - (unsigned int)y[i];
+		nz = 0U - ((d | (0U - d)) >> (sizeof(d) * 8 - 1));
+		r = (int)(((unsigned int)r & ~nz) | (d & nz));
+	}
+	return (r);
+}
+
+static int
+auth_hash_sort(const void *x, const void *y)
+{
+	const struct auth_hash	*a = x, *b = y;
+
+	return (memcmp(a->hash, b->hash, sizeof(a->hash)));
+}
+
+/* The USERHASH table for the users now loaded.  NULL or what is wrong. */
+static const char *
+auth_index_hashes(struct auth *a, size_t *dup)
+{
+	size_t	i;
+
+	*dup = a->nusers;
+	free(a->byhash);
+	a->byhash = NULL;
+	if (a->nusers == 0)
+		return (NULL);
+	if ((a->byhash = calloc(a->nusers, sizeof(*a->byhash))) == NULL)
+		return ("out of memory");
+	for (i = 0; i < a->nusers; i++) {
+		/* The name and realm passed OpaqueString at load. */
+		if (stun_userhash(a->users[i].name, a->realm,
+		    a->byhash[i].hash) != 0) {
+			*dup = i;
+			return ("no userhash");
+		}
+		a->byhash[i].user = i;
+	}
+	qsort(a->byhash, a->nusers, sizeof(*a->byhash), auth_hash_sort);
+	for (i = 1; i < a->nusers; i++)
+		if (memcmp(a->byhash[i - 1].hash, a->byhash[i].hash,
+		    sizeof(a->byhash[i].hash)) == 0) {
+			*dup = a->byhash[i].user;
+			return ("same userhash as another user");
+		}
+	return (NULL);
+}
+
 int
 auth_load_users(struct auth *a, const char *text, size_t len,
     const char *fname, char *err, size_t errlen)
@@ -164,12 +232,15 @@ auth_load_users(struct auth *a, const char *text, size_t len,
 	struct auth_user	 u, *nu;
 	const char		*why = NULL, *p = text, *nl;
 	const char		*end = text + len;
-	size_t			 n, lineno = 0, ncap, i;
+	size_t			 n, lineno = 0, ncap, i, bad = 0;
 
 	if (len > AUTH_MAX_FILE) {
 		snprintf(err, errlen, "%s: file too large", fname);
 		return (-1);
 	}
+	/* Indexes the users as they are now: rebuilt at the end. */
+	free(a->byhash);
+	a->byhash = NULL;
 	while (p < end && why == NULL) {
 		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -227,6 +298,11 @@ auth_load_users(struct auth *a, const char *text, size_t len,
 		snprintf(err, errlen, "%s:%zu: %s", fname, lineno, why);
 		return (-1);
 	}
+	if ((why = auth_index_hashes(a, &bad)) != NULL) {
+		snprintf(err, errlen, "%s: user %s: %s", fname,
+		    bad < a->nusers ? a->users[bad].name : "?", why);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -241,6 +317,31 @@ auth_find(const struct auth *a, const char *name)
 	key.name = (char *)(uintptr_t)name;
 	return (bsearch(&key, a->users, a->nusers, sizeof(*a->users),
 	    auth_user_cmp));
+}
+
+/*
+ * The user whose USERHASH is h.  The search takes the same number of
+ * constant-time steps for any h against a given table, so its timing
+ * says little about which hashes exist; CRYPTO_memcmp confirms the match.
+ */
+static const struct auth_user *
+auth_find_hash(const struct auth *a, const uint8_t *h)
+{
+	size_t	lo = 0, hi = a->nusers, mid;
+
+	if (a->byhash == NULL || a->nusers == 0)
+		return (NULL);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (auth_hash_cmp_ct(a->byhash[mid].hash, h) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == a->nusers || CRYPTO_memcmp(a->byhash[lo].hash, h,
+	    sizeof(a->byhash[lo].hash)) != 0)
+		return (NULL);
+	return (&a->users[a->byhash[lo].user]);
 }
 
 int
@@ -327,17 +428,21 @@ auth_fail(struct auth_result *r, int code, const char *why)
 	r->why = why;
 }
 
-/* The key for r->user with r->alg, from REST or the users file. */
+/*
+ * The key for r->user with r->alg: from the users file when u is the
+ * user USERHASH named, else from REST or the users file by name.
+ */
 static int
-auth_key(const struct auth *a, struct auth_result *r, int64_t wall)
+auth_key(const struct auth *a, const struct auth_user *u,
+    struct auth_result *r, int64_t wall)
 {
-	const struct auth_user	*u;
 	char			 pw[32];
 	const char		*name;
 	int64_t			 expiry;
 	int			 rc;
 
-	if (a->secretlen > 0 && auth_rest_split(r->user, &expiry, &name)) {
+	if (u == NULL && a->secretlen > 0 &&
+	    auth_rest_split(r->user, &expiry, &name)) {
 		if (expiry < wall) {
 			r->why = "rest credential expired";
 			return (-1);
@@ -357,7 +462,7 @@ auth_key(const struct auth *a, struct auth_result *r, int64_t wall)
 			r->why = "bad rest username";
 		return (rc == 0 ? 0 : -1);
 	}
-	if ((u = auth_find(a, r->user)) == NULL) {
+	if (u == NULL && (u = auth_find(a, r->user)) == NULL) {
 		r->why = "unknown user";
 		return (-1);
 	}
@@ -377,14 +482,38 @@ auth_key(const struct auth *a, struct auth_result *r, int64_t wall)
 	return (0);
 }
 
+/* The user a USERHASH names, into *u and r->user; else fails r. */
+static int
+auth_userhash(const struct auth *a, const struct stun_msg *m,
+    struct auth_result *r, const struct auth_user **u)
+{
+	const uint8_t	*h;
+	size_t		 n;
+
+	if (stun_msg_get_bytes(m, STUN_ATTR_USERHASH, &h, &n) != 0 ||
+	    n != 32) {
+		auth_fail(r, 400, "bad userhash");
+		return (-1);
+	}
+	if ((*u = auth_find_hash(a, h)) == NULL) {
+		auth_fail(r, 401, "unknown userhash");
+		return (-1);
+	}
+	/* Under 509 bytes: checked at load. */
+	memcpy(r->user, (*u)->name, strlen((*u)->name) + 1);
+	r->userhash = 1;
+	return (0);
+}
+
 void
 auth_check(const struct auth *a, const struct stun_msg *m,
     const struct stun_addr *from, uint64_t now_s, int64_t wall,
     struct auth_result *r)
 {
-	char		nonce[STUN_MAX_NONCE + 1];
-	uint32_t	feat = 0;
-	int		rc;
+	const struct auth_user	*u = NULL;
+	char			 nonce[STUN_MAX_NONCE + 1];
+	uint32_t		 feat = 0;
+	int			 rc, has_hash;
 
 	memset(r, 0, sizeof(*r));
 	if (!auth_enabled(a)) {
@@ -396,17 +525,16 @@ auth_check(const struct auth *a, const struct stun_msg *m,
 		auth_fail(r, 401, "no message integrity");
 		return;
 	}
-	if (stun_msg_find(m, STUN_ATTR_USERNAME) == NULL ||
+	has_hash = stun_msg_find(m, STUN_ATTR_USERHASH) != NULL;
+	if ((stun_msg_find(m, STUN_ATTR_USERNAME) == NULL && !has_hash) ||
 	    stun_msg_find(m, STUN_ATTR_REALM) == NULL ||
 	    stun_msg_find(m, STUN_ATTR_NONCE) == NULL) {
 		auth_fail(r, 400, "missing username, realm or nonce");
 		return;
 	}
 	if (stun_msg_get_string(m, STUN_ATTR_NONCE, nonce,
-	    sizeof(nonce)) != 0 ||
-	    stun_msg_get_string(m, STUN_ATTR_USERNAME, r->user,
-	    sizeof(r->user)) != 0) {
-		auth_fail(r, 400, "bad username or nonce");
+	    sizeof(nonce)) != 0) {
+		auth_fail(r, 400, "bad nonce");
 		return;
 	}
 	rc = stun_nonce_check(nonce, strlen(nonce), a->nonce_key,
@@ -416,15 +544,32 @@ auth_check(const struct auth *a, const struct stun_msg *m,
 		    "nonce not ours");
 		return;
 	}
-	if (stun_nonce_features(nonce, strlen(nonce), &feat) == 0 &&
-	    (feat & STUN_SECF_PASSWORD_ALGORITHMS) != 0) {
+	if (stun_nonce_features(nonce, strlen(nonce), &feat) != 0)
+		feat = 0;
+	/*
+	 * RFC 8489 9.2.5: under a nonce with "Username anonymity" the client
+	 * sends USERHASH, else USERNAME; the other one, if any, is ignored.
+	 */
+	if (has_hash && (feat & STUN_SECF_USERNAME_ANONYMITY) != 0) {
+		if (auth_userhash(a, m, r, &u) != 0)
+			return;
+	} else if (stun_msg_find(m, STUN_ATTR_USERNAME) == NULL) {
+		/* 9.2.4: USERHASH we did not offer is not a valid name. */
+		auth_fail(r, 401, "userhash not offered");
+		return;
+	} else if (stun_msg_get_string(m, STUN_ATTR_USERNAME, r->user,
+	    sizeof(r->user)) != 0) {
+		auth_fail(r, 400, "bad username");
+		return;
+	}
+	if ((feat & STUN_SECF_PASSWORD_ALGORITHMS) != 0) {
 		if (!auth_algs_ok(m, &r->alg)) {
 			auth_fail(r, 400, "password algorithms mismatch");
 			return;
 		}
 	} else
 		r->alg = STUN_PWALG_MD5;
-	if (auth_key(a, r, wall) != 0) {
+	if (auth_key(a, u, r, wall) != 0) {
 		auth_fail(r, 401, r->why);
 		return;
 	}
@@ -443,11 +588,14 @@ void
 auth_challenge(const struct auth *a, struct stun_builder *b,
     const struct stun_addr *from, uint64_t now_s)
 {
-	char	nonce[STUN_NONCE_LEN + 1];
+	char		nonce[STUN_NONCE_LEN + 1];
+	uint32_t	feat;
 
 	stun_build_string(b, STUN_ATTR_REALM, a->realm);
-	if (stun_nonce_make(nonce, sizeof(nonce),
-	    STUN_SECF_PASSWORD_ALGORITHMS, a->nonce_key,
+	feat = STUN_SECF_PASSWORD_ALGORITHMS;
+	if (a->nusers > 0)
+		feat |= STUN_SECF_USERNAME_ANONYMITY;
+	if (stun_nonce_make(nonce, sizeof(nonce), feat, a->nonce_key,
 	    sizeof(a->nonce_key), from, now_s) != 0) {
 		if (b->err == 0)
 			b->err = STUN_ERR_CRYPTO;

@@ -3,7 +3,8 @@
  *
  * TURN credentials for stund, I/O-free: the realm, the users file (keys
  * derived once at load, no password kept), the TURN REST shared secret,
- * and the stateless nonces of the long-term mechanism (RFC 8489 9.2).
+ * and the stateless nonces of the long-term mechanism (RFC 8489 9.2),
+ * with USERHASH lookup for users from the file (RFC 8489 14.4).
  * A struct auth is built once and then only read, so SIGHUP replaces it
  * whole and workers read it without a lock.
  */
@@ -22,12 +23,15 @@
 #define AUTH_MAX_FILE		(64U * 1024 * 1024)
 
 struct auth_user;
+struct auth_hash;
 
 struct auth {
 	char		 realm[STUN_MAX_STRING_SEND + 1];
 	struct auth_user *users;	/* sorted by name */
 	size_t		 nusers;
 	size_t		 cap;
+	/* USERHASH of every user, sorted; built by auth_load_users(). */
+	struct auth_hash *byhash;
 	uint8_t		 secret[AUTH_MAX_SECRET];	/* REST */
 	size_t		 secretlen;	/* 0: REST credentials off */
 	uint8_t		 nonce_key[AUTH_NONCE_SECRET];
@@ -41,6 +45,7 @@ struct auth_result {
 	uint16_t	 alg;		/* STUN_PWALG_* used for the key */
 	int		 sha256;	/* request carried MI-SHA256 */
 	int		 rest;		/* REST credential */
+	int		 userhash;	/* user named by USERHASH */
 	uint8_t		 key[STUN_KEY_MAX];
 	size_t		 keylen;
 	char		 user[STUN_MAX_USERNAME + 1];
@@ -62,8 +67,10 @@ void	auth_free(struct auth *a);
  * Add the users of a users file's text.  Each line is "name:password" or
  * "name:0x<32 hex digits>" (the MD5 long-term key, coturn's form, which
  * serves MD5 only); '#' starts a comment line, blank lines are skipped,
- * the name ends at the first ':'.  A repeated name is an error.  Returns
- * 0, or -1 with "fname:line: message" in err.
+ * the name ends at the first ':'.  A repeated name is an error, as are
+ * two names with one USERHASH (equal after OpaqueString).  The USERHASH
+ * table is rebuilt here, so call it after auth_init().  Returns 0, or -1
+ * with "fname:line: message" in err.
  */
 int	auth_load_users(struct auth *a, const char *text, size_t len,
 	    const char *fname, char *err, size_t errlen);
@@ -77,11 +84,20 @@ int	auth_enabled(const struct auth *a);
  * from at now_s (monotonic seconds; nonces) and wall (Unix seconds; REST
  * expiry).  Fills r: code 0 with the key to sign the answer with, or the
  * error to send (401 with auth_challenge(), 438 likewise, 400 plain).
+ * When the nonce has the "Username anonymity" bit, USERHASH names a user
+ * of the file and wins over USERNAME (RFC 8489 9.2.5); USERNAME alone is
+ * still accepted, for RFC 5389 clients.  Without the bit USERHASH is
+ * ignored, and USERHASH alone gets 401.
  */
 void	auth_check(const struct auth *a, const struct stun_msg *m,
 	    const struct stun_addr *from, uint64_t now_s, int64_t wall,
 	    struct auth_result *r);
-/* Add REALM, a fresh NONCE and PASSWORD-ALGORITHMS to an answer. */
+/*
+ * Add REALM, a fresh NONCE and PASSWORD-ALGORITHMS to an answer.  The
+ * nonce sets "Password algorithms", and "Username anonymity" when there
+ * are users from a file: REST names cannot be listed, so a secret alone
+ * does not offer USERHASH.
+ */
 void	auth_challenge(const struct auth *a, struct stun_builder *b,
 	    const struct stun_addr *from, uint64_t now_s);
 /* Add the MESSAGE-INTEGRITY(-SHA256) the request used, with its key. */
