@@ -2,8 +2,8 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * suite_relay: stund's TURN allocation table on a fake clock with fake
- * sockets: the long-term credential round trips (MD5, SHA-256, REST),
- * nonce expiry, every error code, lifetimes and expiry, quotas and caps,
+ * sockets: the long-term credential round trips (MD5, SHA-256, REST,
+ * USERHASH), nonce expiry, every error code, lifetimes and expiry, quotas and caps,
  * the data paths both ways, and the peer policy on all four paths.
  */
 #include <stdio.h>
@@ -191,6 +191,8 @@ static struct {
 	char		pass[128];
 	uint16_t	alg;		/* 0: no algorithm attributes */
 	int		sha256;		/* MI-SHA256 instead of MI */
+	int		hash;		/* UH_* */
+	uint8_t		uh[32];		/* USERHASH sent */
 	char		nonce[STUN_MAX_NONCE + 1];
 	uint8_t		key[STUN_KEY_MAX];
 	size_t		keylen;
@@ -210,9 +212,15 @@ client(const char *ip, uint16_t port, uint64_t conn)
 	CL.conn = conn;
 }
 
+/* What names the user: USERNAME, USERHASH, or both. */
+#define UH_NONE		0
+#define UH_ONLY		1
+#define UH_AND_NAME	2
+
 static void
 creds(const char *user, const char *pass, uint16_t alg, int sha256)
 {
+	C.hash = UH_NONE;
 	snprintf(C.user, sizeof(C.user), "%s", user);
 	snprintf(C.pass, sizeof(C.pass), "%s", pass);
 	C.alg = alg;
@@ -244,7 +252,10 @@ q_auth(struct stun_builder *b)
 {
 	static const uint16_t algs[] = { STUN_PWALG_SHA256, STUN_PWALG_MD5 };
 
-	stun_build_string(b, STUN_ATTR_USERNAME, C.user);
+	if (C.hash != UH_ONLY)
+		stun_build_string(b, STUN_ATTR_USERNAME, C.user);
+	if (C.hash != UH_NONE)
+		stun_build_attr(b, STUN_ATTR_USERHASH, C.uh, sizeof(C.uh));
 	stun_build_string(b, STUN_ATTR_REALM, REALM);
 	stun_build_string(b, STUN_ATTR_NONCE, C.nonce);
 	if (C.alg != 0) {
@@ -334,6 +345,25 @@ learn_nonce(void)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(m->mi, -1);
 	ck_assert_int_eq(m->mi256, -1);
+}
+
+/* Send USERHASH of name:realm from now on, as mode says. */
+static void
+userhash(int mode, const char *name, const char *realm)
+{
+	C.hash = mode;
+	ck_assert_int_eq(stun_userhash(name, realm, C.uh), 0);
+}
+
+/* The security feature bits of the nonce in hand. */
+static uint32_t
+nonce_bits(void)
+{
+	uint32_t	f = 0;
+
+	ck_assert_int_eq(stun_nonce_features(C.nonce, strlen(C.nonce), &f),
+	    0);
+	return (f);
 }
 
 /* Unauthenticated Allocate: 401 with a challenge. */
@@ -680,6 +710,241 @@ START_TEST(auth_400s)
 	q_send(&b);
 	ck_assert_int_eq(last_code(), 400);
 	ck_assert_uint_eq(R.m.allocs, 0);
+}
+END_TEST
+
+/* USERHASH (RFC 8489 14.4). */
+
+START_TEST(userhash_round_trip)
+{
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_uint_ne(nonce_bits() & STUN_SECF_USERNAME_ANONYMITY, 0);
+	ck_assert_uint_ne(nonce_bits() & STUN_SECF_PASSWORD_ALGORITHMS, 0);
+	userhash(UH_ONLY, "alice", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	last_signed();
+	ck_assert_uint_eq(R.m.allocs, 1);
+	/* The allocation is alice's: Refresh by name or by hash is hers. */
+	ck_assert_int_eq(refresh(0, 0), 0);
+	C.hash = UH_NONE;
+	ck_assert_int_eq(refresh(0, 0), 0);
+	creds("bob", "builder", 0, 0);
+	userhash(UH_ONLY, "bob", REALM);
+	ck_assert_int_eq(refresh(0, 0), 441);
+	/* SHA-256 key and MESSAGE-INTEGRITY-SHA256 by hash. */
+	client("192.0.2.10", 40001, 0);
+	creds("bob", "builder", STUN_PWALG_SHA256, 1);
+	challenge();
+	userhash(UH_ONLY, "bob", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	last_signed();
+	ck_assert_int_ge(last()->mi256, 0);
+	/* The hex-key user has an MD5 key, found by hash as by name. */
+	client("192.0.2.10", 40002, 0);
+	creds("keyonly", "pw", 0, 0);
+	challenge();
+	userhash(UH_ONLY, "keyonly", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_uint_eq(R.m.allocs, 3);
+	ck_assert_uint_eq(R.m.auth_fail, 0);
+}
+END_TEST
+
+START_TEST(userhash_counts_in_the_user_quota)
+{
+	relay_quota_limits(&Q, 10, 1);
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	userhash(UH_ONLY, "alice", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	client("192.0.2.10", 40001, 0);
+	allocate_as("bob", "builder", 0, 0);
+	/* alice by name is the same user: over her quota of one. */
+	client("192.0.2.10", 40002, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 486);
+	ck_assert_uint_eq(R.m.allocs, 2);
+}
+END_TEST
+
+START_TEST(userhash_wrong_realm_or_user_401)
+{
+	size_t	i;
+
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	userhash(UH_ONLY, "alice", "other.test");
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* A 401 with a fresh challenge, no integrity. */
+	learn_nonce();
+	ck_assert_uint_ne(nonce_bits() & STUN_SECF_USERNAME_ANONYMITY, 0);
+	userhash(UH_ONLY, "mallory", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* A REST name is not in the table, whatever the hash. */
+	userhash(UH_ONLY, "1800000000:carol", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* The right hash with the wrong password. */
+	creds("alice", "nope", 0, 0);
+	userhash(UH_ONLY, "alice", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* Just below alice's hash, with her key: a near miss is a miss. */
+	creds("alice", "wonderland", 0, 0);
+	userhash(UH_ONLY, "alice", REALM);
+	for (i = sizeof(C.uh); i-- > 0 && C.uh[i] == 0; )
+		continue;
+	C.uh[i]--;
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	ck_assert_uint_eq(R.m.auth_fail, 5);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_int_eq(F.opened, 0);
+	/* The same nonce still takes the right one. */
+	creds("alice", "wonderland", 0, 0);
+	userhash(UH_ONLY, "alice", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+}
+END_TEST
+
+START_TEST(userhash_wins_over_username_under_the_bit)
+{
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	/* RFC 8489 9.2.5: USERHASH names the user; USERNAME is ignored. */
+	userhash(UH_AND_NAME, "mallory", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	learn_nonce();
+	snprintf(C.user, sizeof(C.user), "mallory");
+	userhash(UH_AND_NAME, "alice", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_uint_eq(R.m.allocs, 1);
+}
+END_TEST
+
+START_TEST(userhash_needs_the_nonce_bit)
+{
+	/* A nonce of ours without the bit, as older configs issued. */
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(stun_nonce_make(C.nonce, sizeof(C.nonce),
+	    STUN_SECF_PASSWORD_ALGORITHMS, A.nonce_key, sizeof(A.nonce_key),
+	    &CL.addr, now / 1000), 0);
+	userhash(UH_ONLY, "alice", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* The answer offers the bit now. */
+	ck_assert_int_eq(stun_msg_get_string(last(), STUN_ATTR_NONCE,
+	    C.nonce, sizeof(C.nonce)), 0);
+	ck_assert_uint_ne(nonce_bits() & STUN_SECF_USERNAME_ANONYMITY, 0);
+	/* Without the bit USERNAME counts and USERHASH is ignored. */
+	ck_assert_int_eq(stun_nonce_make(C.nonce, sizeof(C.nonce),
+	    STUN_SECF_PASSWORD_ALGORITHMS, A.nonce_key, sizeof(A.nonce_key),
+	    &CL.addr, now / 1000), 0);
+	userhash(UH_AND_NAME, "mallory", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_uint_eq(R.m.allocs, 1);
+
+	/* A secret only: the server cannot list names, so no bit. */
+	auth_free(&A);
+	ck_assert_int_eq(auth_init(&A, REALM, NULL, NULL, 0), 0);
+	ck_assert_int_eq(auth_set_secret(&A, SECRET), 0);
+	client("192.0.2.10", 40001, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_uint_eq(nonce_bits() & STUN_SECF_USERNAME_ANONYMITY, 0);
+	ck_assert_uint_ne(nonce_bits() & STUN_SECF_PASSWORD_ALGORITHMS, 0);
+	userhash(UH_ONLY, "alice", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	ck_assert_uint_eq(R.m.allocs, 1);
+}
+END_TEST
+
+START_TEST(userhash_finds_every_user_of_many)
+{
+	struct auth		 b;
+	struct auth_result	 r;
+	struct stun_builder	 qb;
+	struct stun_msg		 m;
+	struct stun_addr	 from;
+	char			*txt, name[32], pw[32], err[256];
+	char			 nonce[STUN_NONCE_LEN + 1];
+	uint8_t			 key[STUN_KEY_MAX], uh[32];
+	size_t			 klen, len = 0, i;
+	int			 n;
+	const size_t		 nusers = 300;
+
+	ck_assert_ptr_nonnull(txt = malloc(nusers * 32));
+	for (i = 0; i < nusers; i++)
+		len += (size_t)snprintf(txt + len, nusers * 32 - len,
+		    "user%zu:pw%zu\n", i, i);
+	ck_assert_int_eq(auth_init(&b, REALM, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(auth_load_users(&b, txt, len, "users", err,
+	    sizeof(err)), 0);
+	free(txt);
+	ck_assert_int_eq(stun_addr_parse("192.0.2.10", 40000, &from), 0);
+	ck_assert_int_eq(stun_nonce_make(nonce, sizeof(nonce),
+	    STUN_SECF_USERNAME_ANONYMITY, b.nonce_key, sizeof(b.nonce_key),
+	    &from, 1000), 0);
+	for (i = 0; i <= nusers; i++) {
+		/* The last round is user0's hash with another's key. */
+		snprintf(name, sizeof(name), "user%zu", i % nusers);
+		snprintf(pw, sizeof(pw), "pw%zu", i == nusers ? 1 : i);
+		ck_assert_int_eq(stun_userhash(name, REALM, uh), 0);
+		ck_assert_int_eq(stun_key_long_term(STUN_PWALG_MD5, name, REALM,
+		    pw, key, &klen), 0);
+		q_begin(&qb, STUN_METHOD_ALLOCATE, STUN_CLASS_REQUEST);
+		stun_build_attr(&qb, STUN_ATTR_USERHASH, uh, sizeof(uh));
+		stun_build_string(&qb, STUN_ATTR_REALM, REALM);
+		stun_build_string(&qb, STUN_ATTR_NONCE, nonce);
+		stun_build_integrity(&qb, key, klen);
+		ck_assert_int_gt(n = stun_build_finish(&qb), 0);
+		ck_assert_int_eq(stun_msg_decode(&m, qbuf, (size_t)n), 0);
+		auth_check(&b, &m, &from, 1000, 0, &r);
+		if (i == nusers) {
+			ck_assert_int_eq(r.code, 401);
+			break;
+		}
+		ck_assert_int_eq(r.code, 0);
+		ck_assert_int_eq(r.userhash, 1);
+		ck_assert_str_eq(r.user, name);
+	}
+	auth_free(&b);
+}
+END_TEST
+
+START_TEST(userhash_reload_drops_removed_user)
+{
+	struct auth	b;
+	char		err[256];
+	static const char txt[] = "bob:builder\n";
+
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	userhash(UH_ONLY, "alice", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	/* SIGHUP: a new set with the old nonce secret, alice gone. */
+	ck_assert_int_eq(auth_init(&b, REALM, A.nonce_key, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(auth_load_users(&b, txt, strlen(txt), "users", err,
+	    sizeof(err)), 0);
+	R.auth = &b;
+	/* Her nonce is still good; her hash is not. */
+	ck_assert_int_eq(refresh(0, 0), 401);
+	client("192.0.2.10", 40001, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* bob, in both sets, still works by hash. */
+	learn_nonce();
+	creds("bob", "builder", 0, 0);
+	userhash(UH_ONLY, "bob", REALM);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_uint_eq(R.m.allocs, 2);
+	R.auth = &A;
+	auth_free(&b);
 }
 END_TEST
 
@@ -1279,9 +1544,11 @@ START_TEST(users_file_errors)
 		"alice\n", "alice:\n", ":pw\n",
 		"a:0xzz000000000000000000000000000000\n",
 		"a:pw\nb:pw\na:pw2\n",
+		/* One name after OpaqueString (U+00A0 is a space). */
+		"a\xc2\xa0" "b:pw\na b:pw2\n",
 	};
 	static const char *const where[] = {
-		"f:1:", "f:1:", "f:1:", "f:1:", "twice",
+		"f:1:", "f:1:", "f:1:", "f:1:", "twice", "same userhash",
 	};
 	size_t		i;
 
@@ -1513,6 +1780,17 @@ suite_relay(void)
 	tcase_add_test(tc, auth_400s);
 	tcase_add_test(tc, users_file_errors);
 	tcase_add_test(tc, no_credentials_is_401);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("userhash");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, userhash_round_trip);
+	tcase_add_test(tc, userhash_counts_in_the_user_quota);
+	tcase_add_test(tc, userhash_wrong_realm_or_user_401);
+	tcase_add_test(tc, userhash_wins_over_username_under_the_bit);
+	tcase_add_test(tc, userhash_needs_the_nonce_bit);
+	tcase_add_test(tc, userhash_reload_drops_removed_user);
+	tcase_add_test(tc, userhash_finds_every_user_of_many);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
