@@ -907,7 +907,7 @@ START_TEST(userhash_finds_every_user_of_many)
 			ck_assert_int_eq(r.code, 401);
 			break;
 		}
-		ck_assert_int_eq(r.code, 0);
+		ck_assert_msg(r.code == 0, "%s: %d %s", name, r.code, r.why);
 		ck_assert_int_eq(r.userhash, 1);
 		ck_assert_str_eq(r.user, name);
 	}
