@@ -3,8 +3,9 @@
  *
  * suite_relay: stund's TURN allocation table on a fake clock with fake
  * sockets: the long-term credential round trips (MD5, SHA-256, REST,
- * USERHASH), nonce expiry, every error code, lifetimes and expiry, quotas and caps,
- * the data paths both ways, and the peer policy on all four paths.
+ * USERHASH), nonce expiry, every error code, lifetimes and expiry,
+ * quotas and caps, the data paths both ways, and the peer policy on all
+ * four paths.
  */
 #include <stdio.h>
 #include <stdlib.h>
