@@ -157,6 +157,8 @@ turn_build(struct stun_turn *t, const struct stun_turn_req *req,
     const struct stun_turn_entry *e)
 {
 	struct stun_builder	b;
+	uint8_t			uhash[32];
+	uint32_t		features;
 
 	stun_build_init(&b, t->out, sizeof(t->out), req->method,
 	    STUN_CLASS_REQUEST, req->txn.tid);
@@ -181,7 +183,20 @@ turn_build(struct stun_turn *t, const struct stun_turn_req *req,
 		break;
 	}
 	if (req->auth) {
-		stun_build_string(&b, STUN_ATTR_USERNAME, t->c.username);
+		/*
+		 * RFC 8489 9.2.5: under a nonce that offers username
+		 * anonymity the client names itself by USERHASH.
+		 */
+		if (stun_nonce_features(t->nonce, strlen(t->nonce),
+		    &features) == 0 &&
+		    (features & STUN_SECF_USERNAME_ANONYMITY) != 0) {
+			if (stun_userhash(t->c.username, t->realm, uhash) != 0)
+				return (STUN_ERR_CRYPTO);
+			stun_build_attr(&b, STUN_ATTR_USERHASH, uhash,
+			    sizeof(uhash));
+		} else
+			stun_build_string(&b, STUN_ATTR_USERNAME,
+			    t->c.username);
 		stun_build_string(&b, STUN_ATTR_REALM, t->realm);
 		stun_build_string(&b, STUN_ATTR_NONCE, t->nonce);
 		/* RFC 8489 9.2.4: echo the list as offered, then the pick. */

@@ -322,6 +322,60 @@ START_TEST(turn_allocate_prefers_sha256_when_offered)
 }
 END_TEST
 
+/*
+ * RFC 8489 9.2.5: a nonce with the username anonymity bit makes the
+ * client send USERHASH = SHA-256("alice:" realm) instead of USERNAME; a
+ * nonce without it keeps USERNAME (checked by the other tests, and here
+ * by a second machine).
+ */
+START_TEST(turn_userhash_under_anonymity_nonce)
+{
+	static const uint8_t	 secret[16] = { 4, 5, 6 };
+	struct stun_turn	 t;
+	struct sent		 s1, s2;
+	struct answer		 an;
+	struct stun_addr	 me = test_addr("203.0.113.9:41000");
+	uint8_t			 key[STUN_KEY_MAX], want[32];
+	const uint8_t		*raw;
+	size_t			 keylen, rawlen;
+	char			 nonce[STUN_NONCE_LEN + 1], user[64];
+	int			 bit;
+
+	ck_assert_int_eq(stun_userhash("alice", REALM, want), 0);
+	key_for(STUN_PWALG_MD5, "secret", key, &keylen);
+	for (bit = 1; bit >= 0; bit--) {
+		ck_assert_int_eq(stun_nonce_make(nonce, sizeof(nonce),
+		    bit ? STUN_SECF_USERNAME_ANONYMITY : 0, secret,
+		    sizeof(secret), &me, 5), 0);
+		setup(&t, "secret");
+		ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+		expect_send(&t, STUN_METHOD_ALLOCATE, &s1);
+		memset(&an, 0, sizeof(an));
+		an.cls = STUN_CLASS_ERROR;
+		an.code = 401;
+		an.nonce = nonce;
+		ck_assert_int_eq(answer(&t, &s1, &an, 10), 0);
+		expect_send(&t, STUN_METHOD_ALLOCATE, &s2);
+		ck_assert_int_eq(stun_msg_check_integrity(&s2.m, key, keylen),
+		    0);
+		if (bit) {
+			ck_assert_ptr_null(stun_msg_find(&s2.m,
+			    STUN_ATTR_USERNAME));
+			ck_assert_int_eq(stun_msg_get_bytes(&s2.m,
+			    STUN_ATTR_USERHASH, &raw, &rawlen), 0);
+			ck_assert_uint_eq(rawlen, sizeof(want));
+			ck_assert_mem_eq(raw, want, sizeof(want));
+		} else {
+			ck_assert_ptr_null(stun_msg_find(&s2.m,
+			    STUN_ATTR_USERHASH));
+			ck_assert_int_eq(stun_msg_get_string(&s2.m,
+			    STUN_ATTR_USERNAME, user, sizeof(user)), 0);
+			ck_assert_str_eq(user, "alice");
+		}
+	}
+}
+END_TEST
+
 START_TEST(turn_allocate_md5_when_only_md5_offered)
 {
 	static const uint8_t	 md5[4] = { 0x00, 0x01, 0x00, 0x00 };
@@ -1137,6 +1191,7 @@ suite_turn(void)
 	tcase_add_test(tc, turn_allocate_md5_round_trip);
 	tcase_add_test(tc, turn_allocate_prefers_sha256_when_offered);
 	tcase_add_test(tc, turn_allocate_md5_when_only_md5_offered);
+	tcase_add_test(tc, turn_userhash_under_anonymity_nonce);
 	tcase_add_test(tc, turn_bid_down_is_refused);
 	tcase_add_test(tc, turn_stale_nonce_is_retried_a_bounded_number);
 	tcase_add_test(tc, turn_stale_nonce_then_success);
