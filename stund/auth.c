@@ -593,7 +593,12 @@ auth_challenge(const struct auth *a, struct stun_builder *b,
 
 	stun_build_string(b, STUN_ATTR_REALM, a->realm);
 	feat = STUN_SECF_PASSWORD_ALGORITHMS;
-	if (a->nusers > 0)
+	/*
+	 * Username anonymity only when every name can be found by its hash:
+	 * under the bit a client MUST send USERHASH (RFC 8489 9.2.5), and a
+	 * REST name ("expiry:name") is in no table.
+	 */
+	if (a->nusers > 0 && a->secretlen == 0)
 		feat |= STUN_SECF_USERNAME_ANONYMITY;
 	if (stun_nonce_make(nonce, sizeof(nonce), feat, a->nonce_key,
 	    sizeof(a->nonce_key), from, now_s) != 0) {

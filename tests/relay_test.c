@@ -178,6 +178,15 @@ setup(void)
 	setup_with(NULL);
 }
 
+/* The users file alone: no REST secret, so nonces offer USERHASH. */
+static void
+setup_users_only(void)
+{
+	setup_with(NULL);
+	memset(A.secret, 0, sizeof(A.secret));
+	A.secretlen = 0;
+}
+
 static void
 teardown(void)
 {
@@ -828,6 +837,8 @@ END_TEST
 
 START_TEST(userhash_needs_the_nonce_bit)
 {
+	char	err[128];
+
 	/* A nonce of ours without the bit, as older configs issued. */
 	client("192.0.2.10", 40000, 0);
 	creds("alice", "wonderland", 0, 0);
@@ -860,6 +871,19 @@ START_TEST(userhash_needs_the_nonce_bit)
 	userhash(UH_ONLY, "alice", REALM);
 	ck_assert_int_eq(allocate_x(AX_NONE), 401);
 	ck_assert_uint_eq(R.m.allocs, 1);
+
+	/*
+	 * Users and a secret: a REST client would have to send a USERHASH
+	 * nobody can find, so no bit either; file users go by USERNAME.
+	 */
+	ck_assert_int_eq(auth_load_users(&A, "alice:wonderland\n", 17,
+	    "users", err, sizeof(err)), 0);
+	client("192.0.2.10", 40002, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_uint_eq(nonce_bits() & STUN_SECF_USERNAME_ANONYMITY, 0);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_uint_eq(R.m.allocs, 2);
 }
 END_TEST
 
@@ -1784,7 +1808,7 @@ suite_relay(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("userhash");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup_users_only, teardown);
 	tcase_add_test(tc, userhash_round_trip);
 	tcase_add_test(tc, userhash_counts_in_the_user_quota);
 	tcase_add_test(tc, userhash_wrong_realm_or_user_401);

@@ -77,8 +77,12 @@ st_bg "$ST_TMP/peer.log" timeout 120 turnutils_peer -L 127.0.0.1 \
 wait_udp "$P_PEER" || { st_fail "turnutils_peer did not start"; st_done; }
 
 # 1. TURN with a shared secret: the credential comes with the answer.
+# A users file beside it: its users may not make the nonces ask for
+# USERHASH, which no REST name could match (our client would send one).
+printf 'carol:c4rol\n' >"$ST_TMP/users1"
 if ! st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
-    --static-auth-secret "$SECRET" --relay-ports "$R_LO-$((R_LO + 100))" \
+    --static-auth-secret "$SECRET" --user-file "$ST_TMP/users1" \
+    --relay-ports "$R_LO-$((R_LO + 100))" \
     --allow-peer 127.0.0.0/8 --metrics "127.0.0.1:$MPORT"; then
 	st_fail "stund did not start with TURN"
 	st_done
