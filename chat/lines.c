@@ -13,13 +13,14 @@
 
 #define CHAT_PAUSE_PENDING	192	/* stop reading stdin above this */
 
+/* An event with a reason only: EV_ERROR, or EV_UNDELIVERED to nobody. */
 static void
-chat_error(struct chat_ctx *ctx, const char *reason)
+chat_notice(struct chat_ctx *ctx, int kind, const char *reason)
 {
 	struct chat_event	e;
 
 	memset(&e, 0, sizeof(e));
-	e.kind = EV_ERROR;
+	e.kind = kind;
 	e.reason = reason;
 	chat_emit(ctx, &e);
 }
@@ -74,17 +75,6 @@ chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 	return (n);
 }
 
-static void
-chat_no_peer(struct chat_ctx *ctx, const char *reason)
-{
-	struct chat_event	e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = EV_UNDELIVERED;
-	e.reason = reason;
-	chat_emit(ctx, &e);
-}
-
 void
 chat_backlog_flush(struct chat_ctx *ctx)
 {
@@ -95,8 +85,8 @@ chat_backlog_flush(struct chat_ctx *ctx)
 	for (i = 0; i < ctx->nbacklog; i++) {
 		if (ctx->giving_up || chat_send_all(ctx, ctx->backlog[i].buf,
 		    ctx->backlog[i].len) == 0)
-			chat_no_peer(ctx, ctx->giving_up ? "gave up at exit" :
-			    "nobody in the room");
+			chat_notice(ctx, EV_UNDELIVERED, ctx->giving_up ?
+			    "gave up at exit" : "nobody in the room");
 		free(ctx->backlog[i].buf);
 	}
 	ctx->nbacklog = 0;
@@ -135,16 +125,17 @@ chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 
 	ctx->progress_at = chat_now();
 	if (buf == NULL) {
-		chat_error(ctx, "line too long: not sent");
+		chat_notice(ctx, EV_ERROR, "line too long: not sent");
 		return (0);
 	}
 	if (ctx->giving_up) {
-		chat_no_peer(ctx, "gave up at exit");
+		chat_notice(ctx, EV_UNDELIVERED, "gave up at exit");
 		return (0);
 	}
 	if (chat_room_busy(ctx, len)) {
 		if (!ctx->batch)
-			chat_error(ctx, "too many messages waiting: not sent");
+			chat_notice(ctx, EV_ERROR,
+			    "too many messages waiting: not sent");
 		return (ctx->batch ? -1 : 0);
 	}
 	if (ctx->nbacklog == 0 && chat_send_all(ctx, buf, len) > 0)
@@ -152,12 +143,13 @@ chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 	/* Nobody here yet: keep it for the first peer. */
 	if (ctx->nbacklog == CHAT_BACKLOG) {
 		if (!ctx->batch)
-			chat_error(ctx, "nobody in the room yet: not sent");
+			chat_notice(ctx, EV_ERROR,
+			    "nobody in the room yet: not sent");
 		return (ctx->batch ? -1 : 0);
 	}
 	l = &ctx->backlog[ctx->nbacklog];
 	if ((l->buf = malloc(len)) == NULL) {
-		chat_error(ctx, "out of memory: line not sent");
+		chat_notice(ctx, EV_ERROR, "out of memory: line not sent");
 		return (0);
 	}
 	memcpy(l->buf, buf, len);

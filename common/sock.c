@@ -2,8 +2,10 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * Socket plumbing shared by the programs: struct sockaddr <-> stun_addr,
- * and non-blocking bound sockets.
+ * non-blocking bound sockets, and batched datagram I/O.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -102,3 +104,61 @@ sock_local(int fd, struct stun_addr *out)
 		return (-1);
 	return (sock_to_stun((struct sockaddr *)&ss, out));
 }
+
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+void
+sock_mmsg_in(struct mmsghdr *msg, struct iovec *iov, uint8_t *bufs,
+    size_t bufsz, struct sockaddr_storage *sa, unsigned n)
+{
+	unsigned	i;
+
+	memset(msg, 0, n * sizeof(*msg));
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = bufs + (size_t)i * bufsz;
+		iov[i].iov_len = bufsz;
+		msg[i].msg_hdr.msg_name = &sa[i];
+		msg[i].msg_hdr.msg_namelen = sizeof(sa[i]);
+		msg[i].msg_hdr.msg_iov = &iov[i];
+		msg[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+void
+sock_mmsg_rearm(struct mmsghdr *msg, unsigned k)
+{
+	unsigned	i;
+
+	for (i = 0; i < k; i++)
+		msg[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
+}
+
+void
+sock_mmsg_out(struct mmsghdr *msg, struct iovec *iov, const void *buf,
+    size_t len, const struct sockaddr_storage *sa, socklen_t salen)
+{
+	iov->iov_base = (void *)(uintptr_t)buf;
+	iov->iov_len = len;
+	memset(msg, 0, sizeof(*msg));
+	msg->msg_hdr.msg_name = (void *)(uintptr_t)sa;
+	msg->msg_hdr.msg_namelen = salen;
+	msg->msg_hdr.msg_iov = iov;
+	msg->msg_hdr.msg_iovlen = 1;
+}
+
+unsigned
+sock_mmsg_send(int fd, struct mmsghdr *msg, unsigned n)
+{
+	unsigned	sent = 0, skipped = 0;
+	int		rv;
+
+	while (sent < n) {
+		rv = sendmmsg(fd, msg + sent, n - sent, MSG_DONTWAIT);
+		if (rv <= 0) {
+			sent++;
+			skipped++;
+		} else
+			sent += (unsigned)rv;
+	}
+	return (skipped);
+}
+#endif

@@ -8,6 +8,9 @@
 #define COMMON_SOCK_H
 
 #include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <stdint.h>
 
 #include <libstun/stun.h>
 
@@ -26,5 +29,27 @@ socklen_t sock_from_stun(const struct stun_addr *a,
 int	sock_bind(const struct stun_addr *a, int type, int reuseport);
 /* The address a socket is bound to. */
 int	sock_local(int fd, struct stun_addr *out);
+
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+/*
+ * Batched datagram I/O (include config.h first).  sock_mmsg_in() sets up
+ * n receive headers once: datagram i lands in bufs + i * bufsz, its source
+ * in sa[i].  recvmmsg() leaves them usable but for the address length of
+ * those it filled: sock_mmsg_rearm(msg, k) after it returned k.
+ */
+void	sock_mmsg_in(struct mmsghdr *msg, struct iovec *iov, uint8_t *bufs,
+	    size_t bufsz, struct sockaddr_storage *sa, unsigned n);
+void	sock_mmsg_rearm(struct mmsghdr *msg, unsigned k);
+/* One send header: buf, len to sa, salen. */
+void	sock_mmsg_out(struct mmsghdr *msg, struct iovec *iov,
+	    const void *buf, size_t len, const struct sockaddr_storage *sa,
+	    socklen_t salen);
+/*
+ * Send all n with sendmmsg(MSG_DONTWAIT), skipping each datagram the
+ * kernel refuses (EACCES, a full buffer ...).  Returns how many it
+ * skipped.  Bounded: each call sends or skips at least one.
+ */
+unsigned sock_mmsg_send(int fd, struct mmsghdr *msg, unsigned n);
+#endif
 
 #endif

@@ -239,6 +239,16 @@ stun_punch_restart(struct stun_punch *p, uint64_t now)
 	return (0);
 }
 
+/* The pair is to be checked from scratch: no sends, no nomination. */
+static void
+pair_again(struct stun_punch_pair *pr)
+{
+	pr->state = STUN_PAIR_WAITING;
+	pr->sends = 0;
+	pr->nominating = NOM_NONE;
+	pr->use_cand = 0;
+}
+
 int
 stun_punch_relay_moved(struct stun_punch *p, int local,
     const struct stun_punch_cand *c, uint64_t now)
@@ -266,10 +276,8 @@ stun_punch_relay_moved(struct stun_punch *p, int local,
 		if ((local ? pr->local : pr->remote) != k)
 			continue;
 		pr->prio = pair_prio(p, pr);
-		pr->state = STUN_PAIR_WAITING;
-		pr->sends = 0;
-		pr->got_req = pr->use_cand = 0;
-		pr->nominating = NOM_NONE;
+		pair_again(pr);
+		pr->got_req = 0;
 		pr->rtt = 0;
 		if ((int)i == p->nominated)
 			lost = 1;
@@ -473,10 +481,7 @@ recheck_begin(struct stun_punch *p, uint64_t now)
 		pr = &p->pairs[i];
 		if (via_relay(p, pr))
 			continue;
-		pr->state = STUN_PAIR_WAITING;
-		pr->sends = 0;
-		pr->nominating = NOM_NONE;
-		pr->use_cand = 0;
+		pair_again(pr);
 	}
 	p->deadline = now + STUN_PUNCH_RECHECK_WINDOW;
 	p->next_tick = now;

@@ -223,8 +223,8 @@ static void
 relayio_flush_rio(struct relayio *rio)
 {
 	struct rout	*o;
-	unsigned	 i, j, n, sent;
-	int		 fd, rv;
+	unsigned	 i, j, n, skipped;
+	int		 fd;
 
 	for (i = 0; i < rio->nout; i++) {
 		if ((fd = rio->out[i].fd) == -1)
@@ -233,27 +233,13 @@ relayio_flush_rio(struct relayio *rio)
 			o = &rio->out[j];
 			if (o->fd != fd)
 				continue;
-			rio->oiov[n].iov_base = o->buf;
-			rio->oiov[n].iov_len = o->len;
-			memset(&rio->omsg[n], 0, sizeof(rio->omsg[n]));
-			rio->omsg[n].msg_hdr.msg_name = &o->sa;
-			rio->omsg[n].msg_hdr.msg_namelen = o->salen;
-			rio->omsg[n].msg_hdr.msg_iov = &rio->oiov[n];
-			rio->omsg[n].msg_hdr.msg_iovlen = 1;
+			sock_mmsg_out(&rio->omsg[n], &rio->oiov[n], o->buf,
+			    o->len, &o->sa, o->salen);
 			o->fd = -1;
 			n++;
 		}
-		/* Each round sends at least one or skips one: bounded. */
-		for (sent = 0; sent < n; ) {
-			rv = sendmmsg(fd, rio->omsg + sent, n - sent,
-			    MSG_DONTWAIT);
-			if (rv <= 0) {
-				relayio_add(&rio->relay.m.send_fail, 1);
-				sent++;
-				continue;
-			}
-			sent += (unsigned)rv;
-		}
+		if ((skipped = sock_mmsg_send(fd, rio->omsg, n)) != 0)
+			relayio_add(&rio->relay.m.send_fail, skipped);
 	}
 	rio->nout = 0;
 }
@@ -492,15 +478,6 @@ relayio_peer_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (round = 0; round < RELAYIO_ROUNDS && rs->used; round++) {
-		for (i = 0; i < RELAYIO_READS; i++) {
-			rio->riov[i].iov_base = rio->rbuf[i];
-			rio->riov[i].iov_len = sizeof(rio->rbuf[i]);
-			memset(&rio->rmsg[i], 0, sizeof(rio->rmsg[i]));
-			rio->rmsg[i].msg_hdr.msg_name = &rio->rsa[i];
-			rio->rmsg[i].msg_hdr.msg_namelen = sizeof(rio->rsa[i]);
-			rio->rmsg[i].msg_hdr.msg_iov = &rio->riov[i];
-			rio->rmsg[i].msg_hdr.msg_iovlen = 1;
-		}
 		n = recvmmsg(fd, rio->rmsg, RELAYIO_READS, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
@@ -512,6 +489,7 @@ relayio_peer_read(evutil_socket_t fd, short what, void *arg)
 			relayio_peer_one(rio, rs, rio->rbuf[i], len,
 			    &rio->rsa[i], now);
 		}
+		sock_mmsg_rearm(rio->rmsg, (unsigned)n);
 		/*
 		 * A short batch drained the socket: what we just sent cannot
 		 * draw more onto it before a whole round trip through the
@@ -646,6 +624,10 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	}
 	for (i = 0; i < rio->nsocks; i++)
 		rio->socks[i].fd = -1;
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+	sock_mmsg_in(rio->rmsg, rio->riov, &rio->rbuf[0][0],
+	    sizeof(rio->rbuf[0]), rio->rsa, RELAYIO_READS);
+#endif
 	w->rio = rio;
 	if ((rio->flush_ev = event_new(w->base, -1, 0, relayio_flush_cb,
 	    rio)) == NULL) {

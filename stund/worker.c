@@ -465,34 +465,21 @@ static void
 worker_flush(struct worker *w)
 {
 	struct wio	*io = w->io;
-	int		 s, k, n, sent, rv;
+	unsigned	 n, skipped;
+	int		 s, k;
 
 	for (s = 0; s < w->sd->nsock; s++) {
 		n = 0;
 		for (k = 0; k < io->nout; k++) {
 			if (io->osock[k] != s)
 				continue;
-			io->oiov[n].iov_base = io->obuf[k];
-			io->oiov[n].iov_len = io->olen[k];
-			memset(&io->omsg[n], 0, sizeof(io->omsg[n]));
-			io->omsg[n].msg_hdr.msg_name = &io->osa[k];
-			io->omsg[n].msg_hdr.msg_namelen = io->osalen[k];
-			io->omsg[n].msg_hdr.msg_iov = &io->oiov[n];
-			io->omsg[n].msg_hdr.msg_iovlen = 1;
+			sock_mmsg_out(&io->omsg[n], &io->oiov[n], io->obuf[k],
+			    io->olen[k], &io->osa[k], io->osalen[k]);
 			n++;
 		}
-		/* Each round sends at least one or gives up: bounded. */
-		for (sent = 0; sent < n; ) {
-			rv = sendmmsg(w->fd[s], io->omsg + sent,
-			    (unsigned)(n - sent), MSG_DONTWAIT);
-			if (rv <= 0) {
-				/* Skip the one that failed (e.g. EACCES). */
-				CNT_ADD(&w->cnt.drops[DROP_SEND], 1);
-				sent++;
-				continue;
-			}
-			sent += rv;
-		}
+		if (n > 0 && (skipped = sock_mmsg_send(w->fd[s], io->omsg,
+		    n)) != 0)
+			CNT_ADD(&w->cnt.drops[DROP_SEND], skipped);
 	}
 	io->nout = 0;
 }
@@ -512,15 +499,6 @@ worker_drain(struct wslot *slot)
 	int			 round, i, n;
 
 	for (round = 0; round < WORKER_ROUNDS; round++) {
-		for (i = 0; i < WORKER_BATCH; i++) {
-			io->riov[i].iov_base = io->rbuf[i];
-			io->riov[i].iov_len = sizeof(io->rbuf[i]);
-			memset(&io->rmsg[i], 0, sizeof(io->rmsg[i]));
-			io->rmsg[i].msg_hdr.msg_name = &io->rsa[i];
-			io->rmsg[i].msg_hdr.msg_namelen = sizeof(io->rsa[i]);
-			io->rmsg[i].msg_hdr.msg_iov = &io->riov[i];
-			io->rmsg[i].msg_hdr.msg_iovlen = 1;
-		}
 		n = recvmmsg(fd, io->rmsg, WORKER_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return (0);
@@ -540,6 +518,7 @@ worker_drain(struct wslot *slot)
 		stund_conf_leave(w);
 		worker_flush(w);
 		relayio_flush(w);
+		sock_mmsg_rearm(io->rmsg, (unsigned)n);
 		/*
 		 * A short batch is no sign the queue is empty: the answers
 		 * just sent draw new requests.  Read again until EAGAIN or
@@ -673,6 +652,8 @@ worker_init(struct worker *w)
 #if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
 	if ((io->busy_ev = evtimer_new(w->base, worker_busy, w)) == NULL)
 		return (-1);
+	sock_mmsg_in(io->rmsg, io->riov, &io->rbuf[0][0], sizeof(io->rbuf[0]),
+	    io->rsa, WORKER_BATCH);
 #endif
 	for (i = 0; i < w->sd->nsock; i++) {
 		io->slot[i].w = w;

@@ -267,6 +267,16 @@ net_relay(int i, int no_direct)
 	ck_assert_int_eq(chat_peer_add_remote(&n.s[1 - i].p, &pc), 0);
 }
 
+/* Two peers, no direct way, 0's relay; both go at 10 ms. */
+static void
+net_start_relayed(void)
+{
+	net_init(secret_a, secret_a);
+	net_relay(0, 1);
+	chat_peer_go(&n.s[0].p, 10);
+	chat_peer_go(&n.s[1].p, 10);
+}
+
 static void
 send_msg(int i, const char *text, uint32_t *id)
 {
@@ -384,10 +394,7 @@ START_TEST(peer_relay_path_when_direct_fails)
 	uint32_t	 id;
 	int		 i, k;
 
-	net_init(secret_a, secret_a);
-	net_relay(0, 1);
-	chat_peer_go(&n.s[0].p, 10);
-	chat_peer_go(&n.s[1].p, 10);
+	net_start_relayed();
 	run_until(2000);
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(n.s[i].path, 1);
@@ -508,10 +515,7 @@ START_TEST(peer_relay_keeps_working_with_bounded_checks)
 	uint32_t	id;
 	int		i;
 
-	net_init(secret_a, secret_a);
-	net_relay(0, 1);
-	chat_peer_go(&n.s[0].p, 10);
-	chat_peer_go(&n.s[1].p, 10);
+	net_start_relayed();
 	run_until(100000);
 	send_msg(0, "at 100 s", &id);
 	send_msg(1, "at 100 s too", &id);
@@ -547,10 +551,7 @@ START_TEST(peer_relay_allocated_again_delivers_in_flight)
 	uint32_t		id;
 	int			i;
 
-	net_init(secret_a, secret_a);
-	net_relay(0, 1);
-	chat_peer_go(&n.s[0].p, 10);
-	chat_peer_go(&n.s[1].p, 10);
+	net_start_relayed();
 	run_until(3000);
 	for (i = 0; i < 2; i++)
 		ck_assert_int_eq(n.s[i].path_kind, CHAT_PATH_RELAY);
@@ -592,10 +593,7 @@ START_TEST(peer_relay_lost_for_good_reports_undelivered)
 	uint32_t	id;
 	int		i;
 
-	net_init(secret_a, secret_a);
-	net_relay(0, 1);
-	chat_peer_go(&n.s[0].p, 10);
-	chat_peer_go(&n.s[1].p, 10);
+	net_start_relayed();
 	run_until(3000);
 	n.relay_down = 1;
 	send_msg(0, "never", &id);
