@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "chat/p2pchat.h"
 #include "chat/ctx.h"
 
@@ -62,7 +63,7 @@ chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 		if ((p = chat_live_peer(ctx, i)) == NULL)
 			continue;
 		n++;
-		if ((r = chat_peer_send(p, buf, len, chat_now(), &id)) == 0)
+		if ((r = chat_peer_send(p, buf, len, clock_ms(), &id)) == 0)
 			continue;
 		memset(&e, 0, sizeof(e));
 		e.kind = EV_UNDELIVERED;
@@ -123,7 +124,7 @@ chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 {
 	struct chat_line	*l;
 
-	ctx->progress_at = chat_now();
+	ctx->progress_at = clock_ms();
 	if (buf == NULL) {
 		chat_notice(ctx, EV_ERROR, "line too long: not sent");
 		return (0);
@@ -164,7 +165,7 @@ chat_quitting(struct chat_ctx *ctx)
 	if (ctx->quitting)
 		return;
 	ctx->quitting = 1;
-	ctx->progress_at = chat_now();
+	ctx->progress_at = clock_ms();
 }
 
 unsigned

@@ -26,6 +26,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sock.h"
 #include "libstun/rdv.h"
@@ -55,19 +56,10 @@ usage(void)
 	exit(2);
 }
 
-uint64_t
-chat_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
 void
 chat_emit(struct chat_ctx *ctx, struct chat_event *e)
 {
-	e->ms = chat_now() - ctx->start;
+	e->ms = clock_ms() - ctx->start;
 	if (ctx->batch)
 		batch_event(e);
 	else
@@ -238,29 +230,29 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		e.addr2 = p->path.addr;
 		if (p->path.sock == CHAT_SOCK_RELAY)
 			chat_relay_path(&ctx->relay, &p->path.addr,
-			    chat_now());
+			    clock_ms());
 		e.local_type = stun_punch_cand_name(p->path.local_type);
 		e.remote_type = stun_punch_cand_name(p->path.remote_type);
 		e.rtt = p->path.rtt;
 		break;
 	case CHAT_PEER_A_UP:
 		e.kind = EV_JOINED;
-		ctx->progress_at = chat_now();
+		ctx->progress_at = clock_ms();
 		break;
 	case CHAT_PEER_A_MESSAGE:
 		e.kind = EV_MESSAGE;
-		ctx->rx_at = chat_now();
+		ctx->rx_at = clock_ms();
 		e.text = pa->buf;
 		e.len = pa->len;
 		break;
 	case CHAT_PEER_A_DELIVERED:
 		e.kind = EV_DELIVERED;
 		e.reason = NULL;
-		ctx->progress_at = chat_now();
+		ctx->progress_at = clock_ms();
 		break;
 	case CHAT_PEER_A_UNDELIVERED:
 		e.kind = EV_UNDELIVERED;
-		ctx->progress_at = chat_now();
+		ctx->progress_at = clock_ms();
 		break;
 	case CHAT_PEER_A_FAILED:
 		e.kind = EV_FAILED;
@@ -450,7 +442,7 @@ chat_pump(struct chat_ctx *ctx)
 	struct timeval	 tv;
 	uint64_t	 now, w1, w2, w3, w, d, linger_at, quiet_at;
 
-	now = chat_now();
+	now = clock_ms();
 	w3 = chat_relay_pump(&ctx->relay, now);
 	w1 = ctx->registering ? chat_pump_rdv(ctx, now) : 0;
 	chat_input_drain(ctx);
@@ -532,7 +524,7 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		if (n == 0 || sock_to_stun((struct sockaddr *)&ss, &from) != 0)
 			continue;
-		now = chat_now();
+		now = clock_ms();
 		if (log_getlevel() >= LOG_LEVEL_DEBUG)
 			chat_log_pkt("recv", &from, buf, (size_t)n);
 		/* doc/p2pchat-wire.md: demultiplex on source, first byte. */
@@ -566,7 +558,7 @@ static void
 chat_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct chat_ctx	*ctx = arg;
-	uint64_t	 now = chat_now();
+	uint64_t	 now = clock_ms();
 
 	(void)fd;
 	(void)what;
@@ -812,7 +804,7 @@ main(int argc, char *argv[])
 	    (rv = chat_relay_setup(&ctx->relay, ctx->relay_arg)) != 0)
 		goto out;
 	rv = 1;
-	ctx->start = chat_now();
+	ctx->start = clock_ms();
 	if ((ctx->inbuf = malloc(CHAT_STDIN_BUF)) == NULL ||
 	    chat_setup(ctx) != 0 || chat_events(ctx) != 0) {
 		fprintf(stderr, "p2pchat: %s\n", ctx->err[0] != '\0' ?
@@ -826,8 +818,8 @@ main(int argc, char *argv[])
 	e.code = ctx->code;
 	e.created = ctx->code_arg == NULL;
 	chat_emit(ctx, &e);
-	if (!chat_relay_begin(&ctx->relay, chat_now()))
-		(void)chat_register(ctx, chat_now());
+	if (!chat_relay_begin(&ctx->relay, clock_ms()))
+		(void)chat_register(ctx, clock_ms());
 	if (!ctx->done) {
 		chat_pump(ctx);
 		event_base_dispatch(ctx->base);

@@ -71,7 +71,6 @@ void	chat_quit(struct chat_ctx *);
 unsigned chat_peers(struct chat_ctx *, struct chat_peer_info *, unsigned);
 
 /* p2pchat.c, for relay.c. */
-uint64_t chat_now(void);
 void	chat_emit(struct chat_ctx *, struct chat_event *);
 void	chat_sendto(struct chat_ctx *, const struct stun_addr *,
 	    const uint8_t *, size_t);

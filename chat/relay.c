@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "libstun/turn.h"
 #include "chat/room.h"
@@ -391,14 +392,14 @@ chat_relay_sendto(struct chat_relay *rl, const struct stun_addr *to,
 {
 	int	n;
 
-	n = chat_relay_wrap(rl, to, buf, len, chat_now());
+	n = chat_relay_wrap(rl, to, buf, len, clock_ms());
 	if (n < 0) {
 		log_debug("relay: cannot wrap: %s", stun_strerror(n));
 		return;
 	}
 	chat_sendto(rl->ctx, &rl->server, rl->out, (size_t)n);
 	/* A permission request may be due before the data is of use. */
-	chat_relay_pump(rl, chat_now());
+	chat_relay_pump(rl, clock_ms());
 }
 
 /* A peer's path runs through the relay: a channel saves 32 bytes a send. */

@@ -77,7 +77,6 @@ int	 probe_split_hostport(const char *s, char *host, size_t cap,
 
 /* probe.c: 0 when the probe ran, -1 with p->err set. */
 int	 probe_run(struct probe *p);
-uint64_t probe_now(void);
 
 /* report.c */
 void	 report_text(const struct probe *p);

@@ -28,6 +28,7 @@
 #include <event2/dns.h>
 #include <event2/util.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sock.h"
 #include "natprobe.h"
@@ -56,15 +57,6 @@ struct probe_io {
 	int		 res_err;
 	struct stun_addr res_addr;
 };
-
-uint64_t
-probe_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 static int
 probe_literal(const char *host, uint16_t port, struct stun_addr *out)
@@ -285,7 +277,7 @@ probe_pump(struct probe_io *io)
 			event_base_loopexit(io->base, NULL);
 			break;
 		}
-		now = probe_now();
+		now = clock_ms();
 		d = a.wake > now ? a.wake - now : 0;
 		tv.tv_sec = (time_t)(d / 1000);
 		tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
@@ -317,7 +309,7 @@ probe_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (sock_to_stun((struct sockaddr *)&ss, &from) != 0)
 			continue;
 		stun_nat_input(&p->nat, s->idx, &from, buf, (size_t)n,
-		    probe_now());
+		    clock_ms());
 	}
 	probe_pump(s->io);
 }
@@ -329,7 +321,7 @@ probe_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	stun_nat_timer(&io->p->nat, probe_now());
+	stun_nat_timer(&io->p->nat, clock_ms());
 	probe_pump(io);
 }
 
@@ -401,7 +393,7 @@ probe_udp(struct probe_io *io)
 	tv.tv_sec = (time_t)(budget / 1000);
 	tv.tv_usec = (suseconds_t)(budget % 1000) * 1000;
 	evtimer_add(io->guard, &tv);
-	if (stun_nat_start(&p->nat, locals, p->nat.nsocks, probe_now()) != 0) {
+	if (stun_nat_start(&p->nat, locals, p->nat.nsocks, clock_ms()) != 0) {
 		snprintf(p->err, sizeof(p->err), "cannot start the tests");
 		return (-1);
 	}
@@ -425,7 +417,7 @@ probe_poll(int fd, short ev, uint64_t deadline)
 	int		 rv;
 
 	for (;;) {
-		now = probe_now();
+		now = clock_ms();
 		if (now >= deadline)
 			return (-1);
 		pfd.fd = fd;
@@ -477,7 +469,7 @@ probe_tcp_one(struct probe *p, struct probe_tcp *t, uint16_t lport,
 		goto out;
 	}
 	sock_local(fd, &t->local);
-	t0 = probe_now();
+	t0 = clock_ms();
 	deadline = t0 + p->o.timeout * 2;
 	sl = sock_from_stun(&t->dst, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
@@ -531,7 +523,7 @@ probe_tcp_one(struct probe *p, struct probe_tcp *t, uint16_t lport,
 		break;
 	}
 	stun_addr_canon(&a, &t->mapped);
-	t->rtt = (uint32_t)(probe_now() - t0);
+	t->rtt = (uint32_t)(clock_ms() - t0);
 	t->ok = 1;
 	*keep = fd;
 	return;
@@ -661,9 +653,9 @@ probe_path(struct probe *p)
 			left++;
 		pfd[k].events = POLLIN;
 	}
-	deadline = probe_now() + p->o.timeout / 2;
-	while (left > 0 && probe_now() < deadline) {
-		c = poll(pfd, PROBE_HOPS, (int)(deadline - probe_now()));
+	deadline = clock_ms() + p->o.timeout / 2;
+	while (left > 0 && clock_ms() < deadline) {
+		c = poll(pfd, PROBE_HOPS, (int)(deadline - clock_ms()));
 		if (c <= 0)
 			break;
 		for (k = 0; k < PROBE_HOPS; k++) {
@@ -730,14 +722,14 @@ probe_run(struct probe *p)
 	}
 	if (probe_source(p) != 0)
 		goto out;
-	p->t0 = probe_now();
+	p->t0 = clock_ms();
 	if (probe_udp(io) != 0)
 		goto out;
 	if (p->o.tcp || p->o.lint)
 		probe_tcp(p);
 	if (!p->o.lint && p->nat.r.nat == 1)
 		probe_path(p);
-	p->t1 = probe_now();
+	p->t1 = clock_ms();
 	if (!p->nat.r.server_ok) {
 		snprintf(p->err, sizeof(p->err),
 		    "%s: no answer after %u requests in %u ms%s",
@@ -747,7 +739,7 @@ probe_run(struct probe *p)
 	}
 	rv = 0;
 out:
-	p->t1 = probe_now();
+	p->t1 = clock_ms();
 	for (i = 0; i < io->nsock; i++) {
 		if (io->s[i].ev != NULL)
 			event_free(io->s[i].ev);

@@ -26,6 +26,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sock.h"
 #include "auth.h"
@@ -481,7 +482,7 @@ relayio_peer_read(evutil_socket_t fd, short what, void *arg)
 		n = recvmmsg(fd, rio->rmsg, RELAYIO_READS, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		now = worker_now_ms();
+		now = clock_ms();
 		for (i = 0; i < n && rs->used; i++) {
 			len = rio->rmsg[i].msg_len;
 			if (rio->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC)
@@ -528,7 +529,7 @@ relayio_peer_read(evutil_socket_t fd, short what, void *arg)
 		if (n < 0)
 			break;
 		relayio_peer_one(rio, rs, rio->rbuf[0], (size_t)n,
-		    &rio->rsa[0], worker_now_ms());
+		    &rio->rsa[0], clock_ms());
 	}
 	relayio_flush_rio(rio);
 }
@@ -541,7 +542,7 @@ relayio_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	relay_timer(&rio->relay, worker_now_ms());
+	relay_timer(&rio->relay, clock_ms());
 	relayio_flush_rio(rio);
 }
 
@@ -720,7 +721,7 @@ relayio_stream(struct tcp_conn *tc, const uint8_t *p, size_t len, int kind)
 	struct relay_client	 cl;
 	struct stun_msg		 m;
 	struct relay		*r;
-	uint64_t		 now = worker_now_ms();
+	uint64_t		 now = clock_ms();
 	int			 rc = 1;
 
 	if (rio == NULL)

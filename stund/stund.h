@@ -185,7 +185,6 @@ int	worker_init(struct worker *);
 int	worker_start(struct worker *);
 void	worker_stop(struct worker *);
 void	worker_free(struct worker *);
-uint64_t worker_now_ms(void);
 /* The room table and its expiry timer on sd->base; 0 or -1. */
 int	worker_rdv_init(struct stund *, char *, size_t);
 void	worker_rdv_free(struct stund *);

@@ -25,6 +25,7 @@
 
 #include <libstun/rdv.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sock.h"
 #include "auth.h"
@@ -65,15 +66,6 @@ struct wio {
 	struct mmsghdr		omsg[WORKER_BATCH];
 #endif
 };
-
-uint64_t
-worker_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 const char *
 counters_drop_name(int d)
@@ -259,7 +251,7 @@ worker_rdv_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&sd->rdv_lock);
-	now = worker_now_ms();
+	now = clock_ms();
 	rooms_timer(sd->rooms, now, sd->rdv_out);
 	worker_rdv_send(&sd->workers[0], sd->rdv_out);
 	next = rooms_next(sd->rooms);
@@ -502,7 +494,7 @@ worker_drain(struct wslot *slot)
 		n = recvmmsg(fd, io->rmsg, WORKER_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return (0);
-		now = worker_now_ms();
+		now = clock_ms();
 		sc = worker_view(w);
 		io->nout = 0;
 		for (i = 0; i < n; i++) {
@@ -608,7 +600,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 		sc = worker_view(w);
 		io->nout = 0;
 		worker_one(w, sc, slot->sock, io->rbuf[0], (size_t)n,
-		    (struct sockaddr *)&io->rsa[0], worker_now_ms());
+		    (struct sockaddr *)&io->rsa[0], clock_ms());
 		stund_conf_leave(w);
 		if (io->nout == 1 && sendto(w->fd[io->osock[0]], io->obuf[0],
 		    io->olen[0], MSG_DONTWAIT, (struct sockaddr *)&io->osa[0],
