@@ -3,7 +3,7 @@
  *
  * p2pchat's batch front end (--batch, or stdin not a terminal): each line
  * on stdin is a message to every peer, and each event is one JSON object
- * on a line of stdout.  Field names are a contract (SPEC.md, p2pchat(1)).
+ * on a line of stdout.  Field names are a contract (p2pchat(1)).
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
-# libstun is I/O-free (STYLE.md): no libevent header, and no call to a
+# libstun is I/O-free: no libevent header, and no call to a
 # socket, clock, sleep, exit or printing function.  Comments and string
 # literals are stripped first so that prose cannot trip the check.
 
@@ -60,7 +60,7 @@ fi
 out=$(scan $files)
 if [ -n "$out" ]; then
 	echo "$out"
-	echo "FAIL: libstun must do no I/O (see STYLE.md)"
+	echo "FAIL: libstun must do no I/O (protocol code is I/O-free)"
 	exit 1
 fi
 echo "PASS: $(echo "$files" | wc -l) libstun files are I/O-free"

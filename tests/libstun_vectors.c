@@ -318,7 +318,7 @@ END_TEST
  * RFC 5769 pads USERNAME (2.1) and SOFTWARE (2.2, 2.3) with spaces, and
  * MESSAGE-INTEGRITY and FINGERPRINT cover those bytes.  RFC 8489 14 says
  * padding may hold any value and is ignored on receipt; our builder writes
- * zeros (STYLE.md).  So each rebuild is checked twice: (1) zero-padded, it
+ * zeros.  So each rebuild is checked twice: (1) zero-padded, it
  * equals the vector everywhere except the padding, MI and FINGERPRINT, and
  * its own MI and FINGERPRINT verify; (2) after the test writes 0x20 into
  * the padding of its own output buffer (what the RFC's sender did), MI and
