@@ -22,6 +22,7 @@ struct event;
 struct event_base;
 
 #define CHAT_BACKLOG		64	/* lines typed before any peer */
+#define CHAT_STDIN_BUF		(2 * CHAT_REL_MSG_MAX + 2)
 
 struct chat_line {
 	uint8_t		*buf;
@@ -63,6 +64,15 @@ struct chat_ctx {
 	unsigned	 nbacklog;
 	char		 err[256];	/* why we stop, when status is 1 */
 };
+
+/* setup.c, for main(). */
+/*
+ * The command line into ctx (batch: JSON lines asked for, or stdin is no
+ * terminal): 0, or the exit status after saying why on stderr.
+ */
+int	chat_opts(struct chat_ctx *, int argc, char *argv[], int *batch);
+/* The socket, the rendezvous configuration and the room: 0 or -1 (err). */
+int	chat_setup(struct chat_ctx *);
 
 /* p2pchat.c, for lines.c: show an event (ms is set here). */
 void	chat_emit(struct chat_ctx *, struct chat_event *);

@@ -11,7 +11,7 @@ chat_libchat_la_LIBADD = $(OPENSSL_LIBS)
 
 bin_PROGRAMS += chat/p2pchat
 chat_p2pchat_SOURCES = chat/p2pchat.c chat/p2pchat.h chat/ctx.h \
-	chat/batch.c chat/hostaddr.c chat/lines.c chat/ui.c
+	chat/batch.c chat/hostaddr.c chat/lines.c chat/setup.c chat/ui.c
 chat_p2pchat_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 chat_p2pchat_LDADD = chat/libchat.la common/libcommon.la \
 	libstun/libstun_core.la $(LIBEVENT_LIBS) $(OPENSSL_LIBS)

@@ -16,7 +16,6 @@
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,18 +42,6 @@
 #define CHAT_RECV_BURST		64
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
 #define CHAT_PUMP_ROUNDS	16	/* rounds per wake-up */
-#define CHAT_STDIN_BUF		(2 * CHAT_REL_MSG_MAX + 2)
-
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: p2pchat --server host[:port] --name name [--batch]"
-	    " [--port port]\n"
-	    "\t[--linger seconds] [--relay turn:user:pass@host[:port]]"
-	    " [--force-relay]\n\t[--no-relay] [-v] [code]\n");
-	exit(2);
-}
 
 void
 chat_emit(struct chat_ctx *ctx, struct chat_event *e)
@@ -73,59 +60,6 @@ chat_fail(struct chat_ctx *ctx, const char *fmt, ...)
 	vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
 	va_end(ap);
 	chat_end_stop(&ctx->end, 1);
-}
-
-static int
-chat_setup(struct chat_ctx *ctx)
-{
-	struct stun_rdv_config	*rc = &ctx->rc;
-	struct stun_punch_cand	 pc;
-	struct stun_addr	 any, local;
-	uint8_t			 roomid[CHAT_ROOMID_LEN];
-
-	memset(&any, 0, sizeof(any));
-	any.family = ctx->server.family;
-	any.port = ctx->port;
-	if ((ctx->fd = sock_bind(&any, SOCK_DGRAM, 0)) == -1 ||
-	    sock_local(ctx->fd, &local) == -1) {
-		snprintf(ctx->err, sizeof(ctx->err), "socket: %s",
-		    strerror(errno));
-		return (-1);
-	}
-	ctx->port = local.port;
-	memset(rc, 0, sizeof(*rc));
-	rc->server = ctx->server;
-	/* Sends at 0, 0.25, 0.75, 1.75, 3.75, 7.75 s; no answer at 9.75 s. */
-	rc->txn.rto = 250;
-	rc->txn.rc = 6;
-	rc->txn.rm = 8;
-	if (chat_room_id(ctx->secret, roomid) != 0) {
-		snprintf(ctx->err, sizeof(ctx->err), "cannot derive the room");
-		return (-1);
-	}
-	memcpy(rc->room, roomid, sizeof(roomid));
-	rc->roomlen = sizeof(roomid);
-	snprintf(rc->name, sizeof(rc->name), "%s", ctx->name);
-	/* Relay only: the peer learns no address of ours from us. */
-	if (!ctx->force_relay)
-		rc->ncand = chat_host_cands(&ctx->server, ctx->port, rc->cand,
-		    STUN_RDV_MAX_CANDS);
-	if (chat_room_init(&ctx->room, ctx->secret, ctx->name) != 0) {
-		snprintf(ctx->err, sizeof(ctx->err), "cannot set up the room");
-		return (-1);
-	}
-	/*
-	 * One socket bound to the wildcard: one local candidate is enough,
-	 * the kernel picks the source address for each remote one.
-	 */
-	memset(&pc, 0, sizeof(pc));
-	pc.type = STUN_CAND_HOST;
-	pc.sock = CHAT_SOCK_MAIN;
-	pc.addr = rc->ncand > 0 ? rc->cand[0].addr : local;
-	if (!ctx->force_relay)
-		(void)chat_room_add_local(&ctx->room, &pc);
-	log_debug("socket port %u, %u host candidates", ctx->port, rc->ncand);
-	return (0);
 }
 
 static void
@@ -360,7 +294,7 @@ chat_pump_rdv(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
  */
 
 static void
-chat_relay_action(struct chat_ctx *ctx, const struct chat_relay_action *a,
+chat_on_relay(struct chat_ctx *ctx, const struct chat_relay_action *a,
     uint64_t now)
 {
 	struct chat_event	e;
@@ -429,7 +363,7 @@ chat_pump_relay(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 			*wake = a.wake;
 			return (k);
 		}
-		chat_relay_action(ctx, &a, now);
+		chat_on_relay(ctx, &a, now);
 	}
 	*wake = now + 1;
 	return (k);
@@ -553,7 +487,7 @@ chat_input_drain(struct chat_ctx *ctx, uint64_t now)
 }
 
 static void
-chat_end_action(struct chat_ctx *ctx, const struct chat_end_action *a,
+chat_on_end(struct chat_ctx *ctx, const struct chat_end_action *a,
     uint64_t now)
 {
 	struct chat_event	e;
@@ -593,7 +527,7 @@ chat_pump_end(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 			*wake = a.wake;
 			return (k);
 		}
-		chat_end_action(ctx, &a, now);
+		chat_on_end(ctx, &a, now);
 	}
 	*wake = now + 1;
 	return (k);
@@ -828,149 +762,20 @@ chat_free(struct chat_ctx *ctx)
 	OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
 }
 
-static int
-chat_name_ok(const char *s)
-{
-	size_t	n = strlen(s), i;
-
-	if (n == 0 || n > CHAT_NAME_MAX)
-		return (0);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return (0);
-	return (1);
-}
-
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "server",	required_argument,	NULL, 's' },
-		{ "name",	required_argument,	NULL, 'n' },
-		{ "batch",	no_argument,		NULL, 'b' },
-		{ "port",	required_argument,	NULL, 'p' },
-		{ "linger",	required_argument,	NULL, 'l' },
-		{ "relay",	required_argument,	NULL, 'r' },
-		{ "force-relay", no_argument,		NULL, 'f' },
-		{ "no-relay",	no_argument,		NULL, 'N' },
-		{ "verbose",	no_argument,		NULL, 'v' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 }
-	};
 	struct chat_ctx		*ctx;
-	struct stun_turn_config	 tc;
 	struct chat_event	 e;
-	char			*end;
-	unsigned long		 v;
-	int			 ch, verbose = 0, rv, batch = 0, no_relay = 0;
+	int			 rv, batch;
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
 		fprintf(stderr, "p2pchat: out of memory\n");
 		return (1);
 	}
 	ctx->fd = -1;
-	ctx->linger = CHAT_END_LINGER;
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			ctx->server_arg = optarg;
-			break;
-		case 'n':
-			ctx->name = optarg;
-			break;
-		case 'b':
-			batch = 1;
-			break;
-		case 'r':
-			ctx->relay_arg = optarg;
-			break;
-		case 'f':
-			ctx->force_relay = 1;
-			break;
-		case 'N':
-			no_relay = 1;
-			break;
-		case 'p':
-		case 'l':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    errno != 0 || v > (ch == 'p' ? 65535 : 3600))
-				usage();
-			if (ch == 'p')
-				ctx->port = (uint16_t)v;
-			else
-				ctx->linger = (unsigned)v;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1 || ctx->server_arg == NULL || ctx->name == NULL)
-		usage();
-	ctx->code_arg = argc == 1 ? argv[0] : NULL;
-	if (no_relay && (ctx->force_relay || ctx->relay_arg != NULL))
-		usage();
-	chat_relay_init(&ctx->relay, ctx->force_relay, no_relay);
-	chat_end_init(&ctx->end, ctx->linger);
-	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
-	    LOG_LEVEL_WARN);
-	signal(SIGPIPE, SIG_IGN);
-	if (!chat_name_ok(ctx->name)) {
-		fprintf(stderr, "p2pchat: %s: a name is 1 to %d bytes without "
-		    "control characters\n", ctx->name, CHAT_NAME_MAX);
-		return (2);
-	}
-	if (!isatty(STDIN_FILENO))
-		batch = 1;
-	rv = 1;
-	if (ctx->code_arg != NULL) {
-		if (chat_code_parse(ctx->code_arg, ctx->secret) != 0) {
-			fprintf(stderr, "p2pchat: %s: not a valid room code "
-			    "(mistyped?)\n", ctx->code_arg);
-			goto out;
-		}
-		(void)chat_code_format(ctx->secret, ctx->code,
-		    sizeof(ctx->code));
-	} else if (chat_code_make(NULL, NULL, ctx->secret, ctx->code,
-	    sizeof(ctx->code)) != 0) {
-		fprintf(stderr, "p2pchat: no random bytes for a room code\n");
+	if ((rv = chat_opts(ctx, argc, argv, &batch)) != 0)
 		goto out;
-	}
-	if ((rv = chat_resolve(ctx->server_arg, &ctx->server, ctx->err,
-	    sizeof(ctx->err))) != 0) {
-		if (rv == -1)
-			fprintf(stderr, "p2pchat: %s: bad server address or "
-			    "port\n", ctx->server_arg);
-		else
-			fprintf(stderr, "p2pchat: %s\n", ctx->err);
-		rv = rv == -1 ? 2 : 1;
-		goto out;
-	}
-	if (ctx->relay_arg != NULL) {
-		rv = chat_relay_arg(ctx->relay_arg, &tc, ctx->err,
-		    sizeof(ctx->err));
-		if (rv == -1)
-			fprintf(stderr, "p2pchat: --relay: expected "
-			    "turn:user:pass@host[:port]\n");
-		else if (rv != 0)
-			fprintf(stderr, "p2pchat: --relay: %s\n", ctx->err);
-		else if ((rv = chat_relay_configure(&ctx->relay, &tc)) != 0) {
-			fprintf(stderr, "p2pchat: --relay: %s\n",
-			    stun_strerror(rv));
-			rv = -1;
-		}
-		OPENSSL_cleanse(&tc, sizeof(tc));
-		if (rv != 0) {
-			rv = rv == -1 ? 2 : 1;
-			goto out;
-		}
-	}
 	rv = 1;
 	ctx->start = clock_ms();
 	if ((ctx->inbuf = malloc(CHAT_STDIN_BUF)) == NULL ||

@@ -31,7 +31,10 @@ chat_relay_init(struct chat_relay *rl, int force, int off)
 	rl->state = CHAT_RELAY_S_IDLE;
 }
 
-/* A fresh TURN machine for c; the options and what was reported stay. */
+/*
+ * A fresh TURN machine for c, kept for an allocation made again (the
+ * machine wipes its copy of the password once it has the key).
+ */
 static int
 relay_turn(struct chat_relay *rl, const struct stun_turn_config *c)
 {
@@ -39,6 +42,10 @@ relay_turn(struct chat_relay *rl, const struct stun_turn_config *c)
 	int			r;
 
 	OPENSSL_cleanse(&rl->turn, sizeof(rl->turn));
+	if (c != &rl->cred) {
+		OPENSSL_cleanse(&rl->cred, sizeof(rl->cred));
+		rl->cred = *c;
+	}
 	rl->server = c->server;
 	rl->state = CHAT_RELAY_S_IDLE;
 	memset(&rl->relayed, 0, sizeof(rl->relayed));
@@ -142,11 +149,9 @@ chat_relay_up(const struct chat_relay *rl)
 static int
 relay_again(struct chat_relay *rl, uint64_t now)
 {
-	struct stun_turn_config	tc = rl->turn.c;
-	int			r;
+	int	r;
 
-	r = relay_turn(rl, &tc);
-	OPENSSL_cleanse(&tc, sizeof(tc));
+	r = relay_turn(rl, &rl->cred);
 	rl->again = 1;
 	if (r == 0)
 		r = relay_start(rl, now);
@@ -353,4 +358,5 @@ void
 chat_relay_clear(struct chat_relay *rl)
 {
 	OPENSSL_cleanse(&rl->turn, sizeof(rl->turn));
+	OPENSSL_cleanse(&rl->cred, sizeof(rl->cred));
 }

@@ -64,6 +64,7 @@ struct chat_relay {
 	int		 off;		/* ignore the server's offer */
 	int		 again;		/* allocated again once: no more */
 	struct stun_turn turn;
+	struct stun_turn_config cred;	/* for allocating again */
 	struct stun_addr server;
 	int		 state;		/* CHAT_RELAY_S_* */
 	uint64_t	 deadline;	/* ALLOCATING: give up then */
@@ -126,6 +127,7 @@ void	chat_relay_path(struct chat_relay *rl, const struct stun_addr *to,
 	    uint64_t now);
 /* Deallocate (best effort) when leaving; nothing is reported after. */
 void	chat_relay_leave(struct chat_relay *rl, uint64_t now);
+/* Wipe the credential. */
 void	chat_relay_clear(struct chat_relay *rl);
 
 #endif /* CHAT_RELAY_H */
