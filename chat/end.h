@@ -32,8 +32,8 @@ struct chat_end_action {
 };
 
 struct chat_end {
-	uint64_t	 linger;	/* ms without progress before giving up */
-	int		 joined;	/* registered: there is a room to leave */
+	uint64_t	 linger;	/* ms without progress: give up */
+	int		 joined;	/* registered: a room to leave */
 	int		 eof;		/* no more input will come */
 	int		 quitting;	/* every line was taken: drain, leave */
 	int		 hurry;		/* a second signal: give up now */

@@ -84,8 +84,8 @@ chat_backlog_flush(struct chat_ctx *ctx)
 	if (ctx->nbacklog == 0)
 		return;
 	for (i = 0; i < ctx->nbacklog; i++) {
-		if (ctx->end.giving_up || chat_send_all(ctx, ctx->backlog[i].buf,
-		    ctx->backlog[i].len) == 0)
+		if (ctx->end.giving_up || chat_send_all(ctx,
+		    ctx->backlog[i].buf, ctx->backlog[i].len) == 0)
 			chat_notice(ctx, EV_UNDELIVERED, ctx->end.giving_up ?
 			    "gave up at exit" : "nobody in the room");
 		free(ctx->backlog[i].buf);

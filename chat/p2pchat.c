@@ -95,7 +95,7 @@ chat_quit(struct chat_ctx *ctx)
 
 /* A datagram for the room; a chat message tells someone still talks. */
 static void
-chat_room_take(struct chat_ctx *ctx, unsigned sock,
+chat_to_room(struct chat_ctx *ctx, unsigned sock,
     const struct stun_addr *from, const uint8_t *buf, size_t len,
     uint64_t now)
 {
@@ -313,7 +313,7 @@ chat_on_relay(struct chat_ctx *ctx, const struct chat_relay_action *a,
 		chat_rdv_register(ctx, now);
 		return;
 	case CHAT_RELAY_A_DATA:
-		chat_room_take(ctx, CHAT_SOCK_RELAY, &a->peer, a->buf, a->len,
+		chat_to_room(ctx, CHAT_SOCK_RELAY, &a->peer, a->buf, a->len,
 		    now);
 		return;
 	case CHAT_RELAY_A_DENIED:
@@ -572,6 +572,7 @@ chat_pump(struct chat_ctx *ctx)
 	unsigned	 k, n;
 
 	now = clock_ms();
+	w_relay = w_rdv = w_room = w_end = 0;
 	for (k = 0; k < CHAT_PUMP_ROUNDS && !ctx->end.done; k++) {
 		n = chat_pump_relay(ctx, now, &w_relay);
 		n += chat_pump_rdv(ctx, now, &w_rdv);
@@ -641,7 +642,7 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		if (stun_addr_equal(&from, &ctx->server) && buf[0] <= 3)
 			chat_rdv_input(ctx, &from, buf, (size_t)n, now);
 		else if (!ctx->force_relay)	/* relay only: nothing direct */
-			chat_room_take(ctx, CHAT_SOCK_MAIN, &from, buf,
+			chat_to_room(ctx, CHAT_SOCK_MAIN, &from, buf,
 			    (size_t)n, now);
 	}
 	chat_pump(ctx);

@@ -51,15 +51,15 @@ struct chat_relay_action {
 	struct stun_addr relayed;	/* UP */
 	struct stun_addr server;	/* the TURN server, every kind */
 	const char	*reason;	/* LOST, FAILED, DENIED */
-	int		 again;		/* LOST: a new allocation is on its way */
+	int		 again;		/* LOST: allocating anew */
 	int		 shown;		/* FAILED: worth a "relay" event */
 	int		 fatal;		/* FAILED: relay only, so stop */
-	int		 offered;	/* FAILED: the server's offer was unusable */
+	int		 offered;	/* FAILED: the server's offer */
 	uint64_t	 wake;		/* WAIT */
 };
 
 struct chat_relay {
-	int		 on;		/* configured, or offered by the server */
+	int		 on;		/* configured, or offered */
 	int		 force;		/* relay paths only */
 	int		 off;		/* ignore the server's offer */
 	int		 again;		/* allocated again once: no more */
