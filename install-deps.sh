@@ -24,3 +24,10 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	clang libclang-rt-14-dev ca-certificates \
 	libncurses-dev tmux redis-server libhiredis-dev iperf3 \
 	chromium chromium-driver python3-selenium
+# The test peers are programs the tests start, not services: Debian enables
+# the daemons it installs, so stop and disable them where systemd runs and
+# nothing holds :3478 or :6379 on a booted machine.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now coturn.service redis-server.service \
+	    >/dev/null 2>&1 || true
+fi
