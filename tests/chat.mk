@@ -18,3 +18,12 @@ CHECK_LIBSTUN_SUITES += tests/libstun_punch.c
 # p2pchat through a TURN relay (coturn, stund) on loopback.
 TESTS += tests/chat_relay.sh
 EXTRA_DIST += tests/chat_relay.sh
+
+# The terminal UI through tmux (skips without it).
+TESTS += tests/chat_tui.sh
+EXTRA_DIST += tests/chat_tui.sh
+
+# p2pchat's command line: help, version, usage errors, where the code
+# comes from.
+TESTS += tests/chat_cli.sh
+EXTRA_DIST += tests/chat_cli.sh
