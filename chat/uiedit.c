@@ -5,6 +5,8 @@
  * buffer, history, name completion and the horizontal view.  Every edit
  * keeps the cursor at the start of a cell.
  */
+#include "config.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>

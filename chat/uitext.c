@@ -6,6 +6,8 @@
  * terminal's own do; glibc's wchar_t is UCS-4 in every locale, so the
  * UTF-8 here is converted by hand.
  */
+#include "config.h"
+
 #include <wchar.h>
 #include <wctype.h>
 
