@@ -108,22 +108,18 @@ metrics_rooms(struct stund *sd, struct evbuffer *b)
 	    (unsigned long long)CNT_GET(&sd->rdv_send_errors));
 }
 
+/* Every worker's counters and the TCP/TLS ones, added up. */
 static void
 metrics_sum(struct stund *sd, struct counters *t)
 {
-	const struct counters	*c;
-	unsigned		 w;
-	size_t			 i, n = sizeof(*t) / sizeof(uint64_t);
-	uint64_t		*dst = (uint64_t *)t;
-	const uint64_t		*src;
+	const size_t	 n = sizeof(*t) / sizeof(uint64_t);
+	unsigned	 w;
 
 	memset(t, 0, sizeof(*t));
-	for (w = 0; w <= sd->nworkers; w++) {
-		c = (w < sd->nworkers) ? &sd->workers[w].cnt : &sd->tcp_cnt;
-		src = (const uint64_t *)c;
-		for (i = 0; i < n; i++)
-			dst[i] += CNT_GET(&src[i]);
-	}
+	for (w = 0; w < sd->nworkers; w++)
+		counters_add((uint64_t *)t,
+		    (const uint64_t *)&sd->workers[w].cnt, n);
+	counters_add((uint64_t *)t, (const uint64_t *)&sd->tcp_cnt, n);
 }
 
 static void

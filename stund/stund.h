@@ -18,6 +18,7 @@
 #include <libstun/server.h>
 
 #include "conf.h"
+#include "counters.h"
 
 struct event_base;
 struct event;
@@ -30,31 +31,6 @@ struct relay_quota;
 struct rooms;
 struct rooms_out;
 struct rooms_metrics;
-
-/* Counters: written by one thread, read by metrics (relaxed atomics). */
-#define CNT_METH_BINDING	0
-#define CNT_METH_OTHER		1
-#define CNT_NMETH		2
-enum cnt_drop {
-	DROP_NOT_STUN, DROP_CLASS, DROP_FINGERPRINT, DROP_MALFORMED,
-	DROP_METHOD, DROP_SOURCE, DROP_NOSPACE, DROP_RATELIMIT, DROP_SEND,
-	DROP_TCP_FRAME, DROP_TCP_CAP, DROP_TCP_OUTPUT, DROP_NDROPS
-};
-struct counters {
-	uint64_t	in_pkts[CNT_NMETH][4];	/* [method][class] */
-	uint64_t	in_bytes[CNT_NMETH][4];
-	uint64_t	out_pkts[CNT_NMETH][4];
-	uint64_t	out_bytes[CNT_NMETH][4];
-	uint64_t	err_codes[7];		/* by code / 100 */
-	uint64_t	drops[DROP_NDROPS];
-	uint64_t	rx_bytes;		/* every byte received */
-};
-#define CNT_ADD(p, v)	__atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
-#define CNT_GET(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
-
-const char	*counters_drop_name(int);
-void		 counters_count_out(struct counters *, int, uint8_t, int,
-		    size_t);
 
 #define WORKER_BATCH	32
 #define WORKER_BUFSZ	2048	/* larger datagrams: dropped */

@@ -67,48 +67,6 @@ struct wio {
 #endif
 };
 
-const char *
-counters_drop_name(int d)
-{
-	static const char *names[DROP_NDROPS] = {
-		"not_stun", "class", "fingerprint", "malformed", "method",
-		"source", "nospace", "ratelimit", "send_error", "tcp_frame",
-		"tcp_cap", "tcp_output"
-	};
-
-	if (d < 0 || d >= DROP_NDROPS)
-		return ("unknown");
-	return (names[d]);
-}
-
-void
-counters_count_out(struct counters *c, int meth, uint8_t cls, int code,
-    size_t len)
-{
-	CNT_ADD(&c->out_pkts[meth][cls & 3], 1);
-	CNT_ADD(&c->out_bytes[meth][cls & 3], len);
-	if (code >= 300 && code < 700)
-		CNT_ADD(&c->err_codes[code / 100], 1);
-}
-
-static int
-worker_drop_reason(int rv)
-{
-	switch (rv) {
-	case STUN_SRV_DROP_CLASS:
-		return (DROP_CLASS);
-	case STUN_SRV_DROP_FP:
-		return (DROP_FINGERPRINT);
-	case STUN_SRV_DROP_METHOD:
-		return (DROP_METHOD);
-	case STUN_SRV_DROP_SOURCE:
-		return (DROP_SOURCE);
-	case STUN_SRV_DROP_NOSPACE:
-		return (DROP_NOSPACE);
-	}
-	return (DROP_MALFORMED);
-}
-
 /* Decode once and count; returns the method slot, or -1 if not STUN. */
 static int
 worker_decode(struct counters *cnt, struct stun_msg *m, const uint8_t *buf,
@@ -151,7 +109,7 @@ worker_dispatch(const struct stun_server_conf *sc, struct counters *cnt,
 		break;
 	}
 	if (rv != STUN_SRV_SEND) {
-		CNT_ADD(&cnt->drops[worker_drop_reason(rv)], 1);
+		CNT_ADD(&cnt->drops[counters_drop_reason(rv)], 1);
 		return (rv);
 	}
 	counters_count_out(cnt, meth, out->cls, out->code, out->len);
