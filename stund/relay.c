@@ -248,6 +248,7 @@ relay_begin(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
 
 	stun_build_reply(b, r->buf, RELAY_BUF, m,
 	    code == 0 ? STUN_CLASS_SUCCESS : STUN_CLASS_ERROR);
+	r->code = code;
 	if (code == 0)
 		return;
 	stun_build_error(b, code, NULL);
@@ -261,7 +262,8 @@ static void
 relay_end(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
     const struct relay_client *cl, const struct auth_result *ar)
 {
-	int	n;
+	struct relay_pkt	p;
+	int			n;
 
 	if (r->c.software != NULL)
 		stun_build_string(b, STUN_ATTR_SOFTWARE, r->c.software);
@@ -271,7 +273,12 @@ relay_end(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
 		stun_build_fingerprint(b);
 	if ((n = stun_build_finish(b)) < 0)
 		return;
-	if (r->ops.send_client(r->ops.arg, cl, r->buf, (size_t)n) != 0)
+	p.buf = r->buf;
+	p.len = (size_t)n;
+	p.stun = 1;
+	p.cls = r->code == 0 ? STUN_CLASS_SUCCESS : STUN_CLASS_ERROR;
+	p.code = r->code;
+	if (r->ops.send_client(r->ops.arg, cl, &p) != 0)
 		RELAY_ADD(&r->m.send_fail, 1);
 }
 
@@ -879,6 +886,7 @@ relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
 	struct relay_alloc	*a;
 	struct relay_chan	*c;
 	struct stun_builder	 b;
+	struct relay_pkt	 p;
 	uint8_t			 tid[STUN_TID_LEN];
 	uint64_t		 id;
 	unsigned		 i;
@@ -899,7 +907,10 @@ relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
 		if (c[i].ch != 0 && c[i].expires > now &&
 		    stun_addr_equal(&c[i].peer, peer))
 			break;
-	if (i < r->c.max_chans)
+	p.stun = i == r->c.max_chans;
+	p.cls = STUN_CLASS_INDICATION;
+	p.code = 0;
+	if (!p.stun)
 		n = stun_chdata_encode(r->buf, RELAY_BUF, c[i].ch, buf, len,
 		    a->cl.conn != 0);
 	else {
@@ -918,7 +929,9 @@ relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
 		RELAY_ADD(&r->m.send_fail, 1);
 		return;
 	}
-	if (r->ops.send_client(r->ops.arg, &a->cl, r->buf, (size_t)n) != 0) {
+	p.buf = r->buf;
+	p.len = (size_t)n;
+	if (r->ops.send_client(r->ops.arg, &a->cl, &p) != 0) {
 		RELAY_ADD(&r->m.send_fail, 1);
 		return;
 	}

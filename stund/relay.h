@@ -92,6 +92,18 @@ struct relay_client {
 	uint64_t	 conn;		/* 0: UDP, else a stream's id */
 };
 
+/*
+ * What the table sends a client: a STUN message it built, with the class
+ * and error code for the caller's counters, or ChannelData (stun 0).
+ */
+struct relay_pkt {
+	const uint8_t	*buf;
+	size_t		 len;
+	int		 stun;		/* 1: a STUN message */
+	uint8_t		 cls;		/* STUN_CLASS_* of a message */
+	int		 code;		/* its error code; 0: none */
+};
+
 /* I/O the table asks of its caller. */
 struct relay_ops {
 	void	*arg;
@@ -110,7 +122,7 @@ struct relay_ops {
 		    size_t len);
 	/* Send to a client from the socket it talks to.  0 or -1. */
 	int	(*send_client)(void *arg, const struct relay_client *cl,
-		    const uint8_t *buf, size_t len);
+		    const struct relay_pkt *p);
 	/* Unix seconds (REST credential expiry). */
 	int64_t	(*wall)(void *arg);
 	/* Random bytes: 0 on success (NULL: RAND_bytes). */
@@ -183,6 +195,7 @@ struct relay {
 	unsigned		 hiwater;	/* slots [0, hiwater) seen */
 	uint64_t		 seed;
 	uint64_t		 ind_ctr;	/* Data indication ids */
+	int			 code;	/* answer being built: error or 0 */
 	uint8_t			*buf;	/* RELAY_BUF bytes */
 };
 

@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "common/clock.h"
@@ -40,7 +39,6 @@
 #define RELAYIO_OUTSZ		(RELAYIO_DGRAM + 64)	/* + TURN framing */
 #define RELAYIO_QUEUE		64	/* sends held until a batch ends */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
-#define RELAYIO_TCP_OUT_MAX	(256 * 1024)	/* unread bytes */
 
 struct rsock {
 	struct relayio	*rio;
@@ -389,53 +387,31 @@ relayio_send_peer(void *arg, int h, const struct stun_addr *peer,
 }
 
 /*
- * Count a STUN message we built (answers, Data indications) with the other
- * methods, so the amplification figures include TURN.  Our error answers
- * carry ERROR-CODE first.
+ * Answers and Data indications are counted with the other methods, so the
+ * amplification figures include TURN; ChannelData is not STUN.
  */
-static void
-relayio_count(struct counters *cnt, const uint8_t *buf, size_t len)
-{
-	uint16_t	type;
-	uint8_t		cls;
-	int		code = 0;
-
-	if (len < STUN_HDR_LEN || (buf[0] & 0xc0) != 0)
-		return;
-	type = (uint16_t)(buf[0] << 8 | buf[1]);
-	cls = (uint8_t)(((type >> 4) & 1) | ((type >> 7) & 2));
-	if (cls == STUN_CLASS_ERROR && len >= STUN_HDR_LEN + 8 &&
-	    buf[20] == 0 && buf[21] == STUN_ATTR_ERROR_CODE)
-		code = (buf[26] & 7) * 100 + buf[27];
-	counters_count_out(cnt, CNT_METH_OTHER, cls, code, len);
-}
-
 static int
 relayio_send_client(void *arg, const struct relay_client *cl,
-    const uint8_t *buf, size_t len)
+    const struct relay_pkt *p)
 {
 	struct relayio		*rio = arg;
 	struct worker		*w = rio->w;
-	struct tcp_conn		*tc;
-	struct evbuffer		*out;
+	struct counters		*cnt = &w->cnt;
 
 	if (cl->conn != 0) {
 		/* Stream clients are worker 0's; the pointer is live. */
-		tc = (struct tcp_conn *)(uintptr_t)cl->conn;
-		out = bufferevent_get_output(tc->bev);
-		if (evbuffer_get_length(out) + len > RELAYIO_TCP_OUT_MAX ||
-		    bufferevent_write(tc->bev, buf, len) != 0)
+		if (tcp_send((struct tcp_conn *)(uintptr_t)cl->conn, p->buf,
+		    p->len) == -1)
 			return (-1);
-		/* Written with the rest of the batch (tcp_flush()). */
-		bufferevent_enable(tc->bev, EV_WRITE);
-		relayio_count(&w->sd->tcp_cnt, buf, len);
-		return (0);
-	}
-	if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
+		cnt = &w->sd->tcp_cnt;
+	} else if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
 	    w->fd[cl->sock] == -1 ||
-	    relayio_queue(rio, w->fd[cl->sock], &cl->addr, buf, len) == -1)
+	    relayio_queue(rio, w->fd[cl->sock], &cl->addr, p->buf,
+	    p->len) == -1)
 		return (-1);
-	relayio_count(&w->cnt, buf, len);
+	if (p->stun)
+		counters_count_out(cnt, CNT_METH_OTHER, p->cls, p->code,
+		    p->len);
 	return (0);
 }
 

@@ -60,6 +60,7 @@ struct tcp_conn {
 	struct bufferevent	*bev;
 	int			 sock;	/* listener's STUN_SRV_* */
 	int			 tls;
+	int			 reading;	/* inside tcp_read() */
 	struct stun_addr	 peer;
 	struct stun_addr	 local;
 };
@@ -177,6 +178,12 @@ int	worker_answer(const struct stun_server_conf *, struct counters *,
 /* tcp.c */
 int	tcp_init(struct stund *, char *, size_t);
 void	tcp_flush(struct tcp_conn *);
+/*
+ * Queue bytes for a client (an answer, or data the relay forwards): from
+ * tcp_read() they leave with the batch, from elsewhere libevent writes
+ * them.  Returns 0, or -1 when the client has left too much unread.
+ */
+int	tcp_send(struct tcp_conn *, const uint8_t *, size_t);
 int	tcp_tls_load(struct stund *, const struct conf *, char *, size_t);
 void	tcp_free(struct stund *);
 

@@ -37,7 +37,8 @@
 
 #define TCP_FRAME_MAX	(4096)		/* largest request we read */
 #define TCP_READ_MAX	(8192)		/* input high watermark */
-#define TCP_OUT_MAX	(65536)		/* unread answers: close */
+#define TCP_OUT_MAX	(65536)		/* unread after a read: close */
+#define TCP_SEND_MAX	(256 * 1024)	/* unread: drop what comes */
 
 /*
  * A second after the last connection went (and none came back), give the
@@ -103,6 +104,21 @@ tcp_flush(struct tcp_conn *c)
 		bufferevent_enable(c->bev, EV_WRITE);
 }
 
+int
+tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	size_t		 have = evbuffer_get_length(out);
+
+	if (have > TCP_SEND_MAX || len > TCP_SEND_MAX - have ||
+	    bufferevent_write(c->bev, buf, len) != 0)
+		return (-1);
+	/* Outside tcp_read(), nothing calls tcp_flush(): libevent writes. */
+	if (!c->reading)
+		bufferevent_enable(c->bev, EV_WRITE);
+	return (0);
+}
+
 /* The output drained: plain TCP goes back to writing from tcp_flush(). */
 static void
 tcp_written(struct bufferevent *bev, void *arg)
@@ -144,7 +160,7 @@ tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len)
 	if (worker_answer(&sc, &sd->tcp_cnt, &m, p, len, &in, &out) !=
 	    STUN_SRV_SEND)
 		return;
-	bufferevent_write(c->bev, out.buf, out.len);
+	(void)tcp_send(c, out.buf, out.len);
 }
 
 static void
@@ -156,6 +172,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 	size_t			 n, want;
 	int			 r, kind;
 
+	c->reading = 1;
 	/* Each round drains at least 4 bytes: bounded by the buffer. */
 	while ((n = evbuffer_get_length(input)) > 0) {
 		want = n < TCP_FRAME_MAX ? n : TCP_FRAME_MAX;
@@ -175,6 +192,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 			CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_FRAME], 1);
 		evbuffer_drain(input, (size_t)r);
 	}
+	c->reading = 0;
 	tcp_flush(c);
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUT_MAX) {
 		CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_OUTPUT], 1);

@@ -105,19 +105,34 @@ f_send_peer(void *arg, int h, const struct stun_addr *peer,
 	return (0);
 }
 
+/* Also checks that the class and code the table reports are the bytes'. */
 static int
-f_send_client(void *arg, const struct relay_client *cl, const uint8_t *buf,
-    size_t len)
+f_send_client(void *arg, const struct relay_client *cl,
+    const struct relay_pkt *p)
 {
 	struct sent	*s;
+	struct stun_msg	 m;
+	const char	*why;
+	size_t		 whylen;
+	int		 code = 0;
 
 	(void)arg;
 	ck_assert_uint_lt(F.nclient, NOUT);
-	ck_assert_uint_le(len, OUTMAX);
+	ck_assert_uint_le(p->len, OUTMAX);
+	if (p->stun) {
+		ck_assert_int_eq(stun_msg_decode(&m, p->buf, p->len), 0);
+		ck_assert_uint_eq(p->cls, m.cls);
+		if (m.cls == STUN_CLASS_ERROR)
+			ck_assert_int_eq(stun_msg_get_error(&m, &code, &why,
+			    &whylen), 0);
+		ck_assert_int_eq(p->code, code);
+	} else
+		ck_assert_int_eq(stun_chdata_decode(p->buf, p->len, NULL,
+		    NULL, NULL), 0);
 	s = &F.client[F.nclient++];
 	s->cl = *cl;
-	s->len = len;
-	memcpy(s->buf, buf, len);
+	s->len = p->len;
+	memcpy(s->buf, p->buf, p->len);
 	return (0);
 }
 
