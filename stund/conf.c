@@ -8,11 +8,14 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libstun/rdv.h>
 
@@ -525,6 +528,15 @@ bad:
 	return (-1);
 }
 
+/* 0.0.0.0 or ::? */
+static int
+conf_wildcard(const struct stun_addr *a)
+{
+	static const uint8_t	 any[16];
+
+	return (memcmp(a->ip, any, a->family == STUN_AF_INET ? 4 : 16) == 0);
+}
+
 int
 conf_finish(struct conf *c, char *err, size_t errlen)
 {
@@ -563,6 +575,13 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 		c->burst = 1;
 	if (conf_relay_ports(c, err, errlen) == -1)
 		return (-1);
+	/* TURN clients are told the relayed address: a real one. */
+	if (c->turn && (c->user_file[0] != '\0' || c->auth_secret[0] != '\0') &&
+	    conf_wildcard(c->has_relay_ip ? &c->relay_ip : &c->primary)) {
+		snprintf(err, errlen, "turn: relay-ip must be given when the "
+		    "primary address is a wildcard");
+		return (-1);
+	}
 	if (c->rendezvous && c->member_timeout <= c->keepalive) {
 		snprintf(err, errlen, "member-timeout (%u s) must be longer "
 		    "than keepalive (%u s)", c->member_timeout, c->keepalive);
@@ -603,4 +622,70 @@ conf_needs_restart(const struct conf *a, const struct conf *b)
 	    (a->has_metrics && !stun_addr_equal(&a->metrics, &b->metrics)))
 		return (1);
 	return (0);
+}
+
+int
+conf_read_file(const char *path, size_t max, char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	char	*buf = NULL, *nb;
+	size_t	 cap = 0, off = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	for (;;) {
+		if (off == cap) {
+			/* One byte past max tells a file that is too large. */
+			if (cap > max)
+				break;
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + off, cap - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off > max) {
+		snprintf(err, errlen, "%s: file too large", path);
+		goto fail;
+	}
+	close(fd);
+	*out = buf;
+	*len = off;
+	return (0);
+fail:
+	close(fd);
+	free(buf);
+	return (-1);
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	if (c->auth != NULL) {
+		auth_free(c->auth);
+		free(c->auth);
+	}
+	free(c);
 }

@@ -93,7 +93,7 @@ struct conf {
 	unsigned		max_alloc_time;	/* s; 0: none */
 	uint64_t		max_alloc_bytes; /* 0: none */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
-	struct auth		*auth;	/* by relayio_conf() */
+	struct auth		*auth;	/* by auth_load() */
 };
 
 /* Defaults, nothing marked as set. */
@@ -122,6 +122,15 @@ void	conf_merge(struct conf *dst, const struct conf *src);
 int	conf_finish(struct conf *c, char *err, size_t errlen);
 /* Options SIGHUP cannot change (sockets, user): 1 when they differ. */
 int	conf_needs_restart(const struct conf *a, const struct conf *b);
+/*
+ * Read a config or users file whole, at most max bytes, into *out (to
+ * free(3)) and *len: the only file reading of libstund.  Returns 0, or -1
+ * with "path: reason" in err.
+ */
+int	conf_read_file(const char *path, size_t max, char **out, size_t *len,
+	    char *err, size_t errlen);
+/* Free a snapshot from malloc(3) and the credentials it owns. */
+void	conf_free(struct conf *c);
 /* "127.0.0.1", "::1", "[::1]" -> address (port 0). 0 or -1. */
 int	conf_parse_ip(const char *s, struct stun_addr *a);
 /* "ADDR:PORT", "[V6]:PORT" or "PORT" (on 127.0.0.1). 0 or -1. */

@@ -15,7 +15,6 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,124 +83,6 @@ relayio_enabled(const struct conf *c)
 	return (c != NULL && c->turn && c->auth != NULL &&
 	    auth_enabled(c->auth));
 }
-
-/* Read a users file whole, bounded by AUTH_MAX_FILE. */
-static int
-relayio_read_file(const char *path, char **out, size_t *len, char *err,
-    size_t errlen)
-{
-	char	*buf = NULL, *nb;
-	size_t	 cap = 0, off = 0;
-	ssize_t	 n;
-	int	 fd;
-
-	*out = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (-1);
-	}
-	for (;;) {
-		if (off == cap) {
-			if (cap >= AUTH_MAX_FILE + 1)
-				break;
-			cap = cap == 0 ? 65536 : cap * 2;
-			if (cap > AUTH_MAX_FILE + 1)
-				cap = AUTH_MAX_FILE + 1;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				goto fail;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + off, cap - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off > AUTH_MAX_FILE) {
-		snprintf(err, errlen, "%s: file too large", path);
-		goto fail;
-	}
-	close(fd);
-	*out = buf;
-	*len = off;
-	return (0);
-fail:
-	close(fd);
-	free(buf);
-	return (-1);
-}
-
-int
-relayio_conf(struct conf *c, const struct conf *old, char *err,
-    size_t errlen)
-{
-	static const uint8_t	 any[16];
-	const struct stun_addr	*rip;
-	struct auth		*a;
-	char			*text;
-	size_t			 len;
-	int			 rc;
-
-	c->auth = NULL;
-	if (!c->turn || (c->user_file[0] == '\0' && c->auth_secret[0] == '\0'))
-		return (0);
-	/* Clients are told the relayed address: it must be a real one. */
-	rip = c->has_relay_ip ? &c->relay_ip : &c->primary;
-	if (memcmp(rip->ip, any, rip->family == STUN_AF_INET ? 4 : 16) == 0) {
-		snprintf(err, errlen, "turn: relay-ip must be given when the "
-		    "primary address is a wildcard");
-		return (-1);
-	}
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	if (auth_init(a, c->realm, old != NULL && old->auth != NULL ?
-	    old->auth->nonce_key : NULL, err, errlen) == -1)
-		goto fail;
-	if (c->auth_secret[0] != '\0' && auth_set_secret(a,
-	    c->auth_secret) == -1) {
-		snprintf(err, errlen, "static-auth-secret: too long");
-		goto fail;
-	}
-	if (c->user_file[0] != '\0') {
-		if (relayio_read_file(c->user_file, &text, &len, err,
-		    errlen) == -1)
-			goto fail;
-		rc = auth_load_users(a, text, len, c->user_file, err, errlen);
-		free(text);
-		if (rc == -1)
-			goto fail;
-	}
-	c->auth = a;
-	return (0);
-fail:
-	auth_free(a);
-	free(a);
-	return (-1);
-}
-
-void
-relayio_conf_free(struct conf *c)
-{
-	if (c == NULL)
-		return;
-	if (c->auth != NULL) {
-		auth_free(c->auth);
-		free(c->auth);
-	}
-	free(c);
-}
-
-/* Sockets and sends, for relay.c. */
 
 static void	relayio_peer_read(evutil_socket_t, short, void *);
 

@@ -20,15 +20,6 @@ struct worker;
 struct tcp_conn;
 struct evbuffer;
 
-/*
- * Build c->auth from the users file and the REST secret when TURN is on;
- * old (may be NULL) lends its nonce secret so nonces survive a reload.
- * Returns 0, or -1 with a message in err.
- */
-int	relayio_conf(struct conf *c, const struct conf *old, char *err,
-	    size_t errlen);
-/* Free a snapshot and the credentials it owns. */
-void	relayio_conf_free(struct conf *c);
 /* 1 when this snapshot serves TURN. */
 int	relayio_enabled(const struct conf *c);
 

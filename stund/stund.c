@@ -16,7 +16,6 @@
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -32,6 +31,7 @@
 #include <openssl/rand.h>
 
 #include "common/log.h"
+#include "auth.h"
 #include "ratelimit.h"
 #include "relayio.h"
 #include "stund.h"
@@ -116,45 +116,6 @@ usage(FILE *f, int status)
 	exit(status);
 }
 
-/* Reads a config file whole, bounded by CONF_FILE_MAX. */
-static int
-stund_read_file(const char *path, char **out, size_t *len, char *err,
-    size_t errlen)
-{
-	char	*buf;
-	ssize_t	 n;
-	size_t	 off = 0;
-	int	 fd;
-
-	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (-1);
-	}
-	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	while (off < CONF_FILE_MAX + 1) {
-		n = read(fd, buf + off, CONF_FILE_MAX + 1 - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	if (off > CONF_FILE_MAX) {
-		free(buf);
-		snprintf(err, errlen, "%s: file too large", path);
-		return (-1);
-	}
-	*out = buf;
-	*len = off;
-	return (0);
-}
-
 /* A new snapshot: defaults, then the file, then the command line. */
 static struct conf *
 stund_load(struct stund *sd, char *err, size_t errlen)
@@ -169,8 +130,8 @@ stund_load(struct stund *sd, char *err, size_t errlen)
 	}
 	conf_init(c);
 	if (sd->conf_file != NULL) {
-		if (stund_read_file(sd->conf_file, &text, &len, err,
-		    errlen) == -1)
+		if (conf_read_file(sd->conf_file, CONF_FILE_MAX, &text, &len,
+		    err, errlen) == -1)
 			goto fail;
 		if (conf_parse(c, text, len, sd->conf_file, err,
 		    errlen) == -1) {
@@ -183,11 +144,11 @@ stund_load(struct stund *sd, char *err, size_t errlen)
 	if (conf_finish(c, err, errlen) == -1)
 		goto fail;
 	/* TURN credentials: the users file is read now, every reload. */
-	if (relayio_conf(c, sd->conf, err, errlen) == -1)
+	if (auth_load(c, sd->conf, err, errlen) == -1)
 		goto fail;
 	return (c);
 fail:
-	free(c);
+	conf_free(c);
 	return (NULL);
 }
 
@@ -249,7 +210,7 @@ stund_reap(struct stund *sd)
 		}
 		if (i < sd->nworkers)
 			continue;
-		relayio_conf_free(sd->retired[k]);
+		conf_free(sd->retired[k]);
 		sd->retired[k] = NULL;
 	}
 }
@@ -292,7 +253,7 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 		/* A worker stuck in one batch across 8 reloads: keep it. */
 		log_warnx("reload: old configurations still in use; "
 		    "keeping the current one");
-		relayio_conf_free(n);
+		conf_free(n);
 		return;
 	}
 	old = sd->conf;
@@ -584,9 +545,9 @@ main(int argc, char **argv)
 
 	/* Every worker has stopped. */
 	for (i = 0; i < STUND_RETIRED; i++)
-		relayio_conf_free(sd.retired[i]);
+		conf_free(sd.retired[i]);
 	free(sd.workers);
-	relayio_conf_free(sd.conf);
+	conf_free(sd.conf);
 	free(sd.conf_path);
 	log_info("stopped");
 	return (0);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -247,6 +248,41 @@ START_TEST(conf_hostport_forms)
 }
 END_TEST
 
+/* The one file reader: whole files, across its growth, and the bound. */
+START_TEST(conf_read_file_reads_whole_and_bounds_size)
+{
+	char		 path[] = "/tmp/check_stund.XXXXXX", err[256], *text;
+	size_t		 len, i, big = 200000;
+	FILE		*f;
+	int		 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	for (i = 0; i < big; i++)
+		ck_assert_int_ne(fputc('a' + (int)(i % 26), f), EOF);
+	ck_assert_int_eq(fclose(f), 0);
+
+	ck_assert_int_eq(conf_read_file(path, big, &text, &len, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(len, big);
+	for (i = 0; i < big; i++)
+		if (text[i] != 'a' + (int)(i % 26))
+			break;
+	ck_assert_uint_eq(i, big);
+	free(text);
+
+	ck_assert_int_eq(conf_read_file(path, big - 1, &text, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_null(text);
+	ck_assert_msg(strstr(err, "file too large") != NULL, "got '%s'", err);
+	ck_assert_int_eq(unlink(path), 0);
+
+	ck_assert_int_eq(conf_read_file(path, big, &text, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "got '%s'", err);
+}
+END_TEST
+
 static struct stun_addr
 v4(uint8_t last)
 {
@@ -387,6 +423,7 @@ stund_suite(void)
 	tcase_add_test(tc, conf_command_line_overrides_file);
 	tcase_add_test(tc, conf_restart_needed_only_for_sockets);
 	tcase_add_test(tc, conf_hostport_forms);
+	tcase_add_test(tc, conf_read_file_reads_whole_and_bounds_size);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ratelimit");
