@@ -148,7 +148,10 @@ enum relay_err {
 };
 int	relay_err_code(int idx);
 
-/* Counters: one writer (the table's thread); read with relaxed loads. */
+/*
+ * Counters: one writer (the table's thread); read with relaxed loads.
+ * Only uint64_t fields, so the metrics add them up as an array.
+ */
 struct relay_metrics {
 	uint64_t	allocs;		/* gauge */
 	uint64_t	perms;		/* gauge */

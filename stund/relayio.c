@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "common/clock.h"
@@ -616,104 +615,18 @@ relayio_stream_gone(struct tcp_conn *tc)
 	relayio_flush_rio(rio);
 }
 
-/* Every counter of struct relay_metrics, by name. */
-static const struct {
-	const char	*name;
-	const char	*type;
-	const char	*help;
-	size_t		 off;
-} relayio_fields[] = {
-#define M(f)	offsetof(struct relay_metrics, f)
-	{ "stund_turn_allocations", "gauge", "TURN allocations.", M(allocs) },
-	{ "stund_turn_permissions", "gauge", "TURN permissions installed.",
-	    M(perms) },
-	{ "stund_turn_channels", "gauge", "TURN channels bound (and cooling "
-	    "down).", M(chans) },
-	{ "stund_turn_allocations_created_total", "counter", "Allocations "
-	    "made.", M(created) },
-	{ "stund_turn_refreshes_total", "counter", "Refreshes with a "
-	    "lifetime.", M(refreshed) },
-	{ "stund_turn_allocations_deleted_total", "counter", "Allocations "
-	    "ended by Refresh with lifetime 0.", M(deleted) },
-	{ "stund_turn_allocations_expired_total", "counter", "Allocations "
-	    "that were not refreshed in time.", M(expired) },
-	{ "stund_turn_allocations_time_capped_total", "counter", "Allocations "
-	    "ended at max-alloc-time.", M(capped_time) },
-	{ "stund_turn_allocations_bytes_capped_total", "counter",
-	    "Allocations ended at max-alloc-bytes.", M(capped_bytes) },
-	{ "stund_turn_allocations_closed_total", "counter", "Allocations "
-	    "ended because their TCP/TLS client went away.", M(closed) },
-	{ "stund_turn_auth_failures_total", "counter", "Requests refused "
-	    "with 401 or 400 by the credential check.", M(auth_fail) },
-	{ "stund_turn_stale_nonces_total", "counter", "438 Stale Nonce "
-	    "answers.", M(stale_nonce) },
-	{ "stund_turn_peer_denied_total", "counter", "Peers refused by the "
-	    "peer policy (403 or dropped).", M(peer_denied) },
-	{ "stund_turn_no_permission_total", "counter", "Datagrams dropped "
-	    "for want of a permission or channel.", M(no_perm) },
-	{ "stund_turn_no_allocation_total", "counter", "Indications, "
-	    "ChannelData or peer datagrams without an allocation.",
-	    M(no_alloc) },
-	{ "stund_turn_bad_indications_total", "counter", "Malformed or "
-	    "misfingerprinted TURN messages and ChannelData.",
-	    M(bad_indication) },
-	{ "stund_turn_send_errors_total", "counter", "Relay sends that "
-	    "failed.", M(send_fail) },
-	{ "stund_turn_peer_truncated_total", "counter", "Peer datagrams "
-	    "dropped for being larger than the relay reads.",
-	    M(peer_truncated) },
-	{ "stund_turn_peer_packets_total", "counter", "Datagrams relayed "
-	    "to peers.", M(pkts_to_peer) },
-	{ "stund_turn_peer_bytes_total", "counter", "Payload bytes relayed "
-	    "to peers.", M(bytes_to_peer) },
-	{ "stund_turn_client_packets_total", "counter", "Datagrams relayed "
-	    "from peers to clients.", M(pkts_to_client) },
-	{ "stund_turn_client_bytes_total", "counter", "Payload bytes relayed "
-	    "from peers to clients.", M(bytes_to_client) },
-#undef M
-};
-
-static uint64_t
-relayio_sum(struct stund *sd, size_t off)
+int
+relayio_metrics(struct stund *sd, struct relay_metrics *sum)
 {
-	const uint8_t	*p;
-	uint64_t	 v = 0;
 	unsigned	 i;
 
-	for (i = 0; i < sd->nworkers; i++) {
-		if (sd->workers[i].rio == NULL)
-			continue;
-		p = (const uint8_t *)&sd->workers[i].rio->relay.m + off;
-		v += __atomic_load_n((const uint64_t *)(const void *)p,
-		    __ATOMIC_RELAXED);
-	}
-	return (v);
-}
-
-void
-relayio_metrics(struct stund *sd, struct evbuffer *b)
-{
-	size_t	i;
-	int	e;
-
-	evbuffer_add_printf(b, "# HELP stund_turn_enabled 1 when TURN is "
-	    "served.\n# TYPE stund_turn_enabled gauge\nstund_turn_enabled "
-	    "%d\n", sd->workers != NULL && sd->workers[0].rio != NULL);
+	memset(sum, 0, sizeof(*sum));
 	if (sd->workers == NULL || sd->workers[0].rio == NULL)
-		return;
-	for (i = 0; i < sizeof(relayio_fields) / sizeof(relayio_fields[0]);
-	    i++)
-		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
-		    relayio_fields[i].name, relayio_fields[i].help,
-		    relayio_fields[i].name, relayio_fields[i].type,
-		    relayio_fields[i].name, (unsigned long long)relayio_sum(sd,
-		    relayio_fields[i].off));
-	evbuffer_add_printf(b, "# HELP stund_turn_errors_total TURN error "
-	    "answers by code.\n# TYPE stund_turn_errors_total counter\n");
-	for (e = 0; e < RELAY_NERR; e++)
-		evbuffer_add_printf(b, "stund_turn_errors_total{code=\"%d\"} "
-		    "%llu\n", relay_err_code(e),
-		    (unsigned long long)relayio_sum(sd,
-		    offsetof(struct relay_metrics, errors) +
-		    (size_t)e * sizeof(uint64_t)));
+		return (-1);
+	for (i = 0; i < sd->nworkers; i++)
+		if (sd->workers[i].rio != NULL)
+			counters_add((uint64_t *)sum,
+			    (const uint64_t *)&sd->workers[i].rio->relay.m,
+			    sizeof(*sum) / sizeof(uint64_t));
+	return (0);
 }

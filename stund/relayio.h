@@ -18,7 +18,7 @@ struct conf;
 struct stund;
 struct worker;
 struct tcp_conn;
-struct evbuffer;
+struct relay_metrics;
 
 /* 1 when this snapshot serves TURN. */
 int	relayio_enabled(const struct conf *c);
@@ -59,7 +59,10 @@ int	relayio_stream(struct tcp_conn *c, const uint8_t *p, size_t len,
 	    int kind);
 /* The stream is closing: end its allocation. */
 void	relayio_stream_gone(struct tcp_conn *c);
-/* Prometheus text for the relay counters, summed over workers. */
-void	relayio_metrics(struct stund *sd, struct evbuffer *b);
+/*
+ * The relay counters summed over the workers (relaxed loads): 0, or -1
+ * when TURN is off.
+ */
+int	relayio_metrics(struct stund *sd, struct relay_metrics *sum);
 
 #endif
