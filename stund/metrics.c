@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/sock.h"
+#include "rdvio.h"
 #include "relay.h"
 #include "relayio.h"
 #include "rooms.h"
@@ -160,7 +161,7 @@ metrics_rooms(struct stund *sd, struct evbuffer *b)
 	struct rooms_metrics	 m;
 	int			 on;
 
-	on = worker_rdv_metrics(sd, &m) == 0;
+	on = rdvio_metrics(sd, &m) == 0;
 	evbuffer_add_printf(b, "# HELP stund_rdv_enabled 1 when the "
 	    "rendezvous extension is served.\n"
 	    "# TYPE stund_rdv_enabled gauge\nstund_rdv_enabled %d\n", on);

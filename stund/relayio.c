@@ -519,10 +519,13 @@ relayio_free(struct worker *w)
 	w->rio = NULL;
 }
 
-/* Point the table at the current snapshot for one call. */
-static struct relay *
-relayio_enter(struct relayio *rio, const struct conf *c)
+struct relay *
+relayio_enter(struct worker *w, const struct conf *c)
 {
+	struct relayio	*rio = w->rio;
+
+	if (rio == NULL)
+		return (NULL);
 	rio->relay.auth = c->auth;
 	rio->relay.acl = &c->acl;
 	rio->relay.c.software = c->software[0] != '\0' ? c->software : NULL;
@@ -532,71 +535,14 @@ relayio_enter(struct relayio *rio, const struct conf *c)
 	return (&rio->relay);
 }
 
-static void
-relayio_leave(struct relayio *rio)
+void
+relayio_leave(struct worker *w)
 {
+	struct relayio	*rio = w->rio;
+
 	rio->relay.auth = NULL;
 	rio->relay.acl = NULL;
 	rio->relay.c.software = NULL;
-}
-
-int
-relayio_udp(struct worker *w, int sock, const struct stun_addr *src,
-    const struct stun_msg *m, int derr, const uint8_t *buf, size_t len,
-    uint64_t now)
-{
-	struct relayio		*rio = w->rio;
-	struct relay_client	 cl;
-	const struct conf	*c;
-	struct relay		*r;
-	int			 rc = 1;
-
-	if (rio == NULL)
-		return (0);
-	if (m != NULL && (!relay_is_turn(m) || derr != 0))
-		return (0);
-	/* Inside the worker's batch: this snapshot cannot be freed. */
-	c = __atomic_load_n(&w->sd->conf, __ATOMIC_SEQ_CST);
-	memset(&cl, 0, sizeof(cl));
-	cl.addr = *src;
-	cl.sock = sock;
-	r = relayio_enter(rio, c);
-	if (m != NULL)
-		rc = relay_input(r, &cl, m, now);
-	else
-		(void)relay_chdata_input(r, &cl, buf, len, now);
-	relayio_leave(rio);
-	return (rc);
-}
-
-int
-relayio_stream(struct tcp_conn *tc, const uint8_t *p, size_t len, int kind)
-{
-	struct stund		*sd = tc->sd;
-	struct relayio		*rio = sd->workers[0].rio;
-	struct relay_client	 cl;
-	struct stun_msg		 m;
-	struct relay		*r;
-	uint64_t		 now = clock_ms();
-	int			 rc = 1;
-
-	if (rio == NULL)
-		return (0);
-	if (kind == STUN_FRAME_STUN && (stun_msg_decode(&m, p, len) != 0 ||
-	    !relay_is_turn(&m)))
-		return (0);
-	memset(&cl, 0, sizeof(cl));
-	cl.addr = tc->peer;
-	cl.sock = tc->sock;
-	cl.conn = (uint64_t)(uintptr_t)tc;
-	r = relayio_enter(rio, sd->conf);
-	if (kind == STUN_FRAME_STUN)
-		rc = relay_input(r, &cl, &m, now);
-	else
-		(void)relay_chdata_input(r, &cl, p, len, now);
-	relayio_leave(rio);
-	relayio_flush_rio(rio);
-	return (rc);
 }
 
 void

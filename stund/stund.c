@@ -33,6 +33,7 @@
 #include "common/log.h"
 #include "auth.h"
 #include "ratelimit.h"
+#include "rdvio.h"
 #include "relayio.h"
 #include "stund.h"
 
@@ -471,8 +472,9 @@ stund_run(struct stund *sd)
 	}
 	if (tcp_init(sd, err, sizeof(err)) == -1 ||
 	    metrics_init(sd, err, sizeof(err)) == -1 ||
-	    worker_rdv_init(sd, err, sizeof(err)) == -1)
+	    rdvio_init(sd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	route_init(sd);
 	sd->sig_hup = evsignal_new(sd->base, SIGHUP, stund_sighup, sd);
 	sd->sig_term = evsignal_new(sd->base, SIGTERM, stund_sigterm, sd);
 	sd->sig_int = evsignal_new(sd->base, SIGINT, stund_sigterm, sd);
@@ -494,7 +496,7 @@ stund_run(struct stund *sd)
 		worker_stop(&sd->workers[i]);
 	tcp_free(sd);
 	metrics_free(sd);
-	worker_rdv_free(sd);
+	rdvio_free(sd);
 	event_free(sd->sig_hup);
 	event_free(sd->sig_term);
 	event_free(sd->sig_int);

@@ -4,7 +4,9 @@
  * stund's shared context: the current config snapshot, the worker threads
  * with their sockets and counters, TCP/TLS and metrics state.  Each
  * program file owns one part: listen.c sockets and the self-test, worker.c
- * UDP, tcp.c streams, metrics.c the HTTP endpoint, stund.c the rest.
+ * UDP, tcp.c streams, route.c what a packet is handed to, relayio.c and
+ * rdvio.c the relay and the rendezvous, metrics.c the HTTP endpoint,
+ * stund.c the rest.
  */
 #ifndef STUND_STUND_H
 #define STUND_STUND_H
@@ -19,6 +21,7 @@
 
 #include "conf.h"
 #include "counters.h"
+#include "route.h"
 
 struct event_base;
 struct event;
@@ -115,6 +118,10 @@ struct stund {
 	uint64_t		 conns_total;
 	struct counters		 tcp_cnt;
 
+	/* The route's tables, filled once by route_init(). */
+	struct route_table	 route_udp;
+	struct route_table	 route_stream;
+
 	/* TURN: allocation counts shared by the workers. */
 	struct relay_quota	*relay_quota;
 
@@ -123,7 +130,7 @@ struct stund {
 	struct evhttp		*http;
 
 	/*
-	 * Rendezvous (worker.c): one room table for every worker, since
+	 * Rendezvous (rdvio.c): one room table for every worker, since
 	 * SO_REUSEPORT spreads a room's members over them.  The traffic is
 	 * rare, so one mutex guards the table and its output buffer; the
 	 * Binding path never takes it.
@@ -162,18 +169,6 @@ int	worker_init(struct worker *);
 int	worker_start(struct worker *);
 void	worker_stop(struct worker *);
 void	worker_free(struct worker *);
-/* The room table and its expiry timer on sd->base; 0 or -1. */
-int	worker_rdv_init(struct stund *, char *, size_t);
-void	worker_rdv_free(struct stund *);
-/* A copy of the room table's counters: 0, or -1 when the table is off. */
-int	worker_rdv_metrics(struct stund *, struct rooms_metrics *);
-/*
- * Build the answer to one message; returns STUN_SRV_SEND or a drop.
- * Rendezvous methods get 400 here: only the UDP path serves them.
- */
-int	worker_answer(const struct stun_server_conf *, struct counters *,
-	    struct stun_msg *, const uint8_t *, size_t,
-	    struct stun_server_in *, struct stun_server_out *);
 
 /* tcp.c */
 int	tcp_init(struct stund *, char *, size_t);

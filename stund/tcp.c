@@ -30,9 +30,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sock.h"
 #include "relayio.h"
+#include "route.h"
 #include "stund.h"
 
 #define TCP_FRAME_MAX	(4096)		/* largest request we read */
@@ -129,38 +131,49 @@ tcp_written(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_WRITE);
 }
 
+/*
+ * One frame, STUN or ChannelData, through the route.  One TLS port per
+ * address: no RFC 5780 over TLS.
+ */
 static void
-tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len)
+tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len, uint64_t now)
 {
 	struct stund		*sd = c->sd;
 	struct stun_server_conf	 sc;
-	struct stun_server_in	 in;
-	struct stun_server_out	 out;
+	struct route		 rt;
+	struct route_pkt	 pkt;
 	struct stun_msg		 m;
 	uint8_t			 buf[STUN_SRV_MIN_CAP];
 
-	if (relayio_stream(c, p, len, STUN_FRAME_STUN))
-		return;
 	sc = sd->srv;
 	sc.software = sd->conf->software[0] != '\0' ? sd->conf->software :
 	    NULL;
-	memset(&in, 0, sizeof(in));
-	in.sock = c->sock;
+	memset(&pkt.in, 0, sizeof(pkt.in));
+	pkt.in.sock = c->sock;
 	if (c->tls) {
-		/* One TLS port per address: no RFC 5780 over TLS. */
 		sc.two_addr = 0;
 		sc.local[STUN_SRV_PP] = c->local;
-		in.sock = STUN_SRV_PP;
+		pkt.in.sock = STUN_SRV_PP;
 	}
-	in.stream = 1;
-	in.src = c->peer;
-	memset(&out, 0, sizeof(out));
-	out.buf = buf;
-	out.cap = sizeof(buf);
-	if (worker_answer(&sc, &sd->tcp_cnt, &m, p, len, &in, &out) !=
-	    STUN_SRV_SEND)
-		return;
-	(void)tcp_send(c, out.buf, out.len);
+	pkt.in.stream = 1;
+	pkt.in.src = c->peer;
+	pkt.buf = p;
+	pkt.len = len;
+	pkt.now = now;
+	pkt.m = &m;
+	memset(&pkt.out, 0, sizeof(pkt.out));
+	pkt.out.buf = buf;
+	pkt.out.cap = sizeof(buf);
+	memset(&rt, 0, sizeof(rt));
+	rt.t = &sd->route_stream;
+	rt.sd = sd;
+	rt.w = &sd->workers[0];		/* this thread */
+	rt.cnt = &sd->tcp_cnt;
+	rt.c = sd->conf;
+	rt.sc = &sc;
+	rt.conn = c;
+	if (route_packet(&rt, &pkt) == ROUTE_SEND)
+		(void)tcp_send(c, pkt.out.buf, pkt.out.len);
 }
 
 static void
@@ -169,8 +182,9 @@ tcp_read(struct bufferevent *bev, void *arg)
 	struct tcp_conn		*c = arg;
 	struct evbuffer		*input = bufferevent_get_input(bev);
 	const uint8_t		*p;
+	uint64_t		 now = clock_ms();
 	size_t			 n, want;
-	int			 r, kind;
+	int			 r;
 
 	c->reading = 1;
 	/* Each round drains at least 4 bytes: bounded by the buffer. */
@@ -178,7 +192,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 		want = n < TCP_FRAME_MAX ? n : TCP_FRAME_MAX;
 		if ((p = evbuffer_pullup(input, (ssize_t)want)) == NULL)
 			goto close;
-		r = stun_frame_len(p, want, TCP_FRAME_MAX, &kind);
+		r = stun_frame_len(p, want, TCP_FRAME_MAX, NULL);
 		if (r == STUN_ERR_NEED_MORE) {
 			if (n >= TCP_FRAME_MAX)
 				goto bad;
@@ -186,13 +200,12 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 		if (r <= 0)
 			goto bad;
-		if (kind == STUN_FRAME_STUN)
-			tcp_frame(c, p, (size_t)r);
-		else if (!relayio_stream(c, p, (size_t)r, kind))
-			CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_FRAME], 1);
+		tcp_frame(c, p, (size_t)r, now);
 		evbuffer_drain(input, (size_t)r);
 	}
 	c->reading = 0;
+	/* What the relay queued for peers, then the answers. */
+	relayio_flush(&c->sd->workers[0]);
 	tcp_flush(c);
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUT_MAX) {
 		CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_OUTPUT], 1);
