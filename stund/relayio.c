@@ -459,8 +459,8 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	rio->w = w;
 	rio->ip = c->has_relay_ip ? c->relay_ip : c->primary;
 	rio->ip.port = 0;
-	rio->lo = c->relay_lo;
-	rio->hi = c->relay_hi;
+	rio->lo = c->relay_ports.lo;
+	rio->hi = c->relay_ports.hi;
 	memset(&rc, 0, sizeof(rc));
 	rc.max_allocs = c->max_allocations;
 	rc.max_alloc_time = c->max_alloc_time;
