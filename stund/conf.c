@@ -296,8 +296,8 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 		memcpy(base + o->off, &r, sizeof(r));
 		break;
 	case CONF_T_ACL:
-		if (relay_acl_add((struct relay_acl *)(void *)(base + o->off),
-		    (int)o->min, value) != 0) {
+		if (relaypol_acl_add((struct relay_acl *)(void *)
+		    (base + o->off), (int)o->min, value) != 0) {
 			snprintf(err, errlen, "%s: '%s' is not an address "
 			    "range, or more than %d were given", name, value,
 			    RELAY_ACL_MAX);

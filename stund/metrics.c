@@ -25,8 +25,8 @@
 #include "rooms.h"
 #include "stund.h"
 
-static const char *meth_names[CNT_NMETH] = { "binding", "other" };
-static const char *cls_names[4] = {
+static const char *metrics_meth_names[CNT_NMETH] = { "binding", "other" };
+static const char *metrics_cls_names[4] = {
 	"request", "indication", "success", "error"
 };
 
@@ -221,8 +221,8 @@ metrics_table(struct evbuffer *b, const char *name, const char *help,
 	for (m = 0; m < CNT_NMETH; m++)
 		for (k = 0; k < 4; k++)
 			evbuffer_add_printf(b, "%s{method=\"%s\",class=\"%s\"} "
-			    "%llu\n", name, meth_names[m], cls_names[k],
-			    (unsigned long long)v[m][k]);
+			    "%llu\n", name, metrics_meth_names[m],
+			    metrics_cls_names[k], (unsigned long long)v[m][k]);
 }
 
 static void

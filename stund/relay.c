@@ -42,7 +42,7 @@ struct relay_alloc {
 	struct stun_addr relayed;
 	uint8_t		 tid[STUN_TID_LEN];	/* of the Allocate */
 	char		 user[STUN_MAX_USERNAME + 1];
-	uint64_t	 qh;		/* relay_quota_take() handle */
+	uint64_t	 qh;		/* relaypol_quota_take() handle */
 	uint64_t	 expires;
 	uint64_t	 hard_end;	/* max_alloc_time; 0: none */
 	uint64_t	 bytes;
@@ -149,7 +149,7 @@ relay_bucket(const struct relay *r, const struct relay_client *cl)
 	key[19] = (uint8_t)cl->sock;
 	for (i = 0; i < 8; i++)
 		key[20 + i] = (uint8_t)(cl->conn >> (8 * i));
-	return ((unsigned)relay_hash(r->seed, key, sizeof(key)) &
+	return ((unsigned)relaypol_hash(r->seed, key, sizeof(key)) &
 	    (r->nbucket - 1));
 }
 
@@ -209,7 +209,7 @@ relay_delete(struct relay *r, struct relay_alloc *a)
 	if (r->ops.close != NULL)
 		r->ops.close(r->ops.arg, a->handle);
 	if (r->quota != NULL)
-		relay_quota_put(r->quota, a->qh);
+		relaypol_quota_put(r->quota, a->qh);
 	memset(a, 0, sizeof(*a));
 	r->freel[r->nfree++] = idx;
 	RELAY_SUB(&r->m.allocs, 1);
@@ -466,14 +466,14 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 		relay_error(r, cl, m, code, &ar);
 		goto out;
 	}
-	if (r->quota != NULL && (code = relay_quota_take(r->quota,
+	if (r->quota != NULL && (code = relaypol_quota_take(r->quota,
 	    ar.quota_name, ar.quota_len, &qh)) != 0) {
 		relay_error(r, cl, m, code, &ar);
 		goto out;
 	}
 	if (r->nfree == 0) {
 		if (r->quota != NULL)
-			relay_quota_put(r->quota, qh);
+			relaypol_quota_put(r->quota, qh);
 		relay_error(r, cl, m, 508, &ar);
 		goto out;
 	}
@@ -481,7 +481,7 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	a = &r->alloc[i];
 	if ((h = r->ops.open(r->ops.arg, i, family, even, &relayed)) < 0) {
 		if (r->quota != NULL)
-			relay_quota_put(r->quota, qh);
+			relaypol_quota_put(r->quota, qh);
 		relay_error(r, cl, m, h == STUN_ERR_FAMILY ? 440 : 508, &ar);
 		goto out;
 	}
@@ -632,7 +632,7 @@ relay_peer_check(struct relay *r, const struct relay_alloc *a,
 		return (400);
 	if (peer->family != a->relayed.family)
 		return (443);
-	if (!relay_peer_ok(r->acl, peer)) {
+	if (!relaypol_peer_ok(r->acl, peer)) {
 		RELAY_ADD(&r->m.peer_denied, 1);
 		return (403);
 	}
@@ -767,7 +767,7 @@ relay_to_peer(struct relay *r, struct relay_alloc *a,
     const struct stun_addr *peer, const uint8_t *data, size_t len,
     uint64_t now)
 {
-	if (!relay_peer_ok(r->acl, peer)) {
+	if (!relaypol_peer_ok(r->acl, peer)) {
 		RELAY_ADD(&r->m.peer_denied, 1);
 		return;
 	}

@@ -410,13 +410,13 @@ relayio_global_init(struct stund *sd, char *err, size_t errlen)
 	if (!relayio_enabled(c))
 		return (0);
 	if ((sd->relay_quota = calloc(1, sizeof(*sd->relay_quota))) == NULL ||
-	    relay_quota_init(sd->relay_quota, c->max_allocations) == -1) {
+	    relaypol_quota_init(sd->relay_quota, c->max_allocations) == -1) {
 		free(sd->relay_quota);
 		sd->relay_quota = NULL;
 		snprintf(err, errlen, "turn: cannot allocate the quota table");
 		return (-1);
 	}
-	relay_quota_limits(sd->relay_quota, c->max_allocations,
+	relaypol_quota_limits(sd->relay_quota, c->max_allocations,
 	    c->user_quota);
 	return (0);
 }
@@ -426,7 +426,7 @@ relayio_global_free(struct stund *sd)
 {
 	if (sd->relay_quota == NULL)
 		return;
-	relay_quota_free(sd->relay_quota);
+	relaypol_quota_free(sd->relay_quota);
 	free(sd->relay_quota);
 	sd->relay_quota = NULL;
 }
@@ -437,7 +437,7 @@ relayio_reload(struct stund *sd)
 	const struct conf	*c = sd->conf;
 
 	if (sd->relay_quota != NULL)
-		relay_quota_limits(sd->relay_quota, c->max_allocations,
+		relaypol_quota_limits(sd->relay_quota, c->max_allocations,
 		    c->user_quota);
 }
 
