@@ -3,9 +3,11 @@
  *
  * STUN over TCP and TLS (RFC 8489 6.2.2): connections stay open for any
  * number of requests until the client closes them or they sit idle.
- * Frames are cut with stun_frame_len() from a bounded input buffer; a
- * client that does not read its answers is closed.  Runs in the main
- * thread, which also owns the config, so it reads sd->conf unlocked.
+ * Frames are cut with stun_frame_len() from a bounded input buffer and
+ * handed to the route; every write into a connection goes through
+ * tcp_send(), and a client that does not read its answers is closed.
+ * Runs in the main thread, which also owns the config, so it reads
+ * sd->conf unlocked.
  */
 #include "config.h"
 
@@ -131,30 +133,18 @@ tcp_written(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_WRITE);
 }
 
-/*
- * One frame, STUN or ChannelData, through the route.  One TLS port per
- * address: no RFC 5780 over TLS.
- */
+/* One frame, STUN or ChannelData, through the route; the answer back. */
 static void
-tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len, uint64_t now)
+tcp_frame(struct tcp_conn *c, const struct route *rt, const uint8_t *p,
+    size_t len, uint64_t now)
 {
-	struct stund		*sd = c->sd;
-	struct stun_server_conf	 sc;
-	struct route		 rt;
 	struct route_pkt	 pkt;
 	struct stun_msg		 m;
 	uint8_t			 buf[STUN_SRV_MIN_CAP];
 
-	sc = sd->srv;
-	sc.software = sd->conf->software[0] != '\0' ? sd->conf->software :
-	    NULL;
 	memset(&pkt.in, 0, sizeof(pkt.in));
-	pkt.in.sock = c->sock;
-	if (c->tls) {
-		sc.two_addr = 0;
-		sc.local[STUN_SRV_PP] = c->local;
-		pkt.in.sock = STUN_SRV_PP;
-	}
+	/* One TLS port per address: no RFC 5780 over TLS. */
+	pkt.in.sock = c->tls ? STUN_SRV_PP : c->sock;
 	pkt.in.stream = 1;
 	pkt.in.src = c->peer;
 	pkt.buf = p;
@@ -164,16 +154,31 @@ tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len, uint64_t now)
 	memset(&pkt.out, 0, sizeof(pkt.out));
 	pkt.out.buf = buf;
 	pkt.out.cap = sizeof(buf);
-	memset(&rt, 0, sizeof(rt));
-	rt.t = &sd->route_stream;
-	rt.sd = sd;
-	rt.w = &sd->workers[0];		/* this thread */
-	rt.cnt = &sd->tcp_cnt;
-	rt.c = sd->conf;
-	rt.sc = &sc;
-	rt.conn = c;
-	if (route_packet(&rt, &pkt) == ROUTE_SEND)
+	if (route_packet(rt, &pkt) == ROUTE_SEND)
 		(void)tcp_send(c, pkt.out.buf, pkt.out.len);
+}
+
+/* The route for c's frames: the main thread's snapshot, worker 0. */
+static void
+tcp_route(struct tcp_conn *c, struct route *rt, struct stun_server_conf *sc)
+{
+	struct stund	*sd = c->sd;
+
+	*sc = sd->srv;
+	sc->software = sd->conf->software[0] != '\0' ? sd->conf->software :
+	    NULL;
+	if (c->tls) {
+		sc->two_addr = 0;
+		sc->local[STUN_SRV_PP] = c->local;
+	}
+	memset(rt, 0, sizeof(*rt));
+	rt->t = &sd->route_stream;
+	rt->sd = sd;
+	rt->w = &sd->workers[0];
+	rt->cnt = &sd->tcp_cnt;
+	rt->c = sd->conf;
+	rt->sc = sc;
+	rt->conn = c;
 }
 
 static void
@@ -181,11 +186,14 @@ tcp_read(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn		*c = arg;
 	struct evbuffer		*input = bufferevent_get_input(bev);
+	struct stun_server_conf	 sc;
+	struct route		 rt;
 	const uint8_t		*p;
 	uint64_t		 now = clock_ms();
 	size_t			 n, want;
 	int			 r;
 
+	tcp_route(c, &rt, &sc);
 	c->reading = 1;
 	/* Each round drains at least 4 bytes: bounded by the buffer. */
 	while ((n = evbuffer_get_length(input)) > 0) {
@@ -200,7 +208,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 		if (r <= 0)
 			goto bad;
-		tcp_frame(c, p, (size_t)r, now);
+		tcp_frame(c, &rt, p, (size_t)r, now);
 		evbuffer_drain(input, (size_t)r);
 	}
 	c->reading = 0;
