@@ -20,7 +20,7 @@
 
 #include "conf.h"
 
-/* Row 0 of the set marks' struct is never an option's flag. */
+/* A flag offset of 0 means none: offset 0 holds the set marks. */
 _Static_assert(offsetof(struct conf, set) == 0, "flag 0 means none");
 
 const struct conf_opt *
@@ -58,7 +58,7 @@ conf_isset(const struct conf *c, const char *name)
 	return ((o = conf_find(name)) != NULL && conf_marked(c, o));
 }
 
-/* The bytes of an option's field (ACL lists: see conf_merge()). */
+/* The bytes of an option's field. */
 static size_t
 conf_size(const struct conf_opt *o)
 {
@@ -92,7 +92,7 @@ conf_init(struct conf *c)
 	char			 err[256];
 
 	memset(c, 0, sizeof(*c));
-	/* A default that does not parse is a bug of the table: a test. */
+	/* A default that does not parse is a bug; check_stund tries all. */
 	for (o = conftab; o->name != NULL; o++)
 		if (o->dflt != NULL)
 			(void)conf_set(c, o->name, o->dflt, err, sizeof(err));
