@@ -4,7 +4,7 @@
  * UDP workers: one event_base per thread over its own SO_REUSEPORT set of
  * sockets.  Datagrams are read in batches (recvmmsg where the system has
  * it), handed to the route, and the answers it returns leave together
- * (sendmmsg).  Nothing on this path allocates or takes a lock.
+ * (sendmmsg).  Nothing on the Binding path allocates or takes a lock.
  */
 #include "config.h"
 
