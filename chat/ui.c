@@ -19,6 +19,7 @@
  */
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +52,7 @@
 #define UI_AFTER_MAX	200		/* lines shown again at the end */
 #define UI_ESCDELAY	25		/* ms: ESC alone, or a key's start */
 #define UI_STATUS_MAX	1024
+#define UI_SLOW		2		/* s without the room: say so */
 
 struct ui_line {
 	int		 kind;
@@ -63,6 +65,7 @@ static struct {
 	int		 on;
 	SCREEN		*scr;
 	struct event	*ev_draw, *ev_winch, *ev_tstp, *ev_cont, *ev_log;
+	struct event	*ev_slow;
 	int		 logfd;		/* the read end of our stderr */
 	int		 errfd;		/* the terminal, stderr before us */
 	char		 log[UI_LOG_LINE];
@@ -338,6 +341,15 @@ ui_draw_cb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	ui_msg_settle();
 	ui_draw();
+}
+
+static void
+ui_slow_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	ui_msg_slow();
 }
 
 /*
@@ -734,7 +746,7 @@ static void
 ui_free_events(void)
 {
 	struct event	**ev[] = { &ui.ev_draw, &ui.ev_winch, &ui.ev_tstp,
-	    &ui.ev_cont, &ui.ev_log };
+	    &ui.ev_cont, &ui.ev_log, &ui.ev_slow };
 	size_t		  i;
 
 	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
@@ -759,6 +771,7 @@ static int
 ui_start(struct chat_ctx *ctx, struct event_base *base)
 {
 	const char	*term = getenv("TERM");
+	struct timeval	 slow = { UI_SLOW, 0 };
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return (-1);
@@ -781,8 +794,11 @@ ui_start(struct chat_ctx *ctx, struct event_base *base)
 	ui.ev_winch = evsignal_new(base, SIGWINCH, ui_signal_cb, NULL);
 	ui.ev_tstp = evsignal_new(base, SIGTSTP, ui_signal_cb, NULL);
 	ui.ev_cont = evsignal_new(base, SIGCONT, ui_signal_cb, NULL);
+	ui.ev_slow = evtimer_new(base, ui_slow_cb, NULL);
 	if (ui.ev_draw == NULL || ui.ev_winch == NULL || ui.ev_tstp == NULL ||
-	    ui.ev_cont == NULL || event_add(ui.ev_winch, NULL) != 0 ||
+	    ui.ev_cont == NULL || ui.ev_slow == NULL ||
+	    evtimer_add(ui.ev_slow, &slow) != 0 ||
+	    event_add(ui.ev_winch, NULL) != 0 ||
 	    event_add(ui.ev_tstp, NULL) != 0 ||
 	    event_add(ui.ev_cont, NULL) != 0 || ui_log_start(base) != 0) {
 		ui_free_events();

@@ -47,6 +47,8 @@ void	ui_msg_line(const uint8_t *buf, size_t len);
 void	ui_msg_quit(void);
 /* Once a turn of the event loop is over: what needed the whole turn. */
 void	ui_msg_settle(void);
+/* A while after the start: is the room there yet? */
+void	ui_msg_slow(void);
 /* The status line, as UTF-8 in buf; scrolled: the pane is scrolled back. */
 void	ui_msg_status(char *buf, size_t cap, int scrolled);
 /* The names of the peers, for completion; returns how many. */

@@ -21,6 +21,7 @@ static struct {
 	int		 registered;
 	int		 check_empty;	/* after this turn: anybody here? */
 	int		 quits;		/* /quit, ^C, ^D so far */
+	int		 slow;		/* the server has not answered yet */
 	struct stun_addr mapped;	/* as the server saw us */
 	struct stun_addr relayed;	/* our relayed address */
 } um;
@@ -201,6 +202,22 @@ ui_msg_settle(void)
 	um.check_empty = 0;
 	if (chat_peers(um.ctx, pi, 1) == 0)
 		um_note(UI_L_NOTE, "nobody else here yet; share the code");
+}
+
+void
+ui_msg_slow(void)
+{
+	struct chat_self	s;
+
+	if (um.registered)
+		return;
+	chat_self(um.ctx, &s);
+	um.slow = 1;
+	ui_begin(UI_L_WARN);
+	ui_add("-- no answer from the rendezvous server ");
+	um_name(s.server);
+	ui_add(" yet; still trying");
+	ui_end();
 }
 
 static const char *
@@ -420,8 +437,8 @@ ui_msg_status(char *buf, size_t cap, int scrolled)
 	if (scrolled)
 		um_cat(buf, cap, " [scrolled back: PgDn]");
 	if (!um.registered) {
-		um_cat(buf, cap, " %s | connecting to %s...", s.name,
-		    s.server);
+		um_cat(buf, cap, um.slow ? " %s | server %s not answering" :
+		    " %s | connecting to %s...", s.name, s.server);
 		return;
 	}
 	um_cat(buf, cap, " %s @ %s", s.name, s.code);

@@ -11,8 +11,9 @@
 # /who, /invite, unknown commands, Tab, history; /quit with a message
 # pending says it waits and for how long, and what was not delivered is
 # quoted on the terminal after the UI is gone; the code is shown only once
-# the room exists, never when the server does not answer; --join asks for
-# the code and an empty room says so.  Loopback only.
+# the room exists, never when the server does not answer (the UI says it
+# does not); --join asks for the code and an empty room says so.
+# Loopback only.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
 
@@ -164,11 +165,17 @@ SRV="127.0.0.1:$P1"
 CLOSED=$(st_free_port) || st_skip "no free port"
 
 # --- Nobody answers: no code is shown, the UI says it is connecting. ---
-session carol 70 12 || st_skip "tmux cannot start bash"
+session carol 100 12 || st_skip "tmux cannot start bash"
 keys carol "$CHAT --server 127.0.0.1:$CLOSED"
 tm send-keys -t carol Enter
 wait_screen carol "connecting to the rendezvous server 127.0.0.1:$CLOSED" 50
 check "an unreachable server: 'connecting to the rendezvous server'" carol
+expect_row carol 10 " carol | connecting to 127.0.0.1:$CLOSED..." \
+    "an unreachable server: the status line says 'connecting'"
+wait_screen carol "-- no answer from the rendezvous server 127.0.0.1:$CLOSED yet; still trying" 50
+check "an unreachable server: after 2 s the UI says it does not answer" carol
+expect_row carol 10 " carol | server 127.0.0.1:$CLOSED not answering" \
+    "an unreachable server: so does the status line"
 
 # --- Alice creates a room: the code once the server registered her. ---
 session alice 80 24 || st_skip "tmux cannot start bash"
@@ -363,7 +370,8 @@ rows bob | grep -q "^p2pchat:"
 check "bob: p2pchat exited without an error line" bob
 
 # --- The unreachable server: its error, never a code. ---
-wait_screen carol "no answer from the rendezvous server" 200
+wait_screen carol \
+    "p2pchat: 127.0.0.1:$CLOSED: no answer from the rendezvous server" 200
 check "carol: 'no answer from the rendezvous server' after the UI" carol
 cap carol | grep -q "share this code"
 [ $? -ne 0 ]
@@ -391,14 +399,22 @@ else
 fi
 
 # --- Alice leaves cleanly; nothing for the sanitizers. ---
+# running PID: not gone, nor a zombie tmux has not reaped yet.
+running()
+{
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	''|Z*)	return 1 ;;
+	esac
+	return 0
+}
 keys alice "/quit"
 tm send-keys -t alice Enter
 i=0
-while [ -n "$ALICE" ] && kill -0 "$ALICE" 2>/dev/null && [ $i -lt 100 ]; do
+while [ -n "$ALICE" ] && running "$ALICE" && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-[ -z "$ALICE" ] || ! kill -0 "$ALICE" 2>/dev/null
+[ -n "$ALICE" ] && ! running "$ALICE"
 check "alice: /quit ends p2pchat" alice
 for f in "$SAN".*; do
 	[ -f "$f" ] || continue
