@@ -78,7 +78,7 @@ static struct {
 	unsigned	 head, n;
 	size_t		 chars;
 	uint64_t	 seq;		/* lines ever added */
-	uint64_t	 leave_seq;	/* seq + 1 when the user began to leave */
+	uint64_t	 leave_seq;	/* seq + 1 once the user began leaving */
 	unsigned	 scroll;	/* rows scrolled back */
 	/* The line being built: UTF-8, up to a whole message. */
 	char		 lb[CHAT_REL_MSG_MAX + 1024];

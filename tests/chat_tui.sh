@@ -59,7 +59,8 @@ done
 # Sanitizer reports go to files, not into the UI.
 SAN="$T/san"
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SAN"
-UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$SAN:print_stacktrace=1"
+UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$SAN"
+UBSAN_OPTIONS="$UBSAN_OPTIONS:print_stacktrace=1"
 
 # session NAME COLS ROWS: an interactive bash (job control) in a new
 # terminal of that size, with a plain prompt and a UTF-8 locale.
@@ -172,7 +173,8 @@ wait_screen carol "connecting to the rendezvous server 127.0.0.1:$CLOSED" 50
 check "an unreachable server: 'connecting to the rendezvous server'" carol
 expect_row carol 10 " carol | connecting to 127.0.0.1:$CLOSED..." \
     "an unreachable server: the status line says 'connecting'"
-wait_screen carol "-- no answer from the rendezvous server 127.0.0.1:$CLOSED yet; still trying" 50
+wait_screen carol "-- no answer from the rendezvous server \
+127.0.0.1:$CLOSED yet; still trying" 50
 check "an unreachable server: after 2 s the UI says it does not answer" carol
 expect_row carol 10 " carol | server 127.0.0.1:$CLOSED not answering" \
     "an unreachable server: so does the status line"
@@ -248,10 +250,11 @@ check "alice: 40 CJK characters wrap after 32 (two columns each)" alice
 ACUTE=$(printf 'e\314\201')		# e + U+0301 COMBINING ACUTE ACCENT
 keys bob "😀 caf$ACUTE!"
 [ "$(cursor bob)" = "10,19" ]
-check "bob: emoji (2 columns) and e+acute (1) put the cursor at 10 ($(cursor bob))"
+check "bob: emoji (2 columns), e+acute (1): the cursor at 10 ($(cursor bob))"
 tm send-keys -t bob Left Left
 keys bob "X"
-expect_row bob 19 "> 😀 cafX$ACUTE!" "bob: Left moves over e+acute as one cell"
+expect_row bob 19 "> 😀 cafX$ACUTE!" \
+    "bob: Left moves over e+acute as one cell"
 tm send-keys -t bob BSpace End
 tm send-keys -t bob Enter
 wait_screen alice "<bob> 😀 caf$ACUTE!" 50
@@ -299,9 +302,12 @@ check "alice: the pasted lines arrive as five messages in order" alice
 tm resize-window -t bob -x 120 -y 30
 keys bob "/who"
 tm send-keys -t bob Enter
+ADDR='127\.0\.0\.1:[0-9]+'
 wait_screen bob "-- room $CODE: 2 here" 50 &&
-    rows bob | grep -Eq "^hh:mm:ss +bob \(you, #[0-9]+\): seen by the server as 127\.0\.0\.1:[0-9]+$" &&
-    rows bob | grep -Eq "^hh:mm:ss +alice \(#[0-9]+\): connected, direct 127\.0\.0\.1:[0-9]+, rtt [0-9]+ ms$"
+    rows bob | grep -Eq \
+    "^hh:mm:ss +bob \(you, #[0-9]+\): seen by the server as $ADDR\$" &&
+    rows bob | grep -Eq \
+    "^hh:mm:ss +alice \(#[0-9]+\): connected, direct $ADDR, rtt [0-9]+ ms\$"
 check "bob: /who lists the code, bob and alice with path and RTT" bob
 keys bob "/invite"
 tm send-keys -t bob Enter
@@ -351,11 +357,13 @@ if [ -n "$DAVE" ] && kill -STOP "$DAVE" 2>/dev/null; then
 	check "alice: got the message dave cannot acknowledge" alice
 	keys bob "/quit"
 	tm send-keys -t bob Enter
-	wait_screen bob "-- waiting up to 30 s for 1 message to be delivered; /quit again or Control-C leaves now" 50
+	wait_screen bob "-- waiting up to 30 s for 1 message to be delivered; \
+/quit again or Control-C leaves now" 50
 	check "bob: /quit says it waits, how long, and how to leave now" bob
 	keys bob "/quit"
 	tm send-keys -t bob Enter
-	wait_screen bob '-- not delivered to dave: "this one waits for dave" (gave up at exit)' 100
+	wait_screen bob "-- not delivered to dave: \"this one waits for dave\" \
+(gave up at exit)" 100
 	check "bob: after the UI, the message not delivered is quoted" bob
 	wait_screen bob "-- left the room" 50
 	check "bob: after the UI, 'left the room'" bob
