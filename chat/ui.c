@@ -132,15 +132,17 @@ ui_begin(int kind)
 void
 ui_add(const char *fmt, ...)
 {
+	size_t	room = sizeof(ui.lb) - ui.lblen;
 	va_list	ap;
 	int	n;
 
+	if (room == 0)
+		return;
 	va_start(ap, fmt);
-	n = vsnprintf(ui.lb + ui.lblen, sizeof(ui.lb) - ui.lblen, fmt, ap);
+	n = vsnprintf(ui.lb + ui.lblen, room, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		ui.lblen += (size_t)n < sizeof(ui.lb) - ui.lblen ? (size_t)n :
-		    sizeof(ui.lb) - ui.lblen - 1;
+		ui.lblen += (size_t)n < room ? (size_t)n : room - 1;
 }
 
 void
@@ -163,8 +165,10 @@ ui_addaddr(const struct stun_addr *a)
 		ui_add("-");
 }
 
-/* Rows l takes in cols columns; draws them from screen row y when y >= 0
- * is given (rows outside 0..ymax-1 are left out). */
+/*
+ * Rows l takes in cols columns; with draw set, draws them from screen row
+ * y on, leaving out those outside rows 0 to ymax - 1.
+ */
 static unsigned
 ui_rows(const struct ui_line *l, size_t cols, int draw, int y, int ymax);
 
@@ -301,7 +305,7 @@ ui_draw_status(int y, size_t cols)
 	n = ui_text_decode((const uint8_t *)buf, strlen(buf), ws,
 	    UI_STATUS_MAX);
 	attrset(A_REVERSE);
-	mvhline(y, 0, ' ', (int)cols);
+	mvhline(y, 0, ' ' | A_REVERSE, (int)cols);
 	move(y, 0);
 	end = ui_text_fit(ws, n, 0, cols, 0, &w);
 	ui_cells(ws, 0, end, A_REVERSE);
