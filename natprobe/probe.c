@@ -265,19 +265,21 @@ probe_pump(struct probe_io *io)
 	struct sockaddr_storage	 ss;
 	struct timeval		 tv;
 	socklen_t		 sl;
-	uint64_t		 now, d;
+	uint64_t		 now, d, us;
 	unsigned		 k;
 
 	for (k = 0; k < PROBE_PUMP_MAX; k++) {
 		stun_nat_next(&p->nat, &a);
 		if (a.kind == STUN_NAT_SEND) {
 			sl = sock_from_stun(&a.to, &ss);
+			/* Before: on loopback sendto() carries the datagram. */
+			us = clock_us();
 			if (sendto(io->s[a.sock].fd, a.buf, a.len, 0,
 			    (struct sockaddr *)&ss, sl) == -1)
 				log_debug("send %s: %s",
 				    p->nat.t[a.test].name, strerror(errno));
 			else
-				stun_nat_sent(&p->nat, &a, clock_us());
+				stun_nat_sent(&p->nat, &a, us);
 			continue;
 		}
 		if (a.kind == STUN_NAT_DONE) {
@@ -371,6 +373,32 @@ probe_errqueue(struct probe_sock *s)
 	}
 }
 
+/*
+ * When the kernel took the datagram in (SO_TIMESTAMPNS, wall clock), on
+ * clock_us()'s monotonic clock; the event loop may read it much later.
+ */
+static uint64_t
+probe_rx_us(struct msghdr *mh)
+{
+	struct timespec	 ts, real, mono;
+	struct cmsghdr	*cm;
+	int64_t		 us;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		clock_gettime(CLOCK_REALTIME, &real);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		us = ((int64_t)mono.tv_sec - real.tv_sec + ts.tv_sec) *
+		    1000000 + ((int64_t)mono.tv_nsec - real.tv_nsec +
+		    ts.tv_nsec) / 1000;
+		return (us > 0 ? (uint64_t)us : clock_us());
+	}
+	return (clock_us());
+}
+
 static void
 probe_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -378,17 +406,25 @@ probe_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct probe		*p = s->io->p;
 	struct sockaddr_storage	 ss;
 	struct stun_addr	 from;
-	uint8_t			 buf[2048];
-	socklen_t		 sl;
+	struct msghdr		 mh;
+	struct iovec		 iov;
+	uint8_t			 buf[2048], ctl[256];
 	ssize_t			 n;
 	unsigned		 k;
 
 	(void)what;
 	probe_errqueue(s);
 	for (k = 0; k < PROBE_RECV_BURST; k++) {
-		sl = sizeof(ss);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
-		    &sl);
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		mh.msg_name = &ss;
+		mh.msg_namelen = sizeof(ss);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof(ctl);
+		n = recvmsg(fd, &mh, 0);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n == -1) {
@@ -398,7 +434,7 @@ probe_read_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (sock_to_stun((struct sockaddr *)&ss, &from) != 0)
 			continue;
-		stun_nat_arrived(&p->nat, clock_us());
+		stun_nat_arrived(&p->nat, probe_rx_us(&mh));
 		stun_nat_input(&p->nat, s->idx, &from, buf, (size_t)n,
 		    clock_ms());
 	}
@@ -460,6 +496,8 @@ probe_udp(struct probe_io *io)
 		if (io->s[i].fd == -1 ||
 		    setsockopt(io->s[i].fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 		    v6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof(on)) == -1 ||
+		    setsockopt(io->s[i].fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
+		    sizeof(on)) == -1 ||
 		    sock_local(io->s[i].fd, &locals[i]) == -1) {
 			snprintf(p->err, sizeof(p->err), "socket: %s",
 			    strerror(errno));
@@ -613,10 +651,14 @@ probe_tcp_one(struct probe *p, struct probe_tcp *t, uint16_t lport,
 			continue;
 		if (len < 0 || kind != STUN_FRAME_STUN ||
 		    stun_msg_decode(&m, buf, (size_t)len) != 0 ||
-		    memcmp(m.tid, tid, STUN_TID_LEN) != 0 ||
-		    stun_msg_get_addr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS,
-		    &a) != 0) {
+		    memcmp(m.tid, tid, STUN_TID_LEN) != 0) {
 			snprintf(t->note, sizeof(t->note), "bad answer");
+			goto out;
+		}
+		if (stun_msg_get_addr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS,
+		    &a) != 0) {
+			snprintf(t->note, sizeof(t->note),
+			    "no XOR-MAPPED-ADDRESS in the answer");
 			goto out;
 		}
 		break;
