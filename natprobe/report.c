@@ -356,9 +356,10 @@ report_behaviour(const struct probe *p, const char *what, int b,
 
 	printf("  %-13s ", what);
 	if (report_not_tested(p, what, why, sizeof(why)) == NULL)
-		printf("%s (%u of %u round%s agreed)\n",
-		    stun_nat_behaviour_name(b), agree, total,
-		    total == 1 ? "" : "s");
+		printf("%s%s (%u of %u round%s agreed)\n",
+		    stun_nat_behaviour_name(b), b == STUN_NAT_DEP ?
+		    ": address or address-and-port, not told apart" : "",
+		    agree, total, total == 1 ? "" : "s");
 	else if (p->nat.r.nat == 0 && strcmp(what, "mapping") == 0)
 		printf("none: nothing translates\n");
 	else
