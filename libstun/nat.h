@@ -27,7 +27,7 @@ extern "C" {
 #define STUN_NAT_REQ_MAX	(128)	/* our requests are small */
 #define STUN_NAT_NAME_MAX	(32)
 #define STUN_NAT_NOTE_MAX	(96)
-#define STUN_NAT_MAX_SENDS	8	/* transmissions per test (txn.rc cap) */
+#define STUN_NAT_MAX_SENDS	8	/* sends per test (txn.rc cap) */
 
 /* Modes. */
 #define STUN_NAT_MODE_5780	0	/* RFC 5780 mapping/filtering/hairpin */
@@ -85,7 +85,7 @@ extern "C" {
 
 /* Why a result is unknown, or only assumed (mapping_why, ...). */
 #define STUN_NAT_WHY_MEASURED	0	/* it was measured */
-#define STUN_NAT_WHY_NO_NAT	1	/* nothing translates: nothing to test */
+#define STUN_NAT_WHY_NO_NAT	1	/* nothing translates: nothing to do */
 #define STUN_NAT_WHY_ONE_ADDR	2	/* the server has one address */
 #define STUN_NAT_WHY_NO_CHANGE	3	/* the server does not honour
 					   CHANGE-REQUEST */
@@ -227,7 +227,7 @@ struct stun_nat_icmp {
 	unsigned	 sock;		/* the socket that sent it */
 	int		 kind;		/* STUN_NAT_ICMP_* */
 	struct stun_addr dst;		/* where it was sent */
-	struct stun_addr from;		/* who sent the error; family 0: unknown */
+	struct stun_addr from;		/* who sent it; family 0: unknown */
 };
 
 struct stun_nat {

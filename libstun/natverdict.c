@@ -709,8 +709,8 @@ nat_lint_eval(struct stun_nat_test *t, const struct nat_lint *l,
 			nat_lint_set(t, STUN_NAT_LINT_PASS, "request with a "
 			    "bad FINGERPRINT dropped");
 		else if (t->anslen > 0)
-			nat_lint_set(t, STUN_NAT_LINT_FAIL, "answered a request "
-			    "with a bad FINGERPRINT (RFC 8489 7.3)");
+			nat_lint_set(t, STUN_NAT_LINT_FAIL, "answered a "
+			    "request with a bad FINGERPRINT (RFC 8489 7.3)");
 		break;
 	}
 	if (t->state == STUN_NAT_T_NOANSWER && t->note[0] == '\0')

@@ -85,7 +85,7 @@ struct probe {
 	int		 private_hops;	/* routers with private addresses */
 	char		 err[256];	/* one-line reason on failure */
 	unsigned	 requests;	/* UDP requests sent, on failure */
-	int		 blocked_tcp;	/* PROBE_BT_*: TCP when UDP was silent */
+	int		 blocked_tcp;	/* PROBE_BT_*: TCP, when UDP is silent */
 	int		 certainty;	/* PROBE_SURE_*: of "UDP blocked" */
 	uint8_t		 shown[STUN_NAT_MAX_TESTS];	/* -v: logged */
 };

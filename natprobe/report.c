@@ -92,7 +92,8 @@ report_verdict(const struct probe *p, char *buf, size_t cap)
 		snprintf(buf, cap, "a cone NAT (full, restricted or "
 		    "port-restricted: filtering not tested)");
 	else if (r->nat == 1)
-		snprintf(buf, cap, "a NAT of unknown type (mapping not tested)");
+		snprintf(buf, cap, "a NAT of unknown type (mapping not "
+		    "tested)");
 	else
 		snprintf(buf, cap, "unknown");
 	return (buf);
@@ -265,8 +266,9 @@ report_tests(const struct probe *p)
 			snprintf(obs, sizeof(obs), "came back through the NAT");
 		if (t->answered > 1) {
 			l = strlen(obs);
-			snprintf(obs + l, sizeof(obs) - l, "%sanswer to send %u",
-			    l > 0 ? "; " : "", t->answered);
+			snprintf(obs + l, sizeof(obs) - l,
+			    "%sanswer to send %u", l > 0 ? "; " : "",
+			    t->answered);
 		}
 		if (t->note[0] != '\0') {
 			l = strlen(obs);

@@ -212,7 +212,8 @@ report_json_server(const struct probe *p)
 	else
 		printf("null");
 	printf(",\"icmp\":");
-	if (r->icmp >= STUN_NAT_ICMP_PORT && r->icmp <= STUN_NAT_ICMP_PROHIBITED) {
+	if (r->icmp >= STUN_NAT_ICMP_PORT &&
+	    r->icmp <= STUN_NAT_ICMP_PROHIBITED) {
 		printf("{\"kind\":\"%s\",\"from\":", icmp[r->icmp]);
 		if (r->icmp_from.family != 0)
 			report_json_str(report_ip(&r->icmp_from, buf,

@@ -27,8 +27,8 @@
 #include "libstun/stun.h"
 
 struct bad {
-	int		 ignore_change;	/* success from here to CHANGE-REQUEST */
-	int		 accept_unknown; /* success despite an unknown attribute */
+	int		 ignore_change;	/* CHANGE-REQUEST: success from here */
+	int		 accept_unknown; /* success despite unknown attributes */
 	int		 no_unknown_list; /* 420 without UNKNOWN-ATTRIBUTES */
 	int		 accept_bad_fp;	/* answer a bad FINGERPRINT */
 	int		 no_xor;	/* MAPPED-ADDRESS only */

@@ -426,7 +426,8 @@ START_TEST(nat_classic_tree)
 	natsim_run(&sim, &nat, &c);
 	ck_assert_int_eq(nat.r.nat_type, classic_cases[_i].want);
 	t = find_test("classic-test-i", 0);
-	ck_assert(natsim_same_ip(&nat.r.mapped, sim.nat ? &sim.ext : &sim.local[0]));
+	ck_assert(natsim_same_ip(&nat.r.mapped, sim.nat ? &sim.ext :
+	    &sim.local[0]));
 	ck_assert_int_eq(t->legacy, 1);
 	ck_assert_int_eq(t->xor_mapped, 0);
 	ck_assert_int_eq(t->has_other, 1);

@@ -49,7 +49,7 @@ struct sim {
 	int		one_addr;	/* RFC 5780 6: 420 to CHANGE-REQUEST */
 	int		closed;		/* ICMP port unreachable for all */
 	int		no_unknown_list; /* 420 without UNKNOWN-ATTRIBUTES */
-	int		stamp;		/* feed microsecond send/arrival times */
+	int		stamp;		/* feed microsecond send, arrival */
 	/* State. */
 	struct stun_addr srv[4];	/* P1, P2 (port), A1 (ip), A2 */
 	struct stun_addr local[STUN_NAT_MAX_SOCKS];
