@@ -203,6 +203,17 @@ STUN_API const char *stun_reason_phrase(int code);
 STUN_API int stun_msg_is_stun(const uint8_t *buf, size_t len);
 
 /*
+ * What a datagram is, from its first bytes only, so that a server can
+ * route and rate-limit before it decodes: STUN_FRAME_STUN with *method and
+ * *cls taken from the message type when the two top bits are zero (2 bytes
+ * at least), STUN_FRAME_CHANNEL when it starts like ChannelData (4 bytes at
+ * least), else STUN_ERR_NOT_STUN.  Reads at most 2 bytes and checks no
+ * length: stun_msg_decode() and stun_chdata_decode() still check it all.
+ */
+STUN_API int stun_msg_peek(const uint8_t *buf, size_t len, uint16_t *method,
+    uint8_t *cls);
+
+/*
  * Decode buf[0..len) as one STUN message (a datagram, or one frame taken
  * from a stream by stun_frame_len()).  Checks: top bits zero, header length
  * a multiple of 4 and equal to len - 20, the magic cookie (or RFC 3489

@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "conf.h"
 
 #define AUTH_LINE_MAX	(2048)
 
@@ -617,4 +618,44 @@ auth_sign(const struct auth_result *r, struct stun_builder *b)
 		stun_build_integrity_sha256(b, r->key, r->keylen, 32);
 	else
 		stun_build_integrity(b, r->key, r->keylen);
+}
+
+int
+auth_load(struct conf *c, const struct conf *old, char *err, size_t errlen)
+{
+	struct auth	*a;
+	char		*text;
+	size_t		 len;
+	int		 rc;
+
+	c->auth = NULL;
+	if (!c->turn || (c->user_file[0] == '\0' && c->auth_secret[0] == '\0'))
+		return (0);
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	if (auth_init(a, c->realm, old != NULL && old->auth != NULL ?
+	    old->auth->nonce_key : NULL, err, errlen) == -1)
+		goto fail;
+	if (c->auth_secret[0] != '\0' && auth_set_secret(a,
+	    c->auth_secret) == -1) {
+		snprintf(err, errlen, "static-auth-secret: too long");
+		goto fail;
+	}
+	if (c->user_file[0] != '\0') {
+		if (conf_read_file(c->user_file, AUTH_MAX_FILE, &text, &len,
+		    err, errlen) == -1)
+			goto fail;
+		rc = auth_load_users(a, text, len, c->user_file, err, errlen);
+		free(text);
+		if (rc == -1)
+			goto fail;
+	}
+	c->auth = a;
+	return (0);
+fail:
+	auth_free(a);
+	free(a);
+	return (-1);
 }
