@@ -22,8 +22,6 @@ chat_p2pchat_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \
 chat_p2pchat_LDADD = chat/libchat.la common/libcommon.la \
 	libstun/libstun_core.la $(LIBEVENT_LIBS) $(OPENSSL_LIBS) \
 	$(NCURSES_LIBS)
-# The command-line convention every program follows.
-COMMON_EXTRA_SRC += common/cli.c common/cli.h
 
 # The hole-punching machine lives in libstun (I/O-free, public header).
 LIBSTUN_SRC += libstun/punch.c
