@@ -102,7 +102,8 @@ chat_setup(struct chat_ctx *ctx)
 	rc->txn.rto = 250;
 	rc->txn.rc = 6;
 	rc->txn.rm = 8;
-	if (chat_room_id(ctx->secret, roomid) != 0) {
+	if (chat_room_key(ctx->secret, rc->room_key) != 0 ||
+	    chat_room_id(ctx->secret, roomid) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot derive the room");
 		return (-1);
 	}
@@ -133,8 +134,8 @@ chat_setup(struct chat_ctx *ctx)
 
 /*
  * Register again with the relayed candidate added.  The server knows a
- * member again by its nonce, keeps its id and tells the others the new
- * candidates (STUN_RDV_EV_MOVE).
+ * member again by its member token, keeps its id and tells the others the
+ * new candidates (STUN_RDV_EV_MOVE).
  */
 static int
 chat_reregister(struct chat_ctx *ctx, uint64_t now)
@@ -349,6 +350,14 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		break;
 	case STUN_RDV_A_DONE:
 		ctx->done = 1;
+		break;
+	case STUN_RDV_A_SERVER:
+		/* Existing paths go on; the machine registers again. */
+		if (a->server_up)
+			log_info("the rendezvous server is back");
+		else
+			log_warnx("the rendezvous server is unreachable; "
+			    "retrying");
 		break;
 	case STUN_RDV_A_FAILED:
 		if (!ctx->joined) {

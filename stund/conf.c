@@ -72,6 +72,12 @@ static const struct conf_opt conf_opts[] = {
 	{ "register-rate", CT_UINT, F(register_rate), 0, 1, 60000, NOFLAG },
 	{ "register-burst", CT_UINT, F(register_burst), 0, 1, 1000,
 	    NOFLAG },
+	{ "room-prefix-max", CT_UINT, F(room_prefix_max), 0, 1, 1000000,
+	    NOFLAG },
+	{ "member-prefix-max", CT_UINT, F(member_prefix_max), 0, 1, 1000000,
+	    NOFLAG },
+	{ "rendezvous-secret-file", CT_STR, F(rdv_secret_file),
+	    sizeof(((struct conf *)0)->rdv_secret_file), 0, 0, NOFLAG },
 	{ "rendezvous-relay", CT_BOOL, F(rdv_relay), 0, 0, 0, NOFLAG },
 	{ "rendezvous-relay-lifetime", CT_UINT, F(rdv_relay_life), 0, 60,
 	    604800, NOFLAG },
@@ -132,6 +138,8 @@ conf_init(struct conf *c)
 	c->member_timeout = CONF_DEFAULT_MEMBER_TIMEOUT;
 	c->register_rate = CONF_DEFAULT_REG_RATE;
 	c->register_burst = CONF_DEFAULT_REG_BURST;
+	c->room_prefix_max = CONF_DEFAULT_ROOM_PREFIX_MAX;
+	c->member_prefix_max = CONF_DEFAULT_MEMBER_PREFIX_MAX;
 	c->rdv_relay = 1;
 	c->rdv_relay_life = CONF_DEFAULT_RDV_RELAY_LIFE;
 	c->turn = 1;
@@ -590,7 +598,10 @@ conf_needs_restart(const struct conf *a, const struct conf *b)
 	    a->member_max != b->member_max || a->keepalive != b->keepalive ||
 	    a->member_timeout != b->member_timeout ||
 	    a->register_rate != b->register_rate ||
-	    a->register_burst != b->register_burst)
+	    a->register_burst != b->register_burst ||
+	    a->room_prefix_max != b->room_prefix_max ||
+	    a->member_prefix_max != b->member_prefix_max ||
+	    strcmp(a->rdv_secret_file, b->rdv_secret_file) != 0)
 		return (1);
 	/* The relay tables and their sockets are made once, at start. */
 	if (a->turn != b->turn || a->max_allocations != b->max_allocations ||

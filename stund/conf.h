@@ -39,6 +39,8 @@
 #define CONF_DEFAULT_REG_RATE	(60)	/* Registers/min per source */
 #define CONF_DEFAULT_REG_BURST	(10)
 #define CONF_DEFAULT_RDV_RELAY_LIFE (3600)	/* s, relay credentials */
+#define CONF_DEFAULT_ROOM_PREFIX_MAX (64)	/* rooms per source prefix */
+#define CONF_DEFAULT_MEMBER_PREFIX_MAX (64)	/* members per prefix */
 /* TURN relay (RFC 8656), see stund.conf(5). */
 #define CONF_DEFAULT_REALM	"stunkit"
 #define CONF_DEFAULT_RELAY_PORTS "49152-65535"
@@ -80,6 +82,9 @@ struct conf {
 	unsigned		register_burst;
 	int			rdv_relay;	/* Register hands out TURN creds */
 	unsigned		rdv_relay_life;	/* s */
+	unsigned		room_prefix_max; /* per IPv4 or IPv6 /64 */
+	unsigned		member_prefix_max;
+	char			rdv_secret_file[CONF_PATH_MAX]; /* "": random */
 	int			turn;		/* given credentials */
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];

@@ -65,6 +65,9 @@ static const struct option longopts[] = {
 	{ "member-timeout", required_argument, NULL, 0 },
 	{ "register-rate", required_argument, NULL, 0 },
 	{ "register-burst", required_argument, NULL, 0 },
+	{ "room-prefix-max", required_argument, NULL, 0 },
+	{ "member-prefix-max", required_argument, NULL, 0 },
+	{ "rendezvous-secret-file", required_argument, NULL, 0 },
 	{ "rendezvous-relay", optional_argument, NULL, 0 },
 	{ "rendezvous-relay-lifetime", required_argument, NULL, 0 },
 	{ "turn", optional_argument, NULL, 0 },
@@ -104,6 +107,8 @@ usage(FILE *f, int status)
 	    "             [--member-max n] [--keepalive seconds] "
 	    "[--member-timeout seconds]\n"
 	    "             [--register-rate per-minute] [--register-burst n]\n"
+	    "             [--room-prefix-max n] [--member-prefix-max n]\n"
+	    "             [--rendezvous-secret-file file]\n"
 	    "             [--rendezvous-relay[=yes|no]] "
 	    "[--rendezvous-relay-lifetime seconds]\n"
 	    "             [--turn[=yes|no]] [--realm text] [--user-file file]\n"

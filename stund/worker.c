@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include <libstun/rdv.h>
 
@@ -267,6 +268,58 @@ worker_rdv_timer(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(sd->rdv_timer, &tv);
 }
 
+static int
+worker_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/*
+ * The rendezvous secret from path: 64 hex digits (servers that share it
+ * accept each other's cookies and relay credentials).  0 or -1.
+ */
+static int
+worker_rdv_secret(const char *path, uint8_t *out, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 line[160];
+	size_t	 n, i;
+	int	 hi, lo;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+	    line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (n != 2 * ROOMS_SECRET_LEN)
+		goto bad;
+	for (i = 0; i < ROOMS_SECRET_LEN; i++) {
+		hi = worker_hexval(line[2 * i]);
+		lo = worker_hexval(line[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			goto bad;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	return (0);
+bad:
+	OPENSSL_cleanse(line, sizeof(line));
+	snprintf(err, errlen, "%s: the rendezvous secret must be %d hex "
+	    "digits", path, 2 * ROOMS_SECRET_LEN);
+	return (-1);
+}
+
 int
 worker_rdv_init(struct stund *sd, char *err, size_t errlen)
 {
@@ -286,6 +339,13 @@ worker_rdv_init(struct stund *sd, char *err, size_t errlen)
 	rc.rate_ms = 60000 / c->register_rate;
 	if (rc.rate_ms == 0)
 		rc.rate_ms = 1;
+	rc.prefix_rooms = c->room_prefix_max;
+	rc.prefix_members = c->member_prefix_max;
+	/* No file: rooms_init() draws a secret for this process. */
+	if (c->rdv_secret_file[0] != '\0' &&
+	    worker_rdv_secret(c->rdv_secret_file, rc.secret, err,
+	    errlen) == -1)
+		return (-1);
 	if (pthread_mutex_init(&sd->rdv_lock, NULL) != 0) {
 		snprintf(err, errlen, "rendezvous: cannot create a mutex");
 		return (-1);
@@ -293,6 +353,7 @@ worker_rdv_init(struct stund *sd, char *err, size_t errlen)
 	if ((sd->rooms = calloc(1, sizeof(*sd->rooms))) == NULL ||
 	    (sd->rdv_out = calloc(1, sizeof(*sd->rdv_out))) == NULL ||
 	    rooms_init(sd->rooms, &rc) == -1) {
+		OPENSSL_cleanse(&rc, sizeof(rc));
 		free(sd->rooms);
 		free(sd->rdv_out);
 		sd->rooms = NULL;
