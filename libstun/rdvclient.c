@@ -218,7 +218,8 @@ int
 stun_rdv_client_set_cands(struct stun_rdv_client *rc,
     const struct stun_rdv_cand *cand, unsigned n, uint64_t now)
 {
-	unsigned	i;
+	struct stun_rdv_cand	tmp[STUN_RDV_MAX_CANDS];
+	unsigned		i;
 
 	if (rc == NULL || (cand == NULL && n != 0) || n > STUN_RDV_MAX_CANDS)
 		return (STUN_ERR_INVALID);
@@ -228,9 +229,11 @@ stun_rdv_client_set_cands(struct stun_rdv_client *rc,
 	if (rc->state != STUN_RDV_S_IDLE && rc->state != STUN_RDV_S_REGISTER &&
 	    rc->state != STUN_RDV_S_JOINED && rc->state != STUN_RDV_S_RETRY)
 		return (STUN_ERR_STATE);
-	memset(rc->c.cand, 0, sizeof(rc->c.cand));
+	/* cand may be our own array. */
+	memset(tmp, 0, sizeof(tmp));
 	for (i = 0; i < n; i++)
-		rc->c.cand[i] = cand[i];
+		tmp[i] = cand[i];
+	memcpy(rc->c.cand, tmp, sizeof(tmp));
 	rc->c.ncand = n;
 	/* Not registered now: the next Register sends them. */
 	if (rc->state == STUN_RDV_S_IDLE || rc->state == STUN_RDV_S_RETRY)
