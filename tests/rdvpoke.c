@@ -528,6 +528,10 @@ main(int argc, char **argv)
 	printf("local %s\n", rp_fmt(&me, s, sizeof(s)));
 	if (stun_rdv_room_id(o.c.room_key, room) != 0)
 		return (RP_EXIT_ERR);
+	printf("room ");
+	for (i = 0; i < (int)sizeof(room); i++)
+		printf("%02x", room[i]);
+	printf("\n");
 	if (o.forge) {
 		rv = rp_forge(fd, &o, room);
 		close(fd);
