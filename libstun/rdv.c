@@ -581,7 +581,8 @@ rdv_build_sealed(struct stun_builder *b, const struct stun_rdv_msg *in)
 		stun_build_u32(b, STUN_RDV_ATTR_HOLD, in->hold);
 	}
 	if (in->flags & STUN_RDV_F_EVENT) {
-		if (in->event < STUN_RDV_EV_JOIN || in->event > STUN_RDV_EV_MOVE)
+		if (in->event < STUN_RDV_EV_JOIN ||
+		    in->event > STUN_RDV_EV_MOVE)
 			err = STUN_ERR_INVALID;
 		stun_wr_init(&w, v, sizeof(v));
 		stun_wr_u8(&w, in->event);

@@ -143,7 +143,7 @@ struct stun_rdv_member {
 #define STUN_RDV_F_START	0x00400000
 #define STUN_RDV_F_COUNT	0x00800000
 #define STUN_RDV_F_ROOM		0x01000000
-#define STUN_RDV_F_OPENED	0x02000000	/* the sealed block was opened */
+#define STUN_RDV_F_OPENED	0x02000000	/* the sealed block opened */
 
 /* Fields that travel in clear; every other field is sealed. */
 #define STUN_RDV_F_CLEAR	(STUN_RDV_F_ROOM | STUN_RDV_F_MEMBER_ID | \
@@ -188,7 +188,7 @@ struct stun_rdv_msg {
 	uint32_t	 start;		/* Resync: first list index */
 	uint32_t	 count;		/* other members in all */
 	uint64_t	 seq;		/* sealed block: sender's sequence */
-	size_t		 pad_to;	/* build: pad the message to this size */
+	size_t		 pad_to;	/* build: pad the message to it */
 };
 
 /* Is m (decoded) one of the rendezvous methods?  1 or 0. */
@@ -291,7 +291,7 @@ struct stun_rdv_config {
 /* Actions. */
 #define STUN_RDV_A_WAIT		0	/* call the timer at wake */
 #define STUN_RDV_A_SEND		1	/* send buf/len to the server */
-#define STUN_RDV_A_JOINED	2	/* registered: member_id, mapped, relay */
+#define STUN_RDV_A_JOINED	2	/* member_id, mapped, relay */
 #define STUN_RDV_A_MEMBERS	3	/* members/nmembers is the new list */
 #define STUN_RDV_A_GO		4	/* punch towards peer_id at go_at */
 #define STUN_RDV_A_DONE		5	/* left the room */

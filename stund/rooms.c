@@ -349,7 +349,8 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 	struct stun_rdv_member	 before;
 	struct stun_rdv_msg	 a;
 	uint8_t			 id[STUN_RDV_ROOM_ID_LEN];
-	uint8_t			 shared[STUN_RDV_KEY_LEN], salt[STUN_RDV_SALT_LEN];
+	uint8_t			 shared[STUN_RDV_KEY_LEN];
+	uint8_t			 salt[STUN_RDV_SALT_LEN];
 	uint8_t			 c2s[STUN_RDV_KEY_LEN], s2c[STUN_RDV_KEY_LEN];
 	uint32_t		 mid;
 	unsigned		 i;

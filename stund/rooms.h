@@ -20,7 +20,7 @@
 
 struct rooms_config {
 	unsigned	max_rooms;	/* 0: 1024 */
-	unsigned	max_room_members; /* 0: 8, at most STUN_RDV_MAX_MEMBERS */
+	unsigned	max_room_members; /* 0: 8, <= STUN_RDV_MAX_MEMBERS */
 	unsigned	max_members;	/* 0: 4096 */
 	uint32_t	keepalive_ms;	/* 0: 10000, told to clients */
 	uint32_t	timeout_ms;	/* 0: 30000 */
@@ -34,9 +34,9 @@ struct rooms_config {
 	unsigned	prefix_members;	/* 0: 64 members per source prefix */
 	unsigned	ka_burst;	/* 0: 10 requests per member */
 	uint32_t	ka_ms;		/* 0: one more each 500 ms */
-	unsigned	err_burst;	/* 0: 20 unverified answers per prefix */
+	unsigned	err_burst;	/* 0: 20 answers to unverified */
 	uint32_t	err_ms;		/* 0: one more each 100 ms */
-	uint32_t	budget_bytes;	/* 0: 4096 unsolicited bytes per member */
+	uint32_t	budget_bytes;	/* 0: 4096 unsolicited per member */
 	uint32_t	budget_rate;	/* 0: 1024 bytes a second */
 	uint32_t	move_ms;	/* 0: 2000 ms between two moves */
 	uint32_t	epoch_ms;	/* 0: 60000 ms per cookie/key epoch */
@@ -77,7 +77,7 @@ struct rooms_metrics {
 	uint64_t	move_limited;	/* moves refused as too frequent */
 	uint64_t	resyncs;	/* list pages sent */
 	uint64_t	v1_refused;	/* version 1 messages */
-	uint64_t	too_big;	/* answers larger than allowed, dropped */
+	uint64_t	too_big;	/* answers above their limit */
 	uint64_t	prefix_evictions; /* prefix table full */
 };
 

@@ -40,7 +40,7 @@ struct rp_opts {
 	long			 run_ms;
 	int			 forge;		/* -w: a version 1 Register */
 	int			 hello;		/* -s: first step only */
-	int			 fake_leave;	/* -L: forged Leave once joined */
+	int			 fake_leave;	/* -L: forged Leave */
 	long			 pause_at, pause_ms;	/* -p at:secs */
 	long			 move_every;	/* -M: new port each, ms */
 	int			 amp;		/* -v: amp lines */

@@ -178,7 +178,8 @@ server_in(const uint8_t *buf, size_t len, const struct stun_addr *src)
 				if (P[k].id != 0 &&
 				    stun_addr_equal(&P[k].addr, src))
 					verified = 1;
-			if (!verified && out->pkt[i].cls != STUN_CLASS_INDICATION)
+			if (!verified &&
+			    out->pkt[i].cls != STUN_CLASS_INDICATION)
 				unv_out += out->pkt[i].len;
 		}
 		if (j < NP)
@@ -896,7 +897,8 @@ suite_rooms(void)
 
 	tc = tcase_create("attacks");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, rooms_unverified_sources_draw_no_more_than_they_send);
+	tcase_add_test(tc,
+	    rooms_unverified_sources_draw_no_more_than_they_send);
 	tcase_add_test(tc, rooms_keepalive_from_new_port_is_challenged_first);
 	tcase_add_test(tc, rooms_replays_and_forgeries_move_nothing);
 	tcase_add_test(tc, rooms_moves_are_limited_and_budgeted);

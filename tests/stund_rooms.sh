@@ -297,7 +297,9 @@ cat "$ST_TMP"/alice "$ST_TMP"/bob "$ST_TMP"/carol "$ST_TMP"/dave \
 	split($4, a, "="); split($5, b, "=");
 	if (a[2] == 0) next;
 	k = $2 " " $3; r = b[2] / a[2];
-	if (!(k in max) || r > max[k]) { max[k] = r; in_[k] = a[2]; out[k] = b[2] }
+	if (!(k in max) || r > max[k]) {
+		max[k] = r; in_[k] = a[2]; out[k] = b[2]
+	}
     } END { for (k in max) printf "%s %d %d %.2f\n", k, in_[k], out[k], max[k] }' |
     sort >"$ST_TMP/amp"
 if [ ! -s "$ST_TMP/amp" ]; then
@@ -309,9 +311,11 @@ while read -r meth cls in out r; do
 	*-cookie*|*error*) lim=1.0 ;;
 	esac
 	if awk -v r="$r" -v l="$lim" 'BEGIN { exit !(r <= l) }'; then
-		st_ok "amplification $meth $cls: $in -> $out bytes, ${r}x <= $lim"
+		st_ok "amplification $meth $cls: $in -> $out bytes," \
+		    "${r}x <= $lim"
 	else
-		st_fail "amplification $meth $cls: $in -> $out bytes, ${r}x > $lim"
+		st_fail "amplification $meth $cls: $in -> $out bytes," \
+		    "${r}x > $lim"
 	fi
 done <"$ST_TMP/amp"
 
