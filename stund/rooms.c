@@ -254,6 +254,18 @@ rooms_fresh(struct rooms_member *mb, uint64_t seq)
 	return (1);
 }
 
+/* Was share the key share of one of mb's earlier sessions? */
+static int
+rooms_old_share(const struct rooms_member *mb, const uint8_t *share)
+{
+	unsigned	i;
+
+	for (i = 0; i < ROOMS_OLD_KS; i++)
+		if (memcmp(mb->old_ks[i], share, STUN_RDV_KEY_LEN) == 0)
+			return (1);
+	return (0);
+}
+
 /* Client candidates plus the server-reflexive one we see. */
 static void
 rooms_set_info(struct rooms_member *mb, const struct stun_rdv_msg *q,
@@ -414,7 +426,9 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 		goto out;
 	}
 	same = mb != NULL && old == mb;
-	if (same && !rooms_fresh(mb, q->seq)) {
+	if ((same && !rooms_fresh(mb, q->seq)) ||
+	    (!same && mb != NULL && rooms_old_share(mb, q->keyshare))) {
+		/* Seen before: a replay, whatever its source. */
 		r->m.replays++;
 		goto out;
 	}
@@ -443,6 +457,11 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 	}
 	if (!same) {
 		/* A new session: its keys, its numbers. */
+		if (changed == 0) {
+			memcpy(mb->old_ks[mb->old_next], mb->keyshare,
+			    STUN_RDV_KEY_LEN);
+			mb->old_next = (mb->old_next + 1) % ROOMS_OLD_KS;
+		}
 		memcpy(mb->keyshare, q->keyshare, STUN_RDV_KEY_LEN);
 		memcpy(mb->salt, salt, sizeof(salt));
 		memcpy(mb->c2s, c2s, sizeof(c2s));

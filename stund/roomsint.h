@@ -10,12 +10,17 @@
 
 #include "rooms.h"
 
+#define ROOMS_OLD_KS	4
+
 struct rooms_member {
 	int		 used;
 	unsigned	 room;
 	unsigned	 pfx;		/* prefix slot it counts against */
 	uint8_t		 token[STUN_RDV_TOKEN_LEN];
 	uint8_t		 keyshare[STUN_RDV_KEY_LEN];	/* of this session */
+	/* Key shares of sessions before: a replayed Register is refused. */
+	uint8_t		 old_ks[ROOMS_OLD_KS][STUN_RDV_KEY_LEN];
+	unsigned	 old_next;
 	uint8_t		 salt[STUN_RDV_SALT_LEN];
 	uint8_t		 c2s[STUN_RDV_KEY_LEN];
 	uint8_t		 s2c[STUN_RDV_KEY_LEN];

@@ -58,6 +58,10 @@ static struct stun_addr	 srv;
 static const struct rooms_relay *in_relay;
 static uint64_t		 unv_in, unv_out;	/* to unverified sources */
 static uint8_t		 key_a[32], key_b[32];
+/* Every datagram the table took, for replays. */
+#define NLOG	256
+static struct flight	*L;
+static unsigned		 nlog;
 
 static void
 addr4(struct stun_addr *a, uint8_t b2, uint8_t last, uint16_t port)
@@ -96,7 +100,9 @@ setup_cfg(const struct rooms_config *c)
 	out = calloc(1, sizeof(*out));
 	P = calloc(NP, sizeof(*P));
 	Q = calloc(NQ, sizeof(*Q));
-	ck_assert(out != NULL && P != NULL && Q != NULL);
+	L = calloc(NLOG, sizeof(*L));
+	nlog = 0;
+	ck_assert(out != NULL && P != NULL && Q != NULL && L != NULL);
 	addr4(&srv, 100, 250, 3478);
 	memset(key_a, 0xa1, sizeof(key_a));
 	memset(key_b, 0xb2, sizeof(key_b));
@@ -115,6 +121,7 @@ teardown(void)
 	free(out);
 	free(P);
 	free(Q);
+	free(L);
 }
 
 /* Peer i: a client of room key k at address a. */
@@ -163,6 +170,12 @@ server_in(const uint8_t *buf, size_t len, const struct stun_addr *src)
 
 	if (stun_msg_decode(&m, buf, len) != 0)
 		return (0);
+	if (nlog < NLOG) {
+		L[nlog].from = *src;
+		L[nlog].len = len;
+		memcpy(L[nlog].buf, buf, len);
+		nlog++;
+	}
 	memset(&s, 0, sizeof(s));
 	s.addr = *src;
 	s.relay = in_relay;
@@ -626,6 +639,48 @@ START_TEST(rooms_replays_and_forgeries_move_nothing)
 }
 END_TEST
 
+/* A second step of an earlier session, replayed later, moves nothing. */
+START_TEST(rooms_replayed_old_register_is_refused)
+{
+	struct stun_addr	a;
+	struct stun_msg		m;
+	struct flight		old;
+	unsigned		i, n = 0, rep;
+	uint64_t		ka;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 500);
+	/* bob registers again (a new key share). */
+	ck_assert_int_eq(stun_rdv_client_set_cands(&P[1].rc, P[1].rc.c.cand,
+	    1, now), 0);
+	run_until(now + 500);
+	/* His first second step, replayed from his own address. */
+	for (i = 0; i < nlog; i++) {
+		if (!stun_addr_equal(&L[i].from, &P[1].addr) ||
+		    stun_msg_decode(&m, L[i].buf, L[i].len) != 0 ||
+		    m.method != STUN_RDV_REGISTER ||
+		    stun_msg_find(&m, STUN_RDV_ATTR_COOKIE) == NULL)
+			continue;
+		if (n++ == 0)
+			old = L[i];
+	}
+	ck_assert_uint_eq(n, 2);
+	rep = R.m.replays;
+	(void)server_in(old.buf, old.len, &old.from);
+	ck_assert_uint_eq(R.m.replays, rep + 1);
+	/* bob's session still works: his keepalives get no 437. */
+	ka = R.m.unknown_member;
+	run_until(now + 25000);
+	ck_assert_uint_eq(R.m.unknown_member, ka);
+	ck_assert_uint_eq(R.m.members, 2);
+}
+END_TEST
+
 START_TEST(rooms_one_prefix_cannot_take_every_room)
 {
 	struct rooms_config	c;
@@ -901,6 +956,7 @@ suite_rooms(void)
 	    rooms_unverified_sources_draw_no_more_than_they_send);
 	tcase_add_test(tc, rooms_keepalive_from_new_port_is_challenged_first);
 	tcase_add_test(tc, rooms_replays_and_forgeries_move_nothing);
+	tcase_add_test(tc, rooms_replayed_old_register_is_refused);
 	tcase_add_test(tc, rooms_moves_are_limited_and_budgeted);
 	tcase_add_test(tc, rooms_version_1_gets_a_small_error);
 	suite_add_tcase(s, tc);
