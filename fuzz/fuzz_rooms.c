@@ -3,11 +3,11 @@
  *
  * Fuzz target for stund's rendezvous room table.  The input is a script:
  * three real client machines and the table on a fake network, where each
- * step starts or moves a client, delivers, drops, corrupts or re-sources
- * a datagram in flight, injects raw bytes, or moves the clock.  After
- * every step the table's invariants must hold: gauges match the slots in
- * use, rooms within their caps, and nothing sent to an unverified source
- * larger than the datagram that drew it.
+ * step starts, rebinds or moves a client, delivers, drops, corrupts or
+ * re-sources a datagram in flight, injects raw bytes, or moves the clock.
+ * After every step the table's invariants must hold: gauges match the
+ * slots in use, rooms within their caps, and nothing sent to an
+ * unverified source larger than the datagram that drew it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -252,6 +252,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			if (arg & 0x80)
 				(void)stun_rdv_client_leave(&C[k], now);
+			else if (arg & 0x40)
+				addr[k].port++;	/* the NAT rebinds */
 			else {
 				addr[k].port++;
 				(void)stun_rdv_client_set_cands(&C[k],
