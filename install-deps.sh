@@ -1,7 +1,10 @@
 #!/bin/sh
 # Install what stunkit needs to build and test on Debian 12, as root or
 # through sudo.  The test peers (coturn, Vovida's stun client and server,
-# tshark) and the NAT lab tools (iproute2, nftables) are included.
+# tshark) and the NAT lab tools (iproute2, nftables) are included, with the
+# components some tests start themselves: redis-server (the stund fleet),
+# chromium (the web UI), iperf3 (the transfer benchmark), tmux (the
+# terminal UI).
 set -eu
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=
@@ -18,4 +21,13 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	libssl-dev libevent-dev check mandoc \
 	coturn stun-client stun-server tshark \
 	iproute2 nftables procps psmisc jq openssl curl \
-	clang libclang-rt-14-dev ca-certificates
+	clang libclang-rt-14-dev ca-certificates \
+	libncurses-dev tmux redis-server libhiredis-dev iperf3 \
+	chromium chromium-driver python3-selenium
+# The test peers are programs the tests start, not services: Debian enables
+# the daemons it installs, so stop and disable them where systemd runs and
+# nothing holds :3478 or :6379 on a booted machine.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now coturn.service redis-server.service \
+	    >/dev/null 2>&1 || true
+fi

@@ -55,7 +55,7 @@ batch_addr(struct json *j, const char *key, const struct stun_addr *a)
 		json_str(j, key, buf);
 }
 
-void
+static void
 batch_event(const struct chat_event *e)
 {
 	struct json	 j;
@@ -117,10 +117,15 @@ batch_event(const struct chat_event *e)
 	json_end(&j);
 }
 
-size_t
-batch_lines(struct chat_ctx *ctx, const uint8_t *buf, size_t len, int eof,
-    int *skip)
+/*
+ * Split buffered stdin into lines, each a message; returns the bytes
+ * used.  A line the peers cannot take yet stops the split: it is offered
+ * again later, so stdin is read only as fast as the peers take it.
+ */
+static size_t
+batch_input(struct chat_ctx *ctx, const uint8_t *buf, size_t len, int eof)
 {
+	static int	 skip;	/* inside the tail of a line too long */
 	const uint8_t	*nl;
 	size_t		 off = 0, l, n;
 
@@ -132,13 +137,20 @@ batch_lines(struct chat_ctx *ctx, const uint8_t *buf, size_t len, int eof,
 		n = l;
 		if (n > 0 && n <= CHAT_REL_MSG_MAX && buf[off + n - 1] == '\r')
 			n--;
-		if (*skip || n == 0)
+		if (skip || n == 0)
 			;	/* the tail of a line that was too long */
 		else if (chat_send_line(ctx, n > CHAT_REL_MSG_MAX ? NULL :
-		    buf + off, n) != 0)
+		    buf + off, n) != CHAT_LINE_TAKEN)
 			break;	/* the peers are busy: later */
-		*skip = nl == NULL && !eof;
+		skip = nl == NULL && !eof;
 		off = nl != NULL ? (size_t)(nl - buf) + 1 : len;
 	}
 	return (off);
 }
+
+const struct chat_fe chat_fe_batch = {
+	.start = NULL,
+	.stop = NULL,
+	.event = batch_event,
+	.input = batch_input,
+};

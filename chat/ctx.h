@@ -1,9 +1,9 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * p2pchat's state, private to p2pchat.c (the event loop) and lines.c (the
- * lines the user types); the front ends see struct chat_ctx only as a
- * pointer.
+ * p2pchat's state, private to p2pchat.c (the event loop and the router
+ * between the machines) and lines.c (the lines the user types); the front
+ * ends see struct chat_ctx only as a pointer.
  */
 #ifndef CHAT_CTX_H
 #define CHAT_CTX_H
@@ -13,13 +13,16 @@
 
 #include "libstun/rdv.h"
 #include "chat/crypto.h"
+#include "chat/end.h"
 #include "chat/room.h"
 #include "chat/relay.h"
+#include "chat/p2pchat.h"
 
 struct event;
 struct event_base;
 
 #define CHAT_BACKLOG		64	/* lines typed before any peer */
+#define CHAT_STDIN_BUF		(2 * CHAT_REL_MSG_MAX + 2)
 
 struct chat_line {
 	uint8_t		*buf;
@@ -33,9 +36,9 @@ struct chat_ctx {
 	const char	*code_arg;
 	const char	*relay_arg;
 	int		 force_relay;
-	int		 batch;
 	unsigned	 linger;	/* s */
 	uint16_t	 port;
+	const struct chat_fe *fe;	/* chosen at start-up */
 	/* State. */
 	uint8_t		 secret[CHAT_SECRET_LEN];
 	char		 code[CHAT_CODE_LEN + 1];
@@ -47,39 +50,38 @@ struct chat_ctx {
 	int		 in_paused;
 	struct stun_rdv_config rc;
 	struct stun_rdv_client rdv;
-	struct chat_relay relay;
 	int		 registering;	/* the rendezvous client started */
-	struct chat_room room;
 	uint32_t	 self_id;
-	int		 joined;
+	uint64_t	 relist_at;	/* last Register for a missed list */
+	struct chat_relay relay;
+	struct chat_room room;
+	struct chat_end	 end;		/* joined, leaving, done, status */
 	uint64_t	 start;
-	/* Stdin. */
+	/* Stdin, and the lines it held that nobody could take yet. */
 	uint8_t		*inbuf;
 	size_t		 inlen;
-	int		 inskip;
-	int		 eof;
 	struct chat_line backlog[CHAT_BACKLOG];
 	unsigned	 nbacklog;
-	/* Ending. */
-	int		 quitting;	/* no more input: drain, then leave */
-	int		 giving_up;	/* lines left are reported, not sent */
-	uint64_t	 progress_at;	/* last line taken or message settled */
-	uint64_t	 rx_at;		/* last message received */
-	uint64_t	 relist_at;	/* last Register for a missed list */
-	int		 leaving;
-	uint64_t	 leave_at;
-	int		 done;
-	int		 status;
-	char		 err[256];
+	char		 err[256];	/* why we stop, when status is 1 */
 };
+
+/* setup.c, for main(). */
+/*
+ * The command line into ctx (batch: JSON lines asked for, or stdin is no
+ * terminal): 0, or the exit status after saying why on stderr.
+ */
+int	chat_opts(struct chat_ctx *, int argc, char *argv[], int *batch);
+/* The socket, the rendezvous configuration and the room: 0 or -1 (err). */
+int	chat_setup(struct chat_ctx *);
+
+/* p2pchat.c, for lines.c: show an event (ms is set here). */
+void	chat_emit(struct chat_ctx *, struct chat_event *);
 
 /* lines.c, for p2pchat.c. */
 /* Lines kept while nobody could take them: send or report them. */
 void	chat_backlog_flush(struct chat_ctx *);
 /* Is any peer neither failed nor closed? */
 int	chat_any_live(struct chat_ctx *);
-/* No more input: deliver what is queued, then leave. */
-void	chat_quitting(struct chat_ctx *);
 /*
  * The address a path is shown with: the relayed address it runs through
  * (ours, else the peer's), or the peer's address for a direct path.

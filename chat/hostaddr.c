@@ -1,8 +1,9 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * p2pchat's addresses: the rendezvous server from the command line
- * (resolved once at start-up) and the host candidates of this machine.
+ * p2pchat's addresses: the rendezvous server and the TURN relay from the
+ * command line (resolved once at start-up) and the host candidates of
+ * this machine.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -15,9 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "common/hostport.h"
 #include "common/sock.h"
 #include "libstun/rdv.h"
+#include "libstun/turn.h"
 #include "chat/p2pchat.h"
 
 #define CHAT_PORT		3478
@@ -103,4 +107,34 @@ chat_host_cands(const struct stun_addr *server, uint16_t port,
 	}
 	freeifaddrs(ifa);
 	return (n);
+}
+
+/* "turn:USER:PASS@HOST[:PORT]": the password may hold ':' and '@'. */
+int
+chat_relay_arg(const char *arg, struct stun_turn_config *c, char *err,
+    size_t errlen)
+{
+	const char	*s, *at, *colon;
+	size_t		 ulen, plen;
+	int		 r;
+
+	memset(c, 0, sizeof(*c));
+	if (strncmp(arg, "turn:", 5) != 0)
+		return (-1);
+	s = arg + 5;
+	if ((at = strrchr(s, '@')) == NULL ||
+	    (colon = strchr(s, ':')) == NULL || colon > at)
+		return (-1);
+	ulen = (size_t)(colon - s);
+	plen = (size_t)(at - colon - 1);
+	if (ulen == 0 || ulen >= sizeof(c->username) ||
+	    plen >= sizeof(c->password))
+		return (-1);
+	memcpy(c->username, s, ulen);
+	memcpy(c->password, colon + 1, plen);
+	if ((r = chat_resolve(at + 1, &c->server, err, errlen)) != 0) {
+		OPENSSL_cleanse(c, sizeof(*c));
+		return (r);
+	}
+	return (0);
 }

@@ -84,9 +84,9 @@ chat_backlog_flush(struct chat_ctx *ctx)
 	if (ctx->nbacklog == 0)
 		return;
 	for (i = 0; i < ctx->nbacklog; i++) {
-		if (ctx->giving_up || chat_send_all(ctx, ctx->backlog[i].buf,
-		    ctx->backlog[i].len) == 0)
-			chat_notice(ctx, EV_UNDELIVERED, ctx->giving_up ?
+		if (ctx->end.giving_up || chat_send_all(ctx,
+		    ctx->backlog[i].buf, ctx->backlog[i].len) == 0)
+			chat_notice(ctx, EV_UNDELIVERED, ctx->end.giving_up ?
 			    "gave up at exit" : "nobody in the room");
 		free(ctx->backlog[i].buf);
 	}
@@ -124,48 +124,31 @@ chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 {
 	struct chat_line	*l;
 
-	ctx->progress_at = clock_ms();
+	chat_end_progress(&ctx->end, clock_ms());
 	if (buf == NULL) {
 		chat_notice(ctx, EV_ERROR, "line too long: not sent");
-		return (0);
+		return (CHAT_LINE_TAKEN);
 	}
-	if (ctx->giving_up) {
+	if (ctx->end.giving_up) {
 		chat_notice(ctx, EV_UNDELIVERED, "gave up at exit");
-		return (0);
+		return (CHAT_LINE_TAKEN);
 	}
-	if (chat_room_busy(ctx, len)) {
-		if (!ctx->batch)
-			chat_notice(ctx, EV_ERROR,
-			    "too many messages waiting: not sent");
-		return (ctx->batch ? -1 : 0);
-	}
+	if (chat_room_busy(ctx, len))
+		return (CHAT_LINE_BUSY);
 	if (ctx->nbacklog == 0 && chat_send_all(ctx, buf, len) > 0)
-		return (0);
+		return (CHAT_LINE_TAKEN);
 	/* Nobody here yet: keep it for the first peer. */
-	if (ctx->nbacklog == CHAT_BACKLOG) {
-		if (!ctx->batch)
-			chat_notice(ctx, EV_ERROR,
-			    "nobody in the room yet: not sent");
-		return (ctx->batch ? -1 : 0);
-	}
+	if (ctx->nbacklog == CHAT_BACKLOG)
+		return (CHAT_LINE_FULL);
 	l = &ctx->backlog[ctx->nbacklog];
 	if ((l->buf = malloc(len)) == NULL) {
 		chat_notice(ctx, EV_ERROR, "out of memory: line not sent");
-		return (0);
+		return (CHAT_LINE_TAKEN);
 	}
 	memcpy(l->buf, buf, len);
 	l->len = len;
 	ctx->nbacklog++;
-	return (0);
-}
-
-void
-chat_quitting(struct chat_ctx *ctx)
-{
-	if (ctx->quitting)
-		return;
-	ctx->quitting = 1;
-	ctx->progress_at = clock_ms();
+	return (CHAT_LINE_TAKEN);
 }
 
 unsigned

@@ -1,9 +1,9 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * What p2pchat.c (the event loop), batch.c (JSON lines) and ui.c (the
- * terminal) share: the events shown to the user and the commands the user
- * gives; and what relay.c calls back in p2pchat.c.
+ * What p2pchat.c (the event loop) and its front ends (batch.c: JSON lines,
+ * ui.c: the terminal) share: the events shown to the user, the commands
+ * the user gives, and the front end table chosen at start-up.
  */
 #ifndef CHAT_P2PCHAT_H
 #define CHAT_P2PCHAT_H
@@ -59,29 +59,42 @@ struct chat_peer_info {
 
 struct chat_ctx;
 
-/* p2pchat.c, for the front ends. */
 /*
- * A line to send to every peer (buf NULL: it was too long).  0 when
- * taken (sent, kept for the first peer, or reported), -1 when the peers
- * are busy: offer it again later.
+ * A front end, chosen once at start-up: everything p2pchat shows goes
+ * through event, everything read from stdin through input.
+ */
+struct chat_fe {
+	/* Take the terminal: 0, or -1 to fall back to the batch front end. */
+	int	(*start)(void);
+	void	(*stop)(void);
+	void	(*event)(const struct chat_event *);
+	/*
+	 * Bytes read from stdin (eof: no more will come).  Returns how many
+	 * were used; the rest is offered again, with what follows, later.
+	 */
+	size_t	(*input)(struct chat_ctx *, const uint8_t *, size_t, int eof);
+};
+
+extern const struct chat_fe chat_fe_batch;	/* batch.c */
+extern const struct chat_fe chat_fe_ui;		/* ui.c */
+
+/* chat_send_line() results. */
+#define CHAT_LINE_TAKEN		0	/* sent, kept for a peer, or reported */
+#define CHAT_LINE_BUSY		(-1)	/* the peers are busy */
+#define CHAT_LINE_FULL		(-2)	/* nobody in the room yet, and as
+					   many lines kept as can be */
+
+/* p2pchat.c and lines.c, for the front ends. */
+/*
+ * A line to send to every peer (buf NULL: it was too long).  A line not
+ * taken can be offered again later, or dropped by the front end, which
+ * then says so.
  */
 int	chat_send_line(struct chat_ctx *, const uint8_t *, size_t);
+/* No more input: deliver what is queued, then leave. */
 void	chat_quit(struct chat_ctx *);
 /* Fill up to max entries; returns how many. */
 unsigned chat_peers(struct chat_ctx *, struct chat_peer_info *, unsigned);
-
-/* p2pchat.c, for relay.c. */
-void	chat_emit(struct chat_ctx *, struct chat_event *);
-void	chat_sendto(struct chat_ctx *, const struct stun_addr *,
-	    const uint8_t *, size_t);
-/* Register in the room, or announce the relayed address: 0 or -1. */
-int	chat_register(struct chat_ctx *, uint64_t);
-/* Stop with exit status 1 and this message. */
-void	chat_fail(struct chat_ctx *, const char *, ...)
-	    __attribute__((__format__(printf, 2, 3)));
-/* A datagram a peer sent through the relay, from the peer at from. */
-void	chat_relayed(struct chat_ctx *, const struct stun_addr *,
-	    const uint8_t *, size_t, uint64_t);
 
 /* hostaddr.c */
 /*
@@ -99,17 +112,12 @@ int	chat_resolve(const char *arg, struct stun_addr *out, char *err,
 struct stun_rdv_cand;
 unsigned chat_host_cands(const struct stun_addr *server, uint16_t port,
 	    struct stun_rdv_cand *out, unsigned max);
-
-/* batch.c */
-void	batch_event(const struct chat_event *);
-/* Split buffered stdin into lines; returns bytes consumed. */
-size_t	batch_lines(struct chat_ctx *, const uint8_t *, size_t, int eof,
-	    int *skip);
-
-/* ui.c */
-int	ui_start(void);
-void	ui_stop(void);
-void	ui_event(const struct chat_event *);
-void	ui_input(struct chat_ctx *, const uint8_t *, size_t);
+/*
+ * --relay turn:USER:PASS@HOST[:PORT] into c's server and credential: as
+ * chat_resolve().  The password may hold ':' and '@'.
+ */
+struct stun_turn_config;
+int	chat_relay_arg(const char *arg, struct stun_turn_config *c, char *err,
+	    size_t errlen);
 
 #endif /* CHAT_P2PCHAT_H */

@@ -1,20 +1,21 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * p2pchat's TURN relay (relay.c): one allocation on p2pchat's socket, seen
- * by the punch machines as local socket CHAT_SOCK_RELAY.  p2pchat.c hands
- * it the datagrams from the TURN server, its timer and the sends of the
- * relayed paths; it calls back into p2pchat.c to send, show events,
- * register and deliver what the peers send through it.  An allocation
- * lost after it was up (a refresh failed) is made once more; the new
- * relayed address replaces the old candidate, here and at the peers.
+ * p2pchat's TURN relay without I/O: one allocation (libstun/turn.h) on
+ * p2pchat's socket, seen by the punch machines as local socket
+ * CHAT_SOCK_RELAY.  The caller feeds the TURN server's datagrams, the
+ * timer and the sends of the relayed paths, and drains actions: send to
+ * the server, the relay is up (register its address), lost, failed, data
+ * from a peer.  Nothing here calls out.  An allocation lost after it was
+ * up (a refresh failed) is made once more; the new relayed address
+ * replaces the old candidate.
  */
 #ifndef CHAT_RELAY_H
 #define CHAT_RELAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "libstun/rdv.h"
 #include "libstun/turn.h"
 
 #define CHAT_SOCK_MAIN		0
@@ -27,65 +28,106 @@
 #define CHAT_RELAY_S_FAILED	3
 #define CHAT_RELAY_S_CLOSED	4
 
-struct chat_ctx;
-struct chat_room;
+/* Actions from chat_relay_next(). */
+#define CHAT_RELAY_A_WAIT	0	/* nothing; wake at .wake (0: none) */
+#define CHAT_RELAY_A_SEND	1	/* send buf/len to .to (the server) */
+#define CHAT_RELAY_A_UP		2	/* allocated (again) at .relayed */
+#define CHAT_RELAY_A_LOST	3	/* an allocation that was up is gone:
+					   .reason; .again: allocating anew */
+#define CHAT_RELAY_A_DATA	4	/* .peer sent buf/len through us */
+#define CHAT_RELAY_A_FAILED	5	/* no allocation: .reason, .shown,
+					   .fatal, .offered */
+#define CHAT_RELAY_A_NONE	6	/* relay only, and the rendezvous
+					   server offers none */
+#define CHAT_RELAY_A_DENIED	7	/* a permission or channel for .peer
+					   was refused: .reason */
+
+struct chat_relay_action {
+	int		 kind;
+	struct stun_addr to;		/* SEND */
+	const uint8_t	*buf;		/* SEND, DATA: valid until next call */
+	size_t		 len;
+	struct stun_addr peer;		/* DATA, DENIED */
+	struct stun_addr relayed;	/* UP */
+	struct stun_addr server;	/* the TURN server, every kind */
+	const char	*reason;	/* LOST, FAILED, DENIED */
+	int		 again;		/* LOST: allocating anew */
+	int		 shown;		/* FAILED: worth a "relay" event */
+	int		 fatal;		/* FAILED: relay only, so stop */
+	int		 offered;	/* FAILED: the server's offer */
+	uint64_t	 wake;		/* WAIT */
+};
 
 struct chat_relay {
-	struct chat_ctx	*ctx;		/* sends, events, registration */
-	int		 on;		/* --relay, or offered by the server */
+	int		 on;		/* configured, or offered */
 	int		 force;		/* relay paths only */
-	int		 off;		/* --no-relay: ignore the offer */
+	int		 off;		/* ignore the server's offer */
 	int		 again;		/* allocated again once: no more */
 	struct stun_turn turn;
+	struct stun_turn_config cred;	/* for allocating again */
 	struct stun_addr server;
 	int		 state;		/* CHAT_RELAY_S_* */
-	uint64_t	 deadline;	/* ALLOCATING: register without */
+	uint64_t	 deadline;	/* ALLOCATING: give up then */
 	struct stun_addr relayed;
+	/* Reports due before the TURN machine's next action. */
+	int		 pend_none;
+	int		 pend_failed;
+	const char	*reason;
+	int		 shown, fatal, offered;
 	uint8_t		 out[STUN_TURN_MSG_MAX];	/* wrapped send */
 };
 
 /*
- * --relay turn:USER:PASS@HOST[:PORT]: 0, or the exit status after saying
- * what is wrong on stderr.
+ * A relay that does nothing until configured or offered.  force: only
+ * relayed paths will do (a relay that cannot be had is fatal); off:
+ * ignore the rendezvous server's offer.
  */
-int	chat_relay_setup(struct chat_relay *rl, const char *arg);
+void	chat_relay_init(struct chat_relay *rl, int force, int off);
 /*
- * Start the allocation --relay asked for: 1 when registering waits for
- * it, 0 when there is none (chat_register() now).
+ * Use the credential c (--relay): 0 or STUN_ERR_INVALID.  c can be
+ * cleansed on return.
+ */
+int	chat_relay_configure(struct chat_relay *rl,
+	    const struct stun_turn_config *c);
+/*
+ * Start the allocation configured: 1 when registering waits for it (UP
+ * or FAILED follows), 0 when there is none (register now).
  */
 int	chat_relay_begin(struct chat_relay *rl, uint64_t now);
 /*
- * The rendezvous server (at server, named name on the command line)
- * offers a credential in a JOINED action: use it unless a relay is
- * configured or refused.
+ * The rendezvous server at server offers the credential user/pass (empty
+ * user: none): allocate on it unless a relay is configured or refused.
+ * Returns 1 when an allocation started, else 0.
  */
-void	chat_relay_offered(struct chat_relay *rl,
-	    const struct stun_addr *server, const char *name,
-	    const struct stun_rdv_action *a, uint64_t now);
+int	chat_relay_offered(struct chat_relay *rl,
+	    const struct stun_addr *server, const char *user,
+	    const char *pass, uint64_t now);
 int	chat_relay_up(const struct chat_relay *rl);
 /*
- * Add the relayed address to the candidates we register and pair, or
- * put it in place of the old one once the relay was allocated again.
- */
-void	chat_relay_cand(const struct chat_relay *rl,
-	    struct stun_rdv_config *rc, struct chat_room *room, uint64_t now);
-/*
- * A datagram from from: 0 when it was the TURN server's (and handled),
- * -1 when it is someone else's to handle.
+ * A datagram from from: 0 when it was the TURN server's (drain the
+ * actions before the next input: DATA points into buf), -1 when it is
+ * someone else's to handle.
  */
 int	chat_relay_input(struct chat_relay *rl, const struct stun_addr *from,
 	    const uint8_t *buf, size_t len, uint64_t now);
 void	chat_relay_timer(struct chat_relay *rl, uint64_t now);
-/* Run the TURN machine's actions; its next wake-up, 0 for none. */
-uint64_t chat_relay_pump(struct chat_relay *rl, uint64_t now);
-/* What a peer sends from CHAT_SOCK_RELAY to to: wrap it and send it. */
-void	chat_relay_sendto(struct chat_relay *rl, const struct stun_addr *to,
-	    const uint8_t *buf, size_t len);
+/* Next action; call until CHAT_RELAY_A_WAIT. */
+void	chat_relay_next(struct chat_relay *rl, uint64_t now,
+	    struct chat_relay_action *a);
+/*
+ * What a peer sends from CHAT_SOCK_RELAY to to, wrapped into rl->out for
+ * the TURN server (rl->server): the length, or STUN_ERR_STATE when the
+ * relay is not up, or another STUN_ERR_*.  A permission for to is asked
+ * for first when there is none; its request comes out of next.
+ */
+int	chat_relay_wrap(struct chat_relay *rl, const struct stun_addr *to,
+	    const uint8_t *buf, size_t len, uint64_t now);
 /* A peer's path goes through the relay to to: bind a channel. */
 void	chat_relay_path(struct chat_relay *rl, const struct stun_addr *to,
 	    uint64_t now);
-/* Deallocate (best effort) when leaving. */
+/* Deallocate (best effort) when leaving; nothing is reported after. */
 void	chat_relay_leave(struct chat_relay *rl, uint64_t now);
+/* Wipe the credential. */
 void	chat_relay_clear(struct chat_relay *rl);
 
 #endif /* CHAT_RELAY_H */

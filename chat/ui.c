@@ -115,7 +115,7 @@ ui_addr(const struct stun_addr *a)
 		fputs("-", stdout);
 }
 
-int
+static int
 ui_start(void)
 {
 	struct termios	t;
@@ -136,7 +136,7 @@ ui_start(void)
 	return (0);
 }
 
-void
+static void
 ui_stop(void)
 {
 	if (!ui.on)
@@ -147,7 +147,7 @@ ui_stop(void)
 	ui.on = 0;
 }
 
-void
+static void
 ui_event(const struct chat_event *e)
 {
 	if (e->kind == EV_DELIVERED || e->kind == EV_MEMBER)
@@ -226,6 +226,18 @@ ui_event(const struct chat_event *e)
 	ui_end();
 }
 
+/* What was typed could not be taken: said once, not offered again. */
+static void
+ui_notice(const char *reason)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_ERROR;
+	e.reason = reason;
+	ui_event(&e);
+}
+
 static void
 ui_list(struct chat_ctx *ctx, int paths)
 {
@@ -283,17 +295,25 @@ ui_submit(struct chat_ctx *ctx)
 		fputs("<me> ", stdout);
 		ui_put(line + (line[0] == '/'), len - (line[0] == '/'));
 		ui_end();
-		(void)chat_send_line(ctx, (const uint8_t *)line +
-		    (line[0] == '/'), len - (line[0] == '/'));
+		switch (chat_send_line(ctx, (const uint8_t *)line +
+		    (line[0] == '/'), len - (line[0] == '/'))) {
+		case CHAT_LINE_BUSY:
+			ui_notice("too many messages waiting: not sent");
+			break;
+		case CHAT_LINE_FULL:
+			ui_notice("nobody in the room yet: not sent");
+			break;
+		}
 	}
 }
 
-void
-ui_input(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
+static size_t
+ui_input(struct chat_ctx *ctx, const uint8_t *buf, size_t len, int eof)
 {
 	size_t	i;
 	uint8_t	c;
 
+	(void)eof;
 	for (i = 0; i < len; i++) {
 		c = buf[i];
 		if (ui.esc == 1) {
@@ -339,4 +359,12 @@ ui_input(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 		}
 	}
 	ui_redraw();
+	return (len);
 }
+
+const struct chat_fe chat_fe_ui = {
+	.start = ui_start,
+	.stop = ui_stop,
+	.event = ui_event,
+	.input = ui_input,
+};

@@ -1,8 +1,8 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * Unit tests for the chat core (crypto, reliable delivery): runs every
- * suite that is linked in.
+ * Unit tests for the chat core (crypto, reliable delivery, peers and room,
+ * TURN relay, ending): runs every suite that is linked in.
  */
 #include <stdio.h>
 #include <stdlib.h>
