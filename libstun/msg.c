@@ -70,6 +70,32 @@ stun_msg_is_stun(const uint8_t *buf, size_t len)
 	return ((mlen & 3) == 0 && mlen == len - STUN_HDR_LEN);
 }
 
+int
+stun_msg_peek(const uint8_t *buf, size_t len, uint16_t *method, uint8_t *cls)
+{
+	struct stun_rd	 r;
+	uint16_t	 type;
+
+	*method = 0;
+	*cls = 0;
+	if (buf == NULL)
+		return (STUN_ERR_NOT_STUN);
+	stun_rd_init(&r, buf, len);
+	if (stun_rd_u16(&r, &type) != 0)
+		return (STUN_ERR_NOT_STUN);
+	switch (type & 0xC000) {
+	case 0x0000:
+		stun_msg_split_type(type, method, cls);
+		return (STUN_FRAME_STUN);
+	case 0x4000:
+		/* RFC 8656 12.4: channel number and length, 4 bytes. */
+		if (len >= 4)
+			return (STUN_FRAME_CHANNEL);
+		break;
+	}
+	return (STUN_ERR_NOT_STUN);
+}
+
 static int
 stun_msg_add_unknown(struct stun_msg *m, uint16_t type)
 {

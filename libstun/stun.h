@@ -203,6 +203,17 @@ STUN_API const char *stun_reason_phrase(int code);
 STUN_API int stun_msg_is_stun(const uint8_t *buf, size_t len);
 
 /*
+ * What a datagram is, from its first bytes only, so that a server can
+ * route and rate-limit before it decodes: STUN_FRAME_STUN with *method and
+ * *cls taken from the message type when the two top bits are zero (2 bytes
+ * at least), STUN_FRAME_CHANNEL when it starts like ChannelData (4 bytes at
+ * least), else STUN_ERR_NOT_STUN.  Reads at most 2 bytes and checks no
+ * length: stun_msg_decode() and stun_chdata_decode() still check it all.
+ */
+STUN_API int stun_msg_peek(const uint8_t *buf, size_t len, uint16_t *method,
+    uint8_t *cls);
+
+/*
  * Decode buf[0..len) as one STUN message (a datagram, or one frame taken
  * from a stream by stun_frame_len()).  Checks: top bits zero, header length
  * a multiple of 4 and equal to len - 20, the magic cookie (or RFC 3489
@@ -416,6 +427,21 @@ STUN_API void stun_addr_canon(const struct stun_addr *in,
 #define STUN_ADDR_RESERVED	8	/* other special-purpose ranges */
 STUN_API int stun_addr_class(const struct stun_addr *a);
 STUN_API const char *stun_addr_class_name(int cls);
+/*
+ * Socket addresses: struct sockaddr <-> struct stun_addr, AF_INET and
+ * AF_INET6 (an IPv6 scope id is not carried).  stun_addr_from_sockaddr()
+ * reads at most salen bytes of sa, clears *out first and returns 0,
+ * STUN_ERR_FAMILY for another family, or STUN_ERR_TRUNCATED when salen is
+ * too short for the family.  stun_addr_to_sockaddr() zeroes *ss, fills it
+ * and returns the length to hand to sendto(2), bind(2) or connect(2), or
+ * STUN_ERR_FAMILY.  Neither does any I/O.
+ */
+struct sockaddr;
+struct sockaddr_storage;
+STUN_API int stun_addr_from_sockaddr(const struct sockaddr *sa, size_t salen,
+    struct stun_addr *out);
+STUN_API int stun_addr_to_sockaddr(const struct stun_addr *a,
+    struct sockaddr_storage *ss);
 
 /*
  * Streams (RFC 8489 6.2.2, RFC 8656 12.5): STUN messages and ChannelData

@@ -1,163 +1,105 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * stund configuration: an option table shared by the config file and the
- * command line, a bounded line parser, merging and the final checks.
+ * stund configuration: setting options through the table of conftab.c
+ * (from the config file's lines or the command line), merging, the final
+ * checks, the reload policy, and the one bounded file reader.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libstun/rdv.h>
+#include <unistd.h>
 
 #include "conf.h"
 
-enum conf_type {
-	CT_IP, CT_PORT, CT_UINT, CT_STR, CT_BOOL, CT_LEVEL, CT_HOSTPORT,
-	CT_U64, CT_ACL
-};
+/* A flag offset of 0 means none: offset 0 holds the set marks. */
+_Static_assert(offsetof(struct conf, set) == 0, "flag 0 means none");
 
-struct conf_opt {
-	const char	*name;
-	enum conf_type	 type;
-	size_t		 off;		/* field in struct conf */
-	size_t		 size;		/* CT_STR: field size */
-	unsigned	 min, max;	/* CT_UINT */
-	size_t		 flag;		/* has_* field or NOFLAG */
-};
-
-#define NOFLAG	((size_t)-1)
-#define F(x)	offsetof(struct conf, x)
-
-static const struct conf_opt conf_opts[] = {
-	{ "primary", CT_IP, F(primary), 0, 0, 0, NOFLAG },
-	{ "alternate", CT_IP, F(alternate), 0, 0, 0, F(has_alternate) },
-	{ "port", CT_PORT, F(port), 0, 0, 0, NOFLAG },
-	{ "alt-port", CT_PORT, F(alt_port), 0, 0, 0, NOFLAG },
-	{ "tls-port", CT_PORT, F(tls_port), 0, 0, 0, NOFLAG },
-	{ "cert", CT_STR, F(cert), sizeof(((struct conf *)0)->cert), 0, 0,
-	    NOFLAG },
-	{ "key", CT_STR, F(key), sizeof(((struct conf *)0)->key), 0, 0,
-	    NOFLAG },
-	{ "foreground", CT_BOOL, F(foreground), 0, 0, 0, NOFLAG },
-	{ "user", CT_STR, F(user), sizeof(((struct conf *)0)->user), 0, 0,
-	    NOFLAG },
-	{ "metrics", CT_HOSTPORT, F(metrics), 0, 0, 0, F(has_metrics) },
-	{ "log-level", CT_LEVEL, F(log_level), 0, 0, 0, NOFLAG },
-	{ "syslog", CT_BOOL, F(syslog), 0, 0, 0, NOFLAG },
-	{ "workers", CT_UINT, F(workers), 0, 1, CONF_MAX_WORKERS, NOFLAG },
-	{ "software", CT_STR, F(software),
-	    sizeof(((struct conf *)0)->software), 0, 0, NOFLAG },
-	{ "tcp-idle", CT_UINT, F(tcp_idle), 0, 1, 86400, NOFLAG },
-	{ "tcp-max", CT_UINT, F(tcp_max), 0, 1, 1000000, NOFLAG },
-	{ "rate", CT_UINT, F(rate), 0, 0, 1000000, NOFLAG },
-	{ "burst", CT_UINT, F(burst), 0, 1, 1000000, NOFLAG },
-	{ "table", CT_UINT, F(table), 0, 64, 1U << 22, NOFLAG },
-	{ "udp-buffer", CT_UINT, F(udp_buffer), 0, 0, CONF_MAX_UDP_BUFFER,
-	    NOFLAG },
-	{ "rendezvous", CT_BOOL, F(rendezvous), 0, 0, 0, NOFLAG },
-	{ "room-max", CT_UINT, F(room_max), 0, 1, 1000000, NOFLAG },
-	{ "room-members", CT_UINT, F(room_members), 0, 2,
-	    STUN_RDV_MAX_MEMBERS, NOFLAG },
-	{ "member-max", CT_UINT, F(member_max), 0, 2, 1000000, NOFLAG },
-	{ "keepalive", CT_UINT, F(keepalive), 0, 1, 3600, NOFLAG },
-	{ "member-timeout", CT_UINT, F(member_timeout), 0, 2, 86400,
-	    NOFLAG },
-	{ "register-rate", CT_UINT, F(register_rate), 0, 1, 60000, NOFLAG },
-	{ "register-burst", CT_UINT, F(register_burst), 0, 1, 1000,
-	    NOFLAG },
-	{ "room-prefix-max", CT_UINT, F(room_prefix_max), 0, 1, 1000000,
-	    NOFLAG },
-	{ "member-prefix-max", CT_UINT, F(member_prefix_max), 0, 1, 1000000,
-	    NOFLAG },
-	{ "rendezvous-secret-file", CT_STR, F(rdv_secret_file),
-	    sizeof(((struct conf *)0)->rdv_secret_file), 0, 0, NOFLAG },
-	{ "rendezvous-relay", CT_BOOL, F(rdv_relay), 0, 0, 0, NOFLAG },
-	{ "rendezvous-relay-lifetime", CT_UINT, F(rdv_relay_life), 0, 60,
-	    604800, NOFLAG },
-	{ "turn", CT_BOOL, F(turn), 0, 0, 0, NOFLAG },
-	{ "realm", CT_STR, F(realm), sizeof(((struct conf *)0)->realm), 0, 0,
-	    NOFLAG },
-	{ "user-file", CT_STR, F(user_file),
-	    sizeof(((struct conf *)0)->user_file), 0, 0, NOFLAG },
-	{ "static-auth-secret", CT_STR, F(auth_secret),
-	    sizeof(((struct conf *)0)->auth_secret), 0, 0, NOFLAG },
-	{ "relay-ports", CT_STR, F(relay_ports),
-	    sizeof(((struct conf *)0)->relay_ports), 0, 0, NOFLAG },
-	{ "relay-ip", CT_IP, F(relay_ip), 0, 0, 0, F(has_relay_ip) },
-	/* min selects the list: 0 allow, 1 deny. */
-	{ "allow-peer", CT_ACL, F(acl), 0, 0, 0, NOFLAG },
-	{ "deny-peer", CT_ACL, F(acl), 0, 1, 0, NOFLAG },
-	{ "max-allocations", CT_UINT, F(max_allocations), 0, 1, 1000000,
-	    NOFLAG },
-	{ "user-quota", CT_UINT, F(user_quota), 0, 0, 1000000, NOFLAG },
-	{ "max-alloc-time", CT_UINT, F(max_alloc_time), 0, 0, 31536000,
-	    NOFLAG },
-	{ "max-alloc-bytes", CT_U64, F(max_alloc_bytes), 0, 0, 0, NOFLAG },
-};
-#define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
-
-static const struct conf_opt *
-conf_find(const char *name, size_t *idx)
+const struct conf_opt *
+conf_find(const char *name)
 {
-	size_t	 i;
+	const struct conf_opt	*o;
 
-	for (i = 0; i < CONF_NOPTS; i++) {
-		if (strcmp(conf_opts[i].name, name) == 0) {
-			*idx = i;
-			return (&conf_opts[i]);
-		}
-	}
+	for (o = conftab; o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return (o);
 	return (NULL);
+}
+
+static void
+conf_mark(struct conf *c, const struct conf_opt *o)
+{
+	size_t	 i = (size_t)(o - conftab);
+
+	c->set[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static int
+conf_marked(const struct conf *c, const struct conf_opt *o)
+{
+	size_t	 i = (size_t)(o - conftab);
+
+	return ((c->set[i / 64] & ((uint64_t)1 << (i % 64))) != 0);
+}
+
+static int
+conf_isset(const struct conf *c, const char *name)
+{
+	const struct conf_opt	*o;
+
+	return ((o = conf_find(name)) != NULL && conf_marked(c, o));
+}
+
+/* The bytes of an option's field. */
+static size_t
+conf_size(const struct conf_opt *o)
+{
+	switch (o->type) {
+	case CONF_T_IP:
+	case CONF_T_HOSTPORT:
+		return (sizeof(struct stun_addr));
+	case CONF_T_PORT:
+		return (sizeof(uint16_t));
+	case CONF_T_UINT:
+		return (sizeof(unsigned));
+	case CONF_T_U64:
+		return (sizeof(uint64_t));
+	case CONF_T_STR:
+		return (o->size);
+	case CONF_T_BOOL:
+	case CONF_T_LEVEL:
+		return (sizeof(int));
+	case CONF_T_RANGE:
+		return (sizeof(struct conf_ports));
+	case CONF_T_ACL:
+		return (sizeof(struct relay_acl));
+	}
+	return (0);
 }
 
 void
 conf_init(struct conf *c)
 {
-	memset(c, 0, sizeof(*c));
-	c->port = CONF_DEFAULT_PORT;
-	c->log_level = 2;	/* LOG_LEVEL_INFO */
-	c->workers = 1;
-	c->tcp_idle = CONF_DEFAULT_IDLE;
-	c->tcp_max = CONF_DEFAULT_TCP_MAX;
-	c->rate = CONF_DEFAULT_RATE;
-	c->burst = CONF_DEFAULT_BURST;
-	c->table = CONF_DEFAULT_TABLE;
-	c->udp_buffer = CONF_DEFAULT_UDP_BUFFER;
-	c->rendezvous = 1;
-	c->room_max = CONF_DEFAULT_ROOM_MAX;
-	c->room_members = CONF_DEFAULT_ROOM_MEMBERS;
-	c->member_max = CONF_DEFAULT_MEMBER_MAX;
-	c->keepalive = CONF_DEFAULT_KEEPALIVE;
-	c->member_timeout = CONF_DEFAULT_MEMBER_TIMEOUT;
-	c->register_rate = CONF_DEFAULT_REG_RATE;
-	c->register_burst = CONF_DEFAULT_REG_BURST;
-	c->room_prefix_max = CONF_DEFAULT_ROOM_PREFIX_MAX;
-	c->member_prefix_max = CONF_DEFAULT_MEMBER_PREFIX_MAX;
-	c->rdv_relay = 1;
-	c->rdv_relay_life = CONF_DEFAULT_RDV_RELAY_LIFE;
-	c->turn = 1;
-	snprintf(c->realm, sizeof(c->realm), "%s", CONF_DEFAULT_REALM);
-	snprintf(c->relay_ports, sizeof(c->relay_ports), "%s",
-	    CONF_DEFAULT_RELAY_PORTS);
-	c->max_allocations = CONF_DEFAULT_MAX_ALLOCS;
-}
-
-int
-conf_takes_value(const char *name)
-{
 	const struct conf_opt	*o;
-	size_t			 i;
+	char			 err[256];
 
-	if ((o = conf_find(name, &i)) == NULL)
-		return (-1);
-	return (o->type != CT_BOOL);
+	memset(c, 0, sizeof(*c));
+	/* A default that does not parse is a bug; check_stund tries all. */
+	for (o = conftab; o->name != NULL; o++)
+		if (o->dflt != NULL)
+			(void)conf_set(c, o->name, o->dflt, err, sizeof(err));
+	memset(c->set, 0, sizeof(c->set));
+	for (o = conftab; o->name != NULL; o++)
+		if (o->flag != 0)
+			*(int *)((unsigned char *)c + o->flag) = 0;
 }
 
 int
@@ -247,6 +189,28 @@ conf_parse_level(const char *s)
 	return (-1);
 }
 
+/* relay-ports: "LO-HI" with 1 <= LO <= HI <= 65535.  0 or -1. */
+static int
+conf_parse_range(const char *s, struct conf_ports *r)
+{
+	char		 tmp[16];
+	char		*dash;
+	unsigned	 lo, hi;
+
+	if (strlen(s) >= sizeof(tmp))
+		return (-1);
+	memcpy(tmp, s, strlen(s) + 1);
+	if ((dash = strchr(tmp, '-')) == NULL)
+		return (-1);
+	*dash++ = '\0';
+	if (conf_parse_uint(tmp, 1, 65535, &lo) != 0 ||
+	    conf_parse_uint(dash, 1, 65535, &hi) != 0 || lo > hi)
+		return (-1);
+	r->lo = (uint16_t)lo;
+	r->hi = (uint16_t)hi;
+	return (0);
+}
+
 int
 conf_set(struct conf *c, const char *name, const char *value, char *err,
     size_t errlen)
@@ -254,37 +218,38 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 	const struct conf_opt	*o;
 	unsigned char		*base = (unsigned char *)c;
 	struct stun_addr	 a;
+	struct conf_ports	 r;
 	unsigned		 u;
 	unsigned long long	 ull;
 	char			*end;
-	size_t			 idx, n;
+	size_t			 n;
 	int			 lvl;
 
-	if ((o = conf_find(name, &idx)) == NULL) {
+	if ((o = conf_find(name)) == NULL) {
 		snprintf(err, errlen, "unknown keyword '%s'", name);
 		return (-1);
 	}
-	if (o->type != CT_BOOL && value == NULL) {
+	if (o->type != CONF_T_BOOL && value == NULL) {
 		snprintf(err, errlen, "%s: value missing", name);
 		return (-1);
 	}
 	switch (o->type) {
-	case CT_IP:
+	case CONF_T_IP:
 		if (conf_parse_ip(value, &a) != 0)
 			goto bad;
 		memcpy(base + o->off, &a, sizeof(a));
 		break;
-	case CT_HOSTPORT:
+	case CONF_T_HOSTPORT:
 		if (conf_parse_hostport(value, &a) != 0)
 			goto bad;
 		memcpy(base + o->off, &a, sizeof(a));
 		break;
-	case CT_PORT:
+	case CONF_T_PORT:
 		if (conf_parse_uint(value, 0, 65535, &u) != 0)
 			goto bad;
 		*(uint16_t *)(base + o->off) = (uint16_t)u;
 		break;
-	case CT_UINT:
+	case CONF_T_UINT:
 		if (conf_parse_uint(value, o->min, o->max, &u) != 0) {
 			snprintf(err, errlen, "%s: '%s' is not a number "
 			    "from %u to %u", name, value, o->min, o->max);
@@ -292,15 +257,16 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 		}
 		*(unsigned *)(base + o->off) = u;
 		break;
-	case CT_STR:
+	case CONF_T_STR:
 		n = strlen(value);
 		if (n >= o->size) {
-			snprintf(err, errlen, "%s: value too long", name);
+			snprintf(err, errlen, "%s: '%.24s...' is too long (at "
+			    "most %zu bytes)", name, value, o->size - 1);
 			return (-1);
 		}
 		memcpy(base + o->off, value, n + 1);
 		break;
-	case CT_BOOL:
+	case CONF_T_BOOL:
 		if (value == NULL || strcmp(value, "yes") == 0)
 			*(int *)(base + o->off) = 1;
 		else if (strcmp(value, "no") == 0)
@@ -308,12 +274,12 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 		else
 			goto bad;
 		break;
-	case CT_LEVEL:
+	case CONF_T_LEVEL:
 		if ((lvl = conf_parse_level(value)) == -1)
 			goto bad;
 		*(int *)(base + o->off) = lvl;
 		break;
-	case CT_U64:
+	case CONF_T_U64:
 		if (*value < '0' || *value > '9')
 			goto bad;
 		ull = strtoull(value, &end, 10);
@@ -321,8 +287,17 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 			goto bad;
 		*(uint64_t *)(base + o->off) = (uint64_t)ull;
 		break;
-	case CT_ACL:
-		if (relay_acl_add(&c->acl, (int)o->min, value) != 0) {
+	case CONF_T_RANGE:
+		if (conf_parse_range(value, &r) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not LO-HI with "
+			    "1 <= LO <= HI <= 65535", name, value);
+			return (-1);
+		}
+		memcpy(base + o->off, &r, sizeof(r));
+		break;
+	case CONF_T_ACL:
+		if (relaypol_acl_add((struct relay_acl *)(void *)
+		    (base + o->off), (int)o->min, value) != 0) {
 			snprintf(err, errlen, "%s: '%s' is not an address "
 			    "range, or more than %d were given", name, value,
 			    RELAY_ACL_MAX);
@@ -330,9 +305,9 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 		}
 		break;
 	}
-	if (o->flag != NOFLAG)
+	if (o->flag != 0)
 		*(int *)(base + o->flag) = 1;
-	c->set |= (uint64_t)1 << idx;
+	conf_mark(c, o);
 	return (0);
 bad:
 	snprintf(err, errlen, "%s: invalid value '%s'", name, value);
@@ -427,11 +402,6 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
 		}
 		if (kw == NULL)
 			continue;
-		if (conf_takes_value(kw) == 1 && val == NULL) {
-			snprintf(err, errlen, "%s:%zu: %s: value missing",
-			    fname, lineno, kw);
-			return (-1);
-		}
 		if (conf_set(c, kw, val, msg, sizeof(msg)) != 0) {
 			snprintf(err, errlen, "%s:%zu: %s", fname, lineno, msg);
 			return (-1);
@@ -460,77 +430,28 @@ conf_merge(struct conf *dst, const struct conf *src)
 	const struct conf_opt	*o;
 	unsigned char		*d = (unsigned char *)dst;
 	const unsigned char	*s = (const unsigned char *)src;
-	size_t			 i, sz;
 
-	for (i = 0; i < CONF_NOPTS; i++) {
-		if ((src->set & ((uint64_t)1 << i)) == 0)
+	for (o = conftab; o->name != NULL; o++) {
+		if (!conf_marked(src, o))
 			continue;
-		o = &conf_opts[i];
-		switch (o->type) {
-		case CT_IP:
-		case CT_HOSTPORT:
-			sz = sizeof(struct stun_addr);
-			break;
-		case CT_PORT:
-			sz = sizeof(uint16_t);
-			break;
-		case CT_UINT:
-			sz = sizeof(unsigned);
-			break;
-		case CT_STR:
-			sz = o->size;
-			break;
-		case CT_U64:
-			sz = sizeof(uint64_t);
-			break;
-		case CT_ACL:
-			/* Lists add up: the file's, then the command line's. */
+		/* Lists add up: the file's, then the command line's. */
+		if (o->type == CONF_T_ACL)
 			conf_merge_acl(dst, src, (int)o->min);
-			dst->set |= (uint64_t)1 << i;
-			continue;
-		default:
-			sz = sizeof(int);
-			break;
-		}
-		memcpy(d + o->off, s + o->off, sz);
-		if (o->flag != NOFLAG)
+		else
+			memcpy(d + o->off, s + o->off, conf_size(o));
+		if (o->flag != 0)
 			memcpy(d + o->flag, s + o->flag, sizeof(int));
-		dst->set |= (uint64_t)1 << i;
+		conf_mark(dst, o);
 	}
 }
 
+/* 0.0.0.0 or ::? */
 static int
-conf_isset(const struct conf *c, const char *name)
+conf_wildcard(const struct stun_addr *a)
 {
-	size_t	 i;
+	static const uint8_t	 any[16];
 
-	if (conf_find(name, &i) == NULL)
-		return (0);
-	return ((c->set & ((uint64_t)1 << i)) != 0);
-}
-
-/* relay-ports "LO-HI" into relay_lo and relay_hi. */
-static int
-conf_relay_ports(struct conf *c, char *err, size_t errlen)
-{
-	char		 tmp[sizeof(c->relay_ports)];
-	char		*dash;
-	unsigned	 lo, hi;
-
-	memcpy(tmp, c->relay_ports, sizeof(tmp));
-	if ((dash = strchr(tmp, '-')) == NULL)
-		goto bad;
-	*dash++ = '\0';
-	if (conf_parse_uint(tmp, 1, 65535, &lo) != 0 ||
-	    conf_parse_uint(dash, 1, 65535, &hi) != 0 || lo > hi)
-		goto bad;
-	c->relay_lo = (uint16_t)lo;
-	c->relay_hi = (uint16_t)hi;
-	return (0);
-bad:
-	snprintf(err, errlen, "relay-ports: '%s' is not LO-HI with "
-	    "1 <= LO <= HI <= 65535", c->relay_ports);
-	return (-1);
+	return (memcmp(a->ip, any, a->family == STUN_AF_INET ? 4 : 16) == 0);
 }
 
 int
@@ -560,17 +481,22 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 			return (-1);
 		}
 	}
-	c->has_tls = conf_isset(c, "tls-port") || c->cert[0] != '\0';
+	c->has_tls = c->has_tls || c->cert[0] != '\0';
 	if (c->has_tls && (c->cert[0] == '\0' || c->key[0] == '\0')) {
 		snprintf(err, errlen, "tls needs both cert and key");
 		return (-1);
 	}
 	if (c->has_tls && !conf_isset(c, "tls-port"))
-		c->tls_port = CONF_DEFAULT_TLS_PORT;
+		c->tls_port = CONF_TLS_PORT;
 	if (c->burst == 0)
 		c->burst = 1;
-	if (conf_relay_ports(c, err, errlen) == -1)
+	/* TURN clients are told the relayed address: a real one. */
+	if (c->turn && (c->user_file[0] != '\0' || c->auth_secret[0] != '\0') &&
+	    conf_wildcard(c->has_relay_ip ? &c->relay_ip : &c->primary)) {
+		snprintf(err, errlen, "turn: relay-ip must be given when the "
+		    "primary address is a wildcard");
 		return (-1);
+	}
 	if (c->rendezvous && c->member_timeout <= c->keepalive) {
 		snprintf(err, errlen, "member-timeout (%u s) must be longer "
 		    "than keepalive (%u s)", c->member_timeout, c->keepalive);
@@ -579,39 +505,141 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 	return (0);
 }
 
+/* Do a and b hold the same value for o (and the same flag)? */
+static int
+conf_same(const struct conf *a, const struct conf *b,
+    const struct conf_opt *o)
+{
+	const unsigned char	*pa = (const unsigned char *)a;
+	const unsigned char	*pb = (const unsigned char *)b;
+	int			 fa, fb;
+
+	if (o->flag != 0) {
+		memcpy(&fa, pa + o->flag, sizeof(fa));
+		memcpy(&fb, pb + o->flag, sizeof(fb));
+		if (fa != fb)
+			return (0);
+		if (!fa)
+			return (1);
+	}
+	switch (o->type) {
+	case CONF_T_IP:
+	case CONF_T_HOSTPORT:
+		return (stun_addr_equal((const struct stun_addr *)(const void *)
+		    (pa + o->off), (const struct stun_addr *)(const void *)
+		    (pb + o->off)));
+	case CONF_T_STR:
+		return (strcmp((const char *)pa + o->off,
+		    (const char *)pb + o->off) == 0);
+	default:
+		return (memcmp(pa + o->off, pb + o->off, conf_size(o)) == 0);
+	}
+}
+
+const struct conf_opt *
+conf_restart_next(const struct conf *a, const struct conf *b, size_t *i)
+{
+	const struct conf_opt	*o;
+
+	for (o = conftab + *i; o->name != NULL; o++) {
+		if (o->restart != NULL && !conf_same(a, b, o)) {
+			*i = (size_t)(o - conftab) + 1;
+			return (o);
+		}
+	}
+	*i = (size_t)(o - conftab);
+	return (NULL);
+}
+
 int
 conf_needs_restart(const struct conf *a, const struct conf *b)
 {
-	if (!stun_addr_equal(&a->primary, &b->primary) ||
-	    a->has_alternate != b->has_alternate ||
-	    (a->has_alternate &&
-	    !stun_addr_equal(&a->alternate, &b->alternate)))
+	size_t	 i = 0;
+
+	if (conf_restart_next(a, b, &i) != NULL)
 		return (1);
-	if (a->port != b->port || a->alt_port != b->alt_port ||
-	    a->tls_port != b->tls_port || a->has_tls != b->has_tls ||
-	    a->workers != b->workers ||
-	    a->table != b->table || a->udp_buffer != b->udp_buffer)
-		return (1);
-	/* The room table is sized and configured once, at start. */
-	if (a->rendezvous != b->rendezvous || a->room_max != b->room_max ||
-	    a->room_members != b->room_members ||
-	    a->member_max != b->member_max || a->keepalive != b->keepalive ||
-	    a->member_timeout != b->member_timeout ||
-	    a->register_rate != b->register_rate ||
-	    a->register_burst != b->register_burst ||
-	    a->room_prefix_max != b->room_prefix_max ||
-	    a->member_prefix_max != b->member_prefix_max ||
-	    strcmp(a->rdv_secret_file, b->rdv_secret_file) != 0)
-		return (1);
-	/* The relay tables and their sockets are made once, at start. */
-	if (a->turn != b->turn || a->max_allocations != b->max_allocations ||
-	    a->relay_lo != b->relay_lo || a->relay_hi != b->relay_hi ||
-	    a->has_relay_ip != b->has_relay_ip ||
-	    (a->has_relay_ip && !stun_addr_equal(&a->relay_ip, &b->relay_ip)) ||
-	    ((a->auth == NULL) != (b->auth == NULL)))
-		return (1);
-	if (strcmp(a->user, b->user) != 0 || a->has_metrics != b->has_metrics ||
-	    (a->has_metrics && !stun_addr_equal(&a->metrics, &b->metrics)))
-		return (1);
+	/* The relay tables exist only when TURN had credentials at start. */
+	return ((a->auth == NULL) != (b->auth == NULL));
+}
+
+void
+conf_keep_fixed(struct conf *n, const struct conf *o)
+{
+	const struct conf_opt	*t;
+	unsigned char		*d = (unsigned char *)n;
+	const unsigned char	*s = (const unsigned char *)o;
+
+	for (t = conftab; t->name != NULL; t++) {
+		if (t->restart == NULL)
+			continue;
+		memcpy(d + t->off, s + t->off, conf_size(t));
+		if (t->flag != 0)
+			memcpy(d + t->flag, s + t->flag, sizeof(int));
+	}
+}
+
+int
+conf_read_file(const char *path, size_t max, char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	char	*buf = NULL, *nb;
+	size_t	 cap = 0, off = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	for (;;) {
+		if (off == cap) {
+			/* One byte past max tells a file that is too large. */
+			if (cap > max)
+				break;
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + off, cap - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off > max) {
+		snprintf(err, errlen, "%s: file too large", path);
+		goto fail;
+	}
+	close(fd);
+	*out = buf;
+	*len = off;
 	return (0);
+fail:
+	close(fd);
+	free(buf);
+	return (-1);
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	if (c->auth != NULL) {
+		auth_free(c->auth);
+		free(c->auth);
+	}
+	free(c);
 }

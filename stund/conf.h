@@ -2,8 +2,9 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * stund configuration: one flat struct that is filled from the config file
- * and the command line, checked once, and then never written again (SIGHUP
- * builds a new one).  Parsing works on text in memory and does no I/O.
+ * and the command line through the option table (conftab.c), checked once,
+ * and then never written again (SIGHUP builds a new one).  Parsing works
+ * on text in memory; conf_read_file() is the one place that reads a file.
  */
 #ifndef STUND_CONF_H
 #define STUND_CONF_H
@@ -20,34 +21,20 @@
 #define CONF_LINE_MAX		(1024)
 #define CONF_FILE_MAX		(65536)	/* largest config file */
 #define CONF_MAX_WORKERS	(64)
-
-#define CONF_DEFAULT_PORT	(3478)
-#define CONF_DEFAULT_TLS_PORT	(5349)
-#define CONF_DEFAULT_IDLE	(300)	/* s; RFC 8489 6.2.2 */
-#define CONF_DEFAULT_RATE	(100)	/* packets/s per source */
-#define CONF_DEFAULT_BURST	(200)
-#define CONF_DEFAULT_TCP_MAX	(1024)	/* connections */
-#define CONF_DEFAULT_TABLE	(65536)	/* limiter slots/worker */
-#define CONF_DEFAULT_UDP_BUFFER	(4U * 1024 * 1024)	/* bytes */
 #define CONF_MAX_UDP_BUFFER	(256U * 1024 * 1024)
-/* Rendezvous extension (doc/rendezvous.md), see stund.conf(5). */
-#define CONF_DEFAULT_ROOM_MAX	(1024)
-#define CONF_DEFAULT_ROOM_MEMBERS (8)
-#define CONF_DEFAULT_MEMBER_MAX	(4096)
-#define CONF_DEFAULT_KEEPALIVE	(10)	/* s */
-#define CONF_DEFAULT_MEMBER_TIMEOUT (30)	/* s */
-#define CONF_DEFAULT_REG_RATE	(60)	/* Registers/min per source */
-#define CONF_DEFAULT_REG_BURST	(10)
-#define CONF_DEFAULT_RDV_RELAY_LIFE (3600)	/* s, relay credentials */
-#define CONF_DEFAULT_ROOM_PREFIX_MAX (64)	/* rooms per source prefix */
-#define CONF_DEFAULT_MEMBER_PREFIX_MAX (64)	/* members per prefix */
-/* TURN relay (RFC 8656), see stund.conf(5). */
-#define CONF_DEFAULT_REALM	"stunkit"
-#define CONF_DEFAULT_RELAY_PORTS "49152-65535"
-#define CONF_DEFAULT_MAX_ALLOCS	(1024)
+#define CONF_TLS_PORT		(5349)	/* tls-port when cert is given */
+
+/* Which options were given: one bit per conftab row (checked there). */
+#define CONF_SET_WORDS		(2)
+#define CONF_MAX_OPTS		(64 * CONF_SET_WORDS)
+
+/* A port range, "LO-HI". */
+struct conf_ports {
+	uint16_t		lo, hi;
+};
 
 struct conf {
-	uint64_t		set;		/* CONF_F_* bits given */
+	uint64_t		set[CONF_SET_WORDS];	/* by conftab row */
 
 	struct stun_addr	primary;
 	struct stun_addr	alternate;
@@ -80,17 +67,16 @@ struct conf {
 	unsigned		member_timeout;	/* s */
 	unsigned		register_rate;	/* per minute per source */
 	unsigned		register_burst;
-	int			rdv_relay;	/* Register hands out TURN creds */
-	unsigned		rdv_relay_life;	/* s */
 	unsigned		room_prefix_max; /* per IPv4 or IPv6 /64 */
 	unsigned		member_prefix_max;
 	char			rdv_secret_file[CONF_PATH_MAX]; /* "": random */
+	int			rdv_relay;	/* Register hands out TURN creds */
+	unsigned		rdv_relay_life;	/* s */
 	int			turn;		/* given credentials */
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];
 	char			auth_secret[AUTH_MAX_SECRET + 1];
-	char			relay_ports[32];	/* "LO-HI" */
-	uint16_t		relay_lo, relay_hi;
+	struct conf_ports	relay_ports;
 	struct stun_addr	relay_ip;
 	int			has_relay_ip;
 	unsigned		max_allocations;
@@ -98,19 +84,51 @@ struct conf {
 	unsigned		max_alloc_time;	/* s; 0: none */
 	uint64_t		max_alloc_bytes; /* 0: none */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
-	struct auth		*auth;	/* by relayio_conf() */
+	struct auth		*auth;	/* by auth_load() */
 };
 
-/* Defaults, nothing marked as set. */
+enum conf_type {
+	CONF_T_IP,		/* "192.0.2.1", "2001:db8::1", "[::1]" */
+	CONF_T_HOSTPORT,	/* "ADDR:PORT", "[V6]:PORT" or "PORT" */
+	CONF_T_PORT,		/* uint16_t */
+	CONF_T_UINT,		/* unsigned from min to max */
+	CONF_T_U64,		/* uint64_t */
+	CONF_T_STR,		/* char[size] */
+	CONF_T_BOOL,		/* int: "yes", "no", or no value for yes */
+	CONF_T_LEVEL,		/* int: "err", "warn", "info", "debug" */
+	CONF_T_RANGE,		/* struct conf_ports: "LO-HI" */
+	CONF_T_ACL		/* struct relay_acl: min 0 allow, 1 deny */
+};
+
+/*
+ * One option: "name value" in the config file, --name value on the
+ * command line.  conftab[] holds them all and ends with a NULL name.
+ */
+struct conf_opt {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;	/* its field in struct conf */
+	size_t		 size;	/* CONF_T_STR: the field's size */
+	unsigned	 min, max;	/* CONF_T_UINT bounds; ACL: list */
+	size_t		 flag;	/* an int set to 1 when given; 0: none */
+	const char	*dflt;	/* the default, as text; NULL: zero or empty */
+	const char	*restart;	/* NULL: SIGHUP applies it; or why */
+	const char	*arg;	/* the value's name for --help; NULL: a bool */
+	const char	*help;	/* one line for --help */
+};
+extern const struct conf_opt conftab[];
+
+/* The row of an option, or NULL. */
+const struct conf_opt *conf_find(const char *name);
+/* Defaults from the table, nothing marked as given. */
 void	conf_init(struct conf *c);
 /*
  * Set one option by its long name ("primary", "port", ...) from text.
- * Returns 0, or -1 with a message (no file or line) in err.
+ * Returns 0, or -1 with a one-line message naming the option and the
+ * value (no file or line) in err.
  */
 int	conf_set(struct conf *c, const char *name, const char *value,
 	    char *err, size_t errlen);
-/* 1 when name is a known option that takes a value, 0 for a flag, -1. */
-int	conf_takes_value(const char *name);
 /*
  * Parse a config file's text.  Lines are "keyword value" or "keyword";
  * '#' starts a comment; values may be double-quoted.  Returns 0, or -1
@@ -125,8 +143,28 @@ void	conf_merge(struct conf *dst, const struct conf *src);
  * Returns 0, or -1 with a message in err.
  */
 int	conf_finish(struct conf *c, char *err, size_t errlen);
-/* Options SIGHUP cannot change (sockets, user): 1 when they differ. */
+/*
+ * The reload policy of the table's restart column.  conf_restart_next()
+ * returns the next row, from index *i on, whose value differs between a
+ * and b although SIGHUP cannot apply it, and moves *i past it; NULL when
+ * there is none.  conf_needs_restart() is 1 when there is one, or when
+ * TURN would be turned on or off by credentials that came or went.
+ * conf_keep_fixed() copies every such option's running value from o
+ * into n.
+ */
+const struct conf_opt *conf_restart_next(const struct conf *a,
+	    const struct conf *b, size_t *i);
 int	conf_needs_restart(const struct conf *a, const struct conf *b);
+void	conf_keep_fixed(struct conf *n, const struct conf *o);
+/*
+ * Read a config or users file whole, at most max bytes, into *out (to
+ * free(3)) and *len: the only file reading of libstund.  Returns 0, or -1
+ * with "path: reason" in err.
+ */
+int	conf_read_file(const char *path, size_t max, char **out, size_t *len,
+	    char *err, size_t errlen);
+/* Free a snapshot from malloc(3) and the credentials it owns. */
+void	conf_free(struct conf *c);
 /* "127.0.0.1", "::1", "[::1]" -> address (port 0). 0 or -1. */
 int	conf_parse_ip(const char *s, struct stun_addr *a);
 /* "ADDR:PORT", "[V6]:PORT" or "PORT" (on 127.0.0.1). 0 or -1. */

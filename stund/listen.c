@@ -28,7 +28,7 @@
 static struct stun_addr	listen_failed;
 static int		listen_failed_type;
 
-static const char *sock_names[STUN_SRV_NSOCK] = {
+static const char *listen_sock_names[STUN_SRV_NSOCK] = {
 	"(ip1,p1)", "(ip1,p2)", "(ip2,p1)", "(ip2,p2)"
 };
 
@@ -296,13 +296,13 @@ listen_exchange(struct stund *sd, const struct stun_server_conf *sc, int probe,
 	sslen = sock_from_stun(&sc->local[to], &ss);
 	if (sendto(probe, req, (size_t)len, 0, (struct sockaddr *)&ss,
 	    sslen) != len) {
-		snprintf(why, whylen, "cannot send to %s: %s", sock_names[to],
-		    strerror(errno));
+		snprintf(why, whylen, "cannot send to %s: %s",
+		    listen_sock_names[to], strerror(errno));
 		return (-1);
 	}
 	if (!listen_wait(w->fd[to])) {
 		snprintf(why, whylen, "socket %s got no request",
-		    sock_names[to]);
+		    listen_sock_names[to]);
 		return (-1);
 	}
 	sslen = sizeof(ss);
@@ -312,7 +312,7 @@ listen_exchange(struct stund *sd, const struct stun_server_conf *sc, int probe,
 	if (n <= 0 || sock_to_stun((struct sockaddr *)&ss, &src) == -1 ||
 	    stun_msg_decode(&m, buf, (size_t)n) != 0) {
 		snprintf(why, whylen, "socket %s got a bad request",
-		    sock_names[to]);
+		    listen_sock_names[to]);
 		return (-1);
 	}
 	memset(&in, 0, sizeof(in));
@@ -325,18 +325,20 @@ listen_exchange(struct stund *sd, const struct stun_server_conf *sc, int probe,
 	out.cap = sizeof(ans);
 	if (stun_server_binding(sc, &in, &out) != STUN_SRV_SEND ||
 	    out.cls != STUN_CLASS_SUCCESS) {
-		snprintf(why, whylen, "no answer built on %s", sock_names[to]);
+		snprintf(why, whylen, "no answer built on %s",
+		    listen_sock_names[to]);
 		return (-1);
 	}
 	sslen = sock_from_stun(&out.dst, &ss);
 	if (sendto(w->fd[out.sock], ans, out.len, 0, (struct sockaddr *)&ss,
 	    sslen) != (ssize_t)out.len) {
 		snprintf(why, whylen, "socket %s cannot send: %s",
-		    sock_names[out.sock], strerror(errno));
+		    listen_sock_names[out.sock], strerror(errno));
 		return (-1);
 	}
 	if (!listen_wait(probe)) {
-		snprintf(why, whylen, "no answer from %s", sock_names[from]);
+		snprintf(why, whylen, "no answer from %s",
+		    listen_sock_names[from]);
 		return (-1);
 	}
 	sslen = sizeof(ss);
@@ -346,12 +348,13 @@ listen_exchange(struct stund *sd, const struct stun_server_conf *sc, int probe,
 	if (n <= 0 || sock_to_stun((struct sockaddr *)&ss, &src) == -1 ||
 	    stun_msg_decode(&m, buf, (size_t)n) != 0 ||
 	    memcmp(m.tid, tid, sizeof(tid)) != 0) {
-		snprintf(why, whylen, "bad answer from %s", sock_names[from]);
+		snprintf(why, whylen, "bad answer from %s",
+		    listen_sock_names[from]);
 		return (-1);
 	}
 	if (!stun_addr_equal(&src, &sc->local[from])) {
 		snprintf(why, whylen, "answer for %s came from the wrong "
-		    "address", sock_names[from]);
+		    "address", listen_sock_names[from]);
 		return (-1);
 	}
 	if (stun_msg_get_addr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS, &got) != 0 ||
@@ -361,7 +364,7 @@ listen_exchange(struct stund *sd, const struct stun_server_conf *sc, int probe,
 	    stun_msg_get_addr(&m, STUN_ATTR_OTHER_ADDRESS, &got) != 0 ||
 	    !stun_addr_equal(&got, &sc->local[to ^ STUN_SRV_AA])) {
 		snprintf(why, whylen, "wrong addresses in the answer from %s",
-		    sock_names[from]);
+		    listen_sock_names[from]);
 		return (-1);
 	}
 	return (0);

@@ -6,14 +6,16 @@ LIBSTUN_SRC += libstun/server.c
 nobase_include_HEADERS += libstun/server.h
 
 noinst_LTLIBRARIES += stund/libstund.la
-stund_libstund_la_SOURCES = stund/conf.c stund/conf.h \
+stund_libstund_la_SOURCES = stund/conf.c stund/conf.h stund/conftab.c \
 	stund/ratelimit.c stund/ratelimit.h stund/rooms.c stund/rooms.h \
 	stund/roomsout.c stund/roomsint.h
 stund_libstund_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
 sbin_PROGRAMS += stund/stund
 stund_stund_SOURCES = stund/stund.c stund/stund.h stund/listen.c \
-	stund/worker.c stund/tcp.c stund/metrics.c
+	stund/worker.c stund/tcp.c stund/metrics.c stund/counters.c \
+	stund/counters.h stund/route.c stund/route.h stund/rdvio.c \
+	stund/rdvio.h
 stund_stund_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(PTHREAD_CFLAGS)
 stund_stund_LDADD = stund/libstund.la common/libcommon.la \

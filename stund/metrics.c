@@ -19,22 +19,27 @@
 
 #include "common/log.h"
 #include "common/sock.h"
+#include "rdvio.h"
+#include "relay.h"
 #include "relayio.h"
 #include "rooms.h"
 #include "stund.h"
 
-static const char *meth_names[CNT_NMETH] = { "binding", "other" };
-static const char *cls_names[4] = {
+static const char *metrics_meth_names[CNT_NMETH] = { "binding", "other" };
+static const char *metrics_cls_names[4] = {
 	"request", "indication", "success", "error"
 };
 
-/* Every field of struct rooms_metrics, by name. */
-static const struct {
+/* A counter or gauge of a struct made of uint64_t, by name. */
+struct metrics_field {
 	const char	*name;
 	const char	*type;
 	const char	*help;
 	size_t		 off;
-} metrics_rdv[] = {
+};
+
+/* Every field of struct rooms_metrics. */
+static const struct metrics_field metrics_rdv[] = {
 #define R(f)	offsetof(struct rooms_metrics, f)
 	{ "stund_rdv_rooms", "gauge", "Rendezvous rooms in use.", R(rooms) },
 	{ "stund_rdv_members", "gauge", "Rendezvous members in rooms.",
@@ -107,26 +112,87 @@ static const struct {
 #undef R
 };
 
+/* Every counter of struct relay_metrics but the errors by code. */
+static const struct metrics_field metrics_relay[] = {
+#define M(f)	offsetof(struct relay_metrics, f)
+	{ "stund_turn_allocations", "gauge", "TURN allocations.", M(allocs) },
+	{ "stund_turn_permissions", "gauge", "TURN permissions installed.",
+	    M(perms) },
+	{ "stund_turn_channels", "gauge", "TURN channels bound (and cooling "
+	    "down).", M(chans) },
+	{ "stund_turn_allocations_created_total", "counter", "Allocations "
+	    "made.", M(created) },
+	{ "stund_turn_refreshes_total", "counter", "Refreshes with a "
+	    "lifetime.", M(refreshed) },
+	{ "stund_turn_allocations_deleted_total", "counter", "Allocations "
+	    "ended by Refresh with lifetime 0.", M(deleted) },
+	{ "stund_turn_allocations_expired_total", "counter", "Allocations "
+	    "that were not refreshed in time.", M(expired) },
+	{ "stund_turn_allocations_time_capped_total", "counter", "Allocations "
+	    "ended at max-alloc-time.", M(capped_time) },
+	{ "stund_turn_allocations_bytes_capped_total", "counter",
+	    "Allocations ended at max-alloc-bytes.", M(capped_bytes) },
+	{ "stund_turn_allocations_closed_total", "counter", "Allocations "
+	    "ended because their TCP/TLS client went away.", M(closed) },
+	{ "stund_turn_auth_failures_total", "counter", "Requests refused "
+	    "with 401 or 400 by the credential check.", M(auth_fail) },
+	{ "stund_turn_stale_nonces_total", "counter", "438 Stale Nonce "
+	    "answers.", M(stale_nonce) },
+	{ "stund_turn_peer_denied_total", "counter", "Peers refused by the "
+	    "peer policy (403 or dropped).", M(peer_denied) },
+	{ "stund_turn_no_permission_total", "counter", "Datagrams dropped "
+	    "for want of a permission or channel.", M(no_perm) },
+	{ "stund_turn_no_allocation_total", "counter", "Indications, "
+	    "ChannelData or peer datagrams without an allocation.",
+	    M(no_alloc) },
+	{ "stund_turn_bad_indications_total", "counter", "Malformed or "
+	    "misfingerprinted TURN messages and ChannelData.",
+	    M(bad_indication) },
+	{ "stund_turn_send_errors_total", "counter", "Relay sends that "
+	    "failed.", M(send_fail) },
+	{ "stund_turn_peer_truncated_total", "counter", "Peer datagrams "
+	    "dropped for being larger than the relay reads.",
+	    M(peer_truncated) },
+	{ "stund_turn_peer_packets_total", "counter", "Datagrams relayed "
+	    "to peers.", M(pkts_to_peer) },
+	{ "stund_turn_peer_bytes_total", "counter", "Payload bytes relayed "
+	    "to peers.", M(bytes_to_peer) },
+	{ "stund_turn_client_packets_total", "counter", "Datagrams relayed "
+	    "from peers to clients.", M(pkts_to_client) },
+	{ "stund_turn_client_bytes_total", "counter", "Payload bytes relayed "
+	    "from peers to clients.", M(bytes_to_client) },
+#undef M
+};
+
+/* HELP, TYPE and value of each field of the struct at base. */
+static void
+metrics_fields(struct evbuffer *b, const struct metrics_field *f, size_t n,
+    const void *base)
+{
+	const unsigned char	*p = base;
+	uint64_t		 v;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&v, p + f[i].off, sizeof(v));
+		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+		    f[i].name, f[i].help, f[i].name, f[i].type, f[i].name,
+		    (unsigned long long)v);
+	}
+}
+
 static void
 metrics_rooms(struct stund *sd, struct evbuffer *b)
 {
 	struct rooms_metrics	 m;
-	const unsigned char	*p = (const unsigned char *)&m;
-	uint64_t		 v;
-	size_t			 i;
 	int			 on;
 
-	on = worker_rdv_metrics(sd, &m) == 0;
+	on = rdvio_metrics(sd, &m) == 0;
 	evbuffer_add_printf(b, "# HELP stund_rdv_enabled 1 when the "
 	    "rendezvous extension is served.\n"
 	    "# TYPE stund_rdv_enabled gauge\nstund_rdv_enabled %d\n", on);
-	for (i = 0; i < sizeof(metrics_rdv) / sizeof(metrics_rdv[0]); i++) {
-		memcpy(&v, p + metrics_rdv[i].off, sizeof(v));
-		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
-		    metrics_rdv[i].name, metrics_rdv[i].help,
-		    metrics_rdv[i].name, metrics_rdv[i].type,
-		    metrics_rdv[i].name, (unsigned long long)v);
-	}
+	metrics_fields(b, metrics_rdv, sizeof(metrics_rdv) /
+	    sizeof(metrics_rdv[0]), &m);
 	evbuffer_add_printf(b, "# HELP stund_rdv_send_errors_total "
 	    "Rendezvous datagrams that could not be sent.\n"
 	    "# TYPE stund_rdv_send_errors_total counter\n"
@@ -135,21 +201,39 @@ metrics_rooms(struct stund *sd, struct evbuffer *b)
 }
 
 static void
+metrics_turn(struct stund *sd, struct evbuffer *b)
+{
+	struct relay_metrics	 m;
+	int			 e, on;
+
+	on = relayio_metrics(sd, &m) == 0;
+	evbuffer_add_printf(b, "# HELP stund_turn_enabled 1 when TURN is "
+	    "served.\n# TYPE stund_turn_enabled gauge\nstund_turn_enabled "
+	    "%d\n", on);
+	if (!on)
+		return;
+	metrics_fields(b, metrics_relay, sizeof(metrics_relay) /
+	    sizeof(metrics_relay[0]), &m);
+	evbuffer_add_printf(b, "# HELP stund_turn_errors_total TURN error "
+	    "answers by code.\n# TYPE stund_turn_errors_total counter\n");
+	for (e = 0; e < RELAY_NERR; e++)
+		evbuffer_add_printf(b, "stund_turn_errors_total{code=\"%d\"} "
+		    "%llu\n", relay_err_code(e),
+		    (unsigned long long)m.errors[e]);
+}
+
+/* Every worker's counters and the TCP/TLS ones, added up. */
+static void
 metrics_sum(struct stund *sd, struct counters *t)
 {
-	const struct counters	*c;
-	unsigned		 w;
-	size_t			 i, n = sizeof(*t) / sizeof(uint64_t);
-	uint64_t		*dst = (uint64_t *)t;
-	const uint64_t		*src;
+	const size_t	 n = sizeof(*t) / sizeof(uint64_t);
+	unsigned	 w;
 
 	memset(t, 0, sizeof(*t));
-	for (w = 0; w <= sd->nworkers; w++) {
-		c = (w < sd->nworkers) ? &sd->workers[w].cnt : &sd->tcp_cnt;
-		src = (const uint64_t *)c;
-		for (i = 0; i < n; i++)
-			dst[i] += CNT_GET(&src[i]);
-	}
+	for (w = 0; w < sd->nworkers; w++)
+		counters_add((uint64_t *)t,
+		    (const uint64_t *)&sd->workers[w].cnt, n);
+	counters_add((uint64_t *)t, (const uint64_t *)&sd->tcp_cnt, n);
 }
 
 static void
@@ -163,8 +247,8 @@ metrics_table(struct evbuffer *b, const char *name, const char *help,
 	for (m = 0; m < CNT_NMETH; m++)
 		for (k = 0; k < 4; k++)
 			evbuffer_add_printf(b, "%s{method=\"%s\",class=\"%s\"} "
-			    "%llu\n", name, meth_names[m], cls_names[k],
-			    (unsigned long long)v[m][k]);
+			    "%llu\n", name, metrics_meth_names[m],
+			    metrics_cls_names[k], (unsigned long long)v[m][k]);
 }
 
 static void
@@ -226,7 +310,7 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	    "# TYPE stund_workers gauge\nstund_workers %u\n",
 	    sd->srv.two_addr, sd->nworkers);
 	metrics_rooms(sd, b);
-	relayio_metrics(sd, b);
+	metrics_turn(sd, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);

@@ -80,7 +80,7 @@ ratelimit_slots(const struct ratelimit *rl)
 
 /* IPv4: the address; IPv6: the /64 a host usually gets whole. */
 static void
-rl_key(const struct stun_addr *a, uint8_t key[RL_KEYLEN])
+ratelimit_key(const struct stun_addr *a, uint8_t key[RL_KEYLEN])
 {
 	memset(key, 0, RL_KEYLEN);
 	key[0] = a->family;
@@ -92,7 +92,7 @@ rl_key(const struct stun_addr *a, uint8_t key[RL_KEYLEN])
 
 /* A keyed mix (splitmix64 finaliser) so sources cannot aim at one set. */
 static uint64_t
-rl_hash(uint64_t seed, const uint8_t key[RL_KEYLEN])
+ratelimit_hash(uint64_t seed, const uint8_t key[RL_KEYLEN])
 {
 	uint64_t	 h = seed;
 	size_t		 i;
@@ -117,8 +117,8 @@ ratelimit_allow(struct ratelimit *rl, const struct stun_addr *a, uint64_t now)
 
 	if (rl->rate == 0)
 		return (1);
-	rl_key(a, key);
-	set = &rl->slots[(rl_hash(rl->seed, key) & (rl->nsets - 1)) *
+	ratelimit_key(a, key);
+	set = &rl->slots[(ratelimit_hash(rl->seed, key) & (rl->nsets - 1)) *
 	    RL_WAYS];
 	cap = (uint64_t)rl->burst * 1000;
 	victim = &set[0];

@@ -42,7 +42,7 @@ struct relay_alloc {
 	struct stun_addr relayed;
 	uint8_t		 tid[STUN_TID_LEN];	/* of the Allocate */
 	char		 user[STUN_MAX_USERNAME + 1];
-	uint64_t	 qh;		/* relay_quota_take() handle */
+	uint64_t	 qh;		/* relaypol_quota_take() handle */
 	uint64_t	 expires;
 	uint64_t	 hard_end;	/* max_alloc_time; 0: none */
 	uint64_t	 bytes;
@@ -149,7 +149,7 @@ relay_bucket(const struct relay *r, const struct relay_client *cl)
 	key[19] = (uint8_t)cl->sock;
 	for (i = 0; i < 8; i++)
 		key[20 + i] = (uint8_t)(cl->conn >> (8 * i));
-	return ((unsigned)relay_hash(r->seed, key, sizeof(key)) &
+	return ((unsigned)relaypol_hash(r->seed, key, sizeof(key)) &
 	    (r->nbucket - 1));
 }
 
@@ -209,7 +209,7 @@ relay_delete(struct relay *r, struct relay_alloc *a)
 	if (r->ops.close != NULL)
 		r->ops.close(r->ops.arg, a->handle);
 	if (r->quota != NULL)
-		relay_quota_put(r->quota, a->qh);
+		relaypol_quota_put(r->quota, a->qh);
 	memset(a, 0, sizeof(*a));
 	r->freel[r->nfree++] = idx;
 	RELAY_SUB(&r->m.allocs, 1);
@@ -248,6 +248,7 @@ relay_begin(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
 
 	stun_build_reply(b, r->buf, RELAY_BUF, m,
 	    code == 0 ? STUN_CLASS_SUCCESS : STUN_CLASS_ERROR);
+	r->code = code;
 	if (code == 0)
 		return;
 	stun_build_error(b, code, NULL);
@@ -261,7 +262,8 @@ static void
 relay_end(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
     const struct relay_client *cl, const struct auth_result *ar)
 {
-	int	n;
+	struct relay_pkt	p;
+	int			n;
 
 	if (r->c.software != NULL)
 		stun_build_string(b, STUN_ATTR_SOFTWARE, r->c.software);
@@ -271,7 +273,12 @@ relay_end(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
 		stun_build_fingerprint(b);
 	if ((n = stun_build_finish(b)) < 0)
 		return;
-	if (r->ops.send_client(r->ops.arg, cl, r->buf, (size_t)n) != 0)
+	p.buf = r->buf;
+	p.len = (size_t)n;
+	p.stun = 1;
+	p.cls = r->code == 0 ? STUN_CLASS_SUCCESS : STUN_CLASS_ERROR;
+	p.code = r->code;
+	if (r->ops.send_client(r->ops.arg, cl, &p) != 0)
 		RELAY_ADD(&r->m.send_fail, 1);
 }
 
@@ -459,14 +466,14 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 		relay_error(r, cl, m, code, &ar);
 		goto out;
 	}
-	if (r->quota != NULL && (code = relay_quota_take(r->quota,
+	if (r->quota != NULL && (code = relaypol_quota_take(r->quota,
 	    ar.quota_name, ar.quota_len, &qh)) != 0) {
 		relay_error(r, cl, m, code, &ar);
 		goto out;
 	}
 	if (r->nfree == 0) {
 		if (r->quota != NULL)
-			relay_quota_put(r->quota, qh);
+			relaypol_quota_put(r->quota, qh);
 		relay_error(r, cl, m, 508, &ar);
 		goto out;
 	}
@@ -474,7 +481,7 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	a = &r->alloc[i];
 	if ((h = r->ops.open(r->ops.arg, i, family, even, &relayed)) < 0) {
 		if (r->quota != NULL)
-			relay_quota_put(r->quota, qh);
+			relaypol_quota_put(r->quota, qh);
 		relay_error(r, cl, m, h == STUN_ERR_FAMILY ? 440 : 508, &ar);
 		goto out;
 	}
@@ -625,7 +632,7 @@ relay_peer_check(struct relay *r, const struct relay_alloc *a,
 		return (400);
 	if (peer->family != a->relayed.family)
 		return (443);
-	if (!relay_peer_ok(r->acl, peer)) {
+	if (!relaypol_peer_ok(r->acl, peer)) {
 		RELAY_ADD(&r->m.peer_denied, 1);
 		return (403);
 	}
@@ -760,7 +767,7 @@ relay_to_peer(struct relay *r, struct relay_alloc *a,
     const struct stun_addr *peer, const uint8_t *data, size_t len,
     uint64_t now)
 {
-	if (!relay_peer_ok(r->acl, peer)) {
+	if (!relaypol_peer_ok(r->acl, peer)) {
 		RELAY_ADD(&r->m.peer_denied, 1);
 		return;
 	}
@@ -879,6 +886,7 @@ relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
 	struct relay_alloc	*a;
 	struct relay_chan	*c;
 	struct stun_builder	 b;
+	struct relay_pkt	 p;
 	uint8_t			 tid[STUN_TID_LEN];
 	uint64_t		 id;
 	unsigned		 i;
@@ -899,7 +907,10 @@ relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
 		if (c[i].ch != 0 && c[i].expires > now &&
 		    stun_addr_equal(&c[i].peer, peer))
 			break;
-	if (i < r->c.max_chans)
+	p.stun = i == r->c.max_chans;
+	p.cls = STUN_CLASS_INDICATION;
+	p.code = 0;
+	if (!p.stun)
 		n = stun_chdata_encode(r->buf, RELAY_BUF, c[i].ch, buf, len,
 		    a->cl.conn != 0);
 	else {
@@ -918,7 +929,9 @@ relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
 		RELAY_ADD(&r->m.send_fail, 1);
 		return;
 	}
-	if (r->ops.send_client(r->ops.arg, &a->cl, r->buf, (size_t)n) != 0) {
+	p.buf = r->buf;
+	p.len = (size_t)n;
+	if (r->ops.send_client(r->ops.arg, &a->cl, &p) != 0) {
 		RELAY_ADD(&r->m.send_fail, 1);
 		return;
 	}

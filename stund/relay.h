@@ -6,7 +6,8 @@
  * CreatePermission and ChannelBind requests, Send/Data indications and
  * ChannelData, the peer policy and the quotas.  Sockets are the caller's:
  * the table asks for them through struct relay_ops.  One table per worker
- * thread, allocated once with caps; nothing is allocated per packet.
+ * thread, allocated once with caps; nothing is allocated per packet.  The
+ * peer policy and the shared quotas (relaypol_*) are in relaypol.c.
  */
 #ifndef STUND_RELAY_H
 #define STUND_RELAY_H
@@ -39,12 +40,12 @@ struct relay_acl {
 	struct relay_cidr	deny[RELAY_ACL_MAX];
 };
 /* "192.0.2.0/24", "2001:db8::/32", or an address alone.  0 or -1. */
-int	relay_cidr_parse(const char *s, struct relay_cidr *out);
+int	relaypol_cidr_parse(const char *s, struct relay_cidr *out);
 /*
  * Append a range to the allow (deny = 0) or deny list.  0, or -1 when
  * the text is not a range or the list is full.
  */
-int	relay_acl_add(struct relay_acl *acl, int deny, const char *s);
+int	relaypol_acl_add(struct relay_acl *acl, int deny, const char *s);
 /*
  * May the relay talk to peer?  The address is canonicalised first
  * (IPv4-mapped, -compatible and NAT64 forms become IPv4).  An explicit
@@ -53,7 +54,7 @@ int	relay_acl_add(struct relay_acl *acl, int deny, const char *s);
  * multicast, 169.254.169.254 and other reserved ranges are refused.
  * Returns 1 or 0.
  */
-int	relay_peer_ok(const struct relay_acl *acl,
+int	relaypol_peer_ok(const struct relay_acl *acl,
 	    const struct stun_addr *peer);
 
 /*
@@ -69,27 +70,39 @@ struct relay_quota {
 	uint64_t	 seed;
 };
 /* Table for about n users.  0 or -1 (out of memory). */
-int	relay_quota_init(struct relay_quota *q, unsigned n);
-void	relay_quota_free(struct relay_quota *q);
+int	relaypol_quota_init(struct relay_quota *q, unsigned n);
+void	relaypol_quota_free(struct relay_quota *q);
 /* New caps (SIGHUP); counts are kept. */
-void	relay_quota_limits(struct relay_quota *q, unsigned max_total,
+void	relaypol_quota_limits(struct relay_quota *q, unsigned max_total,
 	    unsigned per_user);
 /*
  * Count one allocation for name.  Returns 0 with the handle to give back
  * in *h, 486 when the user is at its quota, 508 when the total is.
  */
-int	relay_quota_take(struct relay_quota *q, const char *name, size_t len,
+int	relaypol_quota_take(struct relay_quota *q, const char *name, size_t len,
 	    uint64_t *h);
-void	relay_quota_put(struct relay_quota *q, uint64_t h);
+void	relaypol_quota_put(struct relay_quota *q, uint64_t h);
 
 /* A keyed 64-bit hash (FNV-1a with a final mix) for the tables. */
-uint64_t relay_hash(uint64_t seed, const void *p, size_t n);
+uint64_t relaypol_hash(uint64_t seed, const void *p, size_t n);
 
 /* A client's end of the 5-tuple as the server sees it. */
 struct relay_client {
 	struct stun_addr addr;		/* its transport address */
 	int		 sock;		/* STUN_SRV_* socket it uses */
 	uint64_t	 conn;		/* 0: UDP, else a stream's id */
+};
+
+/*
+ * What the table sends a client: a STUN message it built, with the class
+ * and error code for the caller's counters, or ChannelData (stun 0).
+ */
+struct relay_pkt {
+	const uint8_t	*buf;
+	size_t		 len;
+	int		 stun;		/* 1: a STUN message */
+	uint8_t		 cls;		/* STUN_CLASS_* of a message */
+	int		 code;		/* its error code; 0: none */
 };
 
 /* I/O the table asks of its caller. */
@@ -110,7 +123,7 @@ struct relay_ops {
 		    size_t len);
 	/* Send to a client from the socket it talks to.  0 or -1. */
 	int	(*send_client)(void *arg, const struct relay_client *cl,
-		    const uint8_t *buf, size_t len);
+		    const struct relay_pkt *p);
 	/* Unix seconds (REST credential expiry). */
 	int64_t	(*wall)(void *arg);
 	/* Random bytes: 0 on success (NULL: RAND_bytes). */
@@ -136,7 +149,10 @@ enum relay_err {
 };
 int	relay_err_code(int idx);
 
-/* Counters: one writer (the table's thread); read with relaxed loads. */
+/*
+ * Counters: one writer (the table's thread); read with relaxed loads.
+ * Only uint64_t fields, so the metrics add them up as an array.
+ */
 struct relay_metrics {
 	uint64_t	allocs;		/* gauge */
 	uint64_t	perms;		/* gauge */
@@ -183,6 +199,7 @@ struct relay {
 	unsigned		 hiwater;	/* slots [0, hiwater) seen */
 	uint64_t		 seed;
 	uint64_t		 ind_ctr;	/* Data indication ids */
+	int			 code;	/* answer being built: error or 0 */
 	uint8_t			*buf;	/* RELAY_BUF bytes */
 };
 

@@ -15,15 +15,12 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "common/clock.h"
@@ -40,7 +37,6 @@
 #define RELAYIO_OUTSZ		(RELAYIO_DGRAM + 64)	/* + TURN framing */
 #define RELAYIO_QUEUE		64	/* sends held until a batch ends */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
-#define RELAYIO_TCP_OUT_MAX	(256 * 1024)	/* unread bytes */
 
 struct rsock {
 	struct relayio	*rio;
@@ -86,124 +82,6 @@ relayio_enabled(const struct conf *c)
 	return (c != NULL && c->turn && c->auth != NULL &&
 	    auth_enabled(c->auth));
 }
-
-/* Read a users file whole, bounded by AUTH_MAX_FILE. */
-static int
-relayio_read_file(const char *path, char **out, size_t *len, char *err,
-    size_t errlen)
-{
-	char	*buf = NULL, *nb;
-	size_t	 cap = 0, off = 0;
-	ssize_t	 n;
-	int	 fd;
-
-	*out = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (-1);
-	}
-	for (;;) {
-		if (off == cap) {
-			if (cap >= AUTH_MAX_FILE + 1)
-				break;
-			cap = cap == 0 ? 65536 : cap * 2;
-			if (cap > AUTH_MAX_FILE + 1)
-				cap = AUTH_MAX_FILE + 1;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				goto fail;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + off, cap - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off > AUTH_MAX_FILE) {
-		snprintf(err, errlen, "%s: file too large", path);
-		goto fail;
-	}
-	close(fd);
-	*out = buf;
-	*len = off;
-	return (0);
-fail:
-	close(fd);
-	free(buf);
-	return (-1);
-}
-
-int
-relayio_conf(struct conf *c, const struct conf *old, char *err,
-    size_t errlen)
-{
-	static const uint8_t	 any[16];
-	const struct stun_addr	*rip;
-	struct auth		*a;
-	char			*text;
-	size_t			 len;
-	int			 rc;
-
-	c->auth = NULL;
-	if (!c->turn || (c->user_file[0] == '\0' && c->auth_secret[0] == '\0'))
-		return (0);
-	/* Clients are told the relayed address: it must be a real one. */
-	rip = c->has_relay_ip ? &c->relay_ip : &c->primary;
-	if (memcmp(rip->ip, any, rip->family == STUN_AF_INET ? 4 : 16) == 0) {
-		snprintf(err, errlen, "turn: relay-ip must be given when the "
-		    "primary address is a wildcard");
-		return (-1);
-	}
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	if (auth_init(a, c->realm, old != NULL && old->auth != NULL ?
-	    old->auth->nonce_key : NULL, err, errlen) == -1)
-		goto fail;
-	if (c->auth_secret[0] != '\0' && auth_set_secret(a,
-	    c->auth_secret) == -1) {
-		snprintf(err, errlen, "static-auth-secret: too long");
-		goto fail;
-	}
-	if (c->user_file[0] != '\0') {
-		if (relayio_read_file(c->user_file, &text, &len, err,
-		    errlen) == -1)
-			goto fail;
-		rc = auth_load_users(a, text, len, c->user_file, err, errlen);
-		free(text);
-		if (rc == -1)
-			goto fail;
-	}
-	c->auth = a;
-	return (0);
-fail:
-	auth_free(a);
-	free(a);
-	return (-1);
-}
-
-void
-relayio_conf_free(struct conf *c)
-{
-	if (c == NULL)
-		return;
-	if (c->auth != NULL) {
-		auth_free(c->auth);
-		free(c->auth);
-	}
-	free(c);
-}
-
-/* Sockets and sends, for relay.c. */
 
 static void	relayio_peer_read(evutil_socket_t, short, void *);
 
@@ -389,53 +267,31 @@ relayio_send_peer(void *arg, int h, const struct stun_addr *peer,
 }
 
 /*
- * Count a STUN message we built (answers, Data indications) with the other
- * methods, so the amplification figures include TURN.  Our error answers
- * carry ERROR-CODE first.
+ * Answers and Data indications are counted with the other methods, so the
+ * amplification figures include TURN; ChannelData is not STUN.
  */
-static void
-relayio_count(struct counters *cnt, const uint8_t *buf, size_t len)
-{
-	uint16_t	type;
-	uint8_t		cls;
-	int		code = 0;
-
-	if (len < STUN_HDR_LEN || (buf[0] & 0xc0) != 0)
-		return;
-	type = (uint16_t)(buf[0] << 8 | buf[1]);
-	cls = (uint8_t)(((type >> 4) & 1) | ((type >> 7) & 2));
-	if (cls == STUN_CLASS_ERROR && len >= STUN_HDR_LEN + 8 &&
-	    buf[20] == 0 && buf[21] == STUN_ATTR_ERROR_CODE)
-		code = (buf[26] & 7) * 100 + buf[27];
-	counters_count_out(cnt, CNT_METH_OTHER, cls, code, len);
-}
-
 static int
 relayio_send_client(void *arg, const struct relay_client *cl,
-    const uint8_t *buf, size_t len)
+    const struct relay_pkt *p)
 {
 	struct relayio		*rio = arg;
 	struct worker		*w = rio->w;
-	struct tcp_conn		*tc;
-	struct evbuffer		*out;
+	struct counters		*cnt = &w->cnt;
 
 	if (cl->conn != 0) {
 		/* Stream clients are worker 0's; the pointer is live. */
-		tc = (struct tcp_conn *)(uintptr_t)cl->conn;
-		out = bufferevent_get_output(tc->bev);
-		if (evbuffer_get_length(out) + len > RELAYIO_TCP_OUT_MAX ||
-		    bufferevent_write(tc->bev, buf, len) != 0)
+		if (tcp_send((struct tcp_conn *)(uintptr_t)cl->conn, p->buf,
+		    p->len) == -1)
 			return (-1);
-		/* Written with the rest of the batch (tcp_flush()). */
-		bufferevent_enable(tc->bev, EV_WRITE);
-		relayio_count(&w->sd->tcp_cnt, buf, len);
-		return (0);
-	}
-	if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
+		cnt = &w->sd->tcp_cnt;
+	} else if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
 	    w->fd[cl->sock] == -1 ||
-	    relayio_queue(rio, w->fd[cl->sock], &cl->addr, buf, len) == -1)
+	    relayio_queue(rio, w->fd[cl->sock], &cl->addr, p->buf,
+	    p->len) == -1)
 		return (-1);
-	relayio_count(&w->cnt, buf, len);
+	if (p->stun)
+		counters_count_out(cnt, CNT_METH_OTHER, p->cls, p->code,
+		    p->len);
 	return (0);
 }
 
@@ -554,13 +410,13 @@ relayio_global_init(struct stund *sd, char *err, size_t errlen)
 	if (!relayio_enabled(c))
 		return (0);
 	if ((sd->relay_quota = calloc(1, sizeof(*sd->relay_quota))) == NULL ||
-	    relay_quota_init(sd->relay_quota, c->max_allocations) == -1) {
+	    relaypol_quota_init(sd->relay_quota, c->max_allocations) == -1) {
 		free(sd->relay_quota);
 		sd->relay_quota = NULL;
 		snprintf(err, errlen, "turn: cannot allocate the quota table");
 		return (-1);
 	}
-	relay_quota_limits(sd->relay_quota, c->max_allocations,
+	relaypol_quota_limits(sd->relay_quota, c->max_allocations,
 	    c->user_quota);
 	return (0);
 }
@@ -570,7 +426,7 @@ relayio_global_free(struct stund *sd)
 {
 	if (sd->relay_quota == NULL)
 		return;
-	relay_quota_free(sd->relay_quota);
+	relaypol_quota_free(sd->relay_quota);
 	free(sd->relay_quota);
 	sd->relay_quota = NULL;
 }
@@ -581,7 +437,7 @@ relayio_reload(struct stund *sd)
 	const struct conf	*c = sd->conf;
 
 	if (sd->relay_quota != NULL)
-		relay_quota_limits(sd->relay_quota, c->max_allocations,
+		relaypol_quota_limits(sd->relay_quota, c->max_allocations,
 		    c->user_quota);
 }
 
@@ -603,8 +459,8 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	rio->w = w;
 	rio->ip = c->has_relay_ip ? c->relay_ip : c->primary;
 	rio->ip.port = 0;
-	rio->lo = c->relay_lo;
-	rio->hi = c->relay_hi;
+	rio->lo = c->relay_ports.lo;
+	rio->hi = c->relay_ports.hi;
 	memset(&rc, 0, sizeof(rc));
 	rc.max_allocs = c->max_allocations;
 	rc.max_alloc_time = c->max_alloc_time;
@@ -663,10 +519,13 @@ relayio_free(struct worker *w)
 	w->rio = NULL;
 }
 
-/* Point the table at the current snapshot for one call. */
-static struct relay *
-relayio_enter(struct relayio *rio, const struct conf *c)
+struct relay *
+relayio_enter(struct worker *w, const struct conf *c)
 {
+	struct relayio	*rio = w->rio;
+
+	if (rio == NULL)
+		return (NULL);
 	rio->relay.auth = c->auth;
 	rio->relay.acl = &c->acl;
 	rio->relay.c.software = c->software[0] != '\0' ? c->software : NULL;
@@ -676,71 +535,14 @@ relayio_enter(struct relayio *rio, const struct conf *c)
 	return (&rio->relay);
 }
 
-static void
-relayio_leave(struct relayio *rio)
+void
+relayio_leave(struct worker *w)
 {
+	struct relayio	*rio = w->rio;
+
 	rio->relay.auth = NULL;
 	rio->relay.acl = NULL;
 	rio->relay.c.software = NULL;
-}
-
-int
-relayio_udp(struct worker *w, int sock, const struct stun_addr *src,
-    const struct stun_msg *m, int derr, const uint8_t *buf, size_t len,
-    uint64_t now)
-{
-	struct relayio		*rio = w->rio;
-	struct relay_client	 cl;
-	const struct conf	*c;
-	struct relay		*r;
-	int			 rc = 1;
-
-	if (rio == NULL)
-		return (0);
-	if (m != NULL && (!relay_is_turn(m) || derr != 0))
-		return (0);
-	/* Inside the worker's batch: this snapshot cannot be freed. */
-	c = __atomic_load_n(&w->sd->conf, __ATOMIC_SEQ_CST);
-	memset(&cl, 0, sizeof(cl));
-	cl.addr = *src;
-	cl.sock = sock;
-	r = relayio_enter(rio, c);
-	if (m != NULL)
-		rc = relay_input(r, &cl, m, now);
-	else
-		(void)relay_chdata_input(r, &cl, buf, len, now);
-	relayio_leave(rio);
-	return (rc);
-}
-
-int
-relayio_stream(struct tcp_conn *tc, const uint8_t *p, size_t len, int kind)
-{
-	struct stund		*sd = tc->sd;
-	struct relayio		*rio = sd->workers[0].rio;
-	struct relay_client	 cl;
-	struct stun_msg		 m;
-	struct relay		*r;
-	uint64_t		 now = clock_ms();
-	int			 rc = 1;
-
-	if (rio == NULL)
-		return (0);
-	if (kind == STUN_FRAME_STUN && (stun_msg_decode(&m, p, len) != 0 ||
-	    !relay_is_turn(&m)))
-		return (0);
-	memset(&cl, 0, sizeof(cl));
-	cl.addr = tc->peer;
-	cl.sock = tc->sock;
-	cl.conn = (uint64_t)(uintptr_t)tc;
-	r = relayio_enter(rio, sd->conf);
-	if (kind == STUN_FRAME_STUN)
-		rc = relay_input(r, &cl, &m, now);
-	else
-		(void)relay_chdata_input(r, &cl, p, len, now);
-	relayio_leave(rio);
-	relayio_flush_rio(rio);
-	return (rc);
 }
 
 void
@@ -759,104 +561,18 @@ relayio_stream_gone(struct tcp_conn *tc)
 	relayio_flush_rio(rio);
 }
 
-/* Every counter of struct relay_metrics, by name. */
-static const struct {
-	const char	*name;
-	const char	*type;
-	const char	*help;
-	size_t		 off;
-} relayio_fields[] = {
-#define M(f)	offsetof(struct relay_metrics, f)
-	{ "stund_turn_allocations", "gauge", "TURN allocations.", M(allocs) },
-	{ "stund_turn_permissions", "gauge", "TURN permissions installed.",
-	    M(perms) },
-	{ "stund_turn_channels", "gauge", "TURN channels bound (and cooling "
-	    "down).", M(chans) },
-	{ "stund_turn_allocations_created_total", "counter", "Allocations "
-	    "made.", M(created) },
-	{ "stund_turn_refreshes_total", "counter", "Refreshes with a "
-	    "lifetime.", M(refreshed) },
-	{ "stund_turn_allocations_deleted_total", "counter", "Allocations "
-	    "ended by Refresh with lifetime 0.", M(deleted) },
-	{ "stund_turn_allocations_expired_total", "counter", "Allocations "
-	    "that were not refreshed in time.", M(expired) },
-	{ "stund_turn_allocations_time_capped_total", "counter", "Allocations "
-	    "ended at max-alloc-time.", M(capped_time) },
-	{ "stund_turn_allocations_bytes_capped_total", "counter",
-	    "Allocations ended at max-alloc-bytes.", M(capped_bytes) },
-	{ "stund_turn_allocations_closed_total", "counter", "Allocations "
-	    "ended because their TCP/TLS client went away.", M(closed) },
-	{ "stund_turn_auth_failures_total", "counter", "Requests refused "
-	    "with 401 or 400 by the credential check.", M(auth_fail) },
-	{ "stund_turn_stale_nonces_total", "counter", "438 Stale Nonce "
-	    "answers.", M(stale_nonce) },
-	{ "stund_turn_peer_denied_total", "counter", "Peers refused by the "
-	    "peer policy (403 or dropped).", M(peer_denied) },
-	{ "stund_turn_no_permission_total", "counter", "Datagrams dropped "
-	    "for want of a permission or channel.", M(no_perm) },
-	{ "stund_turn_no_allocation_total", "counter", "Indications, "
-	    "ChannelData or peer datagrams without an allocation.",
-	    M(no_alloc) },
-	{ "stund_turn_bad_indications_total", "counter", "Malformed or "
-	    "misfingerprinted TURN messages and ChannelData.",
-	    M(bad_indication) },
-	{ "stund_turn_send_errors_total", "counter", "Relay sends that "
-	    "failed.", M(send_fail) },
-	{ "stund_turn_peer_truncated_total", "counter", "Peer datagrams "
-	    "dropped for being larger than the relay reads.",
-	    M(peer_truncated) },
-	{ "stund_turn_peer_packets_total", "counter", "Datagrams relayed "
-	    "to peers.", M(pkts_to_peer) },
-	{ "stund_turn_peer_bytes_total", "counter", "Payload bytes relayed "
-	    "to peers.", M(bytes_to_peer) },
-	{ "stund_turn_client_packets_total", "counter", "Datagrams relayed "
-	    "from peers to clients.", M(pkts_to_client) },
-	{ "stund_turn_client_bytes_total", "counter", "Payload bytes relayed "
-	    "from peers to clients.", M(bytes_to_client) },
-#undef M
-};
-
-static uint64_t
-relayio_sum(struct stund *sd, size_t off)
+int
+relayio_metrics(struct stund *sd, struct relay_metrics *sum)
 {
-	const uint8_t	*p;
-	uint64_t	 v = 0;
 	unsigned	 i;
 
-	for (i = 0; i < sd->nworkers; i++) {
-		if (sd->workers[i].rio == NULL)
-			continue;
-		p = (const uint8_t *)&sd->workers[i].rio->relay.m + off;
-		v += __atomic_load_n((const uint64_t *)(const void *)p,
-		    __ATOMIC_RELAXED);
-	}
-	return (v);
-}
-
-void
-relayio_metrics(struct stund *sd, struct evbuffer *b)
-{
-	size_t	i;
-	int	e;
-
-	evbuffer_add_printf(b, "# HELP stund_turn_enabled 1 when TURN is "
-	    "served.\n# TYPE stund_turn_enabled gauge\nstund_turn_enabled "
-	    "%d\n", sd->workers != NULL && sd->workers[0].rio != NULL);
+	memset(sum, 0, sizeof(*sum));
 	if (sd->workers == NULL || sd->workers[0].rio == NULL)
-		return;
-	for (i = 0; i < sizeof(relayio_fields) / sizeof(relayio_fields[0]);
-	    i++)
-		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
-		    relayio_fields[i].name, relayio_fields[i].help,
-		    relayio_fields[i].name, relayio_fields[i].type,
-		    relayio_fields[i].name, (unsigned long long)relayio_sum(sd,
-		    relayio_fields[i].off));
-	evbuffer_add_printf(b, "# HELP stund_turn_errors_total TURN error "
-	    "answers by code.\n# TYPE stund_turn_errors_total counter\n");
-	for (e = 0; e < RELAY_NERR; e++)
-		evbuffer_add_printf(b, "stund_turn_errors_total{code=\"%d\"} "
-		    "%llu\n", relay_err_code(e),
-		    (unsigned long long)relayio_sum(sd,
-		    offsetof(struct relay_metrics, errors) +
-		    (size_t)e * sizeof(uint64_t)));
+		return (-1);
+	for (i = 0; i < sd->nworkers; i++)
+		if (sd->workers[i].rio != NULL)
+			counters_add((uint64_t *)sum,
+			    (const uint64_t *)&sd->workers[i].rio->relay.m,
+			    sizeof(*sum) / sizeof(uint64_t));
+	return (0);
 }

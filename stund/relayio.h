@@ -3,8 +3,9 @@
  *
  * The libevent side of stund's TURN relay: one allocation table per
  * worker (relay.c) with its relay UDP sockets on that worker's
- * event_base, the credentials loaded into each config snapshot, and the
- * Prometheus lines for the relay counters.
+ * event_base, the quotas shared by the workers, and the answers and data
+ * it sends to clients (UDP from the worker's sockets, streams through
+ * tcp_send()).  route.c hands it the packets.
  */
 #ifndef STUND_RELAYIO_H
 #define STUND_RELAYIO_H
@@ -18,17 +19,9 @@ struct conf;
 struct stund;
 struct worker;
 struct tcp_conn;
-struct evbuffer;
+struct relay;
+struct relay_metrics;
 
-/*
- * Build c->auth from the users file and the REST secret when TURN is on;
- * old (may be NULL) lends its nonce secret so nonces survive a reload.
- * Returns 0, or -1 with a message in err.
- */
-int	relayio_conf(struct conf *c, const struct conf *old, char *err,
-	    size_t errlen);
-/* Free a snapshot and the credentials it owns. */
-void	relayio_conf_free(struct conf *c);
 /* 1 when this snapshot serves TURN. */
 int	relayio_enabled(const struct conf *c);
 
@@ -41,34 +34,25 @@ void	relayio_global_free(struct stund *sd);
 /* New caps after SIGHUP. */
 void	relayio_reload(struct stund *sd);
 
-/* A UDP datagram that is ChannelData (first two bits 01)?  1 or 0. */
-static inline int
-relayio_is_chdata(const uint8_t *buf, size_t len)
-{
-	return (len >= 4 && (buf[0] & 0xc0) == 0x40);
-}
 /*
- * UDP from src on w's socket sock: m decoded (derr its result), or NULL
- * for ChannelData in buf.  Returns 1 when it was TURN and is handled.
+ * The worker's allocation table pointed at snapshot c for one call of
+ * relay.c (the caller is inside a batch, so c stays), or NULL when TURN
+ * is off.  relayio_leave() ends the call.
  */
-int	relayio_udp(struct worker *w, int sock, const struct stun_addr *src,
-	    const struct stun_msg *m, int derr, const uint8_t *buf,
-	    size_t len, uint64_t now);
+struct relay *relayio_enter(struct worker *w, const struct conf *c);
+void	relayio_leave(struct worker *w);
 /*
- * Send what relayio_udp() queued (relayed datagrams and answers): call at
- * the end of each batch of the worker's reads, before its buffers are
- * reused.  One sendmmsg per socket where the system has it.
+ * Send what the table queued (relayed datagrams and answers): call at the
+ * end of each batch of the worker's reads, before its buffers are reused.
+ * One sendmmsg per socket where the system has it.
  */
 void	relayio_flush(struct worker *w);
-/*
- * A frame from a TCP/TLS client (main thread): kind STUN_FRAME_*.
- * Returns 1 when it was TURN and is handled.
- */
-int	relayio_stream(struct tcp_conn *c, const uint8_t *p, size_t len,
-	    int kind);
 /* The stream is closing: end its allocation. */
 void	relayio_stream_gone(struct tcp_conn *c);
-/* Prometheus text for the relay counters, summed over workers. */
-void	relayio_metrics(struct stund *sd, struct evbuffer *b);
+/*
+ * The relay counters summed over the workers (relaxed loads): 0, or -1
+ * when TURN is off.
+ */
+int	relayio_metrics(struct stund *sd, struct relay_metrics *sum);
 
 #endif

@@ -15,7 +15,7 @@
 /* Peer policy. */
 
 int
-relay_cidr_parse(const char *s, struct relay_cidr *out)
+relaypol_cidr_parse(const char *s, struct relay_cidr *out)
 {
 	char		 ip[64];
 	const char	*slash;
@@ -54,11 +54,11 @@ relay_cidr_parse(const char *s, struct relay_cidr *out)
 }
 
 int
-relay_acl_add(struct relay_acl *acl, int deny, const char *s)
+relaypol_acl_add(struct relay_acl *acl, int deny, const char *s)
 {
 	struct relay_cidr	c;
 
-	if (relay_cidr_parse(s, &c) != 0)
+	if (relaypol_cidr_parse(s, &c) != 0)
 		return (-1);
 	if (deny) {
 		if (acl->ndeny >= RELAY_ACL_MAX)
@@ -73,7 +73,7 @@ relay_acl_add(struct relay_acl *acl, int deny, const char *s)
 }
 
 static int
-relay_cidr_match(const struct relay_cidr *c, const struct stun_addr *a)
+relaypol_cidr_match(const struct relay_cidr *c, const struct stun_addr *a)
 {
 	unsigned	full, rest;
 
@@ -90,29 +90,30 @@ relay_cidr_match(const struct relay_cidr *c, const struct stun_addr *a)
 }
 
 static int
-relay_acl_match(const struct relay_cidr *list, unsigned n,
+relaypol_acl_match(const struct relay_cidr *list, unsigned n,
     const struct stun_addr *raw, const struct stun_addr *canon)
 {
 	unsigned	i;
 
 	for (i = 0; i < n; i++)
-		if (relay_cidr_match(&list[i], canon) ||
-		    relay_cidr_match(&list[i], raw))
+		if (relaypol_cidr_match(&list[i], canon) ||
+		    relaypol_cidr_match(&list[i], raw))
 			return (1);
 	return (0);
 }
 
 int
-relay_peer_ok(const struct relay_acl *acl, const struct stun_addr *peer)
+relaypol_peer_ok(const struct relay_acl *acl, const struct stun_addr *peer)
 {
 	struct stun_addr	c;
 
 	if (peer->family != STUN_AF_INET && peer->family != STUN_AF_INET6)
 		return (0);
 	stun_addr_canon(peer, &c);
-	if (acl != NULL && relay_acl_match(acl->deny, acl->ndeny, peer, &c))
+	if (acl != NULL && relaypol_acl_match(acl->deny, acl->ndeny, peer, &c))
 		return (0);
-	if (acl != NULL && relay_acl_match(acl->allow, acl->nallow, peer, &c))
+	if (acl != NULL &&
+	    relaypol_acl_match(acl->allow, acl->nallow, peer, &c))
 		return (1);
 	return (stun_addr_class(&c) == STUN_ADDR_PUBLIC);
 }
@@ -125,7 +126,7 @@ relay_peer_ok(const struct relay_acl *acl, const struct stun_addr *peer)
 #define QUOTA_TRIES	64
 
 uint64_t
-relay_hash(uint64_t seed, const void *p, size_t n)
+relaypol_hash(uint64_t seed, const void *p, size_t n)
 {
 	const uint8_t	*b = p;
 	uint64_t	 h = 0xcbf29ce484222325ULL ^ seed;
@@ -142,7 +143,7 @@ relay_hash(uint64_t seed, const void *p, size_t n)
 }
 
 int
-relay_quota_init(struct relay_quota *q, unsigned n)
+relaypol_quota_init(struct relay_quota *q, unsigned n)
 {
 	memset(q, 0, sizeof(*q));
 	q->nslots = 1024;
@@ -152,21 +153,21 @@ relay_quota_init(struct relay_quota *q, unsigned n)
 		return (-1);
 	if (stun_random(NULL, NULL, (uint8_t *)&q->seed,
 	    sizeof(q->seed)) != 0) {
-		relay_quota_free(q);
+		relaypol_quota_free(q);
 		return (-1);
 	}
 	return (0);
 }
 
 void
-relay_quota_free(struct relay_quota *q)
+relaypol_quota_free(struct relay_quota *q)
 {
 	free(q->slot);
 	q->slot = NULL;
 }
 
 void
-relay_quota_limits(struct relay_quota *q, unsigned max_total,
+relaypol_quota_limits(struct relay_quota *q, unsigned max_total,
     unsigned per_user)
 {
 	if (per_user > QUOTA_CMASK)
@@ -177,7 +178,7 @@ relay_quota_limits(struct relay_quota *q, unsigned max_total,
 
 /* Add one to the user slot of name hash hn; 0, 486 or 508. */
 static int
-relay_quota_user(struct relay_quota *q, uint64_t hn, unsigned cap)
+relaypol_quota_user(struct relay_quota *q, uint64_t hn, unsigned cap)
 {
 	uint64_t	*s, w;
 	unsigned	 i, k, t;
@@ -217,7 +218,7 @@ relay_quota_user(struct relay_quota *q, uint64_t hn, unsigned cap)
 }
 
 int
-relay_quota_take(struct relay_quota *q, const char *name, size_t len,
+relaypol_quota_take(struct relay_quota *q, const char *name, size_t len,
     uint64_t *h)
 {
 	unsigned	t, max, cap;
@@ -234,8 +235,8 @@ relay_quota_take(struct relay_quota *q, const char *name, size_t len,
 	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
 	cap = __atomic_load_n(&q->per_user, __ATOMIC_RELAXED);
 	/* The name's hash, never 0 so that h = 0 means "no user slot". */
-	hn = (relay_hash(q->seed, name, len) >> QUOTA_CBITS) | 1;
-	if ((rc = relay_quota_user(q, hn, cap == 0 ? QUOTA_CMASK : cap)) !=
+	hn = (relaypol_hash(q->seed, name, len) >> QUOTA_CBITS) | 1;
+	if ((rc = relaypol_quota_user(q, hn, cap == 0 ? QUOTA_CMASK : cap)) !=
 	    0) {
 		/* No per-user cap: a crowded name table refuses nobody. */
 		if (cap == 0)
@@ -248,7 +249,7 @@ relay_quota_take(struct relay_quota *q, const char *name, size_t len,
 }
 
 void
-relay_quota_put(struct relay_quota *q, uint64_t hn)
+relaypol_quota_put(struct relay_quota *q, uint64_t hn)
 {
 	uint64_t	*s, w;
 	unsigned	 i, k, t;

@@ -16,11 +16,11 @@
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,132 +32,80 @@
 #include <openssl/rand.h>
 
 #include "common/log.h"
+#include "auth.h"
 #include "ratelimit.h"
+#include "rdvio.h"
 #include "relayio.h"
 #include "stund.h"
 
-static const struct option longopts[] = {
-	{ "primary", required_argument, NULL, 0 },
-	{ "alternate", required_argument, NULL, 0 },
-	{ "port", required_argument, NULL, 0 },
-	{ "alt-port", required_argument, NULL, 0 },
-	{ "tls-port", required_argument, NULL, 0 },
-	{ "cert", required_argument, NULL, 0 },
-	{ "key", required_argument, NULL, 0 },
-	{ "foreground", no_argument, NULL, 0 },
-	{ "user", required_argument, NULL, 0 },
-	{ "metrics", required_argument, NULL, 0 },
-	{ "log-level", required_argument, NULL, 0 },
-	{ "syslog", no_argument, NULL, 0 },
-	{ "workers", required_argument, NULL, 0 },
-	{ "software", required_argument, NULL, 0 },
-	{ "tcp-idle", required_argument, NULL, 0 },
-	{ "tcp-max", required_argument, NULL, 0 },
-	{ "rate", required_argument, NULL, 0 },
-	{ "burst", required_argument, NULL, 0 },
-	{ "table", required_argument, NULL, 0 },
-	{ "udp-buffer", required_argument, NULL, 0 },
-	{ "rendezvous", optional_argument, NULL, 0 },
-	{ "room-max", required_argument, NULL, 0 },
-	{ "room-members", required_argument, NULL, 0 },
-	{ "member-max", required_argument, NULL, 0 },
-	{ "keepalive", required_argument, NULL, 0 },
-	{ "member-timeout", required_argument, NULL, 0 },
-	{ "register-rate", required_argument, NULL, 0 },
-	{ "register-burst", required_argument, NULL, 0 },
-	{ "room-prefix-max", required_argument, NULL, 0 },
-	{ "member-prefix-max", required_argument, NULL, 0 },
-	{ "rendezvous-secret-file", required_argument, NULL, 0 },
-	{ "rendezvous-relay", optional_argument, NULL, 0 },
-	{ "rendezvous-relay-lifetime", required_argument, NULL, 0 },
-	{ "turn", optional_argument, NULL, 0 },
-	{ "realm", required_argument, NULL, 0 },
-	{ "user-file", required_argument, NULL, 0 },
-	{ "static-auth-secret", required_argument, NULL, 0 },
-	{ "relay-ports", required_argument, NULL, 0 },
-	{ "relay-ip", required_argument, NULL, 0 },
-	{ "allow-peer", required_argument, NULL, 0 },
-	{ "deny-peer", required_argument, NULL, 0 },
-	{ "max-allocations", required_argument, NULL, 0 },
-	{ "user-quota", required_argument, NULL, 0 },
-	{ "max-alloc-time", required_argument, NULL, 0 },
-	{ "max-alloc-bytes", required_argument, NULL, 0 },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
+/* getopt's view of conftab, then --version and --help; zeroed past. */
+static struct option stund_longopts[CONF_MAX_OPTS + 3];
 
-static void __attribute__((noreturn))
-usage(FILE *f, int status)
+static void
+stund_getopt_init(void)
 {
-	fprintf(f,
-	    "usage: stund [-c file] [--primary addr] [--alternate addr] "
-	    "[--port n]\n"
-	    "             [--alt-port n] [--tls-port n --cert file --key file]"
-	    "\n"
-	    "             [--foreground] [--user name] [--metrics addr:port]\n"
-	    "             [--log-level err|warn|info|debug] [--syslog] "
-	    "[--workers n]\n"
-	    "             [--software text] [--tcp-idle seconds] "
-	    "[--tcp-max n]\n"
-	    "             [--rate pps] [--burst n] [--table n]\n"
-	    "             [--udp-buffer bytes]\n"
-	    "             [--rendezvous[=yes|no]] [--room-max n] "
-	    "[--room-members n]\n"
-	    "             [--member-max n] [--keepalive seconds] "
-	    "[--member-timeout seconds]\n"
-	    "             [--register-rate per-minute] [--register-burst n]\n"
-	    "             [--room-prefix-max n] [--member-prefix-max n]\n"
-	    "             [--rendezvous-secret-file file]\n"
-	    "             [--rendezvous-relay[=yes|no]] "
-	    "[--rendezvous-relay-lifetime seconds]\n"
-	    "             [--turn[=yes|no]] [--realm text] [--user-file file]\n"
-	    "             [--static-auth-secret secret] [--relay-ports lo-hi]\n"
-	    "             [--relay-ip addr] [--allow-peer cidr] "
-	    "[--deny-peer cidr]\n"
-	    "             [--max-allocations n] [--user-quota n]\n"
-	    "             [--max-alloc-time seconds] [--max-alloc-bytes n]\n"
-	    "             [--version] [--help]\n");
-	exit(status);
+	const struct conf_opt	*o;
+	struct option		*l = stund_longopts;
+
+	for (o = conftab; o->name != NULL; o++, l++) {
+		l->name = o->name;
+		l->has_arg = o->type == CONF_T_BOOL ? optional_argument :
+		    required_argument;
+	}
+	l->name = "version";
+	l->val = 'V';
+	l++;
+	l->name = "help";
+	l->val = 'h';
 }
 
-/* Reads a config file whole, bounded by CONF_FILE_MAX. */
-static int
-stund_read_file(const char *path, char **out, size_t *len, char *err,
-    size_t errlen)
+static void
+stund_help_line(const char *opt, const char *help, const char *note)
 {
-	char	*buf;
-	ssize_t	 n;
-	size_t	 off = 0;
-	int	 fd;
+	printf("  %-30s %s%s\n", opt, help, note);
+}
 
-	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (-1);
+/* One line per option, from the table; to stdout, exit 0. */
+static void __attribute__((noreturn))
+stund_help(void)
+{
+	const struct conf_opt	*o;
+	char			 opt[64], note[64];
+
+	printf("usage: stund [-c file] [--option value ...]\n");
+	stund_help_line("-c file", "read the options from this file; the "
+	    "command line wins", "");
+	for (o = conftab; o->name != NULL; o++) {
+		if (o->arg == NULL)
+			snprintf(opt, sizeof(opt), "--%s[=yes|no]", o->name);
+		else
+			snprintf(opt, sizeof(opt), "--%s %s", o->name, o->arg);
+		if (o->dflt != NULL)
+			snprintf(note, sizeof(note), " (default %s%s)", o->dflt,
+			    o->restart != NULL ? "; restart" : "");
+		else
+			snprintf(note, sizeof(note), "%s", o->restart != NULL ?
+			    " (restart)" : "");
+		stund_help_line(opt, o->help, note);
 	}
-	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	while (off < CONF_FILE_MAX + 1) {
-		n = read(fd, buf + off, CONF_FILE_MAX + 1 - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	if (off > CONF_FILE_MAX) {
-		free(buf);
-		snprintf(err, errlen, "%s: file too large", path);
-		return (-1);
-	}
-	*out = buf;
-	*len = off;
-	return (0);
+	stund_help_line("--version", "print the version and exit", "");
+	stund_help_line("-h, --help", "print this help and exit", "");
+	printf("SIGHUP applies every option but those marked restart.\n");
+	exit(0);
+}
+
+/* A usage error: one line, exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+stund_usage(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "stund: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(2);
 }
 
 /* A new snapshot: defaults, then the file, then the command line. */
@@ -174,8 +122,8 @@ stund_load(struct stund *sd, char *err, size_t errlen)
 	}
 	conf_init(c);
 	if (sd->conf_file != NULL) {
-		if (stund_read_file(sd->conf_file, &text, &len, err,
-		    errlen) == -1)
+		if (conf_read_file(sd->conf_file, CONF_FILE_MAX, &text, &len,
+		    err, errlen) == -1)
 			goto fail;
 		if (conf_parse(c, text, len, sd->conf_file, err,
 		    errlen) == -1) {
@@ -188,48 +136,12 @@ stund_load(struct stund *sd, char *err, size_t errlen)
 	if (conf_finish(c, err, errlen) == -1)
 		goto fail;
 	/* TURN credentials: the users file is read now, every reload. */
-	if (relayio_conf(c, sd->conf, err, errlen) == -1)
+	if (auth_load(c, sd->conf, err, errlen) == -1)
 		goto fail;
 	return (c);
 fail:
-	free(c);
+	conf_free(c);
 	return (NULL);
-}
-
-/* Options SIGHUP cannot change keep their running values. */
-static void
-stund_keep_fixed(struct conf *n, const struct conf *o)
-{
-	n->primary = o->primary;
-	n->alternate = o->alternate;
-	n->has_alternate = o->has_alternate;
-	n->port = o->port;
-	n->alt_port = o->alt_port;
-	n->tls_port = o->tls_port;
-	n->has_tls = o->has_tls;
-	n->workers = o->workers;
-	n->table = o->table;
-	n->udp_buffer = o->udp_buffer;
-	n->metrics = o->metrics;
-	n->has_metrics = o->has_metrics;
-	n->foreground = o->foreground;
-	n->syslog = o->syslog;
-	n->rendezvous = o->rendezvous;
-	n->room_max = o->room_max;
-	n->room_members = o->room_members;
-	n->member_max = o->member_max;
-	n->keepalive = o->keepalive;
-	n->member_timeout = o->member_timeout;
-	n->register_rate = o->register_rate;
-	n->register_burst = o->register_burst;
-	n->turn = o->turn;
-	n->relay_lo = o->relay_lo;
-	n->relay_hi = o->relay_hi;
-	memcpy(n->relay_ports, o->relay_ports, sizeof(n->relay_ports));
-	n->relay_ip = o->relay_ip;
-	n->has_relay_ip = o->has_relay_ip;
-	n->max_allocations = o->max_allocations;
-	memcpy(n->user, o->user, sizeof(n->user));
 }
 
 /*
@@ -254,7 +166,7 @@ stund_reap(struct stund *sd)
 		}
 		if (i < sd->nworkers)
 			continue;
-		relayio_conf_free(sd->retired[k]);
+		conf_free(sd->retired[k]);
 		sd->retired[k] = NULL;
 	}
 }
@@ -273,11 +185,13 @@ stund_retire_slot(struct stund *sd)
 static void
 stund_sighup(evutil_socket_t sig, short what, void *arg)
 {
-	struct stund	*sd = arg;
-	struct conf	*n, *old;
-	char		 err[512];
-	uint64_t	 gen;
-	int		 slot;
+	struct stund		*sd = arg;
+	const struct conf_opt	*o;
+	struct conf		*n, *old;
+	char			 err[512];
+	uint64_t		 gen;
+	size_t			 i;
+	int			 slot;
 
 	(void)sig;
 	(void)what;
@@ -285,11 +199,13 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload failed, keeping the old config: %s", err);
 		return;
 	}
-	if (conf_needs_restart(sd->conf, n))
-		log_warnx("reload: addresses, ports, workers, table, metrics, "
-		    "user and rendezvous options need a restart; keeping "
-		    "them");
-	stund_keep_fixed(n, sd->conf);
+	for (i = 0; (o = conf_restart_next(sd->conf, n, &i)) != NULL;)
+		log_warnx("reload: %s needs a restart (%s); keeping the "
+		    "running value", o->name, o->restart);
+	if ((sd->conf->auth == NULL) != (n->auth == NULL))
+		log_warnx("reload: turning TURN %s needs a restart",
+		    n->auth != NULL ? "on" : "off");
+	conf_keep_fixed(n, sd->conf);
 	if (n->has_tls && tcp_tls_load(sd, n, err, sizeof(err)) == -1)
 		log_warnx("reload: keeping the old certificate: %s", err);
 	stund_reap(sd);
@@ -297,7 +213,7 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 		/* A worker stuck in one batch across 8 reloads: keep it. */
 		log_warnx("reload: old configurations still in use; "
 		    "keeping the current one");
-		relayio_conf_free(n);
+		conf_free(n);
 		return;
 	}
 	old = sd->conf;
@@ -408,14 +324,15 @@ stund_args(struct stund *sd, int argc, char **argv)
 	char	 err[256];
 	int	 ch, idx;
 
-	while ((ch = getopt_long(argc, argv, "c:", longopts, &idx)) != -1) {
+	stund_getopt_init();
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:h", stund_longopts,
+	    &idx)) != -1) {
 		switch (ch) {
 		case 0:
-			if (conf_set(&sd->cli, longopts[idx].name, optarg, err,
-			    sizeof(err)) == -1) {
-				fprintf(stderr, "stund: --%s\n", err);
-				exit(2);
-			}
+			if (conf_set(&sd->cli, stund_longopts[idx].name, optarg,
+			    err, sizeof(err)) == -1)
+				stund_usage("--%s", err);
 			break;
 		case 'c':
 			/* Absolute, so SIGHUP finds it after daemon(3). */
@@ -432,13 +349,20 @@ stund_args(struct stund *sd, int argc, char **argv)
 			    PACKAGE_VERSION);
 			exit(0);
 		case 'h':
-			usage(stdout, 0);
+			stund_help();
+		case ':':
+			stund_usage("%s: value missing", argv[optind - 1]);
 		default:
-			usage(stderr, 2);
+			if (optopt != 0 && optopt != 'V' && optopt != 'h')
+				stund_usage("-%c: unknown option; see stund "
+				    "--help", optopt);
+			stund_usage("%s: unknown option; see stund --help",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		usage(stderr, 2);
+		stund_usage("%s: unexpected argument; options start with "
+		    "--", argv[optind]);
 }
 
 /* Room for tcp-max connections: raise the soft descriptor limit. */
@@ -515,8 +439,9 @@ stund_run(struct stund *sd)
 	}
 	if (tcp_init(sd, err, sizeof(err)) == -1 ||
 	    metrics_init(sd, err, sizeof(err)) == -1 ||
-	    worker_rdv_init(sd, err, sizeof(err)) == -1)
+	    rdvio_init(sd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	route_init(sd);
 	sd->sig_hup = evsignal_new(sd->base, SIGHUP, stund_sighup, sd);
 	sd->sig_term = evsignal_new(sd->base, SIGTERM, stund_sigterm, sd);
 	sd->sig_int = evsignal_new(sd->base, SIGINT, stund_sigterm, sd);
@@ -538,7 +463,7 @@ stund_run(struct stund *sd)
 		worker_stop(&sd->workers[i]);
 	tcp_free(sd);
 	metrics_free(sd);
-	worker_rdv_free(sd);
+	rdvio_free(sd);
 	event_free(sd->sig_hup);
 	event_free(sd->sig_term);
 	event_free(sd->sig_int);
@@ -589,9 +514,9 @@ main(int argc, char **argv)
 
 	/* Every worker has stopped. */
 	for (i = 0; i < STUND_RETIRED; i++)
-		relayio_conf_free(sd.retired[i]);
+		conf_free(sd.retired[i]);
 	free(sd.workers);
-	relayio_conf_free(sd.conf);
+	conf_free(sd.conf);
 	free(sd.conf_path);
 	log_info("stopped");
 	return (0);

@@ -4,7 +4,9 @@
  * stund's shared context: the current config snapshot, the worker threads
  * with their sockets and counters, TCP/TLS and metrics state.  Each
  * program file owns one part: listen.c sockets and the self-test, worker.c
- * UDP, tcp.c streams, metrics.c the HTTP endpoint, stund.c the rest.
+ * UDP, tcp.c streams, route.c what a packet is handed to, relayio.c and
+ * rdvio.c the relay and the rendezvous, metrics.c the HTTP endpoint,
+ * stund.c the rest.
  */
 #ifndef STUND_STUND_H
 #define STUND_STUND_H
@@ -18,6 +20,8 @@
 #include <libstun/server.h>
 
 #include "conf.h"
+#include "counters.h"
+#include "route.h"
 
 struct event_base;
 struct event;
@@ -30,31 +34,6 @@ struct relay_quota;
 struct rooms;
 struct rooms_out;
 struct rooms_metrics;
-
-/* Counters: written by one thread, read by metrics (relaxed atomics). */
-#define CNT_METH_BINDING	0
-#define CNT_METH_OTHER		1
-#define CNT_NMETH		2
-enum cnt_drop {
-	DROP_NOT_STUN, DROP_CLASS, DROP_FINGERPRINT, DROP_MALFORMED,
-	DROP_METHOD, DROP_SOURCE, DROP_NOSPACE, DROP_RATELIMIT, DROP_SEND,
-	DROP_TCP_FRAME, DROP_TCP_CAP, DROP_TCP_OUTPUT, DROP_NDROPS
-};
-struct counters {
-	uint64_t	in_pkts[CNT_NMETH][4];	/* [method][class] */
-	uint64_t	in_bytes[CNT_NMETH][4];
-	uint64_t	out_pkts[CNT_NMETH][4];
-	uint64_t	out_bytes[CNT_NMETH][4];
-	uint64_t	err_codes[7];		/* by code / 100 */
-	uint64_t	drops[DROP_NDROPS];
-	uint64_t	rx_bytes;		/* every byte received */
-};
-#define CNT_ADD(p, v)	__atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
-#define CNT_GET(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
-
-const char	*counters_drop_name(int);
-void		 counters_count_out(struct counters *, int, uint8_t, int,
-		    size_t);
 
 #define WORKER_BATCH	32
 #define WORKER_BUFSZ	2048	/* larger datagrams: dropped */
@@ -84,6 +63,7 @@ struct tcp_conn {
 	struct bufferevent	*bev;
 	int			 sock;	/* listener's STUN_SRV_* */
 	int			 tls;
+	int			 reading;	/* inside tcp_read() */
 	struct stun_addr	 peer;
 	struct stun_addr	 local;
 };
@@ -138,6 +118,10 @@ struct stund {
 	uint64_t		 conns_total;
 	struct counters		 tcp_cnt;
 
+	/* The route's tables, filled once by route_init(). */
+	struct route_table	 route_udp;
+	struct route_table	 route_stream;
+
 	/* TURN: allocation counts shared by the workers. */
 	struct relay_quota	*relay_quota;
 
@@ -146,7 +130,7 @@ struct stund {
 	struct evhttp		*http;
 
 	/*
-	 * Rendezvous (worker.c): one room table for every worker, since
+	 * Rendezvous (rdvio.c): one room table for every worker, since
 	 * SO_REUSEPORT spreads a room's members over them.  The traffic is
 	 * rare, so one mutex guards the table and its output buffer; the
 	 * Binding path never takes it.
@@ -185,22 +169,16 @@ int	worker_init(struct worker *);
 int	worker_start(struct worker *);
 void	worker_stop(struct worker *);
 void	worker_free(struct worker *);
-/* The room table and its expiry timer on sd->base; 0 or -1. */
-int	worker_rdv_init(struct stund *, char *, size_t);
-void	worker_rdv_free(struct stund *);
-/* A copy of the room table's counters: 0, or -1 when the table is off. */
-int	worker_rdv_metrics(struct stund *, struct rooms_metrics *);
-/*
- * Build the answer to one message; returns STUN_SRV_SEND or a drop.
- * Rendezvous methods get 400 here: only the UDP path serves them.
- */
-int	worker_answer(const struct stun_server_conf *, struct counters *,
-	    struct stun_msg *, const uint8_t *, size_t,
-	    struct stun_server_in *, struct stun_server_out *);
 
 /* tcp.c */
 int	tcp_init(struct stund *, char *, size_t);
 void	tcp_flush(struct tcp_conn *);
+/*
+ * Queue bytes for a client (an answer, or data the relay forwards): from
+ * tcp_read() they leave with the batch, from elsewhere libevent writes
+ * them.  Returns 0, or -1 when the client has left too much unread.
+ */
+int	tcp_send(struct tcp_conn *, const uint8_t *, size_t);
 int	tcp_tls_load(struct stund *, const struct conf *, char *, size_t);
 void	tcp_free(struct stund *);
 

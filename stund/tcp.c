@@ -3,9 +3,11 @@
  *
  * STUN over TCP and TLS (RFC 8489 6.2.2): connections stay open for any
  * number of requests until the client closes them or they sit idle.
- * Frames are cut with stun_frame_len() from a bounded input buffer; a
- * client that does not read its answers is closed.  Runs in the main
- * thread, which also owns the config, so it reads sd->conf unlocked.
+ * Frames are cut with stun_frame_len() from a bounded input buffer and
+ * handed to the route; every write into a connection goes through
+ * tcp_send(), and a client that does not read its answers is closed.
+ * Runs in the main thread, which also owns the config, so it reads
+ * sd->conf unlocked.
  */
 #include "config.h"
 
@@ -30,14 +32,17 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sock.h"
 #include "relayio.h"
+#include "route.h"
 #include "stund.h"
 
 #define TCP_FRAME_MAX	(4096)		/* largest request we read */
 #define TCP_READ_MAX	(8192)		/* input high watermark */
-#define TCP_OUT_MAX	(65536)		/* unread answers: close */
+#define TCP_OUT_MAX	(65536)		/* unread after a read: close */
+#define TCP_SEND_MAX	(256 * 1024)	/* unread: drop what comes */
 
 /*
  * A second after the last connection went (and none came back), give the
@@ -103,6 +108,21 @@ tcp_flush(struct tcp_conn *c)
 		bufferevent_enable(c->bev, EV_WRITE);
 }
 
+int
+tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	size_t		 have = evbuffer_get_length(out);
+
+	if (have > TCP_SEND_MAX || len > TCP_SEND_MAX - have ||
+	    bufferevent_write(c->bev, buf, len) != 0)
+		return (-1);
+	/* Outside tcp_read(), nothing calls tcp_flush(): libevent writes. */
+	if (!c->reading)
+		bufferevent_enable(c->bev, EV_WRITE);
+	return (0);
+}
+
 /* The output drained: plain TCP goes back to writing from tcp_flush(). */
 static void
 tcp_written(struct bufferevent *bev, void *arg)
@@ -113,38 +133,52 @@ tcp_written(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_WRITE);
 }
 
+/* One frame, STUN or ChannelData, through the route; the answer back. */
 static void
-tcp_frame(struct tcp_conn *c, const uint8_t *p, size_t len)
+tcp_frame(struct tcp_conn *c, const struct route *rt, const uint8_t *p,
+    size_t len, uint64_t now)
 {
-	struct stund		*sd = c->sd;
-	struct stun_server_conf	 sc;
-	struct stun_server_in	 in;
-	struct stun_server_out	 out;
+	struct route_pkt	 pkt;
 	struct stun_msg		 m;
 	uint8_t			 buf[STUN_SRV_MIN_CAP];
 
-	if (relayio_stream(c, p, len, STUN_FRAME_STUN))
-		return;
-	sc = sd->srv;
-	sc.software = sd->conf->software[0] != '\0' ? sd->conf->software :
+	memset(&pkt.in, 0, sizeof(pkt.in));
+	/* One TLS port per address: no RFC 5780 over TLS. */
+	pkt.in.sock = c->tls ? STUN_SRV_PP : c->sock;
+	pkt.in.stream = 1;
+	pkt.in.src = c->peer;
+	pkt.buf = p;
+	pkt.len = len;
+	pkt.now = now;
+	pkt.m = &m;
+	memset(&pkt.out, 0, sizeof(pkt.out));
+	pkt.out.buf = buf;
+	pkt.out.cap = sizeof(buf);
+	if (route_packet(rt, &pkt) == ROUTE_SEND)
+		(void)tcp_send(c, pkt.out.buf, pkt.out.len);
+}
+
+/* The route for c's frames: the main thread's snapshot, worker 0. */
+static void
+tcp_route(struct tcp_conn *c, struct route *rt, struct stun_server_conf *sc)
+{
+	struct stund	*sd = c->sd;
+
+	*sc = sd->srv;
+	sc->software = sd->conf->software[0] != '\0' ? sd->conf->software :
 	    NULL;
-	memset(&in, 0, sizeof(in));
-	in.sock = c->sock;
 	if (c->tls) {
-		/* One TLS port per address: no RFC 5780 over TLS. */
-		sc.two_addr = 0;
-		sc.local[STUN_SRV_PP] = c->local;
-		in.sock = STUN_SRV_PP;
+		sc->two_addr = 0;
+		sc->local[STUN_SRV_PP] = c->local;
 	}
-	in.stream = 1;
-	in.src = c->peer;
-	memset(&out, 0, sizeof(out));
-	out.buf = buf;
-	out.cap = sizeof(buf);
-	if (worker_answer(&sc, &sd->tcp_cnt, &m, p, len, &in, &out) !=
-	    STUN_SRV_SEND)
-		return;
-	bufferevent_write(c->bev, out.buf, out.len);
+	memset(rt, 0, sizeof(*rt));
+	rt->t = &sd->route_stream;
+	rt->sd = sd;
+	rt->w = &sd->workers[0];
+	rt->cnt = &sd->tcp_cnt;
+	rt->c = sd->conf;
+	rt->sc = sc;
+	rt->conn = c;
 }
 
 static void
@@ -152,16 +186,21 @@ tcp_read(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn		*c = arg;
 	struct evbuffer		*input = bufferevent_get_input(bev);
+	struct stun_server_conf	 sc;
+	struct route		 rt;
 	const uint8_t		*p;
+	uint64_t		 now = clock_ms();
 	size_t			 n, want;
-	int			 r, kind;
+	int			 r;
 
+	tcp_route(c, &rt, &sc);
+	c->reading = 1;
 	/* Each round drains at least 4 bytes: bounded by the buffer. */
 	while ((n = evbuffer_get_length(input)) > 0) {
 		want = n < TCP_FRAME_MAX ? n : TCP_FRAME_MAX;
 		if ((p = evbuffer_pullup(input, (ssize_t)want)) == NULL)
 			goto close;
-		r = stun_frame_len(p, want, TCP_FRAME_MAX, &kind);
+		r = stun_frame_len(p, want, TCP_FRAME_MAX, NULL);
 		if (r == STUN_ERR_NEED_MORE) {
 			if (n >= TCP_FRAME_MAX)
 				goto bad;
@@ -169,12 +208,12 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 		if (r <= 0)
 			goto bad;
-		if (kind == STUN_FRAME_STUN)
-			tcp_frame(c, p, (size_t)r);
-		else if (!relayio_stream(c, p, (size_t)r, kind))
-			CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_FRAME], 1);
+		tcp_frame(c, &rt, p, (size_t)r, now);
 		evbuffer_drain(input, (size_t)r);
 	}
+	c->reading = 0;
+	/* What the relay queued for peers, then the answers. */
+	relayio_flush(&c->sd->workers[0]);
 	tcp_flush(c);
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUT_MAX) {
 		CNT_ADD(&c->sd->tcp_cnt.drops[DROP_TCP_OUTPUT], 1);

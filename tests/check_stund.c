@@ -2,16 +2,18 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * Unit tests for stund's I/O-free parts: the config parser (file text,
- * command-line overrides, checks) and the per-source rate limiter driven
- * by a fake clock.
+ * command-line overrides, checks), the key file reader, and the
+ * per-source rate limiter driven by a fake clock.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
+#include "stund/auth.h"
 #include "stund/conf.h"
 #include "stund/ratelimit.h"
 
@@ -228,6 +230,220 @@ START_TEST(conf_restart_needed_only_for_sockets)
 }
 END_TEST
 
+/* Each row is complete, and its default parses with its own setter. */
+START_TEST(conftab_rows_are_complete_and_defaults_parse)
+{
+	const struct conf_opt	*o, *q;
+	struct conf		 c;
+	char			 err[256];
+
+	for (o = conftab; o->name != NULL; o++) {
+		ck_assert_msg(o->help != NULL && o->help[0] != '\0', "%s",
+		    o->name);
+		ck_assert_msg((o->arg == NULL) == (o->type == CONF_T_BOOL),
+		    "%s: only yes/no options go without an argument", o->name);
+		ck_assert_msg(o->restart == NULL || o->restart[0] != '\0',
+		    "%s", o->name);
+		ck_assert_msg(o->type != CONF_T_UINT || o->min <= o->max, "%s",
+		    o->name);
+		ck_assert_msg(o->type != CONF_T_STR || o->size > 1, "%s",
+		    o->name);
+		ck_assert_ptr_eq(conf_find(o->name), o);
+		for (q = conftab; q < o; q++)
+			ck_assert_str_ne(q->name, o->name);
+		if (o->dflt == NULL)
+			continue;
+		memset(&c, 0, sizeof(c));
+		ck_assert_msg(conf_set(&c, o->name, o->dflt, err,
+		    sizeof(err)) == 0, "%s: default: %s", o->name, err);
+	}
+	ck_assert_uint_le((size_t)(o - conftab), CONF_MAX_OPTS);
+	ck_assert_ptr_null(conf_find("nope"));
+}
+END_TEST
+
+/* The table's defaults, and conf_init() marks none of them as given. */
+START_TEST(conf_init_takes_the_table_defaults)
+{
+	struct conf	 c, cli;
+	char		 err[256];
+
+	conf_init(&c);
+	ck_assert_uint_eq(c.port, 3478);
+	ck_assert_int_eq(c.log_level, 2);
+	ck_assert_uint_eq(c.workers, 1);
+	ck_assert_uint_eq(c.tcp_idle, 300);
+	ck_assert_uint_eq(c.tcp_max, 1024);
+	ck_assert_uint_eq(c.rate, 100);
+	ck_assert_uint_eq(c.burst, 200);
+	ck_assert_uint_eq(c.table, 65536);
+	ck_assert_uint_eq(c.udp_buffer, 4194304);
+	ck_assert_int_eq(c.rendezvous, 1);
+	ck_assert_uint_eq(c.room_max, 1024);
+	ck_assert_uint_eq(c.room_members, 8);
+	ck_assert_uint_eq(c.member_max, 4096);
+	ck_assert_uint_eq(c.keepalive, 10);
+	ck_assert_uint_eq(c.member_timeout, 30);
+	ck_assert_uint_eq(c.register_rate, 60);
+	ck_assert_uint_eq(c.register_burst, 10);
+	ck_assert_uint_eq(c.room_prefix_max, 64);
+	ck_assert_uint_eq(c.member_prefix_max, 64);
+	ck_assert_str_eq(c.rdv_secret_file, "");
+	ck_assert_int_eq(c.rdv_relay, 1);
+	ck_assert_uint_eq(c.rdv_relay_life, 3600);
+	ck_assert_int_eq(c.turn, 1);
+	ck_assert_str_eq(c.realm, "stunkit");
+	ck_assert_uint_eq(c.relay_ports.lo, 49152);
+	ck_assert_uint_eq(c.relay_ports.hi, 65535);
+	ck_assert_uint_eq(c.max_allocations, 1024);
+	ck_assert_uint_eq(c.user_quota, 0);
+	ck_assert_int_eq(c.foreground, 0);
+	ck_assert_int_eq(c.has_tls, 0);
+	ck_assert_uint_eq(c.set[0] | c.set[1], 0);
+
+	/* Merging untouched defaults overrides nothing. */
+	ck_assert_int_eq(parse(&c, "primary 192.0.2.1\nport 4000\nturn no\n",
+	    err, sizeof(err)), 0);
+	conf_init(&cli);
+	conf_merge(&c, &cli);
+	ck_assert_uint_eq(c.port, 4000);
+	ck_assert_int_eq(c.turn, 0);
+}
+END_TEST
+
+/* SIGHUP's policy: restart options keep their running values. */
+START_TEST(conf_keep_fixed_keeps_only_restart_options)
+{
+	const struct conf_opt	*o;
+	struct conf		 a, b;
+	char			 err[256];
+	size_t			 i = 0;
+
+	ck_assert_int_eq(parse(&a, "primary 192.0.2.1\nrate 1\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&a, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse(&b, "primary 192.0.2.1\nalternate 192.0.2.2\n"
+	    "port 4000\nrelay-ports 40000-40100\nrate 50\nsoftware x\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&b, err, sizeof(err)), 0);
+
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "alternate");
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "port");
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "alt-port");
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "relay-ports");
+	ck_assert_ptr_null(conf_restart_next(&a, &b, &i));
+	ck_assert_ptr_null(conf_restart_next(&a, &b, &i));
+
+	conf_keep_fixed(&b, &a);
+	ck_assert_int_eq(b.has_alternate, 0);
+	ck_assert_uint_eq(b.port, 3478);
+	ck_assert_uint_eq(b.alt_port, 3479);
+	ck_assert_uint_eq(b.relay_ports.lo, 49152);
+	ck_assert_uint_eq(b.rate, 50);
+	ck_assert_str_eq(b.software, "x");
+	ck_assert_int_eq(conf_needs_restart(&a, &b), 0);
+}
+END_TEST
+
+/* The rendezvous caps and secret: bounds, and a restart to change. */
+START_TEST(conf_rendezvous_v2_options)
+{
+	const struct conf_opt	*o;
+	struct conf		 a, b;
+	char			 err[256];
+	size_t			 i = 0;
+
+	ck_assert_int_eq(parse(&a, "primary 192.0.2.1\n", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(conf_finish(&a, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse(&b, "primary 192.0.2.1\nroom-prefix-max 5\n"
+	    "member-prefix-max 1000000\nrendezvous-secret-file /k\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.room_prefix_max, 5);
+	ck_assert_uint_eq(b.member_prefix_max, 1000000);
+	ck_assert_str_eq(b.rdv_secret_file, "/k");
+
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "room-prefix-max");
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "member-prefix-max");
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "rendezvous-secret-file");
+	ck_assert_ptr_null(conf_restart_next(&a, &b, &i));
+
+	ck_assert_int_eq(parse(&b, "room-prefix-max 0\n", err, sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, "t.conf:1:") != NULL, "got '%s'", err);
+	ck_assert_int_eq(parse(&b, "member-prefix-max 1000001\n", err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "t.conf:1:") != NULL, "got '%s'", err);
+}
+END_TEST
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A key file: exactly 2n hex digits, either case, then white space. */
+START_TEST(auth_read_key_takes_hex_only)
+{
+	static const char *bad[] = {
+		"",
+		"00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddee\n",	/* 62 digits */
+		"00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeeff00\n",	/* 66 */
+		"00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeefg\n",	/* not hex */
+		" 00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeeff\n",	/* leading */
+	};
+	char		 path[] = "/tmp/check_stund.XXXXXX", err[256];
+	uint8_t		 key[32];
+	size_t		 i, j;
+	int		 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_int_eq(close(fd), 0);
+	write_file(path, "00112233445566778899AABBCCDDEEFF"
+	    "0123456789abcdef0123456789ABCDEF \r\n\n");
+	ck_assert_int_eq(auth_read_key(path, key, sizeof(key), err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(key[0], 0x00);
+	ck_assert_uint_eq(key[10], 0xaa);
+	ck_assert_uint_eq(key[15], 0xff);
+	ck_assert_uint_eq(key[16], 0x01);
+	ck_assert_uint_eq(key[31], 0xef);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(path, bad[i]);
+		memset(key, 0x55, sizeof(key));
+		ck_assert_int_eq(auth_read_key(path, key, sizeof(key), err,
+		    sizeof(err)), -1);
+		ck_assert_msg(strncmp(err, path, strlen(path)) == 0 &&
+		    strstr(err, "64 hex digits") != NULL, "%zu: got '%s'", i,
+		    err);
+		for (j = 0; j < sizeof(key); j++)
+			ck_assert_msg(key[j] == 0, "%zu: key[%zu] kept", i, j);
+	}
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(auth_read_key(path, key, sizeof(key), err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "got '%s'", err);
+}
+END_TEST
+
 START_TEST(conf_hostport_forms)
 {
 	struct stun_addr	 a;
@@ -244,6 +460,41 @@ START_TEST(conf_hostport_forms)
 	ck_assert_int_eq(conf_parse_hostport(":80", &a), -1);
 	ck_assert_int_eq(conf_parse_ip("[2001:db8::1]", &a), 0);
 	ck_assert_int_eq(conf_parse_ip("example.org", &a), -1);
+}
+END_TEST
+
+/* The one file reader: whole files, across its growth, and the bound. */
+START_TEST(conf_read_file_reads_whole_and_bounds_size)
+{
+	char		 path[] = "/tmp/check_stund.XXXXXX", err[256], *text;
+	size_t		 len, i, big = 200000;
+	FILE		*f;
+	int		 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	for (i = 0; i < big; i++)
+		ck_assert_int_ne(fputc('a' + (int)(i % 26), f), EOF);
+	ck_assert_int_eq(fclose(f), 0);
+
+	ck_assert_int_eq(conf_read_file(path, big, &text, &len, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(len, big);
+	for (i = 0; i < big; i++)
+		if (text[i] != 'a' + (int)(i % 26))
+			break;
+	ck_assert_uint_eq(i, big);
+	free(text);
+
+	ck_assert_int_eq(conf_read_file(path, big - 1, &text, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_null(text);
+	ck_assert_msg(strstr(err, "file too large") != NULL, "got '%s'", err);
+	ck_assert_int_eq(unlink(path), 0);
+
+	ck_assert_int_eq(conf_read_file(path, big, &text, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "got '%s'", err);
 }
 END_TEST
 
@@ -387,6 +638,12 @@ stund_suite(void)
 	tcase_add_test(tc, conf_command_line_overrides_file);
 	tcase_add_test(tc, conf_restart_needed_only_for_sockets);
 	tcase_add_test(tc, conf_hostport_forms);
+	tcase_add_test(tc, conftab_rows_are_complete_and_defaults_parse);
+	tcase_add_test(tc, conf_init_takes_the_table_defaults);
+	tcase_add_test(tc, conf_keep_fixed_keeps_only_restart_options);
+	tcase_add_test(tc, conf_read_file_reads_whole_and_bounds_size);
+	tcase_add_test(tc, conf_rendezvous_v2_options);
+	tcase_add_test(tc, auth_read_key_takes_hex_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ratelimit");

@@ -310,6 +310,53 @@ START_TEST(msg_decode_marks_legacy)
 }
 END_TEST
 
+START_TEST(msg_peek_tells_stun_channel_and_other)
+{
+	static const uint8_t	 send_ind[] = { 0x00, 0x16 };
+	static const uint8_t	 chdata[] = { 0x40, 0x00, 0x00, 0x00 };
+	static const uint8_t	 top[] = { 0x80, 0x01, 0x00, 0x00 };
+	uint16_t		 method;
+	uint8_t			 cls;
+
+	ck_assert_int_eq(stun_msg_peek(send_ind, 2, &method, &cls),
+	    STUN_FRAME_STUN);
+	ck_assert_uint_eq(method, STUN_METHOD_SEND);
+	ck_assert_uint_eq(cls, STUN_CLASS_INDICATION);
+	ck_assert_int_eq(stun_msg_peek(chdata, 4, &method, &cls),
+	    STUN_FRAME_CHANNEL);
+	ck_assert_uint_eq(method, 0);
+	/* Too short for a ChannelData header, or for a type at all. */
+	ck_assert_int_eq(stun_msg_peek(chdata, 3, &method, &cls),
+	    STUN_ERR_NOT_STUN);
+	ck_assert_int_eq(stun_msg_peek(send_ind, 1, &method, &cls),
+	    STUN_ERR_NOT_STUN);
+	ck_assert_int_eq(stun_msg_peek(NULL, 0, &method, &cls),
+	    STUN_ERR_NOT_STUN);
+	ck_assert_int_eq(stun_msg_peek(top, sizeof(top), &method, &cls),
+	    STUN_ERR_NOT_STUN);
+}
+END_TEST
+
+/* The peek agrees with the full decode on every method and class. */
+START_TEST(msg_peek_agrees_with_decode)
+{
+	uint8_t		 buf[20];
+	uint16_t	 method;
+	uint8_t		 cls;
+	unsigned	 i;
+
+	for (i = 0; i < 0x1000 * 4; i++) {
+		hdr(buf, stun_msg_type((uint16_t)(i >> 2), (uint8_t)(i & 3)),
+		    0, STUN_MAGIC_COOKIE);
+		ck_assert_int_eq(stun_msg_decode(&m, buf, sizeof(buf)), 0);
+		ck_assert_int_eq(stun_msg_peek(buf, sizeof(buf), &method,
+		    &cls), STUN_FRAME_STUN);
+		ck_assert_uint_eq(method, m.method);
+		ck_assert_uint_eq(cls, m.cls);
+	}
+}
+END_TEST
+
 START_TEST(build_reply_echoes_legacy_cookie)
 {
 	struct stun_builder	 b;
@@ -434,6 +481,8 @@ suite_msg(void)
 	tcase_add_test(tc, msg_decode_caps_attribute_count);
 	tcase_add_test(tc, msg_decode_finds_first_duplicate);
 	tcase_add_test(tc, msg_decode_marks_legacy);
+	tcase_add_test(tc, msg_peek_tells_stun_channel_and_other);
+	tcase_add_test(tc, msg_peek_agrees_with_decode);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("build");

@@ -105,19 +105,34 @@ f_send_peer(void *arg, int h, const struct stun_addr *peer,
 	return (0);
 }
 
+/* Also checks that the class and code the table reports are the bytes'. */
 static int
-f_send_client(void *arg, const struct relay_client *cl, const uint8_t *buf,
-    size_t len)
+f_send_client(void *arg, const struct relay_client *cl,
+    const struct relay_pkt *p)
 {
 	struct sent	*s;
+	struct stun_msg	 m;
+	const char	*why;
+	size_t		 whylen;
+	int		 code = 0;
 
 	(void)arg;
 	ck_assert_uint_lt(F.nclient, NOUT);
-	ck_assert_uint_le(len, OUTMAX);
+	ck_assert_uint_le(p->len, OUTMAX);
+	if (p->stun) {
+		ck_assert_int_eq(stun_msg_decode(&m, p->buf, p->len), 0);
+		ck_assert_uint_eq(p->cls, m.cls);
+		if (m.cls == STUN_CLASS_ERROR)
+			ck_assert_int_eq(stun_msg_get_error(&m, &code, &why,
+			    &whylen), 0);
+		ck_assert_int_eq(p->code, code);
+	} else
+		ck_assert_int_eq(stun_chdata_decode(p->buf, p->len, NULL,
+		    NULL, NULL), 0);
 	s = &F.client[F.nclient++];
 	s->cl = *cl;
-	s->len = len;
-	memcpy(s->buf, buf, len);
+	s->len = p->len;
+	memcpy(s->buf, p->buf, p->len);
 	return (0);
 }
 
@@ -166,7 +181,7 @@ setup_with(const struct relay_config *c)
 	ck_assert_int_eq(auth_load_users(&A, txt, strlen(txt), "users", err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(auth_set_secret(&A, SECRET), 0);
-	ck_assert_int_eq(relay_quota_init(&Q, 64), 0);
+	ck_assert_int_eq(relaypol_quota_init(&Q, 64), 0);
 	ck_assert_int_eq(relay_init(&R, c, &fops, &Q), 0);
 	R.auth = &A;
 	R.acl = &ACL;
@@ -191,7 +206,7 @@ static void
 teardown(void)
 {
 	relay_free(&R);
-	relay_quota_free(&Q);
+	relaypol_quota_free(&Q);
 	auth_free(&A);
 }
 
@@ -764,7 +779,7 @@ END_TEST
 
 START_TEST(userhash_counts_in_the_user_quota)
 {
-	relay_quota_limits(&Q, 10, 1);
+	relaypol_quota_limits(&Q, 10, 1);
 	client("192.0.2.10", 40000, 0);
 	creds("alice", "wonderland", 0, 0);
 	challenge();
@@ -1091,7 +1106,7 @@ START_TEST(user_quota_486_total_508)
 {
 	teardown();
 	setup();
-	relay_quota_limits(&Q, 3, 2);
+	relaypol_quota_limits(&Q, 3, 2);
 	creds("alice", "wonderland", 0, 0);
 	client("192.0.2.10", 40000, 0);
 	allocate_as("alice", "wonderland", 0, 0);
@@ -1443,7 +1458,7 @@ START_TEST(peer_refused_on_every_path)
 	 * reload without it; the channel's peer is checked again.
 	 */
 	snprintf(cidr, sizeof(cidr), "%s", s);
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, cidr), 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, cidr), 0);
 	ck_assert_int_eq(bind_chan(0x4010, s, 9), 0);
 	ck_assert_uint_eq(send_chdata(0x4010, "x"), 1);
 	memset(&ACL, 0, sizeof(ACL));
@@ -1493,7 +1508,7 @@ START_TEST(public_peer_passes)
 	struct stun_addr	peer;
 
 	ck_assert_int_eq(stun_addr_parse("198.51.100.20", 9, &peer), 0);
-	ck_assert_int_eq(relay_peer_ok(NULL, &peer), 1);
+	ck_assert_int_eq(relaypol_peer_ok(NULL, &peer), 1);
 	policy_alloc(&peer);
 	ck_assert_int_eq(permit("198.51.100.20"), 0);
 	ck_assert_int_eq(bind_chan(0x4010, "198.51.100.20", 9), 0);
@@ -1501,7 +1516,7 @@ START_TEST(public_peer_passes)
 	ck_assert_uint_eq(send_chdata(0x4010, "x"), 1);
 	ck_assert_uint_eq(R.m.peer_denied, 0);
 	ck_assert_int_eq(stun_addr_parse("2001:db8::20", 9, &peer), 0);
-	ck_assert_int_eq(relay_peer_ok(NULL, &peer), 1);
+	ck_assert_int_eq(relaypol_peer_ok(NULL, &peer), 1);
 }
 END_TEST
 
@@ -1511,7 +1526,7 @@ ok(const char *s)
 	struct stun_addr	a;
 
 	ck_assert_int_eq(stun_addr_parse(s, 9, &a), 0);
-	return (relay_peer_ok(&ACL, &a));
+	return (relaypol_peer_ok(&ACL, &a));
 }
 
 START_TEST(allow_and_deny_rules)
@@ -1519,7 +1534,7 @@ START_TEST(allow_and_deny_rules)
 	int	i;
 
 	ck_assert_int_eq(ok("127.0.0.1"), 0);
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "127.0.0.0/8"), 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "127.0.0.0/8"), 0);
 	ck_assert_int_eq(ok("127.0.0.1"), 1);
 	ck_assert_int_eq(ok("127.1.2.3"), 1);
 	/* Every IPv4-in-IPv6 form follows the IPv4 rule. */
@@ -1528,34 +1543,34 @@ START_TEST(allow_and_deny_rules)
 	ck_assert_int_eq(ok("10.0.0.1"), 0);
 	ck_assert_int_eq(ok("::1"), 0);
 	/* An explicit deny wins over allow and over "public". */
-	ck_assert_int_eq(relay_acl_add(&ACL, 1, "127.0.0.2"), 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 1, "127.0.0.2"), 0);
 	ck_assert_int_eq(ok("127.0.0.2"), 0);
 	ck_assert_int_eq(ok("::ffff:127.0.0.2"), 0);
 	ck_assert_int_eq(ok("127.0.0.3"), 1);
 	ck_assert_int_eq(ok("198.51.100.20"), 1);
-	ck_assert_int_eq(relay_acl_add(&ACL, 1, "198.51.100.0/24"), 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 1, "198.51.100.0/24"), 0);
 	ck_assert_int_eq(ok("198.51.100.20"), 0);
 	ck_assert_int_eq(ok("198.51.101.20"), 1);
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "198.51.100.20"), 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "198.51.100.20"), 0);
 	ck_assert_int_eq(ok("198.51.100.20"), 0);
 	/* IPv6 ranges, odd prefix lengths. */
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "fd00::/9"), 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "fd00::/9"), 0);
 	ck_assert_int_eq(ok("fd00::1"), 1);
 	ck_assert_int_eq(ok("fd7f::1"), 1);
 	ck_assert_int_eq(ok("fd80::1"), 0);
-	ck_assert_int_eq(relay_acl_add(&ACL, 1, "2001:db8::/32"), 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 1, "2001:db8::/32"), 0);
 	ck_assert_int_eq(ok("2001:db8::5"), 0);
 	ck_assert_int_eq(ok("2001:db9::5"), 1);
 	/* Bad ranges and a full list. */
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "10.0.0.0/33"), -1);
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "10.0.0.0/"), -1);
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "10.0.0.0/8x"), -1);
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "/8"), -1);
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "host.example"), -1);
-	ck_assert_int_eq(relay_acl_add(&ACL, 0, "::/129"), -1);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "10.0.0.0/33"), -1);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "10.0.0.0/"), -1);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "10.0.0.0/8x"), -1);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "/8"), -1);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "host.example"), -1);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, "::/129"), -1);
 	for (i = (int)ACL.ndeny; i < RELAY_ACL_MAX; i++)
-		ck_assert_int_eq(relay_acl_add(&ACL, 1, "192.0.2.1"), 0);
-	ck_assert_int_eq(relay_acl_add(&ACL, 1, "192.0.2.1"), -1);
+		ck_assert_int_eq(relaypol_acl_add(&ACL, 1, "192.0.2.1"), 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 1, "192.0.2.1"), -1);
 }
 END_TEST
 
@@ -1697,31 +1712,31 @@ START_TEST(quota_counts_per_name_and_total)
 	uint64_t		h[6];
 	int			i;
 
-	ck_assert_int_eq(relay_quota_init(&q, 1), 0);
-	relay_quota_limits(&q, 5, 2);
-	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[0]), 0);
-	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[1]), 0);
-	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[2]), 486);
+	ck_assert_int_eq(relaypol_quota_init(&q, 1), 0);
+	relaypol_quota_limits(&q, 5, 2);
+	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[0]), 0);
+	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[1]), 0);
+	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[2]), 486);
 	ck_assert_uint_eq(h[2], 0);
-	ck_assert_int_eq(relay_quota_take(&q, "b", 1, &h[2]), 0);
-	ck_assert_int_eq(relay_quota_take(&q, "c", 1, &h[3]), 0);
-	ck_assert_int_eq(relay_quota_take(&q, "d", 1, &h[4]), 0);
-	ck_assert_int_eq(relay_quota_take(&q, "e", 1, &h[5]), 508);
+	ck_assert_int_eq(relaypol_quota_take(&q, "b", 1, &h[2]), 0);
+	ck_assert_int_eq(relaypol_quota_take(&q, "c", 1, &h[3]), 0);
+	ck_assert_int_eq(relaypol_quota_take(&q, "d", 1, &h[4]), 0);
+	ck_assert_int_eq(relaypol_quota_take(&q, "e", 1, &h[5]), 508);
 	ck_assert_uint_eq(q.total, 5);
-	relay_quota_put(&q, h[0]);
-	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[0]), 0);
-	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[5]), 508);
+	relaypol_quota_put(&q, h[0]);
+	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[0]), 0);
+	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[5]), 508);
 	/* Raising the caps (SIGHUP) keeps the counts. */
-	relay_quota_limits(&q, 0, 0);
-	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[5]), 0);
+	relaypol_quota_limits(&q, 0, 0);
+	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[5]), 0);
 	ck_assert_uint_eq(q.total, 6);
 	for (i = 0; i < 6; i++)
-		relay_quota_put(&q, h[i]);
+		relaypol_quota_put(&q, h[i]);
 	ck_assert_uint_eq(q.total, 0);
-	relay_quota_limits(&q, 0, 1);
-	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[0]), 0);
-	ck_assert_int_eq(relay_quota_take(&q, "a", 1, &h[1]), 486);
-	relay_quota_free(&q);
+	relaypol_quota_limits(&q, 0, 1);
+	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[0]), 0);
+	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[1]), 486);
+	relaypol_quota_free(&q);
 }
 END_TEST
 
@@ -1768,22 +1783,20 @@ START_TEST(conf_turn_options)
 	ck_assert_uint_eq(c.acl.nallow, 3);
 	ck_assert_uint_eq(c.acl.ndeny, 1);
 	ck_assert_int_eq(c.turn, 0);
-	/* relay-ports, checked by conf_finish(). */
+	/* relay-ports, checked as it is set. */
 	ck_assert_int_eq(SET("primary", "127.0.0.1"), 0);
 	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), 0);
-	ck_assert_uint_eq(c.relay_lo, 49152);
-	ck_assert_uint_eq(c.relay_hi, 65535);
+	ck_assert_uint_eq(c.relay_ports.lo, 49152);
+	ck_assert_uint_eq(c.relay_ports.hi, 65535);
 	ck_assert_int_eq(SET("relay-ports", "40000-40100"), 0);
 	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), 0);
-	ck_assert_uint_eq(c.relay_lo, 40000);
-	ck_assert_uint_eq(c.relay_hi, 40100);
-	ck_assert_int_eq(SET("relay-ports", "5000-4000"), 0);
-	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+	ck_assert_uint_eq(c.relay_ports.lo, 40000);
+	ck_assert_uint_eq(c.relay_ports.hi, 40100);
+	ck_assert_int_eq(SET("relay-ports", "5000-4000"), -1);
 	ck_assert_ptr_nonnull(strstr(err, "relay-ports"));
-	ck_assert_int_eq(SET("relay-ports", "0-10"), 0);
-	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
-	ck_assert_int_eq(SET("relay-ports", "4000"), 0);
-	ck_assert_int_eq(conf_finish(&c, err, sizeof(err)), -1);
+	ck_assert_int_eq(SET("relay-ports", "0-10"), -1);
+	ck_assert_int_eq(SET("relay-ports", "4000"), -1);
+	ck_assert_uint_eq(c.relay_ports.lo, 40000);
 }
 END_TEST
 

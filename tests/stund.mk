@@ -8,3 +8,7 @@ tests_check_stund_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_stund_LDADD = stund/libstund.la libstun/libstun_core.la \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_stund
+
+# The option table against --help, usage errors and both manual pages.
+TESTS += tests/stund_options.sh
+EXTRA_DIST += tests/stund_options.sh

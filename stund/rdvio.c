@@ -1,0 +1,223 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The libevent side of stund's rendezvous: the one room table (rooms.c)
+ * under its mutex, the TURN credential a Register answer may carry, the
+ * expiry timer on the main thread, and sending what the table returns.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "common/clock.h"
+#include "common/sock.h"
+#include "auth.h"
+#include "rdvio.h"
+#include "relayio.h"
+#include "rooms.h"
+#include "route.h"
+#include "stund.h"
+
+#define RDVIO_IDLE_MS	1000	/* room timer: longest sleep */
+#define RDVIO_MIN_MS	10	/* ... and shortest */
+
+/*
+ * One datagram of the room table: into conn when it is that client's,
+ * else from w's socket of the index its member registered on (every
+ * worker's socket of one index is bound to the same address).  0 or -1.
+ */
+static int
+rdvio_send_one(struct worker *w, struct tcp_conn *conn,
+    const struct rooms_pkt *p)
+{
+	struct sockaddr_storage	 sa;
+	socklen_t		 salen;
+
+	if (conn != NULL)
+		return (tcp_send(conn, p->buf, p->len));
+	if (p->sock >= (unsigned)w->sd->nsock || w->fd[p->sock] == -1 ||
+	    (salen = sock_from_stun(&p->to, &sa)) == 0 ||
+	    sendto(w->fd[p->sock], p->buf, p->len, MSG_DONTWAIT,
+	    (struct sockaddr *)&sa, salen) == -1)
+		return (-1);
+	return (0);
+}
+
+/* Send what the table returned; the caller holds rdv_lock. */
+static void
+rdvio_send(struct worker *w, struct tcp_conn *conn, const struct rooms_out *o)
+{
+	const struct rooms_pkt	*p;
+	struct tcp_conn		*tc;
+	struct counters		*cnt;
+	unsigned		 i;
+
+	for (i = 0; i < o->n; i++) {
+		p = &o->pkt[i];
+		tc = conn != NULL && stun_addr_equal(&p->to, &conn->peer) ?
+		    conn : NULL;
+		cnt = tc != NULL ? &w->sd->tcp_cnt : &w->cnt;
+		if (rdvio_send_one(w, tc, p) == -1) {
+			CNT_ADD(&cnt->drops[DROP_SEND], 1);
+			CNT_ADD(&w->sd->rdv_send_errors, 1);
+			continue;
+		}
+		counters_count_out(cnt, CNT_METH_OTHER, p->cls, p->code,
+		    p->len);
+	}
+}
+
+/*
+ * The relay a Register answer hands a TURN REST credential for: ours,
+ * when TURN is on with a shared secret and rendezvous-relay is yes.
+ */
+static const struct rooms_relay *
+rdvio_relay(const struct route *rt, struct rooms_relay *rl)
+{
+	const struct conf	*c = rt->c;
+
+	if (rt->w->rio == NULL || !c->rdv_relay || !relayio_enabled(c) ||
+	    c->auth->secretlen == 0)
+		return (NULL);
+	rl->secret = c->auth->secret;
+	rl->secretlen = c->auth->secretlen;
+	rl->lifetime = c->rdv_relay_life;
+	rl->wall = (int64_t)time(NULL);
+	return (rl);
+}
+
+void
+rdvio_input(const struct route *rt, const struct route_pkt *pkt)
+{
+	struct stund		*sd = rt->sd;
+	struct rooms_src	 src;
+	struct rooms_relay	 rl;
+
+	src.addr = pkt->in.src;
+	src.sock = (unsigned)pkt->in.sock;
+	src.relay = rdvio_relay(rt, &rl);
+	pthread_mutex_lock(&sd->rdv_lock);
+	rooms_input(sd->rooms, pkt->m, &src, pkt->now, sd->rdv_out);
+	rdvio_send(rt->w, rt->conn, sd->rdv_out);
+	pthread_mutex_unlock(&sd->rdv_lock);
+}
+
+/* Expire silent members; datagrams leave from worker 0 (this thread). */
+static void
+rdvio_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct stund	*sd = arg;
+	struct timeval	 tv;
+	uint64_t	 now, next, ms = RDVIO_IDLE_MS;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&sd->rdv_lock);
+	now = clock_ms();
+	rooms_timer(sd->rooms, now, sd->rdv_out);
+	rdvio_send(&sd->workers[0], NULL, sd->rdv_out);
+	next = rooms_next(sd->rooms);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	if (next != 0)
+		ms = next > now ? next - now : 0;
+	if (ms > RDVIO_IDLE_MS)
+		ms = RDVIO_IDLE_MS;
+	if (ms < RDVIO_MIN_MS)
+		ms = RDVIO_MIN_MS;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(sd->rdv_timer, &tv);
+}
+
+int
+rdvio_init(struct stund *sd, char *err, size_t errlen)
+{
+	const struct conf	*c = sd->conf;
+	struct rooms_config	 rc;
+	struct timeval		 tv = { 1, 0 };
+
+	if (!c->rendezvous)
+		return (0);
+	memset(&rc, 0, sizeof(rc));
+	rc.max_rooms = c->room_max;
+	rc.max_room_members = c->room_members;
+	rc.max_members = c->member_max;
+	rc.keepalive_ms = c->keepalive * 1000;
+	rc.timeout_ms = c->member_timeout * 1000;
+	rc.rate_burst = c->register_burst;
+	rc.rate_ms = 60000 / c->register_rate;
+	if (rc.rate_ms == 0)
+		rc.rate_ms = 1;
+	rc.prefix_rooms = c->room_prefix_max;
+	rc.prefix_members = c->member_prefix_max;
+	/*
+	 * Servers sharing the secret accept each other's cookies; without a
+	 * file rooms_init() draws one for this process.
+	 */
+	if (c->rdv_secret_file[0] != '\0' && auth_read_key(c->rdv_secret_file,
+	    rc.secret, sizeof(rc.secret), err, errlen) == -1)
+		return (-1);
+	if (pthread_mutex_init(&sd->rdv_lock, NULL) != 0) {
+		OPENSSL_cleanse(&rc, sizeof(rc));
+		snprintf(err, errlen, "rendezvous: cannot create a mutex");
+		return (-1);
+	}
+	if ((sd->rooms = calloc(1, sizeof(*sd->rooms))) == NULL ||
+	    (sd->rdv_out = calloc(1, sizeof(*sd->rdv_out))) == NULL ||
+	    rooms_init(sd->rooms, &rc) == -1) {
+		OPENSSL_cleanse(&rc, sizeof(rc));
+		free(sd->rooms);
+		free(sd->rdv_out);
+		sd->rooms = NULL;
+		sd->rdv_out = NULL;
+		pthread_mutex_destroy(&sd->rdv_lock);
+		snprintf(err, errlen, "rendezvous: cannot allocate the room "
+		    "table");
+		return (-1);
+	}
+	OPENSSL_cleanse(&rc, sizeof(rc));
+	if ((sd->rdv_timer = evtimer_new(sd->base, rdvio_timer,
+	    sd)) == NULL || evtimer_add(sd->rdv_timer, &tv) == -1) {
+		snprintf(err, errlen, "rendezvous: cannot add the timer");
+		return (-1);
+	}
+	return (0);
+}
+
+void
+rdvio_free(struct stund *sd)
+{
+	if (sd->rdv_timer != NULL)
+		event_free(sd->rdv_timer);
+	sd->rdv_timer = NULL;
+	if (sd->rooms == NULL)
+		return;
+	rooms_free(sd->rooms);
+	free(sd->rooms);
+	free(sd->rdv_out);
+	sd->rooms = NULL;
+	sd->rdv_out = NULL;
+	pthread_mutex_destroy(&sd->rdv_lock);
+}
+
+int
+rdvio_metrics(struct stund *sd, struct rooms_metrics *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (sd->rooms == NULL)
+		return (-1);
+	pthread_mutex_lock(&sd->rdv_lock);
+	*m = sd->rooms->m;
+	pthread_mutex_unlock(&sd->rdv_lock);
+	return (0);
+}

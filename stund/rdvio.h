@@ -1,0 +1,31 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The libevent side of stund's rendezvous: one room table (rooms.c) for
+ * every worker, since SO_REUSEPORT spreads a room's members over them,
+ * behind one mutex that the Binding path never takes; the expiry timer on
+ * the main thread; and the datagrams the table hands back.
+ */
+#ifndef STUND_RDVIO_H
+#define STUND_RDVIO_H
+
+#include <stddef.h>
+
+struct route;
+struct route_pkt;
+struct rooms_metrics;
+struct stund;
+
+/* The room table and its timer on sd->base, when served.  0 or -1. */
+int	rdvio_init(struct stund *sd, char *err, size_t errlen);
+void	rdvio_free(struct stund *sd);
+/*
+ * A decoded rendezvous message: the room table answers it and tells the
+ * other members, from the sockets of rt's worker (and, for a stream,
+ * into its connection when the datagram is for that client).
+ */
+void	rdvio_input(const struct route *rt, const struct route_pkt *pkt);
+/* A copy of the room table's counters: 0, or -1 when it is off. */
+int	rdvio_metrics(struct stund *sd, struct rooms_metrics *m);
+
+#endif
