@@ -6,8 +6,9 @@
  * poll() and prints one line per event, so shell tests can grep them.  It
  * can also act as an attacker or a troubled client: a first step that is
  * never followed (a spoofed source), a version 1 Register, a forged Leave,
- * a pause past the member timeout, new source ports, and "amp" lines with
- * the size of each answer next to the request that drew it.
+ * a pause past the member timeout, new source ports, a lost Members
+ * indication, and "amp" lines with the size of each answer next to the
+ * request that drew it.
  * Exit status: 0 when the run ended without a failure, 1 when the machine
  * failed, 2 for usage, 3 for other errors.
  */
@@ -44,6 +45,7 @@ struct rp_opts {
 	long			 pause_at, pause_ms;	/* -p at:secs */
 	long			 move_every;	/* -M: new port each, ms */
 	int			 amp;		/* -v: amp lines */
+	int			 lose_ind;	/* -D: lose one Members */
 };
 
 /* Sizes on the wire, for the amplification lines. */
@@ -55,7 +57,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: rdvpoke -r room-key-hex [-n name] "
 	    "[-H addr:port] [-b addr] [-k]\n"
-	    "               [-l seconds] [-t seconds] [-w] [-s] [-L] [-v]\n"
+	    "               [-l seconds] [-t seconds] [-w] [-s] [-L] [-D] "
+	    "[-v]\n"
 	    "               [-p at:seconds] [-M seconds] server:port\n");
 	exit(RP_EXIT_USAGE);
 }
@@ -391,8 +394,11 @@ rp_args(int argc, char **argv, struct rp_opts *o)
 	o->run_ms = 10000;
 	stun_addr_parse("127.0.0.1", 0, &o->bind);
 	o->pause_at = -1;
-	while ((ch = getopt(argc, argv, "b:H:kl:LM:n:p:r:st:vw")) != -1) {
+	while ((ch = getopt(argc, argv, "b:DH:kl:LM:n:p:r:st:vw")) != -1) {
 		switch (ch) {
+		case 'D':
+			o->lose_ind = 1;
+			break;
 		case 'b':
 			if (stun_addr_parse(optarg, 0, &o->bind) != 0)
 				usage();
@@ -477,6 +483,25 @@ rp_rebind(int fd, const struct rp_opts *o)
 	close(fd);
 	printf("rebound local %s\n", rp_fmt(&me, s, sizeof(s)));
 	return (nfd);
+}
+
+/*
+ * -D: the first Members indication after joining is lost on the way, as
+ * a datagram may be; 1 when buf is that one.
+ */
+static int
+rp_lose(struct rp_opts *o, const struct stun_rdv_client *rc,
+    const uint8_t *buf, size_t len)
+{
+	struct stun_msg	m;
+
+	if (!o->lose_ind || rc->state != STUN_RDV_S_JOINED ||
+	    stun_msg_decode(&m, buf, len) != 0 ||
+	    m.method != STUN_RDV_MEMBERS || m.cls != STUN_CLASS_INDICATION)
+		return (0);
+	o->lose_ind = 0;
+	printf("lost members len=%zu\n", len);
+	return (1);
 }
 
 /* Things to print when the machine's state moved. */
@@ -600,6 +625,8 @@ main(int argc, char **argv)
 			if (n < 0)
 				break;
 			rp_received(&o, buf, (size_t)n);
+			if (rp_lose(&o, &rc, buf, (size_t)n))
+				continue;
 			if (sock_to_stun((struct sockaddr *)&ss, &from) == 0)
 				stun_rdv_client_input(&rc, &from, buf,
 				    (size_t)n, now);

@@ -9,8 +9,9 @@
 # one answer no larger than it and nothing more, a version 1 Register a
 # small error, a forged Leave moves nobody, a keepalive from a new port is
 # challenged before the member moves, one source cannot take every room,
-# a member paused past the timeout comes back with the same id, and every
-# answer's size next to its request is measured on the wire against the
+# a member paused past the timeout comes back with the same id, one that
+# lost an indication fetches the list with Resync, and every answer's
+# size next to its request is measured on the wire against the
 # amplification table of stund(8).  Loopback only (127.0.0.1, 127.0.0.2).
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
@@ -264,7 +265,26 @@ else
 fi
 rp_never "alice did not time out" bob 'event=timeout'
 
-# 9. An attacker member alternating new ports and Registers: what the
+# 9. A member that lost a Members indication sees the epoch move in its
+# next keepalive answer and fetches the list with Resync (room D, where
+# olga is).
+rs0=$(metric stund_rdv_resyncs_total)
+rp_bg omar -r $ROOM_D -n omar -b 127.0.0.2 -D -t 8 -v
+rp_expect "omar joined room D" omar '^joined '
+rp_expect "omar sees olga" omar '^members .*=olga,'
+rp_bg pat -r $ROOM_D -n pat -b 127.0.0.2 -t 8
+rp_expect "pat joined room D" pat '^joined '
+rp_expect "omar lost the indication of pat's join" omar '^lost members '
+rp_expect "omar's Resync is answered" omar \
+    '^amp RDV-Resync success in=[0-9]+ out=[0-9]+$' 40
+rp_expect "omar has pat from the list" omar \
+    '^members event=none .*n=2 .*=pat,srflx=127\.0\.0\.2:' 40
+rs1=$(metric stund_rdv_resyncs_total)
+[ "${rs1:-0}" -gt "${rs0:-0}" ] && st_ok "resyncs $rs0 -> $rs1" ||
+    st_fail "no Resync answered ($rs0 -> $rs1)"
+st_stop "$PID_pat"
+
+# 10. An attacker member alternating new ports and Registers: what the
 # other members of its room receive, against what the attacker sends
 # (room E, where pia is too).
 rp_bg victor -r $ROOM_E -n victor -b 127.0.0.2 -t 9 -v
@@ -289,10 +309,11 @@ else
 	st_fail "attacker $mout bytes, victim indications $ind"
 fi
 
-# 10. Every answer on the wire against its request: at most 1.0x to an
+# 11. Every answer on the wire against its request: at most 1.0x to an
 # unverified source (cookie, errors), within stund(8)'s 4.6x otherwise.
 cat "$ST_TMP"/alice "$ST_TMP"/bob "$ST_TMP"/carol "$ST_TMP"/dave \
-    "$ST_TMP"/erin "$ST_TMP"/victor "$ST_TMP"/mallory 2>/dev/null |
+    "$ST_TMP"/erin "$ST_TMP"/victor "$ST_TMP"/mallory "$ST_TMP"/omar \
+    2>/dev/null |
     awk '$1 == "amp" && $4 ~ /^in=/ {
 	split($4, a, "="); split($5, b, "=");
 	if (a[2] == 0) next;
@@ -319,7 +340,7 @@ while read -r meth cls in out r; do
 	fi
 done <"$ST_TMP/amp"
 
-# 11. Metrics.
+# 12. Metrics.
 body=$(st_http_get "http://127.0.0.1:$MPORT/metrics")
 for m in stund_rdv_enabled stund_rdv_rooms stund_rdv_members \
     stund_rdv_joins_total stund_rdv_leaves_total stund_rdv_timeouts_total \
@@ -336,17 +357,17 @@ for m in stund_rdv_enabled stund_rdv_rooms stund_rdv_members \
 	st_ok "metric $m = $v"
 done
 
-# 12. Over TCP the rendezvous methods get 400 (an RDV-Register header);
+# 13. Over TCP the rendezvous methods get 400 (an RDV-Register header);
 # Binding is still answered over UDP.
 st_hex "$ST_TMP/reg.hex" "02a00000 2112a442 010203040506070809101112"
 l=$(st_poke --tcp --timeout 2000 --raw "$ST_TMP/reg.hex" "$ST_IP1:$TP1")
 st_check "rdv register over tcp" "$l" code 400
 st_alive "binding" "$SRV"
-for n in alice bob carol dave frank olga pia kim nina; do
+for n in alice bob carol dave frank olga pia kim nina omar; do
 	eval "st_stop \$PID_$n"
 done
 for n in alice bob carol dave erin frank lee mia gina hank ivan jane kira \
-    lou kim nina olga pia quinn victor mallory; do
+    lou kim nina olga pia quinn victor mallory omar pat; do
 	[ -f "$ST_TMP/$n" ] && st_san_report "$ST_TMP/$n" &&
 	    st_fail "sanitizer report from rdvpoke $n"
 done
