@@ -83,6 +83,11 @@ struct conf {
 	unsigned		user_quota;	/* 0: none */
 	unsigned		max_alloc_time;	/* s; 0: none */
 	uint64_t		max_alloc_bytes; /* 0: none */
+	unsigned		source_quota;	/* per source; 0: none */
+	uint64_t		max_alloc_rate;	/* bytes/s each way; 0: none */
+	unsigned		rdv_relay_share; /* % of max-allocations */
+	uint64_t		rdv_relay_rate;	/* bytes/s each way; 0: none */
+	uint64_t		rdv_relay_bytes; /* 0: none */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
 	struct auth		*auth;	/* by auth_load() */
 };

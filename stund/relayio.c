@@ -402,10 +402,31 @@ relayio_tick(evutil_socket_t fd, short what, void *arg)
 	relayio_flush_rio(rio);
 }
 
+/*
+ * The shared caps of snapshot c: rendezvous members may hold their share
+ * of max-allocations when there are other users to keep room for.
+ */
+static void
+relayio_limits(struct stund *sd, const struct conf *c)
+{
+	unsigned	rdv = 0;
+
+	if (c->auth != NULL && (c->auth->nusers > 0 ||
+	    c->auth->secretlen > 0)) {
+		rdv = (unsigned)((uint64_t)c->max_allocations *
+		    c->rdv_relay_share / 100);
+		if (rdv == 0)
+			rdv = 1;
+	}
+	relaypol_quota_limits(sd->relay_quota, c->max_allocations,
+	    c->user_quota, c->source_quota, rdv);
+}
+
 int
 relayio_global_init(struct stund *sd, char *err, size_t errlen)
 {
 	const struct conf	*c = sd->conf;
+	struct stun_addr	 ip;
 
 	if (!relayio_enabled(c))
 		return (0);
@@ -416,8 +437,9 @@ relayio_global_init(struct stund *sd, char *err, size_t errlen)
 		snprintf(err, errlen, "turn: cannot allocate the quota table");
 		return (-1);
 	}
-	relaypol_quota_limits(sd->relay_quota, c->max_allocations,
-	    c->user_quota);
+	relayio_limits(sd, c);
+	ip = c->has_relay_ip ? c->relay_ip : c->primary;
+	relaypol_live_ip(sd->relay_quota, &ip);
 	return (0);
 }
 
@@ -437,8 +459,7 @@ relayio_reload(struct stund *sd)
 	const struct conf	*c = sd->conf;
 
 	if (sd->relay_quota != NULL)
-		relaypol_quota_limits(sd->relay_quota, c->max_allocations,
-		    c->user_quota);
+		relayio_limits(sd, c);
 }
 
 int
@@ -532,6 +553,14 @@ relayio_enter(struct worker *w, const struct conf *c)
 	/* SIGHUP may change the caps; allocations made keep their end. */
 	rio->relay.c.max_alloc_time = c->max_alloc_time;
 	rio->relay.c.max_alloc_bytes = c->max_alloc_bytes;
+	rio->relay.c.max_alloc_rate = c->max_alloc_rate;
+	rio->relay.c.rdv_alloc_rate = c->rdv_relay_rate;
+	rio->relay.c.rdv_alloc_bytes = c->rdv_relay_bytes;
+	/*
+	 * The room table behind rendezvous credentials (rdvio.c), for good:
+	 * timers and peer data check those allocations outside of calls.
+	 */
+	rio->relay.rdv = w->sd->rdv_relay;
 	return (&rio->relay);
 }
 

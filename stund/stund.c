@@ -33,6 +33,7 @@
 
 #include "common/log.h"
 #include "auth.h"
+#include "hostaddr.h"
 #include "ratelimit.h"
 #include "rdvio.h"
 #include "relayio.h"
@@ -138,6 +139,8 @@ stund_load(struct stund *sd, char *err, size_t errlen)
 	/* TURN credentials: the users file is read now, every reload. */
 	if (auth_load(c, sd->conf, err, errlen) == -1)
 		goto fail;
+	/* The host's own addresses, which the relay refuses as peers. */
+	hostaddr_load(c);
 	return (c);
 fail:
 	conf_free(c);

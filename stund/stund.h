@@ -140,6 +140,14 @@ struct stund {
 	struct rooms_out	*rdv_out;	/* under rdv_lock */
 	struct event		*rdv_timer;	/* expiry, main base */
 	uint64_t		 rdv_send_errors; /* relaxed atomic */
+	/*
+	 * The room table as the relay sees it (rdvio.c): rooms_relay_gen()
+	 * copied into an atomic after each call, and the hooks that bind
+	 * rendezvous credentials to their rooms (NULL: no rendezvous).
+	 */
+	uint64_t		 rdv_gen;
+	struct relay_rdv	 rdv_hooks;
+	const struct relay_rdv	*rdv_relay;
 };
 
 /* A worker's snapshot for one batch: see struct stund. */

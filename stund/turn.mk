@@ -4,5 +4,7 @@
 stund_libstund_la_SOURCES += stund/relay.c stund/relay.h \
 	stund/relaypol.c stund/auth.c stund/auth.h
 
-# The libevent side: relay sockets per worker, credentials per snapshot.
-stund_stund_SOURCES += stund/relayio.c stund/relayio.h
+# The libevent side: relay sockets per worker, credentials per snapshot;
+# the host's own addresses for the peer policy, per snapshot.
+stund_stund_SOURCES += stund/relayio.c stund/relayio.h stund/hostaddr.c \
+	stund/hostaddr.h
