@@ -17,6 +17,7 @@
 
 #define RELAY_NONE	UINT32_MAX
 #define RELAY_MS	1000ULL
+#define RELAY_RDV_LEARN	8	/* room lookups a second per allocation */
 
 /* Single-writer counters that another thread reads. */
 #define RELAY_ADD(p, v)	__atomic_store_n((p), \
@@ -53,6 +54,8 @@ struct relay_alloc {
 	uint64_t	 inst;		/* this allocation, for its nonces */
 	int		 rdv;		/* of a rendezvous credential */
 	uint64_t	 gen;		/* room generation last checked */
+	uint64_t	 learn_sec;	/* relay_rdv_learn(): this second */
+	unsigned	 learn_n;	/* ... and its lookups */
 };
 
 static const int relay_codes[RELAY_NERR] = {
@@ -224,6 +227,30 @@ relay_perm_exact(struct relay *r, const struct relay_alloc *a,
 	return (relay_perm_find(r, a, peer, now, a->rdv));
 }
 
+/*
+ * The permission slot peer would take: its live one, else a free one
+ * (expired ones are freed on the way).  NULL when full.
+ */
+static struct relay_perm *
+relay_perm_slot(struct relay *r, const struct relay_alloc *a,
+    const struct stun_addr *peer, uint64_t now)
+{
+	struct relay_perm	*p, *all = relay_perms(r, a);
+	unsigned		 i;
+
+	if ((p = relay_perm_exact(r, a, peer, now)) != NULL)
+		return (p);
+	for (i = 0; i < r->c.max_perms; i++) {
+		if (all[i].expires != 0 && all[i].expires <= now) {
+			all[i].expires = 0;
+			RELAY_SUB(&r->m.perms, 1);
+		}
+		if (p == NULL && all[i].expires == 0)
+			p = &all[i];
+	}
+	return (p);
+}
+
 static void
 relay_delete(struct relay *r, struct relay_alloc *a)
 {
@@ -388,6 +415,40 @@ relay_rdv_recheck(struct relay *r, struct relay_alloc *a, uint64_t now)
 		}
 	a->gen = gen;
 	return (0);
+}
+
+/*
+ * A rendezvous allocation sends to peer, whose IP has a permission but
+ * whose address has no entry: the client asked for the IP (RFC 8656 9),
+ * so another member behind that IP (or relayed here) is learnt from the
+ * room table, at most RELAY_RDV_LEARN times a second.  The entry, or
+ * NULL.
+ */
+static struct relay_perm *
+relay_rdv_learn(struct relay *r, struct relay_alloc *a,
+    const struct stun_addr *peer, uint64_t now)
+{
+	struct relay_perm	*ip, *p;
+
+	if ((ip = relay_perm_find(r, a, peer, now, 0)) == NULL)
+		return (NULL);
+	if (now / RELAY_MS != a->learn_sec) {
+		a->learn_sec = now / RELAY_MS;
+		a->learn_n = 0;
+	}
+	if (a->learn_n >= RELAY_RDV_LEARN || (a->learn_n++,
+	    !relay_rdv_peer(r, a, peer)))
+		return (NULL);
+	if ((p = relay_perm_slot(r, a, peer, now)) == NULL)
+		return (NULL);
+	if (p->expires == 0) {
+		p->family = peer->family;
+		memcpy(p->ip, peer->ip, 16);
+		p->port = peer->port;
+		RELAY_ADD(&r->m.perms, 1);
+	}
+	p->expires = ip->expires;
+	return (p);
 }
 
 /* Check a again if the rooms changed since.  0, or -1 when a ended. */
@@ -823,38 +884,16 @@ out:
 }
 
 /*
- * The permission slot peer would take: its live one, else a free one
- * (expired ones are freed on the way).  NULL when full.
- */
-static struct relay_perm *
-relay_perm_slot(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer, uint64_t now)
-{
-	struct relay_perm	*p, *all = relay_perms(r, a);
-	unsigned		 i;
-
-	if ((p = relay_perm_exact(r, a, peer, now)) != NULL)
-		return (p);
-	for (i = 0; i < r->c.max_perms; i++) {
-		if (all[i].expires != 0 && all[i].expires <= now) {
-			all[i].expires = 0;
-			RELAY_SUB(&r->m.perms, 1);
-		}
-		if (p == NULL && all[i].expires == 0)
-			p = &all[i];
-	}
-	return (p);
-}
-
-/*
  * Install or refresh the permission for peer's IP (and port, for a
- * rendezvous credential); -1 when full.
+ * rendezvous credential, where every entry of one IP lives as long as
+ * the IP's permission does); -1 when full.
  */
 static int
 relay_perm_set(struct relay *r, const struct relay_alloc *a,
     const struct stun_addr *peer, uint64_t now)
 {
-	struct relay_perm	*p;
+	struct relay_perm	*p, *all = relay_perms(r, a);
+	unsigned		 i;
 
 	if ((p = relay_perm_slot(r, a, peer, now)) == NULL)
 		return (-1);
@@ -865,6 +904,10 @@ relay_perm_set(struct relay *r, const struct relay_alloc *a,
 		RELAY_ADD(&r->m.perms, 1);
 	}
 	p->expires = now + RELAY_PERM_LIFE * RELAY_MS;
+	for (i = 0; a->rdv && i < r->c.max_perms; i++)
+		if (all[i].expires > now && all[i].family == p->family &&
+		    memcmp(all[i].ip, p->ip, 16) == 0)
+			all[i].expires = p->expires;
 	return (0);
 }
 
@@ -1093,7 +1136,8 @@ relay_to_peer(struct relay *r, struct relay_alloc *a,
 	/* A rendezvous allocation whose member left ends here. */
 	if (relay_rdv_fresh(r, a, now) != 0)
 		return;
-	if (relay_perm_exact(r, a, peer, now) == NULL) {
+	if (relay_perm_exact(r, a, peer, now) == NULL &&
+	    (!a->rdv || relay_rdv_learn(r, a, peer, now) == NULL)) {
 		RELAY_ADD(&r->m.no_perm, 1);
 		return;
 	}

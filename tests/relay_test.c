@@ -2399,6 +2399,50 @@ START_TEST(rdv_member_gone_ends_on_any_path)
 }
 END_TEST
 
+START_TEST(rdv_learns_members_behind_a_permitted_ip)
+{
+	unsigned	calls;
+	int		i;
+
+	/* carol shares bob's NAT: same IP, another port. */
+	rdv_member(2, "198.51.100.20", 7002);
+	client("192.0.2.10", 40000, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	/*
+	 * A client keeps one permission per IP (RFC 8656 9): sending to
+	 * carol asks the room table once, then not again.
+	 */
+	calls = FRM.calls;
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7002, "x"), 1);
+	ck_assert_uint_eq(FRM.calls, calls + 1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7002, "x"), 1);
+	ck_assert_uint_eq(FRM.calls, calls + 1);
+	ck_assert_uint_eq(R.m.perms, 2);
+	/* A port that is no member's: refused, and so is the 9th lookup. */
+	for (i = 0; i < 7; i++)
+		ck_assert_uint_eq(send_ind("198.51.100.20", 7100 + i, "x"), 0);
+	ck_assert_uint_eq(FRM.calls, calls + 8);
+	rdv_member(3, "198.51.100.20", 7003);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7003, "x"), 0);
+	ck_assert_uint_eq(FRM.calls, calls + 8);
+	now += SEC(1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7003, "x"), 1);
+	/* Refreshing the IP's permission refreshes what was learnt. */
+	now += SEC(200);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	now += SEC(200);
+	calls = FRM.calls;
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7002, "x"), 1);
+	ck_assert_uint_eq(FRM.calls, calls);
+	/* No permission for the IP at all: nothing is learnt. */
+	ck_assert_uint_eq(send_ind("198.51.100.21", 7000, "x"), 0);
+	ck_assert_uint_eq(FRM.calls, calls);
+}
+END_TEST
+
 START_TEST(rdv_relay_to_relay)
 {
 	struct stun_addr	a;
@@ -2655,6 +2699,7 @@ suite_relay(void)
 	tcase_add_test(tc, rdv_allocates_from_the_member_source_only);
 	tcase_add_test(tc, rdv_peers_are_other_members_only);
 	tcase_add_test(tc, rdv_member_gone_ends_on_any_path);
+	tcase_add_test(tc, rdv_learns_members_behind_a_permitted_ip);
 	tcase_add_test(tc, rdv_relay_to_relay);
 	tcase_add_test(tc, rdv_rate_and_bytes_caps);
 	tcase_add_test(tc, rdv_share_keeps_room_for_users);
