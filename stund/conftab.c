@@ -141,7 +141,7 @@ const struct conf_opt conftab[] = {
 	  .help = "how long such a credential is good for" },
 	{ .name = "turn", .type = CONF_T_BOOL, .off = F(turn), .dflt = "yes",
 	  .restart = R_RELAY,
-	  .help = "serve TURN to users, REST credentials and room members" },
+	  .help = "serve TURN to users, REST users and room members" },
 	{ .name = "realm", .type = CONF_T_STR, .off = F(realm),
 	  .size = S(realm),
 	  .dflt = "stunkit", .arg = "text",
