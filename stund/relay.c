@@ -5,8 +5,8 @@
  * datagrams out through the caller's ops.  Fixed tables allocated by
  * relay_init(); allocations are found by a hash of the client's 5-tuple,
  * permissions and channels by bounded scans of their allocation's slots.
- * An allocation of a rendezvous credential is bound to its member: the
- * calls to the room table are all in one section below.
+ * Permissions, channels and the peer checks are in relayperm.c, the
+ * binding of rendezvous credentials to their room in relayrdv.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,49 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "relay.h"
-
-#define RELAY_NONE	UINT32_MAX
-#define RELAY_MS	1000ULL
-#define RELAY_RDV_LEARN	8	/* room lookups a second per allocation */
-
-/* Single-writer counters that another thread reads. */
-#define RELAY_ADD(p, v)	__atomic_store_n((p), \
-	__atomic_load_n((p), __ATOMIC_RELAXED) + (v), __ATOMIC_RELAXED)
-#define RELAY_SUB(p, v)	RELAY_ADD((p), -(uint64_t)(v))
-
-struct relay_perm {
-	uint8_t		 family;
-	uint8_t		 ip[16];
-	uint16_t	 port;		/* rendezvous: the member's port */
-	uint64_t	 expires;	/* 0: free */
-};
-
-struct relay_chan {
-	uint16_t	 ch;		/* 0: free */
-	struct stun_addr peer;
-	uint64_t	 expires;	/* usable until */
-	uint64_t	 release;	/* number and peer reserved until */
-};
-
-struct relay_alloc {
-	int		 used;
-	uint32_t	 next;		/* hash chain */
-	struct relay_client cl;
-	int		 handle;
-	struct stun_addr relayed;
-	uint8_t		 tid[STUN_TID_LEN];	/* of the Allocate */
-	char		 user[STUN_MAX_USERNAME + 1];
-	struct relay_qh	 qh;		/* relaypol_quota_take() handle */
-	uint64_t	 expires;
-	uint64_t	 hard_end;	/* max_alloc_time; 0: none */
-	uint64_t	 bytes;
-	struct relay_bucket to_peer, to_client;	/* the allocation rate */
-	uint64_t	 inst;		/* this allocation, for its nonces */
-	int		 rdv;		/* of a rendezvous credential */
-	uint64_t	 gen;		/* room generation last checked */
-	uint64_t	 learn_sec;	/* relay_rdv_learn(): this second */
-	unsigned	 learn_n;	/* ... and its lookups */
-};
+#include "relayint.h"
 
 static const int relay_codes[RELAY_NERR] = {
 	400, 401, 403, 420, 437, 438, 440, 441, 442, 443, 486, 508
@@ -187,71 +145,7 @@ relay_find(struct relay *r, const struct relay_client *cl)
 	return (NULL);
 }
 
-static struct relay_perm *
-relay_perms(struct relay *r, const struct relay_alloc *a)
-{
-	return (&r->perm[(size_t)(a - r->alloc) * r->c.max_perms]);
-}
-
-static struct relay_chan *
-relay_chans(struct relay *r, const struct relay_alloc *a)
-{
-	return (&r->chan[(size_t)(a - r->alloc) * r->c.max_chans]);
-}
-
-/*
- * The live permission for peer: by IP address (RFC 8656 9), and for an
- * allocation of a rendezvous credential by address and port when exact
- * (what it sends must go to a member's own address).
- */
-static struct relay_perm *
-relay_perm_find(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer, uint64_t now, int exact)
-{
-	struct relay_perm	*p = relay_perms(r, a);
-	unsigned		 i;
-
-	for (i = 0; i < r->c.max_perms; i++)
-		if (p[i].expires > now && p[i].family == peer->family &&
-		    memcmp(p[i].ip, peer->ip, 16) == 0 &&
-		    (!exact || p[i].port == peer->port))
-			return (&p[i]);
-	return (NULL);
-}
-
-/* The permission that lets a send to peer. */
-static struct relay_perm *
-relay_perm_exact(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer, uint64_t now)
-{
-	return (relay_perm_find(r, a, peer, now, a->rdv));
-}
-
-/*
- * The permission slot peer would take: its live one, else a free one
- * (expired ones are freed on the way).  NULL when full.
- */
-static struct relay_perm *
-relay_perm_slot(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer, uint64_t now)
-{
-	struct relay_perm	*p, *all = relay_perms(r, a);
-	unsigned		 i;
-
-	if ((p = relay_perm_exact(r, a, peer, now)) != NULL)
-		return (p);
-	for (i = 0; i < r->c.max_perms; i++) {
-		if (all[i].expires != 0 && all[i].expires <= now) {
-			all[i].expires = 0;
-			RELAY_SUB(&r->m.perms, 1);
-		}
-		if (p == NULL && all[i].expires == 0)
-			p = &all[i];
-	}
-	return (p);
-}
-
-static void
+void
 relay_delete(struct relay *r, struct relay_alloc *a)
 {
 	struct relay_perm	*p = relay_perms(r, a);
@@ -314,151 +208,14 @@ relay_free(struct relay *r)
 	r->buf = NULL;
 }
 
-/*
- * Rendezvous credentials: the only calls into the room table, through
- * r->rdv.  On the data path an allocation only compares the room
- * generation with the one it last checked; the room table's lock is taken
- * when it moved, on requests, and on Allocate.
- */
 
-static int
-relay_rdv_password(void *arg, const char *user, char *pw, size_t cap)
-{
-	const struct relay	*r = arg;
 
-	if (r->rdv == NULL)
-		return (-1);
-	return (r->rdv->ops->password(r->rdv->arg, user, pw, cap));
-}
 
-static uint64_t
-relay_rdv_gen(const struct relay *r)
-{
-	return (r->rdv != NULL ? __atomic_load_n(r->rdv->gen,
-	    __ATOMIC_ACQUIRE) : 0);
-}
 
-/* May user allocate from src?  1 or 0. */
-static int
-relay_rdv_admit(struct relay *r, const char *user,
-    const struct stun_addr *src)
-{
-	if (r->rdv != NULL && r->rdv->ops->admit(r->rdv->arg, user, src))
-		return (1);
-	RELAY_ADD(&r->m.rdv_refused, 1);
-	return (0);
-}
 
-/* Is peer the address of another member of a's room?  1 or 0. */
-static int
-relay_rdv_peer(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer)
-{
-	if (r->rdv != NULL && r->rdv->ops->peer_ok(r->rdv->arg, a->user, peer))
-		return (1);
-	RELAY_ADD(&r->m.rdv_peer_refused, 1);
-	return (0);
-}
 
-/* Record a's relayed address with its member. */
-static void
-relay_rdv_set(struct relay *r, const struct relay_alloc *a)
-{
-	if (r->rdv != NULL)
-		(void)r->rdv->ops->set(r->rdv->arg, a->user, &a->relayed);
-}
 
-/*
- * Check a again: end it when its member left, moved or timed out, and
- * drop the permissions (and their channels) of peers that are no longer
- * members.  Returns 0, or -1 when a has ended.
- */
-static int
-relay_rdv_recheck(struct relay *r, struct relay_alloc *a, uint64_t now)
-{
-	struct relay_perm	*p = relay_perms(r, a);
-	struct relay_chan	*ch = relay_chans(r, a);
-	struct stun_addr	*peer = r->peers;
-	unsigned		 i, j, n = 0;
-	uint64_t		 gen = 0;
 
-	RELAY_ADD(&r->m.rdv_rechecks, 1);
-	for (i = 0; i < r->c.max_perms; i++) {
-		if (p[i].expires <= now)
-			continue;
-		memset(&peer[n], 0, sizeof(peer[n]));
-		peer[n].family = p[i].family;
-		memcpy(peer[n].ip, p[i].ip, 16);
-		peer[n].port = p[i].port;
-		n++;
-	}
-	if (r->rdv == NULL || !r->rdv->ops->recheck(r->rdv->arg, a->user,
-	    &a->cl.addr, peer, n, r->peers_ok, &gen)) {
-		RELAY_ADD(&r->m.rdv_ended, 1);
-		relay_delete(r, a);
-		return (-1);
-	}
-	for (i = 0, j = 0; i < r->c.max_perms; i++) {
-		if (p[i].expires <= now)
-			continue;
-		if (!r->peers_ok[j++]) {
-			RELAY_ADD(&r->m.rdv_peer_refused, 1);
-			p[i].expires = 0;
-			RELAY_SUB(&r->m.perms, 1);
-		}
-	}
-	for (i = 0; i < r->c.max_chans; i++)
-		if (ch[i].ch != 0 && relay_perm_exact(r, a, &ch[i].peer,
-		    now) == NULL) {
-			ch[i].ch = 0;
-			RELAY_SUB(&r->m.chans, 1);
-		}
-	a->gen = gen;
-	return (0);
-}
-
-/*
- * A rendezvous allocation sends to peer, whose IP has a permission but
- * whose address has no entry: the client asked for the IP (RFC 8656 9),
- * so another member behind that IP (or relayed here) is learnt from the
- * room table, at most RELAY_RDV_LEARN times a second.  The entry, or
- * NULL.
- */
-static struct relay_perm *
-relay_rdv_learn(struct relay *r, struct relay_alloc *a,
-    const struct stun_addr *peer, uint64_t now)
-{
-	struct relay_perm	*ip, *p;
-
-	if ((ip = relay_perm_find(r, a, peer, now, 0)) == NULL)
-		return (NULL);
-	if (now / RELAY_MS != a->learn_sec) {
-		a->learn_sec = now / RELAY_MS;
-		a->learn_n = 0;
-	}
-	if (a->learn_n >= RELAY_RDV_LEARN || (a->learn_n++,
-	    !relay_rdv_peer(r, a, peer)))
-		return (NULL);
-	if ((p = relay_perm_slot(r, a, peer, now)) == NULL)
-		return (NULL);
-	if (p->expires == 0) {
-		p->family = peer->family;
-		memcpy(p->ip, peer->ip, 16);
-		p->port = peer->port;
-		RELAY_ADD(&r->m.perms, 1);
-	}
-	p->expires = ip->expires;
-	return (p);
-}
-
-/* Check a again if the rooms changed since.  0, or -1 when a ended. */
-static int
-relay_rdv_fresh(struct relay *r, struct relay_alloc *a, uint64_t now)
-{
-	if (!a->rdv || relay_rdv_gen(r) == a->gen)
-		return (0);
-	return (relay_rdv_recheck(r, a, now));
-}
 
 /* Answers. */
 
@@ -883,108 +640,9 @@ out:
 	OPENSSL_cleanse(&ar, sizeof(ar));
 }
 
-/*
- * Install or refresh the permission for peer's IP (and port, for a
- * rendezvous credential, where every entry of one IP lives as long as
- * the IP's permission does); -1 when full.
- */
-static int
-relay_perm_set(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer, uint64_t now)
-{
-	struct relay_perm	*p, *all = relay_perms(r, a);
-	unsigned		 i;
 
-	if ((p = relay_perm_slot(r, a, peer, now)) == NULL)
-		return (-1);
-	if (p->expires == 0) {
-		p->family = peer->family;
-		memcpy(p->ip, peer->ip, 16);
-		p->port = a->rdv ? peer->port : 0;
-		RELAY_ADD(&r->m.perms, 1);
-	}
-	p->expires = now + RELAY_PERM_LIFE * RELAY_MS;
-	for (i = 0; a->rdv && i < r->c.max_perms; i++)
-		if (all[i].expires > now && all[i].family == p->family &&
-		    memcmp(all[i].ip, p->ip, 16) == 0)
-			all[i].expires = p->expires;
-	return (0);
-}
 
-/*
- * How many of the n peers would need a new permission slot, and whether
- * they all fit: 0, or -1 when they do not (RFC 8656 9.2: then none is
- * installed).
- */
-static int
-relay_perms_fit(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer, unsigned n, uint64_t now)
-{
-	const struct relay_perm	*all = relay_perms(r, a);
-	unsigned		 i, j, need = 0, avail = 0;
 
-	for (i = 0; i < n; i++) {
-		if (relay_perm_exact(r, a, &peer[i], now) != NULL)
-			continue;
-		/* The same IP (or address) twice takes one slot. */
-		for (j = 0; j < i; j++)
-			if (peer[j].family == peer[i].family &&
-			    memcmp(peer[j].ip, peer[i].ip, 16) == 0 &&
-			    (!a->rdv || peer[j].port == peer[i].port))
-				break;
-		if (j == i)
-			need++;
-	}
-	for (i = 0; i < r->c.max_perms; i++)
-		if (all[i].expires <= now)
-			avail++;
-	return (need <= avail ? 0 : -1);
-}
-
-/*
- * May the relay talk to peer?  The peer policy, where the host's own
- * addresses give way to this server's live relayed addresses: two
- * allocations here reach each other relay to relay.
- */
-static int
-relay_peer_allowed(struct relay *r, const struct stun_addr *peer)
-{
-	int	v;
-
-	v = relaypol_peer_verdict(r->acl, peer);
-	if (v == RELAYPOL_OK ||
-	    (v == RELAYPOL_REFUSE && relaypol_live(r->quota, peer)))
-		return (1);
-	RELAY_ADD(&r->m.peer_denied, 1);
-	return (0);
-}
-
-/*
- * Check one XOR-PEER-ADDRESS: 0, or the error (400 malformed, 443 family
- * other than the relay's, 403 refused by policy or, for a rendezvous
- * credential, not another member's address).
- */
-static int
-relay_peer_check(struct relay *r, const struct relay_alloc *a,
-    const struct stun_msg *m, const struct stun_attr_ref *ref,
-    struct stun_addr *peer)
-{
-	struct stun_msg	one;
-
-	/* Decode this occurrence: a copy whose index holds only it. */
-	one = *m;
-	one.nattrs = 1;
-	one.attrs[0] = *ref;
-	if (stun_msg_get_addr(&one, STUN_ATTR_XOR_PEER_ADDRESS, peer) != 0)
-		return (400);
-	if (peer->family != a->relayed.family)
-		return (443);
-	if (!relay_peer_allowed(r, peer))
-		return (403);
-	if (a->rdv && !relay_rdv_peer(r, a, peer))
-		return (403);
-	return (0);
-}
 
 static void
 relay_permission(struct relay *r, const struct relay_client *cl,
@@ -1022,47 +680,6 @@ out:
 	OPENSSL_cleanse(&ar, sizeof(ar));
 }
 
-/* RFC 8656 11.2: bind ch to peer, or the error code. */
-static int
-relay_chan_set(struct relay *r, const struct relay_alloc *a, uint16_t ch,
-    const struct stun_addr *peer, uint64_t now)
-{
-	struct relay_chan	*c = relay_chans(r, a), *hit = NULL;
-	struct relay_chan	*free_slot = NULL;
-	unsigned		 i;
-
-	for (i = 0; i < r->c.max_chans; i++) {
-		if (c[i].ch != 0 && c[i].release <= now) {
-			c[i].ch = 0;
-			RELAY_SUB(&r->m.chans, 1);
-		}
-		if (c[i].ch == 0) {
-			if (free_slot == NULL)
-				free_slot = &c[i];
-			continue;
-		}
-		if (c[i].ch == ch && !stun_addr_equal(&c[i].peer, peer))
-			return (400);
-		if (c[i].ch != ch && stun_addr_equal(&c[i].peer, peer))
-			return (400);
-		if (c[i].ch == ch)
-			hit = &c[i];
-	}
-	/* Both the channel and its permission, or neither. */
-	if ((hit == NULL && free_slot == NULL) ||
-	    relay_perm_slot(r, a, peer, now) == NULL)
-		return (508);
-	if (hit == NULL) {
-		hit = free_slot;
-		hit->ch = ch;
-		hit->peer = *peer;
-		RELAY_ADD(&r->m.chans, 1);
-	}
-	(void)relay_perm_set(r, a, peer, now);
-	hit->expires = now + RELAY_CHAN_LIFE * RELAY_MS;
-	hit->release = hit->expires + RELAY_CHAN_COOL * RELAY_MS;
-	return (0);
-}
 
 static void
 relay_channel_bind(struct relay *r, const struct relay_client *cl,
