@@ -14,7 +14,7 @@ sbin_PROGRAMS += stund/stund
 stund_stund_SOURCES = stund/stund.c stund/stund.h stund/listen.c \
 	stund/worker.c stund/tcp.c stund/metrics.c stund/counters.c \
 	stund/counters.h stund/route.c stund/route.h stund/rdvio.c \
-	stund/rdvio.h
+	stund/rdvio.h stund/evlog.c stund/evlog.h
 stund_stund_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(PTHREAD_CFLAGS)
 stund_stund_LDADD = stund/libstund.la common/libcommon.la \

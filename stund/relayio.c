@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "auth.h"
+#include "evlog.h"
 #include "relay.h"
 #include "relayio.h"
 #include "stund.h"
@@ -64,6 +65,7 @@ struct relayio {
 	struct event	*flush_ev;	/* end of a loop pass: send out */
 	struct stun_addr ip;		/* relay address */
 	uint16_t	 lo, hi;	/* relay port range */
+	char		 realm[STUN_MAX_STRING_SEND + 1];	/* for the log */
 	unsigned	 nout;
 	struct rout	 out[RELAYIO_QUEUE];
 	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];
@@ -295,6 +297,15 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 	return (0);
 }
 
+/* Session lines: evlog.c writes them. */
+static void
+relayio_event(void *arg, const struct relay_event *ev)
+{
+	struct relayio	*rio = arg;
+
+	evlog_turn(rio->w->sd, rio->realm, ev);
+}
+
 static int64_t
 relayio_wall(void *arg)
 {
@@ -472,6 +483,7 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	ops.send_peer = relayio_send_peer;
 	ops.send_client = relayio_send_client;
 	ops.wall = relayio_wall;
+	ops.event = relayio_event;
 	rio->nsocks = c->max_allocations;
 	if ((rio->socks = calloc(rio->nsocks, sizeof(*rio->socks))) == NULL ||
 	    relay_init(&rio->relay, &rc, &ops, w->sd->relay_quota) == -1) {
@@ -532,6 +544,9 @@ relayio_enter(struct worker *w, const struct conf *c)
 	/* SIGHUP may change the caps; allocations made keep their end. */
 	rio->relay.c.max_alloc_time = c->max_alloc_time;
 	rio->relay.c.max_alloc_bytes = c->max_alloc_bytes;
+	/* For the session lines of relay_timer(), outside this call. */
+	if (strcmp(rio->realm, c->realm) != 0)
+		snprintf(rio->realm, sizeof(rio->realm), "%s", c->realm);
 	return (&rio->relay);
 }
 
