@@ -11,6 +11,7 @@
 #ifndef STUND_STUND_H
 #define STUND_STUND_H
 
+#include <sys/types.h>
 #include <sys/queue.h>
 
 #include <pthread.h>
@@ -89,6 +90,12 @@ struct stund {
 	struct conf		*retired[STUND_RETIRED];
 	uint64_t		 retired_gen[STUND_RETIRED];
 	struct conf		 cli;		/* command line */
+	/* Who to run as (stund.c): looked up before binding. */
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 drop;		/* 1: switch to uid:gid */
+	int			 pid_fd;	/* locked pid file; -1 none */
+	char			 conf_pidfile[CONF_PATH_MAX];
 	const char		*conf_file;	/* NULL: none */
 	char			*conf_path;	/* realpath() of -c */
 

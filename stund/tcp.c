@@ -336,7 +336,8 @@ tcp_tls_load(struct stund *sd, const struct conf *c, char *err,
     size_t errlen)
 {
 	SSL_CTX		*ctx;
-	unsigned long	 e;
+	unsigned long	 e, last = 0;
+	char		 why[256];
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		goto fail;
@@ -350,9 +351,22 @@ tcp_tls_load(struct stund *sd, const struct conf *c, char *err,
 	sd->ssl_ctx = ctx;
 	return (0);
 fail:
-	e = ERR_get_error();
-	snprintf(err, errlen, "tls: %s: %s", c->cert,
-	    e != 0 ? ERR_reason_error_string(e) : "cannot load");
+	/* The last error names the file's problem; reasons may be NULL. */
+	while ((e = ERR_get_error()) != 0)
+		last = e;
+	if (access(c->cert, R_OK) == -1)
+		snprintf(err, errlen, "tls: cert %s: %s", c->cert,
+		    strerror(errno));
+	else if (access(c->key, R_OK) == -1)
+		snprintf(err, errlen, "tls: key %s: %s", c->key,
+		    strerror(errno));
+	else {
+		if (last != 0)
+			ERR_error_string_n(last, why, sizeof(why));
+		snprintf(err, errlen, "tls: cert %s, key %s: %s (want a PEM "
+		    "certificate chain and its private key)", c->cert, c->key,
+		    last != 0 ? why : "cannot load");
+	}
 	ERR_clear_error();
 	SSL_CTX_free(ctx);
 	return (-1);
