@@ -436,6 +436,23 @@ log_debug(const char *fmt, ...)
 }
 
 void
+log_console(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 buf[1024], ts[64];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (log_stamps) {
+		log_stamp(ts, sizeof(ts));
+		fprintf(stderr, "%s %s: %s\n", ts, log_prog, buf);
+	} else
+		fprintf(stderr, "%s: %s\n", log_prog, buf);
+	fflush(stderr);
+}
+
+void
 fatal(const char *fmt, ...)
 {
 	va_list	 ap;

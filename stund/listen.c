@@ -75,6 +75,8 @@ listen_udp(struct stund *sd, struct worker *w, int reuseport)
 {
 	int	 i;
 
+	if (sd->conf->no_udp)
+		return (0);
 	for (i = 0; i < sd->nsock; i++) {
 		w->fd[i] = sock_bind(&sd->srv.local[i], SOCK_DGRAM, reuseport);
 		if (w->fd[i] == -1) {
@@ -82,17 +84,6 @@ listen_udp(struct stund *sd, struct worker *w, int reuseport)
 			return (-1);
 		}
 		listen_udp_buffers(w->fd[i], sd->conf->udp_buffer);
-	}
-	return (0);
-}
-
-int
-listen_tcp_fd(const struct stun_addr *a, int *fd)
-{
-	if ((*fd = sock_bind(a, SOCK_STREAM, 0)) == -1) {
-		listen_failed = *a;
-		listen_failed_type = SOCK_STREAM;
-		return (-1);
 	}
 	return (0);
 }
@@ -117,37 +108,47 @@ listen_one(struct stun_addr *a, int type, int reuseport, int *fd)
 	return (0);
 }
 
+/*
+ * The UDP and TCP sockets of one of the 2x2 addresses (those not turned
+ * off); the first to bind learns the port when it is 0.
+ */
+static int
+listen_pair(struct stund *sd, const struct conf *c, int i, int reuseport)
+{
+	struct stun_addr	*a = &sd->srv.local[i];
+
+	if (!c->no_udp) {
+		if (listen_one(a, SOCK_DGRAM, reuseport, &sd->workers[0].fd[i]))
+			return (-1);
+		listen_udp_buffers(sd->workers[0].fd[i], c->udp_buffer);
+	}
+	if (!c->no_tcp && listen_one(a, SOCK_STREAM, 0, &sd->tcp_fd[i]))
+		return (-1);
+	return (0);
+}
+
 static int
 listen_try(struct stund *sd, const struct conf *c, int reuseport)
 {
-	struct worker		*w = &sd->workers[0];
 	struct stun_addr	*l = sd->srv.local, tls;
-	int			 i;
 
 	l[STUN_SRV_PP] = c->primary;
 	l[STUN_SRV_PP].port = c->port;
-	if (listen_one(&l[STUN_SRV_PP], SOCK_DGRAM, reuseport, &w->fd[0]))
+	if (listen_pair(sd, c, STUN_SRV_PP, reuseport))
 		return (-1);
 	if (sd->nsock == STUN_SRV_NSOCK) {
 		l[STUN_SRV_PA] = c->primary;
 		l[STUN_SRV_PA].port = c->alt_port;
-		if (listen_one(&l[STUN_SRV_PA], SOCK_DGRAM, reuseport,
-		    &w->fd[1]))
+		if (listen_pair(sd, c, STUN_SRV_PA, reuseport))
 			return (-1);
 		l[STUN_SRV_AP] = c->alternate;
 		l[STUN_SRV_AP].port = l[STUN_SRV_PP].port;
 		l[STUN_SRV_AA] = c->alternate;
 		l[STUN_SRV_AA].port = l[STUN_SRV_PA].port;
-		for (i = STUN_SRV_AP; i <= STUN_SRV_AA; i++)
-			if (listen_one(&l[i], SOCK_DGRAM, reuseport,
-			    &w->fd[i]))
-				return (-1);
-	}
-	for (i = 0; i < sd->nsock; i++)
-		listen_udp_buffers(w->fd[i], c->udp_buffer);
-	for (i = 0; i < sd->nsock; i++)
-		if (listen_tcp_fd(&l[i], &sd->tcp_fd[i]) == -1)
+		if (listen_pair(sd, c, STUN_SRV_AP, reuseport) ||
+		    listen_pair(sd, c, STUN_SRV_AA, reuseport))
 			return (-1);
+	}
 	if (!c->has_tls)
 		return (0);
 	/* TLS on each IP at the TLS port. */
@@ -223,7 +224,7 @@ listen_line(const struct conf *c, const char *proto, const struct stun_addr *a)
 	if (stun_addr_format(a, s, sizeof(s)) != 0)
 		snprintf(s, sizeof(s), "?");
 	if (c->foreground)
-		fprintf(stderr, "stund: listening on %s %s\n", proto, s);
+		log_console("listening on %s %s", proto, s);
 	else
 		log_info("listening on %s %s", proto, s);
 }
@@ -235,9 +236,11 @@ listen_print(struct stund *sd)
 	int			 i;
 
 	for (i = 0; i < sd->nsock; i++)
-		listen_line(sd->conf, "udp", &sd->srv.local[i]);
+		if (sd->workers[0].fd[i] != -1)
+			listen_line(sd->conf, "udp", &sd->srv.local[i]);
 	for (i = 0; i < sd->nsock; i++)
-		listen_line(sd->conf, "tcp", &sd->srv.local[i]);
+		if (sd->tcp_fd[i] != -1)
+			listen_line(sd->conf, "tcp", &sd->srv.local[i]);
 	for (i = 0; i < STUN_SRV_NSOCK; i++) {
 		if (sd->tls_fd[i] == -1 || sock_local(sd->tls_fd[i], &a) == -1)
 			continue;

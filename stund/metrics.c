@@ -318,7 +318,7 @@ metrics_bind(struct stund *sd, char *err, size_t errlen)
 	if (stun_addr_format(&a, s, sizeof(s)) != 0)
 		snprintf(s, sizeof(s), "?");
 	if (sd->conf->foreground)
-		fprintf(stderr, "stund: metrics on http://%s/metrics\n", s);
+		log_console("metrics on http://%s/metrics", s);
 	else
 		log_info("metrics on http://%s/metrics", s);
 	return (0);

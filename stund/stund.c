@@ -479,27 +479,27 @@ stund_selftest(struct stund *sd)
 
 	if (!sd->conf->has_alternate) {
 		if (sd->conf->foreground)
-			fprintf(stderr, "stund: rfc5780 self-test skipped: "
-			    "no alternate address; running as a "
-			    "single-address server\n");
+			log_console("rfc5780 self-test skipped: no alternate "
+			    "address; running as a single-address server");
 		return;
 	}
 	if (sd->alt_why[0] != '\0')
 		snprintf(why, sizeof(why), "%s", sd->alt_why);
+	else if (sd->conf->no_udp)
+		snprintf(why, sizeof(why), "no-udp: RFC 5780 needs UDP");
 	else if (listen_selftest(sd, why, sizeof(why)) == 0) {
 		sd->srv.two_addr = 1;
 		if (sd->conf->foreground)
-			fprintf(stderr, "stund: rfc5780 self-test passed: "
-			    "all four sockets answer; other-address "
-			    "advertised\n");
+			log_console("rfc5780 self-test passed: all four "
+			    "sockets answer; other-address advertised");
 		else
 			log_info("rfc5780 self-test passed: other-address "
 			    "advertised");
 		return;
 	}
 	if (sd->conf->foreground)
-		fprintf(stderr, "stund: rfc5780 self-test failed: %s; running "
-		    "as a single-address server\n", why);
+		log_console("rfc5780 self-test failed: %s; running as a "
+		    "single-address server", why);
 	else
 		log_warnx("rfc5780 self-test failed: %s; running as a "
 		    "single-address server", why);

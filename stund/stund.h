@@ -169,7 +169,6 @@ int	listen_udp(struct stund *, struct worker *, int);
 int	listen_bind_all(struct stund *, char *, size_t);
 void	listen_print(struct stund *);
 int	listen_selftest(struct stund *, char *, size_t);
-int	listen_tcp_fd(const struct stun_addr *, int *);
 
 /* worker.c */
 int	worker_init(struct worker *);

@@ -354,6 +354,8 @@ worker_init(struct worker *w)
 	for (i = 0; i < w->sd->nsock; i++) {
 		io->slot[i].w = w;
 		io->slot[i].sock = i;
+		if (w->fd[i] == -1)	/* no-udp */
+			continue;
 		w->ev[i] = event_new(w->base, w->fd[i], EV_READ | EV_PERSIST,
 		    worker_read, &io->slot[i]);
 		if (w->ev[i] == NULL || event_add(w->ev[i], NULL) == -1)
