@@ -558,6 +558,12 @@ conf_finish_ops(struct conf *c, char *err, size_t errlen)
 	    c->has_alternate ? &c->alternate : NULL, &c->alt_ext, err,
 	    errlen) == -1)
 		return (-1);
+	if (c->ext.set && c->alt_ext.set &&
+	    stun_addr_equal(&c->ext.pub, &c->alt_ext.pub)) {
+		snprintf(err, errlen, "external-ip and alt-external-ip name "
+		    "one public address: RFC 5780 needs two");
+		return (-1);
+	}
 	if (c->has_alternate && c->ext.set != c->alt_ext.set) {
 		snprintf(err, errlen, "behind 1:1 NAT both addresses need "
 		    "one: give external-ip and alt-external-ip");

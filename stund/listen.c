@@ -69,7 +69,7 @@ listen_close(int *fd, int n)
 	}
 }
 
-/* Bind a UDP set for one worker on the addresses in sd->srv.local. */
+/* Bind a UDP set for one worker on the addresses in sd->bound. */
 int
 listen_udp(struct stund *sd, struct worker *w, int reuseport)
 {
@@ -78,7 +78,7 @@ listen_udp(struct stund *sd, struct worker *w, int reuseport)
 	if (sd->conf->no_udp)
 		return (0);
 	for (i = 0; i < sd->nsock; i++) {
-		w->fd[i] = sock_bind(&sd->srv.local[i], SOCK_DGRAM, reuseport);
+		w->fd[i] = sock_bind(&sd->bound[i], SOCK_DGRAM, reuseport);
 		if (w->fd[i] == -1) {
 			listen_close(w->fd, i);
 			return (-1);
@@ -115,7 +115,7 @@ listen_one(struct stun_addr *a, int type, int reuseport, int *fd)
 static int
 listen_pair(struct stund *sd, const struct conf *c, int i, int reuseport)
 {
-	struct stun_addr	*a = &sd->srv.local[i];
+	struct stun_addr	*a = &sd->bound[i];
 
 	if (!c->no_udp) {
 		if (listen_one(a, SOCK_DGRAM, reuseport, &sd->workers[0].fd[i]))
@@ -130,7 +130,7 @@ listen_pair(struct stund *sd, const struct conf *c, int i, int reuseport)
 static int
 listen_try(struct stund *sd, const struct conf *c, int reuseport)
 {
-	struct stun_addr	*l = sd->srv.local, tls;
+	struct stun_addr	*l = sd->bound, tls;
 
 	l[STUN_SRV_PP] = c->primary;
 	l[STUN_SRV_PP].port = c->port;
@@ -198,6 +198,70 @@ listen_attempt(struct stund *sd, char *err, size_t errlen)
 }
 
 /*
+ * What clients are told: the bound addresses, or behind 1:1 NAT the
+ * public ones of external-ip and alt-external-ip, with the bound ports.
+ * The Binding answers and the self-test use sd->srv.local; sockets are
+ * bound and probed on sd->bound.
+ */
+static void
+listen_advertise(struct stund *sd)
+{
+	const struct conf	*c = sd->conf;
+	const struct conf_ext	*e;
+	int			 i;
+
+	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+		sd->srv.local[i] = sd->bound[i];
+		e = (i & STUN_SRV_AP) ? &c->alt_ext : &c->ext;
+		if (!e->set)
+			continue;
+		sd->srv.local[i].family = e->pub.family;
+		memcpy(sd->srv.local[i].ip, e->pub.ip, sizeof(e->pub.ip));
+	}
+}
+
+/* Is a an address clients on the Internet cannot reach? */
+static int
+listen_private(const struct stun_addr *a)
+{
+	int	 k = stun_addr_class(a);
+
+	return (k == STUN_ADDR_PRIVATE || k == STUN_ADDR_CGNAT ||
+	    k == STUN_ADDR_LINKLOCAL);
+}
+
+int
+listen_adv_check(struct stund *sd, char *why, size_t whylen)
+{
+	const struct conf	*c = sd->conf;
+	char			 a[64], b[64];
+
+	why[0] = '\0';
+	if (stun_addr_format(&sd->bound[STUN_SRV_PP], a, sizeof(a)) != 0)
+		snprintf(a, sizeof(a), "?");
+	if (!c->ext.set) {
+		if (!listen_private(&sd->bound[STUN_SRV_PP]))
+			return (0);
+		snprintf(why, whylen, "primary %s is a private address and "
+		    "no external-ip is given: clients elsewhere would be "
+		    "told this address%s; behind 1:1 NAT give "
+		    "external-ip PUBLIC/%s%s", a, c->has_alternate ?
+		    " in OTHER-ADDRESS and RESPONSE-ORIGIN" : "",
+		    a, c->has_alternate ? " and alt-external-ip" : "");
+		return (-1);
+	}
+	if (stun_addr_format(&sd->srv.local[STUN_SRV_PP], b, sizeof(b)) != 0)
+		snprintf(b, sizeof(b), "?");
+	if (listen_private(&c->ext.pub) ||
+	    stun_addr_class(&c->ext.pub) == STUN_ADDR_LOOPBACK) {
+		snprintf(why, whylen, "external-ip %s is not a public "
+		    "address", b);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Binds every socket.  When the alternate address cannot be bound at all
  * (not on this host, say), stund still serves on the primary one; the
  * reason goes into sd->alt_why for the self-test line.
@@ -208,12 +272,16 @@ listen_bind_all(struct stund *sd, char *err, size_t errlen)
 	sd->alt_why[0] = '\0';
 	sd->nsock = sd->conf->has_alternate ? STUN_SRV_NSOCK : 1;
 	if (listen_attempt(sd, err, errlen) == 0)
-		return (0);
+		goto out;
 	if (sd->nsock == 1)
 		return (-1);
 	snprintf(sd->alt_why, sizeof(sd->alt_why), "%s", err);
 	sd->nsock = 1;
-	return (listen_attempt(sd, err, errlen));
+	if (listen_attempt(sd, err, errlen) == -1)
+		return (-1);
+out:
+	listen_advertise(sd);
+	return (0);
 }
 
 static void
@@ -237,10 +305,10 @@ listen_print(struct stund *sd)
 
 	for (i = 0; i < sd->nsock; i++)
 		if (sd->workers[0].fd[i] != -1)
-			listen_line(sd->conf, "udp", &sd->srv.local[i]);
+			listen_line(sd->conf, "udp", &sd->bound[i]);
 	for (i = 0; i < sd->nsock; i++)
 		if (sd->tcp_fd[i] != -1)
-			listen_line(sd->conf, "tcp", &sd->srv.local[i]);
+			listen_line(sd->conf, "tcp", &sd->bound[i]);
 	for (i = 0; i < STUN_SRV_NSOCK; i++) {
 		if (sd->tls_fd[i] == -1 || sock_local(sd->tls_fd[i], &a) == -1)
 			continue;
@@ -296,7 +364,7 @@ listen_exchange(struct stund *sd, const struct stun_server_conf *sc, int probe,
 		snprintf(why, whylen, "cannot build a request");
 		return (-1);
 	}
-	sslen = sock_from_stun(&sc->local[to], &ss);
+	sslen = sock_from_stun(&sd->bound[to], &ss);
 	if (sendto(probe, req, (size_t)len, 0, (struct sockaddr *)&ss,
 	    sslen) != len) {
 		snprintf(why, whylen, "cannot send to %s: %s",
@@ -355,7 +423,7 @@ listen_exchange(struct stund *sd, const struct stun_server_conf *sc, int probe,
 		    listen_sock_names[from]);
 		return (-1);
 	}
-	if (!stun_addr_equal(&src, &sc->local[from])) {
+	if (!stun_addr_equal(&src, &sd->bound[from])) {
 		snprintf(why, whylen, "answer for %s came from the wrong "
 		    "address", listen_sock_names[from]);
 		return (-1);
@@ -399,8 +467,8 @@ listen_selftest(struct stund *sd, char *why, size_t whylen)
 		snprintf(why, whylen, "no alternate address");
 		return (-1);
 	}
-	if (listen_unspec(&sd->srv.local[STUN_SRV_PP]) ||
-	    listen_unspec(&sd->srv.local[STUN_SRV_AP])) {
+	if (listen_unspec(&sd->bound[STUN_SRV_PP]) ||
+	    listen_unspec(&sd->bound[STUN_SRV_AP])) {
 		snprintf(why, whylen, "a wildcard address cannot be "
 		    "advertised");
 		return (-1);
@@ -408,7 +476,7 @@ listen_selftest(struct stund *sd, char *why, size_t whylen)
 	sc = sd->srv;
 	sc.two_addr = 1;
 	sc.software = NULL;
-	pa = sd->srv.local[STUN_SRV_PP];
+	pa = sd->bound[STUN_SRV_PP];
 	pa.port = 0;
 	if ((probe = sock_bind(&pa, SOCK_DGRAM, 0)) == -1) {
 		snprintf(why, whylen, "cannot bind a probe socket: %s",

@@ -64,6 +64,7 @@ struct relayio {
 	struct event	*timer;
 	struct event	*flush_ev;	/* end of a loop pass: send out */
 	struct stun_addr ip;		/* relay address */
+	struct stun_addr adv;		/* ... as clients are told it */
 	uint16_t	 lo, hi;	/* relay port range */
 	char		 realm[STUN_MAX_STRING_SEND + 1];	/* for the log */
 	unsigned	 nout;
@@ -236,6 +237,9 @@ relayio_open(void *arg, unsigned slot, uint8_t family, int even,
 	rs->fd = fd;
 	rs->used = 1;
 	*relayed = a;
+	/* Behind 1:1 NAT the client is told the public address. */
+	relayed->family = rio->adv.family;
+	memcpy(relayed->ip, rio->adv.ip, sizeof(relayed->ip));
 	return ((int)slot);
 }
 
@@ -470,6 +474,12 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	rio->w = w;
 	rio->ip = c->has_relay_ip ? c->relay_ip : c->primary;
 	rio->ip.port = 0;
+	rio->adv = rio->ip;
+	if (c->ext.set && stun_addr_equal(&rio->ip, &c->primary))
+		rio->adv = c->ext.pub;
+	else if (c->alt_ext.set && c->has_alternate &&
+	    stun_addr_equal(&rio->ip, &c->alternate))
+		rio->adv = c->alt_ext.pub;
 	rio->lo = c->relay_ports.lo;
 	rio->hi = c->relay_ports.hi;
 	memset(&rc, 0, sizeof(rc));

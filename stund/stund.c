@@ -471,12 +471,41 @@ stund_drop(struct stund *sd)
 	log_info("running as %s", sd->conf->user);
 }
 
+/* The advertised addresses: said, and checked against the bound ones. */
+static void
+stund_adv_selftest(struct stund *sd)
+{
+	char	 why[512], a[64], b[64];
+	int	 i;
+
+	if (listen_adv_check(sd, why, sizeof(why)) == -1) {
+		if (sd->conf->foreground)
+			log_console("advertised-address check failed: %s",
+			    why);
+		else
+			log_warnx("advertised-address check failed: %s", why);
+		return;
+	}
+	if (!sd->conf->ext.set)
+		return;
+	for (i = 0; i < sd->nsock; i += 2) {
+		if (stun_addr_format(&sd->srv.local[i], a, sizeof(a)) != 0 ||
+		    stun_addr_format(&sd->bound[i], b, sizeof(b)) != 0)
+			continue;
+		if (sd->conf->foreground)
+			log_console("advertising %s for %s", a, b);
+		else
+			log_info("advertising %s for %s", a, b);
+	}
+}
+
 static void
 stund_selftest(struct stund *sd)
 {
 	char	 why[256];
 	int	 i;
 
+	stund_adv_selftest(sd);
 	if (!sd->conf->has_alternate) {
 		if (sd->conf->foreground)
 			log_console("rfc5780 self-test skipped: no alternate "

@@ -99,8 +99,13 @@ struct stund {
 	const char		*conf_file;	/* NULL: none */
 	char			*conf_path;	/* realpath() of -c */
 
-	/* Bound addresses and the RFC 5780 verdict (fixed after start). */
+	/*
+	 * The addresses clients are told (external-ip, else the bound
+	 * ones) and the RFC 5780 verdict; the bound addresses.  Both are
+	 * fixed after start.
+	 */
 	struct stun_server_conf	 srv;
+	struct stun_addr	 bound[STUN_SRV_NSOCK];
 	int			 nsock;		/* 1 or 4 */
 	char			 alt_why[256];	/* why 4 did not bind */
 	uint64_t		 seed;
@@ -169,6 +174,11 @@ int	listen_udp(struct stund *, struct worker *, int);
 int	listen_bind_all(struct stund *, char *, size_t);
 void	listen_print(struct stund *);
 int	listen_selftest(struct stund *, char *, size_t);
+/*
+ * The advertised addresses against the bound ones: -1 with the mismatch
+ * (a private address without external-ip, a private external-ip, ...).
+ */
+int	listen_adv_check(struct stund *, char *, size_t);
 
 /* worker.c */
 int	worker_init(struct worker *);
