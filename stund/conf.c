@@ -525,7 +525,8 @@ conf_finish_ops(struct conf *c, char *err, size_t errlen)
 			c->proxy_tcp = 1;
 		else if (strcmp(w, "tls") == 0)
 			c->proxy_tls = 1;
-		else if (strcmp(w, "no") != 0 || strcmp(tmp, "no") != 0) {
+		else if (strcmp(w, "no") != 0 ||
+		    strcmp(c->proxy_protocol, "no") != 0) {
 			snprintf(err, errlen, "proxy-protocol: '%s' is not "
 			    "tcp, tls, tcp,tls or no", c->proxy_protocol);
 			return (-1);

@@ -3,7 +3,7 @@
 CHECK_LIBSTUN_SUITES += tests/libstun_server.c
 
 check_PROGRAMS += tests/check_stund
-tests_check_stund_SOURCES = tests/check_stund.c
+tests_check_stund_SOURCES = tests/check_stund.c tests/stund_ops.c
 tests_check_stund_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_stund_LDADD = stund/libstund.la libstun/libstun_core.la \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
