@@ -65,6 +65,7 @@ struct tcp_conn {
 	int			 sock;	/* listener's STUN_SRV_* */
 	int			 tls;
 	int			 reading;	/* inside tcp_read() */
+	int			 proxy;		/* PROXY header still to come */
 	struct stun_addr	 peer;
 	struct stun_addr	 local;
 };
@@ -74,6 +75,7 @@ struct tcp_lslot {
 	struct stund		*sd;
 	int			 sock;
 	int			 tls;
+	int			 proxy;		/* PROXY v2 header first */
 };
 
 struct stund {
