@@ -9,6 +9,11 @@ tests_check_stund_LDADD = stund/libstund.la libstun/libstun_core.la \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_stund
 
+# Operator features: PROXY v2, start-up failures, pid and log files, JSON;
+# the session log and its rate limit.
+TESTS += tests/stund_ops.sh tests/stund_log.sh
+EXTRA_DIST += tests/stund_ops.sh tests/stund_log.sh
+
 # The option table against --help, usage errors and both manual pages.
 TESTS += tests/stund_options.sh
 EXTRA_DIST += tests/stund_options.sh
