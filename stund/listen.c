@@ -7,6 +7,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -237,7 +238,8 @@ listen_adv_check(struct stund *sd, char *why, size_t whylen)
 	char			 a[64], b[64];
 
 	why[0] = '\0';
-	if (stun_addr_format(&sd->bound[STUN_SRV_PP], a, sizeof(a)) != 0)
+	if (inet_ntop(sd->bound[STUN_SRV_PP].family == STUN_AF_INET ?
+	    AF_INET : AF_INET6, sd->bound[STUN_SRV_PP].ip, a, sizeof(a)) == NULL)
 		snprintf(a, sizeof(a), "?");
 	if (!c->ext.set) {
 		if (!listen_private(&sd->bound[STUN_SRV_PP]))
@@ -250,7 +252,8 @@ listen_adv_check(struct stund *sd, char *why, size_t whylen)
 		    a, c->has_alternate ? " and alt-external-ip" : "");
 		return (-1);
 	}
-	if (stun_addr_format(&sd->srv.local[STUN_SRV_PP], b, sizeof(b)) != 0)
+	if (inet_ntop(c->ext.pub.family == STUN_AF_INET ? AF_INET : AF_INET6,
+	    c->ext.pub.ip, b, sizeof(b)) == NULL)
 		snprintf(b, sizeof(b), "?");
 	if (listen_private(&c->ext.pub) ||
 	    stun_addr_class(&c->ext.pub) == STUN_ADDR_LOOPBACK) {
