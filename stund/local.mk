@@ -25,13 +25,39 @@ stund_stund_LDADD = stund/libstund.la common/libcommon.la \
 # The sample config and the systemd unit, installed by make install.
 stunddocdir = $(docdir)
 dist_stunddoc_DATA = stund/stund.conf.sample
-systemdsystemunit_DATA = stund/stund.service
-EXTRA_DIST += stund/stund.service.in
-CLEANFILES += stund/stund.service
+systemdsystemunit_DATA = stund/stund.service stund/stund@.service
+EXTRA_DIST += stund/stund.service.in stund/stund@.service.in
+CLEANFILES += stund/stund.service stund/stund@.service
 stund/stund.service: $(srcdir)/stund/stund.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) stund && \
 	sed -e 's|@sbindir[@]|$(sbindir)|g' \
 	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	    $(srcdir)/stund/stund.service.in > $@
+stund/stund@.service: $(srcdir)/stund/stund@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) stund && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    $(srcdir)/stund/stund@.service.in > $@
+
+# A working config under sysconfdir, the one the units read; an existing
+# one is never replaced (the sample beside the docs always is).
+install-data-hook: install-stund-conf
+uninstall-hook: uninstall-stund-conf
+install-stund-conf:
+	$(MKDIR_P) "$(DESTDIR)$(sysconfdir)"
+	@if [ -e "$(DESTDIR)$(sysconfdir)/stund.conf" ]; then \
+		echo "keeping $(DESTDIR)$(sysconfdir)/stund.conf"; \
+	else \
+		echo " $(INSTALL_DATA) stund.conf.sample $(DESTDIR)$(sysconfdir)/stund.conf"; \
+		$(INSTALL_DATA) "$(srcdir)/stund/stund.conf.sample" \
+		    "$(DESTDIR)$(sysconfdir)/stund.conf"; \
+	fi
+# Only an unchanged copy goes: an operator's edits stay.
+uninstall-stund-conf:
+	@if cmp -s "$(srcdir)/stund/stund.conf.sample" \
+	    "$(DESTDIR)$(sysconfdir)/stund.conf"; then \
+		rm -f "$(DESTDIR)$(sysconfdir)/stund.conf"; \
+	fi
+.PHONY: install-stund-conf uninstall-stund-conf
 
 dist_man_MANS += man/stund.8 man/stund.conf.5
