@@ -30,6 +30,8 @@ $SUDO apt-get install -y -q --no-install-recommends \
 # (stun-server) comes with an init script named stun, and its
 # /usr/sbin/stund is only ever called by that full path in the tests.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-	$SUDO systemctl disable --now coturn.service redis-server.service \
-	    stun.service >/dev/null 2>&1 || true
+	# One at a time: a unit that is missing must not keep the others.
+	for u in coturn.service redis-server.service stun.service; do
+		$SUDO systemctl disable --now "$u" >/dev/null 2>&1 || true
+	done
 fi
