@@ -547,6 +547,19 @@ conf_finish_ops(struct conf *c, char *err, size_t errlen)
 		    "serve without TLS");
 		return (-1);
 	}
+	if (c->has_primary6 && (c->primary6.family != STUN_AF_INET6 ||
+	    c->primary.family != STUN_AF_INET)) {
+		snprintf(err, errlen, "primary6 is an IPv6 address beside an "
+		    "IPv4 primary (dual stack)");
+		return (-1);
+	}
+	if (c->has_alternate6 && (!c->has_primary6 ||
+	    c->alternate6.family != STUN_AF_INET6 ||
+	    stun_addr_equal(&c->alternate6, &c->primary6))) {
+		snprintf(err, errlen, "alternate6 needs primary6 and is "
+		    "another IPv6 address");
+		return (-1);
+	}
 	if (conf_finish_ext("external-ip", c->ext_ip, &c->primary, &c->ext,
 	    err, errlen) == -1)
 		return (-1);

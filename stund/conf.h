@@ -49,6 +49,9 @@ struct conf {
 	struct stun_addr	primary;
 	struct stun_addr	alternate;
 	int			has_alternate;
+	/* Dual stack: a second pair of the other family. */
+	struct stun_addr	primary6, alternate6;
+	int			has_primary6, has_alternate6;
 	uint16_t		port;
 	uint16_t		alt_port;
 	uint16_t		tls_port;

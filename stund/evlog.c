@@ -44,7 +44,7 @@ evlog_tuple(struct log_ev *ev, struct stund *sd,
 	}
 	log_ev_str(ev, "proto", "udp");
 	evlog_addr(ev, "client", &cl->addr);
-	evlog_addr(ev, "server", cl->sock >= 0 && cl->sock < STUN_SRV_NSOCK ?
+	evlog_addr(ev, "server", cl->sock >= 0 && cl->sock < STUND_NSOCK ?
 	    &sd->bound[cl->sock] : NULL);
 }
 

@@ -44,7 +44,7 @@ rdvio_send_one(struct worker *w, struct tcp_conn *conn,
 
 	if (conn != NULL)
 		return (tcp_send(conn, p->buf, p->len));
-	if (p->sock >= (unsigned)w->sd->nsock || w->fd[p->sock] == -1 ||
+	if (p->sock >= STUND_NSOCK || w->fd[p->sock] == -1 ||
 	    (salen = sock_from_stun(&p->to, &sa)) == 0 ||
 	    sendto(w->fd[p->sock], p->buf, p->len, MSG_DONTWAIT,
 	    (struct sockaddr *)&sa, salen) == -1)

@@ -290,7 +290,7 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 		    p->len) == -1)
 			return (-1);
 		cnt = &w->sd->tcp_cnt;
-	} else if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
+	} else if (cl->sock < 0 || cl->sock >= STUND_NSOCK ||
 	    w->fd[cl->sock] == -1 ||
 	    relayio_queue(rio, w->fd[cl->sock], &cl->addr, p->buf,
 	    p->len) == -1)

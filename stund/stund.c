@@ -499,6 +499,46 @@ stund_adv_selftest(struct stund *sd)
 	}
 }
 
+/* The same for the IPv6 set of a dual-stack server (sockets 4-7). */
+static void
+stund_selftest6(struct stund *sd)
+{
+	char	 why[256];
+	int	 i;
+
+	if (!sd->conf->has_alternate6)
+		return;
+	if (sd->conf->no_udp)
+		snprintf(why, sizeof(why), "no-udp: RFC 5780 needs UDP");
+	else if (listen_selftest(sd, STUN_SRV_NSOCK, why, sizeof(why)) == 0) {
+		sd->srv6.two_addr = 1;
+		if (sd->conf->foreground)
+			log_console("rfc5780 self-test of the ipv6 set passed: "
+			    "other-address advertised");
+		else
+			log_info("rfc5780 self-test of the ipv6 set passed");
+		return;
+	}
+	if (sd->conf->foreground)
+		log_console("rfc5780 self-test of the ipv6 set failed: %s; "
+		    "one ipv6 address served", why);
+	else
+		log_warnx("rfc5780 self-test of the ipv6 set failed: %s; "
+		    "one ipv6 address served", why);
+	for (i = STUN_SRV_NSOCK + 1; i < STUND_NSOCK; i++) {
+		if (sd->workers[0].fd[i] != -1)
+			close(sd->workers[0].fd[i]);
+		sd->workers[0].fd[i] = -1;
+		if (sd->tcp_fd[i] != -1)
+			close(sd->tcp_fd[i]);
+		sd->tcp_fd[i] = -1;
+		if (sd->tls_fd[i] != -1)
+			close(sd->tls_fd[i]);
+		sd->tls_fd[i] = -1;
+	}
+	sd->nsock6 = 1;
+}
+
 static void
 stund_selftest(struct stund *sd)
 {
@@ -506,6 +546,7 @@ stund_selftest(struct stund *sd)
 	int	 i;
 
 	stund_adv_selftest(sd);
+	stund_selftest6(sd);
 	if (!sd->conf->has_alternate) {
 		if (sd->conf->foreground)
 			log_console("rfc5780 self-test skipped: no alternate "
@@ -516,7 +557,7 @@ stund_selftest(struct stund *sd)
 		snprintf(why, sizeof(why), "%s", sd->alt_why);
 	else if (sd->conf->no_udp)
 		snprintf(why, sizeof(why), "no-udp: RFC 5780 needs UDP");
-	else if (listen_selftest(sd, why, sizeof(why)) == 0) {
+	else if (listen_selftest(sd, 0, why, sizeof(why)) == 0) {
 		sd->srv.two_addr = 1;
 		if (sd->conf->foreground)
 			log_console("rfc5780 self-test passed: all four "

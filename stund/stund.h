@@ -36,6 +36,13 @@ struct rooms;
 struct rooms_out;
 struct rooms_metrics;
 
+/*
+ * Sockets by index: the 2x2 set of the primary family (STUN_SRV_* 0-3),
+ * then the set of primary6 (4-7) when stund serves both families.
+ */
+#define STUND_NSOCK		(2 * STUN_SRV_NSOCK)
+#define STUND_SET_BASE(s)	((s) & ~(STUN_SRV_NSOCK - 1))
+
 #define WORKER_BATCH	32
 #define WORKER_BUFSZ	2048	/* larger datagrams: dropped */
 
@@ -45,8 +52,8 @@ struct worker {
 	pthread_t		 thread;
 	int			 started;
 	struct event_base	*base;
-	int			 fd[STUN_SRV_NSOCK];	/* -1: unused */
-	struct event		*ev[STUN_SRV_NSOCK];
+	int			 fd[STUND_NSOCK];	/* -1: unused */
+	struct event		*ev[STUND_NSOCK];
 	struct event		*stop_ev;
 	struct ratelimit	*rl;
 	unsigned		 rl_rate, rl_burst;
@@ -107,8 +114,11 @@ struct stund {
 	 * fixed after start.
 	 */
 	struct stun_server_conf	 srv;
-	struct stun_addr	 bound[STUN_SRV_NSOCK];
+	struct stun_addr	 bound[STUND_NSOCK];
 	int			 nsock;		/* 1 or 4 */
+	/* The IPv6 set of a dual-stack server (primary6), sockets 4-7. */
+	struct stun_server_conf	 srv6;
+	int			 nsock6;	/* 0, 1 or 4 */
 	char			 alt_why[256];	/* why 4 did not bind */
 	uint64_t		 seed;
 
@@ -118,12 +128,12 @@ struct stund {
 	struct event		*sig_hup, *sig_term, *sig_int;
 
 	/* TCP and TLS (main thread only). */
-	int			 tcp_fd[STUN_SRV_NSOCK];
-	int			 tls_fd[STUN_SRV_NSOCK];
-	struct evconnlistener	*tcp_lev[STUN_SRV_NSOCK];
-	struct evconnlistener	*tls_lev[STUN_SRV_NSOCK];
-	struct tcp_lslot	 tcp_slot[STUN_SRV_NSOCK];
-	struct tcp_lslot	 tls_slot[STUN_SRV_NSOCK];
+	int			 tcp_fd[STUND_NSOCK];
+	int			 tls_fd[STUND_NSOCK];
+	struct evconnlistener	*tcp_lev[STUND_NSOCK];
+	struct evconnlistener	*tls_lev[STUND_NSOCK];
+	struct tcp_lslot	 tcp_slot[STUND_NSOCK];
+	struct tcp_lslot	 tls_slot[STUND_NSOCK];
 	struct event		*accept_pause;
 	struct event		*trim_ev;	/* malloc_trim, tcp.c */
 	void			*ssl_ctx;	/* SSL_CTX * */
@@ -175,7 +185,8 @@ stund_conf_leave(struct worker *w)
 int	listen_udp(struct stund *, struct worker *, int);
 int	listen_bind_all(struct stund *, char *, size_t);
 void	listen_print(struct stund *);
-int	listen_selftest(struct stund *, char *, size_t);
+/* RFC 5780 self-test of one set (STUND_SET_BASE 0 or 4). */
+int	listen_selftest(struct stund *, int, char *, size_t);
 /*
  * The advertised addresses against the bound ones: -1 with the mismatch
  * (a private address without external-ip, a private external-ip, ...).

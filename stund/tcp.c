@@ -145,7 +145,8 @@ tcp_frame(struct tcp_conn *c, const struct route *rt, const uint8_t *p,
 
 	memset(&pkt.in, 0, sizeof(pkt.in));
 	/* One TLS port per address: no RFC 5780 over TLS. */
-	pkt.in.sock = c->tls ? STUN_SRV_PP : c->sock;
+	pkt.in.sock = c->tls ? STUND_SET_BASE(c->sock) + STUN_SRV_PP :
+	    c->sock;
 	pkt.in.stream = 1;
 	pkt.in.src = c->peer;
 	pkt.buf = p;
@@ -165,7 +166,7 @@ tcp_route(struct tcp_conn *c, struct route *rt, struct stun_server_conf *sc)
 {
 	struct stund	*sd = c->sd;
 
-	*sc = sd->srv;
+	*sc = STUND_SET_BASE(c->sock) != 0 ? sd->srv6 : sd->srv;
 	sc->software = sd->conf->software[0] != '\0' ? sd->conf->software :
 	    NULL;
 	if (c->tls) {
@@ -178,7 +179,7 @@ tcp_route(struct tcp_conn *c, struct route *rt, struct stun_server_conf *sc)
 	rt->w = &sd->workers[0];
 	rt->cnt = &sd->tcp_cnt;
 	rt->c = sd->conf;
-	rt->sc = sc;
+	rt->sc = rt->sc6 = sc;
 	rt->conn = c;
 }
 
@@ -379,7 +380,7 @@ tcp_accept_resume(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		if (sd->tcp_lev[i] != NULL)
 			evconnlistener_enable(sd->tcp_lev[i]);
 		if (sd->tls_lev[i] != NULL)
@@ -399,7 +400,7 @@ tcp_accept_error(struct evconnlistener *lev, void *arg)
 	if (errno != EMFILE && errno != ENFILE)
 		return;
 	log_warnx("out of file descriptors: not accepting for 1 s");
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		if (sd->tcp_lev[i] != NULL)
 			evconnlistener_disable(sd->tcp_lev[i]);
 		if (sd->tls_lev[i] != NULL)
@@ -472,7 +473,7 @@ tcp_init(struct stund *sd, char *err, size_t errlen)
 		goto fail;
 	if ((sd->trim_ev = evtimer_new(sd->base, tcp_trim, sd)) == NULL)
 		goto fail;
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		sd->tcp_slot[i].sd = sd;
 		sd->tcp_slot[i].sock = i;
 		sd->tcp_slot[i].tls = 0;
@@ -509,7 +510,7 @@ tcp_free(struct stund *sd)
 
 	while ((c = TAILQ_FIRST(&sd->conns)) != NULL)
 		tcp_close(c);
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		if (sd->tcp_lev[i] != NULL)
 			evconnlistener_free(sd->tcp_lev[i]);
 		if (sd->tls_lev[i] != NULL)

@@ -243,6 +243,46 @@ else
 	echo "note: not root or no user nobody: privilege tests skipped"
 fi
 
+# ------------------------------------------------------------ dual stack
+NATPROBE="$top_builddir/natprobe/natprobe"
+if ! st_have_ipv6; then
+	echo "note: no ::1: dual stack not tried"
+elif st_stund_two --primary6 ::1 --workers 2; then
+	P6=$(st_port_of "$ST_LOG" udp ::1 1)
+	T6=$(st_port_of "$ST_LOG" tcp ::1 1)
+	[ "$ST_SELFTEST" = passed ] && st_ok "dual stack: ipv4 self-test passed" ||
+	    st_fail "dual stack: ipv4 self-test $ST_SELFTEST"
+	L=$(st_poke "[::1]:$P6")
+	st_check "dual stack, udp ::1" "$L" xor_mapped "$(st_field "$L" local)"
+	L=$(st_poke --tcp "[::1]:$T6")
+	st_check "dual stack, tcp ::1" "$L" xor_mapped "$(st_field "$L" local)"
+	L=$(st_poke "127.0.0.1:$P1")
+	st_check "dual stack, udp ipv4" "$L" other "127.0.0.2:$P2"
+	if [ -x "$NATPROBE" ]; then
+		timeout 60 "$NATPROBE" --json "127.0.0.1:$P1" >"$T/np4.json" \
+		    2>"$T/np4.err" &
+		N4=$!
+		timeout 60 "$NATPROBE" --json "[::1]:$P6" >"$T/np6.json" \
+		    2>"$T/np6.err"
+		r6=$?
+		wait $N4
+		r4=$?
+		grep -q '"other_address": *"127.0.0.2:' "$T/np4.json" &&
+		    [ $r4 -eq 0 ] &&
+		    st_ok "natprobe on 127.0.0.1 at once: RFC 5780 with 127.0.0.2" ||
+		    st_fail "natprobe ipv4: rc $r4: $(head -c 300 "$T/np4.json" \
+		    "$T/np4.err")"
+		grep -q '"mapped_address": *"\[::1\]:' "$T/np6.json" &&
+		    [ $r6 -eq 0 ] &&
+		    st_ok "natprobe on ::1 at once: mapped [::1]" ||
+		    st_fail "natprobe ipv6: rc $r6: $(head -c 300 "$T/np6.json" \
+		    "$T/np6.err")"
+	fi
+	st_stund_term
+else
+	st_fail "stund with --primary6 ::1 did not start"
+fi
+
 # ------------------------------------------------------------ JSON lines
 if st_stund_start --primary 127.0.0.1 --port 0 --log-format json; then
 	kill -HUP "$ST_SPID"
