@@ -136,8 +136,8 @@ chat_rdv_relayed(struct chat_ctx *ctx, uint64_t now)
 
 /*
  * Register again with the candidates as they are now.  The server knows
- * a member again by its nonce, keeps its id and tells the others the new
- * candidates (STUN_RDV_EV_MOVE).
+ * a member again by its member token, keeps its id and tells the others
+ * the new candidates (STUN_RDV_EV_MOVE).
  */
 static int
 chat_rdv_reregister(struct chat_ctx *ctx, uint64_t now)
@@ -251,6 +251,14 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		break;
 	case STUN_RDV_A_DONE:
 		chat_end_stop(&ctx->end, 0);
+		break;
+	case STUN_RDV_A_SERVER:
+		/* Existing paths go on; the machine registers again. */
+		if (a->server_up)
+			log_info("the rendezvous server is back");
+		else
+			log_warnx("the rendezvous server is unreachable; "
+			    "retrying");
 		break;
 	case STUN_RDV_A_FAILED:
 		if (!ctx->end.joined)

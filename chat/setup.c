@@ -200,7 +200,8 @@ chat_setup(struct chat_ctx *ctx)
 	rc->txn.rto = 250;
 	rc->txn.rc = 6;
 	rc->txn.rm = 8;
-	if (chat_room_id(ctx->secret, roomid) != 0) {
+	if (chat_room_key(ctx->secret, rc->room_key) != 0 ||
+	    chat_room_id(ctx->secret, roomid) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot derive the room");
 		return (-1);
 	}

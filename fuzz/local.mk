@@ -3,7 +3,7 @@
 # (fuzz/replay.sh); with it (CC=clang) they are real libFuzzer binaries:
 #	fuzz/fuzz_msg -jobs=1 -max_total_time=600 fuzz/corpus/msg
 FUZZ_TARGETS = fuzz/fuzz_msg fuzz/fuzz_attr fuzz/fuzz_stream fuzz/fuzz_rdv \
-	fuzz/fuzz_proxy
+	fuzz/fuzz_proxy fuzz/fuzz_rooms
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += fuzz/replay.sh
 EXTRA_DIST += fuzz/replay.sh fuzz/mkcorpus.py fuzz/corpus
@@ -44,3 +44,9 @@ fuzz_fuzz_proxy_SOURCES = fuzz/fuzz_proxy.c $(FUZZ_CHECK) $(FUZZ_MAIN)
 fuzz_fuzz_proxy_CFLAGS = $(FUZZ_BINFLAGS)
 fuzz_fuzz_proxy_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 fuzz_fuzz_proxy_LDADD = stund/libstund.la $(FUZZ_LIBS)
+
+# The room table: a script of clients, datagrams and clock steps.
+fuzz_fuzz_rooms_SOURCES = fuzz/fuzz_rooms.c $(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_rooms_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_rooms_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_rooms_LDADD = stund/libstund.la $(FUZZ_LIBS)
