@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "evlog.h"
 #include "relay.h"
+#include "rooms.h"
 #include "stund.h"
 
 void
@@ -85,4 +86,53 @@ evlog_turn(struct stund *sd, const char *realm, const struct relay_event *e)
 	log_ev_u64(&ev, "to_client_bytes", e->bytes_in);
 	log_ev_str(&ev, "reason", e->reason != NULL ? e->reason : "");
 	log_ev_emit(&ev);
+}
+
+/*
+ * A room is named by a short hash of its id (itself derived one way from
+ * the room key): enough to follow one room through the log, and nothing
+ * that opens it.  FNV-1a, 64 bits, as hex.
+ */
+static void
+evlog_room(struct log_ev *ev, const uint8_t *id, size_t len)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	char		 s[17];
+	size_t		 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= id[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(s, sizeof(s), "%016llx", (unsigned long long)h);
+	log_ev_str(ev, "room", s);
+}
+
+void
+evlog_rooms(const struct rooms_out *o)
+{
+	static const char	*names[] = {
+		"room-create", "member-join", "member-leave", "member-timeout"
+	};
+	const struct rooms_event *e;
+	struct log_ev		 ev;
+	unsigned		 i;
+
+	if (log_getlevel() < LOG_LEVEL_INFO)
+		return;
+	for (i = 0; i < o->nev && i < ROOMS_EV_MAX; i++) {
+		e = &o->ev[i];
+		if (e->type < ROOMS_EV_CREATE || e->type > ROOMS_EV_TIMEOUT)
+			continue;
+		log_ev_begin(&ev, names[e->type]);
+		evlog_room(&ev, e->room, e->roomlen);
+		log_ev_u64(&ev, "member", e->member);
+		log_ev_str(&ev, "name", e->name);
+		evlog_addr(&ev, "source", &e->from);
+		log_ev_u64(&ev, "members", e->members);
+		if (e->type == ROOMS_EV_LEAVE || e->type == ROOMS_EV_TIMEOUT)
+			log_ev_str(&ev, "reason", e->type == ROOMS_EV_LEAVE ?
+			    "leave" : "timeout");
+		log_ev_emit(&ev);
+	}
 }

@@ -12,6 +12,7 @@
 
 struct log_ev;
 struct relay_event;
+struct rooms_out;
 struct stund;
 
 /* key=ADDR:PORT ("[V6]:PORT"), or key=- when a is NULL. */
@@ -20,5 +21,10 @@ void	evlog_addr(struct log_ev *ev, const char *key,
 /* One TURN event: alloc-create, alloc-refresh, alloc-end or auth-fail. */
 void	evlog_turn(struct stund *sd, const char *realm,
 	    const struct relay_event *e);
+/*
+ * The rendezvous events of one call of the room table: room-create,
+ * member-join, member-leave and member-timeout.
+ */
+void	evlog_rooms(const struct rooms_out *o);
 
 #endif
