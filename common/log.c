@@ -439,12 +439,21 @@ void
 log_console(const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 buf[1024], ts[64];
+	char	 buf[1024], ts[64], line[1280];
+	size_t	 off;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (log_stamps) {
+	if (log_json && (off = log_json_head(line, sizeof(line),
+	    LOG_LEVEL_INFO)) < sizeof(line) - 16) {
+		memcpy(line + off, ",\"msg\":", 7);
+		off += 7;
+		log_json_str(line, sizeof(line) - 1, &off, buf, strlen(buf));
+		line[off++] = '}';
+		line[off] = '\0';
+		fprintf(stderr, "%s\n", line);
+	} else if (log_stamps) {
 		log_stamp(ts, sizeof(ts));
 		fprintf(stderr, "%s %s: %s\n", ts, log_prog, buf);
 	} else

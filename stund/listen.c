@@ -264,7 +264,8 @@ listen_adv_check(struct stund *sd, char *why, size_t whylen)
 
 	why[0] = '\0';
 	if (inet_ntop(sd->bound[STUN_SRV_PP].family == STUN_AF_INET ?
-	    AF_INET : AF_INET6, sd->bound[STUN_SRV_PP].ip, a, sizeof(a)) == NULL)
+	    AF_INET : AF_INET6, sd->bound[STUN_SRV_PP].ip, a,
+	    sizeof(a)) == NULL)
 		snprintf(a, sizeof(a), "?");
 	if (!c->ext.set) {
 		if (!listen_private(&sd->bound[STUN_SRV_PP]))

@@ -66,7 +66,7 @@ struct relayio {
 	struct stun_addr ip;		/* relay address */
 	struct stun_addr adv;		/* ... as clients are told it */
 	uint16_t	 lo, hi;	/* relay port range */
-	char		 realm[STUN_MAX_STRING_SEND + 1];	/* for the log */
+	char		 realm[STUN_MAX_STRING_SEND + 1];	/* the log's */
 	unsigned	 nout;
 	struct rout	 out[RELAYIO_QUEUE];
 	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];

@@ -125,7 +125,7 @@ stund_die(const char *fmt, ...)
 	exit(1);
 }
 
-/* A start-up warning: on standard error and, later, in the log too. */
+/* A start-up warning, to the log: standard error until stund detaches. */
 static void __attribute__((format(printf, 1, 2)))
 stund_warn(const char *fmt, ...)
 {

@@ -140,7 +140,8 @@ if [ -x "$RDVPOKE" ]; then
 	ROOMID=$(st_field "$L" room)
 	L=$(event member-join 'name=carol')
 	has "member-join" "$L" room "$ROOMID"
-	CID=$(sed -n 's/^joined id=\([0-9]*\).*/\1/p' "$ST_TMP/carol" | head -n 1)
+	CID=$(sed -n 's/^joined id=\([0-9]*\).*/\1/p' "$ST_TMP/carol" |
+	    head -n 1)
 	has "member-join" "$L" member "${CID:-[0-9]+}"
 	has "member-join" "$L" name carol
 	has "member-join" "$L" source "$A4"

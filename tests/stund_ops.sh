@@ -225,8 +225,8 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	chmod 600 "$T/secret.conf"
 	if st_stund_start -c "$T/secret.conf" --primary 127.0.0.1 --port 0 \
 	    --user nobody; then
-		grep -q "config file .*secret.conf is not readable by user nobody: SIGHUP will not" \
-		    "$ST_LOG" &&
+		W="secret.conf is not readable by user nobody: SIGHUP will not"
+		grep -q "config file .*$W" "$ST_LOG" &&
 		    st_ok "a 0600 config with user nobody is warned about" ||
 		    st_fail "no warning about the config SIGHUP cannot read:" \
 		    "$(tr '\n' '|' <"$ST_LOG")"
@@ -250,7 +250,8 @@ if ! st_have_ipv6; then
 elif st_stund_two --primary6 ::1 --workers 2; then
 	P6=$(st_port_of "$ST_LOG" udp ::1 1)
 	T6=$(st_port_of "$ST_LOG" tcp ::1 1)
-	[ "$ST_SELFTEST" = passed ] && st_ok "dual stack: ipv4 self-test passed" ||
+	[ "$ST_SELFTEST" = passed ] &&
+	    st_ok "dual stack: ipv4 self-test passed" ||
 	    st_fail "dual stack: ipv4 self-test $ST_SELFTEST"
 	L=$(st_poke "[::1]:$P6")
 	st_check "dual stack, udp ::1" "$L" xor_mapped "$(st_field "$L" local)"
@@ -269,7 +270,7 @@ elif st_stund_two --primary6 ::1 --workers 2; then
 		r4=$?
 		grep -q '"other_address": *"127.0.0.2:' "$T/np4.json" &&
 		    [ $r4 -eq 0 ] &&
-		    st_ok "natprobe on 127.0.0.1 at once: RFC 5780 with 127.0.0.2" ||
+		    st_ok "natprobe on 127.0.0.1 at once: RFC 5780 too" ||
 		    st_fail "natprobe ipv4: rc $r4: $(head -c 300 "$T/np4.json" \
 		    "$T/np4.err")"
 		grep -q '"mapped_address": *"\[::1\]:' "$T/np6.json" &&
@@ -286,9 +287,10 @@ fi
 # ------------------------------------------------------------ JSON lines
 if st_stund_start --primary 127.0.0.1 --port 0 --log-format json; then
 	kill -HUP "$ST_SPID"
+	J='^\{"ts":"20[0-9-]{8}T[0-9:.]{12}Z","level":"info","prog":"stund",'
 	if st_wait_log "$ST_LOG" '"msg":"configuration reloaded"' 50 &&
-	    grep '"msg":"configuration reloaded"' "$ST_LOG" | grep -Eq \
-	    '^\{"ts":"20[0-9-]{8}T[0-9:.]{12}Z","level":"info","prog":"stund",'; then
+	    grep '"msg":"configuration reloaded"' "$ST_LOG" | grep -Eq "$J"
+	then
 		st_ok "log-format json: one JSON object a line"
 	else
 		st_fail "no JSON reload line: $(tail -n 3 "$ST_LOG")"
