@@ -49,3 +49,4 @@ EXTRA_DIST += $(WEB_ASSETS) chat/web/embed.sh doc/p2pchat-web.png
 # python3-selenium).
 TESTS += tests/chat_web.sh
 EXTRA_DIST += tests/chat_web.sh tests/chat_web.py
+CLEANFILES += tests/chat_web-alice.png tests/chat_web-bob.png
