@@ -2,9 +2,10 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * The host's own addresses for the relay's peer policy: every address of
- * every interface (getifaddrs), stund's listeners and the relay address,
- * read again for each config snapshot (at start and on SIGHUP), so that
- * no relayed datagram reaches a service on this host.
+ * every interface (getifaddrs), stund's listeners, the relay address and
+ * the public addresses of a 1:1 NAT in front (external-ip), read again
+ * for each config snapshot (at start and on SIGHUP), so that no relayed
+ * datagram reaches a service on this host.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -27,8 +28,17 @@ hostaddr_load(struct conf *c)
 	relaypol_self_add(&c->acl, &c->primary);
 	if (c->has_alternate)
 		relaypol_self_add(&c->acl, &c->alternate);
+	if (c->has_primary6)
+		relaypol_self_add(&c->acl, &c->primary6);
+	if (c->has_alternate6)
+		relaypol_self_add(&c->acl, &c->alternate6);
 	if (c->has_relay_ip)
 		relaypol_self_add(&c->acl, &c->relay_ip);
+	/* Behind 1:1 NAT the public addresses lead here too. */
+	if (c->ext.set)
+		relaypol_self_add(&c->acl, &c->ext.pub);
+	if (c->alt_ext.set)
+		relaypol_self_add(&c->acl, &c->alt_ext.pub);
 	if (getifaddrs(&ifa) == -1) {
 		log_warn("getifaddrs: the relay refuses only the listening "
 		    "addresses of this host");

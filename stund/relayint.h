@@ -52,6 +52,9 @@ struct relay_alloc {
 	uint64_t	 gen;		/* room generation last checked */
 	uint64_t	 learn_sec;	/* relay_rdv_learn(): this second */
 	unsigned	 learn_n;	/* ... and its lookups */
+	/* For the log's session lines (ops.event). */
+	uint64_t	 created;
+	uint64_t	 pkts_out, bytes_out, pkts_in, bytes_in;
 };
 
 /* An allocation's permission and channel slots. */
@@ -67,8 +70,8 @@ relay_chans(struct relay *r, const struct relay_alloc *a)
 	return (&r->chan[(size_t)(a - r->alloc) * r->c.max_chans]);
 }
 
-/* relay.c: end an allocation, closing its socket. */
-void	relay_delete(struct relay *, struct relay_alloc *);
+/* relay.c: end an allocation, closing its socket; reason for the log. */
+void	relay_delete(struct relay *, struct relay_alloc *, const char *);
 
 /*
  * relayperm.c.  relay_perm_find(): the live permission for a peer, by IP,

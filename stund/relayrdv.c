@@ -88,7 +88,7 @@ relay_rdv_recheck(struct relay *r, struct relay_alloc *a, uint64_t now)
 	if (r->rdv == NULL || !r->rdv->ops->recheck(r->rdv->arg, a->user,
 	    &a->cl.addr, peer, n, r->peers_ok, &gen)) {
 		RELAY_ADD(&r->m.rdv_ended, 1);
-		relay_delete(r, a);
+		relay_delete(r, a, "left");
 		return (-1);
 	}
 	for (i = 0, j = 0; i < r->c.max_perms; i++) {
