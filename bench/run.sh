@@ -503,7 +503,8 @@ turn_start() {
 			printf 'bench:bench\n' >"$WORK/users"
 			STUND_TURN_ARGS="--user-file $WORK/users --realm bench
 			    --allow-peer $IP1/32 --relay-ports 50000-59999
-			    --max-allocations 100000 --user-quota 100000"
+			    --max-allocations 100000 --user-quota 100000
+			    --source-quota 0"
 		fi
 		# shellcheck disable=SC2086
 		timeout 3600 $NICE taskset -c "$SRV_CPU" "$STUND" \
