@@ -52,5 +52,11 @@ void	stun_addr_encode(struct stun_wr *w, int xor, const uint8_t *tid,
 	    const struct stun_addr *a, uint8_t lead);
 /* RFC 3629 UTF-8 without NUL: 1 when valid. */
 int	stun_utf8_valid(const uint8_t *p, size_t len);
+/*
+ * The FINGERPRINT at the end of a whole message, if it ends with one,
+ * checked before its attributes are walked: 0 (none, or right) or
+ * STUN_ERR_FINGERPRINT.
+ */
+int	stun_fp_check_tail(const uint8_t *buf, size_t len);
 
 #endif

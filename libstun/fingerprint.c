@@ -10,9 +10,12 @@
 
 #include "stun.h"
 #include "buf.h"
+#include "attr.h"
 
 #define FP_XOR		0x5354554eU	/* "STUN" */
 #define FP_ATTR_LEN	(4 + 4)
+/* The header of a FINGERPRINT attribute: type 0x8028, length 4. */
+#define FP_HDR		(((uint32_t)STUN_ATTR_FINGERPRINT << 16) | 4)
 
 /* CRC-32/ISO-HDLC, reflected polynomial 0xedb88320, per nibble. */
 static const uint32_t crc_nibble[16] = {
@@ -95,4 +98,44 @@ stun_msg_check_fingerprint(const struct stun_msg *m)
 	if ((stun_crc32(text, (size_t)a->off - 4) ^ FP_XOR) != got)
 		return (STUN_ERR_FINGERPRINT);
 	return (0);
+}
+
+static unsigned
+fp_bits(uint32_t v)
+{
+	unsigned	n = 0;
+
+	for (; v != 0; v &= v - 1)
+		n++;
+	return (n);
+}
+
+/*
+ * RFC 8489 7.3: a message whose FINGERPRINT is wrong is silently
+ * discarded, so when the message ends with one it is checked before any
+ * attribute is looked at (a damaged attribute header must not turn it
+ * into a 400).  The CRC does not cover the FINGERPRINT's own header: a
+ * tail whose header is a bit or two off that of a FINGERPRINT but whose
+ * value is the right CRC is a damaged FINGERPRINT too.  len is at least
+ * the header's 20 bytes.  Returns 0 or STUN_ERR_FINGERPRINT.
+ */
+int
+stun_fp_check_tail(const uint8_t *buf, size_t len)
+{
+	struct stun_rd	 r;
+	const uint8_t	*text;
+	uint32_t	 hdr, got, crc;
+
+	if (len - STUN_HDR_LEN < FP_ATTR_LEN)
+		return (0);
+	stun_rd_init(&r, buf, len);
+	if (stun_rd_ptr(&r, len - FP_ATTR_LEN, &text) != 0 ||
+	    stun_rd_u32(&r, &hdr) != 0 || stun_rd_u32(&r, &got) != 0)
+		return (0);
+	if (hdr != FP_HDR && fp_bits(hdr ^ FP_HDR) > 2)
+		return (0);
+	crc = stun_crc32(text, len - FP_ATTR_LEN) ^ FP_XOR;
+	if (hdr == FP_HDR)
+		return (crc == got ? 0 : STUN_ERR_FINGERPRINT);
+	return (crc == got ? STUN_ERR_FINGERPRINT : 0);
 }

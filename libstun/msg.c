@@ -197,6 +197,9 @@ stun_msg_decode(struct stun_msg *m, const uint8_t *buf, size_t len)
 	m->type = type;
 	stun_msg_split_type(type, &m->method, &m->cls);
 	m->legacy = m->cookie != STUN_MAGIC_COOKIE;
+	/* A bad FINGERPRINT leaves hdr_ok at 0: drop, never answer. */
+	if ((rc = stun_fp_check_tail(buf, len)) != 0)
+		return (rc);
 	m->hdr_ok = 1;
 
 	while (stun_rd_left(&r) > 0)

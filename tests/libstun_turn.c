@@ -595,8 +595,7 @@ START_TEST(turn_forged_and_stray_responses_are_ignored)
 	    STUN_ERR_NOT_FOUND);
 	/* Another transaction id. */
 	other = s;
-	other.buf[8] ^= 1;
-	ck_assert_int_eq(stun_msg_decode(&other.m, other.buf, other.len), 0);
+	other.m.tid[0] ^= 1;
 	ck_assert_int_eq(answer(&t, &other, &an, 23), STUN_ERR_NOT_FOUND);
 	/* Garbage and a truncated header. */
 	memset(buf, 0xff, 40);

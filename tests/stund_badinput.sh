@@ -125,7 +125,7 @@ battery()
 	    "$(hdr 0001 0010)00270004123400000026000400000000"
 	raw "attribute after FINGERPRINT" err \
 	    "$(hdr 0001 0010)80280004000000008022000461626364"
-	raw "two FINGERPRINTs" err \
+	raw "two FINGERPRINTs" drop \
 	    "$(hdr 0001 0010)80280004000000008028000400000000"
 	raw "MESSAGE-INTEGRITY of 3 bytes" any \
 	    "$(hdr 0001 0008)0008000361626300"
@@ -143,6 +143,19 @@ battery()
 	[ $? -eq 1 ] && st_ok "wrong FINGERPRINT: dropped" ||
 	    st_fail "wrong FINGERPRINT answered [$L]"
 	st_alive "wrong FINGERPRINT" "$S"
+	# RFC 8489 7.3: FINGERPRINT is checked before the attributes, so a
+	# bit flipped in an attribute header of a FINGERPRINT-protected
+	# request is dropped, never answered 400 or 420.
+	FPB="$(hdr 0001 0018)8022000461626364000300040000000080280004"
+	raw "FINGERPRINT-protected request, intact" ok "${FPB}5111c3e9"
+	raw "FINGERPRINT-protected, SOFTWARE length flipped" drop \
+	    "$(hdr 0001 0018)80220014616263640003000400000000802800045111c3e9"
+	raw "FINGERPRINT-protected, SOFTWARE type flipped" drop \
+	    "$(hdr 0001 0018)00220004616263640003000400000000802800045111c3e9"
+	raw "FINGERPRINT-protected, CHANGE-REQUEST length flipped" drop \
+	    "$(hdr 0001 0018)80220004616263640003000000000000802800045111c3e9"
+	raw "FINGERPRINT-protected, FINGERPRINT type flipped" drop \
+	    "$(hdr 0001 0018)80220004616263640003000400000000802900045111c3e9"
 
 	# --- garbage and sizes
 	L=$(st_poke --from 127.0.0.5 --garbage 2000 --timeout 300 "$S")
