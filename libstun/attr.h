@@ -53,10 +53,10 @@ void	stun_addr_encode(struct stun_wr *w, int xor, const uint8_t *tid,
 /* RFC 3629 UTF-8 without NUL: 1 when valid. */
 int	stun_utf8_valid(const uint8_t *p, size_t len);
 /*
- * The FINGERPRINT at the end of a whole message, if it ends with one,
- * checked before its attributes are walked: 0 (none, or right) or
- * STUN_ERR_FINGERPRINT.
+ * After the attribute walk of m (result rc): 1 when the message ends with
+ * a FINGERPRINT, or a damaged one, that is wrong, so that it is dropped.
  */
-int	stun_fp_check_tail(const uint8_t *buf, size_t len);
+struct stun_msg;
+int	stun_fp_damaged(const struct stun_msg *m, int rc);
 
 #endif

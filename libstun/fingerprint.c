@@ -112,30 +112,39 @@ fp_bits(uint32_t v)
 
 /*
  * RFC 8489 7.3: a message whose FINGERPRINT is wrong is silently
- * discarded, so when the message ends with one it is checked before any
- * attribute is looked at (a damaged attribute header must not turn it
- * into a 400).  The CRC does not cover the FINGERPRINT's own header: a
- * tail whose header is a bit or two off that of a FINGERPRINT but whose
- * value is the right CRC is a damaged FINGERPRINT too.  len is at least
- * the header's 20 bytes.  Returns 0 or STUN_ERR_FINGERPRINT.
+ * discarded, and that verdict comes before any other, so that a flipped
+ * bit in an attribute header of a FINGERPRINT-protected request is
+ * dropped rather than answered 400 or 420.  m is the header and the
+ * index of the attribute walk, rc the walk's result.  The tail counts as
+ * a FINGERPRINT when its header is that of one: then a wrong CRC drops
+ * the message when the walk found the FINGERPRINT there, when the walk
+ * failed (its lengths were damaged), and for a request whose walk ended
+ * in an attribute that swallowed the tail (a length made longer).  An
+ * indication or response may carry a whole STUN message at its end (a
+ * relayed connectivity check in DATA), with that message's FINGERPRINT
+ * as its tail: its walk decides.  The CRC does not cover the FINGERPRINT
+ * header, so a tail whose header is a bit or two off but whose value is
+ * the right CRC is a damaged FINGERPRINT too.  Returns 1 to drop.
  */
 int
-stun_fp_check_tail(const uint8_t *buf, size_t len)
+stun_fp_damaged(const struct stun_msg *m, int rc)
 {
 	struct stun_rd	 r;
 	const uint8_t	*text;
 	uint32_t	 hdr, got, crc;
 
-	if (len - STUN_HDR_LEN < FP_ATTR_LEN)
+	if (m->len < STUN_HDR_LEN || m->len - STUN_HDR_LEN < FP_ATTR_LEN)
 		return (0);
-	stun_rd_init(&r, buf, len);
-	if (stun_rd_ptr(&r, len - FP_ATTR_LEN, &text) != 0 ||
+	stun_rd_init(&r, m->buf, m->len);
+	if (stun_rd_ptr(&r, m->len - FP_ATTR_LEN, &text) != 0 ||
 	    stun_rd_u32(&r, &hdr) != 0 || stun_rd_u32(&r, &got) != 0)
 		return (0);
 	if (hdr != FP_HDR && fp_bits(hdr ^ FP_HDR) > 2)
 		return (0);
-	crc = stun_crc32(text, len - FP_ATTR_LEN) ^ FP_XOR;
-	if (hdr == FP_HDR)
-		return (crc == got ? 0 : STUN_ERR_FINGERPRINT);
-	return (crc == got ? STUN_ERR_FINGERPRINT : 0);
+	crc = stun_crc32(text, m->len - FP_ATTR_LEN) ^ FP_XOR;
+	if (hdr != FP_HDR)
+		return (crc == got);
+	if (crc == got)
+		return (0);
+	return (rc != 0 || m->fp != -1 || m->cls == STUN_CLASS_REQUEST);
 }

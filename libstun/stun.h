@@ -222,9 +222,9 @@ STUN_API int stun_msg_peek(const uint8_t *buf, size_t len, uint16_t *method,
  * against the attribute table, padding, nothing after FINGERPRINT;
  * attributes after MESSAGE-INTEGRITY other than MI-SHA256 and FINGERPRINT
  * are ignored (not indexed).  Unknown comprehension-required types are
- * collected in m->unknown.  When the message ends with a FINGERPRINT it is
- * checked first, before any attribute (RFC 8489 7.3): a wrong one gives
- * STUN_ERR_FINGERPRINT with hdr_ok = 0.  Returns 0 or STUN_ERR_*.
+ * collected in m->unknown.  A wrong FINGERPRINT at the end outranks every
+ * attribute error (RFC 8489 7.3): STUN_ERR_FINGERPRINT with hdr_ok = 0, so
+ * that it is dropped, never answered.  Returns 0 or STUN_ERR_*.
  */
 STUN_API int stun_msg_decode(struct stun_msg *m, const uint8_t *buf,
     size_t len);

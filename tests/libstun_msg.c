@@ -597,6 +597,47 @@ START_TEST(msg_decode_fingerprint_check_needs_the_tail)
 }
 END_TEST
 
+/*
+ * A Send indication whose DATA is a whole STUN message (a relayed
+ * connectivity check) ends with that message's FINGERPRINT: it decodes,
+ * and so does a Data indication; a request of that shape is dropped.
+ */
+START_TEST(msg_decode_keeps_stun_inside_data)
+{
+	struct stun_builder	b;
+	struct stun_addr	peer = test_addr("198.51.100.9:4000");
+	uint8_t			inner[64], buf[256];
+	int			innerlen, n, k;
+	static const uint8_t	cls[3] = { STUN_CLASS_INDICATION,
+	    STUN_CLASS_INDICATION, STUN_CLASS_REQUEST };
+	static const uint16_t	meth[3] = { STUN_METHOD_SEND, STUN_METHOD_DATA,
+	    STUN_METHOD_ALLOCATE };
+
+	stun_build_init(&b, inner, sizeof(inner), STUN_METHOD_BINDING,
+	    STUN_CLASS_REQUEST, test_tid);
+	stun_build_u32(&b, STUN_ATTR_PRIORITY, 12345);
+	stun_build_fingerprint(&b);
+	ck_assert_int_gt(innerlen = stun_build_finish(&b), 0);
+	for (k = 0; k < 3; k++) {
+		stun_build_init(&b, buf, sizeof(buf), meth[k], cls[k],
+		    test_tid);
+		stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+		stun_build_attr(&b, STUN_ATTR_DATA, inner, (size_t)innerlen);
+		ck_assert_int_gt(n = stun_build_finish(&b), 0);
+		if (cls[k] == STUN_CLASS_REQUEST) {
+			ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n),
+			    STUN_ERR_FINGERPRINT);
+			ck_assert_int_eq(m.hdr_ok, 0);
+		} else {
+			ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n),
+			    0);
+			ck_assert_int_eq(m.fp, -1);
+			ck_assert_uint_eq(m.nattrs, 2);
+		}
+	}
+}
+END_TEST
+
 Suite *
 suite_msg(void)
 {
@@ -632,6 +673,7 @@ suite_msg(void)
 	tcase_add_test(tc,
 	    msg_decode_keeps_header_of_malformed_with_good_fingerprint);
 	tcase_add_test(tc, msg_decode_fingerprint_check_needs_the_tail);
+	tcase_add_test(tc, msg_decode_keeps_stun_inside_data);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("build");
