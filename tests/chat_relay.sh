@@ -7,7 +7,9 @@
 # own TURN with a user file; (c) no --relay at all: the TURN REST
 # credential stund hands out with the rendezvous (--static-auth-secret).
 # Each pair gets path kind "relay" both ways and 20 messages each way
-# delivered intact and in order.  (d) A capture on lo shows the marker
+# delivered intact and in order.  (e) A TURN server that knows only
+# RFC 5766 (tests/turn5766, which answers 420 to REQUESTED-ADDRESS-FAMILY)
+# relays a pair the same way.  (d) A capture on lo shows the marker
 # text in no packet: the relay carries only ciphertext.  Also: --relay
 # without --force-relay still prefers the direct path, and a wrong TURN
 # password makes --force-relay fail with one line.
@@ -239,6 +241,35 @@ if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
 	st_stund_term
 else
 	st_fail "stund did not start with --static-auth-secret"
+fi
+
+# --- (e) a TURN server that knows only RFC 5766 (tests/turn5766): it
+# answers 420 to REQUESTED-ADDRESS-FAMILY, which p2pchat must not need. ---
+T5766="$top_builddir/tests/turn5766"
+if [ ! -x "$T5766" ]; then
+	st_fail "$T5766 not built"
+else
+	st_bg "$T/t5766.log" timeout 300 "$T5766" -l 127.0.0.1:0 \
+	    -r 127.0.0.1 -u alice:s3cret -R stunkit.test
+	T5766_PID=$ST_LASTPID
+	if ! st_wait_log "$T/t5766.log" '^listening '; then
+		st_fail "turn5766 did not start"
+	elif ! st_stund_start --primary 127.0.0.1 --port 0; then
+		st_fail "stund did not start"
+	else
+		P5=$(sed -n 's/^listening 127\.0\.0\.1://p' "$T/t5766.log")
+		pair rfc5766 "$P1" --force-relay \
+		    --relay "turn:alice:s3cret@127.0.0.1:$P5"
+		check_relayed rfc5766 "127.0.0.1:$P5"
+		if grep -q '^420 ' "$T/t5766.log"; then
+			st_fail "rfc5766: p2pchat sent what RFC 5766 lacks:" \
+			    "$(grep '^420 ' "$T/t5766.log" | sort -u)"
+		else
+			st_ok "rfc5766: no attribute refused with 420"
+		fi
+		st_stund_term
+	fi
+	st_stop "$T5766_PID"
 fi
 
 # --- (d) the marker never crossed lo in clear. ---

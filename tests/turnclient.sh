@@ -8,7 +8,10 @@
 # binds a channel, sends 100 more as ChannelData, and must get every echo
 # back and a confirmed deallocation.  A wrong password must fail with
 # 401.  coturn offers MD5 only, stund SHA-256 as well, so both key
-# derivations meet a server we did not script.
+# derivations meet a server we did not script.  Last, a server that
+# knows only RFC 5766 (tests/turn5766), which refuses
+# REQUESTED-ADDRESS-FAMILY with 420: IPv4 clients never send it, IPv6
+# clients ask again without it.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/stund-lib.sh"
 
@@ -21,8 +24,6 @@ HAVE_COTURN=0
 HAVE_STUND=0
 command -v turnserver >/dev/null 2>&1 && HAVE_COTURN=1
 [ -x "$STUND" ] && HAVE_STUND=1
-[ $HAVE_COTURN -eq 1 ] || [ $HAVE_STUND -eq 1 ] ||
-    st_skip "neither turnserver nor $STUND"
 st_setup
 
 P_PEER=$(st_free_port) || st_skip "no free port"
@@ -245,5 +246,53 @@ if [ $HAVE_STUND -eq 1 ]; then
 	fi
 else
 	echo "note: $STUND not built, stund part not run"
+fi
+
+# A server that knows only RFC 5766 (tests/turn5766): IPv4 clients do not
+# name the family it does not know; an IPv6 client does, gets 420 and
+# asks again without, for the IPv4 relayed address such a server gives.
+T5766="$top_builddir/tests/turn5766"
+if [ -x "$T5766" ]; then
+	st_bg "$ST_TMP/t5766.log" timeout 120 "$T5766" -l 127.0.0.1:0 \
+	    -r 127.0.0.1 -u alice:s3cret -R stunkit.test
+	st_wait_log "$ST_TMP/t5766.log" '^listening ' ||
+	    st_fail "turn5766 did not start"
+	P5=$(sed -n 's/^listening 127\.0\.0\.1://p' "$ST_TMP/t5766.log")
+	out="$ST_TMP/t5766.out"
+	poke "127.0.0.1:$P5" "$out" -f 4 -u alice -w s3cret \
+	    -p "127.0.0.1:$P_PEER" -n "$COUNT"
+	check_run "rfc 5766 server" "$out" $? md5
+	grep -q '^420 ' "$ST_TMP/t5766.log" &&
+	    st_fail "rfc 5766 server: an IPv4 client got a 420:" \
+	    "$(grep '^420 ' "$ST_TMP/t5766.log")" ||
+	    st_ok "rfc 5766 server: the IPv4 client sent nothing it refused"
+	check_denied "rfc 5766 server, wrong password" "127.0.0.1:$P5" \
+	    alice wrong
+	if [ -n "$V6" ]; then
+		st_bg "$ST_TMP/t5766v6.log" timeout 120 "$T5766" -l '[::1]:0' \
+		    -r 127.0.0.1 -u alice:s3cret -R stunkit.test
+		st_wait_log "$ST_TMP/t5766v6.log" '^listening ' ||
+		    st_fail "turn5766 did not start on ::1"
+		P6=$(sed -n 's/^listening \[::1\]://p' "$ST_TMP/t5766v6.log")
+		out="$ST_TMP/t5766v6.out"
+		poke "[::1]:$P6" "$out" -f 6 -u alice -w s3cret \
+		    -p "127.0.0.1:$P_PEER" -n "$COUNT"
+		rc=$?
+		sed 's/^/  | /' "$out"
+		if [ $rc -eq 0 ] &&
+		    grep -q '^420 type=0x0017$' "$ST_TMP/t5766v6.log" &&
+		    grep -Eq '^allocated relayed=127\.0\.0\.1:[0-9]+ ' "$out" &&
+		    grep -q "permission=$COUNT/$COUNT channel=$COUNT/$COUNT " \
+		    "$out"; then
+			st_ok "rfc 5766 server over ::1: 420 for" \
+			    "REQUESTED-ADDRESS-FAMILY, asked again without," \
+			    "relayed on 127.0.0.1, $COUNT/$COUNT echoes per phase"
+		else
+			st_fail "rfc 5766 server over ::1: turnpoke exited $rc"
+			sed 's/^/  | /' "$ST_TMP/t5766v6.log"
+		fi
+	fi
+else
+	st_fail "$T5766 not built"
 fi
 st_done
