@@ -55,6 +55,10 @@ struct conf {
 	char			software[STUN_MAX_STRING_SEND + 1];
 	unsigned		tcp_idle;
 	unsigned		tcp_max;
+	unsigned		tcp_source_max;	/* per IPv4 or IPv6 /64 */
+	unsigned		tcp_reserved;	/* slots for new sources */
+	unsigned		tcp_handshake;	/* s, TLS handshake deadline */
+	unsigned		tcp_request;	/* s, a begun request's deadline */
 	unsigned		rate;
 	unsigned		burst;
 	unsigned		table;
