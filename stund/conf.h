@@ -80,6 +80,7 @@ struct conf {
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];
 	char			auth_secret[AUTH_MAX_SECRET + 1];
+	char			auth_secret_file[CONF_PATH_MAX];
 	struct conf_ports	relay_ports;
 	struct stun_addr	relay_ip;
 	int			has_relay_ip;

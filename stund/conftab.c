@@ -91,6 +91,11 @@ const struct conf_opt conftab[] = {
 	  .off = F(tcp_request), .min = 1, .max = 3600, .dflt = "10",
 	  .arg = "seconds",
 	  .help = "close a connection whose begun request is not whole by then" },
+	/* The TURN REST secret out of argv (conf.c reads it). */
+	{ .name = "static-auth-secret-file", .type = CONF_T_STR,
+	  .off = F(auth_secret_file), .size = S(auth_secret_file),
+	  .arg = "file",
+	  .help = "read that secret from the first line of this file" },
 	{ .name = "rate", .type = CONF_T_UINT, .off = F(rate),
 	  .min = 0, .max = 1000000, .dflt = "100", .arg = "pps",
 	  .help = "answers a second to one source (IPv6: a /64); 0: no limit" },
