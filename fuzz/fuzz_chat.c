@@ -116,7 +116,8 @@ fz_arrived(int s, const uint8_t *buf, size_t len)
 		if (o->len[k] != len)
 			continue;
 		fz_msg(1 - s, k, want, len);
-		if (memcmp(want, buf, len) == 0) {
+		/* An empty message comes with no buffer. */
+		if (len == 0 || memcmp(want, buf, len) == 0) {
 			S[s].got = (int)k + 1;
 			return;
 		}
@@ -248,8 +249,13 @@ fz_reliable(const uint8_t *data, size_t size)
 		fz_rel_drain(0);
 		fz_rel_drain(1);
 	}
-	/* Time runs out for whatever is left: each ends, reported. */
-	for (i = 0; i < 64; i++) {
+	/*
+	 * The network goes silent: whatever is left ends, reported, each
+	 * message within its timeout once it reaches the window (12
+	 * messages, 3 s each and the backoff ceiling: under 100 s).
+	 */
+	for (i = 0; i < 400 && (chat_rel_pending(&REL[0]) != 0 ||
+	    chat_rel_pending(&REL[1]) != 0); i++) {
 		now += 250;
 		fz_rel_drain(0);
 		fz_rel_drain(1);
