@@ -159,9 +159,29 @@ fz_wall(void *arg)
 	return (FZ_WALL);
 }
 
+/* Session events: known kinds, and no password in them. */
+static void
+fz_event(void *arg, const struct relay_event *ev)
+{
+	unsigned	k;
+
+	(void)arg;
+	FUZZ_ASSERT(ev->type >= RELAY_EV_CREATE &&
+	    ev->type <= RELAY_EV_AUTH_FAIL);
+	FUZZ_ASSERT(ev->user != NULL && ev->cl != NULL);
+	for (k = 0; k < FZ_CLIENTS; k++)
+		FUZZ_ASSERT(strstr(ev->user, C[k].pass) == NULL);
+}
+
 static const struct relay_ops fz_ops = {
-	NULL, fz_open, fz_close, fz_send_peer, fz_send_client, fz_wall,
-	fz_rand
+	.arg = NULL,
+	.open = fz_open,
+	.close = fz_close,
+	.send_peer = fz_send_peer,
+	.send_client = fz_send_client,
+	.wall = fz_wall,
+	.random = fz_rand,
+	.event = fz_event
 };
 
 static void
