@@ -378,6 +378,41 @@ tcp_limits()
 	L=$(st_poke --tcp --timeout 2000 "$T")
 	st_check "tcp after the slow clients" "$L" class success
 	st_stop "$ST_PID"
+
+	# Behind a load balancer (PROXY v2) the cap counts the client the
+	# header names, not the balancer every connection comes from.
+	if ! st_stund_start --primary "$ST_IP1" --port 0 --tcp-source-max 4 \
+	    --proxy-protocol tcp --metrics 127.0.0.1:0; then
+		st_fail "stund with --proxy-protocol tcp did not start"
+		return
+	fi
+	T="$ST_IP1:$TP1"
+	MADDR=$(sed -n 's,.*metrics on http://\([^/]*\)/metrics.*,\1,p' \
+	    "$ST_LOG" | head -n 1)
+	HOLD=""
+	i=0
+	while [ $i -lt 6 ]; do
+		timeout 20 "$POKE" --tcp --proxy 198.51.100.77:4000 \
+		    --timeout 6000 --raw "$ST_TMP/half.hex" "$T" \
+		    >/dev/null 2>&1 &
+		HOLD="$HOLD $!"
+		ST_PIDS="$ST_PIDS $!"
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sleep 0.5
+	L=$(st_poke --tcp --proxy 198.51.100.78:4000 --timeout 2000 "$T")
+	st_check "proxy: another client beside 4 held" "$L" xor_mapped \
+	    198.51.100.78:4000
+	n=$(drops tcp_source)
+	[ "$n" -eq 2 ] &&
+	    st_ok "proxy, tcp-source-max 4: 2 of the named client's 6 refused" ||
+	    st_fail "proxy, tcp-source-max 4: $n refused, want 2"
+	for p in $HOLD; do
+		wait "$p"
+		st_forget "$p"
+	done
+	st_stop "$ST_PID"
 }
 
 # run_against BUILDDIR LABEL
