@@ -31,6 +31,7 @@
 #include "chat/p2pchat.h"
 #include "chat/relay.h"
 #include "chat/ctx.h"
+#include "chat/web.h"
 
 #define CHAT_CODE_ENV	"P2PCHAT_CODE"
 #define CHAT_CODE_IN	256	/* bytes of a code line read */
@@ -55,6 +56,8 @@ static const struct cli_opt chat_optab[] = {
 	    "line of FILE ('-': standard input, the rest are messages)" },
 	{ "batch", 0, 'b', NULL, "messages from standard input, events as "
 	    "JSON lines on standard output" },
+	{ "web", 0, 'w', "[ADDR:]PORT", "serve the chat as a web page on "
+	    "ADDR (default 127.0.0.1): open the URL it prints" },
 	{ "port", 0, 'p', "PORT", "the local UDP port (default: any)" },
 	{ "linger", 0, 'l', "SECONDS", "how long to wait for "
 	    "acknowledgements when leaving (default 10)" },
@@ -195,6 +198,8 @@ chat_code(struct chat_ctx *ctx, const char *how)
 {
 	int	rv = 0;
 
+	if (ctx->code_arg == NULL && ctx->web_arg != NULL)
+		return (0);	/* the web page creates or joins the room */
 	if (ctx->code_arg == NULL) {
 		if (chat_code_make(NULL, NULL, ctx->secret, ctx->code,
 		    sizeof(ctx->code)) != 0) {
@@ -284,6 +289,60 @@ chat_relay_opt(struct chat_ctx *ctx)
 	return (rv == 0 ? 0 : rv == -1 ? 2 : 1);
 }
 
+/*
+ * --web: the page takes the place of the terminal, and may create or
+ * join the room itself (chat_enter()).  Usage errors exit 2.
+ */
+static void
+chat_web_opts(struct chat_ctx *ctx, int batch)
+{
+	if (ctx->web_arg == NULL)
+		return;
+	if (batch)
+		cli_usage("--web and --batch exclude each other");
+	if (web_configure(ctx->web_arg) != 0)
+		cli_usage("--web '%s': expected [ADDR:]PORT, ADDR an IP "
+		    "address or localhost", cli_quote(ctx->web_arg));
+}
+
+int
+chat_enter(struct chat_ctx *ctx, const char *code, char *err, size_t errlen)
+{
+	int	rv = -1;
+
+	if (ctx->code[0] != '\0') {
+		snprintf(err, errlen, "already in room %s", ctx->code);
+		return (-1);
+	}
+	if (code == NULL) {
+		if (chat_code_make(NULL, NULL, ctx->secret, ctx->code,
+		    sizeof(ctx->code)) != 0) {
+			snprintf(err, errlen, "no random bytes for a room "
+			    "code");
+			goto out;
+		}
+	} else if (chat_code_parse(code, ctx->secret) != 0) {
+		snprintf(err, errlen, "not a valid room code (mistyped?)");
+		goto out;
+	} else
+		(void)chat_code_format(ctx->secret, ctx->code,
+		    sizeof(ctx->code));
+	ctx->code_arg = code == NULL ? NULL : ctx->code;
+	if (chat_setup_room(ctx) != 0) {
+		snprintf(err, errlen, "%s", ctx->err);
+		goto out;
+	}
+	chat_begin(ctx);
+	chat_poke(ctx);
+	rv = 0;
+ out:
+	if (rv != 0) {
+		ctx->code[0] = '\0';
+		OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
+	}
+	return (rv);
+}
+
 int
 chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 {
@@ -319,6 +378,9 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 			break;
 		case 'f':
 			ctx->force_relay = 1;
+			break;
+		case 'w':
+			ctx->web_arg = optarg;
 			break;
 		case 'N':
 			no_relay = 1;
@@ -366,6 +428,7 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 	if (!chat_name_ok(ctx->name))
 		cli_usage("name '%s': 1 to %d bytes without control "
 		    "characters", cli_quote(ctx->name), CHAT_NAME_MAX);
+	chat_web_opts(ctx, *batch);
 	chat_relay_init(&ctx->relay, ctx->force_relay, no_relay);
 	chat_end_init(&ctx->end, ctx->linger);
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
@@ -395,9 +458,7 @@ int
 chat_setup(struct chat_ctx *ctx)
 {
 	struct stun_rdv_config	*rc = &ctx->rc;
-	struct stun_punch_cand	 pc;
 	struct stun_addr	 any, local;
-	uint8_t			 roomid[CHAT_ROOMID_LEN];
 
 	memset(&any, 0, sizeof(any));
 	any.family = ctx->server.family;
@@ -415,6 +476,23 @@ chat_setup(struct chat_ctx *ctx)
 	rc->txn.rto = 250;
 	rc->txn.rc = 6;
 	rc->txn.rm = 8;
+	snprintf(rc->name, sizeof(rc->name), "%s", ctx->name);
+	/* Relay only: the peer learns no address of ours from us. */
+	if (!ctx->force_relay)
+		rc->ncand = chat_host_cands(&ctx->server, ctx->port, rc->cand,
+		    STUN_RDV_MAX_CANDS);
+	ctx->local = local;
+	log_debug("socket port %u, %u host candidates", ctx->port, rc->ncand);
+	return (ctx->code[0] != '\0' ? chat_setup_room(ctx) : 0);
+}
+
+int
+chat_setup_room(struct chat_ctx *ctx)
+{
+	struct stun_rdv_config	*rc = &ctx->rc;
+	struct stun_punch_cand	 pc;
+	uint8_t			 roomid[CHAT_ROOMID_LEN];
+
 	if (chat_room_key(ctx->secret, rc->room_key) != 0 ||
 	    chat_room_id(ctx->secret, roomid) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot derive the room");
@@ -422,11 +500,6 @@ chat_setup(struct chat_ctx *ctx)
 	}
 	memcpy(rc->room, roomid, sizeof(roomid));
 	rc->roomlen = sizeof(roomid);
-	snprintf(rc->name, sizeof(rc->name), "%s", ctx->name);
-	/* Relay only: the peer learns no address of ours from us. */
-	if (!ctx->force_relay)
-		rc->ncand = chat_host_cands(&ctx->server, ctx->port, rc->cand,
-		    STUN_RDV_MAX_CANDS);
 	if (chat_room_init(&ctx->room, ctx->secret, ctx->name) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot set up the room");
 		return (-1);
@@ -438,10 +511,9 @@ chat_setup(struct chat_ctx *ctx)
 	memset(&pc, 0, sizeof(pc));
 	pc.type = STUN_CAND_HOST;
 	pc.sock = CHAT_SOCK_MAIN;
-	pc.addr = rc->ncand > 0 ? rc->cand[0].addr : local;
+	pc.addr = rc->ncand > 0 ? rc->cand[0].addr : ctx->local;
 	if (!ctx->force_relay)
 		(void)chat_room_add_local(&ctx->room, &pc);
-	log_debug("socket port %u, %u host candidates", ctx->port, rc->ncand);
 	return (0);
 }
 
