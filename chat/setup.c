@@ -35,6 +35,8 @@
 
 #define CHAT_CODE_ENV	"P2PCHAT_CODE"
 #define CHAT_CODE_IN	256	/* bytes of a code line read */
+#define CHAT_RELAY_ENV	"P2PCHAT_RELAY"
+#define CHAT_RELAY_IN	1280	/* turn:, user and password, host:port */
 
 #define CHAT_SYNOPSIS	"p2pchat --server host[:port] [--name name] " \
 	"[--join | --code-file file] [options] [code]"
@@ -60,7 +62,10 @@ static const struct cli_opt chat_optab[] = {
 	{ "linger", 0, 'l', "SECONDS", "how long to wait for "
 	    "acknowledgements when leaving (default 10)" },
 	{ "relay", 0, 'r', "turn:USER:PASS@HOST[:PORT]",
-	    "use this TURN server when no direct path works" },
+	    "use this TURN server when no direct path works (the password "
+	    "is better kept in --relay-file or $" CHAT_RELAY_ENV ")" },
+	{ "relay-file", 0, 'R', "FILE", "read the --relay value from the "
+	    "first line of FILE" },
 	{ "force-relay", 0, 'f', NULL, "relayed paths only" },
 	{ "no-relay", 0, 'N', NULL, "do not use the relay the server offers" },
 	{ "verbose", 'v', 'v', NULL, "log what is sent and received on "
@@ -72,6 +77,8 @@ static const struct cli_opt chat_optab[] = {
 
 /* The code read from a file, stdin or the terminal, or copied from argv. */
 static char	chat_code_in[CHAT_CODE_IN];
+/* The --relay value, from argv (then wiped), a file or the environment. */
+static char	chat_relay_in[CHAT_RELAY_IN];
 
 static int
 chat_name_ok(const char *s)
@@ -87,12 +94,12 @@ chat_name_ok(const char *s)
 }
 
 /*
- * The first line of fd into chat_code_in, a byte at a time so that what
- * follows on stdin stays there for the messages.  0, or -1 (errno set;
- * EINVAL for a line too long or empty).
+ * The first line of fd into buf, a byte at a time so that what follows
+ * on stdin stays there for the messages.  0, or -1 (errno set; EINVAL for
+ * a line too long or empty).
  */
 static int
-chat_code_line(int fd)
+chat_line(int fd, char *buf, size_t cap)
 {
 	size_t	n = 0;
 	ssize_t	r;
@@ -105,21 +112,27 @@ chat_code_line(int fd)
 			return (-1);
 		if (r == 0 || c == '\n')
 			break;
-		if (n == sizeof(chat_code_in) - 1) {
+		if (n == cap - 1) {
 			errno = EINVAL;
 			return (-1);
 		}
-		chat_code_in[n++] = c;
+		buf[n++] = c;
 	}
-	while (n > 0 && (chat_code_in[n - 1] == '\r' ||
-	    chat_code_in[n - 1] == ' ' || chat_code_in[n - 1] == '\t'))
+	while (n > 0 && (buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		n--;
-	chat_code_in[n] = '\0';
+	buf[n] = '\0';
 	if (n == 0) {
 		errno = EINVAL;
 		return (-1);
 	}
 	return (0);
+}
+
+static int
+chat_code_line(int fd)
+{
+	return (chat_line(fd, chat_code_in, sizeof(chat_code_in)));
 }
 
 /*
@@ -212,6 +225,45 @@ chat_code(struct chat_ctx *ctx, const char *how)
 	return (rv);
 }
 
+/*
+ * Where the --relay value comes from: the option (copied, then wiped from
+ * argv so that ps shows it no longer), --relay-file, or the environment
+ * (then unset), unless --no-relay.  0, or the exit status.
+ */
+static int
+chat_relay_source(struct chat_ctx *ctx, char *arg, const char *file,
+    int no_relay)
+{
+	const char	*env = getenv(CHAT_RELAY_ENV);
+	int		 fd, rv;
+
+	if (arg != NULL) {
+		snprintf(chat_relay_in, sizeof(chat_relay_in), "%s", arg);
+		OPENSSL_cleanse(arg, strlen(arg));
+	} else if (file != NULL) {
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
+			rv = -1;
+		else {
+			rv = chat_line(fd, chat_relay_in,
+			    sizeof(chat_relay_in));
+			close(fd);
+		}
+		if (rv != 0) {
+			fprintf(stderr, "p2pchat: --relay-file %s: %s\n",
+			    cli_quote(file), errno == EINVAL ?
+			    "no turn: line first" : strerror(errno));
+			return (1);
+		}
+	} else if (env != NULL && *env != '\0' && !no_relay)
+		snprintf(chat_relay_in, sizeof(chat_relay_in), "%s", env);
+	else
+		return (0);
+	if (env != NULL)
+		(void)unsetenv(CHAT_RELAY_ENV);
+	ctx->relay_arg = chat_relay_in;
+	return (0);
+}
+
 /* --relay into the relay machine: 0, or the exit status. */
 static int
 chat_relay_opt(struct chat_ctx *ctx)
@@ -232,6 +284,8 @@ chat_relay_opt(struct chat_ctx *ctx)
 		rv = -1;
 	}
 	OPENSSL_cleanse(&tc, sizeof(tc));
+	OPENSSL_cleanse(chat_relay_in, sizeof(chat_relay_in));
+	ctx->relay_arg = NULL;
 	return (rv == 0 ? 0 : rv == -1 ? 2 : 1);
 }
 
@@ -292,7 +346,8 @@ chat_enter(struct chat_ctx *ctx, const char *code, char *err, size_t errlen)
 int
 chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 {
-	const char	*file = NULL, *how = NULL;
+	const char	*file = NULL, *how = NULL, *relay_file = NULL;
+	char		*relay = NULL;
 	int		 ch, verbose = 0, rv, no_relay = 0, join = 0;
 
 	*batch = 0;
@@ -316,7 +371,10 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 			*batch = 1;
 			break;
 		case 'r':
-			ctx->relay_arg = optarg;
+			relay = optarg;
+			break;
+		case 'R':
+			relay_file = optarg;
 			break;
 		case 'f':
 			ctx->force_relay = 1;
@@ -358,8 +416,11 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 		    "host[:port])");
 	if (no_relay && ctx->force_relay)
 		cli_usage("--no-relay and --force-relay exclude each other");
-	if (no_relay && ctx->relay_arg != NULL)
-		cli_usage("--no-relay and --relay exclude each other");
+	if (relay != NULL && relay_file != NULL)
+		cli_usage("--relay and --relay-file exclude each other");
+	if (no_relay && (relay != NULL || relay_file != NULL))
+		cli_usage("--no-relay and --relay%s exclude each other",
+		    relay_file != NULL ? "-file" : "");
 	if (ctx->name == NULL && (ctx->name = getenv("USER")) == NULL &&
 	    (ctx->name = getenv("LOGNAME")) == NULL)
 		cli_usage("no --name given, and neither $USER nor $LOGNAME "
@@ -373,6 +434,8 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
+	if ((rv = chat_relay_source(ctx, relay, relay_file, no_relay)) != 0)
+		return (rv);
 	if ((rv = chat_code_source(ctx, argc == 1 ? argv[0] : NULL, file,
 	    join, &how)) != 0 || (rv = chat_code(ctx, how)) != 0)
 		return (rv);

@@ -68,6 +68,10 @@ struct conf {
 	char			software[STUN_MAX_STRING_SEND + 1];
 	unsigned		tcp_idle;
 	unsigned		tcp_max;
+	unsigned		tcp_source_max;	/* per IPv4 or IPv6 /64 */
+	unsigned		tcp_reserved;	/* slots for new sources */
+	unsigned		tcp_handshake;	/* s, TLS handshake deadline */
+	unsigned		tcp_request;	/* s, a begun request's deadline */
 	unsigned		rate;
 	unsigned		burst;
 	unsigned		table;
@@ -89,6 +93,7 @@ struct conf {
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];
 	char			auth_secret[AUTH_MAX_SECRET + 1];
+	char			auth_secret_file[CONF_PATH_MAX];
 	struct conf_ports	relay_ports;
 	struct stun_addr	relay_ip;
 	int			has_relay_ip;

@@ -255,7 +255,11 @@ relay_begin(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
 	r->code = code;
 	if (code == 0)
 		return;
-	stun_build_error(b, code, NULL);
+	/*
+	 * No reason phrase: the smallest answer the RFC allows (a 401 to
+	 * an unauthenticated Allocate is the largest error a stranger draws).
+	 */
+	stun_build_error(b, code, "");
 	for (i = 0; i < RELAY_NERR; i++)
 		if (relay_codes[i] == code)
 			RELAY_ADD(&r->m.errors[i], 1);
