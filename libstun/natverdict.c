@@ -225,6 +225,14 @@ nat_verdict_pattern(struct stun_nat *n)
 			return;
 		}
 	}
+	/*
+	 * Ports that move at random for one socket, while every socket's
+	 * first mapping kept its local port: a fresh socket predicts its
+	 * next mapping.  Two such sockets at least, so one lucky port is
+	 * not taken for a rule.
+	 */
+	if (r->port_preserve == 1 && seen >= 2)
+		r->pattern = STUN_NAT_PAT_PRESERVE;
 }
 
 static void

@@ -120,7 +120,8 @@ report_p2p(const struct probe *p)
 		return ("direct connection possible with hole punching; "
 		    "needs a relay when the peer is behind a symmetric NAT");
 	case STUN_NAT_TYPE_SYMMETRIC:
-		if (r->pattern == STUN_NAT_PAT_SEQUENTIAL)
+		if (r->pattern == STUN_NAT_PAT_SEQUENTIAL ||
+		    r->pattern == STUN_NAT_PAT_PRESERVE)
 			return ("direct connection possible with peers behind "
 			    "open, full-cone or restricted-cone NATs; with "
 			    "port-restricted or symmetric peers only by port "
@@ -383,6 +384,10 @@ report_ports(const struct stun_nat_result *r)
 	else if (r->pattern == STUN_NAT_PAT_RANDOM)
 		printf("%s, then at random: the next port cannot be "
 		    "predicted\n", r->port_preserve ? "kept" : "changed");
+	else if (r->pattern == STUN_NAT_PAT_PRESERVE &&
+	    r->mapping != STUN_NAT_EI)
+		printf("kept for a socket's first destination, then at "
+		    "random: a new socket's port can be predicted\n");
 	else if (r->port_preserve)
 		printf("kept (port preservation)\n");
 	else if (r->pattern == STUN_NAT_PAT_SAME)

@@ -158,6 +158,20 @@ START_TEST(nat_symmetric_sequential)
 }
 END_TEST
 
+START_TEST(nat_symmetric_preserving)
+{
+	natsim_init(&sim, 1, STUN_NAT_APD, STUN_NAT_APD);
+	sim.alloc = STUN_NAT_PAT_RANDOM;
+	sim.first_keep = 1;
+	run_5780();
+	ck_assert_int_eq(nat.r.nat_type, STUN_NAT_TYPE_SYMMETRIC);
+	ck_assert_int_eq(nat.r.mapping, STUN_NAT_APD);
+	ck_assert_int_eq(nat.r.port_preserve, 1);
+	/* Random for one socket, kept for every fresh one. */
+	ck_assert_int_eq(nat.r.pattern, STUN_NAT_PAT_PRESERVE);
+}
+END_TEST
+
 START_TEST(nat_address_dependent_mapping)
 {
 	natsim_init(&sim, 1, STUN_NAT_AD, STUN_NAT_AD);
@@ -944,6 +958,7 @@ suite_nat(void)
 	tcase_add_test(tc, nat_port_restricted_cone_within_timeout);
 	tcase_add_test(tc, nat_symmetric_random);
 	tcase_add_test(tc, nat_symmetric_sequential);
+	tcase_add_test(tc, nat_symmetric_preserving);
 	tcase_add_test(tc, nat_address_dependent_mapping);
 	tcase_add_test(tc, nat_symmetric_firewall);
 	tcase_add_test(tc, nat_hairpin);

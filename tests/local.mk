@@ -23,3 +23,4 @@ include tests/turn.mk
 include tests/chatlab.mk
 include tests/relaylab.mk
 include tests/relaysafe.mk
+include tests/hardnat.mk

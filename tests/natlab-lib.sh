@@ -42,6 +42,10 @@ LAB_WAN=203.0.113.2
 LAB_WAN_B=203.0.113.3
 LAB_TYPES="open full-cone restricted-cone port-restricted-cone symmetric
 symmetric-firewall blocked hairpin double"
+# Symmetric NATs whose next port can be predicted, for the hard-NAT tests;
+# apart from LAB_TYPES so that the tests that walk every classic type keep
+# their length.
+LAB_HARD_TYPES="symmetric-sequential symmetric-preserving"
 
 LAB_TAG=${LAB_TAG:-sk$$}
 LAB_PUB=$LAB_TAG-pub
@@ -216,7 +220,8 @@ lab_expect()
 	full-cone)	echo "full-cone endpoint-independent endpoint-independent false" ;;
 	restricted-cone) echo "restricted-cone endpoint-independent address-dependent false" ;;
 	port-restricted-cone) echo "port-restricted-cone endpoint-independent address-and-port-dependent false" ;;
-	symmetric)	echo "symmetric address-and-port-dependent address-and-port-dependent false" ;;
+	symmetric|symmetric-sequential|symmetric-preserving)
+		echo "symmetric address-and-port-dependent address-and-port-dependent false" ;;
 	symmetric-firewall) echo "symmetric-firewall endpoint-independent|- address-and-port-dependent true|-" ;;
 	blocked)	echo "blocked - - -" ;;
 	hairpin)	echo "port-restricted-cone endpoint-independent address-and-port-dependent true" ;;
@@ -433,13 +438,23 @@ lab_expect_mapped()
 }
 
 # The port allocation a client of this type should see: "preserving",
-# "random", or "-" when there is no translation to judge.
+# "sequential" (delta lab_expect_delta), "random", or "-" when there is no
+# translation to judge.
 lab_expect_ports()
 {
 	case $1 in
 	open|symmetric-firewall|blocked) echo - ;;
 	symmetric) echo random ;;
+	symmetric-sequential) echo sequential ;;
 	*) echo preserving ;;
+	esac
+}
+
+# The port delta of a sequential type (nothing for the others).
+lab_expect_delta()
+{
+	case $1 in
+	symmetric-sequential) echo 1 ;;
 	esac
 }
 
@@ -642,6 +657,42 @@ EOF
 $_base
 	chain post { type nat hook postrouting priority 100;
 		oifname "wan0" masquerade fully-random; }
+}
+EOF
+		;;
+	symmetric-sequential)
+		# One new outside port per new flow, from a counter that
+		# every flow of every inside host advances: the next port
+		# is the last one plus one, so it can be predicted.  NAT
+		# rules see only the first packet of a flow.  The counter
+		# goes through a map because nftables hands a bare numgen
+		# to the port in host byte order (steps of 256 here).
+		_ports=$(seq 0 1023 | awk '{ printf "%s%d : %d",
+		    (NR > 1 ? ", " : ""), $1, 30000 + $1 }')
+		lab_nft "$_rns" <<EOF
+$_base
+	chain post { type nat hook postrouting priority 100;
+		oifname "wan0" meta l4proto udp snat ip to $_rwan : \
+		    numgen inc mod 1024 map { $_ports };
+		oifname "wan0" masquerade; }
+}
+EOF
+		;;
+	symmetric-preserving)
+		# The first flow of an inside socket keeps its port; every
+		# later flow of that socket (another remote address or
+		# port) gets a random one.  A fresh socket's first mapping
+		# is therefore its own port.
+		lab_nft "$_rns" <<EOF
+$_base
+	set used { type ipv4_addr . inet_service; flags dynamic,timeout;
+		timeout 120s; size 65535; }
+	chain post { type nat hook postrouting priority 100;
+		oifname "wan0" meta l4proto udp ip saddr . udp sport @used \
+		    masquerade fully-random;
+		oifname "wan0" meta l4proto udp \
+		    update @used { ip saddr . udp sport } masquerade;
+		oifname "wan0" masquerade; }
 }
 EOF
 		;;

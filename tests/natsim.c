@@ -132,6 +132,18 @@ sim_expire(struct sim *s, uint64_t now)
 	}
 }
 
+/* Has sock a mapping already? */
+static int
+sim_sock_mapped(const struct sim *s, unsigned sock)
+{
+	unsigned	 i;
+
+	for (i = 0; i < SIM_MAPS; i++)
+		if (s->m[i].used && s->m[i].sock == sock)
+			return (1);
+	return (0);
+}
+
 /* Outbound: the external source of a packet from sock to dst. */
 static struct stun_addr
 sim_out(struct sim *s, unsigned sock, const struct stun_addr *dst,
@@ -158,6 +170,9 @@ sim_out(struct sim *s, unsigned sock, const struct stun_addr *dst,
 				s->next_port = (uint16_t)(s->next_port +
 				    s->delta);
 				port = s->next_port;
+			} else if (s->first_keep && !sim_sock_mapped(s,
+			    sock) && !sim_port_used(s, port)) {
+				/* keep the local port */
 			} else if (s->alloc == STUN_NAT_PAT_RANDOM) {
 				do {
 					s->rnd = s->rnd * 1103515245 + 12345;

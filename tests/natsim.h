@@ -34,6 +34,8 @@ struct sim {
 	int		filtering;	/* EI / AD / APD (also without NAT) */
 	int		alloc;		/* STUN_NAT_PAT_PRESERVE, ... */
 	int		delta;
+	int		first_keep;	/* a socket's first mapping keeps
+					   its port, whatever alloc says */
 	int		hairpin;
 	uint32_t	lifetime;	/* ms, 0: forever */
 	struct stun_addr ext;		/* external IP (port unused) */
