@@ -283,9 +283,48 @@ rdv_attr_place(uint16_t type)
 	case STUN_ATTR_XOR_MAPPED_ADDRESS:
 		return (2);
 	}
-	if (type >= STUN_RDV_ATTR_ROOM && type <= STUN_RDV_ATTR_COUNT)
+	if (type >= STUN_RDV_ATTR_ROOM && type <= STUN_RDV_ATTR_NAT)
 		return (type == STUN_RDV_ATTR_NONCE ? -1 : 2);
 	return (0);
+}
+
+/*
+ * RDV-NAT: member id, essentials.  Id 0 is the sender's own; any other
+ * names a member listed in the same message, once.
+ */
+static int
+rdv_rd_nat(const struct stun_msg *m, const struct stun_attr_ref *a,
+    struct stun_rdv_msg *o)
+{
+	struct stun_rd		 r, vr;
+	struct stun_hardnat_ess	 e;
+	const uint8_t		*p;
+	uint32_t		 id;
+	unsigned		 i;
+
+	stun_rd_init(&r, m->buf, m->len);
+	if (stun_rd_skip(&r, a->off) != 0 || stun_rd_sub(&r, a->len, &vr) != 0 ||
+	    a->len != 4 + STUN_HARDNAT_ESS_LEN || stun_rd_u32(&vr, &id) != 0 ||
+	    stun_rd_ptr(&vr, STUN_HARDNAT_ESS_LEN, &p) != 0 ||
+	    stun_hardnat_ess_decode(p, STUN_HARDNAT_ESS_LEN, &e) != 0)
+		return (STUN_ERR_BAD_ATTR);
+	if (id == 0) {
+		if (o->flags & STUN_RDV_F_NAT)
+			return (STUN_ERR_BAD_ATTR);
+		o->nat = e;
+		o->flags |= STUN_RDV_F_NAT;
+		return (0);
+	}
+	for (i = 0; i < o->nmembers; i++) {
+		if (o->members[i].id != id)
+			continue;
+		if (o->members[i].has_nat)
+			return (STUN_ERR_BAD_ATTR);
+		o->members[i].nat = e;
+		o->members[i].has_nat = 1;
+		return (0);
+	}
+	return (STUN_ERR_BAD_ATTR);
 }
 
 /* The fields of the sealed block (m is the opened inner message). */
@@ -377,6 +416,10 @@ rdv_decode_sealed(const struct stun_msg *m, struct stun_rdv_msg *o)
 		o->nmembers++;
 		o->flags |= STUN_RDV_F_MEMBERS;
 	}
+	for (i = 0; i < m->nattrs; i++)
+		if (m->attrs[i].type == STUN_RDV_ATTR_NAT &&
+		    rdv_rd_nat(m, &m->attrs[i], o) != 0)
+			return (STUN_ERR_BAD_ATTR);
 	return (0);
 }
 
@@ -518,6 +561,21 @@ rdv_build_u32(struct stun_builder *b, const struct stun_rdv_msg *in,
 		stun_build_u32(b, type, v);
 }
 
+/* RDV-NAT for member id (0: the sender). */
+static void
+rdv_build_nat(struct stun_builder *b, uint32_t id,
+    const struct stun_hardnat_ess *e)
+{
+	uint8_t		 v[4 + STUN_HARDNAT_ESS_LEN];
+
+	v[0] = (uint8_t)(id >> 24);
+	v[1] = (uint8_t)(id >> 16);
+	v[2] = (uint8_t)(id >> 8);
+	v[3] = (uint8_t)id;
+	stun_hardnat_ess_encode(e, v + 4);
+	stun_build_attr(b, STUN_RDV_ATTR_NAT, v, sizeof(v));
+}
+
 static void
 rdv_build_fixed(struct stun_builder *b, const struct stun_rdv_msg *in,
     uint32_t flag, uint16_t type, const uint8_t *v, size_t n)
@@ -609,7 +667,12 @@ rdv_build_sealed(struct stun_builder *b, const struct stun_rdv_msg *in)
 	    i++) {
 		n = rdv_wr_member(v, sizeof(v), &in->members[i], b->tid, &err);
 		stun_build_attr(b, STUN_RDV_ATTR_MEMBER, v, n);
+		if (in->members[i].has_nat && in->members[i].id != 0)
+			rdv_build_nat(b, in->members[i].id,
+			    &in->members[i].nat);
 	}
+	if (in->flags & STUN_RDV_F_NAT)
+		rdv_build_nat(b, 0, &in->nat);
 	return (err);
 }
 

@@ -13,6 +13,7 @@
 
 #include <libstun/stun.h>
 #include <libstun/txn.h>
+#include <libstun/hardnat.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,6 +56,7 @@ extern "C" {
 #define STUN_RDV_ATTR_CHALLENGE	0xC0E7	/* sealed: 8 bytes */
 #define STUN_RDV_ATTR_START	0xC0E8	/* sealed: u32 list index */
 #define STUN_RDV_ATTR_COUNT	0xC0E9	/* sealed: u32 list length */
+#define STUN_RDV_ATTR_NAT	0xC0EA	/* sealed: u32 member, essentials */
 
 /* Error codes used in error responses. */
 #define STUN_RDV_ERR_BAD	400	/* malformed, or version 1 */
@@ -116,6 +118,9 @@ struct stun_rdv_member {
 	char		 name[STUN_RDV_NAME_MAX + 1];
 	unsigned	 ncand;
 	struct stun_rdv_cand cand[STUN_RDV_MEMBER_CANDS];
+	/* Its NAT essentials (RDV-NAT), when it sent them. */
+	int		 has_nat;
+	struct stun_hardnat_ess nat;
 };
 
 /* Which optional fields of struct stun_rdv_msg are present. */
@@ -144,6 +149,7 @@ struct stun_rdv_member {
 #define STUN_RDV_F_COUNT	0x00800000
 #define STUN_RDV_F_ROOM		0x01000000
 #define STUN_RDV_F_OPENED	0x02000000	/* the sealed block opened */
+#define STUN_RDV_F_NAT		0x04000000	/* the sender's essentials */
 
 /* Fields that travel in clear; every other field is sealed. */
 #define STUN_RDV_F_CLEAR	(STUN_RDV_F_ROOM | STUN_RDV_F_MEMBER_ID | \
@@ -189,6 +195,11 @@ struct stun_rdv_msg {
 	uint32_t	 count;		/* other members in all */
 	uint64_t	 seq;		/* sealed block: sender's sequence */
 	size_t		 pad_to;	/* build: pad the message to it */
+	/*
+	 * The sender's NAT essentials (RDV-NAT with member id 0).  Those of
+	 * listed members are in members[].nat, each after its entry.
+	 */
+	struct stun_hardnat_ess nat;
 };
 
 /* Is m (decoded) one of the rendezvous methods?  1 or 0. */
@@ -286,6 +297,9 @@ struct stun_rdv_config {
 	/* Member token: all zero to draw one (kept for the client's life). */
 	uint8_t		token[STUN_RDV_TOKEN_LEN];
 	uint32_t	retry_max;	/* ms between re-registers, 0: 30 s */
+	/* Our NAT essentials, sent with every Register when has_nat. */
+	int		has_nat;
+	struct stun_hardnat_ess nat;
 };
 
 /* Actions. */
@@ -437,6 +451,14 @@ STUN_API void stun_rdv_client_timer(struct stun_rdv_client *rc,
  */
 STUN_API int stun_rdv_client_set_cands(struct stun_rdv_client *rc,
     const struct stun_rdv_cand *cand, unsigned n, uint64_t now);
+/*
+ * Set our NAT essentials (sent as RDV-NAT, which also asks the server for
+ * the other members' essentials); once registered, Register goes again as
+ * with stun_rdv_client_set_cands().  Returns 0, STUN_ERR_INVALID
+ * (essentials the wire cannot carry), STUN_ERR_STATE or a build error.
+ */
+STUN_API int stun_rdv_client_set_nat(struct stun_rdv_client *rc,
+    const struct stun_hardnat_ess *e, uint64_t now);
 /* Leave the room: send Leave (DONE follows its answer or timeout). */
 STUN_API int stun_rdv_client_leave(struct stun_rdv_client *rc, uint64_t now);
 /* Next action; each is handed out once. */

@@ -60,6 +60,10 @@ rdv_client_build(struct stun_rdv_client *rc, uint64_t now)
 		memcpy(q.name, rc->c.name, sizeof(q.name));
 		q.ncand = rc->c.ncand;
 		memcpy(q.cand, rc->c.cand, sizeof(q.cand));
+		if (rc->c.has_nat) {
+			q.flags |= STUN_RDV_F_NAT;
+			q.nat = rc->c.nat;
+		}
 		q.pad_to = STUN_RDV_LIST_REQ;
 		key = rc->reg_c2s;
 		q.seq = ++rc->reg_seq;
@@ -166,6 +170,17 @@ rdv_client_register(struct stun_rdv_client *rc, uint64_t now)
 		rdv_client_fail(rc, r, 0);
 }
 
+/* Essentials the wire can carry (what the server would accept). */
+static int
+rdv_client_nat_ok(const struct stun_hardnat_ess *e)
+{
+	struct stun_hardnat_ess	 d;
+	uint8_t			 b[STUN_HARDNAT_ESS_LEN];
+
+	stun_hardnat_ess_encode(e, b);
+	return (stun_hardnat_ess_decode(b, sizeof(b), &d) == 0);
+}
+
 int
 stun_rdv_client_init(struct stun_rdv_client *rc,
     const struct stun_rdv_config *c)
@@ -188,6 +203,8 @@ stun_rdv_client_init(struct stun_rdv_client *rc,
 	for (i = 0; i < c->ncand; i++)
 		if (!stun_rdv_cand_ok(&c->cand[i]))
 			return (STUN_ERR_INVALID);
+	if (c->has_nat && !rdv_client_nat_ok(&c->nat))
+		return (STUN_ERR_INVALID);
 	if ((r = stun_rdv_room_id(c->room_key, id)) != 0)
 		return (r);
 	/* The server admits only when the id is the key's hash. */
@@ -214,6 +231,21 @@ stun_rdv_client_start(struct stun_rdv_client *rc, uint64_t now)
 	return (rc->state == STUN_RDV_S_FAILED ? rc->err : 0);
 }
 
+/* What Register says changed: send it again once registered. */
+static int
+rdv_client_update(struct stun_rdv_client *rc, uint64_t now)
+{
+	/* Not registered now: the next Register sends it. */
+	if (rc->state == STUN_RDV_S_IDLE || rc->state == STUN_RDV_S_RETRY)
+		return (0);
+	if (rc->state == STUN_RDV_S_REGISTER && rc->step == 1)
+		return (0);
+	/* A Register in flight is replaced; its answer is no longer ours. */
+	rc->hellos = 0;
+	rdv_client_register(rc, now);
+	return (rc->state == STUN_RDV_S_FAILED ? rc->err : 0);
+}
+
 int
 stun_rdv_client_set_cands(struct stun_rdv_client *rc,
     const struct stun_rdv_cand *cand, unsigned n, uint64_t now)
@@ -235,15 +267,21 @@ stun_rdv_client_set_cands(struct stun_rdv_client *rc,
 		tmp[i] = cand[i];
 	memcpy(rc->c.cand, tmp, sizeof(tmp));
 	rc->c.ncand = n;
-	/* Not registered now: the next Register sends them. */
-	if (rc->state == STUN_RDV_S_IDLE || rc->state == STUN_RDV_S_RETRY)
-		return (0);
-	if (rc->state == STUN_RDV_S_REGISTER && rc->step == 1)
-		return (0);
-	/* A Register in flight is replaced; its answer is no longer ours. */
-	rc->hellos = 0;
-	rdv_client_register(rc, now);
-	return (rc->state == STUN_RDV_S_FAILED ? rc->err : 0);
+	return (rdv_client_update(rc, now));
+}
+
+int
+stun_rdv_client_set_nat(struct stun_rdv_client *rc,
+    const struct stun_hardnat_ess *e, uint64_t now)
+{
+	if (rc == NULL || e == NULL || !rdv_client_nat_ok(e))
+		return (STUN_ERR_INVALID);
+	if (rc->state != STUN_RDV_S_IDLE && rc->state != STUN_RDV_S_REGISTER &&
+	    rc->state != STUN_RDV_S_JOINED && rc->state != STUN_RDV_S_RETRY)
+		return (STUN_ERR_STATE);
+	rc->c.nat = *e;
+	rc->c.has_nat = 1;
+	return (rdv_client_update(rc, now));
 }
 
 int

@@ -280,6 +280,11 @@ rooms_set_info(struct rooms_member *mb, const struct stun_rdv_msg *q,
 		for (i = 0; i < q->ncand; i++)
 			mb->info.cand[i] = q->cand[i];
 		mb->info.ncand = q->ncand;
+		/* Its NAT essentials; sending them asks for the others'. */
+		memset(&mb->info.nat, 0, sizeof(mb->info.nat));
+		mb->info.has_nat = (q->flags & STUN_RDV_F_NAT) != 0;
+		if (mb->info.has_nat)
+			mb->info.nat = q->nat;
 	} else if (mb->info.ncand > 0)
 		mb->info.ncand--;	/* drop the old srflx, it is last */
 	memset(&mb->info.cand[mb->info.ncand], 0, sizeof(mb->info.cand[0]));

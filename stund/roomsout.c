@@ -282,8 +282,13 @@ rooms_answer_list(struct rooms *r, struct rooms_out *out,
 		o = &r->mem[rm->mem[i]];
 		if (o == mb)
 			continue;
-		if (a->count >= start && a->nmembers < STUN_RDV_MAX_MEMBERS)
-			a->members[a->nmembers++] = o->info;
+		if (a->count >= start && a->nmembers < STUN_RDV_MAX_MEMBERS) {
+			a->members[a->nmembers] = o->info;
+			/* RDV-NAT only to members that sent theirs. */
+			if (!mb->info.has_nat)
+				a->members[a->nmembers].has_nat = 0;
+			a->nmembers++;
+		}
 		a->count++;
 	}
 	/* Drop members from the end until the answer fits. */
@@ -332,6 +337,8 @@ rooms_notify(struct rooms *r, struct rooms_out *out, struct rooms_room *rm,
 			a.flags |= STUN_RDV_F_MEMBERS;
 			a.nmembers = 1;
 			a.members[0] = who->info;
+			if (!mb->info.has_nat)
+				a.members[0].has_nat = 0;
 		}
 		/* Build aside, then pay for it. */
 		one.n = 0;

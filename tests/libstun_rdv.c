@@ -15,6 +15,7 @@
 #include "libstun/stun.h"
 #include "libstun/txn.h"
 #include "libstun/rdv.h"
+#include "libstun/rdvint.h"
 #include "suites.h"
 
 static const uint8_t tid_a[STUN_TID_LEN] = {
@@ -376,6 +377,164 @@ START_TEST(rdv_decode_refuses_misplaced_and_bad_values)
 	/* Indication methods as requests. */
 	ck_assert_int_eq(decode_raw(STUN_RDV_GO, STUN_CLASS_REQUEST,
 	    STUN_RDV_ATTR_PAD, v, 4, &o), STUN_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(rdv_nat_essentials_round_trip)
+{
+	static const struct stun_hardnat_ess	 seq = { STUN_NAT_APD,
+		STUN_NAT_APD, STUN_NAT_PAT_SEQUENTIAL, -2, 0 };
+	static const struct stun_hardnat_ess	 pres = { STUN_NAT_APD,
+		STUN_NAT_APD, STUN_NAT_PAT_PRESERVE, 0, 40000 };
+	struct stun_rdv_msg	q, o;
+	uint8_t			buf[STUN_RDV_MSG_MAX];
+	size_t			len;
+
+	keys_setup();
+	/* Our own (member id 0) in a Register. */
+	base(&q, STUN_RDV_REGISTER, STUN_CLASS_REQUEST);
+	q.flags = STUN_RDV_F_ROOM | STUN_RDV_F_NAME | STUN_RDV_F_NAT;
+	memcpy(q.room, room_id, sizeof(room_id));
+	q.roomlen = sizeof(room_id);
+	strcpy(q.name, "bob");
+	q.nat = pres;
+	q.seq = 1;
+	ck_assert_int_eq(round_trip(&q, key_a, key_a, buf, &len, &o), 0);
+	ck_assert(o.flags & STUN_RDV_F_NAT);
+	ck_assert_mem_eq(&o.nat, &pres, sizeof(pres));
+	/* The members': after their entries, only for those that have. */
+	base(&q, STUN_RDV_MEMBERS, STUN_CLASS_INDICATION);
+	q.flags = STUN_RDV_F_MEMBER_ID | STUN_RDV_F_MEMBERS |
+	    STUN_RDV_F_EPOCH;
+	q.member_id = 9;
+	q.nmembers = 2;
+	q.members[0].id = 4;
+	strcpy(q.members[0].name, "alice");
+	q.members[1].id = 5;
+	strcpy(q.members[1].name, "carol");
+	q.members[1].has_nat = 1;
+	q.members[1].nat = seq;
+	q.seq = 2;
+	ck_assert_int_eq(round_trip(&q, key_a, key_a, buf, &len, &o), 0);
+	ck_assert(!(o.flags & STUN_RDV_F_NAT));
+	ck_assert_int_eq(o.members[0].has_nat, 0);
+	ck_assert_int_eq(o.members[1].has_nat, 1);
+	ck_assert_int_eq(o.members[1].nat.delta, -2);
+	ck_assert_mem_eq(&o.members[1].nat, &seq, sizeof(seq));
+}
+END_TEST
+
+/*
+ * A Members indication whose sealed block holds exactly the attributes
+ * built by fn, sealed under key_a as the builder seals: decoded and
+ * opened into o.
+ */
+static int
+open_crafted(void (*fn)(struct stun_builder *), struct stun_rdv_msg *o)
+{
+	struct stun_builder	 ib, b;
+	struct stun_msg		 m;
+	uint8_t			 pt[512], buf[1024], v[8 + 512 + 16];
+	size_t			 ptlen, vlen, final;
+	int			 n, i;
+
+	stun_build_init(&ib, pt, sizeof(pt), STUN_RDV_MEMBERS,
+	    STUN_CLASS_INDICATION, tid_a);
+	fn(&ib);
+	n = stun_build_finish(&ib);
+	ck_assert_int_gt(n, 0);
+	ptlen = (size_t)n - STUN_HDR_LEN;
+	vlen = 8 + ptlen + STUN_RDV_TAG_LEN;
+	stun_build_init(&b, buf, sizeof(buf), STUN_RDV_MEMBERS,
+	    STUN_CLASS_INDICATION, tid_a);
+	stun_build_u32(&b, STUN_RDV_ATTR_MEMBER_ID, 9);
+	final = b.len + 4 + vlen + 8;
+	buf[2] = (uint8_t)((final - STUN_HDR_LEN) >> 8);
+	buf[3] = (uint8_t)(final - STUN_HDR_LEN);
+	for (i = 0; i < 7; i++)
+		v[i] = 0;
+	v[7] = 1;
+	ck_assert_int_eq(stun_rdv_aead(1, key_a, 1, buf, b.len,
+	    pt + STUN_HDR_LEN, ptlen, v + 8), 0);
+	stun_build_attr(&b, STUN_RDV_ATTR_SEALED, v, vlen);
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	ck_assert_int_eq(n, (int)final);
+	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
+	ck_assert_int_eq(stun_rdv_decode(&m, o), 0);
+	return (stun_rdv_open(&m, key_a, o));
+}
+
+static void
+nat_attr(struct stun_builder *b, uint32_t id, uint8_t pattern, int8_t d,
+    size_t len)
+{
+	uint8_t		 v[16];
+
+	memset(v, 0, sizeof(v));
+	v[0] = (uint8_t)(id >> 24);
+	v[1] = (uint8_t)(id >> 16);
+	v[2] = (uint8_t)(id >> 8);
+	v[3] = (uint8_t)id;
+	v[4] = STUN_NAT_APD;
+	v[5] = STUN_NAT_APD;
+	v[6] = pattern;
+	v[7] = (uint8_t)d;
+	stun_build_attr(b, STUN_RDV_ATTR_NAT, v, len);
+}
+
+static void
+craft_own(struct stun_builder *b)
+{
+	nat_attr(b, 0, STUN_NAT_PAT_SEQUENTIAL, 1, 12);
+}
+
+static void
+craft_own_twice(struct stun_builder *b)
+{
+	nat_attr(b, 0, STUN_NAT_PAT_SEQUENTIAL, 1, 12);
+	nat_attr(b, 0, STUN_NAT_PAT_RANDOM, 0, 12);
+}
+
+static void
+craft_unlisted(struct stun_builder *b)
+{
+	nat_attr(b, 7, STUN_NAT_PAT_SEQUENTIAL, 1, 12);
+}
+
+static void
+craft_short(struct stun_builder *b)
+{
+	nat_attr(b, 0, STUN_NAT_PAT_SEQUENTIAL, 1, 11);
+}
+
+static void
+craft_bad_value(struct stun_builder *b)
+{
+	/* A delta with a pattern other than sequential. */
+	nat_attr(b, 0, STUN_NAT_PAT_RANDOM, 5, 12);
+}
+
+START_TEST(rdv_nat_essentials_refused_when_wrong)
+{
+	struct stun_rdv_msg	o;
+
+	keys_setup();
+	/* The crafting itself is sound: a good one opens. */
+	ck_assert_int_eq(open_crafted(craft_own, &o), 0);
+	ck_assert(o.flags & STUN_RDV_F_NAT);
+	ck_assert_int_eq(o.nat.delta, 1);
+	ck_assert_int_eq(open_crafted(craft_own_twice, &o),
+	    STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(open_crafted(craft_unlisted, &o), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(open_crafted(craft_short, &o), STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(open_crafted(craft_bad_value, &o), STUN_ERR_BAD_ATTR);
+	/* Refused fields leave nothing behind. */
+	ck_assert(!(o.flags & STUN_RDV_F_NAT));
+	/* Never in clear. */
+	ck_assert_int_eq(decode_raw(STUN_RDV_REGISTER, STUN_CLASS_REQUEST,
+	    STUN_RDV_ATTR_NAT, "\0\0\0\0\3\3\4\0\0\0\0\0", 12, &o),
+	    STUN_ERR_BAD_ATTR);
 }
 END_TEST
 
@@ -1006,6 +1165,36 @@ START_TEST(rdv_client_ignores_forgeries)
 }
 END_TEST
 
+START_TEST(rdv_client_sends_its_nat_essentials)
+{
+	static const struct stun_hardnat_ess	 seq = { STUN_NAT_APD,
+		STUN_NAT_APD, STUN_NAT_PAT_SEQUENTIAL, 1, 0 };
+	struct stun_rdv_client	rc;
+	struct stun_rdv_msg	q;
+
+	client_setup(&rc);
+	join(&rc, 0, 0);
+	/* Learnt after joining: Register goes again, with them. */
+	ck_assert_int_eq(stun_rdv_client_set_nat(&rc, &seq, 10), 0);
+	expect_send(&rc, STUN_RDV_REGISTER, &q);
+	if (!(q.flags & STUN_RDV_F_SEALED)) {
+		answer_hello(&rc, &q, 10);
+		expect_send(&rc, STUN_RDV_REGISTER, &q);
+	}
+	ck_assert(q.flags & STUN_RDV_F_NAT);
+	ck_assert_mem_eq(&q.nat, &seq, sizeof(seq));
+	ck_assert_uint_eq(q.ncand, 1);
+	/* Bad essentials change nothing. */
+	q.nat = seq;
+	q.nat.pattern = STUN_NAT_PAT_RANDOM;
+	ck_assert_int_eq(stun_rdv_client_set_nat(&rc, &q.nat, 20),
+	    STUN_ERR_INVALID);
+	ck_assert_mem_eq(&rc.c.nat, &seq, sizeof(seq));
+	ck_assert_int_eq(stun_rdv_client_set_nat(NULL, &seq, 20),
+	    STUN_ERR_INVALID);
+}
+END_TEST
+
 START_TEST(rdv_client_init_refuses_bad_config)
 {
 	struct stun_rdv_client	rc;
@@ -1048,6 +1237,7 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_sealed_keepalive_round_trip);
 	tcase_add_test(tc, rdv_register_answer_round_trip);
 	tcase_add_test(tc, rdv_first_step_is_padded_and_clear);
+	tcase_add_test(tc, rdv_nat_essentials_round_trip);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad input");
@@ -1056,6 +1246,7 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_version_1_is_recognised);
 	tcase_add_test(tc, rdv_every_truncation_refused);
 	tcase_add_test(tc, rdv_every_bit_flip_refused);
+	tcase_add_test(tc, rdv_nat_essentials_refused_when_wrong);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("client");
@@ -1069,6 +1260,7 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_client_outlives_an_unreachable_server);
 	tcase_add_test(tc, rdv_client_ignores_forgeries);
 	tcase_add_test(tc, rdv_client_init_refuses_bad_config);
+	tcase_add_test(tc, rdv_client_sends_its_nat_essentials);
 	suite_add_tcase(s, tc);
 	return (s);
 }

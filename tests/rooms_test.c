@@ -369,6 +369,61 @@ START_TEST(rooms_two_members_meet_with_deltas)
 }
 END_TEST
 
+START_TEST(rooms_nat_essentials_reach_members_that_send_theirs)
+{
+	static const struct stun_hardnat_ess	 seq = { STUN_NAT_APD,
+		STUN_NAT_APD, STUN_NAT_PAT_SEQUENTIAL, 1, 0 };
+	static const struct stun_hardnat_ess	 prc = { STUN_NAT_EI,
+		STUN_NAT_APD, STUN_NAT_PAT_PRESERVE, 0, 0 };
+	struct stun_hardnat_ess			 rnd = seq;
+	struct stun_addr			 a;
+	unsigned				 i;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	addr4(&a, 100, 3, 4000);
+	peer_init(2, key_a, &a, "carol");	/* an older client */
+	ck_assert_int_eq(stun_rdv_client_set_nat(&P[0].rc, &prc, now), 0);
+	ck_assert_int_eq(stun_rdv_client_set_nat(&P[1].rc, &seq, now), 0);
+	for (i = 0; i < 3; i++) {
+		start((int)i);
+		run_until(now + 200);
+		ck_assert_uint_eq(P[i].joined, 1);
+	}
+	/* alice learnt bob's by the join delta. */
+	ck_assert_uint_eq(P[0].rc.nmembers, 2);
+	ck_assert_uint_eq(P[0].rc.members[0].id, P[1].id);
+	ck_assert_int_eq(P[0].rc.members[0].has_nat, 1);
+	ck_assert_int_eq(P[0].rc.members[0].nat.pattern,
+	    STUN_NAT_PAT_SEQUENTIAL);
+	ck_assert_int_eq(P[0].rc.members[0].nat.delta, 1);
+	ck_assert_int_eq(P[0].rc.members[0].nat.mapping, STUN_NAT_APD);
+	ck_assert_int_eq(P[0].rc.members[1].has_nat, 0);
+	/* bob from the Register answer's list. */
+	ck_assert_uint_eq(P[1].rc.members[0].id, P[0].id);
+	ck_assert_int_eq(P[1].rc.members[0].has_nat, 1);
+	ck_assert_int_eq(P[1].rc.members[0].nat.filtering, STUN_NAT_APD);
+	/* carol sent none, so she gets none. */
+	ck_assert_uint_eq(P[2].rc.nmembers, 2);
+	ck_assert_int_eq(P[2].rc.members[0].has_nat, 0);
+	ck_assert_int_eq(P[2].rc.members[1].has_nat, 0);
+	/* A new verdict is a move the others see (moves: one per 2 s). */
+	run_until(now + 2500);
+	rnd.pattern = STUN_NAT_PAT_RANDOM;
+	rnd.delta = 0;
+	ck_assert_int_eq(stun_rdv_client_set_nat(&P[1].rc, &rnd, now), 0);
+	run_until(now + 200);
+	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_MOVE);
+	ck_assert_int_eq(P[0].rc.members[0].nat.pattern, STUN_NAT_PAT_RANDOM);
+	/* Essentials the wire cannot carry are refused. */
+	rnd.delta = 3;
+	ck_assert_int_eq(stun_rdv_client_set_nat(&P[1].rc, &rnd, now),
+	    STUN_ERR_INVALID);
+}
+END_TEST
+
 START_TEST(rooms_go_times_both_punches_together)
 {
 	struct stun_addr	a;
@@ -973,6 +1028,7 @@ suite_rooms(void)
 	tc = tcase_create("members");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rooms_two_members_meet_with_deltas);
+	tcase_add_test(tc, rooms_nat_essentials_reach_members_that_send_theirs);
 	tcase_add_test(tc, rooms_go_times_both_punches_together);
 	tcase_add_test(tc, rooms_reregister_is_idempotent);
 	tcase_add_test(tc, rooms_leave_and_timeout_tell_the_others);
