@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "libstun/nat.h"
 #include "chat/peer.h"
 #include "chat/p2pchat.h"
 
@@ -43,6 +44,8 @@ batch_kind(int kind)
 		return ("relay");
 	case EV_SENT:
 		return ("sent");
+	case EV_NAT:
+		return ("nat");
 	}
 	return ("error");
 }
@@ -56,6 +59,32 @@ batch_addr(struct json *j, const char *key, const struct stun_addr *a)
 		json_null(j, key);
 	else
 		json_str(j, key, buf);
+}
+
+/* The NAT essentials, in natprobe's words; null for what is unknown. */
+static void
+batch_nat(struct json *j, const struct chat_event *e)
+{
+	const struct stun_hardnat_ess	*n = e->ess;
+
+	if (n->mapping == STUN_NAT_UNKNOWN)
+		json_null(j, "mapping");
+	else
+		json_str(j, "mapping", stun_nat_behaviour_name(n->mapping));
+	if (n->filtering == STUN_NAT_UNKNOWN)
+		json_null(j, "filtering");
+	else
+		json_str(j, "filtering",
+		    stun_nat_behaviour_name(n->filtering));
+	if (n->pattern == STUN_NAT_PAT_UNKNOWN)
+		json_null(j, "port_pattern");
+	else
+		json_str(j, "port_pattern", stun_nat_pattern_name(n->pattern));
+	if (n->pattern == STUN_NAT_PAT_SEQUENTIAL)
+		json_int(j, "port_delta", n->delta);
+	else
+		json_null(j, "port_delta");
+	json_int(j, "test_ms", e->rtt);
 }
 
 void
@@ -115,6 +144,9 @@ chat_event_json(FILE *f, const struct chat_event *e)
 	case EV_RELAY:
 		batch_addr(&j, "addr", &e->addr);
 		batch_addr(&j, "server", &e->addr2);
+		break;
+	case EV_NAT:
+		batch_nat(&j, e);
 		break;
 	case EV_MESSAGE:
 		json_int(&j, "id", e->id);

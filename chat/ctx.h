@@ -20,6 +20,7 @@
 
 struct event;
 struct event_base;
+struct chat_natlearn;
 
 #define CHAT_BACKLOG		64	/* lines typed before any peer */
 #define CHAT_STDIN_BUF		(2 * CHAT_REL_MSG_MAX + 2)
@@ -71,6 +72,8 @@ struct chat_ctx {
 	uint32_t	 self_id;
 	uint64_t	 relist_at;	/* last Register for a missed list */
 	struct chat_relay relay;
+	/* The NAT test of the start, until its essentials are sent. */
+	struct chat_natlearn *natlearn;
 	struct chat_room room;
 	struct chat_end	 end;		/* joined, leaving, done, status */
 	uint64_t	 start;

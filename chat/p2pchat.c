@@ -37,6 +37,7 @@
 #include "chat/room.h"
 #include "chat/p2pchat.h"
 #include "chat/relay.h"
+#include "chat/natlearn.h"
 #include "chat/ctx.h"
 
 #define CHAT_RECV_BURST		64
@@ -306,6 +307,52 @@ chat_pump_rdv(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 	}
 	*wake = now + 1;
 	return (k);
+}
+
+/*
+ * The NAT test of the start: its essentials go to the rendezvous (and
+ * from there to the room) once it is over.
+ */
+
+static void
+chat_nat_poke(void *arg)
+{
+	chat_poke(arg);
+}
+
+static void
+chat_nat_begin(struct chat_ctx *ctx)
+{
+	/* Relay only, or no address to test from: nothing to learn. */
+	if (ctx->force_relay || ctx->rc.ncand == 0)
+		return;
+	/* Unknown until the test says: the server sends us the others'. */
+	ctx->rc.has_nat = 1;
+	ctx->natlearn = chat_natlearn_start(ctx->base, &ctx->server,
+	    &ctx->rc.cand[0].addr, chat_nat_poke, ctx);
+}
+
+static unsigned
+chat_pump_nat(struct chat_ctx *ctx, uint64_t now)
+{
+	struct stun_hardnat_ess	 ess;
+	struct chat_event	 e;
+	uint64_t		 ms;
+
+	if (!chat_natlearn_done(ctx->natlearn, &ess, &ms))
+		return (0);
+	chat_natlearn_free(ctx->natlearn);
+	ctx->natlearn = NULL;
+	ctx->rc.nat = ess;
+	if (ctx->registering &&
+	    stun_rdv_client_set_nat(&ctx->rdv, &ess, now) != 0)
+		log_warnx("cannot announce our NAT essentials");
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_NAT;
+	e.ess = &ess;
+	e.rtt = (uint32_t)ms;
+	chat_emit(ctx, &e);
+	return (1);
 }
 
 /*
@@ -601,6 +648,7 @@ chat_pump(struct chat_ctx *ctx)
 	w_relay = w_rdv = w_room = w_end = 0;
 	for (k = 0; k < CHAT_PUMP_ROUNDS && !ctx->end.done; k++) {
 		n = chat_pump_relay(ctx, now, &w_relay);
+		n += chat_pump_nat(ctx, now);
 		n += chat_pump_rdv(ctx, now, &w_rdv);
 		chat_input_drain(ctx, now);
 		n += chat_pump_room(ctx, now, &w_room);
@@ -779,6 +827,7 @@ chat_free(struct chat_ctx *ctx)
 
 	for (i = 0; i < ctx->nbacklog; i++)
 		free(ctx->backlog[i].buf);
+	chat_natlearn_free(ctx->natlearn);	/* its events, before the base */
 	if (ctx->ev_sock != NULL)
 		event_free(ctx->ev_sock);
 	if (ctx->ev_in != NULL)
@@ -811,6 +860,7 @@ chat_begin(struct chat_ctx *ctx)
 	e.peer = ctx->name;
 	e.addr2 = ctx->server;
 	chat_emit(ctx, &e);
+	chat_nat_begin(ctx);
 	if (!chat_relay_begin(&ctx->relay, clock_ms()))
 		chat_rdv_register(ctx, clock_ms());
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "libstun/stun.h"
+#include "libstun/hardnat.h"
 
 #define EV_ROOM		1	/* code, created, our name */
 #define EV_REGISTERED	2	/* id (ours), addr (mapped), addr2 (a
@@ -30,6 +31,8 @@
 #define EV_BYE		12	/* we left the room */
 #define EV_RELAY	13	/* addr on server addr2; reason: unusable */
 #define EV_SENT		14	/* a line of ours taken: line, text */
+#define EV_NAT		16	/* our NAT essentials learnt: ess, rtt (ms
+				   the test took) */
 
 struct chat_event {
 	int		 kind;
@@ -54,6 +57,7 @@ struct chat_event {
 	const char	*local_type;
 	const char	*remote_type;
 	uint32_t	 rtt;
+	const struct stun_hardnat_ess *ess;	/* NAT */
 	const char	*reason;
 };
 

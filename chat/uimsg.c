@@ -187,6 +187,9 @@ ui_msg_event(const struct chat_event *e)
 	case EV_RELAY:
 		um_relay(e);
 		break;
+	case EV_NAT:
+		/* For the hard-NAT planning; /path shows what came of it. */
+		break;
 	default:
 		um_note(UI_L_WARN, e->reason != NULL ? e->reason : "error");
 		break;

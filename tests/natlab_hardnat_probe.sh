@@ -7,7 +7,8 @@
 # address-and-port-dependent mapping with pattern "preserving"; the plain
 # symmetric type stays "random".  The ports the port-pattern tests saw are
 # checked against the rule too, so the lab itself is proven, not only
-# natprobe's reading of it.
+# natprobe's reading of it.  p2pchat, which runs the same test at start
+# for the rendezvous, must report the same essentials in its "nat" event.
 #
 # Copyright (c) 2026 The stunkit authors.  See COPYING.
 
@@ -16,12 +17,15 @@ top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/natlab-lib.sh"
 
 NATPROBE=${NATPROBE:-$top_builddir/natprobe/natprobe}
+P2PCHAT=${P2PCHAT:-$top_builddir/chat/p2pchat}
 STUND=${STUND:-$top_builddir/stund/stund}
 RUNS=${NATLAB_RUNS:-3}
 
 [ -x "$NATPROBE" ] ||
     lab_skip "natlab_hardnat_probe: natprobe not built ($NATPROBE)"
 [ -x "$STUND" ] || lab_skip "natlab_hardnat_probe: stund not built ($STUND)"
+[ -x "$P2PCHAT" ] ||
+    lab_skip "natlab_hardnat_probe: p2pchat not built ($P2PCHAT)"
 command -v jq >/dev/null 2>&1 ||
     lab_skip "natlab_hardnat_probe: jq not found (apt-get install jq)"
 lab_require
@@ -58,7 +62,38 @@ numbers()
 	return 0
 }
 
-for t in symmetric $LAB_HARD_TYPES; do
+# p2pchat learns the same essentials at start, with the same machine, and
+# says so in its "nat" event: chat_nat TYPE.  It creates a room, keeps
+# stdin open for 4 s and leaves.
+chat_nat()
+{
+	_ep=$(lab_expect_ports "$1") _ed=$(lab_expect_delta "$1")
+	set -- $(lab_expect "$1")
+	_em=$2 _ef=$3
+	sleep 4 | lab_run cli 20 "$P2PCHAT" --server "$LAB_SRV1:$P" \
+	    --name alice --batch >"$LAB_TMP/chat.out" 2>"$LAB_TMP/chat.err"
+	_line=$(jq -Rr 'fromjson? | objects | select(.event == "nat") |
+	    "\(.mapping) \(.filtering) \(.port_pattern) \(.port_delta)
+	    \(.test_ms)"' "$LAB_TMP/chat.out" 2>/dev/null | tr '\n' ' ')
+	set -- $_line
+	_why=
+	[ "$1" = "$_em" ] || _why="$_why mapping=$1 (want $_em)"
+	[ "$2" = "$_ef" ] || _why="$_why filtering=$2 (want $_ef)"
+	[ "$3" = "$_ep" ] || _why="$_why port_pattern=$3 (want $_ep)"
+	[ -z "$_ed" ] || [ "$4" = "$_ed" ] ||
+	    _why="$_why port_delta=$4 (want $_ed)"
+	if [ -n "$_why" ]; then
+		echo "FAIL: $t: p2pchat's nat event:$_why"
+		sed 's/^/  out| /' "$LAB_TMP/chat.out" | head -20
+		sed 's/^/  err| /' "$LAB_TMP/chat.err" | head -10
+		fails=$((fails + 1))
+	else
+		echo "ok: $t: p2pchat learnt $(lab_short "$1")/$(lab_short "$2")" \
+		    "ports $3 delta $4 in $5 ms"
+	fi
+}
+
+for t in port-restricted-cone symmetric $LAB_HARD_TYPES; do
 	lab_up "$t"
 	set -- $(lab_expect "$t")
 	e_type=$1 e_map=$2
@@ -125,6 +160,7 @@ for t in symmetric $LAB_HARD_TYPES; do
 		i=$((i + 1))
 	done
 	echo "$t: $ok/$RUNS classified"
+	chat_nat "$t"
 done
 
 if [ $fails -ne 0 ]; then
