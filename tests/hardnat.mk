@@ -4,3 +4,14 @@
 CHECK_LIBSTUN_SUITES += tests/libstun_hardnat.c
 TESTS += tests/natlab_hardnat_probe.sh
 EXTRA_DIST += tests/natlab_hardnat_probe.sh
+
+# hardpoke runs one side of the hard-NAT machine with real sockets;
+# natlab_hardnat.sh runs pairs of it across the lab's NATs for the success
+# rates of prediction and the birthday attempt.
+check_PROGRAMS += tests/hardpoke
+tests_hardpoke_SOURCES = tests/hardpoke.c
+tests_hardpoke_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_hardpoke_LDADD = common/libcommon.la libstun/libstun_core.la \
+	$(OPENSSL_LIBS)
+TESTS += tests/natlab_hardnat.sh
+EXTRA_DIST += tests/natlab_hardnat.sh
