@@ -320,6 +320,27 @@ relay_error(struct relay *r, const struct relay_client *cl,
 	relay_end(r, &b, m, cl, ar);
 }
 
+/*
+ * At the cap: 300 with another server of the fleet (RFC 8489 10, RFC 8656
+ * 7.2) when there is one with room, else the error.
+ */
+static void
+relay_full(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, int code, const struct auth_result *ar)
+{
+	struct stun_builder	b;
+	struct stun_addr	alt;
+
+	if (code != 508 || r->ops.alternate == NULL ||
+	    r->ops.alternate(r->ops.arg, cl->addr.family, &alt) != 0) {
+		relay_error(r, cl, m, code, ar);
+		return;
+	}
+	relay_begin(r, &b, m, 300);
+	stun_build_addr(&b, STUN_ATTR_ALTERNATE_SERVER, &alt);
+	relay_end(r, &b, m, cl, ar);
+}
+
 /* 420 listing the unknown attributes, plus extra (0: none). */
 static void
 relay_unknown(struct relay *r, const struct relay_client *cl,
@@ -520,13 +541,13 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	}
 	if (r->quota != NULL && (code = relaypol_quota_take(r->quota,
 	    ar.quota_name, ar.quota_len, &qh)) != 0) {
-		relay_error(r, cl, m, code, &ar);
+		relay_full(r, cl, m, code, &ar);
 		goto out;
 	}
 	if (r->nfree == 0) {
 		if (r->quota != NULL)
 			relaypol_quota_put(r->quota, qh);
-		relay_error(r, cl, m, 508, &ar);
+		relay_full(r, cl, m, 508, &ar);
 		goto out;
 	}
 	i = r->freel[r->nfree - 1];

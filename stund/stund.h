@@ -32,6 +32,7 @@ struct evhttp;
 struct ratelimit;
 struct relayio;
 struct relay_quota;
+struct cluster;
 struct rooms;
 struct rooms_out;
 struct rooms_metrics;
@@ -164,6 +165,9 @@ struct stund {
 	struct rooms_out	*rdv_out;	/* under rdv_lock */
 	struct event		*rdv_timer;	/* expiry, main base */
 	uint64_t		 rdv_send_errors; /* relaxed atomic */
+
+	/* The fleet's Redis (cluster.c, main thread); NULL: alone. */
+	struct cluster		*cluster;
 };
 
 /* A worker's snapshot for one batch: see struct stund. */
