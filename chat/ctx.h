@@ -55,7 +55,9 @@ struct chat_ctx {
 	/* State. */
 	uint8_t		 secret[CHAT_SECRET_LEN];
 	char		 code[CHAT_CODE_LEN + 1];
-	struct stun_addr server;
+	struct stun_addr server;	/* the one in use */
+	struct stun_addr servers[STUN_RDV_MAX_SERVERS];	/* --server a,b */
+	unsigned	 nservers;
 	int		 fd;
 	struct event_base *base;
 	struct event	*ev_sock, *ev_in, *ev_timer, *ev_int, *ev_term;
