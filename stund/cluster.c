@@ -44,7 +44,7 @@
 #define CL_REFRESH_MS	15000	/* room hash TTL refresh */
 #define CL_CONNECT_MS	3000	/* connect and PING timeout */
 #define CL_BACKOFF_MIN	250
-#define CL_BACKOFF_MAX	8000
+#define CL_BACKOFF_MAX	4000
 #define CL_NEW_OWNER_MS	3000	/* an owner seen so recently is alive */
 
 static void	cl_down(struct cluster *, const char *);
@@ -299,11 +299,15 @@ static void
 cl_owners_check(struct cluster *cl)
 {
 	uint64_t	 owners[CL_INST_MAX];
-	unsigned	 n, i, k;
-	int		 more;
+	unsigned	 n, i;
 	uint64_t	 now = clock_ms();
 
-	if (cl->sd->rooms == NULL)
+	/*
+	 * Not right after (re)connecting: the others' members come back by
+	 * snapshot and republication under their new ids meanwhile.
+	 */
+	if (cl->sd->rooms == NULL || now - cl->ready_at < CL_NEW_OWNER_MS ||
+	    cl_room_snapping(cl))
 		return;
 	pthread_mutex_lock(&cl->sd->rdv_lock);
 	n = rooms_fleet_owners(cl->sd->rooms, owners, CL_INST_MAX, now,
@@ -312,7 +316,7 @@ cl_owners_check(struct cluster *cl)
 		if (cl_inst_live(cl, owners[i]))
 			continue;
 		log_info("cluster: instance %016" PRIx64 " is gone: its "
-		    "members time out", owners[i]);
+		    "members time out unless they come back", owners[i]);
 		cl->m.instance_gone++;
 		if (cl->ngone < CL_INST_MAX)
 			cl->gone[cl->ngone++] = owners[i];
@@ -321,13 +325,7 @@ cl_owners_check(struct cluster *cl)
 			    (CL_INST_MAX - 1) * sizeof(cl->gone[0]));
 			cl->gone[CL_INST_MAX - 1] = owners[i];
 		}
-		for (k = 0; k < 64; k++) {
-			more = rooms_fleet_gone(cl->sd->rooms, owners[i], now,
-			    cl->out);
-			cl_out(cl);
-			if (!more)
-				break;
-		}
+		rooms_fleet_orphan(cl->sd->rooms, owners[i], now);
 	}
 	pthread_mutex_unlock(&cl->sd->rdv_lock);
 }
@@ -533,6 +531,7 @@ cl_secret_cb(redisAsyncContext *ac, void *r, void *priv)
 		pthread_mutex_unlock(&cl->sd->rdv_lock);
 	}
 	cl->ready = 1;
+	cl->ready_at = now;
 	cl->backoff = 0;
 	if (cl->down_since != 0)
 		log_info("cluster: Redis %s:%d is back after %" PRIu64
@@ -543,7 +542,6 @@ cl_secret_cb(redisAsyncContext *ac, void *r, void *priv)
 		    "instance %016" PRIx64, cl->host, cl->port, cl->db,
 		    cl->id);
 	cl->down_since = 0;
-	cl->remote_dropped = 0;
 	cl_register(cl, now);
 	cl->reg_at = now + CL_REG_MS;
 	cl_republish(cl);
@@ -787,8 +785,7 @@ cl_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct cluster	*cl = arg;
 	struct stund	*sd = cl->sd;
-	uint64_t	 now = clock_ms(), tmo;
-	int		 more;
+	uint64_t	 now = clock_ms();
 
 	(void)fd;
 	(void)what;
@@ -804,22 +801,6 @@ cl_tick(evutil_socket_t fd, short what, void *arg)
 		cl_down(cl, "no answer to connect");
 	else if (cl->ping_at != 0 && now - cl->ping_at > CL_CONNECT_MS)
 		cl_down(cl, "no answer to PING");
-	/* Away for a member timeout: the remote members are stale. */
-	tmo = sd->conf->member_timeout * 1000ULL;
-	if (cl->down_since != 0 && now - cl->down_since > tmo &&
-	    !cl->remote_dropped && sd->rooms != NULL) {
-		cl->remote_dropped = 1;
-		cl->gone_all = 1;
-		log_warnx("cluster: Redis away for %" PRIu64 " s: members "
-		    "on other instances time out", tmo / 1000);
-	}
-	if (cl->gone_all) {
-		pthread_mutex_lock(&sd->rdv_lock);
-		more = rooms_fleet_gone(sd->rooms, 0, now, cl->out);
-		cl_out(cl);
-		pthread_mutex_unlock(&sd->rdv_lock);
-		cl->gone_all = more;
-	}
 	if (cl->ready && now >= cl->reg_at) {
 		cl_register(cl, now);
 		cl->reg_at = now + CL_REG_MS;

@@ -84,8 +84,7 @@ struct cluster {
 	uint64_t		 retry_at;
 	uint32_t		 backoff;
 	uint64_t		 down_since;	/* 0: up */
-	int			 remote_dropped;
-	int			 gone_all;	/* rooms_fleet_gone(0) to finish */
+	uint64_t		 ready_at;
 	uint64_t		 ping_at;	/* outstanding PING sent at */
 	uint64_t		 reg_at, refresh_at;
 	uint64_t		 pkts, pkts_at;
@@ -124,6 +123,7 @@ void	cl_room_subscribe_all(struct cluster *);
 void	cl_room_lost_sub(struct cluster *);
 void	cl_room_refresh(struct cluster *);
 void	cl_room_free_all(struct cluster *);
+int	cl_room_snapping(const struct cluster *);
 void	cl_publish(struct cluster *, const struct rooms_fleet_ev *);
 void	cl_republish(struct cluster *);
 

@@ -413,6 +413,20 @@ cl_room_refresh(struct cluster *cl)
 		}
 }
 
+/* Is a room's hash still being read? */
+int
+cl_room_snapping(const struct cluster *cl)
+{
+	const struct cl_room	*cr;
+	unsigned		 i;
+
+	for (i = 0; i < CL_HASH; i++)
+		for (cr = cl->room[i]; cr != NULL; cr = cr->next)
+			if (cr->snapping)
+				return (1);
+	return (0);
+}
+
 void
 cl_room_free_all(struct cluster *cl)
 {

@@ -63,3 +63,7 @@ uninstall-stund-conf:
 .PHONY: install-stund-conf uninstall-stund-conf
 
 dist_man_MANS += man/stund.8 man/stund.conf.5
+
+# The fleet: three stund sharing a redis-server on loopback.
+TESTS += tests/stund_fleet.sh
+EXTRA_DIST += tests/stund_fleet.sh

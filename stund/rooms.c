@@ -798,7 +798,8 @@ rooms_timer(struct rooms *r, uint64_t now, struct rooms_out *out)
 	out->nfl = 0;
 	for (i = 0; i < r->mem_hi; i++) {
 		mb = &r->mem[i];
-		if (!mb->used || mb->remote || now < mb->last_seen ||
+		if (!mb->used || (mb->remote && !mb->orphan) ||
+		    now < mb->last_seen ||
 		    now - mb->last_seen < r->c.timeout_ms)
 			continue;
 		rm = &r->room[mb->room];
@@ -817,7 +818,7 @@ rooms_next(const struct rooms *r)
 	unsigned	i;
 
 	for (i = 0; i < r->mem_hi; i++) {
-		if (!r->mem[i].used || r->mem[i].remote)
+		if (!r->mem[i].used || (r->mem[i].remote && !r->mem[i].orphan))
 			continue;
 		d = r->mem[i].last_seen + r->c.timeout_ms;
 		if (t == 0 || d < t)

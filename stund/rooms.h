@@ -273,8 +273,8 @@ uint64_t rooms_relay_gen(const struct rooms *r);
  *
  * rooms_fleet_put: add or update a remote member of a followed room.
  * rooms_fleet_del: remove it (timeout: 1 for a timeout, 0 a leave).
- * rooms_fleet_gone: remove every remote member of owner (0: of all);
- *   returns 1 when out filled up and it must be called again.
+ * rooms_fleet_orphan: owner went: its members time out like local ones
+ *   (rooms_timer()) unless they register again somewhere first.
  * rooms_fleet_sync: after a snapshot of a room: remove the remote members
  *   not in keep[n]; 1 when it must be called again.
  * rooms_fleet_go: a remote member peer (its RTT peer_rtt) wants a Go with
@@ -296,8 +296,7 @@ int	rooms_fleet_put(struct rooms *r, const uint8_t *room, size_t roomlen,
 int	rooms_fleet_del(struct rooms *r, const uint8_t *room, size_t roomlen,
 	    uint64_t owner, uint32_t member, int timeout, uint64_t now,
 	    struct rooms_out *out);
-int	rooms_fleet_gone(struct rooms *r, uint64_t owner, uint64_t now,
-	    struct rooms_out *out);
+void	rooms_fleet_orphan(struct rooms *r, uint64_t owner, uint64_t now);
 int	rooms_fleet_sync(struct rooms *r, const uint8_t *room, size_t roomlen,
 	    const uint32_t *keep, unsigned n, uint64_t now,
 	    struct rooms_out *out);

@@ -121,6 +121,7 @@ rooms_fl_takeover(struct rooms *r, struct rooms_room *rm,
 	rooms_pfx_put(r, pi, 0, 1);
 	mb->pfx = pi;
 	mb->remote = 0;
+	mb->orphan = 0;
 	mb->owner = 0;
 	mb->owed = 0;
 	r->remote--;
@@ -187,6 +188,7 @@ rooms_fleet_put(struct rooms *r, const uint8_t *room, size_t roomlen,
 	}
 	before = mb->info;
 	mb->last_seen = now;
+	mb->orphan = 0;
 	mb->info = *info;
 	mb->owner = owner;
 	mb->go_since = go_since;
@@ -229,26 +231,20 @@ rooms_fleet_del(struct rooms *r, const uint8_t *room, size_t roomlen,
 	return (0);
 }
 
-int
-rooms_fleet_gone(struct rooms *r, uint64_t owner, uint64_t now,
-    struct rooms_out *out)
+void
+rooms_fleet_orphan(struct rooms *r, uint64_t owner, uint64_t now)
 {
 	struct rooms_member	*mb;
-	struct rooms_room	*rm;
 	unsigned		 i;
 
-	out->n = out->nev = out->nfl = 0;
 	for (i = 0; i < r->mem_hi; i++) {
 		mb = &r->mem[i];
-		if (!mb->used || !mb->remote ||
-		    (owner != 0 && mb->owner != owner))
-			continue;
-		rm = &r->room[mb->room];
-		if (out->n + rm->n > ROOMS_OUT_MAX)
-			return (1);
-		rooms_remove(r, rm, mb, STUN_RDV_EV_TIMEOUT, now, out);
+		if (mb->used && mb->remote && !mb->orphan &&
+		    mb->owner == owner) {
+			mb->orphan = 1;
+			mb->last_seen = now;
+		}
 	}
-	return (0);
 }
 
 int
@@ -368,13 +364,14 @@ rooms_fleet_owners(const struct rooms *r, uint64_t *owners, unsigned max,
 
 	for (i = 0; i < r->mem_hi; i++) {
 		mb = &r->mem[i];
-		if (mb->used && mb->remote && mb->last_seen + young_ms > now &&
+		if (mb->used && mb->remote && !mb->orphan &&
+		    mb->last_seen + young_ms > now &&
 		    ny < 64)
 			young[ny++] = mb->owner;
 	}
 	for (i = 0; i < r->mem_hi && n < max; i++) {
 		mb = &r->mem[i];
-		if (!mb->used || !mb->remote)
+		if (!mb->used || !mb->remote || mb->orphan)
 			continue;
 		for (k = 0; k < n && owners[k] != mb->owner; k++)
 			;

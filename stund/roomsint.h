@@ -48,6 +48,7 @@ struct rooms_member {
 	struct stun_addr relayed;
 	/* Fleet: registered on instance owner (0: here). */
 	int		 remote;
+	int		 orphan;	/* its owner went: times out */
 	uint64_t	 owner;
 	uint64_t	 go_since;	/* wall ms of its join or last move */
 	int		 owed;		/* a remote peer waits for our RTT */
