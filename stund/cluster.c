@@ -41,7 +41,7 @@
 #define CL_TICK_MS	200
 #define CL_REG_MS	1000	/* registry refresh */
 #define CL_INST_TTL	"3000"	/* ms an instance key lives unrefreshed */
-#define CL_REFRESH_MS	15000	/* room hash TTL refresh */
+#define CL_REFRESH_MS	120000	/* room hash TTL refresh */
 #define CL_CONNECT_MS	3000	/* connect and PING timeout */
 #define CL_BACKOFF_MIN	250
 #define CL_BACKOFF_MAX	4000

@@ -23,7 +23,7 @@
 #include "clusterint.h"
 #include "stund.h"
 
-#define CL_ROOM_TTL	"60000"	/* ms a room hash outlives its last refresh */
+#define CL_ROOM_TTL	"600000" /* ms a room hash outlives its refresh */
 
 static unsigned
 cl_room_hash(const uint8_t *id, size_t len)
