@@ -144,10 +144,11 @@ else
 fi
 
 # --- 2. p2pchat across instances: direct path, then through relays. ---
-for n in alice bob carol dave; do
+for n in alice bob carol dave eve; do
 	mkfifo "$T/$n.in" || exit 99
 done
-exec 3<>"$T/alice.in" 4<>"$T/bob.in" 5<>"$T/carol.in" 6<>"$T/dave.in"
+exec 3<>"$T/alice.in" 4<>"$T/bob.in" 5<>"$T/carol.in" 6<>"$T/dave.in" \
+    7<>"$T/eve.in"
 
 # chat NAME SERVERS [ARGS]: a --batch peer reading the fifo $T/NAME.in.
 chat()
@@ -157,7 +158,7 @@ chat()
 	shift 2
 	timeout 300 "$CHAT" --server "$_s" --name "$_n" --batch --linger 5 \
 	    "$@" <"$T/$_n.in" >"$T/$_n.out" 2>"$T/$_n.err" 3>&- 4>&- 5>&- \
-	    6>&- &
+	    6>&- 7>&- &
 	ST_PIDS="$ST_PIDS $!"
 	eval "CPID_$_n=\$!"
 }
@@ -214,6 +215,27 @@ done
 wait_count alice delivered 10 '' 150 && wait_count bob delivered 10 '' 150 &&
     st_ok "10 messages each way delivered" ||
     st_fail "delivered: alice $(count alice delivered), bob $(count bob delivered)"
+
+# A fleet list whose first server is silent: eve registers on the next.
+chat eve "127.0.0.1:9,$C" "$CODE"
+wait_count alice joined 1 '"peer":"eve"' 300 &&
+    wait_count eve joined 1 '"peer":"bob"' 100 &&
+    st_ok "eve (--server with a silent first one) met alice and bob" ||
+    { st_fail "eve never joined"; sed 's/^/  | /' "$T/eve.err" | tail -n 5; }
+exec 7>&-
+
+# natprobe with the same kind of list.
+NATPROBE="$top_builddir/natprobe/natprobe"
+if [ -x "$NATPROBE" ]; then
+	timeout 120 "$NATPROBE" --json "127.0.0.1:9,$B" >"$T/np.json" \
+	    2>"$T/np.err"
+	grep -q "\"server\":\"$B\"" "$T/np.json" &&
+	    grep -q '"server_status":"answering"' "$T/np.json" &&
+	    grep -q 'trying 127\.0\.0\.2' "$T/np.err" &&
+	    st_ok "natprobe: 127.0.0.1:9 silent, the report is of B" ||
+	    { st_fail "natprobe with a list:"; head -c 300 "$T/np.json";
+	    cat "$T/np.err"; }
+fi
 
 # Forced to relay: each peer allocates on its own instance with the
 # credential that instance handed out; the relays talk to each other.
