@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "libstun/buf.h"
+#include "libstun/rdvint.h"		/* the name rule of the wire */
 #include "clusterwire.h"
 
 #define CW_MAGIC	0x534b	/* "SK" */
@@ -104,7 +105,7 @@ cw_parse(const uint8_t *buf, size_t len, struct cw_rec *r)
 		    stun_rd_u8(&rd, &n) != 0 || n == 0 ||
 		    n > STUN_RDV_NAME_MAX ||
 		    stun_rd_copy(&rd, r->info.name, n) != 0 ||
-		    memchr(r->info.name, '\0', n) != NULL ||
+		    !stun_rdv_name_ok((const uint8_t *)r->info.name, n) ||
 		    stun_rd_u8(&rd, &n) != 0 || n > STUN_RDV_MEMBER_CANDS)
 			return (-1);
 		r->info.id = r->member;
@@ -116,6 +117,8 @@ cw_parse(const uint8_t *buf, size_t len, struct cw_rec *r)
 			    cw_addr_get(&rd, &r->info.cand[i].addr) != 0)
 				return (-1);
 			r->info.cand[i].kind = kind;
+			if (!stun_rdv_cand_ok(&r->info.cand[i]))
+				return (-1);
 		}
 		break;
 	case CW_GO:

@@ -67,3 +67,9 @@ dist_man_MANS += man/stund.8 man/stund.conf.5
 # The fleet: three stund sharing a redis-server on loopback.
 TESTS += tests/stund_fleet.sh
 EXTRA_DIST += tests/stund_fleet.sh
+check_PROGRAMS += tests/check_fleet
+tests_check_fleet_SOURCES = tests/check_fleet.c
+tests_check_fleet_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
+tests_check_fleet_LDADD = stund/libstund.la libstun/libstun_core.la \
+	$(CHECK_LIBS) $(OPENSSL_LIBS)
+TESTS += tests/check_fleet
