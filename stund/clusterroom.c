@@ -180,7 +180,8 @@ cl_snap_cb(redisAsyncContext *ac, void *r, void *priv)
 	pthread_mutex_lock(&cl->sd->rdv_lock);
 	for (i = 0; i + 1 < reply->elements; i += 2) {
 		v = reply->element[i + 1];
-		if (v->type != REDIS_REPLY_STRING)
+		if (v->type != REDIS_REPLY_STRING ||
+		    reply->element[i]->type != REDIS_REPLY_STRING)
 			continue;
 		cl->m.bytes_in += v->len;
 		if (cw_parse((const uint8_t *)v->str, v->len, &rec) != 0 ||
