@@ -118,11 +118,17 @@ rooms_free(struct rooms *r)
 	OPENSSL_cleanse(r->c.secret, sizeof(r->c.secret));
 }
 
-/* The epoch keys for now: [0] current, [1] the one before. */
+/*
+ * The epoch keys for now: [0] current, [1] the one before.  Epochs are
+ * counted on the wall clock (wall_off is 0 outside a fleet): instances of
+ * one fleet share the secret, and a cookie or key one of them gave must
+ * mean the same epoch on another, whose monotonic clock started elsewhere.
+ */
 static int
 rooms_epoch(struct rooms *r, uint64_t now)
 {
-	uint32_t	e = (uint32_t)(now / r->c.epoch_ms);
+	uint32_t	e = (uint32_t)((now + (uint64_t)r->wall_off) /
+			    r->c.epoch_ms);
 
 	if (r->epoch_ok && e == r->epoch)
 		return (0);

@@ -5,7 +5,8 @@
  * instances exchange (stund/clusterwire.c: round trips, and every
  * truncation and bad value refused) and the remote members of the room
  * table (stund/roomsfleet.c: put, delete, orphan timeout, the two halves
- * of a Go, the fleet events local changes report).
+ * of a Go, the fleet events local changes report), and cookies good
+ * across instances whose monotonic clocks differ.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +368,100 @@ START_TEST(local_changes_are_reported)
 }
 END_TEST
 
+/*
+ * Feed the client's datagram in *a to table t at now, its answer back to
+ * the client.  Returns the kinds of the client's actions then (a bit per
+ * kind); *a is the first datagram it sends, if any.
+ */
+static int
+hop(struct stun_rdv_client *rc, struct stun_rdv_action *a, struct rooms *t,
+    const struct stun_addr *src, const struct stun_addr *srv, uint64_t now)
+{
+	struct stun_rdv_action	 b;
+	struct rooms_src	 s;
+	struct stun_msg		 m;
+	int			 kinds = 0, k;
+
+	ck_assert_int_eq(a->kind, STUN_RDV_A_SEND);
+	ck_assert_int_eq(stun_msg_decode(&m, a->buf, a->len), 0);
+	memset(&s, 0, sizeof(s));
+	s.addr = *src;
+	memset(&O, 0, sizeof(O));
+	ck_assert_int_eq(rooms_input(t, &m, &s, now, &O), 1);
+	ck_assert_uint_eq(O.n, 1);
+	ck_assert_int_eq(stun_rdv_client_input(rc, srv, O.pkt[0].buf,
+	    O.pkt[0].len, 7000), 0);
+	for (k = 0; k < 16; k++) {
+		stun_rdv_client_next(rc, &b);
+		if (b.kind == STUN_RDV_A_WAIT)
+			break;
+		if (b.kind == STUN_RDV_A_SEND && !(kinds & (1 << b.kind)))
+			*a = b;
+		kinds |= 1 << b.kind;
+	}
+	return (kinds);
+}
+
+/*
+ * A cookie and key from one instance are good at another of the fleet
+ * (same secret) whose monotonic clock is far from the first's: the
+ * epochs are of the wall clock.  This is what a load balancer in front
+ * of the fleet needs when the two steps of a Register land apart.
+ */
+START_TEST(epochs_agree_across_instances)
+{
+	const uint64_t		 wall = 1800000000000ULL, mono_b = 987654321;
+	struct rooms_config	 c;
+	struct rooms		 B;
+	struct stun_rdv_config	 rcfg;
+	struct stun_rdv_client	 rc;
+	struct stun_rdv_action	 a;
+	struct stun_addr	 srv, me;
+	uint8_t			 secret[ROOMS_SECRET_LEN];
+
+	memset(&c, 0, sizeof(c));
+	c.fleet = 1;
+	ck_assert_int_eq(rooms_init(&B, &c), 0);
+	memset(secret, 0x42, sizeof(secret));
+	rooms_fleet_set_secret(&R, secret);
+	rooms_fleet_set_secret(&B, secret);
+	rooms_fleet_clock(&R, (int64_t)(wall - 1000));
+	rooms_fleet_clock(&B, (int64_t)(wall - mono_b));
+
+	addr4(&srv, 200, 3478);
+	addr4(&me, 9, 41000);
+	memset(&rcfg, 0, sizeof(rcfg));
+	rcfg.server = srv;
+	memset(rcfg.room_key, 0x5e, sizeof(rcfg.room_key));
+	strcpy(rcfg.name, "lb");
+	rcfg.ncand = 1;
+	rcfg.cand[0].kind = STUN_RDV_CAND_HOST;
+	rcfg.cand[0].addr = me;
+	ck_assert_int_eq(stun_rdv_client_init(&rc, &rcfg), 0);
+	ck_assert_int_eq(stun_rdv_client_start(&rc, 5000), 0);
+	stun_rdv_client_next(&rc, &a);
+	/* Step 1 at A: the cookie; step 2 at B: admitted. */
+	ck_assert_int_eq(hop(&rc, &a, &R, &me, &srv, 1000),
+	    1 << STUN_RDV_A_SEND);
+	ck_assert(hop(&rc, &a, &B, &me, &srv, mono_b + 20) &
+	    1 << STUN_RDV_A_JOINED);
+	ck_assert_uint_eq(B.m.members, 1);
+	/* Across an epoch boundary too: the cookie of the one before. */
+	rooms_free(&B);
+	ck_assert_int_eq(rooms_init(&B, &c), 0);
+	rooms_fleet_set_secret(&B, secret);
+	rooms_fleet_clock(&B, (int64_t)(wall - mono_b));
+	ck_assert_int_eq(stun_rdv_client_init(&rc, &rcfg), 0);
+	ck_assert_int_eq(stun_rdv_client_start(&rc, 6000), 0);
+	stun_rdv_client_next(&rc, &a);
+	ck_assert_int_eq(hop(&rc, &a, &R, &me, &srv, 1000),
+	    1 << STUN_RDV_A_SEND);
+	ck_assert(hop(&rc, &a, &B, &me, &srv, mono_b + 60000) &
+	    1 << STUN_RDV_A_JOINED);
+	rooms_free(&B);
+}
+END_TEST
+
 static Suite *
 fleet_suite(void)
 {
@@ -383,6 +478,7 @@ fleet_suite(void)
 	tcase_add_test(tc, orphans_time_out_unless_claimed);
 	tcase_add_test(tc, go_across_instances);
 	tcase_add_test(tc, local_changes_are_reported);
+	tcase_add_test(tc, epochs_agree_across_instances);
 	suite_add_tcase(s, tc);
 	return (s);
 }
