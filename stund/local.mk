@@ -16,8 +16,16 @@ sbin_PROGRAMS += stund/stund
 stund_stund_SOURCES = stund/stund.c stund/stund.h stund/listen.c \
 	stund/worker.c stund/tcp.c stund/metrics.c stund/counters.c \
 	stund/counters.h stund/route.c stund/route.h stund/rdvio.c \
-	stund/rdvio.h stund/evlog.c stund/evlog.h stund/cluster.c \
-	stund/cluster.h stund/clusterint.h stund/clusterroom.c
+	stund/rdvio.h stund/evlog.c stund/evlog.h stund/cluster.h
+# The fleet when configure found hiredis; else --cluster is refused.
+if HAVE_HIREDIS
+stund_stund_SOURCES += stund/cluster.c stund/clusterint.h \
+	stund/clusterroom.c
+else
+stund_stund_SOURCES += stund/clusternone.c
+endif
+EXTRA_DIST += stund/cluster.c stund/clusterint.h stund/clusterroom.c \
+	stund/clusternone.c
 stund_stund_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(PTHREAD_CFLAGS) $(HIREDIS_CFLAGS) $(HIREDIS_SSL_CFLAGS)
 stund_stund_LDADD = stund/libstund.la common/libcommon.la \

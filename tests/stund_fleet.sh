@@ -28,6 +28,8 @@ st_need redis-server ss timeout mkfifo
 [ -x "$TPOKE" ] || st_skip "$TPOKE not built"
 [ -x "$CHAT" ] || st_skip "$CHAT not built"
 st_have_http || st_skip "neither curl nor wget installed"
+grep -q '^#define HAVE_HIREDIS 1' "$top_builddir/config.h" 2>/dev/null ||
+    st_skip "stund built without hiredis: no --cluster"
 T=$ST_TMP
 
 # redis_start: redis-server on 127.0.0.1:$RPORT, nothing on disk.
