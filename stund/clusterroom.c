@@ -105,7 +105,8 @@ cl_apply(struct cluster *cl, const struct cw_rec *rec, uint64_t now)
 	switch (rec->type) {
 	case CW_JOIN:
 		(void)rooms_fleet_put(r, rec->room, rec->roomlen, rec->origin,
-		    rec->go_since, &rec->info, now, cl->out);
+		    rec->go_since, &rec->info,
+		    rec->has_relayed ? &rec->relayed : NULL, now, cl->out);
 		break;
 	case CW_LEAVE:
 	case CW_TIMEOUT:
@@ -464,6 +465,8 @@ cl_publish(struct cluster *cl, const struct rooms_fleet_ev *ev)
 		rec.type = CW_JOIN;
 		rec.go_since = ev->go_since;
 		rec.info = ev->info;
+		rec.has_relayed = ev->has_relayed;
+		rec.relayed = ev->relayed;
 		break;
 	case ROOMS_FL_LEAVE:
 		rec.type = CW_LEAVE;

@@ -65,6 +65,9 @@ cw_build(const struct cw_rec *r, uint8_t *buf, size_t cap)
 			stun_wr_u8(&w, r->info.cand[i].kind);
 			cw_addr_put(&w, &r->info.cand[i].addr);
 		}
+		stun_wr_u8(&w, r->has_relayed ? 1 : 0);
+		if (r->has_relayed)
+			cw_addr_put(&w, &r->relayed);
 		break;
 	case CW_GO:
 	case CW_DELAY:
@@ -120,6 +123,11 @@ cw_parse(const uint8_t *buf, size_t len, struct cw_rec *r)
 			if (!stun_rdv_cand_ok(&r->info.cand[i]))
 				return (-1);
 		}
+		if (stun_rd_u8(&rd, &n) != 0 || n > 1 ||
+		    (n == 1 && (cw_addr_get(&rd, &r->relayed) != 0 ||
+		    r->relayed.port == 0)))
+			return (-1);
+		r->has_relayed = n;
 		break;
 	case CW_GO:
 	case CW_DELAY:

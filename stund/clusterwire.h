@@ -24,7 +24,8 @@
 #define CW_DELAY	'D'	/* send member a Go about peer after delay */
 #define CW_INSTANCE	'I'	/* an instance and its load */
 #define CW_MAX		(4 + 8 + 1 + STUN_RDV_ROOM_MAX + 4 + 8 + 1 + \
-			 STUN_RDV_NAME_MAX + 1 + STUN_RDV_MEMBER_CANDS * 20)
+			 STUN_RDV_NAME_MAX + 1 + STUN_RDV_MEMBER_CANDS * 20 + \
+			 1 + 19)
 
 struct cw_rec {
 	uint8_t		 type;		/* CW_* */
@@ -32,9 +33,11 @@ struct cw_rec {
 	uint8_t		 room[STUN_RDV_ROOM_MAX];
 	size_t		 roomlen;
 	uint32_t	 member;
-	/* CW_JOIN */
+	/* CW_JOIN; relayed: its allocation on its owner's relay, if any. */
 	uint64_t	 go_since;
 	struct stun_rdv_member info;
+	int		 has_relayed;
+	struct stun_addr relayed;
 	/* CW_GO: the peer and its RTT; CW_DELAY: the peer and the delay. */
 	uint32_t	 peer;
 	uint32_t	 value;

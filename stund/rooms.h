@@ -156,6 +156,8 @@ struct rooms_fleet_ev {
 	uint32_t	 rtt;		/* GO: member's RTT, ms */
 	uint64_t	 go_since;	/* JOIN: wall ms of its join or move */
 	struct stun_rdv_member info;	/* JOIN */
+	int		 has_relayed;	/* JOIN: its allocation on our relay */
+	struct stun_addr relayed;
 };
 #define ROOMS_FL_MAX	(2 * ROOMS_OUT_MAX)
 
@@ -271,7 +273,9 @@ uint64_t rooms_relay_gen(const struct rooms *r);
  * their Members deltas, is never sent anything, and goes when its owner
  * says so or is gone.  A room is followed while it has local members.
  *
- * rooms_fleet_put: add or update a remote member of a followed room.
+ * rooms_fleet_put: add or update a remote member of a followed room;
+ *   relayed (NULL: none) is its allocation on its owner's relay, which
+ *   our relay lets its roommates' allocations send to.
  * rooms_fleet_del: remove it (timeout: 1 for a timeout, 0 a leave).
  * rooms_fleet_orphan: owner went: its members time out like local ones
  *   (rooms_timer()) unless they register again somewhere first.
@@ -291,8 +295,8 @@ uint64_t rooms_relay_gen(const struct rooms *r);
  */
 int	rooms_fleet_put(struct rooms *r, const uint8_t *room, size_t roomlen,
 	    uint64_t owner, uint64_t go_since,
-	    const struct stun_rdv_member *info, uint64_t now,
-	    struct rooms_out *out);
+	    const struct stun_rdv_member *info, const struct stun_addr *relayed,
+	    uint64_t now, struct rooms_out *out);
 int	rooms_fleet_del(struct rooms *r, const uint8_t *room, size_t roomlen,
 	    uint64_t owner, uint32_t member, int timeout, uint64_t now,
 	    struct rooms_out *out);

@@ -48,6 +48,8 @@ rooms_fl(struct rooms *r, struct rooms_out *out, int type,
 	if (type == ROOMS_FL_JOIN) {
 		e->info = mb->info;
 		e->go_since = mb->go_since;
+		e->has_relayed = mb->has_relayed;
+		e->relayed = mb->relayed;
 	}
 }
 
@@ -148,13 +150,14 @@ rooms_fl_valid(const struct stun_rdv_member *info)
 int
 rooms_fleet_put(struct rooms *r, const uint8_t *room, size_t roomlen,
     uint64_t owner, uint64_t go_since, const struct stun_rdv_member *info,
-    uint64_t now, struct rooms_out *out)
+    const struct stun_addr *relayed, uint64_t now, struct rooms_out *out)
 {
 	struct rooms_room	*rm;
 	struct rooms_member	*mb, *x;
 	struct stun_rdv_member	 before;
+	struct stun_addr	 was;
 	unsigned		 i, mi = 0;
-	int			 fresh;
+	int			 fresh, had;
 
 	out->n = out->nev = out->nfl = 0;
 	if (owner == 0 || !rooms_fl_valid(info) ||
@@ -197,6 +200,18 @@ rooms_fleet_put(struct rooms *r, const uint8_t *room, size_t roomlen,
 	if (info->ncand > 0 &&
 	    info->cand[info->ncand - 1].kind == STUN_RDV_CAND_SRFLX)
 		mb->from = info->cand[info->ncand - 1].addr;
+	/*
+	 * Its allocation, as its owner's relay made it: roommates' relays
+	 * here may send to it.  One gone or moved: permissions are checked
+	 * again (the generation).
+	 */
+	had = mb->has_relayed;
+	was = mb->relayed;
+	mb->has_relayed = relayed != NULL;
+	if (relayed != NULL)
+		mb->relayed = *relayed;
+	if (had && (!mb->has_relayed || !stun_addr_equal(&was, &mb->relayed)))
+		r->gen++;
 	if (!fresh && memcmp(&before, &mb->info, sizeof(before)) == 0)
 		return (0);
 	rm->epoch++;
@@ -349,6 +364,8 @@ rooms_fleet_list(const struct rooms *r, unsigned *cursor,
 		ev[n].member = mb->info.id;
 		ev[n].info = mb->info;
 		ev[n].go_since = mb->go_since;
+		ev[n].has_relayed = mb->has_relayed;
+		ev[n].relayed = mb->relayed;
 		n++;
 	}
 	return (n);

@@ -46,6 +46,8 @@ sample_join(struct cw_rec *r)
 	r->info.cand[1].addr.family = STUN_AF_INET6;
 	r->info.cand[1].addr.ip[15] = 1;
 	r->info.cand[1].addr.port = 5000;
+	r->has_relayed = 1;
+	addr4(&r->relayed, 3, 50000);
 }
 
 START_TEST(wire_round_trips)
@@ -69,6 +71,12 @@ START_TEST(wire_round_trips)
 	ck_assert_uint_eq(back.info.ncand, 2);
 	ck_assert(stun_addr_equal(&back.info.cand[1].addr,
 	    &r.info.cand[1].addr));
+	ck_assert_int_eq(back.has_relayed, 1);
+	ck_assert(stun_addr_equal(&back.relayed, &r.relayed));
+	r.has_relayed = 0;
+	ck_assert_int_gt(n = cw_build(&r, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(cw_parse(buf, (size_t)n, &back), 0);
+	ck_assert_int_eq(back.has_relayed, 0);
 	for (t = 0; t < 4; t++) {
 		r.type = types[t];
 		r.peer = 99;
@@ -126,6 +134,11 @@ START_TEST(wire_refuses_truncations_and_bad_values)
 	/* A control character in the name (right after its length). */
 	memcpy(bad, buf, len);
 	bad[4 + 8 + 1 + 16 + 4 + 8 + 1] = 0x07;
+	ck_assert_int_eq(cw_parse(bad, len, &back), -1);
+	/* The relayed flag is 0 or 1 (its IPv4 address is the last 7). */
+	memcpy(bad, buf, len);
+	ck_assert_uint_eq(bad[len - 8], 1);
+	bad[len - 8] = 2;
 	ck_assert_int_eq(cw_parse(bad, len, &back), -1);
 	/* Too many candidates, an unknown kind. */
 	r.info.ncand = STUN_RDV_MEMBER_CANDS + 1;
@@ -221,13 +234,15 @@ START_TEST(remote_members_come_and_go)
 {
 	struct stun_rdv_member	 info;
 	struct rooms_member	*l;
+	struct stun_addr	 relayed;
+	uint64_t		 gen;
 	uint8_t			 other[16];
 
 	l = local_member(1, 40000, 1000);
 	remote_info(&info, 2, 2);
 	/* Joins: the local member is told. */
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, 1000,
-	    &O), 0);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1000, &O), 0);
 	ck_assert_uint_eq(O.n, 1);
 	ck_assert(stun_addr_equal(&O.pkt[0].to, &l->from));
 	ck_assert_uint_eq(R.remote, 1);
@@ -235,26 +250,43 @@ START_TEST(remote_members_come_and_go)
 	/* Admitted for the relay from its server-reflexive address. */
 	ck_assert_int_eq(rooms_relay_peer_ok(&R, "rdv-000000013c3c3c3c",
 	    &info.cand[0].addr), 1);
+	/* Its allocation on its owner's relay: a peer for our member. */
+	relayed = info.cand[0].addr;
+	relayed.port = 50000;
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, "rdv-000000013c3c3c3c",
+	    &relayed), 0);
+	gen = R.gen;
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info,
+	    &relayed, 1050, &O), 0);
+	ck_assert_uint_eq(O.n, 0);	/* members are not told */
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, "rdv-000000013c3c3c3c",
+	    &relayed), 1);
+	/* Gone: permissions are checked again. */
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1060, &O), 0);
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, "rdv-000000013c3c3c3c",
+	    &relayed), 0);
+	ck_assert_uint_gt(R.gen, gen);
 	/* The same again: nothing to tell. */
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, 1100,
-	    &O), 0);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1100, &O), 0);
 	ck_assert_uint_eq(O.n, 0);
 	/* Moved: told again. */
 	info.cand[0].addr.port = 6001;
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, 1200,
-	    &O), 0);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1200, &O), 0);
 	ck_assert_uint_eq(O.n, 1);
 	/* A room not followed, a local id, a bad name: refused. */
 	memset(other, 0x11, sizeof(other));
-	ck_assert_int_eq(rooms_fleet_put(&R, other, 16, 0xaa, 5, &info, 1300,
-	    &O), -1);
+	ck_assert_int_eq(rooms_fleet_put(&R, other, 16, 0xaa, 5, &info, NULL,
+	    1300, &O), -1);
 	remote_info(&info, 1, 2);
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, 1300,
-	    &O), -1);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1300, &O), -1);
 	remote_info(&info, 3, 2);
 	info.name[0] = '\n';
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, 1300,
-	    &O), -1);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1300, &O), -1);
 	/* Only its owner removes it. */
 	ck_assert_int_eq(rooms_fleet_del(&R, ROOM, 16, 0xbb, 2, 0, 1400, &O),
 	    -1);
@@ -275,11 +307,11 @@ START_TEST(orphans_time_out_unless_claimed)
 
 	(void)local_member(1, 40000, 1000);
 	remote_info(&info, 2, 2);
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, 1000,
-	    &O), 0);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1000, &O), 0);
 	remote_info(&info, 3, 3);
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xcc, 5, &info, 1000,
-	    &O), 0);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xcc, 5, &info, NULL,
+	    1000, &O), 0);
 	/* Both owners heard of lately: none offered for a liveness check. */
 	ck_assert_uint_eq(rooms_fleet_owners(&R, owners, 4, 2000, 3000), 0);
 	ck_assert_uint_eq(rooms_fleet_owners(&R, owners, 4, 5000, 3000), 2);
@@ -294,8 +326,8 @@ START_TEST(orphans_time_out_unless_claimed)
 	rooms_timer(&R, 34000, &O);
 	ck_assert_uint_eq(R.remote, 2);
 	/* Member 2 put again by a live owner: no longer orphaned. */
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xdd, 5, &info, 34000,
-	    &O), 0);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xdd, 5, &info, NULL,
+	    34000, &O), 0);
 	/* Member 3's owner goes too, and it never comes back. */
 	rooms_fleet_orphan(&R, 0xcc, 34000);
 	rooms_timer(&R, 64001, &O);
@@ -314,8 +346,8 @@ START_TEST(go_across_instances)
 
 	l = local_member(1, 40000, 1000);
 	remote_info(&info, 2, 2);
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, 1000,
-	    &O), 0);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1000, &O), 0);
 	/* No RTT yet: owed, and asked back at the first sample. */
 	ck_assert_int_eq(rooms_fleet_go(&R, ROOM, 16, 1, 2, 100, 3, &d, 1000,
 	    &O), 0);
@@ -354,8 +386,8 @@ START_TEST(local_changes_are_reported)
 	ck_assert_int_eq(ev[0].type, ROOMS_FL_JOIN);
 	ck_assert_uint_eq(ev[0].member, 1);
 	remote_info(&info, 2, 2);
-	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, 1000,
-	    &O), 0);
+	ck_assert_int_eq(rooms_fleet_put(&R, ROOM, 16, 0xaa, 5, &info, NULL,
+	    1000, &O), 0);
 	/* The last local member leaves: LEAVE, CLOSE; the remote one goes. */
 	O.n = O.nev = O.nfl = 0;
 	rooms_remove(&R, &R.room[0], l, STUN_RDV_EV_LEAVE, 2000, &O);

@@ -260,31 +260,40 @@ else
 fi
 exec 5>&- 6>&-	# EOF: carol and dave leave
 
-# A credential minted by A allocates on C.
-if command -v turnutils_peer >/dev/null 2>&1; then
+# A credential minted by A allocates on C, from its member's own socket
+# (tests/rdvturn), once C follows the room (a member of it on C); from
+# another socket it is refused there as it is at home.
+RDVTURN="$top_builddir/tests/rdvturn"
+if command -v turnutils_peer >/dev/null 2>&1 && [ -x "$RDVTURN" ]; then
 	PP=$(st_free_port)
 	st_bg "$T/peer.log" timeout 120 turnutils_peer -L 127.0.0.1 -p "$PP"
-	sleep 0.5
-	rp cred "$A" -r "$(key c5)" -t 60
-	st_wait_log "$T/cred" '^joined ' 50
-	U=$(sed -n 's/.* relay-user=\([^ ]*\) .*/\1/p' "$T/cred" | head -n 1)
-	W=$(sed -n 's/.* relay-pass=\([^ ]*\).*/\1/p' "$T/cred" | head -n 1)
-	if [ -n "$U" ] && [ -n "$W" ]; then
-		timeout 20 "$TPOKE" -s "$C" -u "$U" -w "$W" \
-		    -p "127.0.0.1:$PP" -n 5 >"$T/tpoke.cred" 2>&1
-		grep -q '^allocated relayed=127\.0\.0\.3:' "$T/tpoke.cred" &&
-		    grep -q '^echoes phase=permission count=5/5' \
-		    "$T/tpoke.cred" &&
-		    st_ok "a relay credential from A allocates and relays on C" ||
+	rp credc "$C" -r "$(key c5)" -t 60
+	st_wait_log "$T/credc" '^joined ' 50
+	mkfifo "$T/cred.in" || exit 99
+	timeout 60 "$RDVTURN" -r "$(key c5)" -n cred -b 127.0.0.1 -T "$C" \
+	    -t 50 "$A" <"$T/cred.in" >"$T/cred" 2>&1 &
+	ST_PIDS="$ST_PIDS $!"
+	exec 9>"$T/cred.in"
+	if st_wait_log "$T/cred" '^member id=[0-9]* name=credc' 100; then
+		echo alloc >&9
+		st_wait_log "$T/cred" '^allocated relayed=127\.0\.0\.3:' 50 &&
+		    st_ok "a relay credential from A allocates on C" ||
 		    { st_fail "A's credential on C:"; sed 's/^/  | /' \
-		    "$T/tpoke.cred"; }
+		    "$T/cred"; }
+		echo alloc2 >&9
+		st_wait_log "$T/cred" '^alloc2 alloc-failed code=403' 50 &&
+		    st_ok "C refuses it from another socket (403)" ||
+		    { st_fail "A's credential from elsewhere on C:"; sed \
+		    's/^/  | /' "$T/cred"; }
 	else
-		st_fail "A handed out no relay credential:"
+		st_fail "cred (A) never saw credc (C):"
 		sed 's/^/  | /' "$T/cred"
 	fi
+	echo quit >&9
+	exec 9>&-
 else
 	echo "note: A's credential on another instance not tried:" \
-	    "turnutils_peer missing"
+	    "turnutils_peer or rdvturn missing"
 fi
 
 # --- 3. Overload: B (--max-allocations 2) sends the third Allocate away.
