@@ -46,6 +46,7 @@ struct relay_alloc {
 	uint64_t	 expires;
 	uint64_t	 hard_end;	/* max_alloc_time; 0: none */
 	uint64_t	 bytes;
+	int		 df;		/* DF set on the relay socket */
 };
 
 static const int relay_codes[RELAY_NERR] = {
@@ -435,7 +436,7 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	struct relay_alloc	*a;
 	struct stun_addr	 relayed;
 	uint8_t			 family;
-	int			 code, even, dual, h;
+	int			 code, even, dual, h, df;
 	unsigned		 i;
 	uint32_t		 life, bk;
 	uint64_t		 qh = 0;
@@ -454,11 +455,13 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 			relay_error(r, cl, m, 437, &ar);
 		goto out;
 	}
-	/* RFC 8656 7.2: DONT-FRAGMENT is not supported, so unknown. */
-	if (m->nunknown > 0 ||
-	    stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL) {
-		relay_unknown(r, cl, m,
-		    stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL ?
+	/*
+	 * RFC 8656 7.2: DONT-FRAGMENT is unknown (420) only when the
+	 * caller cannot set DF.
+	 */
+	df = stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL;
+	if (m->nunknown > 0 || (df && r->ops.dont_fragment == NULL)) {
+		relay_unknown(r, cl, m, df && r->ops.dont_fragment == NULL ?
 		    STUN_ATTR_DONT_FRAGMENT : 0, &ar);
 		goto out;
 	}
@@ -485,6 +488,14 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 		relay_error(r, cl, m, h == STUN_ERR_FAMILY ? 440 : 508, &ar);
 		goto out;
 	}
+	if (df && r->ops.dont_fragment(r->ops.arg, h) != 0) {
+		if (r->ops.close != NULL)
+			r->ops.close(r->ops.arg, h);
+		if (r->quota != NULL)
+			relaypol_quota_put(r->quota, qh);
+		relay_unknown(r, cl, m, STUN_ATTR_DONT_FRAGMENT, &ar);
+		goto out;
+	}
 	r->nfree--;
 	memset(a, 0, sizeof(*a));
 	a->used = 1;
@@ -492,6 +503,7 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	a->handle = h;
 	a->relayed = relayed;
 	a->qh = qh;
+	a->df = df;
 	memcpy(a->tid, m->tid, STUN_TID_LEN);
 	memcpy(a->user, ar.user, sizeof(a->user));
 	if (r->c.max_alloc_time != 0)
@@ -803,6 +815,20 @@ relay_send(struct relay *r, const struct relay_client *cl,
 	    peer.family != a->relayed.family || m->nunknown > 0) {
 		RELAY_ADD(&r->m.bad_indication, 1);
 		return;
+	}
+	/*
+	 * RFC 8656 11.2: DONT-FRAGMENT here asks for DF on this datagram;
+	 * a server that cannot set it treats the attribute as unknown and
+	 * drops the indication.  DF belongs to the relay socket, so it stays
+	 * on for the allocation's later datagrams too.
+	 */
+	if (!a->df && stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL) {
+		if (r->ops.dont_fragment == NULL ||
+		    r->ops.dont_fragment(r->ops.arg, a->handle) != 0) {
+			RELAY_ADD(&r->m.bad_indication, 1);
+			return;
+		}
+		a->df = 1;
 	}
 	relay_to_peer(r, a, &peer, data, len, now);
 }

@@ -128,6 +128,13 @@ struct relay_ops {
 	int64_t	(*wall)(void *arg);
 	/* Random bytes: 0 on success (NULL: RAND_bytes). */
 	stun_random_fn random;
+	/*
+	 * Set the DF bit on every datagram relay socket handle sends from
+	 * now on (DONT-FRAGMENT, RFC 8656 14.8).  0, or -1 when the system
+	 * cannot: the request is then refused.  NULL: not supported (an
+	 * Allocate with DONT-FRAGMENT gets 420).
+	 */
+	int	(*dont_fragment)(void *arg, int handle);
 };
 
 struct relay_config {

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@
 #define RELAYIO_OUTSZ		(RELAYIO_DGRAM + 64)	/* + TURN framing */
 #define RELAYIO_QUEUE		64	/* sends held until a batch ends */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
+#define RELAYIO_HELD		64	/* streams written at the flush */
 
 struct rsock {
 	struct relayio	*rio;
@@ -66,6 +68,13 @@ struct relayio {
 	uint16_t	 lo, hi;	/* relay port range */
 	unsigned	 nout;
 	struct rout	 out[RELAYIO_QUEUE];
+	/*
+	 * Plain TCP clients with relayed data in their output: written at
+	 * the flush, so that a batch of datagrams costs one write and no
+	 * epoll_ctl (tcp_flush() arms EV_WRITE only when the kernel is full).
+	 */
+	unsigned	 nheld;
+	struct tcp_conn	*held[RELAYIO_HELD];
 	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];
 	struct sockaddr_storage rsa[RELAYIO_READS];
 #if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
@@ -93,10 +102,26 @@ relayio_add(uint64_t *p, uint64_t v)
 	    __ATOMIC_RELAXED);
 }
 
+/* Write out the streams that relayed data went to since the last flush. */
+static void
+relayio_flush_held(struct relayio *rio)
+{
+	struct tcp_conn	*c;
+	unsigned	 i;
+
+	for (i = 0; i < rio->nheld; i++) {
+		c = rio->held[i];
+		c->reading = 0;
+		tcp_flush(c);
+	}
+	rio->nheld = 0;
+}
+
 #if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
 /*
  * Send every queued datagram: one sendmmsg per socket, in queue order
- * within each socket.  A failed datagram is counted and skipped.
+ * within each socket.  A failed datagram is counted and skipped.  Then
+ * the held streams.
  */
 static void
 relayio_flush_rio(struct relayio *rio)
@@ -104,6 +129,9 @@ relayio_flush_rio(struct relayio *rio)
 	struct rout	*o;
 	unsigned	 i, j, n, skipped;
 	int		 fd;
+
+	if (rio->nheld != 0)
+		relayio_flush_held(rio);
 
 	for (i = 0; i < rio->nout; i++) {
 		if ((fd = rio->out[i].fd) == -1)
@@ -129,6 +157,8 @@ relayio_flush_rio(struct relayio *rio)
 	struct rout	*o;
 	unsigned	 i;
 
+	if (rio->nheld != 0)
+		relayio_flush_held(rio);
 	for (i = 0; i < rio->nout; i++) {
 		o = &rio->out[i];
 		if (sendto(o->fd, o->buf, o->len, MSG_DONTWAIT,
@@ -150,8 +180,36 @@ relayio_flush_cb(evutil_socket_t fd, short what, void *arg)
 void
 relayio_flush(struct worker *w)
 {
-	if (w->rio != NULL && w->rio->nout != 0)
+	if (w->rio != NULL && (w->rio->nout != 0 || w->rio->nheld != 0))
 		relayio_flush_rio(w->rio);
+}
+
+/*
+ * Relayed data for a plain TCP client: into its output now, written at
+ * the end of this loop pass (flush_ev) with whatever else came for it.
+ * The connection is marked as if inside tcp_read(), so tcp_send() leaves
+ * EV_WRITE alone; relayio_stream_gone() forgets it.  0 or -1.
+ */
+static int
+relayio_hold(struct relayio *rio, struct tcp_conn *c, const uint8_t *buf,
+    size_t len)
+{
+	unsigned	 i;
+
+	if (c->tls)
+		return (tcp_send(c, buf, len));
+	for (i = 0; i < rio->nheld; i++)
+		if (rio->held[i] == c)
+			break;
+	if (i == rio->nheld) {
+		if (rio->nheld == RELAYIO_HELD)
+			relayio_flush_held(rio);
+		/* Inside tcp_read() it is flushed there, and again here. */
+		rio->held[rio->nheld++] = c;
+		c->reading = 1;
+		event_active(rio->flush_ev, 0, 0);
+	}
+	return (tcp_send(c, buf, len));
 }
 
 /*
@@ -181,7 +239,9 @@ relayio_queue(struct relayio *rio, int fd, const struct stun_addr *addr,
 	o->fd = fd;
 	o->len = len;
 	memcpy(o->buf, buf, len);
-	rio->nout++;
+	/* Whoever queued it, it leaves by the end of this loop pass. */
+	if (rio->nout++ == 0)
+		event_active(rio->flush_ev, 0, 0);
 	return (0);
 }
 
@@ -255,6 +315,42 @@ relayio_close(void *arg, int h)
 	rs->used = 0;
 }
 
+/*
+ * DONT-FRAGMENT: DF on every datagram of this socket.  A datagram larger
+ * than the path MTU then fails (counted in send_fail) instead of leaving
+ * in fragments.
+ */
+static int
+relayio_dont_fragment(void *arg, int h)
+{
+	struct relayio	*rio = arg;
+	int		 fd, v;
+
+	if (h < 0 || (unsigned)h >= rio->nsocks || !rio->socks[h].used)
+		return (-1);
+	fd = rio->socks[h].fd;
+	if (rio->ip.family == STUN_AF_INET6) {
+#if defined(IPV6_DONTFRAG)
+		v = 1;
+		return (setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &v,
+		    sizeof(v)) == 0 ? 0 : -1);
+#endif
+	} else {
+#if defined(IP_MTU_DISCOVER) && defined(IP_PMTUDISC_DO)
+		v = IP_PMTUDISC_DO;
+		return (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v,
+		    sizeof(v)) == 0 ? 0 : -1);
+#elif defined(IP_DONTFRAG)
+		v = 1;
+		return (setsockopt(fd, IPPROTO_IP, IP_DONTFRAG, &v,
+		    sizeof(v)) == 0 ? 0 : -1);
+#endif
+	}
+	(void)v;
+	(void)fd;
+	return (-1);
+}
+
 static int
 relayio_send_peer(void *arg, int h, const struct stun_addr *peer,
     const uint8_t *buf, size_t len)
@@ -280,8 +376,8 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 
 	if (cl->conn != 0) {
 		/* Stream clients are worker 0's; the pointer is live. */
-		if (tcp_send((struct tcp_conn *)(uintptr_t)cl->conn, p->buf,
-		    p->len) == -1)
+		if (relayio_hold(rio, (struct tcp_conn *)(uintptr_t)cl->conn,
+		    p->buf, p->len) == -1)
 			return (-1);
 		cnt = &w->sd->tcp_cnt;
 	} else if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
@@ -469,6 +565,7 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	ops.arg = rio;
 	ops.open = relayio_open;
 	ops.close = relayio_close;
+	ops.dont_fragment = relayio_dont_fragment;
 	ops.send_peer = relayio_send_peer;
 	ops.send_client = relayio_send_client;
 	ops.wall = relayio_wall;
@@ -550,9 +647,15 @@ relayio_stream_gone(struct tcp_conn *tc)
 {
 	struct relayio		*rio = tc->sd->workers[0].rio;
 	struct relay_client	 cl;
+	unsigned		 i;
 
 	if (rio == NULL)
 		return;
+	for (i = 0; i < rio->nheld; i++)
+		if (rio->held[i] == tc) {
+			rio->held[i] = rio->held[--rio->nheld];
+			break;
+		}
 	memset(&cl, 0, sizeof(cl));
 	cl.addr = tc->peer;
 	cl.sock = tc->sock;

@@ -13,6 +13,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #ifdef HAVE_MALLOC_TRIM
@@ -245,6 +247,7 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	struct tcp_conn		*c = NULL;
 	struct timeval		 tv;
 	SSL			*ssl;
+	int			 one = 1;
 
 	(void)lev;
 	(void)salen;
@@ -261,6 +264,13 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	/*
+	 * Answers and relayed data are small writes that must leave at
+	 * once: Nagle would hold one until the client's delayed ACK, which
+	 * a TURN client sending at a steady pace gives only with its next
+	 * packet.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->sd = sd;
 	c->sock = ls->sock;
 	c->tls = ls->tls;
