@@ -83,6 +83,10 @@ relayed udp-lt-send "udp, long-term credentials, send indications"
 uclient udp-rest-send -s -u carol -W "$SECRET" -p "$P1"
 relayed udp-rest-send "udp, rest credentials, send indications"
 
+# DONT-FRAGMENT (-g) in the Allocate: granted, DF set on the relay socket.
+uclient udp-df -g -u alice -w s3cret -p "$P1"
+relayed udp-df "udp, DONT-FRAGMENT, channels"
+
 uclient tcp-lt-send -t -s -u alice -w s3cret -p "$TP1"
 relayed tcp-lt-send "tcp, long-term credentials, send indications"
 
@@ -213,7 +217,7 @@ if [ -x "$TURNLOAD" ]; then
 	    { st_fail "stund did not start"; st_done; }
 	timeout 30 "$TURNLOAD" -n 8 -w 1 -d 0.5 -W 0 -u alice:s3cret \
 	    -e "127.0.0.1:$P_PEER" "127.0.0.1:$P1" >"$ST_TMP/ports.out" 2>&1
-	if grep -q 'allocations=4 .*lost=0 invalid=0 setupfail=4$' \
+	if grep -q 'allocations=4 .*lost=0 invalid=0 .*setupfail=4$' \
 	    "$ST_TMP/ports.out"; then
 		st_ok "4 relay ports: 4 allocations, 4 refused, no crossed data"
 	else
