@@ -39,6 +39,9 @@ PACED_ONE_RATE=${BENCH_PACED_ONE_RATE:-2000}
 PACED_TCP=${BENCH_PACED_TCP:-20}
 PACED_TCP_RATE=${BENCH_PACED_TCP_RATE:-100}
 SECTIONS=${BENCH_SECTIONS:-udp ping tcp rss turn workers nat}
+# A second stund in the TURN rows with --relay-coalesce this many us
+# (0: no such row).
+COALESCE=${BENCH_COALESCE:-300}
 STUND_TURN_ARGS=${BENCH_STUND_TURN_ARGS:-}
 NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 WORKERS=${BENCH_WORKERS:-$NCPU}
@@ -65,7 +68,7 @@ IP2=127.0.0.2
 for v in "$REPS" "$SOURCES" "$WINDOW" "$SAT_SOURCES" "$SAT_WINDOW" \
     "$TCP_CONNS" "$TCP_WINDOW" \
     "$RSS_CONNS" "$WORKERS" "$TURN_ALLOCS" "$PACED_ALLOCS" "$PACED_RATE" \
-    "$PACED_ONE_RATE" "$PACED_TCP" "$PACED_TCP_RATE"; do
+    "$PACED_ONE_RATE" "$PACED_TCP" "$PACED_TCP_RATE" "$COALESCE"; do
 	case $v in
 	''|*[!0-9]*) echo "run.sh: bad numeric setting '$v'" >&2; exit 2;;
 	esac
@@ -515,10 +518,13 @@ turn_start() {
 			    --allow-peer $IP1/32 --relay-ports 50000-59999
 			    --max-allocations 100000 --user-quota 100000"
 		fi
+		co=""
+		case $name in stundc*) co="--relay-coalesce $COALESCE";; esac
 		# shellcheck disable=SC2086
 		timeout 3600 $NICE taskset -c "$SRV_CPU" "$STUND" \
 		    --primary "$IP1" --port "$port" --foreground --workers 1 \
-		    --rate 0 --log-level warn $STUND_TURN_ARGS >"$log" 2>&1 &
+		    --rate 0 --log-level warn $STUND_TURN_ARGS $co \
+		    >"$log" 2>&1 &
 		;;
 	esac
 	tpid=$!
@@ -596,13 +602,15 @@ paced_rows() {
 			    "$(mstat "$f" p99_us)" "$(mstat "$f" srv_us)" \
 			    "$(sum "$f" lost)/$(sum "$f" invalid)/$(sum "$f" skipped)"
 		done
-		if [ $STUND_TURN = 1 ] && [ $HAVE_COTURN = 1 ]; then
-			say "  stund/coturn core time per round trip:" \
-			    "$(ratio "$(med "$RES/$t.stund_turn" srv_us)" \
+		[ $HAVE_COTURN = 1 ] || continue
+		for s in $started; do
+			case $s in stund*) ;; *) continue;; esac
+			say "  $s/coturn core time per round trip:" \
+			    "$(ratio "$(med "$RES/$t.$s" srv_us)" \
 			    "$(med "$RES/$t.coturn_turn" srv_us)")" \
-			    "(target <= 0.5; lost $(sum "$RES/$t.stund_turn" lost)" \
-			    "against $(sum "$RES/$t.coturn_turn" lost))"
-		fi
+			    "(target <= 0.5), lost $(sum "$RES/$t.$s" lost)" \
+			    "against $(sum "$RES/$t.coturn_turn" lost)"
+		done
 	done
 }
 
@@ -615,6 +623,8 @@ turn_section() {
 	fi
 	list=""
 	[ $STUND_TURN = 1 ] && list="stund_turn"
+	[ $STUND_TURN = 1 ] && [ "$COALESCE" -gt 0 ] &&
+	    list="$list stundc_turn"
 	[ $HAVE_COTURN = 1 ] && list="$list coturn_turn"
 	[ -n "$list" ] || return
 	PEER_PORT=$(free_port) || return
@@ -679,14 +689,16 @@ turn_section() {
 		say "  $s: RSS $b kB, +$per kB per 1000 allocations" \
 		    "(${n:-0} made)"
 	done
-	if [ $STUND_TURN = 1 ] && [ $HAVE_COTURN = 1 ]; then
-		say "  stund/coturn core time per round trip:" \
+	for s in $started; do
+		case $s in stund*) ;; *) continue;; esac
+		[ $HAVE_COTURN = 1 ] || break
+		say "  $s/coturn core time per round trip:" \
 		    "$TURN_ALLOCS allocations" \
-		    "$(ratio "$(med "$RES/turnN.stund_turn" cpu_us)" \
+		    "$(ratio "$(med "$RES/turnN.$s" cpu_us)" \
 		    "$(med "$RES/turnN.coturn_turn" cpu_us)"), one allocation" \
-		    "$(ratio "$(med "$RES/turn1.stund_turn" cpu_us)" \
+		    "$(ratio "$(med "$RES/turn1.$s" cpu_us)" \
 		    "$(med "$RES/turn1.coturn_turn" cpu_us)") (target <= 0.5)"
-	fi
+	done
 	paced_rows
 	for s in $started; do stop "$s"; done
 }

@@ -80,6 +80,7 @@ struct conf {
 	unsigned		user_quota;	/* 0: none */
 	unsigned		max_alloc_time;	/* s; 0: none */
 	uint64_t		max_alloc_bytes; /* 0: none */
+	unsigned		relay_coalesce;	/* us; 0: off */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
 	struct auth		*auth;	/* by auth_load() */
 };

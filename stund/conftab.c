@@ -167,6 +167,10 @@ const struct conf_opt conftab[] = {
 	{ .name = "max-alloc-bytes", .type = CONF_T_U64,
 	  .off = F(max_alloc_bytes), .dflt = "0", .arg = "n",
 	  .help = "end an allocation after relaying this much; 0: never" },
+	{ .name = "relay-coalesce", .type = CONF_T_UINT,
+	  .off = F(relay_coalesce), .min = 0, .max = 5000, .dflt = "0",
+	  .arg = "usec",
+	  .help = "while the relay is busy, gather its datagrams this long" },
 	{ .name = NULL }
 };
 

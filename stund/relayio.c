@@ -39,6 +39,8 @@
 #define RELAYIO_QUEUE		64	/* sends held until a batch ends */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
 #define RELAYIO_HELD		64	/* streams written at the flush */
+#define RELAYIO_BUSY_MS		10	/* the pass rate is taken over this */
+#define RELAYIO_BUSY_PASSES	10	/* ... and busy from this many */
 
 struct rsock {
 	struct relayio	*rio;
@@ -75,6 +77,12 @@ struct relayio {
 	 */
 	unsigned	 nheld;
 	struct tcp_conn	*held[RELAYIO_HELD];
+	/* Coalescing (relayio_nap()). */
+	unsigned	 nap_us;	/* 0: off */
+	unsigned	 pass_out;	/* datagrams and writes this pass */
+	uint64_t	 rate_ms;	/* start of the rate window */
+	unsigned	 passes;	/* passes with relayed data in it */
+	int		 busy;		/* the last window was busy */
 	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];
 	struct sockaddr_storage rsa[RELAYIO_READS];
 #if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
@@ -169,12 +177,49 @@ relayio_flush_rio(struct relayio *rio)
 }
 #endif
 
+/*
+ * Coalescing: at the end of a loop pass that relayed a few datagrams,
+ * while such passes come faster than one per millisecond, sleep nap_us
+ * before the loop waits again.  Each pass otherwise costs a wake-up of
+ * this thread and one of each receiver (a large share of the CPU per
+ * relayed datagram when clients send at a steady pace); after the nap
+ * one pass handles what arrived meanwhile, and its datagrams leave
+ * together.  The price is up to nap_us of latency per relayed datagram,
+ * and only while the relay is that busy.  A full pass never naps: the
+ * loop is then behind and must not fall further.
+ */
+static void
+relayio_nap(struct relayio *rio)
+{
+	struct timespec	 ts;
+	uint64_t	 now;
+	unsigned	 n = rio->pass_out;
+
+	rio->pass_out = 0;
+	if (rio->nap_us == 0)
+		return;
+	now = clock_ms();
+	if (now - rio->rate_ms >= RELAYIO_BUSY_MS) {
+		rio->busy = rio->passes >= RELAYIO_BUSY_PASSES &&
+		    now - rio->rate_ms < 2 * RELAYIO_BUSY_MS;
+		rio->rate_ms = now;
+		rio->passes = 0;
+	}
+	rio->passes++;
+	if (!rio->busy || n >= RELAYIO_QUEUE / 2)
+		return;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)rio->nap_us * 1000;
+	(void)nanosleep(&ts, NULL);
+}
+
 static void
 relayio_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	relayio_flush_rio(arg);
+	relayio_nap(arg);
 }
 
 void
@@ -207,8 +252,9 @@ relayio_hold(struct relayio *rio, struct tcp_conn *c, const uint8_t *buf,
 		/* Inside tcp_read() it is flushed there, and again here. */
 		rio->held[rio->nheld++] = c;
 		c->reading = 1;
-		event_active(rio->flush_ev, 0, 0);
 	}
+	if (rio->pass_out++ == 0)
+		event_active(rio->flush_ev, 0, 0);
 	return (tcp_send(c, buf, len));
 }
 
@@ -240,7 +286,9 @@ relayio_queue(struct relayio *rio, int fd, const struct stun_addr *addr,
 	o->len = len;
 	memcpy(o->buf, buf, len);
 	/* Whoever queued it, it leaves by the end of this loop pass. */
-	if (rio->nout++ == 0)
+	rio->nout++;
+	/* Coalescing needs the end of every pass that relayed something. */
+	if (rio->nap_us != 0 && rio->pass_out++ == 0)
 		event_active(rio->flush_ev, 0, 0);
 	return (0);
 }
@@ -557,6 +605,7 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	rio->ip.port = 0;
 	rio->lo = c->relay_ports.lo;
 	rio->hi = c->relay_ports.hi;
+	rio->nap_us = c->relay_coalesce;
 	memset(&rc, 0, sizeof(rc));
 	rc.max_allocs = c->max_allocations;
 	rc.max_alloc_time = c->max_alloc_time;
@@ -626,6 +675,7 @@ relayio_enter(struct worker *w, const struct conf *c)
 	rio->relay.auth = c->auth;
 	rio->relay.acl = &c->acl;
 	rio->relay.c.software = c->software[0] != '\0' ? c->software : NULL;
+	rio->nap_us = c->relay_coalesce;
 	/* SIGHUP may change the caps; allocations made keep their end. */
 	rio->relay.c.max_alloc_time = c->max_alloc_time;
 	rio->relay.c.max_alloc_bytes = c->max_alloc_bytes;
