@@ -17,6 +17,7 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
+#include "libstun/rdv.h"
 #include "chat/crypto.h"
 
 #define CODE_DIGITS	28		/* 140 bits: secret + 12-bit check */
@@ -27,7 +28,7 @@
 /* Crockford's base32: no i, l, o, u. */
 static const char code_alpha[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
-static const char label_room[] = "p2pchat v1 room id";
+static const char label_room_key[] = "p2pchat v2 rendezvous room key";
 static const char label_hs[] = "p2pchat v1 handshake";
 static const char label_keys[] = "p2pchat v1 keys";
 static const char label_check[] = "p2pchat v1 code check";
@@ -314,12 +315,25 @@ out:
 }
 
 int
+chat_room_key(const uint8_t secret[CHAT_SECRET_LEN],
+    uint8_t key[CHAT_ROOMKEY_LEN])
+{
+	return (chat_hkdf(NULL, 0, secret, CHAT_SECRET_LEN,
+	    (const uint8_t *)label_room_key, sizeof(label_room_key) - 1, key,
+	    CHAT_ROOMKEY_LEN));
+}
+
+int
 chat_room_id(const uint8_t secret[CHAT_SECRET_LEN],
     uint8_t id[CHAT_ROOMID_LEN])
 {
-	return (chat_hkdf(NULL, 0, secret, CHAT_SECRET_LEN,
-	    (const uint8_t *)label_room, sizeof(label_room) - 1, id,
-	    CHAT_ROOMID_LEN));
+	uint8_t	key[CHAT_ROOMKEY_LEN];
+	int	r;
+
+	if ((r = chat_room_key(secret, key)) == 0)
+		r = stun_rdv_room_id(key, id);
+	OPENSSL_cleanse(key, sizeof(key));
+	return (r);
 }
 
 /* Sessions. */

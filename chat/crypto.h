@@ -20,6 +20,7 @@
 
 #define CHAT_SECRET_LEN		16	/* 128-bit room secret */
 #define CHAT_ROOMID_LEN		16
+#define CHAT_ROOMKEY_LEN	32
 #define CHAT_PUB_LEN		32	/* X25519 */
 #define CHAT_KEY_LEN		32	/* ChaCha20-Poly1305 */
 #define CHAT_IV_LEN		12
@@ -72,10 +73,14 @@ int	chat_code_format(const uint8_t secret[CHAT_SECRET_LEN], char *code,
 	    size_t cap);
 int	chat_code_parse(const char *code, uint8_t secret[CHAT_SECRET_LEN]);
 /*
- * The room id sent to the rendezvous server, under its own HKDF label.  The
- * rendezvous integrity key is derived from the room id by stun_rdv_key(),
- * since the server knows nothing else.
+ * The rendezvous room key (HKDF of the secret under its own label): it
+ * proves to the rendezvous server that a client may join, and no more;
+ * the handshake key is derived from the secret under another label.  The
+ * room id is the hash of the room key (stun_rdv_room_id()), so the id
+ * seen on the wire does not let anyone in.
  */
+int	chat_room_key(const uint8_t secret[CHAT_SECRET_LEN],
+	    uint8_t key[CHAT_ROOMKEY_LEN]);
 int	chat_room_id(const uint8_t secret[CHAT_SECRET_LEN],
 	    uint8_t id[CHAT_ROOMID_LEN]);
 

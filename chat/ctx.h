@@ -29,6 +29,19 @@ struct chat_line {
 	size_t		 len;
 };
 
+/*
+ * The start of a message sent to a peer, to quote if it is not delivered:
+ * a ring, so that messages never settled (the room was reset) only cost
+ * their slot until it comes round again.
+ */
+#define CHAT_SENT_MAX		1024
+struct chat_sent {
+	uint32_t	 peer_id;
+	uint32_t	 id;		/* 0: free */
+	uint8_t		 len;
+	uint8_t		 quote[CHAT_QUOTE_MAX + 3];
+};
+
 struct chat_ctx {
 	/* Options. */
 	const char	*server_arg;
@@ -62,6 +75,9 @@ struct chat_ctx {
 	size_t		 inlen;
 	struct chat_line backlog[CHAT_BACKLOG];
 	unsigned	 nbacklog;
+	struct chat_sent sent[CHAT_SENT_MAX];
+	unsigned	 sent_next;
+	struct chat_sent quote;		/* the last one taken */
 	char		 err[256];	/* why we stop, when status is 1 */
 };
 
@@ -82,6 +98,14 @@ void	chat_emit(struct chat_ctx *, struct chat_event *);
 void	chat_backlog_flush(struct chat_ctx *);
 /* Is any peer neither failed nor closed? */
 int	chat_any_live(struct chat_ctx *);
+/*
+ * The quote of message id to peer_id, forgotten as it is returned (NULL
+ * when unknown); valid until the next call.
+ */
+const uint8_t *chat_sent_take(struct chat_ctx *, uint32_t peer_id,
+	    uint32_t id, size_t *len);
+/* Forget what was sent to a peer that left. */
+void	chat_sent_forget(struct chat_ctx *, uint32_t peer_id);
 /*
  * The address a path is shown with: the relayed address it runs through
  * (ours, else the peer's), or the peer's address for a direct path.

@@ -3,16 +3,38 @@
  *
  * p2pchat's outgoing lines: each line the user types goes to every live
  * peer, or waits (up to CHAT_BACKLOG lines) for the first peer, or is
- * reported undelivered; the front ends learn who is in the room.
+ * reported undelivered with a quote of its start; the front ends learn
+ * who is in the room and how we stand.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/json.h"
 #include "chat/p2pchat.h"
 #include "chat/ctx.h"
 
 #define CHAT_PAUSE_PENDING	192	/* stop reading stdin above this */
+
+size_t
+chat_quote(uint8_t *out, const uint8_t *buf, size_t len)
+{
+	size_t	n = 0, k;
+
+	while (n < len) {
+		if ((k = json_utf8_len(buf + n, len - n)) == 0)
+			k = 1;
+		if (k > CHAT_QUOTE_MAX - n)
+			break;
+		n += k;
+	}
+	memcpy(out, buf, n);
+	if (n < len) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	return (n);
+}
 
 /* An event with a reason only: EV_ERROR, or EV_UNDELIVERED to nobody. */
 static void
@@ -24,6 +46,62 @@ chat_notice(struct chat_ctx *ctx, int kind, const char *reason)
 	e.kind = kind;
 	e.reason = reason;
 	chat_emit(ctx, &e);
+}
+
+/* A line that reached nobody, quoted. */
+static void
+chat_unsent(struct chat_ctx *ctx, const char *reason, const uint8_t *buf,
+    size_t len)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_UNDELIVERED;
+	e.reason = reason;
+	e.len = chat_quote(ctx->quote.quote, buf, len);
+	e.text = ctx->quote.quote;
+	chat_emit(ctx, &e);
+}
+
+static void
+chat_sent_note(struct chat_ctx *ctx, uint32_t peer_id, uint32_t id,
+    const uint8_t *buf, size_t len)
+{
+	struct chat_sent	*s;
+
+	s = &ctx->sent[ctx->sent_next++ % CHAT_SENT_MAX];
+	s->peer_id = peer_id;
+	s->id = id;
+	s->len = (uint8_t)chat_quote(s->quote, buf, len);
+}
+
+const uint8_t *
+chat_sent_take(struct chat_ctx *ctx, uint32_t peer_id, uint32_t id,
+    size_t *len)
+{
+	unsigned	i;
+
+	*len = 0;
+	for (i = 0; i < CHAT_SENT_MAX; i++) {
+		if (ctx->sent[i].id != id || ctx->sent[i].peer_id != peer_id ||
+		    id == 0)
+			continue;
+		ctx->quote = ctx->sent[i];
+		ctx->sent[i].id = 0;
+		*len = ctx->quote.len;
+		return (ctx->quote.quote);
+	}
+	return (NULL);
+}
+
+void
+chat_sent_forget(struct chat_ctx *ctx, uint32_t peer_id)
+{
+	unsigned	i;
+
+	for (i = 0; i < CHAT_SENT_MAX; i++)
+		if (ctx->sent[i].peer_id == peer_id)
+			ctx->sent[i].id = 0;
 }
 
 void
@@ -63,14 +141,18 @@ chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 		if ((p = chat_live_peer(ctx, i)) == NULL)
 			continue;
 		n++;
-		if ((r = chat_peer_send(p, buf, len, clock_ms(), &id)) == 0)
+		if ((r = chat_peer_send(p, buf, len, clock_ms(), &id)) == 0) {
+			chat_sent_note(ctx, p->id, id, buf, len);
 			continue;
+		}
 		memset(&e, 0, sizeof(e));
 		e.kind = EV_UNDELIVERED;
 		e.peer = p->name;
 		e.peer_id = p->id;
 		e.reason = r == STUN_ERR_NOSPACE ? "queue full" :
 		    stun_strerror(r);
+		e.len = chat_quote(ctx->quote.quote, buf, len);
+		e.text = ctx->quote.quote;
 		chat_emit(ctx, &e);
 	}
 	return (n);
@@ -86,8 +168,9 @@ chat_backlog_flush(struct chat_ctx *ctx)
 	for (i = 0; i < ctx->nbacklog; i++) {
 		if (ctx->end.giving_up || chat_send_all(ctx,
 		    ctx->backlog[i].buf, ctx->backlog[i].len) == 0)
-			chat_notice(ctx, EV_UNDELIVERED, ctx->end.giving_up ?
-			    "gave up at exit" : "nobody in the room");
+			chat_unsent(ctx, ctx->end.giving_up ?
+			    "gave up at exit" : "nobody in the room",
+			    ctx->backlog[i].buf, ctx->backlog[i].len);
 		free(ctx->backlog[i].buf);
 	}
 	ctx->nbacklog = 0;
@@ -130,7 +213,7 @@ chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 		return (CHAT_LINE_TAKEN);
 	}
 	if (ctx->end.giving_up) {
-		chat_notice(ctx, EV_UNDELIVERED, "gave up at exit");
+		chat_unsent(ctx, "gave up at exit", buf, len);
 		return (CHAT_LINE_TAKEN);
 	}
 	if (chat_room_busy(ctx, len))
@@ -171,4 +254,20 @@ chat_peers(struct chat_ctx *ctx, struct chat_peer_info *pi, unsigned max)
 		n++;
 	}
 	return (n);
+}
+
+void
+chat_self(struct chat_ctx *ctx, struct chat_self *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = ctx->name;
+	s->code = ctx->code;
+	s->server = ctx->server_arg;
+	s->created = ctx->code_arg == NULL;
+	s->registered = ctx->end.joined;
+	s->id = ctx->self_id;
+	s->pending = chat_room_pending(&ctx->room);
+	s->kept = ctx->nbacklog;
+	s->linger = ctx->linger;
+	s->quitting = ctx->end.quitting;
 }

@@ -90,7 +90,7 @@ chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
 void
 chat_quit(struct chat_ctx *ctx)
 {
-	chat_end_quit(&ctx->end, clock_ms());
+	chat_end_signal(&ctx->end, clock_ms());
 }
 
 /* A datagram for the room; a chat message tells someone still talks. */
@@ -136,8 +136,8 @@ chat_rdv_relayed(struct chat_ctx *ctx, uint64_t now)
 
 /*
  * Register again with the candidates as they are now.  The server knows
- * a member again by its nonce, keeps its id and tells the others the new
- * candidates (STUN_RDV_EV_MOVE).
+ * a member again by its member token, keeps its id and tells the others
+ * the new candidates (STUN_RDV_EV_MOVE).
  */
 static int
 chat_rdv_reregister(struct chat_ctx *ctx, uint64_t now)
@@ -251,6 +251,14 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		break;
 	case STUN_RDV_A_DONE:
 		chat_end_stop(&ctx->end, 0);
+		break;
+	case STUN_RDV_A_SERVER:
+		/* Existing paths go on; the machine registers again. */
+		if (a->server_up)
+			log_info("the rendezvous server is back");
+		else
+			log_warnx("the rendezvous server is unreachable; "
+			    "retrying");
 		break;
 	case STUN_RDV_A_FAILED:
 		if (!ctx->end.joined)
@@ -421,10 +429,13 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	case CHAT_PEER_A_DELIVERED:
 		e.kind = EV_DELIVERED;
 		e.reason = NULL;
+		(void)chat_sent_take(ctx, p->id, pa->id, &e.len);
+		e.len = 0;
 		chat_end_progress(&ctx->end, now);
 		break;
 	case CHAT_PEER_A_UNDELIVERED:
 		e.kind = EV_UNDELIVERED;
+		e.text = chat_sent_take(ctx, p->id, pa->id, &e.len);
 		chat_end_progress(&ctx->end, now);
 		break;
 	case CHAT_PEER_A_FAILED:
@@ -463,6 +474,7 @@ chat_pump_room(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 			e.peer = a.name;
 			e.peer_id = a.id;
 			e.reason = a.reason;
+			chat_sent_forget(ctx, a.id);
 		}
 		chat_emit(ctx, &e);
 	}
@@ -540,7 +552,9 @@ chat_flow(struct chat_ctx *ctx)
 	struct timeval	tv = { 0, 0 };
 	int		pause;
 
-	pause = !chat_end_reading(&ctx->end) || ctx->inlen == CHAT_STDIN_BUF;
+	/* A front end that reads stdin itself takes keys to the end. */
+	pause = ctx->fe->read == NULL && (!chat_end_reading(&ctx->end) ||
+	    ctx->inlen == CHAT_STDIN_BUF);
 	if (ctx->ev_in == NULL || pause == ctx->in_paused)
 		return;
 	ctx->in_paused = pause;
@@ -670,6 +684,16 @@ chat_stdin_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t		 n;
 
 	(void)what;
+	if (ctx->fe->read != NULL) {
+		if (ctx->fe->read(ctx) != 0) {
+			/* The terminal is gone: stop watching it. */
+			event_free(ctx->ev_in);
+			ctx->ev_in = NULL;
+			chat_end_eof(&ctx->end);
+		}
+		chat_pump(ctx);
+		return;
+	}
 	if (!chat_end_reading(&ctx->end) || ctx->inlen == CHAT_STDIN_BUF)
 		return;
 	/* fd is -1 when a timer polls a regular file. */
@@ -786,7 +810,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	ctx->fe = batch ? &chat_fe_batch : &chat_fe_ui;
-	if (ctx->fe->start != NULL && ctx->fe->start() != 0)
+	if (ctx->fe->start != NULL && ctx->fe->start(ctx, ctx->base) != 0)
 		ctx->fe = &chat_fe_batch;
 	memset(&e, 0, sizeof(e));
 	e.kind = EV_ROOM;

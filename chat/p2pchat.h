@@ -20,7 +20,8 @@
 #define EV_JOINED	5	/* handshake done with peer */
 #define EV_MESSAGE	6	/* text from peer, id */
 #define EV_DELIVERED	7	/* id to peer */
-#define EV_UNDELIVERED	8	/* id to peer (peer NULL: nobody), reason */
+#define EV_UNDELIVERED	8	/* id to peer (peer NULL: nobody), reason;
+				   text: the message's start, if known */
 #define EV_LEFT		9	/* peer, reason */
 #define EV_FAILED	10	/* no path or handshake to peer, reason */
 #define EV_ERROR	11	/* reason: something the user should know */
@@ -57,15 +58,34 @@ struct chat_peer_info {
 	unsigned	 pending;
 };
 
+/* Where we stand, for the front ends (chat_self()). */
+struct chat_self {
+	const char	*name;
+	const char	*code;
+	const char	*server;	/* as given */
+	int		 created;	/* by us, rather than joined */
+	int		 registered;	/* the room exists: we are in it */
+	uint32_t	 id;		/* our member id, once registered */
+	unsigned	 pending;	/* messages not yet settled */
+	unsigned	 kept;		/* lines kept for a first peer */
+	unsigned	 linger;	/* s to wait for them at the end */
+	int		 quitting;	/* leaving: no more lines taken */
+};
+
 struct chat_ctx;
+struct event_base;
 
 /*
  * A front end, chosen once at start-up: everything p2pchat shows goes
- * through event, everything read from stdin through input.
+ * through event, everything read from stdin through input (or read).
  */
 struct chat_fe {
-	/* Take the terminal: 0, or -1 to fall back to the batch front end. */
-	int	(*start)(void);
+	/*
+	 * Take the terminal (it may add its own events to base): 0, or -1
+	 * to fall back to the batch front end.
+	 */
+	int	(*start)(struct chat_ctx *, struct event_base *);
+	/* Give the terminal back; called before base is freed. */
 	void	(*stop)(void);
 	void	(*event)(const struct chat_event *);
 	/*
@@ -73,6 +93,12 @@ struct chat_fe {
 	 * were used; the rest is offered again, with what follows, later.
 	 */
 	size_t	(*input)(struct chat_ctx *, const uint8_t *, size_t, int eof);
+	/*
+	 * Instead of input, when set: stdin is readable and the front end
+	 * reads it itself (curses decodes the keys), also after quitting.
+	 * Returns -1 when stdin ended.
+	 */
+	int	(*read)(struct chat_ctx *);
 };
 
 extern const struct chat_fe chat_fe_batch;	/* batch.c */
@@ -84,6 +110,8 @@ extern const struct chat_fe chat_fe_ui;		/* ui.c */
 #define CHAT_LINE_FULL		(-2)	/* nobody in the room yet, and as
 					   many lines kept as can be */
 
+#define CHAT_QUOTE_MAX		48	/* bytes of a line quoted, then "..." */
+
 /* p2pchat.c and lines.c, for the front ends. */
 /*
  * A line to send to every peer (buf NULL: it was too long).  A line not
@@ -91,10 +119,20 @@ extern const struct chat_fe chat_fe_ui;		/* ui.c */
  * then says so.
  */
 int	chat_send_line(struct chat_ctx *, const uint8_t *, size_t);
-/* No more input: deliver what is queued, then leave. */
+/*
+ * Leave: the first call delivers what is queued (waiting up to the linger
+ * time without progress), the next leaves at once, as SIGINT does.
+ */
 void	chat_quit(struct chat_ctx *);
 /* Fill up to max entries; returns how many. */
 unsigned chat_peers(struct chat_ctx *, struct chat_peer_info *, unsigned);
+void	chat_self(struct chat_ctx *, struct chat_self *);
+/*
+ * The start of a line to quote it: up to CHAT_QUOTE_MAX bytes cut between
+ * characters, "..." when cut, into out (CHAT_QUOTE_MAX + 3 bytes).
+ * Returns the length.
+ */
+size_t	chat_quote(uint8_t *out, const uint8_t *buf, size_t len);
 
 /* hostaddr.c */
 /*

@@ -5,11 +5,13 @@
  * relay addresses, then the socket, the rendezvous configuration and the
  * room built from them.  Whatever refuses to start says so in one line.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <getopt.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/cli.h"
 #include "common/log.h"
 #include "common/sock.h"
 #include "libstun/rdv.h"
@@ -29,16 +32,43 @@
 #include "chat/relay.h"
 #include "chat/ctx.h"
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: p2pchat --server host[:port] --name name [--batch]"
-	    " [--port port]\n"
-	    "\t[--linger seconds] [--relay turn:user:pass@host[:port]]"
-	    " [--force-relay]\n\t[--no-relay] [-v] [code]\n");
-	exit(2);
-}
+#define CHAT_CODE_ENV	"P2PCHAT_CODE"
+#define CHAT_CODE_IN	256	/* bytes of a code line read */
+
+#define CHAT_SYNOPSIS	"p2pchat --server host[:port] [--name name] " \
+	"[--join | --code-file file] [options] [code]"
+#define CHAT_ABOUT	"End-to-end encrypted chat from peer to peer " \
+	"through NATs.  Without a code,\ncreates a room; the code can also " \
+	"come from $" CHAT_CODE_ENV "."
+
+static const struct cli_opt chat_optab[] = {
+	{ "server", 's', 's', "HOST[:PORT]",
+	    "the rendezvous server, a stund (port 3478 unless given)" },
+	{ "name", 'n', 'n', "NAME",
+	    "the name others see (default: $USER, else $LOGNAME)" },
+	{ "join", 'j', 'j', NULL, "join a room whose code is asked for on "
+	    "the terminal (unless $" CHAT_CODE_ENV " or --code-file gives "
+	    "it)" },
+	{ "code-file", 0, 'c', "FILE", "read the room code from the first "
+	    "line of FILE ('-': standard input, the rest are messages)" },
+	{ "batch", 0, 'b', NULL, "messages from standard input, events as "
+	    "JSON lines on standard output" },
+	{ "port", 0, 'p', "PORT", "the local UDP port (default: any)" },
+	{ "linger", 0, 'l', "SECONDS", "how long to wait for "
+	    "acknowledgements when leaving (default 10)" },
+	{ "relay", 0, 'r', "turn:USER:PASS@HOST[:PORT]",
+	    "use this TURN server when no direct path works" },
+	{ "force-relay", 0, 'f', NULL, "relayed paths only" },
+	{ "no-relay", 0, 'N', NULL, "do not use the relay the server offers" },
+	{ "verbose", 'v', 'v', NULL, "log what is sent and received on "
+	    "standard error" },
+	{ "help", 'h', 'h', NULL, "print this help and exit" },
+	{ "version", 0, 'V', NULL, "print the version and exit" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* The code read from a file, stdin or the terminal, or copied from argv. */
+static char	chat_code_in[CHAT_CODE_IN];
 
 static int
 chat_name_ok(const char *s)
@@ -53,36 +83,175 @@ chat_name_ok(const char *s)
 	return (1);
 }
 
+/*
+ * The first line of fd into chat_code_in, a byte at a time so that what
+ * follows on stdin stays there for the messages.  0, or -1 (errno set;
+ * EINVAL for a line too long or empty).
+ */
+static int
+chat_code_line(int fd)
+{
+	size_t	n = 0;
+	ssize_t	r;
+	char	c;
+
+	for (;;) {
+		if ((r = read(fd, &c, 1)) == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return (-1);
+		if (r == 0 || c == '\n')
+			break;
+		if (n == sizeof(chat_code_in) - 1) {
+			errno = EINVAL;
+			return (-1);
+		}
+		chat_code_in[n++] = c;
+	}
+	while (n > 0 && (chat_code_in[n - 1] == '\r' ||
+	    chat_code_in[n - 1] == ' ' || chat_code_in[n - 1] == '\t'))
+		n--;
+	chat_code_in[n] = '\0';
+	if (n == 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Where the room code comes from, first found first: the argument (wiped
+ * from argv, so that ps shows it no longer), --code-file, the environment,
+ * the terminal with --join.  Sets ctx->code_arg to it, or leaves it NULL
+ * to create a room.  0, or the exit status after one line on stderr.
+ */
+static int
+chat_code_source(struct chat_ctx *ctx, char *arg, const char *file,
+    int join, const char **how)
+{
+	const char	*env = getenv(CHAT_CODE_ENV);
+	int		 fd, rv;
+
+	*how = NULL;		/* the argument: shown when wrong */
+	if (arg != NULL) {
+		snprintf(chat_code_in, sizeof(chat_code_in), "%s", arg);
+		OPENSSL_cleanse(arg, strlen(arg));
+	} else if (file != NULL) {
+		*how = strcmp(file, "-") == 0 ? "standard input" :
+		    "--code-file";
+		if (strcmp(file, "-") == 0) {
+			if (isatty(STDIN_FILENO))
+				fputs("room code: ", stderr);
+			rv = chat_code_line(STDIN_FILENO);
+		} else if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
+			rv = -1;
+		else {
+			rv = chat_code_line(fd);
+			close(fd);
+		}
+		if (rv != 0) {
+			fprintf(stderr, "p2pchat: --code-file %s: %s\n",
+			    cli_quote(file), errno == EINVAL ?
+			    "no room code on the first line" :
+			    strerror(errno));
+			return (1);
+		}
+	} else if (env != NULL && *env != '\0') {
+		*how = "$" CHAT_CODE_ENV;
+		snprintf(chat_code_in, sizeof(chat_code_in), "%s", env);
+		(void)unsetenv(CHAT_CODE_ENV);
+	} else if (join) {
+		*how = "the terminal";
+		if (!isatty(STDIN_FILENO))
+			cli_usage("--join asks for the code on a terminal: "
+			    "give --code-file or $%s instead", CHAT_CODE_ENV);
+		fputs("room code: ", stderr);
+		if (chat_code_line(STDIN_FILENO) != 0) {
+			fprintf(stderr, "p2pchat: no room code given\n");
+			return (1);
+		}
+	} else
+		return (0);
+	ctx->code_arg = chat_code_in;
+	return (0);
+}
+
+/* The room code, given or made: 0, or the exit status. */
+static int
+chat_code(struct chat_ctx *ctx, const char *how)
+{
+	int	rv = 0;
+
+	if (ctx->code_arg == NULL) {
+		if (chat_code_make(NULL, NULL, ctx->secret, ctx->code,
+		    sizeof(ctx->code)) != 0) {
+			fprintf(stderr, "p2pchat: no random bytes for a room "
+			    "code\n");
+			rv = 1;
+		}
+		return (rv);
+	}
+	if (chat_code_parse(ctx->code_arg, ctx->secret) != 0) {
+		if (how == NULL)
+			fprintf(stderr, "p2pchat: %s: not a valid room code "
+			    "(mistyped?)\n", cli_quote(ctx->code_arg));
+		else
+			fprintf(stderr, "p2pchat: the room code from %s is "
+			    "not valid (mistyped?)\n", how);
+		rv = 1;
+	} else
+		(void)chat_code_format(ctx->secret, ctx->code,
+		    sizeof(ctx->code));
+	OPENSSL_cleanse(chat_code_in, sizeof(chat_code_in));
+	ctx->code_arg = ctx->code;
+	return (rv);
+}
+
+/* --relay into the relay machine: 0, or the exit status. */
+static int
+chat_relay_opt(struct chat_ctx *ctx)
+{
+	struct stun_turn_config	tc;
+	int			rv;
+
+	rv = chat_relay_arg(ctx->relay_arg, &tc, ctx->err, sizeof(ctx->err));
+	if (rv == -1) {
+		OPENSSL_cleanse(&tc, sizeof(tc));
+		/* The value holds a password: not shown. */
+		cli_usage("--relay: expected turn:user:pass@host[:port]");
+	}
+	if (rv != 0)
+		fprintf(stderr, "p2pchat: --relay: %s\n", ctx->err);
+	else if ((rv = chat_relay_configure(&ctx->relay, &tc)) != 0) {
+		fprintf(stderr, "p2pchat: --relay: %s\n", stun_strerror(rv));
+		rv = -1;
+	}
+	OPENSSL_cleanse(&tc, sizeof(tc));
+	return (rv == 0 ? 0 : rv == -1 ? 2 : 1);
+}
+
 int
 chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 {
-	static const struct option longopts[] = {
-		{ "server",	required_argument,	NULL, 's' },
-		{ "name",	required_argument,	NULL, 'n' },
-		{ "batch",	no_argument,		NULL, 'b' },
-		{ "port",	required_argument,	NULL, 'p' },
-		{ "linger",	required_argument,	NULL, 'l' },
-		{ "relay",	required_argument,	NULL, 'r' },
-		{ "force-relay", no_argument,		NULL, 'f' },
-		{ "no-relay",	no_argument,		NULL, 'N' },
-		{ "verbose",	no_argument,		NULL, 'v' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 }
-	};
-	struct stun_turn_config	 tc;
-	char			*end;
-	unsigned long		 v;
-	int			 ch, verbose = 0, rv, no_relay = 0;
+	const char	*file = NULL, *how = NULL;
+	int		 ch, verbose = 0, rv, no_relay = 0, join = 0;
 
 	*batch = 0;
 	ctx->linger = CHAT_END_LINGER;
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+	cli_init("p2pchat");
+	while ((ch = cli_getopt(argc, argv, chat_optab)) != -1) {
 		switch (ch) {
 		case 's':
 			ctx->server_arg = optarg;
 			break;
 		case 'n':
 			ctx->name = optarg;
+			break;
+		case 'j':
+			join = 1;
+			break;
+		case 'c':
+			file = optarg;
 			break;
 		case 'b':
 			*batch = 1;
@@ -97,82 +266,65 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 			no_relay = 1;
 			break;
 		case 'p':
+			ctx->port = (uint16_t)cli_num("port", optarg, 0, 65535);
+			break;
 		case 'l':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    errno != 0 || v > (ch == 'p' ? 65535 : 3600))
-				usage();
-			if (ch == 'p')
-				ctx->port = (uint16_t)v;
-			else
-				ctx->linger = (unsigned)v;
+			ctx->linger = (unsigned)cli_num("linger", optarg, 0,
+			    3600);
 			break;
 		case 'v':
 			verbose++;
 			break;
+		case 'h':
+			cli_help(CHAT_SYNOPSIS, CHAT_ABOUT, chat_optab);
+		case 'V':
+			cli_version(PACKAGE_VERSION);
 		default:
-			usage();
+			cli_usage("unknown option");
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1 || ctx->server_arg == NULL || ctx->name == NULL)
-		usage();
-	ctx->code_arg = argc == 1 ? argv[0] : NULL;
-	if (no_relay && (ctx->force_relay || ctx->relay_arg != NULL))
-		usage();
+	if (argc > 1)
+		cli_usage("one room code only, not also '%s'",
+		    cli_quote(argv[1]));
+	if (argc == 1 && file != NULL)
+		cli_usage("the room code is given twice: as an argument and "
+		    "with --code-file");
+	if (ctx->server_arg == NULL)
+		cli_usage("no --server given (the rendezvous server, "
+		    "host[:port])");
+	if (no_relay && ctx->force_relay)
+		cli_usage("--no-relay and --force-relay exclude each other");
+	if (no_relay && ctx->relay_arg != NULL)
+		cli_usage("--no-relay and --relay exclude each other");
+	if (ctx->name == NULL && (ctx->name = getenv("USER")) == NULL &&
+	    (ctx->name = getenv("LOGNAME")) == NULL)
+		cli_usage("no --name given, and neither $USER nor $LOGNAME "
+		    "is set");
+	if (!chat_name_ok(ctx->name))
+		cli_usage("name '%s': 1 to %d bytes without control "
+		    "characters", cli_quote(ctx->name), CHAT_NAME_MAX);
 	chat_relay_init(&ctx->relay, ctx->force_relay, no_relay);
 	chat_end_init(&ctx->end, ctx->linger);
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
-	if (!chat_name_ok(ctx->name)) {
-		fprintf(stderr, "p2pchat: %s: a name is 1 to %d bytes without "
-		    "control characters\n", ctx->name, CHAT_NAME_MAX);
-		return (2);
-	}
+	if ((rv = chat_code_source(ctx, argc == 1 ? argv[0] : NULL, file,
+	    join, &how)) != 0 || (rv = chat_code(ctx, how)) != 0)
+		return (rv);
 	if (!isatty(STDIN_FILENO))
 		*batch = 1;
-	if (ctx->code_arg != NULL) {
-		if (chat_code_parse(ctx->code_arg, ctx->secret) != 0) {
-			fprintf(stderr, "p2pchat: %s: not a valid room code "
-			    "(mistyped?)\n", ctx->code_arg);
-			return (1);
-		}
-		(void)chat_code_format(ctx->secret, ctx->code,
-		    sizeof(ctx->code));
-	} else if (chat_code_make(NULL, NULL, ctx->secret, ctx->code,
-	    sizeof(ctx->code)) != 0) {
-		fprintf(stderr, "p2pchat: no random bytes for a room code\n");
-		return (1);
-	}
 	if ((rv = chat_resolve(ctx->server_arg, &ctx->server, ctx->err,
 	    sizeof(ctx->err))) != 0) {
 		if (rv == -1)
-			fprintf(stderr, "p2pchat: %s: bad server address or "
-			    "port\n", ctx->server_arg);
-		else
-			fprintf(stderr, "p2pchat: %s\n", ctx->err);
-		return (rv == -1 ? 2 : 1);
+			cli_usage("--server '%s': not host[:port] with a port "
+			    "from 1 to 65535", cli_quote(ctx->server_arg));
+		fprintf(stderr, "p2pchat: %s\n", ctx->err);
+		return (1);
 	}
-	if (ctx->relay_arg != NULL) {
-		rv = chat_relay_arg(ctx->relay_arg, &tc, ctx->err,
-		    sizeof(ctx->err));
-		if (rv == -1)
-			fprintf(stderr, "p2pchat: --relay: expected "
-			    "turn:user:pass@host[:port]\n");
-		else if (rv != 0)
-			fprintf(stderr, "p2pchat: --relay: %s\n", ctx->err);
-		else if ((rv = chat_relay_configure(&ctx->relay, &tc)) != 0) {
-			fprintf(stderr, "p2pchat: --relay: %s\n",
-			    stun_strerror(rv));
-			rv = -1;
-		}
-		OPENSSL_cleanse(&tc, sizeof(tc));
-		if (rv != 0)
-			return (rv == -1 ? 2 : 1);
-	}
+	if (ctx->relay_arg != NULL)
+		return (chat_relay_opt(ctx));
 	return (0);
 }
 
@@ -200,7 +352,8 @@ chat_setup(struct chat_ctx *ctx)
 	rc->txn.rto = 250;
 	rc->txn.rc = 6;
 	rc->txn.rm = 8;
-	if (chat_room_id(ctx->secret, roomid) != 0) {
+	if (chat_room_key(ctx->secret, rc->room_key) != 0 ||
+	    chat_room_id(ctx->secret, roomid) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot derive the room");
 		return (-1);
 	}

@@ -12,5 +12,7 @@
 
 /* Milliseconds on CLOCK_MONOTONIC (never goes back, not wall time). */
 uint64_t	clock_ms(void);
+/* The same clock in microseconds, for round-trip times below 1 ms. */
+uint64_t	clock_us(void);
 
 #endif

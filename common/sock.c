@@ -17,49 +17,22 @@
 
 #include "sock.h"
 
+/* Thin wrappers over libstun's conversions, for the programs' call sites. */
 int
 sock_to_stun(const struct sockaddr *sa, struct stun_addr *out)
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	memset(out, 0, sizeof(*out));
-	switch (sa->sa_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)sa;
-		out->family = STUN_AF_INET;
-		out->port = ntohs(sin->sin_port);
-		memcpy(out->ip, &sin->sin_addr, 4);
-		return (0);
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)sa;
-		out->family = STUN_AF_INET6;
-		out->port = ntohs(sin6->sin6_port);
-		memcpy(out->ip, &sin6->sin6_addr, 16);
-		return (0);
-	}
-	return (-1);
+	/* Callers pass a whole sockaddr of its family. */
+	return (stun_addr_from_sockaddr(sa, sizeof(struct sockaddr_in6),
+	    out) == 0 ? 0 : -1);
 }
 
 socklen_t
 sock_from_stun(const struct stun_addr *a, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in	*sin;
-	struct sockaddr_in6	*sin6;
+	int	 n;
 
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == STUN_AF_INET) {
-		sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(a->port);
-		memcpy(&sin->sin_addr, a->ip, 4);
-		return (sizeof(*sin));
-	}
-	sin6 = (struct sockaddr_in6 *)ss;
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(a->port);
-	memcpy(&sin6->sin6_addr, a->ip, 16);
-	return (sizeof(*sin6));
+	n = stun_addr_to_sockaddr(a, ss);
+	return (n < 0 ? 0 : (socklen_t)n);
 }
 
 int

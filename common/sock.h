@@ -14,7 +14,12 @@
 
 #include <libstun/stun.h>
 
-/* 0, or -1 for a family other than AF_INET/AF_INET6. */
+/*
+ * libstun's stun_addr_from_sockaddr() and stun_addr_to_sockaddr() in the
+ * shapes the programs use.  sock_to_stun(): 0, or -1 for a family other
+ * than AF_INET/AF_INET6 (sa is a whole sockaddr of its family).
+ * sock_from_stun(): the length of *ss, or 0 for an unknown family.
+ */
 int	sock_to_stun(const struct sockaddr *sa, struct stun_addr *out);
 socklen_t sock_from_stun(const struct stun_addr *a,
 	    struct sockaddr_storage *ss);

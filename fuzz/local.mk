@@ -2,7 +2,8 @@
 # are linked with fuzz/driver.c and `make check` replays the seed corpora
 # (fuzz/replay.sh); with it (CC=clang) they are real libFuzzer binaries:
 #	fuzz/fuzz_msg -jobs=1 -max_total_time=600 fuzz/corpus/msg
-FUZZ_TARGETS = fuzz/fuzz_msg fuzz/fuzz_attr fuzz/fuzz_stream fuzz/fuzz_rdv
+FUZZ_TARGETS = fuzz/fuzz_msg fuzz/fuzz_attr fuzz/fuzz_stream fuzz/fuzz_rdv \
+	fuzz/fuzz_rooms
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += fuzz/replay.sh
 EXTRA_DIST += fuzz/replay.sh fuzz/mkcorpus.py fuzz/corpus
@@ -37,3 +38,9 @@ fuzz_fuzz_rdv_SOURCES = fuzz/fuzz_rdv.c $(FUZZ_CHECK) $(FUZZ_MAIN)
 fuzz_fuzz_rdv_CFLAGS = $(FUZZ_BINFLAGS)
 fuzz_fuzz_rdv_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 fuzz_fuzz_rdv_LDADD = $(FUZZ_LIBS)
+
+# The room table: a script of clients, datagrams and clock steps.
+fuzz_fuzz_rooms_SOURCES = fuzz/fuzz_rooms.c $(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_rooms_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_rooms_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_rooms_LDADD = stund/libstund.la $(FUZZ_LIBS)

@@ -2,9 +2,14 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * Transport addresses: the (XOR-)address attribute value codec, text forms,
- * canonicalisation of IPv4-in-IPv6 forms and the special-purpose ranges
- * that relay policy and NAT reports care about.
+ * canonicalisation of IPv4-in-IPv6 forms, the special-purpose ranges that
+ * relay policy and NAT reports care about, and the conversions to and from
+ * the socket API's struct sockaddr.
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,4 +382,61 @@ stun_addr_class_name(int cls)
 	if (cls < 0 || (size_t)cls >= sizeof(names) / sizeof(names[0]))
 		return ("unknown");
 	return (names[cls]);
+}
+
+int
+stun_addr_from_sockaddr(const struct sockaddr *sa, size_t salen,
+    struct stun_addr *out)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+
+	memset(out, 0, sizeof(*out));
+	if (sa == NULL || salen < sizeof(sa->sa_family))
+		return (STUN_ERR_TRUNCATED);
+	switch (sa->sa_family) {
+	case AF_INET:
+		if (salen < sizeof(sin))
+			return (STUN_ERR_TRUNCATED);
+		memcpy(&sin, sa, sizeof(sin));
+		out->family = STUN_AF_INET;
+		out->port = ntohs(sin.sin_port);
+		memcpy(out->ip, &sin.sin_addr, 4);
+		return (0);
+	case AF_INET6:
+		if (salen < sizeof(sin6))
+			return (STUN_ERR_TRUNCATED);
+		memcpy(&sin6, sa, sizeof(sin6));
+		out->family = STUN_AF_INET6;
+		out->port = ntohs(sin6.sin6_port);
+		memcpy(out->ip, &sin6.sin6_addr, 16);
+		return (0);
+	}
+	return (STUN_ERR_FAMILY);
+}
+
+int
+stun_addr_to_sockaddr(const struct stun_addr *a, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+
+	memset(ss, 0, sizeof(*ss));
+	switch (a->family) {
+	case STUN_AF_INET:
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(a->port);
+		memcpy(&sin.sin_addr, a->ip, 4);
+		memcpy(ss, &sin, sizeof(sin));
+		return ((int)sizeof(sin));
+	case STUN_AF_INET6:
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(a->port);
+		memcpy(&sin6.sin6_addr, a->ip, 16);
+		memcpy(ss, &sin6, sizeof(sin6));
+		return ((int)sizeof(sin6));
+	}
+	return (STUN_ERR_FAMILY);
 }

@@ -4,8 +4,9 @@
  * The NAT classification machine: plans the tests of a mode as a small
  * dependency graph (a test waits for the answer of the one it needs, or for
  * a set of tests to end), runs each as a client transaction, records what
- * each answer shows; natverdict.c derives the verdicts from that.  No I/O,
- * no clock: the caller passes now and carries the datagrams.
+ * each answer (or ICMP error) shows; natverdict.c derives the verdicts from
+ * that.  Calls go one way: this file calls natverdict.c, never the reverse.
+ * No I/O, no clock: the caller passes now and carries the datagrams.
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,9 +71,12 @@ nat_plan_5780(struct stun_nat *n)
 			return (-1);
 		mapbits |= BIT(i);
 		if (n->c.server2.family != 0) {
-			i = nat_add(n, STUN_NAT_R_MAPS2, r, sock,
-			    "mapping-second-server");
-			if ((i = nat_dep(n, i, m1[r])) < 0)
+			/*
+			 * Not after mapping-primary: the second server's
+			 * answer counts even when the first stays silent.
+			 */
+			if ((i = nat_add(n, STUN_NAT_R_MAPS2, r, sock,
+			    "mapping-second-server")) < 0)
 				return (-1);
 			mapbits |= BIT(i);
 		}
@@ -223,6 +227,8 @@ stun_nat_init(struct stun_nat *n, const struct stun_nat_config *c)
 		n->c.txn.rc = 3;
 	if (n->c.txn.rm == 0)
 		n->c.txn.rm = 2;
+	if (n->c.txn.rc > STUN_NAT_MAX_SENDS)
+		n->c.txn.rc = STUN_NAT_MAX_SENDS;
 	if (n->c.rounds == 0)
 		n->c.rounds = 3;
 	if (n->c.rounds > STUN_NAT_MAX_ROUNDS)
@@ -252,23 +258,6 @@ stun_nat_init(struct stun_nat *n, const struct stun_nat_config *c)
 		return (STUN_ERR_INVALID);
 	}
 	return (0);
-}
-
-int
-nat_same_ip(const struct stun_addr *a, const struct stun_addr *b)
-{
-	struct stun_addr	 x, y;
-
-	stun_addr_canon(a, &x);
-	stun_addr_canon(b, &y);
-	x.port = y.port = 0;
-	return (stun_addr_equal(&x, &y));
-}
-
-int
-nat_same(const struct stun_addr *a, const struct stun_addr *b)
-{
-	return (nat_same_ip(a, b) && a->port == b->port);
 }
 
 /* Where t sends to; 0, or -1 when what it needs is missing. */
@@ -335,23 +324,36 @@ nat_dst(struct stun_nat *n, struct stun_nat_test *t)
 	return (0);
 }
 
+/*
+ * Build t's request for send number k (0 first) with a fresh transaction
+ * id in t->tids[k].  RFC 8489 6 lets a resend reuse the id; a new id per
+ * send makes each one its own transaction, so that the answer names the
+ * send it answers and the RTT needs no Karn's rule.  An RFC 3489 request
+ * keeps its cookie (the top of its 128-bit id) across sends.
+ */
 static int
-nat_build(struct stun_nat *n, struct stun_nat_test *t, uint8_t *tid)
+nat_build(struct stun_nat *n, struct stun_nat_test *t, unsigned k)
 {
 	static const uint8_t	 zero[4];
 	struct stun_builder	 b;
-	uint8_t			 ck[4];
+	uint8_t			 ck[4], *tid = t->tids[k];
 	int			 rv;
 
+	if (k >= STUN_NAT_MAX_SENDS)
+		return (STUN_ERR_INVALID);
 	if ((rv = stun_tid_new(n->c.rnd, n->c.rnd_arg, tid)) != 0)
 		return (rv);
 	if (t->legacy) {
-		if ((rv = stun_random(n->c.rnd, n->c.rnd_arg, ck, 4)) != 0)
-			return (rv);
-		t->cookie = (uint32_t)ck[0] << 24 | (uint32_t)ck[1] << 16 |
-		    (uint32_t)ck[2] << 8 | ck[3];
-		if (t->cookie == STUN_MAGIC_COOKIE)
-			t->cookie ^= 1;
+		if (k == 0) {
+			if ((rv = stun_random(n->c.rnd, n->c.rnd_arg, ck,
+			    4)) != 0)
+				return (rv);
+			t->cookie = (uint32_t)ck[0] << 24 |
+			    (uint32_t)ck[1] << 16 | (uint32_t)ck[2] << 8 |
+			    ck[3];
+			if (t->cookie == STUN_MAGIC_COOKIE)
+				t->cookie ^= 1;
+		}
 		stun_build_init_legacy(&b, t->req, sizeof(t->req),
 		    STUN_METHOD_BINDING, STUN_CLASS_REQUEST, t->cookie, tid);
 	} else {
@@ -400,21 +402,69 @@ static void
 nat_run(struct stun_nat *n, int i, uint64_t now)
 {
 	struct stun_nat_test	*t = &n->t[i];
-	uint8_t			 tid[STUN_TID_LEN];
 
 	t->start_at = now;
 	if (nat_dst(n, t) != 0) {
 		nat_end(t, STUN_NAT_T_SKIPPED, now);
 		return;
 	}
-	if (nat_build(n, t, tid) != 0) {
+	if (nat_build(n, t, 0) != 0) {
 		snprintf(t->note, sizeof(t->note), "cannot build request");
 		nat_end(t, STUN_NAT_T_ERROR, now);
 		return;
 	}
 	t->state = STUN_NAT_T_RUN;
-	if (stun_txn_start(&t->txn, &n->c.txn, tid, now) == STUN_TXN_SEND)
+	t->sent_ms[0] = now;
+	if (stun_txn_start(&t->txn, &n->c.txn, t->tids[0], now) ==
+	    STUN_TXN_SEND)
 		nat_enqueue(n, i);
+}
+
+/* A resend: the next send number gets its own id and request bytes. */
+static void
+nat_resend(struct stun_nat *n, int i, uint64_t now)
+{
+	struct stun_nat_test	*t = &n->t[i];
+	unsigned		 k = t->txn.sent - 1;
+
+	if (nat_build(n, t, k) != 0) {
+		snprintf(t->note, sizeof(t->note), "cannot build request");
+		nat_end(t, STUN_NAT_T_ERROR, now);
+		return;
+	}
+	t->sent_ms[k] = now;
+	t->sent_us[k] = 0;
+	nat_enqueue(n, i);
+}
+
+/* The send of t whose transaction id tid is: 1-based, or 0. */
+static unsigned
+nat_which_send(const struct stun_nat_test *t, const uint8_t *tid)
+{
+	unsigned	 k;
+
+	for (k = 0; k < t->txn.sent && k < STUN_NAT_MAX_SENDS; k++)
+		if (memcmp(t->tids[k], tid, STUN_TID_LEN) == 0)
+			return (k + 1);
+	return (0);
+}
+
+/* RTT from send k (1-based), to microseconds when both ends are stamped. */
+static void
+nat_rtt(struct stun_nat *n, struct stun_nat_test *t, unsigned k,
+    uint64_t now)
+{
+	uint64_t	 d;
+
+	t->answered = k;
+	d = now >= t->sent_ms[k - 1] ? now - t->sent_ms[k - 1] : 0;
+	t->rtt = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	if (n->rx_us != 0 && t->sent_us[k - 1] != 0 &&
+	    n->rx_us >= t->sent_us[k - 1])
+		d = n->rx_us - t->sent_us[k - 1];
+	else
+		d = (uint64_t)t->rtt * 1000;
+	t->rtt_us = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
 static int
@@ -521,9 +571,6 @@ nat_record(struct stun_nat *n, struct stun_nat_test *t, unsigned sock,
 	int			 rv;
 
 	nat_end(t, STUN_NAT_T_OK, now);
-	t->rtt = (uint32_t)(now - t->txn.last_send);
-	if (t->txn.sent == 1)
-		t->rtt = t->txn.rtt;
 	t->recv_sock = sock;
 	t->from = *from;
 	t->anslen = m->len;
@@ -589,42 +636,99 @@ stun_nat_input(struct stun_nat *n, unsigned sock, const struct stun_addr *from,
 {
 	struct stun_msg		 m;
 	struct stun_nat_test	*t;
-	unsigned		 i;
+	unsigned		 i, k = 0;
 
-	if (sock >= n->nsocks || !n->started)
+	if (sock >= n->nsocks || !n->started) {
+		n->rx_us = 0;
 		return (STUN_ERR_INVALID);
+	}
 	/* RFC 8489 14.7: a bad FINGERPRINT means it is not STUN at all. */
 	if (stun_msg_decode(&m, buf, len) != 0 ||
 	    m.method != STUN_METHOD_BINDING ||
 	    (m.fp >= 0 && stun_msg_check_fingerprint(&m) != 0)) {
 		n->ignored++;
+		n->rx_us = 0;
 		return (0);
 	}
 	for (i = 0; i < n->ntests; i++) {
 		t = &n->t[i];
-		if (t->state != STUN_NAT_T_RUN ||
-		    memcmp(t->txn.tid, m.tid, STUN_TID_LEN) != 0 ||
-		    m.cookie != t->cookie)
+		if (t->state != STUN_NAT_T_RUN || m.cookie != t->cookie ||
+		    (k = nat_which_send(t, m.tid)) == 0)
 			continue;
 		if (t->role == STUN_NAT_R_HAIRPIN) {
 			if (m.cls != STUN_CLASS_REQUEST ||
 			    sock != t->expect_sock)
 				continue;
 			nat_end(t, STUN_NAT_T_OK, now);
-			t->rtt = (uint32_t)(now - t->txn.last_send);
+			nat_rtt(n, t, k, now);
 			t->recv_sock = sock;
 			t->from = *from;
 			break;
 		}
+		/* The transaction ends with whichever send was answered. */
+		memcpy(t->txn.tid, t->tids[k - 1], STUN_TID_LEN);
 		if (stun_txn_input(&t->txn, &m, now) != STUN_TXN_DONE)
 			continue;
 		nat_record(n, t, sock, from, &m, now);
+		nat_rtt(n, t, k, now);
 		break;
 	}
 	if (i == n->ntests)
 		n->ignored++;
+	n->rx_us = 0;
 	nat_advance(n, now);
 	return (0);
+}
+
+int
+stun_nat_input_icmp(struct stun_nat *n, const struct stun_nat_icmp *e,
+    uint64_t now)
+{
+	static const char *what[] = { "", "port unreachable",
+	    "host unreachable", "administratively prohibited" };
+	struct stun_nat_test	*t;
+	char			 a[64];
+	unsigned		 i;
+
+	n->rx_us = 0;
+	if (e == NULL || e->sock >= n->nsocks || !n->started ||
+	    e->kind < STUN_NAT_ICMP_PORT || e->kind > STUN_NAT_ICMP_PROHIBITED)
+		return (STUN_ERR_INVALID);
+	for (i = 0; i < n->ntests; i++) {
+		t = &n->t[i];
+		if (t->state != STUN_NAT_T_RUN || t->sock != e->sock ||
+		    !nat_same(&t->dst, &e->dst))
+			continue;
+		nat_end(t, STUN_NAT_T_UNREACH, now);
+		t->icmp = e->kind;
+		t->icmp_from = e->from;
+		nat_ip_text(&e->from, a, sizeof(a));
+		snprintf(t->note, sizeof(t->note), "ICMP %s%s%s",
+		    what[e->kind], a[0] != '\0' ? " from " : "", a);
+	}
+	nat_advance(n, now);
+	return (0);
+}
+
+void
+stun_nat_sent(struct stun_nat *n, const struct stun_nat_action *a,
+    uint64_t us)
+{
+	struct stun_nat_test	*t;
+
+	if (a == NULL || a->kind != STUN_NAT_SEND || a->test < 0 ||
+	    (unsigned)a->test >= n->ntests || a->xmit == 0 ||
+	    a->xmit > STUN_NAT_MAX_SENDS)
+		return;
+	t = &n->t[a->test];
+	if (t->state == STUN_NAT_T_RUN && a->xmit == t->txn.sent)
+		t->sent_us[a->xmit - 1] = us;
+}
+
+void
+stun_nat_arrived(struct stun_nat *n, uint64_t us)
+{
+	n->rx_us = us;
 }
 
 void
@@ -642,7 +746,7 @@ stun_nat_timer(struct stun_nat *n, uint64_t now)
 			continue;
 		switch (stun_txn_timer(&t->txn, now)) {
 		case STUN_TXN_SEND:
-			nat_enqueue(n, (int)i);
+			nat_resend(n, (int)i, now);
 			break;
 		case STUN_TXN_TIMEOUT:
 			nat_end(t, STUN_NAT_T_NOANSWER, now);
@@ -674,6 +778,7 @@ stun_nat_next(struct stun_nat *n, struct stun_nat_action *a)
 		a->buf = t->req;
 		a->len = t->reqlen;
 		a->test = (int)i;
+		a->xmit = t->txn.sent;
 		return;
 	}
 	if (n->r.done) {

@@ -6,8 +6,10 @@
  * 0..nsocks-1, all bound by the caller to the same local address) and hands
  * back actions: send these bytes from socket i to address A, wake me at T,
  * done.  The caller feeds it "datagram arrived on socket i from A" and
- * "timer".  Independent tests run in parallel on separate sockets, so that a
- * hole one test opens cannot change what another observes.
+ * "timer", and may feed "ICMP error about a datagram socket i sent to A"
+ * and precise send and arrival times.  Independent tests run in parallel
+ * on separate sockets, so that a hole one test opens cannot change what
+ * another observes.
  */
 #ifndef LIBSTUN_NAT_H
 #define LIBSTUN_NAT_H
@@ -25,6 +27,7 @@ extern "C" {
 #define STUN_NAT_REQ_MAX	(128)	/* our requests are small */
 #define STUN_NAT_NAME_MAX	(32)
 #define STUN_NAT_NOTE_MAX	(96)
+#define STUN_NAT_MAX_SENDS	8	/* sends per test (txn.rc cap) */
 
 /* Modes. */
 #define STUN_NAT_MODE_5780	0	/* RFC 5780 mapping/filtering/hairpin */
@@ -67,6 +70,33 @@ extern "C" {
 #define STUN_NAT_T_NOANSWER	4	/* timed out */
 #define STUN_NAT_T_ERROR	5	/* error response or bad answer */
 #define STUN_NAT_T_SKIPPED	6	/* a test it needs failed */
+#define STUN_NAT_T_UNREACH	7	/* an ICMP error came back instead */
+
+/* ICMP errors fed to stun_nat_input_icmp(). */
+#define STUN_NAT_ICMP_PORT	1	/* port unreachable */
+#define STUN_NAT_ICMP_HOST	2	/* host or network unreachable */
+#define STUN_NAT_ICMP_PROHIBITED 3	/* administratively prohibited */
+
+/* How the server (or the second server) responded as a whole. */
+#define STUN_NAT_SRV_NONE	0	/* not asked (no second server) */
+#define STUN_NAT_SRV_ANSWERING	1	/* at least one answer */
+#define STUN_NAT_SRV_UNREACH	2	/* no answer, but ICMP errors */
+#define STUN_NAT_SRV_SILENT	3	/* nothing at all came back */
+
+/* Why a result is unknown, or only assumed (mapping_why, ...). */
+#define STUN_NAT_WHY_MEASURED	0	/* it was measured */
+#define STUN_NAT_WHY_NO_NAT	1	/* nothing translates: nothing to do */
+#define STUN_NAT_WHY_ONE_ADDR	2	/* the server has one address */
+#define STUN_NAT_WHY_NO_CHANGE	3	/* the server does not honour
+					   CHANGE-REQUEST */
+#define STUN_NAT_WHY_NO_ANSWER	4	/* the tests got no usable answer */
+#define STUN_NAT_WHY_SERVER2	5	/* the second server did not answer */
+#define STUN_NAT_WHY_NO_SERVER	6	/* the server did not answer */
+
+/* Lint check results (stun_nat_test.pass). */
+#define STUN_NAT_LINT_FAIL	0
+#define STUN_NAT_LINT_PASS	1
+#define STUN_NAT_LINT_WARN	(-1)
 
 /* Test roles. */
 #define STUN_NAT_R_MAP1		1	/* mapping I: primary */
@@ -129,6 +159,18 @@ struct stun_nat_test {
 	int		xor_mapped;	/* mapped came from XOR-MAPPED */
 	int		pass;		/* lint: 1 pass, 0 fail, -1 warn */
 	char		note[STUN_NAT_NOTE_MAX];
+	/*
+	 * Each transmission is its own transaction with its own id, so an
+	 * answer names the send it answers and its RTT is exact.
+	 */
+	unsigned	answered;	/* 1-based send that got it, 0 none */
+	uint32_t	rtt_us;		/* microseconds, from that send */
+	int		check;		/* lint: a check, not a helper */
+	int		icmp;		/* STUN_NAT_ICMP_* when UNREACH */
+	struct stun_addr icmp_from;	/* sender of the ICMP error */
+	uint8_t		tids[STUN_NAT_MAX_SENDS][STUN_TID_LEN];
+	uint64_t	sent_ms[STUN_NAT_MAX_SENDS];
+	uint64_t	sent_us[STUN_NAT_MAX_SENDS];	/* 0: not stamped */
 };
 
 struct stun_nat_result {
@@ -155,6 +197,14 @@ struct stun_nat_result {
 	int		server_ok;	/* primary answered at all */
 	int		change_ok;	/* server honoured CHANGE-REQUEST */
 	unsigned	lint_pass, lint_fail, lint_warn;
+	int		server;		/* STUN_NAT_SRV_*: the server */
+	int		server2;	/* STUN_NAT_SRV_*: the second server */
+	int		icmp;		/* STUN_NAT_ICMP_* seen, 0 none */
+	struct stun_addr icmp_from;	/* who sent it */
+	int		server_addrs;	/* 2, 1, or 0 when not known */
+	int		mapping_why;	/* STUN_NAT_WHY_* */
+	int		filtering_why;
+	int		hairpin_why;
 };
 
 /* Actions. */
@@ -169,6 +219,15 @@ struct stun_nat_action {
 	size_t		 len;
 	uint64_t	 wake;
 	int		 test;		/* index of the sending test */
+	unsigned	 xmit;		/* SEND: 1 first, 2 first resend ... */
+};
+
+/* An ICMP error about a datagram the machine sent. */
+struct stun_nat_icmp {
+	unsigned	 sock;		/* the socket that sent it */
+	int		 kind;		/* STUN_NAT_ICMP_* */
+	struct stun_addr dst;		/* where it was sent */
+	struct stun_addr from;		/* who sent it; family 0: unknown */
 };
 
 struct stun_nat {
@@ -182,6 +241,7 @@ struct stun_nat {
 	int		started;
 	unsigned	ignored;	/* datagrams that matched nothing */
 	struct stun_nat_result r;
+	uint64_t	rx_us;		/* stun_nat_arrived(), 0: none */
 };
 
 /*
@@ -209,6 +269,24 @@ STUN_API int stun_nat_start(struct stun_nat *n,
 STUN_API int stun_nat_input(struct stun_nat *n, unsigned sock,
     const struct stun_addr *from, const uint8_t *buf, size_t len,
     uint64_t now);
+/*
+ * An ICMP error came back (IP_RECVERR, or ECONNREFUSED on a connected
+ * socket): every running test that sent from e->sock to e->dst ends as
+ * STUN_NAT_T_UNREACH.  Returns 0, or STUN_ERR_INVALID for a bad socket,
+ * kind or a machine that was not started.
+ */
+STUN_API int stun_nat_input_icmp(struct stun_nat *n,
+    const struct stun_nat_icmp *e, uint64_t now);
+/*
+ * Precise round-trip times, optional: stun_nat_sent() right after sending
+ * the bytes of SEND action a, stun_nat_arrived() right before handing a
+ * datagram to stun_nat_input(); us is microseconds on one monotonic clock
+ * (not 0).  Without them a test's rtt_us is its RTT in whole milliseconds
+ * times 1000.
+ */
+STUN_API void stun_nat_sent(struct stun_nat *n,
+    const struct stun_nat_action *a, uint64_t us);
+STUN_API void stun_nat_arrived(struct stun_nat *n, uint64_t us);
 /* Timer: retransmit, time out, start scheduled tests. */
 STUN_API void stun_nat_timer(struct stun_nat *n, uint64_t now);
 /* Next action; SEND actions are handed out once each. */
@@ -219,6 +297,10 @@ STUN_API const char *stun_nat_behaviour_name(int b);
 STUN_API const char *stun_nat_type_name(int type);
 STUN_API const char *stun_nat_pattern_name(int pat);
 STUN_API const char *stun_nat_state_name(int state);
+/* "the server has one address", ...; "" for STUN_NAT_WHY_MEASURED. */
+STUN_API const char *stun_nat_why_text(int why);
+/* "answering", "unreachable", "silent"; "none" for STUN_NAT_SRV_NONE. */
+STUN_API const char *stun_nat_server_name(int state);
 
 #ifdef __cplusplus
 }

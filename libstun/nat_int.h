@@ -2,7 +2,8 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * Shared between nat.c (the machine) and natverdict.c (what its
- * observations mean).  Not installed.
+ * observations mean).  nat.c calls into natverdict.c; natverdict.c only
+ * reads the machine's state.  Not installed.
  */
 #ifndef LIBSTUN_NAT_INT_H
 #define LIBSTUN_NAT_INT_H
@@ -28,10 +29,15 @@
 #define BIT(i)		((uint64_t)1 << (i))
 #define T_OK(t)		((t) != NULL && (t)->state == STUN_NAT_T_OK)
 
-/* Same address (after stun_addr_canon()), with or without the port. */
+/*
+ * natverdict.c, called from nat.c (never the other way round).  Same
+ * address (after stun_addr_canon()), with or without the port; an address
+ * as text without its port ("" for none); fill n->r from the finished
+ * tests.
+ */
 int	nat_same_ip(const struct stun_addr *, const struct stun_addr *);
 int	nat_same(const struct stun_addr *, const struct stun_addr *);
-/* Fill n->r from the finished tests. */
+void	nat_ip_text(const struct stun_addr *, char *, size_t);
 void	nat_verdict(struct stun_nat *);
 
 #endif

@@ -2,10 +2,14 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * What the NAT tests' observations mean: mapping and filtering behaviour
- * per round and their majority (RFC 5780 4.3, 4.4), the classic name, the
- * RFC 3489 tree, port preservation and allocation pattern, the binding
- * lifetime bracket, and the server lint verdicts.
+ * per round and their majority (RFC 5780 4.3, 4.4), what could not be
+ * tested and why, how the server answered as a whole, the classic name,
+ * the RFC 3489 tree, port preservation and allocation pattern, the binding
+ * lifetime bracket, and the server lint verdicts (judged by what the RFCs
+ * require of a server with one address or two).  nat.c calls this file;
+ * nothing here calls back into nat.c.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +17,46 @@
 #include "txn.h"
 #include "nat.h"
 #include "nat_int.h"
+
+int
+nat_same_ip(const struct stun_addr *a, const struct stun_addr *b)
+{
+	struct stun_addr	 x, y;
+
+	stun_addr_canon(a, &x);
+	stun_addr_canon(b, &y);
+	x.port = y.port = 0;
+	return (stun_addr_equal(&x, &y));
+}
+
+int
+nat_same(const struct stun_addr *a, const struct stun_addr *b)
+{
+	return (nat_same_ip(a, b) && a->port == b->port);
+}
+
+void
+nat_ip_text(const struct stun_addr *a, char *out, size_t cap)
+{
+	char	 buf[64];
+	size_t	 l;
+
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	if (a->family == 0 || stun_addr_format(a, buf, sizeof(buf)) != 0)
+		return;
+	/* "192.0.2.1:0" or "[2001:db8::1]:0" without the port. */
+	l = strlen(buf);
+	while (l > 0 && buf[l - 1] != ':')
+		l--;
+	if (l > 0)
+		l--;
+	if (l > 0 && buf[l - 1] == ']')
+		l--;
+	buf[l] = '\0';
+	snprintf(out, cap, "%s", buf[0] == '[' ? buf + 1 : buf);
+}
 
 /* The most frequent known value in v[0..n), ties to the stricter one. */
 static int
@@ -81,13 +125,16 @@ nat_round_mapping(const struct stun_nat *n, int r)
 }
 
 static int
-nat_round_filtering(const struct stun_nat *n, int r)
+nat_round_filtering(const struct stun_nat *n, int r, int has_other)
 {
 	const struct stun_nat_test *f2 = nat_get(n, STUN_NAT_R_FILT2, r);
 	const struct stun_nat_test *f3 = nat_get(n, STUN_NAT_R_FILT3, r);
 
-	/* RFC 5780 4.4. */
-	if (f2 == NULL || f3 == NULL)
+	/*
+	 * RFC 5780 4.4.  Without OTHER-ADDRESS the server has no other
+	 * address to answer from, so silence would prove nothing.
+	 */
+	if (f2 == NULL || f3 == NULL || !has_other)
 		return (STUN_NAT_UNKNOWN);
 	if (f2->state == STUN_NAT_T_OK)
 		return (STUN_NAT_EI);
@@ -207,6 +254,112 @@ nat_verdict_lifetime(struct stun_nat *n)
 	r->lifetime = any;
 }
 
+/*
+ * How the server (second = 0) or the second server (1) answered over all
+ * the tests that sent to it: the hairpinning test sends to ourselves.
+ */
+static int
+nat_server_state(struct stun_nat *n, int second)
+{
+	struct stun_nat_result		*r = &n->r;
+	const struct stun_nat_test	*t;
+	unsigned			 i;
+	int				 asked = 0, answered = 0, icmp = 0;
+
+	for (i = 0; i < n->ntests; i++) {
+		t = &n->t[i];
+		if (t->role == STUN_NAT_R_HAIRPIN || t->txn.sent == 0 ||
+		    (t->role == STUN_NAT_R_MAPS2) != second)
+			continue;
+		asked = 1;
+		if (t->state == STUN_NAT_T_OK ||
+		    (t->state == STUN_NAT_T_ERROR && t->anslen > 0))
+			answered = 1;
+		else if (t->state == STUN_NAT_T_UNREACH) {
+			icmp = 1;
+			if (r->icmp == 0) {
+				r->icmp = t->icmp;
+				r->icmp_from = t->icmp_from;
+			}
+		}
+	}
+	if (!asked)
+		return (STUN_NAT_SRV_NONE);
+	return (answered ? STUN_NAT_SRV_ANSWERING : icmp ?
+	    STUN_NAT_SRV_UNREACH : STUN_NAT_SRV_SILENT);
+}
+
+/* A test that asked for CHANGE-REQUEST got a refusal or a wrong source. */
+static int
+nat_change_refused(const struct stun_nat *n)
+{
+	unsigned	 i;
+
+	for (i = 0; i < n->ntests; i++)
+		if (n->t[i].change != 0 && n->t[i].state == STUN_NAT_T_ERROR &&
+		    n->t[i].anslen > 0)
+			return (1);
+	return (0);
+}
+
+/* A test that asked for CHANGE-REQUEST was answered as asked. */
+static int
+nat_change_honoured(const struct stun_nat *n)
+{
+	unsigned	 i;
+
+	for (i = 0; i < n->ntests; i++)
+		if (n->t[i].change != 0 && n->t[i].state == STUN_NAT_T_OK)
+			return (1);
+	return (0);
+}
+
+/* Why mapping, filtering and hairpinning are what they are. */
+static void
+nat_why(struct stun_nat *n)
+{
+	struct stun_nat_result	*r = &n->r;
+
+	r->server_addrs = r->has_other || nat_change_honoured(n) ? 2 : 1;
+	if (r->nat == 0) {
+		r->mapping_why = r->mapping == STUN_NAT_UNKNOWN ||
+		    !r->has_other ? STUN_NAT_WHY_NO_NAT : STUN_NAT_WHY_MEASURED;
+	} else if (r->mapping != STUN_NAT_UNKNOWN)
+		r->mapping_why = STUN_NAT_WHY_MEASURED;
+	else if (r->server2 != STUN_NAT_SRV_NONE &&
+	    r->server2 != STUN_NAT_SRV_ANSWERING)
+		r->mapping_why = STUN_NAT_WHY_SERVER2;
+	else if (!r->has_other)
+		r->mapping_why = STUN_NAT_WHY_ONE_ADDR;
+	else
+		r->mapping_why = STUN_NAT_WHY_NO_ANSWER;
+	if (r->filtering != STUN_NAT_UNKNOWN)
+		r->filtering_why = STUN_NAT_WHY_MEASURED;
+	else if (!r->has_other)
+		r->filtering_why = STUN_NAT_WHY_ONE_ADDR;
+	else if (nat_change_refused(n))
+		r->filtering_why = STUN_NAT_WHY_NO_CHANGE;
+	else
+		r->filtering_why = STUN_NAT_WHY_NO_ANSWER;
+}
+
+/* Nothing usable came back from the server: blocked, or not answering. */
+static void
+nat_verdict_silent(struct stun_nat *n)
+{
+	struct stun_nat_result	*r = &n->r;
+
+	r->nat = r->hairpin = r->port_preserve = r->double_nat = -1;
+	r->nat_type = STUN_NAT_TYPE_UNKNOWN;
+	/* UDP is blocked only when every server asked stayed silent. */
+	if (r->server == STUN_NAT_SRV_SILENT &&
+	    (r->server2 == STUN_NAT_SRV_NONE ||
+	    r->server2 == STUN_NAT_SRV_SILENT))
+		r->nat_type = STUN_NAT_TYPE_BLOCKED;
+	r->mapping_why = r->filtering_why = r->hairpin_why =
+	    STUN_NAT_WHY_NO_SERVER;
+}
+
 static void
 nat_verdict_5780(struct stun_nat *n)
 {
@@ -218,7 +371,6 @@ nat_verdict_5780(struct stun_nat *n)
 
 	for (k = 0; k < n->c.rounds; k++) {
 		map[k] = nat_round_mapping(n, k);
-		filt[k] = nat_round_filtering(n, k);
 		t = nat_get(n, STUN_NAT_R_MAP1, k);
 		if (!T_OK(t))
 			continue;
@@ -233,9 +385,10 @@ nat_verdict_5780(struct stun_nat *n)
 			r->has_other = 1;
 		}
 	}
+	for (k = 0; k < n->c.rounds; k++)
+		filt[k] = nat_round_filtering(n, k, r->has_other);
 	if (m1 == NULL) {
-		r->nat_type = STUN_NAT_TYPE_BLOCKED;
-		r->nat = r->hairpin = r->port_preserve = r->double_nat = -1;
+		nat_verdict_silent(n);
 		nat_verdict_lifetime(n);
 		return;
 	}
@@ -255,7 +408,8 @@ nat_verdict_5780(struct stun_nat *n)
 	r->nat_type = nat_classic_name(r->nat, r->mapping, r->filtering);
 	t = nat_get(n, STUN_NAT_R_HAIRPIN, 0);
 	r->hairpin = T_OK(t) ? 1 : (t != NULL &&
-	    t->state == STUN_NAT_T_NOANSWER ? 0 : -1);
+	    (t->state == STUN_NAT_T_NOANSWER ||
+	    t->state == STUN_NAT_T_UNREACH) ? 0 : -1);
 	r->change_ok = 1;
 	for (k = 0; k < n->ntests; k++)
 		if (n->t[k].change != 0 && n->t[k].state == STUN_NAT_T_ERROR)
@@ -267,6 +421,11 @@ nat_verdict_5780(struct stun_nat *n)
 	    (c == STUN_ADDR_PRIVATE || c == STUN_ADDR_CGNAT) ? 1 : 0;
 	nat_verdict_pattern(n);
 	nat_verdict_lifetime(n);
+	nat_why(n);
+	if (r->nat == 0)
+		r->hairpin_why = STUN_NAT_WHY_NO_NAT;
+	else if (r->hairpin < 0)
+		r->hairpin_why = STUN_NAT_WHY_NO_ANSWER;
 }
 
 /* RFC 3489 10.1, figure 2, followed as drawn. */
@@ -302,8 +461,7 @@ nat_verdict_classic(struct stun_nat *n)
 	c3 = nat_get(n, STUN_NAT_R_C3, 0);
 	c1b = nat_get(n, STUN_NAT_R_C1B, 0);
 	if (!T_OK(c1)) {
-		r->nat = -1;
-		r->nat_type = STUN_NAT_TYPE_BLOCKED;
+		nat_verdict_silent(n);
 		return;
 	}
 	r->server_ok = 1;
@@ -332,98 +490,282 @@ nat_verdict_classic(struct stun_nat *n)
 	if (r->filtering != STUN_NAT_UNKNOWN)
 		r->filt_agree = r->filt_total = 1;
 	r->nat_type = nat_classic_tree(c1, c2, c3, c1b, r->nat);
+	nat_why(n);
+}
+
+/* What the lint knows about the server and the path to it. */
+struct nat_lint {
+	int	 two;		/* the server has two addresses */
+	int	 behind_nat;	/* a NAT between us may filter answers */
+};
+
+static void __attribute__((format(printf, 3, 4)))
+nat_lint_set(struct stun_nat_test *t, int pass, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	t->pass = pass;
+	va_start(ap, fmt);
+	vsnprintf(t->note, sizeof(t->note), fmt, ap);
+	va_end(ap);
 }
 
 static void
-nat_lint_eval(struct stun_nat_test *t)
+nat_lint_binding(struct stun_nat_test *t, const struct nat_lint *l)
 {
-	char			 tmp[56];
-	int			 ok = t->state == STUN_NAT_T_OK;
-	int			 listed = t->pass;
+	if (t->state != STUN_NAT_T_OK)
+		return;
+	if (!t->xor_mapped)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "no XOR-MAPPED-ADDRESS, "
+		    "which RFC 8489 requires");
+	else if (t->fp < 0)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "a bad FINGERPRINT");
+	else if (l->two && !t->has_origin)
+		nat_lint_set(t, STUN_NAT_LINT_WARN, "no RESPONSE-ORIGIN, "
+		    "which RFC 5780 servers add");
+	else if (t->fp == 0)
+		nat_lint_set(t, STUN_NAT_LINT_WARN, "no FINGERPRINT, though "
+		    "the request had one");
+	else
+		nat_lint_set(t, STUN_NAT_LINT_PASS, "XOR-MAPPED-ADDRESS and a "
+		    "valid FINGERPRINT%s", l->two ? ", OTHER-ADDRESS" : "");
+}
 
-	t->pass = 0;
+static void
+nat_lint_unknown(struct stun_nat_test *t, int listed)
+{
+	char	 code[16];
+
+	snprintf(code, sizeof(code), "%d", t->code);
+	if (t->state == STUN_NAT_T_ERROR && t->code == 420 && listed)
+		nat_lint_set(t, STUN_NAT_LINT_PASS, "420 naming the attribute "
+		    "in UNKNOWN-ATTRIBUTES");
+	else if (t->state == STUN_NAT_T_ERROR && t->code == 420)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "420 without the "
+		    "attribute in UNKNOWN-ATTRIBUTES (RFC 8489 14.13)");
+	else if (t->state == STUN_NAT_T_OK)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "answered success; RFC "
+		    "8489 requires 420");
+	else if (t->state == STUN_NAT_T_ERROR && t->anslen > 0)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "error %s; RFC 8489 "
+		    "requires 420", code);
+	else if (t->state == STUN_NAT_T_NOANSWER)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "no answer; RFC 8489 "
+		    "requires 420");
+}
+
+static void
+nat_lint_legacy(struct stun_nat_test *t)
+{
+	if (t->state == STUN_NAT_T_OK && t->has_mapped && !t->xor_mapped)
+		nat_lint_set(t, STUN_NAT_LINT_PASS, "MAPPED-ADDRESS, "
+		    "CHANGED-ADDRESS %s", t->has_other ? "present" : "absent");
+	else if (t->state == STUN_NAT_T_OK)
+		nat_lint_set(t, STUN_NAT_LINT_WARN, "only XOR-MAPPED-ADDRESS, "
+		    "which RFC 3489 clients cannot read");
+	else if (t->state == STUN_NAT_T_NOANSWER ||
+	    (t->state == STUN_NAT_T_ERROR && t->anslen > 0))
+		nat_lint_set(t, STUN_NAT_LINT_WARN, "%s: RFC 5389 12.2 says "
+		    "to answer RFC 3489 clients", t->state ==
+		    STUN_NAT_T_NOANSWER ? "no answer" : "an error");
+}
+
+static void
+nat_lint_other(struct stun_nat_test *t, const struct nat_lint *l,
+    const struct stun_nat_test *b)
+{
+	char	 a[64];
+
+	stun_addr_format(&t->dst, a, sizeof(a));
+	if (t->state == STUN_NAT_T_SKIPPED) {
+		if (!T_OK(b))
+			nat_lint_set(t, STUN_NAT_LINT_WARN, "not tested: the "
+			    "Binding request failed");
+		else if (l->two)
+			nat_lint_set(t, STUN_NAT_LINT_FAIL, "no OTHER-ADDRESS, "
+			    "though CHANGE-REQUEST is honoured");
+		else
+			nat_lint_set(t, STUN_NAT_LINT_PASS, "none: the server "
+			    "has one address");
+	} else if (t->state == STUN_NAT_T_OK) {
+		if (nat_same(&t->from, &t->dst) &&
+		    (!t->has_origin || nat_same(&t->origin, &t->dst)))
+			nat_lint_set(t, STUN_NAT_LINT_PASS, "%s answers from "
+			    "itself", a);
+		else
+			nat_lint_set(t, STUN_NAT_LINT_FAIL, "%s answers from "
+			    "elsewhere", a);
+	} else if (t->state == STUN_NAT_T_NOANSWER)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "%s does not answer", a);
+}
+
+static void
+nat_lint_change(struct stun_nat_test *t, const struct nat_lint *l)
+{
+	char	 a[64], code[16];
+
+	stun_addr_format(&t->from, a, sizeof(a));
+	snprintf(code, sizeof(code), "%d", t->code);
+	if (!l->two) {
+		/* RFC 5780 6: with no other address the answer is 420. */
+		if (t->state == STUN_NAT_T_ERROR && t->code == 420)
+			nat_lint_set(t, STUN_NAT_LINT_PASS, "420, as RFC 5780 "
+			    "requires of a server with one address");
+		else if (t->state == STUN_NAT_T_ERROR && t->code == 0 &&
+		    t->anslen > 0)
+			nat_lint_set(t, STUN_NAT_LINT_FAIL, "answered from %s; "
+			    "one address: RFC 5780 requires 420", a);
+		else if (t->state == STUN_NAT_T_ERROR && t->anslen > 0)
+			nat_lint_set(t, STUN_NAT_LINT_FAIL, "error %s; one "
+			    "address: RFC 5780 requires 420", code);
+		else if (t->state == STUN_NAT_T_NOANSWER)
+			nat_lint_set(t, STUN_NAT_LINT_FAIL, "no answer; one "
+			    "address: RFC 5780 requires 420");
+		return;
+	}
+	if (t->state == STUN_NAT_T_OK) {
+		if (t->has_origin && !nat_same(&t->origin, &t->from))
+			nat_lint_set(t, STUN_NAT_LINT_WARN, "answered from %s, "
+			    "RESPONSE-ORIGIN differs", a);
+		else
+			nat_lint_set(t, STUN_NAT_LINT_PASS, "answered from %s",
+			    a);
+	} else if (t->state == STUN_NAT_T_ERROR && t->code == 420)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "420, though the server "
+		    "gives OTHER-ADDRESS");
+	else if (t->state == STUN_NAT_T_ERROR && t->code == 0 &&
+	    t->anslen > 0)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "answered from %s, not "
+		    "from the address asked for", a);
+	else if (t->state == STUN_NAT_T_ERROR && t->anslen > 0)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "error %s", code);
+	else if (t->state == STUN_NAT_T_NOANSWER && l->behind_nat)
+		nat_lint_set(t, STUN_NAT_LINT_WARN, "no answer: the NAT here "
+		    "may have dropped it");
+	else if (t->state == STUN_NAT_T_NOANSWER)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "no answer");
+}
+
+static void
+nat_lint_rp(struct stun_nat_test *t)
+{
+	char	 code[16];
+
+	snprintf(code, sizeof(code), "%d", t->code);
+	if (t->state == STUN_NAT_T_OK)
+		nat_lint_set(t, STUN_NAT_LINT_PASS, "answer sent to the port "
+		    "asked for");
+	else if (t->state == STUN_NAT_T_ERROR && t->code == 420)
+		nat_lint_set(t, STUN_NAT_LINT_WARN, "420: no RESPONSE-PORT, "
+		    "so no binding lifetime tests");
+	else if (t->state == STUN_NAT_T_ERROR && t->code == 0 &&
+	    t->anslen > 0)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "answer not sent to the "
+		    "port asked for");
+	else if (t->state == STUN_NAT_T_ERROR && t->anslen > 0)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "error %s", code);
+	else if (t->state == STUN_NAT_T_NOANSWER)
+		nat_lint_set(t, STUN_NAT_LINT_FAIL, "no answer at the port "
+		    "asked for");
+	else if (t->state == STUN_NAT_T_SKIPPED)
+		nat_lint_set(t, STUN_NAT_LINT_WARN, "not tested: the binding "
+		    "to answer to failed");
+}
+
+static void
+nat_lint_eval(struct stun_nat_test *t, const struct nat_lint *l,
+    const struct stun_nat_test *b)
+{
+	int	 listed = t->pass;
+
+	t->pass = STUN_NAT_LINT_FAIL;
+	t->check = t->arg != LINT_RP_OPEN;
 	switch (t->arg) {
 	case LINT_BINDING:
-		if (!ok)
-			break;
-		t->pass = t->xor_mapped && t->fp >= 0 ? 1 : 0;
-		snprintf(t->note, sizeof(t->note),
-		    "%s, FINGERPRINT %s, OTHER-ADDRESS %s",
-		    t->xor_mapped ? "XOR-MAPPED-ADDRESS" : "no XOR-MAPPED",
-		    t->fp > 0 ? "valid" : t->fp == 0 ? "absent" : "BAD",
-		    t->has_other ? "present" : "absent");
-		if (t->pass && (t->fp == 0 || !t->has_other))
-			t->pass = -1;
+		nat_lint_binding(t, l);
 		break;
 	case LINT_UNKNOWN:
-		if (t->state == STUN_NAT_T_ERROR && t->code == 420) {
-			t->pass = listed == 1 ? 1 : -1;
-			snprintf(t->note, sizeof(t->note), "420%s",
-			    t->pass == 1 ? " with UNKNOWN-ATTRIBUTES" :
-			    " without our type in UNKNOWN-ATTRIBUTES");
-		} else if (ok)
-			snprintf(t->note, sizeof(t->note),
-			    "answered success, expected 420");
+		nat_lint_unknown(t, listed);
 		break;
 	case LINT_LEGACY:
-		if (!ok)
-			break;
-		t->pass = t->has_mapped && !t->xor_mapped ? 1 : -1;
-		snprintf(t->note, sizeof(t->note), "%s, CHANGED-ADDRESS %s",
-		    t->xor_mapped ? "only XOR-MAPPED-ADDRESS" :
-		    "MAPPED-ADDRESS", t->has_other ? "present" : "absent");
+		nat_lint_legacy(t);
 		break;
 	case LINT_OTHER:
-		if (t->state == STUN_NAT_T_SKIPPED)
-			t->pass = -1;
-		if (!ok)
-			break;
-		t->pass = nat_same(&t->from, &t->dst) &&
-		    (!t->has_origin || nat_same(&t->origin, &t->dst));
-		stun_addr_format(&t->dst, tmp, sizeof(tmp));
-		snprintf(t->note, sizeof(t->note), "%s %s", tmp,
-		    t->pass ? "answers from itself" : "answers from elsewhere");
+		nat_lint_other(t, l, b);
 		break;
 	case LINT_CHANGE_IP:
 	case LINT_CHANGE_PORT:
-		if (!ok)
-			break;
-		t->pass = 1;
-		stun_addr_format(&t->from, tmp, sizeof(tmp));
-		snprintf(t->note, sizeof(t->note), "answered from %s%s", tmp,
-		    t->has_origin && !nat_same(&t->origin, &t->from) ?
-		    " (RESPONSE-ORIGIN differs)" : "");
-		if (t->has_origin && !nat_same(&t->origin, &t->from))
-			t->pass = -1;
+		nat_lint_change(t, l);
 		break;
 	case LINT_RP_OPEN:
-		t->pass = ok;
+		t->pass = T_OK(t) ? STUN_NAT_LINT_PASS : STUN_NAT_LINT_FAIL;
+		break;
+	case LINT_RP:
+		nat_lint_rp(t);
 		break;
 	case LINT_BAD_FP:
-		t->pass = t->state == STUN_NAT_T_NOANSWER;
-		snprintf(t->note, sizeof(t->note), "%s", t->pass ?
-		    "request with a bad FINGERPRINT dropped" :
-		    "answered a request with a bad FINGERPRINT");
-		return;
-	case LINT_RP:
-		t->pass = ok;
-		if (ok)
-			snprintf(t->note, sizeof(t->note),
-			    "answer sent to the port asked for");
+		/* RFC 8489 7.3: a wrong FINGERPRINT: not STUN, dropped. */
+		if (t->state == STUN_NAT_T_NOANSWER)
+			nat_lint_set(t, STUN_NAT_LINT_PASS, "request with a "
+			    "bad FINGERPRINT dropped");
+		else if (t->anslen > 0)
+			nat_lint_set(t, STUN_NAT_LINT_FAIL, "answered a "
+			    "request with a bad FINGERPRINT (RFC 8489 7.3)");
 		break;
 	}
 	if (t->state == STUN_NAT_T_NOANSWER && t->note[0] == '\0')
 		snprintf(t->note, sizeof(t->note), "no answer");
 }
 
+static void
+nat_verdict_lint(struct stun_nat *n)
+{
+	struct stun_nat_result		*r = &n->r;
+	const struct stun_nat_test	*b = NULL;
+	struct nat_lint			 l;
+	unsigned			 i;
+
+	for (i = 0; i < n->ntests; i++)
+		if (n->t[i].arg == LINT_BINDING)
+			b = &n->t[i];
+	if (T_OK(b)) {
+		r->server_ok = 1;
+		r->local = n->local[b->sock];
+		r->mapped = b->mapped;
+		r->has_mapped = 1;
+		r->other = b->other;
+		r->has_other = b->has_other;
+		r->nat = nat_same(&b->mapped, &r->local) ? 0 : 1;
+	} else
+		r->nat = -1;
+	r->server_addrs = r->has_other || nat_change_honoured(n) ? 2 : 1;
+	l.two = r->server_addrs == 2;
+	l.behind_nat = r->nat != 0;
+	for (i = 0; i < n->ntests; i++) {
+		nat_lint_eval(&n->t[i], &l, b);
+		if (!n->t[i].check)
+			continue;
+		if (n->t[i].pass == STUN_NAT_LINT_PASS)
+			r->lint_pass++;
+		else if (n->t[i].pass == STUN_NAT_LINT_WARN)
+			r->lint_warn++;
+		else
+			r->lint_fail++;
+	}
+	if (!r->server_ok)
+		nat_verdict_silent(n);
+}
+
 void
 nat_verdict(struct stun_nat *n)
 {
-	unsigned	 i;
-
 	n->r.hairpin = -1;
 	n->r.port_preserve = -1;
 	n->r.double_nat = -1;
+	n->r.server = nat_server_state(n, 0);
+	n->r.server2 = n->c.server2.family != 0 &&
+	    n->c.mode == STUN_NAT_MODE_5780 ? nat_server_state(n, 1) :
+	    STUN_NAT_SRV_NONE;
 	switch (n->c.mode) {
 	case STUN_NAT_MODE_5780:
 		nat_verdict_5780(n);
@@ -432,22 +774,7 @@ nat_verdict(struct stun_nat *n)
 		nat_verdict_classic(n);
 		break;
 	case STUN_NAT_MODE_LINT:
-		for (i = 0; i < n->ntests; i++) {
-			nat_lint_eval(&n->t[i]);
-			if (n->t[i].state == STUN_NAT_T_OK &&
-			    n->t[i].arg == LINT_BINDING) {
-				n->r.server_ok = 1;
-				n->r.local = n->local[n->t[i].sock];
-				n->r.mapped = n->t[i].mapped;
-				n->r.has_mapped = 1;
-			}
-			if (n->t[i].pass > 0)
-				n->r.lint_pass++;
-			else if (n->t[i].pass < 0)
-				n->r.lint_warn++;
-			else
-				n->r.lint_fail++;
-		}
+		nat_verdict_lint(n);
 		break;
 	}
 }
@@ -495,9 +822,36 @@ const char *
 stun_nat_state_name(int state)
 {
 	static const char *names[] = { "planned", "scheduled", "running",
-	    "ok", "no-answer", "error", "skipped" };
+	    "ok", "no-answer", "error", "skipped", "unreachable" };
 
-	if (state < 0 || state > STUN_NAT_T_SKIPPED)
+	if (state < 0 || state > STUN_NAT_T_UNREACH)
+		return ("unknown");
+	return (names[state]);
+}
+
+const char *
+stun_nat_why_text(int why)
+{
+	static const char *texts[] = { "",
+	    "nothing translates, so there is nothing to test",
+	    "the server has one address",
+	    "the server does not honour CHANGE-REQUEST",
+	    "its tests got no usable answer",
+	    "the second server did not answer",
+	    "the server did not answer" };
+
+	if (why < 0 || why > STUN_NAT_WHY_NO_SERVER)
+		return ("unknown");
+	return (texts[why]);
+}
+
+const char *
+stun_nat_server_name(int state)
+{
+	static const char *names[] = { "none", "answering", "unreachable",
+	    "silent" };
+
+	if (state < 0 || state > STUN_NAT_SRV_SILENT)
 		return ("unknown");
 	return (names[state]);
 }

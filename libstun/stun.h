@@ -427,6 +427,21 @@ STUN_API void stun_addr_canon(const struct stun_addr *in,
 #define STUN_ADDR_RESERVED	8	/* other special-purpose ranges */
 STUN_API int stun_addr_class(const struct stun_addr *a);
 STUN_API const char *stun_addr_class_name(int cls);
+/*
+ * Socket addresses: struct sockaddr <-> struct stun_addr, AF_INET and
+ * AF_INET6 (an IPv6 scope id is not carried).  stun_addr_from_sockaddr()
+ * reads at most salen bytes of sa, clears *out first and returns 0,
+ * STUN_ERR_FAMILY for another family, or STUN_ERR_TRUNCATED when salen is
+ * too short for the family.  stun_addr_to_sockaddr() zeroes *ss, fills it
+ * and returns the length to hand to sendto(2), bind(2) or connect(2), or
+ * STUN_ERR_FAMILY.  Neither does any I/O.
+ */
+struct sockaddr;
+struct sockaddr_storage;
+STUN_API int stun_addr_from_sockaddr(const struct sockaddr *sa, size_t salen,
+    struct stun_addr *out);
+STUN_API int stun_addr_to_sockaddr(const struct stun_addr *a,
+    struct sockaddr_storage *ss);
 
 /*
  * Streams (RFC 8489 6.2.2, RFC 8656 12.5): STUN messages and ChannelData

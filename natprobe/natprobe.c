@@ -2,94 +2,80 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * natprobe: what NAT am I behind, and will peer-to-peer work from here?
- * This file parses the command line; probe.c runs the tests and report.c
- * prints what they found.
+ * This file parses the command line (one option table, common/cli.c's
+ * convention); probe.c runs the tests and report.c prints what they found.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
-#include <ctype.h>
-#include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/hostport.h"
 #include "common/log.h"
 #include "natprobe.h"
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: natprobe [-46v] [--json] [--classic | --lint] [--tcp]\n"
-	    "\t[--lifetime [--lifetime-max sec]] [--timeout ms]"
-	    " [--rounds n]\n"
-	    "\t[--second-server host[:port]] [--source addr]"
-	    " server[:port]\n");
-	exit(2);
-}
+#define NATPROBE_SYNOPSIS	"natprobe [options] server[:port]"
+#define NATPROBE_ABOUT		"What NAT is in front of this host, and " \
+	"will peer-to-peer work from here?"
 
-static int
-parse_num(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out)
-{
-	char		*end;
-	unsigned long	 v;
-
-	if (*s == '\0' || !isdigit((unsigned char)*s))
-		return (-1);
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return (-1);
-	*out = v;
-	return (0);
-}
+static const struct cli_opt natprobe_opts[] = {
+	{ "ipv4", '4', '4', NULL, "use IPv4 only" },
+	{ "ipv6", '6', '6', NULL, "use IPv6 only" },
+	{ "json", 0, 'j', NULL, "print one JSON object instead of the report" },
+	{ "verbose", 'v', 'v', NULL,
+	    "also list every test with its round-trip time; twice: debug log" },
+	{ "classic", 0, 'c', NULL,
+	    "run the RFC 3489 tests instead (for servers that know no other)" },
+	{ "lint", 0, 'l', NULL,
+	    "check the server's conformance instead; exit 1 if a check fails" },
+	{ "tcp", 0, 't', NULL, "also measure how the NAT maps TCP" },
+	{ "lifetime", 0, 'L', NULL,
+	    "also measure how long an idle binding lives (takes minutes)" },
+	{ "lifetime-max", 0, 'M', "SEC",
+	    "longest idle time tried, 1 to 86400 (default 300)" },
+	{ "timeout", 0, 'T', "MS",
+	    "wait this long for each answer, 50 to 60000 (default 500)" },
+	{ "rounds", 0, 'r', "N",
+	    "repeat the mapping and filtering tests, 1 to 5 (default 3)" },
+	{ "second-server", 0, 's', "HOST[:PORT]",
+	    "a second server, to test the mapping when the first has one "
+	    "address" },
+	{ "source", 0, 'S', "ADDR", "send from this local address" },
+	{ "help", 'h', 'h', NULL, "print this help and exit" },
+	{ "version", 0, 'V', NULL, "print the version and exit" },
+	{ NULL, 0, 0, NULL, NULL }
+};
 
 /*
  * "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 literal, split
- * by common/hostport.c; port 3478 when none is given.  Returns 0, or -1
- * for a bad port or form.
+ * by common/hostport.c; port 3478 when none is given.  A bad form is a
+ * usage error that names the value.
  */
-int
-probe_split_hostport(const char *s, char *host, size_t cap, uint16_t *port,
-    int *given)
+static void
+natprobe_server(const char *opt, const char *s, char *host, size_t cap,
+    uint16_t *port, int *given)
 {
-	int	r;
-
-	r = hostport_split(s, host, cap, port);
-	*given = r == 0 && *port != 0;
+	if (hostport_split(s, host, cap, port) != 0)
+		cli_usage("%s'%s': not host[:port] with a port from 1 to "
+		    "65535", opt, cli_quote(s));
+	*given = *port != 0;
 	if (!*given)
 		*port = NATPROBE_PORT;
-	return (r);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "json",		no_argument,		NULL, 'j' },
-		{ "classic",		no_argument,		NULL, 'c' },
-		{ "tcp",		no_argument,		NULL, 't' },
-		{ "lifetime",		no_argument,		NULL, 'L' },
-		{ "lifetime-max",	required_argument,	NULL, 'M' },
-		{ "timeout",		required_argument,	NULL, 'T' },
-		{ "rounds",		required_argument,	NULL, 'r' },
-		{ "second-server",	required_argument,	NULL, 's' },
-		{ "source",		required_argument,	NULL, 'S' },
-		{ "lint",		no_argument,		NULL, 'l' },
-		{ "verbose",		no_argument,		NULL, 'v' },
-		{ "help",		no_argument,		NULL, 'h' },
-		{ NULL,			0,			NULL, 0 }
-	};
 	struct probe	*p;
-	unsigned long	 v;
-	int		 ch, rv;
+	int		 ch, rv, status = 0;
 
+	cli_init("natprobe");
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		fprintf(stderr, "natprobe: out of memory\n");
 		return (1);
@@ -97,13 +83,11 @@ main(int argc, char *argv[])
 	p->o.timeout = 500;
 	p->o.lifetime_max = 300;
 	p->o.rounds = 3;
-	while ((ch = getopt_long(argc, argv, "46v", longopts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, natprobe_opts)) != -1) {
 		switch (ch) {
 		case '4':
-			p->o.family = 4;
-			break;
 		case '6':
-			p->o.family = 6;
+			p->o.family = ch - '0';
 			break;
 		case 'v':
 			p->o.verbose++;
@@ -121,19 +105,16 @@ main(int argc, char *argv[])
 			p->o.lifetime = 1;
 			break;
 		case 'M':
-			if (parse_num(optarg, 1, 86400, &v) != 0)
-				usage();
-			p->o.lifetime_max = (uint32_t)v;
+			p->o.lifetime_max = (uint32_t)cli_num("lifetime-max",
+			    optarg, 1, 86400);
 			break;
 		case 'T':
-			if (parse_num(optarg, 50, 60000, &v) != 0)
-				usage();
-			p->o.timeout = (uint32_t)v;
+			p->o.timeout = (uint32_t)cli_num("timeout", optarg,
+			    50, 60000);
 			break;
 		case 'r':
-			if (parse_num(optarg, 1, STUN_NAT_MAX_ROUNDS, &v) != 0)
-				usage();
-			p->o.rounds = (unsigned)v;
+			p->o.rounds = (unsigned)cli_num("rounds", optarg, 1,
+			    STUN_NAT_MAX_ROUNDS);
 			break;
 		case 's':
 			p->o.server2 = optarg;
@@ -144,27 +125,30 @@ main(int argc, char *argv[])
 		case 'l':
 			p->o.lint = 1;
 			break;
+		case 'h':
+			cli_help(NATPROBE_SYNOPSIS, NATPROBE_ABOUT,
+			    natprobe_opts);
+		case 'V':
+			cli_version(PACKAGE_VERSION);
 		default:
-			usage();
+			cli_usage("unknown option");
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || (p->o.classic && p->o.lint))
-		usage();
+	if (argc == 0)
+		cli_usage("no server given");
+	if (argc > 1)
+		cli_usage("one server only, not also '%s'",
+		    cli_quote(argv[1]));
+	if (p->o.classic && p->o.lint)
+		cli_usage("--classic and --lint exclude each other");
 	p->o.server = argv[0];
-	if (probe_split_hostport(p->o.server, p->host, sizeof(p->host),
-	    &p->port, &p->port_given) != 0) {
-		fprintf(stderr, "natprobe: %s: bad server address or port\n",
-		    p->o.server);
-		usage();
-	}
-	if (p->o.server2 != NULL && probe_split_hostport(p->o.server2,
-	    p->host2, sizeof(p->host2), &p->port2, &p->port2_given) != 0) {
-		fprintf(stderr, "natprobe: %s: bad server address or port\n",
-		    p->o.server2);
-		usage();
-	}
+	natprobe_server("", p->o.server, p->host, sizeof(p->host), &p->port,
+	    &p->port_given);
+	if (p->o.server2 != NULL)
+		natprobe_server("--second-server ", p->o.server2, p->host2,
+		    sizeof(p->host2), &p->port2, &p->port2_given);
 	log_init("natprobe", 0, p->o.verbose > 1 ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
@@ -179,9 +163,9 @@ main(int argc, char *argv[])
 	}
 	if (rv != 0) {
 		fprintf(stderr, "natprobe: %s\n", p->err);
-		free(p);
-		return (1);
-	}
+		status = 1;
+	} else if (p->o.lint && report_lint_failed(p))
+		status = 1;
 	free(p);
-	return (0);
+	return (status);
 }

@@ -7,6 +7,7 @@
 #ifndef NATPROBE_NATPROBE_H
 #define NATPROBE_NATPROBE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libstun/stun.h>
@@ -36,13 +37,28 @@ struct probe_opts {
 struct probe_tcp {
 	char		 name[32];
 	int		 ok;		/* 1 answered, 0 not run, -1 failed */
-	uint32_t	 rtt;
+	uint32_t	 rtt_us;
 	struct stun_addr local;
 	struct stun_addr dst;
 	struct stun_addr mapped;
+	int		 connected;	/* the TCP connection was made */
+	int		 refused;	/* ... or refused (the host is up) */
 	char		 note[96];
 };
 #define PROBE_TCP_MAX	4
+
+/* What TCP showed when UDP got nothing back at all. */
+#define PROBE_BT_NONE		0
+#define PROBE_BT_ANSWERS	1	/* STUN over TCP answered */
+#define PROBE_BT_CONNECTS	2	/* connected, no STUN answer */
+#define PROBE_BT_REFUSED	3	/* refused: the host is up */
+#define PROBE_BT_SILENT		4	/* nothing */
+
+/* How sure "UDP is blocked" is. */
+#define PROBE_SURE_NONE		0
+#define PROBE_SURE_LOW		1	/* one silent server: may be down */
+#define PROBE_SURE_MEDIUM	2	/* two silent, or the host is up */
+#define PROBE_SURE_HIGH		3	/* the server answers over TCP */
 #define PROBE_HOPS	5
 
 struct probe {
@@ -68,19 +84,51 @@ struct probe {
 	int		 path_done;
 	int		 private_hops;	/* routers with private addresses */
 	char		 err[256];	/* one-line reason on failure */
+	unsigned	 requests;	/* UDP requests sent, on failure */
+	int		 blocked_tcp;	/* PROBE_BT_*: TCP, when UDP is silent */
+	int		 certainty;	/* PROBE_SURE_*: of "UDP blocked" */
 	uint8_t		 shown[STUN_NAT_MAX_TESTS];	/* -v: logged */
 };
 
-/* natprobe.c */
-int	 probe_split_hostport(const char *s, char *host, size_t cap,
-	    uint16_t *port, int *given);
 
 /* probe.c: 0 when the probe ran, -1 with p->err set. */
 int	 probe_run(struct probe *p);
 
-/* report.c */
+/* One lint check as both outputs print and count it. */
+#define REPORT_PASS	0
+#define REPORT_WARN	1
+#define REPORT_FAIL	2
+struct report_check {
+	const char	*name;
+	int		 result;	/* REPORT_* */
+	char		 reason[160];
+	size_t		 bytes_in, bytes_out;	/* 0: no answer */
+};
+
+/* report.c: the human report, and the words both outputs share. */
 void	 report_text(const struct probe *p);
-void	 report_json(const struct probe *p);
 void	 report_progress(struct probe *p, int final);
+/* Lint: 1 when a check failed, else 0. */
+int	 report_lint_failed(const struct probe *p);
+unsigned report_checks(const struct probe *p, struct report_check *c,
+	    unsigned cap, unsigned count[3]);
+/* "UDP is probably blocked (...)" for p->certainty. */
+const char *report_blocked(const struct probe *p);
+/* "port-restricted-cone", "no NAT (open, or ...)". */
+const char *report_verdict(const struct probe *p, char *buf, size_t cap);
+/* What the verdict means for peer-to-peer. */
+const char *report_p2p(const struct probe *p);
+/* Why "mapping", "filtering" or "hairpinning" was not measured, or NULL. */
+const char *report_not_tested(const struct probe *p, const char *what,
+	    char *buf, size_t cap);
+/* "192.0.2.1:3478", or "-" for no address. */
+const char *report_addr(const struct stun_addr *a, char *buf, size_t cap);
+/* An address without its port ("192.0.2.1", "2001:db8::1"). */
+const char *report_ip(const struct stun_addr *a, char *buf, size_t cap);
+/* A round-trip time: "<0.1 ms", "0.4 ms" below 10 ms, else whole ms. */
+const char *report_rtt(uint32_t us, char *buf, size_t cap);
+
+/* report_json.c: the --json object. */
+void	 report_json(const struct probe *p);
 
 #endif

@@ -4,10 +4,15 @@
  * Runs the NAT classification machine on libevent: resolves the servers
  * (evdns for A/AAAA, the _stun._udp SRV record through the system resolver
  * when no port is given), binds the machine's sockets on one local address,
- * carries its datagrams and timers, and does the TCP Binding checks.
+ * carries its datagrams, timers and the ICMP errors that come back
+ * (IP_RECVERR), stamps sends and arrivals to the microsecond, and does the
+ * TCP Binding checks, including the one that tells how sure "UDP blocked"
+ * is.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
 #include <linux/errqueue.h>
@@ -260,17 +265,21 @@ probe_pump(struct probe_io *io)
 	struct sockaddr_storage	 ss;
 	struct timeval		 tv;
 	socklen_t		 sl;
-	uint64_t		 now, d;
+	uint64_t		 now, d, us;
 	unsigned		 k;
 
 	for (k = 0; k < PROBE_PUMP_MAX; k++) {
 		stun_nat_next(&p->nat, &a);
 		if (a.kind == STUN_NAT_SEND) {
 			sl = sock_from_stun(&a.to, &ss);
+			/* Before: on loopback sendto() carries the datagram. */
+			us = clock_us();
 			if (sendto(io->s[a.sock].fd, a.buf, a.len, 0,
 			    (struct sockaddr *)&ss, sl) == -1)
 				log_debug("send %s: %s",
 				    p->nat.t[a.test].name, strerror(errno));
+			else
+				stun_nat_sent(&p->nat, &a, us);
 			continue;
 		}
 		if (a.kind == STUN_NAT_DONE) {
@@ -287,6 +296,109 @@ probe_pump(struct probe_io *io)
 	report_progress(p, 0);
 }
 
+/*
+ * What an ICMP error from the queue means for the machine: port or host
+ * unreachable and administratively prohibited are answers ("nobody is
+ * there"); anything else (time exceeded, too big) is not.  0: ignore.
+ */
+static int
+probe_icmp_kind(const struct sock_extended_err *ee)
+{
+	if (ee->ee_origin == SO_EE_ORIGIN_ICMP &&
+	    ee->ee_type == ICMP_DEST_UNREACH) {
+		if (ee->ee_code == ICMP_PORT_UNREACH)
+			return (STUN_NAT_ICMP_PORT);
+		if (ee->ee_code == ICMP_NET_ANO ||
+		    ee->ee_code == ICMP_HOST_ANO ||
+		    ee->ee_code == ICMP_PKT_FILTERED)
+			return (STUN_NAT_ICMP_PROHIBITED);
+		return (STUN_NAT_ICMP_HOST);
+	}
+	if (ee->ee_origin == SO_EE_ORIGIN_ICMP6 &&
+	    ee->ee_type == ICMP6_DST_UNREACH) {
+		if (ee->ee_code == ICMP6_DST_UNREACH_NOPORT)
+			return (STUN_NAT_ICMP_PORT);
+		if (ee->ee_code == ICMP6_DST_UNREACH_ADMIN)
+			return (STUN_NAT_ICMP_PROHIBITED);
+		return (STUN_NAT_ICMP_HOST);
+	}
+	return (0);
+}
+
+/* Hand the ICMP errors queued on socket s to the machine. */
+static void
+probe_errqueue(struct probe_sock *s)
+{
+	struct sock_extended_err	*ee;
+	struct stun_nat_icmp		 e;
+	struct sockaddr_storage		 dst;
+	struct cmsghdr			*cm;
+	struct msghdr			 mh;
+	struct iovec			 iov;
+	uint8_t				 buf[512], ctl[512];
+	unsigned			 k;
+
+	for (k = 0; k < PROBE_RECV_BURST; k++) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		mh.msg_name = &dst;
+		mh.msg_namelen = sizeof(dst);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof(ctl);
+		if (recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+			return;
+		memset(&e, 0, sizeof(e));
+		e.sock = s->idx;
+		if (sock_to_stun((struct sockaddr *)&dst, &e.dst) != 0)
+			continue;
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh, cm)) {
+			if (!((cm->cmsg_level == IPPROTO_IP &&
+			    cm->cmsg_type == IP_RECVERR) ||
+			    (cm->cmsg_level == IPPROTO_IPV6 &&
+			    cm->cmsg_type == IPV6_RECVERR)))
+				continue;
+			ee = (struct sock_extended_err *)CMSG_DATA(cm);
+			if ((e.kind = probe_icmp_kind(ee)) == 0)
+				continue;
+			if (sock_to_stun(SO_EE_OFFENDER(ee), &e.from) != 0)
+				memset(&e.from, 0, sizeof(e.from));
+			log_debug("icmp %d about a datagram to socket %u",
+			    e.kind, s->idx);
+			stun_nat_input_icmp(&s->io->p->nat, &e, clock_ms());
+		}
+	}
+}
+
+/*
+ * When the kernel took the datagram in (SO_TIMESTAMPNS, wall clock), on
+ * clock_us()'s monotonic clock; the event loop may read it much later.
+ */
+static uint64_t
+probe_rx_us(struct msghdr *mh)
+{
+	struct timespec	 ts, real, mono;
+	struct cmsghdr	*cm;
+	int64_t		 us;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		clock_gettime(CLOCK_REALTIME, &real);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		us = ((int64_t)mono.tv_sec - real.tv_sec + ts.tv_sec) *
+		    1000000 + ((int64_t)mono.tv_nsec - real.tv_nsec +
+		    ts.tv_nsec) / 1000;
+		return (us > 0 ? (uint64_t)us : clock_us());
+	}
+	return (clock_us());
+}
+
 static void
 probe_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -294,20 +406,35 @@ probe_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct probe		*p = s->io->p;
 	struct sockaddr_storage	 ss;
 	struct stun_addr	 from;
-	uint8_t			 buf[2048];
-	socklen_t		 sl;
+	struct msghdr		 mh;
+	struct iovec		 iov;
+	uint8_t			 buf[2048], ctl[256];
 	ssize_t			 n;
 	unsigned		 k;
 
 	(void)what;
+	probe_errqueue(s);
 	for (k = 0; k < PROBE_RECV_BURST; k++) {
-		sl = sizeof(ss);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
-		    &sl);
-		if (n == -1)
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		mh.msg_name = &ss;
+		mh.msg_namelen = sizeof(ss);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof(ctl);
+		n = recvmsg(fd, &mh, 0);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
+		if (n == -1) {
+			/* The error an ICMP message left: read the queue. */
+			probe_errqueue(s);
+			continue;
+		}
 		if (sock_to_stun((struct sockaddr *)&ss, &from) != 0)
 			continue;
+		stun_nat_arrived(&p->nat, probe_rx_us(&mh));
 		stun_nat_input(&p->nat, s->idx, &from, buf, (size_t)n,
 		    clock_ms());
 	}
@@ -345,6 +472,8 @@ probe_udp(struct probe_io *io)
 	struct timeval		 tv;
 	uint64_t		 budget;
 	unsigned		 i;
+	int			 on = 1;
+	int			 v6 = p->local.family == STUN_AF_INET6;
 
 	memset(&c, 0, sizeof(c));
 	c.mode = p->o.lint ? STUN_NAT_MODE_LINT : p->o.classic ?
@@ -365,6 +494,10 @@ probe_udp(struct probe_io *io)
 	for (i = 0; i < p->nat.nsocks; i++) {
 		io->s[i].fd = sock_bind(&p->local, SOCK_DGRAM, 0);
 		if (io->s[i].fd == -1 ||
+		    setsockopt(io->s[i].fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    v6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof(on)) == -1 ||
+		    setsockopt(io->s[i].fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
+		    sizeof(on)) == -1 ||
 		    sock_local(io->s[i].fd, &locals[i]) == -1) {
 			snprintf(p->err, sizeof(p->err), "socket: %s",
 			    strerror(errno));
@@ -444,7 +577,7 @@ probe_tcp_one(struct probe *p, struct probe_tcp *t, uint16_t lport,
 	struct stun_addr	 a;
 	uint8_t			 req[64], buf[1024], tid[STUN_TID_LEN];
 	socklen_t		 sl;
-	uint64_t		 t0, deadline;
+	uint64_t		 t0, deadline, us0;
 	size_t			 got = 0;
 	ssize_t			 n;
 	int			 fd, on = 1, len, kind, rv;
@@ -474,6 +607,7 @@ probe_tcp_one(struct probe *p, struct probe_tcp *t, uint16_t lport,
 	sl = sock_from_stun(&t->dst, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
 	    errno != EINPROGRESS) {
+		t->refused = errno == ECONNREFUSED;
 		snprintf(t->note, sizeof(t->note), "connect: %s",
 		    strerror(errno));
 		goto out;
@@ -484,15 +618,18 @@ probe_tcp_one(struct probe *p, struct probe_tcp *t, uint16_t lport,
 	}
 	sl = sizeof(rv);
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &rv, &sl) == -1 || rv != 0) {
+		t->refused = rv == ECONNREFUSED;
 		snprintf(t->note, sizeof(t->note), "connect: %s",
 		    strerror(rv));
 		goto out;
 	}
+	t->connected = 1;
 	if (stun_tid_new(NULL, NULL, tid) != 0)
 		goto out;
 	stun_build_init(&b, req, sizeof(req), STUN_METHOD_BINDING,
 	    STUN_CLASS_REQUEST, tid);
 	stun_build_fingerprint(&b);
+	us0 = clock_us();
 	if ((len = stun_build_finish(&b)) < 0 ||
 	    write(fd, req, (size_t)len) != len) {
 		snprintf(t->note, sizeof(t->note), "write failed");
@@ -514,16 +651,21 @@ probe_tcp_one(struct probe *p, struct probe_tcp *t, uint16_t lport,
 			continue;
 		if (len < 0 || kind != STUN_FRAME_STUN ||
 		    stun_msg_decode(&m, buf, (size_t)len) != 0 ||
-		    memcmp(m.tid, tid, STUN_TID_LEN) != 0 ||
-		    stun_msg_get_addr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS,
-		    &a) != 0) {
+		    memcmp(m.tid, tid, STUN_TID_LEN) != 0) {
 			snprintf(t->note, sizeof(t->note), "bad answer");
+			goto out;
+		}
+		if (stun_msg_get_addr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS,
+		    &a) != 0) {
+			snprintf(t->note, sizeof(t->note),
+			    "no XOR-MAPPED-ADDRESS in the answer");
 			goto out;
 		}
 		break;
 	}
 	stun_addr_canon(&a, &t->mapped);
-	t->rtt = (uint32_t)(clock_ms() - t0);
+	/* From the request's write: the connection set-up is not in it. */
+	t->rtt_us = (uint32_t)(clock_us() - us0);
 	t->ok = 1;
 	*keep = fd;
 	return;
@@ -690,6 +832,89 @@ out:
 	}
 }
 
+/*
+ * Nothing came back over UDP, not even an ICMP error.  How sure is
+ * "blocked"?  A server that answers over TCP (or at least accepts or
+ * refuses a connection: its host is up) while its UDP stays silent
+ * points at the path; two silent servers point at the path too; one
+ * silent server alone may just be down.
+ */
+static void
+probe_blocked(struct probe *p)
+{
+	const struct stun_nat_result	*r = &p->nat.r;
+	struct probe_tcp		 t;
+	int				 fd, two;
+
+	memset(&t, 0, sizeof(t));
+	t.dst = p->server;
+	probe_tcp_one(p, &t, 0, &fd);
+	if (fd != -1)
+		close(fd);
+	two = r->server2 == STUN_NAT_SRV_SILENT;
+	if (t.ok == 1)
+		p->blocked_tcp = PROBE_BT_ANSWERS;
+	else if (t.connected)
+		p->blocked_tcp = PROBE_BT_CONNECTS;
+	else if (t.refused)
+		p->blocked_tcp = PROBE_BT_REFUSED;
+	else
+		p->blocked_tcp = PROBE_BT_SILENT;
+	if (p->blocked_tcp == PROBE_BT_ANSWERS ||
+	    p->blocked_tcp == PROBE_BT_CONNECTS)
+		p->certainty = PROBE_SURE_HIGH;
+	else if (two || p->blocked_tcp == PROBE_BT_REFUSED)
+		p->certainty = PROBE_SURE_MEDIUM;
+	else
+		p->certainty = PROBE_SURE_LOW;
+}
+
+/* The one line that says why there is no report. */
+static void
+probe_why_not(struct probe *p)
+{
+	const struct stun_nat_result	*r = &p->nat.r;
+	const char			*icmp;
+	char				 from[64];
+	unsigned			 i;
+
+	p->requests = 0;
+	for (i = 0; i < p->nat.ntests; i++)
+		p->requests += p->nat.t[i].txn.sent;
+	if (r->server == STUN_NAT_SRV_UNREACH) {
+		icmp = r->icmp == STUN_NAT_ICMP_PORT ? "port unreachable" :
+		    r->icmp == STUN_NAT_ICMP_PROHIBITED ?
+		    "administratively prohibited" : "host unreachable";
+		report_ip(&r->icmp_from, from, sizeof(from));
+		snprintf(p->err, sizeof(p->err), "%s: server not answering: "
+		    "ICMP %s%s%s (no STUN server there?)", p->o.server, icmp,
+		    r->icmp_from.family != 0 ? " from " : "",
+		    r->icmp_from.family != 0 ? from : "");
+		return;
+	}
+	if (r->server == STUN_NAT_SRV_ANSWERING) {
+		for (i = 0; i < p->nat.ntests; i++)
+			if (p->nat.t[i].state == STUN_NAT_T_ERROR)
+				break;
+		snprintf(p->err, sizeof(p->err), "%s: no usable answer from "
+		    "the server (%s)", p->o.server, i < p->nat.ntests ?
+		    p->nat.t[i].note : "no mapped address");
+		return;
+	}
+	if (r->nat_type != STUN_NAT_TYPE_BLOCKED) {
+		snprintf(p->err, sizeof(p->err), "%s: server not answering: "
+		    "no answer to %u requests in %u ms%s", p->o.server,
+		    p->requests, p->o.timeout, r->server2 ==
+		    STUN_NAT_SRV_ANSWERING ? ", though the second server "
+		    "answered" : "");
+		return;
+	}
+	probe_blocked(p);
+	snprintf(p->err, sizeof(p->err), "%s: no answer to %u UDP requests "
+	    "in %u ms: %s", p->o.server, p->requests, p->o.timeout,
+	    report_blocked(p));
+}
+
 int
 probe_run(struct probe *p)
 {
@@ -725,16 +950,13 @@ probe_run(struct probe *p)
 	p->t0 = clock_ms();
 	if (probe_udp(io) != 0)
 		goto out;
-	if (p->o.tcp || p->o.lint)
+	if ((p->o.tcp || p->o.lint) && p->nat.r.server_ok)
 		probe_tcp(p);
 	if (!p->o.lint && p->nat.r.nat == 1)
 		probe_path(p);
 	p->t1 = clock_ms();
 	if (!p->nat.r.server_ok) {
-		snprintf(p->err, sizeof(p->err),
-		    "%s: no answer after %u requests in %u ms%s",
-		    p->o.server, p->nat.c.txn.rc, p->o.timeout,
-		    p->o.lint ? "" : " (server down or UDP blocked)");
+		probe_why_not(p);
 		goto out;
 	}
 	rv = 0;

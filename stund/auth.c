@@ -5,7 +5,8 @@
  * with their keys derived at load, time-limited TURN REST credentials
  * ("expiry:name", password base64(HMAC-SHA1(secret, username))),
  * stateless nonces bound to the client's transport address, and USERHASH
- * (RFC 8489 14.4) looked up in a table hashed once per load.
+ * (RFC 8489 14.4) looked up in a table hashed once per load.  Keys kept in
+ * files as hex (the rendezvous secret) load here too.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -618,6 +619,41 @@ auth_sign(const struct auth_result *r, struct stun_builder *b)
 		stun_build_integrity_sha256(b, r->key, r->keylen, 32);
 	else
 		stun_build_integrity(b, r->key, r->keylen);
+}
+
+int
+auth_read_key(const char *path, uint8_t *key, size_t keylen, char *err,
+    size_t errlen)
+{
+	char	*text = NULL;
+	size_t	 len, n, i;
+	int	 hi, lo, rc = -1;
+
+	if (conf_read_file(path, AUTH_MAX_KEY_FILE, &text, &len, err,
+	    errlen) == -1)
+		return (-1);
+	n = len;
+	while (n > 0 && isspace((unsigned char)text[n - 1]))
+		n--;
+	if (n != 2 * keylen)
+		goto out;
+	for (i = 0; i < keylen; i++) {
+		hi = auth_hex(text[2 * i]);
+		lo = auth_hex(text[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			goto out;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	rc = 0;
+out:
+	if (rc == -1) {
+		OPENSSL_cleanse(key, keylen);
+		snprintf(err, errlen, "%s: the key must be %zu hex digits",
+		    path, 2 * keylen);
+	}
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return (rc);
 }
 
 int

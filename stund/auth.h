@@ -21,6 +21,7 @@
 #define AUTH_MAX_USERS		(1000000)
 #define AUTH_MAX_SECRET		(256)
 #define AUTH_MAX_FILE		(64U * 1024 * 1024)
+#define AUTH_MAX_KEY_FILE	(4096)	/* a key file, hex */
 
 struct auth_user;
 struct auth_hash;
@@ -84,6 +85,14 @@ int	auth_load_users(struct auth *a, const char *text, size_t len,
  */
 int	auth_load(struct conf *c, const struct conf *old, char *err,
 	    size_t errlen);
+/*
+ * A key of keylen bytes from the file at path, written as 2 * keylen hex
+ * digits (trailing white space allowed), read with conf_read_file() and
+ * wiped from its buffer.  Returns 0, or -1 with "path: reason" in err and
+ * key wiped.
+ */
+int	auth_read_key(const char *path, uint8_t *key, size_t keylen,
+	    char *err, size_t errlen);
 /* The TURN REST shared secret (coturn's static-auth-secret).  0 or -1. */
 int	auth_set_secret(struct auth *a, const char *secret);
 /* 1 when there is anything to authenticate against, else 0. */

@@ -67,6 +67,9 @@ struct conf {
 	unsigned		member_timeout;	/* s */
 	unsigned		register_rate;	/* per minute per source */
 	unsigned		register_burst;
+	unsigned		room_prefix_max; /* per IPv4 or IPv6 /64 */
+	unsigned		member_prefix_max;
+	char			rdv_secret_file[CONF_PATH_MAX]; /* "": random */
 	int			rdv_relay;	/* Register hands out TURN creds */
 	unsigned		rdv_relay_life;	/* s */
 	int			turn;		/* given credentials */

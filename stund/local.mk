@@ -7,7 +7,8 @@ nobase_include_HEADERS += libstun/server.h
 
 noinst_LTLIBRARIES += stund/libstund.la
 stund_libstund_la_SOURCES = stund/conf.c stund/conf.h stund/conftab.c \
-	stund/ratelimit.c stund/ratelimit.h stund/rooms.c stund/rooms.h
+	stund/ratelimit.c stund/ratelimit.h stund/rooms.c stund/rooms.h \
+	stund/roomsout.c stund/roomsint.h
 stund_libstund_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
 sbin_PROGRAMS += stund/stund

@@ -83,6 +83,32 @@ static const struct metrics_field metrics_rdv[] = {
 	    "handed out in Register answers.", R(relay_creds) },
 	{ "stund_rdv_relay_credential_errors_total", "counter", "TURN "
 	    "credentials that could not be made.", R(relay_cred_errors) },
+	{ "stund_rdv_cookies_total", "counter", "First-step Register answers "
+	    "(cookies).", R(cookies) },
+	{ "stund_rdv_bad_cookie_total", "counter", "Second-step Registers "
+	    "with a stale or forged cookie.", R(bad_cookie) },
+	{ "stund_rdv_replays_total", "counter", "Sealed requests seen "
+	    "before, dropped.", R(replays) },
+	{ "stund_rdv_challenges_total", "counter", "Path challenges sent to "
+	    "a member's new address.", R(challenges) },
+	{ "stund_rdv_refused_prefix_total", "counter", "Registers refused by "
+	    "a per-prefix cap.", R(refused_prefix) },
+	{ "stund_rdv_member_limited_total", "counter", "Member requests over "
+	    "their rate, dropped.", R(ka_limited) },
+	{ "stund_rdv_unverified_limited_total", "counter", "Answers to "
+	    "unverified sources not sent (rate).", R(err_limited) },
+	{ "stund_rdv_budget_drops_total", "counter", "Indications over a "
+	    "member's byte budget, not sent.", R(budget_drops) },
+	{ "stund_rdv_move_limited_total", "counter", "Moves refused as too "
+	    "frequent.", R(move_limited) },
+	{ "stund_rdv_resyncs_total", "counter", "Member list pages sent.",
+	    R(resyncs) },
+	{ "stund_rdv_v1_refused_total", "counter", "Version 1 rendezvous "
+	    "messages refused.", R(v1_refused) },
+	{ "stund_rdv_too_big_total", "counter", "Answers larger than allowed, "
+	    "not sent.", R(too_big) },
+	{ "stund_rdv_prefix_full_total", "counter", "Registers refused: the "
+	    "prefix table was full.", R(prefix_evictions) },
 #undef R
 };
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include "common/clock.h"
 #include "common/sock.h"
@@ -157,13 +158,24 @@ rdvio_init(struct stund *sd, char *err, size_t errlen)
 	rc.rate_ms = 60000 / c->register_rate;
 	if (rc.rate_ms == 0)
 		rc.rate_ms = 1;
+	rc.prefix_rooms = c->room_prefix_max;
+	rc.prefix_members = c->member_prefix_max;
+	/*
+	 * Servers sharing the secret accept each other's cookies; without a
+	 * file rooms_init() draws one for this process.
+	 */
+	if (c->rdv_secret_file[0] != '\0' && auth_read_key(c->rdv_secret_file,
+	    rc.secret, sizeof(rc.secret), err, errlen) == -1)
+		return (-1);
 	if (pthread_mutex_init(&sd->rdv_lock, NULL) != 0) {
+		OPENSSL_cleanse(&rc, sizeof(rc));
 		snprintf(err, errlen, "rendezvous: cannot create a mutex");
 		return (-1);
 	}
 	if ((sd->rooms = calloc(1, sizeof(*sd->rooms))) == NULL ||
 	    (sd->rdv_out = calloc(1, sizeof(*sd->rdv_out))) == NULL ||
 	    rooms_init(sd->rooms, &rc) == -1) {
+		OPENSSL_cleanse(&rc, sizeof(rc));
 		free(sd->rooms);
 		free(sd->rdv_out);
 		sd->rooms = NULL;
@@ -173,6 +185,7 @@ rdvio_init(struct stund *sd, char *err, size_t errlen)
 		    "table");
 		return (-1);
 	}
+	OPENSSL_cleanse(&rc, sizeof(rc));
 	if ((sd->rdv_timer = evtimer_new(sd->base, rdvio_timer,
 	    sd)) == NULL || evtimer_add(sd->rdv_timer, &tv) == -1) {
 		snprintf(err, errlen, "rendezvous: cannot add the timer");

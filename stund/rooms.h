@@ -1,11 +1,12 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * stund's rendezvous room table (doc/rendezvous.md), I/O-free: it takes
- * decoded messages, their source and the time, and returns the datagrams
- * to send.  Every table has a cap, a counter and a rule: rooms, members
- * per room and members in total refuse with 508 when full; the per-source
- * rate limiter evicts its least recently used entry.
+ * stund's rendezvous room table, protocol version 2 (doc/rendezvous.md),
+ * I/O-free: it takes decoded messages, their source and the time, and
+ * returns the datagrams to send.  Every table has a cap, a counter and a
+ * rule; what an unverified source draws is never larger than what it sent.
+ * The relay API at the end lets the TURN code bind a rendezvous credential
+ * to its member, its source and its room.
  */
 #ifndef STUND_ROOMS_H
 #define STUND_ROOMS_H
@@ -15,16 +16,30 @@
 #include "libstun/stun.h"
 #include "libstun/rdv.h"
 
+#define ROOMS_SECRET_LEN	(32)
+
 struct rooms_config {
 	unsigned	max_rooms;	/* 0: 1024 */
-	unsigned	max_room_members; /* 0: 8, at most STUN_RDV_MAX_MEMBERS */
+	unsigned	max_room_members; /* 0: 8, <= STUN_RDV_MAX_MEMBERS */
 	unsigned	max_members;	/* 0: 4096 */
 	uint32_t	keepalive_ms;	/* 0: 10000, told to clients */
 	uint32_t	timeout_ms;	/* 0: 30000 */
-	unsigned	rate_slots;	/* 0: 1024 sources tracked */
+	unsigned	rate_slots;	/* 0: 1024 prefixes tracked */
 	unsigned	rate_burst;	/* 0: 10 Registers */
 	uint32_t	rate_ms;	/* 0: one more Register each 1000 ms */
 	uint32_t	go_margin_ms;	/* 0: 50 */
+	/* Version 2. */
+	uint8_t		secret[ROOMS_SECRET_LEN];	/* all zero: random */
+	unsigned	prefix_rooms;	/* 0: 64 rooms per source prefix */
+	unsigned	prefix_members;	/* 0: 64 members per source prefix */
+	unsigned	ka_burst;	/* 0: 10 requests per member */
+	uint32_t	ka_ms;		/* 0: one more each 500 ms */
+	unsigned	err_burst;	/* 0: 20 answers to unverified */
+	uint32_t	err_ms;		/* 0: one more each 100 ms */
+	uint32_t	budget_bytes;	/* 0: 4096 unsolicited per member */
+	uint32_t	budget_rate;	/* 0: 1024 bytes a second */
+	uint32_t	move_ms;	/* 0: 2000 ms between two moves */
+	uint32_t	epoch_ms;	/* 0: 60000 ms per cookie/key epoch */
 };
 
 /* Counters for the metrics endpoint; they only grow. */
@@ -41,7 +56,7 @@ struct rooms_metrics {
 	uint64_t	refused_members; /* 508: member table full */
 	uint64_t	rate_limited;	/* Register dropped */
 	uint64_t	rate_evictions;	/* limiter slot reused */
-	uint64_t	bad_integrity;	/* dropped: no or wrong MAC/FP */
+	uint64_t	bad_integrity;	/* dropped: unopenable, bad cookie */
 	uint64_t	bad_request;	/* 400 */
 	uint64_t	unknown_member;	/* 437 */
 	uint64_t	indications;	/* Members sent */
@@ -50,18 +65,33 @@ struct rooms_metrics {
 	uint64_t	out_overflow;	/* datagrams that did not fit out */
 	uint64_t	relay_creds;	/* TURN credentials handed out */
 	uint64_t	relay_cred_errors; /* ... that could not be made */
+	/* Version 2. */
+	uint64_t	cookies;	/* first-step answers */
+	uint64_t	bad_cookie;	/* second steps with a wrong cookie */
+	uint64_t	replays;	/* sealed requests seen before */
+	uint64_t	challenges;	/* path challenges sent */
+	uint64_t	refused_prefix;	/* 508: a per-prefix cap */
+	uint64_t	ka_limited;	/* member requests over their limit */
+	uint64_t	err_limited;	/* unverified answers not sent */
+	uint64_t	budget_drops;	/* indications over a member's budget */
+	uint64_t	move_limited;	/* moves refused as too frequent */
+	uint64_t	resyncs;	/* list pages sent */
+	uint64_t	v1_refused;	/* version 1 messages */
+	uint64_t	too_big;	/* answers above their limit */
+	uint64_t	prefix_evictions; /* prefix table full */
 };
 
 #define ROOMS_OUT_MAX	(3 * STUN_RDV_MAX_MEMBERS)
 #define ROOMS_RELAY_LIFETIME	(3600)	/* s, default */
 
 /*
- * The TURN relay a Register success hands a credential for: the REST
- * shared secret of the config snapshot in use (so SIGHUP applies at the
- * next call), how long the credential lives, and the wall clock.
+ * The TURN relay a Register success hands a credential for: how long the
+ * credential lives and the wall clock; the password is keyed by secret
+ * when one is given (a TURN REST shared secret), else by the table's own
+ * secret (rooms_relay_password() checks it).
  */
 struct rooms_relay {
-	const uint8_t	*secret;	/* NULL or secretlen 0: none */
+	const uint8_t	*secret;	/* NULL or secretlen 0: ours */
 	size_t		 secretlen;
 	uint32_t	 lifetime;	/* s; 0: ROOMS_RELAY_LIFETIME */
 	int64_t		 wall;		/* Unix seconds, now */
@@ -95,25 +125,42 @@ struct rooms_out {
 struct rooms_member;
 struct rooms_room;
 struct rooms_rate;
+struct rooms_pfx;
+
+struct rooms_limiter {
+	struct rooms_rate	*slot;
+	unsigned		 n;
+	unsigned		 burst;
+	uint32_t		 ms;
+};
 
 struct rooms {
 	struct rooms_config	 c;
 	struct rooms_metrics	 m;
 	struct rooms_room	*room;		/* c.max_rooms */
 	struct rooms_member	*mem;		/* c.max_members */
-	struct rooms_rate	*rate;		/* c.rate_slots */
+	struct rooms_limiter	 reg;		/* second-step Registers */
+	struct rooms_limiter	 unv;		/* answers to unverified */
+	struct rooms_pfx	*pfx;		/* c.max_members */
 	/*
 	 * One past the highest slot in use: scans stop there, so an idle
 	 * server never touches (and never pages in) the rest of a table.
 	 */
-	unsigned		 mem_hi, room_hi;
-	uint32_t		 next_id;	/* member ids */
+	unsigned		 mem_hi, room_hi, pfx_hi;
 	uint64_t		 tid_ctr;	/* indication ids */
+	/* The server's X25519 keys of this epoch and the one before. */
+	uint32_t		 epoch;
+	int			 epoch_ok;
+	uint8_t			 epriv[2][STUN_RDV_KEY_LEN];
+	uint8_t			 epub[2][STUN_RDV_KEY_LEN];
+	/* Changes on every leave, timeout and move (relay permissions). */
+	uint64_t		 gen;
 };
 
 /*
- * Allocate the tables for c (NULL: defaults).  Returns 0 or -1 (out of
- * memory, or a cap above its ceiling).  rooms_free() releases them.
+ * Allocate the tables for c (NULL: defaults) and draw a secret when c has
+ * none.  Returns 0 or -1 (out of memory, no random bytes, or a cap above
+ * its ceiling).  rooms_free() releases them.
  */
 int	rooms_init(struct rooms *r, const struct rooms_config *c);
 void	rooms_free(struct rooms *r);
@@ -134,5 +181,31 @@ int	rooms_input(struct rooms *r, const struct stun_msg *m,
 void	rooms_timer(struct rooms *r, uint64_t now, struct rooms_out *out);
 /* When rooms_timer() must run next (0: nothing to expire). */
 uint64_t rooms_next(const struct rooms *r);
+
+/*
+ * The relay API, for the TURN code (under the same lock as the table).
+ * user is a rendezvous TURN username, "<expiry>:rdv-<id><tag>" (member id
+ * and room tag in hex), or its name part "rdv-<id><tag>".
+ *
+ * rooms_relay_password: the password the table hands out for user under
+ * its own secret (base64 HMAC-SHA1, 28 characters; cap >= 29).  0, -1.
+ * rooms_relay_admit: 1 when user names a current member whose registered
+ * source address and port is src; else 0.
+ * rooms_relay_peer_ok: 1 when peer is the server-reflexive address, or the
+ * recorded relayed address, of another current member of user's room.
+ * rooms_relay_set: record the relayed address of user's member (its
+ * allocation succeeded).  0, or -1 for no such member.
+ * rooms_relay_gen: changes on every leave, timeout and move, so cached
+ * permissions can be checked again when it moved.
+ */
+int	rooms_relay_password(const struct rooms *r, const char *user,
+	    char *pw, size_t cap);
+int	rooms_relay_admit(const struct rooms *r, const char *user,
+	    const struct stun_addr *src);
+int	rooms_relay_peer_ok(const struct rooms *r, const char *user,
+	    const struct stun_addr *peer);
+int	rooms_relay_set(struct rooms *r, const char *user,
+	    const struct stun_addr *relayed);
+uint64_t rooms_relay_gen(const struct rooms *r);
 
 #endif

@@ -154,7 +154,7 @@ route_init_rdv(struct route_table *t, const struct stund *sd)
 
 	if (sd->rooms == NULL)
 		return;
-	for (m = STUN_RDV_REGISTER; m <= STUN_RDV_GO; m++)
+	for (m = STUN_RDV_REGISTER; m <= STUN_RDV_RESYNC; m++)
 		route_set(t, m, route_rdv, 0);
 }
 

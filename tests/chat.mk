@@ -3,10 +3,11 @@
 check_PROGRAMS += tests/check_chat
 tests_check_chat_SOURCES = tests/check_chat.c tests/chat_suites.h \
 	tests/chat_crypto.c tests/chat_reliable.c tests/chat_peer.c \
-	tests/chat_relay.c tests/chat_end.c
+	tests/chat_relay.c tests/chat_end.c tests/chat_ui.c \
+	chat/uitext.c chat/uiedit.c
 tests_check_chat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_chat_LDADD = chat/libchat.la libstun/libstun_core.la \
-	$(CHECK_LIBS) $(OPENSSL_LIBS)
+	common/libcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_chat
 
 TESTS += tests/chat_loopback.sh
@@ -18,3 +19,12 @@ CHECK_LIBSTUN_SUITES += tests/libstun_punch.c
 # p2pchat through a TURN relay (coturn, stund) on loopback.
 TESTS += tests/chat_relay.sh
 EXTRA_DIST += tests/chat_relay.sh
+
+# The terminal UI through tmux (skips without it).
+TESTS += tests/chat_tui.sh
+EXTRA_DIST += tests/chat_tui.sh
+
+# p2pchat's command line: help, version, usage errors, where the code
+# comes from.
+TESTS += tests/chat_cli.sh
+EXTRA_DIST += tests/chat_cli.sh

@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "libstun/rdv.h"
 #include "chat/crypto.h"
 #include "chat_suites.h"
 
@@ -265,6 +266,39 @@ START_TEST(derived_values_differ_and_are_stable)
 	ck_assert_mem_ne(id1, id2, sizeof(id1));
 	/* The id does not reveal the secret. */
 	ck_assert_mem_ne(id1, s1, sizeof(id1));
+}
+END_TEST
+
+/*
+ * Known answers for secret 00 01 .. 0f: the room key is HKDF-SHA256 of the
+ * secret (no salt) under "p2pchat v2 rendezvous room key", the room id the
+ * first 16 bytes of SHA-256("stunkit rendezvous v2 room id" || key), so a
+ * server can check the one against the other.
+ */
+START_TEST(room_key_and_id_known_answers)
+{
+	static const uint8_t	want_key[CHAT_ROOMKEY_LEN] = {
+		0x19, 0x30, 0x6f, 0x55, 0xe0, 0x31, 0xf0, 0xb5,
+		0x4c, 0xd3, 0xbb, 0xa2, 0x3d, 0x37, 0xae, 0x68,
+		0x59, 0xab, 0x81, 0x84, 0x84, 0x79, 0x55, 0x3f,
+		0x72, 0x52, 0x58, 0xd5, 0xa9, 0xe7, 0x8e, 0x0a
+	};
+	static const uint8_t	want_id[CHAT_ROOMID_LEN] = {
+		0xc4, 0x35, 0x74, 0x70, 0x9e, 0xac, 0xe1, 0x22,
+		0xdb, 0x15, 0x3e, 0xda, 0xcb, 0x7f, 0x42, 0x65
+	};
+	uint8_t	secret[CHAT_SECRET_LEN], key[CHAT_ROOMKEY_LEN];
+	uint8_t	id[CHAT_ROOMID_LEN], id2[CHAT_ROOMID_LEN];
+	int	i;
+
+	for (i = 0; i < CHAT_SECRET_LEN; i++)
+		secret[i] = (uint8_t)i;
+	ck_assert_int_eq(chat_room_key(secret, key), 0);
+	ck_assert_mem_eq(key, want_key, sizeof(key));
+	ck_assert_int_eq(chat_room_id(secret, id), 0);
+	ck_assert_mem_eq(id, want_id, sizeof(id));
+	ck_assert_int_eq(stun_rdv_room_id(key, id2), 0);
+	ck_assert_mem_eq(id, id2, sizeof(id));
 }
 END_TEST
 
@@ -537,6 +571,7 @@ suite_chat_crypto(void)
 	tcase_add_test(tc, code_round_trip_and_typos);
 	tcase_add_test(tc, code_extra_digit_rejected);
 	tcase_add_test(tc, derived_values_differ_and_are_stable);
+	tcase_add_test(tc, room_key_and_id_known_answers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handshake");

@@ -8,7 +8,8 @@
 
 #include <check.h>
 
-#define CHAT_SUITE_LIST(X)	X(crypto) X(reliable) X(peer) X(relay) X(end)
+#define CHAT_SUITE_LIST(X)	X(crypto) X(reliable) X(peer) X(relay) X(end) \
+	X(ui)
 
 #define CHAT_SUITE_DECL(name) Suite *suite_chat_##name(void) \
 	__attribute__((weak));

@@ -2,8 +2,8 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * Unit tests for stund's I/O-free parts: the config parser (file text,
- * command-line overrides, checks) and the per-source rate limiter driven
- * by a fake clock.
+ * command-line overrides, checks), the key file reader, and the
+ * per-source rate limiter driven by a fake clock.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include <check.h>
 
+#include "stund/auth.h"
 #include "stund/conf.h"
 #include "stund/ratelimit.h"
 
@@ -285,6 +286,9 @@ START_TEST(conf_init_takes_the_table_defaults)
 	ck_assert_uint_eq(c.member_timeout, 30);
 	ck_assert_uint_eq(c.register_rate, 60);
 	ck_assert_uint_eq(c.register_burst, 10);
+	ck_assert_uint_eq(c.room_prefix_max, 64);
+	ck_assert_uint_eq(c.member_prefix_max, 64);
+	ck_assert_str_eq(c.rdv_secret_file, "");
 	ck_assert_int_eq(c.rdv_relay, 1);
 	ck_assert_uint_eq(c.rdv_relay_life, 3600);
 	ck_assert_int_eq(c.turn, 1);
@@ -342,6 +346,101 @@ START_TEST(conf_keep_fixed_keeps_only_restart_options)
 	ck_assert_uint_eq(b.rate, 50);
 	ck_assert_str_eq(b.software, "x");
 	ck_assert_int_eq(conf_needs_restart(&a, &b), 0);
+}
+END_TEST
+
+/* The rendezvous caps and secret: bounds, and a restart to change. */
+START_TEST(conf_rendezvous_v2_options)
+{
+	const struct conf_opt	*o;
+	struct conf		 a, b;
+	char			 err[256];
+	size_t			 i = 0;
+
+	ck_assert_int_eq(parse(&a, "primary 192.0.2.1\n", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(conf_finish(&a, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse(&b, "primary 192.0.2.1\nroom-prefix-max 5\n"
+	    "member-prefix-max 1000000\nrendezvous-secret-file /k\n", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_finish(&b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.room_prefix_max, 5);
+	ck_assert_uint_eq(b.member_prefix_max, 1000000);
+	ck_assert_str_eq(b.rdv_secret_file, "/k");
+
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "room-prefix-max");
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "member-prefix-max");
+	ck_assert_ptr_nonnull(o = conf_restart_next(&a, &b, &i));
+	ck_assert_str_eq(o->name, "rendezvous-secret-file");
+	ck_assert_ptr_null(conf_restart_next(&a, &b, &i));
+
+	ck_assert_int_eq(parse(&b, "room-prefix-max 0\n", err, sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, "t.conf:1:") != NULL, "got '%s'", err);
+	ck_assert_int_eq(parse(&b, "member-prefix-max 1000001\n", err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "t.conf:1:") != NULL, "got '%s'", err);
+}
+END_TEST
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A key file: exactly 2n hex digits, either case, then white space. */
+START_TEST(auth_read_key_takes_hex_only)
+{
+	static const char *bad[] = {
+		"",
+		"00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddee\n",	/* 62 digits */
+		"00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeeff00\n",	/* 66 */
+		"00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeefg\n",	/* not hex */
+		" 00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeeff\n",	/* leading */
+	};
+	char		 path[] = "/tmp/check_stund.XXXXXX", err[256];
+	uint8_t		 key[32];
+	size_t		 i, j;
+	int		 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_int_eq(close(fd), 0);
+	write_file(path, "00112233445566778899AABBCCDDEEFF"
+	    "0123456789abcdef0123456789ABCDEF \r\n\n");
+	ck_assert_int_eq(auth_read_key(path, key, sizeof(key), err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(key[0], 0x00);
+	ck_assert_uint_eq(key[10], 0xaa);
+	ck_assert_uint_eq(key[15], 0xff);
+	ck_assert_uint_eq(key[16], 0x01);
+	ck_assert_uint_eq(key[31], 0xef);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(path, bad[i]);
+		memset(key, 0x55, sizeof(key));
+		ck_assert_int_eq(auth_read_key(path, key, sizeof(key), err,
+		    sizeof(err)), -1);
+		ck_assert_msg(strncmp(err, path, strlen(path)) == 0 &&
+		    strstr(err, "64 hex digits") != NULL, "%zu: got '%s'", i,
+		    err);
+		for (j = 0; j < sizeof(key); j++)
+			ck_assert_msg(key[j] == 0, "%zu: key[%zu] kept", i, j);
+	}
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(auth_read_key(path, key, sizeof(key), err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "got '%s'", err);
 }
 END_TEST
 
@@ -543,6 +642,8 @@ stund_suite(void)
 	tcase_add_test(tc, conf_init_takes_the_table_defaults);
 	tcase_add_test(tc, conf_keep_fixed_keeps_only_restart_options);
 	tcase_add_test(tc, conf_read_file_reads_whole_and_bounds_size);
+	tcase_add_test(tc, conf_rendezvous_v2_options);
+	tcase_add_test(tc, auth_read_key_takes_hex_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ratelimit");

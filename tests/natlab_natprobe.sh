@@ -179,6 +179,18 @@ for t in $TYPES; do
 	np_run stund "$LAB_SRV1"
 	np_judge "natprobe vs stund" full || fails=$((fails + 1))
 	c_ours="$np_v"; ms_np=$np_ms
+	# Blocked UDP is told from a dead server: stund answers over TCP.
+	if [ "$t" = blocked ]; then
+		if jq -e '.server_status == "silent" and
+		    .blocked.certainty == "high" and .icmp == null' \
+		    "$LAB_TMP/np.json" >/dev/null 2>&1; then
+			echo "ok: blocked: sure of it (stund answers over TCP)"
+		else
+			fails=$((fails + 1))
+			echo "FAIL: blocked: certainty not high"
+			sed 's/^/  json| /' "$LAB_TMP/np.json" | head -20
+		fi
+	fi
 
 	np_run coturn "$LAB_SRV1:$P_COTURN"
 	np_judge "natprobe vs coturn" full || fails=$((fails + 1))

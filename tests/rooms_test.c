@@ -1,10 +1,12 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * suite_rooms: stund's room table on a fake clock: joins tell everyone
- * about everyone, leaves and timeouts, every cap with its counter, the
- * per-source rate limit, RTT and Go timing, and two client machines
- * meeting through the table over a simulated network with delays.
+ * suite_rooms: stund's room table, protocol version 2, on a fake clock
+ * with real client machines over a simulated network: admission after a
+ * cookie, stable ids across re-registration and timeouts, deltas, path
+ * challenges, replays and forgeries refused, caps per source prefix,
+ * byte budgets, answers to unverified sources never larger than their
+ * request, Go timing, and the relay API.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,27 +21,91 @@
 
 Suite	*suite_rooms(void);
 
-static const uint8_t room_a[16] = {
-	0xaa, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+#define NP	20		/* peers a test may use */
+#define NQ	512		/* datagrams in flight */
+
+struct peer {
+	struct stun_rdv_client	 rc;
+	struct stun_addr	 addr;
+	uint32_t		 owd;		/* one-way delay, ms */
+	int			 mute;		/* drops what it receives */
+	unsigned		 joined, members, gos, servers, failed;
+	uint32_t		 id;
+	uint8_t			 last_event;
+	uint32_t		 last_event_member;
+	unsigned		 nmembers;
+	uint64_t		 go_at;
+	uint64_t		 bytes_in;	/* what it received */
+	uint64_t		 ind_in;	/* indications it received */
 };
-static const uint8_t room_b[16] = {
-	0xbb, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+
+struct flight {
+	uint64_t		 at;
+	int			 to;		/* peer, or -1: the server */
+	struct stun_addr	 from;
+	unsigned		 sock;
+	size_t			 len;
+	uint8_t			 buf[STUN_RDV_MSG_MAX];
 };
 
 static struct rooms	 R;
 static struct rooms_out	*out;
-static uint8_t		 tidn;
-static unsigned		 in_sock;	/* requests arrive on this */
-static const struct rooms_relay *in_relay; /* relay credentials, or NULL */
+static struct peer	*P;
+static struct flight	*Q;
+static unsigned		 nq;
+static uint64_t		 now;
+static struct stun_addr	 srv;
+static const struct rooms_relay *in_relay;
+static uint64_t		 unv_in, unv_out;	/* to unverified sources */
+static uint8_t		 key_a[32], key_b[32];
+/* Every datagram the table took, for replays. */
+#define NLOG	256
+static struct flight	*L;
+static unsigned		 nlog;
+
+static void
+addr4(struct stun_addr *a, uint8_t b2, uint8_t last, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = STUN_AF_INET;
+	a->ip[0] = 198;
+	a->ip[1] = 51;
+	a->ip[2] = b2;
+	a->ip[3] = last;
+	a->port = port;
+}
+
+static void
+addr6(struct stun_addr *a, uint8_t net, uint8_t last, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = STUN_AF_INET6;
+	a->ip[0] = 0x20;
+	a->ip[1] = 0x01;
+	a->ip[2] = 0x0d;
+	a->ip[3] = 0xb8;
+	a->ip[7] = net;
+	a->ip[15] = last;
+	a->port = port;
+}
 
 static void
 setup_cfg(const struct rooms_config *c)
 {
-	in_sock = 0;
 	in_relay = NULL;
+	nq = 0;
+	now = 1000;
+	unv_in = unv_out = 0;
 	ck_assert_int_eq(rooms_init(&R, c), 0);
 	out = calloc(1, sizeof(*out));
-	ck_assert_ptr_nonnull(out);
+	P = calloc(NP, sizeof(*P));
+	Q = calloc(NQ, sizeof(*Q));
+	L = calloc(NLOG, sizeof(*L));
+	nlog = 0;
+	ck_assert(out != NULL && P != NULL && Q != NULL && L != NULL);
+	addr4(&srv, 100, 250, 3478);
+	memset(key_a, 0xa1, sizeof(key_a));
+	memset(key_b, 0xb2, sizeof(key_b));
 }
 
 static void
@@ -53,717 +119,818 @@ teardown(void)
 {
 	rooms_free(&R);
 	free(out);
+	free(P);
+	free(Q);
+	free(L);
+}
+
+/* Peer i: a client of room key k at address a. */
+static void
+peer_init(int i, const uint8_t *k, const struct stun_addr *a,
+    const char *name)
+{
+	struct stun_rdv_config	c;
+
+	memset(&P[i], 0, sizeof(P[i]));
+	memset(&c, 0, sizeof(c));
+	c.server = srv;
+	memcpy(c.room_key, k, 32);
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.ncand = 1;
+	c.cand[0].kind = STUN_RDV_CAND_HOST;
+	c.cand[0].addr = *a;
+	c.cand[0].addr.ip[0] = 10;
+	ck_assert_int_eq(stun_rdv_client_init(&P[i].rc, &c), 0);
+	P[i].addr = *a;
+	P[i].owd = 5;
 }
 
 static void
-addr4(struct stun_addr *a, uint8_t last, uint16_t port)
+enqueue(int to, const struct stun_addr *from, unsigned sock,
+    const uint8_t *buf, size_t len, uint32_t owd)
 {
-	memset(a, 0, sizeof(*a));
-	a->family = STUN_AF_INET;
-	a->ip[0] = 198;
-	a->ip[1] = 51;
-	a->ip[2] = 100;
-	a->ip[3] = last;
-	a->port = port;
+	ck_assert_uint_lt(nq, NQ);
+	Q[nq].at = now + owd;
+	Q[nq].to = to;
+	Q[nq].from = *from;
+	Q[nq].sock = sock;
+	Q[nq].len = len;
+	memcpy(Q[nq].buf, buf, len);
+	nq++;
 }
 
-static void
-req(struct stun_rdv_msg *q, uint16_t method, const uint8_t *room,
-    uint8_t who)
-{
-	memset(q, 0, sizeof(*q));
-	q->method = method;
-	q->cls = STUN_CLASS_REQUEST;
-	q->tid[0] = ++tidn;
-	q->tid[11] = who;
-	memcpy(q->room, room, 16);
-	q->roomlen = 16;
-	q->flags = STUN_RDV_F_NONCE;
-	memset(q->nonce, who, sizeof(q->nonce));
-}
-
-/* Feed a decoded message from from on in_sock at now. */
+/* The table takes one datagram from src (socket 0) now. */
 static int
-input_msg(const struct stun_msg *m, const struct stun_addr *from,
-    uint64_t now)
+server_in(const uint8_t *buf, size_t len, const struct stun_addr *src)
 {
-	struct rooms_src	src;
-
-	src.addr = *from;
-	src.sock = in_sock;
-	src.relay = in_relay;
-	return (rooms_input(&R, m, &src, now, out));
-}
-
-/* Feed q from from at now; returns rooms_input()'s answer. */
-static int
-input(const struct stun_rdv_msg *q, const struct stun_addr *from,
-    uint64_t now)
-{
-	struct stun_msg	m;
-	static uint8_t	buf[STUN_RDV_MSG_MAX];
-	int		n;
-
-	n = stun_rdv_build(q, buf, sizeof(buf));
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
-	return (input_msg(&m, from, now));
-}
-
-/* Decode out->pkt[i]. */
-static void
-pkt(unsigned i, struct stun_rdv_msg *o)
-{
-	struct stun_msg	m;
-
-	ck_assert_uint_lt(i, out->n);
-	ck_assert_int_eq(stun_msg_decode(&m, out->pkt[i].buf,
-	    out->pkt[i].len), 0);
-	ck_assert_int_eq(stun_rdv_decode(&m, o), 0);
-}
-
-/* Register who (name "m<who>", one host candidate) from 198.51.100.who. */
-static uint32_t
-join(const uint8_t *room, uint8_t who, uint64_t now)
-{
-	struct stun_rdv_msg	q, o;
-	struct stun_addr	from;
-
-	req(&q, STUN_RDV_REGISTER, room, who);
-	q.flags |= STUN_RDV_F_NAME | STUN_RDV_F_CANDS;
-	q.name[0] = 'm';
-	q.name[1] = (char)('0' + who % 10);
-	q.ncand = 1;
-	q.cand[0].kind = STUN_RDV_CAND_HOST;
-	q.cand[0].addr.family = STUN_AF_INET;
-	q.cand[0].addr.ip[0] = 10;
-	q.cand[0].addr.ip[3] = who;
-	q.cand[0].addr.port = 4000;
-	addr4(&from, who, 50000);
-	ck_assert_int_eq(input(&q, &from, now), 1);
-	ck_assert_uint_ge(out->n, 1);
-	pkt(0, &o);
-	if (o.cls != STUN_CLASS_SUCCESS)
-		return (0);
-	ck_assert(stun_addr_equal(&out->pkt[0].to, &from));
-	ck_assert(stun_addr_equal(&o.mapped, &from));
-	ck_assert_mem_eq(o.tid, q.tid, STUN_TID_LEN);
-	return (o.member_id);
-}
-
-static void
-keepalive(const uint8_t *room, uint8_t who, uint32_t id, uint16_t port,
-    uint64_t echo, uint32_t hold, uint64_t now)
-{
-	struct stun_rdv_msg	q;
-	struct stun_addr	from;
-
-	req(&q, STUN_RDV_KEEPALIVE, room, who);
-	q.flags |= STUN_RDV_F_MEMBER_ID;
-	q.member_id = id;
-	if (hold != UINT32_MAX) {
-		q.flags |= STUN_RDV_F_ECHO;
-		q.echo = echo;
-		q.hold = hold;
-	}
-	addr4(&from, who, port);
-	ck_assert_int_eq(input(&q, &from, now), 1);
-}
-
-START_TEST(rooms_join_tells_everyone_about_everyone)
-{
-	struct stun_rdv_msg	o;
-	uint32_t		a, b;
-
-	a = join(room_a, 1, 0);
-	ck_assert_uint_ne(a, 0);
-	ck_assert_uint_eq(out->n, 1);
-	pkt(0, &o);
-	ck_assert_uint_eq(o.nmembers, 0);
-	ck_assert_uint_eq(o.interval, STUN_RDV_KEEPALIVE_MS);
-	ck_assert(o.flags & STUN_RDV_F_ECHO);
-
-	b = join(room_a, 2, 10);
-	ck_assert_uint_ne(b, a);
-	ck_assert_uint_eq(out->n, 2);
-	/* The joiner's answer lists A: host candidate + the srflx seen. */
-	pkt(0, &o);
-	ck_assert_uint_eq(o.nmembers, 1);
-	ck_assert_uint_eq(o.members[0].id, a);
-	ck_assert_str_eq(o.members[0].name, "m1");
-	ck_assert_uint_eq(o.members[0].ncand, 2);
-	ck_assert_int_eq(o.members[0].cand[0].kind, STUN_RDV_CAND_HOST);
-	ck_assert_int_eq(o.members[0].cand[1].kind, STUN_RDV_CAND_SRFLX);
-	ck_assert_uint_eq(o.members[0].cand[1].addr.ip[3], 1);
-	ck_assert_uint_eq(o.epoch, 2);
-	/* A hears of B. */
-	pkt(1, &o);
-	ck_assert_int_eq(o.method, STUN_RDV_MEMBERS);
-	ck_assert_int_eq(o.cls, STUN_CLASS_INDICATION);
-	ck_assert_uint_eq(out->pkt[1].to.ip[3], 1);
-	ck_assert_int_eq(o.event, STUN_RDV_EV_JOIN);
-	ck_assert_uint_eq(o.event_member, b);
-	ck_assert_uint_eq(o.nmembers, 1);
-	ck_assert_uint_eq(o.members[0].id, b);
-	ck_assert_uint_eq(o.epoch, 2);
-
-	/* A third member: two indications, each listing the other two. */
-	join(room_a, 3, 20);
-	ck_assert_uint_eq(out->n, 3);
-	pkt(1, &o);
-	ck_assert_uint_eq(o.nmembers, 2);
-	pkt(2, &o);
-	ck_assert_uint_eq(o.nmembers, 2);
-	/* Another room is another world. */
-	join(room_b, 4, 30);
-	ck_assert_uint_eq(out->n, 1);
-	pkt(0, &o);
-	ck_assert_uint_eq(o.nmembers, 0);
-	ck_assert(R.m.rooms == 2);
-	ck_assert(R.m.members == 4);
-	ck_assert(R.m.joins == 4);
-}
-END_TEST
-
-START_TEST(rooms_register_again_is_idempotent)
-{
-	struct stun_rdv_msg	o;
-	uint32_t		a, a2;
-
-	a = join(room_a, 1, 0);
-	join(room_a, 2, 0);
-	a2 = join(room_a, 1, 100);
-	ck_assert_uint_eq(a2, a);
-	/* Nothing changed: no indication, same epoch. */
-	ck_assert_uint_eq(out->n, 1);
-	pkt(0, &o);
-	ck_assert_uint_eq(o.epoch, 2);
-	ck_assert(R.m.members == 2);
-	ck_assert(R.m.rejoins == 1);
-}
-END_TEST
-
-START_TEST(rooms_leave_tells_the_others)
-{
-	struct stun_rdv_msg	q, o;
-	struct stun_addr	from;
-	uint32_t		a, b;
-
-	a = join(room_a, 1, 0);
-	b = join(room_a, 2, 0);
-	req(&q, STUN_RDV_LEAVE, room_a, 2);
-	q.flags |= STUN_RDV_F_MEMBER_ID;
-	q.member_id = b;
-	/* A wrong nonce cannot make someone else leave. */
-	q.nonce[0] ^= 1;
-	addr4(&from, 2, 50000);
-	ck_assert_int_eq(input(&q, &from, 50), 1);
-	ck_assert_uint_eq(out->n, 1);
-	pkt(0, &o);
-	ck_assert_int_eq(o.error, STUN_RDV_ERR_UNKNOWN);
-	q.nonce[0] ^= 1;
-	ck_assert_int_eq(input(&q, &from, 60), 1);
-	ck_assert_uint_eq(out->n, 2);
-	pkt(0, &o);
-	ck_assert_int_eq(o.cls, STUN_CLASS_SUCCESS);
-	pkt(1, &o);
-	ck_assert_int_eq(o.event, STUN_RDV_EV_LEAVE);
-	ck_assert_uint_eq(o.event_member, b);
-	ck_assert_uint_eq(o.nmembers, 0);
-	ck_assert_uint_eq(out->pkt[1].to.ip[3], 1);
-	ck_assert(R.m.leaves == 1 && R.m.members == 1);
-	/* B had the top slot: scans now stop after A's. */
-	ck_assert_uint_eq(R.mem_hi, 1);
-	ck_assert_uint_eq(R.room_hi, 1);
-	/* The last one out closes the room. */
-	req(&q, STUN_RDV_LEAVE, room_a, 1);
-	q.flags |= STUN_RDV_F_MEMBER_ID;
-	q.member_id = a;
-	addr4(&from, 1, 50000);
-	ck_assert_int_eq(input(&q, &from, 70), 1);
-	ck_assert_uint_eq(out->n, 1);
-	ck_assert(R.m.rooms == 0 && R.m.members == 0);
-	ck_assert_uint_eq(R.mem_hi, 0);
-	ck_assert_uint_eq(R.room_hi, 0);
-}
-END_TEST
-
-START_TEST(rooms_keepalive_timeout_removes_member)
-{
-	struct stun_rdv_msg	o;
-	uint32_t		a, b;
-
-	a = join(room_a, 1, 0);
-	b = join(room_a, 2, 1000);
-	ck_assert_uint_eq(R.mem_hi, 2);
-	ck_assert(rooms_next(&R) == STUN_RDV_TIMEOUT_MS);
-	keepalive(room_a, 1, a, 50000, 0, UINT32_MAX, 20000);
-	ck_assert_uint_eq(out->n, 1);
-	pkt(0, &o);
-	ck_assert_int_eq(o.cls, STUN_CLASS_SUCCESS);
-	ck_assert(rooms_next(&R) == 1000 + STUN_RDV_TIMEOUT_MS);
-	rooms_timer(&R, 30999, out);
-	ck_assert_uint_eq(out->n, 0);
-	rooms_timer(&R, 31000, out);
-	ck_assert_uint_eq(out->n, 1);
-	pkt(0, &o);
-	ck_assert_int_eq(o.event, STUN_RDV_EV_TIMEOUT);
-	ck_assert_uint_eq(o.event_member, b);
-	ck_assert(R.m.timeouts == 1 && R.m.members == 1);
-	/* B's keepalive now gets 437 and B must register again. */
-	keepalive(room_a, 2, b, 50000, 0, UINT32_MAX, 31001);
-	pkt(0, &o);
-	ck_assert_int_eq(o.error, STUN_RDV_ERR_UNKNOWN);
-	ck_assert(R.m.unknown_member == 1);
-	rooms_timer(&R, 50000, out);
-	ck_assert_uint_eq(out->n, 0);
-	ck_assert(R.m.rooms == 0);
-	ck_assert_uint_eq(R.mem_hi, 0);
-	ck_assert(rooms_next(&R) == 0);
-}
-END_TEST
-
-START_TEST(rooms_keepalive_from_new_address_is_a_move)
-{
-	struct stun_rdv_msg	o;
-	uint32_t		a;
-
-	a = join(room_a, 1, 0);
-	join(room_a, 2, 0);
-	keepalive(room_a, 1, a, 50001, 0, UINT32_MAX, 100);
-	ck_assert_uint_eq(out->n, 2);
-	pkt(0, &o);
-	ck_assert_int_eq(o.event, STUN_RDV_EV_MOVE);
-	ck_assert_uint_eq(o.members[0].ncand, 2);
-	ck_assert_uint_eq(o.members[0].cand[1].addr.port, 50001);
-	pkt(1, &o);
-	ck_assert_uint_eq(o.mapped.port, 50001);
-	ck_assert(R.m.moves == 1);
-}
-END_TEST
-
-START_TEST(rooms_caps_refuse_with_508)
-{
-	struct rooms_config	c;
-	struct stun_rdv_msg	o;
-
-	memset(&c, 0, sizeof(c));
-	c.max_rooms = 2;
-	c.max_room_members = 2;
-	c.max_members = 3;
-	teardown();
-	setup_cfg(&c);
-	ck_assert_uint_ne(join(room_a, 1, 0), 0);
-	ck_assert_uint_ne(join(room_a, 2, 0), 0);
-	ck_assert_uint_eq(join(room_a, 3, 0), 0);
-	pkt(0, &o);
-	ck_assert_int_eq(o.error, STUN_RDV_ERR_FULL);
-	ck_assert(R.m.refused_room_full == 1);
-	ck_assert_uint_ne(join(room_b, 4, 0), 0);
-	/* Total member cap. */
-	ck_assert_uint_eq(join(room_b, 5, 0), 0);
-	ck_assert(R.m.refused_members == 1);
-	ck_assert(R.m.members == 3 && R.m.rooms == 2);
-	rooms_free(&R);
-	c.max_room_members = STUN_RDV_MAX_MEMBERS + 1;
-	ck_assert_int_eq(rooms_init(&R, &c), -1);
-	ck_assert_int_eq(rooms_init(&R, NULL), 0);
-}
-END_TEST
-
-START_TEST(rooms_room_table_cap)
-{
-	struct rooms_config	c;
-	static const uint8_t	room_c[16] = { 0xcc, 1 };
-
-	memset(&c, 0, sizeof(c));
-	c.max_rooms = 2;
-	teardown();
-	setup_cfg(&c);
-	ck_assert_uint_ne(join(room_a, 1, 0), 0);
-	ck_assert_uint_ne(join(room_b, 2, 0), 0);
-	ck_assert_uint_eq(join(room_c, 3, 0), 0);
-	ck_assert(R.m.refused_rooms == 1);
-	ck_assert(R.m.members == 2);
-}
-END_TEST
-
-START_TEST(rooms_register_rate_limited_per_source)
-{
-	struct rooms_config	c;
-	unsigned		i;
-
-	memset(&c, 0, sizeof(c));
-	c.rate_burst = 3;
-	c.rate_ms = 1000;
-	c.rate_slots = 2;
-	teardown();
-	setup_cfg(&c);
-	for (i = 0; i < 3; i++)
-		ck_assert_uint_ne(join(room_a, 1, 0), 0);
-	/* The fourth Register from 198.51.100.1 is dropped unanswered. */
-	{
-		struct stun_rdv_msg	q;
-		struct stun_addr	from;
-
-		req(&q, STUN_RDV_REGISTER, room_a, 1);
-		q.flags |= STUN_RDV_F_NAME;
-		strcpy(q.name, "x");
-		addr4(&from, 1, 50000);
-		ck_assert_int_eq(input(&q, &from, 500), 1);
-		ck_assert_uint_eq(out->n, 0);
-		ck_assert(R.m.rate_limited == 1);
-		/* One second later one more token. */
-		ck_assert_int_eq(input(&q, &from, 1500), 1);
-		ck_assert_uint_eq(out->n, 1);
-	}
-	/* Other sources are not affected; a third evicts the oldest. */
-	ck_assert_uint_ne(join(room_a, 2, 2000), 0);
-	ck_assert(R.m.rate_evictions == 0);
-	ck_assert_uint_ne(join(room_a, 3, 2000), 0);
-	ck_assert(R.m.rate_evictions == 1);
-}
-END_TEST
-
-START_TEST(rooms_drop_what_is_not_verified)
-{
-	struct stun_builder	b;
+	struct rooms_src	s;
 	struct stun_msg		m;
-	struct stun_addr	from;
-	uint8_t			buf[256], key[STUN_RDV_KEY_LEN];
-	static const uint8_t	tid[STUN_TID_LEN] = { 1 };
-	int			n;
+	unsigned		i;
+	int			j, verified = 0, r;
 
-	addr4(&from, 9, 1);
-	/* Keyed by room A, naming room B: an outsider's injection. */
-	ck_assert_int_eq(stun_rdv_key(room_a, sizeof(room_a), key), 0);
-	stun_build_init(&b, buf, sizeof(buf), STUN_RDV_REGISTER,
-	    STUN_CLASS_REQUEST, tid);
-	stun_build_attr(&b, STUN_RDV_ATTR_ROOM, room_b, sizeof(room_b));
-	stun_build_integrity_sha256(&b, key, sizeof(key), 32);
-	stun_build_fingerprint(&b);
-	n = stun_build_finish(&b);
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
-	ck_assert_int_eq(input_msg(&m, &from, 0), 1);
-	ck_assert_uint_eq(out->n, 0);
-	ck_assert(R.m.bad_integrity == 1);
-	ck_assert(R.m.members == 0);
-	/* A Binding request is not the table's business. */
-	stun_build_init(&b, buf, sizeof(buf), STUN_METHOD_BINDING,
-	    STUN_CLASS_REQUEST, tid);
-	n = stun_build_finish(&b);
-	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
-	ck_assert_int_eq(rooms_is_rdv(&m), 0);
-	ck_assert_int_eq(input_msg(&m, &from, 0), 0);
+	if (stun_msg_decode(&m, buf, len) != 0)
+		return (0);
+	if (nlog < NLOG) {
+		L[nlog].from = *src;
+		L[nlog].len = len;
+		memcpy(L[nlog].buf, buf, len);
+		nlog++;
+	}
+	memset(&s, 0, sizeof(s));
+	s.addr = *src;
+	s.relay = in_relay;
+	r = rooms_input(&R, &m, &s, now, out);
+	for (i = 0; i < out->n; i++) {
+		for (j = 0; j < NP; j++)
+			if (stun_addr_equal(&P[j].addr, &out->pkt[i].to))
+				break;
+		/* Count what goes back to the asker if it is no member. */
+		if (stun_addr_equal(&out->pkt[i].to, src)) {
+			verified = 0;
+			for (int k = 0; k < NP; k++)
+				if (P[k].id != 0 &&
+				    stun_addr_equal(&P[k].addr, src))
+					verified = 1;
+			if (!verified &&
+			    out->pkt[i].cls != STUN_CLASS_INDICATION)
+				unv_out += out->pkt[i].len;
+		}
+		if (j < NP)
+			enqueue(j, &srv, out->pkt[i].sock, out->pkt[i].buf,
+			    out->pkt[i].len, P[j].owd);
+	}
+	return (r);
 }
-END_TEST
 
-START_TEST(rooms_register_without_name_is_400)
+/* Expire members; what the table sends is on its way. */
+static void
+rooms_timer_out(void)
 {
-	struct stun_rdv_msg	q, o;
-	struct stun_addr	from;
+	unsigned	i;
+	int		j;
 
-	req(&q, STUN_RDV_REGISTER, room_a, 1);
-	addr4(&from, 1, 50000);
-	ck_assert_int_eq(input(&q, &from, 0), 1);
-	ck_assert_uint_eq(out->n, 1);
-	pkt(0, &o);
-	ck_assert_int_eq(o.error, STUN_RDV_ERR_BAD);
-	ck_assert(R.m.bad_request == 1);
+	rooms_timer(&R, now, out);
+	for (i = 0; i < out->n; i++)
+		for (j = 0; j < NP; j++)
+			if (stun_addr_equal(&P[j].addr, &out->pkt[i].to))
+				enqueue(j, &srv, out->pkt[i].sock,
+				    out->pkt[i].buf, out->pkt[i].len,
+				    P[j].owd);
+}
+
+/* Drain peer i's actions. */
+static void
+peer_drain(int i)
+{
+	struct stun_rdv_action	a;
+	unsigned		k;
+
+	for (k = 0; k < 64; k++) {
+		stun_rdv_client_next(&P[i].rc, &a);
+		switch (a.kind) {
+		case STUN_RDV_A_WAIT:
+			return;
+		case STUN_RDV_A_SEND:
+			enqueue(-1, &P[i].addr, 0, a.buf, a.len, P[i].owd);
+			break;
+		case STUN_RDV_A_JOINED:
+			P[i].joined++;
+			P[i].id = a.member_id;
+			break;
+		case STUN_RDV_A_MEMBERS:
+			P[i].members++;
+			P[i].nmembers = a.nmembers;
+			P[i].last_event = a.event;
+			P[i].last_event_member = a.event_member;
+			break;
+		case STUN_RDV_A_GO:
+			P[i].gos++;
+			P[i].go_at = a.go_at;
+			break;
+		case STUN_RDV_A_SERVER:
+			P[i].servers++;
+			break;
+		case STUN_RDV_A_FAILED:
+			P[i].failed++;
+			break;
+		}
+	}
+}
+
+/* Run the network and the timers until t. */
+static void
+run_until(uint64_t t)
+{
+	unsigned	i, k;
+	int		j;
+
+	for (;;) {
+		for (j = 0; j < NP; j++)
+			if (P[j].rc.state != 0 || P[j].joined)
+				peer_drain(j);
+		k = nq;
+		for (i = 0; i < nq; i++)
+			if (Q[i].at <= t && (k == nq || Q[i].at < Q[k].at))
+				k = i;
+		if (k == nq) {
+			/* Timers in 10 ms steps up to t. */
+			if (now >= t)
+				break;
+			now = now + 10 > t ? t : now + 10;
+			if (rooms_next(&R) != 0 && now >= rooms_next(&R))
+				rooms_timer_out();
+			for (j = 0; j < NP; j++)
+				if (P[j].rc.state != 0)
+					stun_rdv_client_timer(&P[j].rc, now);
+			continue;
+		}
+		if (Q[k].at > now)
+			now = Q[k].at;
+		if (Q[k].to == -1)
+			(void)server_in(Q[k].buf, Q[k].len, &Q[k].from);
+		else if (!P[Q[k].to].mute) {
+			P[Q[k].to].bytes_in += Q[k].len;
+			if ((Q[k].buf[0] & 0x01) && !(Q[k].buf[1] & 0x10))
+				P[Q[k].to].ind_in++;
+			stun_rdv_client_input(&P[Q[k].to].rc, &srv, Q[k].buf,
+			    Q[k].len, now);
+		}
+		Q[k] = Q[--nq];
+		for (j = 0; j < NP; j++)
+			if (P[j].rc.state != 0)
+				stun_rdv_client_timer(&P[j].rc, now);
+	}
+}
+
+static void
+start(int i)
+{
+	ck_assert_int_eq(stun_rdv_client_start(&P[i].rc, now), 0);
+}
+
+START_TEST(rooms_two_members_meet_with_deltas)
+{
+	struct stun_addr	a;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	run_until(now + 200);
+	ck_assert_uint_eq(P[0].joined, 1);
+	start(1);
+	run_until(now + 200);
+	ck_assert_uint_eq(P[1].joined, 1);
+	ck_assert_uint_eq(P[0].nmembers, 1);
+	ck_assert_uint_eq(P[1].nmembers, 1);
+	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_JOIN);
+	ck_assert_uint_eq(P[0].rc.members[0].id, P[1].id);
+	/* bob's server-reflexive candidate is where the table saw him. */
+	ck_assert(stun_addr_equal(&P[0].rc.members[0].cand[1].addr,
+	    &P[1].addr));
+	ck_assert_uint_eq(R.m.joins, 2);
+	ck_assert_uint_eq(R.m.indications, 1);	/* one delta, to alice */
+	ck_assert_uint_eq(R.m.cookies, 2);
+	ck_assert_uint_eq(P[0].id, stun_rdv_member_id(P[0].rc.c.room, 16,
+	    P[0].rc.c.token));
+	/* Both measured their RTT: a Go each, for the same moment. */
+	ck_assert_uint_eq(P[0].gos, 1);
+	ck_assert_uint_eq(P[1].gos, 1);
+	ck_assert_uint_eq(P[0].go_at, P[1].go_at);
+	/* Other rooms stay apart. */
+	addr4(&a, 100, 3, 4000);
+	peer_init(2, key_b, &a, "carol");
+	start(2);
+	run_until(now + 200);
+	ck_assert_uint_eq(P[2].nmembers, 0);
+	ck_assert_uint_eq(P[0].nmembers, 1);
+	ck_assert_uint_eq(R.m.rooms, 2);
 }
 END_TEST
 
 START_TEST(rooms_go_times_both_punches_together)
 {
-	struct stun_rdv_msg	o;
-	uint32_t		a, b;
-	unsigned		i, seen = 0;
+	struct stun_addr	a;
 
-	a = join(room_a, 1, 0);
-	/* A's token 0 comes back at 100 after 60 ms held: RTT 40. */
-	keepalive(room_a, 1, a, 50000, 0, 60, 100);
-	ck_assert_uint_eq(out->n, 1);
-	b = join(room_a, 2, 200);
-	/* B's token 200 back at 500 after 100 ms held: RTT 200. */
-	keepalive(room_a, 2, b, 50000, 200, 100, 500);
-	ck_assert(R.m.rtt_samples == 2);
-	ck_assert_uint_eq(out->n, 3);
-	for (i = 1; i < 3; i++) {
-		pkt(i, &o);
-		ck_assert_int_eq(o.method, STUN_RDV_GO);
-		if (out->pkt[i].to.ip[3] == 2) {
-			/* B: slowest, waits only the margin. */
-			ck_assert_uint_eq(o.peer_id, a);
-			ck_assert_uint_eq(o.delay, 50);
-			seen |= 1;
-		} else {
-			/* A: (200 - 40) / 2 + 50. */
-			ck_assert_uint_eq(o.peer_id, b);
-			ck_assert_uint_eq(o.delay, 130);
-			seen |= 2;
-		}
-	}
-	ck_assert_uint_eq(seen, 3);
-	ck_assert(R.m.gos == 2);
-	/* Later samples do not repeat the Go. */
-	keepalive(room_a, 2, b, 50000, 500, 9000, 9700);
-	ck_assert_uint_eq(out->n, 1);
-	/* A lying token (hold longer than the time passed) is ignored. */
-	keepalive(room_a, 2, b, 50000, 9700, 50000, 9800);
-	ck_assert(R.m.rtt_samples == 3);
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	P[0].owd = 10;
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	P[1].owd = 50;
+	start(0);
+	start(1);
+	run_until(now + 2000);
+	ck_assert_uint_ge(P[0].gos, 1);
+	ck_assert_uint_ge(P[1].gos, 1);
+	/* Both punch at the same instant despite 10 vs 50 ms paths. */
+	ck_assert_uint_eq(P[0].go_at, P[1].go_at);
 }
 END_TEST
 
-/*
- * Two client machines and the table over a fake network: A is 10 ms from
- * the server, B 50 ms.  Both must learn of each other and their Go
- * moments must coincide.
- */
-struct flight {
-	uint64_t	 at;
-	int		 to;		/* -1 server, else client index */
-	struct stun_addr from;
-	size_t		 len;
-	uint8_t		 buf[STUN_RDV_MSG_MAX];
-};
-
-static uint8_t	rnd_ctr;
-
-static int
-fake_rnd(void *arg, uint8_t *p, size_t len)
+START_TEST(rooms_reregister_is_idempotent)
 {
-	(void)arg;
-	while (len-- > 0)
-		*p++ = rnd_ctr++;
-	return (0);
-}
+	struct stun_addr	a;
+	uint64_t		ind;
 
-START_TEST(rooms_two_clients_meet_and_go_together)
-{
-	static struct flight	 q[64];
-	static struct stun_rdv_client rc[2];
-	struct stun_rdv_config	 c;
-	struct stun_rdv_action	 a;
-	struct stun_addr	 srv, me[2];
-	struct stun_msg		 m;
-	const uint32_t		 owd[2] = { 10, 50 };
-	uint64_t		 now = 0, go_at[2] = { 0, 0 }, next;
-	unsigned		 nq = 0, i, k, steps, joined = 0, heard = 0;
-	int			 j;
-
-	addr4(&srv, 250, 3478);
-	for (j = 0; j < 2; j++) {
-		memset(&c, 0, sizeof(c));
-		c.server = srv;
-		memcpy(c.room, room_a, sizeof(room_a));
-		c.roomlen = sizeof(room_a);
-		strcpy(c.name, j == 0 ? "alice" : "bob");
-		c.rnd = fake_rnd;
-		ck_assert_int_eq(stun_rdv_client_init(&rc[j], &c), 0);
-		addr4(&me[j], (uint8_t)(1 + j), 40000);
-		ck_assert_int_eq(stun_rdv_client_start(&rc[j], 0), 0);
-	}
-	for (steps = 0; steps < 200; steps++) {
-		/* Drain every client's actions into the network. */
-		for (j = 0; j < 2; j++) {
-			for (k = 0; k < 32; k++) {
-				stun_rdv_client_next(&rc[j], &a);
-				if (a.kind == STUN_RDV_A_WAIT)
-					break;
-				if (a.kind == STUN_RDV_A_JOINED)
-					joined |= 1U << j;
-				if (a.kind == STUN_RDV_A_MEMBERS &&
-				    a.nmembers == 1)
-					heard |= 1U << j;
-				if (a.kind == STUN_RDV_A_GO)
-					go_at[j] = a.go_at;
-				if (a.kind != STUN_RDV_A_SEND)
-					continue;
-				ck_assert_uint_lt(nq, 64);
-				q[nq].at = now + owd[j];
-				q[nq].to = -1;
-				q[nq].from = me[j];
-				q[nq].len = a.len;
-				memcpy(q[nq].buf, a.buf, a.len);
-				nq++;
-			}
-		}
-		if (go_at[0] != 0 && go_at[1] != 0)
-			break;
-		/* Deliver the earliest flight. */
-		if (nq == 0)
-			break;
-		for (i = 1, k = 0; i < nq; i++)
-			if (q[i].at < q[k].at)
-				k = i;
-		next = q[k].at;
-		if (next > now)
-			now = next;
-		if (q[k].to == -1) {
-			ck_assert_int_eq(stun_msg_decode(&m, q[k].buf,
-			    q[k].len), 0);
-			ck_assert_int_eq(input_msg(&m, &q[k].from, now), 1);
-			for (i = 0; i < out->n; i++) {
-				j = out->pkt[i].to.ip[3] == 1 ? 0 : 1;
-				ck_assert_uint_lt(nq, 64);
-				q[nq].at = now + owd[j];
-				q[nq].to = j;
-				q[nq].from = srv;
-				q[nq].len = out->pkt[i].len;
-				memcpy(q[nq].buf, out->pkt[i].buf,
-				    out->pkt[i].len);
-				nq++;
-			}
-		} else
-			stun_rdv_client_input(&rc[q[k].to], &srv, q[k].buf,
-			    q[k].len, now);
-		q[k] = q[--nq];
-		for (j = 0; j < 2; j++)
-			stun_rdv_client_timer(&rc[j], now);
-	}
-	ck_assert_uint_eq(joined, 3);
-	ck_assert_uint_eq(heard, 3);
-	ck_assert(go_at[0] != 0);
-	ck_assert(go_at[0] == go_at[1]);
-	ck_assert_uint_eq(rc[0].members[0].id, rc[1].member_id);
-	ck_assert_uint_eq(rc[1].members[0].id, rc[0].member_id);
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 500);
+	ind = R.m.indications;
+	/* Same candidates again: same id, nobody told anything. */
+	ck_assert_int_eq(stun_rdv_client_set_cands(&P[1].rc, P[1].rc.c.cand,
+	    P[1].rc.c.ncand, now), 0);
+	run_until(now + 500);
+	ck_assert_uint_eq(P[1].joined, 1);
+	ck_assert_uint_eq(R.m.rejoins, 1);
+	ck_assert_uint_eq(R.m.indications, ind);
+	ck_assert_uint_eq(R.m.members, 2);
+	/* New candidates: one move delta with the new entry. */
+	P[1].rc.c.cand[0].addr.port++;
+	ck_assert_int_eq(stun_rdv_client_set_cands(&P[1].rc, P[1].rc.c.cand,
+	    P[1].rc.c.ncand, now), 0);
+	run_until(now + 500);
+	ck_assert_uint_eq(R.m.indications, ind + 1);
+	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_MOVE);
+	ck_assert_uint_eq(P[0].rc.members[0].cand[0].addr.port, 4001);
+	ck_assert_uint_eq(P[1].joined, 1);
 }
 END_TEST
 
-/*
- * Each member is answered and told from the local socket it registered
- * on: a port-restricted NAT drops datagrams from any other.
- */
-START_TEST(rooms_member_keeps_its_local_socket)
+START_TEST(rooms_leave_and_timeout_tell_the_others)
 {
-	struct stun_rdv_msg	o;
-	uint32_t		a, b;
-	unsigned		i;
+	struct stun_addr	a;
+	int			i;
 
-	in_sock = 2;
-	a = join(room_a, 1, 0);
-	ck_assert_uint_ne(a, 0);
-	ck_assert_uint_eq(out->pkt[0].sock, 2);
-	in_sock = 1;
-	b = join(room_a, 2, 10);
-	ck_assert_uint_ne(b, 0);
-	ck_assert_uint_eq(out->n, 2);
-	ck_assert_uint_eq(out->pkt[0].sock, 1);	/* B's answer */
-	ck_assert_uint_eq(out->pkt[1].to.ip[3], 1);
-	ck_assert_uint_eq(out->pkt[1].sock, 2);	/* A told from A's */
-	/* Go after RTT samples: each Go leaves from its member's socket. */
-	in_sock = 2;
-	keepalive(room_a, 1, a, 50000, 0, 0, 20);
-	in_sock = 1;
-	keepalive(room_a, 2, b, 50000, 10, 0, 30);
-	for (i = 0; i < out->n; i++) {
-		pkt(i, &o);
-		if (out->pkt[i].to.ip[3] == 1)
-			ck_assert_uint_eq(out->pkt[i].sock, 2);
-		else
-			ck_assert_uint_eq(out->pkt[i].sock, 1);
+	for (i = 0; i < 3; i++) {
+		addr4(&a, 100, (uint8_t)(1 + i), 4000);
+		peer_init(i, key_a, &a, "m");
+		start(i);
 	}
-	ck_assert_uint_ge(R.m.gos, 2);
-	/* Errors go back where the request came from. */
-	in_sock = 3;
-	keepalive(room_b, 7, 99, 1, 0, UINT32_MAX, 40);
-	ck_assert_uint_eq(out->n, 1);
-	ck_assert_uint_eq(out->pkt[0].sock, 3);
-	/* The timeout tells B from B's socket. */
-	in_sock = 1;
-	keepalive(room_a, 2, b, 50000, 0, UINT32_MAX, 20000);
-	rooms_timer(&R, 30020, out);
-	ck_assert_uint_eq(out->n, 1);
-	ck_assert_uint_eq(out->pkt[0].to.ip[3], 2);
-	ck_assert_uint_eq(out->pkt[0].sock, 1);
+	run_until(now + 500);
+	ck_assert_uint_eq(P[0].nmembers, 2);
+	ck_assert_int_eq(stun_rdv_client_leave(&P[2].rc, now), 0);
+	run_until(now + 200);
+	ck_assert_uint_eq(R.m.leaves, 1);
+	ck_assert_uint_eq(P[0].nmembers, 1);
+	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_LEAVE);
+	ck_assert_uint_eq(P[0].last_event_member, P[2].id);
+	/* bob stops hearing the server: timed out for alice. */
+	P[1].mute = 1;
+	P[1].rc.state = 0;	/* and stops talking */
+	run_until(now + 31000);
+	ck_assert_uint_eq(R.m.timeouts, 1);
+	ck_assert_uint_eq(P[0].nmembers, 0);
+	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_TIMEOUT);
 }
 END_TEST
 
-/* The credential in a Register success verifies under the secret. */
-static void
-check_cred(const struct stun_rdv_msg *o, const char *secret, int64_t expiry,
-    uint32_t id)
+START_TEST(rooms_paused_member_comes_back_with_its_id)
 {
-	char	user[STUN_RDV_RELAY_USER_MAX + 1], pw[32];
+	struct stun_addr	a;
+	struct stun_rdv_client	saved;
+	uint32_t		id;
 
-	ck_assert(o->flags & STUN_RDV_F_RELAY);
-	snprintf(user, sizeof(user), "%lld:rdv-%u", (long long)expiry,
-	    (unsigned)id);
-	ck_assert_str_eq(o->relay_user, user);
-	ck_assert_int_eq(auth_rest_password((const uint8_t *)secret,
-	    strlen(secret), user, pw, sizeof(pw)), 0);
-	ck_assert_str_eq(o->relay_pass, pw);
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 500);
+	id = P[1].id;
+	/* bob sleeps 40 s (a laptop lid): timed out meanwhile. */
+	saved = P[1].rc;
+	P[1].rc.state = 0;
+	P[1].mute = 1;
+	run_until(now + 40000);
+	ck_assert_uint_eq(R.m.timeouts, 1);
+	ck_assert_uint_eq(P[0].nmembers, 0);
+	P[1].rc = saved;
+	P[1].mute = 0;
+	run_until(now + 20000);
+	/* Its keepalive got a 437, it registered again: the same id. */
+	ck_assert_uint_ge(R.m.unknown_member, 1);
+	ck_assert_uint_eq(P[1].rc.member_id, id);
+	ck_assert_uint_eq(P[1].joined, 1);
+	ck_assert_uint_eq(P[0].nmembers, 1);
+	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_JOIN);
+	ck_assert_uint_eq(P[0].last_event_member, id);
+}
+END_TEST
+
+START_TEST(rooms_server_restart_keeps_ids_and_the_room)
+{
+	struct stun_addr	a;
+	uint32_t		ida, idb;
+	unsigned		left;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 500);
+	ida = P[0].id;
+	idb = P[1].id;
+	left = P[0].members;
+	/* A new process: empty table, new secret. */
+	rooms_free(&R);
+	ck_assert_int_eq(rooms_init(&R, NULL), 0);
+	run_until(now + 25000);
+	ck_assert_uint_eq(R.m.members, 2);
+	ck_assert_uint_eq(P[0].rc.member_id, ida);
+	ck_assert_uint_eq(P[1].rc.member_id, idb);
+	ck_assert_uint_eq(P[0].joined, 1);
+	/* Nobody was ever shown without the other. */
+	ck_assert_uint_eq(P[0].nmembers, 1);
+	ck_assert_uint_eq(P[1].nmembers, 1);
+	ck_assert_uint_gt(P[0].members, left);
+	ck_assert_uint_eq(P[0].rc.stale_until[0], 0);
+}
+END_TEST
+
+/* Capture the next request a peer sends (not delivered). */
+static size_t
+capture(int i, uint8_t *buf)
+{
+	struct stun_rdv_action	a;
+
+	stun_rdv_client_next(&P[i].rc, &a);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_SEND);
+	memcpy(buf, a.buf, a.len);
+	return (a.len);
 }
 
-START_TEST(rooms_register_hands_out_relay_credential)
+START_TEST(rooms_unverified_sources_draw_no_more_than_they_send)
 {
-	static const char	 s1[] = "north-wind", s2[] = "south-wind";
-	struct rooms_relay	 rl;
-	struct stun_rdv_msg	 o;
-	uint32_t		 a, b;
+	struct stun_addr	a, victim;
+	uint8_t			buf[STUN_RDV_MSG_MAX];
+	size_t			len;
+	int			i;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	start(0);
+	/* The first step answered to the victim's spoofed address. */
+	len = capture(0, buf);
+	addr4(&victim, 100, 66, 53);
+	ck_assert_int_eq(server_in(buf, len, &victim), 1);
+	ck_assert_uint_eq(out->n, 1);
+	ck_assert_uint_le(out->pkt[0].len, len);
+	/* The victim never echoes the cookie: no state, nothing more. */
+	ck_assert_uint_eq(R.m.members, 0);
+	nq = 0;
+	/* A cookie made for alice's address, replayed from another. */
+	ck_assert_int_eq(server_in(buf, len, &a), 1);
+	ck_assert_int_eq(stun_rdv_client_input(&P[0].rc, &srv,
+	    out->pkt[0].buf, out->pkt[0].len, now), 0);
+	nq = 0;
+	len = capture(0, buf);
+	ck_assert_int_eq(server_in(buf, len, &victim), 1);
+	ck_assert_uint_eq(R.m.bad_cookie, 1);
+	ck_assert_uint_eq(R.m.members, 0);
+	for (i = 0; i < (int)out->n; i++)
+		ck_assert_uint_le(out->pkt[i].len, len);
+	/* A flood of first steps: limited per prefix, each <= request. */
+	for (i = 0; i < 100; i++) {
+		unv_in += len;
+		(void)server_in(buf, len, &victim);
+	}
+	ck_assert_uint_gt(R.m.err_limited + R.m.rate_limited, 50);
+	ck_assert_uint_le(unv_out, unv_in);
+}
+END_TEST
+
+START_TEST(rooms_keepalive_from_new_port_is_challenged_first)
+{
+	struct stun_addr	a, old;
+	uint64_t		ind;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 3000);
+	ind = R.m.indications;
+	/* bob's NAT gives him a new port. */
+	old = P[1].addr;
+	P[1].addr.port = 5555;
+	run_until(now + 11000);
+	ck_assert_uint_eq(R.m.challenges, 1);
+	ck_assert_uint_eq(R.m.moves, 1);
+	ck_assert_uint_eq(R.m.indications, ind + 1);
+	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_MOVE);
+	ck_assert(!stun_addr_equal(&P[0].rc.members[0].cand[1].addr, &old));
+	ck_assert_uint_eq(P[0].rc.members[0].cand[1].addr.port, 5555);
+	ck_assert_uint_eq(P[1].rc.mapped.port, 5555);
+}
+END_TEST
+
+START_TEST(rooms_replays_and_forgeries_move_nothing)
+{
+	struct stun_addr	a, other;
+	struct rooms_src	s;
+	struct stun_msg		m;
+	uint8_t			ka[STUN_RDV_MSG_MAX], bad[STUN_RDV_MSG_MAX];
+	size_t			len;
+	uint64_t		ind, rep;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 3000);
+	/* Catch bob's next keepalive on the wire. */
+	run_until(P[1].rc.next_ka - 1);
+	stun_rdv_client_timer(&P[1].rc, P[1].rc.next_ka);
+	len = capture(1, ka);
+	ck_assert_int_eq(server_in(ka, len, &P[1].addr), 1);
+	nq = 0;
+	ind = R.m.indications;
+	rep = R.m.replays;
+	/* Replayed from another address: a replay, no challenge, no move. */
+	addr4(&other, 100, 99, 9999);
+	ck_assert_int_eq(server_in(ka, len, &other), 1);
+	ck_assert_uint_eq(R.m.replays, rep + 1);
+	ck_assert_uint_eq(out->n, 0);
+	ck_assert_uint_eq(R.m.challenges, 0);
+	/* A Leave with bob's routing key but no key of bob's: a 437. */
+	memcpy(bad, ka, len);
+	bad[len - 20] ^= 0x40;	/* inside the tag */
+	/* Fix the fingerprint so only the seal is wrong. */
+	ck_assert_int_eq(stun_msg_decode(&m, bad, len), 0);
+	{
+		struct stun_builder	b;
+		unsigned		k;
+		int			n;
+
+		stun_build_init(&b, ka, sizeof(ka), STUN_RDV_LEAVE,
+		    STUN_CLASS_REQUEST, m.tid);
+		for (k = 0; k < m.nattrs; k++)
+			if (m.attrs[k].type != STUN_ATTR_FINGERPRINT)
+				stun_build_attr(&b, m.attrs[k].type,
+				    bad + m.attrs[k].off, m.attrs[k].len);
+		stun_build_fingerprint(&b);
+		n = stun_build_finish(&b);
+		ck_assert_int_gt(n, 0);
+		len = (size_t)n;
+	}
+	ck_assert_int_eq(stun_msg_decode(&m, ka, len), 0);
+	memset(&s, 0, sizeof(s));
+	s.addr = other;
+	ck_assert_int_eq(rooms_input(&R, &m, &s, now, out), 1);
+	ck_assert_uint_eq(R.m.leaves, 0);
+	ck_assert_uint_eq(R.m.members, 2);
+	ck_assert_uint_eq(out->n, 1);
+	ck_assert_int_eq(out->pkt[0].code, STUN_RDV_ERR_UNKNOWN);
+	ck_assert_uint_le(out->pkt[0].len, len);
+	ck_assert_uint_eq(R.m.indications, ind);
+}
+END_TEST
+
+/* A second step of an earlier session, replayed later, moves nothing. */
+START_TEST(rooms_replayed_old_register_is_refused)
+{
+	struct stun_addr	a;
+	struct stun_msg		m;
+	struct flight		old;
+	unsigned		i, n = 0, rep;
+	uint64_t		ka;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 500);
+	/* bob registers again (a new key share). */
+	ck_assert_int_eq(stun_rdv_client_set_cands(&P[1].rc, P[1].rc.c.cand,
+	    1, now), 0);
+	run_until(now + 500);
+	/* His first second step, replayed from his own address. */
+	for (i = 0; i < nlog; i++) {
+		if (!stun_addr_equal(&L[i].from, &P[1].addr) ||
+		    stun_msg_decode(&m, L[i].buf, L[i].len) != 0 ||
+		    m.method != STUN_RDV_REGISTER ||
+		    stun_msg_find(&m, STUN_RDV_ATTR_COOKIE) == NULL)
+			continue;
+		if (n++ == 0)
+			old = L[i];
+	}
+	ck_assert_uint_eq(n, 2);
+	rep = R.m.replays;
+	(void)server_in(old.buf, old.len, &old.from);
+	ck_assert_uint_eq(R.m.replays, rep + 1);
+	/* bob's session still works: his keepalives get no 437. */
+	ka = R.m.unknown_member;
+	run_until(now + 25000);
+	ck_assert_uint_eq(R.m.unknown_member, ka);
+	ck_assert_uint_eq(R.m.members, 2);
+}
+END_TEST
+
+START_TEST(rooms_one_prefix_cannot_take_every_room)
+{
+	struct rooms_config	c;
+	struct stun_addr	a;
+	uint8_t			k[32];
+	int			i;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.prefix_rooms = 3;
+	c.max_rooms = 8;
+	c.rate_burst = 100;
+	setup_cfg(&c);
+	/* Five rooms from one /64, each from another host in it. */
+	for (i = 0; i < 5; i++) {
+		memset(k, 0x10 + i, sizeof(k));
+		addr6(&a, 7, (uint8_t)(1 + i), 4000);
+		peer_init(i, k, &a, "x");
+		start(i);
+	}
+	run_until(now + 500);
+	ck_assert_uint_eq(R.m.rooms, 3);
+	ck_assert_uint_eq(R.m.refused_prefix, 2);
+	ck_assert_uint_eq(P[3].failed, 1);
+	ck_assert_int_eq(P[3].rc.code, STUN_RDV_ERR_FULL);
+	/* Another /64 still gets a room. */
+	memset(k, 0x77, sizeof(k));
+	addr6(&a, 8, 1, 4000);
+	peer_init(5, k, &a, "y");
+	start(5);
+	run_until(now + 500);
+	ck_assert_uint_eq(P[5].joined, 1);
+	ck_assert_uint_eq(R.m.rooms, 4);
+}
+END_TEST
+
+START_TEST(rooms_members_per_prefix_capped)
+{
+	struct rooms_config	c;
+	struct stun_addr	a;
+	int			i;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.prefix_members = 2;
+	c.rate_burst = 100;
+	setup_cfg(&c);
+	for (i = 0; i < 3; i++) {
+		addr4(&a, 100, 1, (uint16_t)(4000 + i));
+		peer_init(i, key_a, &a, "x");
+		start(i);
+	}
+	run_until(now + 500);
+	ck_assert_uint_eq(R.m.members, 2);
+	ck_assert_uint_eq(R.m.refused_prefix, 1);
+}
+END_TEST
+
+START_TEST(rooms_room_and_table_caps_refuse_with_508)
+{
+	struct rooms_config	c;
+	struct stun_addr	a;
+	int			i;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.max_room_members = 2;
+	c.rate_burst = 100;
+	setup_cfg(&c);
+	for (i = 0; i < 3; i++) {
+		addr4(&a, 100, (uint8_t)(1 + i), 4000);
+		peer_init(i, key_a, &a, "x");
+		start(i);
+		run_until(now + 200);
+	}
+	ck_assert_uint_eq(R.m.refused_room_full, 1);
+	ck_assert_uint_eq(P[2].failed, 1);
+	ck_assert_int_eq(P[2].rc.code, STUN_RDV_ERR_FULL);
+}
+END_TEST
+
+START_TEST(rooms_register_rate_limited_per_prefix)
+{
+	struct rooms_config	c;
+	struct stun_addr	a;
+	int			i;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.rate_burst = 2;
+	c.rate_ms = 100000;
+	setup_cfg(&c);
+	for (i = 0; i < 4; i++) {
+		addr6(&a, 9, (uint8_t)(1 + i), 4000);
+		peer_init(i, key_a, &a, "x");
+		start(i);
+	}
+	run_until(now + 300);
+	ck_assert_uint_eq(R.m.members, 2);
+	ck_assert_uint_ge(R.m.rate_limited, 2);
+}
+END_TEST
+
+/* bob moves every few ms: his moves are limited, alice's budget holds. */
+START_TEST(rooms_moves_are_limited_and_budgeted)
+{
+	struct stun_addr	a;
+	uint64_t		t0, bytes0;
+	int			i;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 3000);
+	t0 = now;
+	bytes0 = P[0].bytes_in;
+	for (i = 0; i < 200; i++) {
+		P[1].addr.port = (uint16_t)(6000 + i);
+		/* A new candidate set too, so each register is a move. */
+		P[1].rc.c.cand[0].addr.port = (uint16_t)(7000 + i);
+		ck_assert_int_eq(stun_rdv_client_set_cands(&P[1].rc,
+		    P[1].rc.c.cand, 1, now), 0);
+		run_until(now + 50);
+	}
+	ck_assert_uint_gt(R.m.move_limited, 0);
+	/* At most one move per move interval reached alice... */
+	ck_assert_uint_le(R.m.moves, (now - t0) / 2000 + 1);
+	/* ...and never more bytes than her budget allows. */
+	ck_assert_uint_le(P[0].bytes_in - bytes0, 4096 + (now - t0) * 1024 /
+	    1000 + 64 * 10);
+}
+END_TEST
+
+START_TEST(rooms_relay_api_binds_credential_to_member)
+{
+	struct rooms_relay	rl;
+	struct stun_addr	a, relayed, host;
+	char			pw[32], pw2[32];
+	uint64_t		gen;
 
 	memset(&rl, 0, sizeof(rl));
-	rl.secret = (const uint8_t *)s1;
-	rl.secretlen = strlen(s1);
 	rl.wall = 1700000000;
 	in_relay = &rl;
-	a = join(room_a, 1, 0);
-	pkt(0, &o);
-	check_cred(&o, s1, 1700000000 + 3600, a);
-	ck_assert(R.m.relay_creds == 1);
-	/* The Members indication to a does not carry b's credential. */
-	rl.lifetime = 60;
-	rl.wall = 1700000100;
-	b = join(room_a, 2, 100);
-	pkt(0, &o);
-	check_cred(&o, s1, 1700000160, b);
-	ck_assert_uint_eq(out->n, 2);
-	pkt(1, &o);
-	ck_assert_int_eq(o.method, STUN_RDV_MEMBERS);
-	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
-	/* Keepalive answers carry none. */
-	keepalive(room_a, 1, a, 50000, 0, UINT32_MAX, 200);
-	pkt(0, &o);
-	ck_assert_int_eq(o.cls, STUN_CLASS_SUCCESS);
-	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
-	/* A new secret (SIGHUP) applies to the next Register. */
-	rl.secret = (const uint8_t *)s2;
-	rl.secretlen = strlen(s2);
-	ck_assert_uint_eq(join(room_a, 1, 300), a);
-	pkt(0, &o);
-	check_cred(&o, s2, 1700000160, a);
-	ck_assert(R.m.relay_creds == 3);
-	ck_assert(R.m.relay_cred_errors == 0);
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");
+	start(0);
+	start(1);
+	run_until(now + 500);
+	ck_assert_uint_eq(R.m.relay_creds, 2);
+	ck_assert_str_ne(P[0].rc.relay_user, "");
+	ck_assert_int_eq(strncmp(P[0].rc.relay_user, "1700003600:rdv-", 15),
+	    0);
+	/* The password is ours, for that name. */
+	ck_assert_int_eq(rooms_relay_password(&R, P[0].rc.relay_user, pw,
+	    sizeof(pw)), 0);
+	ck_assert_str_eq(pw, P[0].rc.relay_pass);
+	ck_assert_int_eq(rooms_relay_password(&R, P[1].rc.relay_user, pw2,
+	    sizeof(pw2)), 0);
+	ck_assert_str_ne(pw, pw2);
+	/* Admitted only from alice's own source. */
+	ck_assert_int_eq(rooms_relay_admit(&R, P[0].rc.relay_user,
+	    &P[0].addr), 1);
+	ck_assert_int_eq(rooms_relay_admit(&R, P[0].rc.relay_user,
+	    &P[1].addr), 0);
+	ck_assert_int_eq(rooms_relay_admit(&R, "1:rdv-0000000000000000",
+	    &P[0].addr), 0);
+	/* Peers: bob's server-reflexive address, not his host candidate. */
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, P[0].rc.relay_user,
+	    &P[1].addr), 1);
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, P[0].rc.relay_user,
+	    &P[0].addr), 0);
+	host = P[1].rc.c.cand[0].addr;
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, P[0].rc.relay_user, &host),
+	    0);
+	/* bob's relayed address once recorded. */
+	addr4(&relayed, 100, 250, 50000);
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, P[0].rc.relay_user,
+	    &relayed), 0);
+	ck_assert_int_eq(rooms_relay_set(&R, P[1].rc.relay_user, &relayed), 0);
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, P[0].rc.relay_user,
+	    &relayed), 1);
+	/* bob leaves: the generation moves and he is no peer any more. */
+	gen = rooms_relay_gen(&R);
+	ck_assert_int_eq(stun_rdv_client_leave(&P[1].rc, now), 0);
+	run_until(now + 200);
+	ck_assert_uint_ne(rooms_relay_gen(&R), gen);
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, P[0].rc.relay_user,
+	    &relayed), 0);
+	ck_assert_int_eq(rooms_relay_peer_ok(&R, P[0].rc.relay_user,
+	    &P[1].addr), 0);
+	ck_assert_int_eq(rooms_relay_admit(&R, P[1].rc.relay_user,
+	    &P[1].addr), 0);
+	ck_assert_int_eq(rooms_relay_set(&R, P[1].rc.relay_user, &relayed),
+	    -1);
 }
 END_TEST
 
-START_TEST(rooms_no_relay_credential_unless_configured)
+START_TEST(rooms_relay_credential_under_a_rest_secret)
 {
-	struct rooms_relay	 rl;
-	struct stun_rdv_msg	 o;
+	struct rooms_relay	rl;
+	struct stun_addr	a;
+	char			pw[32];
+	static const uint8_t	sec[] = "rest-secret";
 
-	/* No relay at all. */
-	ck_assert_uint_ne(join(room_a, 1, 0), 0);
-	pkt(0, &o);
-	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
-	ck_assert_str_eq(o.relay_user, "");
-	/* A relay without a secret. */
 	memset(&rl, 0, sizeof(rl));
 	rl.wall = 1700000000;
+	rl.lifetime = 600;
+	rl.secret = sec;
+	rl.secretlen = sizeof(sec) - 1;
 	in_relay = &rl;
-	ck_assert_uint_ne(join(room_a, 2, 0), 0);
-	pkt(0, &o);
-	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
-	/* A secret but no sane clock: none, and counted. */
-	rl.secret = (const uint8_t *)"k";
-	rl.secretlen = 1;
-	rl.wall = 0;
-	ck_assert_uint_ne(join(room_a, 3, 0), 0);
-	pkt(0, &o);
-	ck_assert(!(o.flags & STUN_RDV_F_RELAY));
-	ck_assert(R.m.relay_creds == 0);
-	ck_assert(R.m.relay_cred_errors == 1);
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");
+	start(0);
+	run_until(now + 300);
+	ck_assert_int_eq(strncmp(P[0].rc.relay_user, "1700000600:rdv-", 15),
+	    0);
+	ck_assert_int_eq(auth_rest_password(sec, sizeof(sec) - 1,
+	    P[0].rc.relay_user, pw, sizeof(pw)), 0);
+	ck_assert_str_eq(pw, P[0].rc.relay_pass);
+}
+END_TEST
+
+START_TEST(rooms_version_1_gets_a_small_error)
+{
+	struct stun_builder	b;
+	struct stun_addr	a;
+	uint8_t			buf[256], k[32];
+	static const uint8_t	tid[12] = { 1 };
+	int			n;
+
+	memset(k, 1, sizeof(k));
+	stun_build_init(&b, buf, sizeof(buf), STUN_RDV_REGISTER,
+	    STUN_CLASS_REQUEST, tid);
+	stun_build_attr(&b, STUN_RDV_ATTR_ROOM, k, 16);
+	stun_build_attr(&b, STUN_RDV_ATTR_NONCE, k, 16);
+	stun_build_integrity_sha256(&b, k, sizeof(k), 32);
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	ck_assert_int_gt(n, 0);
+	addr4(&a, 100, 1, 4000);
+	ck_assert_int_eq(server_in(buf, (size_t)n, &a), 1);
+	ck_assert_uint_eq(R.m.v1_refused, 1);
+	ck_assert_uint_eq(out->n, 1);
+	ck_assert_int_eq(out->pkt[0].code, STUN_RDV_ERR_BAD);
+	ck_assert_uint_le(out->pkt[0].len, (size_t)n);
 }
 END_TEST
 
@@ -773,31 +940,39 @@ suite_rooms(void)
 	Suite	*s = suite_create("rooms");
 	TCase	*tc;
 
-	tc = tcase_create("membership");
+	tc = tcase_create("members");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, rooms_join_tells_everyone_about_everyone);
-	tcase_add_test(tc, rooms_register_again_is_idempotent);
-	tcase_add_test(tc, rooms_leave_tells_the_others);
-	tcase_add_test(tc, rooms_keepalive_timeout_removes_member);
-	tcase_add_test(tc, rooms_keepalive_from_new_address_is_a_move);
-	tcase_add_test(tc, rooms_member_keeps_its_local_socket);
-	tcase_add_test(tc, rooms_register_hands_out_relay_credential);
-	tcase_add_test(tc, rooms_no_relay_credential_unless_configured);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, rooms_caps_refuse_with_508);
-	tcase_add_test(tc, rooms_room_table_cap);
-	tcase_add_test(tc, rooms_register_rate_limited_per_source);
-	tcase_add_test(tc, rooms_drop_what_is_not_verified);
-	tcase_add_test(tc, rooms_register_without_name_is_400);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("go");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, rooms_two_members_meet_with_deltas);
 	tcase_add_test(tc, rooms_go_times_both_punches_together);
-	tcase_add_test(tc, rooms_two_clients_meet_and_go_together);
+	tcase_add_test(tc, rooms_reregister_is_idempotent);
+	tcase_add_test(tc, rooms_leave_and_timeout_tell_the_others);
+	tcase_add_test(tc, rooms_paused_member_comes_back_with_its_id);
+	tcase_add_test(tc, rooms_server_restart_keeps_ids_and_the_room);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("attacks");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc,
+	    rooms_unverified_sources_draw_no_more_than_they_send);
+	tcase_add_test(tc, rooms_keepalive_from_new_port_is_challenged_first);
+	tcase_add_test(tc, rooms_replays_and_forgeries_move_nothing);
+	tcase_add_test(tc, rooms_replayed_old_register_is_refused);
+	tcase_add_test(tc, rooms_moves_are_limited_and_budgeted);
+	tcase_add_test(tc, rooms_version_1_gets_a_small_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("caps");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, rooms_one_prefix_cannot_take_every_room);
+	tcase_add_test(tc, rooms_members_per_prefix_capped);
+	tcase_add_test(tc, rooms_room_and_table_caps_refuse_with_508);
+	tcase_add_test(tc, rooms_register_rate_limited_per_prefix);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("relay");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, rooms_relay_api_binds_credential_to_member);
+	tcase_add_test(tc, rooms_relay_credential_under_a_rest_secret);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -3,7 +3,8 @@
 #
 # The rendezvous hands out relay credentials (doc/rendezvous.md 4.4): with
 # TURN on and a REST shared secret, stund's answer to RDV-Register carries
-# "expiry:rdv-<member id>" and its password; turnpoke then allocates on the
+# "expiry:rdv-<member id><room tag>" (both 8 hex digits) and its password,
+# sealed; turnpoke then allocates on the
 # same stund with exactly that pair and relays through turnutils_peer.  A
 # changed password gets 401; with rendezvous-relay no, or without a
 # shared secret, the answer carries no credential; SIGHUP applies a new
@@ -13,7 +14,7 @@
 
 RDVPOKE="$top_builddir/tests/rdvpoke"
 TPOKE="$top_builddir/tests/turnpoke"
-ROOM=c1c2c3c4c5c6c7c8c9cacbcccdcecfd0
+ROOM=$(printf "c1%.0s" $(seq 32))	# the room key
 SECRET=rdv-relay-secret
 COUNT=10
 
@@ -94,10 +95,12 @@ ID=$(st_field "$JOINED" id)
 USER=$(st_field "$JOINED" relay-user)
 PASS=$(st_field "$JOINED" relay-pass)
 EXP=${USER%%:*}
-if [ -n "$USER" ] && [ "${USER#*:}" = "rdv-$ID" ]; then
-	st_ok "joined line carries relay-user expiry:rdv-$ID"
+RID=$(sed -n 's/^room //p' "$ST_TMP/alice" | head -n 1)
+NAME=$(printf 'rdv-%08x%s' "$ID" "$(echo "$RID" | cut -c1-8)")
+if [ -n "$USER" ] && [ -n "$RID" ] && [ "${USER#*:}" = "$NAME" ]; then
+	st_ok "joined line carries relay-user expiry:$NAME"
 else
-	st_fail "no relay-user of the form expiry:rdv-$ID: '$USER'"
+	st_fail "no relay-user of the form expiry:$NAME: '$USER'"
 fi
 case "$EXP" in
 *[!0-9]*|'') EXP=0 ;;
