@@ -71,6 +71,7 @@ struct tl {
 	unsigned	 nsrc, window, payload;
 	uint64_t	 duration, warmup, timeout;
 	int		 tcp;		/* -t: TURN over TCP to the server */
+	int		 rcvbuf;	/* -b: SO_RCVBUF; 0: the default */
 	long		 pid;		/* -p: the server, for its CPU time */
 	uint64_t	 cpu0, cpu1;	/* its ns at t_measure and t_end */
 	int		 cpu_state;	/* 0, 1 started, 2 done, -1 failed */
@@ -92,8 +93,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: turnload [-t] [-d seconds] [-n allocations] [-p pid] "
-	    "[-r rate]\n"
+	    "usage: turnload [-t] [-b rcvbuf] [-d seconds] [-n allocations] "
+	    "[-p pid] [-r rate]\n"
 	    "                [-s payload] [-T timeout-ms] [-u user:pass] "
 	    "[-W warmup]\n"
 	    "                [-w window] -e peer target\n");
@@ -214,7 +215,7 @@ tl_setup(struct tl *t, unsigned si)
 	struct timeval		 tv;
 	uint8_t			 buf[TL_BUFSZ];
 	socklen_t		 sslen;
-	int			 bufsz = 1 << 20, one = 1;
+	int			 bufsz, one = 1;
 
 	a.port = 0;
 	sslen = sock_from_stun(&a, &ss);
@@ -232,7 +233,10 @@ tl_setup(struct tl *t, unsigned si)
 	sslen = sock_from_stun(&t->target, &ss);
 	tv.tv_sec = t->tcp ? 2 : 0;
 	tv.tv_usec = t->tcp ? 0 : 250000;
-	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	bufsz = t->rcvbuf;
+	if (bufsz > 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
+		    sizeof(bufsz));
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ==
 	    -1 || connect(s->fd, (struct sockaddr *)&ss, sslen) == -1)
 		return (-1);
@@ -546,6 +550,7 @@ tl_options(struct tl *t, int argc, char **argv)
 	double		 rate;
 
 	t->nsrc = 1;
+	t->rcvbuf = 1 << 20;
 	t->window = 8;
 	t->payload = 100;
 	t->duration = 3 * TL_NS;
@@ -553,8 +558,13 @@ tl_options(struct tl *t, int argc, char **argv)
 	t->timeout = TL_NS;
 	snprintf(t->user, sizeof(t->user), "bench");
 	snprintf(t->pass, sizeof(t->pass), "bench");
-	while ((ch = getopt(argc, argv, "d:e:n:p:r:s:tT:u:W:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:e:n:p:r:s:tT:u:W:w:")) != -1) {
 		switch (ch) {
+		case 'b':
+			if ((v = bench_milli(optarg, 0, 64 << 20)) == -1)
+				usage();
+			t->rcvbuf = (int)(v / 1000);
+			break;
 		case 'd':
 			if ((v = bench_milli(optarg, 0.1, 600)) == -1)
 				usage();
