@@ -89,6 +89,10 @@ struct conf {
 	char			rdv_secret_file[CONF_PATH_MAX]; /* "": random */
 	int			rdv_relay;	/* Register hands out TURN creds */
 	unsigned		rdv_relay_life;	/* s */
+	/* A fleet sharing one Redis (cluster.c). */
+	char			cluster[CONF_PATH_MAX];	/* redis://...; "": alone */
+	char			cluster_password_file[CONF_PATH_MAX];
+	int			cluster_redirect;	/* 300 when full */
 	int			turn;		/* given credentials */
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];
@@ -106,6 +110,7 @@ struct conf {
 	unsigned		rdv_relay_share; /* % of max-allocations */
 	uint64_t		rdv_relay_rate;	/* bytes/s each way; 0: none */
 	uint64_t		rdv_relay_bytes; /* 0: none */
+	unsigned		relay_coalesce;	/* us; 0: off */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
 	/* Operations. */
 	char			group[CONF_NAME_MAX];

@@ -224,6 +224,19 @@ struct relay_ops {
 	stun_random_fn random;
 	/* An allocation event (NULL: none); no password ever in it. */
 	void	(*event)(void *arg, const struct relay_event *ev);
+	/*
+	 * Another server of the fleet for an Allocate over the cap, of
+	 * family: 0 with *alt for a 300 ALTERNATE-SERVER, or -1 (NULL:
+	 * none, the cap answers 508).
+	 */
+	int	(*alternate)(void *arg, uint8_t family, struct stun_addr *alt);
+	/*
+	 * Set the DF bit on every datagram relay socket handle sends from
+	 * now on (DONT-FRAGMENT, RFC 8656 14.8).  0, or -1 when the system
+	 * cannot: the request is then refused.  NULL: not supported (an
+	 * Allocate with DONT-FRAGMENT gets 420).
+	 */
+	int	(*dont_fragment)(void *arg, int handle);
 };
 
 struct relay_config {
