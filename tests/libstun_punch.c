@@ -55,6 +55,10 @@ struct host {
 	struct stun_addr path;
 	unsigned	 path_sock;
 	unsigned	 sends, keepalives, checks;
+	unsigned	 consents;	/* requests on the path once reported */
+	uint64_t	 consent_last;
+	int		 lost;
+	uint64_t	 lost_at;
 	uint64_t	 ka_at[8];
 	uint64_t	 check_at[256];	/* requests, the first 256 */
 	int		 first_local_type;
@@ -270,7 +274,12 @@ drain(int hi, uint64_t now)
 			} else
 				ck_assert_int_eq(stun_msg_check_integrity(&m,
 				    h->p.c.key, h->p.c.keylen), 0);
-			if (m.cls == STUN_CLASS_REQUEST) {
+			if (m.cls == STUN_CLASS_REQUEST && h->nominated &&
+			    a.sock == h->path_sock &&
+			    stun_addr_equal(&a.to, &h->path)) {
+				h->consents++;
+				h->consent_last = now;
+			} else if (m.cls == STUN_CLASS_REQUEST) {
 				if (h->checks < 256)
 					h->check_at[h->checks] = now;
 				h->checks++;
@@ -296,9 +305,15 @@ drain(int hi, uint64_t now)
 			h->path_sock = a.sock;
 			break;
 		case STUN_PUNCH_FAILED:
+			if (h->lost)
+				break;	/* rounds while a lost path is sought */
 			ck_assert_int_eq(h->failed, 0);
 			h->failed = 1;
 			h->failed_at = now;
+			break;
+		case STUN_PUNCH_LOST:
+			h->lost++;
+			h->lost_at = now;
 			break;
 		}
 	}
@@ -954,8 +969,15 @@ START_TEST(punch_keepalive_every_15s)
 	ck_assert_uint_eq(w.h[0].ka_at[1], t0 + 30000);
 	ck_assert_uint_eq(w.h[0].ka_at[2], t0 + 45000);
 	ck_assert_uint_eq(w.h[1].ka_at[0], w.h[1].nominated_at + 15000);
-	/* After the checks end, keepalives are all that is sent. */
-	ck_assert_uint_eq(w.h[0].last_send, t0 + 45000);
+	/*
+	 * After the checks end, keepalives and the consent checks, one a
+	 * STUN_PUNCH_CONSENT, are all that is sent; consent holds.
+	 */
+	ck_assert_uint_eq(w.h[0].consents, (50000 - t0 - 1) /
+	    STUN_PUNCH_CONSENT);
+	ck_assert_uint_eq(w.h[0].consent_last, t0 + w.h[0].consents *
+	    STUN_PUNCH_CONSENT);
+	ck_assert_int_eq(w.h[0].lost + w.h[1].lost, 0);
 }
 END_TEST
 
