@@ -40,6 +40,8 @@ batch_kind(int kind)
 		return ("bye");
 	case EV_RELAY:
 		return ("relay");
+	case EV_SERVER:
+		return ("server");
 	}
 	return ("error");
 }
@@ -101,6 +103,9 @@ batch_event(const struct chat_event *e)
 	case EV_RELAY:
 		batch_addr(&j, "addr", &e->addr);
 		batch_addr(&j, "server", &e->addr2);
+		break;
+	case EV_SERVER:
+		json_str(&j, "state", e->up ? "back" : "unreachable");
 		break;
 	case EV_MESSAGE:
 		json_int(&j, "id", e->id);

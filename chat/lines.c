@@ -270,4 +270,5 @@ chat_self(struct chat_ctx *ctx, struct chat_self *s)
 	s->kept = ctx->nbacklog;
 	s->linger = ctx->linger;
 	s->quitting = ctx->end.quitting;
+	s->server_down = ctx->server_down;
 }

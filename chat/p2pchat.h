@@ -27,6 +27,8 @@
 #define EV_ERROR	11	/* reason: something the user should know */
 #define EV_BYE		12	/* we left the room */
 #define EV_RELAY	13	/* addr on server addr2; reason: unusable */
+#define EV_SERVER	14	/* the rendezvous server is unreachable, or
+				   back (up) */
 
 struct chat_event {
 	int		 kind;
@@ -44,6 +46,7 @@ struct chat_event {
 	const char	*local_type;
 	const char	*remote_type;
 	uint32_t	 rtt;
+	int		 up;		/* SERVER: back, else unreachable */
 	const char	*reason;
 };
 
@@ -70,6 +73,7 @@ struct chat_self {
 	unsigned	 kept;		/* lines kept for a first peer */
 	unsigned	 linger;	/* s to wait for them at the end */
 	int		 quitting;	/* leaving: no more lines taken */
+	int		 server_down;	/* registered once, now unreachable */
 };
 
 struct chat_ctx;

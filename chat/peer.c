@@ -433,9 +433,15 @@ peer_next_punch(struct chat_peer *p, uint64_t now,
 			peer_path(p, &pa, now);
 			continue;
 		case STUN_PUNCH_FAILED:
+			/* A session keeps its keys while the path is sought. */
 			if (p->state == CHAT_PEER_S_PUNCHING)
 				peer_fail(p, "no path", now);
 			continue;
+		case STUN_PUNCH_LOST:
+			a->kind = CHAT_PEER_A_LOST;
+			a->sock = pa.sock;
+			a->to = pa.to;
+			return (1);
 		default:
 			WAKE(*wake, pa.wake);
 			return (0);

@@ -69,6 +69,9 @@ struct chat_peer_config {
 #define CHAT_PEER_A_DELIVERED	5	/* message id acknowledged */
 #define CHAT_PEER_A_UNDELIVERED	6	/* message id given up */
 #define CHAT_PEER_A_FAILED	7	/* reason says why; peer unusable */
+#define CHAT_PEER_A_LOST	8	/* the path (sock, to) stopped
+					   answering: looking for one again,
+					   messages wait */
 
 struct chat_peer_action {
 	int		 kind;

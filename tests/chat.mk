@@ -13,8 +13,9 @@ TESTS += tests/check_chat
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat_loopback.sh
 
-# The hole-punching suite runs in check_libstun (suite_punch).
-CHECK_LIBSTUN_SUITES += tests/libstun_punch.c
+# The hole-punching suites run in check_libstun (suite_punch, and
+# suite_nominate: the nomination race and consent).
+CHECK_LIBSTUN_SUITES += tests/libstun_punch.c tests/libstun_nominate.c
 
 # p2pchat through a TURN relay (coturn, stund) on loopback.
 TESTS += tests/chat_relay.sh
