@@ -13,6 +13,10 @@ TESTS += tests/check_chat
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat_loopback.sh
 
+# p2pchat outlives stund: killed and started again, or gone for good.
+TESTS += tests/chat_restart.sh
+EXTRA_DIST += tests/chat_restart.sh
+
 # The hole-punching suites run in check_libstun (suite_punch, and
 # suite_nominate: the nomination race and consent).
 CHECK_LIBSTUN_SUITES += tests/libstun_punch.c tests/libstun_nominate.c
