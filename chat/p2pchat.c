@@ -42,6 +42,8 @@
 #define CHAT_RECV_BURST		64
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
 #define CHAT_PUMP_ROUNDS	16	/* rounds per wake-up */
+#define CHAT_RDV_REFRESH	10000	/* ms between Registers for a path
+					   gone unanswered */
 
 void
 chat_emit(struct chat_ctx *ctx, struct chat_event *e)
@@ -489,6 +491,33 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	chat_emit(ctx, &e);
 }
 
+/*
+ * A path gone unanswered may mean that our NAT mapped us anew: register
+ * again (at most every CHAT_RDV_REFRESH ms), so that the server sees our
+ * new address and tells the room, whose members then check it.
+ */
+static void
+chat_rdv_stale(struct chat_ctx *ctx, uint64_t now)
+{
+	struct chat_peer	*p;
+	unsigned		 i;
+
+	if (!ctx->registering || !ctx->end.joined || ctx->end.leaving ||
+	    now < ctx->refresh_at)
+		return;
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if ((p = chat_room_peer(&ctx->room, i)) == NULL ||
+		    !chat_peer_stale(p, now))
+			continue;
+		ctx->refresh_at = now + CHAT_RDV_REFRESH;
+		log_debug("path to %s unanswered: registering again",
+		    p->name);
+		if (chat_rdv_reregister(ctx, now) != 0)
+			log_debug("cannot register again now");
+		return;
+	}
+}
+
 static unsigned
 chat_pump_room(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 {
@@ -634,6 +663,7 @@ chat_pump(struct chat_ctx *ctx)
 		n += chat_pump_rdv(ctx, now, &w_rdv);
 		chat_input_drain(ctx, now);
 		n += chat_pump_room(ctx, now, &w_room);
+		chat_rdv_stale(ctx, now);
 		/* Lines kept while nobody could take them: the first taker. */
 		if (ctx->nbacklog > 0 && !ctx->end.giving_up &&
 		    chat_any_live(ctx)) {

@@ -704,6 +704,20 @@ chat_peer_alive(const struct chat_peer *p)
 	    !p->punch.failed));
 }
 
+int
+chat_peer_stale(const struct chat_peer *p, uint64_t now)
+{
+	return (p->state == CHAT_PEER_S_UP &&
+	    stun_punch_stale(&p->punch, now));
+}
+
+void
+chat_peer_moved(struct chat_peer *p, uint64_t now)
+{
+	if (chat_peer_stale(p, now))
+		stun_punch_lost(&p->punch, now);
+}
+
 unsigned
 chat_peer_pending(const struct chat_peer *p)
 {

@@ -208,6 +208,18 @@ void	chat_peer_next(struct chat_peer *p, uint64_t now,
  * lost whose first round of checks to find it again is not over?
  */
 int	chat_peer_alive(const struct chat_peer *p);
+/*
+ * Has the path gone unanswered for two consent intervals?  The peer's
+ * NAT (or ours) may have mapped it anew: worth telling the rendezvous
+ * server where we are now.
+ */
+int	chat_peer_stale(const struct chat_peer *p, uint64_t now);
+/*
+ * The rendezvous announced the peer's candidates again (it moved): when
+ * the path is stale, look for one now rather than at the consent
+ * timeout.
+ */
+void	chat_peer_moved(struct chat_peer *p, uint64_t now);
 /* Messages queued and not yet reported. */
 unsigned chat_peer_pending(const struct chat_peer *p);
 const char *chat_peer_state_name(int state);

@@ -132,6 +132,7 @@ room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m,
 		else
 			(void)chat_peer_add_remote(p, &c);
 	}
+	chat_peer_moved(p, now);
 }
 
 static void

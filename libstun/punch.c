@@ -578,6 +578,20 @@ consent_check(struct stun_punch *p, uint64_t now)
 	p->next_consent = now + p->c.consent;
 }
 
+int
+stun_punch_stale(const struct stun_punch *p, uint64_t now)
+{
+	return (p->nominated >= 0 &&
+	    now >= p->consent_at + 2 * (uint64_t)p->c.consent);
+}
+
+void
+stun_punch_lost(struct stun_punch *p, uint64_t now)
+{
+	if (p->nominated >= 0)
+		path_lost(p, now);
+}
+
 void
 stun_punch_timer(struct stun_punch *p, uint64_t now)
 {
@@ -744,7 +758,6 @@ input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
 	char			 want[2 * STUN_PUNCH_UFRAG_MAX + 2];
 	uint64_t		 tb;
 	uint32_t		 prio;
-	unsigned		 known;
 	int			 l, r, i;
 
 	(void)snprintf(want, sizeof(want), "%s:%s", p->c.local_ufrag,
@@ -780,16 +793,15 @@ input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
 	c.addr = *from;
 	c.priority = prio;
 	/* Known address, else a peer-reflexive candidate. */
-	known = p->nremote;
 	if ((r = remote_add(p, &c)) < 0 || (i = pair_find(p, l, r)) < 0)
 		return (0);
 	/*
-	 * The peer's checks come from a new address while ours go
-	 * unanswered: its NAT mapped it anew.  Look again now rather than
-	 * at the consent timeout.
+	 * The peer's checks come from another address than the path's
+	 * while ours go unanswered: its NAT mapped it anew.  Look again
+	 * now rather than at the consent timeout.
 	 */
-	if ((unsigned)r >= known && p->nominated >= 0 &&
-	    now >= p->consent_at + 2 * (uint64_t)p->c.consent)
+	if (p->nominated >= 0 && r != p->pairs[p->nominated].remote &&
+	    stun_punch_stale(p, now))
 		path_lost(p, now);
 	/*
 	 * The peer rechecks a direct pair outside a round of ours while

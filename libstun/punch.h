@@ -37,10 +37,10 @@ extern "C" {
  * Consent (RFC 7675 in spirit, on a shorter clock): once a pair is
  * nominated it is checked every STUN_PUNCH_CONSENT ms; without an answer
  * for STUN_PUNCH_CONSENT_TIMEOUT ms (or at once when the peer's checks
- * come from a new address and ours went unanswered for two intervals:
- * its NAT gave it a new mapping) the path is lost: every pair is checked
- * again, and again after STUN_PUNCH_LOST_RETRY ms, doubling up to
- * STUN_PUNCH_RECHECK_MAX, until one works.
+ * come from another address than the path's and ours went unanswered for
+ * two intervals: its NAT gave it a new mapping) the path is lost: every
+ * pair is checked again, and again after STUN_PUNCH_LOST_RETRY ms,
+ * doubling up to STUN_PUNCH_RECHECK_MAX, until one works.
  */
 #define STUN_PUNCH_CONSENT	1000	/* ms */
 #define STUN_PUNCH_CONSENT_TIMEOUT 5000	/* ms */
@@ -225,6 +225,17 @@ STUN_API void stun_punch_timer(struct stun_punch *p, uint64_t now);
 /* Next action; call until STUN_PUNCH_WAIT. */
 STUN_API void stun_punch_next(struct stun_punch *p,
     struct stun_punch_action *a);
+/*
+ * Has the path gone unanswered for two consent intervals (a sign that the
+ * peer's NAT mapped it anew)?  0 without a path.
+ */
+STUN_API int stun_punch_stale(const struct stun_punch *p, uint64_t now);
+/*
+ * The caller has news that the path is gone (the peer announced a new
+ * address while the path is stale): lost now, as at the consent timeout.
+ * Nothing without a path.
+ */
+STUN_API void stun_punch_lost(struct stun_punch *p, uint64_t now);
 STUN_API const char *stun_punch_cand_name(int type);
 
 #ifdef __cplusplus

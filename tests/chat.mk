@@ -13,9 +13,10 @@ TESTS += tests/check_chat
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat_loopback.sh
 
-# p2pchat outlives stund: killed and started again, or gone for good.
-TESTS += tests/chat_restart.sh
-EXTRA_DIST += tests/chat_restart.sh
+# p2pchat outlives stund: killed and started again, or gone for good;
+# stund applies the rendezvous limits and timers on SIGHUP.
+TESTS += tests/chat_restart.sh tests/stund_rdvhup.sh
+EXTRA_DIST += tests/chat_restart.sh tests/stund_rdvhup.sh
 
 # The hole-punching suites run in check_libstun (suite_punch, and
 # suite_nominate: the nomination race and consent).

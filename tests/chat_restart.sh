@@ -8,8 +8,9 @@
 # and three member timeouts, the same path as a 60 s outage with the
 # default 10 s and 30 s (the peers' Register times out, they report the
 # server unreachable, retry with backoff and find it back), in a third
-# of the time; and a third time never to come back.  Every message typed before, during and after
-# arrives exactly once, in order, on both sides; nobody is seen leaving;
+# of the time; and a third time never to come back.  Every message typed
+# before, during and after arrives exactly once, in order, on both sides;
+# nobody is seen leaving;
 # the path stays the one direct path; the server events say
 # "unreachable" and "back"; a newcomer after the restart meets both (the
 # room was rebuilt without anyone typing); with the server gone for
@@ -165,7 +166,8 @@ scenario()
 		if texts "$_o" "$_it" >"$T/$_tag.$_me.got" &&
 		    expected "$_w" before during after >"$T/$_tag.$_me.want" &&
 		    cmp -s "$T/$_tag.$_me.got" "$T/$_tag.$_me.want"; then
-			st_ok "$_tag: $_me got all 15 of $_it's lines once, in order"
+			st_ok "$_tag: $_me got all 15 of $_it's lines" \
+			    "once, in order"
 		else
 			st_fail "$_tag: $_me got from $_it:" \
 			    "$(tr '\n' ' ' <"$T/$_tag.$_me.got")"
