@@ -26,8 +26,12 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	chromium chromium-driver python3-selenium
 # The test peers are programs the tests start, not services: Debian enables
 # the daemons it installs, so stop and disable them where systemd runs and
-# nothing holds :3478 or :6379 on a booted machine.
+# nothing holds :3478 or :6379 on a booted machine.  Vovida's server
+# (stun-server) comes with an init script named stun, and its
+# /usr/sbin/stund is only ever called by that full path in the tests.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-	$SUDO systemctl disable --now coturn.service redis-server.service \
-	    >/dev/null 2>&1 || true
+	# One at a time: a unit that is missing must not keep the others.
+	for u in coturn.service redis-server.service stun.service; do
+		$SUDO systemctl disable --now "$u" >/dev/null 2>&1 || true
+	done
 fi

@@ -3,7 +3,7 @@
 # (fuzz/replay.sh); with it (CC=clang) they are real libFuzzer binaries:
 #	fuzz/fuzz_msg -jobs=1 -max_total_time=600 fuzz/corpus/msg
 FUZZ_TARGETS = fuzz/fuzz_msg fuzz/fuzz_attr fuzz/fuzz_stream fuzz/fuzz_rdv \
-	fuzz/fuzz_rooms
+	fuzz/fuzz_proxy fuzz/fuzz_rooms
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += fuzz/replay.sh
 EXTRA_DIST += fuzz/replay.sh fuzz/mkcorpus.py fuzz/corpus
@@ -38,6 +38,12 @@ fuzz_fuzz_rdv_SOURCES = fuzz/fuzz_rdv.c $(FUZZ_CHECK) $(FUZZ_MAIN)
 fuzz_fuzz_rdv_CFLAGS = $(FUZZ_BINFLAGS)
 fuzz_fuzz_rdv_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 fuzz_fuzz_rdv_LDADD = $(FUZZ_LIBS)
+
+# stund's PROXY protocol v2 decoder (stund/proxy.c in libstund.la).
+fuzz_fuzz_proxy_SOURCES = fuzz/fuzz_proxy.c $(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_proxy_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_proxy_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_proxy_LDADD = stund/libstund.la $(FUZZ_LIBS)
 
 # The room table: a script of clients, datagrams and clock steps.
 fuzz_fuzz_rooms_SOURCES = fuzz/fuzz_rooms.c $(FUZZ_CHECK) $(FUZZ_MAIN)

@@ -454,6 +454,138 @@ conf_wildcard(const struct stun_addr *a)
 	return (memcmp(a->ip, any, a->family == STUN_AF_INET ? 4 : 16) == 0);
 }
 
+/*
+ * external-ip: "PUBLIC" or "PUBLIC/PRIVATE", where PRIVATE must be the
+ * bound address it stands for (bound, the primary or the alternate).
+ */
+static int
+conf_finish_ext(const char *name, const char *text,
+    const struct stun_addr *bound, struct conf_ext *e, char *err,
+    size_t errlen)
+{
+	char		 tmp[CONF_EXT_MAX], b[64];
+	char		*slash;
+
+	memset(e, 0, sizeof(*e));
+	if (text[0] == '\0')
+		return (0);
+	snprintf(tmp, sizeof(tmp), "%s", text);
+	if ((slash = strchr(tmp, '/')) != NULL)
+		*slash++ = '\0';
+	if (conf_parse_ip(tmp, &e->pub) != 0 || conf_wildcard(&e->pub)) {
+		snprintf(err, errlen, "%s: '%s' is not an address; give "
+		    "PUBLIC or PUBLIC/PRIVATE, e.g. 203.0.113.7/10.0.0.7",
+		    name, tmp);
+		return (-1);
+	}
+	if (slash != NULL) {
+		if (conf_parse_ip(slash, &e->priv) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not an address",
+			    name, slash);
+			return (-1);
+		}
+		e->has_priv = 1;
+		if (bound != NULL && !stun_addr_equal(&e->priv, bound)) {
+			if (stun_addr_format(bound, b, sizeof(b)) != 0)
+				snprintf(b, sizeof(b), "?");
+			snprintf(err, errlen, "%s: the private part %s is not "
+			    "the address it stands for, %s", name, slash, b);
+			return (-1);
+		}
+	}
+	if (bound != NULL && e->pub.family != bound->family) {
+		snprintf(err, errlen, "%s: %s is not of the family of the "
+		    "address it stands for", name, tmp);
+		return (-1);
+	}
+	e->set = 1;
+	return (0);
+}
+
+/* The operator options: formats, lists and advertised addresses. */
+static int
+conf_finish_ops(struct conf *c, char *err, size_t errlen)
+{
+	char	 tmp[sizeof(c->proxy_protocol)];
+	char	*p, *w;
+
+	if (strcmp(c->log_format, "text") == 0)
+		c->log_json = 0;
+	else if (strcmp(c->log_format, "json") == 0)
+		c->log_json = 1;
+	else {
+		snprintf(err, errlen, "log-format: '%s' is neither text nor "
+		    "json", c->log_format);
+		return (-1);
+	}
+	c->proxy_tcp = c->proxy_tls = 0;
+	snprintf(tmp, sizeof(tmp), "%s", c->proxy_protocol);
+	for (p = tmp; (w = strsep(&p, ",")) != NULL;) {
+		if (strcmp(w, "tcp") == 0)
+			c->proxy_tcp = 1;
+		else if (strcmp(w, "tls") == 0)
+			c->proxy_tls = 1;
+		else if (strcmp(w, "no") != 0 ||
+		    strcmp(c->proxy_protocol, "no") != 0) {
+			snprintf(err, errlen, "proxy-protocol: '%s' is not "
+			    "tcp, tls, tcp,tls or no", c->proxy_protocol);
+			return (-1);
+		}
+	}
+	if (c->proxy_tcp && c->no_tcp) {
+		snprintf(err, errlen, "proxy-protocol: tcp is given but "
+		    "no-tcp turns plain TCP off");
+		return (-1);
+	}
+	if (c->proxy_tls && !c->has_tls) {
+		snprintf(err, errlen, "proxy-protocol: tls is given but TLS "
+		    "is off (give cert and key)");
+		return (-1);
+	}
+	if (c->no_udp && c->no_tcp && !c->has_tls) {
+		snprintf(err, errlen, "no-udp and no-tcp leave nothing to "
+		    "serve without TLS");
+		return (-1);
+	}
+	if (c->has_primary6 && (c->primary6.family != STUN_AF_INET6 ||
+	    c->primary.family != STUN_AF_INET)) {
+		snprintf(err, errlen, "primary6 is an IPv6 address beside an "
+		    "IPv4 primary (dual stack)");
+		return (-1);
+	}
+	if (c->has_alternate6 && (!c->has_primary6 ||
+	    c->alternate6.family != STUN_AF_INET6 ||
+	    stun_addr_equal(&c->alternate6, &c->primary6))) {
+		snprintf(err, errlen, "alternate6 needs primary6 and is "
+		    "another IPv6 address");
+		return (-1);
+	}
+	if (conf_finish_ext("external-ip", c->ext_ip, &c->primary, &c->ext,
+	    err, errlen) == -1)
+		return (-1);
+	if (c->alt_ext_ip[0] != '\0' && !c->has_alternate) {
+		snprintf(err, errlen, "alt-external-ip needs an alternate "
+		    "address");
+		return (-1);
+	}
+	if (conf_finish_ext("alt-external-ip", c->alt_ext_ip,
+	    c->has_alternate ? &c->alternate : NULL, &c->alt_ext, err,
+	    errlen) == -1)
+		return (-1);
+	if (c->ext.set && c->alt_ext.set &&
+	    stun_addr_equal(&c->ext.pub, &c->alt_ext.pub)) {
+		snprintf(err, errlen, "external-ip and alt-external-ip name "
+		    "one public address: RFC 5780 needs two");
+		return (-1);
+	}
+	if (c->has_alternate && c->ext.set != c->alt_ext.set) {
+		snprintf(err, errlen, "behind 1:1 NAT both addresses need "
+		    "one: give external-ip and alt-external-ip");
+		return (-1);
+	}
+	return (0);
+}
+
 int
 conf_finish(struct conf *c, char *err, size_t errlen)
 {
@@ -502,7 +634,7 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 		    "than keepalive (%u s)", c->member_timeout, c->keepalive);
 		return (-1);
 	}
-	return (0);
+	return (conf_finish_ops(c, err, errlen));
 }
 
 /* Do a and b hold the same value for o (and the same flag)? */

@@ -28,6 +28,16 @@
 #define CONF_SET_WORDS		(2)
 #define CONF_MAX_OPTS		(64 * CONF_SET_WORDS)
 
+#define CONF_EXT_MAX		(96)	/* "PUBLIC/PRIVATE" text */
+
+/* An advertised address: what clients are told instead of the bound one. */
+struct conf_ext {
+	int			set;
+	struct stun_addr	pub;	/* port 0 */
+	struct stun_addr	priv;	/* the bound address it stands for */
+	int			has_priv;
+};
+
 /* A port range, "LO-HI". */
 struct conf_ports {
 	uint16_t		lo, hi;
@@ -39,6 +49,9 @@ struct conf {
 	struct stun_addr	primary;
 	struct stun_addr	alternate;
 	int			has_alternate;
+	/* Dual stack: a second pair of the other family. */
+	struct stun_addr	primary6, alternate6;
+	int			has_primary6, has_alternate6;
 	uint16_t		port;
 	uint16_t		alt_port;
 	uint16_t		tls_port;
@@ -84,6 +97,22 @@ struct conf {
 	unsigned		max_alloc_time;	/* s; 0: none */
 	uint64_t		max_alloc_bytes; /* 0: none */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
+	/* Operations. */
+	char			group[CONF_NAME_MAX];
+	char			pidfile[CONF_PATH_MAX];
+	char			log_file[CONF_PATH_MAX];
+	char			log_format[8];	/* "text" or "json" */
+	int			log_json;	/* by conf_finish() */
+	unsigned		log_rate;	/* event lines a second */
+	int			no_udp, no_tcp;
+	/* Advertised addresses (1:1 NAT): PUBLIC[/PRIVATE] as given. */
+	char			ext_ip[CONF_EXT_MAX];
+	char			alt_ext_ip[CONF_EXT_MAX];
+	struct conf_ext		ext, alt_ext;	/* by conf_finish() */
+	/* PROXY protocol v2 in front of these stream listeners. */
+	char			proxy_protocol[16];	/* "tcp,tls", "no" */
+	int			proxy_tcp, proxy_tls;	/* by conf_finish() */
+	unsigned		proxy_timeout;	/* s for the header */
 	struct auth		*auth;	/* by auth_load() */
 };
 

@@ -18,7 +18,7 @@ counters_drop_name(int drop)
 	static const char *names[DROP_NDROPS] = {
 		"not_stun", "class", "fingerprint", "malformed", "method",
 		"source", "nospace", "ratelimit", "send_error", "tcp_frame",
-		"tcp_cap", "tcp_output"
+		"tcp_cap", "tcp_output", "proxy_header"
 	};
 
 	if (drop < 0 || drop >= DROP_NDROPS)

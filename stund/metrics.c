@@ -309,6 +309,11 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	    "# HELP stund_workers UDP worker threads.\n"
 	    "# TYPE stund_workers gauge\nstund_workers %u\n",
 	    sd->srv.two_addr, sd->nworkers);
+	evbuffer_add_printf(b, "# HELP stund_log_suppressed_total Session "
+	    "log lines held back by log-rate.\n"
+	    "# TYPE stund_log_suppressed_total counter\n"
+	    "stund_log_suppressed_total %llu\n",
+	    (unsigned long long)log_ev_suppressed());
 	metrics_rooms(sd, b);
 	metrics_turn(sd, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -329,14 +334,17 @@ metrics_bind(struct stund *sd, char *err, size_t errlen)
 		return (0);
 	if ((sd->metrics_fd = sock_bind(&sd->conf->metrics, SOCK_STREAM,
 	    0)) == -1 || sock_local(sd->metrics_fd, &a) == -1) {
-		snprintf(err, errlen, "metrics: cannot bind: %s",
-		    strerror(errno));
+		if (stun_addr_format(&sd->conf->metrics, s, sizeof(s)) != 0)
+			snprintf(s, sizeof(s), "?");
+		snprintf(err, errlen, "metrics: cannot bind %s: %s%s", s,
+		    strerror(errno), errno == EADDRINUSE ? " (choose another "
+		    "--metrics address:port, or stop what holds it)" : "");
 		return (-1);
 	}
 	if (stun_addr_format(&a, s, sizeof(s)) != 0)
 		snprintf(s, sizeof(s), "?");
 	if (sd->conf->foreground)
-		fprintf(stderr, "stund: metrics on http://%s/metrics\n", s);
+		log_console("metrics on http://%s/metrics", s);
 	else
 		log_info("metrics on http://%s/metrics", s);
 	return (0);

@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "auth.h"
+#include "evlog.h"
 #include "rdvio.h"
 #include "relayio.h"
 #include "rooms.h"
@@ -46,7 +47,7 @@ rdvio_send_one(struct worker *w, struct tcp_conn *conn,
 
 	if (conn != NULL)
 		return (tcp_send(conn, p->buf, p->len));
-	if (p->sock >= (unsigned)w->sd->nsock || w->fd[p->sock] == -1 ||
+	if (p->sock >= STUND_NSOCK || w->fd[p->sock] == -1 ||
 	    (salen = sock_from_stun(&p->to, &sa)) == 0 ||
 	    sendto(w->fd[p->sock], p->buf, p->len, MSG_DONTWAIT,
 	    (struct sockaddr *)&sa, salen) == -1)
@@ -110,6 +111,7 @@ rdvio_input(const struct route *rt, const struct route_pkt *pkt)
 	pthread_mutex_lock(&sd->rdv_lock);
 	rooms_input(sd->rooms, pkt->m, &src, pkt->now, sd->rdv_out);
 	rdvio_send(rt->w, rt->conn, sd->rdv_out);
+	evlog_rooms(sd->rdv_out);
 	pthread_mutex_unlock(&sd->rdv_lock);
 }
 
@@ -127,6 +129,7 @@ rdvio_timer(evutil_socket_t fd, short what, void *arg)
 	now = clock_ms();
 	rooms_timer(sd->rooms, now, sd->rdv_out);
 	rdvio_send(&sd->workers[0], NULL, sd->rdv_out);
+	evlog_rooms(sd->rdv_out);
 	next = rooms_next(sd->rooms);
 	pthread_mutex_unlock(&sd->rdv_lock);
 	if (next != 0)

@@ -46,6 +46,9 @@ struct relay_alloc {
 	uint64_t	 expires;
 	uint64_t	 hard_end;	/* max_alloc_time; 0: none */
 	uint64_t	 bytes;
+	/* For the log's session lines (ops.event). */
+	uint64_t	 created;
+	uint64_t	 pkts_out, bytes_out, pkts_in, bytes_in;
 };
 
 static const int relay_codes[RELAY_NERR] = {
@@ -184,8 +187,32 @@ relay_chans(struct relay *r, const struct relay_alloc *a)
 	return (&r->chan[(size_t)(a - r->alloc) * r->c.max_chans]);
 }
 
+/* Tell the caller's log about a; reason for RELAY_EV_END. */
 static void
-relay_delete(struct relay *r, struct relay_alloc *a)
+relay_event(struct relay *r, const struct relay_alloc *a, int type,
+    uint32_t life, const char *reason)
+{
+	struct relay_event	 ev;
+
+	if (r->ops.event == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.cl = &a->cl;
+	ev.user = a->user;
+	ev.relayed = &a->relayed;
+	ev.lifetime = life;
+	ev.created = a->created;
+	ev.pkts_out = a->pkts_out;
+	ev.bytes_out = a->bytes_out;
+	ev.pkts_in = a->pkts_in;
+	ev.bytes_in = a->bytes_in;
+	ev.reason = reason;
+	r->ops.event(r->ops.arg, &ev);
+}
+
+static void
+relay_delete(struct relay *r, struct relay_alloc *a, const char *reason)
 {
 	struct relay_perm	*p = relay_perms(r, a);
 	struct relay_chan	*ch = relay_chans(r, a);
@@ -206,6 +233,7 @@ relay_delete(struct relay *r, struct relay_alloc *a)
 			RELAY_SUB(&r->m.chans, 1);
 	memset(p, 0, r->c.max_perms * sizeof(*p));
 	memset(ch, 0, r->c.max_chans * sizeof(*ch));
+	relay_event(r, a, RELAY_EV_END, 0, reason);
 	if (r->ops.close != NULL)
 		r->ops.close(r->ops.arg, a->handle);
 	if (r->quota != NULL)
@@ -223,7 +251,7 @@ relay_free(struct relay *r)
 	if (r->alloc != NULL)
 		for (i = 0; i < r->hiwater; i++)
 			if (r->alloc[i].used)
-				relay_delete(r, &r->alloc[i]);
+				relay_delete(r, &r->alloc[i], "shutdown");
 	free(r->alloc);
 	free(r->perm);
 	free(r->chan);
@@ -309,6 +337,28 @@ relay_unknown(struct relay *r, const struct relay_client *cl,
 	relay_end(r, &b, m, cl, ar);
 }
 
+/* A request with integrity that failed: its USERNAME and the reason. */
+static void
+relay_auth_event(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, const struct auth_result *ar)
+{
+	struct relay_event	 ev;
+	char			 user[STUN_MAX_USERNAME + 1];
+
+	if (r->ops.event == NULL)
+		return;
+	if (stun_msg_get_string(m, STUN_ATTR_USERNAME, user,
+	    sizeof(user)) != 0)
+		user[0] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RELAY_EV_AUTH_FAIL;
+	ev.cl = cl;
+	ev.user = user;
+	ev.reason = ar->why != NULL ? ar->why : "";
+	ev.code = ar->code;
+	r->ops.event(r->ops.arg, &ev);
+}
+
 /*
  * Authenticate a request.  Returns 0, or answers the failure (401 and 438
  * with a challenge) and returns -1.
@@ -326,8 +376,10 @@ relay_auth(struct relay *r, const struct relay_client *cl,
 		return (0);
 	if (ar->code == 438)
 		RELAY_ADD(&r->m.stale_nonce, 1);
-	else if (m->mi >= 0 || m->mi256 >= 0)
+	else if (m->mi >= 0 || m->mi256 >= 0) {
 		RELAY_ADD(&r->m.auth_fail, 1);
+		relay_auth_event(r, cl, m, ar);
+	}
 	relay_begin(r, &b, m, ar->code);
 	if ((ar->code == 401 || ar->code == 438) && auth_enabled(r->auth))
 		auth_challenge(r->auth, &b, &cl->addr, now / RELAY_MS);
@@ -494,6 +546,7 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	a->qh = qh;
 	memcpy(a->tid, m->tid, STUN_TID_LEN);
 	memcpy(a->user, ar.user, sizeof(a->user));
+	a->created = now;
 	if (r->c.max_alloc_time != 0)
 		a->hard_end = now + r->c.max_alloc_time * RELAY_MS;
 	life = relay_lifetime(r, m, a, now);
@@ -505,6 +558,7 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 		r->hiwater = i + 1;
 	RELAY_ADD(&r->m.allocs, 1);
 	RELAY_ADD(&r->m.created, 1);
+	relay_event(r, a, RELAY_EV_CREATE, life, NULL);
 	relay_alloc_ok(r, cl, m, a, dual, &ar, now);
 out:
 	OPENSSL_cleanse(&ar, sizeof(ar));
@@ -557,13 +611,14 @@ relay_refresh(struct relay *r, const struct relay_client *cl,
 		goto out;
 	}
 	if (stun_msg_get_u32(m, STUN_ATTR_LIFETIME, &req) == 0 && req == 0) {
-		relay_delete(r, a);
+		relay_delete(r, a, "client");
 		RELAY_ADD(&r->m.deleted, 1);
 		life = 0;
 	} else {
 		life = relay_lifetime(r, m, a, now);
 		a->expires = now + life * RELAY_MS;
 		RELAY_ADD(&r->m.refreshed, 1);
+		relay_event(r, a, RELAY_EV_REFRESH, life, NULL);
 	}
 	relay_begin(r, &b, m, 0);
 	stun_build_u32(&b, STUN_ATTR_LIFETIME, life);
@@ -756,7 +811,7 @@ relay_account(struct relay *r, struct relay_alloc *a, size_t len)
 	a->bytes += len;
 	if (r->c.max_alloc_bytes != 0 && a->bytes >= r->c.max_alloc_bytes) {
 		RELAY_ADD(&r->m.capped_bytes, 1);
-		relay_delete(r, a);
+		relay_delete(r, a, "max-bytes");
 		return (1);
 	}
 	return (0);
@@ -781,6 +836,8 @@ relay_to_peer(struct relay *r, struct relay_alloc *a,
 	}
 	RELAY_ADD(&r->m.pkts_to_peer, 1);
 	RELAY_ADD(&r->m.bytes_to_peer, len);
+	a->pkts_out++;
+	a->bytes_out += len;
 	relay_account(r, a, len);
 }
 
@@ -937,6 +994,8 @@ relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
 	}
 	RELAY_ADD(&r->m.pkts_to_client, 1);
 	RELAY_ADD(&r->m.bytes_to_client, len);
+	a->pkts_in++;
+	a->bytes_in += len;
 	relay_account(r, a, len);
 }
 
@@ -954,12 +1013,12 @@ relay_timer(struct relay *r, uint64_t now)
 			continue;
 		if (a->hard_end != 0 && a->hard_end <= now) {
 			RELAY_ADD(&r->m.capped_time, 1);
-			relay_delete(r, a);
+			relay_delete(r, a, "max-time");
 			continue;
 		}
 		if (a->expires <= now) {
 			RELAY_ADD(&r->m.expired, 1);
-			relay_delete(r, a);
+			relay_delete(r, a, "expired");
 			continue;
 		}
 		p = relay_perms(r, a);
@@ -986,6 +1045,6 @@ relay_client_gone(struct relay *r, const struct relay_client *cl)
 
 	if ((a = relay_find(r, cl)) != NULL) {
 		RELAY_ADD(&r->m.closed, 1);
-		relay_delete(r, a);
+		relay_delete(r, a, "closed");
 	}
 }

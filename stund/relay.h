@@ -105,6 +105,27 @@ struct relay_pkt {
 	int		 code;		/* its error code; 0: none */
 };
 
+/*
+ * A moment in an allocation's life, for the caller's log (ops.event):
+ * made, refreshed, ended, or a request that failed authentication.
+ */
+#define RELAY_EV_CREATE		0
+#define RELAY_EV_REFRESH	1
+#define RELAY_EV_END		2
+#define RELAY_EV_AUTH_FAIL	3
+struct relay_event {
+	int			 type;		/* RELAY_EV_* */
+	const struct relay_client *cl;
+	const char		*user;		/* "" when none was given */
+	const struct stun_addr	*relayed;	/* NULL for AUTH_FAIL */
+	uint32_t		 lifetime;	/* s granted; CREATE, REFRESH */
+	uint64_t		 created;	/* monotonic ms */
+	uint64_t		 pkts_out, bytes_out;	/* client to peers */
+	uint64_t		 pkts_in, bytes_in;	/* peers to client */
+	const char		*reason;	/* END, AUTH_FAIL: why */
+	int			 code;		/* AUTH_FAIL: the answer */
+};
+
 /* I/O the table asks of its caller. */
 struct relay_ops {
 	void	*arg;
@@ -128,6 +149,8 @@ struct relay_ops {
 	int64_t	(*wall)(void *arg);
 	/* Random bytes: 0 on success (NULL: RAND_bytes). */
 	stun_random_fn random;
+	/* An allocation event (NULL: none); no password ever in it. */
+	void	(*event)(void *arg, const struct relay_event *ev);
 };
 
 struct relay_config {

@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "auth.h"
+#include "evlog.h"
 #include "relay.h"
 #include "relayio.h"
 #include "stund.h"
@@ -63,7 +64,9 @@ struct relayio {
 	struct event	*timer;
 	struct event	*flush_ev;	/* end of a loop pass: send out */
 	struct stun_addr ip;		/* relay address */
+	struct stun_addr adv;		/* ... as clients are told it */
 	uint16_t	 lo, hi;	/* relay port range */
+	char		 realm[STUN_MAX_STRING_SEND + 1];	/* the log's */
 	unsigned	 nout;
 	struct rout	 out[RELAYIO_QUEUE];
 	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];
@@ -234,6 +237,9 @@ relayio_open(void *arg, unsigned slot, uint8_t family, int even,
 	rs->fd = fd;
 	rs->used = 1;
 	*relayed = a;
+	/* Behind 1:1 NAT the client is told the public address. */
+	relayed->family = rio->adv.family;
+	memcpy(relayed->ip, rio->adv.ip, sizeof(relayed->ip));
 	return ((int)slot);
 }
 
@@ -284,7 +290,7 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 		    p->len) == -1)
 			return (-1);
 		cnt = &w->sd->tcp_cnt;
-	} else if (cl->sock < 0 || cl->sock >= STUN_SRV_NSOCK ||
+	} else if (cl->sock < 0 || cl->sock >= STUND_NSOCK ||
 	    w->fd[cl->sock] == -1 ||
 	    relayio_queue(rio, w->fd[cl->sock], &cl->addr, p->buf,
 	    p->len) == -1)
@@ -293,6 +299,15 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 		counters_count_out(cnt, CNT_METH_OTHER, p->cls, p->code,
 		    p->len);
 	return (0);
+}
+
+/* Session lines: evlog.c writes them. */
+static void
+relayio_event(void *arg, const struct relay_event *ev)
+{
+	struct relayio	*rio = arg;
+
+	evlog_turn(rio->w->sd, rio->realm, ev);
 }
 
 static int64_t
@@ -459,6 +474,12 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	rio->w = w;
 	rio->ip = c->has_relay_ip ? c->relay_ip : c->primary;
 	rio->ip.port = 0;
+	rio->adv = rio->ip;
+	if (c->ext.set && stun_addr_equal(&rio->ip, &c->primary))
+		rio->adv = c->ext.pub;
+	else if (c->alt_ext.set && c->has_alternate &&
+	    stun_addr_equal(&rio->ip, &c->alternate))
+		rio->adv = c->alt_ext.pub;
 	rio->lo = c->relay_ports.lo;
 	rio->hi = c->relay_ports.hi;
 	memset(&rc, 0, sizeof(rc));
@@ -472,6 +493,7 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	ops.send_peer = relayio_send_peer;
 	ops.send_client = relayio_send_client;
 	ops.wall = relayio_wall;
+	ops.event = relayio_event;
 	rio->nsocks = c->max_allocations;
 	if ((rio->socks = calloc(rio->nsocks, sizeof(*rio->socks))) == NULL ||
 	    relay_init(&rio->relay, &rc, &ops, w->sd->relay_quota) == -1) {
@@ -532,6 +554,9 @@ relayio_enter(struct worker *w, const struct conf *c)
 	/* SIGHUP may change the caps; allocations made keep their end. */
 	rio->relay.c.max_alloc_time = c->max_alloc_time;
 	rio->relay.c.max_alloc_bytes = c->max_alloc_bytes;
+	/* For the session lines of relay_timer(), outside this call. */
+	if (strcmp(rio->realm, c->realm) != 0)
+		snprintf(rio->realm, sizeof(rio->realm), "%s", c->realm);
 	return (&rio->relay);
 }
 

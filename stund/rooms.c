@@ -387,6 +387,25 @@ rooms_admit(struct rooms *r, const struct stun_rdv_msg *q,
 }
 
 /* Second step: cookie, keys, room key, token; then admit or refresh. */
+/* An event for the caller's log (struct rooms_event): ids, no keys. */
+static void
+rooms_log(struct rooms_out *out, int type, const struct rooms_room *rm,
+    const struct rooms_member *mb, unsigned members)
+{
+	struct rooms_event	*e;
+
+	if (out->nev >= ROOMS_EV_MAX)
+		return;
+	e = &out->ev[out->nev++];
+	e->type = type;
+	memcpy(e->room, rm->id, rm->idlen);
+	e->roomlen = rm->idlen;
+	e->member = mb->info.id;
+	memcpy(e->name, mb->info.name, sizeof(e->name));
+	e->from = mb->from;
+	e->members = members;
+}
+
 static void
 rooms_register(struct rooms *r, const struct stun_msg *m,
     struct stun_rdv_msg *q, const struct rooms_src *src, uint64_t now,
@@ -531,6 +550,11 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 	rooms_relay_cred(r, src->relay, rm, mb, &a);
 	rooms_answer_list(r, out, mb, &a, 0, m->len);
 	OPENSSL_cleanse(a.relay_pass, sizeof(a.relay_pass));
+	if (changed == -1) {
+		if (rm->n == 1)
+			rooms_log(out, ROOMS_EV_CREATE, rm, mb, 1);
+		rooms_log(out, ROOMS_EV_JOIN, rm, mb, rm->n);
+	}
 	if (changed != 0)
 		rooms_notify(r, out, rm, mb, changed == -1 ?
 		    STUN_RDV_EV_JOIN : STUN_RDV_EV_MOVE, now);
@@ -550,6 +574,8 @@ rooms_remove(struct rooms *r, struct rooms_room *rm, struct rooms_member *mb,
 	struct rooms_member	gone;
 	unsigned		i, idx = (unsigned)(mb - r->mem);
 
+	rooms_log(out, ev == STUN_RDV_EV_TIMEOUT ? ROOMS_EV_TIMEOUT :
+	    ROOMS_EV_LEAVE, rm, mb, rm->n - 1);
 	for (i = 0; i < rm->n; i++)
 		if (rm->mem[i] == idx) {
 			rm->mem[i] = rm->mem[--rm->n];
@@ -729,6 +755,7 @@ rooms_input(struct rooms *r, const struct stun_msg *m,
 	int			rc;
 
 	out->n = 0;
+	out->nev = 0;
 	if (!stun_rdv_is_rdv(m))
 		return (0);
 	if (stun_rdv_is_v1(m)) {
@@ -771,6 +798,7 @@ rooms_timer(struct rooms *r, uint64_t now, struct rooms_out *out)
 	unsigned		 i;
 
 	out->n = 0;
+	out->nev = 0;
 	for (i = 0; i < r->mem_hi; i++) {
 		mb = &r->mem[i];
 		if (!mb->used || now < mb->last_seen ||

@@ -113,13 +113,36 @@ struct rooms_pkt {
 	uint8_t		 buf[STUN_RDV_MSG_MAX];
 };
 /*
+ * A moment of a room's life, for the caller's log: a room made, a member
+ * joined, left or timed out.  Never a key: the room's id (derived from
+ * its key one way) and the member's id, name and proven source.
+ */
+#define ROOMS_EV_CREATE		0
+#define ROOMS_EV_JOIN		1
+#define ROOMS_EV_LEAVE		2
+#define ROOMS_EV_TIMEOUT	3
+struct rooms_event {
+	int		 type;		/* ROOMS_EV_* */
+	uint8_t		 room[STUN_RDV_ROOM_MAX];
+	size_t		 roomlen;
+	uint32_t	 member;
+	char		 name[STUN_RDV_NAME_MAX + 1];
+	struct stun_addr from;
+	unsigned	 members;	/* in the room after the event */
+};
+#define ROOMS_EV_MAX	ROOMS_OUT_MAX
+
+/*
  * What to send after a call: n datagrams, each to pkt[i].to from local
  * socket pkt[i].sock (the one that member registered on: a
- * port-restricted NAT drops anything else).
+ * port-restricted NAT drops anything else); and nev events to log (past
+ * ROOMS_EV_MAX in one call they are left out).
  */
 struct rooms_out {
 	unsigned	 n;
 	struct rooms_pkt pkt[ROOMS_OUT_MAX];
+	unsigned	 nev;
+	struct rooms_event ev[ROOMS_EV_MAX];
 };
 
 struct rooms_member;

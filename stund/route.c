@@ -21,32 +21,45 @@
 #include "route.h"
 #include "stund.h"
 
+/*
+ * libstun's server knows one 2x2 set: a packet on a socket of the second
+ * (IPv6) set is handed over with its index in that set, and the answer's
+ * socket is moved back.  code 0: Binding; else an error answer.
+ */
+static int
+route_server(const struct route *rt, struct route_pkt *pkt, int code)
+{
+	const struct stun_server_conf	*sc = rt->sc;
+	int				 base, rv;
+
+	base = STUND_SET_BASE(pkt->in.sock);
+	if (base != 0) {
+		sc = rt->sc6;
+		pkt->in.sock -= base;
+	}
+	rv = code == 0 ? stun_server_binding(sc, &pkt->in, &pkt->out) :
+	    stun_server_reject(sc, &pkt->in, code, &pkt->out);
+	pkt->in.sock += base;
+	if (rv != STUN_SRV_SEND) {
+		pkt->drop = counters_drop_reason(rv);
+		return (ROUTE_DROP);
+	}
+	pkt->out.sock += base;
+	return (ROUTE_SEND);
+}
+
 /* RFC 8489 6.3.1: a method this transport does not serve gets 400. */
 static int
 route_reject(const struct route *rt, struct route_pkt *pkt)
 {
-	int	 rv;
-
-	if ((rv = stun_server_reject(rt->sc, &pkt->in, 400, &pkt->out)) !=
-	    STUN_SRV_SEND) {
-		pkt->drop = counters_drop_reason(rv);
-		return (ROUTE_DROP);
-	}
-	return (ROUTE_SEND);
+	return (route_server(rt, pkt, 400));
 }
 
 /* The fast path: no lock, no allocation, the answer in pkt->out. */
 static int
 route_binding(const struct route *rt, struct route_pkt *pkt)
 {
-	int	 rv;
-
-	if ((rv = stun_server_binding(rt->sc, &pkt->in, &pkt->out)) !=
-	    STUN_SRV_SEND) {
-		pkt->drop = counters_drop_reason(rv);
-		return (ROUTE_DROP);
-	}
-	return (ROUTE_SEND);
+	return (route_server(rt, pkt, 0));
 }
 
 /* Where the relay answers the client of this packet. */

@@ -46,6 +46,7 @@ struct route {
 	struct ratelimit	*rl;	/* NULL: no per-source limit */
 	const struct conf	*c;	/* the snapshot in use */
 	const struct stun_server_conf *sc;	/* ... and its server view */
+	const struct stun_server_conf *sc6;	/* ... of sockets 4-7 */
 	struct tcp_conn		*conn;	/* a stream's connection; NULL: UDP */
 };
 

@@ -15,7 +15,10 @@
 #include <sys/prctl.h>
 #endif
 
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -108,6 +111,72 @@ stund_usage(const char *fmt, ...)
 	exit(2);
 }
 
+/* A start-up failure, before detaching: one line, exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+stund_die(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "stund: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/* A start-up warning, to the log: standard error until stund detaches. */
+static void __attribute__((format(printf, 1, 2)))
+stund_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", buf);
+}
+
+/* Take the pid file's lock, or say who holds it. */
+static void
+stund_pidfile_open(struct stund *sd)
+{
+	const char	*path = sd->conf->pidfile;
+	char		 pid[32];
+	ssize_t		 n;
+
+	sd->pid_fd = -1;
+	if (path[0] == '\0')
+		return;
+	if ((sd->pid_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0644)) == -1)
+		stund_die("pidfile: %s: %s", path, strerror(errno));
+	if (flock(sd->pid_fd, LOCK_EX | LOCK_NB) == -1) {
+		n = read(sd->pid_fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		stund_die("pidfile: %s is locked by a running stund (pid %s): "
+		    "stop it first, or give another pidfile", path,
+		    pid[0] != '\0' ? pid : "?");
+	}
+}
+
+/* After daemon(3): the pid that runs from now on. */
+static void
+stund_pidfile_write(struct stund *sd)
+{
+	char	 buf[32];
+	int	 n;
+
+	if (sd->pid_fd == -1)
+		return;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(sd->pid_fd, 0) == -1 ||
+	    pwrite(sd->pid_fd, buf, (size_t)n, 0) != n)
+		log_warn("pidfile: %s", sd->conf->pidfile);
+}
+
 /* A new snapshot: defaults, then the file, then the command line. */
 static struct conf *
 stund_load(struct stund *sd, char *err, size_t errlen)
@@ -195,6 +264,11 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
+	/* logrotate(8) moved the file: a new one, before anything is said. */
+	if (sd->conf->log_file[0] != '\0' &&
+	    log_set_file(sd->conf->log_file) == -1)
+		log_warn("reload: cannot reopen log file %s",
+		    sd->conf->log_file);
 	if ((n = stund_load(sd, err, sizeof(err))) == NULL) {
 		log_warnx("reload failed, keeping the old config: %s", err);
 		return;
@@ -225,6 +299,7 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 	relayio_reload(sd);
 	rdvio_reload(sd);
 	log_setlevel(n->log_level);
+	log_set_event_rate(n->log_rate);
 	log_info("configuration reloaded");
 }
 
@@ -245,18 +320,143 @@ stund_event_log(int severity, const char *msg)
 	log_debug("libevent: %s", msg);
 }
 
+/* The user and group to run as, looked up before anything binds. */
+static void
+stund_lookup_user(struct stund *sd)
+{
+	const struct conf	*c = sd->conf;
+	struct passwd		*pw;
+	struct group		*gr;
+
+	if (c->user[0] == '\0') {
+		if (c->group[0] != '\0')
+			stund_die("group %s is given without user: name the "
+			    "user to run as too", c->group);
+		if (geteuid() == 0)
+			stund_warn("running as root: set user (--user) so "
+			    "that stund drops privileges after binding");
+		return;
+	}
+	if ((pw = getpwnam(c->user)) == NULL)
+		stund_die("user: no such user '%s' (create it, or name "
+		    "another with --user)", c->user);
+	sd->uid = pw->pw_uid;
+	sd->gid = pw->pw_gid;
+	if (c->group[0] != '\0') {
+		if ((gr = getgrnam(c->group)) == NULL)
+			stund_die("group: no such group '%s' (create it, or "
+			    "name another with --group)", c->group);
+		sd->gid = gr->gr_gid;
+	}
+	if (geteuid() != 0 && sd->uid != geteuid())
+		stund_die("user: switching to %s needs root (started as uid "
+		    "%u)", c->user, (unsigned)geteuid());
+	sd->drop = geteuid() == 0;
+}
+
+/*
+ * Could uid:gid read (or, with want W_OK, write) path?  By the mode
+ * bits, the way the kernel would decide it once privileges are dropped.
+ */
+static int
+stund_user_can(const struct stund *sd, const char *path, int want)
+{
+	struct stat	 st;
+	mode_t		 u = want == W_OK ? S_IWUSR : S_IRUSR;
+	mode_t		 g = want == W_OK ? S_IWGRP : S_IRGRP;
+	mode_t		 o = want == W_OK ? S_IWOTH : S_IROTH;
+
+	if (stat(path, &st) == -1)
+		return (0);
+	if (sd->uid == 0)
+		return (1);
+	if (st.st_uid == sd->uid)
+		return ((st.st_mode & u) != 0);
+	if (st.st_gid == sd->gid)
+		return ((st.st_mode & g) != 0);
+	return ((st.st_mode & o) != 0);
+}
+
+/* A file stund must read now: name it and the fix when it cannot. */
+static void
+stund_check_readable(const char *what, const char *path)
+{
+	int	 fd;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		stund_die("%s: %s: %s", what, path, strerror(errno));
+	close(fd);
+}
+
+/* SIGHUP re-reads these as the unprivileged user: say so if it cannot. */
+static void
+stund_check_reload(const struct stund *sd, const char *what,
+    const char *path)
+{
+	if (!sd->drop || path == NULL || path[0] == '\0' ||
+	    stund_user_can(sd, path, R_OK))
+		return;
+	stund_warn("%s %s is not readable by user %s: SIGHUP will not be "
+	    "able to re-read it (chgrp it to the group stund runs as and "
+	    "chmod g+r)", what, path, sd->conf->user);
+}
+
+/*
+ * Every check that can fail before binding: the user and group, the
+ * files to read, the log file and the pid file.  Failures exit 1 with
+ * the reason on standard error, before stund detaches.
+ */
+static void
+stund_precheck(struct stund *sd)
+{
+	const struct conf	*c = sd->conf;
+	char			 dir[CONF_PATH_MAX], *slash;
+	int			 fd;
+
+	stund_lookup_user(sd);
+	if (c->has_tls) {
+		stund_check_readable("tls: cert", c->cert);
+		stund_check_readable("tls: key", c->key);
+	}
+	stund_check_reload(sd, "config file", sd->conf_file);
+	stund_check_reload(sd, "user-file", c->user_file);
+	if (c->has_tls) {
+		stund_check_reload(sd, "cert", c->cert);
+		stund_check_reload(sd, "key", c->key);
+	}
+	if (c->log_file[0] != '\0') {
+		if ((fd = open(c->log_file, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0640)) == -1)
+			stund_die("log-file: %s: %s", c->log_file,
+			    strerror(errno));
+		if (sd->drop && fchown(fd, sd->uid, sd->gid) == -1)
+			stund_warn("log-file: cannot give %s to user %s: %s",
+			    c->log_file, c->user, strerror(errno));
+		close(fd);
+		snprintf(dir, sizeof(dir), "%s", c->log_file);
+		if ((slash = strrchr(dir, '/')) != NULL)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		if (sd->drop && !stund_user_can(sd, dir, W_OK))
+			stund_warn("log-file: user %s cannot create files in "
+			    "%s: after logrotate moves %s, SIGHUP cannot open "
+			    "a new one (use copytruncate, or give the "
+			    "directory to the user)", c->user, dir,
+			    c->log_file);
+	}
+	stund_pidfile_open(sd);
+}
+
 /* openssh uidswap.c: drop for good, then prove root cannot come back. */
 static void
-stund_drop(const char *user)
+stund_drop(struct stund *sd)
 {
-	struct passwd	*pw;
-	gid_t		 gid;
-	uid_t		 uid;
+	gid_t		 gid = sd->gid;
+	uid_t		 uid = sd->uid;
 
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("unknown user %s", user);
-	gid = pw->pw_gid;
-	uid = pw->pw_uid;
 	if (setgroups(1, &gid) == -1)
 		fatal("setgroups");
 	if (setresgid(gid, gid, gid) == -1)
@@ -269,7 +469,75 @@ stund_drop(const char *user)
 #endif
 	if (uid != 0 && (setuid(0) != -1 || seteuid(0) != -1))
 		fatalx("privilege drop failed: root can be regained");
-	log_info("running as %s", user);
+	log_info("running as %s", sd->conf->user);
+}
+
+/* The advertised addresses: said, and checked against the bound ones. */
+static void
+stund_adv_selftest(struct stund *sd)
+{
+	char	 why[512], a[64], b[64];
+	int	 i;
+
+	if (listen_adv_check(sd, why, sizeof(why)) == -1) {
+		if (sd->conf->foreground)
+			log_console("advertised-address check failed: %s",
+			    why);
+		else
+			log_warnx("advertised-address check failed: %s", why);
+		return;
+	}
+	if (!sd->conf->ext.set)
+		return;
+	for (i = 0; i < sd->nsock; i += 2) {
+		if (stun_addr_format(&sd->srv.local[i], a, sizeof(a)) != 0 ||
+		    stun_addr_format(&sd->bound[i], b, sizeof(b)) != 0)
+			continue;
+		if (sd->conf->foreground)
+			log_console("advertising %s for %s", a, b);
+		else
+			log_info("advertising %s for %s", a, b);
+	}
+}
+
+/* The same for the IPv6 set of a dual-stack server (sockets 4-7). */
+static void
+stund_selftest6(struct stund *sd)
+{
+	char	 why[256];
+	int	 i;
+
+	if (!sd->conf->has_alternate6)
+		return;
+	if (sd->conf->no_udp)
+		snprintf(why, sizeof(why), "no-udp: RFC 5780 needs UDP");
+	else if (listen_selftest(sd, STUN_SRV_NSOCK, why, sizeof(why)) == 0) {
+		sd->srv6.two_addr = 1;
+		if (sd->conf->foreground)
+			log_console("rfc5780 self-test of the ipv6 set passed: "
+			    "other-address advertised");
+		else
+			log_info("rfc5780 self-test of the ipv6 set passed");
+		return;
+	}
+	if (sd->conf->foreground)
+		log_console("rfc5780 self-test of the ipv6 set failed: %s; "
+		    "one ipv6 address served", why);
+	else
+		log_warnx("rfc5780 self-test of the ipv6 set failed: %s; "
+		    "one ipv6 address served", why);
+	for (i = STUN_SRV_NSOCK + 1; i < STUND_NSOCK; i++) {
+		if (sd->workers[0].fd[i] != -1)
+			close(sd->workers[0].fd[i]);
+		sd->workers[0].fd[i] = -1;
+		if (sd->tcp_fd[i] != -1)
+			close(sd->tcp_fd[i]);
+		sd->tcp_fd[i] = -1;
+		if (sd->tls_fd[i] != -1)
+			close(sd->tls_fd[i]);
+		sd->tls_fd[i] = -1;
+	}
+	sd->nsock6 = 1;
 }
 
 static void
@@ -278,29 +546,31 @@ stund_selftest(struct stund *sd)
 	char	 why[256];
 	int	 i;
 
+	stund_adv_selftest(sd);
+	stund_selftest6(sd);
 	if (!sd->conf->has_alternate) {
 		if (sd->conf->foreground)
-			fprintf(stderr, "stund: rfc5780 self-test skipped: "
-			    "no alternate address; running as a "
-			    "single-address server\n");
+			log_console("rfc5780 self-test skipped: no alternate "
+			    "address; running as a single-address server");
 		return;
 	}
 	if (sd->alt_why[0] != '\0')
 		snprintf(why, sizeof(why), "%s", sd->alt_why);
-	else if (listen_selftest(sd, why, sizeof(why)) == 0) {
+	else if (sd->conf->no_udp)
+		snprintf(why, sizeof(why), "no-udp: RFC 5780 needs UDP");
+	else if (listen_selftest(sd, 0, why, sizeof(why)) == 0) {
 		sd->srv.two_addr = 1;
 		if (sd->conf->foreground)
-			fprintf(stderr, "stund: rfc5780 self-test passed: "
-			    "all four sockets answer; other-address "
-			    "advertised\n");
+			log_console("rfc5780 self-test passed: all four "
+			    "sockets answer; other-address advertised");
 		else
 			log_info("rfc5780 self-test passed: other-address "
 			    "advertised");
 		return;
 	}
 	if (sd->conf->foreground)
-		fprintf(stderr, "stund: rfc5780 self-test failed: %s; running "
-		    "as a single-address server\n", why);
+		log_console("rfc5780 self-test failed: %s; running as a "
+		    "single-address server", why);
 	else
 		log_warnx("rfc5780 self-test failed: %s; running as a "
 		    "single-address server", why);
@@ -502,23 +772,39 @@ main(int argc, char **argv)
 		fatalx("libevent has no thread support");
 	event_set_log_callback(stund_event_log);
 
+	log_set_json(sd.conf->log_json);
+	log_set_stamps(1);
+	log_set_event_rate(sd.conf->log_rate);
+	stund_precheck(&sd);
 	stund_setup(&sd);
 	if (!sd.conf->foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
+		if (sd.conf->log_file[0] == '\0')
+			log_init("stund", 1, sd.conf->log_level);
+	} else if (sd.conf->syslog && sd.conf->log_file[0] == '\0')
 		log_init("stund", 1, sd.conf->log_level);
-	} else if (sd.conf->syslog)
-		log_init("stund", 1, sd.conf->log_level);
-	if (sd.conf->user[0] != '\0')
-		stund_drop(sd.conf->user);
+	if (sd.conf->log_file[0] != '\0' &&
+	    log_set_file(sd.conf->log_file) == -1)
+		fatal("log-file %s", sd.conf->log_file);
+	stund_pidfile_write(&sd);
+	if (sd.drop)
+		stund_drop(&sd);
 	stund_run(&sd);
 
 	/* Every worker has stopped. */
 	for (i = 0; i < STUND_RETIRED; i++)
 		conf_free(sd.retired[i]);
 	free(sd.workers);
+	snprintf(sd.conf_pidfile, sizeof(sd.conf_pidfile), "%s",
+	    sd.conf->pidfile);
 	conf_free(sd.conf);
 	free(sd.conf_path);
+	if (sd.pid_fd != -1) {
+		/* After the drop this may fail; the lock is gone either way. */
+		(void)unlink(sd.conf_pidfile);
+		close(sd.pid_fd);
+	}
 	log_info("stopped");
 	return (0);
 }

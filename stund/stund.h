@@ -11,6 +11,7 @@
 #ifndef STUND_STUND_H
 #define STUND_STUND_H
 
+#include <sys/types.h>
 #include <sys/queue.h>
 
 #include <pthread.h>
@@ -35,6 +36,13 @@ struct rooms;
 struct rooms_out;
 struct rooms_metrics;
 
+/*
+ * Sockets by index: the 2x2 set of the primary family (STUN_SRV_* 0-3),
+ * then the set of primary6 (4-7) when stund serves both families.
+ */
+#define STUND_NSOCK		(2 * STUN_SRV_NSOCK)
+#define STUND_SET_BASE(s)	((s) & ~(STUN_SRV_NSOCK - 1))
+
 #define WORKER_BATCH	32
 #define WORKER_BUFSZ	2048	/* larger datagrams: dropped */
 
@@ -44,8 +52,8 @@ struct worker {
 	pthread_t		 thread;
 	int			 started;
 	struct event_base	*base;
-	int			 fd[STUN_SRV_NSOCK];	/* -1: unused */
-	struct event		*ev[STUN_SRV_NSOCK];
+	int			 fd[STUND_NSOCK];	/* -1: unused */
+	struct event		*ev[STUND_NSOCK];
 	struct event		*stop_ev;
 	struct ratelimit	*rl;
 	unsigned		 rl_rate, rl_burst;
@@ -64,6 +72,7 @@ struct tcp_conn {
 	int			 sock;	/* listener's STUN_SRV_* */
 	int			 tls;
 	int			 reading;	/* inside tcp_read() */
+	int			 proxy;		/* PROXY header still to come */
 	struct stun_addr	 peer;
 	struct stun_addr	 local;
 };
@@ -73,6 +82,7 @@ struct tcp_lslot {
 	struct stund		*sd;
 	int			 sock;
 	int			 tls;
+	int			 proxy;		/* PROXY v2 header first */
 };
 
 struct stund {
@@ -89,12 +99,26 @@ struct stund {
 	struct conf		*retired[STUND_RETIRED];
 	uint64_t		 retired_gen[STUND_RETIRED];
 	struct conf		 cli;		/* command line */
+	/* Who to run as (stund.c): looked up before binding. */
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 drop;		/* 1: switch to uid:gid */
+	int			 pid_fd;	/* locked pid file; -1 none */
+	char			 conf_pidfile[CONF_PATH_MAX];
 	const char		*conf_file;	/* NULL: none */
 	char			*conf_path;	/* realpath() of -c */
 
-	/* Bound addresses and the RFC 5780 verdict (fixed after start). */
+	/*
+	 * The addresses clients are told (external-ip, else the bound
+	 * ones) and the RFC 5780 verdict; the bound addresses.  Both are
+	 * fixed after start.
+	 */
 	struct stun_server_conf	 srv;
+	struct stun_addr	 bound[STUND_NSOCK];
 	int			 nsock;		/* 1 or 4 */
+	/* The IPv6 set of a dual-stack server (primary6), sockets 4-7. */
+	struct stun_server_conf	 srv6;
+	int			 nsock6;	/* 0, 1 or 4 */
 	char			 alt_why[256];	/* why 4 did not bind */
 	uint64_t		 seed;
 
@@ -104,12 +128,12 @@ struct stund {
 	struct event		*sig_hup, *sig_term, *sig_int;
 
 	/* TCP and TLS (main thread only). */
-	int			 tcp_fd[STUN_SRV_NSOCK];
-	int			 tls_fd[STUN_SRV_NSOCK];
-	struct evconnlistener	*tcp_lev[STUN_SRV_NSOCK];
-	struct evconnlistener	*tls_lev[STUN_SRV_NSOCK];
-	struct tcp_lslot	 tcp_slot[STUN_SRV_NSOCK];
-	struct tcp_lslot	 tls_slot[STUN_SRV_NSOCK];
+	int			 tcp_fd[STUND_NSOCK];
+	int			 tls_fd[STUND_NSOCK];
+	struct evconnlistener	*tcp_lev[STUND_NSOCK];
+	struct evconnlistener	*tls_lev[STUND_NSOCK];
+	struct tcp_lslot	 tcp_slot[STUND_NSOCK];
+	struct tcp_lslot	 tls_slot[STUND_NSOCK];
 	struct event		*accept_pause;
 	struct event		*trim_ev;	/* malloc_trim, tcp.c */
 	void			*ssl_ctx;	/* SSL_CTX * */
@@ -161,8 +185,13 @@ stund_conf_leave(struct worker *w)
 int	listen_udp(struct stund *, struct worker *, int);
 int	listen_bind_all(struct stund *, char *, size_t);
 void	listen_print(struct stund *);
-int	listen_selftest(struct stund *, char *, size_t);
-int	listen_tcp_fd(const struct stun_addr *, int *);
+/* RFC 5780 self-test of one set (STUND_SET_BASE 0 or 4). */
+int	listen_selftest(struct stund *, int, char *, size_t);
+/*
+ * The advertised addresses against the bound ones: -1 with the mismatch
+ * (a private address without external-ip, a private external-ip, ...).
+ */
+int	listen_adv_check(struct stund *, char *, size_t);
 
 /* worker.c */
 int	worker_init(struct worker *);

@@ -35,6 +35,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/sock.h"
+#include "proxy.h"
 #include "relayio.h"
 #include "route.h"
 #include "stund.h"
@@ -144,7 +145,8 @@ tcp_frame(struct tcp_conn *c, const struct route *rt, const uint8_t *p,
 
 	memset(&pkt.in, 0, sizeof(pkt.in));
 	/* One TLS port per address: no RFC 5780 over TLS. */
-	pkt.in.sock = c->tls ? STUN_SRV_PP : c->sock;
+	pkt.in.sock = c->tls ? STUND_SET_BASE(c->sock) + STUN_SRV_PP :
+	    c->sock;
 	pkt.in.stream = 1;
 	pkt.in.src = c->peer;
 	pkt.buf = p;
@@ -164,7 +166,7 @@ tcp_route(struct tcp_conn *c, struct route *rt, struct stun_server_conf *sc)
 {
 	struct stund	*sd = c->sd;
 
-	*sc = sd->srv;
+	*sc = STUND_SET_BASE(c->sock) != 0 ? sd->srv6 : sd->srv;
 	sc->software = sd->conf->software[0] != '\0' ? sd->conf->software :
 	    NULL;
 	if (c->tls) {
@@ -177,8 +179,82 @@ tcp_route(struct tcp_conn *c, struct route *rt, struct stun_server_conf *sc)
 	rt->w = &sd->workers[0];
 	rt->cnt = &sd->tcp_cnt;
 	rt->c = sd->conf;
-	rt->sc = sc;
+	rt->sc = rt->sc6 = sc;
 	rt->conn = c;
+}
+
+static void	tcp_read(struct bufferevent *, void *);
+static void	tcp_written(struct bufferevent *, void *);
+static void	tcp_event(struct bufferevent *, short, void *);
+
+/* Callbacks, watermark and idle timeout of a connection's bufferevent. */
+static void
+tcp_bev_setup(struct tcp_conn *c, unsigned timeout)
+{
+	struct timeval	 tv;
+
+	bufferevent_setcb(c->bev, tcp_read, tcp_written, tcp_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_READ_MAX);
+	tv.tv_sec = timeout;
+	tv.tv_usec = 0;
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+}
+
+/*
+ * The PROXY v2 header of a connection from a load balancer: the client
+ * it names becomes c->peer for answers, TURN and the log.  TLS starts
+ * after it, over the bytes that follow.  Returns 1 when the header is
+ * in, 0 to wait for more, -1 when c was closed.
+ */
+static int
+tcp_proxy(struct tcp_conn *c)
+{
+	struct stund		*sd = c->sd;
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct bufferevent	*tls;
+	struct proxy_hdr	 h;
+	const uint8_t		*p;
+	size_t			 n, want;
+	char			 a[64];
+	int			 r;
+	SSL			*ssl;
+
+	n = evbuffer_get_length(in);
+	want = n < PROXY_HDR_MAX ? n : PROXY_HDR_MAX;
+	if ((p = evbuffer_pullup(in, (ssize_t)want)) == NULL)
+		goto close;
+	if ((r = proxy_v2_decode(p, want, &h)) == 0)
+		return (0);
+	if (r < 0) {
+		if (log_getlevel() >= LOG_LEVEL_DEBUG &&
+		    stun_addr_format(&c->peer, a, sizeof(a)) == 0)
+			log_debug("tcp: %s: no valid PROXY v2 header", a);
+		goto close;
+	}
+	evbuffer_drain(in, (size_t)r);
+	if (h.has_addr)
+		c->peer = h.src;
+	c->proxy = 0;
+	if (!c->tls) {
+		tcp_bev_setup(c, sd->conf->tcp_idle);
+		return (1);
+	}
+	if ((ssl = SSL_new(sd->ssl_ctx)) == NULL ||
+	    (tls = bufferevent_openssl_filter_new(sd->base, c->bev, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		goto close;
+	c->bev = tls;
+	tcp_bev_setup(c, sd->conf->tcp_idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* The ClientHello may have come with the header: read it now. */
+	if (evbuffer_get_length(in) != 0)
+		bufferevent_trigger(bufferevent_get_underlying(tls), EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	return (0);
+close:
+	CNT_ADD(&sd->tcp_cnt.drops[DROP_PROXY], 1);
+	tcp_close(c);
+	return (-1);
 }
 
 static void
@@ -193,6 +269,9 @@ tcp_read(struct bufferevent *bev, void *arg)
 	size_t			 n, want;
 	int			 r;
 
+	/* Plain TCP keeps its bufferevent; TLS goes on in a new one. */
+	if (c->proxy && tcp_proxy(c) != 1)
+		return;
 	tcp_route(c, &rt, &sc);
 	c->reading = 1;
 	/* Each round drains at least 4 bytes: bounded by the buffer. */
@@ -243,7 +322,6 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	struct tcp_lslot	*ls = arg;
 	struct stund		*sd = ls->sd;
 	struct tcp_conn		*c = NULL;
-	struct timeval		 tv;
 	SSL			*ssl;
 
 	(void)lev;
@@ -264,7 +342,9 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	c->sd = sd;
 	c->sock = ls->sock;
 	c->tls = ls->tls;
-	if (ls->tls) {
+	c->proxy = ls->proxy;
+	/* Behind PROXY, TLS begins after the header (tcp_proxy()). */
+	if (ls->tls && !ls->proxy) {
 		if ((ssl = SSL_new(sd->ssl_ctx)) == NULL) {
 			free(c);
 			close(fd);
@@ -280,14 +360,12 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	bufferevent_setcb(c->bev, tcp_read, tcp_written, tcp_event, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_READ_MAX);
-	tv.tv_sec = sd->conf->tcp_idle;
-	tv.tv_usec = 0;
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	/* The header has its own deadline, proxy-timeout. */
+	tcp_bev_setup(c, c->proxy ? sd->conf->proxy_timeout :
+	    sd->conf->tcp_idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	/* A new bufferevent has EV_WRITE on; plain TCP uses tcp_flush(). */
-	if (!ls->tls)
+	if (!ls->tls || ls->proxy)
 		bufferevent_disable(c->bev, EV_WRITE);
 	TAILQ_INSERT_TAIL(&sd->conns, c, entry);
 	sd->nconns++;
@@ -302,7 +380,7 @@ tcp_accept_resume(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		if (sd->tcp_lev[i] != NULL)
 			evconnlistener_enable(sd->tcp_lev[i]);
 		if (sd->tls_lev[i] != NULL)
@@ -322,7 +400,7 @@ tcp_accept_error(struct evconnlistener *lev, void *arg)
 	if (errno != EMFILE && errno != ENFILE)
 		return;
 	log_warnx("out of file descriptors: not accepting for 1 s");
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		if (sd->tcp_lev[i] != NULL)
 			evconnlistener_disable(sd->tcp_lev[i]);
 		if (sd->tls_lev[i] != NULL)
@@ -336,7 +414,8 @@ tcp_tls_load(struct stund *sd, const struct conf *c, char *err,
     size_t errlen)
 {
 	SSL_CTX		*ctx;
-	unsigned long	 e;
+	unsigned long	 e, last = 0;
+	char		 why[256];
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		goto fail;
@@ -350,9 +429,22 @@ tcp_tls_load(struct stund *sd, const struct conf *c, char *err,
 	sd->ssl_ctx = ctx;
 	return (0);
 fail:
-	e = ERR_get_error();
-	snprintf(err, errlen, "tls: %s: %s", c->cert,
-	    e != 0 ? ERR_reason_error_string(e) : "cannot load");
+	/* The last error names the file's problem; reasons may be NULL. */
+	while ((e = ERR_get_error()) != 0)
+		last = e;
+	if (access(c->cert, R_OK) == -1)
+		snprintf(err, errlen, "tls: cert %s: %s", c->cert,
+		    strerror(errno));
+	else if (access(c->key, R_OK) == -1)
+		snprintf(err, errlen, "tls: key %s: %s", c->key,
+		    strerror(errno));
+	else {
+		if (last != 0)
+			ERR_error_string_n(last, why, sizeof(why));
+		snprintf(err, errlen, "tls: cert %s, key %s: %s (want a PEM "
+		    "certificate chain and its private key)", c->cert, c->key,
+		    last != 0 ? why : "cannot load");
+	}
 	ERR_clear_error();
 	SSL_CTX_free(ctx);
 	return (-1);
@@ -381,12 +473,14 @@ tcp_init(struct stund *sd, char *err, size_t errlen)
 		goto fail;
 	if ((sd->trim_ev = evtimer_new(sd->base, tcp_trim, sd)) == NULL)
 		goto fail;
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		sd->tcp_slot[i].sd = sd;
 		sd->tcp_slot[i].sock = i;
 		sd->tcp_slot[i].tls = 0;
+		sd->tcp_slot[i].proxy = sd->conf->proxy_tcp;
 		sd->tls_slot[i] = sd->tcp_slot[i];
 		sd->tls_slot[i].tls = 1;
+		sd->tls_slot[i].proxy = sd->conf->proxy_tls;
 		if (sd->tcp_fd[i] != -1) {
 			sd->tcp_lev[i] = tcp_listener(sd, sd->tcp_fd[i],
 			    &sd->tcp_slot[i]);
@@ -416,7 +510,7 @@ tcp_free(struct stund *sd)
 
 	while ((c = TAILQ_FIRST(&sd->conns)) != NULL)
 		tcp_close(c);
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		if (sd->tcp_lev[i] != NULL)
 			evconnlistener_free(sd->tcp_lev[i]);
 		if (sd->tls_lev[i] != NULL)

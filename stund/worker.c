@@ -40,9 +40,10 @@ struct wslot {
 };
 
 struct wio {
-	struct wslot		slot[STUN_SRV_NSOCK];
+	struct wslot		slot[STUND_NSOCK];
 	uint64_t		view_gen;	/* view built in; 0 none */
 	struct stun_server_conf	view;
+	struct stun_server_conf	view6;	/* sockets 4-7 (dual stack) */
 	struct route		rt;	/* this worker's side of the route */
 	struct stun_msg		m;
 	uint8_t			rbuf[WORKER_BATCH][WORKER_BUFSZ];
@@ -81,6 +82,8 @@ worker_enter(struct worker *w)
 		return;
 	io->view = w->sd->srv;
 	io->view.software = c->software[0] != '\0' ? c->software : NULL;
+	io->view6 = w->sd->srv6;
+	io->view6.software = io->view.software;
 	io->view_gen = gen;
 	if (w->rl_rate != c->rate || w->rl_burst != c->burst) {
 		ratelimit_set(w->rl, c->rate, c->burst);
@@ -141,7 +144,7 @@ worker_one(struct worker *w, int sock, const uint8_t *buf, size_t len,
 	default:
 		return;
 	}
-	if (pkt.out.sock < 0 || pkt.out.sock >= w->sd->nsock ||
+	if (pkt.out.sock < 0 || pkt.out.sock >= STUND_NSOCK ||
 	    w->fd[pkt.out.sock] == -1) {
 		CNT_ADD(&w->cnt.drops[DROP_SOURCE], 1);
 		return;
@@ -160,7 +163,9 @@ worker_flush(struct worker *w)
 	unsigned	 n, skipped;
 	int		 s, k;
 
-	for (s = 0; s < w->sd->nsock; s++) {
+	for (s = 0; s < STUND_NSOCK; s++) {
+		if (w->fd[s] == -1)
+			continue;
 		n = 0;
 		for (k = 0; k < io->nout; k++) {
 			if (io->osock[k] != s)
@@ -238,7 +243,7 @@ worker_busy(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < w->sd->nsock; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		if (!io->slot[i].busy)
 			continue;
 		if (worker_drain(&io->slot[i])) {
@@ -339,6 +344,7 @@ worker_init(struct worker *w)
 	io->rt.cnt = &w->cnt;
 	io->rt.rl = w->rl;
 	io->rt.sc = &io->view;
+	io->rt.sc6 = &io->view6;
 	w->rl_rate = w->sd->conf->rate;
 	w->rl_burst = w->sd->conf->burst;
 	ratelimit_set(w->rl, w->rl_rate, w->rl_burst);
@@ -351,9 +357,11 @@ worker_init(struct worker *w)
 	sock_mmsg_in(io->rmsg, io->riov, &io->rbuf[0][0], sizeof(io->rbuf[0]),
 	    io->rsa, WORKER_BATCH);
 #endif
-	for (i = 0; i < w->sd->nsock; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		io->slot[i].w = w;
 		io->slot[i].sock = i;
+		if (w->fd[i] == -1)	/* no-udp, or not bound */
+			continue;
 		w->ev[i] = event_new(w->base, w->fd[i], EV_READ | EV_PERSIST,
 		    worker_read, &io->slot[i]);
 		if (w->ev[i] == NULL || event_add(w->ev[i], NULL) == -1)
@@ -397,7 +405,7 @@ worker_free(struct worker *w)
 {
 	int	 i;
 
-	for (i = 0; i < STUN_SRV_NSOCK; i++) {
+	for (i = 0; i < STUND_NSOCK; i++) {
 		if (w->ev[i] != NULL)
 			event_free(w->ev[i]);
 		w->ev[i] = NULL;

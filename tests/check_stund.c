@@ -17,6 +17,8 @@
 #include "stund/conf.h"
 #include "stund/ratelimit.h"
 
+Suite	*suite_ops(void);
+
 static int
 parse(struct conf *c, const char *text, char *err, size_t errlen)
 {
@@ -663,6 +665,7 @@ main(void)
 	int	 failed;
 
 	sr = srunner_create(stund_suite());
+	srunner_add_suite(sr, suite_ops());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -5,3 +5,6 @@
 TESTS += tests/natlab_reference.sh tests/natlab_natprobe.sh
 EXTRA_DIST += tests/natlab-lib.sh tests/natlab_reference.sh \
 	tests/natlab_natprobe.sh
+# stund behind a 1:1 NAT (a cloud VM) with external-ip.
+TESTS += tests/natlab_cloudnat.sh
+EXTRA_DIST += tests/natlab_cloudnat.sh

@@ -42,6 +42,11 @@ static struct {
 	unsigned	 nclient, npeer;
 	struct sent	 client[NOUT];
 	struct sent	 peer[NOUT];
+	/* Session events (ops.event): the last one and counts by type. */
+	unsigned	 nev[RELAY_EV_AUTH_FAIL + 1];
+	struct relay_event last_ev;
+	char		 ev_user[STUN_MAX_USERNAME + 1];
+	const char	*ev_reason;
 } F;
 
 static struct relay		 R;
@@ -143,8 +148,21 @@ f_wall(void *arg)
 	return (F.wall);
 }
 
+static void
+f_event(void *arg, const struct relay_event *ev)
+{
+	(void)arg;
+	ck_assert_int_ge(ev->type, 0);
+	ck_assert_int_le(ev->type, RELAY_EV_AUTH_FAIL);
+	F.nev[ev->type]++;
+	F.last_ev = *ev;
+	snprintf(F.ev_user, sizeof(F.ev_user), "%s", ev->user);
+	F.ev_reason = ev->reason;
+}
+
 static const struct relay_ops fops = {
-	NULL, f_open, f_close, f_send_peer, f_send_client, f_wall, NULL
+	NULL, f_open, f_close, f_send_peer, f_send_client, f_wall, NULL,
+	f_event
 };
 
 static const char users_txt[] =
@@ -678,6 +696,12 @@ START_TEST(wrong_password_and_unknown_user_401)
 	ck_assert_uint_eq(R.m.auth_fail, 2);
 	ck_assert_uint_eq(R.m.allocs, 0);
 	ck_assert_int_eq(F.opened, 0);
+	/* Each failure is told to the log, with the name but no password. */
+	ck_assert_uint_eq(F.nev[RELAY_EV_AUTH_FAIL], 2);
+	ck_assert_uint_eq(F.nev[RELAY_EV_CREATE], 0);
+	ck_assert_str_eq(F.ev_user, "mallory");
+	ck_assert_int_eq(F.last_ev.code, 401);
+	ck_assert_ptr_null(F.last_ev.relayed);
 }
 END_TEST
 
@@ -1171,8 +1195,12 @@ START_TEST(lifetime_bounds_and_refresh)
 	ck_assert_int_eq(refresh(0, 0), 0);
 	ck_assert_uint_eq(last_lifetime(), 600);
 	ck_assert_uint_eq(R.m.refreshed, 3);
+	ck_assert_uint_eq(F.nev[RELAY_EV_REFRESH], 3);
+	ck_assert_uint_eq(F.last_ev.lifetime, 600);
 	/* Lifetime 0 deletes. */
 	ck_assert_int_eq(refresh(1, 0), 0);
+	ck_assert_uint_eq(F.nev[RELAY_EV_END], 1);
+	ck_assert_str_eq(F.ev_reason, "client");
 	ck_assert_uint_eq(last_lifetime(), 0);
 	ck_assert_uint_eq(R.m.allocs, 0);
 	ck_assert_uint_eq(R.m.deleted, 1);
@@ -1283,6 +1311,17 @@ START_TEST(send_and_data_indication)
 	ck_assert_uint_eq(R.m.bytes_to_peer, 5);
 	ck_assert_uint_eq(R.m.pkts_to_client, 1);
 	ck_assert_uint_eq(R.m.bytes_to_client, 6);
+	/* The session's end line carries its traffic each way. */
+	ck_assert_uint_eq(F.nev[RELAY_EV_CREATE], 1);
+	ck_assert_str_eq(F.ev_user, "alice");
+	relay_client_gone(&R, &F.client[0].cl);
+	ck_assert_uint_eq(F.nev[RELAY_EV_END], 1);
+	ck_assert_str_eq(F.ev_reason, "closed");
+	ck_assert_uint_eq(F.last_ev.pkts_out, 1);
+	ck_assert_uint_eq(F.last_ev.bytes_out, 5);
+	ck_assert_uint_eq(F.last_ev.pkts_in, 1);
+	ck_assert_uint_eq(F.last_ev.bytes_in, 6);
+	ck_assert_ptr_nonnull(F.last_ev.relayed);
 	/* Unknown 5-tuple or relay slot: dropped. */
 	client("192.0.2.10", 40009, 0);
 	ck_assert_uint_eq(send_ind("198.51.100.20", 7000, "x"), 0);

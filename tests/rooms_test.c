@@ -50,6 +50,23 @@ struct flight {
 
 static struct rooms	 R;
 static struct rooms_out	*out;
+/* The log events the table returned, by type, and the last one. */
+static unsigned			 EVN[ROOMS_EV_TIMEOUT + 1];
+static struct rooms_event	 EVLAST;
+
+static void
+count_events(void)
+{
+	unsigned	i;
+
+	ck_assert_uint_le(out->nev, ROOMS_EV_MAX);
+	for (i = 0; i < out->nev; i++) {
+		ck_assert_int_ge(out->ev[i].type, ROOMS_EV_CREATE);
+		ck_assert_int_le(out->ev[i].type, ROOMS_EV_TIMEOUT);
+		EVN[out->ev[i].type]++;
+		EVLAST = out->ev[i];
+	}
+}
 static struct peer	*P;
 static struct flight	*Q;
 static unsigned		 nq;
@@ -111,6 +128,7 @@ setup_cfg(const struct rooms_config *c)
 static void
 setup(void)
 {
+	memset(EVN, 0, sizeof(EVN));
 	setup_cfg(NULL);
 }
 
@@ -180,6 +198,7 @@ server_in(const uint8_t *buf, size_t len, const struct stun_addr *src)
 	s.addr = *src;
 	s.relay = in_relay;
 	r = rooms_input(&R, &m, &s, now, out);
+	count_events();
 	for (i = 0; i < out->n; i++) {
 		for (j = 0; j < NP; j++)
 			if (stun_addr_equal(&P[j].addr, &out->pkt[i].to))
@@ -210,6 +229,7 @@ rooms_timer_out(void)
 	int		j;
 
 	rooms_timer(&R, now, out);
+	count_events();
 	for (i = 0; i < out->n; i++)
 		for (j = 0; j < NP; j++)
 			if (stun_addr_equal(&P[j].addr, &out->pkt[i].to))
@@ -414,9 +434,17 @@ START_TEST(rooms_leave_and_timeout_tell_the_others)
 	}
 	run_until(now + 500);
 	ck_assert_uint_eq(P[0].nmembers, 2);
+	/* The log hears of one room and three members. */
+	ck_assert_uint_eq(EVN[ROOMS_EV_CREATE], 1);
+	ck_assert_uint_eq(EVN[ROOMS_EV_JOIN], 3);
 	ck_assert_int_eq(stun_rdv_client_leave(&P[2].rc, now), 0);
 	run_until(now + 200);
 	ck_assert_uint_eq(R.m.leaves, 1);
+	ck_assert_uint_eq(EVN[ROOMS_EV_LEAVE], 1);
+	ck_assert_int_eq(EVLAST.type, ROOMS_EV_LEAVE);
+	ck_assert_uint_eq(EVLAST.member, P[2].id);
+	ck_assert_uint_eq(EVLAST.members, 2);
+	ck_assert_str_eq(EVLAST.name, "m");
 	ck_assert_uint_eq(P[0].nmembers, 1);
 	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_LEAVE);
 	ck_assert_uint_eq(P[0].last_event_member, P[2].id);
@@ -427,6 +455,8 @@ START_TEST(rooms_leave_and_timeout_tell_the_others)
 	ck_assert_uint_eq(R.m.timeouts, 1);
 	ck_assert_uint_eq(P[0].nmembers, 0);
 	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_TIMEOUT);
+	ck_assert_uint_ge(EVN[ROOMS_EV_TIMEOUT], 1);
+	ck_assert_uint_eq(EVN[ROOMS_EV_TIMEOUT], R.m.timeouts);
 }
 END_TEST
 

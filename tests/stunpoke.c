@@ -53,6 +53,8 @@ struct poke_opts {
 	long		 retries;
 	long		 interval;		/* ms between requests */
 	int		 shut_wr;		/* TCP: FIN after sending */
+	int		 proxy;			/* PROXY v2 header first */
+	struct stun_addr proxy_src;		/* ... naming this client */
 };
 
 struct poke_conn {
@@ -71,6 +73,44 @@ static int	poke_quiet;		/* --quiet: summary line only */
 static int	poke_hex;		/* --hex: dump each response */
 static long	poke_slow;		/* --slow: ms between bytes */
 
+/*
+ * --proxy: a PROXY protocol v2 header as a load balancer sends it, before
+ * anything else (TLS included), naming proxy_src as the client.
+ */
+static int
+poke_proxy_header(const struct poke_opts *o, const struct poke_conn *c)
+{
+	static const uint8_t	 sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00,
+				    0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+	uint8_t			 h[16 + 36];
+	size_t			 iplen, n;
+	int			 v6 = o->proxy_src.family == STUN_AF_INET6;
+
+	if (o->proxy_src.family != o->server.family) {
+		fprintf(stderr, "stunpoke: --proxy: another family than "
+		    "the server's\n");
+		return (-1);
+	}
+	iplen = v6 ? 16 : 4;
+	memcpy(h, sig, sizeof(sig));
+	h[12] = 0x21;			/* version 2, PROXY */
+	h[13] = v6 ? 0x21 : 0x11;	/* INET or INET6, STREAM */
+	h[14] = 0;
+	h[15] = (uint8_t)(2 * iplen + 4);
+	memcpy(h + 16, o->proxy_src.ip, iplen);
+	memcpy(h + 16 + iplen, o->server.ip, iplen);
+	n = 16 + 2 * iplen;
+	h[n++] = (uint8_t)(o->proxy_src.port >> 8);
+	h[n++] = (uint8_t)o->proxy_src.port;
+	h[n++] = (uint8_t)(o->server.port >> 8);
+	h[n++] = (uint8_t)o->server.port;
+	if (write(c->fd, h, n) != (ssize_t)n) {
+		fprintf(stderr, "stunpoke: --proxy: %s\n", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -81,7 +121,8 @@ usage(void)
 	    "\t[--raw HEXFILE|-] [--tcp] [--tls] [--count N] [--flood N]\n"
 	    "\t[--garbage N] [--from ADDR] [--timeout MS] [--retries N] "
 	    "[--quiet]\n"
-	    "\t[--hex] [--slow MS] [--interval MS] [--shut-wr] SERVER:PORT\n");
+	    "\t[--hex] [--slow MS] [--interval MS] [--shut-wr] "
+	    "[--proxy ADDR:PORT] SERVER:PORT\n");
 	exit(POKE_EXIT_USAGE);
 }
 
@@ -399,6 +440,8 @@ poke_open_stream(const struct poke_opts *o, struct poke_conn *c)
 		return (-1);
 	}
 	sock_local(c->fd, &c->local);
+	if (o->proxy && poke_proxy_header(o, c) != 0)
+		return (-1);
 	if (!o->tls)
 		return (0);
 	if ((c->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
@@ -776,6 +819,7 @@ main(int argc, char **argv)
 		{ "slow", required_argument, NULL, 'S' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "shut-wr", no_argument, NULL, 'W' },
+		{ "proxy", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct poke_opts	o;
@@ -832,6 +876,15 @@ main(int argc, char **argv)
 		case 'g':
 			o.flood = poke_num(optarg, 1, 10000000);
 			o.garbage = 1;
+			break;
+		case 'X':
+			if (stun_addr_parse(optarg, 0, &o.proxy_src) != 0) {
+				fprintf(stderr, "stunpoke: %s: bad address\n",
+				    optarg);
+				return (POKE_EXIT_USAGE);
+			}
+			o.proxy = 1;
+			o.tcp = 1;
 			break;
 		case 's':
 			if (stun_addr_parse(optarg, 0, &o.from) != 0) {

@@ -62,7 +62,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: turnpoke -s server:port -u user -w password "
-	    "[-f 4|6] [-p peer:port] [-n count] [-t timeout-ms]\n");
+	    "[-f 4|6] [-p peer:port] [-n count] [-t timeout-ms] "
+	    "[-b addr]\n");
 	exit(2);
 }
 
@@ -293,13 +294,20 @@ main(int argc, char *argv[])
 	uint64_t		 now, wake = 0, deadline, until;
 	long			 timeout = 20000;
 	ssize_t			 n;
-	int			 ch, r, have_peer = 0, ms;
+	struct stun_addr	 bind_to;
+	int			 ch, r, have_peer = 0, have_bind = 0, ms;
 
 	memset(&c, 0, sizeof(c));
 	memset(&p, 0, sizeof(p));
 	p.count = 100;
-	while ((ch = getopt(argc, argv, "f:n:p:s:t:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:f:n:p:s:t:u:w:")) != -1) {
 		switch (ch) {
+		case 'b':
+			/* A NAT lab client binds its own address. */
+			if (stun_addr_parse(optarg, 0, &bind_to) != 0)
+				usage();
+			have_bind = 1;
+			break;
 		case 'f':
 			c.family = (uint8_t)strtol(optarg, NULL, 10);
 			if (c.family != STUN_AF_INET &&
@@ -346,10 +354,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "turnpoke: out of memory\n");
 		return (3);
 	}
-	/* Loopback only: bind next to the server. */
-	if (stun_addr_parse(c.server.family == STUN_AF_INET ? "127.0.0.1" :
-	    "[::1]", 0, &local) != 0 ||
-	    (p.fd = sock_bind(&local, SOCK_DGRAM, 0)) == -1) {
+	/* Loopback, next to the server, unless -b says where. */
+	if (have_bind)
+		local = bind_to;
+	else if (stun_addr_parse(c.server.family == STUN_AF_INET ?
+	    "127.0.0.1" : "[::1]", 0, &local) != 0)
+		usage();
+	if ((p.fd = sock_bind(&local, SOCK_DGRAM, 0)) == -1) {
 		fprintf(stderr, "turnpoke: socket: %s\n", strerror(errno));
 		return (3);
 	}
