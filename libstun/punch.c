@@ -813,6 +813,13 @@ input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
 	    now + p->recheck_ivl / 2 >= p->next_recheck)
 		recheck_begin(p, now);
 	p->pairs[i].got_req = 1;
+	/*
+	 * The peer's own check on the path, authenticated: it is there and
+	 * its side of the mapping holds.  Counted as consent, so that a
+	 * lossy path needs both directions to fail for 5 s to be lost.
+	 */
+	if (i == p->nominated)
+		p->consent_at = now;
 	if (!p->c.controlling &&
 	    stun_msg_find(m, STUN_ATTR_USE_CANDIDATE) != NULL)
 		p->pairs[i].use_cand = 1;

@@ -36,11 +36,12 @@ extern "C" {
 /*
  * Consent (RFC 7675 in spirit, on a shorter clock): once a pair is
  * nominated it is checked every STUN_PUNCH_CONSENT ms; without an answer
- * for STUN_PUNCH_CONSENT_TIMEOUT ms (or at once when the peer's checks
- * come from another address than the path's and ours went unanswered for
- * two intervals: its NAT gave it a new mapping) the path is lost: every
- * pair is checked again, and again after STUN_PUNCH_LOST_RETRY ms,
- * doubling up to STUN_PUNCH_RECHECK_MAX, until one works.
+ * or a check of the peer's on it for STUN_PUNCH_CONSENT_TIMEOUT ms (or
+ * at once when the peer's checks come from another address than the
+ * path's and ours went unanswered for two intervals: its NAT gave it a
+ * new mapping) the path is lost: every pair is checked again, and again
+ * after STUN_PUNCH_LOST_RETRY ms, doubling up to STUN_PUNCH_RECHECK_MAX,
+ * until one works.
  */
 #define STUN_PUNCH_CONSENT	1000	/* ms */
 #define STUN_PUNCH_CONSENT_TIMEOUT 5000	/* ms */
