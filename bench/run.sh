@@ -201,11 +201,12 @@ start() {
 		alt=""
 		[ -n "$two" ] && alt="--alternate $IP2"
 		# --rate 0: every source here is 127.0.0.1, so the per-IP
-		# limiter would measure itself; see bench/README.
+		# limiter would measure itself (and --tcp-source-max would
+		# cap the held connections); see bench/README.
 		timeout 3600 $NICE taskset -c "$cpus" "$STUND" \
 		    --primary "$IP1" $alt --port "$port" --foreground \
 		    --workers "$nw" --rate 0 --tcp-max $((RSS_CONNS + 1000)) \
-		    --log-level warn \
+		    --tcp-source-max $((RSS_CONNS + 1000)) --log-level warn \
 		    >"$log" 2>&1 &
 		;;
 	coturn*)
@@ -503,7 +504,8 @@ turn_start() {
 			printf 'bench:bench\n' >"$WORK/users"
 			STUND_TURN_ARGS="--user-file $WORK/users --realm bench
 			    --allow-peer $IP1/32 --relay-ports 50000-59999
-			    --max-allocations 100000 --user-quota 100000"
+			    --max-allocations 100000 --user-quota 100000
+			    --source-quota 0"
 		fi
 		# shellcheck disable=SC2086
 		timeout 3600 $NICE taskset -c "$SRV_CPU" "$STUND" \

@@ -3,7 +3,8 @@
  *
  * p2pchat's batch front end (--batch, or stdin not a terminal): each line
  * on stdin is a message to every peer, and each event is one JSON object
- * on a line of stdout.  Field names are a contract (p2pchat(1)).
+ * on a line of stdout.  Field names are a contract (p2pchat(1)); the web
+ * front end sends the page the same objects.
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,8 @@ batch_kind(int kind)
 		return ("bye");
 	case EV_RELAY:
 		return ("relay");
+	case EV_SENT:
+		return ("sent");
 	case EV_SERVER:
 		return ("server");
 	}
@@ -57,22 +60,33 @@ batch_addr(struct json *j, const char *key, const struct stun_addr *a)
 		json_str(j, key, buf);
 }
 
-static void
-batch_event(const struct chat_event *e)
+void
+chat_event_json(FILE *f, const struct chat_event *e)
 {
 	struct json	 j;
 	const char	*who = "peer";
 
-	json_begin(&j, stdout);
+	json_begin(&j, f);
 	json_str(&j, "event", batch_kind(e->kind));
 	switch (e->kind) {
 	case EV_ROOM:
 		json_str(&j, "code", e->code);
 		json_bool(&j, "created", e->created);
+		json_str(&j, "name", e->peer);
+		batch_addr(&j, "server", &e->addr2);
 		break;
 	case EV_REGISTERED:
 		json_int(&j, "member", e->peer_id);
 		batch_addr(&j, "mapped", &e->addr);
+		batch_addr(&j, "local_addr", &e->addr2);
+		if (e->nat < 0)
+			json_null(&j, "nat");
+		else
+			json_bool(&j, "nat", e->nat);
+		break;
+	case EV_SENT:
+		json_int(&j, "line", e->line);
+		json_strn(&j, "text", e->text, e->len);
 		break;
 	case EV_MESSAGE:
 		who = "from";
@@ -114,12 +128,19 @@ batch_event(const struct chat_event *e)
 	case EV_DELIVERED:
 	case EV_UNDELIVERED:
 		json_int(&j, "id", e->id);
+		json_int(&j, "line", e->line);
 		break;
 	}
 	if (e->reason != NULL)
 		json_str(&j, "reason", e->reason);
 	json_int(&j, "ms", (int64_t)e->ms);
 	json_end(&j);
+}
+
+static void
+batch_event(const struct chat_event *e)
+{
+	chat_event_json(stdout, e);
 }
 
 /*

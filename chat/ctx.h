@@ -27,6 +27,7 @@ struct event_base;
 struct chat_line {
 	uint8_t		*buf;
 	size_t		 len;
+	uint32_t	 line;		/* its number */
 };
 
 /*
@@ -38,6 +39,7 @@ struct chat_line {
 struct chat_sent {
 	uint32_t	 peer_id;
 	uint32_t	 id;		/* 0: free */
+	uint32_t	 line;
 	uint8_t		 len;
 	uint8_t		 quote[CHAT_QUOTE_MAX + 3];
 };
@@ -48,6 +50,7 @@ struct chat_ctx {
 	const char	*name;
 	const char	*code_arg;
 	const char	*relay_arg;
+	const char	*web_arg;	/* --web [ADDR:]PORT */
 	int		 force_relay;
 	unsigned	 linger;	/* s */
 	uint16_t	 port;
@@ -57,6 +60,7 @@ struct chat_ctx {
 	char		 code[CHAT_CODE_LEN + 1];
 	struct stun_addr server;
 	int		 fd;
+	struct stun_addr local;		/* fd's */
 	struct event_base *base;
 	struct event	*ev_sock, *ev_in, *ev_timer, *ev_int, *ev_term;
 	int		 in_poll;	/* stdin is a file: read on a timer */
@@ -80,6 +84,7 @@ struct chat_ctx {
 	unsigned	 nbacklog;
 	struct chat_sent sent[CHAT_SENT_MAX];
 	unsigned	 sent_next;
+	uint32_t	 lines;		/* lines of ours taken so far */
 	struct chat_sent quote;		/* the last one taken */
 	char		 err[256];	/* why we stop, when status is 1 */
 };
@@ -90,8 +95,16 @@ struct chat_ctx {
  * terminal): 0, or the exit status after saying why on stderr.
  */
 int	chat_opts(struct chat_ctx *, int argc, char *argv[], int *batch);
-/* The socket, the rendezvous configuration and the room: 0 or -1 (err). */
+/*
+ * The socket, the rendezvous configuration and, once there is a code, the
+ * room: 0 or -1 (err).
+ */
 int	chat_setup(struct chat_ctx *);
+/* The room from the code, later (--web): 0 or -1 (err). */
+int	chat_setup_room(struct chat_ctx *);
+
+/* p2pchat.c, for setup.c: the room is known, the rendezvous starts. */
+void	chat_begin(struct chat_ctx *);
 
 /* p2pchat.c, for lines.c: show an event (ms is set here). */
 void	chat_emit(struct chat_ctx *, struct chat_event *);
@@ -102,11 +115,12 @@ void	chat_backlog_flush(struct chat_ctx *);
 /* Is any peer neither failed nor closed? */
 int	chat_any_live(struct chat_ctx *);
 /*
- * The quote of message id to peer_id, forgotten as it is returned (NULL
- * when unknown); valid until the next call.
+ * The quote of message id to peer_id and the number of its line,
+ * forgotten as they are returned (NULL and 0 when unknown); valid until
+ * the next call.
  */
 const uint8_t *chat_sent_take(struct chat_ctx *, uint32_t peer_id,
-	    uint32_t id, size_t *len);
+	    uint32_t id, size_t *len, uint32_t *line);
 /* Forget what was sent to a peer that left. */
 void	chat_sent_forget(struct chat_ctx *, uint32_t peer_id);
 /*
@@ -115,5 +129,12 @@ void	chat_sent_forget(struct chat_ctx *, uint32_t peer_id);
  */
 void	chat_path_addr(struct chat_ctx *, const struct chat_path *,
 	    struct stun_addr *);
+/*
+ * Our local address as the rendezvous server's answer shows it: the host
+ * candidate equal to mapped (returns 0: no NAT), else the first one
+ * (returns 1: behind a NAT); -1 when we sent none (relay only).
+ */
+int	chat_local_addr(struct chat_ctx *, const struct stun_addr *mapped,
+	    struct stun_addr *local);
 
 #endif /* CHAT_CTX_H */

@@ -51,13 +51,14 @@ chat_notice(struct chat_ctx *ctx, int kind, const char *reason)
 /* A line that reached nobody, quoted. */
 static void
 chat_unsent(struct chat_ctx *ctx, const char *reason, const uint8_t *buf,
-    size_t len)
+    size_t len, uint32_t line)
 {
 	struct chat_event	e;
 
 	memset(&e, 0, sizeof(e));
 	e.kind = EV_UNDELIVERED;
 	e.reason = reason;
+	e.line = line;
 	e.len = chat_quote(ctx->quote.quote, buf, len);
 	e.text = ctx->quote.quote;
 	chat_emit(ctx, &e);
@@ -65,23 +66,25 @@ chat_unsent(struct chat_ctx *ctx, const char *reason, const uint8_t *buf,
 
 static void
 chat_sent_note(struct chat_ctx *ctx, uint32_t peer_id, uint32_t id,
-    const uint8_t *buf, size_t len)
+    uint32_t line, const uint8_t *buf, size_t len)
 {
 	struct chat_sent	*s;
 
 	s = &ctx->sent[ctx->sent_next++ % CHAT_SENT_MAX];
 	s->peer_id = peer_id;
 	s->id = id;
+	s->line = line;
 	s->len = (uint8_t)chat_quote(s->quote, buf, len);
 }
 
 const uint8_t *
 chat_sent_take(struct chat_ctx *ctx, uint32_t peer_id, uint32_t id,
-    size_t *len)
+    size_t *len, uint32_t *line)
 {
 	unsigned	i;
 
 	*len = 0;
+	*line = 0;
 	for (i = 0; i < CHAT_SENT_MAX; i++) {
 		if (ctx->sent[i].id != id || ctx->sent[i].peer_id != peer_id ||
 		    id == 0)
@@ -89,6 +92,7 @@ chat_sent_take(struct chat_ctx *ctx, uint32_t peer_id, uint32_t id,
 		ctx->quote = ctx->sent[i];
 		ctx->sent[i].id = 0;
 		*len = ctx->quote.len;
+		*line = ctx->quote.line;
 		return (ctx->quote.quote);
 	}
 	return (NULL);
@@ -115,6 +119,26 @@ chat_path_addr(struct chat_ctx *ctx, const struct chat_path *path,
 		*out = path->addr;
 }
 
+int
+chat_local_addr(struct chat_ctx *ctx, const struct stun_addr *mapped,
+    struct stun_addr *local)
+{
+	unsigned	i;
+
+	memset(local, 0, sizeof(*local));
+	if (ctx->rc.ncand == 0 || ctx->rc.cand[0].kind != STUN_RDV_CAND_HOST)
+		return (-1);
+	for (i = 0; i < ctx->rc.ncand; i++) {
+		if (ctx->rc.cand[i].kind == STUN_RDV_CAND_HOST &&
+		    stun_addr_equal(&ctx->rc.cand[i].addr, mapped)) {
+			*local = ctx->rc.cand[i].addr;
+			return (0);
+		}
+	}
+	*local = ctx->rc.cand[0].addr;
+	return (1);
+}
+
 static struct chat_peer *
 chat_live_peer(struct chat_ctx *ctx, unsigned i)
 {
@@ -129,7 +153,8 @@ chat_live_peer(struct chat_ctx *ctx, unsigned i)
 
 /* Queue one message to every live peer; 0 when there is none. */
 static unsigned
-chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
+chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len,
+    uint32_t line)
 {
 	struct chat_event	 e;
 	struct chat_peer	*p;
@@ -142,13 +167,14 @@ chat_send_all(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 			continue;
 		n++;
 		if ((r = chat_peer_send(p, buf, len, clock_ms(), &id)) == 0) {
-			chat_sent_note(ctx, p->id, id, buf, len);
+			chat_sent_note(ctx, p->id, id, line, buf, len);
 			continue;
 		}
 		memset(&e, 0, sizeof(e));
 		e.kind = EV_UNDELIVERED;
 		e.peer = p->name;
 		e.peer_id = p->id;
+		e.line = line;
 		e.reason = r == STUN_ERR_NOSPACE ? "queue full" :
 		    stun_strerror(r);
 		e.len = chat_quote(ctx->quote.quote, buf, len);
@@ -167,10 +193,12 @@ chat_backlog_flush(struct chat_ctx *ctx)
 		return;
 	for (i = 0; i < ctx->nbacklog; i++) {
 		if (ctx->end.giving_up || chat_send_all(ctx,
-		    ctx->backlog[i].buf, ctx->backlog[i].len) == 0)
+		    ctx->backlog[i].buf, ctx->backlog[i].len,
+		    ctx->backlog[i].line) == 0)
 			chat_unsent(ctx, ctx->end.giving_up ?
 			    "gave up at exit" : "nobody in the room",
-			    ctx->backlog[i].buf, ctx->backlog[i].len);
+			    ctx->backlog[i].buf, ctx->backlog[i].len,
+			    ctx->backlog[i].line);
 		free(ctx->backlog[i].buf);
 	}
 	ctx->nbacklog = 0;
@@ -202,10 +230,26 @@ chat_room_busy(struct chat_ctx *ctx, size_t len)
 	return (0);
 }
 
+/* A line of ours is taken: its number, and the event that says so. */
+static uint32_t
+chat_line_taken(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_SENT;
+	e.line = ++ctx->lines;
+	e.text = buf;
+	e.len = len;
+	chat_emit(ctx, &e);
+	return (e.line);
+}
+
 int
 chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 {
 	struct chat_line	*l;
+	uint32_t		 line;
 
 	chat_end_progress(&ctx->end, clock_ms());
 	if (buf == NULL) {
@@ -213,13 +257,16 @@ chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 		return (CHAT_LINE_TAKEN);
 	}
 	if (ctx->end.giving_up) {
-		chat_unsent(ctx, "gave up at exit", buf, len);
+		chat_unsent(ctx, "gave up at exit", buf, len, 0);
 		return (CHAT_LINE_TAKEN);
 	}
 	if (chat_room_busy(ctx, len))
 		return (CHAT_LINE_BUSY);
-	if (ctx->nbacklog == 0 && chat_send_all(ctx, buf, len) > 0)
+	if (ctx->nbacklog == 0 && chat_any_live(ctx)) {
+		line = chat_line_taken(ctx, buf, len);
+		(void)chat_send_all(ctx, buf, len, line);
 		return (CHAT_LINE_TAKEN);
+	}
 	/* Nobody here yet: keep it for the first peer. */
 	if (ctx->nbacklog == CHAT_BACKLOG)
 		return (CHAT_LINE_FULL);
@@ -230,6 +277,7 @@ chat_send_line(struct chat_ctx *ctx, const uint8_t *buf, size_t len)
 	}
 	memcpy(l->buf, buf, len);
 	l->len = len;
+	l->line = chat_line_taken(ctx, buf, len);
 	ctx->nbacklog++;
 	return (CHAT_LINE_TAKEN);
 }
@@ -271,4 +319,6 @@ chat_self(struct chat_ctx *ctx, struct chat_self *s)
 	s->linger = ctx->linger;
 	s->quitting = ctx->end.quitting;
 	s->server_down = ctx->server_down;
+	if (ctx->end.status != 0)
+		s->err = ctx->err;
 }

@@ -28,3 +28,25 @@ LIBSTUN_SRC += libstun/punch.c
 nobase_include_HEADERS += libstun/punch.h
 EXTRA_DIST += doc/p2pchat-wire.md
 dist_man_MANS += man/p2pchat.1
+
+# The web front end (--web): web.c serves the page with libevent's HTTP
+# server, webev.c streams the events to it, webreq.c checks each request.
+# The page's files (chat/web/) are built into the program by embed.sh,
+# with od and awk only: nothing is fetched at build or run time.
+WEB_ASSETS = chat/web/index.html chat/web/app.css chat/web/app.js
+chat_p2pchat_SOURCES += chat/web.c chat/web.h chat/webev.c chat/webreq.c
+nodist_chat_p2pchat_SOURCES = chat/webassets.c
+chat/webassets.c: $(srcdir)/chat/web/index.html $(srcdir)/chat/web/app.css \
+    $(srcdir)/chat/web/app.js $(srcdir)/chat/web/embed.sh
+	$(AM_V_GEN)$(SHELL) $(srcdir)/chat/web/embed.sh \
+	    $(srcdir)/chat/web/index.html $(srcdir)/chat/web/app.css \
+	    $(srcdir)/chat/web/app.js >$@.tmp && mv $@.tmp $@
+CLEANFILES += chat/webassets.c chat/webassets.c.tmp
+EXTRA_DIST += $(WEB_ASSETS) chat/web/embed.sh doc/p2pchat-web.png
+
+# The page in a real headless Chromium through selenium, and the
+# requests it must refuse (skips without chromium, chromedriver or
+# python3-selenium).
+TESTS += tests/chat_web.sh
+EXTRA_DIST += tests/chat_web.sh tests/chat_web.py
+CLEANFILES += tests/chat_web-alice.png tests/chat_web-bob.png

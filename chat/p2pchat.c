@@ -92,7 +92,17 @@ chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
 void
 chat_quit(struct chat_ctx *ctx)
 {
-	chat_end_signal(&ctx->end, clock_ms());
+	/* Started without a room (--web) and none entered: nothing to leave. */
+	if (ctx->code[0] == '\0')
+		chat_end_stop(&ctx->end, 0);
+	else
+		chat_end_signal(&ctx->end, clock_ms());
+}
+
+void
+chat_poke(struct chat_ctx *ctx)
+{
+	event_active(ctx->ev_timer, EV_TIMEOUT, 0);
 }
 
 /* A datagram for the room; a chat message tells someone still talks. */
@@ -227,6 +237,7 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 			e.kind = EV_REGISTERED;
 			e.peer_id = a->member_id;
 			e.addr = a->mapped;
+			e.nat = chat_local_addr(ctx, &a->mapped, &e.addr2);
 			chat_emit(ctx, &e);
 			if (stun_addr_format(&a->mapped, buf,
 			    sizeof(buf)) == 0)
@@ -466,13 +477,14 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	case CHAT_PEER_A_DELIVERED:
 		e.kind = EV_DELIVERED;
 		e.reason = NULL;
-		(void)chat_sent_take(ctx, p->id, pa->id, &e.len);
+		(void)chat_sent_take(ctx, p->id, pa->id, &e.len, &e.line);
 		e.len = 0;
 		chat_end_progress(&ctx->end, now);
 		break;
 	case CHAT_PEER_A_UNDELIVERED:
 		e.kind = EV_UNDELIVERED;
-		e.text = chat_sent_take(ctx, p->id, pa->id, &e.len);
+		e.text = chat_sent_take(ctx, p->id, pa->id, &e.len,
+		    &e.line);
 		chat_end_progress(&ctx->end, now);
 		break;
 	case CHAT_PEER_A_FAILED:
@@ -791,7 +803,7 @@ chat_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (!ctx->end.quitting)
 		log_debug("signal %d: leaving", (int)sig);
-	chat_end_signal(&ctx->end, clock_ms());
+	chat_quit(ctx);
 	chat_pump(ctx);
 }
 
@@ -859,11 +871,26 @@ chat_free(struct chat_ctx *ctx)
 	OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
 }
 
+void
+chat_begin(struct chat_ctx *ctx)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_ROOM;
+	e.code = ctx->code;
+	e.created = ctx->code_arg == NULL;
+	e.peer = ctx->name;
+	e.addr2 = ctx->server;
+	chat_emit(ctx, &e);
+	if (!chat_relay_begin(&ctx->relay, clock_ms()))
+		chat_rdv_register(ctx, clock_ms());
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct chat_ctx		*ctx;
-	struct chat_event	 e;
 	int			 rv, batch;
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
@@ -881,16 +908,16 @@ main(int argc, char *argv[])
 		    ctx->err : "cannot set up the event loop");
 		goto out;
 	}
-	ctx->fe = batch ? &chat_fe_batch : &chat_fe_ui;
+	ctx->fe = ctx->web_arg != NULL ? &chat_fe_web : batch ?
+	    &chat_fe_batch : &chat_fe_ui;
 	if (ctx->fe->start != NULL && ctx->fe->start(ctx, ctx->base) != 0)
 		ctx->fe = &chat_fe_batch;
-	memset(&e, 0, sizeof(e));
-	e.kind = EV_ROOM;
-	e.code = ctx->code;
-	e.created = ctx->code_arg == NULL;
-	chat_emit(ctx, &e);
-	if (!chat_relay_begin(&ctx->relay, clock_ms()))
-		chat_rdv_register(ctx, clock_ms());
+	if (ctx->fe->input == NULL && ctx->fe->read == NULL) {
+		event_free(ctx->ev_in);
+		ctx->ev_in = NULL;
+	}
+	if (ctx->code[0] != '\0')
+		chat_begin(ctx);
 	if (!ctx->end.done) {
 		chat_pump(ctx);
 		event_base_dispatch(ctx->base);

@@ -10,11 +10,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "libstun/stun.h"
 
-#define EV_ROOM		1	/* code, created */
-#define EV_REGISTERED	2	/* id (ours), addr (mapped) */
+#define EV_ROOM		1	/* code, created, our name */
+#define EV_REGISTERED	2	/* id (ours), addr (mapped), addr2 (a
+				   host candidate: the local address), nat */
 #define EV_MEMBER	3	/* the rendezvous announced peer */
 #define EV_PATH		4	/* path_kind, addr, types, rtt */
 #define EV_JOINED	5	/* handshake done with peer */
@@ -27,7 +29,8 @@
 #define EV_ERROR	11	/* reason: something the user should know */
 #define EV_BYE		12	/* we left the room */
 #define EV_RELAY	13	/* addr on server addr2; reason: unusable */
-#define EV_SERVER	14	/* the rendezvous server is unreachable, or
+#define EV_SENT		14	/* a line of ours taken: line, text */
+#define EV_SERVER	15	/* the rendezvous server is unreachable, or
 				   back (up) */
 
 struct chat_event {
@@ -38,11 +41,18 @@ struct chat_event {
 	uint32_t	 id;		/* message id */
 	const uint8_t	*text;
 	size_t		 len;
-	const char	*code;
+	const char	*code;		/* ROOM (peer: our name, addr2: the
+					   rendezvous server) */
 	int		 created;
+	uint32_t	 line;		/* SENT, (UN)DELIVERED: which line of
+					   ours, counted from 1; 0 unknown */
+	int		 nat;		/* REGISTERED: 1 the server saw another
+					   address than ours, 0 it saw ours,
+					   -1 unknown */
 	int		 path_kind;	/* CHAT_PATH_* */
 	struct stun_addr addr;
-	struct stun_addr addr2;		/* PATH: the peer; RELAY: server */
+	struct stun_addr addr2;		/* PATH: the peer; RELAY, ROOM: the
+					   server; REGISTERED: ours */
 	const char	*local_type;
 	const char	*remote_type;
 	uint32_t	 rtt;
@@ -74,6 +84,7 @@ struct chat_self {
 	unsigned	 linger;	/* s to wait for them at the end */
 	int		 quitting;	/* leaving: no more lines taken */
 	int		 server_down;	/* registered once, now unreachable */
+	const char	*err;		/* why we stop with status 1, or NULL */
 };
 
 struct chat_ctx;
@@ -100,13 +111,21 @@ struct chat_fe {
 	/*
 	 * Instead of input, when set: stdin is readable and the front end
 	 * reads it itself (curses decodes the keys), also after quitting.
-	 * Returns -1 when stdin ended.
+	 * Returns -1 when stdin ended.  With neither, stdin is not read (the
+	 * web front end takes its input from its own events).
 	 */
 	int	(*read)(struct chat_ctx *);
 };
 
 extern const struct chat_fe chat_fe_batch;	/* batch.c */
 extern const struct chat_fe chat_fe_ui;		/* ui.c */
+extern const struct chat_fe chat_fe_web;	/* web.c */
+
+/*
+ * An event as one JSON object and a newline on f (batch.c): the --batch
+ * output, and what the web front end sends to the page.
+ */
+void	chat_event_json(FILE *f, const struct chat_event *);
 
 /* chat_send_line() results. */
 #define CHAT_LINE_TAKEN		0	/* sent, kept for a peer, or reported */
@@ -128,6 +147,18 @@ int	chat_send_line(struct chat_ctx *, const uint8_t *, size_t);
  * time without progress), the next leaves at once, as SIGINT does.
  */
 void	chat_quit(struct chat_ctx *);
+/*
+ * A front end fed p2pchat from an event of its own (not stdin): run the
+ * router on the loop's next turn.
+ */
+void	chat_poke(struct chat_ctx *);
+/*
+ * Create (code NULL) or join a room, when p2pchat started without one
+ * (--web): the rendezvous starts.  0, or -1 with err set (a bad code, a
+ * room already there).
+ */
+int	chat_enter(struct chat_ctx *, const char *code, char *err,
+	    size_t errlen);
 /* Fill up to max entries; returns how many. */
 unsigned chat_peers(struct chat_ctx *, struct chat_peer_info *, unsigned);
 void	chat_self(struct chat_ctx *, struct chat_self *);

@@ -31,9 +31,12 @@
 #include "chat/p2pchat.h"
 #include "chat/relay.h"
 #include "chat/ctx.h"
+#include "chat/web.h"
 
 #define CHAT_CODE_ENV	"P2PCHAT_CODE"
 #define CHAT_CODE_IN	256	/* bytes of a code line read */
+#define CHAT_RELAY_ENV	"P2PCHAT_RELAY"
+#define CHAT_RELAY_IN	1280	/* turn:, user and password, host:port */
 
 #define CHAT_SYNOPSIS	"p2pchat --server host[:port] [--name name] " \
 	"[--join | --code-file file] [options] [code]"
@@ -53,11 +56,16 @@ static const struct cli_opt chat_optab[] = {
 	    "line of FILE ('-': standard input, the rest are messages)" },
 	{ "batch", 0, 'b', NULL, "messages from standard input, events as "
 	    "JSON lines on standard output" },
+	{ "web", 0, 'w', "[ADDR:]PORT", "serve the chat as a web page on "
+	    "ADDR (default 127.0.0.1): open the URL it prints" },
 	{ "port", 0, 'p', "PORT", "the local UDP port (default: any)" },
 	{ "linger", 0, 'l', "SECONDS", "how long to wait for "
 	    "acknowledgements when leaving (default 10)" },
 	{ "relay", 0, 'r', "turn:USER:PASS@HOST[:PORT]",
-	    "use this TURN server when no direct path works" },
+	    "use this TURN server when no direct path works (the password "
+	    "is better kept in --relay-file or $" CHAT_RELAY_ENV ")" },
+	{ "relay-file", 0, 'R', "FILE", "read the --relay value from the "
+	    "first line of FILE" },
 	{ "force-relay", 0, 'f', NULL, "relayed paths only" },
 	{ "no-relay", 0, 'N', NULL, "do not use the relay the server offers" },
 	{ "verbose", 'v', 'v', NULL, "log what is sent and received on "
@@ -69,6 +77,8 @@ static const struct cli_opt chat_optab[] = {
 
 /* The code read from a file, stdin or the terminal, or copied from argv. */
 static char	chat_code_in[CHAT_CODE_IN];
+/* The --relay value, from argv (then wiped), a file or the environment. */
+static char	chat_relay_in[CHAT_RELAY_IN];
 
 static int
 chat_name_ok(const char *s)
@@ -84,12 +94,12 @@ chat_name_ok(const char *s)
 }
 
 /*
- * The first line of fd into chat_code_in, a byte at a time so that what
- * follows on stdin stays there for the messages.  0, or -1 (errno set;
- * EINVAL for a line too long or empty).
+ * The first line of fd into buf, a byte at a time so that what follows
+ * on stdin stays there for the messages.  0, or -1 (errno set; EINVAL for
+ * a line too long or empty).
  */
 static int
-chat_code_line(int fd)
+chat_line(int fd, char *buf, size_t cap)
 {
 	size_t	n = 0;
 	ssize_t	r;
@@ -102,21 +112,27 @@ chat_code_line(int fd)
 			return (-1);
 		if (r == 0 || c == '\n')
 			break;
-		if (n == sizeof(chat_code_in) - 1) {
+		if (n == cap - 1) {
 			errno = EINVAL;
 			return (-1);
 		}
-		chat_code_in[n++] = c;
+		buf[n++] = c;
 	}
-	while (n > 0 && (chat_code_in[n - 1] == '\r' ||
-	    chat_code_in[n - 1] == ' ' || chat_code_in[n - 1] == '\t'))
+	while (n > 0 && (buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		n--;
-	chat_code_in[n] = '\0';
+	buf[n] = '\0';
 	if (n == 0) {
 		errno = EINVAL;
 		return (-1);
 	}
 	return (0);
+}
+
+static int
+chat_code_line(int fd)
+{
+	return (chat_line(fd, chat_code_in, sizeof(chat_code_in)));
 }
 
 /*
@@ -182,6 +198,8 @@ chat_code(struct chat_ctx *ctx, const char *how)
 {
 	int	rv = 0;
 
+	if (ctx->code_arg == NULL && ctx->web_arg != NULL)
+		return (0);	/* the web page creates or joins the room */
 	if (ctx->code_arg == NULL) {
 		if (chat_code_make(NULL, NULL, ctx->secret, ctx->code,
 		    sizeof(ctx->code)) != 0) {
@@ -207,6 +225,45 @@ chat_code(struct chat_ctx *ctx, const char *how)
 	return (rv);
 }
 
+/*
+ * Where the --relay value comes from: the option (copied, then wiped from
+ * argv so that ps shows it no longer), --relay-file, or the environment
+ * (then unset), unless --no-relay.  0, or the exit status.
+ */
+static int
+chat_relay_source(struct chat_ctx *ctx, char *arg, const char *file,
+    int no_relay)
+{
+	const char	*env = getenv(CHAT_RELAY_ENV);
+	int		 fd, rv;
+
+	if (arg != NULL) {
+		snprintf(chat_relay_in, sizeof(chat_relay_in), "%s", arg);
+		OPENSSL_cleanse(arg, strlen(arg));
+	} else if (file != NULL) {
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
+			rv = -1;
+		else {
+			rv = chat_line(fd, chat_relay_in,
+			    sizeof(chat_relay_in));
+			close(fd);
+		}
+		if (rv != 0) {
+			fprintf(stderr, "p2pchat: --relay-file %s: %s\n",
+			    cli_quote(file), errno == EINVAL ?
+			    "no turn: line first" : strerror(errno));
+			return (1);
+		}
+	} else if (env != NULL && *env != '\0' && !no_relay)
+		snprintf(chat_relay_in, sizeof(chat_relay_in), "%s", env);
+	else
+		return (0);
+	if (env != NULL)
+		(void)unsetenv(CHAT_RELAY_ENV);
+	ctx->relay_arg = chat_relay_in;
+	return (0);
+}
+
 /* --relay into the relay machine: 0, or the exit status. */
 static int
 chat_relay_opt(struct chat_ctx *ctx)
@@ -227,13 +284,70 @@ chat_relay_opt(struct chat_ctx *ctx)
 		rv = -1;
 	}
 	OPENSSL_cleanse(&tc, sizeof(tc));
+	OPENSSL_cleanse(chat_relay_in, sizeof(chat_relay_in));
+	ctx->relay_arg = NULL;
 	return (rv == 0 ? 0 : rv == -1 ? 2 : 1);
+}
+
+/*
+ * --web: the page takes the place of the terminal, and may create or
+ * join the room itself (chat_enter()).  Usage errors exit 2.
+ */
+static void
+chat_web_opts(struct chat_ctx *ctx, int batch)
+{
+	if (ctx->web_arg == NULL)
+		return;
+	if (batch)
+		cli_usage("--web and --batch exclude each other");
+	if (web_configure(ctx->web_arg) != 0)
+		cli_usage("--web '%s': expected [ADDR:]PORT, ADDR an IP "
+		    "address or localhost", cli_quote(ctx->web_arg));
+}
+
+int
+chat_enter(struct chat_ctx *ctx, const char *code, char *err, size_t errlen)
+{
+	int	rv = -1;
+
+	if (ctx->code[0] != '\0') {
+		snprintf(err, errlen, "already in room %s", ctx->code);
+		return (-1);
+	}
+	if (code == NULL) {
+		if (chat_code_make(NULL, NULL, ctx->secret, ctx->code,
+		    sizeof(ctx->code)) != 0) {
+			snprintf(err, errlen, "no random bytes for a room "
+			    "code");
+			goto out;
+		}
+	} else if (chat_code_parse(code, ctx->secret) != 0) {
+		snprintf(err, errlen, "not a valid room code (mistyped?)");
+		goto out;
+	} else
+		(void)chat_code_format(ctx->secret, ctx->code,
+		    sizeof(ctx->code));
+	ctx->code_arg = code == NULL ? NULL : ctx->code;
+	if (chat_setup_room(ctx) != 0) {
+		snprintf(err, errlen, "%s", ctx->err);
+		goto out;
+	}
+	chat_begin(ctx);
+	chat_poke(ctx);
+	rv = 0;
+ out:
+	if (rv != 0) {
+		ctx->code[0] = '\0';
+		OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
+	}
+	return (rv);
 }
 
 int
 chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 {
-	const char	*file = NULL, *how = NULL;
+	const char	*file = NULL, *how = NULL, *relay_file = NULL;
+	char		*relay = NULL;
 	int		 ch, verbose = 0, rv, no_relay = 0, join = 0;
 
 	*batch = 0;
@@ -257,10 +371,16 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 			*batch = 1;
 			break;
 		case 'r':
-			ctx->relay_arg = optarg;
+			relay = optarg;
+			break;
+		case 'R':
+			relay_file = optarg;
 			break;
 		case 'f':
 			ctx->force_relay = 1;
+			break;
+		case 'w':
+			ctx->web_arg = optarg;
 			break;
 		case 'N':
 			no_relay = 1;
@@ -296,8 +416,11 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 		    "host[:port])");
 	if (no_relay && ctx->force_relay)
 		cli_usage("--no-relay and --force-relay exclude each other");
-	if (no_relay && ctx->relay_arg != NULL)
-		cli_usage("--no-relay and --relay exclude each other");
+	if (relay != NULL && relay_file != NULL)
+		cli_usage("--relay and --relay-file exclude each other");
+	if (no_relay && (relay != NULL || relay_file != NULL))
+		cli_usage("--no-relay and --relay%s exclude each other",
+		    relay_file != NULL ? "-file" : "");
 	if (ctx->name == NULL && (ctx->name = getenv("USER")) == NULL &&
 	    (ctx->name = getenv("LOGNAME")) == NULL)
 		cli_usage("no --name given, and neither $USER nor $LOGNAME "
@@ -305,11 +428,14 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 	if (!chat_name_ok(ctx->name))
 		cli_usage("name '%s': 1 to %d bytes without control "
 		    "characters", cli_quote(ctx->name), CHAT_NAME_MAX);
+	chat_web_opts(ctx, *batch);
 	chat_relay_init(&ctx->relay, ctx->force_relay, no_relay);
 	chat_end_init(&ctx->end, ctx->linger);
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
+	if ((rv = chat_relay_source(ctx, relay, relay_file, no_relay)) != 0)
+		return (rv);
 	if ((rv = chat_code_source(ctx, argc == 1 ? argv[0] : NULL, file,
 	    join, &how)) != 0 || (rv = chat_code(ctx, how)) != 0)
 		return (rv);
@@ -332,9 +458,7 @@ int
 chat_setup(struct chat_ctx *ctx)
 {
 	struct stun_rdv_config	*rc = &ctx->rc;
-	struct stun_punch_cand	 pc;
 	struct stun_addr	 any, local;
-	uint8_t			 roomid[CHAT_ROOMID_LEN];
 
 	memset(&any, 0, sizeof(any));
 	any.family = ctx->server.family;
@@ -352,6 +476,23 @@ chat_setup(struct chat_ctx *ctx)
 	rc->txn.rto = 250;
 	rc->txn.rc = 6;
 	rc->txn.rm = 8;
+	snprintf(rc->name, sizeof(rc->name), "%s", ctx->name);
+	/* Relay only: the peer learns no address of ours from us. */
+	if (!ctx->force_relay)
+		rc->ncand = chat_host_cands(&ctx->server, ctx->port, rc->cand,
+		    STUN_RDV_MAX_CANDS);
+	ctx->local = local;
+	log_debug("socket port %u, %u host candidates", ctx->port, rc->ncand);
+	return (ctx->code[0] != '\0' ? chat_setup_room(ctx) : 0);
+}
+
+int
+chat_setup_room(struct chat_ctx *ctx)
+{
+	struct stun_rdv_config	*rc = &ctx->rc;
+	struct stun_punch_cand	 pc;
+	uint8_t			 roomid[CHAT_ROOMID_LEN];
+
 	if (chat_room_key(ctx->secret, rc->room_key) != 0 ||
 	    chat_room_id(ctx->secret, roomid) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot derive the room");
@@ -359,11 +500,6 @@ chat_setup(struct chat_ctx *ctx)
 	}
 	memcpy(rc->room, roomid, sizeof(roomid));
 	rc->roomlen = sizeof(roomid);
-	snprintf(rc->name, sizeof(rc->name), "%s", ctx->name);
-	/* Relay only: the peer learns no address of ours from us. */
-	if (!ctx->force_relay)
-		rc->ncand = chat_host_cands(&ctx->server, ctx->port, rc->cand,
-		    STUN_RDV_MAX_CANDS);
 	if (chat_room_init(&ctx->room, ctx->secret, ctx->name) != 0) {
 		snprintf(ctx->err, sizeof(ctx->err), "cannot set up the room");
 		return (-1);
@@ -375,10 +511,9 @@ chat_setup(struct chat_ctx *ctx)
 	memset(&pc, 0, sizeof(pc));
 	pc.type = STUN_CAND_HOST;
 	pc.sock = CHAT_SOCK_MAIN;
-	pc.addr = rc->ncand > 0 ? rc->cand[0].addr : local;
+	pc.addr = rc->ncand > 0 ? rc->cand[0].addr : ctx->local;
 	if (!ctx->force_relay)
 		(void)chat_room_add_local(&ctx->room, &pc);
-	log_debug("socket port %u, %u host candidates", ctx->port, rc->ncand);
 	return (0);
 }
 

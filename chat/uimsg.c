@@ -136,6 +136,7 @@ ui_msg_event(const struct chat_event *e)
 		break;
 	case EV_MEMBER:
 	case EV_DELIVERED:
+	case EV_SENT:		/* the line typed is shown as typed */
 		ui_dirty();	/* the status line */
 		break;
 	case EV_PATH:

@@ -25,15 +25,21 @@ stream_check_frame(const uint8_t *f, size_t n, int kind, size_t cap)
 	uint8_t		*re;
 	size_t		 dlen;
 	uint16_t	 ch;
-	int		 k = 0;
+	int		 k = 0, rc;
 
 	FUZZ_ASSERT(n <= cap);
 	FUZZ_ASSERT(stun_frame_len(f, n, cap, &k) == (int)n && k == kind);
 	if (kind == STUN_FRAME_STUN) {
 		FUZZ_ASSERT(n >= STUN_HDR_LEN && n % 4 == 0);
 		FUZZ_ASSERT(stun_msg_is_stun(f, n) == 1);
-		/* Decoding may fail, but never on the header length. */
-		if (stun_msg_decode(&m, f, n) != STUN_ERR_NOT_STUN)
+		/*
+		 * Decoding may fail, but never on the header length; a
+		 * wrong FINGERPRINT leaves the header unusable (dropped).
+		 */
+		rc = stun_msg_decode(&m, f, n);
+		if (rc == STUN_ERR_FINGERPRINT)
+			FUZZ_ASSERT(!m.hdr_ok);
+		else if (rc != STUN_ERR_NOT_STUN)
 			FUZZ_ASSERT(m.hdr_ok);
 		return;
 	}

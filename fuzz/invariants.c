@@ -224,6 +224,8 @@ fuzz_check_integrity(const struct stun_msg *m)
 	FUZZ_ASSERT(fp == 0 || fp == STUN_ERR_NOT_FOUND ||
 	    fp == STUN_ERR_FINGERPRINT || fp == STUN_ERR_BAD_ATTR);
 	FUZZ_ASSERT(fp == stun_msg_check_fingerprint(m));
+	/* RFC 8489 7.3: a decoded message never has a wrong FINGERPRINT. */
+	FUZZ_ASSERT(fp == 0 || fp == STUN_ERR_NOT_FOUND);
 	FUZZ_ASSERT(mi == stun_msg_check_integrity(m, fuzz_key,
 	    sizeof(fuzz_key) - 1));
 	FUZZ_ASSERT(mi256 == stun_msg_check_integrity_sha256(m, fuzz_key,

@@ -3,7 +3,7 @@
 # (fuzz/replay.sh); with it (CC=clang) they are real libFuzzer binaries:
 #	fuzz/fuzz_msg -jobs=1 -max_total_time=600 fuzz/corpus/msg
 FUZZ_TARGETS = fuzz/fuzz_msg fuzz/fuzz_attr fuzz/fuzz_stream fuzz/fuzz_rdv \
-	fuzz/fuzz_proxy fuzz/fuzz_rooms
+	fuzz/fuzz_proxy fuzz/fuzz_rooms fuzz/fuzz_relay fuzz/fuzz_chat
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += fuzz/replay.sh
 EXTRA_DIST += fuzz/replay.sh fuzz/mkcorpus.py fuzz/corpus
@@ -50,3 +50,19 @@ fuzz_fuzz_rooms_SOURCES = fuzz/fuzz_rooms.c $(FUZZ_CHECK) $(FUZZ_MAIN)
 fuzz_fuzz_rooms_CFLAGS = $(FUZZ_BINFLAGS)
 fuzz_fuzz_rooms_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 fuzz_fuzz_rooms_LDADD = stund/libstund.la $(FUZZ_LIBS)
+
+# The TURN relay table: a script of clients, peers and clock steps.  The
+# files under test are compiled in here too, so that with --enable-fuzzing
+# they carry libFuzzer's coverage (the libraries are built without it).
+fuzz_fuzz_relay_SOURCES = fuzz/fuzz_relay.c stund/relay.c stund/relaypol.c \
+	stund/auth.c $(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_relay_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_relay_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_relay_LDADD = stund/libstund.la $(FUZZ_LIBS)
+
+# p2pchat's machines: reliable delivery, a peer pair, the relay client.
+fuzz_fuzz_chat_SOURCES = fuzz/fuzz_chat.c chat/reliable.c chat/peer.c \
+	chat/relay.c $(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_chat_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_chat_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_chat_LDADD = chat/libchat.la $(FUZZ_LIBS)

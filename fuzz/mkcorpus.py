@@ -220,7 +220,79 @@ def main():
           b"GET / HTTP/1.1\r\n\r\n")
     write(s, "tls-hello", b"\x40\x05" + bytes.fromhex("160301020101"))
     write(s, "unpadded-udp-chdata", chdata(0x4001, b"hello", pad=False))
+    scripts(top, m)
     return 0
+
+
+def ops(*steps):
+    return b"".join(bytes(st) for st in steps)
+
+
+def scripts(top, m):
+    """Scripts for fuzz_relay (4-byte steps) and fuzz_chat (a mode byte,
+    then steps), as fuzz/fuzz_relay.c and fuzz/fuzz_chat.c read them."""
+    r = os.path.join(top, "relay")
+    # op, client, x, y.  0-3 requests (x 0x80 no credentials, 0x40
+    # FINGERPRINT), 4 Send, 5 ChannelData, 6 from a peer, 7 clock, 8 flip,
+    # 9 raw, 10 the stream client goes.
+    flow = ops((0, 0, 0x80, 0), (0, 0, 0x45, 0x04), (2, 0, 0, 0),
+               (3, 0, 0, 0), (4, 0, 0, 16), (5, 0, 0, 16), (6, 32, 0, 0),
+               (7, 0, 100, 0), (1, 0, 0x05, 0x01), (1, 0, 0, 0x03))
+    write(r, "alloc-flow", flow)
+    every = b""
+    for k in range(4):
+        every += ops((0, k, 0x80, 0), (0, k, 0x40 | k, 0x04 * (k & 1)),
+                     (2, k, 0, 0x02 + k % 2), (3, k, 0, 0x80 + k))
+    write(r, "every-client", every + ops((10, 2, 0, 0), (6, 9, 1, 1),
+                                         (7, 0, 255, 0)))
+    write(r, "nonce-expiry", ops((0, 1, 0x80, 0), (0, 1, 0, 0),
+                                 (7, 0, 255, 0), (7, 0, 255, 0),
+                                 (7, 0, 200, 0), (1, 1, 0, 0x01),
+                                 (1, 1, 0, 0x01), (2, 1, 0, 0x01)))
+    write(r, "flip", flow + ops((8, 0, 2, 7), (8, 1, 3, 200),
+                                (8, 2, 0, 31), (8, 3, 1, 99)))
+    write(r, "allocate-options", ops((0, 3, 0x80, 0), (0, 3, 0x7f, 0x3c),
+                                     (0, 3, 0x00, 0x20), (0, 3, 0, 0x80),
+                                     (0, 3, 0, 0x01), (0, 3, 0, 0x02)))
+    raw = m["turn-allocate"]
+    write(r, "raw", ops((9, 0, len(raw), 0)) + raw + ops((7, 0, 1, 0)))
+
+    c = os.path.join(top, "chat")
+    # reliable (mode 0): op, arg; 0 send (arg & 1 side, arg >> 1 size),
+    # 1 deliver, 2 drop, 3 duplicate, 4 corrupt (+ a byte), 5 clock,
+    # 6 raw (+ bytes).
+    rel = b"\0" + ops((0, 0x40), (0, 0x21), (0, 0x02)) + \
+        ops(*[(1, i) for i in range(24)]) + ops((5, 10)) + \
+        ops(*[(1, i) for i in range(24)])
+    write(c, "reliable", rel)
+    lossy = b"\0" + ops((0, 0xfe), (0, 0x61)) + \
+        ops(*[(i % 5 + 1, i * 7 % 256) for i in range(40)]) + ops((5, 30)) + \
+        ops((6, 8)) + bytes([1, 0, 0, 0, 0, 0, 0, 9]) + \
+        ops(*[(1, i) for i in range(16)])
+    write(c, "reliable-lossy", lossy)
+    # peer (mode 1): the same steps; time first so that punching starts.
+    peer = b"\1" + ops((5, 1)) + ops(*[(1, i) for i in range(12)]) + \
+        ops((5, 5)) + ops(*[(1, i) for i in range(12)]) + \
+        ops((0, 0x10), (0, 0x31)) + ops(*[(1, i) for i in range(12)]) + \
+        ops((5, 5)) + ops(*[(1, i) for i in range(12)])
+    write(c, "peer", peer)
+    write(c, "peer-tamper", peer + ops((0, 0x40), (4, 0), (3, 1)) + b"\5" +
+          ops((6, 40)) + bytes([0xd2]) + b"\0" * 39)
+    # relay (mode 2; 0x80 asks for IPv6, 0x40 relay only): op, arg, x.
+    # 0 answer the last request (arg & 3: success, 401, 438, 300 + x %
+    # 200; 0x10 no relayed address, 0x20 LIFETIME, 0x40 signed, 0x80
+    # FINGERPRINT), 1 raw, 2 Data, 3 ChannelData, 4 clock, 5 wrap, 6 path,
+    # 7 from a stranger, 8 the server's offer.
+    ok = (0, 0xe0, 60)
+    relay = b"\2" + ops((0, 0x81, 1), ok, (5, 10, 0), ok, (5, 10, 0),
+                         (6, 0, 0), ok, (2, 1, 0x41), (3, 0, 0x42),
+                         (4, 200, 0), (7, 4, 0)) + b"\0\1\0\0" + \
+        ops((4, 255, 0), ok)
+    write(c, "relay", relay)
+    write(c, "relay-v6-420", b"\x80" + ops((0, 0x83, 120), (0, 0x81, 2),
+                                          ok, (5, 4, 0), ok))
+    write(c, "relay-only-refused", b"\x50" + ops((0, 0x81, 1),
+                                                (0, 0xc3, 86), (8, 0, 0)))
 
 
 if __name__ == "__main__":

@@ -52,5 +52,11 @@ void	stun_addr_encode(struct stun_wr *w, int xor, const uint8_t *tid,
 	    const struct stun_addr *a, uint8_t lead);
 /* RFC 3629 UTF-8 without NUL: 1 when valid. */
 int	stun_utf8_valid(const uint8_t *p, size_t len);
+/*
+ * After the attribute walk of m (result rc): 1 when the message ends with
+ * a FINGERPRINT, or a damaged one, that is wrong, so that it is dropped.
+ */
+struct stun_msg;
+int	stun_fp_damaged(const struct stun_msg *m, int rc);
 
 #endif

@@ -10,9 +10,12 @@
 
 #include "stun.h"
 #include "buf.h"
+#include "attr.h"
 
 #define FP_XOR		0x5354554eU	/* "STUN" */
 #define FP_ATTR_LEN	(4 + 4)
+/* The header of a FINGERPRINT attribute: type 0x8028, length 4. */
+#define FP_HDR		(((uint32_t)STUN_ATTR_FINGERPRINT << 16) | 4)
 
 /* CRC-32/ISO-HDLC, reflected polynomial 0xedb88320, per nibble. */
 static const uint32_t crc_nibble[16] = {
@@ -95,4 +98,53 @@ stun_msg_check_fingerprint(const struct stun_msg *m)
 	if ((stun_crc32(text, (size_t)a->off - 4) ^ FP_XOR) != got)
 		return (STUN_ERR_FINGERPRINT);
 	return (0);
+}
+
+static unsigned
+fp_bits(uint32_t v)
+{
+	unsigned	n = 0;
+
+	for (; v != 0; v &= v - 1)
+		n++;
+	return (n);
+}
+
+/*
+ * RFC 8489 7.3: a message whose FINGERPRINT is wrong is silently
+ * discarded, and that verdict comes before any other, so that a flipped
+ * bit in an attribute header of a FINGERPRINT-protected request is
+ * dropped rather than answered 400 or 420.  m is the header and the
+ * index of the attribute walk, rc the walk's result.  The tail counts as
+ * a FINGERPRINT when its header is that of one: then a wrong CRC drops
+ * the message when the walk found the FINGERPRINT there, when the walk
+ * failed (its lengths were damaged), and for a request whose walk ended
+ * in an attribute that swallowed the tail (a length made longer).  An
+ * indication or response may carry a whole STUN message at its end (a
+ * relayed connectivity check in DATA), with that message's FINGERPRINT
+ * as its tail: its walk decides.  The CRC does not cover the FINGERPRINT
+ * header, so a tail whose header is a bit or two off but whose value is
+ * the right CRC is a damaged FINGERPRINT too.  Returns 1 to drop.
+ */
+int
+stun_fp_damaged(const struct stun_msg *m, int rc)
+{
+	struct stun_rd	 r;
+	const uint8_t	*text;
+	uint32_t	 hdr, got, crc;
+
+	if (m->len < STUN_HDR_LEN || m->len - STUN_HDR_LEN < FP_ATTR_LEN)
+		return (0);
+	stun_rd_init(&r, m->buf, m->len);
+	if (stun_rd_ptr(&r, m->len - FP_ATTR_LEN, &text) != 0 ||
+	    stun_rd_u32(&r, &hdr) != 0 || stun_rd_u32(&r, &got) != 0)
+		return (0);
+	if (hdr != FP_HDR && fp_bits(hdr ^ FP_HDR) > 2)
+		return (0);
+	crc = stun_crc32(text, m->len - FP_ATTR_LEN) ^ FP_XOR;
+	if (hdr != FP_HDR)
+		return (crc == got);
+	if (crc == got)
+		return (0);
+	return (rc != 0 || m->fp != -1 || m->cls == STUN_CLASS_REQUEST);
 }

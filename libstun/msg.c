@@ -199,10 +199,18 @@ stun_msg_decode(struct stun_msg *m, const uint8_t *buf, size_t len)
 	m->legacy = m->cookie != STUN_MAGIC_COOKIE;
 	m->hdr_ok = 1;
 
-	while (stun_rd_left(&r) > 0)
-		if ((rc = stun_msg_decode_attr(m, &r)) != 0)
-			return (rc);
-	return (0);
+	rc = 0;
+	while (stun_rd_left(&r) > 0 && rc == 0)
+		rc = stun_msg_decode_attr(m, &r);
+	/*
+	 * RFC 8489 7.3: a wrong FINGERPRINT outranks every attribute error,
+	 * and clears hdr_ok, so that it is dropped, never answered.
+	 */
+	if (stun_fp_damaged(m, rc)) {
+		m->hdr_ok = 0;
+		return (STUN_ERR_FINGERPRINT);
+	}
+	return (rc);
 }
 
 const struct stun_attr_ref *

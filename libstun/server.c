@@ -206,6 +206,9 @@ stun_server_binding(const struct stun_server_conf *c,
 	int			 code, sock;
 
 	out->len = 0;
+	/* RFC 8489 7.3: a bad FINGERPRINT means it is not for us. */
+	if (in->derr == STUN_ERR_FINGERPRINT)
+		return (STUN_SRV_DROP_FP);
 	if (m == NULL || !m->hdr_ok)
 		return (STUN_SRV_DROP_MALFORMED);
 	if (m->cls != STUN_CLASS_REQUEST)
@@ -255,6 +258,9 @@ stun_server_reject(const struct stun_server_conf *c,
 	const struct stun_msg	*m = in->msg;
 
 	out->len = 0;
+	/* RFC 8489 7.3: a bad FINGERPRINT means it is not for us. */
+	if (in->derr == STUN_ERR_FINGERPRINT)
+		return (STUN_SRV_DROP_FP);
 	if (m == NULL || !m->hdr_ok)
 		return (STUN_SRV_DROP_MALFORMED);
 	if (m->cls != STUN_CLASS_REQUEST)

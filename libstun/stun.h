@@ -160,6 +160,7 @@ struct stun_addr {
  * outlive the struct.  Decode fills the header fields first, so even when
  * stun_msg_decode() fails with STUN_ERR_BAD_ATTR, STUN_ERR_AFTER_FP or
  * STUN_ERR_TOO_MANY the header (hdr_ok = 1) can be used for an error reply.
+ * A message whose FINGERPRINT is wrong keeps hdr_ok = 0: it is dropped.
  */
 #define STUN_MAX_ATTRS		(48)
 #define STUN_MAX_UNKNOWN	(16)
@@ -221,7 +222,9 @@ STUN_API int stun_msg_peek(const uint8_t *buf, size_t len, uint16_t *method,
  * against the attribute table, padding, nothing after FINGERPRINT;
  * attributes after MESSAGE-INTEGRITY other than MI-SHA256 and FINGERPRINT
  * are ignored (not indexed).  Unknown comprehension-required types are
- * collected in m->unknown.  Returns 0 or STUN_ERR_*.
+ * collected in m->unknown.  A wrong FINGERPRINT at the end outranks every
+ * attribute error (RFC 8489 7.3): STUN_ERR_FINGERPRINT with hdr_ok = 0, so
+ * that it is dropped, never answered.  Returns 0 or STUN_ERR_*.
  */
 STUN_API int stun_msg_decode(struct stun_msg *m, const uint8_t *buf,
     size_t len);

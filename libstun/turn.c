@@ -165,7 +165,12 @@ turn_build(struct stun_turn *t, const struct stun_turn_req *req,
 	switch (req->method) {
 	case STUN_METHOD_ALLOCATE:
 		stun_build_transport(&b, TURN_PROTO_UDP);
-		if (t->c.family != 0)
+		/*
+		 * RFC 8656 7.1: IPv4 is the default, so the family is
+		 * named only for IPv6, and not at all once a server that
+		 * knows only RFC 5766 refused it with a 420.
+		 */
+		if (t->c.family == STUN_AF_INET6 && !t->nofamily)
 			stun_build_family(&b,
 			    STUN_ATTR_REQUESTED_ADDRESS_FAMILY, t->c.family);
 		if (t->c.lifetime != 0)
@@ -330,6 +335,27 @@ turn_refreshed(struct stun_turn *t, const struct stun_turn_req *req,
 	t->refresh_at = now + turn_refresh_delay(lt);
 }
 
+/*
+ * A 420 to an Allocate that named REQUESTED-ADDRESS-FAMILY, listing it:
+ * an RFC 5766 server, which relays IPv4 only and is asked again without.
+ */
+static int
+turn_family_refused(const struct stun_turn *t,
+    const struct stun_turn_req *req, const struct stun_msg *m)
+{
+	uint16_t	types[STUN_MAX_UNKNOWN];
+	size_t		n = 0, i;
+
+	if (req->method != STUN_METHOD_ALLOCATE ||
+	    t->c.family != STUN_AF_INET6 || t->nofamily ||
+	    stun_msg_get_unknown(m, types, STUN_MAX_UNKNOWN, &n) != 0)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (types[i] == STUN_ATTR_REQUESTED_ADDRESS_FAMILY)
+			return (1);
+	return (0);
+}
+
 /* A verified success or error response to req. */
 static void
 turn_answer(struct stun_turn *t, struct stun_turn_req *req,
@@ -354,6 +380,12 @@ turn_answer(struct stun_turn *t, struct stun_turn_req *req,
 		    sizeof(t->nonce))) != 0)
 			turn_req_fail(t, req, e, STUN_ERR_BAD_ATTR, code);
 		else if ((r = turn_req_start(t, req, req->method, now)) != 0)
+			turn_req_fail(t, req, e, r, 0);
+		return;
+	}
+	if (code == 420 && turn_family_refused(t, req, m)) {
+		t->nofamily = 1;
+		if ((r = turn_req_start(t, req, req->method, now)) != 0)
 			turn_req_fail(t, req, e, r, 0);
 		return;
 	}

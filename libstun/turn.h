@@ -44,7 +44,12 @@ struct stun_turn_config {
 	struct stun_addr server;
 	char		username[STUN_MAX_STRING_SEND + 1];
 	char		password[STUN_TURN_PASSWORD_MAX + 1];
-	uint8_t		family;		/* relayed family: 0 (server's), 4, 6 */
+	/*
+	 * Relayed family: 0 (server's) or 4 (IPv4, RFC 8656's default: not
+	 * named on the wire), 6 (REQUESTED-ADDRESS-FAMILY; after a 420
+	 * naming it, asked again without, so ALLOCATED may bring IPv4).
+	 */
+	uint8_t		family;
 	uint32_t	lifetime;	/* s to ask for, 0: server default */
 	struct stun_txn_params txn;	/* zeros: libstun defaults */
 	stun_random_fn	rnd;		/* NULL: RAND_bytes */
@@ -130,6 +135,7 @@ struct stun_turn {
 	uint8_t		pwalgs[STUN_TURN_PWALGS_MAX];	/* raw, echoed */
 	size_t		pwalgslen;	/* 0: none offered */
 	uint16_t	alg;		/* STUN_PWALG_MD5 or _SHA256 */
+	int		nofamily;	/* the server refused the family */
 	uint8_t		key[STUN_KEY_MAX];
 	size_t		keylen;
 	/* The allocation. */

@@ -12,5 +12,12 @@ tests_turnpoke_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_turnpoke_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS)
 
+# A TURN server that knows only RFC 5766, for clients' compatibility.
+check_PROGRAMS += tests/turn5766
+tests_turn5766_SOURCES = tests/turn5766.c
+tests_turn5766_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_turn5766_LDADD = libstun/libstun_core.la common/libcommon.la \
+	$(OPENSSL_LIBS)
+
 TESTS += tests/turnclient.sh
 EXTRA_DIST += tests/turnclient.sh

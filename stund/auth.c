@@ -4,9 +4,11 @@
  * TURN long-term credentials (RFC 8489 9.2) for stund: users from a file
  * with their keys derived at load, time-limited TURN REST credentials
  * ("expiry:name", password base64(HMAC-SHA1(secret, username))),
- * stateless nonces bound to the client's transport address, and USERHASH
- * (RFC 8489 14.4) looked up in a table hashed once per load.  Keys kept in
- * files as hex (the rendezvous secret) load here too.
+ * rendezvous credentials of the same form whose password the room table
+ * gives, stateless nonces bound to the client's transport address and
+ * allocation, and USERHASH (RFC 8489 14.4) looked up in a table hashed
+ * once per load.  Keys kept in files as hex (the rendezvous secret) load
+ * here too.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -88,7 +90,25 @@ auth_free(struct auth *a)
 int
 auth_enabled(const struct auth *a)
 {
-	return (a != NULL && (a->nusers > 0 || a->secretlen > 0));
+	return (a != NULL && (a->nusers > 0 || a->secretlen > 0 || a->rdv));
+}
+
+int
+auth_rdv_on(const struct conf *c)
+{
+	const struct stun_addr	*ip;
+
+	ip = c->has_relay_ip ? &c->relay_ip : &c->primary;
+	/* Clients are told the relayed address: a wildcard will not do. */
+	return (c->turn && c->rendezvous && c->rdv_relay &&
+	    stun_addr_class(ip) != STUN_ADDR_UNSPEC);
+}
+
+/* Is the name part of a credential a rendezvous name? */
+static int
+auth_is_rdv(const char *name)
+{
+	return (strncmp(name, AUTH_RDV_PREFIX, strlen(AUTH_RDV_PREFIX)) == 0);
 }
 
 int
@@ -430,39 +450,73 @@ auth_fail(struct auth_result *r, int code, const char *why)
 	r->why = why;
 }
 
+/* The long-term key of r->user from its password pw. */
+static int
+auth_key_pw(const struct auth *a, struct auth_result *r, const char *pw,
+    const char *name)
+{
+	int	rc;
+
+	rc = stun_key_long_term(r->alg, r->user, a->realm, pw, r->key,
+	    &r->keylen);
+	r->quota_name = name;
+	r->quota_len = strlen(name);
+	if (rc != 0)
+		r->why = "bad user name";
+	return (rc == 0 ? 0 : -1);
+}
+
 /*
  * The key for r->user with r->alg: from the users file when u is the
- * user USERHASH named, else from REST or the users file by name.
+ * user USERHASH named, else from a rendezvous password, REST or the users
+ * file by name.
  */
 static int
 auth_key(const struct auth *a, const struct auth_user *u,
-    struct auth_result *r, int64_t wall)
+    struct auth_result *r, const struct auth_req *q)
 {
 	char			 pw[32];
 	const char		*name;
 	int64_t			 expiry;
 	int			 rc;
 
+	if (u == NULL && auth_rest_split(r->user, &expiry, &name) &&
+	    auth_is_rdv(name)) {
+		/* Never a REST name, whatever the secret. */
+		if (!a->rdv || q->rdv_pw == NULL) {
+			r->why = "rendezvous credentials off";
+			return (-1);
+		}
+		if (expiry < q->wall) {
+			r->why = "rendezvous credential expired";
+			return (-1);
+		}
+		if (q->rdv_pw(q->rdv_arg, r->user, pw, sizeof(pw)) != 0) {
+			OPENSSL_cleanse(pw, sizeof(pw));
+			r->why = "rendezvous password failed";
+			return (-1);
+		}
+		r->rdv = 1;
+		rc = auth_key_pw(a, r, pw, name);
+		OPENSSL_cleanse(pw, sizeof(pw));
+		return (rc);
+	}
 	if (u == NULL && a->secretlen > 0 &&
 	    auth_rest_split(r->user, &expiry, &name)) {
-		if (expiry < wall) {
+		if (expiry < q->wall) {
 			r->why = "rest credential expired";
 			return (-1);
 		}
 		if (auth_rest_password(a->secret, a->secretlen, r->user, pw,
 		    sizeof(pw)) != 0) {
+			OPENSSL_cleanse(pw, sizeof(pw));
 			r->why = "rest hmac failed";
 			return (-1);
 		}
-		rc = stun_key_long_term(r->alg, r->user, a->realm, pw, r->key,
-		    &r->keylen);
-		OPENSSL_cleanse(pw, sizeof(pw));
 		r->rest = 1;
-		r->quota_name = name;
-		r->quota_len = strlen(name);
-		if (rc != 0)
-			r->why = "bad rest username";
-		return (rc == 0 ? 0 : -1);
+		rc = auth_key_pw(a, r, pw, name);
+		OPENSSL_cleanse(pw, sizeof(pw));
+		return (rc);
 	}
 	if (u == NULL && (u = auth_find(a, r->user)) == NULL) {
 		r->why = "unknown user";
@@ -481,6 +535,30 @@ auth_key(const struct auth *a, const struct auth_user *u,
 	}
 	r->quota_name = r->user;
 	r->quota_len = strlen(r->user);
+	return (0);
+}
+
+/*
+ * The secret of the nonces bound to allocation instance bind: the nonce
+ * secret itself for none, else HMAC-SHA256(nonce secret, bind).  0 or -1.
+ */
+static int
+auth_nonce_key(const struct auth *a, uint64_t bind,
+    uint8_t out[AUTH_NONCE_SECRET])
+{
+	uint8_t		b[8];
+	unsigned int	n = 0;
+	int		i;
+
+	if (bind == 0) {
+		memcpy(out, a->nonce_key, AUTH_NONCE_SECRET);
+		return (0);
+	}
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(bind >> (56 - 8 * i));
+	if (HMAC(EVP_sha256(), a->nonce_key, sizeof(a->nonce_key), b,
+	    sizeof(b), out, &n) == NULL || n != AUTH_NONCE_SECRET)
+		return (-1);
 	return (0);
 }
 
@@ -509,11 +587,11 @@ auth_userhash(const struct auth *a, const struct stun_msg *m,
 
 void
 auth_check(const struct auth *a, const struct stun_msg *m,
-    const struct stun_addr *from, uint64_t now_s, int64_t wall,
-    struct auth_result *r)
+    const struct auth_req *q, struct auth_result *r)
 {
 	const struct auth_user	*u = NULL;
 	char			 nonce[STUN_MAX_NONCE + 1];
+	uint8_t			 nkey[AUTH_NONCE_SECRET];
 	uint32_t		 feat = 0;
 	int			 rc, has_hash;
 
@@ -539,8 +617,13 @@ auth_check(const struct auth *a, const struct stun_msg *m,
 		auth_fail(r, 400, "bad nonce");
 		return;
 	}
-	rc = stun_nonce_check(nonce, strlen(nonce), a->nonce_key,
-	    sizeof(a->nonce_key), from, now_s, a->nonce_life);
+	if (auth_nonce_key(a, q->bind, nkey) != 0) {
+		auth_fail(r, 401, "no nonce key");
+		return;
+	}
+	rc = stun_nonce_check(nonce, strlen(nonce), nkey, sizeof(nkey),
+	    q->from, q->now_s, a->nonce_life);
+	OPENSSL_cleanse(nkey, sizeof(nkey));
 	if (rc != 0) {
 		auth_fail(r, 438, rc == STUN_ERR_STALE ? "nonce expired" :
 		    "nonce not ours");
@@ -571,7 +654,7 @@ auth_check(const struct auth *a, const struct stun_msg *m,
 		}
 	} else
 		r->alg = STUN_PWALG_MD5;
-	if (auth_key(a, u, r, wall) != 0) {
+	if (auth_key(a, u, r, q) != 0) {
 		auth_fail(r, 401, r->why);
 		return;
 	}
@@ -588,22 +671,28 @@ auth_check(const struct auth *a, const struct stun_msg *m,
 
 void
 auth_challenge(const struct auth *a, struct stun_builder *b,
-    const struct stun_addr *from, uint64_t now_s)
+    const struct auth_req *q)
 {
 	char		nonce[STUN_NONCE_LEN + 1];
+	uint8_t		nkey[AUTH_NONCE_SECRET];
 	uint32_t	feat;
+	int		rc;
 
 	stun_build_string(b, STUN_ATTR_REALM, a->realm);
 	feat = STUN_SECF_PASSWORD_ALGORITHMS;
 	/*
 	 * Username anonymity only when every name can be found by its hash:
 	 * under the bit a client MUST send USERHASH (RFC 8489 9.2.5), and a
-	 * REST name ("expiry:name") is in no table.
+	 * REST or rendezvous name ("expiry:name") is in no table.
 	 */
-	if (a->nusers > 0 && a->secretlen == 0)
+	if (a->nusers > 0 && a->secretlen == 0 && !a->rdv)
 		feat |= STUN_SECF_USERNAME_ANONYMITY;
-	if (stun_nonce_make(nonce, sizeof(nonce), feat, a->nonce_key,
-	    sizeof(a->nonce_key), from, now_s) != 0) {
+	rc = auth_nonce_key(a, q->bind, nkey);
+	if (rc == 0)
+		rc = stun_nonce_make(nonce, sizeof(nonce), feat, nkey,
+		    sizeof(nkey), q->from, q->now_s);
+	OPENSSL_cleanse(nkey, sizeof(nkey));
+	if (rc != 0) {
 		if (b->err == 0)
 			b->err = STUN_ERR_CRYPTO;
 		return;
@@ -665,7 +754,8 @@ auth_load(struct conf *c, const struct conf *old, char *err, size_t errlen)
 	int		 rc;
 
 	c->auth = NULL;
-	if (!c->turn || (c->user_file[0] == '\0' && c->auth_secret[0] == '\0'))
+	if (!c->turn || (c->user_file[0] == '\0' &&
+	    c->auth_secret[0] == '\0' && !auth_rdv_on(c)))
 		return (0);
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -679,6 +769,7 @@ auth_load(struct conf *c, const struct conf *old, char *err, size_t errlen)
 		snprintf(err, errlen, "static-auth-secret: too long");
 		goto fail;
 	}
+	a->rdv = auth_rdv_on(c);
 	if (c->user_file[0] != '\0') {
 		if (conf_read_file(c->user_file, AUTH_MAX_FILE, &text, &len,
 		    err, errlen) == -1)

@@ -3,8 +3,10 @@
  *
  * TURN credentials for stund, I/O-free: the realm, the users file (keys
  * derived once at load, no password kept), the TURN REST shared secret,
- * and the stateless nonces of the long-term mechanism (RFC 8489 9.2),
- * with USERHASH lookup for users from the file (RFC 8489 14.4).
+ * rendezvous credentials (their passwords come from the room table), and
+ * the stateless nonces of the long-term mechanism (RFC 8489 9.2), bound
+ * to the client's address and to its allocation, with USERHASH lookup for
+ * users from the file (RFC 8489 14.4).
  * A struct auth is built once and then only read, so SIGHUP replaces it
  * whole and workers read it without a lock.
  */
@@ -36,8 +38,32 @@ struct auth {
 	struct auth_hash *byhash;
 	uint8_t		 secret[AUTH_MAX_SECRET];	/* REST */
 	size_t		 secretlen;	/* 0: REST credentials off */
+	int		 rdv;		/* rendezvous credentials on */
 	uint8_t		 nonce_key[AUTH_NONCE_SECRET];
 	uint32_t	 nonce_life;	/* s */
+};
+
+/*
+ * The prefix of the name part of rendezvous credentials
+ * ("<expiry>:rdv-<member id><room tag>"): such names are never REST names.
+ */
+#define AUTH_RDV_PREFIX		"rdv-"
+
+/* What auth_check() and auth_challenge() need besides the message. */
+struct auth_req {
+	const struct stun_addr	*from;		/* the client's address */
+	uint64_t		 now_s;		/* monotonic seconds (nonces) */
+	int64_t			 wall;		/* Unix seconds (expiry) */
+	/*
+	 * The allocation instance the nonce is bound to, 0 for none: a
+	 * nonce made for one allocation is stale (438) for any other, so a
+	 * request captured in one cannot be replayed into the next.
+	 */
+	uint64_t		 bind;
+	/* Password of a rendezvous user (0 or -1); NULL: none accepted. */
+	int			(*rdv_pw)(void *, const char *, char *,
+				    size_t);
+	void			*rdv_arg;
 };
 
 /* The outcome of auth_check() for one request. */
@@ -47,11 +73,15 @@ struct auth_result {
 	uint16_t	 alg;		/* STUN_PWALG_* used for the key */
 	int		 sha256;	/* request carried MI-SHA256 */
 	int		 rest;		/* REST credential */
+	int		 rdv;		/* rendezvous credential */
 	int		 userhash;	/* user named by USERHASH */
 	uint8_t		 key[STUN_KEY_MAX];
 	size_t		 keylen;
 	char		 user[STUN_MAX_USERNAME + 1];
-	/* The name quotas count: the username, or the REST name part. */
+	/*
+	 * The name quotas count: the username, or the name part of a REST
+	 * or rendezvous credential.
+	 */
 	const char	*quota_name;
 	size_t		 quota_len;
 };
@@ -78,7 +108,8 @@ int	auth_load_users(struct auth *a, const char *text, size_t len,
 	    const char *fname, char *err, size_t errlen);
 /*
  * The credentials of a config snapshot: when TURN is on and there is a
- * users file or a REST secret, build c->auth from them, reading the users
+ * users file, a REST secret or a rendezvous that hands out relay
+ * credentials (auth_rdv_on()), build c->auth from them, reading the users
  * file now (the only file auth reads).  old (may be NULL) lends its nonce
  * secret, so nonces stay good across a reload.  conf_free() frees it.
  * Returns 0, or -1 with a message in err.
@@ -97,28 +128,33 @@ int	auth_read_key(const char *path, uint8_t *key, size_t keylen,
 int	auth_set_secret(struct auth *a, const char *secret);
 /* 1 when there is anything to authenticate against, else 0. */
 int	auth_enabled(const struct auth *a);
+/*
+ * 1 when snapshot c accepts rendezvous credentials: TURN, the rendezvous
+ * and rendezvous-relay are on, and the relay address is not a wildcard.
+ */
+int	auth_rdv_on(const struct conf *c);
 
 /*
- * Check a request's long-term credentials (RFC 8489 9.2.4) from client
- * from at now_s (monotonic seconds; nonces) and wall (Unix seconds; REST
- * expiry).  Fills r: code 0 with the key to sign the answer with, or the
- * error to send (401 with auth_challenge(), 438 likewise, 400 plain).
+ * Check a request's long-term credentials (RFC 8489 9.2.4) as q says.
+ * Fills r: code 0 with the key to sign the answer with, or the error to
+ * send (401 with auth_challenge(), 438 likewise, 400 plain).  A
+ * rendezvous name is checked with q->rdv_pw, never as a REST name.
  * When the nonce has the "Username anonymity" bit, USERHASH names a user
  * of the file and wins over USERNAME (RFC 8489 9.2.5); USERNAME alone is
  * still accepted, for RFC 5389 clients.  Without the bit USERHASH is
  * ignored, and USERHASH alone gets 401.
  */
 void	auth_check(const struct auth *a, const struct stun_msg *m,
-	    const struct stun_addr *from, uint64_t now_s, int64_t wall,
-	    struct auth_result *r);
+	    const struct auth_req *q, struct auth_result *r);
 /*
- * Add REALM, a fresh NONCE and PASSWORD-ALGORITHMS to an answer.  The
- * nonce sets "Password algorithms", and "Username anonymity" when there
- * are users from a file: REST names cannot be listed, so a secret alone
- * does not offer USERHASH.
+ * Add REALM, a fresh NONCE (for q->from and q->bind) and
+ * PASSWORD-ALGORITHMS to an answer.  The nonce sets "Password
+ * algorithms", and "Username anonymity" when every name is a user from a
+ * file: REST and rendezvous names cannot be listed, so they never offer
+ * USERHASH.
  */
 void	auth_challenge(const struct auth *a, struct stun_builder *b,
-	    const struct stun_addr *from, uint64_t now_s);
+	    const struct auth_req *q);
 /* Add the MESSAGE-INTEGRITY(-SHA256) the request used, with its key. */
 void	auth_sign(const struct auth_result *r, struct stun_builder *b);
 /*

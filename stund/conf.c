@@ -18,7 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "conf.h"
+
+#define CONF_SECRET_ENV	"STUND_STATIC_AUTH_SECRET"
 
 /* A flag offset of 0 means none: offset 0 holds the set marks. */
 _Static_assert(offsetof(struct conf, set) == 0, "flag 0 means none");
@@ -455,6 +459,58 @@ conf_wildcard(const struct stun_addr *a)
 }
 
 /*
+ * The TURN REST secret, kept out of argv: from static-auth-secret-file
+ * (its one line, read at every load, so SIGHUP takes a new one) or, when
+ * neither that nor static-auth-secret is given, from the environment.
+ */
+static int
+conf_secret(struct conf *c, char *err, size_t errlen)
+{
+	const char	*env;
+	char		*text;
+	size_t		 len, n;
+	int		 rv = -1;
+
+	if (c->auth_secret_file[0] == '\0') {
+		if (c->auth_secret[0] == '\0' &&
+		    (env = getenv(CONF_SECRET_ENV)) != NULL && *env != '\0') {
+			if (strlen(env) > AUTH_MAX_SECRET) {
+				snprintf(err, errlen, "$%s: longer than %d "
+				    "bytes", CONF_SECRET_ENV, AUTH_MAX_SECRET);
+				return (-1);
+			}
+			memcpy(c->auth_secret, env, strlen(env) + 1);
+		}
+		return (0);
+	}
+	if (c->auth_secret[0] != '\0') {
+		snprintf(err, errlen, "give static-auth-secret or "
+		    "static-auth-secret-file, not both");
+		return (-1);
+	}
+	if (conf_read_file(c->auth_secret_file, AUTH_MAX_SECRET + 2, &text,
+	    &len, err, errlen) == -1)
+		return (-1);
+	n = len;
+	if (n > 0 && text[n - 1] == '\n')
+		n--;
+	if (n > 0 && text[n - 1] == '\r')
+		n--;
+	if (n == 0 || n > AUTH_MAX_SECRET || memchr(text, '\n', n) != NULL ||
+	    memchr(text, '\0', n) != NULL)
+		snprintf(err, errlen, "%s: not one line of 1 to %d bytes",
+		    c->auth_secret_file, AUTH_MAX_SECRET);
+	else {
+		memcpy(c->auth_secret, text, n);
+		c->auth_secret[n] = '\0';
+		rv = 0;
+	}
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return (rv);
+}
+
+/*
  * external-ip: "PUBLIC" or "PUBLIC/PRIVATE", where PRIVATE must be the
  * bound address it stands for (bound, the primary or the alternate).
  */
@@ -622,6 +678,8 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 		c->tls_port = CONF_TLS_PORT;
 	if (c->burst == 0)
 		c->burst = 1;
+	if (conf_secret(c, err, errlen) == -1)
+		return (-1);
 	/* TURN clients are told the relayed address: a real one. */
 	if (c->turn && (c->user_file[0] != '\0' || c->auth_secret[0] != '\0') &&
 	    conf_wildcard(c->has_relay_ip ? &c->relay_ip : &c->primary)) {

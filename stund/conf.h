@@ -68,6 +68,10 @@ struct conf {
 	char			software[STUN_MAX_STRING_SEND + 1];
 	unsigned		tcp_idle;
 	unsigned		tcp_max;
+	unsigned		tcp_source_max;	/* per IPv4 or IPv6 /64 */
+	unsigned		tcp_reserved;	/* slots for new sources */
+	unsigned		tcp_handshake;	/* s, TLS handshake deadline */
+	unsigned		tcp_request;	/* s, a begun request's deadline */
 	unsigned		rate;
 	unsigned		burst;
 	unsigned		table;
@@ -89,6 +93,7 @@ struct conf {
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];
 	char			auth_secret[AUTH_MAX_SECRET + 1];
+	char			auth_secret_file[CONF_PATH_MAX];
 	struct conf_ports	relay_ports;
 	struct stun_addr	relay_ip;
 	int			has_relay_ip;
@@ -96,6 +101,11 @@ struct conf {
 	unsigned		user_quota;	/* 0: none */
 	unsigned		max_alloc_time;	/* s; 0: none */
 	uint64_t		max_alloc_bytes; /* 0: none */
+	unsigned		source_quota;	/* per source; 0: none */
+	uint64_t		max_alloc_rate;	/* bytes/s each way; 0: none */
+	unsigned		rdv_relay_share; /* % of max-allocations */
+	uint64_t		rdv_relay_rate;	/* bytes/s each way; 0: none */
+	uint64_t		rdv_relay_bytes; /* 0: none */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
 	/* Operations. */
 	char			group[CONF_NAME_MAX];

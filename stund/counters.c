@@ -18,7 +18,8 @@ counters_drop_name(int drop)
 	static const char *names[DROP_NDROPS] = {
 		"not_stun", "class", "fingerprint", "malformed", "method",
 		"source", "nospace", "ratelimit", "send_error", "tcp_frame",
-		"tcp_cap", "tcp_output", "proxy_header"
+		"tcp_cap", "tcp_output", "proxy_header", "tcp_source",
+		"tcp_deadline"
 	};
 
 	if (drop < 0 || drop >= DROP_NDROPS)

@@ -153,6 +153,26 @@ static const struct metrics_field metrics_relay[] = {
 	{ "stund_turn_peer_truncated_total", "counter", "Peer datagrams "
 	    "dropped for being larger than the relay reads.",
 	    M(peer_truncated) },
+	{ "stund_turn_rate_limited_total", "counter", "Datagrams dropped "
+	    "over their allocation's rate.", M(rate_limited) },
+	{ "stund_turn_rendezvous_allocations", "gauge", "Allocations of "
+	    "rendezvous credentials.", M(rdv_allocs) },
+	{ "stund_turn_rendezvous_refused_total", "counter", "Allocates of "
+	    "rendezvous credentials not from their member's source (403).",
+	    M(rdv_refused) },
+	{ "stund_turn_rendezvous_peer_refused_total", "counter", "Peers "
+	    "refused to rendezvous credentials: not another member's "
+	    "address.", M(rdv_peer_refused) },
+	{ "stund_turn_rendezvous_rechecks_total", "counter", "Allocations "
+	    "of rendezvous credentials checked again after the rooms "
+	    "changed.", M(rdv_rechecks) },
+	{ "stund_turn_rendezvous_ended_total", "counter", "Allocations "
+	    "ended because their member left.", M(rdv_ended) },
+	{ "stund_turn_source_quota_total", "counter", "Allocates refused "
+	    "at source-quota (486).", M(quota_source) },
+	{ "stund_turn_rendezvous_share_total", "counter", "Allocates of "
+	    "rendezvous credentials refused at their share (508).",
+	    M(quota_rdv) },
 	{ "stund_turn_peer_packets_total", "counter", "Datagrams relayed "
 	    "to peers.", M(pkts_to_peer) },
 	{ "stund_turn_peer_bytes_total", "counter", "Payload bytes relayed "

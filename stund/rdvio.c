@@ -2,8 +2,9 @@
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
  * The libevent side of stund's rendezvous: the one room table (rooms.c)
- * under its mutex, the TURN credential a Register answer may carry, the
- * expiry timer on the main thread, and sending what the table returns.
+ * under its mutex, the TURN credential a Register answer may carry and
+ * the hooks through which the relay binds it to its member, the expiry
+ * timer on the main thread, and sending what the table returns.
  */
 #include "config.h"
 
@@ -80,23 +81,108 @@ rdvio_send(struct worker *w, struct tcp_conn *conn, const struct rooms_out *o)
 }
 
 /*
- * The relay a Register answer hands a TURN REST credential for: ours,
- * when TURN is on with a shared secret and rendezvous-relay is yes.
+ * The relay a Register answer hands a credential for: ours, when TURN
+ * takes rendezvous credentials (auth_rdv_on()).  Its password is keyed by
+ * the rendezvous secret, never by a REST secret: the relay binds it to
+ * the member (the hooks below).
  */
 static const struct rooms_relay *
 rdvio_relay(const struct route *rt, struct rooms_relay *rl)
 {
 	const struct conf	*c = rt->c;
 
-	if (rt->w->rio == NULL || !c->rdv_relay || !relayio_enabled(c) ||
-	    c->auth->secretlen == 0)
+	if (rt->w->rio == NULL || !relayio_enabled(c) || !c->auth->rdv ||
+	    rt->sd->rdv_relay == NULL)
 		return (NULL);
-	rl->secret = c->auth->secret;
-	rl->secretlen = c->auth->secretlen;
+	memset(rl, 0, sizeof(*rl));
 	rl->lifetime = c->rdv_relay_life;
 	rl->wall = (int64_t)time(NULL);
 	return (rl);
 }
+
+/* The generation the relay compares its checks with; under rdv_lock. */
+static void
+rdvio_gen(struct stund *sd)
+{
+	__atomic_store_n(&sd->rdv_gen, rooms_relay_gen(sd->rooms),
+	    __ATOMIC_RELEASE);
+}
+
+/*
+ * The relay's hooks (struct relay_rdv_ops): the room table's relay API
+ * under rdv_lock, called by the workers' relay tables on Allocate, on
+ * requests, and when the generation moved; never per relayed datagram.
+ */
+static int
+rdvio_relay_password(void *arg, const char *user, char *pw, size_t cap)
+{
+	struct stund	*sd = arg;
+	int		 rc;
+
+	pthread_mutex_lock(&sd->rdv_lock);
+	rc = rooms_relay_password(sd->rooms, user, pw, cap);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	return (rc);
+}
+
+static int
+rdvio_relay_admit(void *arg, const char *user, const struct stun_addr *src)
+{
+	struct stund	*sd = arg;
+	int		 rc;
+
+	pthread_mutex_lock(&sd->rdv_lock);
+	rc = rooms_relay_admit(sd->rooms, user, src);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	return (rc);
+}
+
+static int
+rdvio_relay_peer_ok(void *arg, const char *user, const struct stun_addr *peer)
+{
+	struct stund	*sd = arg;
+	int		 rc;
+
+	pthread_mutex_lock(&sd->rdv_lock);
+	rc = rooms_relay_peer_ok(sd->rooms, user, peer);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	return (rc);
+}
+
+static int
+rdvio_relay_set(void *arg, const char *user, const struct stun_addr *relayed)
+{
+	struct stund	*sd = arg;
+	int		 rc;
+
+	pthread_mutex_lock(&sd->rdv_lock);
+	rc = rooms_relay_set(sd->rooms, user, relayed);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	return (rc);
+}
+
+static int
+rdvio_relay_recheck(void *arg, const char *user, const struct stun_addr *src,
+    const struct stun_addr *peers, unsigned n, uint8_t *ok, uint64_t *gen)
+{
+	struct stund	*sd = arg;
+	unsigned	 i;
+	int		 alive;
+
+	pthread_mutex_lock(&sd->rdv_lock);
+	alive = rooms_relay_admit(sd->rooms, user, src);
+	for (i = 0; i < n; i++)
+		ok[i] = alive && rooms_relay_peer_ok(sd->rooms, user,
+		    &peers[i]);
+	*gen = rooms_relay_gen(sd->rooms);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	return (alive);
+}
+
+static const struct relay_rdv_ops rdvio_relay_ops = {
+	rdvio_relay_password, rdvio_relay_admit, rdvio_relay_peer_ok,
+	rdvio_relay_set, rdvio_relay_recheck
+};
 
 void
 rdvio_input(const struct route *rt, const struct route_pkt *pkt)
@@ -110,6 +196,7 @@ rdvio_input(const struct route *rt, const struct route_pkt *pkt)
 	src.relay = rdvio_relay(rt, &rl);
 	pthread_mutex_lock(&sd->rdv_lock);
 	rooms_input(sd->rooms, pkt->m, &src, pkt->now, sd->rdv_out);
+	rdvio_gen(sd);
 	rdvio_send(rt->w, rt->conn, sd->rdv_out);
 	evlog_rooms(sd->rdv_out);
 	pthread_mutex_unlock(&sd->rdv_lock);
@@ -128,6 +215,7 @@ rdvio_timer(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&sd->rdv_lock);
 	now = clock_ms();
 	rooms_timer(sd->rooms, now, sd->rdv_out);
+	rdvio_gen(sd);
 	rdvio_send(&sd->workers[0], NULL, sd->rdv_out);
 	evlog_rooms(sd->rdv_out);
 	next = rooms_next(sd->rooms);
@@ -218,6 +306,11 @@ rdvio_init(struct stund *sd, char *err, size_t errlen)
 		return (-1);
 	}
 	OPENSSL_cleanse(&rc, sizeof(rc));
+	rdvio_gen(sd);
+	sd->rdv_hooks.ops = &rdvio_relay_ops;
+	sd->rdv_hooks.arg = sd;
+	sd->rdv_hooks.gen = &sd->rdv_gen;
+	sd->rdv_relay = &sd->rdv_hooks;
 	if ((sd->rdv_timer = evtimer_new(sd->base, rdvio_timer,
 	    sd)) == NULL || evtimer_add(sd->rdv_timer, &tv) == -1) {
 		snprintf(err, errlen, "rendezvous: cannot add the timer");
@@ -234,6 +327,7 @@ rdvio_free(struct stund *sd)
 	sd->rdv_timer = NULL;
 	if (sd->rooms == NULL)
 		return;
+	sd->rdv_relay = NULL;
 	rooms_free(sd->rooms);
 	free(sd->rooms);
 	free(sd->rdv_out);

@@ -5,6 +5,8 @@
  * datagrams out through the caller's ops.  Fixed tables allocated by
  * relay_init(); allocations are found by a hash of the client's 5-tuple,
  * permissions and channels by bounded scans of their allocation's slots.
+ * Permissions, channels and the peer checks are in relayperm.c, the
+ * binding of rendezvous credentials to their room in relayrdv.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,44 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "relay.h"
-
-#define RELAY_NONE	UINT32_MAX
-#define RELAY_MS	1000ULL
-
-/* Single-writer counters that another thread reads. */
-#define RELAY_ADD(p, v)	__atomic_store_n((p), \
-	__atomic_load_n((p), __ATOMIC_RELAXED) + (v), __ATOMIC_RELAXED)
-#define RELAY_SUB(p, v)	RELAY_ADD((p), -(uint64_t)(v))
-
-struct relay_perm {
-	uint8_t		 family;
-	uint8_t		 ip[16];
-	uint64_t	 expires;	/* 0: free */
-};
-
-struct relay_chan {
-	uint16_t	 ch;		/* 0: free */
-	struct stun_addr peer;
-	uint64_t	 expires;	/* usable until */
-	uint64_t	 release;	/* number and peer reserved until */
-};
-
-struct relay_alloc {
-	int		 used;
-	uint32_t	 next;		/* hash chain */
-	struct relay_client cl;
-	int		 handle;
-	struct stun_addr relayed;
-	uint8_t		 tid[STUN_TID_LEN];	/* of the Allocate */
-	char		 user[STUN_MAX_USERNAME + 1];
-	uint64_t	 qh;		/* relaypol_quota_take() handle */
-	uint64_t	 expires;
-	uint64_t	 hard_end;	/* max_alloc_time; 0: none */
-	uint64_t	 bytes;
-	/* For the log's session lines (ops.event). */
-	uint64_t	 created;
-	uint64_t	 pkts_out, bytes_out, pkts_in, bytes_in;
-};
+#include "relayint.h"
 
 static const int relay_codes[RELAY_NERR] = {
 	400, 401, 403, 420, 437, 438, 440, 441, 442, 443, 486, 508
@@ -102,8 +67,13 @@ relay_init(struct relay *r, const struct relay_config *c,
 	r->bucket = calloc(r->nbucket, sizeof(*r->bucket));
 	r->freel = calloc(r->c.max_allocs, sizeof(*r->freel));
 	r->buf = malloc(RELAY_BUF);
+	/* A request's peers: at most one per attribute, or the perms. */
+	r->peers = calloc(r->c.max_perms + STUN_MAX_ATTRS,
+	    sizeof(*r->peers));
+	r->peers_ok = calloc(r->c.max_perms + STUN_MAX_ATTRS, 1);
 	if (r->alloc == NULL || r->perm == NULL || r->chan == NULL ||
 	    r->bucket == NULL || r->freel == NULL || r->buf == NULL ||
+	    r->peers == NULL || r->peers_ok == NULL ||
 	    stun_random(r->ops.random, r->ops.arg, (uint8_t *)&r->seed,
 	    sizeof(r->seed)) != 0) {
 		relay_free(r);
@@ -175,18 +145,6 @@ relay_find(struct relay *r, const struct relay_client *cl)
 	return (NULL);
 }
 
-static struct relay_perm *
-relay_perms(struct relay *r, const struct relay_alloc *a)
-{
-	return (&r->perm[(size_t)(a - r->alloc) * r->c.max_perms]);
-}
-
-static struct relay_chan *
-relay_chans(struct relay *r, const struct relay_alloc *a)
-{
-	return (&r->chan[(size_t)(a - r->alloc) * r->c.max_chans]);
-}
-
 /* Tell the caller's log about a; reason for RELAY_EV_END. */
 static void
 relay_event(struct relay *r, const struct relay_alloc *a, int type,
@@ -211,7 +169,7 @@ relay_event(struct relay *r, const struct relay_alloc *a, int type,
 	r->ops.event(r->ops.arg, &ev);
 }
 
-static void
+void
 relay_delete(struct relay *r, struct relay_alloc *a, const char *reason)
 {
 	struct relay_perm	*p = relay_perms(r, a);
@@ -236,8 +194,13 @@ relay_delete(struct relay *r, struct relay_alloc *a, const char *reason)
 	relay_event(r, a, RELAY_EV_END, 0, reason);
 	if (r->ops.close != NULL)
 		r->ops.close(r->ops.arg, a->handle);
-	if (r->quota != NULL)
-		relaypol_quota_put(r->quota, a->qh);
+	if (r->quota != NULL) {
+		relaypol_live_set(r->quota, &a->relayed, 0);
+		relaypol_quota_put(r->quota, &a->qh);
+	}
+	if (a->rdv)
+		RELAY_SUB(&r->m.rdv_allocs, 1);
+	OPENSSL_cleanse(a->user, sizeof(a->user));
 	memset(a, 0, sizeof(*a));
 	r->freel[r->nfree++] = idx;
 	RELAY_SUB(&r->m.allocs, 1);
@@ -258,6 +221,10 @@ relay_free(struct relay *r)
 	free(r->bucket);
 	free(r->freel);
 	free(r->buf);
+	free(r->peers);
+	free(r->peers_ok);
+	r->peers = NULL;
+	r->peers_ok = NULL;
 	r->freel = NULL;
 	r->alloc = NULL;
 	r->perm = NULL;
@@ -265,6 +232,15 @@ relay_free(struct relay *r)
 	r->bucket = NULL;
 	r->buf = NULL;
 }
+
+
+
+
+
+
+
+
+
 
 /* Answers. */
 
@@ -279,7 +255,11 @@ relay_begin(struct relay *r, struct stun_builder *b, const struct stun_msg *m,
 	r->code = code;
 	if (code == 0)
 		return;
-	stun_build_error(b, code, NULL);
+	/*
+	 * No reason phrase: the smallest answer the RFC allows (a 401 to
+	 * an unauthenticated Allocate is the largest error a stranger draws).
+	 */
+	stun_build_error(b, code, "");
 	for (i = 0; i < RELAY_NERR; i++)
 		if (relay_codes[i] == code)
 			RELAY_ADD(&r->m.errors[i], 1);
@@ -360,18 +340,28 @@ relay_auth_event(struct relay *r, const struct relay_client *cl,
 }
 
 /*
- * Authenticate a request.  Returns 0, or answers the failure (401 and 438
- * with a challenge) and returns -1.
+ * Authenticate a request, its nonce bound to allocation instance bind (0:
+ * none).  Returns 0, or answers the failure (401 and 438 with a
+ * challenge) and returns -1.
  */
 static int
 relay_auth(struct relay *r, const struct relay_client *cl,
-    const struct stun_msg *m, uint64_t now, struct auth_result *ar)
+    const struct stun_msg *m, uint64_t now, uint64_t bind,
+    struct auth_result *ar)
 {
 	struct stun_builder	b;
-	int64_t			wall;
+	struct auth_req		q;
 
-	wall = r->ops.wall != NULL ? r->ops.wall(r->ops.arg) : 0;
-	auth_check(r->auth, m, &cl->addr, now / RELAY_MS, wall, ar);
+	memset(&q, 0, sizeof(q));
+	q.from = &cl->addr;
+	q.now_s = now / RELAY_MS;
+	q.wall = r->ops.wall != NULL ? r->ops.wall(r->ops.arg) : 0;
+	q.bind = bind;
+	if (r->rdv != NULL) {
+		q.rdv_pw = relay_rdv_password;
+		q.rdv_arg = r;
+	}
+	auth_check(r->auth, m, &q, ar);
 	if (ar->code == 0)
 		return (0);
 	if (ar->code == 438)
@@ -382,10 +372,38 @@ relay_auth(struct relay *r, const struct relay_client *cl,
 	}
 	relay_begin(r, &b, m, ar->code);
 	if ((ar->code == 401 || ar->code == 438) && auth_enabled(r->auth))
-		auth_challenge(r->auth, &b, &cl->addr, now / RELAY_MS);
+		auth_challenge(r->auth, &b, &q);
 	relay_end(r, &b, m, cl, NULL);
 	OPENSSL_cleanse(ar->key, sizeof(ar->key));
 	return (-1);
+}
+
+/*
+ * Authenticate a request on an existing allocation: its nonce must be
+ * one made for that allocation.  Returns the allocation (NULL: none) in
+ * *ap, and 0 or -1 as relay_auth().
+ */
+static int
+relay_auth_alloc(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, uint64_t now, struct auth_result *ar,
+    struct relay_alloc **ap)
+{
+	struct relay_alloc	*a;
+
+	a = relay_find(r, cl);
+	*ap = a;
+	return (relay_auth(r, cl, m, now, a != NULL ? a->inst : 0, ar));
+}
+
+/* The smaller of two caps, 0 being none. */
+static uint64_t
+relay_cap(uint64_t x, uint64_t y)
+{
+	if (x == 0)
+		return (y);
+	if (y == 0)
+		return (x);
+	return (x < y ? x : y);
 }
 
 /* The lifetime to grant for a request (RFC 8656 7.2, 7.3), in seconds. */
@@ -479,20 +497,47 @@ relay_alloc_args(const struct stun_msg *m, uint8_t *family, int *even,
 	return (0);
 }
 
+/* Count an Allocate against the quotas; 0 or the error code. */
+static int
+relay_alloc_quota(struct relay *r, const struct relay_client *cl,
+    const struct auth_result *ar, struct relay_qh *qh)
+{
+	struct relay_qkey	k;
+	int			code;
+
+	memset(qh, 0, sizeof(*qh));
+	if (r->quota == NULL)
+		return (0);
+	memset(&k, 0, sizeof(k));
+	k.name = ar->quota_name;
+	k.len = ar->quota_len;
+	k.src = &cl->addr;
+	k.rdv = ar->rdv;
+	if ((code = relaypol_quota_take(r->quota, &k, qh)) != 0) {
+		if (qh->refused == RELAY_Q_SOURCE)
+			RELAY_ADD(&r->m.quota_source, 1);
+		else if (qh->refused == RELAY_Q_RDV)
+			RELAY_ADD(&r->m.quota_rdv, 1);
+	}
+	return (code);
+}
+
 static void
 relay_allocate(struct relay *r, const struct relay_client *cl,
     const struct stun_msg *m, uint64_t now)
 {
 	struct auth_result	 ar;
 	struct relay_alloc	*a;
+	struct relay_qh		 qh;
 	struct stun_addr	 relayed;
 	uint8_t			 family;
 	int			 code, even, dual, h;
 	unsigned		 i;
 	uint32_t		 life, bk;
-	uint64_t		 qh = 0;
+	uint64_t		 gen, inst = 0;
 
-	if (relay_auth(r, cl, m, now, &ar) != 0)
+	memset(&qh, 0, sizeof(qh));
+	if (relay_auth(r, cl, m, now, 0, &ar) != 0)
 		return;
 	if ((a = relay_find(r, cl)) != NULL) {
 		/* A retransmission gets the same answer; else 437. */
@@ -518,22 +563,30 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 		relay_error(r, cl, m, code, &ar);
 		goto out;
 	}
-	if (r->quota != NULL && (code = relaypol_quota_take(r->quota,
-	    ar.quota_name, ar.quota_len, &qh)) != 0) {
+	/* A rendezvous credential: only from its member's own source. */
+	gen = relay_rdv_gen(r);
+	if (ar.rdv && !relay_rdv_admit(r, ar.user, &cl->addr)) {
+		relay_error(r, cl, m, 403, &ar);
+		goto out;
+	}
+	if ((code = relay_alloc_quota(r, cl, &ar, &qh)) != 0) {
 		relay_error(r, cl, m, code, &ar);
 		goto out;
 	}
 	if (r->nfree == 0) {
-		if (r->quota != NULL)
-			relaypol_quota_put(r->quota, qh);
 		relay_error(r, cl, m, 508, &ar);
 		goto out;
 	}
+	/* Nonces made for this allocation name it (relay_auth_alloc()). */
+	while (inst == 0)
+		if (stun_random(r->ops.random, r->ops.arg, (uint8_t *)&inst,
+		    sizeof(inst)) != 0) {
+			relay_error(r, cl, m, 508, &ar);
+			goto out;
+		}
 	i = r->freel[r->nfree - 1];
 	a = &r->alloc[i];
 	if ((h = r->ops.open(r->ops.arg, i, family, even, &relayed)) < 0) {
-		if (r->quota != NULL)
-			relaypol_quota_put(r->quota, qh);
 		relay_error(r, cl, m, h == STUN_ERR_FAMILY ? 440 : 508, &ar);
 		goto out;
 	}
@@ -544,6 +597,10 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	a->handle = h;
 	a->relayed = relayed;
 	a->qh = qh;
+	memset(&qh, 0, sizeof(qh));
+	a->inst = inst;
+	a->rdv = ar.rdv;
+	a->gen = gen;
 	memcpy(a->tid, m->tid, STUN_TID_LEN);
 	memcpy(a->user, ar.user, sizeof(a->user));
 	a->created = now;
@@ -556,25 +613,32 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	r->bucket[bk] = i;
 	if (i + 1 > r->hiwater)
 		r->hiwater = i + 1;
+	if (r->quota != NULL)
+		relaypol_live_set(r->quota, &a->relayed, 1);
+	if (a->rdv) {
+		relay_rdv_set(r, a);
+		RELAY_ADD(&r->m.rdv_allocs, 1);
+	}
 	RELAY_ADD(&r->m.allocs, 1);
 	RELAY_ADD(&r->m.created, 1);
 	relay_event(r, a, RELAY_EV_CREATE, life, NULL);
 	relay_alloc_ok(r, cl, m, a, dual, &ar, now);
 out:
+	if (r->quota != NULL)
+		relaypol_quota_put(r->quota, &qh);
 	OPENSSL_cleanse(&ar, sizeof(ar));
 }
 
 /*
- * The allocation of an authenticated request other than Allocate, or the
- * error answered (437 none, 441 another user).
+ * The allocation a of an authenticated request other than Allocate, or
+ * the error answered (437 none or ended, 441 another user).
  */
 static struct relay_alloc *
 relay_owned(struct relay *r, const struct relay_client *cl,
-    const struct stun_msg *m, const struct auth_result *ar)
+    const struct stun_msg *m, const struct auth_result *ar,
+    struct relay_alloc *a, uint64_t now)
 {
-	struct relay_alloc	*a;
-
-	if ((a = relay_find(r, cl)) == NULL) {
+	if (a == NULL) {
 		relay_error(r, cl, m, 437, ar);
 		return (NULL);
 	}
@@ -584,6 +648,11 @@ relay_owned(struct relay *r, const struct relay_client *cl,
 	}
 	if (m->nunknown > 0) {
 		relay_unknown(r, cl, m, 0, ar);
+		return (NULL);
+	}
+	/* Its member left since: the allocation has ended. */
+	if (relay_rdv_fresh(r, a, now) != 0) {
+		relay_error(r, cl, m, 437, ar);
 		return (NULL);
 	}
 	return (a);
@@ -599,9 +668,9 @@ relay_refresh(struct relay *r, const struct relay_client *cl,
 	uint32_t		 req, life;
 	uint8_t			 fam;
 
-	if (relay_auth(r, cl, m, now, &ar) != 0)
+	if (relay_auth_alloc(r, cl, m, now, &ar, &a) != 0)
 		return;
-	if ((a = relay_owned(r, cl, m, &ar)) == NULL)
+	if ((a = relay_owned(r, cl, m, &ar, a, now)) == NULL)
 		goto out;
 	/* RFC 8656 7.3: a family other than the allocation's is 443. */
 	if (stun_msg_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY) != NULL &&
@@ -627,72 +696,9 @@ out:
 	OPENSSL_cleanse(&ar, sizeof(ar));
 }
 
-static struct relay_perm *
-relay_perm_find(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer, uint64_t now)
-{
-	struct relay_perm	*p = relay_perms(r, a);
-	unsigned		 i;
 
-	for (i = 0; i < r->c.max_perms; i++)
-		if (p[i].expires > now && p[i].family == peer->family &&
-		    memcmp(p[i].ip, peer->ip, 16) == 0)
-			return (&p[i]);
-	return (NULL);
-}
 
-/* Install or refresh the permission for peer's IP; -1 when full. */
-static int
-relay_perm_set(struct relay *r, const struct relay_alloc *a,
-    const struct stun_addr *peer, uint64_t now)
-{
-	struct relay_perm	*p, *all = relay_perms(r, a);
-	unsigned		 i;
 
-	if ((p = relay_perm_find(r, a, peer, now)) == NULL) {
-		for (i = 0; i < r->c.max_perms; i++) {
-			if (all[i].expires != 0 && all[i].expires <= now) {
-				all[i].expires = 0;
-				RELAY_SUB(&r->m.perms, 1);
-			}
-			if (p == NULL && all[i].expires == 0)
-				p = &all[i];
-		}
-		if (p == NULL)
-			return (-1);
-		p->family = peer->family;
-		memcpy(p->ip, peer->ip, 16);
-		RELAY_ADD(&r->m.perms, 1);
-	}
-	p->expires = now + RELAY_PERM_LIFE * RELAY_MS;
-	return (0);
-}
-
-/*
- * Check one XOR-PEER-ADDRESS: 0, or the error (400 malformed, 443 family
- * other than the relay's, 403 refused by policy).
- */
-static int
-relay_peer_check(struct relay *r, const struct relay_alloc *a,
-    const struct stun_msg *m, const struct stun_attr_ref *ref,
-    struct stun_addr *peer)
-{
-	struct stun_msg	one;
-
-	/* Decode this occurrence: a copy whose index holds only it. */
-	one = *m;
-	one.nattrs = 1;
-	one.attrs[0] = *ref;
-	if (stun_msg_get_addr(&one, STUN_ATTR_XOR_PEER_ADDRESS, peer) != 0)
-		return (400);
-	if (peer->family != a->relayed.family)
-		return (443);
-	if (!relaypol_peer_ok(r->acl, peer)) {
-		RELAY_ADD(&r->m.peer_denied, 1);
-		return (403);
-	}
-	return (0);
-}
 
 static void
 relay_permission(struct relay *r, const struct relay_client *cl,
@@ -701,27 +707,25 @@ relay_permission(struct relay *r, const struct relay_client *cl,
 	struct auth_result	 ar;
 	struct stun_builder	 b;
 	struct relay_alloc	*a;
-	struct stun_addr	 peer;
 	unsigned		 i, n = 0;
 	int			 code = 0;
 
-	if (relay_auth(r, cl, m, now, &ar) != 0)
+	if (relay_auth_alloc(r, cl, m, now, &ar, &a) != 0)
 		return;
-	if ((a = relay_owned(r, cl, m, &ar)) == NULL)
+	if ((a = relay_owned(r, cl, m, &ar, a, now)) == NULL)
 		goto out;
 	/* RFC 8656 9.2: all or nothing, so check every peer first. */
 	for (i = 0; i < m->nattrs && code == 0; i++)
-		if (m->attrs[i].type == STUN_ATTR_XOR_PEER_ADDRESS) {
-			code = relay_peer_check(r, a, m, &m->attrs[i], &peer);
-			n++;
-		}
+		if (m->attrs[i].type == STUN_ATTR_XOR_PEER_ADDRESS)
+			code = relay_peer_check(r, a, m, &m->attrs[i],
+			    &r->peers[n++]);
 	if (code == 0 && n == 0)
 		code = 400;
-	for (i = 0; i < m->nattrs && code == 0; i++)
-		if (m->attrs[i].type == STUN_ATTR_XOR_PEER_ADDRESS &&
-		    (relay_peer_check(r, a, m, &m->attrs[i], &peer) != 0 ||
-		    relay_perm_set(r, a, &peer, now) != 0))
-			code = 508;
+	if (code == 0 && relay_perms_fit(r, a, r->peers, n, now) != 0)
+		code = 508;
+	for (i = 0; i < n && code == 0; i++)
+		if (relay_perm_set(r, a, &r->peers[i], now) != 0)
+			code = 508;	/* not reached: they fit */
 	if (code != 0) {
 		relay_error(r, cl, m, code, &ar);
 		goto out;
@@ -732,45 +736,6 @@ out:
 	OPENSSL_cleanse(&ar, sizeof(ar));
 }
 
-/* RFC 8656 11.2: bind ch to peer, or the error code. */
-static int
-relay_chan_set(struct relay *r, const struct relay_alloc *a, uint16_t ch,
-    const struct stun_addr *peer, uint64_t now)
-{
-	struct relay_chan	*c = relay_chans(r, a), *hit = NULL;
-	struct relay_chan	*free_slot = NULL;
-	unsigned		 i;
-
-	for (i = 0; i < r->c.max_chans; i++) {
-		if (c[i].ch != 0 && c[i].release <= now) {
-			c[i].ch = 0;
-			RELAY_SUB(&r->m.chans, 1);
-		}
-		if (c[i].ch == 0) {
-			if (free_slot == NULL)
-				free_slot = &c[i];
-			continue;
-		}
-		if (c[i].ch == ch && !stun_addr_equal(&c[i].peer, peer))
-			return (400);
-		if (c[i].ch != ch && stun_addr_equal(&c[i].peer, peer))
-			return (400);
-		if (c[i].ch == ch)
-			hit = &c[i];
-	}
-	if (hit == NULL) {
-		if ((hit = free_slot) == NULL)
-			return (508);
-		hit->ch = ch;
-		hit->peer = *peer;
-		RELAY_ADD(&r->m.chans, 1);
-	}
-	if (relay_perm_set(r, a, peer, now) != 0)
-		return (508);
-	hit->expires = now + RELAY_CHAN_LIFE * RELAY_MS;
-	hit->release = hit->expires + RELAY_CHAN_COOL * RELAY_MS;
-	return (0);
-}
 
 static void
 relay_channel_bind(struct relay *r, const struct relay_client *cl,
@@ -784,9 +749,9 @@ relay_channel_bind(struct relay *r, const struct relay_client *cl,
 	uint16_t			 ch;
 	int				 code;
 
-	if (relay_auth(r, cl, m, now, &ar) != 0)
+	if (relay_auth_alloc(r, cl, m, now, &ar, &a) != 0)
 		return;
-	if ((a = relay_owned(r, cl, m, &ar)) == NULL)
+	if ((a = relay_owned(r, cl, m, &ar, a, now)) == NULL)
 		goto out;
 	if (stun_msg_get_channel(m, &ch) != 0 || ch < STUN_CHANNEL_MIN ||
 	    ch > STUN_CHANNEL_ACCEPT_MAX ||
@@ -804,12 +769,29 @@ out:
 	OPENSSL_cleanse(&ar, sizeof(ar));
 }
 
+/* The byte cap and the rate of a (0: none), as the config says now. */
+static uint64_t
+relay_max_bytes(const struct relay *r, const struct relay_alloc *a)
+{
+	return (a->rdv ? relay_cap(r->c.max_alloc_bytes, r->c.rdv_alloc_bytes) :
+	    r->c.max_alloc_bytes);
+}
+
+static uint64_t
+relay_rate(const struct relay *r, const struct relay_alloc *a)
+{
+	return (a->rdv ? relay_cap(r->c.max_alloc_rate, r->c.rdv_alloc_rate) :
+	    r->c.max_alloc_rate);
+}
+
 /* Count bytes against the allocation's cap; 1 when it has ended. */
 static int
 relay_account(struct relay *r, struct relay_alloc *a, size_t len)
 {
+	uint64_t	cap = relay_max_bytes(r, a);
+
 	a->bytes += len;
-	if (r->c.max_alloc_bytes != 0 && a->bytes >= r->c.max_alloc_bytes) {
+	if (cap != 0 && a->bytes >= cap) {
 		RELAY_ADD(&r->m.capped_bytes, 1);
 		relay_delete(r, a, "max-bytes");
 		return (1);
@@ -822,12 +804,18 @@ relay_to_peer(struct relay *r, struct relay_alloc *a,
     const struct stun_addr *peer, const uint8_t *data, size_t len,
     uint64_t now)
 {
-	if (!relaypol_peer_ok(r->acl, peer)) {
-		RELAY_ADD(&r->m.peer_denied, 1);
+	if (!relay_peer_allowed(r, peer))
+		return;
+	/* A rendezvous allocation whose member left ends here. */
+	if (relay_rdv_fresh(r, a, now) != 0)
+		return;
+	if (relay_perm_exact(r, a, peer, now) == NULL &&
+	    (!a->rdv || relay_rdv_learn(r, a, peer, now) == NULL)) {
+		RELAY_ADD(&r->m.no_perm, 1);
 		return;
 	}
-	if (relay_perm_find(r, a, peer, now) == NULL) {
-		RELAY_ADD(&r->m.no_perm, 1);
+	if (!relaypol_bucket_take(&a->to_peer, relay_rate(r, a), len, now)) {
+		RELAY_ADD(&r->m.rate_limited, 1);
 		return;
 	}
 	if (r->ops.send_peer(r->ops.arg, a->handle, peer, data, len) != 0) {
@@ -954,9 +942,16 @@ relay_peer_input(struct relay *r, unsigned slot, const struct stun_addr *peer,
 		RELAY_ADD(&r->m.no_alloc, 1);
 		return;
 	}
-	/* RFC 8656 10.3: only from peers with a permission. */
-	if (relay_perm_find(r, a, peer, now) == NULL) {
+	if (relay_rdv_fresh(r, a, now) != 0)
+		return;
+	/* RFC 8656 10.3: only from peers with a permission (by IP). */
+	if (relay_perm_find(r, a, peer, now, 0) == NULL) {
 		RELAY_ADD(&r->m.no_perm, 1);
+		return;
+	}
+	if (!relaypol_bucket_take(&a->to_client, relay_rate(r, a), len,
+	    now)) {
+		RELAY_ADD(&r->m.rate_limited, 1);
 		return;
 	}
 	c = relay_chans(r, a);
@@ -1021,6 +1016,9 @@ relay_timer(struct relay *r, uint64_t now)
 			relay_delete(r, a, "expired");
 			continue;
 		}
+		/* The member left or timed out: end its allocation now. */
+		if (relay_rdv_fresh(r, a, now) != 0)
+			continue;
 		p = relay_perms(r, a);
 		for (j = 0; j < r->c.max_perms; j++)
 			if (p[j].expires != 0 && p[j].expires <= now) {

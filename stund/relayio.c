@@ -417,10 +417,46 @@ relayio_tick(evutil_socket_t fd, short what, void *arg)
 	relayio_flush_rio(rio);
 }
 
+/* The relay address, and as clients are told it (behind 1:1 NAT). */
+static void
+relayio_addrs(const struct conf *c, struct stun_addr *ip,
+    struct stun_addr *adv)
+{
+	*ip = c->has_relay_ip ? c->relay_ip : c->primary;
+	ip->port = 0;
+	*adv = *ip;
+	if (c->ext.set && stun_addr_equal(ip, &c->primary))
+		*adv = c->ext.pub;
+	else if (c->alt_ext.set && c->has_alternate &&
+	    stun_addr_equal(ip, &c->alternate))
+		*adv = c->alt_ext.pub;
+}
+
+/*
+ * The shared caps of snapshot c: rendezvous members may hold their share
+ * of max-allocations when there are other users to keep room for.
+ */
+static void
+relayio_limits(struct stund *sd, const struct conf *c)
+{
+	unsigned	rdv = 0;
+
+	if (c->auth != NULL && (c->auth->nusers > 0 ||
+	    c->auth->secretlen > 0)) {
+		rdv = (unsigned)((uint64_t)c->max_allocations *
+		    c->rdv_relay_share / 100);
+		if (rdv == 0)
+			rdv = 1;
+	}
+	relaypol_quota_limits(sd->relay_quota, c->max_allocations,
+	    c->user_quota, c->source_quota, rdv);
+}
+
 int
 relayio_global_init(struct stund *sd, char *err, size_t errlen)
 {
 	const struct conf	*c = sd->conf;
+	struct stun_addr	 ip, adv;
 
 	if (!relayio_enabled(c))
 		return (0);
@@ -431,8 +467,10 @@ relayio_global_init(struct stund *sd, char *err, size_t errlen)
 		snprintf(err, errlen, "turn: cannot allocate the quota table");
 		return (-1);
 	}
-	relaypol_quota_limits(sd->relay_quota, c->max_allocations,
-	    c->user_quota);
+	relayio_limits(sd, c);
+	/* Relayed addresses as clients (and peers) know them. */
+	relayio_addrs(c, &ip, &adv);
+	relaypol_live_ip(sd->relay_quota, &adv);
 	return (0);
 }
 
@@ -452,8 +490,7 @@ relayio_reload(struct stund *sd)
 	const struct conf	*c = sd->conf;
 
 	if (sd->relay_quota != NULL)
-		relaypol_quota_limits(sd->relay_quota, c->max_allocations,
-		    c->user_quota);
+		relayio_limits(sd, c);
 }
 
 int
@@ -472,14 +509,7 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	if ((rio = calloc(1, sizeof(*rio))) == NULL)
 		goto nomem;
 	rio->w = w;
-	rio->ip = c->has_relay_ip ? c->relay_ip : c->primary;
-	rio->ip.port = 0;
-	rio->adv = rio->ip;
-	if (c->ext.set && stun_addr_equal(&rio->ip, &c->primary))
-		rio->adv = c->ext.pub;
-	else if (c->alt_ext.set && c->has_alternate &&
-	    stun_addr_equal(&rio->ip, &c->alternate))
-		rio->adv = c->alt_ext.pub;
+	relayio_addrs(c, &rio->ip, &rio->adv);
 	rio->lo = c->relay_ports.lo;
 	rio->hi = c->relay_ports.hi;
 	memset(&rc, 0, sizeof(rc));
@@ -554,6 +584,14 @@ relayio_enter(struct worker *w, const struct conf *c)
 	/* SIGHUP may change the caps; allocations made keep their end. */
 	rio->relay.c.max_alloc_time = c->max_alloc_time;
 	rio->relay.c.max_alloc_bytes = c->max_alloc_bytes;
+	rio->relay.c.max_alloc_rate = c->max_alloc_rate;
+	rio->relay.c.rdv_alloc_rate = c->rdv_relay_rate;
+	rio->relay.c.rdv_alloc_bytes = c->rdv_relay_bytes;
+	/*
+	 * The room table behind rendezvous credentials (rdvio.c), for good:
+	 * timers and peer data check those allocations outside of calls.
+	 */
+	rio->relay.rdv = w->sd->rdv_relay;
 	/* For the session lines of relay_timer(), outside this call. */
 	if (strcmp(rio->realm, c->realm) != 0)
 		snprintf(rio->realm, sizeof(rio->realm), "%s", c->realm);

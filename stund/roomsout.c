@@ -509,6 +509,7 @@ rooms_relay_find(const struct rooms *r, const char *user,
 	const char		*p;
 	char			 want[32];
 	unsigned		 i;
+	uint32_t		 id;
 
 	if (user == NULL)
 		return (NULL);
@@ -516,9 +517,13 @@ rooms_relay_find(const struct rooms *r, const char *user,
 		user = p + 1;
 	if (strncmp(user, "rdv-", 4) != 0 || strlen(user) != 4 + 16)
 		return (NULL);
+	/* The member id first: a name is printed for that member only. */
+	memcpy(want, user + 4, 8);
+	want[8] = '\0';
+	id = (uint32_t)strtoul(want, NULL, 16);
 	for (i = 0; i < r->mem_hi; i++) {
 		mb = &r->mem[i];
-		if (!mb->used)
+		if (!mb->used || mb->info.id != id)
 			continue;
 		rm = &r->room[mb->room];
 		if (rooms_relay_name(rm, mb, want, sizeof(want)) == 0 &&

@@ -222,7 +222,8 @@ route_packet(const struct route *rt, struct route_pkt *pkt)
 	}
 	pkt->in.derr = stun_msg_decode(pkt->m, pkt->buf, pkt->len);
 	if (!pkt->m->hdr_ok) {
-		pkt->drop = DROP_NOT_STUN;
+		pkt->drop = pkt->in.derr == STUN_ERR_FINGERPRINT ?
+		    DROP_FINGERPRINT : DROP_NOT_STUN;
 		rv = ROUTE_DROP;
 		goto out;
 	}

@@ -32,10 +32,12 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "common/log.h"
 #include "auth.h"
+#include "hostaddr.h"
 #include "ratelimit.h"
 #include "rdvio.h"
 #include "relayio.h"
@@ -207,6 +209,8 @@ stund_load(struct stund *sd, char *err, size_t errlen)
 	/* TURN credentials: the users file is read now, every reload. */
 	if (auth_load(c, sd->conf, err, errlen) == -1)
 		goto fail;
+	/* The host's own addresses, which the relay refuses as peers. */
+	hostaddr_load(c);
 	return (c);
 fail:
 	conf_free(c);
@@ -422,6 +426,7 @@ stund_precheck(struct stund *sd)
 	}
 	stund_check_reload(sd, "config file", sd->conf_file);
 	stund_check_reload(sd, "user-file", c->user_file);
+	stund_check_reload(sd, "static-auth-secret-file", c->auth_secret_file);
 	if (c->has_tls) {
 		stund_check_reload(sd, "cert", c->cert);
 		stund_check_reload(sd, "key", c->key);
@@ -604,6 +609,10 @@ stund_args(struct stund *sd, int argc, char **argv)
 			if (conf_set(&sd->cli, stund_longopts[idx].name, optarg,
 			    err, sizeof(err)) == -1)
 				stund_usage("--%s", err);
+			/* Out of ps(1) now that it is copied. */
+			if (strcmp(stund_longopts[idx].name,
+			    "static-auth-secret") == 0)
+				OPENSSL_cleanse(optarg, strlen(optarg));
 			break;
 		case 'c':
 			/* Absolute, so SIGHUP finds it after daemon(3). */

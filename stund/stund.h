@@ -73,6 +73,8 @@ struct tcp_conn {
 	int			 tls;
 	int			 reading;	/* inside tcp_read() */
 	int			 proxy;		/* PROXY header still to come */
+	int			 handshake;	/* TLS, not done yet */
+	uint64_t		 deadline;	/* ms; 0: none (tcp.c) */
 	struct stun_addr	 peer;
 	struct stun_addr	 local;
 };
@@ -136,6 +138,7 @@ struct stund {
 	struct tcp_lslot	 tls_slot[STUND_NSOCK];
 	struct event		*accept_pause;
 	struct event		*trim_ev;	/* malloc_trim, tcp.c */
+	struct event		*tcp_sweep;	/* deadlines, tcp.c */
 	void			*ssl_ctx;	/* SSL_CTX * */
 	struct tcp_conns	 conns;
 	unsigned		 nconns;
@@ -164,6 +167,14 @@ struct stund {
 	struct rooms_out	*rdv_out;	/* under rdv_lock */
 	struct event		*rdv_timer;	/* expiry, main base */
 	uint64_t		 rdv_send_errors; /* relaxed atomic */
+	/*
+	 * The room table as the relay sees it (rdvio.c): rooms_relay_gen()
+	 * copied into an atomic after each call, and the hooks that bind
+	 * rendezvous credentials to their rooms (NULL: no rendezvous).
+	 */
+	uint64_t		 rdv_gen;
+	struct relay_rdv	 rdv_hooks;
+	const struct relay_rdv	*rdv_relay;
 };
 
 /* A worker's snapshot for one batch: see struct stund. */

@@ -84,6 +84,140 @@ tcp_close(struct tcp_conn *c)
 }
 
 /*
+ * Admission and deadlines, so that one source cannot take the connection
+ * table and a client cannot hold a slot by trickling bytes: at most
+ * tcp-source-max connections from one source (IPv4 address, IPv6 /64),
+ * the last tcp-reserved slots (at most a quarter of tcp-max) only for
+ * sources that hold none, a TLS handshake done within
+ * tcp-handshake-timeout, and a request whole within tcp-request-timeout
+ * of its first byte.  A sweep each second closes what is late.  Refusals
+ * count as drops tcp_source (tcp_cap when the table is full), closings
+ * as tcp_deadline.
+ */
+#define TCP_SWEEP_MS	1000
+
+/* Same source: the IPv4 address, or the IPv6 /64. */
+static int
+tcp_same_source(const struct stun_addr *a, const struct stun_addr *b)
+{
+	if (a->family != b->family)
+		return (0);
+	return (memcmp(a->ip, b->ip, a->family == STUN_AF_INET ? 4 : 8) == 0);
+}
+
+/*
+ * 0 when a connection from peer may join (self: the connection itself,
+ * already counted, once a PROXY header named its client; else NULL),
+ * else its DROP_* reason.
+ */
+static int
+tcp_admit(const struct stund *sd, const struct stun_addr *peer,
+    const struct tcp_conn *self)
+{
+	const struct conf	*cf = sd->conf;
+	const struct tcp_conn	*c;
+	unsigned		 n = 0, others, reserved;
+
+	others = sd->nconns - (self != NULL ? 1 : 0);
+	if (others >= cf->tcp_max)
+		return (DROP_TCP_CAP);
+	/* One pass over at most tcp-max connections. */
+	TAILQ_FOREACH(c, &sd->conns, entry)
+		if (c != self && !c->proxy &&
+		    tcp_same_source(&c->peer, peer) &&
+		    ++n >= cf->tcp_source_max)
+			return (DROP_TCP_SOURCE);
+	reserved = cf->tcp_max / 4;
+	if (cf->tcp_reserved < reserved)
+		reserved = cf->tcp_reserved;
+	if (n > 0 && cf->tcp_max - others <= reserved)
+		return (DROP_TCP_SOURCE);
+	return (0);
+}
+
+/*
+ * Behind PROXY the client is known once the header is in: its cap then.
+ * 0, or -1 when c was closed.
+ */
+static int
+tcp_admit_proxied(struct tcp_conn *c)
+{
+	int	drop;
+
+	if ((drop = tcp_admit(c->sd, &c->peer, c)) == 0)
+		return (0);
+	CNT_ADD(&c->sd->tcp_cnt.drops[drop], 1);
+	tcp_close(c);
+	return (-1);
+}
+
+/* A new connection: a TLS handshake must end in time. */
+static void
+tcp_deadline_start(struct tcp_conn *c, uint64_t now)
+{
+	c->handshake = c->tls;
+	c->deadline = c->tls ?
+	    now + (uint64_t)c->sd->conf->tcp_handshake * 1000 : 0;
+}
+
+/* The handshake is done (or a frame was whole): no deadline. */
+static void
+tcp_deadline_clear(struct tcp_conn *c)
+{
+	c->handshake = 0;
+	c->deadline = 0;
+}
+
+/* After a read: bytes left over begin a request, which gets a deadline. */
+static void
+tcp_deadline_read(struct tcp_conn *c, size_t left, uint64_t now)
+{
+	c->handshake = 0;
+	if (left == 0)
+		c->deadline = 0;
+	else if (c->deadline == 0)
+		c->deadline = now + (uint64_t)c->sd->conf->tcp_request * 1000;
+}
+
+static void
+tcp_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct stund	*sd = arg;
+	struct tcp_conn	*c, *next;
+	uint64_t	 now = clock_ms();
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&sd->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->deadline != 0 && now >= c->deadline) {
+			CNT_ADD(&sd->tcp_cnt.drops[DROP_TCP_DEADLINE], 1);
+			tcp_close(c);
+		}
+	}
+}
+
+static int
+tcp_sweep_init(struct stund *sd)
+{
+	struct timeval	tv = { TCP_SWEEP_MS / 1000, 0 };
+
+	sd->tcp_sweep = event_new(sd->base, -1, EV_PERSIST, tcp_sweep, sd);
+	if (sd->tcp_sweep == NULL || event_add(sd->tcp_sweep, &tv) != 0)
+		return (-1);
+	return (0);
+}
+
+static void
+tcp_sweep_free(struct stund *sd)
+{
+	if (sd->tcp_sweep != NULL)
+		event_free(sd->tcp_sweep);
+	sd->tcp_sweep = NULL;
+}
+/* End of admission and deadlines. */
+
+/*
  * Plain TCP writes its answers at once, from the read callback, and asks
  * libevent for EV_WRITE only while the kernel cannot take them all.  (A
  * bufferevent with EV_WRITE enabled adds and removes the write event, two
@@ -143,6 +277,7 @@ tcp_frame(struct tcp_conn *c, const struct route *rt, const uint8_t *p,
 	struct stun_msg		 m;
 	uint8_t			 buf[STUN_SRV_MIN_CAP];
 
+	tcp_deadline_clear(c);
 	memset(&pkt.in, 0, sizeof(pkt.in));
 	/* One TLS port per address: no RFC 5780 over TLS. */
 	pkt.in.sock = c->tls ? STUND_SET_BASE(c->sock) + STUN_SRV_PP :
@@ -235,6 +370,8 @@ tcp_proxy(struct tcp_conn *c)
 	if (h.has_addr)
 		c->peer = h.src;
 	c->proxy = 0;
+	if (tcp_admit_proxied(c) != 0)
+		return (-1);
 	if (!c->tls) {
 		tcp_bev_setup(c, sd->conf->tcp_idle);
 		return (1);
@@ -291,6 +428,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(input, (size_t)r);
 	}
 	c->reading = 0;
+	tcp_deadline_read(c, evbuffer_get_length(input), now);
 	/* What the relay queued for peers, then the answers. */
 	relayio_flush(&c->sd->workers[0]);
 	tcp_flush(c);
@@ -313,6 +451,8 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		tcp_close(c);
+	else if (what & BEV_EVENT_CONNECTED)
+		tcp_deadline_clear(c);	/* the TLS handshake is done */
 }
 
 static void
@@ -322,18 +462,23 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	struct tcp_lslot	*ls = arg;
 	struct stund		*sd = ls->sd;
 	struct tcp_conn		*c = NULL;
+	struct stun_addr	 peer;
 	SSL			*ssl;
+	int			 drop = DROP_TCP_CAP;
 
 	(void)lev;
 	(void)salen;
-	if (sd->nconns >= sd->conf->tcp_max ||
-	    (c = calloc(1, sizeof(*c))) == NULL ||
-	    sock_to_stun(sa, &c->peer) == -1) {
-		CNT_ADD(&sd->tcp_cnt.drops[DROP_TCP_CAP], 1);
-		free(c);
+	/* Behind PROXY, the load balancer's address: the total cap only. */
+	if (sock_to_stun(sa, &peer) == -1 ||
+	    (drop = ls->proxy ? (sd->nconns >= sd->conf->tcp_max ?
+	    DROP_TCP_CAP : 0) : tcp_admit(sd, &peer, NULL)) != 0 ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		CNT_ADD(&sd->tcp_cnt.drops[drop != 0 ? drop : DROP_TCP_CAP],
+		    1);
 		close(fd);
 		return;
 	}
+	c->peer = peer;
 	if (sock_local(fd, &c->local) == -1) {
 		free(c);
 		close(fd);
@@ -342,6 +487,7 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	c->sd = sd;
 	c->sock = ls->sock;
 	c->tls = ls->tls;
+	tcp_deadline_start(c, clock_ms());
 	c->proxy = ls->proxy;
 	/* Behind PROXY, TLS begins after the header (tcp_proxy()). */
 	if (ls->tls && !ls->proxy) {
@@ -473,6 +619,8 @@ tcp_init(struct stund *sd, char *err, size_t errlen)
 		goto fail;
 	if ((sd->trim_ev = evtimer_new(sd->base, tcp_trim, sd)) == NULL)
 		goto fail;
+	if (tcp_sweep_init(sd) != 0)
+		goto fail;
 	for (i = 0; i < STUND_NSOCK; i++) {
 		sd->tcp_slot[i].sd = sd;
 		sd->tcp_slot[i].sock = i;
@@ -528,6 +676,7 @@ tcp_free(struct stund *sd)
 	if (sd->trim_ev != NULL)
 		event_free(sd->trim_ev);
 	sd->trim_ev = NULL;
+	tcp_sweep_free(sd);
 	if (sd->ssl_ctx != NULL)
 		SSL_CTX_free(sd->ssl_ctx);
 	sd->ssl_ctx = NULL;

@@ -4,7 +4,7 @@ check_PROGRAMS += tests/check_chat
 tests_check_chat_SOURCES = tests/check_chat.c tests/chat_suites.h \
 	tests/chat_crypto.c tests/chat_reliable.c tests/chat_peer.c \
 	tests/chat_relay.c tests/chat_end.c tests/chat_ui.c \
-	chat/uitext.c chat/uiedit.c
+	chat/uitext.c chat/uiedit.c tests/chat_webreq.c chat/webreq.c
 tests_check_chat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_chat_LDADD = chat/libchat.la libstun/libstun_core.la \
 	common/libcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS)

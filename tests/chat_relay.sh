@@ -4,10 +4,13 @@
 # p2pchat through a TURN relay, on loopback (where a direct path always
 # works, so the peers use --force-relay): (a) coturn's turnserver with a
 # user given by --relay, our stund for the rendezvous; (b) our stund's
-# own TURN with a user file; (c) no --relay at all: the TURN REST
-# credential stund hands out with the rendezvous (--static-auth-secret).
+# own TURN with a user file; (c) no --relay at all: the credential a
+# stund with no TURN option hands out with the rendezvous.
 # Each pair gets path kind "relay" both ways and 20 messages each way
-# delivered intact and in order.  (d) A capture on lo shows the marker
+# delivered intact and in order.  (e) A TURN server that knows only
+# RFC 5766 (tests/turn5766, which answers 420 to REQUESTED-ADDRESS-FAMILY)
+# relays a pair the same way, its credential read from --relay-file;
+# $P2PCHAT_RELAY works too, and a --relay password is wiped from argv.  (d) A capture on lo shows the marker
 # text in no packet: the relay carries only ciphertext.  Also: --relay
 # without --force-relay still prefers the direct path, and a wrong TURN
 # password makes --force-relay fail with one line.
@@ -211,7 +214,40 @@ if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
 	pair stund "$P1" --force-relay --relay "turn:alice:s3cret@127.0.0.1:$P1"
 	check_relayed stund "127.0.0.1:$P1"
 	# With a relay but no --force-relay, loopback still goes direct.
-	pair mixed "$P1" --relay "turn:alice:s3cret@127.0.0.1:$P1"
+	# The relay from the environment this time.
+	P2PCHAT_RELAY="turn:alice:s3cret@127.0.0.1:$P1"
+	export P2PCHAT_RELAY
+	pair mixed "$P1"
+	unset P2PCHAT_RELAY
+	for p in a b; do
+		ev "$T/mixed.$p.out" relay |
+		    grep -q "\"server\":\"127.0.0.1:$P1\"" &&
+		    st_ok "mixed: $p: relay from \$P2PCHAT_RELAY allocated" ||
+		    st_fail "mixed: $p: no relay from \$P2PCHAT_RELAY"
+	done
+	# A password given on the command line is gone from argv at once.
+	sleep 4 | timeout 20 "$CHAT" --server "127.0.0.1:$P1" --name carol \
+	    --batch --linger 0 --relay "turn:alice:s3cret@127.0.0.1:$P1" \
+	    >"$T/argv.out" 2>&1 &
+	AP=$!
+	i=0
+	while [ $i -lt 50 ] && [ "$(count "$T/argv.out" room)" -eq 0 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	CP=$(st_child "$AP")
+	if [ -n "$CP" ] && [ -r "/proc/$CP/cmdline" ]; then
+		if tr '\0' ' ' <"/proc/$CP/cmdline" | grep -q s3cret; then
+			st_fail "--relay: the password is still in argv:" \
+			    "$(tr '\0' ' ' <"/proc/$CP/cmdline")"
+		else
+			st_ok "--relay: the password is wiped from argv:" \
+			    "$(tr '\0' ' ' <"/proc/$CP/cmdline")"
+		fi
+	else
+		st_fail "--relay: no p2pchat process to look at"
+	fi
+	wait $AP
 	for p in a b; do
 		ev "$T/mixed.$p.out" path | tail -n 1 |
 		    grep -q '"kind":"direct"' &&
@@ -225,10 +261,10 @@ else
 	st_fail "stund did not start with TURN"
 fi
 
-# --- (c) no --relay: the credential from the rendezvous. ---
-if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
-    --static-auth-secret t0psecret --relay-ports "$R_LO-$((R_LO + 200))" \
-    --allow-peer 127.0.0.0/8; then
+# --- (c) no --relay: the credential from the rendezvous, with no TURN
+# option but the port range; its peers are the other member only. ---
+if st_stund_start --primary 127.0.0.1 --port 0 \
+    --relay-ports "$R_LO-$((R_LO + 200))"; then
 	pair issued "$P1" --force-relay
 	if grep -q 'offers no relay' "$T/issued.a.err"; then
 		echo "note: this stund hands out no relay credential:" \
@@ -238,7 +274,37 @@ if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
 	fi
 	st_stund_term
 else
-	st_fail "stund did not start with --static-auth-secret"
+	st_fail "stund did not start for the rendezvous relay"
+fi
+
+# --- (e) a TURN server that knows only RFC 5766 (tests/turn5766): it
+# answers 420 to REQUESTED-ADDRESS-FAMILY, which p2pchat must not need. ---
+T5766="$top_builddir/tests/turn5766"
+if [ ! -x "$T5766" ]; then
+	st_fail "$T5766 not built"
+else
+	st_bg "$T/t5766.log" timeout 300 "$T5766" -l 127.0.0.1:0 \
+	    -r 127.0.0.1 -u alice:s3cret -R stunkit.test
+	T5766_PID=$ST_LASTPID
+	if ! st_wait_log "$T/t5766.log" '^listening '; then
+		st_fail "turn5766 did not start"
+	elif ! st_stund_start --primary 127.0.0.1 --port 0; then
+		st_fail "stund did not start"
+	else
+		P5=$(sed -n 's/^listening 127\.0\.0\.1://p' "$T/t5766.log")
+		# The credential from a file, not the command line.
+		echo "turn:alice:s3cret@127.0.0.1:$P5" >"$T/relay.url"
+		pair rfc5766 "$P1" --force-relay --relay-file "$T/relay.url"
+		check_relayed rfc5766 "127.0.0.1:$P5"
+		if grep -q '^420 ' "$T/t5766.log"; then
+			st_fail "rfc5766: p2pchat sent what RFC 5766 lacks:" \
+			    "$(grep '^420 ' "$T/t5766.log" | sort -u)"
+		else
+			st_ok "rfc5766: no attribute refused with 420"
+		fi
+		st_stund_term
+	fi
+	st_stop "$T5766_PID"
 fi
 
 # --- (d) the marker never crossed lo in clear. ---

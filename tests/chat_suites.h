@@ -9,7 +9,7 @@
 #include <check.h>
 
 #define CHAT_SUITE_LIST(X)	X(crypto) X(reliable) X(peer) X(relay) X(end) \
-	X(ui)
+	X(ui) X(webreq)
 
 #define CHAT_SUITE_DECL(name) Suite *suite_chat_##name(void) \
 	__attribute__((weak));

@@ -303,9 +303,11 @@ tm resize-window -t bob -x 120 -y 30
 keys bob "/who"
 tm send-keys -t bob Enter
 ADDR='127\.0\.0\.1:[0-9]+'
+# The relay is gathered up front: the rendezvous server hands it out.
+RLY="(, relayed $ADDR)?"
 wait_screen bob "-- room $CODE: 2 here" 50 &&
     rows bob | grep -Eq \
-    "^hh:mm:ss +bob \(you, #[0-9]+\): seen by the server as $ADDR\$" &&
+    "^hh:mm:ss +bob \(you, #[0-9]+\): seen by the server as $ADDR$RLY\$" &&
     rows bob | grep -Eq \
     "^hh:mm:ss +alice \(#[0-9]+\): connected, direct $ADDR, rtt [0-9]+ ms\$"
 check "bob: /who lists the code, bob and alice with path and RTT" bob

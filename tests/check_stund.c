@@ -298,7 +298,12 @@ START_TEST(conf_init_takes_the_table_defaults)
 	ck_assert_uint_eq(c.relay_ports.lo, 49152);
 	ck_assert_uint_eq(c.relay_ports.hi, 65535);
 	ck_assert_uint_eq(c.max_allocations, 1024);
-	ck_assert_uint_eq(c.user_quota, 0);
+	ck_assert_uint_eq(c.user_quota, 64);
+	ck_assert_uint_eq(c.source_quota, 64);
+	ck_assert_uint_eq(c.rdv_relay_share, 75);
+	ck_assert(c.max_alloc_rate == 0);
+	ck_assert(c.rdv_relay_rate == 65536);
+	ck_assert(c.rdv_relay_bytes == 64 * 1024 * 1024);
 	ck_assert_int_eq(c.foreground, 0);
 	ck_assert_int_eq(c.has_tls, 0);
 	ck_assert_uint_eq(c.set[0] | c.set[1], 0);

@@ -8,6 +8,7 @@
 #include <check.h>
 
 #include <libstun/stun.h>
+#include <libstun/server.h>
 
 #include "suites.h"
 #include "testutil.h"
@@ -50,6 +51,18 @@ setlen(uint8_t *p, size_t off)
 {
 	p[2] = (uint8_t)((off - 20) >> 8);
 	p[3] = (uint8_t)(off - 20);
+}
+
+/* Write the right CRC into the FINGERPRINT that ends the message at off. */
+static void
+setfp(uint8_t *p, size_t off)
+{
+	uint32_t crc = stun_crc32(p, off - 8) ^ 0x5354554eU;
+
+	p[off - 4] = (uint8_t)(crc >> 24);
+	p[off - 3] = (uint8_t)(crc >> 16);
+	p[off - 2] = (uint8_t)(crc >> 8);
+	p[off - 1] = (uint8_t)crc;
 }
 
 START_TEST(msg_type_encodes_method_and_class)
@@ -204,6 +217,7 @@ START_TEST(msg_decode_ignores_attrs_after_integrity)
 	attr(buf, &off, STUN_ATTR_PRIORITY, 4, 0);
 	attr(buf, &off, STUN_ATTR_FINGERPRINT, 4, 0);
 	setlen(buf, off);
+	setfp(buf, off);
 	ck_assert_int_eq(stun_msg_decode(&m, buf, off), 0);
 	ck_assert_uint_eq(m.nattrs, 4);
 	ck_assert_int_eq(m.mi, 1);
@@ -248,6 +262,7 @@ START_TEST(msg_decode_rejects_bad_known_length)
 	attr(buf, &off, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 20, 0);
 	attr(buf, &off, STUN_ATTR_FINGERPRINT, 4, 0);
 	setlen(buf, off);
+	setfp(buf, off);
 	ck_assert_int_eq(stun_msg_decode(&m, buf, off), 0);
 	buf[23] = 18;	/* MI-SHA256 not a multiple of 4 */
 	ck_assert_int_ne(stun_msg_decode(&m, buf, off), 0);
@@ -456,6 +471,173 @@ START_TEST(strerror_covers_every_error)
 }
 END_TEST
 
+/*
+ * FINGERPRINT-protected requests: a Binding with SOFTWARE, and an
+ * Allocate with the attributes a TURN client sends before it learns the
+ * realm (some of them of fixed lengths that a flip can make wrong).
+ */
+static size_t
+fp_request(int which, uint8_t *buf, size_t cap)
+{
+	struct stun_builder	b;
+	struct stun_addr	peer = test_addr("[2001:db8::7]:5000");
+	int			n;
+
+	if (which == 0) {
+		stun_build_init(&b, buf, cap, STUN_METHOD_BINDING,
+		    STUN_CLASS_REQUEST, test_tid);
+		stun_build_string(&b, STUN_ATTR_SOFTWARE, "fp test");
+	} else {
+		stun_build_init(&b, buf, cap, STUN_METHOD_ALLOCATE,
+		    STUN_CLASS_REQUEST, test_tid);
+		stun_build_transport(&b, 17);
+		stun_build_u32(&b, STUN_ATTR_LIFETIME, 600);
+		stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+		stun_build_string(&b, STUN_ATTR_USERNAME, "alice");
+	}
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	ck_assert_int_gt(n, 0);
+	return ((size_t)n);
+}
+
+/*
+ * RFC 8489 7.3: every single-bit flip of a FINGERPRINT-protected request
+ * is dropped without an answer, wherever it lands (header, an attribute
+ * header, a value, the FINGERPRINT's own header), never answered 400.
+ */
+START_TEST(msg_decode_drops_every_bit_flip_under_fingerprint)
+{
+	struct stun_server_conf	 c;
+	struct stun_server_in	 in;
+	struct stun_server_out	 out;
+	uint8_t			 orig[256], buf[256], rsp[512];
+	size_t			 len, i;
+	int			 rc, res;
+
+	memset(&c, 0, sizeof(c));
+	c.local[STUN_SRV_PP] = test_addr("192.0.2.1:3478");
+	len = fp_request(_i, orig, sizeof(orig));
+	ck_assert_int_eq(stun_msg_decode(&m, orig, len), 0);
+	ck_assert_int_eq(stun_msg_check_fingerprint(&m), 0);
+	for (i = 0; i < len * 8; i++) {
+		memcpy(buf, orig, len);
+		buf[i / 8] ^= (uint8_t)(1 << (i % 8));
+		rc = stun_msg_decode(&m, buf, len);
+		ck_assert_msg(rc != 0 && !m.hdr_ok,
+		    "request %d bit %zu: decode %d, hdr_ok %d", _i, i, rc,
+		    m.hdr_ok);
+		memset(&in, 0, sizeof(in));
+		in.msg = &m;
+		in.derr = rc;
+		in.len = len;
+		in.sock = STUN_SRV_PP;
+		in.src = test_addr("198.51.100.9:40000");
+		memset(&out, 0, sizeof(out));
+		out.buf = rsp;
+		out.cap = sizeof(rsp);
+		res = stun_server_reject(&c, &in, 400, &out);
+		ck_assert_msg(res != STUN_SRV_SEND && out.len == 0,
+		    "request %d bit %zu: answered", _i, i);
+		res = stun_server_binding(&c, &in, &out);
+		ck_assert_msg(res != STUN_SRV_SEND && out.len == 0,
+		    "request %d bit %zu: answered", _i, i);
+	}
+}
+END_TEST
+
+/* A malformed request whose FINGERPRINT is right is still answered. */
+START_TEST(msg_decode_keeps_header_of_malformed_with_good_fingerprint)
+{
+	struct stun_builder	b;
+	uint8_t			buf[128], zero[12];
+	int			n;
+
+	memset(zero, 0, sizeof(zero));
+	stun_build_init(&b, buf, sizeof(buf), STUN_METHOD_BINDING,
+	    STUN_CLASS_REQUEST, test_tid);
+	/* An address attribute is 8 or 20 bytes long, never 12. */
+	stun_build_attr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, zero, sizeof(zero));
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n),
+	    STUN_ERR_BAD_ATTR);
+	ck_assert_int_eq(m.hdr_ok, 1);
+	/* The wrong CRC under the same header: dropped. */
+	buf[n - 1] ^= 0x01;
+	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n),
+	    STUN_ERR_FINGERPRINT);
+	ck_assert_int_eq(m.hdr_ok, 0);
+}
+END_TEST
+
+/*
+ * A last attribute one bit off a FINGERPRINT header whose value is not
+ * the CRC is an ordinary attribute (here an unknown optional one).
+ */
+START_TEST(msg_decode_fingerprint_check_needs_the_tail)
+{
+	struct stun_builder	b;
+	uint8_t			buf[128];
+	static const uint8_t	val[4] = { 0x12, 0x34, 0x56, 0x78 };
+	int			n;
+
+	stun_build_init(&b, buf, sizeof(buf), STUN_METHOD_BINDING,
+	    STUN_CLASS_REQUEST, test_tid);
+	stun_build_string(&b, STUN_ATTR_SOFTWARE, "x");
+	stun_build_attr(&b, STUN_ATTR_FINGERPRINT ^ 0x0100, val,
+	    sizeof(val));
+	n = stun_build_finish(&b);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n), 0);
+	ck_assert_int_eq(m.hdr_ok, 1);
+	ck_assert_int_eq(m.fp, -1);
+	ck_assert_uint_eq(m.nattrs, 2);
+}
+END_TEST
+
+/*
+ * A Send indication whose DATA is a whole STUN message (a relayed
+ * connectivity check) ends with that message's FINGERPRINT: it decodes,
+ * and so does a Data indication; a request of that shape is dropped.
+ */
+START_TEST(msg_decode_keeps_stun_inside_data)
+{
+	struct stun_builder	b;
+	struct stun_addr	peer = test_addr("198.51.100.9:4000");
+	uint8_t			inner[64], buf[256];
+	int			innerlen, n, k;
+	static const uint8_t	cls[3] = { STUN_CLASS_INDICATION,
+	    STUN_CLASS_INDICATION, STUN_CLASS_REQUEST };
+	static const uint16_t	meth[3] = { STUN_METHOD_SEND, STUN_METHOD_DATA,
+	    STUN_METHOD_ALLOCATE };
+
+	stun_build_init(&b, inner, sizeof(inner), STUN_METHOD_BINDING,
+	    STUN_CLASS_REQUEST, test_tid);
+	stun_build_u32(&b, STUN_ATTR_PRIORITY, 12345);
+	stun_build_fingerprint(&b);
+	ck_assert_int_gt(innerlen = stun_build_finish(&b), 0);
+	for (k = 0; k < 3; k++) {
+		stun_build_init(&b, buf, sizeof(buf), meth[k], cls[k],
+		    test_tid);
+		stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+		stun_build_attr(&b, STUN_ATTR_DATA, inner, (size_t)innerlen);
+		ck_assert_int_gt(n = stun_build_finish(&b), 0);
+		if (cls[k] == STUN_CLASS_REQUEST) {
+			ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n),
+			    STUN_ERR_FINGERPRINT);
+			ck_assert_int_eq(m.hdr_ok, 0);
+		} else {
+			ck_assert_int_eq(stun_msg_decode(&m, buf, (size_t)n),
+			    0);
+			ck_assert_int_eq(m.fp, -1);
+			ck_assert_uint_eq(m.nattrs, 2);
+		}
+	}
+}
+END_TEST
+
 Suite *
 suite_msg(void)
 {
@@ -483,6 +665,15 @@ suite_msg(void)
 	tcase_add_test(tc, msg_decode_marks_legacy);
 	tcase_add_test(tc, msg_peek_tells_stun_channel_and_other);
 	tcase_add_test(tc, msg_peek_agrees_with_decode);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fingerprint_first");
+	tcase_add_loop_test(tc, msg_decode_drops_every_bit_flip_under_fingerprint,
+	    0, 2);
+	tcase_add_test(tc,
+	    msg_decode_keeps_header_of_malformed_with_good_fingerprint);
+	tcase_add_test(tc, msg_decode_fingerprint_check_needs_the_tail);
+	tcase_add_test(tc, msg_decode_keeps_stun_inside_data);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("build");

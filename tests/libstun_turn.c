@@ -595,8 +595,7 @@ START_TEST(turn_forged_and_stray_responses_are_ignored)
 	    STUN_ERR_NOT_FOUND);
 	/* Another transaction id. */
 	other = s;
-	other.buf[8] ^= 1;
-	ck_assert_int_eq(stun_msg_decode(&other.m, other.buf, other.len), 0);
+	other.m.tid[0] ^= 1;
 	ck_assert_int_eq(answer(&t, &other, &an, 23), STUN_ERR_NOT_FOUND);
 	/* Garbage and a truncated header. */
 	memset(buf, 0xff, 40);
@@ -1039,6 +1038,163 @@ START_TEST(turn_asks_for_family_and_lifetime)
 }
 END_TEST
 
+/* A 420 listing type, signed with key when key is not NULL. */
+static int
+answer_420(struct stun_turn *t, const struct sent *req, uint16_t type,
+    const uint8_t *key, size_t keylen, uint64_t now)
+{
+	struct stun_builder	b;
+	uint8_t			buf[512];
+	int			n;
+
+	stun_build_reply(&b, buf, sizeof(buf), &req->m, STUN_CLASS_ERROR);
+	stun_build_error(&b, 420, "");
+	stun_build_unknown(&b, &type, 1);
+	if (key != NULL)
+		stun_build_integrity(&b, key, keylen);
+	stun_build_fingerprint(&b);
+	n = stun_build_finish(&b);
+	ck_assert_int_gt(n, 0);
+	return (stun_turn_input(t, &srv, buf, (size_t)n, now));
+}
+
+static void
+setup_family(struct stun_turn *t, uint8_t family)
+{
+	struct stun_turn_config	c;
+
+	rnd_ctr = 0;
+	memset(&c, 0, sizeof(c));
+	srv = test_addr("192.0.2.1:3478");
+	c.server = srv;
+	strcpy(c.username, "alice");
+	strcpy(c.password, "secret");
+	c.family = family;
+	c.rnd = fake_rnd;
+	ck_assert_int_eq(stun_turn_init(t, &c), 0);
+}
+
+/*
+ * RFC 8656 7.1: IPv4 is the default relayed family, so an IPv4 client
+ * does not name it and works with a server that knows only RFC 5766.
+ */
+START_TEST(turn_ipv4_does_not_name_the_family)
+{
+	struct stun_turn	t;
+	struct stun_turn_action	a;
+	struct sent		s;
+	struct answer		an;
+	uint8_t			key[STUN_KEY_MAX];
+	size_t			keylen;
+
+	setup_family(&t, STUN_AF_INET);
+	key_for(STUN_PWALG_MD5, "secret", key, &keylen);
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_ptr_null(stun_msg_find(&s.m,
+	    STUN_ATTR_REQUESTED_ADDRESS_FAMILY));
+	challenge(&t, &s, 10);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_ptr_null(stun_msg_find(&s.m,
+	    STUN_ATTR_REQUESTED_ADDRESS_FAMILY));
+	memset(&an, 0, sizeof(an));
+	an.cls = STUN_CLASS_SUCCESS;
+	an.relayed = 1;
+	an.key = key;
+	an.keylen = keylen;
+	ck_assert_int_eq(answer(&t, &s, &an, 20), 0);
+	expect_kind(&t, STUN_TURN_A_ALLOCATED, &a);
+	ck_assert_uint_eq(a.relayed.family, STUN_AF_INET);
+}
+END_TEST
+
+/*
+ * An IPv6 client names the family; a 420 listing it (signed, after the
+ * challenge, or unsigned, before it) makes it ask once more without.
+ */
+START_TEST(turn_ipv6_retries_without_family_after_420)
+{
+	struct stun_turn	t;
+	struct stun_turn_action	a;
+	struct sent		s, s2;
+	struct answer		an;
+	uint8_t			key[STUN_KEY_MAX], fam;
+	size_t			keylen;
+	int			signed420 = _i;
+
+	setup_family(&t, STUN_AF_INET6);
+	key_for(STUN_PWALG_MD5, "secret", key, &keylen);
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_int_eq(stun_msg_get_family(&s.m,
+	    STUN_ATTR_REQUESTED_ADDRESS_FAMILY, &fam), 0);
+	ck_assert_uint_eq(fam, STUN_AF_INET6);
+	if (!signed420) {
+		ck_assert_int_eq(answer_420(&t, &s,
+		    STUN_ATTR_REQUESTED_ADDRESS_FAMILY, NULL, 0, 10), 0);
+		expect_send(&t, STUN_METHOD_ALLOCATE, &s2);
+		ck_assert(memcmp(s.m.tid, s2.m.tid, STUN_TID_LEN) != 0);
+		ck_assert_ptr_null(stun_msg_find(&s2.m,
+		    STUN_ATTR_REQUESTED_ADDRESS_FAMILY));
+		ck_assert_int_eq(s2.m.mi, -1);
+		s = s2;
+	}
+	challenge(&t, &s, 20);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	if (signed420) {
+		ck_assert_ptr_nonnull(stun_msg_find(&s.m,
+		    STUN_ATTR_REQUESTED_ADDRESS_FAMILY));
+		/* Unsigned, it is not taken from an authenticated request. */
+		ck_assert_int_eq(answer_420(&t, &s,
+		    STUN_ATTR_REQUESTED_ADDRESS_FAMILY, NULL, 0, 30),
+		    STUN_ERR_INTEGRITY);
+		ck_assert_int_eq(answer_420(&t, &s,
+		    STUN_ATTR_REQUESTED_ADDRESS_FAMILY, key, keylen, 30), 0);
+		expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+		ck_assert_int_eq(stun_msg_check_integrity(&s.m, key, keylen),
+		    0);
+	}
+	ck_assert_ptr_null(stun_msg_find(&s.m,
+	    STUN_ATTR_REQUESTED_ADDRESS_FAMILY));
+	memset(&an, 0, sizeof(an));
+	an.cls = STUN_CLASS_SUCCESS;
+	an.relayed = 1;
+	an.key = key;
+	an.keylen = keylen;
+	ck_assert_int_eq(answer(&t, &s, &an, 40), 0);
+	expect_kind(&t, STUN_TURN_A_ALLOCATED, &a);
+	ck_assert_uint_eq(a.relayed.family, STUN_AF_INET);
+}
+END_TEST
+
+/* Only once, and only for the family: any other 420 ends the machine. */
+START_TEST(turn_other_420_fails)
+{
+	struct stun_turn	t;
+	struct stun_turn_action	a;
+	struct sent		s;
+
+	setup_family(&t, STUN_AF_INET6);
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_int_eq(answer_420(&t, &s, STUN_ATTR_LIFETIME, NULL, 0, 10),
+	    0);
+	expect_kind(&t, STUN_TURN_A_FAILED, &a);
+	ck_assert_int_eq(a.code, 420);
+
+	setup_family(&t, STUN_AF_INET6);
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_int_eq(answer_420(&t, &s,
+	    STUN_ATTR_REQUESTED_ADDRESS_FAMILY, NULL, 0, 10), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_int_eq(answer_420(&t, &s,
+	    STUN_ATTR_REQUESTED_ADDRESS_FAMILY, NULL, 0, 20), 0);
+	expect_kind(&t, STUN_TURN_A_FAILED, &a);
+	ck_assert_int_eq(a.code, 420);
+}
+END_TEST
+
 START_TEST(turn_bad_challenges_fail)
 {
 	static const uint8_t	 unknown[4] = { 0x00, 0x07, 0x00, 0x00 };
@@ -1200,6 +1356,10 @@ suite_turn(void)
 	tcase_add_test(tc, turn_retransmits_then_times_out);
 	tcase_add_test(tc, turn_init_refuses_bad_config);
 	tcase_add_test(tc, turn_asks_for_family_and_lifetime);
+	tcase_add_test(tc, turn_ipv4_does_not_name_the_family);
+	tcase_add_loop_test(tc, turn_ipv6_retries_without_family_after_420, 0,
+	    2);
+	tcase_add_test(tc, turn_other_420_fails);
 	tcase_add_test(tc, turn_bad_challenges_fail);
 	suite_add_tcase(s, tc);
 

@@ -22,3 +22,4 @@ include tests/chat.mk
 include tests/turn.mk
 include tests/chatlab.mk
 include tests/relaylab.mk
+include tests/relaysafe.mk

@@ -1,9 +1,10 @@
 #!/bin/sh
 # natlab_relay.sh: p2pchat falls back to a TURN relay across real kernel
 # NATs.  Our stund on the lab's public address serves the rendezvous and
-# TURN with a REST secret, so the peers get their relay credential with
-# the rendezvous (no --relay).  Symmetric against symmetric and symmetric
-# against port-restricted cone have no direct path: each must report path
+# TURN with no TURN option at all, so the peers get their relay credential
+# with the rendezvous (no --relay), bound to their room.  Symmetric
+# against symmetric and symmetric against port-restricted cone have no
+# direct path: each must report path
 # kind "relay" and deliver every message both ways, none undelivered;
 # a capture of symmetric against symmetric shows only ciphertext, relayed.
 # Full cone against symmetric must connect (direct or relay: reported).
@@ -200,8 +201,11 @@ cap_start()
 }
 
 # Relayed, so: no text in clear, no chat packet (first byte 0xd0-0xd2)
-# straight between the NATs, each NAT exchanges at least one packet per
-# message with the server, and its relay ports send as many.
+# straight between the NATs, and each NAT exchanges at least one packet
+# per message with the server.  Two symmetric NATs relay relay to relay,
+# inside the server, so its relay ports send little on the wire: they
+# only reach a member at its registered address, which a symmetric NAT
+# filters.
 cap_check()
 {
 	[ -n "$cap_pid" ] || return
@@ -222,8 +226,8 @@ cap_check()
 	_rb=$(awk -v s="$LAB_SRV1" -v d="$LAB_WAN_B" \
 	    '($1 == s && $2 == d) || ($1 == d && $2 == s)' "$_cap.txt" |
 	    wc -l)
-	_rp=$(awk -v s="$LAB_SRV1" '$1 == s && $3 >= 49200 && $3 <= 49400' \
-	    "$_cap.txt" | wc -l)
+	_rp=$(awk -v s="$LAB_SRV1" '$1 == s && $3 >= 49152' "$_cap.txt" |
+	    wc -l)
 	[ "$_hits" -eq 0 ] &&
 	    r_ok "$1: the message marker is nowhere in the capture" \
 	    "($(wc -l <"$_cap.txt") UDP packets)" ||
@@ -231,11 +235,11 @@ cap_check()
 	[ "$_direct" -eq 0 ] &&
 	    r_ok "$1: no chat packet straight between the NATs" ||
 	    r_fail "$1: $_direct chat packets straight between the NATs"
-	[ "$_ra" -ge "$N" ] && [ "$_rb" -ge "$N" ] && [ "$_rp" -ge "$N" ] &&
+	[ "$_ra" -ge "$N" ] && [ "$_rb" -ge "$N" ] &&
 	    r_ok "$1: via the relay: $_ra and $_rb packets between the NATs" \
-	    "and $LAB_SRV1, $_rp from its relay ports" ||
+	    "and $LAB_SRV1 ($_rp from its relay ports on the wire)" ||
 	    r_fail "$1: via the relay: $_ra and $_rb packets between the" \
-	    "NATs and $LAB_SRV1, $_rp from its relay ports; want $N or more"
+	    "NATs and $LAB_SRV1; want $N or more"
 }
 
 # run LABEL TYPE_A TYPE_B MODE
@@ -292,10 +296,8 @@ run()
 
 tstart=$(lab_ms)
 lab_pub_up
-lab_bg pub stund "$STUND" --foreground --primary "$LAB_SRV1" \
-    --port $P_SRV --realm natlab.test --static-auth-secret "lab$MARK" \
-    --relay-ports 49200-49400 --allow-peer 203.0.113.0/24 \
-    --allow-peer "$LAB_SRV1/32"
+# No TURN option at all: the rendezvous hands out its own credentials.
+lab_bg pub stund "$STUND" --foreground --primary "$LAB_SRV1" --port $P_SRV
 lab_wait_udp pub $P_SRV "$LAB_SRV1" ||
     lab_fail "natlab_relay: stund did not start:" \
     "$(tail -3 "$LAB_TMP/stund.log")"

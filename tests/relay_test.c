@@ -3,9 +3,10 @@
  *
  * suite_relay: stund's TURN allocation table on a fake clock with fake
  * sockets: the long-term credential round trips (MD5, SHA-256, REST,
- * USERHASH), nonce expiry, every error code, lifetimes and expiry,
- * quotas and caps, the data paths both ways, and the peer policy on all
- * four paths.
+ * USERHASH), nonces and their binding to an allocation, every error
+ * code, lifetimes and expiry, quotas and caps, the data paths both ways,
+ * the peer policy on all four paths, and rendezvous credentials bound to
+ * their room through a fake room table.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,31 @@ static struct auth		 A;
 static struct relay_acl		 ACL;
 static struct relay_quota	 Q;
 static uint64_t			 now;
+
+/*
+ * The host's own addresses in the tests: a listener, an IPv6 address, and
+ * the relay address the fake sockets hand out.
+ */
+static const char *const host_addrs[] = {
+	"198.51.100.10", "2001:db8::10", "203.0.113.1", "2001:db8::1",
+};
+
+/* An empty peer policy with the host's own addresses. */
+static void
+acl_reset(void)
+{
+	struct stun_addr	a;
+	size_t			i;
+
+	memset(&ACL, 0, sizeof(ACL));
+	for (i = 0; i < sizeof(host_addrs) / sizeof(host_addrs[0]); i++) {
+		ck_assert_int_eq(stun_addr_parse(host_addrs[i], 0, &a), 0);
+		relaypol_self_add(&ACL, &a);
+	}
+	/* Twice is once. */
+	relaypol_self_add(&ACL, &a);
+	ck_assert_uint_eq(ACL.nself, 4);
+}
 
 static int
 f_open(void *arg, unsigned slot, uint8_t family, int even,
@@ -180,9 +206,10 @@ setup_with(const struct relay_config *c)
 	uint8_t		key[STUN_KEY_MAX];
 	size_t		klen, i;
 	char		*p;
+	struct stun_addr relay_ip;
 
 	memset(&F, 0, sizeof(F));
-	memset(&ACL, 0, sizeof(ACL));
+	acl_reset();
 	F.wall = 1700000000;
 	F.next_handle = 100;
 	now = 1000000;
@@ -200,6 +227,8 @@ setup_with(const struct relay_config *c)
 	    sizeof(err)), 0);
 	ck_assert_int_eq(auth_set_secret(&A, SECRET), 0);
 	ck_assert_int_eq(relaypol_quota_init(&Q, 64), 0);
+	ck_assert_int_eq(stun_addr_parse("203.0.113.1", 0, &relay_ip), 0);
+	relaypol_live_ip(&Q, &relay_ip);
 	ck_assert_int_eq(relay_init(&R, c, &fops, &Q), 0);
 	R.auth = &A;
 	R.acl = &ACL;
@@ -803,7 +832,7 @@ END_TEST
 
 START_TEST(userhash_counts_in_the_user_quota)
 {
-	relaypol_quota_limits(&Q, 10, 1);
+	relaypol_quota_limits(&Q, 10, 1, 0, 0);
 	client("192.0.2.10", 40000, 0);
 	creds("alice", "wonderland", 0, 0);
 	challenge();
@@ -930,6 +959,7 @@ START_TEST(userhash_finds_every_user_of_many)
 {
 	struct auth		 b;
 	struct auth_result	 r;
+	struct auth_req		 aq;
 	struct stun_builder	 qb;
 	struct stun_msg		 m;
 	struct stun_addr	 from;
@@ -966,7 +996,10 @@ START_TEST(userhash_finds_every_user_of_many)
 		stun_build_integrity(&qb, key, klen);
 		ck_assert_int_gt(n = stun_build_finish(&qb), 0);
 		ck_assert_int_eq(stun_msg_decode(&m, qbuf, (size_t)n), 0);
-		auth_check(&b, &m, &from, 1000, 0, &r);
+		memset(&aq, 0, sizeof(aq));
+		aq.from = &from;
+		aq.now_s = 1000;
+		auth_check(&b, &m, &aq, &r);
 		if (i == nusers) {
 			ck_assert_int_eq(r.code, 401);
 			break;
@@ -1130,7 +1163,7 @@ START_TEST(user_quota_486_total_508)
 {
 	teardown();
 	setup();
-	relaypol_quota_limits(&Q, 3, 2);
+	relaypol_quota_limits(&Q, 3, 2, 0, 0);
 	creds("alice", "wonderland", 0, 0);
 	client("192.0.2.10", 40000, 0);
 	allocate_as("alice", "wonderland", 0, 0);
@@ -1463,6 +1496,18 @@ static const char *const refused[] = {
 	"169.254.1.1", "224.0.0.1", "255.255.255.255", "::", "::1",
 	"::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1",
 	"::ffff:10.0.0.1", "fe80::1", "fc00::1", "fd00::1", "ff02::1",
+	/* Local-use NAT64 (any address in it), SIIT (even of a public one). */
+	"64:ff9b:1::c633:6414", "64:ff9b:1:ffff::1", "::ffff:0:c633:6414",
+	"::ffff:0:7f00:1",
+	/* 6to4 of loopback, private, metadata; Teredo of loopback. */
+	"2002:7f00:1::1", "2002:a00:1::1", "2002:a9fe:a9fe::1",
+	"2001:0:4136:e378:8000:63bf:80ff:fffe",
+	/* Site-local and discard-only. */
+	"fec0::1", "feff::1", "100::1", "100::ffff:ffff:ffff:ffff",
+	/* The host's own addresses, in every form. */
+	"198.51.100.10", "::ffff:198.51.100.10", "::198.51.100.10",
+	"64:ff9b::c633:640a", "2002:c633:640a::1", "::ffff:0:c633:640a",
+	"2001:db8::10", "203.0.113.1", "2001:db8::1",
 };
 #define NREFUSED	((int)(sizeof(refused) / sizeof(refused[0])))
 
@@ -1500,7 +1545,7 @@ START_TEST(peer_refused_on_every_path)
 	ck_assert_int_eq(relaypol_acl_add(&ACL, 0, cidr), 0);
 	ck_assert_int_eq(bind_chan(0x4010, s, 9), 0);
 	ck_assert_uint_eq(send_chdata(0x4010, "x"), 1);
-	memset(&ACL, 0, sizeof(ACL));
+	acl_reset();
 	denied = R.m.peer_denied;
 	ck_assert_uint_eq(send_chdata(0x4010, "x"), 0);
 	ck_assert_uint_eq(send_ind(s, 9, "x"), 0);
@@ -1517,6 +1562,7 @@ START_TEST(create_permission_all_or_nothing)
 	ck_assert_int_eq(stun_addr_parse("198.51.100.20", 9, &good), 0);
 	ck_assert_int_eq(stun_addr_parse("10.1.2.3", 9, &bad), 0);
 	policy_alloc(&good);
+	ck_assert_int_eq(refresh(0, 0), 0);
 	q_begin(&b, STUN_METHOD_CREATE_PERMISSION, STUN_CLASS_REQUEST);
 	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &good);
 	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &bad);
@@ -1685,8 +1731,10 @@ START_TEST(not_turn_is_passed_on)
 END_TEST
 
 /*
- * Every single-bit flip of a signed CreatePermission (MI and FINGERPRINT)
- * fails to decode, is dropped or is refused: never a permission.
+ * Every single-bit flip of a signed CreatePermission fails to decode, is
+ * dropped or is refused: never a permission.  With FINGERPRINT every flip
+ * already fails to decode (RFC 8489 7.3, checked first); without it the
+ * flips that decode reach the relay, and MESSAGE-INTEGRITY refuses them.
  */
 START_TEST(mutated_request_never_succeeds)
 {
@@ -1695,41 +1743,43 @@ START_TEST(mutated_request_never_succeeds)
 	uint8_t			 orig[512];
 	size_t			 n, i;
 	unsigned		 bit, before, tried = 0;
-	int			 len;
+	int			 len, fp;
 
 	client("192.0.2.10", 40000, 0);
 	allocate_as("alice", "wonderland", 0, 0);
+	/* The nonce of this allocation, which a Refresh asks for. */
+	ck_assert_int_eq(refresh(0, 0), 0);
 	ck_assert_int_eq(stun_addr_parse("198.51.100.20", 9, &a), 0);
-	q_begin(&b, STUN_METHOD_CREATE_PERMISSION, STUN_CLASS_REQUEST);
-	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &a);
-	q_auth(&b);
-	stun_build_fingerprint(&b);
-	len = stun_build_finish(&b);
-	ck_assert_int_gt(len, 0);
-	n = (size_t)len;
-	ck_assert_uint_le(n, sizeof(orig));
-	memcpy(orig, qbuf, n);
-	/*
-	 * Skip FINGERPRINT's type and length: a flip there makes it an
-	 * unknown attribute after MESSAGE-INTEGRITY, which is ignored
-	 * (RFC 8489 14.5), and the message is rightly good.
-	 */
-	for (i = 0; i < n; i++)
-		for (bit = 0; bit < 8; bit++) {
-			if (i >= n - 8 && i < n - 4)
-				continue;
-			memcpy(qbuf, orig, n);
-			qbuf[i] ^= (uint8_t)(1U << bit);
-			if (stun_msg_decode(&qm, qbuf, n) != 0)
-				continue;
-			tried++;
-			before = F.nclient;
-			(void)relay_input(&R, &CL, &qm, now);
-			if (F.nclient > before && last_code() == 0)
-				ck_abort_msg("flip of byte %zu bit %u accepted",
-				    i, bit);
-			ck_assert_uint_eq(R.m.perms, 0);
-		}
+	for (fp = 1; fp >= 0; fp--) {
+		q_begin(&b, STUN_METHOD_CREATE_PERMISSION, STUN_CLASS_REQUEST);
+		stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &a);
+		q_auth(&b);
+		if (fp)
+			stun_build_fingerprint(&b);
+		len = stun_build_finish(&b);
+		ck_assert_int_gt(len, 0);
+		n = (size_t)len;
+		ck_assert_uint_le(n, sizeof(orig));
+		memcpy(orig, qbuf, n);
+		for (i = 0; i < n; i++)
+			for (bit = 0; bit < 8; bit++) {
+				memcpy(qbuf, orig, n);
+				qbuf[i] ^= (uint8_t)(1U << bit);
+				if (stun_msg_decode(&qm, qbuf, n) != 0)
+					continue;
+				ck_assert_msg(!fp, "flip of byte %zu bit %u "
+				    "decodes under FINGERPRINT", i, bit);
+				tried++;
+				/* Each answer is looked at once: reuse the slots. */
+				F.nclient = 0;
+				before = F.nclient;
+				(void)relay_input(&R, &CL, &qm, now);
+				if (F.nclient > before && last_code() == 0)
+					ck_abort_msg("flip of byte %zu bit %u "
+					    "accepted", i, bit);
+				ck_assert_uint_eq(R.m.perms, 0);
+			}
+	}
 	ck_assert_uint_gt(tried, 0);
 	/* Every truncation, too. */
 	for (i = 0; i < n; i++)
@@ -1745,37 +1795,797 @@ START_TEST(mutated_request_never_succeeds)
 }
 END_TEST
 
+/* Take one for name from source ip (NULL: none) in q. */
+static int
+qtake(struct relay_quota *q, const char *name, const char *ip,
+    struct relay_qh *h)
+{
+	struct relay_qkey	k;
+	struct stun_addr	src;
+
+	memset(&k, 0, sizeof(k));
+	k.name = name;
+	k.len = strlen(name);
+	if (ip != NULL) {
+		ck_assert_int_eq(stun_addr_parse(ip, 1000, &src), 0);
+		k.src = &src;
+	}
+	return (relaypol_quota_take(q, &k, h));
+}
+
 START_TEST(quota_counts_per_name_and_total)
 {
 	struct relay_quota	q;
-	uint64_t		h[6];
+	struct relay_qh		h[6];
 	int			i;
 
 	ck_assert_int_eq(relaypol_quota_init(&q, 1), 0);
-	relaypol_quota_limits(&q, 5, 2);
-	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[0]), 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[1]), 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[2]), 486);
-	ck_assert_uint_eq(h[2], 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "b", 1, &h[2]), 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "c", 1, &h[3]), 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "d", 1, &h[4]), 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "e", 1, &h[5]), 508);
+	relaypol_quota_limits(&q, 5, 2, 0, 0);
+	ck_assert_int_eq(qtake(&q, "a", NULL, &h[0]), 0);
+	ck_assert_int_eq(qtake(&q, "a", NULL, &h[1]), 0);
+	ck_assert_int_eq(qtake(&q, "a", NULL, &h[2]), 486);
+	ck_assert_int_eq(h[2].refused, RELAY_Q_USER);
+	ck_assert_int_eq(h[2].taken, 0);
+	ck_assert_int_eq(qtake(&q, "b", NULL, &h[2]), 0);
+	ck_assert_int_eq(qtake(&q, "c", NULL, &h[3]), 0);
+	ck_assert_int_eq(qtake(&q, "d", NULL, &h[4]), 0);
+	ck_assert_int_eq(qtake(&q, "e", NULL, &h[5]), 508);
+	ck_assert_int_eq(h[5].refused, RELAY_Q_TOTAL);
 	ck_assert_uint_eq(q.total, 5);
-	relaypol_quota_put(&q, h[0]);
-	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[0]), 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[5]), 508);
+	relaypol_quota_put(&q, &h[0]);
+	ck_assert_int_eq(qtake(&q, "a", NULL, &h[0]), 0);
+	ck_assert_int_eq(qtake(&q, "a", NULL, &h[5]), 508);
 	/* Raising the caps (SIGHUP) keeps the counts. */
-	relaypol_quota_limits(&q, 0, 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[5]), 0);
+	relaypol_quota_limits(&q, 0, 0, 0, 0);
+	ck_assert_int_eq(qtake(&q, "a", NULL, &h[5]), 0);
 	ck_assert_uint_eq(q.total, 6);
 	for (i = 0; i < 6; i++)
-		relaypol_quota_put(&q, h[i]);
+		relaypol_quota_put(&q, &h[i]);
 	ck_assert_uint_eq(q.total, 0);
-	relaypol_quota_limits(&q, 0, 1);
-	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[0]), 0);
-	ck_assert_int_eq(relaypol_quota_take(&q, "a", 1, &h[1]), 486);
+	relaypol_quota_limits(&q, 0, 1, 0, 0);
+	ck_assert_int_eq(qtake(&q, "a", NULL, &h[0]), 0);
+	ck_assert_int_eq(qtake(&q, "a", NULL, &h[1]), 486);
+	relaypol_quota_put(&q, &h[0]);
 	relaypol_quota_free(&q);
+}
+END_TEST
+
+START_TEST(quota_counts_per_source_and_rdv_share)
+{
+	struct relay_quota	q;
+	struct relay_qh		h[8], x;
+	struct relay_qkey	k;
+	struct stun_addr	src;
+	int			i;
+
+	ck_assert_int_eq(relaypol_quota_init(&q, 8), 0);
+	relaypol_quota_limits(&q, 8, 0, 2, 0);
+	/* Two per IPv4 address, whatever the name. */
+	ck_assert_int_eq(qtake(&q, "a", "192.0.2.1", &h[0]), 0);
+	ck_assert_int_eq(qtake(&q, "b", "192.0.2.1", &h[1]), 0);
+	ck_assert_int_eq(qtake(&q, "c", "192.0.2.1", &h[2]), 486);
+	ck_assert_int_eq(h[2].refused, RELAY_Q_SOURCE);
+	ck_assert_uint_eq(q.total, 2);
+	ck_assert_int_eq(qtake(&q, "c", "192.0.2.2", &h[2]), 0);
+	/* IPv6: per /64, so a new interface id is the same source. */
+	ck_assert_int_eq(qtake(&q, "a", "2001:db8:1:2::1", &h[3]), 0);
+	ck_assert_int_eq(qtake(&q, "a", "2001:db8:1:2:ffff::9", &h[4]), 0);
+	ck_assert_int_eq(qtake(&q, "a", "2001:db8:1:2::3", &h[5]), 486);
+	ck_assert_int_eq(qtake(&q, "a", "2001:db8:1:3::3", &h[5]), 0);
+	/* The IPv4-mapped form is the IPv4 source. */
+	ck_assert_int_eq(qtake(&q, "d", "::ffff:192.0.2.2", &h[6]), 0);
+	ck_assert_int_eq(qtake(&q, "d", "::ffff:192.0.2.2", &h[7]), 486);
+	for (i = 0; i < 7; i++)
+		relaypol_quota_put(&q, &h[i]);
+	ck_assert_uint_eq(q.total, 0);
+	/* Rendezvous credentials: three of eight, then 508. */
+	relaypol_quota_limits(&q, 8, 0, 0, 3);
+	memset(&k, 0, sizeof(k));
+	k.rdv = 1;
+	ck_assert_int_eq(stun_addr_parse("192.0.2.9", 1, &src), 0);
+	k.src = &src;
+	for (i = 0; i < 4; i++) {
+		k.name = i % 2 ? "rdv-1" : "rdv-2";
+		k.len = 5;
+		ck_assert_int_eq(relaypol_quota_take(&q, &k, &h[i]),
+		    i < 3 ? 0 : 508);
+	}
+	ck_assert_int_eq(h[3].refused, RELAY_Q_RDV);
+	ck_assert_uint_eq(q.rdv, 3);
+	/* Users from the file still have the rest. */
+	for (i = 3; i < 8; i++)
+		ck_assert_int_eq(qtake(&q, "carol", "192.0.2.9", &h[i]), 0);
+	ck_assert_int_eq(qtake(&q, "carol", "192.0.2.9", &x), 508);
+	for (i = 0; i < 8; i++)
+		relaypol_quota_put(&q, &h[i]);
+	ck_assert_uint_eq(q.total, 0);
+	ck_assert_uint_eq(q.rdv, 0);
+	relaypol_quota_free(&q);
+}
+END_TEST
+
+/*
+ * Safe as a public service: the relay's own addresses, permission caps,
+ * nonces bound to their allocation, per-source quotas, and rendezvous
+ * credentials bound to their room.
+ */
+
+static int
+permit_at(const char *peer, uint16_t port)
+{
+	struct stun_builder	b;
+	struct stun_addr	a;
+	int			try;
+
+	ck_assert_int_eq(stun_addr_parse(peer, port, &a), 0);
+	for (try = 0; try < 2; try++) {
+		q_begin(&b, STUN_METHOD_CREATE_PERMISSION,
+		    STUN_CLASS_REQUEST);
+		stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &a);
+		q_auth(&b);
+		q_send(&b);
+		if (last_code() != 438)
+			break;
+		learn_nonce();
+	}
+	return (last_code());
+}
+
+/* A datagram from peer to the allocation in slot. */
+static unsigned
+from_peer_slot(unsigned slot, const char *peer, uint16_t port,
+    const char *data)
+{
+	struct stun_addr	a;
+	unsigned		before = F.nclient;
+
+	ck_assert_int_eq(stun_addr_parse(peer, port, &a), 0);
+	relay_peer_input(&R, slot, &a, (const uint8_t *)data, strlen(data),
+	    now);
+	return (F.nclient - before);
+}
+
+/* CreatePermission for n peers 198.51.100.(100 + first + i). */
+static int
+permit_many(unsigned first, unsigned n)
+{
+	struct stun_builder	b;
+	struct stun_addr	a;
+	char			ip[32];
+	unsigned		i;
+	int			try;
+
+	for (try = 0; try < 2; try++) {
+		q_begin(&b, STUN_METHOD_CREATE_PERMISSION,
+		    STUN_CLASS_REQUEST);
+		for (i = 0; i < n; i++) {
+			snprintf(ip, sizeof(ip), "198.51.100.%u",
+			    100 + first + i);
+			ck_assert_int_eq(stun_addr_parse(ip, 9, &a), 0);
+			stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &a);
+		}
+		q_auth(&b);
+		q_send(&b);
+		if (last_code() != 438)
+			break;
+		learn_nonce();
+	}
+	return (last_code());
+}
+
+START_TEST(permission_cap_all_or_nothing)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	/* RFC 8656 9.2: 40 peers over a cap of 32: none installed. */
+	ck_assert_int_eq(permit_many(0, 40), 508);
+	ck_assert_uint_eq(R.m.perms, 0);
+	ck_assert_uint_eq(send_ind("198.51.100.100", 9, "x"), 0);
+	ck_assert_int_eq(permit_many(0, 30), 0);
+	ck_assert_uint_eq(R.m.perms, 30);
+	/* 30 held: five more, three of them new, is one too many. */
+	ck_assert_int_eq(permit_many(27, 6), 508);
+	ck_assert_uint_eq(R.m.perms, 30);
+	ck_assert_uint_eq(send_ind("198.51.100.130", 9, "x"), 0);
+	ck_assert_int_eq(permit_many(28, 4), 0);
+	ck_assert_uint_eq(R.m.perms, 32);
+	/* A channel to a new peer needs a permission too: neither. */
+	ck_assert_int_eq(bind_chan(0x4001, "198.51.100.200", 9), 508);
+	ck_assert_uint_eq(R.m.chans, 0);
+	ck_assert_int_eq(bind_chan(0x4001, "198.51.100.100", 9), 0);
+	ck_assert_uint_eq(R.m.chans, 1);
+	ck_assert_uint_eq(R.m.perms, 32);
+}
+END_TEST
+
+START_TEST(refresh_replay_refused)
+{
+	struct stun_builder	b;
+	uint8_t			cap[512];
+	size_t			n;
+	int			len;
+
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	/* The first request on the allocation learns its own nonce. */
+	ck_assert_int_eq(refresh(0, 0), 0);
+	ck_assert_uint_eq(R.m.stale_nonce, 1);
+	/* Refresh(0), seen on the path, deletes the allocation. */
+	q_begin(&b, STUN_METHOD_REFRESH, STUN_CLASS_REQUEST);
+	stun_build_u32(&b, STUN_ATTR_LIFETIME, 0);
+	q_auth(&b);
+	stun_build_fingerprint(&b);
+	ck_assert_int_gt(len = stun_build_finish(&b), 0);
+	n = (size_t)len;
+	memcpy(cap, qbuf, n);
+	ck_assert_int_eq(stun_msg_decode(&qm, cap, n), 0);
+	ck_assert_int_eq(relay_input(&R, &CL, &qm, now), 1);
+	ck_assert_int_eq(last_code(), 0);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	/* The client allocates again from the same 5-tuple... */
+	ck_assert_int_eq(allocate_x(AX_NONE), 438);
+	learn_nonce();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_uint_eq(R.m.allocs, 1);
+	/* ... and the captured Refresh(0), replayed, is stale. */
+	now += SEC(10);
+	ck_assert_int_eq(stun_msg_decode(&qm, cap, n), 0);
+	ck_assert_int_eq(relay_input(&R, &CL, &qm, now), 1);
+	ck_assert_int_eq(last_code(), 438);
+	ck_assert_uint_eq(R.m.allocs, 1);
+	/* The client's own requests go on, with this allocation's nonce. */
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	ck_assert_int_eq(refresh(1, 0), 0);
+	ck_assert_uint_eq(R.m.allocs, 0);
+}
+END_TEST
+
+START_TEST(relay_to_relay_only_while_live)
+{
+	/* bob's allocation: slot 0, 203.0.113.1:50000. */
+	client("192.0.2.20", 40000, 0);
+	allocate_as("bob", "builder", 0, 0);
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	/* The relay address is the host's own: only live ports pass. */
+	ck_assert_int_eq(permit_at("203.0.113.1", 50000), 0);
+	ck_assert_int_eq(permit_at("203.0.113.1", 3478), 403);
+	ck_assert_int_eq(bind_chan(0x4001, "203.0.113.1", 50004), 403);
+	ck_assert_int_eq(bind_chan(0x4001, "203.0.113.1", 50000), 0);
+	ck_assert_uint_eq(send_ind("203.0.113.1", 50000, "hi"), 1);
+	ck_assert_uint_eq(send_ind("203.0.113.1", 3478, "hi"), 0);
+	ck_assert_uint_eq(send_chdata(0x4001, "hi"), 1);
+	ck_assert_uint_eq(F.peer[1].to.port, 50000);
+	/* bob's allocation ends: its address is the host's again. */
+	F.nclient = 0;
+	client("192.0.2.20", 40000, 0);
+	creds("bob", "builder", 0, 0);
+	ck_assert_int_eq(refresh(1, 0), 0);
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	ck_assert_uint_eq(send_chdata(0x4001, "hi"), 0);
+	ck_assert_uint_eq(send_ind("203.0.113.1", 50000, "hi"), 0);
+	ck_assert_int_eq(permit_at("203.0.113.1", 50000), 403);
+	/* An explicit deny-peer wins over a live one. */
+	client("192.0.2.20", 40000, 0);
+	allocate_as("bob", "builder", 0, 0);
+	ck_assert_int_eq(relaypol_acl_add(&ACL, 1, "203.0.113.1"), 0);
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(permit_at("203.0.113.1", 50000), 403);
+}
+END_TEST
+
+START_TEST(source_quota_keeps_room_for_users)
+{
+	relaypol_quota_limits(&Q, 8, 0, 2, 0);
+	/* One source, one user: two allocations, then 486. */
+	client("192.0.2.66", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	client("192.0.2.66", 40001, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	client("192.0.2.66", 40002, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 486);
+	/* Another user from that source: still its quota. */
+	client("192.0.2.66", 40003, 0);
+	creds("bob", "builder", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 486);
+	ck_assert_uint_eq(R.m.quota_source, 2);
+	/* A user elsewhere allocates. */
+	client("192.0.2.77", 40000, 0);
+	allocate_as("bob", "builder", 0, 0);
+	ck_assert_uint_eq(R.m.allocs, 3);
+	ck_assert_uint_eq(Q.total, 3);
+}
+END_TEST
+
+/* A fake room table for rendezvous credentials: one room. */
+#define RDV_SECRET	"rooms-secret"
+#define RDV_MEMBERS	4
+
+static struct {
+	struct {
+		int		 used;
+		char		 name[32];
+		struct stun_addr src;
+		int		 has_relayed;
+		struct stun_addr relayed;
+	}		 m[RDV_MEMBERS];
+	uint64_t	 gen;
+	unsigned	 calls;
+} FRM;
+
+static const char *
+frm_name(const char *user)
+{
+	const char	*p = strchr(user, ':');
+
+	return (p != NULL ? p + 1 : user);
+}
+
+static int
+frm_find(const char *user)
+{
+	int	i;
+
+	for (i = 0; i < RDV_MEMBERS; i++)
+		if (FRM.m[i].used && strcmp(FRM.m[i].name,
+		    frm_name(user)) == 0)
+			return (i);
+	return (-1);
+}
+
+static int
+frm_password(void *arg, const char *user, char *pw, size_t cap)
+{
+	(void)arg;
+	FRM.calls++;
+	return (auth_rest_password((const uint8_t *)RDV_SECRET,
+	    strlen(RDV_SECRET), user, pw, cap));
+}
+
+static int
+frm_admit(void *arg, const char *user, const struct stun_addr *src)
+{
+	int	i = frm_find(user);
+
+	(void)arg;
+	FRM.calls++;
+	return (i >= 0 && stun_addr_equal(&FRM.m[i].src, src));
+}
+
+static int
+frm_peer(const char *user, const struct stun_addr *peer)
+{
+	int	i = frm_find(user), j;
+
+	if (i < 0)
+		return (0);
+	for (j = 0; j < RDV_MEMBERS; j++)
+		if (j != i && FRM.m[j].used &&
+		    (stun_addr_equal(&FRM.m[j].src, peer) ||
+		    (FRM.m[j].has_relayed &&
+		    stun_addr_equal(&FRM.m[j].relayed, peer))))
+			return (1);
+	return (0);
+}
+
+static int
+frm_peer_ok(void *arg, const char *user, const struct stun_addr *peer)
+{
+	(void)arg;
+	FRM.calls++;
+	return (frm_peer(user, peer));
+}
+
+static int
+frm_set(void *arg, const char *user, const struct stun_addr *relayed)
+{
+	int	i = frm_find(user);
+
+	(void)arg;
+	FRM.calls++;
+	if (i < 0)
+		return (-1);
+	FRM.m[i].relayed = *relayed;
+	FRM.m[i].has_relayed = 1;
+	return (0);
+}
+
+static int
+frm_recheck(void *arg, const char *user, const struct stun_addr *src,
+    const struct stun_addr *peers, unsigned n, uint8_t *ok, uint64_t *gen)
+{
+	unsigned	i;
+	int		alive;
+
+	alive = frm_admit(arg, user, src);
+	for (i = 0; i < n; i++)
+		ok[i] = alive && frm_peer(user, &peers[i]);
+	*gen = FRM.gen;
+	return (alive);
+}
+
+static const struct relay_rdv_ops frm_ops = {
+	frm_password, frm_admit, frm_peer_ok, frm_set, frm_recheck
+};
+static struct relay_rdv	FRDV;
+
+/* Member i, "rdv-<id><tag>", registered from ip:port. */
+static void
+rdv_member(int i, const char *ip, uint16_t port)
+{
+	memset(&FRM.m[i], 0, sizeof(FRM.m[i]));
+	FRM.m[i].used = 1;
+	snprintf(FRM.m[i].name, sizeof(FRM.m[i].name), "rdv-%08xa1b2c3d4",
+	    0x100 + i);
+	ck_assert_int_eq(stun_addr_parse(ip, port, &FRM.m[i].src), 0);
+}
+
+/* The member left or timed out: the generation moves. */
+static void
+rdv_leave(int i)
+{
+	FRM.m[i].used = 0;
+	FRM.gen++;
+}
+
+/* Use member i's credential from now on, valid for life seconds. */
+static void
+rdv_creds(int i, int64_t life)
+{
+	char	user[64], pw[32];
+
+	snprintf(user, sizeof(user), "%lld:%s", (long long)(F.wall + life),
+	    FRM.m[i].name);
+	ck_assert_int_eq(auth_rest_password((const uint8_t *)RDV_SECRET,
+	    strlen(RDV_SECRET), user, pw, sizeof(pw)), 0);
+	creds(user, pw, 0, 0);
+}
+
+static void
+setup_rdv_with(const struct relay_config *c)
+{
+	setup_with(c);
+	memset(&FRM, 0, sizeof(FRM));
+	FRM.gen = 7;
+	FRDV.ops = &frm_ops;
+	FRDV.arg = NULL;
+	FRDV.gen = &FRM.gen;
+	R.rdv = &FRDV;
+	A.rdv = 1;
+	/* alice at 192.0.2.10:40000, bob at 198.51.100.20:7000. */
+	rdv_member(0, "192.0.2.10", 40000);
+	rdv_member(1, "198.51.100.20", 7000);
+}
+
+static void
+setup_rdv(void)
+{
+	setup_rdv_with(NULL);
+}
+
+START_TEST(rdv_credential_is_the_rooms)
+{
+	char	user[64];
+
+	client("192.0.2.10", 40000, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	last_signed();
+	ck_assert_uint_eq(R.m.rdv_allocs, 1);
+	/* The relayed address is recorded with the member. */
+	ck_assert_int_eq(FRM.m[0].has_relayed, 1);
+	ck_assert_uint_eq(FRM.m[0].relayed.port, 50000);
+	ck_assert_uint_eq(Q.rdv, 1);
+	/* Another password, an expired credential: 401. */
+	client("192.0.2.10", 40000, 1);
+	rdv_creds(0, 3600);
+	snprintf(C.pass, sizeof(C.pass), "x");
+	ck_assert_int_eq(stun_key_long_term(STUN_PWALG_MD5, C.user, REALM,
+	    C.pass, C.key, &C.keylen), 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	rdv_creds(0, -1);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* The REST secret never makes a rendezvous name. */
+	snprintf(user, sizeof(user), "%lld:%s", (long long)F.wall + 60,
+	    FRM.m[0].name);
+	creds(user, "x", 0, 0);
+	ck_assert_int_eq(auth_rest_password((const uint8_t *)SECRET,
+	    strlen(SECRET), user, C.pass, sizeof(C.pass)), 0);
+	ck_assert_int_eq(stun_key_long_term(STUN_PWALG_MD5, C.user, REALM,
+	    C.pass, C.key, &C.keylen), 0);
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	/* Off in the config, or no room table: 401. */
+	rdv_creds(0, 3600);
+	A.rdv = 0;
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	A.rdv = 1;
+	R.rdv = NULL;
+	ck_assert_int_eq(allocate_x(AX_NONE), 401);
+	R.rdv = &FRDV;
+	ck_assert_uint_eq(R.m.allocs, 1);
+}
+END_TEST
+
+START_TEST(rdv_nonces_offer_no_userhash)
+{
+	/* Users from a file alone would; a rendezvous name is in no table. */
+	memset(A.secret, 0, sizeof(A.secret));
+	A.secretlen = 0;
+	client("192.0.2.10", 40000, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_uint_eq(nonce_bits() & STUN_SECF_USERNAME_ANONYMITY, 0);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+}
+END_TEST
+
+START_TEST(rdv_allocates_from_the_member_source_only)
+{
+	/* Another port, another address, a stream: 403. */
+	client("192.0.2.10", 40001, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 403);
+	client("192.0.2.11", 40000, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 403);
+	/* A member that left. */
+	rdv_leave(0);
+	client("192.0.2.10", 40000, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 403);
+	ck_assert_uint_eq(R.m.rdv_refused, 3);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(Q.total, 0);
+	rdv_member(0, "192.0.2.10", 40000);
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+}
+END_TEST
+
+START_TEST(rdv_peers_are_other_members_only)
+{
+	struct stun_builder	b;
+	struct stun_addr	p1, p2;
+	unsigned		calls;
+
+	client("192.0.2.10", 40000, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	/* A stranger, bob's IP at another port, alice herself: 403. */
+	ck_assert_int_eq(permit_at("198.51.100.30", 7000), 403);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7001), 403);
+	ck_assert_int_eq(permit_at("192.0.2.10", 40000), 403);
+	ck_assert_int_eq(bind_chan(0x4001, "198.51.100.30", 7000), 403);
+	ck_assert_int_eq(bind_chan(0x4001, "198.51.100.20", 7001), 403);
+	ck_assert_uint_eq(R.m.perms, 0);
+	ck_assert_uint_eq(send_ind("198.51.100.30", 7000, "x"), 0);
+	/* All or nothing: bob and a stranger in one request. */
+	ck_assert_int_eq(stun_addr_parse("198.51.100.20", 7000, &p1), 0);
+	ck_assert_int_eq(stun_addr_parse("198.51.100.30", 7000, &p2), 0);
+	q_begin(&b, STUN_METHOD_CREATE_PERMISSION, STUN_CLASS_REQUEST);
+	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &p1);
+	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &p2);
+	q_auth(&b);
+	q_send(&b);
+	ck_assert_int_eq(last_code(), 403);
+	ck_assert_uint_eq(R.m.perms, 0);
+	/* bob's registered address. */
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	ck_assert_int_eq(bind_chan(0x4001, "198.51.100.20", 7000), 0);
+	/* Steady state: the room table is not asked per datagram. */
+	calls = FRM.calls;
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7000, "x"), 1);
+	ck_assert_uint_eq(send_chdata(0x4001, "x"), 1);
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7000, "y"), 1);
+	ck_assert_uint_eq(FRM.calls, calls);
+	/* The permission is bob's address, not his IP, for what we send. */
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7001, "x"), 0);
+	ck_assert_uint_eq(R.m.no_perm, 2);
+	/* Another room's leave: checked again, still good. */
+	FRM.gen++;
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7000, "x"), 1);
+	ck_assert_uint_eq(R.m.rdv_rechecks, 1);
+	ck_assert_uint_eq(R.m.perms, 1);
+	/* bob leaves: his permission and channel go, both ways. */
+	rdv_leave(1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7000, "x"), 0);
+	ck_assert_uint_eq(R.m.perms, 0);
+	ck_assert_uint_eq(R.m.chans, 0);
+	ck_assert_uint_eq(send_chdata(0x4001, "x"), 0);
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7000, "y"), 0);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 403);
+	ck_assert_int_eq(bind_chan(0x4002, "198.51.100.20", 7000), 403);
+	/* He comes back: allowed again. */
+	rdv_member(1, "198.51.100.20", 7000);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	/* alice leaves: her allocation ends at the next tick. */
+	rdv_leave(0);
+	relay_timer(&R, now);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(R.m.rdv_allocs, 0);
+	ck_assert_uint_eq(R.m.rdv_ended, 1);
+	ck_assert_uint_eq(Q.total, 0);
+	ck_assert_uint_eq(Q.rdv, 0);
+	ck_assert_int_eq(F.closed, 1);
+}
+END_TEST
+
+START_TEST(rdv_member_gone_ends_on_any_path)
+{
+	client("192.0.2.10", 40000, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	/* A datagram from bob after alice left: nothing, and the end. */
+	rdv_leave(0);
+	ck_assert_uint_eq(from_peer("198.51.100.20", 7000, "y"), 0);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	/* So is a request: 437. */
+	rdv_member(0, "192.0.2.10", 40000);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	rdv_leave(0);
+	ck_assert_int_eq(refresh(0, 0), 437);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(R.m.rdv_ended, 2);
+}
+END_TEST
+
+START_TEST(rdv_learns_members_behind_a_permitted_ip)
+{
+	unsigned	calls;
+	int		i;
+
+	/* carol shares bob's NAT: same IP, another port. */
+	rdv_member(2, "198.51.100.20", 7002);
+	client("192.0.2.10", 40000, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	/*
+	 * A client keeps one permission per IP (RFC 8656 9): sending to
+	 * carol asks the room table once, then not again.
+	 */
+	calls = FRM.calls;
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7002, "x"), 1);
+	ck_assert_uint_eq(FRM.calls, calls + 1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7002, "x"), 1);
+	ck_assert_uint_eq(FRM.calls, calls + 1);
+	ck_assert_uint_eq(R.m.perms, 2);
+	/* A port that is no member's: refused, and so is the 9th lookup. */
+	for (i = 0; i < 7; i++)
+		ck_assert_uint_eq(send_ind("198.51.100.20", 7100 + i, "x"), 0);
+	ck_assert_uint_eq(FRM.calls, calls + 8);
+	rdv_member(3, "198.51.100.20", 7003);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7003, "x"), 0);
+	ck_assert_uint_eq(FRM.calls, calls + 8);
+	now += SEC(1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7003, "x"), 1);
+	/* Refreshing the IP's permission refreshes what was learnt. */
+	now += SEC(200);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	now += SEC(200);
+	calls = FRM.calls;
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7002, "x"), 1);
+	ck_assert_uint_eq(FRM.calls, calls);
+	/* No permission for the IP at all: nothing is learnt. */
+	ck_assert_uint_eq(send_ind("198.51.100.21", 7000, "x"), 0);
+	ck_assert_uint_eq(FRM.calls, calls);
+}
+END_TEST
+
+START_TEST(rdv_relay_to_relay)
+{
+	struct stun_addr	a;
+
+	/* bob allocates from his source: slot 0, 203.0.113.1:50000. */
+	client("198.51.100.20", 7000, 0);
+	rdv_creds(1, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	client("192.0.2.10", 40000, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	/* alice reaches bob's relayed address, not the host's others. */
+	ck_assert_int_eq(permit_at("203.0.113.1", 50000), 0);
+	ck_assert_int_eq(permit_at("203.0.113.1", 3478), 403);
+	ck_assert_uint_eq(send_ind("203.0.113.1", 50000, "hi"), 1);
+	/* bob's relay hears alice's relayed address (slot 1). */
+	ck_assert_int_eq(stun_addr_parse("203.0.113.1", 50002, &a), 0);
+	ck_assert_int_eq(stun_addr_equal(&FRM.m[0].relayed, &a), 1);
+	client("198.51.100.20", 7000, 0);
+	rdv_creds(1, 3600);
+	ck_assert_int_eq(permit_at("203.0.113.1", 50002), 0);
+	ck_assert_uint_eq(from_peer_slot(0, "203.0.113.1", 50002, "hi"), 1);
+	ck_assert_uint_eq(send_ind("203.0.113.1", 50002, "yo"), 1);
+}
+END_TEST
+
+START_TEST(rdv_rate_and_bytes_caps)
+{
+	struct relay_config	c;
+	char			big[1001];
+	int			i;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.rdv_alloc_rate = 10000;
+	c.rdv_alloc_bytes = 20000;
+	setup_rdv_with(&c);
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	client("192.0.2.10", 40000, 0);
+	rdv_creds(0, 3600);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_int_eq(permit_at("198.51.100.20", 7000), 0);
+	/* 10 kB/s, one second deep (at least 8 kB): 10 of 12 pass. */
+	for (i = 0; i < 12; i++)
+		(void)send_ind("198.51.100.20", 7000, big);
+	ck_assert_uint_eq(F.npeer, 10);
+	ck_assert_uint_eq(R.m.rate_limited, 2);
+	/* The other way has its own bucket. */
+	F.nclient = 0;
+	for (i = 0; i < 12; i++)
+		(void)from_peer("198.51.100.20", 7000, "y");
+	ck_assert_uint_eq(R.m.pkts_to_client, 12);
+	/* Half a second later, 5 kB more. */
+	now += 500;
+	F.npeer = 0;
+	for (i = 0; i < 6; i++)
+		(void)send_ind("198.51.100.20", 7000, big);
+	ck_assert_uint_eq(F.npeer, 5);
+	/* 15,012 bytes relayed; the next 5,000 reach the cap of 20,000. */
+	now += 500;
+	F.npeer = 0;
+	for (i = 0; i < 5; i++)
+		(void)send_ind("198.51.100.20", 7000, big);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(R.m.capped_bytes, 1);
+	/* A user from the file: neither cap. */
+	client("192.0.2.10", 40001, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	F.npeer = 0;
+	for (i = 0; i < 15; i++)
+		(void)send_ind("198.51.100.20", 7000, big);
+	ck_assert_uint_eq(F.npeer, 15);
+}
+END_TEST
+
+START_TEST(rdv_share_keeps_room_for_users)
+{
+	int	i;
+
+	relaypol_quota_limits(&Q, 4, 0, 0, 2);
+	rdv_member(2, "192.0.2.12", 40000);
+	for (i = 0; i < 3; i++) {
+		client(i == 1 ? "198.51.100.20" : i == 0 ? "192.0.2.10" :
+		    "192.0.2.12", i == 1 ? 7000 : 40000, 0);
+		rdv_creds(i, 3600);
+		challenge();
+		ck_assert_int_eq(allocate_x(AX_NONE), i < 2 ? 0 : 508);
+	}
+	ck_assert_uint_eq(R.m.quota_rdv, 1);
+	/* The last two are for users from the file or REST. */
+	client("192.0.2.50", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	client("192.0.2.50", 40001, 0);
+	allocate_as("bob", "builder", 0, 0);
+	client("192.0.2.50", 40002, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), 508);
 }
 END_TEST
 
@@ -1880,6 +2690,7 @@ suite_relay(void)
 	tcase_add_test(tc, user_quota_486_total_508);
 	tcase_add_test(tc, table_full_508);
 	tcase_add_test(tc, quota_counts_per_name_and_total);
+	tcase_add_test(tc, quota_counts_per_source_and_rdv_share);
 	tcase_add_test(tc, not_turn_is_passed_on);
 	tcase_add_test(tc, mutated_request_never_succeeds);
 	suite_add_tcase(s, tc);
@@ -1912,6 +2723,27 @@ suite_relay(void)
 
 	tc = tcase_create("config");
 	tcase_add_test(tc, conf_turn_options);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("safety");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, permission_cap_all_or_nothing);
+	tcase_add_test(tc, refresh_replay_refused);
+	tcase_add_test(tc, relay_to_relay_only_while_live);
+	tcase_add_test(tc, source_quota_keeps_room_for_users);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rendezvous credentials");
+	tcase_add_checked_fixture(tc, setup_rdv, teardown);
+	tcase_add_test(tc, rdv_credential_is_the_rooms);
+	tcase_add_test(tc, rdv_nonces_offer_no_userhash);
+	tcase_add_test(tc, rdv_allocates_from_the_member_source_only);
+	tcase_add_test(tc, rdv_peers_are_other_members_only);
+	tcase_add_test(tc, rdv_member_gone_ends_on_any_path);
+	tcase_add_test(tc, rdv_learns_members_behind_a_permitted_ip);
+	tcase_add_test(tc, rdv_relay_to_relay);
+	tcase_add_test(tc, rdv_rate_and_bytes_caps);
+	tcase_add_test(tc, rdv_share_keeps_room_for_users);
 	suite_add_tcase(s, tc);
 	return (s);
 }

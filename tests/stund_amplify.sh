@@ -6,7 +6,9 @@
 # bound: no answer larger than the smallest one the RFCs allow for that
 # request (RFC 5780 answers carry RESPONSE-ORIGIN and OTHER-ADDRESS only on
 # a two-address server, MAPPED-ADDRESS only for RFC 3489 clients, PADDING
-# no larger than the request, no SOFTWARE unless configured).
+# no larger than the request, no SOFTWARE unless configured).  Then every
+# TURN answer: the challenges a spoofed source can draw, and each answer
+# to an authenticated client, measured on the wire.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
 
@@ -155,6 +157,127 @@ if st_have_ipv6; then
 	fi
 else
 	echo "SKIP part: ::1 is not available, no IPv6 rows"
+fi
+
+# ------------------------------------------------------------------- TURN
+# What a spoofed source can draw: a 401 (or 438) challenge with REALM,
+# NONCE and PASSWORD-ALGORITHMS and no reason phrase, a 400 with nothing
+# but ERROR-CODE; Send indications without an allocation draw nothing.
+# Then every answer to an authenticated client, from a turnpoke run with
+# its wire log (-v): none larger than its request.
+TPOKE="$top_builddir/tests/turnpoke"
+REALM=stunkit.test
+# ERROR-CODE (no phrase), REALM, NONCE (37 bytes), PASSWORD-ALGORITHMS (2)
+B401=$((HDR + 8 + 4 + $(pad4 ${#REALM}) + 4 + $(pad4 37) + 4 + 8))
+E400T=$((HDR + 8))
+printf '# test users\nalice:s3cret\n' >"$ST_TMP/users"
+RP=$(st_free_port) || st_skip "no free port"
+R_LO=$(( (RP + 300) / 2 * 2 ))
+if st_stund_start --primary "$ST_IP1" --port 0 --realm "$REALM" \
+    --user-file "$ST_TMP/users" --relay-ports "$R_LO-$((R_LO + 100))" \
+    --allow-peer 127.0.0.0/8; then
+	S="$ST_IP1:$P1"
+	# rawreq NAME HEX: the request in a file for --raw.
+	rawreq()
+	{
+		echo "$2" >"$ST_TMP/$1.hex"
+		echo "$ST_TMP/$1.hex"
+	}
+	MC=2112a442
+	T_TID=000102030405060708090a0b
+	measure "turn allocate, no credentials" $B401 --raw \
+	    "$(rawreq alloc "00030008$MC${T_TID}0019000411000000")" "$S"
+	measure "turn refresh, no credentials" $B401 --raw \
+	    "$(rawreq refresh "00040008$MC${T_TID}000d000400000258")" \
+	    "$S"
+	measure "turn createpermission, no creds" $B401 --raw \
+	    "$(rawreq perm "0008000c$MC${T_TID}001200080001211b5e12a443")" \
+	    "$S"
+	measure "turn channelbind, no credentials" $B401 --raw \
+	    "$(rawreq chan "00090014$MC${T_TID}000c000440000000001200080001211b5e12a443")" \
+	    "$S"
+	# USERNAME, REALM, a forged NONCE and MESSAGE-INTEGRITY: 438/401.
+	NONCE=$(printf 'obMatJos2AAAA%024d' 0 | od -An -v -tx1 | tr -d ' \n')
+	measure "turn allocate, forged nonce" $B401 --raw \
+	    "$(rawreq stale "00030068$MC${T_TID}0019000411000000\
+00060005616c696365000000\
+0014000c7374756e6b69742e74657374\
+00150025${NONCE}000000\
+00080014$(printf '%040d' 0)")" "$S"
+	measure "turn allocate, malformed (400)" $E400T --raw \
+	    "$(rawreq bad "00030008$MC${T_TID}0019001011000000")" "$S"
+	L=$(st_poke --timeout 300 --raw "$(rawreq send \
+	    "00160014$MC${T_TID}001200080001211b5e12a4430013000461626364")" \
+	    "$S")
+	[ $? -eq 1 ] && st_ok "turn send indication, no allocation: no answer" ||
+	    st_fail "turn send indication without an allocation answered [$L]"
+
+	# The authenticated exchange, on the wire.
+	PEERARGS="-n 0"
+	if command -v turnutils_peer >/dev/null 2>&1; then
+		PP=$(st_free_port) || st_skip "no free port"
+		st_bg "$ST_TMP/peer.log" timeout 60 turnutils_peer \
+		    -L 127.0.0.1 -p "$PP"
+		PEER_PID=$ST_LASTPID
+		PEERARGS="-n 4 -p 127.0.0.1:$PP"
+		sleep 0.3
+	else
+		echo "note: no turnutils_peer: no permission or channel rows"
+	fi
+	W="$ST_TMP/wire.out"
+	# shellcheck disable=SC2086
+	timeout 60 "$TPOKE" -v -s "$S" -u alice -w s3cret -t 20000 \
+	    $PEERARGS >"$W" 2>&1
+	# A peer the default policy refuses: 403 to CreatePermission.
+	timeout 60 "$TPOKE" -v -s "$S" -u alice -w s3cret -t 20000 -n 1 \
+	    -p 10.0.0.1:9 >>"$W" 2>&1
+	[ -n "${PEER_PID:-}" ] && st_stop "$PEER_PID"
+	# One line per answer: "method class code in out".
+	awk '$1 == "wire" {
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "="); f[kv[1]] = kv[2]
+		}
+		if (f["dir"] == "out") { req[f["tid"]] = f["len"]; next }
+		if (f["class"] != "success" && f["class"] != "error") next
+		if (!(f["tid"] in req)) next
+		k = f["method"] " " f["class"] " " f["code"]
+		if (k in seen) next
+		seen[k] = 1
+		print k, req[f["tid"]], f["len"]
+	    }' "$W" >"$ST_TMP/wire.rows"
+	for want in "Allocate error 401" "Allocate success 0" \
+	    "Refresh success 0" "CreatePermission error 403"; do
+		grep -q "^$want " "$ST_TMP/wire.rows" ||
+		    st_fail "turn: no $want answer on the wire"
+	done
+	if [ "$PEERARGS" != "-n 0" ]; then
+		for want in "CreatePermission success 0" \
+		    "ChannelBind success 0"; do
+			grep -q "^$want " "$ST_TMP/wire.rows" ||
+			    st_fail "turn: no $want answer on the wire"
+		done
+	fi
+	while read -r meth cls code in out; do
+		name="turn $meth $cls"
+		[ "$code" != 0 ] && name="turn $meth $code"
+		b=$in
+		# The challenge to libstun's first Allocate, which carries
+		# FINGERPRINT and so gets one back.
+		[ "$code" = 401 ] && [ "$in" -lt "$B401" ] && b=$((B401 + FP))
+		if [ "$out" -le "$b" ]; then
+			st_ok "$name: $out bytes for $in (bound $b)"
+			v=ok
+		else
+			st_fail "$name: $out bytes for $in exceeds the bound $b"
+			v=OVER
+		fi
+		awk -v n="$name" -v i="$in" -v o="$out" -v b="$b" -v v="$v" \
+		    'BEGIN { printf "%-34s %7d %8d %7.2f %7d  %s\n", n, i, o,
+		    o / i, b, v }' >>"$TABLE"
+	done <"$ST_TMP/wire.rows"
+	st_stop "$ST_PID"
+else
+	st_fail "stund with TURN did not start"
 fi
 
 echo

@@ -4,7 +4,9 @@
 # Bad input against stund on loopback: truncated headers, lying lengths,
 # bad padding, attributes past the end, duplicate attributes, a wrong
 # FINGERPRINT, garbage, zero-length and maximum-size datagrams, half-open
-# and slow TCP clients, a flood from one source.  After each, stund must
+# and slow TCP clients, a flood from one source; then the TCP and TLS
+# admission caps and deadlines (a per-source cap, reserved slots, a client
+# trickling a byte every 4 s closed in time).  After each, stund must
 # still answer a good request; its RSS stays bounded; when a build with
 # ASan/UBSan exists (this one, or STUND_SAN_BUILDDIR, or <builddir>-san)
 # the battery runs against it too and its log must hold no report.
@@ -125,7 +127,7 @@ battery()
 	    "$(hdr 0001 0010)00270004123400000026000400000000"
 	raw "attribute after FINGERPRINT" err \
 	    "$(hdr 0001 0010)80280004000000008022000461626364"
-	raw "two FINGERPRINTs" err \
+	raw "two FINGERPRINTs" drop \
 	    "$(hdr 0001 0010)80280004000000008028000400000000"
 	raw "MESSAGE-INTEGRITY of 3 bytes" any \
 	    "$(hdr 0001 0008)0008000361626300"
@@ -143,6 +145,19 @@ battery()
 	[ $? -eq 1 ] && st_ok "wrong FINGERPRINT: dropped" ||
 	    st_fail "wrong FINGERPRINT answered [$L]"
 	st_alive "wrong FINGERPRINT" "$S"
+	# RFC 8489 7.3: FINGERPRINT is checked before the attributes, so a
+	# bit flipped in an attribute header of a FINGERPRINT-protected
+	# request is dropped, never answered 400 or 420.
+	FPB="$(hdr 0001 0018)8022000461626364000300040000000080280004"
+	raw "FINGERPRINT-protected request, intact" ok "${FPB}5111c3e9"
+	raw "FINGERPRINT-protected, SOFTWARE length flipped" drop \
+	    "$(hdr 0001 0018)80220014616263640003000400000000802800045111c3e9"
+	raw "FINGERPRINT-protected, SOFTWARE type flipped" drop \
+	    "$(hdr 0001 0018)00220004616263640003000400000000802800045111c3e9"
+	raw "FINGERPRINT-protected, CHANGE-REQUEST length flipped" drop \
+	    "$(hdr 0001 0018)80220004616263640003000000000000802800045111c3e9"
+	raw "FINGERPRINT-protected, FINGERPRINT type flipped" drop \
+	    "$(hdr 0001 0018)80220004616263640003000400000000802900045111c3e9"
 
 	# --- garbage and sizes
 	L=$(st_poke --from 127.0.0.5 --garbage 2000 --timeout 300 "$S")
@@ -171,20 +186,21 @@ battery()
 	    class success
 	L=$(st_poke --tcp --slow 30 --timeout 5000 "$T")
 	st_check "slow tcp client (one byte per 30 ms)" "$L" class success
-	# Half-open: 40 connections each holding half a header.
+	# Half-open: 40 connections from one source each holding half a
+	# header (the first 32, --tcp-source-max, are let in).
 	echo "00010000$MC" >"$ST_TMP/half.hex"
 	hp=""
 	i=0
 	while [ $i -lt 40 ]; do
-		timeout 20 "$POKE" --tcp --timeout 4000 \
+		timeout 20 "$POKE" --tcp --from 127.0.0.6 --timeout 4000 \
 		    --raw "$ST_TMP/half.hex" "$T" >/dev/null 2>&1 &
 		hp="$hp $!"
 		ST_PIDS="$ST_PIDS $!"
 		i=$((i + 1))
 	done
 	echo "$(hdr 0001 fffc)" >"$ST_TMP/huge.hex"
-	timeout 20 "$POKE" --tcp --timeout 4000 --raw "$ST_TMP/huge.hex" \
-	    "$T" >/dev/null 2>&1 &
+	timeout 20 "$POKE" --tcp --from 127.0.0.6 --timeout 4000 \
+	    --raw "$ST_TMP/huge.hex" "$T" >/dev/null 2>&1 &
 	hp="$hp $!"
 	ST_PIDS="$ST_PIDS $!"
 	sleep 1
@@ -244,6 +260,161 @@ battery()
 	fi
 }
 
+# drops REASON: stund_drops_total{reason=REASON} from the metrics, summed.
+drops()
+{
+	st_http_get "http://$MADDR/metrics" | awk -v r="reason=\"$1\"" '
+	    index($0, "stund_drops_total{") == 1 && index($0, r) { s += $NF }
+	    END { printf "%d\n", s }'
+}
+
+# hold FROM N: N TCP connections from FROM, each holding half a header
+# for 6 s (or until stund closes it), in the background, 50 ms apart.
+hold()
+{
+	_i=0
+	while [ $_i -lt "$2" ]; do
+		timeout 20 "$POKE" --tcp --from "$1" --timeout 6000 \
+		    --raw "$ST_TMP/half.hex" "$T" >/dev/null 2>&1 &
+		HOLD="$HOLD $!"
+		ST_PIDS="$ST_PIDS $!"
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+# TCP and TLS admission and deadlines: a per-source cap, slots kept for
+# sources that hold none, a deadline for the TLS handshake and for a
+# request once begun (a client trickling a byte every 4 s, plain or as
+# a TLS ClientHello, is closed within 30 s), each counted in metrics.
+tcp_limits()
+{
+	st_have_http || { echo "note: no curl or wget: tcp limits not run"
+	    return; }
+	TLSOPT=""
+	if command -v openssl >/dev/null 2>&1 &&
+	    timeout 60 openssl req -x509 -newkey ec \
+	    -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	    -subj /CN=localhost -keyout "$ST_TMP/key.pem" \
+	    -out "$ST_TMP/cert.pem" >/dev/null 2>&1; then
+		TLSOPT="--tls-port 0 --cert $ST_TMP/cert.pem --key $ST_TMP/key.pem"
+	else
+		echo "note: no openssl certificate: TLS deadlines not run"
+	fi
+	# shellcheck disable=SC2086
+	if ! st_stund_start --primary "$ST_IP1" --port 0 --tcp-max 20 \
+	    --tcp-source-max 8 --tcp-reserved 5 --metrics 127.0.0.1:0 \
+	    $TLSOPT; then
+		st_fail "stund with tcp limits did not start"
+		return
+	fi
+	T="$ST_IP1:$TP1"
+	MADDR=$(sed -n 's,.*metrics on http://\([^/]*\)/metrics.*,\1,p' \
+	    "$ST_LOG" | head -n 1)
+	echo "00010000$MC" >"$ST_TMP/half.hex"
+	HOLD=""
+	# 127.0.0.7 holds its 8, a 9th is refused; 127.0.0.8 takes the
+	# table to 15, where the last 5 slots are kept for new sources:
+	# 127.0.0.9 gets one and no second, 127.0.0.1 is still served.
+	hold 127.0.0.7 9
+	hold 127.0.0.8 7
+	hold 127.0.0.9 3
+	sleep 0.5
+	L=$(st_poke --tcp --timeout 2000 "$T")
+	st_check "tcp from a new source beside 17 held connections" "$L" \
+	    class success
+	n=$(drops tcp_source)
+	[ "$n" -eq 3 ] &&
+	    st_ok "tcp-source-max 8, tcp-reserved 5: 3 connections refused" ||
+	    st_fail "tcp-source-max 8, tcp-reserved 5: $n refused, want 3"
+	for p in $HOLD; do
+		wait "$p"
+		st_forget "$p"
+	done
+
+	# One byte every 4 s, plain: closed by the request deadline (10 s).
+	t0=$(date +%s)
+	timeout 60 "$POKE" --tcp --slow 4000 --timeout 40000 "$T" \
+	    >/dev/null 2>&1 &
+	SLOW=$!
+	ST_PIDS="$ST_PIDS $SLOW"
+	TSLOW=""
+	if [ -n "$TLSOPT" ] && [ -n "$TLSP" ]; then
+		# The start of a ClientHello, one byte every 4 s.
+		echo "16030100c8010000c40303$(randhex 32)" >"$ST_TMP/hello.hex"
+		timeout 60 "$POKE" --tcp --slow 4000 --timeout 40000 \
+		    --raw "$ST_TMP/hello.hex" "$ST_IP1:$TLSP" \
+		    >/dev/null 2>&1 &
+		TSLOW=$!
+		ST_PIDS="$ST_PIDS $TSLOW"
+		# A handshake done, then a pause longer than its deadline.
+		L=$(timeout 60 "$POKE" --tls --count 2 --interval 12000 \
+		    --quiet --timeout 3000 "$ST_IP1:$TLSP")
+		[ "$L" = "summary sent=2 answered=2" ] &&
+		    st_ok "tls: an idle connection outlives the handshake" \
+		    "deadline" ||
+		    st_fail "tls: requests 12 s apart on one connection: $L"
+	fi
+	wait "$SLOW"
+	t=$(($(date +%s) - t0))
+	st_forget "$SLOW"
+	[ $t -ge 8 ] && [ $t -le 30 ] &&
+	    st_ok "tcp: a byte every 4 s, closed after $t s" ||
+	    st_fail "tcp: a byte every 4 s lasted $t s"
+	if [ -n "$TSLOW" ]; then
+		wait "$TSLOW"
+		t=$(($(date +%s) - t0))
+		st_forget "$TSLOW"
+		[ $t -ge 8 ] && [ $t -le 30 ] &&
+		    st_ok "tls: a ClientHello byte every 4 s, closed after $t s" ||
+		    st_fail "tls: a ClientHello byte every 4 s lasted $t s"
+	fi
+	n=$(drops tcp_deadline)
+	want=1
+	[ -n "$TSLOW" ] && want=2
+	[ "$n" -eq $want ] &&
+	    st_ok "metrics: $n connections closed by a deadline" ||
+	    st_fail "metrics: tcp_deadline $n, want $want"
+	L=$(st_poke --tcp --timeout 2000 "$T")
+	st_check "tcp after the slow clients" "$L" class success
+	st_stop "$ST_PID"
+
+	# Behind a load balancer (PROXY v2) the cap counts the client the
+	# header names, not the balancer every connection comes from.
+	if ! st_stund_start --primary "$ST_IP1" --port 0 --tcp-source-max 4 \
+	    --proxy-protocol tcp --metrics 127.0.0.1:0; then
+		st_fail "stund with --proxy-protocol tcp did not start"
+		return
+	fi
+	T="$ST_IP1:$TP1"
+	MADDR=$(sed -n 's,.*metrics on http://\([^/]*\)/metrics.*,\1,p' \
+	    "$ST_LOG" | head -n 1)
+	HOLD=""
+	i=0
+	while [ $i -lt 6 ]; do
+		timeout 20 "$POKE" --tcp --proxy 198.51.100.77:4000 \
+		    --timeout 6000 --raw "$ST_TMP/half.hex" "$T" \
+		    >/dev/null 2>&1 &
+		HOLD="$HOLD $!"
+		ST_PIDS="$ST_PIDS $!"
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sleep 0.5
+	L=$(st_poke --tcp --proxy 198.51.100.78:4000 --timeout 2000 "$T")
+	st_check "proxy: another client beside 4 held" "$L" xor_mapped \
+	    198.51.100.78:4000
+	n=$(drops tcp_source)
+	[ "$n" -eq 2 ] &&
+	    st_ok "proxy, tcp-source-max 4: 2 of the named client's 6 refused" ||
+	    st_fail "proxy, tcp-source-max 4: $n refused, want 2"
+	for p in $HOLD; do
+		wait "$p"
+		st_forget "$p"
+	done
+	st_stop "$ST_PID"
+}
+
 # run_against BUILDDIR LABEL
 run_against()
 {
@@ -255,6 +426,14 @@ run_against()
 	fi
 	battery
 	st_stop "$ST_PID"
+	LOG1=$ST_LOG
+	tcp_limits
+	if st_san_report "$ST_LOG"; then
+		st_fail "$2: sanitizer report in the tcp limits stund log:"
+		grep -E -A12 'Sanitizer|runtime error' "$ST_LOG" | head -40 |
+		    sed 's/^/  | /'
+	fi
+	ST_LOG=$LOG1
 	if st_san_report "$ST_LOG"; then
 		st_fail "$2: sanitizer report in the stund log:"
 		grep -E -A12 'Sanitizer|runtime error' "$ST_LOG" | head -40 |

@@ -98,7 +98,7 @@ has "alloc-end" "$L" to_peer_bytes '[1-9][0-9]*'
 has "alloc-end" "$L" to_client_bytes '[1-9][0-9]*'
 
 # ------------------------------------------------------- TURN REST name
-RUSER="$(( $(date +%s) + 600 )):rdv-logtest"
+RUSER="$(( $(date +%s) + 600 )):rest-logtest"
 RPASS=$(printf '%s' "$RUSER" | openssl dgst -sha1 -hmac "$SECRET" -binary |
     base64)
 timeout 60 "$TPOKE" -s "127.0.0.1:$P1" -u "$RUSER" -w "$RPASS" -n 0 \

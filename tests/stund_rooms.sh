@@ -104,10 +104,10 @@ metric()
 rp_bg alice -r $ROOM_A -n alice -H 10.9.9.1:4000 -t 40 -v
 A=$(rp_local alice)
 rp_expect "alice joined with mapped = her socket" alice \
-    "^joined id=[0-9]+ mapped=$A\$"
+    "^joined id=[0-9]+ mapped=$A( relay-user=.*)?\$"
 rp_bg bob -r $ROOM_A -n bob -t 40 -v
 B=$(rp_local bob)
-rp_expect "bob joined" bob "^joined id=[0-9]+ mapped=$B\$"
+rp_expect "bob joined" bob "^joined id=[0-9]+ mapped=$B( relay-user=.*)?\$"
 rp_expect "bob sees alice, srflx = her real address" bob \
     "^members .*=alice,host=10\.9\.9\.1:4000,srflx=$A( |\$)"
 rp_expect "alice hears bob join, srflx = his real address" alice \

@@ -8,7 +8,11 @@
 # binds a channel, sends 100 more as ChannelData, and must get every echo
 # back and a confirmed deallocation.  A wrong password must fail with
 # 401.  coturn offers MD5 only, stund SHA-256 as well, so both key
-# derivations meet a server we did not script.
+# derivations meet a server we did not script.  Last, a server that
+# knows only RFC 5766 (tests/turn5766), which refuses
+# REQUESTED-ADDRESS-FAMILY with 420: IPv4 clients never send it, IPv6
+# clients ask again without it.  And stund's TURN REST secret from a
+# file (reloaded on SIGHUP) or the environment, or wiped from argv.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/stund-lib.sh"
 
@@ -21,8 +25,6 @@ HAVE_COTURN=0
 HAVE_STUND=0
 command -v turnserver >/dev/null 2>&1 && HAVE_COTURN=1
 [ -x "$STUND" ] && HAVE_STUND=1
-[ $HAVE_COTURN -eq 1 ] || [ $HAVE_STUND -eq 1 ] ||
-    st_skip "neither turnserver nor $STUND"
 st_setup
 
 P_PEER=$(st_free_port) || st_skip "no free port"
@@ -245,5 +247,138 @@ if [ $HAVE_STUND -eq 1 ]; then
 	fi
 else
 	echo "note: $STUND not built, stund part not run"
+fi
+
+# TURN REST secrets kept out of argv: --static-auth-secret-file (read
+# again on SIGHUP), $STUND_STATIC_AUTH_SECRET, and a secret given on the
+# command line wiped from it.  rest SECRET: a credential for it, as
+# "user password".
+rest()
+{
+	_u="$(($(date +%s) + 3600)):carol"
+	echo "$_u $(printf '%s' "$_u" | openssl dgst -sha1 -hmac "$1" \
+	    -binary | base64)"
+}
+# rest_poke WHAT SECRET WANT: allocate with a credential made with SECRET;
+# WANT is ok or 401.
+rest_poke()
+{
+	set -- "$1" "$2" "$3" $(rest "$2")
+	_o="$ST_TMP/rest.out"
+	timeout 30 "$TPOKE" -s "127.0.0.1:$P1" -u "$4" -w "$5" -n 0 \
+	    -t 10000 >"$_o" 2>&1
+	_rc=$?
+	if [ "$3" = ok ] && [ $_rc -eq 0 ] && grep -q '^allocated ' "$_o"; then
+		st_ok "$1: allocated"
+	elif [ "$3" = 401 ] && grep -q '^failed code=401$' "$_o"; then
+		st_ok "$1: 401"
+	else
+		st_fail "$1: exit $_rc, want $3"
+		sed 's/^/  | /' "$_o"
+	fi
+}
+if [ $HAVE_STUND -eq 1 ] && command -v openssl >/dev/null 2>&1 &&
+    command -v base64 >/dev/null 2>&1; then
+	R_LO=$(( (P_STUND + 300) / 2 * 2 ))
+	RELAYOPTS="--realm stunkit.test --relay-ports $R_LO-$((R_LO + 200))"
+	printf 'first-secret\n' >"$ST_TMP/secret"
+	# shellcheck disable=SC2086
+	if st_stund_start --primary 127.0.0.1 --port 0 $RELAYOPTS \
+	    --static-auth-secret-file "$ST_TMP/secret"; then
+		rest_poke "--static-auth-secret-file" first-secret ok
+		printf 'second-secret\n' >"$ST_TMP/secret"
+		kill -HUP "$ST_SPID"
+		st_wait_log "$ST_LOG" "configuration reloaded" 30 ||
+		    st_fail "no reload after SIGHUP"
+		rest_poke "secret file after SIGHUP, new secret" \
+		    second-secret ok
+		rest_poke "secret file after SIGHUP, old secret" \
+		    first-secret 401
+		st_stund_term
+	else
+		st_fail "stund did not start with --static-auth-secret-file"
+	fi
+	STUND_STATIC_AUTH_SECRET=env-secret
+	export STUND_STATIC_AUTH_SECRET
+	# shellcheck disable=SC2086
+	if st_stund_start --primary 127.0.0.1 --port 0 $RELAYOPTS; then
+		rest_poke "\$STUND_STATIC_AUTH_SECRET" env-secret ok
+		st_stund_term
+	else
+		st_fail "stund did not start with \$STUND_STATIC_AUTH_SECRET"
+	fi
+	unset STUND_STATIC_AUTH_SECRET
+	# shellcheck disable=SC2086
+	if st_stund_start --primary 127.0.0.1 --port 0 $RELAYOPTS \
+	    --static-auth-secret argv-secret-42; then
+		rest_poke "--static-auth-secret" argv-secret-42 ok
+		if tr '\0' ' ' <"/proc/$ST_SPID/cmdline" |
+		    grep -q argv-secret-42; then
+			st_fail "--static-auth-secret still in argv"
+		else
+			st_ok "--static-auth-secret wiped from argv:" \
+			    "$(tr '\0' ' ' <"/proc/$ST_SPID/cmdline")"
+		fi
+		st_stund_term
+	else
+		st_fail "stund did not start with --static-auth-secret"
+	fi
+	timeout 10 "$STUND" --primary 127.0.0.1 --port 0 \
+	    --static-auth-secret x --static-auth-secret-file "$ST_TMP/secret" \
+	    >"$ST_TMP/both.out" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && grep -q 'not both' "$ST_TMP/both.out" &&
+	    st_ok "both secret options: refused (exit $rc)" ||
+	    st_fail "both secret options: exit $rc: $(cat "$ST_TMP/both.out")"
+else
+	echo "note: no stund, openssl or base64: REST secret part not run"
+fi
+
+# A server that knows only RFC 5766 (tests/turn5766): IPv4 clients do not
+# name the family it does not know; an IPv6 client does, gets 420 and
+# asks again without, for the IPv4 relayed address such a server gives.
+T5766="$top_builddir/tests/turn5766"
+if [ -x "$T5766" ]; then
+	st_bg "$ST_TMP/t5766.log" timeout 120 "$T5766" -l 127.0.0.1:0 \
+	    -r 127.0.0.1 -u alice:s3cret -R stunkit.test
+	st_wait_log "$ST_TMP/t5766.log" '^listening ' ||
+	    st_fail "turn5766 did not start"
+	P5=$(sed -n 's/^listening 127\.0\.0\.1://p' "$ST_TMP/t5766.log")
+	out="$ST_TMP/t5766.out"
+	poke "127.0.0.1:$P5" "$out" -f 4 -u alice -w s3cret \
+	    -p "127.0.0.1:$P_PEER" -n "$COUNT"
+	check_run "rfc 5766 server" "$out" $? md5
+	grep -q '^420 ' "$ST_TMP/t5766.log" &&
+	    st_fail "rfc 5766 server: an IPv4 client got a 420:" \
+	    "$(grep '^420 ' "$ST_TMP/t5766.log")" ||
+	    st_ok "rfc 5766 server: the IPv4 client sent nothing it refused"
+	check_denied "rfc 5766 server, wrong password" "127.0.0.1:$P5" \
+	    alice wrong
+	if [ -n "$V6" ]; then
+		st_bg "$ST_TMP/t5766v6.log" timeout 120 "$T5766" -l '[::1]:0' \
+		    -r 127.0.0.1 -u alice:s3cret -R stunkit.test
+		st_wait_log "$ST_TMP/t5766v6.log" '^listening ' ||
+		    st_fail "turn5766 did not start on ::1"
+		P6=$(sed -n 's/^listening \[::1\]://p' "$ST_TMP/t5766v6.log")
+		out="$ST_TMP/t5766v6.out"
+		poke "[::1]:$P6" "$out" -f 6 -u alice -w s3cret \
+		    -p "127.0.0.1:$P_PEER" -n "$COUNT"
+		rc=$?
+		sed 's/^/  | /' "$out"
+		if [ $rc -eq 0 ] &&
+		    grep -q '^420 type=0x0017$' "$ST_TMP/t5766v6.log" &&
+		    grep -Eq '^allocated relayed=127\.0\.0\.1:[0-9]+ ' "$out" &&
+		    grep -q "permission=$COUNT/$COUNT channel=$COUNT/$COUNT " \
+		    "$out"; then
+			st_ok "rfc 5766 server over ::1: 420 for" \
+			    "REQUESTED-ADDRESS-FAMILY, asked again without," \
+			    "relayed on 127.0.0.1, $COUNT/$COUNT echoes per phase"
+		else
+			st_fail "rfc 5766 server over ::1: turnpoke exited $rc"
+			sed 's/^/  | /' "$ST_TMP/t5766v6.log"
+		fi
+	fi
+else
+	st_fail "$T5766 not built"
 fi
 st_done

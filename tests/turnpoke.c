@@ -5,8 +5,11 @@
  * socket with poll().  It allocates, creates a permission for the peer,
  * sends N datagrams through it (Send indications), binds a channel, sends
  * N more (ChannelData), counts the echoes of each phase and deallocates.
- * One line per event on stdout.  Exit status: 0 when every datagram of
- * both phases came back, 1 otherwise, 2 for usage, 3 for other errors.
+ * One line per event on stdout; with -v also one "wire" line per STUN
+ * message sent or received (method, class, code, length, transaction id),
+ * from which the amplification test reads the size of every answer.  Exit
+ * status: 0 when every datagram of both phases came back, 1 otherwise, 2
+ * for usage, 3 for other errors.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -63,7 +66,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: turnpoke -s server:port -u user -w password "
 	    "[-f 4|6] [-p peer:port] [-n count] [-t timeout-ms] "
-	    "[-b addr]\n");
+	    "[-b addr] [-v]\n");
 	exit(2);
 }
 
@@ -90,12 +93,35 @@ poke_why(const struct stun_turn_action *a)
 	return (buf);
 }
 
+static int	poke_wire;	/* -v */
+
+/* -v: one line for a STUN message (not ChannelData) on the wire. */
+static void
+poke_wire_log(const char *dir, const uint8_t *buf, size_t len)
+{
+	struct stun_msg	 m;
+	const char	*reason;
+	size_t		 rlen, i;
+	int		 code = 0;
+
+	if (!poke_wire || stun_msg_decode(&m, buf, len) != 0)
+		return;
+	if (m.cls == STUN_CLASS_ERROR)
+		(void)stun_msg_get_error(&m, &code, &reason, &rlen);
+	printf("wire dir=%s method=%s class=%s code=%d len=%zu tid=", dir,
+	    stun_method_name(m.method), stun_class_name(m.cls), code, len);
+	for (i = 0; i < STUN_TID_LEN; i++)
+		printf("%02x", m.tid[i]);
+	printf("\n");
+}
+
 static void
 poke_send(struct poke *p, const uint8_t *buf, size_t len)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
 
+	poke_wire_log("out", buf, len);
 	sslen = sock_from_stun(&p->t.c.server, &ss);
 	if (sendto(p->fd, buf, len, 0, (struct sockaddr *)&ss, sslen) == -1 &&
 	    errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
@@ -300,7 +326,7 @@ main(int argc, char *argv[])
 	memset(&c, 0, sizeof(c));
 	memset(&p, 0, sizeof(p));
 	p.count = 100;
-	while ((ch = getopt(argc, argv, "b:f:n:p:s:t:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:f:n:p:s:t:u:vw:")) != -1) {
 		switch (ch) {
 		case 'b':
 			/* A NAT lab client binds its own address. */
@@ -337,6 +363,9 @@ main(int argc, char *argv[])
 			if (strlen(optarg) >= sizeof(c.username))
 				usage();
 			strcpy(c.username, optarg);
+			break;
+		case 'v':
+			poke_wire = 1;
 			break;
 		case 'w':
 			if (strlen(optarg) >= sizeof(c.password))
@@ -404,6 +433,7 @@ main(int argc, char *argv[])
 				break;
 			if (sock_to_stun((struct sockaddr *)&ss, &from) != 0)
 				continue;
+			poke_wire_log("in", buf, (size_t)n);
 			(void)stun_turn_input(&p.t, &from, buf, (size_t)n,
 			    now);
 			(void)poke_actions(&p, now, &wake);
