@@ -302,6 +302,12 @@ stun_punch_relay_moved(struct stun_punch *p, int local,
 		pr->rtt = 0;
 		if ((int)i == p->nominated)
 			lost = 1;
+		/*
+		 * The path lost before the move (its server restarted, say):
+		 * found again through the new address, it is a path change.
+		 */
+		if ((int)i == p->reported)
+			p->reported = -2;
 	}
 	if (lost && p->started) {
 		/* Report whatever comes next, even this pair again. */
