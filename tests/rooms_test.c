@@ -639,9 +639,8 @@ START_TEST(rooms_replays_and_forgeries_move_nothing)
 	memcpy(bad, ka, len);
 	bad[len - 20] ^= 0x40;	/* inside the tag */
 	/*
-	 * Fix the fingerprint so only the seal is wrong.  The attributes
-	 * are where they were in ka; bad itself no longer decodes (a wrong
-	 * FINGERPRINT is dropped before anything else is looked at).
+	 * Fix the fingerprint so only the seal is wrong: the layout is the
+	 * untouched copy's (a wrong FINGERPRINT fails the decode).
 	 */
 	ck_assert_int_eq(stun_msg_decode(&m, bad, len), STUN_ERR_FINGERPRINT);
 	ck_assert_int_eq(stun_msg_decode(&m, ka, len), 0);
