@@ -44,6 +44,8 @@ batch_kind(int kind)
 		return ("relay");
 	case EV_SENT:
 		return ("sent");
+	case EV_SERVER:
+		return ("server");
 	case EV_NAT:
 		return ("nat");
 	}
@@ -144,6 +146,9 @@ chat_event_json(FILE *f, const struct chat_event *e)
 	case EV_RELAY:
 		batch_addr(&j, "addr", &e->addr);
 		batch_addr(&j, "server", &e->addr2);
+		break;
+	case EV_SERVER:
+		json_str(&j, "state", e->up ? "back" : "unreachable");
 		break;
 	case EV_NAT:
 		batch_nat(&j, e);

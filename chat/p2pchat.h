@@ -31,6 +31,8 @@
 #define EV_BYE		12	/* we left the room */
 #define EV_RELAY	13	/* addr on server addr2; reason: unusable */
 #define EV_SENT		14	/* a line of ours taken: line, text */
+#define EV_SERVER	15	/* the rendezvous server is unreachable, or
+				   back (up) */
 #define EV_NAT		16	/* our NAT essentials learnt: ess, rtt (ms
 				   the test took) */
 
@@ -57,6 +59,7 @@ struct chat_event {
 	const char	*local_type;
 	const char	*remote_type;
 	uint32_t	 rtt;
+	int		 up;		/* SERVER: back, else unreachable */
 	const struct stun_hardnat_ess *ess;	/* NAT */
 	const char	*reason;
 };
@@ -84,6 +87,7 @@ struct chat_self {
 	unsigned	 kept;		/* lines kept for a first peer */
 	unsigned	 linger;	/* s to wait for them at the end */
 	int		 quitting;	/* leaving: no more lines taken */
+	int		 server_down;	/* registered once, now unreachable */
 	const char	*err;		/* why we stop with status 1, or NULL */
 };
 

@@ -3,3 +3,8 @@
 # that a direct path should connect, through our stund's rendezvous.
 TESTS += tests/natlab_chat.sh
 EXTRA_DIST += tests/natlab_chat.sh
+
+# natlab_restart.sh: p2pchat across stund restarts (direct and relayed),
+# a NAT that maps anew, loss, and the shared-CGNAT pair 20 times.
+TESTS += tests/natlab_restart.sh
+EXTRA_DIST += tests/natlab_restart.sh
