@@ -142,6 +142,11 @@ chat_event_json(FILE *f, const struct chat_event *e)
 		json_str(&j, "local", e->local_type);
 		json_str(&j, "remote", e->remote_type);
 		json_int(&j, "rtt", e->rtt);
+		if (e->hard_nat != NULL) {
+			json_str(&j, "hard_nat", e->hard_nat);
+			json_int(&j, "probes", e->probes);
+			json_int(&j, "probe_ms", e->probe_ms);
+		}
 		break;
 	case EV_RELAY:
 		batch_addr(&j, "addr", &e->addr);

@@ -53,6 +53,7 @@ struct chat_ctx {
 	const char	*relay_arg;
 	const char	*web_arg;	/* --web [ADDR:]PORT */
 	int		 force_relay;
+	int		 no_hard_nat;	/* --no-hard-nat */
 	unsigned	 linger;	/* s */
 	uint16_t	 port;
 	const struct chat_fe *fe;	/* chosen at start-up */

@@ -387,6 +387,8 @@ chat_pump_nat(struct chat_ctx *ctx, uint64_t now)
 	chat_natlearn_free(ctx->natlearn);
 	ctx->natlearn = NULL;
 	ctx->rc.nat = ess;
+	if (ctx->code[0] != '\0')
+		chat_room_nat(&ctx->room, &ess, now);
 	if (ctx->registering &&
 	    stun_rdv_client_set_nat(&ctx->rdv, &ess, now) != 0)
 		log_warnx("cannot announce our NAT essentials");
@@ -516,6 +518,11 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		e.local_type = stun_punch_cand_name(p->path.local_type);
 		e.remote_type = stun_punch_cand_name(p->path.remote_type);
 		e.rtt = p->path.rtt;
+		if (p->hn_planned) {
+			e.hard_nat = stun_hardnat_plan_name(p->hn.p.kind);
+			e.probes = p->hn.probes;
+			e.probe_ms = (uint32_t)(p->hn.ended_at - p->hn.start);
+		}
 		break;
 	case CHAT_PEER_A_UP:
 		e.kind = EV_JOINED;

@@ -61,6 +61,9 @@ struct chat_event {
 	uint32_t	 rtt;
 	int		 up;		/* SERVER: back, else unreachable */
 	const struct stun_hardnat_ess *ess;	/* NAT */
+	const char	*hard_nat;	/* PATH: the hard-NAT plan, or NULL */
+	unsigned	 probes;	/* PATH: its probes, */
+	uint32_t	 probe_ms;	/* over this long */
 	const char	*reason;
 };
 

@@ -100,6 +100,7 @@ chat_peer_init(struct chat_peer *p, const struct chat_peer_config *c)
 		goto out;
 	p->id = c->peer_id;
 	p->rnd = c->rnd;
+	p->hn_off = c->no_hard_nat;
 	p->rnd_arg = c->rnd_arg;
 	p->controlling = pc.controlling;
 	p->hs_timeout = c->hs_timeout != 0 ? c->hs_timeout :
@@ -216,6 +217,72 @@ peer_rel_reset(struct chat_peer *p)
 	return (0);
 }
 
+/*
+ * The hard-NAT plan, once punching runs and both sides' essentials are
+ * known.  The peer's NAT is where its server-reflexive candidate is.
+ */
+static void
+peer_hn_plan(struct chat_peer *p, uint64_t now)
+{
+	struct stun_hardnat_config	 c;
+	unsigned			 i;
+
+	/* While there is no path, or only the relay's. */
+	if (p->hn_off || p->hn_planned || !p->hn_self_ok || !p->hn_peer_ok ||
+	    (p->state != CHAT_PEER_S_PUNCHING &&
+	    p->state != CHAT_PEER_S_HANDSHAKE && p->state != CHAT_PEER_S_UP) ||
+	    p->path.kind == CHAT_PATH_DIRECT)
+		return;
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < p->punch.nremote; i++)
+		if (p->punch.remote[i].type == STUN_CAND_SRFLX)
+			break;
+	if (i == p->punch.nremote)
+		return;
+	c.self = p->hn_self;
+	c.peer = p->hn_peer;
+	c.peer_addr = p->punch.remote[i].addr;
+	/* Our own flows (the NAT test, the relay) move the counter too. */
+	c.window = 2 * STUN_HARDNAT_WINDOW;
+	c.rnd = p->rnd;
+	c.rnd_arg = p->rnd_arg;
+	if (stun_hardnat_init(&p->hn, &c) != 0)
+		return;
+	p->hn_planned = 1;
+	/* Only what one socket can do: the easy side of a prediction. */
+	if (p->hn.p.kind == STUN_HARDNAT_PREDICT &&
+	    p->hn.p.role == STUN_HARDNAT_EASY &&
+	    stun_hardnat_start(&p->hn, 0, now) == 0)
+		p->hn_run = 1;
+	else
+		stun_hardnat_stop(&p->hn, now);
+	/*
+	 * The hard side of a prediction: check the pairs again now, so
+	 * that its checks leave (on the mapping the other side probes)
+	 * while those probes open the way, also on a relayed path.
+	 */
+	if (p->hn.p.kind == STUN_HARDNAT_PREDICT &&
+	    p->hn.p.role == STUN_HARDNAT_HARD && p->hn.p.nsocks == 0 &&
+	    p->state != CHAT_PEER_S_PUNCHING)
+		(void)stun_punch_restart(&p->punch, now);
+}
+
+void
+chat_peer_nat(struct chat_peer *p, const struct stun_hardnat_ess *self,
+    const struct stun_hardnat_ess *peer, uint64_t now)
+{
+	/* Unknown essentials (the test still runs) plan nothing. */
+	if (self != NULL && self->mapping != STUN_NAT_UNKNOWN) {
+		p->hn_self = *self;
+		p->hn_self_ok = 1;
+	}
+	if (peer != NULL && peer->mapping != STUN_NAT_UNKNOWN) {
+		p->hn_peer = *peer;
+		p->hn_peer_ok = 1;
+	}
+	peer_hn_plan(p, now);
+}
+
 /* Time-driven state changes: the go, the handshake deadline. */
 static void
 peer_advance(struct chat_peer *p, uint64_t now)
@@ -224,8 +291,10 @@ peer_advance(struct chat_peer *p, uint64_t now)
 	    now >= p->go_at) {
 		if (stun_punch_start(&p->punch, now) != 0)
 			peer_fail(p, "cannot start punching", now);
-		else
+		else {
 			p->state = CHAT_PEER_S_PUNCHING;
+			peer_hn_plan(p, now);
+		}
 	}
 	/* Again, once the failure and its queue have been reported. */
 	if (p->state == CHAT_PEER_S_FAILED && p->retry_at != 0 &&
@@ -497,6 +566,9 @@ peer_path(struct chat_peer *p, const struct stun_punch_action *pa,
 	p->path.remote_type = pa->remote_type;
 	p->path.rtt = pa->pair >= 0 ? p->punch.pairs[pa->pair].rtt : 0;
 	p->ev_path = 1;
+	/* A direct path: no more probes (the counters stay for the event). */
+	if (p->hn_run && p->path.kind == CHAT_PATH_DIRECT)
+		stun_hardnat_stop(&p->hn, now);
 	if (p->state == CHAT_PEER_S_PUNCHING) {
 		p->state = CHAT_PEER_S_HANDSHAKE;
 		p->hs_deadline = now + p->hs_timeout;
@@ -545,6 +617,29 @@ peer_next_punch(struct chat_peer *p, uint64_t now,
 			return (0);
 		}
 	}
+}
+
+/* The hard-NAT probes: empty datagrams; 1 when a was filled. */
+static int
+peer_next_hn(struct chat_peer *p, uint64_t now, struct chat_peer_action *a,
+    uint64_t *wake)
+{
+	struct stun_hardnat_action	 ha;
+
+	if (!p->hn_run)
+		return (0);
+	stun_hardnat_next(&p->hn, now, &ha);
+	if (ha.kind == STUN_HARDNAT_A_SEND) {
+		a->kind = CHAT_PEER_A_SEND;
+		a->sock = ha.sock;
+		a->to = ha.to;
+		a->buf = p->out;
+		a->len = 0;
+		return (1);
+	}
+	if (ha.kind == STUN_HARDNAT_A_WAIT)
+		WAKE(*wake, ha.wake);
+	return (0);
 }
 
 /* Reliable delivery once the session is up; 1 when a was filled. */
@@ -614,6 +709,9 @@ chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
 		if (peer_next_punch(p, now, a, &wake))
 			return;
 	}
+	if (p->path.kind != CHAT_PATH_DIRECT &&
+	    peer_next_hn(p, now, a, &wake))
+		return;
 	if (p->ev_path) {
 		p->ev_path = 0;
 		a->kind = CHAT_PEER_A_PATH;

@@ -16,6 +16,7 @@
 
 #include "libstun/stun.h"
 #include "libstun/punch.h"
+#include "libstun/hardnat.h"
 #include "chat/crypto.h"
 #include "chat/reliable.h"
 
@@ -58,6 +59,7 @@ struct chat_peer_config {
 	uint32_t	 hs_timeout;	/* ms; 0: CHAT_PEER_HS_TIMEOUT */
 	stun_random_fn	 rnd;		/* NULL: RAND_bytes */
 	void		*rnd_arg;
+	int		 no_hard_nat;	/* no hard-NAT phase */
 };
 
 /* Actions from chat_peer_next(). */
@@ -130,6 +132,19 @@ struct chat_peer {
 	const char	*fail_reason;
 	uint8_t		 out[CHAT_PEER_MTU + 64];	/* SEND handed out */
 	uint8_t		 in[CHAT_PEER_MTU + 64];
+	/*
+	 * The hard-NAT phase: both sides' NAT essentials, the plan made when
+	 * punching starts (or when the last of them comes), its probes.
+	 * Only the easy side of a prediction sends any (empty datagrams
+	 * from socket 0 to the ports the peer's NAT will map next): the
+	 * hard side's own checks then get through.
+	 */
+	int		 hn_off;
+	int		 hn_self_ok, hn_peer_ok;
+	struct stun_hardnat_ess hn_self, hn_peer;
+	int		 hn_planned;	/* hn.p is the plan */
+	int		 hn_run;	/* its probes go out */
+	struct stun_hardnat hn;
 	/* Counters. */
 	unsigned	 dropped;	/* refused or unauthentic datagrams */
 };
@@ -220,6 +235,13 @@ int	chat_peer_stale(const struct chat_peer *p, uint64_t now);
  * timeout.
  */
 void	chat_peer_moved(struct chat_peer *p, uint64_t now);
+/*
+ * Our NAT essentials (self) or the peer's (peer), either NULL when not
+ * known yet: once both are, and punching has started without a path,
+ * the hard-NAT plan is made (libstun/hardnat.h).
+ */
+void	chat_peer_nat(struct chat_peer *p, const struct stun_hardnat_ess *self,
+	    const struct stun_hardnat_ess *peer, uint64_t now);
 /* Messages queued and not yet reported. */
 unsigned chat_peer_pending(const struct chat_peer *p);
 const char *chat_peer_state_name(int state);

@@ -132,6 +132,8 @@ room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m,
 		else
 			(void)chat_peer_add_remote(p, &c);
 	}
+	if (m->has_nat)
+		chat_peer_nat(p, NULL, &m->nat, now);
 	chat_peer_moved(p, now);
 }
 
@@ -159,6 +161,7 @@ room_add_member(struct chat_room *r, const struct stun_rdv_member *m,
 	c.punch_timeout = r->punch_timeout;
 	c.rnd = r->rnd;
 	c.rnd_arg = r->rnd_arg;
+	c.no_hard_nat = r->no_hard_nat;
 	if (chat_peer_init(s->p, &c) != 0) {
 		r->refused++;
 		room_slot_free(s);
@@ -166,6 +169,8 @@ room_add_member(struct chat_room *r, const struct stun_rdv_member *m,
 	}
 	for (i = 0; i < r->nlocal; i++)
 		(void)chat_peer_add_local(s->p, &r->local[i]);
+	if (r->nat_ok)
+		chat_peer_nat(s->p, &r->nat, NULL, now);
 	room_add_remotes(s->p, m, now);
 	chat_peer_go_fallback(s->p, now + CHAT_ROOM_GO_FALLBACK);
 	/* Its go came first (our Members was lost): punch now. */
@@ -177,6 +182,19 @@ room_add_member(struct chat_room *r, const struct stun_rdv_member *m,
 			r->early_at[i] = r->early_at[r->nearly];
 			break;
 		}
+}
+
+void
+chat_room_nat(struct chat_room *r, const struct stun_hardnat_ess *e,
+    uint64_t now)
+{
+	unsigned	 i;
+
+	r->nat = *e;
+	r->nat_ok = 1;
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if (r->slot[i].p != NULL && r->slot[i].gone == NULL)
+			chat_peer_nat(r->slot[i].p, e, NULL, now);
 }
 
 void

@@ -56,6 +56,9 @@ struct chat_room {
 	unsigned	 nlocal;
 	struct stun_punch_cand local[STUN_PUNCH_MAX_LOCAL];
 	uint32_t	 punch_timeout;	/* 0: the machine's default */
+	int		 no_hard_nat;	/* peers skip the hard-NAT phase */
+	int		 nat_ok;	/* nat: our NAT essentials */
+	struct stun_hardnat_ess nat;
 	stun_random_fn	 rnd;
 	void		*rnd_arg;
 	struct chat_room_slot slot[CHAT_ROOM_MAX_PEERS];
@@ -66,6 +69,9 @@ struct chat_room {
 	unsigned	 refused;	/* peers that could not be set up */
 };
 
+/* Our NAT essentials, for every peer there is and to come. */
+void	chat_room_nat(struct chat_room *r, const struct stun_hardnat_ess *e,
+	    uint64_t now);
 /* 0 or STUN_ERR_INVALID (name). */
 int	chat_room_init(struct chat_room *r,
 	    const uint8_t secret[CHAT_SECRET_LEN], const char *name);

@@ -69,6 +69,8 @@ static const struct cli_opt chat_optab[] = {
 	    "first line of FILE" },
 	{ "force-relay", 0, 'f', NULL, "relayed paths only" },
 	{ "no-relay", 0, 'N', NULL, "do not use the relay the server offers" },
+	{ "no-hard-nat", 0, 'H', NULL, "no port prediction towards a peer "
+	    "behind a symmetric NAT" },
 	{ "verbose", 'v', 'v', NULL, "log what is sent and received on "
 	    "standard error" },
 	{ "help", 'h', 'h', NULL, "print this help and exit" },
@@ -386,6 +388,9 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 		case 'N':
 			no_relay = 1;
 			break;
+		case 'H':
+			ctx->no_hard_nat = 1;
+			break;
 		case 'p':
 			ctx->port = (uint16_t)cli_num("port", optarg, 0, 65535);
 			break;
@@ -511,6 +516,7 @@ chat_setup_room(struct chat_ctx *ctx)
 		snprintf(ctx->err, sizeof(ctx->err), "cannot set up the room");
 		return (-1);
 	}
+	ctx->room.no_hard_nat = ctx->no_hard_nat;
 	/*
 	 * One socket bound to the wildcard: one local candidate is enough,
 	 * the kernel picks the source address for each remote one.

@@ -15,3 +15,6 @@ tests_hardpoke_LDADD = common/libcommon.la libstun/libstun_core.la \
 	$(OPENSSL_LIBS)
 TESTS += tests/natlab_hardnat.sh
 EXTRA_DIST += tests/natlab_hardnat.sh
+# p2pchat's hard-NAT phase: sequential vs port-restricted, direct.
+TESTS += tests/natlab_hardnat_chat.sh
+EXTRA_DIST += tests/natlab_hardnat_chat.sh
