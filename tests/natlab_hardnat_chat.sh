@@ -120,11 +120,20 @@ while [ $i -le "$RUNS" ]; do
 		    "path at $5 ms"
 	else
 		echo "FAIL: run $i: alice: ${hc_a:-no path}; bob: ${hc_b:-no path}"
-		tail -5 "$LAB_TMP/run$i.b.out" | sed 's/^/  b| /'
-		tail -5 "$LAB_TMP/run$i.b.err" | sed 's/^/  b.err| /'
+		for s in a b; do
+			grep -E '"(nat|path)"' "$LAB_TMP/run$i.$s.out" |
+			    sed "s/^/  $s| /"
+			tail -3 "$LAB_TMP/run$i.$s.err" | sed "s/^/  $s.err| /"
+		done
 		fails=$((fails + 1))
 	fi
-	[ "${3:-0}" -le 256 ] || { echo "FAIL: run $i: $3 probes"; fails=$((fails + 1)); }
+	case ${3:-0} in
+	''|*[!0-9]*) ;;
+	*) [ "$3" -le 256 ] || {
+		echo "FAIL: run $i: $3 probes"
+		fails=$((fails + 1))
+	} ;;
+	esac
 	i=$((i + 1))
 done
 [ $ok -gt 0 ] && echo "sequential vs port-restricted: direct $ok/$RUNS," \
