@@ -249,6 +249,10 @@ peer_hn_plan(struct chat_peer *p, uint64_t now)
 	if (stun_hardnat_init(&p->hn, &c) != 0)
 		return;
 	p->hn_planned = 1;
+	/* On the relay already: the path event says what comes of it. */
+	if (p->path.kind == CHAT_PATH_RELAY && p->hn.p.kind !=
+	    STUN_HARDNAT_PREDICT)
+		p->ev_path = 1;
 	/* Only what one socket can do: the easy side of a prediction. */
 	if (p->hn.p.kind == STUN_HARDNAT_PREDICT &&
 	    p->hn.p.role == STUN_HARDNAT_EASY &&

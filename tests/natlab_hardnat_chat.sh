@@ -3,8 +3,9 @@
 # sits behind a symmetric NAT that allocates ports in sequence, bob behind
 # a port-restricted cone: without the phase the pair has no direct path
 # (the relay carries it); with it bob probes the ports alice's NAT maps
-# next and the pair goes direct, every run.  The path event tells the
-# plan, the probes and how long they ran.
+# next and the pair goes direct, every run.  Two symmetric NATs take the
+# relay with no probe at all.  The path event tells the plan, the probes
+# and how long they ran.
 #
 # Copyright (c) 2026 The stunkit authors.  See COPYING.
 #
@@ -138,6 +139,19 @@ while [ $i -le "$RUNS" ]; do
 done
 [ $ok -gt 0 ] && echo "sequential vs port-restricted: direct $ok/$RUNS," \
     "mean $((sum / ok)) ms to the path (bob's clock), at most $maxp probes"
+
+# Two symmetric NATs: the relay at once, no probe from either side.
+lab_up symmetric symmetric
+hc_run symsym
+set -- $hc_b
+if [ "$1" = relay ] && [ "$2" = relay ] && [ "$3" = 0 ] &&
+    [ "${hc_a%% *}" = relay ]; then
+	echo "ok: symmetric vs symmetric: relay, plan relay, no probe"
+else
+	echo "FAIL: symmetric vs symmetric: alice: ${hc_a:-no path};" \
+	    "bob: ${hc_b:-no path}"
+	fails=$((fails + 1))
+fi
 if [ $fails -ne 0 ]; then
 	echo "FAIL: natlab_hardnat_chat: $fails check(s) failed"
 	exit 1
