@@ -9,7 +9,7 @@ tests_check_chat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_chat_LDADD = chat/libchat.la libstun/libstun_core.la \
 	common/libcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_chat
-tests_check_chat_SOURCES += tests/chat_bulk.c
+tests_check_chat_SOURCES += tests/chat_bulk.c tests/chat_file.c
 
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat_loopback.sh
