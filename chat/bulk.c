@@ -130,9 +130,13 @@ int
 chat_bulk_reset(struct chat_bulk *b)
 {
 	struct chat_bulk_config	c = b->c;
+	uint32_t		gen = b->gen;
+	int			r;
 
 	chat_bulk_free(b);
-	return (chat_bulk_init(b, &c));
+	r = chat_bulk_init(b, &c);
+	b->gen = gen + 1;
+	return (r);
 }
 
 size_t

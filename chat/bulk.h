@@ -104,13 +104,14 @@ struct chat_bulk {
 	uint64_t	 ack_due;
 	uint32_t	 ts_echo;
 	uint8_t		*out;		/* one frame */
+	uint32_t	 gen;		/* resets so far */
 	struct chat_bulk_stats st;
 };
 
 /* c may be NULL for the defaults.  0, STUN_ERR_INVALID or NOSPACE. */
 int	chat_bulk_init(struct chat_bulk *b, const struct chat_bulk_config *c);
 void	chat_bulk_free(struct chat_bulk *b);
-/* Start over (a new session): both sides do. */
+/* Start over (a new session): both sides do.  gen counts up. */
 int	chat_bulk_reset(struct chat_bulk *b);
 /* Largest record chat_bulk_send() takes. */
 size_t	chat_bulk_payload(const struct chat_bulk *b);

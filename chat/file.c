@@ -296,11 +296,13 @@ chat_file_tx_input(struct chat_file_tx *t, const struct chat_file_msg *m)
 		    CHAT_FILE_TX_SEND;
 		return (CHAT_FILE_EV_ACCEPTED);
 	case CHAT_FILE_REFUSE:
-		if (t->state != CHAT_FILE_TX_WAIT)
+		/* Before the accept a refusal, after it an abort. */
+		if (t->state < CHAT_FILE_TX_WAIT || t->state > CHAT_FILE_TX_SENT)
 			return (STUN_ERR_STATE);
-		t->state = CHAT_FILE_TX_REFUSED;
 		t->code = m->code == CHAT_FILE_OK ? CHAT_FILE_E_REFUSED :
 		    m->code;
+		t->state = t->state == CHAT_FILE_TX_WAIT ?
+		    CHAT_FILE_TX_REFUSED : CHAT_FILE_TX_FAILED;
 		return (CHAT_FILE_EV_ENDED);
 	case CHAT_FILE_RESULT:
 		/* Only once everything went: a result never comes early. */
@@ -312,13 +314,6 @@ chat_file_tx_input(struct chat_file_tx *t, const struct chat_file_msg *m)
 		}
 		t->state = CHAT_FILE_TX_FAILED;
 		t->code = m->code;
-		return (CHAT_FILE_EV_ENDED);
-	case CHAT_FILE_CANCEL:
-		if (t->state >= CHAT_FILE_TX_DONE)
-			return (STUN_ERR_STATE);
-		t->state = CHAT_FILE_TX_FAILED;
-		t->code = m->code == CHAT_FILE_OK ? CHAT_FILE_E_GONE :
-		    m->code;
 		return (CHAT_FILE_EV_ENDED);
 	}
 	return (STUN_ERR_STATE);
@@ -387,12 +382,9 @@ int
 chat_file_rx_refuse(struct chat_file_rx *x, int code, uint8_t *out,
     size_t cap)
 {
-	uint8_t	type = x->state == CHAT_FILE_RX_OFFERED ? CHAT_FILE_REFUSE :
-	    CHAT_FILE_CANCEL;
-
 	x->state = CHAT_FILE_RX_FAILED;
 	x->code = code;
-	return (file_short(type, x->xid, code, out, cap));
+	return (file_short(CHAT_FILE_REFUSE, x->xid, code, out, cap));
 }
 
 int

@@ -129,9 +129,10 @@ int	chat_file_tx_data(struct chat_file_tx *t, const uint8_t *data,
 int	chat_file_tx_cancel(struct chat_file_tx *t, int code, uint8_t *out,
 	    size_t cap);
 /*
- * A record from the receiver for this transfer (m->xid == t->xid):
- * CHAT_FILE_EV_ACCEPTED, _DONE, _ENDED, _NONE, or STUN_ERR_STATE for one
- * that does not fit the state (ignore it).
+ * A record from the receiver (ACCEPT, REFUSE, RESULT) for this transfer
+ * (m->xid == t->xid): CHAT_FILE_EV_ACCEPTED, _DONE, _ENDED, or
+ * STUN_ERR_STATE for one that does not fit the state (ignore it).  The
+ * sender sends OFFER, DATA and CANCEL, so the type says the direction.
  */
 int	chat_file_tx_input(struct chat_file_tx *t,
 	    const struct chat_file_msg *m);
@@ -169,7 +170,7 @@ int	chat_file_rx_prefix(struct chat_file_rx *x, const uint8_t *buf,
  */
 int	chat_file_rx_accept(struct chat_file_rx *x, uint64_t offset,
 	    uint8_t *out, size_t cap);
-/* REFUSE (before accepting) or CANCEL (after): the record. */
+/* REFUSE, before accepting or after (an abort): the record. */
 int	chat_file_rx_refuse(struct chat_file_rx *x, int code, uint8_t *out,
 	    size_t cap);
 /*

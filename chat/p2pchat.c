@@ -38,6 +38,7 @@
 #include "chat/p2pchat.h"
 #include "chat/relay.h"
 #include "chat/ctx.h"
+#include "chat/xfer.h"
 
 #define CHAT_RECV_BURST		64
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
@@ -430,7 +431,15 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	case CHAT_PEER_A_UP:
 		e.kind = EV_JOINED;
 		chat_end_progress(&ctx->end, now);
-		break;
+		chat_emit(ctx, &e);
+		chat_xfer_up(ctx, p, now);
+		return;
+	case CHAT_PEER_A_RECORD:
+		chat_xfer_record(ctx, p, pa->buf, pa->len, now);
+		return;
+	case CHAT_PEER_A_BULK_FAILED:
+		chat_xfer_gone(ctx, p->id, "no progress");
+		return;
 	case CHAT_PEER_A_MESSAGE:
 		e.kind = EV_MESSAGE;
 		chat_end_rx(&ctx->end, now);
@@ -452,6 +461,7 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		break;
 	case CHAT_PEER_A_FAILED:
 		e.kind = EV_FAILED;
+		chat_xfer_gone(ctx, p->id, pa->reason);
 		break;
 	default:
 		return;
@@ -487,6 +497,7 @@ chat_pump_room(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 			e.peer_id = a.id;
 			e.reason = a.reason;
 			chat_sent_forget(ctx, a.id);
+			chat_xfer_gone(ctx, a.id, a.reason);
 		}
 		chat_emit(ctx, &e);
 	}
@@ -519,12 +530,14 @@ chat_on_end(struct chat_ctx *ctx, const struct chat_end_action *a,
 
 	switch (a->kind) {
 	case CHAT_END_A_GIVE_UP:
+		chat_xfer_give_up(ctx, "gave up at exit");
 		chat_room_close(&ctx->room, "gave up at exit");
 		(void)chat_pump_room(ctx, now, &w);
 		chat_backlog_flush(ctx);
 		chat_input_drain(ctx, now);
 		break;
 	case CHAT_END_A_LEAVE:
+		chat_xfer_give_up(ctx, "leaving");
 		chat_backlog_flush(ctx);
 		chat_room_close(&ctx->room, "leaving");
 		(void)chat_pump_room(ctx, now, &w);
@@ -545,8 +558,9 @@ chat_pump_end(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 	unsigned		k;
 
 	for (k = 0; k < CHAT_PUMP_MAX; k++) {
-		chat_end_next(&ctx->end, now, chat_room_pending(&ctx->room),
-		    ctx->nbacklog, &a);
+		chat_end_next(&ctx->end, now, chat_room_pending(&ctx->room) +
+		    chat_xfer_pending(ctx), ctx->nbacklog + chat_xfer_kept(ctx),
+		    &a);
 		if (a.kind == CHAT_END_A_WAIT || a.kind == CHAT_END_A_DONE) {
 			*wake = a.wake;
 			return (k);
@@ -604,6 +618,7 @@ chat_pump(struct chat_ctx *ctx)
 		n += chat_pump_rdv(ctx, now, &w_rdv);
 		chat_input_drain(ctx, now);
 		n += chat_pump_room(ctx, now, &w_room);
+		n += chat_xfer_pump(ctx, now);
 		/* Lines kept while nobody could take them: the first taker. */
 		if (ctx->nbacklog > 0 && !ctx->end.giving_up &&
 		    chat_any_live(ctx)) {
@@ -793,6 +808,7 @@ chat_free(struct chat_ctx *ctx)
 		event_base_free(ctx->base);
 	if (ctx->fd != -1)
 		close(ctx->fd);
+	chat_xfer_free(ctx);
 	chat_room_free(&ctx->room);
 	chat_relay_clear(&ctx->relay);
 	free(ctx->inbuf);

@@ -30,6 +30,11 @@
 #define EV_BYE		12	/* we left the room */
 #define EV_RELAY	13	/* addr on server addr2; reason: unusable */
 #define EV_SENT		14	/* a line of ours taken: line, text */
+/* File transfers (id: the transfer's, per peer and direction). */
+#define EV_OFFER	16	/* peer offers file (size): accept or not */
+#define EV_TRANSFER	17	/* a transfer starts at offset (sending) */
+#define EV_PROGRESS	18	/* bytes of size, rate, eta */
+#define EV_FILE		19	/* a transfer ended: result, path, reason */
 
 struct chat_event {
 	int		 kind;
@@ -55,6 +60,15 @@ struct chat_event {
 	const char	*remote_type;
 	uint32_t	 rtt;
 	const char	*reason;
+
+	/* OFFER, TRANSFER, PROGRESS, FILE. */
+	const char	*file;		/* the name offered */
+	const char	*path;		/* FILE: where it landed, or ours */
+	const char	*result;	/* FILE: done, refused, failed */
+	int		 sending;	/* ours to peer, else peer's to us */
+	uint64_t	 size, bytes, offset;
+	uint64_t	 rate;		/* PROGRESS: bytes/s */
+	int64_t		 eta;		/* PROGRESS: s, -1 unknown */
 };
 
 /* One line of /who or /path. */

@@ -32,6 +32,7 @@
 #include "chat/relay.h"
 #include "chat/ctx.h"
 #include "chat/web.h"
+#include "chat/xfer.h"
 
 #define CHAT_CODE_ENV	"P2PCHAT_CODE"
 #define CHAT_CODE_IN	256	/* bytes of a code line read */
@@ -67,6 +68,10 @@ static const struct cli_opt chat_optab[] = {
 	{ "relay-file", 0, 'R', "FILE", "read the --relay value from the "
 	    "first line of FILE" },
 	{ "force-relay", 0, 'f', NULL, "relayed paths only" },
+	{ "send", 0, 'S', "PATH", "offer the file PATH to every peer that "
+	    "joins" },
+	{ "accept-dir", 0, 'A', "DIR", "accept the files offered into DIR "
+	    "(a partial one resumes)" },
 	{ "no-relay", 0, 'N', NULL, "do not use the relay the server offers" },
 	{ "verbose", 'v', 'v', NULL, "log what is sent and received on "
 	    "standard error" },
@@ -347,6 +352,7 @@ int
 chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 {
 	const char	*file = NULL, *how = NULL, *relay_file = NULL;
+	const char	*send = NULL, *accept_dir = NULL;
 	char		*relay = NULL;
 	int		 ch, verbose = 0, rv, no_relay = 0, join = 0;
 
@@ -378,6 +384,12 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 			break;
 		case 'f':
 			ctx->force_relay = 1;
+			break;
+		case 'S':
+			send = optarg;
+			break;
+		case 'A':
+			accept_dir = optarg;
 			break;
 		case 'w':
 			ctx->web_arg = optarg;
@@ -429,6 +441,8 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 		cli_usage("name '%s': 1 to %d bytes without control "
 		    "characters", cli_quote(ctx->name), CHAT_NAME_MAX);
 	chat_web_opts(ctx, *batch);
+	if ((rv = chat_xfer_opts(ctx, send, accept_dir)) != 0)
+		return (rv);
 	chat_relay_init(&ctx->relay, ctx->force_relay, no_relay);
 	chat_end_init(&ctx->end, ctx->linger);
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
