@@ -7,6 +7,7 @@
  * directory, which a later offer of the same file resumes, and lands
  * under its safe name (never over another file) once the hash checks.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -469,6 +470,15 @@ xfer_complete(struct chat_ctx *ctx, struct xfer *x, int write_ok,
 	    chat_file_code_name(x->rx.code), now);
 }
 
+static void
+xfer_refuse(struct chat_ctx *ctx, struct xfer *x, int code,
+    const char *result, uint64_t now)
+{
+	xfer_ctl(ctx, x, chat_file_rx_refuse(&x->rx, code, ctx->xf->rec,
+	    sizeof(ctx->xf->rec)), now);
+	xfer_end(ctx, x, result, chat_file_code_name(code), now);
+}
+
 /* Accept x into the accept directory, from where a .part ends. */
 static int
 xfer_accept(struct chat_ctx *ctx, struct xfer *x, uint64_t now)
@@ -488,6 +498,12 @@ xfer_accept(struct chat_ctx *ctx, struct xfer *x, uint64_t now)
 	close(dirfd);
 	if (x->fd == -1 || fstat(x->fd, &st) == -1 || !S_ISREG(st.st_mode))
 		goto out;
+	/* Another p2pchat receiving the same file here: not both. */
+	if (flock(x->fd, LOCK_EX | LOCK_NB) == -1) {
+		xfer_refuse(ctx, x, CHAT_FILE_E_BUSY, "refused", now);
+		free(b);
+		return (-1);
+	}
 	held = (uint64_t)st.st_size;
 	if (held > x->rx.size) {
 		if (ftruncate(x->fd, 0) == -1)
@@ -523,15 +539,6 @@ xfer_accept(struct chat_ctx *ctx, struct xfer *x, uint64_t now)
 		xfer_end(ctx, x, "failed", "cannot write the file", now);
 	}
 	return (r);
-}
-
-static void
-xfer_refuse(struct chat_ctx *ctx, struct xfer *x, int code,
-    const char *result, uint64_t now)
-{
-	xfer_ctl(ctx, x, chat_file_rx_refuse(&x->rx, code, ctx->xf->rec,
-	    sizeof(ctx->xf->rec)), now);
-	xfer_end(ctx, x, result, chat_file_code_name(code), now);
 }
 
 int
@@ -818,6 +825,19 @@ chat_xfer_pending(struct chat_ctx *ctx)
 unsigned
 chat_xfer_kept(struct chat_ctx *ctx)
 {
-	return (ctx->xf != NULL && ctx->xf->send_path != NULL &&
-	    ctx->xf->noffered == 0 ? 1 : 0);
+	struct chat_peer	*p;
+	unsigned		 i;
+
+	if (ctx->xf == NULL || ctx->xf->send_path == NULL)
+		return (0);
+	if (ctx->xf->noffered == 0)
+		return (1);
+	/* Members on their way up get the file too. */
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if ((p = chat_room_peer(&ctx->room, i)) != NULL &&
+		    (p->state == CHAT_PEER_S_WAITING ||
+		    p->state == CHAT_PEER_S_PUNCHING ||
+		    p->state == CHAT_PEER_S_HANDSHAKE))
+			return (1);
+	return (0);
 }

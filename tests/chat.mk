@@ -14,6 +14,10 @@ tests_check_chat_SOURCES += tests/chat_bulk.c tests/chat_file.c
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat_loopback.sh
 
+# Files over p2pchat: sizes, names, refusal, resume after SIGKILL.
+TESTS += tests/chat_file.sh
+EXTRA_DIST += tests/chat_file.sh
+
 # The hole-punching suite runs in check_libstun (suite_punch).
 CHECK_LIBSTUN_SUITES += tests/libstun_punch.c
 
