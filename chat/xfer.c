@@ -525,7 +525,7 @@ xfer_accept(struct chat_ctx *ctx, struct xfer *x, uint64_t now)
 	if (n < 0)
 		goto out;
 	xfer_ctl(ctx, x, (int)n, now);
-	x->t0 = now;
+	x->t0 = x->ev_at = now;
 	xfer_event(ctx, x, EV_TRANSFER, now);
 	if (x->rx.state == CHAT_FILE_RX_CHECK)
 		xfer_complete(ctx, x, 1, now);
