@@ -38,6 +38,7 @@
 #define CHAT_CODE_IN	256	/* bytes of a code line read */
 #define CHAT_RELAY_ENV	"P2PCHAT_RELAY"
 #define CHAT_RELAY_IN	1280	/* turn:, user and password, host:port */
+#define CHAT_SOCK_BUF	(4 * 1024 * 1024)	/* socket buffers, bytes */
 
 #define CHAT_SYNOPSIS	"p2pchat --server host[:port] [--name name] " \
 	"[--join | --code-file file] [options] [code]"
@@ -473,6 +474,7 @@ chat_setup(struct chat_ctx *ctx)
 {
 	struct stun_rdv_config	*rc = &ctx->rc;
 	struct stun_addr	 any, local;
+	int			 bufsz = CHAT_SOCK_BUF;
 
 	memset(&any, 0, sizeof(any));
 	any.family = ctx->server.family;
@@ -484,6 +486,11 @@ chat_setup(struct chat_ctx *ctx)
 		return (-1);
 	}
 	ctx->port = local.port;
+	/* A window of file data in flight: room for it (best effort). */
+	(void)setsockopt(ctx->fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
+	    sizeof(bufsz));
+	(void)setsockopt(ctx->fd, SOL_SOCKET, SO_SNDBUF, &bufsz,
+	    sizeof(bufsz));
 	memset(rc, 0, sizeof(*rc));
 	rc->server = ctx->server;
 	/* Sends at 0, 0.25, 0.75, 1.75, 3.75, 7.75 s; no answer at 9.75 s. */

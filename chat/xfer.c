@@ -121,6 +121,16 @@ xfer_end(struct chat_ctx *ctx, struct xfer *x, const char *result,
 
 	if (strcmp(result, "done") == 0)
 		xfer_event(ctx, x, EV_PROGRESS, now);
+	if ((p = xfer_peer(ctx, x->peer_id)) != NULL)
+		log_debug("file: %s: sent %llu, again %llu (fast %llu), "
+		    "timeouts %llu, reductions %llu, window %u, rtt %u us",
+		    x->sending ? x->tx.name : x->rx.name,
+		    (unsigned long long)p->bulk.st.sent,
+		    (unsigned long long)p->bulk.st.resent,
+		    (unsigned long long)p->bulk.st.fast,
+		    (unsigned long long)p->bulk.st.timeouts,
+		    (unsigned long long)p->bulk.st.reductions,
+		    chat_bulk_cwnd(&p->bulk), chat_bulk_srtt(&p->bulk));
 	memset(&e, 0, sizeof(e));
 	e.kind = EV_FILE;
 	e.peer_id = x->peer_id;
