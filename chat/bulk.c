@@ -30,6 +30,7 @@
 
 struct chat_bulk_tx {
 	uint64_t	xmit;		/* its latest transmission */
+	uint64_t	sent_at;	/* and when it left */
 	uint16_t	len;
 	uint8_t		state;
 };
@@ -205,6 +206,21 @@ chat_bulk_send(struct chat_bulk *b, const uint8_t *rec, size_t len,
 	return (0);
 }
 
+/*
+ * The tail loss probe's timeout (RFC 8985 7.2): two round trips and the
+ * ACK delay, at least CHAT_BULK_PTO_MIN; the RTO's before any sample.
+ */
+static uint64_t
+bulk_pto(const struct chat_bulk *b)
+{
+	uint64_t	pto;
+
+	if (!b->have_rtt)
+		return (b->rto);
+	pto = (2 * (uint64_t)b->srtt_us + 999) / 1000 + CHAT_BULK_ACK_DELAY;
+	return (pto < CHAT_BULK_PTO_MIN ? CHAT_BULK_PTO_MIN : pto);
+}
+
 /* RFC 6298 2.2 and 2.3, on a sample in ms (kept in us). */
 static void
 bulk_rtt_sample(struct chat_bulk *b, uint32_t ms)
@@ -287,21 +303,36 @@ bulk_cc_loss(struct chat_bulk *b)
 	b->recover_xmit = b->xmit;
 }
 
-/* Records sent CHAT_BULK_REORDER transmissions before one acked: lost. */
+/*
+ * A record is lost when a transmission CHAT_BULK_REORDER later was
+ * acknowledged, or one later at all and it left a round trip and a
+ * quarter ago (as RACK, RFC 8985: a small window finds losses too).
+ * rack_at is when the next such record would be.
+ */
 static void
-bulk_detect_loss(struct chat_bulk *b)
+bulk_detect_loss(struct chat_bulk *b, uint64_t now)
 {
 	struct chat_bulk_tx	*t;
+	uint64_t		 wait, at;
 	uint32_t		 s;
 	int			 event = 0;
 
-	if (b->high_xmit <= CHAT_BULK_REORDER)
+	b->rack_at = 0;
+	if (b->high_xmit == 0)
 		return;
+	wait = (b->srtt_us + b->srtt_us / 4 + 999) / 1000;
+	if (wait < 2)
+		wait = 2;
 	for (s = b->una; s != b->nxt; s++) {
 		t = &b->tx[s & b->mask];
-		if (t->state != TX_INFLIGHT ||
-		    t->xmit + CHAT_BULK_REORDER > b->high_xmit)
+		if (t->state != TX_INFLIGHT || t->xmit >= b->high_xmit)
 			continue;
+		at = t->sent_at + wait;
+		if (t->xmit + CHAT_BULK_REORDER > b->high_xmit && now < at) {
+			if (b->rack_at == 0 || at < b->rack_at)
+				b->rack_at = at;
+			continue;
+		}
 		t->state = TX_LOST;
 		b->inflight--;
 		b->nlost++;
@@ -378,9 +409,10 @@ bulk_input_ack(struct chat_bulk *b, struct stun_rd *rd, uint64_t now)
 			bulk_rtt_sample(b, (uint32_t)now - echo);
 		bulk_cc_ack(b, newly, now);
 		b->rto_at = b->inflight > 0 ? now + b->rto : 0;
+		b->pto_at = b->inflight > 0 ? now + bulk_pto(b) : 0;
 	}
 	if (b->high_xmit != high)
-		bulk_detect_loss(b);
+		bulk_detect_loss(b, now);
 	return (0);
 }
 
@@ -556,6 +588,7 @@ bulk_build_data(struct chat_bulk *b, uint32_t seq, uint64_t now,
 	struct chat_bulk_tx	*t = &b->tx[seq & b->mask];
 
 	t->xmit = ++b->xmit;
+	t->sent_at = now;
 	t->state = TX_INFLIGHT;
 	b->inflight++;
 	b->st.sent++;
@@ -571,6 +604,8 @@ bulk_build_data(struct chat_bulk *b, uint32_t seq, uint64_t now,
 	a->len = CHAT_BULK_DATA_HDR + t->len;
 	if (b->rto_at == 0)
 		b->rto_at = now + b->rto;
+	if (b->pto_at == 0)
+		b->pto_at = now + bulk_pto(b);
 	if (b->tokens >= 1)
 		b->tokens -= 1;
 }
@@ -583,6 +618,8 @@ bulk_timeout(struct chat_bulk *b, uint64_t now)
 	uint32_t		 s;
 
 	b->st.timeouts++;
+	b->rack_at = 0;
+	b->pto_at = 0;
 	for (s = b->una; s != b->nxt; s++) {
 		t = &b->tx[s & b->mask];
 		if (t->state == TX_INFLIGHT) {
@@ -598,6 +635,33 @@ bulk_timeout(struct chat_bulk *b, uint64_t now)
 	b->rto = b->rto * 2 > CHAT_BULK_RTO_MAX ? CHAT_BULK_RTO_MAX :
 	    b->rto * 2;
 	b->rto_at = now + b->rto;
+}
+
+/*
+ * No acknowledgement for a PTO with records in flight: the last ones may
+ * all be lost (or their ACK), and nothing sent after them would tell.
+ * Send one record, new if the peer's window allows, else the latest in
+ * flight again, so that its ACK finds the losses without the RTO.
+ */
+static int
+bulk_probe(struct chat_bulk *b, uint64_t now, struct chat_bulk_action *a)
+{
+	uint32_t	s;
+
+	b->pto_at = 0;
+	b->st.probes++;
+	if (b->nxt != b->end && b->nxt - b->una < b->peer_wnd) {
+		bulk_build_data(b, b->nxt++, now, a);
+		return (1);
+	}
+	for (s = b->nxt; s != b->una; s--)
+		if (b->tx[(s - 1) & b->mask].state == TX_INFLIGHT) {
+			b->inflight--;	/* counted again as it leaves */
+			b->st.resent++;
+			bulk_build_data(b, s - 1, now, a);
+			return (1);
+		}
+	return (0);
 }
 
 /* Lost records first, then new ones, as the windows and pacing allow. */
@@ -684,12 +748,20 @@ chat_bulk_next(struct chat_bulk *b, uint64_t now, struct chat_bulk_action *a)
 		}
 	} else if (b->rto_at != 0 && now >= b->rto_at)
 		bulk_timeout(b, now);
+	else if (b->rack_at != 0 && now >= b->rack_at)
+		bulk_detect_loss(b, now);
 	if (bulk_next_send(b, now, a, &wake))
+		return;
+	if (!b->failed && b->pto_at != 0 && now >= b->pto_at &&
+	    b->inflight > 0 && bulk_probe(b, now, a))
 		return;
 	if (b->ack_pending > 0)
 		bulk_wake(&wake, b->ack_due);
 	if (!b->failed) {
 		bulk_wake(&wake, b->rto_at);
+		bulk_wake(&wake, b->rack_at);
+		if (b->inflight > 0)
+			bulk_wake(&wake, b->pto_at);
 		if (b->una != b->end)
 			bulk_wake(&wake, b->progress_at + b->c.timeout);
 	}

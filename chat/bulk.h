@@ -32,6 +32,7 @@
 #define CHAT_BULK_RTO_INIT	1000	/* ms, RFC 6298 2.1 */
 #define CHAT_BULK_RTO_MIN	200	/* ms */
 #define CHAT_BULK_RTO_MAX	8000	/* ms, backoff ceiling */
+#define CHAT_BULK_PTO_MIN	10	/* ms, tail loss probe */
 #define CHAT_BULK_TIMEOUT	30000	/* ms without progress: give up */
 #define CHAT_BULK_REORDER	3	/* later sends acknowledged: lost */
 #define CHAT_BULK_ACK_DELAY	2	/* ms an ACK may wait for a second */
@@ -60,6 +61,7 @@ struct chat_bulk_stats {
 	uint64_t	sent, resent, fast, timeouts, acks_sent, acks;
 	uint64_t	delivered, dups, dropped, bad;
 	uint64_t	reductions;	/* congestion events */
+	uint64_t	probes;		/* tail loss probes */
 };
 
 struct chat_bulk_tx;
@@ -81,6 +83,8 @@ struct chat_bulk {
 	uint64_t	 recover_xmit;	/* losses before it: same event */
 	uint64_t	 progress_at;	/* last ack of new data (or start) */
 	uint64_t	 rto_at;	/* 0: no timer */
+	uint64_t	 rack_at;	/* a record may be lost by then */
+	uint64_t	 pto_at;	/* tail loss probe; 0: none */
 	int		 failed;
 	int		 fail_told;
 	/* RFC 6298, in ms. */

@@ -263,6 +263,26 @@ START_TEST(bulk_fast_retransmit_repairs_one_loss)
 }
 END_TEST
 
+START_TEST(bulk_tail_loss_probe_beats_the_timer)
+{
+	struct sim	s;
+
+	/*
+	 * The last record is lost: nothing after it can tell.  The probe
+	 * sends it again two round trips later, not the RTO (1 s).
+	 */
+	sim_init(&s, 0, 20, 30);
+	s.l.drop_xmit = 30;
+	sim_run(&s, 60000);
+	ck_assert_uint_eq(s.got, 30);
+	ck_assert_int_eq(s.bad_order, 0);
+	ck_assert_uint_eq(s.a.st.timeouts, 0);
+	ck_assert_uint_eq(s.a.st.probes, 1);
+	ck_assert_uint_lt(s.now - 1000, 400);
+	sim_free(&s);
+}
+END_TEST
+
 START_TEST(bulk_window_grows_then_halves_on_loss)
 {
 	struct sim	s;
@@ -451,6 +471,7 @@ suite_chat_bulk(void)
 	tc = tcase_create("congestion");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, bulk_fast_retransmit_repairs_one_loss);
+	tcase_add_test(tc, bulk_tail_loss_probe_beats_the_timer);
 	tcase_add_test(tc, bulk_window_grows_then_halves_on_loss);
 	tcase_add_test(tc, bulk_window_tracks_a_bottleneck);
 	tcase_add_test(tc, bulk_rtt_estimate_follows_the_link);
