@@ -3,3 +3,7 @@
 # that a direct path should connect, through our stund's rendezvous.
 TESTS += tests/natlab_chat.sh
 EXTRA_DIST += tests/natlab_chat.sh
+
+# A file across two NATs that drop 10% of UDP both ways (root only).
+TESTS += tests/natlab_file.sh
+EXTRA_DIST += tests/natlab_file.sh
