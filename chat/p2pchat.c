@@ -10,6 +10,8 @@
  * file.  lines.c takes the lines typed; the front end (batch.c, ui.c)
  * chosen at start-up shows the events.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -74,6 +76,42 @@ chat_log_pkt(const char *what, const struct stun_addr *a, const uint8_t *buf,
 	log_debug("%s %s 0x%02x %zu bytes", what, addr, buf[0], len);
 }
 
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+/*
+ * Datagrams sent in one turn of the router leave together, in order, with
+ * sendmmsg(2): a file's window is one system call per CHAT_SEND_BATCH.
+ */
+#define CHAT_SEND_BATCH		64
+#define CHAT_SEND_MAX		1500
+static struct {
+	struct mmsghdr		 m[CHAT_SEND_BATCH];
+	struct iovec		 iov[CHAT_SEND_BATCH];
+	struct sockaddr_storage	 ss[CHAT_SEND_BATCH];
+	uint8_t			 buf[CHAT_SEND_BATCH][CHAT_SEND_MAX];
+	unsigned		 n;
+} chat_sq;
+
+static void
+chat_send_flush(struct chat_ctx *ctx)
+{
+	unsigned	skipped;
+
+	if (chat_sq.n == 0)
+		return;
+	/* A datagram refused is lost, as with sendto(2). */
+	if ((skipped = sock_mmsg_send(ctx->fd, chat_sq.m, chat_sq.n)) > 0)
+		log_debug("sendmmsg: %u of %u not sent", skipped, chat_sq.n);
+	chat_sq.n = 0;
+}
+#else
+#define CHAT_SEND_MAX		0
+static void
+chat_send_flush(struct chat_ctx *ctx)
+{
+	(void)ctx;
+}
+#endif
+
 static void
 chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
     const uint8_t *buf, size_t len)
@@ -84,8 +122,22 @@ chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
 	if (log_getlevel() >= LOG_LEVEL_DEBUG && len > 0)
 		chat_log_pkt("send", to, buf, len);
 	sl = sock_from_stun(to, &ss);
-	if (sendto(ctx->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == -1)
-		log_debug("sendto: %s", strerror(errno));
+	if (len > CHAT_SEND_MAX) {
+		chat_send_flush(ctx);
+		if (sendto(ctx->fd, buf, len, 0, (struct sockaddr *)&ss,
+		    sl) == -1)
+			log_debug("sendto: %s", strerror(errno));
+		return;
+	}
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+	if (chat_sq.n == CHAT_SEND_BATCH)
+		chat_send_flush(ctx);
+	memcpy(chat_sq.buf[chat_sq.n], buf, len);
+	memcpy(&chat_sq.ss[chat_sq.n], &ss, sizeof(ss));
+	sock_mmsg_out(&chat_sq.m[chat_sq.n], &chat_sq.iov[chat_sq.n],
+	    chat_sq.buf[chat_sq.n], len, &chat_sq.ss[chat_sq.n], sl);
+	chat_sq.n++;
+#endif
 }
 
 void
@@ -629,6 +681,7 @@ chat_pump(struct chat_ctx *ctx)
 		if (n == 0)
 			break;
 	}
+	chat_send_flush(ctx);
 	if (ctx->end.done) {
 		event_base_loopexit(ctx->base, NULL);
 		return;
@@ -806,8 +859,10 @@ chat_free(struct chat_ctx *ctx)
 		event_free(ctx->ev_term);
 	if (ctx->base != NULL)
 		event_base_free(ctx->base);
-	if (ctx->fd != -1)
+	if (ctx->fd != -1) {
+		chat_send_flush(ctx);
 		close(ctx->fd);
+	}
 	chat_xfer_free(ctx);
 	chat_room_free(&ctx->room);
 	chat_relay_clear(&ctx->relay);

@@ -47,7 +47,10 @@ struct xfer {
 	uint64_t	 t0, ev_at;
 	char		 part[XFER_PART_LEN + 1];
 	char		 path[1024];	/* ours, or where it landed */
-	/* Read ahead: block holds bytes [boff, boff + blen) of the file. */
+	/*
+	 * Read ahead (sending) or write behind (receiving): block holds
+	 * bytes [boff, boff + blen) of the file.
+	 */
 	uint8_t		*block;
 	uint64_t	 boff;
 	size_t		 blen;
@@ -111,6 +114,25 @@ xfer_event(struct chat_ctx *ctx, struct xfer *x, int kind, uint64_t now)
 	chat_emit(ctx, &e);
 }
 
+/* Write what a receiving transfer holds in its block.  0 or -1. */
+static int
+xfer_flush(struct xfer *x)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	while (off < x->blen) {
+		n = pwrite(x->fd, x->block + off, x->blen - off,
+		    (off_t)(x->boff + off));
+		if (n <= 0)
+			return (-1);
+		off += (size_t)n;
+	}
+	x->boff += x->blen;
+	x->blen = 0;
+	return (0);
+}
+
 /* The transfer ended: say how, forget it (a .part stays for a resume). */
 static void
 xfer_end(struct chat_ctx *ctx, struct xfer *x, const char *result,
@@ -147,6 +169,9 @@ xfer_end(struct chat_ctx *ctx, struct xfer *x, const char *result,
 		e.path = x->path;
 	chat_emit(ctx, &e);
 	chat_end_progress(&ctx->end, now);
+	/* What came stays for a resume. */
+	if (!x->sending && x->fd != -1 && x->blen > 0 && xfer_flush(x) == -1)
+		log_warn("%s: write", x->part);
 	if (x->fd != -1)
 		close(x->fd);
 	if (x->rx_up)
@@ -534,6 +559,8 @@ xfer_accept(struct chat_ctx *ctx, struct xfer *x, uint64_t now)
 	    sizeof(ctx->xf->rec));
 	if (n < 0)
 		goto out;
+	x->boff = off;
+	x->blen = 0;
 	xfer_ctl(ctx, x, (int)n, now);
 	x->t0 = x->ev_at = now;
 	xfer_event(ctx, x, EV_TRANSFER, now);
@@ -653,8 +680,17 @@ xfer_data(struct chat_ctx *ctx, struct xfer *x, const struct chat_file_msg *m,
 		xfer_refuse(ctx, x, CHAT_FILE_E_GONE, "failed", now);
 		return;
 	}
-	n = pwrite(x->fd, m->data, m->len, (off_t)m->offset);
-	if (n != (ssize_t)m->len) {
+	/* Records come in order: gather them into blocks for the disk. */
+	if (x->block == NULL && (x->block = malloc(XFER_BLOCK)) == NULL)
+		n = -1;
+	else if (m->len > XFER_BLOCK - x->blen && xfer_flush(x) == -1)
+		n = -1;
+	else {
+		memcpy(x->block + x->blen, m->data, m->len);
+		x->blen += m->len;
+		n = ev == CHAT_FILE_EV_COMPLETE ? xfer_flush(x) : 0;
+	}
+	if (n == -1) {
 		log_warn("%s: write", x->part);
 		xfer_refuse(ctx, x, CHAT_FILE_E_IO, "failed", now);
 		return;
