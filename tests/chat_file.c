@@ -118,6 +118,24 @@ START_TEST(file_names_land_safely)
 	ck_assert_uint_eq(strlen(out), CHAT_FILE_SAFE_MAX - 1);
 	ck_assert_uint_eq((uint8_t)out[strlen(out) - 1], 0xa9);
 
+	/* What a hostile sender's offer names lands as the last part. */
+	{
+		struct chat_file_msg	m, d;
+		struct chat_file_rx	rx;
+		uint8_t			rec[REC_MAX];
+		int			n;
+
+		memset(&m, 0, sizeof(m));
+		m.type = CHAT_FILE_OFFER;
+		m.name = (const uint8_t *)"../../etc/passwd";
+		m.namelen = strlen("../../etc/passwd");
+		n = chat_file_encode(&m, rec, sizeof(rec));
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(chat_file_decode(rec, (size_t)n, &d), 0);
+		ck_assert_int_eq(chat_file_rx_init(&rx, &d), 0);
+		ck_assert_str_eq(rx.name, "passwd");
+		chat_file_rx_free(&rx);
+	}
 	ck_assert_int_eq(chat_file_alt_name("notes.txt", 1, out,
 	    sizeof(out)), 0);
 	ck_assert_str_eq(out, "notes (1).txt");

@@ -7,7 +7,9 @@
 # the first, a dot file lands visible, neither over anything; a batch peer
 # without --accept-dir refuses and no data is sent to it; and a 200 MiB
 # transfer whose receiver is killed with SIGKILL resumes, after a restart,
-# from the partial file rather than from 0, and arrives intact.  The
+# from the partial file rather than from 0, and arrives intact, while a
+# line the sender types meanwhile is delivered within 5 s (loopback: it
+# takes milliseconds; the bound allows for a loaded machine).  The
 # names a hostile sender could offer are checked in tests/chat_file.c.
 # Loopback only.
 
@@ -179,6 +181,10 @@ else
 fi
 mv "$T/dave.out" "$T/dave1.out"
 peer dave --accept-dir "$T/in2" "$CODE"
+# A line from eve while her file flows: it goes before the file's data.
+if wait_for "$T/dave.out" progress '"from":"eve"' 300; then
+	echo "a line during the transfer" >&5
+fi
 if wait_for "$T/dave.out" file '"from":"eve"' 1200; then
 	tr=$(ev "$T/dave.out" transfer | head -n 1)
 	off=$(field "$tr" offset)
@@ -198,6 +204,20 @@ if ev "$T/eve.out" file | grep -F '"result":"done"' | grep -qF \
 	st_ok "eve saw the transfer done from $off"
 else
 	st_fail "eve: $(ev "$T/eve.out" file)"
+fi
+
+# The line's delivery time, from eve's own events, while data flowed.
+ts=$(ev "$T/eve.out" sent | head -n 1)
+td=$(ev "$T/eve.out" delivered | grep -F '"line":1' | head -n 1)
+tf=$(ev "$T/eve.out" file | grep -F '"result":"done"' | head -n 1)
+if [ -n "$ts" ] && [ -n "$td" ] && [ -n "$tf" ] &&
+    [ "$(field "$td" ms)" -le "$(field "$tf" ms)" ] &&
+    [ $(($(field "$td" ms) - $(field "$ts" ms))) -lt 5000 ]; then
+	st_ok "eve's line was delivered in" \
+	    "$(($(field "$td" ms) - $(field "$ts" ms))) ms during the transfer"
+else
+	st_fail "eve's line during the transfer: sent '$ts'," \
+	    "delivered '$td', file '$tf'"
 fi
 
 for f in "$T"/*.err; do
