@@ -250,7 +250,7 @@ fz_setup(void)
 	for (i = 0; i < FZ_CLIENTS; i++)
 		C[i].nonce[0] = '\0';
 	FUZZ_ASSERT(relaypol_quota_init(&Q, 16) == 0);
-	relaypol_quota_limits(&Q, FZ_ALLOCS - 1, 3);
+	relaypol_quota_limits(&Q, FZ_ALLOCS - 1, 3, 2, 0);
 	FUZZ_ASSERT(relay_init(&R, &rc, &fz_ops, &Q) == 0);
 	R.auth = &A;
 	R.acl = &ACL;

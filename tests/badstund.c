@@ -54,14 +54,15 @@ badstund_answer(const struct bad *o, const uint8_t *buf, size_t len,
 	struct stun_msg		 m;
 	struct stun_builder	 b;
 	uint16_t		 port, cr = STUN_ATTR_CHANGE_REQUEST;
-	int			 n;
+	int			 n, rc;
 
 	*to = *src;
-	if (stun_msg_decode(&m, buf, len) != 0 ||
+	/* A wrong FINGERPRINT still leaves the whole message indexed. */
+	rc = stun_msg_decode(&m, buf, len);
+	if (rc == STUN_ERR_FINGERPRINT && o->accept_bad_fp)
+		rc = 0;
+	if (rc != 0 ||
 	    m.cls != STUN_CLASS_REQUEST || m.method != STUN_METHOD_BINDING)
-		return (0);
-	if (m.fp >= 0 && stun_msg_check_fingerprint(&m) != 0 &&
-	    !o->accept_bad_fp)
 		return (0);
 	if ((m.nunknown > 0 && !o->accept_unknown) || (!o->ignore_change &&
 	    stun_msg_find(&m, STUN_ATTR_CHANGE_REQUEST) != NULL)) {
