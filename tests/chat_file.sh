@@ -5,7 +5,8 @@
 # files of 0 bytes, 1 byte and 1 MiB arrive byte-identical in the
 # receiver's --accept-dir; a second file of the same name lands beside
 # the first, a dot file lands visible, neither over anything; a batch peer
-# without --accept-dir refuses and no data is sent to it; and a 200 MiB
+# without --accept-dir refuses and no data is sent to it; 64 KiB go
+# through the relay the rendezvous server hands out; and a 200 MiB
 # transfer whose receiver is killed with SIGKILL resumes, after a restart,
 # from the partial file rather than from 0, and arrives intact, while a
 # line the sender types meanwhile is delivered within 5 s (loopback: it
@@ -56,7 +57,7 @@ peer()
 	[ -p "$T/$_n.in" ] || mkfifo "$T/$_n.in" || exit 99
 	timeout 300 "$CHAT" --server "127.0.0.1:$P1" --name "$_n" --batch \
 	    "$@" <"$T/$_n.in" >"$T/$_n.out" 2>"$T/$_n.err" 3>&- 4>&- 5>&- \
-	    6>&- &
+	    6>&- 7>&- &
 	eval "PID_$_n=\$!"
 	ST_PIDS="$ST_PIDS $!"
 }
@@ -142,6 +143,31 @@ if ls -A "$T/in" | grep -q '^\.'; then
 else
 	st_ok "no partial file left after complete transfers"
 fi
+
+# --- Through the relay stund hands out with the rendezvous. ---
+mkdir "$T/in3" || exit 99
+head -c 65536 /dev/urandom >"$T/small" || exit 99
+mkfifo "$T/frank.in" || exit 99
+exec 7<>"$T/frank.in"
+peer frank --force-relay --accept-dir "$T/in3"
+if wait_for "$T/frank.out" room '' 50; then
+	RCODE=$(field "$(ev "$T/frank.out" room)" code)
+	timeout 120 "$CHAT" --server "127.0.0.1:$P1" --name grace --batch \
+	    --force-relay --linger 30 --send "$T/small" "$RCODE" </dev/null \
+	    >"$T/grace.out" 2>"$T/grace.err" 3>&- 4>&- 5>&- 6>&- 7>&-
+	r=$(ev "$T/frank.out" file | head -n 1)
+	if ev "$T/frank.out" path | grep -qF '"kind":"relay"' &&
+	    [ "$(field "$r" result)" = done ] &&
+	    cmp -s "$T/small" "$T/in3/small"; then
+		st_ok "64 KiB through the relay, byte-identical"
+	else
+		st_fail "through the relay: path" \
+		    "'$(ev "$T/frank.out" path)', file '$r'"
+	fi
+else
+	st_fail "frank printed no room event"
+fi
+exec 7>&-
 
 # --- Resume: dave is killed mid-way and started again. ---
 dd if=/dev/urandom of="$T/big" bs=1048576 count="$BIG_MB" 2>/dev/null ||
