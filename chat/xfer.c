@@ -37,6 +37,7 @@ struct xfer {
 	int		 sending;
 	int		 waiting;	/* an offer to us, not yet answered */
 	uint32_t	 peer_id;
+	char		 peer[CHAT_NAME_MAX + 1];	/* its name, kept */
 	uint32_t	 gen;		/* of the peer's bulk stream */
 	int		 fd;
 	struct chat_file_tx tx;
@@ -87,13 +88,12 @@ static void
 xfer_event(struct chat_ctx *ctx, struct xfer *x, int kind, uint64_t now)
 {
 	struct chat_event	 e;
-	struct chat_peer	*p;
 	uint64_t		 from, off, ms;
 
 	memset(&e, 0, sizeof(e));
 	e.kind = kind;
 	e.peer_id = x->peer_id;
-	e.peer = (p = xfer_peer(ctx, x->peer_id)) != NULL ? p->name : "";
+	e.peer = x->peer;
 	e.sending = x->sending;
 	e.id = x->sending ? x->tx.xid : x->rx.xid;
 	e.file = x->sending ? x->tx.name : x->rx.name;
@@ -156,7 +156,7 @@ xfer_end(struct chat_ctx *ctx, struct xfer *x, const char *result,
 	memset(&e, 0, sizeof(e));
 	e.kind = EV_FILE;
 	e.peer_id = x->peer_id;
-	e.peer = (p = xfer_peer(ctx, x->peer_id)) != NULL ? p->name : "";
+	e.peer = x->peer;
 	e.sending = x->sending;
 	e.id = x->sending ? x->tx.xid : x->rx.xid;
 	e.file = x->sending ? x->tx.name : x->rx.name;
@@ -212,6 +212,7 @@ xfer_new(struct chat_ctx *ctx, struct chat_peer *p, int sending,
 		x->used = 1;
 		x->sending = sending;
 		x->peer_id = p->id;
+		snprintf(x->peer, sizeof(x->peer), "%s", p->name);
 		x->gen = p->bulk.gen;
 		x->fd = -1;
 		x->t0 = x->ev_at = now;
