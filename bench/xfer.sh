@@ -101,7 +101,8 @@ EOF
 
 median()
 {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+	sort -n |
+	    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
 
 # The rendezvous server, on A's address.
@@ -179,6 +180,6 @@ for l in $LOSSES; do
 	p=$(median <"$T/p")
 	i=$(median <"$T/i")
 	printf '%-6s %14s %14s %7s\n' "$l%" "${p:--}" "${i:--}" \
-	    "$(awk -v p="${p:-0}" -v i="${i:-0}" \
-	    'BEGIN { if (i > 0 && p > 0) printf "%.2fx", p / i; else print "-" }')"
+	    "$(awk -v p="${p:-0}" -v i="${i:-0}" 'BEGIN {
+	    if (i > 0 && p > 0) printf "%.2fx", p / i; else print "-" }')"
 done

@@ -297,7 +297,8 @@ chat_file_tx_input(struct chat_file_tx *t, const struct chat_file_msg *m)
 		return (CHAT_FILE_EV_ACCEPTED);
 	case CHAT_FILE_REFUSE:
 		/* Before the accept a refusal, after it an abort. */
-		if (t->state < CHAT_FILE_TX_WAIT || t->state > CHAT_FILE_TX_SENT)
+		if (t->state < CHAT_FILE_TX_WAIT ||
+		    t->state > CHAT_FILE_TX_SENT)
 			return (STUN_ERR_STATE);
 		t->code = m->code == CHAT_FILE_OK ? CHAT_FILE_E_REFUSED :
 		    m->code;

@@ -25,9 +25,9 @@
 #define CHAT_FILE_HASH_LEN	32	/* SHA-256 */
 #define CHAT_FILE_NAME_MAX	(255)	/* bytes of an offered name */
 #define CHAT_FILE_SAFE_MAX	(200)	/* of a name we write, before " (n)" */
-#define CHAT_FILE_OFFER_HDR	48	/* type, 0, 0, namelen, xid, size, hash */
+#define CHAT_FILE_OFFER_HDR	48	/* type, 0, namelen, xid, size, hash */
 #define CHAT_FILE_DATA_HDR	16	/* type, 0, 0, 0, xid, offset */
-#define CHAT_FILE_SHORT_LEN	8	/* ACCEPT is 16; REFUSE, RESULT, CANCEL */
+#define CHAT_FILE_SHORT_LEN	8	/* REFUSE, RESULT, CANCEL */
 #define CHAT_FILE_ACCEPT_LEN	16
 
 /* REFUSE, RESULT and CANCEL codes. */

@@ -32,10 +32,10 @@ struct link {
 	uint64_t	 rng;
 	unsigned	 loss;		/* per mille, both ways */
 	unsigned	 delay;		/* ms one way */
-	unsigned	 rate;		/* packets per ms to the receiver, 0 any */
+	unsigned	 rate;		/* packets/ms to the receiver; 0 any */
 	unsigned	 qmax;		/* bottleneck queue, packets */
 	int		 dead;
-	uint64_t	 drop_xmit;	/* drop the data packet sent nth, 0 none */
+	uint64_t	 drop_xmit;	/* drop the nth data packet; 0 none */
 	uint64_t	 ndata;		/* data packets offered */
 	uint64_t	 busy_until;	/* bottleneck: next free slot */
 	struct lpkt	*q;
