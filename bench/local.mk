@@ -24,3 +24,15 @@ bench: bench/stunload bench/echo bench/turnload all
 bench-xfer: all
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(srcdir)/bench/xfer.sh
 .PHONY: bench-xfer
+
+# The fleet (stund --cluster): bench/fleet.sh with bench/rdvload.
+noinst_PROGRAMS += bench/rdvload
+bench_rdvload_SOURCES = bench/rdvload.c bench/benchlib.c bench/benchlib.h
+bench_rdvload_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+bench_rdvload_LDADD = libstun/libstun_core.la common/libcommon.la \
+	$(OPENSSL_LIBS)
+EXTRA_DIST += bench/fleet.sh
+
+bench-fleet: bench/rdvload bench/stunload all
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(srcdir)/bench/fleet.sh
+.PHONY: bench-fleet

@@ -58,7 +58,9 @@ struct chat_ctx {
 	/* State. */
 	uint8_t		 secret[CHAT_SECRET_LEN];
 	char		 code[CHAT_CODE_LEN + 1];
-	struct stun_addr server;
+	struct stun_addr server;	/* the one in use */
+	struct stun_addr servers[STUN_RDV_MAX_SERVERS];	/* --server a,b */
+	unsigned	 nservers;
 	int		 fd;
 	struct stun_addr local;		/* fd's */
 	struct event_base *base;

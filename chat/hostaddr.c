@@ -66,6 +66,80 @@ chat_resolve(const char *s, struct stun_addr *out, char *err, size_t errlen)
 }
 
 /*
+ * A fleet: "a,b,c", each host[:port]; a name stands for every address
+ * it has.  In order, without repeats, of the first address's family
+ * (IPv4 first: one socket talks to all of them).  0, -1 for a malformed
+ * one, -2 when none resolves (err says which).
+ */
+int
+chat_resolve_servers(const char *arg, struct stun_addr *out, unsigned max,
+    unsigned *n, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	struct stun_addr all[4 * STUN_RDV_MAX_SERVERS], a;
+	char		 one[CHAT_HOST_MAX], host[CHAT_HOST_MAX];
+	const char	*p = arg;
+	size_t		 len;
+	unsigned	 nall = 0, i, k;
+	uint8_t		 fam = 0;
+	int		 r, pass;
+
+	*n = 0;
+	err[0] = '\0';
+	while (*p != '\0') {
+		len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(one))
+			return (-1);
+		memcpy(one, p, len);
+		one[len] = '\0';
+		p += len + (p[len] == ',');
+		if (hostport_split(one, host, sizeof(host), &a.port) != 0)
+			return (-1);
+		if (a.port == 0)
+			a.port = CHAT_PORT;
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_DGRAM;
+		if ((r = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+			snprintf(err, errlen, "%s: %s", host,
+			    gai_strerror(r));
+			continue;
+		}
+		/* IPv4 addresses of a name first, then IPv6. */
+		for (pass = 0; pass < 2; pass++)
+			for (ai = res; ai != NULL; ai = ai->ai_next) {
+				if ((ai->ai_family == AF_INET) != (pass == 0) ||
+				    nall >= sizeof(all) / sizeof(all[0]))
+					continue;
+				k = a.port;
+				if (sock_to_stun(ai->ai_addr, &all[nall]) == 0) {
+					all[nall].port = (uint16_t)k;
+					nall++;
+				}
+			}
+		freeaddrinfo(res);
+	}
+	for (i = 0; i < nall; i++)
+		if (fam == 0 || (all[i].family == STUN_AF_INET &&
+		    fam != STUN_AF_INET))
+			fam = all[i].family;
+	for (i = 0; i < nall && *n < max; i++) {
+		if (all[i].family != fam)
+			continue;
+		for (k = 0; k < *n && !stun_addr_equal(&out[k], &all[i]); k++)
+			;
+		if (k == *n)
+			out[(*n)++] = all[i];
+	}
+	if (*n == 0) {
+		if (nall == 0 && err[0] == '\0')
+			snprintf(err, errlen, "%s: no address", arg);
+		return (-2);
+	}
+	return (0);
+}
+
+/*
  * Host candidates: every address of the server's family on an interface
  * that is up, loopback only when the server is on loopback too.
  */

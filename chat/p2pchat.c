@@ -268,6 +268,12 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 	memset(&e, 0, sizeof(e));
 	switch (a->kind) {
 	case STUN_RDV_A_SEND:
+		/* The server in use: another of the fleet after a failover. */
+		if (!stun_addr_equal(&ctx->server, &a->to)) {
+			if (stun_addr_format(&a->to, buf, sizeof(buf)) == 0)
+				log_warnx("rendezvous server now %s", buf);
+			ctx->server = a->to;
+		}
 		chat_sendto(ctx, &a->to, a->buf, a->len);
 		break;
 	case STUN_RDV_A_JOINED:

@@ -185,6 +185,8 @@ size_t	chat_quote(uint8_t *out, const uint8_t *buf, size_t len);
  * 0, -1 for a malformed argument, -2 when it does not resolve (err says
  * why).
  */
+int	chat_resolve_servers(const char *arg, struct stun_addr *out,
+	    unsigned max, unsigned *n, char *err, size_t errlen);
 int	chat_resolve(const char *arg, struct stun_addr *out, char *err,
 	    size_t errlen);
 /*

@@ -247,6 +247,8 @@ chat_relay_next(struct chat_relay *rl, uint64_t now,
 	uint64_t		w;
 
 	memset(a, 0, sizeof(*a));
+	if (rl->on)
+		rl->server = rl->turn.c.server;	/* followed a 300 */
 	a->server = rl->server;
 	if (rl->pend_none) {
 		rl->pend_none = 0;
@@ -298,7 +300,8 @@ int
 chat_relay_input(struct chat_relay *rl, const struct stun_addr *from,
     const uint8_t *buf, size_t len, uint64_t now)
 {
-	if (!rl->on || !stun_addr_equal(from, &rl->server) ||
+	/* The TURN machine's server: another one after a 300. */
+	if (!rl->on || !stun_addr_equal(from, &rl->turn.c.server) ||
 	    stun_turn_input(&rl->turn, from, buf, len, now) ==
 	    STUN_ERR_NOT_FOUND)
 		return (-1);

@@ -47,8 +47,9 @@
 	"come from $" CHAT_CODE_ENV "."
 
 static const struct cli_opt chat_optab[] = {
-	{ "server", 's', 's', "HOST[:PORT]",
-	    "the rendezvous server, a stund (port 3478 unless given)" },
+	{ "server", 's', 's', "HOST[:PORT][,...]",
+	    "the rendezvous server, a stund (port 3478 unless given); "
+	    "several, or a name with several addresses, are tried in turn" },
 	{ "name", 'n', 'n', "NAME",
 	    "the name others see (default: $USER, else $LOGNAME)" },
 	{ "join", 'j', 'j', NULL, "join a room whose code is asked for on "
@@ -456,8 +457,11 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 		return (rv);
 	if (!isatty(STDIN_FILENO))
 		*batch = 1;
-	if ((rv = chat_resolve(ctx->server_arg, &ctx->server, ctx->err,
-	    sizeof(ctx->err))) != 0) {
+	if ((rv = chat_resolve_servers(ctx->server_arg, ctx->servers,
+	    STUN_RDV_MAX_SERVERS, &ctx->nservers, ctx->err,
+	    sizeof(ctx->err))) == 0)
+		ctx->server = ctx->servers[0];
+	if (rv != 0) {
 		if (rv == -1)
 			cli_usage("--server '%s': not host[:port] with a port "
 			    "from 1 to 65535", cli_quote(ctx->server_arg));
@@ -493,6 +497,9 @@ chat_setup(struct chat_ctx *ctx)
 	    sizeof(bufsz));
 	memset(rc, 0, sizeof(*rc));
 	rc->server = ctx->server;
+	/* A fleet: the others in turn when the one in use falls silent. */
+	for (rc->nmore = 0; rc->nmore + 1 < ctx->nservers; rc->nmore++)
+		rc->more[rc->nmore] = ctx->servers[rc->nmore + 1];
 	/* Sends at 0, 0.25, 0.75, 1.75, 3.75, 7.75 s; no answer at 9.75 s. */
 	rc->txn.rto = 250;
 	rc->txn.rc = 6;

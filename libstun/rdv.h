@@ -91,6 +91,7 @@ extern "C" {
 /* A first-step Register is padded to this size (its answer is smaller). */
 #define STUN_RDV_HELLO_MIN	(128)
 #define STUN_RDV_DELAY_MAX	(5000)	/* ms, larger Go delays refused */
+#define STUN_RDV_MAX_SERVERS	(8)	/* a client's fleet to fail over in */
 
 #define STUN_RDV_KEEPALIVE_MS	10000
 #define STUN_RDV_TIMEOUT_MS	30000
@@ -286,6 +287,12 @@ struct stun_rdv_config {
 	/* Member token: all zero to draw one (kept for the client's life). */
 	uint8_t		token[STUN_RDV_TOKEN_LEN];
 	uint32_t	retry_max;	/* ms between re-registers, 0: 30 s */
+	/*
+	 * More servers of the same fleet, of server's family, tried in turn
+	 * when the current one does not answer (server first).
+	 */
+	struct stun_addr more[STUN_RDV_MAX_SERVERS - 1];
+	unsigned	nmore;
 };
 
 /* Actions. */
@@ -336,7 +343,10 @@ struct stun_rdv_action {
 #define STUN_RDV_REPLAY_WINDOW	(64)
 
 struct stun_rdv_client {
-	struct stun_rdv_config c;
+	struct stun_rdv_config c;	/* c.server: the one in use */
+	/* The fleet: every server, the one in use, how many failed in a row. */
+	struct stun_addr servers[STUN_RDV_MAX_SERVERS];
+	unsigned	nservers, cur, failed;
 	int		state;		/* STUN_RDV_S_* */
 	int		joined_once;
 	int		server_down;	/* told the caller "unreachable" */

@@ -124,14 +124,42 @@ rdv_client_fail(struct stun_rdv_client *rc, int err, int code)
 }
 
 /*
- * The server did not let us in.  Before the first join that ends the
- * machine; after it we try again with backoff for as long as we live.
+ * The next server of the fleet, if any.  1 when the machine moved to one
+ * not yet tried since the last success, 0 when every one has failed.
+ */
+static int
+rdv_client_next_server(struct stun_rdv_client *rc)
+{
+	if (rc->nservers < 2)
+		return (0);
+	rc->cur = (rc->cur + 1) % rc->nservers;
+	rc->c.server = rc->servers[rc->cur];
+	if (++rc->failed < rc->nservers)
+		return (1);
+	rc->failed = 0;
+	return (0);
+}
+
+/*
+ * The server did not let us in.  With more servers, the next one at once;
+ * when each has failed: before the first join that ends the machine;
+ * after it we try again with backoff for as long as we live.
  */
 static void
 rdv_client_lost(struct stun_rdv_client *rc, int err, int code, uint64_t now)
 {
 	uint32_t	max = rc->c.retry_max != 0 ? rc->c.retry_max : 30000;
 
+	if (err == STUN_ERR_TIMEOUT && rdv_client_next_server(rc)) {
+		rc->txn_on = 0;
+		rc->hellos = 0;
+		if (rc->joined_once && !rc->server_down) {
+			rc->server_down = 1;
+			rc->pend_server = 1;
+		}
+		rdv_client_register(rc, now);
+		return;
+	}
 	if (!rc->joined_once) {
 		rdv_client_fail(rc, err, code);
 		return;
@@ -194,6 +222,14 @@ stun_rdv_client_init(struct stun_rdv_client *rc,
 	if (c->roomlen != 0 && (c->roomlen != sizeof(id) ||
 	    memcmp(c->room, id, sizeof(id)) != 0))
 		return (STUN_ERR_INVALID);
+	if (c->nmore > STUN_RDV_MAX_SERVERS - 1)
+		return (STUN_ERR_INVALID);
+	rc->servers[rc->nservers++] = c->server;
+	for (i = 0; i < c->nmore; i++) {
+		if (c->more[i].family != c->server.family)
+			return (STUN_ERR_INVALID);
+		rc->servers[rc->nservers++] = c->more[i];
+	}
 	rc->c = *c;
 	memcpy(rc->c.room, id, sizeof(id));
 	rc->c.roomlen = sizeof(id);
@@ -438,6 +474,7 @@ rdv_client_joined(struct stun_rdv_client *rc, const struct stun_rdv_msg *q,
 	rc->keys_ok = 1;
 	rc->hellos = 0;
 	rc->backoff = 0;
+	rc->failed = 0;
 	if (rc->server_down) {
 		rc->server_down = 0;
 		rc->pend_server = 1;
@@ -780,6 +817,12 @@ stun_rdv_client_timer(struct stun_rdv_client *rc, uint64_t now)
 			rc->txn_on = 0;
 			if (rc->req_method == STUN_RDV_KEEPALIVE ||
 			    rc->req_method == STUN_RDV_RESYNC) {
+				/* Silent: the next server, if any. */
+				if (rdv_client_next_server(rc) &&
+				    !rc->server_down) {
+					rc->server_down = 1;
+					rc->pend_server = 1;
+				}
 				rc->hellos = 0;
 				rdv_client_register(rc, now);
 			} else if (rc->req_method == STUN_RDV_LEAVE) {

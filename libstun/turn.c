@@ -102,6 +102,7 @@ turn_stop(struct stun_turn *t, int state, int err, int code)
 	t->pend_alloc = 0;
 	t->pend_end = 1;
 	OPENSSL_cleanse(t->key, sizeof(t->key));
+	OPENSSL_cleanse(t->c.password, sizeof(t->c.password));
 }
 
 /* A request ended without success: tell whoever owns it. */
@@ -263,11 +264,12 @@ turn_learn(struct stun_turn *t, const struct stun_msg *m)
 		memcpy(t->pwalgs, raw, rawlen);
 		t->pwalgslen = rawlen;
 	}
-	r = stun_key_long_term(t->alg, t->c.username, t->realm,
-	    t->c.password, t->key, &t->keylen);
-	/* Only the key is needed from now on. */
-	OPENSSL_cleanse(t->c.password, sizeof(t->c.password));
-	return (r);
+	/*
+	 * The password stays until the allocation is made: a 300 may send
+	 * the machine to a server with its own realm (turn_redirect()).
+	 */
+	return (stun_key_long_term(t->alg, t->c.username, t->realm,
+	    t->c.password, t->key, &t->keylen));
 }
 
 /*
@@ -313,6 +315,8 @@ turn_allocated(struct stun_turn *t, const struct stun_msg *m, uint64_t now)
 	t->refresh_at = now + turn_refresh_delay(lt);
 	t->state = STUN_TURN_S_ALLOCATED;
 	t->pend_alloc = 1;
+	/* Only the key is needed from now on. */
+	OPENSSL_cleanse(t->c.password, sizeof(t->c.password));
 }
 
 static void
@@ -333,6 +337,42 @@ turn_refreshed(struct stun_turn *t, const struct stun_turn_req *req,
 	}
 	t->lifetime = lt;
 	t->refresh_at = now + turn_refresh_delay(lt);
+}
+
+/*
+ * 300 to an Allocate (RFC 8489 10, RFC 8656 7.2): the server names
+ * another in ALTERNATE-SERVER.  Followed at most STUN_TURN_MAX_REDIRECTS
+ * times and never back to a server already left, so two servers sending
+ * a client to each other end it with the 300.  The next server gets a
+ * fresh exchange (its own 401, realm and nonce).  0 when the machine now
+ * talks to the alternate, -1 when the 300 ends it.
+ */
+static int
+turn_redirect(struct stun_turn *t, const struct stun_turn_req *req,
+    const struct stun_msg *m)
+{
+	struct stun_addr	alt;
+	unsigned		i;
+
+	if (req->method != STUN_METHOD_ALLOCATE ||
+	    t->state != STUN_TURN_S_ALLOCATING ||
+	    t->redirects >= STUN_TURN_MAX_REDIRECTS ||
+	    stun_msg_get_addr(m, STUN_ATTR_ALTERNATE_SERVER, &alt) != 0 ||
+	    !turn_addr_ok(&alt) || alt.family != t->c.server.family ||
+	    stun_addr_equal(&alt, &t->c.server))
+		return (-1);
+	for (i = 0; i < t->redirects; i++)
+		if (stun_addr_equal(&alt, &t->tried[i]))
+			return (-1);
+	t->tried[t->redirects++] = t->c.server;
+	t->c.server = alt;
+	memset(t->realm, 0, sizeof(t->realm));
+	memset(t->nonce, 0, sizeof(t->nonce));
+	OPENSSL_cleanse(t->key, sizeof(t->key));
+	t->keylen = 0;
+	t->pwalgslen = 0;
+	t->nofamily = 0;	/* another server: asked with the family again */
+	return (0);
 }
 
 /*
@@ -370,6 +410,11 @@ turn_answer(struct stun_turn *t, struct stun_turn_req *req,
 		if ((r = turn_learn(t, m)) != 0)
 			turn_req_fail(t, req, e, r, 401);
 		else if ((r = turn_req_start(t, req, req->method, now)) != 0)
+			turn_req_fail(t, req, e, r, 0);
+		return;
+	}
+	if (code == 300 && turn_redirect(t, req, m) == 0) {
+		if ((r = turn_req_start(t, req, req->method, now)) != 0)
 			turn_req_fail(t, req, e, r, 0);
 		return;
 	}

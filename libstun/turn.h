@@ -30,6 +30,7 @@ extern "C" {
 #define STUN_TURN_PASSWORD_MAX	(STUN_MAX_STRING_SEND)
 #define STUN_TURN_PWALGS_MAX	(64)	/* PASSWORD-ALGORITHMS echoed */
 #define STUN_TURN_MAX_STALE	3	/* 438 answers in a row per request */
+#define STUN_TURN_MAX_REDIRECTS	3	/* 300 ALTERNATE-SERVER followed */
 
 /* RFC 8656 9: permissions last 300 s; refresh them a minute early. */
 #define STUN_TURN_PERM_REFRESH	240000	/* ms */
@@ -157,6 +158,9 @@ struct stun_turn {
 	const uint8_t	*data;
 	size_t		datalen;
 	uint8_t		out[STUN_TURN_MSG_MAX];	/* the SEND handed out */
+	/* Servers an Allocate was sent away from (300), never again. */
+	struct stun_addr tried[STUN_TURN_MAX_REDIRECTS];
+	unsigned	redirects;
 	/* Counters. */
 	unsigned	ignored;	/* not for this machine */
 	unsigned	rejected;	/* for us but malformed or forged */

@@ -20,7 +20,8 @@
 #include "common/log.h"
 #include "natprobe.h"
 
-#define NATPROBE_SYNOPSIS	"natprobe [options] server[:port]"
+#define NATPROBE_SYNOPSIS	"natprobe [options] server[:port][,...]"
+#define NATPROBE_SERVERS	8	/* a fleet, tried in order */
 #define NATPROBE_ABOUT		"What NAT is in front of this host, and " \
 	"will peer-to-peer work from here?"
 
@@ -73,7 +74,11 @@ int
 main(int argc, char *argv[])
 {
 	struct probe	*p;
-	int		 ch, rv, status = 0;
+	struct probe_opts o;
+	const char	*srv[NATPROBE_SERVERS];
+	char		*list, *cur, *s;
+	unsigned	 nsrv, i;
+	int		 ch, rv = -1, status = 0;
 
 	cli_init("natprobe");
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -143,18 +148,45 @@ main(int argc, char *argv[])
 		    cli_quote(argv[1]));
 	if (p->o.classic && p->o.lint)
 		cli_usage("--classic and --lint exclude each other");
-	p->o.server = argv[0];
-	natprobe_server("", p->o.server, p->host, sizeof(p->host), &p->port,
-	    &p->port_given);
+	/* A fleet: "a,b,c", each checked now, tried in this order. */
+	if ((list = strdup(argv[0])) == NULL) {
+		fprintf(stderr, "natprobe: out of memory\n");
+		return (1);
+	}
+	for (nsrv = 0, cur = list; (s = strsep(&cur, ",")) != NULL; ) {
+		if (nsrv == NATPROBE_SERVERS)
+			cli_usage("at most %d servers", NATPROBE_SERVERS);
+		natprobe_server("", s, p->host, sizeof(p->host), &p->port,
+		    &p->port_given);
+		srv[nsrv++] = s;
+	}
+	if (nsrv == 0)
+		cli_usage("no server given");
 	if (p->o.server2 != NULL)
 		natprobe_server("--second-server ", p->o.server2, p->host2,
 		    sizeof(p->host2), &p->port2, &p->port2_given);
 	log_init("natprobe", 0, p->o.verbose > 1 ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
-	p->tty = !p->o.json && isatty(STDERR_FILENO);
-
-	rv = probe_run(p);
+	o = p->o;
+	for (i = 0; i < nsrv; i++) {
+		/* Each try from scratch; the next only if this one is silent. */
+		memset(p, 0, sizeof(*p));
+		p->o = o;
+		p->o.server = srv[i];
+		natprobe_server("", srv[i], p->host, sizeof(p->host),
+		    &p->port, &p->port_given);
+		if (p->o.server2 != NULL)
+			natprobe_server("--second-server ", p->o.server2,
+			    p->host2, sizeof(p->host2), &p->port2,
+			    &p->port2_given);
+		p->tty = !p->o.json && isatty(STDERR_FILENO);
+		rv = probe_run(p);
+		if (rv == 0 || p->nat.r.server_ok || i + 1 == nsrv)
+			break;
+		fprintf(stderr, "natprobe: %s; trying %s\n", p->err,
+		    srv[i + 1]);
+	}
 	if (rv == 0 || p->nat.r.done) {
 		if (p->o.json)
 			report_json(p);
@@ -167,5 +199,6 @@ main(int argc, char *argv[])
 	} else if (p->o.lint && report_lint_failed(p))
 		status = 1;
 	free(p);
+	free(list);
 	return (status);
 }

@@ -89,6 +89,10 @@ struct conf {
 	char			rdv_secret_file[CONF_PATH_MAX]; /* "": random */
 	int			rdv_relay;	/* Register hands out TURN creds */
 	unsigned		rdv_relay_life;	/* s */
+	/* A fleet sharing one Redis (cluster.c). */
+	char			cluster[CONF_PATH_MAX];	/* redis://...; "": alone */
+	char			cluster_password_file[CONF_PATH_MAX];
+	int			cluster_redirect;	/* 300 when full */
 	int			turn;		/* given credentials */
 	char			realm[STUN_MAX_STRING_SEND + 1];
 	char			user_file[CONF_PATH_MAX];

@@ -8,19 +8,29 @@ nobase_include_HEADERS += libstun/server.h
 noinst_LTLIBRARIES += stund/libstund.la
 stund_libstund_la_SOURCES = stund/conf.c stund/conf.h stund/conftab.c \
 	stund/ratelimit.c stund/ratelimit.h stund/rooms.c stund/rooms.h \
-	stund/proxy.c stund/proxy.h stund/roomsout.c stund/roomsint.h
+	stund/proxy.c stund/proxy.h stund/roomsout.c stund/roomsint.h \
+	stund/roomsfleet.c stund/clusterwire.c stund/clusterwire.h
 stund_libstund_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
 sbin_PROGRAMS += stund/stund
 stund_stund_SOURCES = stund/stund.c stund/stund.h stund/listen.c \
 	stund/worker.c stund/tcp.c stund/metrics.c stund/counters.c \
 	stund/counters.h stund/route.c stund/route.h stund/rdvio.c \
-	stund/rdvio.h stund/evlog.c stund/evlog.h
+	stund/rdvio.h stund/evlog.c stund/evlog.h stund/cluster.h
+# The fleet when configure found hiredis; else --cluster is refused.
+if HAVE_HIREDIS
+stund_stund_SOURCES += stund/cluster.c stund/clusterint.h \
+	stund/clusterroom.c
+else
+stund_stund_SOURCES += stund/clusternone.c
+endif
+EXTRA_DIST += stund/cluster.c stund/clusterint.h stund/clusterroom.c \
+	stund/clusternone.c
 stund_stund_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \
-	$(PTHREAD_CFLAGS)
+	$(PTHREAD_CFLAGS) $(HIREDIS_CFLAGS) $(HIREDIS_SSL_CFLAGS)
 stund_stund_LDADD = stund/libstund.la common/libcommon.la \
 	libstun/libstun_core.la $(LIBEVENT_LIBS) $(OPENSSL_LIBS) \
-	$(PTHREAD_LIBS)
+	$(PTHREAD_LIBS) $(HIREDIS_LIBS) $(HIREDIS_SSL_LIBS)
 
 # The sample config and the systemd unit, installed by make install.
 stunddocdir = $(docdir)
@@ -61,3 +71,13 @@ uninstall-stund-conf:
 .PHONY: install-stund-conf uninstall-stund-conf
 
 dist_man_MANS += man/stund.8 man/stund.conf.5
+
+# The fleet: three stund sharing a redis-server on loopback.
+TESTS += tests/stund_fleet.sh
+EXTRA_DIST += tests/stund_fleet.sh
+check_PROGRAMS += tests/check_fleet
+tests_check_fleet_SOURCES = tests/check_fleet.c
+tests_check_fleet_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
+tests_check_fleet_LDADD = stund/libstund.la libstun/libstun_core.la \
+	$(CHECK_LIBS) $(OPENSSL_LIBS)
+TESTS += tests/check_fleet

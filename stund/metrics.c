@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/sock.h"
+#include "cluster.h"
 #include "rdvio.h"
 #include "relay.h"
 #include "relayio.h"
@@ -335,6 +336,7 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	    "stund_log_suppressed_total %llu\n",
 	    (unsigned long long)log_ev_suppressed());
 	metrics_rooms(sd, b);
+	cluster_metrics(sd, b);
 	metrics_turn(sd, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");

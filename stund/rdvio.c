@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "common/sock.h"
 #include "auth.h"
+#include "cluster.h"
 #include "evlog.h"
 #include "rdvio.h"
 #include "relayio.h"
@@ -198,6 +199,7 @@ rdvio_input(const struct route *rt, const struct route_pkt *pkt)
 	rdvio_gen(sd);
 	rdvio_send(rt->w, rt->conn, sd->rdv_out);
 	evlog_rooms(sd->rdv_out);
+	cluster_take(sd->cluster, sd->rdv_out);
 	pthread_mutex_unlock(&sd->rdv_lock);
 }
 
@@ -217,6 +219,7 @@ rdvio_timer(evutil_socket_t fd, short what, void *arg)
 	rdvio_gen(sd);
 	rdvio_send(&sd->workers[0], NULL, sd->rdv_out);
 	evlog_rooms(sd->rdv_out);
+	cluster_take(sd->cluster, sd->rdv_out);
 	next = rooms_next(sd->rooms);
 	pthread_mutex_unlock(&sd->rdv_lock);
 	if (next != 0)
@@ -317,4 +320,16 @@ rdvio_metrics(struct stund *sd, struct rooms_metrics *m)
 	*m = sd->rooms->m;
 	pthread_mutex_unlock(&sd->rdv_lock);
 	return (0);
+}
+
+/*
+ * Fleet glue (cluster.c): what the room table returned for a call made on
+ * the main thread on behalf of another instance, sent from worker 0's
+ * sockets and logged.  The caller holds rdv_lock.
+ */
+void
+rdvio_fleet_send(struct stund *sd, const struct rooms_out *o)
+{
+	rdvio_send(&sd->workers[0], NULL, o);
+	evlog_rooms(o);
 }

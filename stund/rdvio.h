@@ -25,6 +25,12 @@ void	rdvio_free(struct stund *sd);
  * into its connection when the datagram is for that client).
  */
 void	rdvio_input(const struct route *rt, const struct route_pkt *pkt);
+/*
+ * Fleet: send and log what a room table call made on the main thread
+ * returned (cluster.c); the caller holds rdv_lock.
+ */
+struct rooms_out;
+void	rdvio_fleet_send(struct stund *sd, const struct rooms_out *o);
 /* A copy of the room table's counters: 0, or -1 when it is off. */
 int	rdvio_metrics(struct stund *sd, struct rooms_metrics *m);
 

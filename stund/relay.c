@@ -300,6 +300,27 @@ relay_error(struct relay *r, const struct relay_client *cl,
 	relay_end(r, &b, m, cl, ar);
 }
 
+/*
+ * At the cap: 300 with another server of the fleet (RFC 8489 10, RFC 8656
+ * 7.2) when there is one with room, else the error.
+ */
+static void
+relay_full(struct relay *r, const struct relay_client *cl,
+    const struct stun_msg *m, int code, const struct auth_result *ar)
+{
+	struct stun_builder	b;
+	struct stun_addr	alt;
+
+	if (code != 508 || r->ops.alternate == NULL ||
+	    r->ops.alternate(r->ops.arg, cl->addr.family, &alt) != 0) {
+		relay_error(r, cl, m, code, ar);
+		return;
+	}
+	relay_begin(r, &b, m, 300);
+	stun_build_addr(&b, STUN_ATTR_ALTERNATE_SERVER, &alt);
+	relay_end(r, &b, m, cl, ar);
+}
+
 /* 420 listing the unknown attributes, plus extra (0: none). */
 static void
 relay_unknown(struct relay *r, const struct relay_client *cl,
@@ -569,12 +590,13 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 		relay_error(r, cl, m, 403, &ar);
 		goto out;
 	}
+	/* Full: 300 to a fleet instance with room, if there is one. */
 	if ((code = relay_alloc_quota(r, cl, &ar, &qh)) != 0) {
-		relay_error(r, cl, m, code, &ar);
+		relay_full(r, cl, m, code, &ar);
 		goto out;
 	}
 	if (r->nfree == 0) {
-		relay_error(r, cl, m, 508, &ar);
+		relay_full(r, cl, m, 508, &ar);
 		goto out;
 	}
 	/* Nonces made for this allocation name it (relay_auth_alloc()). */

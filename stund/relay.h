@@ -224,6 +224,12 @@ struct relay_ops {
 	stun_random_fn random;
 	/* An allocation event (NULL: none); no password ever in it. */
 	void	(*event)(void *arg, const struct relay_event *ev);
+	/*
+	 * Another server of the fleet for an Allocate over the cap, of
+	 * family: 0 with *alt for a 300 ALTERNATE-SERVER, or -1 (NULL:
+	 * none, the cap answers 508).
+	 */
+	int	(*alternate)(void *arg, uint8_t family, struct stun_addr *alt);
 };
 
 struct relay_config {

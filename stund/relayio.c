@@ -29,6 +29,7 @@
 #include "auth.h"
 #include "evlog.h"
 #include "relay.h"
+#include "cluster.h"
 #include "relayio.h"
 #include "stund.h"
 
@@ -310,6 +311,18 @@ relayio_event(void *arg, const struct relay_event *ev)
 	evlog_turn(rio->w->sd, rio->realm, ev);
 }
 
+/* Fleet: the least-loaded other instance, for an Allocate over the cap. */
+static int
+relayio_alternate(void *arg, uint8_t family, struct stun_addr *alt)
+{
+	struct relayio	*rio = arg;
+	struct stund	*sd = rio->w->sd;
+
+	if (!__atomic_load_n(&sd->conf, __ATOMIC_SEQ_CST)->cluster_redirect)
+		return (-1);
+	return (cluster_alternate(sd->cluster, family, alt));
+}
+
 static int64_t
 relayio_wall(void *arg)
 {
@@ -524,6 +537,7 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	ops.send_client = relayio_send_client;
 	ops.wall = relayio_wall;
 	ops.event = relayio_event;
+	ops.alternate = relayio_alternate;
 	rio->nsocks = c->max_allocations;
 	if ((rio->socks = calloc(rio->nsocks, sizeof(*rio->socks))) == NULL ||
 	    relay_init(&rio->relay, &rc, &ops, w->sd->relay_quota) == -1) {

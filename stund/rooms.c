@@ -118,11 +118,17 @@ rooms_free(struct rooms *r)
 	OPENSSL_cleanse(r->c.secret, sizeof(r->c.secret));
 }
 
-/* The epoch keys for now: [0] current, [1] the one before. */
+/*
+ * The epoch keys for now: [0] current, [1] the one before.  Epochs are
+ * counted on the wall clock (wall_off is 0 outside a fleet): instances of
+ * one fleet share the secret, and a cookie or key one of them gave must
+ * mean the same epoch on another, whose monotonic clock started elsewhere.
+ */
 static int
 rooms_epoch(struct rooms *r, uint64_t now)
 {
-	uint32_t	e = (uint32_t)(now / r->c.epoch_ms);
+	uint32_t	e = (uint32_t)((now + (uint64_t)r->wall_off) /
+			    r->c.epoch_ms);
 
 	if (r->epoch_ok && e == r->epoch)
 		return (0);
@@ -139,7 +145,7 @@ rooms_epoch(struct rooms *r, uint64_t now)
 	return (0);
 }
 
-static struct rooms_room *
+struct rooms_room *
 rooms_find(struct rooms *r, const uint8_t *id, size_t idlen)
 {
 	unsigned	i;
@@ -151,7 +157,7 @@ rooms_find(struct rooms *r, const uint8_t *id, size_t idlen)
 	return (NULL);
 }
 
-static struct rooms_member *
+struct rooms_member *
 rooms_member(struct rooms *r, const struct rooms_room *rm, uint32_t id)
 {
 	unsigned	i;
@@ -345,6 +351,7 @@ rooms_admit(struct rooms *r, const struct stun_rdv_msg *q,
 	if (mi >= r->mem_hi)
 		r->mem_hi = mi + 1;
 	rm->mem[rm->n++] = mi;
+	rm->nlocal++;
 	r->m.members++;
 	*rmp = rm;
 	return (mb);
@@ -358,7 +365,7 @@ rooms_log(struct rooms_out *out, int type, const struct rooms_room *rm,
 {
 	struct rooms_event	*e;
 
-	if (out->nev >= ROOMS_EV_MAX)
+	if (out->nev >= ROOMS_EV_MAX || mb->remote)
 		return;
 	e = &out->ev[out->nev++];
 	e->type = type;
@@ -385,7 +392,7 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 	uint8_t			 c2s[STUN_RDV_KEY_LEN], s2c[STUN_RDV_KEY_LEN];
 	uint32_t		 mid;
 	unsigned		 i;
-	int			 k, code, same, moved, changed;
+	int			 k, code, same, moved, changed, takeover;
 
 	if (!rooms_limit(r, &r->reg, &src->addr, now)) {
 		r->m.rate_limited++;
@@ -433,7 +440,16 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 	}
 	mid = stun_rdv_member_id(q->room, q->roomlen, q->token);
 	mb = rooms_member(r, rm, mid);
-	if (mb != NULL && CRYPTO_memcmp(mb->token, q->token,
+	takeover = 0;
+	if (mb != NULL && mb->remote) {
+		/* Registered elsewhere before (failover): ours from now. */
+		if (rooms_fl_takeover(r, rm, mb, src) != 0) {
+			rooms_error(r, out, q, src, STUN_RDV_ERR_FULL, m->len);
+			goto out;
+		}
+		takeover = 1;
+	}
+	if (!takeover && mb != NULL && CRYPTO_memcmp(mb->token, q->token,
 	    STUN_RDV_TOKEN_LEN) != 0) {
 		/* Another token with the same id (1 in 2^32): refuse it. */
 		r->m.refused_room_full++;
@@ -457,8 +473,9 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 		rooms_error(r, out, q, src, STUN_RDV_ERR_FULL, m->len);
 		goto out;
 	}
-	if (mb == NULL) {
-		if ((mb = rooms_admit(r, q, src, &rm, &code)) == NULL) {
+	if (mb == NULL || takeover) {
+		if (mb == NULL && (mb = rooms_admit(r, q, src, &rm,
+		    &code)) == NULL) {
 			rooms_error(r, out, q, src, code, m->len);
 			goto out;
 		}
@@ -469,7 +486,9 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 		mb->ka_tokens = (uint64_t)r->c.ka_burst * 1000;
 		mb->ka_last = now;
 		r->m.joins++;
-		changed = -1;
+		changed = takeover ? 1 : -1;
+		if (rm->nlocal == 1 && !takeover)
+			rooms_fl(r, out, ROOMS_FL_OPEN, rm, mb);
 	} else {
 		r->m.rejoins++;
 		changed = 0;
@@ -502,8 +521,11 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 	mb->chal_on = 0;
 	mb->last_seen = now;
 	mb->go_pending = 1;
-	if (changed != 0)
+	mb->go_since = now + (uint64_t)r->wall_off;
+	if (changed != 0) {
 		rm->epoch++;
+		rooms_fl(r, out, ROOMS_FL_JOIN, rm, mb);
+	}
 	rooms_reply_init(&a, q, STUN_CLASS_SUCCESS);
 	a.flags = STUN_RDV_F_SALT | STUN_RDV_F_MAPPED | STUN_RDV_F_INTERVAL |
 	    STUN_RDV_F_ECHO;
@@ -514,6 +536,8 @@ rooms_register(struct rooms *r, const struct stun_msg *m,
 	rooms_relay_cred(r, src->relay, rm, mb, &a);
 	rooms_answer_list(r, out, mb, &a, 0, m->len);
 	OPENSSL_cleanse(a.relay_pass, sizeof(a.relay_pass));
+	if (takeover)
+		rooms_log(out, ROOMS_EV_JOIN, rm, mb, rm->n);
 	if (changed == -1) {
 		if (rm->n == 1)
 			rooms_log(out, ROOMS_EV_CREATE, rm, mb, 1);
@@ -531,12 +555,13 @@ out:
 	OPENSSL_cleanse(q->token, sizeof(q->token));
 }
 
-static void
+void
 rooms_remove(struct rooms *r, struct rooms_room *rm, struct rooms_member *mb,
     uint8_t ev, uint64_t now, struct rooms_out *out)
 {
 	struct rooms_member	gone;
 	unsigned		i, idx = (unsigned)(mb - r->mem);
+	int			remote = mb->remote;
 
 	rooms_log(out, ev == STUN_RDV_EV_TIMEOUT ? ROOMS_EV_TIMEOUT :
 	    ROOMS_EV_LEAVE, rm, mb, rm->n - 1);
@@ -546,14 +571,24 @@ rooms_remove(struct rooms *r, struct rooms_room *rm, struct rooms_member *mb,
 			break;
 		}
 	gone = *mb;
-	rooms_pfx_put(r, mb->pfx, 0, -1);
+	if (remote)
+		r->remote--;
+	else {
+		rooms_fl(r, out, ev == STUN_RDV_EV_TIMEOUT ? ROOMS_FL_TIMEOUT :
+		    ROOMS_FL_LEAVE, rm, mb);
+		rooms_pfx_put(r, mb->pfx, 0, -1);
+		rm->nlocal--;
+		r->m.members--;
+	}
 	OPENSSL_cleanse(mb, sizeof(*mb));
 	while (r->mem_hi > 0 && !r->mem[r->mem_hi - 1].used)
 		r->mem_hi--;
-	r->m.members--;
 	r->gen++;
 	rm->epoch++;
+	if (rm->n > 0 && rm->nlocal == 0)
+		rooms_fl_drop_remote(r, rm);	/* nobody here to tell */
 	if (rm->n == 0) {
+		rooms_fl(r, out, ROOMS_FL_CLOSE, rm, &gone);
 		rooms_pfx_put(r, rm->pfx, -1, 0);
 		memset(rm, 0, sizeof(*rm));
 		while (r->room_hi > 0 && !r->room[r->room_hi - 1].used)
@@ -607,7 +642,9 @@ rooms_new_path(struct rooms *r, const struct stun_msg *m,
 		r->gen++;
 		rooms_set_info(mb, NULL, &src->addr, src->sock);
 		mb->go_pending = 1;
+		mb->go_since = now + (uint64_t)r->wall_off;
 		rm->epoch++;
+		rooms_fl(r, out, ROOMS_FL_JOIN, rm, mb);
 		rooms_reply_init(&a, q, STUN_CLASS_SUCCESS);
 		a.flags = STUN_RDV_F_MAPPED | STUN_RDV_F_EPOCH |
 		    STUN_RDV_F_INTERVAL | STUN_RDV_F_ECHO;
@@ -720,6 +757,7 @@ rooms_input(struct rooms *r, const struct stun_msg *m,
 
 	out->n = 0;
 	out->nev = 0;
+	out->nfl = 0;
 	if (!stun_rdv_is_rdv(m))
 		return (0);
 	if (stun_rdv_is_v1(m)) {
@@ -763,9 +801,11 @@ rooms_timer(struct rooms *r, uint64_t now, struct rooms_out *out)
 
 	out->n = 0;
 	out->nev = 0;
+	out->nfl = 0;
 	for (i = 0; i < r->mem_hi; i++) {
 		mb = &r->mem[i];
-		if (!mb->used || now < mb->last_seen ||
+		if (!mb->used || (mb->remote && !mb->orphan) ||
+		    now < mb->last_seen ||
 		    now - mb->last_seen < r->c.timeout_ms)
 			continue;
 		rm = &r->room[mb->room];
@@ -784,7 +824,7 @@ rooms_next(const struct rooms *r)
 	unsigned	i;
 
 	for (i = 0; i < r->mem_hi; i++) {
-		if (!r->mem[i].used)
+		if (!r->mem[i].used || (r->mem[i].remote && !r->mem[i].orphan))
 			continue;
 		d = r->mem[i].last_seen + r->c.timeout_ms;
 		if (t == 0 || d < t)

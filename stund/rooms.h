@@ -40,6 +40,8 @@ struct rooms_config {
 	uint32_t	budget_rate;	/* 0: 1024 bytes a second */
 	uint32_t	move_ms;	/* 0: 2000 ms between two moves */
 	uint32_t	epoch_ms;	/* 0: 60000 ms per cookie/key epoch */
+	/* Fleet (a shared Redis, cluster.c): report local changes. */
+	int		fleet;
 };
 
 /* Counters for the metrics endpoint; they only grow. */
@@ -133,6 +135,33 @@ struct rooms_event {
 #define ROOMS_EV_MAX	ROOMS_OUT_MAX
 
 /*
+ * Fleet: what the other instances must learn, for the cluster code (only
+ * when rooms_config.fleet is set).  OPEN: a room has its first local
+ * member (follow it); CLOSE: its last local member went.  JOIN: a local
+ * member joined or changed (info, go_since).  LEAVE, TIMEOUT: it went.
+ * GO: local member wants a Go with remote member peer (rtt: its own).
+ */
+#define ROOMS_FL_OPEN		1
+#define ROOMS_FL_CLOSE		2
+#define ROOMS_FL_JOIN		3
+#define ROOMS_FL_LEAVE		4
+#define ROOMS_FL_TIMEOUT	5
+#define ROOMS_FL_GO		6
+struct rooms_fleet_ev {
+	int		 type;		/* ROOMS_FL_* */
+	uint8_t		 room[STUN_RDV_ROOM_MAX];
+	size_t		 roomlen;
+	uint32_t	 member;
+	uint32_t	 peer;		/* GO */
+	uint32_t	 rtt;		/* GO: member's RTT, ms */
+	uint64_t	 go_since;	/* JOIN: wall ms of its join or move */
+	struct stun_rdv_member info;	/* JOIN */
+	int		 has_relayed;	/* JOIN: its allocation on our relay */
+	struct stun_addr relayed;
+};
+#define ROOMS_FL_MAX	(2 * ROOMS_OUT_MAX)
+
+/*
  * What to send after a call: n datagrams, each to pkt[i].to from local
  * socket pkt[i].sock (the one that member registered on: a
  * port-restricted NAT drops anything else); and nev events to log (past
@@ -143,6 +172,8 @@ struct rooms_out {
 	struct rooms_pkt pkt[ROOMS_OUT_MAX];
 	unsigned	 nev;
 	struct rooms_event ev[ROOMS_EV_MAX];
+	unsigned	 nfl;		/* fleet: past ROOMS_FL_MAX counted */
+	struct rooms_fleet_ev fl[ROOMS_FL_MAX];
 };
 
 struct rooms_member;
@@ -178,6 +209,10 @@ struct rooms {
 	uint8_t			 epub[2][STUN_RDV_KEY_LEN];
 	/* Changes on every leave, timeout and move (relay permissions). */
 	uint64_t		 gen;
+	/* Fleet: wall ms minus monotonic ms; remote members; lost events. */
+	int64_t			 wall_off;
+	uint64_t		 remote;
+	uint64_t		 fl_overflow;
 };
 
 /*
@@ -230,5 +265,57 @@ int	rooms_relay_peer_ok(const struct rooms *r, const char *user,
 int	rooms_relay_set(struct rooms *r, const char *user,
 	    const struct stun_addr *relayed);
 uint64_t rooms_relay_gen(const struct rooms *r);
+
+/*
+ * The fleet API (roomsfleet.c), for the cluster code, under the same lock
+ * as the table.  A remote member is one registered on another instance
+ * (owner, its instance id): it is listed to local members and named in
+ * their Members deltas, is never sent anything, and goes when its owner
+ * says so or is gone.  A room is followed while it has local members.
+ *
+ * rooms_fleet_put: add or update a remote member of a followed room;
+ *   relayed (NULL: none) is its allocation on its owner's relay, which
+ *   our relay lets its roommates' allocations send to.
+ * rooms_fleet_del: remove it (timeout: 1 for a timeout, 0 a leave).
+ * rooms_fleet_orphan: owner went: its members time out like local ones
+ *   (rooms_timer()) unless they register again somewhere first.
+ * rooms_fleet_sync: after a snapshot of a room: remove the remote members
+ *   not in keep[n]; 1 when it must be called again.
+ * rooms_fleet_go: a remote member peer (its RTT peer_rtt) wants a Go with
+ *   local member: send it, lat ms later than the peer's, and set
+ *   *peer_delay.  1 when sent, 0 when member has no RTT yet (it is owed
+ *   and becomes a GO event at its first sample), -1 no such member.
+ * rooms_fleet_go_to: send local member a Go about peer after delay ms.
+ * rooms_fleet_list: JOIN events for the local members from *cursor on, at
+ *   most max; returns how many and moves *cursor (republishing).
+ * rooms_fleet_owners: the owners of remote members, at most max, but
+ *   none heard from in the last young_ms (for a liveness check).
+ * rooms_fleet_set_secret: the fleet's shared secret replaces ours (keys
+ *   of the epoch are made again).  rooms_fleet_clock: wall - monotonic.
+ */
+int	rooms_fleet_put(struct rooms *r, const uint8_t *room, size_t roomlen,
+	    uint64_t owner, uint64_t go_since,
+	    const struct stun_rdv_member *info, const struct stun_addr *relayed,
+	    uint64_t now, struct rooms_out *out);
+int	rooms_fleet_del(struct rooms *r, const uint8_t *room, size_t roomlen,
+	    uint64_t owner, uint32_t member, int timeout, uint64_t now,
+	    struct rooms_out *out);
+void	rooms_fleet_orphan(struct rooms *r, uint64_t owner, uint64_t now);
+int	rooms_fleet_sync(struct rooms *r, const uint8_t *room, size_t roomlen,
+	    const uint32_t *keep, unsigned n, uint64_t now,
+	    struct rooms_out *out);
+int	rooms_fleet_go(struct rooms *r, const uint8_t *room, size_t roomlen,
+	    uint32_t member, uint32_t peer, uint32_t peer_rtt, uint32_t lat,
+	    uint32_t *peer_delay, uint64_t now, struct rooms_out *out);
+int	rooms_fleet_go_to(struct rooms *r, const uint8_t *room,
+	    size_t roomlen, uint32_t member, uint32_t peer, uint32_t delay,
+	    uint64_t now, struct rooms_out *out);
+unsigned rooms_fleet_list(const struct rooms *r, unsigned *cursor,
+	    struct rooms_fleet_ev *ev, unsigned max);
+unsigned rooms_fleet_owners(const struct rooms *r, uint64_t *owners,
+	    unsigned max, uint64_t now, uint32_t young_ms);
+void	rooms_fleet_set_secret(struct rooms *r,
+	    const uint8_t secret[ROOMS_SECRET_LEN]);
+void	rooms_fleet_clock(struct rooms *r, int64_t wall_off);
 
 #endif

@@ -46,6 +46,14 @@ struct rooms_member {
 	uint64_t	 budget, budget_last;
 	int		 has_relayed;
 	struct stun_addr relayed;
+	/* Fleet: registered on instance owner (0: here). */
+	int		 remote;
+	int		 orphan;	/* its owner went: times out */
+	uint64_t	 owner;
+	uint64_t	 go_since;	/* wall ms of its join or last move */
+	int		 owed;		/* a remote peer waits for our RTT */
+	uint32_t	 owed_peer;
+	uint32_t	 owed_rtt;
 };
 
 struct rooms_room {
@@ -55,6 +63,7 @@ struct rooms_room {
 	unsigned	 pfx;		/* the creator's prefix slot */
 	uint32_t	 epoch;
 	unsigned	 n;
+	unsigned	 nlocal;	/* of n, registered here */
 	unsigned	 mem[STUN_RDV_MAX_MEMBERS];
 };
 
@@ -72,6 +81,23 @@ struct rooms_pfx {
 	unsigned	 rooms;
 	unsigned	 members;	/* slot free when both are 0 */
 };
+
+/* roomsfleet.c */
+void	rooms_fl(struct rooms *, struct rooms_out *, int,
+	    const struct rooms_room *, const struct rooms_member *);
+void	rooms_fl_go(struct rooms *, struct rooms_out *,
+	    const struct rooms_room *, struct rooms_member *);
+void	rooms_fl_ask(struct rooms *, struct rooms_out *,
+	    const struct rooms_room *, const struct rooms_member *, uint32_t);
+void	rooms_fl_drop_remote(struct rooms *, struct rooms_room *);
+int	rooms_fl_takeover(struct rooms *, struct rooms_room *,
+	    struct rooms_member *, const struct rooms_src *);
+/* rooms.c */
+struct rooms_room *rooms_find(struct rooms *, const uint8_t *, size_t);
+struct rooms_member *rooms_member(struct rooms *, const struct rooms_room *,
+	    uint32_t);
+void	rooms_remove(struct rooms *, struct rooms_room *,
+	    struct rooms_member *, uint8_t, uint64_t, struct rooms_out *);
 
 /* roomsout.c */
 void	rooms_prefix_of(const struct stun_addr *a, uint8_t *family,
@@ -94,6 +120,8 @@ void	rooms_answer_list(struct rooms *, struct rooms_out *,
 	    struct rooms_member *, struct stun_rdv_msg *, uint32_t, size_t);
 void	rooms_notify(struct rooms *, struct rooms_out *, struct rooms_room *,
 	    struct rooms_member *, uint8_t, uint64_t);
+void	rooms_go_one(struct rooms *, struct rooms_out *,
+	    struct rooms_member *, uint32_t, uint32_t, uint64_t);
 void	rooms_rtt(struct rooms *, struct rooms_out *,
 	    const struct rooms_room *, struct rooms_member *,
 	    const struct stun_rdv_msg *, uint64_t);

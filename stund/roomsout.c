@@ -318,7 +318,7 @@ rooms_notify(struct rooms *r, struct rooms_out *out, struct rooms_room *rm,
 
 	for (i = 0; i < rm->n; i++) {
 		mb = &r->mem[rm->mem[i]];
-		if (mb == who)
+		if (mb == who || mb->remote)
 			continue;
 		memset(&a, 0, sizeof(a));
 		a.method = STUN_RDV_MEMBERS;
@@ -352,7 +352,7 @@ rooms_notify(struct rooms *r, struct rooms_out *out, struct rooms_room *rm,
 	}
 }
 
-static void
+void
 rooms_go_one(struct rooms *r, struct rooms_out *out, struct rooms_member *to,
     uint32_t peer, uint32_t delay, uint64_t now)
 {
@@ -394,9 +394,10 @@ rooms_go(struct rooms *r, struct rooms_out *out, const struct rooms_room *rm,
 	unsigned		 i;
 
 	x->go_pending = 0;
+	rooms_fl_go(r, out, rm, x);
 	for (i = 0; i < rm->n; i++) {
 		y = &r->mem[rm->mem[i]];
-		if (y == x || !y->rtt_ok)
+		if (y == x || y->remote || !y->rtt_ok)
 			continue;
 		hi = x->rtt > y->rtt ? x->rtt : y->rtt;
 		rooms_go_one(r, out, x, y->info.id,
@@ -427,6 +428,11 @@ rooms_rtt(struct rooms *r, struct rooms_out *out, const struct rooms_room *rm,
 	r->m.rtt_samples++;
 	if (mb->go_pending)
 		rooms_go(r, out, rm, mb, now);
+	if (mb->owed) {
+		/* A remote peer asked before we had an RTT: ask back. */
+		mb->owed = 0;
+		rooms_fl_ask(r, out, rm, mb, mb->owed_peer);
+	}
 }
 
 /* The name part: "rdv-" then 8 hex digits of id and 8 of room tag. */

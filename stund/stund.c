@@ -37,6 +37,7 @@
 
 #include "common/log.h"
 #include "auth.h"
+#include "cluster.h"
 #include "hostaddr.h"
 #include "ratelimit.h"
 #include "rdvio.h"
@@ -718,7 +719,8 @@ stund_run(struct stund *sd)
 	}
 	if (tcp_init(sd, err, sizeof(err)) == -1 ||
 	    metrics_init(sd, err, sizeof(err)) == -1 ||
-	    rdvio_init(sd, err, sizeof(err)) == -1)
+	    rdvio_init(sd, err, sizeof(err)) == -1 ||
+	    cluster_init(sd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	route_init(sd);
 	sd->sig_hup = evsignal_new(sd->base, SIGHUP, stund_sighup, sd);
@@ -742,6 +744,7 @@ stund_run(struct stund *sd)
 		worker_stop(&sd->workers[i]);
 	tcp_free(sd);
 	metrics_free(sd);
+	cluster_free(sd);
 	rdvio_free(sd);
 	event_free(sd->sig_hup);
 	event_free(sd->sig_term);

@@ -32,6 +32,7 @@ struct evhttp;
 struct ratelimit;
 struct relayio;
 struct relay_quota;
+struct cluster;
 struct rooms;
 struct rooms_out;
 struct rooms_metrics;
@@ -175,6 +176,9 @@ struct stund {
 	uint64_t		 rdv_gen;
 	struct relay_rdv	 rdv_hooks;
 	const struct relay_rdv	*rdv_relay;
+
+	/* The fleet's Redis (cluster.c, main thread); NULL: alone. */
+	struct cluster		*cluster;
 };
 
 /* A worker's snapshot for one batch: see struct stund. */

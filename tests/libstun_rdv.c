@@ -559,6 +559,8 @@ feed(struct stun_rdv_client *rc, struct stun_rdv_msg *a, int sealed,
 	    now), 0);
 }
 
+static struct stun_addr	more_srv;	/* a second server when set */
+
 static void
 client_setup(struct stun_rdv_client *rc)
 {
@@ -574,6 +576,10 @@ client_setup(struct stun_rdv_client *rc)
 	c.ncand = 1;
 	c.cand[0].kind = STUN_RDV_CAND_HOST;
 	addr4(&c.cand[0].addr, 10, 0, 0, 2, 5000);
+	if (more_srv.family != 0) {
+		c.more[0] = more_srv;
+		c.nmore = 1;
+	}
 	ck_assert_int_eq(stun_rdv_client_init(rc, &c), 0);
 	ck_assert_mem_eq(rc->c.room, room_id, sizeof(room_id));
 	ts.id = stun_rdv_member_id(room_id, sizeof(room_id), rc->c.token);
@@ -976,6 +982,75 @@ START_TEST(rdv_client_outlives_an_unreachable_server)
 }
 END_TEST
 
+/*
+ * Two servers of a fleet: the first falls silent after the join, the
+ * client registers on the second with the same token (same member id),
+ * says "unreachable" then "back", and keeps its list; before any join a
+ * silent first server sends the client to the second at once.
+ */
+START_TEST(rdv_client_fails_over_to_the_next_server)
+{
+	struct stun_rdv_client	rc;
+	struct stun_rdv_action	act;
+	struct stun_rdv_msg	q;
+	struct stun_addr	first, second;
+	uint64_t		t;
+	int			moved = 0;
+
+	addr4(&second, 127, 0, 0, 2, 3478);
+	more_srv = second;
+	client_setup(&rc);
+	first = srv;
+	join(&rc, 1, 0);
+	for (t = 0; t < 60000 && !moved; t += 50) {
+		stun_rdv_client_timer(&rc, t);
+		for (;;) {
+			stun_rdv_client_next(&rc, &act);
+			if (act.kind == STUN_RDV_A_WAIT)
+				break;
+			ck_assert_int_ne(act.kind, STUN_RDV_A_FAILED);
+			if (act.kind == STUN_RDV_A_SEND &&
+			    stun_addr_equal(&act.to, &second)) {
+				ck_assert_int_eq(rc.req_method,
+				    STUN_RDV_REGISTER);
+				moved = 1;
+				break;
+			}
+			if (act.kind == STUN_RDV_A_SEND)
+				ck_assert(stun_addr_equal(&act.to, &first));
+		}
+	}
+	ck_assert_int_eq(moved, 1);
+	srv = second;
+	tsrv_decode(act.buf, act.len, &q);
+	answer_hello(&rc, &q, t);
+	expect_send(&rc, STUN_RDV_REGISTER, &q);
+	ck_assert_mem_eq(q.token, rc.c.token, 32);
+	answer_register(&rc, &q, 1, 1, t + 10);
+	expect_send(&rc, STUN_RDV_KEEPALIVE, &q);
+	expect_kind(&rc, STUN_RDV_A_SERVER);
+	ck_assert_uint_eq(rc.member_id, ts.id);
+	ck_assert(stun_addr_equal(&rc.c.server, &second));
+
+	/* Before a join: the second server after the first's silence. */
+	srv = first;
+	client_setup(&rc);
+	ck_assert_int_eq(stun_rdv_client_start(&rc, 0), 0);
+	expect_send(&rc, STUN_RDV_REGISTER, &q);
+	for (moved = 0, t = 0; t < 60000 && !moved; t += 100) {
+		stun_rdv_client_timer(&rc, t);
+		do {
+			stun_rdv_client_next(&rc, &act);
+			ck_assert_int_ne(act.kind, STUN_RDV_A_FAILED);
+			moved = act.kind == STUN_RDV_A_SEND &&
+			    stun_addr_equal(&act.to, &second);
+		} while (act.kind == STUN_RDV_A_SEND && !moved);
+	}
+	ck_assert_int_eq(moved, 1);
+	memset(&more_srv, 0, sizeof(more_srv));
+}
+END_TEST
+
 START_TEST(rdv_client_ignores_forgeries)
 {
 	struct stun_rdv_client	rc;
@@ -1067,6 +1142,7 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_client_fetches_a_long_list_by_pages);
 	tcase_add_test(tc, rdv_client_reregisters_on_437_with_the_same_id);
 	tcase_add_test(tc, rdv_client_outlives_an_unreachable_server);
+	tcase_add_test(tc, rdv_client_fails_over_to_the_next_server);
 	tcase_add_test(tc, rdv_client_ignores_forgeries);
 	tcase_add_test(tc, rdv_client_init_refuses_bad_config);
 	suite_add_tcase(s, tc);

@@ -108,6 +108,7 @@ struct answer {
 	const uint8_t	*key;		/* MESSAGE-INTEGRITY when set */
 	size_t		 keylen;
 	int		 sha256;	/* MI-SHA256 instead */
+	const char	*alt;		/* ALTERNATE-SERVER when set */
 };
 
 static size_t
@@ -136,6 +137,10 @@ build_answer(const struct sent *req, const struct answer *an, uint8_t *out,
 	}
 	if (an->lifetime != 0)
 		stun_build_u32(&b, STUN_ATTR_LIFETIME, an->lifetime);
+	if (an->alt != NULL) {
+		a = test_addr(an->alt);
+		stun_build_addr(&b, STUN_ATTR_ALTERNATE_SERVER, &a);
+	}
 	if (an->key != NULL && an->sha256)
 		stun_build_integrity_sha256(&b, an->key, an->keylen, 32);
 	else if (an->key != NULL)
@@ -161,7 +166,7 @@ static void
 challenge(struct stun_turn *t, const struct sent *req, uint64_t now)
 {
 	struct answer	an = { STUN_CLASS_ERROR, 401, NONCE1, NULL, 0, 0, 0,
-	    NULL, 0, 0 };
+	    NULL, 0, 0, NULL };
 
 	ck_assert_int_eq(answer(t, req, &an, now), 0);
 }
@@ -555,6 +560,90 @@ START_TEST(turn_other_errors_fail_the_allocation)
 	expect_kind(&t, STUN_TURN_A_FAILED, &a);
 	ck_assert_int_eq(a.err, STUN_ERR_STATE);
 	ck_assert_int_eq(a.code, 486);
+}
+END_TEST
+
+/*
+ * 300 ALTERNATE-SERVER to an Allocate: signed, it moves the machine to
+ * the alternate, which challenges afresh; a server already left is never
+ * gone back to, so two servers sending the client to each other end it.
+ */
+START_TEST(turn_alternate_server_is_followed_without_loops)
+{
+	struct stun_turn	t;
+	struct stun_turn_action	a;
+	struct sent		s;
+	struct answer		an;
+	uint8_t			key[STUN_KEY_MAX];
+	size_t			keylen;
+
+	setup(&t, "secret");
+	key_for(STUN_PWALG_MD5, "secret", key, &keylen);
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	challenge(&t, &s, 10);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	memset(&an, 0, sizeof(an));
+	an.cls = STUN_CLASS_ERROR;
+	an.code = 300;
+	an.alt = "192.0.2.2:3478";
+	/* Unsigned, to a signed request: not trusted. */
+	ck_assert_int_eq(answer(&t, &s, &an, 20), STUN_ERR_INTEGRITY);
+	an.key = key;
+	an.keylen = keylen;
+	ck_assert_int_eq(answer(&t, &s, &an, 30), 0);
+	srv = test_addr("192.0.2.2:3478");
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_int_eq(stun_msg_find(&s.m, STUN_ATTR_USERNAME) == NULL, 1);
+	challenge(&t, &s, 40);
+	expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+	ck_assert_int_eq(stun_msg_find(&s.m, STUN_ATTR_USERNAME) != NULL, 1);
+	/* Back to the first: refused, the machine ends with the 300. */
+	an.alt = "192.0.2.1:3478";
+	ck_assert_int_eq(answer(&t, &s, &an, 50), 0);
+	expect_kind(&t, STUN_TURN_A_FAILED, &a);
+	ck_assert_int_eq(a.err, STUN_ERR_STATE);
+	ck_assert_int_eq(a.code, 300);
+}
+END_TEST
+
+/* A 300 that names a third server, then a success there. */
+START_TEST(turn_alternate_server_then_allocated)
+{
+	struct stun_turn	t;
+	struct stun_turn_action	a;
+	struct sent		s;
+	struct answer		an;
+	uint8_t			key[STUN_KEY_MAX];
+	size_t			keylen;
+	unsigned		i;
+
+	setup(&t, "secret");
+	key_for(STUN_PWALG_MD5, "secret", key, &keylen);
+	ck_assert_int_eq(stun_turn_start(&t, 0), 0);
+	for (i = 0; i <= STUN_TURN_MAX_REDIRECTS; i++) {
+		expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+		challenge(&t, &s, 10);
+		expect_send(&t, STUN_METHOD_ALLOCATE, &s);
+		memset(&an, 0, sizeof(an));
+		an.key = key;
+		an.keylen = keylen;
+		if (i == 2) {
+			an.cls = STUN_CLASS_SUCCESS;
+			an.relayed = 1;
+			an.lifetime = 600;
+			ck_assert_int_eq(answer(&t, &s, &an, 20), 0);
+			expect_kind(&t, STUN_TURN_A_ALLOCATED, &a);
+			ck_assert(stun_addr_equal(&t.c.server, &srv));
+			return;
+		}
+		an.cls = STUN_CLASS_ERROR;
+		an.code = 300;
+		an.alt = i == 0 ? "192.0.2.5:3478" : "192.0.2.6:3478";
+		ck_assert_int_eq(answer(&t, &s, &an, 20), 0);
+		srv = test_addr(an.alt);
+	}
+	ck_abort_msg("never allocated");
 }
 END_TEST
 
@@ -1352,6 +1441,8 @@ suite_turn(void)
 	tcase_add_test(tc, turn_stale_nonce_is_retried_a_bounded_number);
 	tcase_add_test(tc, turn_stale_nonce_then_success);
 	tcase_add_test(tc, turn_wrong_password_fails_with_401);
+	tcase_add_test(tc, turn_alternate_server_is_followed_without_loops);
+	tcase_add_test(tc, turn_alternate_server_then_allocated);
 	tcase_add_test(tc, turn_other_errors_fail_the_allocation);
 	tcase_add_test(tc, turn_retransmits_then_times_out);
 	tcase_add_test(tc, turn_init_refuses_bad_config);

@@ -6,8 +6,10 @@
  * does; shell tests drive it with commands on stdin and read one line
  * per event on stdout.  It drives libstun's rendezvous and TURN machines
  * with poll().  With -u and -w instead of -r it uses that credential and
- * joins no room.  With -S it is a stand-in peer instead: it prints and
- * echoes every datagram it gets.  With -A it allocates N times with one
+ * joins no room.  With -T it allocates on that server instead of the
+ * rendezvous server (a fleet's credential on another instance).  With -S
+ * it is a stand-in peer instead: it prints and echoes every datagram it
+ * gets.  With -A it allocates N times with one
  * user's credential from N sockets, prints "flood ok=.. q486=.. q508=..
  * other=.." once every Allocate has its answer, and holds them.
  *
@@ -56,6 +58,7 @@ struct rt_turn {
 
 struct rt {
 	struct stun_addr	 server, bind;
+	struct stun_addr	 turn;		/* -T, else server */
 	int			 is_sink;
 	int			 has_room;
 	int			 echo;
@@ -79,7 +82,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: rdvturn -r room-key-hex | -u user -w password "
 	    "[-n name] [-b addr]\n"
-	    "               [-e] [-t seconds] server:port\n"
+	    "               [-e] [-T turn-server:port] [-t seconds] "
+	    "server:port\n"
 	    "       rdvturn -S addr:port [-t seconds]\n"
 	    "       rdvturn -A count -u user -w password [-b addr] "
 	    "[-t seconds] server:port\n");
@@ -309,7 +313,7 @@ rt_alloc(struct rt *r, int k, uint64_t now)
 	} else
 		tn->fd = r->fd;
 	memset(&c, 0, sizeof(c));
-	c.server = r->server;
+	c.server = r->turn;
 	memcpy(c.username, r->user, strlen(r->user));
 	memcpy(c.password, r->pass, strlen(r->pass));
 	if ((rv = stun_turn_init(&tn->t, &c)) != 0 ||
@@ -352,7 +356,7 @@ rt_send(struct rt *r, const char *addr, const char *count, int direct)
 			    stun_strerror(k));
 			return;
 		}
-		rt_sendto(r->fd, &r->server, out, (size_t)k);
+		rt_sendto(r->fd, &r->turn, out, (size_t)k);
 	}
 	printf("%s %s %ld\n", direct ? "direct-sent" : "sent", addr, n);
 }
@@ -486,7 +490,7 @@ rt_args(int argc, char **argv, struct rt *r)
 	snprintf(r->c.name, sizeof(r->c.name), "rdvturn");
 	r->run_ms = 60000;
 	(void)stun_addr_parse("0.0.0.0", 0, &r->bind);
-	while ((ch = getopt(argc, argv, "A:b:en:r:S:t:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:b:en:r:S:T:t:u:w:")) != -1) {
 		switch (ch) {
 		case 'A':
 			r->flood = (unsigned)strtoul(optarg, &end, 10);
@@ -528,6 +532,10 @@ rt_args(int argc, char **argv, struct rt *r)
 				usage();
 			r->is_sink = 1;
 			break;
+		case 'T':
+			if (stun_addr_parse(optarg, 3478, &r->turn) != 0)
+				usage();
+			break;
 		case 't':
 			d = strtod(optarg, &end);
 			if (*optarg == '\0' || *end != '\0' || d <= 0 ||
@@ -550,6 +558,8 @@ rt_args(int argc, char **argv, struct rt *r)
 	    stun_addr_parse(argv[optind], 3478, &r->server) != 0)
 		usage();
 	r->c.server = r->server;
+	if (r->turn.family == 0)
+		r->turn = r->server;
 }
 
 /* -A: count allocations from as many sockets, and hold them. */

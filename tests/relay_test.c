@@ -48,6 +48,9 @@ static struct {
 	struct relay_event last_ev;
 	char		 ev_user[STUN_MAX_USERNAME + 1];
 	const char	*ev_reason;
+	/* ops.alternate: a fleet server to send Allocates to when full. */
+	int		 has_alt;
+	struct stun_addr alt;
 } F;
 
 static struct relay		 R;
@@ -186,9 +189,19 @@ f_event(void *arg, const struct relay_event *ev)
 	F.ev_reason = ev->reason;
 }
 
+static int
+f_alternate(void *arg, uint8_t family, struct stun_addr *alt)
+{
+	(void)arg;
+	if (!F.has_alt || family != F.alt.family)
+		return (-1);
+	*alt = F.alt;
+	return (0);
+}
+
 static const struct relay_ops fops = {
 	NULL, f_open, f_close, f_send_peer, f_send_client, f_wall, NULL,
-	f_event
+	f_event, f_alternate
 };
 
 static const char users_txt[] =
@@ -508,6 +521,15 @@ allocate_as(const char *user, const char *pass, uint16_t alg, int sha256)
 	challenge();
 	ck_assert_int_eq(allocate_x(AX_NONE), 0);
 	last_signed();
+}
+
+/* The same, expecting the error code. */
+static void
+allocate_as_code(const char *user, const char *pass, int code)
+{
+	creds(user, pass, 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_NONE), code);
 }
 
 static uint32_t
@@ -1207,6 +1229,34 @@ START_TEST(table_full_508)
 	challenge();
 	ck_assert_int_eq(allocate_x(AX_NONE), 508);
 	ck_assert_uint_eq(Q.total, 2);
+}
+END_TEST
+
+/* Full, in a fleet: 300 naming the alternate, signed like any answer. */
+START_TEST(table_full_300_alternate)
+{
+	struct relay_config	c;
+	struct stun_addr	got;
+
+	teardown();
+	memset(&c, 0, sizeof(c));
+	c.max_allocs = 1;
+	setup_with(&c);
+	F.has_alt = 1;
+	ck_assert_int_eq(stun_addr_parse("192.0.2.77:3478", 0, &F.alt), 0);
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	client("192.0.2.10", 40001, 0);
+	allocate_as_code("bob", "builder", 300);
+	ck_assert_int_eq(stun_msg_get_addr(last(), STUN_ATTR_ALTERNATE_SERVER,
+	    &got), 0);
+	ck_assert(stun_addr_equal(&got, &F.alt));
+	last_signed();
+	ck_assert_uint_eq(Q.total, 1);
+	/* No alternate with room: the cap's own answer. */
+	F.has_alt = 0;
+	client("192.0.2.10", 40002, 0);
+	allocate_as_code("bob", "builder", 508);
 }
 END_TEST
 
@@ -2689,6 +2739,7 @@ suite_relay(void)
 	tcase_add_test(tc, other_user_441);
 	tcase_add_test(tc, user_quota_486_total_508);
 	tcase_add_test(tc, table_full_508);
+	tcase_add_test(tc, table_full_300_alternate);
 	tcase_add_test(tc, quota_counts_per_name_and_total);
 	tcase_add_test(tc, quota_counts_per_source_and_rdv_share);
 	tcase_add_test(tc, not_turn_is_passed_on);
