@@ -4,7 +4,7 @@
 # tshark) and the NAT lab tools (iproute2, nftables) are included, with the
 # components some tests start themselves: redis-server (the stund fleet),
 # chromium (the web UI), iperf3 (the transfer benchmark), tmux (the
-# terminal UI).
+# terminal UI), strace (system calls per relayed frame).
 set -eu
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=
@@ -20,7 +20,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libssl-dev libevent-dev check mandoc \
 	coturn stun-client stun-server tshark \
-	iproute2 nftables procps psmisc jq openssl curl \
+	iproute2 nftables procps psmisc jq openssl curl strace \
 	clang libclang-rt-14-dev ca-certificates \
 	libncurses-dev tmux redis-server libhiredis-dev iperf3 \
 	chromium chromium-driver python3-selenium

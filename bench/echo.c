@@ -66,8 +66,8 @@ echo_number(const char *s, long long min, long long max)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: echo [-r] [-l addr:port] [-t seconds] "
-	    "[-w workers]\n");
+	fprintf(stderr, "usage: echo [-r] [-b rcvbuf] [-l addr:port] "
+	    "[-t seconds] [-w workers]\n");
 	exit(2);
 }
 
@@ -180,13 +180,19 @@ main(int argc, char **argv)
 	char			 text[64];
 	long long		 lifetime = 3600;
 	uint64_t		 answered = 0, ignored = 0;
-	int			 ch, i, nworkers = 1, rcvbuf = 4 << 20;
+	int			 ch, i, nworkers = 1, bufsz;
+	long long		 rcvbuf = 4 << 20;
 	int			 reflect = 0, stop[2];
 
 	if (stun_addr_parse("127.0.0.1:0", 0, &addr) != 0)
 		return (1);
-	while ((ch = getopt(argc, argv, "l:rt:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:l:rt:w:")) != -1) {
 		switch (ch) {
+		case 'b':
+			/* 0: the system's default receive buffer. */
+			if ((rcvbuf = echo_number(optarg, 0, 64 << 20)) == -1)
+				usage();
+			break;
 		case 'l':
 			if (stun_addr_parse(optarg, 0, &addr) != 0) {
 				fprintf(stderr, "echo: %s: bad address\n",
@@ -235,8 +241,10 @@ main(int argc, char **argv)
 			return (1);
 		}
 		workers[i].stopfd = stop[0];
-		setsockopt(workers[i].fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof(rcvbuf));
+		bufsz = (int)rcvbuf;
+		if (bufsz > 0)
+			setsockopt(workers[i].fd, SOL_SOCKET, SO_RCVBUF,
+			    &bufsz, sizeof(bufsz));
 		if (i == 0) {
 			if (sock_local(workers[0].fd, &bound) != 0)
 				return (1);

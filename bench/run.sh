@@ -13,7 +13,8 @@
 # BENCH_TCP_CONNS (64), BENCH_TCP_WINDOW (8), BENCH_RSS_CONNS (1000),
 # BENCH_WORKERS (all CPUs), BENCH_NICE (-10 as root, empty: off),
 # BENCH_RT (1: SCHED_RR instead of nice), BENCH_TURN_ALLOCS (100),
-# BENCH_STUND_TURN_ARGS (stund's TURN options), BENCH_KEEP (keep results).
+# BENCH_STUND_TURN_ARGS (stund's TURN options), BENCH_PACED_* (the paced
+# TURN rows), BENCH_SECTIONS (which sections), BENCH_KEEP (keep results).
 
 set -u
 
@@ -30,6 +31,17 @@ TCP_WINDOW=${BENCH_TCP_WINDOW:-8}
 RSS_CONNS=${BENCH_RSS_CONNS:-1000}
 TURN_ALLOCS=${BENCH_TURN_ALLOCS:-100}
 TURN_PAYLOAD=100
+# Paced TURN: clients that send at a fixed rate, below saturation.
+PACED_SECS=${BENCH_PACED_SECS:-4}
+PACED_ALLOCS=${BENCH_PACED_ALLOCS:-100}
+PACED_RATE=${BENCH_PACED_RATE:-50}
+PACED_ONE_RATE=${BENCH_PACED_ONE_RATE:-2000}
+PACED_TCP=${BENCH_PACED_TCP:-20}
+PACED_TCP_RATE=${BENCH_PACED_TCP_RATE:-100}
+SECTIONS=${BENCH_SECTIONS:-udp ping tcp rss turn workers nat}
+# A second stund in the TURN rows with --relay-coalesce this many us
+# (0: no such row).
+COALESCE=${BENCH_COALESCE:-300}
 STUND_TURN_ARGS=${BENCH_STUND_TURN_ARGS:-}
 NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 WORKERS=${BENCH_WORKERS:-$NCPU}
@@ -55,7 +67,8 @@ IP2=127.0.0.2
 
 for v in "$REPS" "$SOURCES" "$WINDOW" "$SAT_SOURCES" "$SAT_WINDOW" \
     "$TCP_CONNS" "$TCP_WINDOW" \
-    "$RSS_CONNS" "$WORKERS" "$TURN_ALLOCS"; do
+    "$RSS_CONNS" "$WORKERS" "$TURN_ALLOCS" "$PACED_ALLOCS" "$PACED_RATE" \
+    "$PACED_ONE_RATE" "$PACED_TCP" "$PACED_TCP_RATE" "$COALESCE"; do
 	case $v in
 	''|*[!0-9]*) echo "run.sh: bad numeric setting '$v'" >&2; exit 2;;
 	esac
@@ -507,10 +520,13 @@ turn_start() {
 			    --max-allocations 100000 --user-quota 100000
 			    --source-quota 0"
 		fi
+		co=""
+		case $name in stundc*) co="--relay-coalesce $COALESCE";; esac
 		# shellcheck disable=SC2086
 		timeout 3600 $NICE taskset -c "$SRV_CPU" "$STUND" \
 		    --primary "$IP1" --port "$port" --foreground --workers 1 \
-		    --rate 0 --log-level warn $STUND_TURN_ARGS >"$log" 2>&1 &
+		    --rate 0 --log-level warn $STUND_TURN_ARGS $co \
+		    >"$log" 2>&1 &
 		;;
 	esac
 	tpid=$!
@@ -542,6 +558,64 @@ turn_measure() {
 	say "$out cpu_us=$cpu" >>"$RES/$test.$name"
 }
 
+# paced_measure TEST NAME turnload-args...: turnload reads the server's
+# thread times (/proc/PID/task/*/schedstat, ns) as its measured window
+# opens and closes, so set-up and drain are not counted.
+paced_measure() {
+	test=$1 name=$2
+	shift 2
+	eval "pid=\$PID_$name port=\$PORT_$name"
+	out=$(timeout 600 $NICE taskset -c "$LOAD_CPU" "$TURNLOAD" -p "$pid" \
+	    "$@" -d "$PACED_SECS" -W 1 -e "$IP1:$PEER_PORT" "$IP1:$port" \
+	    2>>"$WORK/turnload.err")
+	[ -n "$out" ] || out="roundtrips=0 total=0 rtps=0"
+	say "$out" >>"$RES/$test.$name"
+}
+
+# The paced rows: many allocations, one, and clients over TCP.
+paced_rows() {
+	r=1
+	while [ $r -le "$REPS" ]; do
+		for s in $started; do
+			paced_measure pacedN "$s" -n "$PACED_ALLOCS" \
+			    -r "$PACED_RATE" -w 8
+			paced_measure paced1 "$s" -n 1 -r "$PACED_ONE_RATE" \
+			    -w 64
+			paced_measure pacedT "$s" -t -n "$PACED_TCP" \
+			    -r "$PACED_TCP_RATE" -w 8
+		done
+		r=$((r + 1))
+	done
+	for t in pacedN paced1 pacedT; do
+		case $t in
+		pacedN) say "  paced: $PACED_ALLOCS allocations x" \
+		    "$PACED_RATE round trips/s each (UDP)";;
+		paced1) say "  paced: one allocation x $PACED_ONE_RATE" \
+		    "round trips/s (UDP)";;
+		pacedT) say "  paced: $PACED_TCP TCP clients x" \
+		    "$PACED_TCP_RATE round trips/s each (UDP to the peer)";;
+		esac
+		row server "round trips/s" "p50 us" "p99 us" \
+		    "core us/rtt" "lost/invalid/skipped"
+		for s in $started; do
+			f=$RES/$t.$s
+			[ -f "$f" ] || continue
+			row "$s" "$(mstat "$f" rtps)" "$(mstat "$f" p50_us)" \
+			    "$(mstat "$f" p99_us)" "$(mstat "$f" srv_us)" \
+			    "$(sum "$f" lost)/$(sum "$f" invalid)/$(sum "$f" skipped)"
+		done
+		[ $HAVE_COTURN = 1 ] || continue
+		for s in $started; do
+			case $s in stund*) ;; *) continue;; esac
+			say "  $s/coturn core time per round trip:" \
+			    "$(ratio "$(med "$RES/$t.$s" srv_us)" \
+			    "$(med "$RES/$t.coturn_turn" srv_us)")" \
+			    "(target <= 0.5), lost $(sum "$RES/$t.$s" lost)" \
+			    "against $(sum "$RES/$t.coturn_turn" lost)"
+		done
+	done
+}
+
 turn_section() {
 	# stund relays with the same user, realm and peer as coturn.
 	STUND_TURN=$HAVE_STUND
@@ -551,6 +625,8 @@ turn_section() {
 	fi
 	list=""
 	[ $STUND_TURN = 1 ] && list="stund_turn"
+	[ $STUND_TURN = 1 ] && [ "$COALESCE" -gt 0 ] &&
+	    list="$list stundc_turn"
 	[ $HAVE_COTURN = 1 ] && list="$list coturn_turn"
 	[ -n "$list" ] || return
 	PEER_PORT=$(free_port) || return
@@ -559,8 +635,14 @@ turn_section() {
 	PIDS="$PIDS $!"
 	started=""
 	for s in $list; do
-		port=$(free_port) || return
-		turn_start "$s" "$port" && started="$started $s"
+		# Twice: another program on this machine may take the port.
+		for try in 1 2; do
+			port=$(free_port) || return
+			if turn_start "$s" "$port"; then
+				started="$started $s"
+				break
+			fi
+		done
 	done
 	r=1
 	while [ $r -le "$REPS" ]; do
@@ -609,14 +691,17 @@ turn_section() {
 		say "  $s: RSS $b kB, +$per kB per 1000 allocations" \
 		    "(${n:-0} made)"
 	done
-	if [ $STUND_TURN = 1 ] && [ $HAVE_COTURN = 1 ]; then
-		say "  stund/coturn core time per round trip:" \
+	for s in $started; do
+		case $s in stund*) ;; *) continue;; esac
+		[ $HAVE_COTURN = 1 ] || break
+		say "  $s/coturn core time per round trip:" \
 		    "$TURN_ALLOCS allocations" \
-		    "$(ratio "$(med "$RES/turnN.stund_turn" cpu_us)" \
+		    "$(ratio "$(med "$RES/turnN.$s" cpu_us)" \
 		    "$(med "$RES/turnN.coturn_turn" cpu_us)"), one allocation" \
-		    "$(ratio "$(med "$RES/turn1.stund_turn" cpu_us)" \
+		    "$(ratio "$(med "$RES/turn1.$s" cpu_us)" \
 		    "$(med "$RES/turn1.coturn_turn" cpu_us)") (target <= 0.5)"
-	fi
+	done
+	paced_rows
 	for s in $started; do stop "$s"; done
 }
 
@@ -634,59 +719,85 @@ say "server on cpu $SRV_CPU, stunload on cpu $LOAD_CPU; $REPS reps," \
     say "NOTE: turnserver not installed: coturn rows missing"
 [ "$NCPU" -ge 2 ] || say "NOTE: one CPU: server and load share it"
 
-say ""
-say "UDP Binding, 1 worker, $SAT_SOURCES sources x $SAT_WINDOW outstanding:" \
-    "the server core saturated"
-nw=1
-udp_section 1w 1 "$SRV_CPU"
-LIST1=$LIST
-udp_table 1wsat "$LIST"
-[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
-    udp_ratios 1wsat stund_1w coturn_1w echo_1w
-say ""
-say "UDP Binding, 1 worker, $SOURCES sources x $WINDOW outstanding (the" \
-    "same runs, interleaved): many sources, no loss allowed"
-udp_table 1w "$LIST"
-[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
-    udp_ratios 1w stund_1w coturn_1w echo_1w
+# in_sections NAME: was NAME asked for (BENCH_SECTIONS)?
+in_sections() {
+	case " $SECTIONS " in *" $1 "*) return 0;; esac
+	return 1
+}
+# The one-worker Binding servers serve the udp, ping, tcp and rss sections.
+LIST=""
+LIST1=""
+if in_sections udp || in_sections ping || in_sections tcp ||
+    in_sections rss; then
+	say ""
+	say "UDP Binding, 1 worker, $SAT_SOURCES sources x $SAT_WINDOW" \
+	    "outstanding: the server core saturated"
+	nw=1
+	udp_section 1w 1 "$SRV_CPU"
+	LIST1=$LIST
+	udp_table 1wsat "$LIST"
+	[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
+	    udp_ratios 1wsat stund_1w coturn_1w echo_1w
+	say ""
+	say "UDP Binding, 1 worker, $SOURCES sources x $WINDOW outstanding" \
+	    "(the same runs, interleaved): many sources, no loss allowed"
+	udp_table 1w "$LIST"
+	[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
+	    udp_ratios 1w stund_1w coturn_1w echo_1w
+fi
 
-say ""
-say "UDP ping-pong (1 outstanding), 1 worker: unloaded latency"
-ping_section
-udp_table ping "$LIST"
-[ $HAVE_STUND = 1 ] && say "  stund/ceiling p50:" \
-    "$(ratio "$(med "$RES/ping.stund_1w" p50_us)" \
-    "$(med "$RES/ping.echo_1w" p50_us)") (target <= 1.10)"
+if in_sections ping && [ -n "$LIST" ]; then
+	say ""
+	say "UDP ping-pong (1 outstanding), 1 worker: unloaded latency"
+	ping_section
+	udp_table ping "$LIST"
+	[ $HAVE_STUND = 1 ] && say "  stund/ceiling p50:" \
+	    "$(ratio "$(med "$RES/ping.stund_1w" p50_us)" \
+	    "$(med "$RES/ping.echo_1w" p50_us)") (target <= 1.10)"
+fi
 
-say ""
-say "STUN over TCP, 1 worker, $TCP_CONNS connections x $TCP_WINDOW pipelined"
-tcp_section
-row server "responses/s" "p50 us" "p99 us" "core us/resp" "closed busy/lost"
-for s in $LIST; do
-	f=$RES/tcp.$s
-	[ -f "$f" ] || continue
-	row "$s" "$(mstat "$f" rps)" "$(mstat "$f" p50_us)" \
-	    "$(mstat "$f" p99_us)" "$(mstat "$f" cpu_us)" \
-	    "$(sum "$f" closed_busy)/$(sum "$f" lost)"
-done
-[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
-    say "  stund/coturn: rate $(ratio "$(med "$RES/tcp.stund_1w" rps)" \
-    "$(med "$RES/tcp.coturn_1w" rps)")x (target >= 2)"
+if in_sections tcp && [ -n "$LIST" ]; then
+	say ""
+	say "STUN over TCP, 1 worker, $TCP_CONNS connections x" \
+	    "$TCP_WINDOW pipelined"
+	tcp_section
+	row server "responses/s" "p50 us" "p99 us" "core us/resp" \
+	    "closed busy/lost"
+	for s in $LIST; do
+		f=$RES/tcp.$s
+		[ -f "$f" ] || continue
+		row "$s" "$(mstat "$f" rps)" "$(mstat "$f" p50_us)" \
+		    "$(mstat "$f" p99_us)" "$(mstat "$f" cpu_us)" \
+		    "$(sum "$f" closed_busy)/$(sum "$f" lost)"
+	done
+	[ $HAVE_STUND = 1 ] && [ $HAVE_COTURN = 1 ] &&
+	    say "  stund/coturn: rate" \
+	    "$(ratio "$(med "$RES/tcp.stund_1w" rps)" \
+	    "$(med "$RES/tcp.coturn_1w" rps)")x (target >= 2)"
+fi
 
-say ""
-say "Memory, 1 worker: RSS idle, per $RSS_CONNS TCP connections, after" \
-    "4096 UDP sources"
-rss_section
-rss_table
-say "  (target: RSS flat at 8 MB or less whatever the number of sources)"
+if in_sections rss && [ -n "$LIST" ]; then
+	say ""
+	say "Memory, 1 worker: RSS idle, per $RSS_CONNS TCP connections," \
+	    "after 4096 UDP sources"
+	rss_section
+	rss_table
+	say "  (target: RSS flat at 8 MB or less whatever the number of" \
+	    "sources)"
+fi
 
-say ""
-say "TURN relay (ChannelData through one and many allocations)"
-turn_section
+if in_sections turn; then
+	say ""
+	say "TURN relay (ChannelData through one and many allocations," \
+	    "saturating, then paced)"
+	turn_section
+fi
 for s in $LIST1; do stop "$s"; done
 
 say ""
-if [ "$WORKERS" -gt 1 ]; then
+if ! in_sections workers; then
+	:
+elif [ "$WORKERS" -gt 1 ]; then
 	say "UDP Binding, $WORKERS workers (servers on cpus $ALL_CPUS," \
 	    "stunload on $LOAD_CPU), $SAT_SOURCES sources x $SAT_WINDOW" \
 	    "outstanding"
@@ -703,9 +814,11 @@ else
 	say "UDP Binding, all workers: skipped, one worker is all there is"
 fi
 
-say ""
-say "NAT discovery wall time (servers on $IP1 + $IP2)"
-nat_section
+if in_sections nat; then
+	say ""
+	say "NAT discovery wall time (servers on $IP1 + $IP2)"
+	nat_section
+fi
 
 say ""
 say "total bench time: $(( $(date +%s) - START )) s"

@@ -1,12 +1,14 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * turnload: a TURN relay load generator for loopback benchmarks.  Each UDP
- * source makes one allocation (long-term credentials), binds a channel to
- * a peer that reflects datagrams (bench/echo -r), then keeps a bounded
- * window of ChannelData round trips in flight for a bounded time.  Every
- * packet back is checked (channel, length, payload tag).  It prints one
- * line of key=value results.  Server and peer must be loopback addresses.
+ * turnload: a TURN relay load generator for loopback benchmarks.  Each
+ * source (a UDP socket, or a TCP connection with -t) makes one allocation
+ * (long-term credentials), binds a channel to a peer that reflects
+ * datagrams (bench/echo -r), then either keeps a bounded window of
+ * ChannelData round trips in flight, or with -r sends at a fixed rate the
+ * way real clients do, for a bounded time.  Every packet back is checked
+ * (channel, length, payload tag).  It prints one line of key=value
+ * results.  Server and peer must be loopback addresses.
  */
 #include "config.h"
 
@@ -14,8 +16,11 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -41,6 +46,7 @@
 #define TL_NS		BENCH_NS
 #define TL_CHANNEL	(STUN_CHANNEL_MIN)
 #define TL_TRIES	(4)		/* sends per setup request */
+#define TL_STREAM	(65536)		/* TCP input buffer per source */
 
 struct tl_slot {
 	uint64_t	 sent;		/* ns; 0 when free */
@@ -55,6 +61,8 @@ struct tl_src {
 	char		 realm[STUN_MAX_STRING_PARSE + 1];
 	char		 nonce[STUN_MAX_STRING_PARSE + 1];
 	struct stun_addr relayed;
+	uint64_t	 next;		/* paced: ns of the next send */
+	struct stun_stream st;		/* TCP: frames being cut */
 };
 
 struct tl {
@@ -62,6 +70,12 @@ struct tl {
 	char		 user[64], pass[64];
 	unsigned	 nsrc, window, payload;
 	uint64_t	 duration, warmup, timeout;
+	int		 tcp;		/* -t: TURN over TCP to the server */
+	int		 rcvbuf;	/* -b: SO_RCVBUF; 0: the default */
+	long		 pid;		/* -p: the server, for its CPU time */
+	uint64_t	 cpu0, cpu1;	/* its ns at t_measure and t_end */
+	int		 cpu_state;	/* 0, 1 started, 2 done, -1 failed */
+	uint64_t	 interval;	/* -r: ns between sends; 0: window */
 
 	int		 ep;
 	struct tl_src	*src;
@@ -69,7 +83,7 @@ struct tl {
 	uint8_t		 salt[4];
 	uint64_t	 t_measure, t_end;
 
-	uint64_t	 sent, rtts, warm, lost, invalid, setupfail;
+	uint64_t	 sent, rtts, warm, lost, invalid, setupfail, skipped;
 	struct bench_hist hist;
 	uint8_t		(*rx)[TL_BUFSZ];
 	int		 lasterr;	/* last setup error code seen */
@@ -79,10 +93,11 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: turnload [-d seconds] [-n allocations] [-s payload] "
-	    "[-T timeout-ms]\n"
-	    "                [-u user:pass] [-W warmup] [-w window] "
-	    "-e peer target\n");
+	    "usage: turnload [-t] [-b rcvbuf] [-d seconds] [-n allocations] "
+	    "[-p pid] [-r rate]\n"
+	    "                [-s payload] [-T timeout-ms] [-u user:pass] "
+	    "[-W warmup]\n"
+	    "                [-w window] -e peer target\n");
 	exit(2);
 }
 
@@ -96,6 +111,36 @@ tl_auth(struct tl *t, struct tl_src *s, struct stun_builder *b)
 	stun_build_string(b, STUN_ATTR_REALM, s->realm);
 	stun_build_string(b, STUN_ATTR_NONCE, s->nonce);
 	stun_build_integrity(b, s->key, s->keylen);
+}
+
+/*
+ * One message from the server on a blocking socket: a datagram, or over
+ * TCP the next whole frame (copied to buf).  Its length, or -1.
+ */
+static ssize_t
+tl_recv(struct tl *t, struct tl_src *s, uint8_t *buf, size_t cap)
+{
+	const uint8_t	*f;
+	ssize_t		 n;
+	int		 r, i;
+
+	if (!t->tcp)
+		return (recv(s->fd, buf, cap, 0));
+	/* Bounded: each round reads at least one byte or gives up. */
+	for (i = 0; i < 64; i++) {
+		if ((r = stun_stream_pull(&s->st, &f, NULL)) > 0) {
+			if ((size_t)r > cap)
+				return (-1);
+			memcpy(buf, f, (size_t)r);
+			return (r);
+		}
+		if (r != STUN_ERR_NEED_MORE)
+			return (-1);
+		if ((n = recv(s->fd, buf, cap, 0)) <= 0 ||
+		    stun_stream_push(&s->st, buf, (size_t)n) != (size_t)n)
+			return (-1);
+	}
+	return (-1);
 }
 
 /*
@@ -129,10 +174,10 @@ tl_transact(struct tl *t, struct tl_src *s, uint16_t method,
 		tl_auth(t, s, &b);
 		if ((len = stun_build_finish(&b)) < 0)
 			return (-1);
-		for (try = 0; try < TL_TRIES; try++) {
-			if (send(s->fd, req, len, 0) != len)
+		for (try = 0; try < (t->tcp ? 1 : TL_TRIES); try++) {
+			if (send(s->fd, req, len, MSG_NOSIGNAL) != len)
 				return (-1);
-			n = recv(s->fd, buf, cap, 0);
+			n = tl_recv(t, s, buf, cap);
 			if (n > 0 && stun_msg_decode(m, buf, n) == 0 &&
 			    memcmp(m->tid, tid, STUN_TID_LEN) == 0)
 				break;
@@ -170,17 +215,28 @@ tl_setup(struct tl *t, unsigned si)
 	struct timeval		 tv;
 	uint8_t			 buf[TL_BUFSZ];
 	socklen_t		 sslen;
-	int			 bufsz = 1 << 20;
+	int			 bufsz, one = 1;
 
 	a.port = 0;
 	sslen = sock_from_stun(&a, &ss);
-	if ((s->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC,
-	    0)) == -1 || bind(s->fd, (struct sockaddr *)&ss, sslen) == -1)
+	if ((s->fd = socket(ss.ss_family, (t->tcp ? SOCK_STREAM :
+	    SOCK_DGRAM) | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(s->fd, (struct sockaddr *)&ss, sslen) == -1)
 		return (-1);
+	if (t->tcp) {
+		if ((s->st.buf = malloc(TL_STREAM)) == NULL)
+			return (-1);
+		stun_stream_init(&s->st, s->st.buf, TL_STREAM);
+		(void)setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	}
 	sslen = sock_from_stun(&t->target, &ss);
-	tv.tv_sec = 0;
-	tv.tv_usec = 250000;
-	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	tv.tv_sec = t->tcp ? 2 : 0;
+	tv.tv_usec = t->tcp ? 0 : 250000;
+	bufsz = t->rcvbuf;
+	if (bufsz > 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
+		    sizeof(bufsz));
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ==
 	    -1 || connect(s->fd, (struct sockaddr *)&ss, sslen) == -1)
 		return (-1);
@@ -194,6 +250,55 @@ tl_setup(struct tl *t, unsigned si)
 		return (-1);
 	s->up = 1;
 	return (0);
+}
+
+/*
+ * The CPU time of every thread of process pid so far, in ns, from the
+ * scheduler's own account (/proc/PID/task/TID/schedstat, first field):
+ * exact where /proc/PID/stat counts clock ticks.  0 or -1.
+ */
+static int
+tl_cpu_ns(long pid, uint64_t *ns)
+{
+	char		 path[64];
+	DIR		*d;
+	FILE		*f;
+	struct dirent	*de;
+	unsigned long long v;
+	int		 n = 0;
+
+	*ns = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) > 20)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%s/schedstat",
+		    pid, de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%llu", &v) == 1) {
+			*ns += v;
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return (n > 0 ? 0 : -1);
+}
+
+/* Sample the server's CPU time as the measured window opens and closes. */
+static void
+tl_cpu_mark(struct tl *t, uint64_t now)
+{
+	if (t->pid == 0 || t->cpu_state < 0 || t->cpu_state == 2)
+		return;
+	if (t->cpu_state == 0 && now >= t->t_measure) {
+		t->cpu_state = tl_cpu_ns(t->pid, &t->cpu0) == 0 ? 1 : -1;
+	} else if (t->cpu_state == 1 && now >= t->t_end) {
+		t->cpu_state = tl_cpu_ns(t->pid, &t->cpu1) == 0 ? 2 : -1;
+	}
 }
 
 static void
@@ -213,7 +318,7 @@ tl_send(struct tl *t, unsigned si, const unsigned *idx, unsigned n,
     uint64_t now)
 {
 	static const uint8_t	 zero[TL_MAXPAYLOAD];
-	uint8_t			 pkt[TL_MAXWIN][4 + TL_MAXPAYLOAD];
+	static uint8_t		 pkt[TL_MAXWIN][4 + TL_MAXPAYLOAD + 3];
 	uint8_t			 data[TL_MAXPAYLOAD];
 	struct iovec		 iov[TL_MAXWIN];
 	struct mmsghdr		 msg[TL_MAXWIN];
@@ -238,7 +343,7 @@ tl_send(struct tl *t, unsigned si, const unsigned *idx, unsigned n,
 		data[7] = sl->seq;
 		memcpy(data + 8, t->salt, 4);
 		len = stun_chdata_encode(pkt[ok], sizeof(pkt[ok]), TL_CHANNEL,
-		    data, t->payload, 0);
+		    data, t->payload, t->tcp);
 		if (len < 0)
 			continue;
 		iov[ok].iov_base = pkt[ok];
@@ -247,7 +352,11 @@ tl_send(struct tl *t, unsigned si, const unsigned *idx, unsigned n,
 		msg[ok].msg_hdr.msg_iovlen = 1;
 		ok++;
 	}
-	ret = sendmmsg(t->src[si].fd, msg, ok, 0);
+	if (t->tcp) {
+		/* One write for the frames due, as a client would. */
+		ret = writev(t->src[si].fd, iov, (int)ok) > 0 ? (int)ok : -1;
+	} else
+		ret = sendmmsg(t->src[si].fd, msg, ok, 0);
 	for (i = 0; ret > 0 && i < (unsigned)ret; i++) {
 		t->slot[idx[i]].sent = now;
 		t->sent++;
@@ -281,6 +390,63 @@ tl_check(struct tl *t, unsigned si, const uint8_t *buf, size_t len)
 	return (idx);
 }
 
+/* One checked packet back: record it; refill the window unless paced. */
+static void
+tl_back(struct tl *t, unsigned si, const uint8_t *buf, size_t len,
+    unsigned *refill, unsigned *nrefill, uint64_t now)
+{
+	long	 idx;
+
+	/* STUN (a Data indication, say) is not what we sent. */
+	if (stun_msg_is_stun(buf, len)) {
+		t->invalid++;
+		return;
+	}
+	if ((idx = tl_check(t, si, buf, len)) < 0)
+		return;
+	tl_record(t, t->slot[idx].sent, now);
+	t->slot[idx].sent = 0;
+	if (t->interval == 0 && *nrefill < TL_MAXWIN)
+		refill[(*nrefill)++] = idx;
+}
+
+/* TCP: read what the stream has, cut it into frames. */
+static void
+tl_input_tcp(struct tl *t, unsigned si)
+{
+	struct tl_src	*s = &t->src[si];
+	unsigned	 refill[TL_MAXWIN], nrefill = 0;
+	const uint8_t	*f;
+	uint64_t	 now;
+	ssize_t		 n;
+	size_t		 room;
+	int		 r;
+
+	room = s->st.cap - s->st.len;
+	if (room > TL_BUFSZ)
+		room = TL_BUFSZ;
+	n = recv(s->fd, t->rx[0], room, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		/* The server closed it: its window is lost at the scan. */
+		s->up = 0;
+		(void)epoll_ctl(t->ep, EPOLL_CTL_DEL, s->fd, NULL);
+		return;
+	}
+	if (n < 0)
+		return;
+	(void)stun_stream_push(&s->st, t->rx[0], (size_t)n);
+	now = bench_now();
+	while ((r = stun_stream_pull(&s->st, &f, NULL)) > 0)
+		tl_back(t, si, f, (size_t)r, refill, &nrefill, now);
+	if (r != STUN_ERR_NEED_MORE) {
+		t->invalid++;
+		s->up = 0;
+		(void)epoll_ctl(t->ep, EPOLL_CTL_DEL, s->fd, NULL);
+		return;
+	}
+	tl_send(t, si, refill, nrefill, now);
+}
+
 static void
 tl_input(struct tl *t, unsigned si)
 {
@@ -288,9 +454,12 @@ tl_input(struct tl *t, unsigned si)
 	struct mmsghdr	 msg[TL_BATCH];
 	unsigned	 refill[TL_MAXWIN], nrefill = 0;
 	uint64_t	 now;
-	long		 idx;
 	int		 i, n;
 
+	if (t->tcp) {
+		tl_input_tcp(t, si);
+		return;
+	}
 	memset(msg, 0, sizeof(msg));
 	for (i = 0; i < TL_BATCH; i++) {
 		iov[i].iov_base = t->rx[i];
@@ -302,19 +471,9 @@ tl_input(struct tl *t, unsigned si)
 	if (n <= 0)
 		return;
 	now = bench_now();
-	for (i = 0; i < n; i++) {
-		/* STUN (a Data indication, say) is not what we sent. */
-		if (stun_msg_is_stun(t->rx[i], msg[i].msg_len)) {
-			t->invalid++;
-			continue;
-		}
-		if ((idx = tl_check(t, si, t->rx[i], msg[i].msg_len)) < 0)
-			continue;
-		tl_record(t, t->slot[idx].sent, now);
-		t->slot[idx].sent = 0;
-		if (nrefill < TL_MAXWIN)
-			refill[nrefill++] = idx;
-	}
+	for (i = 0; i < n; i++)
+		tl_back(t, si, t->rx[i], msg[i].msg_len, refill, &nrefill,
+		    now);
 	tl_send(t, si, refill, nrefill, now);
 }
 
@@ -338,8 +497,48 @@ tl_scan(struct tl *t, uint64_t now)
 			s->sent = 0;
 			idx[n++] = si * t->window + i;
 		}
-		tl_send(t, si, idx, n, now);
+		if (t->interval == 0)
+			tl_send(t, si, idx, n, now);
 	}
+}
+
+/*
+ * Paced: each source sends one packet every interval, its first at a
+ * phase of its own so that the sources spread over the interval.  A send
+ * that finds the whole window in flight is skipped (counted).  A source
+ * more than a window behind (this process was not scheduled) starts
+ * again from now.  Returns the ns of the next send due, at t_end at most.
+ */
+static uint64_t
+tl_pace(struct tl *t, uint64_t now)
+{
+	unsigned	 si, i, idx[TL_MAXWIN], n;
+	struct tl_src	*s;
+	uint64_t	 next = t->t_end;
+
+	for (si = 0; si < t->nsrc; si++) {
+		s = &t->src[si];
+		if (!s->up)
+			continue;
+		n = 0;
+		i = 0;
+		while (s->next <= now && s->next < t->t_end) {
+			for (; i < t->window; i++)
+				if (t->slot[si * t->window + i].sent == 0)
+					break;
+			if (i < t->window && n < TL_MAXWIN)
+				idx[n++] = si * t->window + i++;
+			else
+				t->skipped++;
+			s->next += t->interval;
+			if (s->next + t->window * t->interval < now)
+				s->next = now + t->interval;
+		}
+		tl_send(t, si, idx, n, now);
+		if (s->next < next)
+			next = s->next;
+	}
+	return (next);
 }
 
 static void
@@ -348,8 +547,10 @@ tl_options(struct tl *t, int argc, char **argv)
 	long long	 v;
 	char		*colon;
 	int		 ch, have_peer = 0;
+	double		 rate;
 
 	t->nsrc = 1;
+	t->rcvbuf = 1 << 20;
 	t->window = 8;
 	t->payload = 100;
 	t->duration = 3 * TL_NS;
@@ -357,8 +558,13 @@ tl_options(struct tl *t, int argc, char **argv)
 	t->timeout = TL_NS;
 	snprintf(t->user, sizeof(t->user), "bench");
 	snprintf(t->pass, sizeof(t->pass), "bench");
-	while ((ch = getopt(argc, argv, "d:e:n:s:T:u:W:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:e:n:p:r:s:tT:u:W:w:")) != -1) {
 		switch (ch) {
+		case 'b':
+			if ((v = bench_milli(optarg, 0, 64 << 20)) == -1)
+				usage();
+			t->rcvbuf = (int)(v / 1000);
+			break;
 		case 'd':
 			if ((v = bench_milli(optarg, 0.1, 600)) == -1)
 				usage();
@@ -373,6 +579,20 @@ tl_options(struct tl *t, int argc, char **argv)
 			if ((v = bench_milli(optarg, 1, TL_MAXSRC)) == -1)
 				usage();
 			t->nsrc = v / 1000;
+			break;
+		case 'p':
+			if ((v = bench_milli(optarg, 1, 4194304)) == -1)
+				usage();
+			t->pid = (long)(v / 1000);
+			break;
+		case 'r':
+			if ((v = bench_milli(optarg, 1, 100000)) == -1)
+				usage();
+			rate = (double)v / 1000.0;
+			t->interval = (uint64_t)((double)TL_NS / rate);
+			break;
+		case 't':
+			t->tcp = 1;
 			break;
 		case 's':
 			if ((v = bench_milli(optarg, TL_TAG, TL_MAXPAYLOAD)) == -1)
@@ -420,9 +640,9 @@ main(int argc, char **argv)
 	struct epoll_event	 ev[TL_EVENTS], e;
 	struct rlimit		 rl;
 	struct tl		 t;
-	uint64_t		 now, t0, last_scan;
+	uint64_t		 now, t0, last_scan, next;
 	unsigned		 si, up = 0;
-	double			 secs;
+	double			 secs, srv_us;
 	int			 i, n, wait;
 
 	memset(&t, 0, sizeof(t));
@@ -457,7 +677,9 @@ main(int argc, char **argv)
 		memset(&e, 0, sizeof(e));
 		e.events = EPOLLIN;
 		e.data.u32 = si;
-		if (fcntl(t.src[si].fd, F_SETFL, O_NONBLOCK) == -1 ||
+		/* TCP writes block (whole frames); reads never do. */
+		if ((!t.tcp && fcntl(t.src[si].fd, F_SETFL, O_NONBLOCK) ==
+		    -1) ||
 		    epoll_ctl(t.ep, EPOLL_CTL_ADD, t.src[si].fd, &e) == -1) {
 			t.src[si].up = 0;
 			t.setupfail++;
@@ -477,9 +699,13 @@ main(int argc, char **argv)
 	t.t_measure = t0 + t.warmup;
 	t.t_end = t.t_measure + t.duration;
 	last_scan = 0;
+	for (si = 0; si < t.nsrc; si++)
+		t.src[si].next = t0 + t.interval * si / t.nsrc;
+	next = t0;
 	/* Bounded: sending stops at t_end, then one timeout of drain. */
 	for (;;) {
 		now = bench_now();
+		tl_cpu_mark(&t, now);
 		if (now >= t.t_end + t.timeout)
 			break;
 		if (now - last_scan >= 10 * 1000000ULL) {
@@ -487,6 +713,11 @@ main(int argc, char **argv)
 			last_scan = now;
 		}
 		wait = now < t.t_end ? 10 : 1;
+		if (t.interval != 0 && now < t.t_end) {
+			if (next <= now)
+				next = tl_pace(&t, now);
+			wait = next > now ? (int)((next - now) / 1000000) : 0;
+		}
 		n = epoll_wait(t.ep, ev, TL_EVENTS, wait);
 		for (i = 0; i < n; i++)
 			if (ev[i].data.u32 < t.nsrc)
@@ -504,10 +735,16 @@ main(int argc, char **argv)
 			t.lost++;
 
 	secs = (double)t.duration / (double)TL_NS;
-	printf("mode=turn allocations=%u window=%u payload=%u seconds=%.3f "
+	srv_us = -1;
+	if (t.cpu_state == 2 && t.rtts > 0)
+		srv_us = (double)(t.cpu1 - t.cpu0) / 1000.0 / (double)t.rtts;
+	printf("mode=turn transport=%s allocations=%u window=%u payload=%u "
+	    "seconds=%.3f rate=%.0f "
 	    "sent=%llu roundtrips=%llu total=%llu rtps=%.0f pps=%.0f "
 	    "mbps=%.1f p50_us=%llu p99_us=%llu lost=%llu invalid=%llu "
-	    "setupfail=%llu\n", up, t.window, t.payload, secs,
+	    "skipped=%llu setupfail=%llu", t.tcp ? "tcp" : "udp", up,
+	    t.window, t.payload, secs,
+	    t.interval != 0 ? (double)TL_NS / (double)t.interval : 0.0,
 	    (unsigned long long)t.sent, (unsigned long long)t.rtts,
 	    (unsigned long long)(t.rtts + t.warm), (double)t.rtts / secs,
 	    2.0 * (double)t.rtts / secs,
@@ -515,11 +752,17 @@ main(int argc, char **argv)
 	    (unsigned long long)bench_hist_pct(&t.hist, 0.50),
 	    (unsigned long long)bench_hist_pct(&t.hist, 0.99),
 	    (unsigned long long)t.lost, (unsigned long long)t.invalid,
-	    (unsigned long long)t.setupfail);
+	    (unsigned long long)t.skipped, (unsigned long long)t.setupfail);
+	/* Server CPU per round trip of the measured window, when -p. */
+	if (srv_us >= 0)
+		printf(" srv_us=%.2f", srv_us);
+	printf("\n");
 out:
-	for (si = 0; si < t.nsrc; si++)
+	for (si = 0; si < t.nsrc; si++) {
 		if (t.src[si].fd != -1)
 			close(t.src[si].fd);
+		free(t.src[si].st.buf);
+	}
 	free(t.src);
 	free(t.slot);
 	bench_hist_free(&t.hist);

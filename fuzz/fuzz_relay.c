@@ -6,7 +6,8 @@
  * REST secret; one of them on a stream), four peers (two the policy
  * refuses) and the clock.  Each step sends a well-formed request
  * (Allocate, Refresh, CreatePermission, ChannelBind, with or without
- * credentials), a Send indication or ChannelData, a datagram from a peer
+ * credentials, some asking for DONT-FRAGMENT, which some relay sockets
+ * refuse), a Send indication or ChannelData, a datagram from a peer
  * to a relayed address, a request with one bit flipped, raw bytes, or
  * ends the stream client, or moves the clock.  After every step the
  * gauges match the sockets open, the quota and the allocations; nothing
@@ -159,6 +160,15 @@ fz_wall(void *arg)
 	return (FZ_WALL);
 }
 
+/* DF on an open socket; some handles refuse it, as a system may. */
+static int
+fz_dont_fragment(void *arg, int h)
+{
+	(void)arg;
+	FUZZ_ASSERT(h >= 0 && h < FZ_HANDLES && hopen[h]);
+	return ((h & 3) == 3 ? -1 : 0);
+}
+
 /* Session events: known kinds, and no password in them. */
 static void
 fz_event(void *arg, const struct relay_event *ev)
@@ -181,7 +191,8 @@ static const struct relay_ops fz_ops = {
 	.send_client = fz_send_client,
 	.wall = fz_wall,
 	.random = fz_rand,
-	.event = fz_event
+	.event = fz_event,
+	.dont_fragment = fz_dont_fragment
 };
 
 static void
@@ -403,6 +414,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS,
 			    &P[x % FZ_PEERS]);
 			stun_build_attr(&b, STUN_ATTR_DATA, pay, y);
+			if (x & 0x20)
+				stun_build_attr(&b, STUN_ATTR_DONT_FRAGMENT,
+				    NULL, 0);
 			if ((n = fz_finish(&b, c, 1, x & 0x40)) > 0)
 				fz_input(c, (size_t)n);
 			break;

@@ -110,6 +110,7 @@ struct conf {
 	unsigned		rdv_relay_share; /* % of max-allocations */
 	uint64_t		rdv_relay_rate;	/* bytes/s each way; 0: none */
 	uint64_t		rdv_relay_bytes; /* 0: none */
+	unsigned		relay_coalesce;	/* us; 0: off */
 	struct relay_acl	acl;		/* allow-peer, deny-peer */
 	/* Operations. */
 	char			group[CONF_NAME_MAX];

@@ -228,6 +228,11 @@ const struct conf_opt conftab[] = {
 	{ .name = "rendezvous-relay-bytes", .type = CONF_T_U64,
 	  .off = F(rdv_relay_bytes), .dflt = "67108864", .arg = "n",
 	  .help = "end a member's allocation after relaying this much" },
+	/* Latency traded for wake-ups, while busy. */
+	{ .name = "relay-coalesce", .type = CONF_T_UINT,
+	  .off = F(relay_coalesce), .min = 0, .max = 5000, .dflt = "0",
+	  .arg = "usec",
+	  .help = "while the relay is busy, gather its datagrams this long" },
 	{ .name = "group", .type = CONF_T_STR, .off = F(group),
 	  .size = S(group), .restart = R_PRIVS, .arg = "name",
 	  .help = "switch to this group after binding; the user's by default" },

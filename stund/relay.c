@@ -552,7 +552,7 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	struct relay_qh		 qh;
 	struct stun_addr	 relayed;
 	uint8_t			 family;
-	int			 code, even, dual, h;
+	int			 code, even, dual, h, df;
 	unsigned		 i;
 	uint32_t		 life, bk;
 	uint64_t		 gen, inst = 0;
@@ -572,11 +572,13 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 			relay_error(r, cl, m, 437, &ar);
 		goto out;
 	}
-	/* RFC 8656 7.2: DONT-FRAGMENT is not supported, so unknown. */
-	if (m->nunknown > 0 ||
-	    stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL) {
-		relay_unknown(r, cl, m,
-		    stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL ?
+	/*
+	 * RFC 8656 7.2: DONT-FRAGMENT is unknown (420) only when the
+	 * caller cannot set DF.
+	 */
+	df = stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL;
+	if (m->nunknown > 0 || (df && r->ops.dont_fragment == NULL)) {
+		relay_unknown(r, cl, m, df && r->ops.dont_fragment == NULL ?
 		    STUN_ATTR_DONT_FRAGMENT : 0, &ar);
 		goto out;
 	}
@@ -612,6 +614,13 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 		relay_error(r, cl, m, h == STUN_ERR_FAMILY ? 440 : 508, &ar);
 		goto out;
 	}
+	/* The quota taken goes back at out. */
+	if (df && r->ops.dont_fragment(r->ops.arg, h) != 0) {
+		if (r->ops.close != NULL)
+			r->ops.close(r->ops.arg, h);
+		relay_unknown(r, cl, m, STUN_ATTR_DONT_FRAGMENT, &ar);
+		goto out;
+	}
 	r->nfree--;
 	memset(a, 0, sizeof(*a));
 	a->used = 1;
@@ -620,6 +629,7 @@ relay_allocate(struct relay *r, const struct relay_client *cl,
 	a->relayed = relayed;
 	a->qh = qh;
 	memset(&qh, 0, sizeof(qh));
+	a->df = df;
 	a->inst = inst;
 	a->rdv = ar.rdv;
 	a->gen = gen;
@@ -870,6 +880,20 @@ relay_send(struct relay *r, const struct relay_client *cl,
 	    peer.family != a->relayed.family || m->nunknown > 0) {
 		RELAY_ADD(&r->m.bad_indication, 1);
 		return;
+	}
+	/*
+	 * RFC 8656 11.2: DONT-FRAGMENT here asks for DF on this datagram;
+	 * a server that cannot set it treats the attribute as unknown and
+	 * drops the indication.  DF belongs to the relay socket, so it stays
+	 * on for the allocation's later datagrams too.
+	 */
+	if (!a->df && stun_msg_find(m, STUN_ATTR_DONT_FRAGMENT) != NULL) {
+		if (r->ops.dont_fragment == NULL ||
+		    r->ops.dont_fragment(r->ops.arg, a->handle) != 0) {
+			RELAY_ADD(&r->m.bad_indication, 1);
+			return;
+		}
+		a->df = 1;
 	}
 	relay_to_peer(r, a, &peer, data, len, now);
 }

@@ -230,6 +230,13 @@ struct relay_ops {
 	 * none, the cap answers 508).
 	 */
 	int	(*alternate)(void *arg, uint8_t family, struct stun_addr *alt);
+	/*
+	 * Set the DF bit on every datagram relay socket handle sends from
+	 * now on (DONT-FRAGMENT, RFC 8656 14.8).  0, or -1 when the system
+	 * cannot: the request is then refused.  NULL: not supported (an
+	 * Allocate with DONT-FRAGMENT gets 420).
+	 */
+	int	(*dont_fragment)(void *arg, int handle);
 };
 
 struct relay_config {

@@ -46,6 +46,7 @@ struct relay_alloc {
 	uint64_t	 expires;
 	uint64_t	 hard_end;	/* max_alloc_time; 0: none */
 	uint64_t	 bytes;
+	int		 df;		/* DF set on the relay socket */
 	struct relay_bucket to_peer, to_client;	/* the allocation rate */
 	uint64_t	 inst;		/* this allocation, for its nonces */
 	int		 rdv;		/* of a rendezvous credential */

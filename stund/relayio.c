@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +40,9 @@
 #define RELAYIO_OUTSZ		(RELAYIO_DGRAM + 64)	/* + TURN framing */
 #define RELAYIO_QUEUE		64	/* sends held until a batch ends */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
+#define RELAYIO_HELD		64	/* streams written at the flush */
+#define RELAYIO_BUSY_MS		10	/* the pass rate is taken over this */
+#define RELAYIO_BUSY_PASSES	10	/* ... and busy from this many */
 
 struct rsock {
 	struct relayio	*rio;
@@ -70,6 +74,19 @@ struct relayio {
 	char		 realm[STUN_MAX_STRING_SEND + 1];	/* the log's */
 	unsigned	 nout;
 	struct rout	 out[RELAYIO_QUEUE];
+	/*
+	 * Plain TCP clients with relayed data in their output: written at
+	 * the flush, so that a batch of datagrams costs one write and no
+	 * epoll_ctl (tcp_flush() arms EV_WRITE only when the kernel is full).
+	 */
+	unsigned	 nheld;
+	struct tcp_conn	*held[RELAYIO_HELD];
+	/* Coalescing (relayio_nap()). */
+	unsigned	 nap_us;	/* 0: off */
+	unsigned	 pass_out;	/* datagrams and writes this pass */
+	uint64_t	 rate_ms;	/* start of the rate window */
+	unsigned	 passes;	/* passes with relayed data in it */
+	int		 busy;		/* the last window was busy */
 	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];
 	struct sockaddr_storage rsa[RELAYIO_READS];
 #if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
@@ -97,10 +114,26 @@ relayio_add(uint64_t *p, uint64_t v)
 	    __ATOMIC_RELAXED);
 }
 
+/* Write out the streams that relayed data went to since the last flush. */
+static void
+relayio_flush_held(struct relayio *rio)
+{
+	struct tcp_conn	*c;
+	unsigned	 i;
+
+	for (i = 0; i < rio->nheld; i++) {
+		c = rio->held[i];
+		c->reading = 0;
+		tcp_flush(c);
+	}
+	rio->nheld = 0;
+}
+
 #if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
 /*
  * Send every queued datagram: one sendmmsg per socket, in queue order
- * within each socket.  A failed datagram is counted and skipped.
+ * within each socket.  A failed datagram is counted and skipped.  Then
+ * the held streams.
  */
 static void
 relayio_flush_rio(struct relayio *rio)
@@ -108,6 +141,9 @@ relayio_flush_rio(struct relayio *rio)
 	struct rout	*o;
 	unsigned	 i, j, n, skipped;
 	int		 fd;
+
+	if (rio->nheld != 0)
+		relayio_flush_held(rio);
 
 	for (i = 0; i < rio->nout; i++) {
 		if ((fd = rio->out[i].fd) == -1)
@@ -133,6 +169,8 @@ relayio_flush_rio(struct relayio *rio)
 	struct rout	*o;
 	unsigned	 i;
 
+	if (rio->nheld != 0)
+		relayio_flush_held(rio);
 	for (i = 0; i < rio->nout; i++) {
 		o = &rio->out[i];
 		if (sendto(o->fd, o->buf, o->len, MSG_DONTWAIT,
@@ -143,19 +181,85 @@ relayio_flush_rio(struct relayio *rio)
 }
 #endif
 
+/*
+ * Coalescing: at the end of a loop pass that relayed a few datagrams,
+ * while such passes come faster than one per millisecond, sleep nap_us
+ * before the loop waits again.  Each pass otherwise costs a wake-up of
+ * this thread and one of each receiver (a large share of the CPU per
+ * relayed datagram when clients send at a steady pace); after the nap
+ * one pass handles what arrived meanwhile, and its datagrams leave
+ * together.  The price is up to nap_us of latency per relayed datagram,
+ * and only while the relay is that busy.  A full pass never naps: the
+ * loop is then behind and must not fall further.
+ */
+static void
+relayio_nap(struct relayio *rio)
+{
+	struct timespec	 ts;
+	uint64_t	 now;
+	unsigned	 n = rio->pass_out;
+
+	rio->pass_out = 0;
+	if (rio->nap_us == 0)
+		return;
+	now = clock_ms();
+	if (now - rio->rate_ms >= RELAYIO_BUSY_MS) {
+		rio->busy = rio->passes >= RELAYIO_BUSY_PASSES &&
+		    now - rio->rate_ms < 2 * RELAYIO_BUSY_MS;
+		rio->rate_ms = now;
+		rio->passes = 0;
+	}
+	rio->passes++;
+	if (!rio->busy || n >= RELAYIO_QUEUE / 2)
+		return;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)rio->nap_us * 1000;
+	(void)nanosleep(&ts, NULL);
+}
+
 static void
 relayio_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	relayio_flush_rio(arg);
+	relayio_nap(arg);
 }
 
 void
 relayio_flush(struct worker *w)
 {
-	if (w->rio != NULL && w->rio->nout != 0)
+	if (w->rio != NULL && (w->rio->nout != 0 || w->rio->nheld != 0))
 		relayio_flush_rio(w->rio);
+}
+
+/*
+ * Relayed data for a plain TCP client: into its output now, written at
+ * the end of this loop pass (flush_ev) with whatever else came for it.
+ * The connection is marked as if inside tcp_read(), so tcp_send() leaves
+ * EV_WRITE alone; relayio_stream_gone() forgets it.  0 or -1.
+ */
+static int
+relayio_hold(struct relayio *rio, struct tcp_conn *c, const uint8_t *buf,
+    size_t len)
+{
+	unsigned	 i;
+
+	if (c->tls)
+		return (tcp_send(c, buf, len));
+	for (i = 0; i < rio->nheld; i++)
+		if (rio->held[i] == c)
+			break;
+	if (i == rio->nheld) {
+		if (rio->nheld == RELAYIO_HELD)
+			relayio_flush_held(rio);
+		/* Inside tcp_read() it is flushed there, and again here. */
+		rio->held[rio->nheld++] = c;
+		c->reading = 1;
+	}
+	if (rio->pass_out++ == 0)
+		event_active(rio->flush_ev, 0, 0);
+	return (tcp_send(c, buf, len));
 }
 
 /*
@@ -185,7 +289,11 @@ relayio_queue(struct relayio *rio, int fd, const struct stun_addr *addr,
 	o->fd = fd;
 	o->len = len;
 	memcpy(o->buf, buf, len);
+	/* Whoever queued it, it leaves by the end of this loop pass. */
 	rio->nout++;
+	/* Coalescing needs the end of every pass that relayed something. */
+	if (rio->nap_us != 0 && rio->pass_out++ == 0)
+		event_active(rio->flush_ev, 0, 0);
 	return (0);
 }
 
@@ -262,6 +370,42 @@ relayio_close(void *arg, int h)
 	rs->used = 0;
 }
 
+/*
+ * DONT-FRAGMENT: DF on every datagram of this socket.  A datagram larger
+ * than the path MTU then fails (counted in send_fail) instead of leaving
+ * in fragments.
+ */
+static int
+relayio_dont_fragment(void *arg, int h)
+{
+	struct relayio	*rio = arg;
+	int		 fd, v;
+
+	if (h < 0 || (unsigned)h >= rio->nsocks || !rio->socks[h].used)
+		return (-1);
+	fd = rio->socks[h].fd;
+	if (rio->ip.family == STUN_AF_INET6) {
+#if defined(IPV6_DONTFRAG)
+		v = 1;
+		return (setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &v,
+		    sizeof(v)) == 0 ? 0 : -1);
+#endif
+	} else {
+#if defined(IP_MTU_DISCOVER) && defined(IP_PMTUDISC_DO)
+		v = IP_PMTUDISC_DO;
+		return (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v,
+		    sizeof(v)) == 0 ? 0 : -1);
+#elif defined(IP_DONTFRAG)
+		v = 1;
+		return (setsockopt(fd, IPPROTO_IP, IP_DONTFRAG, &v,
+		    sizeof(v)) == 0 ? 0 : -1);
+#endif
+	}
+	(void)v;
+	(void)fd;
+	return (-1);
+}
+
 static int
 relayio_send_peer(void *arg, int h, const struct stun_addr *peer,
     const uint8_t *buf, size_t len)
@@ -287,8 +431,8 @@ relayio_send_client(void *arg, const struct relay_client *cl,
 
 	if (cl->conn != 0) {
 		/* Stream clients are worker 0's; the pointer is live. */
-		if (tcp_send((struct tcp_conn *)(uintptr_t)cl->conn, p->buf,
-		    p->len) == -1)
+		if (relayio_hold(rio, (struct tcp_conn *)(uintptr_t)cl->conn,
+		    p->buf, p->len) == -1)
 			return (-1);
 		cnt = &w->sd->tcp_cnt;
 	} else if (cl->sock < 0 || cl->sock >= STUND_NSOCK ||
@@ -525,6 +669,7 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	relayio_addrs(c, &rio->ip, &rio->adv);
 	rio->lo = c->relay_ports.lo;
 	rio->hi = c->relay_ports.hi;
+	rio->nap_us = c->relay_coalesce;
 	memset(&rc, 0, sizeof(rc));
 	rc.max_allocs = c->max_allocations;
 	rc.max_alloc_time = c->max_alloc_time;
@@ -533,6 +678,7 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	ops.arg = rio;
 	ops.open = relayio_open;
 	ops.close = relayio_close;
+	ops.dont_fragment = relayio_dont_fragment;
 	ops.send_peer = relayio_send_peer;
 	ops.send_client = relayio_send_client;
 	ops.wall = relayio_wall;
@@ -595,6 +741,7 @@ relayio_enter(struct worker *w, const struct conf *c)
 	rio->relay.auth = c->auth;
 	rio->relay.acl = &c->acl;
 	rio->relay.c.software = c->software[0] != '\0' ? c->software : NULL;
+	rio->nap_us = c->relay_coalesce;
 	/* SIGHUP may change the caps; allocations made keep their end. */
 	rio->relay.c.max_alloc_time = c->max_alloc_time;
 	rio->relay.c.max_alloc_bytes = c->max_alloc_bytes;
@@ -627,9 +774,15 @@ relayio_stream_gone(struct tcp_conn *tc)
 {
 	struct relayio		*rio = tc->sd->workers[0].rio;
 	struct relay_client	 cl;
+	unsigned		 i;
 
 	if (rio == NULL)
 		return;
+	for (i = 0; i < rio->nheld; i++)
+		if (rio->held[i] == tc) {
+			rio->held[i] = rio->held[--rio->nheld];
+			break;
+		}
 	memset(&cl, 0, sizeof(cl));
 	cl.addr = tc->peer;
 	cl.sock = tc->sock;

@@ -13,6 +13,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #ifdef HAVE_MALLOC_TRIM
@@ -243,13 +245,46 @@ tcp_flush(struct tcp_conn *c)
 		bufferevent_enable(c->bev, EV_WRITE);
 }
 
+static void
+tcp_free_record(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)(uintptr_t)data);
+}
+
+/*
+ * TLS: each message in a chain of its own, which the TLS bufferevent
+ * writes with one SSL_write, so each message is one TLS record.  A stream
+ * may carry any number of messages per record, but some clients (coturn's
+ * turnutils_uclient among them) take each record read for one message
+ * and lose the rest of it.  0 or -1.
+ */
+static int
+tcp_send_record(struct evbuffer *out, const uint8_t *buf, size_t len)
+{
+	uint8_t	*copy;
+
+	if ((copy = malloc(len)) == NULL)
+		return (-1);
+	memcpy(copy, buf, len);
+	if (evbuffer_add_reference(out, copy, len, tcp_free_record,
+	    NULL) != 0) {
+		free(copy);
+		return (-1);
+	}
+	return (0);
+}
+
 int
 tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	size_t		 have = evbuffer_get_length(out);
 
-	if (have > TCP_SEND_MAX || len > TCP_SEND_MAX - have ||
+	if (have > TCP_SEND_MAX || len > TCP_SEND_MAX - have)
+		return (-1);
+	if (c->tls ? tcp_send_record(out, buf, len) != 0 :
 	    bufferevent_write(c->bev, buf, len) != 0)
 		return (-1);
 	/* Outside tcp_read(), nothing calls tcp_flush(): libevent writes. */
@@ -464,7 +499,7 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	struct tcp_conn		*c = NULL;
 	struct stun_addr	 peer;
 	SSL			*ssl;
-	int			 drop = DROP_TCP_CAP;
+	int			 drop = DROP_TCP_CAP, one = 1;
 
 	(void)lev;
 	(void)salen;
@@ -484,6 +519,13 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	/*
+	 * Answers and relayed data are small writes that must leave at
+	 * once: Nagle would hold one until the client's delayed ACK, which
+	 * a TURN client sending at a steady pace gives only with its next
+	 * packet.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->sd = sd;
 	c->sock = ls->sock;
 	c->tls = ls->tls;

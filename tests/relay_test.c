@@ -5,8 +5,8 @@
  * sockets: the long-term credential round trips (MD5, SHA-256, REST,
  * USERHASH), nonces and their binding to an allocation, every error
  * code, lifetimes and expiry, quotas and caps, the data paths both ways,
- * the peer policy on all four paths, and rendezvous credentials bound to
- * their room through a fake room table.
+ * DONT-FRAGMENT, the peer policy on all four paths, and rendezvous
+ * credentials bound to their room through a fake room table.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +39,7 @@ static struct {
 	int		 opened, closed, last_even;
 	uint8_t		 last_family;
 	int		 no_v6, no_ports;
+	int		 df_calls, df_handle, df_fail;
 	int64_t		 wall;
 	unsigned	 nclient, npeer;
 	struct sent	 client[NOUT];
@@ -170,6 +171,16 @@ f_send_client(void *arg, const struct relay_client *cl,
 	return (0);
 }
 
+/* DONT-FRAGMENT on a fake socket: counted, or refused when df_fail. */
+static int
+f_dont_fragment(void *arg, int h)
+{
+	(void)arg;
+	F.df_calls++;
+	F.df_handle = h;
+	return (F.df_fail ? -1 : 0);
+}
+
 static int64_t
 f_wall(void *arg)
 {
@@ -201,7 +212,7 @@ f_alternate(void *arg, uint8_t family, struct stun_addr *alt)
 
 static const struct relay_ops fops = {
 	NULL, f_open, f_close, f_send_peer, f_send_client, f_wall, NULL,
-	f_event, f_alternate
+	f_event, f_alternate, NULL
 };
 
 static const char users_txt[] =
@@ -605,9 +616,12 @@ bind_chan(uint16_t ch, const char *peer, uint16_t port)
 	return (last_code());
 }
 
-/* A Send indication; returns how many datagrams reached peers. */
+/*
+ * A Send indication, with DONT-FRAGMENT when df; returns how many
+ * datagrams reached peers.
+ */
 static unsigned
-send_ind(const char *peer, uint16_t port, const char *data)
+send_ind_df(const char *peer, uint16_t port, const char *data, int df)
 {
 	struct stun_builder	b;
 	struct stun_addr	a;
@@ -617,8 +631,16 @@ send_ind(const char *peer, uint16_t port, const char *data)
 	q_begin(&b, STUN_METHOD_SEND, STUN_CLASS_INDICATION);
 	stun_build_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &a);
 	stun_build_attr(&b, STUN_ATTR_DATA, data, strlen(data));
+	if (df)
+		stun_build_attr(&b, STUN_ATTR_DONT_FRAGMENT, NULL, 0);
 	q_send(&b);
 	return (F.npeer - before);
+}
+
+static unsigned
+send_ind(const char *peer, uint16_t port, const char *data)
+{
+	return (send_ind_df(peer, port, data, 0));
 }
 
 static unsigned
@@ -1110,6 +1132,91 @@ START_TEST(allocate_unknown_attr_lists_it)
 	ck_assert_int_eq(stun_msg_get_unknown(last(), types, 4, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(types[0], STUN_ATTR_DONT_FRAGMENT);
+}
+END_TEST
+
+/* With a caller that can set DF, DONT-FRAGMENT is granted. */
+START_TEST(allocate_dont_fragment)
+{
+	uint16_t	types[4];
+	size_t		n = 0;
+
+	R.ops.dont_fragment = f_dont_fragment;
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_DF), 0);
+	last_signed();
+	ck_assert_int_eq(F.df_calls, 1);
+	ck_assert_int_eq(F.df_handle, 100);
+	ck_assert_uint_eq(R.m.allocs, 1);
+	ck_assert_uint_eq(R.m.errors[RELAY_E420], 0);
+	/* The data path is the usual one; DF is not asked for again. */
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	ck_assert_uint_eq(send_ind_df("198.51.100.20", 7000, "df", 1), 1);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7000, "x"), 1);
+	ck_assert_int_eq(F.df_calls, 1);
+	/* Unknown attributes still win: 420 without DONT-FRAGMENT listed. */
+	client("192.0.2.10", 40001, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_DF | AX_UNKNOWN), 420);
+	ck_assert_int_eq(stun_msg_get_unknown(last(), types, 4, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(types[0], 0x7f01);
+	ck_assert_int_eq(F.df_calls, 1);
+}
+END_TEST
+
+/* The system refuses DF: 420 naming it, the socket and quota given back. */
+START_TEST(allocate_dont_fragment_refused)
+{
+	uint16_t	types[4];
+	size_t		n = 0;
+
+	R.ops.dont_fragment = f_dont_fragment;
+	F.df_fail = 1;
+	client("192.0.2.10", 40000, 0);
+	creds("alice", "wonderland", 0, 0);
+	challenge();
+	ck_assert_int_eq(allocate_x(AX_DF), 420);
+	last_signed();
+	ck_assert_int_eq(stun_msg_get_unknown(last(), types, 4, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(types[0], STUN_ATTR_DONT_FRAGMENT);
+	ck_assert_int_eq(F.df_calls, 1);
+	ck_assert_int_eq(F.opened, 1);
+	ck_assert_int_eq(F.closed, 1);
+	ck_assert_uint_eq(R.m.allocs, 0);
+	ck_assert_uint_eq(Q.total, 0);
+	/* The same client allocates without it, in the same slot. */
+	ck_assert_int_eq(allocate_x(AX_NONE), 0);
+	ck_assert_uint_eq(R.m.allocs, 1);
+}
+END_TEST
+
+/*
+ * RFC 8656 11.2: DONT-FRAGMENT in a Send indication sets DF for the
+ * allocation (once); where DF cannot be set the indication is dropped.
+ */
+START_TEST(send_indication_dont_fragment)
+{
+	client("192.0.2.10", 40000, 0);
+	allocate_as("alice", "wonderland", 0, 0);
+	ck_assert_int_eq(permit("198.51.100.20"), 0);
+	/* No way to set DF: dropped, counted as a bad indication. */
+	ck_assert_uint_eq(send_ind_df("198.51.100.20", 7000, "a", 1), 0);
+	ck_assert_uint_eq(R.m.bad_indication, 1);
+	R.ops.dont_fragment = f_dont_fragment;
+	F.df_fail = 1;
+	ck_assert_uint_eq(send_ind_df("198.51.100.20", 7000, "b", 1), 0);
+	ck_assert_uint_eq(R.m.bad_indication, 2);
+	ck_assert_uint_eq(send_ind("198.51.100.20", 7000, "c"), 1);
+	F.df_fail = 0;
+	ck_assert_uint_eq(send_ind_df("198.51.100.20", 7000, "d", 1), 1);
+	ck_assert_uint_eq(send_ind_df("198.51.100.20", 7000, "e", 1), 1);
+	ck_assert_int_eq(F.df_calls, 2);
+	ck_assert_int_eq(F.df_handle, 100);
+	ck_assert_uint_eq(R.m.pkts_to_peer, 3);
 }
 END_TEST
 
@@ -2734,6 +2841,8 @@ suite_relay(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, allocate_errors);
 	tcase_add_test(tc, allocate_unknown_attr_lists_it);
+	tcase_add_test(tc, allocate_dont_fragment);
+	tcase_add_test(tc, allocate_dont_fragment_refused);
 	tcase_add_test(tc, allocate_even_v6_dual);
 	tcase_add_test(tc, allocate_437_and_retransmission);
 	tcase_add_test(tc, other_user_441);
@@ -2759,6 +2868,7 @@ suite_relay(void)
 	tc = tcase_create("data");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, send_and_data_indication);
+	tcase_add_test(tc, send_indication_dont_fragment);
 	tcase_add_test(tc, channel_data_both_ways);
 	tcase_add_test(tc, channel_bind_conflicts);
 	tcase_add_test(tc, stream_client_padded_and_gone);

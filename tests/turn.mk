@@ -11,3 +11,7 @@ TESTS += tests/check_relay
 # stund as a TURN server for coturn's turnutils_uclient (loopback only).
 TESTS += tests/stund_turn.sh
 EXTRA_DIST += tests/stund_turn.sh
+
+# System calls per relayed frame on the TURN-over-TCP path (strace).
+TESTS += tests/stund_relay_syscalls.sh
+EXTRA_DIST += tests/stund_relay_syscalls.sh
