@@ -1,10 +1,11 @@
 #!/bin/sh
 # Install what stunkit needs to build and test on Debian 12, as root or
 # through sudo.  The test peers (coturn, Vovida's stun client and server,
-# tshark) and the NAT lab tools (iproute2, nftables) are included, with the
-# components some tests start themselves: redis-server (the stund fleet),
-# chromium (the web UI), iperf3 (the transfer benchmark), tmux (the
-# terminal UI), strace (system calls per relayed frame).
+# tshark) and the NAT lab tools (iproute2, nftables, conntrack) are
+# included, with the components some tests start themselves: redis-server
+# (the stund fleet), chromium (the web UI), iperf3 (the transfer
+# benchmark), tmux (the terminal UI), strace (system calls per relayed
+# frame).
 set -eu
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=
@@ -20,7 +21,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libssl-dev libevent-dev check mandoc \
 	coturn stun-client stun-server tshark \
-	iproute2 nftables procps psmisc jq openssl curl strace \
+	iproute2 nftables conntrack procps psmisc jq openssl curl strace \
 	clang libclang-rt-14-dev ca-certificates \
 	libncurses-dev tmux redis-server libhiredis-dev iperf3 \
 	chromium chromium-driver python3-selenium

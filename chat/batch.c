@@ -51,6 +51,8 @@ batch_kind(int kind)
 		return ("progress");
 	case EV_FILE:
 		return ("file");
+	case EV_SERVER:
+		return ("server");
 	}
 	return ("error");
 }
@@ -155,6 +157,9 @@ chat_event_json(FILE *f, const struct chat_event *e)
 	case EV_RELAY:
 		batch_addr(&j, "addr", &e->addr);
 		batch_addr(&j, "server", &e->addr2);
+		break;
+	case EV_SERVER:
+		json_str(&j, "state", e->up ? "back" : "unreachable");
 		break;
 	case EV_MESSAGE:
 		json_int(&j, "id", e->id);

@@ -512,6 +512,25 @@ out:
 }
 
 int
+chat_hs_renew(struct chat_hs *h, const struct chat_hs *from,
+    stun_random_fn rnd, void *arg)
+{
+	int	r;
+
+	if (h == NULL || from == NULL || h == from)
+		return (STUN_ERR_INVALID);
+	memset(h, 0, sizeof(*h));
+	memcpy(h->hs_key, from->hs_key, sizeof(h->hs_key));
+	memcpy(h->name, from->name, sizeof(h->name));
+	h->rekey = 1;
+	if ((r = stun_random(rnd, arg, h->priv, sizeof(h->priv))) == 0)
+		r = chat_x25519_pub(h->priv, h->pub);
+	if (r != 0)
+		chat_hs_clear(h);
+	return (r);
+}
+
+int
 chat_hs_hello(const struct chat_hs *h, uint8_t *out, size_t cap)
 {
 	size_t	nlen, len;
@@ -524,7 +543,7 @@ chat_hs_hello(const struct chat_hs *h, uint8_t *out, size_t cap)
 	out[0] = CHAT_PKT_HELLO;
 	out[1] = CHAT_VERSION;
 	out[2] = (uint8_t)nlen;
-	out[3] = 0;
+	out[3] = h->rekey ? CHAT_HELLO_F_REKEY : 0;
 	memcpy(out + 4, h->pub, CHAT_PUB_LEN);
 	memcpy(out + 4 + CHAT_PUB_LEN, h->name, nlen);
 	if ((r = hmac_sha256(h->hs_key, sizeof(h->hs_key), out, len,
@@ -633,7 +652,8 @@ hs_input_hello(struct chat_hs *h, const uint8_t *in, size_t len,
 	body = 4 + CHAT_PUB_LEN + nlen;
 	if (len != body + 32)
 		return (STUN_ERR_TRUNCATED);
-	if (in[3] != 0 || !name_ok((const char *)in + 4 + CHAT_PUB_LEN, nlen))
+	if ((in[3] & ~CHAT_HELLO_F_REKEY) != 0 ||
+	    !name_ok((const char *)in + 4 + CHAT_PUB_LEN, nlen))
 		return (STUN_ERR_INVALID);
 	if ((r = hmac_sha256(h->hs_key, sizeof(h->hs_key), in, body,
 	    mac)) != 0)
@@ -643,14 +663,23 @@ hs_input_hello(struct chat_hs *h, const uint8_t *in, size_t len,
 	/* Our own HELLO reflected back is not a peer. */
 	if (CRYPTO_memcmp(in + 4, h->pub, CHAT_PUB_LEN) == 0)
 		return (STUN_ERR_INVALID);
-	if (h->got_hello) {
-		/* A retransmission: answer it again; a new key is refused. */
-		if (CRYPTO_memcmp(in + 4, h->peer_pub, CHAT_PUB_LEN) != 0)
-			return (STUN_ERR_STATE);
+	if (h->got_hello &&
+	    CRYPTO_memcmp(in + 4, h->peer_pub, CHAT_PUB_LEN) == 0) {
+		/* A retransmission: answer it again. */
 		if ((r = hs_finish(h, out, cap, outlen)) != 0)
 			return (r);
 		return (CHAT_HS_SEND);
 	}
+	/*
+	 * Another key.  Done: the peer started over (the caller re-keys
+	 * on a new handshake).  Not yet: it takes the place of the first,
+	 * which may have been a recorded HELLO played back to stall us.
+	 * Either way only the HELLO whose sender answers our FINISH wins:
+	 * the FINISH binds our fresh key, which no recording holds.
+	 */
+	if (h->state == CHAT_HS_DONE)
+		return ((in[3] & CHAT_HELLO_F_REKEY) ? STUN_ERR_STATE :
+		    CHAT_HS_NEW);
 	memcpy(h->peer_pub, in + 4, CHAT_PUB_LEN);
 	memcpy(h->peer_name, in + 4 + CHAT_PUB_LEN, nlen);
 	h->peer_name[nlen] = '\0';

@@ -38,6 +38,9 @@
 #define CHAT_DATA_HDR_LEN	12	/* type, version, 2 zero, counter */
 #define CHAT_SEAL_OVERHEAD	(CHAT_DATA_HDR_LEN + CHAT_TAG_LEN)
 #define CHAT_HELLO_MAX		(4 + CHAT_PUB_LEN + CHAT_NAME_MAX + 32)
+#define CHAT_HELLO_F_REKEY	0x01	/* HELLO flags: sent by a side that
+					   has a session, answering a peer
+					   that started over */
 #define CHAT_FINISH_LEN		(4 + 32)
 
 #define CHAT_REPLAY_WINDOW	256	/* counters remembered below the top */
@@ -122,10 +125,14 @@ void	chat_session_clear(struct chat_session *s);
 #define CHAT_HS_WAIT		0	/* nothing to send */
 #define CHAT_HS_SEND		1	/* send out (a FINISH) */
 #define CHAT_HS_DONE		2	/* peer confirmed; session ready */
+#define CHAT_HS_NEW		3	/* done, and a valid HELLO with
+					   another key came: the peer started
+					   over (re-key on a new handshake) */
 
 struct chat_hs {
 	int		state;		/* CHAT_HS_WAIT (no peer yet) .. */
 	int		got_hello;
+	int		rekey;		/* ours answers a re-key */
 	uint8_t		hs_key[32];
 	uint8_t		priv[32];
 	uint8_t		pub[CHAT_PUB_LEN];
@@ -142,13 +149,26 @@ struct chat_hs {
  */
 int	chat_hs_init(struct chat_hs *h, const uint8_t secret[CHAT_SECRET_LEN],
 	    const char *name, stun_random_fn rnd, void *arg);
+/*
+ * A new handshake with from's room key and name and a fresh key of ours
+ * (re-keying a session whose peer started over; its HELLO is flagged
+ * CHAT_HELLO_F_REKEY): 0 or STUN_ERR_*.
+ */
+int	chat_hs_renew(struct chat_hs *h, const struct chat_hs *from,
+	    stun_random_fn rnd, void *arg);
 /* Our HELLO (send it, and again until done).  Returns its length. */
 int	chat_hs_hello(const struct chat_hs *h, uint8_t *out, size_t cap);
 /*
  * A HELLO or FINISH arrived.  Returns CHAT_HS_SEND (out[0..*outlen) holds
- * our FINISH: send it), CHAT_HS_DONE, CHAT_HS_WAIT, or STUN_ERR_INTEGRITY
- * (wrong room secret or forgery), STUN_ERR_STATE (a second, different
- * HELLO), STUN_ERR_TRUNCATED / NOT_STUN / INVALID for malformed input.
+ * our FINISH: send it), CHAT_HS_DONE, CHAT_HS_WAIT, CHAT_HS_NEW (done,
+ * and a HELLO with another key, not flagged CHAT_HELLO_F_REKEY: such a
+ * one, an answer to a re-key we never asked for, is STUN_ERR_STATE,
+ * so that a recorded HELLO played to one side cannot make both re-key),
+ * or STUN_ERR_INTEGRITY (wrong room
+ * secret or forgery), STUN_ERR_TRUNCATED / NOT_STUN / INVALID for
+ * malformed input.  Before done, a HELLO with another key than the first
+ * replaces it (its FINISH is sent); a FINISH verifies only against the
+ * HELLO it answers.
  */
 int	chat_hs_input(struct chat_hs *h, const uint8_t *in, size_t len,
 	    uint8_t *out, size_t cap, size_t *outlen);

@@ -71,6 +71,9 @@ struct chat_ctx {
 	struct stun_rdv_client rdv;
 	int		 registering;	/* the rendezvous client started */
 	uint32_t	 self_id;
+	int		 server_down;	/* unreachable since it last answered */
+	unsigned	 rdv_regs;	/* re-registrations handled */
+	uint64_t	 refresh_at;	/* no Register for a stale path before */
 	uint64_t	 relist_at;	/* last Register for a missed list */
 	struct chat_relay relay;
 	struct chat_room room;

@@ -89,6 +89,22 @@ chat_end_next(struct chat_end *e, uint64_t now, unsigned pending,
 		return;
 	}
 	/*
+	 * Never registered, and asked twice to quit: there is nothing to
+	 * leave, so stop now rather than wait for the server (the lines
+	 * kept are reported first).
+	 */
+	if (e->hurry && !e->joined) {
+		if (!e->giving_up) {
+			e->giving_up = 1;
+			a->kind = CHAT_END_A_GIVE_UP;
+			return;
+		}
+		e->done = 1;
+		a->kind = CHAT_END_A_DONE;
+		a->status = e->status;
+		return;
+	}
+	/*
 	 * At the end of input, wait while things move: lines taken,
 	 * messages settled.  After the linger time without progress, what
 	 * is left is reported, not lost.  Registered first, so that an

@@ -6,6 +6,7 @@
  * after the linger time without progress is given up (reported, never
  * lost), the room is left in a quiet moment, and the program stops once
  * the rendezvous server answered the Leave or after a bounded wait.  The
+ * rendezvous server going away ends nothing: only the user does.  The
  * caller reports what happens and drains actions.
  */
 #ifndef CHAT_END_H
@@ -54,7 +55,10 @@ void	chat_end_joined(struct chat_end *e);
 void	chat_end_eof(struct chat_end *e);
 /* Nothing more to take from the user (/quit, or all input taken). */
 void	chat_end_quit(struct chat_end *e, uint64_t now);
-/* SIGINT or SIGTERM: the first quits, the second gives up at once. */
+/*
+ * SIGINT or SIGTERM (or /quit): the first quits, the second gives up at
+ * once, and before the first registration stops at once too.
+ */
 void	chat_end_signal(struct chat_end *e, uint64_t now);
 /* A line was offered, a peer came up, a message was settled. */
 void	chat_end_progress(struct chat_end *e, uint64_t now);

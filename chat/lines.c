@@ -318,6 +318,7 @@ chat_self(struct chat_ctx *ctx, struct chat_self *s)
 	s->kept = ctx->nbacklog;
 	s->linger = ctx->linger;
 	s->quitting = ctx->end.quitting;
+	s->server_down = ctx->server_down;
 	if (ctx->end.status != 0)
 		s->err = ctx->err;
 }

@@ -45,6 +45,8 @@
 #define CHAT_RECV_BURST		64
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
 #define CHAT_PUMP_ROUNDS	16	/* rounds per wake-up */
+#define CHAT_RDV_REFRESH	10000	/* ms between Registers for a path
+					   gone unanswered */
 
 void
 chat_emit(struct chat_ctx *ctx, struct chat_event *e)
@@ -323,26 +325,60 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		chat_end_stop(&ctx->end, 0);
 		break;
 	case STUN_RDV_A_SERVER:
-		/* Existing paths go on; the machine registers again. */
+		/*
+		 * Existing paths go on; the machine registers again, with
+		 * backoff, for as long as we live.  Our relay may have
+		 * restarted with it: check the allocation now.
+		 */
+		ctx->server_down = !a->server_up;
 		if (a->server_up)
 			log_info("the rendezvous server is back");
 		else
 			log_warnx("the rendezvous server is unreachable; "
 			    "retrying");
+		chat_relay_check(&ctx->relay, now);
+		e.kind = EV_SERVER;
+		e.up = a->server_up;
+		chat_emit(ctx, &e);
 		break;
 	case STUN_RDV_A_FAILED:
-		if (!ctx->end.joined)
+		if (!ctx->end.joined) {
 			chat_fail(ctx, "%s: %s", ctx->server_arg,
 			    a->code != 0 ? stun_reason_phrase(a->code) :
 			    a->err == STUN_ERR_TIMEOUT ?
 			    "no answer from the rendezvous server" :
 			    stun_strerror(a->err));
-		else if (!ctx->end.leaving)
+			break;
+		}
+		/* The peers we have go on: only the user ends the chat. */
+		if (ctx->end.leaving)
+			chat_end_stop(&ctx->end, 0);
+		else
 			log_warnx("lost the rendezvous server: %s",
 			    stun_strerror(a->err));
-		chat_end_stop(&ctx->end, 0);
 		break;
 	}
+}
+
+/*
+ * Registered again with the same id (a 437, a keepalive that timed out,
+ * the server back): the member id and so every pair stay as they are,
+ * but a restarted server has a new relay credential and forgot our
+ * allocation.  Take the credential and check the allocation.
+ */
+static void
+chat_rdv_again(struct chat_ctx *ctx, uint64_t now)
+{
+	const struct stun_rdv_client	*rc = &ctx->rdv;
+
+	if (rc->state != STUN_RDV_S_JOINED || !ctx->end.joined ||
+	    rc->reregisters == ctx->rdv_regs)
+		return;
+	ctx->rdv_regs = rc->reregisters;
+	log_debug("registered again as member %u", rc->member_id);
+	(void)chat_relay_offered(&ctx->relay, &ctx->server, rc->relay_user,
+	    rc->relay_pass, now);
+	chat_relay_check(&ctx->relay, now);
 }
 
 /* Drain the rendezvous client: the actions handed on, *wake its next. */
@@ -359,6 +395,7 @@ chat_pump_rdv(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 		stun_rdv_client_next(&ctx->rdv, &a);
 		if (a.kind == STUN_RDV_A_WAIT) {
 			*wake = a.wake;
+			chat_rdv_again(ctx, now);
 			return (k);
 		}
 		chat_rdv_action(ctx, &a, now);
@@ -521,10 +558,44 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		e.kind = EV_FAILED;
 		chat_xfer_gone(ctx, p->id, pa->reason);
 		break;
+	case CHAT_PEER_A_LOST:
+		/* Our relay may be what died: ask it now. */
+		log_info("path to %s stopped answering; looking again",
+		    p->name);
+		if (pa->sock == CHAT_SOCK_RELAY)
+			chat_relay_check(&ctx->relay, now);
+		return;
 	default:
 		return;
 	}
 	chat_emit(ctx, &e);
+}
+
+/*
+ * A path gone unanswered may mean that our NAT mapped us anew: register
+ * again (at most every CHAT_RDV_REFRESH ms), so that the server sees our
+ * new address and tells the room, whose members then check it.
+ */
+static void
+chat_rdv_stale(struct chat_ctx *ctx, uint64_t now)
+{
+	struct chat_peer	*p;
+	unsigned		 i;
+
+	if (!ctx->registering || !ctx->end.joined || ctx->end.leaving ||
+	    now < ctx->refresh_at)
+		return;
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
+		if ((p = chat_room_peer(&ctx->room, i)) == NULL ||
+		    !chat_peer_stale(p, now))
+			continue;
+		ctx->refresh_at = now + CHAT_RDV_REFRESH;
+		log_debug("path to %s unanswered: registering again",
+		    p->name);
+		if (chat_rdv_reregister(ctx, now) != 0)
+			log_debug("cannot register again now");
+		return;
+	}
 }
 
 static unsigned
@@ -677,6 +748,7 @@ chat_pump(struct chat_ctx *ctx)
 		chat_input_drain(ctx, now);
 		n += chat_pump_room(ctx, now, &w_room);
 		n += chat_xfer_pump(ctx, now);
+		chat_rdv_stale(ctx, now);
 		/* Lines kept while nobody could take them: the first taker. */
 		if (ctx->nbacklog > 0 && !ctx->end.giving_up &&
 		    chat_any_live(ctx)) {

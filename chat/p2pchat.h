@@ -30,6 +30,8 @@
 #define EV_BYE		12	/* we left the room */
 #define EV_RELAY	13	/* addr on server addr2; reason: unusable */
 #define EV_SENT		14	/* a line of ours taken: line, text */
+#define EV_SERVER	15	/* the rendezvous server is unreachable, or
+				   back (up) */
 /* File transfers (id: the transfer's, per peer and direction). */
 #define EV_OFFER	16	/* peer offers file (size): accept or not */
 #define EV_TRANSFER	17	/* a transfer starts at offset (sending) */
@@ -59,6 +61,7 @@ struct chat_event {
 	const char	*local_type;
 	const char	*remote_type;
 	uint32_t	 rtt;
+	int		 up;		/* SERVER: back, else unreachable */
 	const char	*reason;
 
 	/* OFFER, TRANSFER, PROGRESS, FILE. */
@@ -94,6 +97,7 @@ struct chat_self {
 	unsigned	 kept;		/* lines kept for a first peer */
 	unsigned	 linger;	/* s to wait for them at the end */
 	int		 quitting;	/* leaving: no more lines taken */
+	int		 server_down;	/* registered once, now unreachable */
 	const char	*err;		/* why we stop with status 1, or NULL */
 };
 

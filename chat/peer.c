@@ -110,6 +110,8 @@ chat_peer_init(struct chat_peer *p, const struct chat_peer_config *c)
 	if ((r = peer_rel_init(p)) != 0 || (r = peer_bulk_init(p)) != 0)
 		goto out;
 	p->id = c->peer_id;
+	p->rnd = c->rnd;
+	p->rnd_arg = c->rnd_arg;
 	p->controlling = pc.controlling;
 	p->hs_timeout = c->hs_timeout != 0 ? c->hs_timeout :
 	    CHAT_PEER_HS_TIMEOUT;
@@ -126,6 +128,7 @@ chat_peer_free(struct chat_peer *p)
 	chat_rel_free(&p->rel);
 	chat_bulk_free(&p->bulk);
 	chat_hs_clear(&p->hs);
+	chat_hs_clear(&p->rekey);
 	chat_session_clear(&p->sess);
 	OPENSSL_cleanse(&p->punch.c, sizeof(p->punch.c));
 }
@@ -272,14 +275,109 @@ peer_knows(const struct chat_peer *p, const struct stun_addr *from)
 	return (0);
 }
 
+/*
+ * The re-key handshake is done: its session replaces the old one, and
+ * the reliable state starts over with it, as the peer's did.  Messages
+ * still owed an answer end UNDELIVERED (the peer lost what it had), new
+ * ones go on the new session.
+ */
+static int
+peer_rekey_done(struct chat_peer *p)
+{
+	struct chat_session	s;
+	int			r;
+
+	if ((r = chat_hs_session(&p->rekey, &s)) != 0)
+		return (r);
+	if ((r = peer_rel_reset(p)) != 0) {
+		chat_session_clear(&s);
+		return (r);
+	}
+	chat_session_clear(&p->sess);
+	p->sess = s;
+	chat_session_clear(&s);
+	chat_hs_clear(&p->hs);
+	p->hs = p->rekey;
+	chat_hs_clear(&p->rekey);
+	p->rekeying = 0;
+	p->rekeys++;
+	p->flush = p->npend;
+	p->undeliver_reason = "the peer started over";
+	snprintf(p->name, sizeof(p->name), "%s", p->hs.peer_name);
+	p->ev_up = 1;
+	return (0);
+}
+
+/*
+ * A HELLO with a new key while the session is up: the peer restarted
+ * its side.  Answer it on a new handshake of ours, at most one started
+ * a second, and keep the session until that one is done.
+ */
+static int
+peer_rekey_hello(struct chat_peer *p, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	int	r;
+
+	if (!p->rekeying) {
+		if (now < p->rekey_after)
+			return (STUN_ERR_STATE);
+		if ((r = chat_hs_renew(&p->rekey, &p->hs, p->rnd,
+		    p->rnd_arg)) != 0)
+			return (r);
+		p->rekeying = 1;
+		p->rekey_after = now + 1000;
+		p->rekey_deadline = now + p->hs_timeout;
+		p->rekey_hello_next = now;
+	}
+	r = chat_hs_input(&p->rekey, buf, len, p->finish, sizeof(p->finish),
+	    &p->finishlen);
+	if (r == CHAT_HS_SEND) {
+		p->finish_pending = 1;
+		return (0);
+	}
+	return (r < 0 ? r : 0);
+}
+
+/* A HELLO or FINISH while up: a re-key, a retransmission, or junk. */
+static int
+peer_input_up(struct chat_peer *p, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	int	r;
+
+	if (p->rekeying) {
+		r = chat_hs_input(&p->rekey, buf, len, p->finish,
+		    sizeof(p->finish), &p->finishlen);
+		if (r == CHAT_HS_DONE)
+			return (peer_rekey_done(p));
+		if (r == CHAT_HS_SEND) {
+			p->finish_pending = 1;
+			return (0);
+		}
+		if (r == CHAT_HS_WAIT)
+			return (0);
+	}
+	r = chat_hs_input(&p->hs, buf, len, p->finish, sizeof(p->finish),
+	    &p->finishlen);
+	if (r == CHAT_HS_NEW)
+		return (peer_rekey_hello(p, buf, len, now));
+	if (r == CHAT_HS_SEND)
+		p->finish_pending = 1;	/* our FINISH was lost */
+	return (r < 0 ? r : 0);
+}
+
 static int
 peer_input_hs(struct chat_peer *p, unsigned sock,
-    const struct stun_addr *from, const uint8_t *buf, size_t len)
+    const struct stun_addr *from, const uint8_t *buf, size_t len,
+    uint64_t now)
 {
 	int	r, first = !p->hs.got_hello;
 
+	if (p->state == CHAT_PEER_S_UP)
+		return (peer_input_up(p, buf, len, now));
 	if (p->state != CHAT_PEER_S_PUNCHING &&
-	    p->state != CHAT_PEER_S_HANDSHAKE && p->state != CHAT_PEER_S_UP)
+	    p->state != CHAT_PEER_S_HANDSHAKE)
 		return (STUN_ERR_STATE);
 	r = chat_hs_input(&p->hs, buf, len, p->finish, sizeof(p->finish),
 	    &p->finishlen);
@@ -352,7 +450,7 @@ chat_peer_input(struct chat_peer *p, unsigned sock,
 	    !peer_knows(p, from))
 		return (STUN_ERR_NOT_STUN);
 	if (buf[0] != CHAT_PKT_DATA)
-		r = peer_input_hs(p, sock, from, buf, len);
+		r = peer_input_hs(p, sock, from, buf, len, now);
 	else if (p->state != CHAT_PEER_S_UP)
 		r = STUN_ERR_STATE;	/* the peer will resend */
 	else if ((n = chat_open(&p->sess, buf, len, p->in,
@@ -447,9 +545,15 @@ peer_next_punch(struct chat_peer *p, uint64_t now,
 			peer_path(p, &pa, now);
 			continue;
 		case STUN_PUNCH_FAILED:
+			/* A session keeps its keys while the path is sought. */
 			if (p->state == CHAT_PEER_S_PUNCHING)
 				peer_fail(p, "no path", now);
 			continue;
+		case STUN_PUNCH_LOST:
+			a->kind = CHAT_PEER_A_LOST;
+			a->sock = pa.sock;
+			a->to = pa.to;
+			return (1);
 		default:
 			WAKE(*wake, pa.wake);
 			return (0);
@@ -582,6 +686,14 @@ chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
 		a->reason = p->fail_reason;
 		return;
 	}
+	if (p->flush > 0 && p->npend > 0) {
+		p->flush--;
+		a->kind = CHAT_PEER_A_UNDELIVERED;
+		a->id = p->pend[0];
+		a->reason = p->undeliver_reason;
+		peer_unpend(p, a->id);
+		return;
+	}
 	if ((p->state == CHAT_PEER_S_FAILED ||
 	    p->state == CHAT_PEER_S_CLOSED) && p->npend > 0) {
 		a->kind = CHAT_PEER_A_UNDELIVERED;
@@ -606,7 +718,30 @@ chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
 		WAKE(wake, p->hello_next);
 		WAKE(wake, p->hs_deadline);
 	}
-	if (p->state == CHAT_PEER_S_UP && peer_next_rel(p, now, a, &wake))
+	if (p->state == CHAT_PEER_S_UP && p->rekeying) {
+		if (now >= p->rekey_deadline) {
+			/* Nobody answered: a recording, or gone again. */
+			p->rekeying = 0;
+			chat_hs_clear(&p->rekey);
+		} else if (now >= p->rekey_hello_next) {
+			n = chat_hs_hello(&p->rekey, p->out, sizeof(p->out));
+			p->rekey_hello_next = now + CHAT_PEER_HELLO_RTO;
+			if (n > 0) {
+				a->kind = CHAT_PEER_A_SEND;
+				a->sock = p->path.sock;
+				a->to = p->path.addr;
+				a->buf = p->out;
+				a->len = (size_t)n;
+				return;
+			}
+		}
+		if (p->rekeying) {
+			WAKE(wake, p->rekey_hello_next);
+			WAKE(wake, p->rekey_deadline);
+		}
+	}
+	if (p->state == CHAT_PEER_S_UP && p->flush == 0 &&
+	    peer_next_rel(p, now, a, &wake))
 		return;
 	/* After the messages' frames: a line goes before file data. */
 	if (p->state == CHAT_PEER_S_UP && peer_next_bulk(p, now, a, &wake))
@@ -617,6 +752,27 @@ chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
 		WAKE(wake, p->retry_at);
 	a->kind = CHAT_PEER_A_WAIT;
 	a->wake = wake;
+}
+
+int
+chat_peer_alive(const struct chat_peer *p)
+{
+	return (p->state == CHAT_PEER_S_UP && (p->punch.nominated >= 0 ||
+	    !p->punch.failed));
+}
+
+int
+chat_peer_stale(const struct chat_peer *p, uint64_t now)
+{
+	return (p->state == CHAT_PEER_S_UP &&
+	    stun_punch_stale(&p->punch, now));
+}
+
+void
+chat_peer_moved(struct chat_peer *p, uint64_t now)
+{
+	if (chat_peer_stale(p, now))
+		stun_punch_lost(&p->punch, now);
 }
 
 unsigned

@@ -70,6 +70,9 @@ struct chat_peer_config {
 #define CHAT_PEER_A_DELIVERED	5	/* message id acknowledged */
 #define CHAT_PEER_A_UNDELIVERED	6	/* message id given up */
 #define CHAT_PEER_A_FAILED	7	/* reason says why; peer unusable */
+#define CHAT_PEER_A_LOST	8	/* the path (sock, to) stopped
+					   answering: looking for one again,
+					   messages wait */
 #define CHAT_PEER_A_RECORD	16	/* a bulk record: buf/len */
 #define CHAT_PEER_A_BULK_FAILED	17	/* the bulk stream made no progress */
 
@@ -105,6 +108,21 @@ struct chat_peer {
 	uint8_t		 finish[CHAT_FINISH_LEN];
 	size_t		 finishlen;
 	struct chat_session sess;
+	/*
+	 * Re-keying: the peer started over (a valid HELLO with a new key
+	 * while the session is up).  The session goes on until the peer
+	 * answers the FINISH of a new handshake (our fresh key: a recorded
+	 * HELLO cannot), then it is replaced.
+	 */
+	stun_random_fn	 rnd;
+	void		*rnd_arg;
+	int		 rekeying;
+	struct chat_hs	 rekey;
+	uint64_t	 rekey_deadline;
+	uint64_t	 rekey_hello_next;
+	uint64_t	 rekey_after;	/* no new re-key before */
+	unsigned	 rekeys;	/* sessions replaced */
+	unsigned	 flush;		/* pend[0..flush) end UNDELIVERED */
 	/* Reliable delivery, and the ids it still owes an answer for. */
 	struct chat_rel	 rel;
 	uint32_t	 pend[CHAT_REL_MAX_MSGS];
@@ -190,6 +208,23 @@ void	chat_peer_close(struct chat_peer *p, const char *reason);
 /* Next action; call until CHAT_PEER_A_WAIT. */
 void	chat_peer_next(struct chat_peer *p, uint64_t now,
 	    struct chat_peer_action *a);
+/*
+ * Is the session up with a path that answers its consent checks, or one
+ * lost whose first round of checks to find it again is not over?
+ */
+int	chat_peer_alive(const struct chat_peer *p);
+/*
+ * Has the path gone unanswered for two consent intervals?  The peer's
+ * NAT (or ours) may have mapped it anew: worth telling the rendezvous
+ * server where we are now.
+ */
+int	chat_peer_stale(const struct chat_peer *p, uint64_t now);
+/*
+ * The rendezvous announced the peer's candidates again (it moved): when
+ * the path is stale, look for one now rather than at the consent
+ * timeout.
+ */
+void	chat_peer_moved(struct chat_peer *p, uint64_t now);
 /* Messages queued and not yet reported. */
 unsigned chat_peer_pending(const struct chat_peer *p);
 const char *chat_peer_state_name(int state);

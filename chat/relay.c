@@ -105,8 +105,26 @@ chat_relay_offered(struct chat_relay *rl, const struct stun_addr *server,
 	size_t			ulen = strlen(user), plen = strlen(pass);
 	int			r = STUN_ERR_INVALID;
 
-	if (rl->on || rl->off)
+	if (rl->off)
 		return (0);
+	if (rl->on) {
+		/*
+		 * Registered again (the server may have restarted with a
+		 * new key): the next allocation uses the latest offer.
+		 */
+		if (rl->from_offer && ulen > 0 &&
+		    ulen < sizeof(rl->cred.username) &&
+		    plen < sizeof(rl->cred.password) &&
+		    stun_addr_equal(server, &rl->cred.server)) {
+			memset(rl->cred.username, 0,
+			    sizeof(rl->cred.username));
+			OPENSSL_cleanse(rl->cred.password,
+			    sizeof(rl->cred.password));
+			memcpy(rl->cred.username, user, ulen);
+			memcpy(rl->cred.password, pass, plen);
+		}
+		return (0);
+	}
 	if (ulen == 0) {
 		rl->pend_none = rl->force;
 		return (0);
@@ -131,6 +149,7 @@ chat_relay_offered(struct chat_relay *rl, const struct stun_addr *server,
 		return (0);
 	}
 	rl->on = 1;
+	rl->from_offer = 1;
 	return (1);
 }
 
@@ -141,23 +160,62 @@ chat_relay_up(const struct chat_relay *rl)
 }
 
 /*
- * The allocation was lost while up (a refresh failed, or it expired):
- * allocate once more with the same credential.  Until then the relayed
- * paths carry nothing; their messages are retransmitted once the peers
- * found the new relayed address, or end undelivered.  0 or STUN_ERR_*.
+ * A new allocation with the credential we hold (the rendezvous server's
+ * latest offer, or --relay).  0 or STUN_ERR_*.
  */
 static int
-relay_again(struct chat_relay *rl, uint64_t now)
+relay_alloc(struct chat_relay *rl, uint64_t now)
 {
 	int	r;
 
-	r = relay_turn(rl, &rl->cred);
-	rl->again = 1;
-	if (r == 0)
+	if ((r = relay_turn(rl, &rl->cred)) == 0)
 		r = relay_start(rl, now);
-	if (r != 0)
-		rl->state = CHAT_RELAY_S_FAILED;
 	return (r);
+}
+
+/* Allocating again failed (the server may be down): try later. */
+static void
+relay_retry_later(struct chat_relay *rl, uint64_t now)
+{
+	rl->backoff = rl->backoff == 0 ? CHAT_RELAY_RETRY :
+	    rl->backoff * 2;
+	if (rl->backoff > CHAT_RELAY_RETRY_MAX)
+		rl->backoff = CHAT_RELAY_RETRY_MAX;
+	rl->state = CHAT_RELAY_S_RETRY;
+	rl->retry_at = now + rl->backoff;
+}
+
+/*
+ * The allocation was lost while up (a refresh failed, or it expired, or
+ * the server restarted and forgot it): allocate again with the latest
+ * credential, for as long as we live, backing off while the server does
+ * not answer.  Until then the relayed paths carry nothing; their
+ * messages are retransmitted once the peers found the new relayed
+ * address, or end undelivered.
+ *
+ * A refresh that timed out may have left the allocation alive at the
+ * server, which would refuse a new one on the same 5-tuple (437): that
+ * allocation is deleted first (a Refresh with LIFETIME 0 under the
+ * credential it was made with), whatever the answer, then the new one is
+ * asked for.
+ */
+static void
+relay_again(struct chat_relay *rl, int err, uint64_t now)
+{
+	rl->again = 1;
+	rl->backoff = 0;
+	if (err == STUN_ERR_TIMEOUT && rl->have_held) {
+		rl->turn = rl->held;
+		rl->have_held = 0;
+		OPENSSL_cleanse(&rl->held, sizeof(rl->held));
+		if (stun_turn_close(&rl->turn, now) == 0) {
+			rl->state = CHAT_RELAY_S_DELETING;
+			rl->deadline = now + CHAT_RELAY_WAIT;
+			return;
+		}
+	}
+	if (relay_alloc(rl, now) != 0)
+		relay_retry_later(rl, now);
 }
 
 /* No allocation: go on without it, unless only the relay will do. */
@@ -196,6 +254,10 @@ relay_action(struct chat_relay *rl, const struct stun_turn_action *ta,
 			return (0);
 		rl->state = CHAT_RELAY_S_UP;
 		rl->relayed = ta->relayed;
+		rl->backoff = 0;
+		/* Its credential, to delete it should a refresh time out. */
+		rl->held = rl->turn;
+		rl->have_held = 1;
 		a->kind = CHAT_RELAY_A_UP;
 		a->relayed = ta->relayed;
 		return (1);
@@ -213,12 +275,27 @@ relay_action(struct chat_relay *rl, const struct stun_turn_action *ta,
 		a->kind = CHAT_RELAY_A_DENIED;
 		a->peer = ta->peer;
 		a->reason = relay_reason(ta);
+		/* A restarted server knows no allocation: check it now. */
+		if (ta->code == 437)
+			chat_relay_check(rl, now);
 		return (1);
 	case STUN_TURN_A_FAILED:
 	case STUN_TURN_A_CLOSED:
 		if (rl->state == CHAT_RELAY_S_CLOSED ||
-		    rl->state == CHAT_RELAY_S_FAILED)
+		    rl->state == CHAT_RELAY_S_FAILED ||
+		    rl->state == CHAT_RELAY_S_RETRY)
 			return (0);
+		if (rl->state == CHAT_RELAY_S_DELETING) {
+			/* The old allocation is gone either way. */
+			if (relay_alloc(rl, now) != 0)
+				relay_retry_later(rl, now);
+			return (0);
+		}
+		if (rl->state != CHAT_RELAY_S_UP && rl->again) {
+			/* Allocating again: the server may still be away. */
+			relay_retry_later(rl, now);
+			return (0);
+		}
 		if (rl->state != CHAT_RELAY_S_UP) {
 			relay_gone(rl, relay_reason(ta), 1, a);
 			return (1);
@@ -230,10 +307,9 @@ relay_action(struct chat_relay *rl, const struct stun_turn_action *ta,
 		 */
 		a->kind = CHAT_RELAY_A_LOST;
 		a->reason = relay_reason(ta);
-		a->again = !rl->again && relay_again(rl, now) == 0;
-		if (!a->again)
-			rl->state = CHAT_RELAY_S_FAILED;
+		a->again = 1;
 		a->server = rl->server;
+		relay_again(rl, ta->err, now);
 		return (1);
 	}
 	return (0);		/* PERM_OK, CHAN_OK: nothing to do */
@@ -268,10 +344,28 @@ chat_relay_next(struct chat_relay *rl, uint64_t now,
 		a->kind = CHAT_RELAY_A_WAIT;
 		return;
 	}
+	if (rl->state == CHAT_RELAY_S_RETRY && now >= rl->retry_at &&
+	    relay_alloc(rl, now) != 0)
+		relay_retry_later(rl, now);
+	/* Deleting the old allocation: bounded, then allocate anyway. */
+	if (rl->state == CHAT_RELAY_S_DELETING && now >= rl->deadline &&
+	    relay_alloc(rl, now) != 0)
+		relay_retry_later(rl, now);
 	/* Bounded: without an allocation in time, go on without it. */
 	if (rl->state == CHAT_RELAY_S_ALLOCATING && now >= rl->deadline) {
 		(void)stun_turn_close(&rl->turn, now);
+		if (rl->again) {
+			relay_retry_later(rl, now);
+			a->kind = CHAT_RELAY_A_WAIT;
+			a->wake = rl->retry_at;
+			return;
+		}
 		relay_gone(rl, "no allocation in time", 0, a);
+		return;
+	}
+	if (rl->state == CHAT_RELAY_S_RETRY) {
+		a->kind = CHAT_RELAY_A_WAIT;
+		a->wake = rl->retry_at;
 		return;
 	}
 	for (;;) {
@@ -281,8 +375,9 @@ chat_relay_next(struct chat_relay *rl, uint64_t now,
 		if (relay_action(rl, &ta, now, a))
 			return;
 	}
-	w = ta.wake;
-	if (rl->state == CHAT_RELAY_S_ALLOCATING && (w == 0 ||
+	w = rl->state == CHAT_RELAY_S_RETRY ? rl->retry_at : ta.wake;
+	if ((rl->state == CHAT_RELAY_S_ALLOCATING ||
+	    rl->state == CHAT_RELAY_S_DELETING) && (w == 0 ||
 	    rl->deadline < w))
 		w = rl->deadline;
 	memset(a, 0, sizeof(*a));
@@ -345,6 +440,20 @@ chat_relay_path(struct chat_relay *rl, const struct stun_addr *to,
 }
 
 void
+chat_relay_check(struct chat_relay *rl, uint64_t now)
+{
+	if (rl->state != CHAT_RELAY_S_UP || now < rl->check_at)
+		return;
+	rl->check_at = now + CHAT_RELAY_CHECK_MIN;
+	/*
+	 * A refresh now rather than minutes from now: a server that
+	 * restarted answers 437 and the allocation is made again.
+	 */
+	if (rl->turn.state == STUN_TURN_S_ALLOCATED && !rl->turn.req.on)
+		rl->turn.refresh_at = now;
+}
+
+void
 chat_relay_leave(struct chat_relay *rl, uint64_t now)
 {
 	rl->pend_none = 0;
@@ -355,11 +464,14 @@ chat_relay_leave(struct chat_relay *rl, uint64_t now)
 	    rl->state == CHAT_RELAY_S_ALLOCATING)
 		(void)stun_turn_close(&rl->turn, now);
 	rl->state = CHAT_RELAY_S_CLOSED;
+	rl->have_held = 0;
+	OPENSSL_cleanse(&rl->held, sizeof(rl->held));
 }
 
 void
 chat_relay_clear(struct chat_relay *rl)
 {
 	OPENSSL_cleanse(&rl->turn, sizeof(rl->turn));
+	OPENSSL_cleanse(&rl->held, sizeof(rl->held));
 	OPENSSL_cleanse(&rl->cred, sizeof(rl->cred));
 }

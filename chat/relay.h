@@ -7,8 +7,9 @@
  * timer and the sends of the relayed paths, and drains actions: send to
  * the server, the relay is up (register its address), lost, failed, data
  * from a peer.  Nothing here calls out.  An allocation lost after it was
- * up (a refresh failed) is made once more; the new relayed address
- * replaces the old candidate.
+ * up (a refresh failed, the server restarted) is made again, with backoff,
+ * for as long as p2pchat runs; the new relayed address replaces the old
+ * candidate.
  */
 #ifndef CHAT_RELAY_H
 #define CHAT_RELAY_H
@@ -21,12 +22,17 @@
 #define CHAT_SOCK_MAIN		0
 #define CHAT_SOCK_RELAY		1
 #define CHAT_RELAY_WAIT		5000	/* ms for the allocation at start */
+#define CHAT_RELAY_RETRY	1000	/* ms before allocating again, */
+#define CHAT_RELAY_RETRY_MAX	30000	/* doubling up to this */
+#define CHAT_RELAY_CHECK_MIN	2000	/* ms between forced refreshes */
 
 #define CHAT_RELAY_S_IDLE	0
 #define CHAT_RELAY_S_ALLOCATING	1
 #define CHAT_RELAY_S_UP		2
 #define CHAT_RELAY_S_FAILED	3
 #define CHAT_RELAY_S_CLOSED	4
+#define CHAT_RELAY_S_RETRY	5	/* lost: allocating again at retry_at */
+#define CHAT_RELAY_S_DELETING	6	/* lost: deleting the old allocation */
 
 /* Actions from chat_relay_next(). */
 #define CHAT_RELAY_A_WAIT	0	/* nothing; wake at .wake (0: none) */
@@ -62,9 +68,15 @@ struct chat_relay {
 	int		 on;		/* configured, or offered */
 	int		 force;		/* relay paths only */
 	int		 off;		/* ignore the server's offer */
-	int		 again;		/* allocated again once: no more */
+	int		 again;		/* lost once: allocating again */
+	int		 from_offer;	/* the rendezvous server's credential */
 	struct stun_turn turn;
+	struct stun_turn held;		/* the machine as allocated */
+	int		 have_held;
 	struct stun_turn_config cred;	/* for allocating again */
+	uint32_t	 backoff;	/* ms, allocating again */
+	uint64_t	 retry_at;
+	uint64_t	 check_at;	/* no forced refresh before */
 	struct stun_addr server;
 	int		 state;		/* CHAT_RELAY_S_* */
 	uint64_t	 deadline;	/* ALLOCATING: give up then */
@@ -97,7 +109,9 @@ int	chat_relay_begin(struct chat_relay *rl, uint64_t now);
 /*
  * The rendezvous server at server offers the credential user/pass (empty
  * user: none): allocate on it unless a relay is configured or refused.
- * Returns 1 when an allocation started, else 0.
+ * Returns 1 when an allocation started, else 0.  Offered again (after a
+ * re-registration) to a relay that took the first offer, it replaces the
+ * credential used to allocate again.
  */
 int	chat_relay_offered(struct chat_relay *rl,
 	    const struct stun_addr *server, const char *user,
@@ -125,6 +139,13 @@ int	chat_relay_wrap(struct chat_relay *rl, const struct stun_addr *to,
 /* A peer's path goes through the relay to to: bind a channel. */
 void	chat_relay_path(struct chat_relay *rl, const struct stun_addr *to,
 	    uint64_t now);
+/*
+ * The relay may be gone (the rendezvous server came back, a relayed path
+ * lost consent): refresh the allocation now, at most every
+ * CHAT_RELAY_CHECK_MIN ms.  A server that restarted answers 437 and the
+ * relay is reported LOST and allocated again.
+ */
+void	chat_relay_check(struct chat_relay *rl, uint64_t now);
 /* Deallocate (best effort) when leaving; nothing is reported after. */
 void	chat_relay_leave(struct chat_relay *rl, uint64_t now);
 /* Wipe the credential. */

@@ -132,6 +132,7 @@ room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m,
 		else
 			(void)chat_peer_add_remote(p, &c);
 	}
+	chat_peer_moved(p, now);
 }
 
 static void
@@ -194,8 +195,19 @@ chat_room_members(struct chat_room *r, uint32_t self_id,
 			continue;
 		for (j = 0, listed = 0; j < n && !listed; j++)
 			listed = m[j].id == s->p->id;
+		s->unlisted = 0;
 		if (listed)
 			continue;
+		/*
+		 * The server lost sight of a member we still talk to (it
+		 * restarted, or the member is away from it): the session
+		 * goes on while its path answers.  A Leave is a Leave.
+		 */
+		if (!(event == STUN_RDV_EV_LEAVE && event_member ==
+		    s->p->id) && chat_peer_alive(s->p)) {
+			s->unlisted = 1;
+			continue;
+		}
 		s->gone = event == STUN_RDV_EV_TIMEOUT &&
 		    event_member == s->p->id ? "timeout" : "left";
 		chat_peer_close(s->p, s->gone);
@@ -282,6 +294,11 @@ chat_room_next(struct chat_room *r, uint64_t now, struct chat_room_action *a)
 			a->kind = CHAT_ROOM_A_MEMBER;
 			a->peer = s->p;
 			return;
+		}
+		/* Unlisted, and its path is gone too: it left. */
+		if (s->unlisted && s->gone == NULL && !chat_peer_alive(s->p)) {
+			s->gone = "timeout";
+			chat_peer_close(s->p, s->gone);
 		}
 		chat_peer_next(s->p, now, &a->pa);
 		if (a->pa.kind == CHAT_PEER_A_UP)

@@ -44,6 +44,8 @@ struct chat_room_slot {
 	struct chat_peer	*p;
 	int			 announced;
 	int			 was_up;
+	int			 unlisted;	/* the server forgot it; kept
+						   while its path answers */
 	const char		*gone;	/* left: why; reported, then freed */
 };
 
@@ -84,7 +86,10 @@ int	chat_room_relay(struct chat_room *r, const struct stun_punch_cand *c,
 /*
  * The rendezvous says we are member self_id and the others are m[0..n):
  * new members get a peer, members no longer listed are closed (reason
- * "left" or "timeout" from event/event_member, else "left").
+ * "left" or "timeout" from event/event_member, else "left"), except a
+ * member with a session whose path answers (chat_peer_alive()) that did
+ * not send a Leave: the server restarted or lost sight of it, and the
+ * chat goes on; it is closed ("timeout") once its path is lost too.
  */
 void	chat_room_members(struct chat_room *r, uint32_t self_id,
 	    const struct stun_rdv_member *m, unsigned n, uint8_t event,

@@ -303,6 +303,18 @@ ui_msg_event(const struct chat_event *e)
 	case EV_FILE:
 		um_file(e);
 		break;
+	case EV_SERVER:
+		ui_begin(e->up ? UI_L_NOTE : UI_L_WARN);
+		ui_add("-- the rendezvous server ");
+		um_name(s.server);
+		if (e->up)
+			ui_add(" is back");
+		else
+			ui_add(" is unreachable; the chat goes on with the "
+			    "peers you have, and newcomers wait until it is "
+			    "back (retrying)");
+		ui_end();
+		break;
 	default:
 		um_note(UI_L_WARN, e->reason != NULL ? e->reason : "error");
 		break;
@@ -576,5 +588,6 @@ ui_msg_status(char *buf, size_t cap, int scrolled)
 	}
 	if (s.quitting)
 		um_cat(buf, cap, " | leaving");
-	um_cat(buf, cap, " | server ok");
+	um_cat(buf, cap, s.server_down ? " | server unreachable, retrying" :
+	    " | server ok");
 }

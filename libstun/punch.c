@@ -6,8 +6,12 @@
  * come from unknown addresses, nomination of the first pair that works
  * both ways (the controlling side sends USE-CANDIDATE; the controlled side
  * follows), a better pair later reported as a path change, keepalives,
- * a bounded time to fail, and, while the path is relayed, recheck rounds
- * of the better pairs, backed off.  No I/O and no clock: see punch.h.
+ * consent checks on the path (a path that stops answering is looked for
+ * again), a bounded time to fail, and, while the path is relayed,
+ * recheck rounds of the better pairs, backed off.  One path per pair of
+ * peers, the best one (RFC 8445 section 8.1.1): neither side moves to a
+ * pair of lower priority than the one nominated while that one answers.
+ * No I/O and no clock: see punch.h.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -57,7 +61,7 @@ stun_punch_init(struct stun_punch *p, const struct stun_punch_config *c)
 	int				r;
 
 	memset(p, 0, sizeof(*p));
-	p->nominated = p->reported = -1;
+	p->nominated = p->reported = p->lost = -1;
 	if (c == NULL)
 		return (STUN_ERR_INVALID);
 	d = *c;
@@ -85,6 +89,10 @@ stun_punch_init(struct stun_punch *p, const struct stun_punch_config *c)
 		d.recheck_max = STUN_PUNCH_RECHECK_MAX;
 	if (d.recheck_max < d.recheck)
 		d.recheck_max = d.recheck;
+	if (d.consent == 0)
+		d.consent = STUN_PUNCH_CONSENT;
+	if (d.consent_timeout == 0)
+		d.consent_timeout = STUN_PUNCH_CONSENT_TIMEOUT;
 	if (d.tiebreaker == 0 && (r = stun_random(d.rnd, d.rnd_arg,
 	    (uint8_t *)&d.tiebreaker, sizeof(d.tiebreaker))) != 0)
 		return (r);
@@ -271,6 +279,19 @@ stun_punch_relay_moved(struct stun_punch *p, int local,
 	if (!local)
 		n.sock = 0;
 	cands[k] = n;
+	/*
+	 * The peer's checks from its new relayed address may have come
+	 * first, learnt as peer-reflexive: that candidate is the relay, and
+	 * a path through it is reported again as relayed.
+	 */
+	for (i = 0; !local && i < p->nremote; i++) {
+		if ((int)i == k || p->remote[i].type != STUN_CAND_PRFLX ||
+		    !stun_addr_equal(&p->remote[i].addr, &n.addr))
+			continue;
+		p->remote[i].type = STUN_CAND_RELAY;
+		if (p->reported >= 0 && p->pairs[p->reported].remote == (int)i)
+			p->reported = -2;
+	}
 	for (i = 0; i < p->npairs; i++) {
 		pr = &p->pairs[i];
 		if ((local ? pr->local : pr->remote) != k)
@@ -281,6 +302,12 @@ stun_punch_relay_moved(struct stun_punch *p, int local,
 		pr->rtt = 0;
 		if ((int)i == p->nominated)
 			lost = 1;
+		/*
+		 * The path lost before the move (its server restarted, say):
+		 * found again through the new address, it is a path change.
+		 */
+		if ((int)i == p->reported)
+			p->reported = -2;
 	}
 	if (lost && p->started) {
 		/* Report whatever comes next, even this pair again. */
@@ -345,7 +372,14 @@ send_check(struct stun_punch *p, int i, uint64_t now)
 	    STUN_CAND_PRFLX, (uint16_t)(l->priority >> 8)));
 	stun_build_u64(&b, p->c.controlling ? STUN_ATTR_ICE_CONTROLLING :
 	    STUN_ATTR_ICE_CONTROLLED, p->c.tiebreaker);
-	if (pr->nominating == NOM_SENT)
+	/*
+	 * The controlling side nominates, and renominates its path on each
+	 * consent check, so that a controlled side that lost it takes it
+	 * back.  Never a pair worse than the one nominated.
+	 */
+	if ((pr->nominating == NOM_SENT && (p->nominated < 0 ||
+	    pr->prio >= p->pairs[p->nominated].prio)) ||
+	    (p->c.controlling && i == p->nominated))
 		stun_build_attr(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
 	stun_build_integrity(&b, p->c.key, p->c.keylen);
 	stun_build_fingerprint(&b);
@@ -379,9 +413,13 @@ static int
 pair_eligible(const struct stun_punch *p, const struct stun_punch_pair *pr,
     uint64_t now)
 {
-	/* A nomination gets as many sends as the backoff allows a check. */
+	/*
+	 * A nomination gets as many sends as the backoff allows a check,
+	 * unless a better pair was nominated meanwhile.
+	 */
 	if (pr->nominating == NOM_SENT)
-		return (pr->sends < 8);
+		return (pr->sends < 8 && (p->nominated < 0 ||
+		    pr->prio > p->pairs[p->nominated].prio));
 	if (pr->state == STUN_PAIR_SUCCEEDED || p->failed)
 		return (0);
 	if (now >= p->deadline)
@@ -493,6 +531,73 @@ recheck_begin(struct stun_punch *p, uint64_t now)
 	p->next_recheck = now + p->recheck_ivl;
 }
 
+/*
+ * Every pair from scratch, the one that was the path too: nothing counts
+ * but fresh checks both ways.
+ */
+static void
+pairs_anew(struct stun_punch *p, uint64_t now)
+{
+	struct stun_punch_pair	*pr;
+	unsigned		 i;
+
+	p->ntrig = 0;
+	for (i = 0; i < p->npairs; i++) {
+		pr = &p->pairs[i];
+		pair_again(pr);
+		pr->got_req = 0;
+		pr->triggered = 0;
+		pr->rtt = 0;
+	}
+	p->deadline = now + p->c.timeout;
+	p->next_tick = now;
+	p->maxsends = 0;
+	p->failed = 0;
+}
+
+/*
+ * The path stopped answering: the peer's NAT may have a new mapping for
+ * it, the relay may be gone.  Look for a path again from every pair;
+ * "reported" stays, so that the same pair found again is no change.
+ */
+static void
+path_lost(struct stun_punch *p, uint64_t now)
+{
+	p->lost = p->nominated;
+	p->pend_lost = 1;
+	p->losses++;
+	p->nominated = -1;
+	p->next_recheck = 0;
+	p->lost_ivl = STUN_PUNCH_LOST_RETRY;
+	p->lost_round = 0;
+	pairs_anew(p, now);
+}
+
+/* The consent check of the path: a fresh transaction, sent once. */
+static void
+consent_check(struct stun_punch *p, uint64_t now)
+{
+	struct stun_punch_pair	*pr = &p->pairs[p->nominated];
+
+	pr->sends = 0;
+	send_check(p, p->nominated, now);
+	p->next_consent = now + p->c.consent;
+}
+
+int
+stun_punch_stale(const struct stun_punch *p, uint64_t now)
+{
+	return (p->nominated >= 0 &&
+	    now >= p->consent_at + 2 * (uint64_t)p->c.consent);
+}
+
+void
+stun_punch_lost(struct stun_punch *p, uint64_t now)
+{
+	if (p->nominated >= 0)
+		path_lost(p, now);
+}
+
 void
 stun_punch_timer(struct stun_punch *p, uint64_t now)
 {
@@ -504,7 +609,23 @@ stun_punch_timer(struct stun_punch *p, uint64_t now)
 	if (p->nominated < 0 && !p->failed && now >= p->deadline) {
 		p->failed = 1;
 		p->ntrig = 0;
+		/* Lost: another round later, backed off. */
+		if (p->lost >= 0) {
+			p->lost_round = now + p->lost_ivl;
+			p->lost_ivl = p->lost_ivl * 2 > p->c.recheck_max ?
+			    p->c.recheck_max : p->lost_ivl * 2;
+		}
 	}
+	if (p->nominated < 0 && p->failed && p->lost_round != 0 &&
+	    now >= p->lost_round) {
+		p->lost_round = 0;
+		pairs_anew(p, now);
+	}
+	if (p->nominated >= 0 &&
+	    now >= p->consent_at + p->c.consent_timeout)
+		path_lost(p, now);
+	if (p->nominated >= 0 && now >= p->next_consent)
+		consent_check(p, now);
 	if (p->nominated >= 0 && now >= p->next_keepalive) {
 		keepalive(p);
 		p->next_keepalive = now + p->c.keepalive;
@@ -520,14 +641,28 @@ stun_punch_timer(struct stun_punch *p, uint64_t now)
 static void
 nominate_set(struct stun_punch *p, int i, uint64_t now)
 {
+	unsigned	k;
+
 	if (p->nominated == i)
 		return;
-	if (p->nominated >= 0 && p->pairs[i].prio < p->pairs[p->nominated].prio
-	    && p->c.controlling)
+	/*
+	 * RFC 8445 8.1.1: the highest-priority nominated pair is the path,
+	 * on both sides; a later nomination of a worse pair (one flagged
+	 * before the better one was nominated) does not move it.
+	 */
+	if (p->nominated >= 0 &&
+	    p->pairs[i].prio < p->pairs[p->nominated].prio)
 		return;
 	p->nominated = i;
 	p->failed = 0;
 	p->next_keepalive = now + p->c.keepalive;
+	p->consent_at = now;
+	p->next_consent = now + p->c.consent;
+	/* Worse pairs flagged for nomination will not send it now. */
+	for (k = 0; k < p->npairs; k++)
+		if (p->pairs[k].nominating == NOM_SENT &&
+		    p->pairs[k].prio < p->pairs[i].prio)
+			p->pairs[k].nominating = NOM_NONE;
 	/* A relayed path starts the rechecks; a direct one ends them. */
 	if (!relayed(p))
 		p->next_recheck = 0;
@@ -667,6 +802,14 @@ input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
 	if ((r = remote_add(p, &c)) < 0 || (i = pair_find(p, l, r)) < 0)
 		return (0);
 	/*
+	 * The peer's checks come from another address than the path's
+	 * while ours go unanswered: its NAT mapped it anew.  Look again
+	 * now rather than at the consent timeout.
+	 */
+	if (p->nominated >= 0 && r != p->pairs[p->nominated].remote &&
+	    stun_punch_stale(p, now))
+		path_lost(p, now);
+	/*
 	 * The peer rechecks a direct pair outside a round of ours while
 	 * our path is relayed: join in (it counts as our round) when at
 	 * least half our interval has passed, so both sides check together.
@@ -676,6 +819,13 @@ input_request(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
 	    now + p->recheck_ivl / 2 >= p->next_recheck)
 		recheck_begin(p, now);
 	p->pairs[i].got_req = 1;
+	/*
+	 * The peer's own check on the path, authenticated: it is there and
+	 * its side of the mapping holds.  Counted as consent, so that a
+	 * lossy path needs both directions to fail for 5 s to be lost.
+	 */
+	if (i == p->nominated)
+		p->consent_at = now;
 	if (!p->c.controlling &&
 	    stun_msg_find(m, STUN_ATTR_USE_CANDIDATE) != NULL)
 		p->pairs[i].use_cand = 1;
@@ -732,6 +882,8 @@ input_response(struct stun_punch *p, const struct stun_msg *m, unsigned sock,
 		return (0);
 	}
 	pr->rtt = (uint32_t)(now - pr->sent_at);
+	if (i == p->nominated)
+		p->consent_at = now;
 	if (pr->state != STUN_PAIR_SUCCEEDED) {
 		pr->state = STUN_PAIR_SUCCEEDED;
 		/* Fresh tid for any later (nominating) check. */
@@ -782,8 +934,13 @@ next_wake(struct stun_punch *p)
 #define WAKE(x)	do { t = (x); if (w == 0 || t < w) w = t; } while (0)
 	if (p->nominated < 0 && !p->failed)
 		WAKE(p->deadline);
-	if (p->nominated >= 0)
+	if (p->nominated >= 0) {
 		WAKE(p->next_keepalive);
+		WAKE(p->next_consent);
+		WAKE(p->consent_at + p->c.consent_timeout);
+	}
+	if (p->nominated < 0 && p->failed && p->lost_round != 0)
+		WAKE(p->lost_round);
 	if (p->next_recheck != 0 && relayed(p))
 		WAKE(p->next_recheck);
 	if (p->ntrig > 0)
@@ -816,6 +973,17 @@ stun_punch_next(struct stun_punch *p, struct stun_punch_action *a)
 		a->to = p->cur.to;
 		a->buf = p->cur.buf;
 		a->len = p->cur.len;
+		return;
+	}
+	if (p->pend_lost) {
+		p->pend_lost = 0;
+		a->kind = STUN_PUNCH_LOST;
+		a->pair = p->lost;
+		pr = &p->pairs[p->lost];
+		a->sock = p->local[pr->local].sock;
+		a->to = p->remote[pr->remote].addr;
+		a->local_type = p->local[pr->local].type;
+		a->remote_type = p->remote[pr->remote].type;
 		return;
 	}
 	if (p->nominated >= 0 && p->nominated != p->reported) {

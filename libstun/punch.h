@@ -34,6 +34,19 @@ extern "C" {
 #define STUN_PUNCH_TIMEOUT	5000	/* ms without a nominated pair */
 #define STUN_PUNCH_KEEPALIVE	15000	/* ms */
 /*
+ * Consent (RFC 7675 in spirit, on a shorter clock): once a pair is
+ * nominated it is checked every STUN_PUNCH_CONSENT ms; without an answer
+ * or a check of the peer's on it for STUN_PUNCH_CONSENT_TIMEOUT ms (or
+ * at once when the peer's checks come from another address than the
+ * path's and ours went unanswered for two intervals: its NAT gave it a
+ * new mapping) the path is lost: every pair is checked again, and again
+ * after STUN_PUNCH_LOST_RETRY ms, doubling up to STUN_PUNCH_RECHECK_MAX,
+ * until one works.
+ */
+#define STUN_PUNCH_CONSENT	1000	/* ms */
+#define STUN_PUNCH_CONSENT_TIMEOUT 5000	/* ms */
+#define STUN_PUNCH_LOST_RETRY	2000	/* ms */
+/*
  * A relayed path keeps looking for a direct one: a recheck round of the
  * better pairs 15 s after the relay was nominated, then 30, 60, 120 s
  * and every 300 s later; each round lasts 2 s with at most 4 checks a
@@ -71,6 +84,8 @@ struct stun_punch_config {
 	uint32_t	keepalive;	/* 0: STUN_PUNCH_KEEPALIVE */
 	uint32_t	recheck;	/* 0: STUN_PUNCH_RECHECK */
 	uint32_t	recheck_max;	/* 0: STUN_PUNCH_RECHECK_MAX */
+	uint32_t	consent;	/* 0: STUN_PUNCH_CONSENT */
+	uint32_t	consent_timeout; /* 0: STUN_PUNCH_CONSENT_TIMEOUT */
 	stun_random_fn	rnd;		/* NULL: RAND_bytes */
 	void		*rnd_arg;
 };
@@ -103,6 +118,9 @@ struct stun_punch_pair {
 #define STUN_PUNCH_NOMINATED	2	/* pair is the path */
 #define STUN_PUNCH_CHANGED	3	/* a better pair replaced the path */
 #define STUN_PUNCH_FAILED	4	/* no pair worked in time */
+#define STUN_PUNCH_LOST		5	/* the path lost consent: pair (the
+					   old path) no longer answers; the
+					   machine looks for one again */
 
 struct stun_punch_action {
 	int		 kind;
@@ -144,6 +162,14 @@ struct stun_punch {
 	uint32_t	recheck_ivl;	/* interval that led to next_recheck */
 	unsigned	maxsends;	/* per pair in this round; 0: no cap */
 	unsigned	rechecks;	/* rounds begun */
+	/* Consent on the nominated pair, and the path once lost. */
+	uint64_t	next_consent;
+	uint64_t	consent_at;	/* last answer on the nominated pair */
+	int		lost;		/* -1 none, else the lost pair */
+	int		pend_lost;	/* LOST is due */
+	uint64_t	lost_round;	/* next round while lost and failed */
+	uint32_t	lost_ivl;
+	unsigned	losses;		/* paths lost */
 };
 
 /* RFC 8445 5.1.2.1 with local preference lp (0..65535), component 1. */
@@ -189,14 +215,28 @@ STUN_API int stun_punch_input(struct stun_punch *p, unsigned sock,
     const struct stun_addr *from, const uint8_t *buf, size_t len,
     uint64_t now);
 /*
- * The timer: pacing, retransmission, keepalive, timeout, and the recheck
- * rounds of a relayed path (a better pair that works is reported as
- * STUN_PUNCH_CHANGED).
+ * The timer: pacing, retransmission, keepalive, consent, timeout, and the
+ * recheck rounds of a relayed path (a better pair that works is reported
+ * as STUN_PUNCH_CHANGED).  A path that lost consent is reported as
+ * STUN_PUNCH_LOST; the pair found next comes as STUN_PUNCH_CHANGED
+ * (nothing when it is the same pair again), or FAILED for each round
+ * without one.
  */
 STUN_API void stun_punch_timer(struct stun_punch *p, uint64_t now);
 /* Next action; call until STUN_PUNCH_WAIT. */
 STUN_API void stun_punch_next(struct stun_punch *p,
     struct stun_punch_action *a);
+/*
+ * Has the path gone unanswered for two consent intervals (a sign that the
+ * peer's NAT mapped it anew)?  0 without a path.
+ */
+STUN_API int stun_punch_stale(const struct stun_punch *p, uint64_t now);
+/*
+ * The caller has news that the path is gone (the peer announced a new
+ * address while the path is stale): lost now, as at the consent timeout.
+ * Nothing without a path.
+ */
+STUN_API void stun_punch_lost(struct stun_punch *p, uint64_t now);
 STUN_API const char *stun_punch_cand_name(int type);
 
 #ifdef __cplusplus

@@ -176,6 +176,27 @@ rdv_client_lost(struct stun_rdv_client *rc, int err, int code, uint64_t now)
 	rc->retry_at = now + rc->backoff;
 }
 
+/*
+ * The keepalive interval the server asks for (Register and Keepalive
+ * answers: a server reloaded with another one tells us at once), unless
+ * ours is configured; clamped to 1..60 s.
+ */
+static void
+rdv_client_interval(struct stun_rdv_client *rc, const struct stun_rdv_msg *q)
+{
+	uint32_t	iv = rc->c.keepalive;
+
+	if (iv == 0 && (q->flags & STUN_RDV_F_INTERVAL))
+		iv = q->interval;
+	else if (iv == 0)
+		iv = rc->interval != 0 ? rc->interval : STUN_RDV_KEEPALIVE_MS;
+	if (iv < 1000)
+		iv = 1000;
+	if (iv > 60000)
+		iv = 60000;
+	rc->interval = iv;
+}
+
 /* Step 1 with a fresh key share. */
 static void
 rdv_client_register(struct stun_rdv_client *rc, uint64_t now)
@@ -458,7 +479,6 @@ rdv_client_joined(struct stun_rdv_client *rc, const struct stun_rdv_msg *q,
 {
 	const uint32_t	need = STUN_RDV_F_MEMBER_ID | STUN_RDV_F_MAPPED |
 	    STUN_RDV_F_EPOCH | STUN_RDV_F_COUNT;
-	uint32_t	iv;
 
 	if ((q->flags & need) != need) {
 		rc->rejected++;
@@ -488,15 +508,8 @@ rdv_client_joined(struct stun_rdv_client *rc, const struct stun_rdv_msg *q,
 	/* Empty strings when the server gave no credential. */
 	memcpy(rc->relay_user, q->relay_user, sizeof(rc->relay_user));
 	memcpy(rc->relay_pass, q->relay_pass, sizeof(rc->relay_pass));
-	iv = rc->c.keepalive;
-	if (iv == 0)
-		iv = (q->flags & STUN_RDV_F_INTERVAL) ?
-		    q->interval : STUN_RDV_KEEPALIVE_MS;
-	if (iv < 1000)
-		iv = 1000;
-	if (iv > 60000)
-		iv = 60000;
-	rc->interval = iv;
+	rc->interval = 0;
+	rdv_client_interval(rc, q);
 	rc->state = STUN_RDV_S_JOINED;
 	rdv_client_keep_echo(rc, q, now);
 	rc->next_ka = now + rc->interval;
@@ -568,6 +581,7 @@ rdv_client_answer(struct stun_rdv_client *rc, const struct stun_rdv_msg *q,
 		}
 		if (q->flags & STUN_RDV_F_MAPPED)
 			rc->mapped = q->mapped;
+		rdv_client_interval(rc, q);
 		rc->next_ka = now + rc->interval;
 		/* A Members indication was lost: fetch the list. */
 		if ((q->flags & STUN_RDV_F_EPOCH) && q->epoch != rc->epoch) {

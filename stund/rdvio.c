@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/sock.h"
 #include "auth.h"
 #include "cluster.h"
@@ -233,6 +234,45 @@ rdvio_timer(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(sd->rdv_timer, &tv);
 }
 
+/*
+ * The room table's configuration from stund's, at start and on SIGHUP
+ * (rdvio_reload: the limits and timers apply live; the table sizes and
+ * the secret are marked restart in conftab.c).
+ */
+static void
+rdvio_config(const struct conf *c, struct rooms_config *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->max_rooms = c->room_max;
+	rc->max_room_members = c->room_members;
+	rc->max_members = c->member_max;
+	rc->keepalive_ms = c->keepalive * 1000;
+	rc->timeout_ms = c->member_timeout * 1000;
+	rc->rate_burst = c->register_burst;
+	rc->rate_ms = 60000 / c->register_rate;
+	if (rc->rate_ms == 0)
+		rc->rate_ms = 1;
+	rc->prefix_rooms = c->room_prefix_max;
+	rc->prefix_members = c->member_prefix_max;
+}
+
+void
+rdvio_reload(struct stund *sd)
+{
+	struct rooms_config	rc;
+	int			r;
+
+	if (sd->rooms == NULL)
+		return;
+	rdvio_config(sd->conf, &rc);
+	pthread_mutex_lock(&sd->rdv_lock);
+	r = rooms_reconfigure(sd->rooms, &rc);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	if (r == -1)
+		log_warnx("reload: rendezvous limits out of range; keeping "
+		    "the running ones");
+}
+
 int
 rdvio_init(struct stund *sd, char *err, size_t errlen)
 {
@@ -242,18 +282,7 @@ rdvio_init(struct stund *sd, char *err, size_t errlen)
 
 	if (!c->rendezvous)
 		return (0);
-	memset(&rc, 0, sizeof(rc));
-	rc.max_rooms = c->room_max;
-	rc.max_room_members = c->room_members;
-	rc.max_members = c->member_max;
-	rc.keepalive_ms = c->keepalive * 1000;
-	rc.timeout_ms = c->member_timeout * 1000;
-	rc.rate_burst = c->register_burst;
-	rc.rate_ms = 60000 / c->register_rate;
-	if (rc.rate_ms == 0)
-		rc.rate_ms = 1;
-	rc.prefix_rooms = c->room_prefix_max;
-	rc.prefix_members = c->member_prefix_max;
+	rdvio_config(c, &rc);
 	/*
 	 * Servers sharing the secret accept each other's cookies; without a
 	 * file rooms_init() draws one for this process.

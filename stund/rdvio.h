@@ -20,6 +20,11 @@ struct stund;
 int	rdvio_init(struct stund *sd, char *err, size_t errlen);
 void	rdvio_free(struct stund *sd);
 /*
+ * SIGHUP, after sd->conf was replaced: the room table takes the new
+ * limits and timers (rooms_reconfigure()).
+ */
+void	rdvio_reload(struct stund *sd);
+/*
  * A decoded rendezvous message: the room table answers it and tells the
  * other members, from the sockets of rt's worker (and, for a stream,
  * into its connection when the datagram is for that client).

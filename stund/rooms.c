@@ -100,6 +100,42 @@ rooms_init(struct rooms *r, const struct rooms_config *c)
 	return (0);
 }
 
+int
+rooms_reconfigure(struct rooms *r, const struct rooms_config *c)
+{
+	struct rooms_config	n = *c;
+
+	rooms_defaults(&n);
+	if (n.max_room_members > STUN_RDV_MAX_MEMBERS ||
+	    n.max_room_members < 2)
+		return (-1);
+	/*
+	 * Limits and timers only: the tables keep their size and the
+	 * secret stays.  A lower cap refuses newcomers, never evicts.
+	 */
+	r->c.max_room_members = n.max_room_members;
+	r->c.keepalive_ms = n.keepalive_ms;
+	r->c.timeout_ms = n.timeout_ms;
+	r->c.rate_burst = n.rate_burst;
+	r->c.rate_ms = n.rate_ms;
+	r->c.go_margin_ms = n.go_margin_ms;
+	r->c.prefix_rooms = n.prefix_rooms;
+	r->c.prefix_members = n.prefix_members;
+	r->c.ka_burst = n.ka_burst;
+	r->c.ka_ms = n.ka_ms;
+	r->c.err_burst = n.err_burst;
+	r->c.err_ms = n.err_ms;
+	r->c.budget_bytes = n.budget_bytes;
+	r->c.budget_rate = n.budget_rate;
+	r->c.move_ms = n.move_ms;
+	r->reg.burst = n.rate_burst;
+	r->reg.ms = n.rate_ms;
+	r->unv.burst = n.err_burst;
+	r->unv.ms = n.err_ms;
+	OPENSSL_cleanse(&n, sizeof(n));
+	return (0);
+}
+
 void
 rooms_free(struct rooms *r)
 {

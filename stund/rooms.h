@@ -222,6 +222,14 @@ struct rooms {
  */
 int	rooms_init(struct rooms *r, const struct rooms_config *c);
 void	rooms_free(struct rooms *r);
+/*
+ * SIGHUP: the limits and timers of c (caps per room and prefix, Register
+ * rate, keepalive interval, member timeout, budgets) apply from now on;
+ * the table sizes, the rate-limiter slots, the epoch length and the
+ * secret stay as rooms_init() made them.  0, or -1 (nothing changed)
+ * when c is out of range.
+ */
+int	rooms_reconfigure(struct rooms *r, const struct rooms_config *c);
 /* Is m a rendezvous message (a method of the extension)?  1 or 0. */
 int	rooms_is_rdv(const struct stun_msg *m);
 /*

@@ -302,6 +302,7 @@ stund_sighup(evutil_socket_t sig, short what, void *arg)
 	sd->retired_gen[slot] = gen;
 	stund_reap(sd);
 	relayio_reload(sd);
+	rdvio_reload(sd);
 	log_setlevel(n->log_level);
 	log_set_event_rate(n->log_rate);
 	log_info("configuration reloaded");

@@ -18,8 +18,14 @@ EXTRA_DIST += tests/chat_loopback.sh
 TESTS += tests/chat_file.sh
 EXTRA_DIST += tests/chat_file.sh
 
-# The hole-punching suite runs in check_libstun (suite_punch).
-CHECK_LIBSTUN_SUITES += tests/libstun_punch.c
+# p2pchat outlives stund: killed and started again, or gone for good;
+# stund applies the rendezvous limits and timers on SIGHUP.
+TESTS += tests/chat_restart.sh tests/stund_rdvhup.sh
+EXTRA_DIST += tests/chat_restart.sh tests/stund_rdvhup.sh
+
+# The hole-punching suites run in check_libstun (suite_punch, and
+# suite_nominate: the nomination race and consent).
+CHECK_LIBSTUN_SUITES += tests/libstun_punch.c tests/libstun_nominate.c
 
 # p2pchat through a TURN relay (coturn, stund) on loopback.
 TESTS += tests/chat_relay.sh

@@ -443,9 +443,15 @@ START_TEST(handshake_retransmits_reflections_and_junk)
 	    &l2), CHAT_HS_SEND);
 	ck_assert_uint_eq(l1, l2);
 	ck_assert_mem_eq(f1, f2, l1);
-	/* A second peer's HELLO on this handshake is refused. */
+	/*
+	 * Another HELLO before done takes the first one's place (a
+	 * recorded HELLO played back first cannot stall the handshake):
+	 * another FINISH.
+	 */
 	ck_assert_int_eq(chat_hs_input(&a, hc, (size_t)lc, f2, sizeof(f2),
-	    &l2), STUN_ERR_STATE);
+	    &l2), CHAT_HS_SEND);
+	ck_assert_mem_ne(f1, f2, l1);
+	ck_assert_str_eq(a.peer_name, "carol");
 	/* Truncations and junk. */
 	for (n = 0; n < (size_t)lb; n++)
 		ck_assert_int_lt(chat_hs_input(&c, hb, n, f2, sizeof(f2), &l2),
@@ -461,6 +467,72 @@ START_TEST(handshake_retransmits_reflections_and_junk)
 	    "123456789012345678901234567890123", NULL, NULL), STUN_ERR_INVALID);
 	ck_assert_int_eq(chat_hs_init(&c, secret, "x", fail_rnd, NULL),
 	    STUN_ERR_RANDOM);
+}
+END_TEST
+
+/*
+ * A recorded HELLO of an earlier session (bob's) is played to alice
+ * before bob's real one: the handshake completes with the real one, and
+ * the recording's old FINISH does not verify.  Once done, a recorded
+ * HELLO is CHAT_HS_NEW, never a reset: re-keying takes a new handshake
+ * whose FINISH binds alice's fresh key.
+ */
+START_TEST(handshake_replayed_hello_neither_stalls_nor_resets)
+{
+	struct chat_hs	a, old_a, old_b, b;
+	struct chat_session s1, s2;
+	uint8_t		secret[CHAT_SECRET_LEN], hold[CHAT_HELLO_MAX];
+	uint8_t		holda[CHAT_HELLO_MAX], ha[CHAT_HELLO_MAX];
+	uint8_t		hb[CHAT_HELLO_MAX], fold[CHAT_FINISH_LEN];
+	uint8_t		f[CHAT_FINISH_LEN], fb[CHAT_FINISH_LEN];
+	size_t		lf, lfold, lfb;
+	unsigned	seed = 40;
+	int		lo, loa, la, lb;
+
+	memset(secret, 0x66, sizeof(secret));
+	/* Yesterday's session, recorded by an attacker. */
+	ck_assert_int_eq(chat_hs_init(&old_a, secret, "alice", fake_rnd,
+	    &seed), 0);
+	ck_assert_int_eq(chat_hs_init(&old_b, secret, "bob", fake_rnd,
+	    &seed), 0);
+	lo = chat_hs_hello(&old_b, hold, sizeof(hold));
+	loa = chat_hs_hello(&old_a, holda, sizeof(holda));
+	ck_assert_int_eq(chat_hs_input(&old_b, holda, (size_t)loa, fold,
+	    sizeof(fold), &lfold), CHAT_HS_SEND);
+	/* Today. */
+	ck_assert_int_eq(chat_hs_init(&a, secret, "alice", fake_rnd, &seed),
+	    0);
+	ck_assert_int_eq(chat_hs_init(&b, secret, "bob", fake_rnd, &seed), 0);
+	la = chat_hs_hello(&a, ha, sizeof(ha));
+	lb = chat_hs_hello(&b, hb, sizeof(hb));
+	ck_assert_int_eq(chat_hs_input(&a, hold, (size_t)lo, f, sizeof(f),
+	    &lf), CHAT_HS_SEND);
+	/* The recorded FINISH does not match alice's key of today. */
+	ck_assert_int_eq(chat_hs_input(&a, fold, lfold, f, sizeof(f), &lf),
+	    STUN_ERR_INTEGRITY);
+	/* The real HELLO replaces it; the handshake completes. */
+	ck_assert_int_eq(chat_hs_input(&a, hb, (size_t)lb, f, sizeof(f),
+	    &lf), CHAT_HS_SEND);
+	ck_assert_int_eq(chat_hs_input(&b, ha, (size_t)la, fb, sizeof(fb),
+	    &lfb), CHAT_HS_SEND);
+	ck_assert_int_eq(chat_hs_input(&b, f, lf, fold, sizeof(fold), &lf),
+	    CHAT_HS_DONE);
+	ck_assert_int_eq(chat_hs_input(&a, fb, lfb, f, sizeof(f), &lf),
+	    CHAT_HS_DONE);
+	/* (fold was overwritten: record it again.) */
+	ck_assert_int_eq(chat_hs_input(&old_b, holda, (size_t)loa, fold,
+	    sizeof(fold), &lfold), CHAT_HS_SEND);
+	ck_assert_int_eq(chat_hs_session(&a, &s1), 0);
+	/* Later: the recording again; the session stays as it is. */
+	ck_assert_int_eq(chat_hs_input(&a, hold, (size_t)lo, f, sizeof(f),
+	    &lf), CHAT_HS_NEW);
+	ck_assert_int_eq(chat_hs_input(&a, fold, lfold, f, sizeof(f), &lf),
+	    STUN_ERR_INTEGRITY);
+	ck_assert_int_eq(chat_hs_session(&a, &s2), 0);
+	ck_assert_mem_eq(&s1, &s2, sizeof(s1));
+	/* bob's own HELLO again is a retransmission. */
+	ck_assert_int_eq(chat_hs_input(&a, hb, (size_t)lb, f, sizeof(f),
+	    &lf), CHAT_HS_SEND);
 }
 END_TEST
 
@@ -579,6 +651,7 @@ suite_chat_crypto(void)
 	tcase_add_test(tc, handshake_wrong_secret_fails);
 	tcase_add_test(tc, handshake_forged_finish_fails);
 	tcase_add_test(tc, handshake_retransmits_reflections_and_junk);
+	tcase_add_test(tc, handshake_replayed_hello_neither_stalls_nor_resets);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("packets");

@@ -4,8 +4,9 @@
  * suite_chat_end: how p2pchat ends (chat/end.h) on a fake clock: the end
  * of input with messages still in flight, the linger time running out
  * and what was left reported undelivered through a real room, the quiet
- * moment to leave in, a second signal, the Leave answered or not, and
- * nothing left before we registered.
+ * moment to leave in, a second signal, the Leave answered or not,
+ * nothing left before we registered, and a second quit then stopping at
+ * once.
  */
 #include <string.h>
 
@@ -240,6 +241,80 @@ START_TEST(end_nothing_to_leave_before_registering)
 END_TEST
 
 /*
+ * The server restarted and its new list lacks bob, whose session is up
+ * on a path that answers (set here as the peer machine leaves it): no
+ * "left", the chat goes on.  Once bob's path is lost and a round to find
+ * it fails, he is reported gone ("timeout").  An explicit Leave of an
+ * alive member closes it at once.
+ */
+START_TEST(end_room_keeps_a_member_the_server_forgot)
+{
+	struct chat_room	 r;
+	struct chat_room_action	 a;
+	struct chat_peer	*p;
+	uint32_t		 id;
+	int			 pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		p = room_with_bob(&r, &id);
+		p->state = CHAT_PEER_S_UP;
+		p->punch.nominated = 0;
+		ck_assert(chat_peer_alive(p));
+		chat_room_members(&r, 1, NULL, 0, pass == 0 ?
+		    STUN_RDV_EV_TIMEOUT : STUN_RDV_EV_LEAVE, 2, 1000);
+		chat_room_next(&r, 1000, &a);
+		if (pass == 1) {
+			/* Its message is reported first, then the leave. */
+			ck_assert_int_eq(a.kind, CHAT_ROOM_A_PEER);
+			ck_assert_int_eq(a.pa.kind, CHAT_PEER_A_UNDELIVERED);
+			chat_room_next(&r, 1000, &a);
+			ck_assert_int_eq(a.kind, CHAT_ROOM_A_LEFT);
+			ck_assert_str_eq(a.reason, "left");
+			chat_room_free(&r);
+			continue;
+		}
+		ck_assert_int_ne(a.kind, CHAT_ROOM_A_LEFT);
+		ck_assert_ptr_eq(chat_room_peer(&r, 0), p);
+		ck_assert_uint_eq(chat_room_pending(&r), 1);
+		/* The path is lost, and the first round finds nothing. */
+		p->punch.nominated = -1;
+		p->punch.failed = 2;
+		ck_assert(!chat_peer_alive(p));
+		do
+			chat_room_next(&r, 2000, &a);
+		while (a.kind == CHAT_ROOM_A_PEER);
+		ck_assert_int_eq(a.kind, CHAT_ROOM_A_LEFT);
+		ck_assert_str_eq(a.reason, "timeout");
+		ck_assert_uint_eq(chat_room_pending(&r), 0);
+		chat_room_free(&r);
+	}
+}
+END_TEST
+
+/*
+ * Quit twice before the first registration (the server does not
+ * answer): the lines kept are given up and p2pchat stops at once, with
+ * status 0, rather than waiting for the Register to time out.
+ */
+START_TEST(end_second_quit_before_registering_stops)
+{
+	struct chat_end		e;
+	struct chat_end_action	a;
+	uint64_t		w;
+
+	chat_end_init(&e, CHAT_END_LINGER);
+	chat_end_signal(&e, 1000);
+	ck_assert_int_eq(next_kind(&e, 1000, 0, 2, &w), CHAT_END_A_WAIT);
+	ck_assert_int_eq(next_kind(&e, 5000, 0, 2, &w), CHAT_END_A_WAIT);
+	chat_end_signal(&e, 5000);
+	ck_assert_int_eq(next_kind(&e, 5000, 0, 2, &w), CHAT_END_A_GIVE_UP);
+	chat_end_next(&e, 5000, 0, 0, &a);
+	ck_assert_int_eq(a.kind, CHAT_END_A_DONE);
+	ck_assert_int_eq(a.status, 0);
+}
+END_TEST
+
+/*
  * End of input with lines still buffered (the peers were busy): the
  * linger time counts from the last line offered, and leaving waits
  * until every line was taken (quit).
@@ -274,6 +349,8 @@ suite_chat_end(void)
 	tcase_add_test(tc, end_second_signal_gives_up_at_once);
 	tcase_add_test(tc, end_leave_answered_or_timed_out);
 	tcase_add_test(tc, end_nothing_to_leave_before_registering);
+	tcase_add_test(tc, end_second_quit_before_registering_stops);
+	tcase_add_test(tc, end_room_keeps_a_member_the_server_forgot);
 	tcase_add_test(tc, end_eof_with_lines_still_buffered);
 	suite_add_tcase(s, tc);
 	return (s);

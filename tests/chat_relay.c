@@ -5,7 +5,9 @@
  * against a scripted TURN server whose answers are built with libstun's
  * builders: the allocation and its "up" report, wrapping and unwrapping
  * of peer data, a channel bound on a relayed path, a refusal, the relay
- * lost and allocated once more, no allocation in time, --force-relay
+ * lost and allocated again for as long as it takes (the old allocation
+ * deleted first), a restarted server found by a forced refresh, no
+ * allocation in time, --force-relay
  * (failures are fatal, a server offering no relay too), the rendezvous
  * server's offer, and the deallocation when leaving.
  */
@@ -317,12 +319,23 @@ END_TEST
  * which comes UP on a new relayed address.  Lost a second time, it
  * stays lost: nothing more is allocated and nothing is wrapped.
  */
-START_TEST(relay_lost_allocates_again_once)
+/*
+ * The refresh times out (the server may still hold the allocation): the
+ * relay deletes it first (Refresh with LIFETIME 0 under the credential
+ * it was made with), then allocates anew.  Lost again, the same; while
+ * the server does not answer at all it keeps trying, backed off
+ * (CHAT_RELAY_RETRY doubling to CHAT_RELAY_RETRY_MAX), and is up again
+ * as soon as the server answers.
+ */
+START_TEST(relay_lost_allocates_again_forever)
 {
 	struct chat_relay		rl;
 	struct chat_relay_action	a;
+	struct sent			s;
 	const uint8_t			data[2] = { 0xd0, 0 };
-	uint64_t			now;
+	uint32_t			lt;
+	uint64_t			now, w, prev;
+	unsigned			k, allocs;
 
 	relay_setup(&rl, 0);
 	ck_assert_int_eq(chat_relay_begin(&rl, 0), 1);
@@ -334,16 +347,80 @@ START_TEST(relay_lost_allocates_again_once)
 	ck_assert(!chat_relay_up(&rl));
 	ck_assert_int_eq(chat_relay_wrap(&rl, &peer, data, 2, now),
 	    STUN_ERR_STATE);
+	/* The old allocation deleted first, signed. */
+	expect_req(&rl, now, STUN_METHOD_REFRESH, &s);
+	ck_assert_int_eq(stun_msg_get_u32(&s.m, STUN_ATTR_LIFETIME, &lt), 0);
+	ck_assert_uint_eq(lt, 0);
+	ck_assert_int_eq(stun_msg_check_integrity(&s.m, key, keylen), 0);
+	ck_assert_int_eq(answer(&rl, &s, 0, NULL, now), 0);
 	allocate(&rl, now, &relayed2);
 	now = lose(&rl, now, &a);
 	ck_assert_int_eq(a.kind, CHAT_RELAY_A_LOST);
-	ck_assert_int_eq(a.again, 0);
+	ck_assert_int_eq(a.again, 1);
+	/* Now the server is gone: deleting and allocating time out. */
+	for (k = 0, allocs = 0, prev = now; k < 400 && now < prev + 200000;
+	    k++) {
+		chat_relay_next(&rl, now, &a);
+		if (a.kind == CHAT_RELAY_A_SEND) {
+			ck_assert_int_eq(stun_msg_decode(&s.m, a.buf, a.len),
+			    0);
+			if (s.m.method == STUN_METHOD_ALLOCATE)
+				allocs++;
+			continue;
+		}
+		ck_assert_int_eq(a.kind, CHAT_RELAY_A_WAIT);
+		ck_assert_uint_gt(a.wake, now);
+		/* Never longer than the backoff ceiling between tries. */
+		ck_assert_uint_le(a.wake - now, CHAT_RELAY_RETRY_MAX);
+		now = a.wake;
+		chat_relay_timer(&rl, now);
+	}
+	ck_assert_uint_ge(allocs, 8);
+	ck_assert_uint_le(allocs, 40);
+	ck_assert_uint_eq(rl.backoff, CHAT_RELAY_RETRY_MAX);
 	ck_assert(!chat_relay_up(&rl));
-	ck_assert_uint_eq(expect_wait(&rl, now), 0);
-	chat_relay_timer(&rl, now + 600000);
-	(void)expect_wait(&rl, now + 600000);
-	ck_assert_int_eq(chat_relay_wrap(&rl, &peer, data, 2, now),
-	    STUN_ERR_STATE);
+	/* Back: the next try allocates. */
+	for (k = 0; k < 100; k++) {
+		while (next(&rl, now, &a) == CHAT_RELAY_A_SEND)
+			;
+		if (rl.state == CHAT_RELAY_S_RETRY)
+			break;
+		now = a.wake;
+		chat_relay_timer(&rl, now);
+	}
+	ck_assert_int_eq(rl.state, CHAT_RELAY_S_RETRY);
+	w = rl.retry_at;
+	ck_assert_uint_eq(expect_wait(&rl, now), w);
+	allocate(&rl, w, &relayed1);
+	ck_assert_uint_eq(rl.backoff, 0);
+	chat_relay_clear(&rl);
+}
+END_TEST
+
+/*
+ * A restarted server: the forced refresh (chat_relay_check(), as after
+ * the rendezvous server came back) is answered 437; the relay is lost
+ * and allocated again at once, with the credential offered last.
+ */
+START_TEST(relay_check_after_restart_allocates_again)
+{
+	struct chat_relay		rl;
+	struct chat_relay_action	a;
+	struct sent			s;
+
+	relay_setup(&rl, 0);
+	ck_assert_int_eq(chat_relay_begin(&rl, 0), 1);
+	allocate(&rl, 0, &relayed1);
+	ck_assert_uint_eq(expect_wait(&rl, 1000), 540000);
+	chat_relay_check(&rl, 1000);
+	chat_relay_timer(&rl, 1000);
+	expect_req(&rl, 1000, STUN_METHOD_REFRESH, &s);
+	/* Not twice within CHAT_RELAY_CHECK_MIN. */
+	chat_relay_check(&rl, 1100);
+	ck_assert_int_eq(answer(&rl, &s, 437, NULL, 1100), 0);
+	ck_assert_int_eq(next(&rl, 1100, &a), CHAT_RELAY_A_LOST);
+	ck_assert_int_eq(a.again, 1);
+	allocate(&rl, 1100, &relayed2);
 	chat_relay_clear(&rl);
 }
 END_TEST
@@ -501,7 +578,8 @@ suite_chat_relay(void)
 	tcase_add_test(tc, relay_allocates_and_reports_up);
 	tcase_add_test(tc, relay_wraps_and_unwraps);
 	tcase_add_test(tc, relay_binds_a_channel_on_a_relayed_path);
-	tcase_add_test(tc, relay_lost_allocates_again_once);
+	tcase_add_test(tc, relay_lost_allocates_again_forever);
+	tcase_add_test(tc, relay_check_after_restart_allocates_again);
 	tcase_add_test(tc, relay_no_allocation_in_time);
 	tcase_add_test(tc, relay_refused_credential);
 	tcase_add_test(tc, relay_offered_by_the_rendezvous);

@@ -55,6 +55,10 @@ struct host {
 	struct stun_addr path;
 	unsigned	 path_sock;
 	unsigned	 sends, keepalives, checks;
+	unsigned	 consents;	/* requests on the path once reported */
+	uint64_t	 consent_last;
+	int		 lost;
+	uint64_t	 lost_at;
 	uint64_t	 ka_at[8];
 	uint64_t	 check_at[256];	/* requests, the first 256 */
 	int		 first_local_type;
@@ -270,7 +274,12 @@ drain(int hi, uint64_t now)
 			} else
 				ck_assert_int_eq(stun_msg_check_integrity(&m,
 				    h->p.c.key, h->p.c.keylen), 0);
-			if (m.cls == STUN_CLASS_REQUEST) {
+			if (m.cls == STUN_CLASS_REQUEST && h->nominated &&
+			    a.sock == h->path_sock &&
+			    stun_addr_equal(&a.to, &h->path)) {
+				h->consents++;
+				h->consent_last = now;
+			} else if (m.cls == STUN_CLASS_REQUEST) {
 				if (h->checks < 256)
 					h->check_at[h->checks] = now;
 				h->checks++;
@@ -296,9 +305,15 @@ drain(int hi, uint64_t now)
 			h->path_sock = a.sock;
 			break;
 		case STUN_PUNCH_FAILED:
+			if (h->lost)
+				break;	/* rounds while a lost path is sought */
 			ck_assert_int_eq(h->failed, 0);
 			h->failed = 1;
 			h->failed_at = now;
+			break;
+		case STUN_PUNCH_LOST:
+			h->lost++;
+			h->lost_at = now;
 			break;
 		}
 	}
@@ -870,6 +885,55 @@ START_TEST(punch_relay_moved_is_found_again)
 }
 END_TEST
 
+/*
+ * The relay went away with its server: the relayed path stops answering
+ * and is lost on both sides; then the relay is allocated again (a new
+ * address) and each side is told, ours and the peer's.  The same pair,
+ * through the new address, is the path again, and reported as a change,
+ * so that what is sent goes to the new address.
+ */
+START_TEST(punch_relay_moved_after_loss_is_a_change)
+{
+	struct stun_punch_cand	relay;
+	struct host		*h;
+	int			i;
+
+	relayed_setup(NAT_SYM, NAT_PRC);
+	start_both();
+	run_until(20000);
+	assert_same_path();
+	ck_assert_int_eq(w.h[0].local_type, STUN_CAND_RELAY);
+	/* Nothing reaches the old relayed address any more. */
+	w.h[0].sock[1] = test_addr("198.51.100.50:49999");
+	run_continue(20000, 32000);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_ge(w.h[i].lost, 1);
+		ck_assert_int_eq(w.h[i].p.nominated, -1);
+		ck_assert_int_eq(w.h[i].changed, 0);
+	}
+	memset(&relay, 0, sizeof(relay));
+	relay.type = STUN_CAND_RELAY;
+	relay.addr = w.h[0].sock[1];
+	relay.sock = 1;
+	ck_assert_int_eq(stun_punch_relay_moved(&w.h[0].p, 1, &relay, 32000),
+	    0);
+	ck_assert_int_eq(stun_punch_relay_moved(&w.h[1].p, 0, &relay, 32000),
+	    0);
+	run_continue(32000, 50000);
+	for (i = 0; i < 2; i++) {
+		h = &w.h[i];
+		ck_assert_int_eq(h->changed, 1);
+		ck_assert_uint_gt(h->changed_at, 32000);
+		ck_assert_int_ge(h->p.nominated, 0);
+	}
+	assert_same_path();
+	ck_assert_int_eq(w.h[0].local_type, STUN_CAND_RELAY);
+	ck_assert_uint_eq(w.h[0].path_sock, 1);
+	ck_assert_int_eq(w.h[1].remote_type, STUN_CAND_RELAY);
+	ck_assert_int_eq(stun_addr_equal(&w.h[1].path, &relay.addr), 1);
+}
+END_TEST
+
 /* Lost checks are retransmitted: nominated, later than without loss. */
 START_TEST(punch_survives_loss)
 {
@@ -954,8 +1018,15 @@ START_TEST(punch_keepalive_every_15s)
 	ck_assert_uint_eq(w.h[0].ka_at[1], t0 + 30000);
 	ck_assert_uint_eq(w.h[0].ka_at[2], t0 + 45000);
 	ck_assert_uint_eq(w.h[1].ka_at[0], w.h[1].nominated_at + 15000);
-	/* After the checks end, keepalives are all that is sent. */
-	ck_assert_uint_eq(w.h[0].last_send, t0 + 45000);
+	/*
+	 * After the checks end, keepalives and the consent checks, one a
+	 * STUN_PUNCH_CONSENT, are all that is sent; consent holds.
+	 */
+	ck_assert_uint_eq(w.h[0].consents, (50000 - t0 - 1) /
+	    STUN_PUNCH_CONSENT);
+	ck_assert_uint_eq(w.h[0].consent_last, t0 + w.h[0].consents *
+	    STUN_PUNCH_CONSENT);
+	ck_assert_int_eq(w.h[0].lost + w.h[1].lost, 0);
 }
 END_TEST
 
@@ -1095,6 +1166,7 @@ suite_punch(void)
 	tcase_add_test(tc, punch_relayed_pair_moves_to_direct_later);
 	tcase_add_test(tc, punch_relayed_rechecks_are_bounded);
 	tcase_add_test(tc, punch_relay_moved_is_found_again);
+	tcase_add_test(tc, punch_relay_moved_after_loss_is_a_change);
 	tcase_add_test(tc, punch_role_conflict_resolves);
 	suite_add_tcase(s, tc);
 

@@ -33,6 +33,7 @@
 #	lab_run cli 10 stun ...		# a command in a namespace, with timeout
 #	lab_bgio cli p1 in p2pchat ...	# stdin from a file, stdout/stderr apart
 #	lab_loss nat 10			# drop 1 in 10 forwarded UDP packets
+#	lab_remap nat			# the NAT forgets, and maps anew
 #	lab_down			# remove the lab (also done on exit)
 
 LAB_SRV1=198.51.100.10
@@ -420,6 +421,23 @@ lab_loss_count()
 {
 	ip netns exec "$(lab_ns "$1")" timeout 10 nft list chain ip loss drop1 \
 	    2>/dev/null | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+}
+
+# Router $1 (nat, natb) loses its mappings, as a NAT that reboots or
+# runs out of state: its conntrack table is flushed and its masquerade
+# takes ports from $2 (default 20000-29999) from now on, so that every
+# flow gets a new outside port.  Needs conntrack(8); returns 1 without.
+lab_remap()
+{
+	command -v conntrack >/dev/null 2>&1 || return 1
+	_ns=$(lab_ns "$1")
+	lab_nft "$_ns" <<EOF
+flush chain ip lab post
+add rule ip lab post oifname "wan0" meta l4proto udp \
+    masquerade to :${2:-20000-29999}
+add rule ip lab post oifname "wan0" masquerade
+EOF
+	ip netns exec "$_ns" timeout 10 conntrack -F >/dev/null 2>&1
 }
 
 # The mapped address a client of this type should see ("-": none).

@@ -12,7 +12,7 @@
 #define SUITE_LIST(X)							\
 	X(msg) X(attr) X(addr) X(vectors) X(mutate) X(integrity)	\
 	X(keys) X(nonce) X(stream) X(txn) X(server) X(nat) X(turn)	\
-	X(rdv) X(punch) X(sockaddr)
+	X(rdv) X(punch) X(sockaddr) X(nominate)
 
 #define SUITE_DECL(name) Suite *suite_##name(void) __attribute__((weak));
 SUITE_LIST(SUITE_DECL)

@@ -18,6 +18,7 @@
 		room: null,		/* the room event */
 		self: null,		/* the registered event */
 		relay: null,		/* the relay event */
+		serverDown: false,	/* the rendezvous server unreachable */
 		peers: new Map(),	/* peer_id: {name, state, path} */
 		lines: new Map(),	/* our line number: its marks */
 		left: false,		/* bye */
@@ -99,6 +100,8 @@
 			    "nobody else here yet: share the code" :
 			    n + (n === 1 ? " other person" : " other people") +
 			    " connected");
+			if (st.serverDown)
+				s += "; server unreachable, retrying";
 		}
 		$("status").textContent = s;
 		$("enter").hidden = !st.ready || !!st.room || st.ended;
@@ -323,6 +326,14 @@
 			st.relay = e;
 			if (e.reason)
 				note("relay: " + e.reason, e.ms, true);
+		},
+		server: function (e) {
+			st.serverDown = e.state === "unreachable";
+			note(st.serverDown ? "the rendezvous server is " +
+			    "unreachable: the chat goes on with the peers " +
+			    "you have, newcomers wait (retrying)" :
+			    "the rendezvous server is back", e.ms,
+			    st.serverDown);
 		},
 		member: function (e) {
 			st.peers.set(e.peer_id, { name: e.peer,
