@@ -222,9 +222,13 @@ chat_side()
 		chat_fail "$_l" "$_me: path to $_peer is $_last, want direct"
 	elif ! echo "$_addr" | grep -Eq "^($_want)(:[0-9]+)?\$"; then
 		chat_fail "$_l" "$_me: direct path to $_addr, want ($_want)"
-	elif [ -n "$(echo "$_paths" | tr ' ' '\n' | grep -v /direct/ |
-	    grep .)" ]; then
-		chat_fail "$_l" "$_me: not every path event is direct: $_paths"
+	elif [ -n "$(echo "$_paths" | tr ' ' '\n' | grep . |
+	    sed '/\/relay\//{x;/d/!{x;d};x}; /\/direct\//{x;s/^/d/;x;d}')" ]
+	then
+		# The relay's check can win the first round (it answers at
+		# once, while the NATs drop the first direct checks): the
+		# path may start relayed, then moves to direct for good.
+		chat_fail "$_l" "$_me: path not direct after it was: $_paths"
 	else
 		chat_ok "$_l" "$_me: direct path to $_peer at $_addr"
 	fi
@@ -281,6 +285,10 @@ chat_dump()
 	for _s in a b; do
 		for _f in out err; do
 			[ -s "$1.$_s.$_f" ] || continue
+			# The path events first: they say how it got there.
+			[ "$_f" = out ] &&
+			    grep -E '"event": ?"path"' "$1.$_s.$_f" |
+			    cut -c1-200 | sed "s/^/  $_s.path| /"
 			tail -n 8 "$1.$_s.$_f" | cut -c1-160 |
 			    sed "s/^/  $_s.$_f| /"
 		done
