@@ -14,11 +14,16 @@ bench_echo_SOURCES = bench/echo.c
 bench_echo_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS) $(OPENSSL_CFLAGS)
 bench_echo_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS) $(PTHREAD_LIBS)
-EXTRA_DIST += bench/run.sh bench/README
+EXTRA_DIST += bench/run.sh bench/README bench/xfer.sh
 
 bench: bench/stunload bench/echo bench/turnload all
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(srcdir)/bench/run.sh
 .PHONY: bench
+
+# p2pchat file transfer against iperf3 TCP (issue 20), loss rows as root.
+bench-xfer: all
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(srcdir)/bench/xfer.sh
+.PHONY: bench-xfer
 
 # The fleet (stund --cluster): bench/fleet.sh with bench/rdvload.
 noinst_PROGRAMS += bench/rdvload

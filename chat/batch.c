@@ -44,6 +44,14 @@ batch_kind(int kind)
 		return ("relay");
 	case EV_SENT:
 		return ("sent");
+	case EV_OFFER:
+		return ("offer");
+	case EV_TRANSFER:
+		return ("transfer");
+	case EV_PROGRESS:
+		return ("progress");
+	case EV_FILE:
+		return ("file");
 	case EV_SERVER:
 		return ("server");
 	case EV_NAT:
@@ -61,6 +69,38 @@ batch_addr(struct json *j, const char *key, const struct stun_addr *a)
 		json_null(j, key);
 	else
 		json_str(j, key, buf);
+}
+
+/* A file transfer's fields: who, which, how far. */
+static void
+batch_file(struct json *j, const struct chat_event *e)
+{
+	json_str(j, e->sending ? "to" : "from", e->peer);
+	json_int(j, "peer_id", e->peer_id);
+	json_int(j, "id", e->id);
+	json_str(j, "dir", e->sending ? "send" : "recv");
+	json_str(j, "name", e->file);
+	json_int(j, "size", (int64_t)e->size);
+	switch (e->kind) {
+	case EV_TRANSFER:
+		json_int(j, "offset", (int64_t)e->offset);
+		break;
+	case EV_PROGRESS:
+		json_int(j, "bytes", (int64_t)e->bytes);
+		json_int(j, "rate", (int64_t)e->rate);
+		if (e->eta < 0)
+			json_null(j, "eta");
+		else
+			json_int(j, "eta", e->eta);
+		break;
+	case EV_FILE:
+		json_str(j, "result", e->result);
+		json_int(j, "bytes", (int64_t)e->bytes);
+		json_int(j, "offset", (int64_t)e->offset);
+		if (e->path != NULL)
+			json_str(j, "path", e->path);
+		break;
+	}
 }
 
 /* The NAT essentials, in natprobe's words; null for what is unknown. */
@@ -166,6 +206,12 @@ chat_event_json(FILE *f, const struct chat_event *e)
 	case EV_UNDELIVERED:
 		json_int(&j, "id", e->id);
 		json_int(&j, "line", e->line);
+		break;
+	case EV_OFFER:
+	case EV_TRANSFER:
+	case EV_PROGRESS:
+	case EV_FILE:
+		batch_file(&j, e);
 		break;
 	}
 	if (e->reason != NULL)

@@ -92,6 +92,7 @@ struct chat_ctx {
 	unsigned	 sent_next;
 	uint32_t	 lines;		/* lines of ours taken so far */
 	struct chat_sent quote;		/* the last one taken */
+	struct chat_xfers *xf;		/* file transfers (xfer.c) */
 	char		 err[256];	/* why we stop, when status is 1 */
 };
 

@@ -6,6 +6,8 @@ chat_libchat_la_SOURCES = chat/crypto.c chat/crypto.h \
 	chat/reliable.c chat/reliable.h \
 	chat/peer.c chat/peer.h chat/room.c chat/room.h \
 	chat/relay.c chat/relay.h chat/end.c chat/end.h
+# File transfer: the bulk transport and the file protocol.
+chat_libchat_la_SOURCES += chat/bulk.c chat/bulk.h chat/file.c chat/file.h
 chat_libchat_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 chat_libchat_la_LIBADD = $(OPENSSL_LIBS)
 
@@ -17,7 +19,7 @@ chat_p2pchat_SOURCES = chat/p2pchat.c chat/p2pchat.h chat/ctx.h \
 	chat/batch.c chat/hostaddr.c chat/lines.c chat/setup.c \
 	chat/natlearn.c chat/natlearn.h \
 	chat/ui.c chat/ui.h chat/uimsg.c chat/uitext.c chat/uitext.h \
-	chat/uiedit.c chat/uiedit.h
+	chat/uiedit.c chat/uiedit.h chat/xfer.c chat/xfer.h
 chat_p2pchat_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(NCURSES_CFLAGS)
 chat_p2pchat_LDADD = chat/libchat.la common/libcommon.la \

@@ -10,6 +10,8 @@
  * file.  lines.c takes the lines typed; the front end (batch.c, ui.c)
  * chosen at start-up shows the events.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -39,6 +41,7 @@
 #include "chat/relay.h"
 #include "chat/natlearn.h"
 #include "chat/ctx.h"
+#include "chat/xfer.h"
 
 #define CHAT_RECV_BURST		64
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
@@ -76,6 +79,42 @@ chat_log_pkt(const char *what, const struct stun_addr *a, const uint8_t *buf,
 	log_debug("%s %s 0x%02x %zu bytes", what, addr, buf[0], len);
 }
 
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+/*
+ * Datagrams sent in one turn of the router leave together, in order, with
+ * sendmmsg(2): a file's window is one system call per CHAT_SEND_BATCH.
+ */
+#define CHAT_SEND_BATCH		64
+#define CHAT_SEND_MAX		1500
+static struct {
+	struct mmsghdr		 m[CHAT_SEND_BATCH];
+	struct iovec		 iov[CHAT_SEND_BATCH];
+	struct sockaddr_storage	 ss[CHAT_SEND_BATCH];
+	uint8_t			 buf[CHAT_SEND_BATCH][CHAT_SEND_MAX];
+	unsigned		 n;
+} chat_sq;
+
+static void
+chat_send_flush(struct chat_ctx *ctx)
+{
+	unsigned	skipped;
+
+	if (chat_sq.n == 0)
+		return;
+	/* A datagram refused is lost, as with sendto(2). */
+	if ((skipped = sock_mmsg_send(ctx->fd, chat_sq.m, chat_sq.n)) > 0)
+		log_debug("sendmmsg: %u of %u not sent", skipped, chat_sq.n);
+	chat_sq.n = 0;
+}
+#else
+#define CHAT_SEND_MAX		0
+static void
+chat_send_flush(struct chat_ctx *ctx)
+{
+	(void)ctx;
+}
+#endif
+
 static void
 chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
     const uint8_t *buf, size_t len)
@@ -86,8 +125,22 @@ chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
 	if (log_getlevel() >= LOG_LEVEL_DEBUG && len > 0)
 		chat_log_pkt("send", to, buf, len);
 	sl = sock_from_stun(to, &ss);
-	if (sendto(ctx->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == -1)
-		log_debug("sendto: %s", strerror(errno));
+	if (len > CHAT_SEND_MAX) {
+		chat_send_flush(ctx);
+		if (sendto(ctx->fd, buf, len, 0, (struct sockaddr *)&ss,
+		    sl) == -1)
+			log_debug("sendto: %s", strerror(errno));
+		return;
+	}
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+	if (chat_sq.n == CHAT_SEND_BATCH)
+		chat_send_flush(ctx);
+	memcpy(chat_sq.buf[chat_sq.n], buf, len);
+	memcpy(&chat_sq.ss[chat_sq.n], &ss, sizeof(ss));
+	sock_mmsg_out(&chat_sq.m[chat_sq.n], &chat_sq.iov[chat_sq.n],
+	    chat_sq.buf[chat_sq.n], len, &chat_sq.ss[chat_sq.n], sl);
+	chat_sq.n++;
+#endif
 }
 
 void
@@ -527,7 +580,15 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	case CHAT_PEER_A_UP:
 		e.kind = EV_JOINED;
 		chat_end_progress(&ctx->end, now);
-		break;
+		chat_emit(ctx, &e);
+		chat_xfer_up(ctx, p, now);
+		return;
+	case CHAT_PEER_A_RECORD:
+		chat_xfer_record(ctx, p, pa->buf, pa->len, now);
+		return;
+	case CHAT_PEER_A_BULK_FAILED:
+		chat_xfer_gone(ctx, p->id, "no progress");
+		return;
 	case CHAT_PEER_A_MESSAGE:
 		e.kind = EV_MESSAGE;
 		chat_end_rx(&ctx->end, now);
@@ -549,6 +610,7 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		break;
 	case CHAT_PEER_A_FAILED:
 		e.kind = EV_FAILED;
+		chat_xfer_gone(ctx, p->id, pa->reason);
 		break;
 	case CHAT_PEER_A_LOST:
 		/* Our relay may be what died: ask it now. */
@@ -618,6 +680,7 @@ chat_pump_room(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 			e.peer_id = a.id;
 			e.reason = a.reason;
 			chat_sent_forget(ctx, a.id);
+			chat_xfer_gone(ctx, a.id, a.reason);
 		}
 		chat_emit(ctx, &e);
 	}
@@ -650,12 +713,14 @@ chat_on_end(struct chat_ctx *ctx, const struct chat_end_action *a,
 
 	switch (a->kind) {
 	case CHAT_END_A_GIVE_UP:
+		chat_xfer_give_up(ctx, "gave up at exit");
 		chat_room_close(&ctx->room, "gave up at exit");
 		(void)chat_pump_room(ctx, now, &w);
 		chat_backlog_flush(ctx);
 		chat_input_drain(ctx, now);
 		break;
 	case CHAT_END_A_LEAVE:
+		chat_xfer_give_up(ctx, "leaving");
 		chat_backlog_flush(ctx);
 		chat_room_close(&ctx->room, "leaving");
 		(void)chat_pump_room(ctx, now, &w);
@@ -676,8 +741,9 @@ chat_pump_end(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 	unsigned		k;
 
 	for (k = 0; k < CHAT_PUMP_MAX; k++) {
-		chat_end_next(&ctx->end, now, chat_room_pending(&ctx->room),
-		    ctx->nbacklog, &a);
+		chat_end_next(&ctx->end, now, chat_room_pending(&ctx->room) +
+		    chat_xfer_pending(ctx), ctx->nbacklog + chat_xfer_kept(ctx),
+		    &a);
 		if (a.kind == CHAT_END_A_WAIT || a.kind == CHAT_END_A_DONE) {
 			*wake = a.wake;
 			return (k);
@@ -736,6 +802,7 @@ chat_pump(struct chat_ctx *ctx)
 		n += chat_pump_rdv(ctx, now, &w_rdv);
 		chat_input_drain(ctx, now);
 		n += chat_pump_room(ctx, now, &w_room);
+		n += chat_xfer_pump(ctx, now);
 		chat_rdv_stale(ctx, now);
 		/* Lines kept while nobody could take them: the first taker. */
 		if (ctx->nbacklog > 0 && !ctx->end.giving_up &&
@@ -747,6 +814,7 @@ chat_pump(struct chat_ctx *ctx)
 		if (n == 0)
 			break;
 	}
+	chat_send_flush(ctx);
 	if (ctx->end.done) {
 		event_base_loopexit(ctx->base, NULL);
 		return;
@@ -925,8 +993,11 @@ chat_free(struct chat_ctx *ctx)
 		event_free(ctx->ev_term);
 	if (ctx->base != NULL)
 		event_base_free(ctx->base);
-	if (ctx->fd != -1)
+	if (ctx->fd != -1) {
+		chat_send_flush(ctx);
 		close(ctx->fd);
+	}
+	chat_xfer_free(ctx);
 	chat_room_free(&ctx->room);
 	chat_relay_clear(&ctx->relay);
 	free(ctx->inbuf);

@@ -33,7 +33,12 @@
 #define EV_SENT		14	/* a line of ours taken: line, text */
 #define EV_SERVER	15	/* the rendezvous server is unreachable, or
 				   back (up) */
-#define EV_NAT		16	/* our NAT essentials learnt: ess, rtt (ms
+/* File transfers (id: the transfer's, per peer and direction). */
+#define EV_OFFER	16	/* peer offers file (size): accept or not */
+#define EV_TRANSFER	17	/* a transfer starts at offset (sending) */
+#define EV_PROGRESS	18	/* bytes of size, rate, eta */
+#define EV_FILE		19	/* a transfer ended: result, path, reason */
+#define EV_NAT		20	/* our NAT essentials learnt: ess, rtt (ms
 				   the test took) */
 
 struct chat_event {
@@ -65,6 +70,15 @@ struct chat_event {
 	unsigned	 probes;	/* PATH: its probes, */
 	uint32_t	 probe_ms;	/* over this long */
 	const char	*reason;
+
+	/* OFFER, TRANSFER, PROGRESS, FILE. */
+	const char	*file;		/* the name offered */
+	const char	*path;		/* FILE: where it landed, or ours */
+	const char	*result;	/* FILE: done, refused, failed */
+	int		 sending;	/* ours to peer, else peer's to us */
+	uint64_t	 size, bytes, offset;
+	uint64_t	 rate;		/* PROGRESS: bytes/s */
+	int64_t		 eta;		/* PROGRESS: s, -1 unknown */
 };
 
 /* One line of /who or /path. */

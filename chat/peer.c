@@ -71,6 +71,17 @@ peer_rel_init(struct chat_peer *p)
 	return (chat_rel_init(&p->rel, &rc));
 }
 
+static int
+peer_bulk_init(struct chat_peer *p)
+{
+	struct chat_bulk_config	bc;
+
+	memset(&bc, 0, sizeof(bc));
+	bc.mtu = CHAT_PEER_MTU;
+	bc.overhead = CHAT_SEAL_OVERHEAD;
+	return (chat_bulk_init(&p->bulk, &bc));
+}
+
 int
 chat_peer_init(struct chat_peer *p, const struct chat_peer_config *c)
 {
@@ -96,7 +107,7 @@ chat_peer_init(struct chat_peer *p, const struct chat_peer_config *c)
 	if ((r = chat_hs_init(&p->hs, c->secret, c->self_name, c->rnd,
 	    c->rnd_arg)) != 0)
 		goto out;
-	if ((r = peer_rel_init(p)) != 0)
+	if ((r = peer_rel_init(p)) != 0 || (r = peer_bulk_init(p)) != 0)
 		goto out;
 	p->id = c->peer_id;
 	p->rnd = c->rnd;
@@ -116,6 +127,7 @@ void
 chat_peer_free(struct chat_peer *p)
 {
 	chat_rel_free(&p->rel);
+	chat_bulk_free(&p->bulk);
 	chat_hs_clear(&p->hs);
 	chat_hs_clear(&p->rekey);
 	chat_session_clear(&p->sess);
@@ -214,7 +226,7 @@ peer_rel_reset(struct chat_peer *p)
 	if ((r = peer_rel_init(p)) != 0)
 		return (r);
 	p->rel.next_id = next;
-	return (0);
+	return (chat_bulk_reset(&p->bulk));
 }
 
 /*
@@ -517,6 +529,8 @@ chat_peer_input(struct chat_peer *p, unsigned sock,
 	else if ((n = chat_open(&p->sess, buf, len, p->in,
 	    sizeof(p->in))) < 0)
 		r = n;
+	else if (n > 0 && CHAT_BULK_IS_FRAME(p->in[0]))
+		r = chat_bulk_input(&p->bulk, p->in, (size_t)n, now);
 	else
 		r = chat_rel_input(&p->rel, p->in, (size_t)n, now);
 	if (r != 0)
@@ -691,6 +705,46 @@ peer_next_rel(struct chat_peer *p, uint64_t now, struct chat_peer_action *a,
 	}
 }
 
+/* Bulk data once the session is up; 1 when a was filled. */
+static int
+peer_next_bulk(struct chat_peer *p, uint64_t now, struct chat_peer_action *a,
+    uint64_t *wake)
+{
+	struct chat_bulk_action	 ba;
+	int			 n;
+
+	for (;;) {
+		chat_bulk_next(&p->bulk, now, &ba);
+		switch (ba.kind) {
+		case CHAT_BULK_A_SEND:
+			n = chat_seal(&p->sess, ba.buf, ba.len, p->out,
+			    sizeof(p->out));
+			if (n < 0) {
+				p->dropped++;
+				continue;
+			}
+			a->kind = CHAT_PEER_A_SEND;
+			a->sock = p->path.sock;
+			a->to = p->path.addr;
+			a->buf = p->out;
+			a->len = (size_t)n;
+			return (1);
+		case CHAT_BULK_A_RECORD:
+			a->kind = CHAT_PEER_A_RECORD;
+			a->buf = ba.buf;
+			a->len = ba.len;
+			return (1);
+		case CHAT_BULK_A_FAILED:
+			a->kind = CHAT_PEER_A_BULK_FAILED;
+			a->reason = "no progress";
+			return (1);
+		default:
+			WAKE(*wake, ba.wake);
+			return (0);
+		}
+	}
+}
+
 void
 chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
 {
@@ -790,6 +844,9 @@ chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
 	}
 	if (p->state == CHAT_PEER_S_UP && p->flush == 0 &&
 	    peer_next_rel(p, now, a, &wake))
+		return;
+	/* After the messages' frames: a line goes before file data. */
+	if (p->state == CHAT_PEER_S_UP && peer_next_bulk(p, now, a, &wake))
 		return;
 	if (p->state == CHAT_PEER_S_WAITING)
 		WAKE(wake, p->go_at);

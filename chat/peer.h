@@ -19,6 +19,7 @@
 #include "libstun/hardnat.h"
 #include "chat/crypto.h"
 #include "chat/reliable.h"
+#include "chat/bulk.h"
 
 #define CHAT_PEER_HELLO_RTO	200	/* ms between HELLOs */
 #define CHAT_PEER_HS_TIMEOUT	10000	/* ms from path to handshake done */
@@ -74,6 +75,8 @@ struct chat_peer_config {
 #define CHAT_PEER_A_LOST	8	/* the path (sock, to) stopped
 					   answering: looking for one again,
 					   messages wait */
+#define CHAT_PEER_A_RECORD	16	/* a bulk record: buf/len */
+#define CHAT_PEER_A_BULK_FAILED	17	/* the bulk stream made no progress */
 
 struct chat_peer_action {
 	int		 kind;
@@ -127,6 +130,8 @@ struct chat_peer {
 	uint32_t	 pend[CHAT_REL_MAX_MSGS];
 	unsigned	 npend;
 	const char	*undeliver_reason;	/* for pend[] on close */
+	/* Bulk data (files), sent after the messages' frames. */
+	struct chat_bulk bulk;
 	/* Pending reports. */
 	int		 ev_path, ev_up, ev_failed;
 	const char	*fail_reason;

@@ -32,11 +32,13 @@
 #include "chat/relay.h"
 #include "chat/ctx.h"
 #include "chat/web.h"
+#include "chat/xfer.h"
 
 #define CHAT_CODE_ENV	"P2PCHAT_CODE"
 #define CHAT_CODE_IN	256	/* bytes of a code line read */
 #define CHAT_RELAY_ENV	"P2PCHAT_RELAY"
 #define CHAT_RELAY_IN	1280	/* turn:, user and password, host:port */
+#define CHAT_SOCK_BUF	(4 * 1024 * 1024)	/* socket buffers, bytes */
 
 #define CHAT_SYNOPSIS	"p2pchat --server host[:port] [--name name] " \
 	"[--join | --code-file file] [options] [code]"
@@ -68,6 +70,10 @@ static const struct cli_opt chat_optab[] = {
 	{ "relay-file", 0, 'R', "FILE", "read the --relay value from the "
 	    "first line of FILE" },
 	{ "force-relay", 0, 'f', NULL, "relayed paths only" },
+	{ "send", 0, 'S', "PATH", "offer the file PATH to every peer that "
+	    "joins" },
+	{ "accept-dir", 0, 'A', "DIR", "accept the files offered into DIR "
+	    "(a partial one resumes)" },
 	{ "no-relay", 0, 'N', NULL, "do not use the relay the server offers" },
 	{ "no-hard-nat", 0, 'H', NULL, "no port prediction towards a peer "
 	    "behind a symmetric NAT" },
@@ -350,6 +356,7 @@ int
 chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 {
 	const char	*file = NULL, *how = NULL, *relay_file = NULL;
+	const char	*send = NULL, *accept_dir = NULL;
 	char		*relay = NULL;
 	int		 ch, verbose = 0, rv, no_relay = 0, join = 0;
 
@@ -381,6 +388,12 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 			break;
 		case 'f':
 			ctx->force_relay = 1;
+			break;
+		case 'S':
+			send = optarg;
+			break;
+		case 'A':
+			accept_dir = optarg;
 			break;
 		case 'w':
 			ctx->web_arg = optarg;
@@ -435,6 +448,8 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 		cli_usage("name '%s': 1 to %d bytes without control "
 		    "characters", cli_quote(ctx->name), CHAT_NAME_MAX);
 	chat_web_opts(ctx, *batch);
+	if ((rv = chat_xfer_opts(ctx, send, accept_dir)) != 0)
+		return (rv);
 	chat_relay_init(&ctx->relay, ctx->force_relay, no_relay);
 	chat_end_init(&ctx->end, ctx->linger);
 	log_init("p2pchat", 0, verbose > 0 ? LOG_LEVEL_DEBUG :
@@ -468,6 +483,7 @@ chat_setup(struct chat_ctx *ctx)
 {
 	struct stun_rdv_config	*rc = &ctx->rc;
 	struct stun_addr	 any, local;
+	int			 bufsz = CHAT_SOCK_BUF;
 
 	memset(&any, 0, sizeof(any));
 	any.family = ctx->server.family;
@@ -479,6 +495,11 @@ chat_setup(struct chat_ctx *ctx)
 		return (-1);
 	}
 	ctx->port = local.port;
+	/* A window of file data in flight: room for it (best effort). */
+	(void)setsockopt(ctx->fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
+	    sizeof(bufsz));
+	(void)setsockopt(ctx->fd, SOL_SOCKET, SO_SNDBUF, &bufsz,
+	    sizeof(bufsz));
 	memset(rc, 0, sizeof(*rc));
 	rc->server = ctx->server;
 	/* A fleet: the others in turn when the one in use falls silent. */

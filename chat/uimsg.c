@@ -13,6 +13,7 @@
 #include "chat/peer.h"
 #include "chat/p2pchat.h"
 #include "chat/ui.h"
+#include "chat/xfer.h"
 
 #define UM_PEERS	16
 
@@ -24,6 +25,7 @@ static struct {
 	int		 slow;		/* the server has not answered yet */
 	struct stun_addr mapped;	/* as the server saw us */
 	struct stun_addr relayed;	/* our relayed address */
+	uint64_t	 prog_at;	/* last progress bar shown */
 } um;
 
 void
@@ -78,6 +80,114 @@ um_undelivered(const struct chat_event *e)
 	if (e->reason != NULL)
 		ui_add(" (%s)", e->reason);
 	ui_end();
+}
+
+/* "1.5 MB": a size for people. */
+static void
+um_size(uint64_t n)
+{
+	if (n < 10000)
+		ui_add("%llu bytes", (unsigned long long)n);
+	else if (n < 10000000)
+		ui_add("%.1f kB", (double)n / 1e3);
+	else if (n < 10000000000ULL)
+		ui_add("%.1f MB", (double)n / 1e6);
+	else
+		ui_add("%.1f GB", (double)n / 1e9);
+}
+
+/* A file transfer's events; the bar at most every 2 s. */
+static void
+um_file(const struct chat_event *e)
+{
+	unsigned	pct, i;
+
+	if (e->kind == EV_PROGRESS && e->bytes < e->size &&
+	    e->ms < um.prog_at + 2000)
+		return;
+	ui_begin(e->kind == EV_FILE && strcmp(e->result, "done") != 0 ?
+	    UI_L_WARN : UI_L_NOTE);
+	ui_add("-- ");
+	ui_addn(e->file, strlen(e->file));
+	ui_add(e->sending ? " to " : " from ");
+	um_name(e->peer);
+	switch (e->kind) {
+	case EV_OFFER:
+		ui_add(": offered (");
+		um_size(e->size);
+		ui_add(e->sending ? ")" : "); /accept or /refuse");
+		break;
+	case EV_TRANSFER:
+		ui_add(": accepted");
+		if (e->offset > 0) {
+			ui_add(", resuming after ");
+			um_size(e->offset);
+		}
+		break;
+	case EV_PROGRESS:
+		um.prog_at = e->ms;
+		pct = e->size > 0 ? (unsigned)(e->bytes * 100 / e->size) : 100;
+		ui_add(" [");
+		for (i = 0; i < 20; i++)
+			ui_add(i < pct / 5 ? "#" : ".");
+		ui_add("] %u%% ", pct);
+		um_size(e->rate);
+		ui_add("/s");
+		if (e->eta >= 0 && e->bytes < e->size)
+			ui_add(", %lld s left", (long long)e->eta);
+		break;
+	case EV_FILE:
+		ui_add(": %s", e->result);
+		if (e->path != NULL && !e->sending) {
+			ui_add(", saved as ");
+			ui_addn(e->path, strlen(e->path));
+		}
+		if (e->reason != NULL)
+			ui_add(" (%s)", e->reason);
+		break;
+	}
+	ui_end();
+}
+
+/* /send [@name] PATH, /accept, /refuse. */
+static void
+um_xfer(const uint8_t *buf, size_t len, size_t n)
+{
+	char	arg[1024], err[512], *to = NULL, *path;
+	size_t	k;
+
+	if (n == 7 && memcmp(buf, "/accept", 7) == 0) {
+		if (chat_xfer_answer(um.ctx, 1, err, sizeof(err)) != 0)
+			um_note(UI_L_WARN, err);
+		return;
+	}
+	if (n == 7 && memcmp(buf, "/refuse", 7) == 0) {
+		if (chat_xfer_answer(um.ctx, 0, err, sizeof(err)) != 0)
+			um_note(UI_L_WARN, err);
+		return;
+	}
+	while (n < len && buf[n] == ' ')
+		n++;
+	k = len - n;
+	if (k == 0 || k >= sizeof(arg)) {
+		um_note(UI_L_WARN, "usage: /send [@name] path");
+		return;
+	}
+	memcpy(arg, buf + n, k);
+	arg[k] = '\0';
+	path = arg;
+	if (arg[0] == '@') {
+		to = arg + 1;
+		if ((path = strchr(arg, ' ')) == NULL) {
+			um_note(UI_L_WARN, "usage: /send [@name] path");
+			return;
+		}
+		*path++ = '\0';
+		while (*path == ' ')
+			path++;
+	}
+	if (chat_xfer_send(um.ctx, to, path, err, sizeof(err)) != 0)
+		um_note(UI_L_WARN, err);
 }
 
 static void
@@ -186,6 +296,12 @@ ui_msg_event(const struct chat_event *e)
 		break;
 	case EV_RELAY:
 		um_relay(e);
+		break;
+	case EV_OFFER:
+	case EV_TRANSFER:
+	case EV_PROGRESS:
+	case EV_FILE:
+		um_file(e);
 		break;
 	case EV_SERVER:
 		ui_begin(e->up ? UI_L_NOTE : UI_L_WARN);
@@ -316,8 +432,9 @@ static void
 um_help(void)
 {
 	um_note(UI_L_NOTE, "commands: /who (who is here, their paths, the "
-	    "code), /invite (the code again), /quit (leave; again: at once), "
-	    "/help; //text sends /text");
+	    "code), /invite (the code again), /send [@name] path (offer a "
+	    "file), /accept or /refuse (the file offered), /quit (leave; "
+	    "again: at once), /help; //text sends /text");
 	um_note(UI_L_NOTE, "keys: Left, Right, Home, End, C-a, C-e, M-b, "
 	    "M-f (words), Up, Down (history), Tab (a name), PgUp, PgDn "
 	    "(scroll), C-u, C-k, C-w (cut), C-y (paste), C-z (suspend), C-c "
@@ -363,6 +480,8 @@ um_command(const uint8_t *buf, size_t len)
 		um_invite();
 	else if (IS("/help") || IS("/h") || IS("/?"))
 		um_help();
+	else if (IS("/send") || IS("/accept") || IS("/refuse"))
+		um_xfer(buf, len, n);
 	else {
 		ui_begin(UI_L_WARN);
 		ui_add("-- unknown command ");

@@ -3,7 +3,8 @@
 # (fuzz/replay.sh); with it (CC=clang) they are real libFuzzer binaries:
 #	fuzz/fuzz_msg -jobs=1 -max_total_time=600 fuzz/corpus/msg
 FUZZ_TARGETS = fuzz/fuzz_msg fuzz/fuzz_attr fuzz/fuzz_stream fuzz/fuzz_rdv \
-	fuzz/fuzz_proxy fuzz/fuzz_rooms fuzz/fuzz_relay fuzz/fuzz_chat
+	fuzz/fuzz_proxy fuzz/fuzz_rooms fuzz/fuzz_relay fuzz/fuzz_chat \
+	fuzz/fuzz_xfer
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += fuzz/replay.sh
 EXTRA_DIST += fuzz/replay.sh fuzz/mkcorpus.py fuzz/corpus
@@ -66,3 +67,10 @@ fuzz_fuzz_chat_SOURCES = fuzz/fuzz_chat.c chat/reliable.c chat/peer.c \
 fuzz_fuzz_chat_CFLAGS = $(FUZZ_BINFLAGS)
 fuzz_fuzz_chat_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 fuzz_fuzz_chat_LDADD = chat/libchat.la $(FUZZ_LIBS)
+
+# p2pchat's file records and bulk stream (chat/file.c, chat/bulk.c).
+fuzz_fuzz_xfer_SOURCES = fuzz/fuzz_xfer.c chat/file.c chat/bulk.c \
+	$(FUZZ_CHECK) $(FUZZ_MAIN)
+fuzz_fuzz_xfer_CFLAGS = $(FUZZ_BINFLAGS)
+fuzz_fuzz_xfer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_xfer_LDADD = $(FUZZ_LIBS)

@@ -9,7 +9,7 @@ srcdir=${top_srcdir:-$(dirname "$0")/..}
 builddir=${top_builddir:-.}
 status=0
 
-for t in msg attr stream rdv rooms proxy relay chat; do
+for t in msg attr stream rdv rooms proxy relay chat xfer; do
 	bin="$builddir/fuzz/fuzz_$t"
 	dir="$srcdir/fuzz/corpus/$t"
 	if [ ! -x "$bin" ]; then

@@ -9,9 +9,14 @@ tests_check_chat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_chat_LDADD = chat/libchat.la libstun/libstun_core.la \
 	common/libcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_chat
+tests_check_chat_SOURCES += tests/chat_bulk.c tests/chat_file.c
 
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat_loopback.sh
+
+# Files over p2pchat: sizes, names, refusal, resume after SIGKILL.
+TESTS += tests/chat_file.sh
+EXTRA_DIST += tests/chat_file.sh
 
 # p2pchat outlives stund: killed and started again, or gone for good;
 # stund applies the rendezvous limits and timers on SIGHUP.

@@ -9,7 +9,8 @@
 #include <check.h>
 
 #define CHAT_SUITE_LIST(X)	X(crypto) X(reliable) X(peer) X(relay) X(end) \
-	X(ui) X(webreq)
+	X(ui) X(webreq) \
+	X(bulk) X(file)
 
 #define CHAT_SUITE_DECL(name) Suite *suite_chat_##name(void) \
 	__attribute__((weak));

@@ -4,6 +4,10 @@
 TESTS += tests/natlab_chat.sh
 EXTRA_DIST += tests/natlab_chat.sh
 
+# A file across two NATs that drop 10% of UDP both ways (root only).
+TESTS += tests/natlab_file.sh
+EXTRA_DIST += tests/natlab_file.sh
+
 # natlab_restart.sh: p2pchat across stund restarts (direct and relayed),
 # a NAT that maps anew, loss, and the shared-CGNAT pair 20 times.
 TESTS += tests/natlab_restart.sh

@@ -1,0 +1,254 @@
+#!/bin/sh
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+#
+# p2pchat file transfer over loopback against our stund's rendezvous:
+# files of 0 bytes, 1 byte and 1 MiB arrive byte-identical in the
+# receiver's --accept-dir; a second file of the same name lands beside
+# the first, a dot file lands visible, neither over anything; a batch peer
+# without --accept-dir refuses and no data is sent to it; 64 KiB go
+# through the relay the rendezvous server hands out; and a 200 MiB
+# transfer whose receiver is killed with SIGKILL resumes, after a restart,
+# from the partial file rather than from 0, and arrives intact, while a
+# line the sender types meanwhile is delivered within 5 s (loopback: it
+# takes milliseconds; the bound allows for a loaded machine).  The
+# names a hostile sender could offer are checked in tests/chat_file.c.
+# Loopback only.
+
+. "${top_srcdir:-.}/tests/stund-lib.sh"
+
+CHAT="$top_builddir/chat/p2pchat"
+BIG_MB=${CHAT_FILE_BIG_MB:-200}
+
+[ -x "$STUND" ] || st_skip "$STUND not built"
+[ -x "$CHAT" ] || st_skip "$CHAT not built"
+st_need timeout mkfifo cmp dd head
+st_setup
+T=$ST_TMP
+
+# ev FILE EVENT: lines of that event.
+ev()
+{
+	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
+}
+
+# wait_for FILE EVENT FIXED TENTHS: until such an event shows.
+wait_for()
+{
+	_i=0
+	while [ "$_i" -lt "$4" ]; do
+		ev "$1" "$2" | grep -qF -- "$3" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# field LINE KEY: a number or string field of a JSON line.
+field()
+{
+	printf '%s\n' "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
+}
+
+# peer NAME [ARGS]: a --batch peer reading the fifo $T/NAME.in.
+peer()
+{
+	_n=$1
+	shift
+	[ -p "$T/$_n.in" ] || mkfifo "$T/$_n.in" || exit 99
+	timeout 300 "$CHAT" --server "127.0.0.1:$P1" --name "$_n" --batch \
+	    "$@" <"$T/$_n.in" >"$T/$_n.out" 2>"$T/$_n.err" 3>&- 4>&- 5>&- \
+	    6>&- 7>&- &
+	eval "PID_$_n=\$!"
+	ST_PIDS="$ST_PIDS $!"
+}
+
+# send NAME FILE: a sender of FILE that ends once its transfers did.
+send()
+{
+	timeout 120 "$CHAT" --server "127.0.0.1:$P1" --name "$1" --batch \
+	    --linger 10 --send "$2" "$CODE" </dev/null >"$T/$1.out" \
+	    2>"$T/$1.err" 3>&- 4>&- 5>&- 6>&-
+}
+
+if ! st_stund_start --primary "$ST_IP1" --port 0; then
+	st_fail "stund did not start"
+	st_done
+fi
+grep -q 'rendezvous on' "$ST_LOG" ||
+    st_skip "this stund does not serve the rendezvous"
+
+mkdir "$T/in" "$T/in2" || exit 99
+mkfifo "$T/bob.in" "$T/carol.in" "$T/eve.in" "$T/dave.in" || exit 99
+exec 3<>"$T/bob.in" 4<>"$T/carol.in" 5<>"$T/eve.in" 6<>"$T/dave.in"
+
+# --- bob accepts into $T/in, carol refuses (batch, no --accept-dir). ---
+peer bob --accept-dir "$T/in"
+if ! wait_for "$T/bob.out" room '' 50; then
+	st_fail "bob printed no room event"
+	st_done
+fi
+CODE=$(field "$(ev "$T/bob.out" room)" code)
+peer carol "$CODE"
+wait_for "$T/carol.out" joined '"peer":"bob"' 100 ||
+    st_fail "carol did not join bob"
+
+: >"$T/zero"
+printf x >"$T/one"
+head -c 1048576 /dev/urandom >"$T/data.bin" || exit 99
+cp "$T/data.bin" "$T/.profile" || exit 99
+
+# sent WHO FILE LANDED: WHO sent FILE; bob has it as LANDED, carol refused.
+sent()
+{
+	_who=$1 _f=$2 _as=$3
+	_s=$(ev "$T/$_who.out" file | grep -F '"to":"bob"')
+	_r=$(ev "$T/bob.out" file | grep -F "\"from\":\"$_who\"")
+	if [ "$(field "$_s" result)" = done ] &&
+	    [ "$(field "$_r" result)" = done ] &&
+	    [ "$(field "$_r" path)" = "$T/in/$_as" ] &&
+	    cmp -s "$_f" "$T/in/$_as"; then
+		st_ok "$_who: ${_f##*/} ($(wc -c <"$_f") bytes) landed" \
+		    "byte-identical as $_as"
+	else
+		st_fail "$_who: ${_f##*/}: sender '$_s', receiver '$_r'"
+	fi
+	_c=$(ev "$T/$_who.out" file | grep -F '"to":"carol"')
+	if [ "$(field "$_c" result)" = refused ] &&
+	    [ "$(field "$_c" bytes)" = 0 ] &&
+	    ! ev "$T/$_who.out" transfer | grep -qF '"to":"carol"'; then
+		st_ok "$_who: carol refused, nothing was sent to her"
+	else
+		st_fail "$_who: carol's answer: '$_c'"
+	fi
+}
+
+send s0 "$T/zero"
+sent s0 "$T/zero" zero
+send s1 "$T/one"
+sent s1 "$T/one" one
+send s2 "$T/data.bin"
+sent s2 "$T/data.bin" data.bin
+send s3 "$T/data.bin"
+sent s3 "$T/data.bin" "data (1).bin"
+send s4 "$T/.profile"
+sent s4 "$T/.profile" _profile
+if ev "$T/carol.out" transfer | grep -q . ||
+    ev "$T/carol.out" progress | grep -q .; then
+	st_fail "carol, who refused, saw a transfer start"
+else
+	st_ok "carol saw offers only: $(ev "$T/carol.out" offer | wc -l)"
+fi
+if ls -A "$T/in" | grep -q '^\.'; then
+	st_fail "partial files left in the accept directory: $(ls -A "$T/in")"
+else
+	st_ok "no partial file left after complete transfers"
+fi
+
+# --- Through the relay stund hands out with the rendezvous. ---
+mkdir "$T/in3" || exit 99
+head -c 65536 /dev/urandom >"$T/small" || exit 99
+mkfifo "$T/frank.in" || exit 99
+exec 7<>"$T/frank.in"
+peer frank --force-relay --accept-dir "$T/in3"
+if wait_for "$T/frank.out" room '' 50; then
+	RCODE=$(field "$(ev "$T/frank.out" room)" code)
+	timeout 120 "$CHAT" --server "127.0.0.1:$P1" --name grace --batch \
+	    --force-relay --linger 30 --send "$T/small" "$RCODE" </dev/null \
+	    >"$T/grace.out" 2>"$T/grace.err" 3>&- 4>&- 5>&- 6>&- 7>&-
+	r=$(ev "$T/frank.out" file | head -n 1)
+	if ev "$T/frank.out" path | grep -qF '"kind":"relay"' &&
+	    [ "$(field "$r" result)" = done ] &&
+	    cmp -s "$T/small" "$T/in3/small"; then
+		st_ok "64 KiB through the relay, byte-identical"
+	else
+		st_fail "through the relay: path" \
+		    "'$(ev "$T/frank.out" path)', file '$r'"
+	fi
+else
+	st_fail "frank printed no room event"
+fi
+exec 7>&-
+
+# --- Resume: dave is killed mid-way and started again. ---
+dd if=/dev/urandom of="$T/big" bs=1048576 count="$BIG_MB" 2>/dev/null ||
+    exit 99
+peer eve --send "$T/big"
+if ! wait_for "$T/eve.out" room '' 50; then
+	st_fail "eve printed no room event"
+	st_done
+fi
+CODE=$(field "$(ev "$T/eve.out" room)" code)
+# Without timeout(1) in between: SIGKILL must reach p2pchat itself.
+"$CHAT" --server "127.0.0.1:$P1" --name dave --batch --accept-dir "$T/in2" \
+    "$CODE" <"$T/dave.in" >"$T/dave.out" 2>"$T/dave.err" 3>&- 4>&- 5>&- \
+    6>&- &
+PID_dave=$!
+ST_PIDS="$ST_PIDS $PID_dave"
+# Until some data came, but far from all of it.
+i=0
+part=""
+while [ $i -lt 600 ]; do
+	part=$(ls "$T/in2"/.p2pchat-*.part 2>/dev/null | head -n 1)
+	[ -n "$part" ] && [ "$(wc -c <"$part")" -gt 4194304 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 "$PID_dave" 2>/dev/null
+wait "$PID_dave" 2>/dev/null
+# The sender learns of it (left, or no progress) or not: either way the
+# new dave is a new member, offered the file anew.
+held=0
+[ -n "$part" ] && held=$(wc -c <"$part")
+if [ "$held" -gt 0 ] && [ "$held" -lt $((BIG_MB * 1048576)) ]; then
+	st_ok "dave killed with $held of $((BIG_MB * 1048576)) bytes held"
+else
+	st_fail "dave held $held bytes when killed"
+	st_done
+fi
+mv "$T/dave.out" "$T/dave1.out"
+peer dave --accept-dir "$T/in2" "$CODE"
+# A line from eve while her file flows: it goes before the file's data.
+if wait_for "$T/dave.out" progress '"from":"eve"' 300; then
+	echo "a line during the transfer" >&5
+fi
+if wait_for "$T/dave.out" file '"from":"eve"' 1200; then
+	tr=$(ev "$T/dave.out" transfer | head -n 1)
+	off=$(field "$tr" offset)
+	r=$(ev "$T/dave.out" file | head -n 1)
+	if [ "${off:-0}" -ge "$held" ] && [ "$(field "$r" result)" = done ] &&
+	    cmp -s "$T/big" "$T/in2/big"; then
+		st_ok "the restarted dave resumed at $off (held $held) and" \
+		    "$BIG_MB MiB arrived byte-identical"
+	else
+		st_fail "resume: transfer '$tr', file '$r'"
+	fi
+else
+	st_fail "the restarted dave got no file: $(tail -n 3 "$T/dave.out")"
+fi
+if ev "$T/eve.out" file | grep -F '"result":"done"' | grep -qF \
+    "\"offset\":$off"; then
+	st_ok "eve saw the transfer done from $off"
+else
+	st_fail "eve: $(ev "$T/eve.out" file)"
+fi
+
+# The line's delivery time, from eve's own events, while data flowed.
+ts=$(ev "$T/eve.out" sent | head -n 1)
+td=$(ev "$T/eve.out" delivered | grep -F '"line":1' | head -n 1)
+tf=$(ev "$T/eve.out" file | grep -F '"result":"done"' | head -n 1)
+if [ -n "$ts" ] && [ -n "$td" ] && [ -n "$tf" ] &&
+    [ "$(field "$td" ms)" -le "$(field "$tf" ms)" ] &&
+    [ $(($(field "$td" ms) - $(field "$ts" ms))) -lt 5000 ]; then
+	st_ok "eve's line was delivered in" \
+	    "$(($(field "$td" ms) - $(field "$ts" ms))) ms during the transfer"
+else
+	st_fail "eve's line during the transfer: sent '$ts'," \
+	    "delivered '$td', file '$tf'"
+fi
+
+for f in "$T"/*.err; do
+	if grep -Eq 'Sanitizer|runtime error' "$f"; then
+		st_fail "sanitizer report in ${f##*/}"
+	fi
+done
+st_done
