@@ -27,7 +27,7 @@ pid=$!
 port=
 i=0
 while [ $i -lt 50 ]; do
-	port=$(sed -n 's/^stund: listening on udp 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	port=$(sed -n 's/^.*stund: listening on udp 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
 	    "$log" | head -n 1)
 	grep -q 'self-test' "$log" && [ -n "$port" ] && break
 	kill -0 "$pid" 2>/dev/null || break
@@ -73,3 +73,12 @@ for n in alice bob; do
 	echo "-- $n:"
 	cat "$chat/$n"
 done
+# The demo worked when each peer's line was delivered.
+for n in alice bob; do
+	grep -q '"event":"delivered"' "$chat/$n" || {
+		echo "demo: $n's line was not delivered" >&2
+		exit 1
+	}
+done
+echo
+echo "demo: ok"

@@ -18,3 +18,7 @@ tests/manex_page.c: $(top_srcdir)/man/libstun.3 $(top_srcdir)/tests/manex.sh
 	$(SHELL) $(top_srcdir)/tests/manex.sh $(top_srcdir)/man/libstun.3 \
 	    >$@.tmp && mv $@.tmp $@
 CLEANFILES += tests/manex_page.c tests/manex_page.c.tmp
+
+# demo_run.sh runs the README's make demo and requires it to end "demo: ok".
+TESTS += tests/demo_run.sh
+EXTRA_DIST += tests/demo_run.sh
