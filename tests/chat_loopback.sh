@@ -235,11 +235,14 @@ OTHER=$(ev "$T/other.out" room | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
 chat_start dave "$OTHER"
 wait_count "$T/dave.out" registered 1 '' 50
 sleep 2
+# dave is in other's room, so other may still show as its member for a
+# moment; what must not happen is meeting anyone of alice's room.
 if [ -n "$OTHER" ] && [ "$OTHER" != "$CODE" ] &&
-    [ "$(count "$T/dave.out" member)" -eq 0 ] &&
+    [ "$(ev "$T/dave.out" member | grep -cE '"peer":"(alice|bob|carol)"')" \
+    -eq 0 ] &&
     [ "$(count "$T/alice.out" member '"peer":"dave"')" -eq 0 ] &&
     [ "$(count "$T/bob.out" member '"peer":"dave"')" -eq 0 ]; then
-	st_ok "dave with another room's code meets nobody"
+	st_ok "dave with another room's code meets nobody of this room"
 else
 	st_fail "dave's wrong code: dave or the room saw the other side"
 fi
