@@ -40,22 +40,6 @@ struct chat_bulk_rx {
 	uint8_t		used;
 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Cube root by Newton's method: called once per congestion event. */
 static double
 bulk_cbrt(double x)
@@ -525,8 +509,8 @@ bulk_build_ack(struct chat_bulk *b, struct chat_bulk_action *a)
 			start = s;
 			in = 1;
 		} else if (!b->rx[s & b->mask].used && in) {
-			put32(b->out + off, start);
-			put32(b->out + off + 4, s);
+			stun_store32(b->out + off, start);
+			stun_store32(b->out + off + 4, s);
 			off += 8;
 			in = 0;
 			if (++n == CHAT_BULK_RANGES)
@@ -534,17 +518,17 @@ bulk_build_ack(struct chat_bulk *b, struct chat_bulk_action *a)
 		}
 	}
 	if (in && n < CHAT_BULK_RANGES) {
-		put32(b->out + off, start);
-		put32(b->out + off + 4, s);
+		stun_store32(b->out + off, start);
+		stun_store32(b->out + off + 4, s);
 		off += 8;
 		n++;
 	}
 	b->out[0] = CHAT_BULK_FRAME_ACK;
 	b->out[1] = (uint8_t)n;
-	put16(b->out + 2, (uint16_t)(b->c.window - (cum - b->rcv_nxt)));
-	put32(b->out + 4, cum);
-	put32(b->out + 8, b->ts_echo);
-	put32(b->out + 12, 0);
+	stun_store16(b->out + 2, (uint16_t)(b->c.window - (cum - b->rcv_nxt)));
+	stun_store32(b->out + 4, cum);
+	stun_store32(b->out + 8, b->ts_echo);
+	stun_store32(b->out + 12, 0);
 	a->kind = CHAT_BULK_A_SEND;
 	a->buf = b->out;
 	a->len = off;
@@ -594,9 +578,9 @@ bulk_build_data(struct chat_bulk *b, uint32_t seq, uint64_t now,
 	b->st.sent++;
 	b->out[0] = CHAT_BULK_FRAME_DATA;
 	b->out[1] = 0;
-	put16(b->out + 2, 0);
-	put32(b->out + 4, seq);
-	put32(b->out + 8, (uint32_t)now);
+	stun_store16(b->out + 2, 0);
+	stun_store32(b->out + 4, seq);
+	stun_store32(b->out + 8, (uint32_t)now);
 	memcpy(b->out + CHAT_BULK_DATA_HDR,
 	    b->txbuf + (size_t)(seq & b->mask) * b->payload, t->len);
 	a->kind = CHAT_BULK_A_SEND;

@@ -15,22 +15,6 @@
 #include "libstun/buf.h"
 #include "chat/file.h"
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
 int
 chat_file_decode(const uint8_t *rec, size_t len, struct chat_file_msg *m)
 {
@@ -112,19 +96,19 @@ chat_file_encode(const struct chat_file_msg *m, uint8_t *out, size_t cap)
 		return (STUN_ERR_NOSPACE);
 	memset(out, 0, n < CHAT_FILE_DATA_HDR ? n : CHAT_FILE_DATA_HDR);
 	out[0] = m->type;
-	put32(out + 4, m->xid);
+	stun_store32(out + 4, m->xid);
 	switch (m->type) {
 	case CHAT_FILE_OFFER:
 		out[3] = (uint8_t)m->namelen;
-		put64(out + 8, m->size);
+		stun_store64(out + 8, m->size);
 		memcpy(out + 16, m->hash, CHAT_FILE_HASH_LEN);
 		memcpy(out + CHAT_FILE_OFFER_HDR, m->name, m->namelen);
 		break;
 	case CHAT_FILE_ACCEPT:
-		put64(out + 8, m->offset);
+		stun_store64(out + 8, m->offset);
 		break;
 	case CHAT_FILE_DATA:
-		put64(out + 8, m->offset);
+		stun_store64(out + 8, m->offset);
 		memcpy(out + CHAT_FILE_DATA_HDR, m->data, m->len);
 		break;
 	default:

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libstun/buf.h"
 #include "chat/reliable.h"
 
 #define SEQ_HALF	0x80000000U
@@ -44,35 +45,6 @@ static int
 seq_before(uint32_t a, uint32_t b)
 {
 	return (a != b && b - a < SEQ_HALF);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return ((uint16_t)((p[0] << 8) | p[1]));
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | p[3]);
 }
 
 int
@@ -309,13 +281,13 @@ input_data(struct chat_rel *r, const uint8_t *p, size_t len)
 	uint32_t		 seq, d;
 	uint16_t		 idx, cnt;
 
-	idx = get16(p + 2);
-	cnt = get16(p + 4);
-	seq = get32(p + 8);
-	if (cnt == 0 || idx >= cnt || p[1] != 0 || get16(p + 6) != 0 ||
+	idx = stun_load16(p + 2);
+	cnt = stun_load16(p + 4);
+	seq = stun_load32(p + 8);
+	if (cnt == 0 || idx >= cnt || p[1] != 0 || stun_load16(p + 6) != 0 ||
 	    len - CHAT_REL_DATA_HDR > CHAT_REL_MSG_MAX)
 		return (STUN_ERR_BAD_ATTR);
-	input_base(r, get32(p + 16));
+	input_base(r, stun_load32(p + 16));
 	d = seq - r->rcv_next;
 	if (d >= SEQ_HALF) {
 		r->st.dups++;		/* consumed already */
@@ -346,7 +318,7 @@ input_data(struct chat_rel *r, const uint8_t *p, size_t len)
 	memcpy(s->data, p + CHAT_REL_DATA_HDR, len);
 	s->len = len;
 	s->seq = seq;
-	s->id = get32(p + 12);
+	s->id = stun_load32(p + 12);
 	s->idx = idx;
 	s->cnt = cnt;
 	s->used = 1;
@@ -372,7 +344,7 @@ chat_rel_input(struct chat_rel *r, const uint8_t *frame, size_t len,
 		else if (frame[1] != 0 || frame[2] != 0 || frame[3] != 0)
 			rv = STUN_ERR_BAD_ATTR;
 		else {
-			input_base(r, get32(frame + 4));
+			input_base(r, stun_load32(frame + 4));
 			rv = 0;
 		}
 	} else if (frame[0] == CHAT_REL_FRAME_ACK) {
@@ -381,9 +353,10 @@ chat_rel_input(struct chat_rel *r, const uint8_t *frame, size_t len,
 		else if (frame[1] != 0)
 			rv = STUN_ERR_BAD_ATTR;
 		else {
-			input_ack(r, get16(frame + 2), get32(frame + 4),
-			    ((uint64_t)get32(frame + 8) << 32) |
-			    get32(frame + 12));
+			input_ack(r, stun_load16(frame + 2),
+			    stun_load32(frame + 4),
+			    ((uint64_t)stun_load32(frame + 8) << 32) |
+			    stun_load32(frame + 12));
 			rv = 0;
 		}
 	}
@@ -476,10 +449,10 @@ build_ack(struct chat_rel *r, struct chat_rel_action *a)
 		wnd = r->c.max_rx / r->rx_frag_max + 1;
 	memset(r->out, 0, CHAT_REL_ACK_LEN);
 	r->out[0] = CHAT_REL_FRAME_ACK;
-	put16(r->out + 2, (uint16_t)wnd);
-	put32(r->out + 4, cum);
-	put32(r->out + 8, (uint32_t)(sack >> 32));
-	put32(r->out + 12, (uint32_t)sack);
+	stun_store16(r->out + 2, (uint16_t)wnd);
+	stun_store32(r->out + 4, cum);
+	stun_store32(r->out + 8, (uint32_t)(sack >> 32));
+	stun_store32(r->out + 12, (uint32_t)sack);
 	a->kind = CHAT_REL_SEND;
 	a->buf = r->out;
 	a->len = CHAT_REL_ACK_LEN;
@@ -498,12 +471,12 @@ build_data(struct chat_rel *r, struct chat_rel_txmsg *m, unsigned i,
 		n = 0;
 	r->out[0] = CHAT_REL_FRAME_DATA;
 	r->out[1] = 0;
-	put16(r->out + 2, (uint16_t)i);
-	put16(r->out + 4, m->nfrag);
-	put16(r->out + 6, 0);
-	put32(r->out + 8, m->seq0 + i);
-	put32(r->out + 12, m->id);
-	put32(r->out + 16, r->snd_una);
+	stun_store16(r->out + 2, (uint16_t)i);
+	stun_store16(r->out + 4, m->nfrag);
+	stun_store16(r->out + 6, 0);
+	stun_store32(r->out + 8, m->seq0 + i);
+	stun_store32(r->out + 12, m->id);
+	stun_store32(r->out + 16, r->snd_una);
 	if (n > 0)
 		memcpy(r->out + CHAT_REL_DATA_HDR, m->data + off, n);
 	a->kind = CHAT_REL_SEND;
@@ -630,7 +603,7 @@ next_forward(struct chat_rel *r, uint64_t now, struct chat_rel_action *a)
 	r->fwd_next = now + (rto < r->c.rto_max ? rto : r->c.rto_max);
 	memset(r->out, 0, CHAT_REL_FWD_LEN);
 	r->out[0] = CHAT_REL_FRAME_FORWARD;
-	put32(r->out + 4, r->fwd_base);
+	stun_store32(r->out + 4, r->fwd_base);
 	a->kind = CHAT_REL_SEND;
 	a->buf = r->out;
 	a->len = CHAT_REL_FWD_LEN;

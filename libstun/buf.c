@@ -128,6 +128,29 @@ stun_load32(const uint8_t *p)
 }
 
 void
+stun_store16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+void
+stun_store32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+void
+stun_store64(uint8_t *p, uint64_t v)
+{
+	stun_store32(p, (uint32_t)(v >> 32));
+	stun_store32(p + 4, (uint32_t)v);
+}
+
+void
 stun_wr_init(struct stun_wr *w, uint8_t *p, size_t cap)
 {
 	w->p = p;
@@ -166,10 +189,8 @@ stun_wr_u16(struct stun_wr *w, uint16_t v)
 {
 	uint8_t	*p;
 
-	if ((p = stun_wr_reserve(w, 2)) != NULL) {
-		p[0] = (uint8_t)(v >> 8);
-		p[1] = (uint8_t)v;
-	}
+	if ((p = stun_wr_reserve(w, 2)) != NULL)
+		stun_store16(p, v);
 }
 
 void
@@ -177,19 +198,17 @@ stun_wr_u32(struct stun_wr *w, uint32_t v)
 {
 	uint8_t	*p;
 
-	if ((p = stun_wr_reserve(w, 4)) != NULL) {
-		p[0] = (uint8_t)(v >> 24);
-		p[1] = (uint8_t)(v >> 16);
-		p[2] = (uint8_t)(v >> 8);
-		p[3] = (uint8_t)v;
-	}
+	if ((p = stun_wr_reserve(w, 4)) != NULL)
+		stun_store32(p, v);
 }
 
 void
 stun_wr_u64(struct stun_wr *w, uint64_t v)
 {
-	stun_wr_u32(w, (uint32_t)(v >> 32));
-	stun_wr_u32(w, (uint32_t)v);
+	uint8_t	*p;
+
+	if ((p = stun_wr_reserve(w, 8)) != NULL)
+		stun_store64(p, v);
 }
 
 void

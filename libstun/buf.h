@@ -52,5 +52,9 @@ void	stun_wr_set16(struct stun_wr *w, size_t off, uint16_t v);
 /* Big-endian loads from a span the caller has bounds-checked. */
 uint16_t stun_load16(const uint8_t *p);
 uint32_t stun_load32(const uint8_t *p);
+/* Big-endian stores into a span the caller has bounds-checked. */
+void	stun_store16(uint8_t *p, uint16_t v);
+void	stun_store32(uint8_t *p, uint32_t v);
+void	stun_store64(uint8_t *p, uint64_t v);
 
 #endif
