@@ -660,30 +660,42 @@ peer_next_hn(struct chat_peer *p, uint64_t now, struct chat_peer_action *a,
 	return (0);
 }
 
+/*
+ * Seal plaintext for the path into a send action: 1, or 0 when it could
+ * not be sealed (counted in dropped; its stream retransmits it).
+ */
+static int
+peer_seal_send(struct chat_peer *p, const uint8_t *pt, size_t len,
+    struct chat_peer_action *a)
+{
+	int	n;
+
+	if ((n = chat_seal(&p->sess, pt, len, p->out, sizeof(p->out))) < 0) {
+		p->dropped++;
+		return (0);
+	}
+	a->kind = CHAT_PEER_A_SEND;
+	a->sock = p->path.sock;
+	a->to = p->path.addr;
+	a->buf = p->out;
+	a->len = (size_t)n;
+	return (1);
+}
+
 /* Reliable delivery once the session is up; 1 when a was filled. */
 static int
 peer_next_rel(struct chat_peer *p, uint64_t now, struct chat_peer_action *a,
     uint64_t *wake)
 {
 	struct chat_rel_action	 ra;
-	int			 n;
 
 	for (;;) {
 		chat_rel_next(&p->rel, now, &ra);
 		switch (ra.kind) {
 		case CHAT_REL_SEND:
-			n = chat_seal(&p->sess, ra.buf, ra.len, p->out,
-			    sizeof(p->out));
-			if (n < 0) {
-				p->dropped++;
-				continue;
-			}
-			a->kind = CHAT_PEER_A_SEND;
-			a->sock = p->path.sock;
-			a->to = p->path.addr;
-			a->buf = p->out;
-			a->len = (size_t)n;
-			return (1);
+			if (peer_seal_send(p, ra.buf, ra.len, a))
+				return (1);
+			continue;
 		case CHAT_REL_MESSAGE:
 			a->kind = CHAT_PEER_A_MESSAGE;
 			a->id = ra.id;
@@ -711,24 +723,14 @@ peer_next_bulk(struct chat_peer *p, uint64_t now, struct chat_peer_action *a,
     uint64_t *wake)
 {
 	struct chat_bulk_action	 ba;
-	int			 n;
 
 	for (;;) {
 		chat_bulk_next(&p->bulk, now, &ba);
 		switch (ba.kind) {
 		case CHAT_BULK_A_SEND:
-			n = chat_seal(&p->sess, ba.buf, ba.len, p->out,
-			    sizeof(p->out));
-			if (n < 0) {
-				p->dropped++;
-				continue;
-			}
-			a->kind = CHAT_PEER_A_SEND;
-			a->sock = p->path.sock;
-			a->to = p->path.addr;
-			a->buf = p->out;
-			a->len = (size_t)n;
-			return (1);
+			if (peer_seal_send(p, ba.buf, ba.len, a))
+				return (1);
+			continue;
 		case CHAT_BULK_A_RECORD:
 			a->kind = CHAT_PEER_A_RECORD;
 			a->buf = ba.buf;
