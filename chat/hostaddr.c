@@ -27,42 +27,57 @@
 #define CHAT_PORT		3478
 #define CHAT_HOST_MAX		256
 
-/* "host", "host:port", "[v6]" or "[v6]:port"; getaddrinfo at start-up. */
-int
-chat_resolve(const char *s, struct stun_addr *out, char *err, size_t errlen)
+/*
+ * Append host's addresses, with port, to all[*n..cap): IPv4 first (that
+ * is where the NATs are), then IPv6.  0, or -2 when the name does not
+ * resolve (err says why).
+ */
+static int
+hostaddr_lookup(const char *host, uint16_t port, struct stun_addr *all,
+    unsigned cap, unsigned *n, char *err, size_t errlen)
 {
-	struct addrinfo	 hints, *res = NULL, *ai;
-	char		 host[CHAT_HOST_MAX];
-	unsigned long	 v;
-	int		 r;
+	struct addrinfo	 hints, *res, *ai;
+	int		 r, pass;
 
-	if (hostport_split(s, host, sizeof(host), &out->port) != 0)
-		return (-1);
-	if (out->port == 0)
-		out->port = CHAT_PORT;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
 	if ((r = getaddrinfo(host, NULL, &hints, &res)) != 0) {
-		snprintf(err, errlen, "%s: %s", host,
-		    gai_strerror(r));
+		snprintf(err, errlen, "%s: %s", host, gai_strerror(r));
 		return (-2);
 	}
-	/* IPv4 first: that is where the NATs are. */
-	r = -2;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		v = out->port;
-		if (sock_to_stun(ai->ai_addr, out) == 0) {
-			out->port = (uint16_t)v;
-			r = 0;
-			if (ai->ai_family == AF_INET)
-				break;
+	for (pass = 0; pass < 2; pass++)
+		for (ai = res; ai != NULL && *n < cap; ai = ai->ai_next) {
+			if ((ai->ai_family == AF_INET) != (pass == 0))
+				continue;
+			if (sock_to_stun(ai->ai_addr, &all[*n]) == 0)
+				all[(*n)++].port = port;
 		}
-	}
 	freeaddrinfo(res);
-	if (r != 0)
+	return (0);
+}
+
+/* "host", "host:port", "[v6]" or "[v6]:port"; getaddrinfo at start-up. */
+int
+chat_resolve(const char *s, struct stun_addr *out, char *err, size_t errlen)
+{
+	struct stun_addr all[8];
+	char		 host[CHAT_HOST_MAX];
+	unsigned	 n = 0;
+	uint16_t	 port;
+
+	if (hostport_split(s, host, sizeof(host), &port) != 0)
+		return (-1);
+	if (port == 0)
+		port = CHAT_PORT;
+	if (hostaddr_lookup(host, port, all, 8, &n, err, errlen) != 0)
+		return (-2);
+	if (n == 0) {
 		snprintf(err, errlen, "%s: no address", host);
-	return (r);
+		return (-2);
+	}
+	*out = all[0];
+	return (0);
 }
 
 /*
@@ -75,14 +90,13 @@ int
 chat_resolve_servers(const char *arg, struct stun_addr *out, unsigned max,
     unsigned *n, char *err, size_t errlen)
 {
-	struct addrinfo	 hints, *res, *ai;
-	struct stun_addr all[4 * STUN_RDV_MAX_SERVERS], a;
+	struct stun_addr all[4 * STUN_RDV_MAX_SERVERS];
 	char		 one[CHAT_HOST_MAX], host[CHAT_HOST_MAX];
 	const char	*p = arg;
 	size_t		 len;
 	unsigned	 nall = 0, i, k;
+	uint16_t	 port;
 	uint8_t		 fam = 0;
-	int		 r, pass;
 
 	*n = 0;
 	err[0] = '\0';
@@ -93,31 +107,13 @@ chat_resolve_servers(const char *arg, struct stun_addr *out, unsigned max,
 		memcpy(one, p, len);
 		one[len] = '\0';
 		p += len + (p[len] == ',');
-		if (hostport_split(one, host, sizeof(host), &a.port) != 0)
+		if (hostport_split(one, host, sizeof(host), &port) != 0)
 			return (-1);
-		if (a.port == 0)
-			a.port = CHAT_PORT;
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_DGRAM;
-		if ((r = getaddrinfo(host, NULL, &hints, &res)) != 0) {
-			snprintf(err, errlen, "%s: %s", host,
-			    gai_strerror(r));
-			continue;
-		}
-		/* IPv4 addresses of a name first, then IPv6. */
-		for (pass = 0; pass < 2; pass++)
-			for (ai = res; ai != NULL; ai = ai->ai_next) {
-				if ((ai->ai_family == AF_INET) != (pass == 0) ||
-				    nall >= sizeof(all) / sizeof(all[0]))
-					continue;
-				k = a.port;
-				if (sock_to_stun(ai->ai_addr, &all[nall]) == 0) {
-					all[nall].port = (uint16_t)k;
-					nall++;
-				}
-			}
-		freeaddrinfo(res);
+		if (port == 0)
+			port = CHAT_PORT;
+		/* A name that does not resolve is skipped; err keeps why. */
+		(void)hostaddr_lookup(host, port, all,
+		    sizeof(all) / sizeof(all[0]), &nall, err, errlen);
 	}
 	for (i = 0; i < nall; i++)
 		if (fam == 0 || (all[i].family == STUN_AF_INET &&
