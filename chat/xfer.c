@@ -84,30 +84,35 @@ xfer_peer(struct chat_ctx *ctx, uint32_t id)
 	return (NULL);
 }
 
+/* An event of kind about x: peer, file, size, offset and bytes so far. */
+static void
+xfer_event_init(struct chat_event *e, const struct xfer *x, int kind)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->peer_id = x->peer_id;
+	e->peer = x->peer;
+	e->sending = x->sending;
+	e->id = x->sending ? x->tx.xid : x->rx.xid;
+	e->file = x->sending ? x->tx.name : x->rx.name;
+	e->size = x->sending ? x->tx.size : x->rx.size;
+	e->offset = x->sending ? x->tx.from : x->rx.from;
+	e->bytes = x->sending ? x->tx.off : x->rx.off;
+}
+
 static void
 xfer_event(struct chat_ctx *ctx, struct xfer *x, int kind, uint64_t now)
 {
 	struct chat_event	 e;
-	uint64_t		 from, off, ms;
+	uint64_t		 ms;
 
-	memset(&e, 0, sizeof(e));
-	e.kind = kind;
-	e.peer_id = x->peer_id;
-	e.peer = x->peer;
-	e.sending = x->sending;
-	e.id = x->sending ? x->tx.xid : x->rx.xid;
-	e.file = x->sending ? x->tx.name : x->rx.name;
-	e.size = x->sending ? x->tx.size : x->rx.size;
-	from = x->sending ? x->tx.from : x->rx.from;
-	off = x->sending ? x->tx.off : x->rx.off;
-	e.offset = from;
-	e.bytes = off;
+	xfer_event_init(&e, x, kind);
 	e.eta = -1;
 	ms = now - x->t0;
-	if (ms > 0 && off > from) {
-		e.rate = (off - from) * 1000 / ms;
+	if (ms > 0 && e.bytes > e.offset) {
+		e.rate = (e.bytes - e.offset) * 1000 / ms;
 		if (e.rate > 0)
-			e.eta = (int64_t)((e.size - off) / e.rate);
+			e.eta = (int64_t)((e.size - e.bytes) / e.rate);
 	}
 	if (x->path[0] != '\0')
 		e.path = x->path;
@@ -153,16 +158,7 @@ xfer_end(struct chat_ctx *ctx, struct xfer *x, const char *result,
 		    (unsigned long long)p->bulk.st.timeouts,
 		    (unsigned long long)p->bulk.st.reductions,
 		    chat_bulk_cwnd(&p->bulk), chat_bulk_srtt(&p->bulk));
-	memset(&e, 0, sizeof(e));
-	e.kind = EV_FILE;
-	e.peer_id = x->peer_id;
-	e.peer = x->peer;
-	e.sending = x->sending;
-	e.id = x->sending ? x->tx.xid : x->rx.xid;
-	e.file = x->sending ? x->tx.name : x->rx.name;
-	e.size = x->sending ? x->tx.size : x->rx.size;
-	e.bytes = x->sending ? x->tx.off : x->rx.off;
-	e.offset = x->sending ? x->tx.from : x->rx.from;
+	xfer_event_init(&e, x, EV_FILE);
 	e.result = result;
 	e.reason = reason;
 	if (x->path[0] != '\0' && (x->sending || strcmp(result, "done") == 0))
