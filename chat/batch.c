@@ -214,6 +214,8 @@ chat_event_json(FILE *f, const struct chat_event *e)
 		batch_file(&j, e);
 		break;
 	}
+	if (e->transport != NULL)
+		json_str(&j, "transport", e->transport);
 	if (e->reason != NULL)
 		json_str(&j, "reason", e->reason);
 	json_int(&j, "ms", (int64_t)e->ms);

@@ -54,6 +54,9 @@ struct chat_ctx {
 	const char	*web_arg;	/* --web [ADDR:]PORT */
 	int		 force_relay;
 	int		 no_hard_nat;	/* --no-hard-nat */
+	int		 transport;	/* --transport: CHAT_SRV_* */
+	uint16_t	 tls_port;	/* --tls-port (0: no TLS) */
+	const char	*ca_file;	/* --ca */
 	unsigned	 linger;	/* s */
 	uint16_t	 port;
 	const struct chat_fe *fe;	/* chosen at start-up */
@@ -78,6 +81,7 @@ struct chat_ctx {
 	uint64_t	 refresh_at;	/* no Register for a stale path before */
 	uint64_t	 relist_at;	/* last Register for a missed list */
 	struct chat_relay relay;
+	struct chat_srvs *srvs;		/* servers over TCP and TLS (srv.c) */
 	/* The NAT test of the start, until its essentials are sent. */
 	struct chat_natlearn *natlearn;
 	struct chat_room room;
@@ -112,6 +116,13 @@ int	chat_setup_room(struct chat_ctx *);
 
 /* p2pchat.c, for setup.c: the room is known, the rendezvous starts. */
 void	chat_begin(struct chat_ctx *);
+
+/*
+ * p2pchat.c, for srv.c: a frame from a server's stream, taken as a
+ * datagram from the server's address.
+ */
+void	chat_server_input(struct chat_ctx *, const struct stun_addr *from,
+	    const uint8_t *buf, size_t len, uint64_t now);
 
 /* p2pchat.c, for lines.c: show an event (ms is set here). */
 void	chat_emit(struct chat_ctx *, struct chat_event *);

@@ -25,6 +25,7 @@
 #include "chat/p2pchat.h"
 
 #define CHAT_PORT		3478
+#define CHAT_TLS_PORT		5349	/* turns: */
 #define CHAT_HOST_MAX		256
 
 /*
@@ -179,19 +180,33 @@ chat_host_cands(const struct stun_addr *server, uint16_t port,
 	return (n);
 }
 
-/* "turn:USER:PASS@HOST[:PORT]": the password may hold ':' and '@'. */
+/*
+ * "turn:USER:PASS@HOST[:PORT][?transport=udp|tcp]" or
+ * "turns:USER:PASS@HOST[:PORT][?transport=tcp]", as WebRTC writes the
+ * server (RFC 7065), with the credential before the '@': the password
+ * may hold ':' and '@'.  turn: defaults to port 3478, turns: to 5349.
+ */
 int
-chat_relay_arg(const char *arg, struct stun_turn_config *c, char *err,
-    size_t errlen)
+chat_relay_uri(const char *arg, struct stun_turn_config *c, int *tls,
+    int *transport, char *host, size_t hostlen, char *err, size_t errlen)
 {
-	const char	*s, *at, *colon;
-	size_t		 ulen, plen;
+	const char	*s, *at, *colon, *q;
+	char		 hp[CHAT_HOST_MAX];
+	size_t		 ulen, plen, hlen;
+	uint16_t	 port;
+	unsigned	 n = 0;
 	int		 r;
 
 	memset(c, 0, sizeof(*c));
-	if (strncmp(arg, "turn:", 5) != 0)
+	*tls = 0;
+	*transport = 0;
+	if (strncmp(arg, "turn:", 5) == 0)
+		s = arg + 5;
+	else if (strncmp(arg, "turns:", 6) == 0) {
+		s = arg + 6;
+		*tls = 1;
+	} else
 		return (-1);
-	s = arg + 5;
 	if ((at = strrchr(s, '@')) == NULL ||
 	    (colon = strchr(s, ':')) == NULL || colon > at)
 		return (-1);
@@ -200,11 +215,76 @@ chat_relay_arg(const char *arg, struct stun_turn_config *c, char *err,
 	if (ulen == 0 || ulen >= sizeof(c->username) ||
 	    plen >= sizeof(c->password))
 		return (-1);
+	if ((q = strchr(at + 1, '?')) != NULL) {
+		if (strcmp(q, "?transport=udp") == 0 && !*tls)
+			*transport = 1;
+		else if (strcmp(q, "?transport=tcp") == 0)
+			*transport = 2;
+		else
+			return (-1);
+		hlen = (size_t)(q - at - 1);
+	} else
+		hlen = strlen(at + 1);
+	if (hlen == 0 || hlen >= sizeof(hp))
+		return (-1);
+	memcpy(hp, at + 1, hlen);
+	hp[hlen] = '\0';
+	if (hostport_split(hp, host, hostlen, &port) != 0)
+		return (-1);
+	if (port == 0)
+		port = *tls ? CHAT_TLS_PORT : CHAT_PORT;
 	memcpy(c->username, s, ulen);
 	memcpy(c->password, colon + 1, plen);
-	if ((r = chat_resolve(at + 1, &c->server, err, errlen)) != 0) {
+	if ((r = hostaddr_lookup(host, port, &c->server, 1, &n, err,
+	    errlen)) != 0 || n == 0) {
+		if (r == 0)
+			snprintf(err, errlen, "%s: no address", host);
 		OPENSSL_cleanse(c, sizeof(*c));
-		return (r);
+		return (-2);
 	}
 	return (0);
+}
+
+int
+chat_relay_arg(const char *arg, struct stun_turn_config *c, char *err,
+    size_t errlen)
+{
+	char	host[CHAT_HOST_MAX];
+	int	tls, transport;
+
+	return (chat_relay_uri(arg, c, &tls, &transport, host, sizeof(host),
+	    err, errlen));
+}
+
+int
+chat_server_host(const char *arg, const struct stun_addr *addr, char *host,
+    size_t hostlen)
+{
+	struct stun_addr all[8];
+	char		 one[CHAT_HOST_MAX], h[CHAT_HOST_MAX], err[8];
+	const char	*p = arg;
+	size_t		 len;
+	unsigned	 n, i;
+	uint16_t	 port;
+
+	while (*p != '\0') {
+		len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(one))
+			return (-1);
+		memcpy(one, p, len);
+		one[len] = '\0';
+		p += len + (p[len] == ',');
+		if (hostport_split(one, h, sizeof(h), &port) != 0)
+			return (-1);
+		n = 0;
+		if (hostaddr_lookup(h, addr->port, all, 8, &n, err,
+		    sizeof(err)) != 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (stun_addr_equal(&all[i], addr)) {
+				snprintf(host, hostlen, "%s", h);
+				return (0);
+			}
+	}
+	return (-1);
 }

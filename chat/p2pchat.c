@@ -41,6 +41,7 @@
 #include "chat/relay.h"
 #include "chat/natlearn.h"
 #include "chat/ctx.h"
+#include "chat/srv.h"
 #include "chat/xfer.h"
 
 #define CHAT_RECV_BURST		64
@@ -115,8 +116,9 @@ chat_send_flush(struct chat_ctx *ctx)
 }
 #endif
 
+/* To a peer or a server in role (CHAT_SRV_RDV, CHAT_SRV_RELAY). */
 static void
-chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
+chat_send(struct chat_ctx *ctx, int role, const struct stun_addr *to,
     const uint8_t *buf, size_t len)
 {
 	struct sockaddr_storage	 ss;
@@ -124,6 +126,9 @@ chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
 
 	if (log_getlevel() >= LOG_LEVEL_DEBUG && len > 0)
 		chat_log_pkt("send", to, buf, len);
+	/* A server reached over TCP or TLS: its stream takes it. */
+	if (chat_srv_send(ctx, role, to, buf, len, clock_ms()))
+		return;
 	sl = sock_from_stun(to, &ss);
 	if (len > CHAT_SEND_MAX) {
 		chat_send_flush(ctx);
@@ -141,6 +146,13 @@ chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
 	    chat_sq.buf[chat_sq.n], len, &chat_sq.ss[chat_sq.n], sl);
 	chat_sq.n++;
 #endif
+}
+
+static void
+chat_sendto(struct chat_ctx *ctx, const struct stun_addr *to,
+    const uint8_t *buf, size_t len)
+{
+	chat_send(ctx, CHAT_SRV_RDV, to, buf, len);
 }
 
 void
@@ -298,6 +310,7 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 			e.peer_id = a->member_id;
 			e.addr = a->mapped;
 			e.nat = chat_local_addr(ctx, &a->mapped, &e.addr2);
+			e.transport = chat_srv_transport(ctx, CHAT_SRV_RDV, &ctx->server);
 			chat_emit(ctx, &e);
 			if (stun_addr_format(&a->mapped, buf,
 			    sizeof(buf)) == 0)
@@ -340,6 +353,7 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		chat_relay_check(&ctx->relay, now);
 		e.kind = EV_SERVER;
 		e.up = a->server_up;
+		e.transport = chat_srv_transport(ctx, CHAT_SRV_RDV, &ctx->server);
 		chat_emit(ctx, &e);
 		break;
 	case STUN_RDV_A_FAILED:
@@ -467,9 +481,10 @@ chat_on_relay(struct chat_ctx *ctx, const struct chat_relay_action *a,
 	memset(&e, 0, sizeof(e));
 	e.kind = EV_RELAY;
 	e.addr2 = a->server;
+	e.transport = chat_srv_transport(ctx, CHAT_SRV_RELAY, &a->server);
 	switch (a->kind) {
 	case CHAT_RELAY_A_SEND:
-		chat_sendto(ctx, &a->to, a->buf, a->len);
+		chat_send(ctx, CHAT_SRV_RELAY, &a->to, a->buf, a->len);
 		return;
 	case CHAT_RELAY_A_UP:
 		e.addr = a->relayed;
@@ -558,8 +573,8 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		if (n < 0)
 			log_debug("relay: cannot wrap: %s", stun_strerror(n));
 		else
-			chat_sendto(ctx, &ctx->relay.server, ctx->relay.out,
-			    (size_t)n);
+			chat_send(ctx, CHAT_SRV_RELAY, &ctx->relay.server,
+			    ctx->relay.out, (size_t)n);
 		return;
 	case CHAT_PEER_A_PATH:
 		e.kind = EV_PATH;
@@ -568,6 +583,9 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		e.addr2 = p->path.addr;
 		if (p->path.sock == CHAT_SOCK_RELAY)
 			chat_relay_path(&ctx->relay, &p->path.addr, now);
+		e.transport = p->path.sock != CHAT_SOCK_RELAY ? "udp" :
+		    chat_srv_transport(ctx, CHAT_SRV_RELAY,
+		    &ctx->relay.server);
 		e.local_type = stun_punch_cand_name(p->path.local_type);
 		e.remote_type = stun_punch_cand_name(p->path.remote_type);
 		e.rtt = p->path.rtt;
@@ -791,11 +809,12 @@ static void
 chat_pump(struct chat_ctx *ctx)
 {
 	struct timeval	 tv;
-	uint64_t	 now, w, w_relay, w_rdv, w_room, w_end, d;
+	uint64_t	 now, w, w_relay, w_rdv, w_room, w_end, w_srv, d;
 	unsigned	 k, n;
 
 	now = clock_ms();
 	w_relay = w_rdv = w_room = w_end = 0;
+	chat_srv_timer(ctx, now, &w_srv);
 	for (k = 0; k < CHAT_PUMP_ROUNDS && !ctx->end.done; k++) {
 		n = chat_pump_relay(ctx, now, &w_relay);
 		n += chat_pump_nat(ctx, now);
@@ -825,6 +844,7 @@ chat_pump(struct chat_ctx *ctx)
 	chat_wake_min(&w, w_rdv);
 	chat_wake_min(&w, w_room);
 	chat_wake_min(&w, w_end);
+	chat_wake_min(&w, w_srv);
 	if (k == CHAT_PUMP_ROUNDS)
 		w = now;	/* still moving: come back at once */
 	if (w == 0)
@@ -833,6 +853,37 @@ chat_pump(struct chat_ctx *ctx)
 	tv.tv_sec = (time_t)(d / 1000);
 	tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
 	evtimer_add(ctx->ev_timer, &tv);
+}
+
+/*
+ * One datagram, or one frame from a server's stream (udp 0: only the
+ * servers' packets are taken there).  doc/p2pchat-wire.md: demultiplex
+ * on source, first byte.
+ */
+static void
+chat_packet(struct chat_ctx *ctx, const struct stun_addr *from,
+    const uint8_t *buf, size_t n, uint64_t now, int udp)
+{
+	uint64_t	w;
+
+	if (chat_relay_input(&ctx->relay, from, buf, n, now) == 0) {
+		/* The TURN server's: its data points into buf. */
+		(void)chat_pump_relay(ctx, now, &w);
+		return;
+	}
+	if (stun_addr_equal(from, &ctx->server) && buf[0] <= 3)
+		chat_rdv_input(ctx, from, buf, n, now);
+	else if (udp && !ctx->force_relay)	/* relay only: nothing direct */
+		chat_to_room(ctx, CHAT_SOCK_MAIN, from, buf, n, now);
+}
+
+void
+chat_server_input(struct chat_ctx *ctx, const struct stun_addr *from,
+    const uint8_t *buf, size_t len, uint64_t now)
+{
+	if (log_getlevel() >= LOG_LEVEL_DEBUG)
+		chat_log_pkt("recv (stream)", from, buf, len);
+	chat_packet(ctx, from, buf, len, now, 0);
 }
 
 static void
@@ -845,7 +896,7 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 	socklen_t		 sl;
 	ssize_t			 n;
 	unsigned		 k;
-	uint64_t		 now, w;
+	uint64_t		 now;
 
 	(void)what;
 	for (k = 0; k < CHAT_RECV_BURST; k++) {
@@ -859,18 +910,8 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		now = clock_ms();
 		if (log_getlevel() >= LOG_LEVEL_DEBUG)
 			chat_log_pkt("recv", &from, buf, (size_t)n);
-		/* doc/p2pchat-wire.md: demultiplex on source, first byte. */
-		if (chat_relay_input(&ctx->relay, &from, buf, (size_t)n,
-		    now) == 0) {
-			/* The TURN server's: its data points into buf. */
-			(void)chat_pump_relay(ctx, now, &w);
-			continue;
-		}
-		if (stun_addr_equal(&from, &ctx->server) && buf[0] <= 3)
-			chat_rdv_input(ctx, &from, buf, (size_t)n, now);
-		else if (!ctx->force_relay)	/* relay only: nothing direct */
-			chat_to_room(ctx, CHAT_SOCK_MAIN, &from, buf,
-			    (size_t)n, now);
+		chat_srv_heard(ctx, &from);
+		chat_packet(ctx, &from, buf, (size_t)n, now, 1);
 	}
 	chat_pump(ctx);
 }
@@ -981,6 +1022,7 @@ chat_free(struct chat_ctx *ctx)
 	for (i = 0; i < ctx->nbacklog; i++)
 		free(ctx->backlog[i].buf);
 	chat_natlearn_free(ctx->natlearn);	/* its events, before the base */
+	chat_srv_free(ctx);
 	if (ctx->ev_sock != NULL)
 		event_free(ctx->ev_sock);
 	if (ctx->ev_in != NULL)

@@ -67,6 +67,9 @@ struct chat_event {
 	int		 up;		/* SERVER: back, else unreachable */
 	const struct stun_hardnat_ess *ess;	/* NAT */
 	const char	*hard_nat;	/* PATH: the hard-NAT plan, or NULL */
+	const char	*transport;	/* PATH, RELAY, REGISTERED, SERVER: how
+					   the server (TURN for a relayed path)
+					   is reached: udp, tcp, tls */
 	unsigned	 probes;	/* PATH: its probes, */
 	uint32_t	 probe_ms;	/* over this long */
 	const char	*reason;
@@ -215,5 +218,15 @@ unsigned chat_host_cands(const struct stun_addr *server, uint16_t port,
 struct stun_turn_config;
 int	chat_relay_arg(const char *arg, struct stun_turn_config *c, char *err,
 	    size_t errlen);
+/*
+ * The same with turns: (tls set) and ?transport=udp|tcp (transport 1 or
+ * 2; 0 when not given); host: the server's name as written.
+ */
+int	chat_relay_uri(const char *arg, struct stun_turn_config *c, int *tls,
+	    int *transport, char *host, size_t hostlen, char *err,
+	    size_t errlen);
+/* The name in the --server list arg that addr came from: 0, or -1. */
+int	chat_server_host(const char *arg, const struct stun_addr *addr,
+	    char *host, size_t hostlen);
 
 #endif /* CHAT_P2PCHAT_H */

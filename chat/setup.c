@@ -31,6 +31,7 @@
 #include "chat/p2pchat.h"
 #include "chat/relay.h"
 #include "chat/ctx.h"
+#include "chat/srv.h"
 #include "chat/web.h"
 #include "chat/xfer.h"
 
@@ -64,7 +65,13 @@ static const struct cli_opt chat_optab[] = {
 	{ "port", 0, 'p', "PORT", "the local UDP port (default: any)" },
 	{ "linger", 0, 'l', "SECONDS", "how long to wait for "
 	    "acknowledgements when leaving (default 10)" },
-	{ "relay", 0, 'r', "turn:USER:PASS@HOST[:PORT]",
+	{ "transport", 0, 'T', "auto|udp|tcp|tls", "how to reach the "
+	    "rendezvous server (default auto: UDP, then TCP, then TLS)" },
+	{ "tls-port", 0, 'P', "PORT", "the rendezvous server's TLS port "
+	    "(default 443; 0: no TLS)" },
+	{ "ca", 0, 'C', "FILE", "trust the TLS certificates of FILE (PEM) "
+	    "instead of the system's" },
+	{ "relay", 0, 'r', "turn[s]:USER:PASS@HOST[:PORT][?transport=T]",
 	    "use this TURN server when no direct path works (the password "
 	    "is better kept in --relay-file or $" CHAT_RELAY_ENV ")" },
 	{ "relay-file", 0, 'R', "FILE", "read the --relay value from the "
@@ -278,17 +285,27 @@ static int
 chat_relay_opt(struct chat_ctx *ctx)
 {
 	struct stun_turn_config	tc;
-	int			rv;
+	char			host[256];
+	int			rv, tls, transport, mode;
 
-	rv = chat_relay_arg(ctx->relay_arg, &tc, ctx->err, sizeof(ctx->err));
+	rv = chat_relay_uri(ctx->relay_arg, &tc, &tls, &transport, host,
+	    sizeof(host), ctx->err, sizeof(ctx->err));
 	if (rv == -1) {
 		OPENSSL_cleanse(&tc, sizeof(tc));
 		/* The value holds a password: not shown. */
-		cli_usage("--relay: expected turn:user:pass@host[:port]");
+		cli_usage("--relay: expected turn:user:pass@host[:port]"
+		    "[?transport=udp|tcp] or turns:user:pass@host[:port]");
 	}
+	/* turn: alone: UDP, then TCP; turns: TLS on the port given. */
+	mode = tls ? CHAT_SRV_TLS : transport == 1 ? CHAT_SRV_UDP :
+	    transport == 2 ? CHAT_SRV_TCP : CHAT_SRV_AUTO;
 	if (rv != 0)
 		fprintf(stderr, "p2pchat: --relay: %s\n", ctx->err);
-	else if ((rv = chat_relay_configure(&ctx->relay, &tc)) != 0) {
+	else if (chat_srv_add(ctx, CHAT_SRV_RELAY, &tc.server, host, mode,
+	    tls ? tc.server.port : 0) != 0) {
+		fprintf(stderr, "p2pchat: --relay: too many servers\n");
+		rv = 1;
+	} else if ((rv = chat_relay_configure(&ctx->relay, &tc)) != 0) {
 		fprintf(stderr, "p2pchat: --relay: %s\n", stun_strerror(rv));
 		rv = -1;
 	}
@@ -357,10 +374,13 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 {
 	const char	*file = NULL, *how = NULL, *relay_file = NULL;
 	const char	*send = NULL, *accept_dir = NULL;
-	char		*relay = NULL;
+	const char	*transport = NULL;
+	char		*relay = NULL, host[256];
 	int		 ch, verbose = 0, rv, no_relay = 0, join = 0;
+	unsigned	 i;
 
 	*batch = 0;
+	ctx->tls_port = 443;
 	ctx->linger = CHAT_END_LINGER;
 	cli_init("p2pchat");
 	while ((ch = cli_getopt(argc, argv, chat_optab)) != -1) {
@@ -404,6 +424,16 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 		case 'H':
 			ctx->no_hard_nat = 1;
 			break;
+		case 'T':
+			transport = optarg;
+			break;
+		case 'P':
+			ctx->tls_port = (uint16_t)cli_num("tls-port", optarg, 0,
+			    65535);
+			break;
+		case 'C':
+			ctx->ca_file = optarg;
+			break;
 		case 'p':
 			ctx->port = (uint16_t)cli_num("port", optarg, 0, 65535);
 			break;
@@ -433,6 +463,20 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 	if (ctx->server_arg == NULL)
 		cli_usage("no --server given (the rendezvous server, "
 		    "host[:port])");
+	if (transport == NULL || strcmp(transport, "auto") == 0)
+		ctx->transport = CHAT_SRV_AUTO;
+	else if (strcmp(transport, "udp") == 0)
+		ctx->transport = CHAT_SRV_UDP;
+	else if (strcmp(transport, "tcp") == 0)
+		ctx->transport = CHAT_SRV_TCP;
+	else if (strcmp(transport, "tls") == 0)
+		ctx->transport = CHAT_SRV_TLS;
+	else
+		cli_usage("--transport '%s': expected auto, udp, tcp or tls",
+		    cli_quote(transport));
+	if (ctx->transport == CHAT_SRV_TLS && ctx->tls_port == 0)
+		cli_usage("--transport tls and --tls-port 0 exclude each "
+		    "other");
 	if (no_relay && ctx->force_relay)
 		cli_usage("--no-relay and --force-relay exclude each other");
 	if (relay != NULL && relay_file != NULL)
@@ -472,6 +516,20 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 			    "from 1 to 65535", cli_quote(ctx->server_arg));
 		fprintf(stderr, "p2pchat: %s\n", ctx->err);
 		return (1);
+	}
+	if (chat_srv_tls_init(ctx, ctx->ca_file) != 0) {
+		fprintf(stderr, "p2pchat: --ca %s: no certificate loaded\n",
+		    ctx->ca_file != NULL ? cli_quote(ctx->ca_file) :
+		    "(the system's)");
+		return (1);
+	}
+	for (i = 0; i < ctx->nservers; i++) {
+		if (chat_server_host(ctx->server_arg, &ctx->servers[i], host,
+		    sizeof(host)) != 0)
+			(void)stun_addr_format(&ctx->servers[i], host,
+			    sizeof(host));
+		(void)chat_srv_add(ctx, CHAT_SRV_RDV, &ctx->servers[i], host,
+		    ctx->transport, ctx->tls_port);
 	}
 	if (ctx->relay_arg != NULL)
 		return (chat_relay_opt(ctx));

@@ -1,0 +1,495 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * p2pchat's connections to its servers over TCP and TLS, beside the UDP
+ * socket: a libevent bufferevent per server (OpenSSL's for TLS, the
+ * certificate checked against the system's store or --ca, and the name
+ * against the server's), frames reassembled by libstun's stream reader
+ * and handed to the router as if they were datagrams from the server.
+ * Left to choose, a server is tried over UDP, then TCP, then TLS, each for
+ * a bounded time, until one answers.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/sock.h"
+#include "chat/ctx.h"
+#include "chat/relay.h"
+#include "chat/srv.h"
+
+#define SRV_RX_MAX	16384	/* bytes reassembled: a frame is smaller */
+#define SRV_PEND	8	/* sends kept for a stream not up yet */
+#define SRV_PEND_MAX	2048
+
+struct srv_pend {
+	size_t		 len;
+	uint8_t		 buf[SRV_PEND_MAX];
+};
+
+struct chat_srv {
+	struct chat_ctx	*ctx;
+	int		 role;		/* CHAT_SRV_RDV, CHAT_SRV_RELAY */
+	struct stun_addr addr;		/* as the machines know it */
+	char		 host[256];
+	int		 mode;		/* CHAT_SRV_* */
+	int		 cur;		/* the transport in use */
+	uint16_t	 tls_port;
+	int		 heard;		/* cur answered */
+	uint64_t	 step_at;	/* AUTO: give cur up then (0: idle) */
+	struct bufferevent *bev;
+	int		 up;		/* bev connected */
+	uint64_t	 retry_at;
+	uint32_t	 backoff;
+	struct stun_stream rx;
+	uint8_t		 rxbuf[SRV_RX_MAX];
+	struct srv_pend	 pend[SRV_PEND];
+	unsigned	 npend;
+};
+
+struct chat_srvs {
+	struct chat_srv	 s[CHAT_SRV_MAX];
+	unsigned	 n;
+	SSL_CTX		*tls;
+};
+
+static const char *
+srv_name(int t)
+{
+	return (t == CHAT_SRV_TCP ? "tcp" : t == CHAT_SRV_TLS ? "tls" : "udp");
+}
+
+static struct chat_srvs *
+srv_all(struct chat_ctx *ctx)
+{
+	if (ctx->srvs == NULL)
+		ctx->srvs = calloc(1, sizeof(*ctx->srvs));
+	return (ctx->srvs);
+}
+
+/* The server at a in role, else in the other role (role -1: any). */
+static struct chat_srv *
+srv_find(struct chat_ctx *ctx, int role, const struct stun_addr *a)
+{
+	struct chat_srv	*other = NULL;
+	unsigned	 i;
+
+	if (ctx->srvs == NULL)
+		return (NULL);
+	for (i = 0; i < ctx->srvs->n; i++) {
+		if (!stun_addr_equal(&ctx->srvs->s[i].addr, a))
+			continue;
+		if (ctx->srvs->s[i].role == role)
+			return (&ctx->srvs->s[i]);
+		if (other == NULL)
+			other = &ctx->srvs->s[i];
+	}
+	return (other);
+}
+
+static void
+srv_label(const struct chat_srv *s, char *buf, size_t len)
+{
+	if (stun_addr_format(&s->addr, buf, len) != 0)
+		snprintf(buf, len, "%.48s", s->host);
+}
+
+int
+chat_srv_add(struct chat_ctx *ctx, int role, const struct stun_addr *addr,
+    const char *host, int mode, uint16_t tls_port)
+{
+	struct chat_srvs	*all;
+	struct chat_srv		*s;
+
+	if ((all = srv_all(ctx)) == NULL)
+		return (-1);
+	if ((s = srv_find(ctx, role, addr)) != NULL && s->role == role)
+		return (0);
+	/* --relay alone: UDP or TCP on the rendezvous server's choice. */
+	if (s != NULL && mode == CHAT_SRV_AUTO)
+		return (0);
+	if (all->n == CHAT_SRV_MAX)
+		return (-1);
+	s = &all->s[all->n++];
+	s->ctx = ctx;
+	s->role = role;
+	s->addr = *addr;
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	s->mode = mode;
+	s->cur = mode == CHAT_SRV_AUTO ? CHAT_SRV_UDP : mode;
+	s->tls_port = tls_port;
+	s->backoff = CHAT_SRV_RETRY;
+	stun_stream_init(&s->rx, s->rxbuf, sizeof(s->rxbuf));
+	return (0);
+}
+
+int
+chat_srv_tls_init(struct chat_ctx *ctx, const char *cafile)
+{
+	struct chat_srvs	*all;
+	SSL_CTX			*tls;
+
+	if ((all = srv_all(ctx)) == NULL ||
+	    (tls = SSL_CTX_new(TLS_client_method())) == NULL)
+		return (-1);
+	(void)SSL_CTX_set_min_proto_version(tls, TLS1_2_VERSION);
+	SSL_CTX_set_verify(tls, SSL_VERIFY_PEER, NULL);
+	if ((cafile != NULL ? SSL_CTX_load_verify_locations(tls, cafile,
+	    NULL) : SSL_CTX_set_default_verify_paths(tls)) != 1) {
+		SSL_CTX_free(tls);
+		return (-1);
+	}
+	all->tls = tls;
+	return (0);
+}
+
+static void
+srv_close(struct chat_srv *s)
+{
+	if (s->bev != NULL)
+		bufferevent_free(s->bev);
+	s->bev = NULL;
+	s->up = 0;
+	stun_stream_init(&s->rx, s->rxbuf, sizeof(s->rxbuf));
+}
+
+/* A frame out: ChannelData padded to 4 bytes, as streams want it. */
+static void
+srv_write(struct chat_srv *s, const uint8_t *buf, size_t len)
+{
+	static const uint8_t	 zero[4];
+	struct evbuffer		*out = bufferevent_get_output(s->bev);
+	size_t			 pad = 0;
+
+	if (evbuffer_get_length(out) + len + 3 > CHAT_SRV_OUT_MAX) {
+		/* Like a datagram lost: the machines send again. */
+		log_debug("server stream full: %zu bytes dropped", len);
+		return;
+	}
+	if (len > 0 && buf[0] >= 0x40 && buf[0] <= 0x7f)
+		pad = (4 - len % 4) % 4;
+	(void)bufferevent_write(s->bev, buf, len);
+	if (pad > 0)
+		(void)bufferevent_write(s->bev, zero, pad);
+}
+
+static void
+srv_pend_flush(struct chat_srv *s)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->npend; i++)
+		srv_write(s, s->pend[i].buf, s->pend[i].len);
+	s->npend = 0;
+}
+
+static void
+srv_pend_add(struct chat_srv *s, const uint8_t *buf, size_t len)
+{
+	if (len > SRV_PEND_MAX)
+		return;
+	if (s->npend == SRV_PEND) {
+		memmove(&s->pend[0], &s->pend[1],
+		    (SRV_PEND - 1) * sizeof(s->pend[0]));
+		s->npend--;
+	}
+	memcpy(s->pend[s->npend].buf, buf, len);
+	s->pend[s->npend++].len = len;
+}
+
+static void
+srv_heard(struct chat_srv *s)
+{
+	char	buf[64];
+
+	if (s->heard)
+		return;
+	s->heard = 1;
+	s->step_at = 0;
+	s->backoff = CHAT_SRV_RETRY;
+	srv_label(s, buf, sizeof(buf));
+	log_info("server %s answers over %s", buf, srv_name(s->cur));
+}
+
+static void
+srv_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct chat_srv	*s = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	const uint8_t	*frame;
+	uint8_t		 tmp[4096];
+	ssize_t		 k;
+	size_t		 room, took;
+	int		 n;
+
+	while (s->bev != NULL && evbuffer_get_length(in) > 0) {
+		room = s->rx.cap - s->rx.len;
+		if (room > sizeof(tmp))
+			room = sizeof(tmp);
+		if ((k = evbuffer_copyout(in, tmp, room)) <= 0)
+			break;
+		took = stun_stream_push(&s->rx, tmp, (size_t)k);
+		(void)evbuffer_drain(in, took);
+		for (;;) {
+			n = stun_stream_pull(&s->rx, &frame, NULL);
+			if (n == STUN_ERR_NEED_MORE)
+				break;
+			if (n < 0) {
+				log_warnx("server stream: %s: closing",
+				    stun_strerror(n));
+				srv_close(s);
+				chat_poke(s->ctx);
+				return;
+			}
+			srv_heard(s);
+			chat_server_input(s->ctx, &s->addr, frame,
+			    (size_t)n, clock_ms());
+		}
+		if (took == 0)
+			break;
+	}
+	chat_poke(s->ctx);
+}
+
+static void
+srv_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct chat_srv	*s = arg;
+	unsigned long	 e;
+	char		 buf[64];
+
+	(void)bev;
+	srv_label(s, buf, sizeof(buf));
+	if (what & BEV_EVENT_CONNECTED) {
+		log_debug("server %s: %s connected", buf, srv_name(s->cur));
+		s->up = 1;
+		srv_pend_flush(s);
+		return;
+	}
+	if (s->cur == CHAT_SRV_TLS &&
+	    (e = bufferevent_get_openssl_error(s->bev)) != 0)
+		log_warnx("server %s: TLS: %s", buf,
+		    ERR_reason_error_string(e));
+	else
+		log_info("server %s: %s connection %s", buf,
+		    srv_name(s->cur), (what & BEV_EVENT_EOF) ? "closed" :
+		    "failed");
+	srv_close(s);
+	s->heard = 0;
+	s->retry_at = clock_ms() + s->backoff;
+	if (s->backoff < CHAT_SRV_RETRY_MAX)
+		s->backoff *= 2;
+	if (s->mode == CHAT_SRV_AUTO && s->step_at == 0)
+		s->step_at = clock_ms() + (s->cur == CHAT_SRV_TLS ?
+		    CHAT_SRV_TLS_WAIT : CHAT_SRV_TCP_WAIT);
+	/* An allocation on this connection died with it: look now. */
+	if (stun_addr_equal(&s->ctx->relay.server, &s->addr))
+		chat_relay_check(&s->ctx->relay, clock_ms());
+	chat_poke(s->ctx);
+}
+
+static int
+srv_ip_literal(const char *host)
+{
+	struct in6_addr	a;
+
+	return (inet_pton(AF_INET, host, &a) == 1 ||
+	    inet_pton(AF_INET6, host, &a) == 1);
+}
+
+/* Connect over cur (TCP or TLS): 0, or -1. */
+static int
+srv_connect(struct chat_srv *s)
+{
+	struct chat_srvs	*all = s->ctx->srvs;
+	struct sockaddr_storage	 ss;
+	struct stun_addr	 to = s->addr;
+	SSL			*ssl = NULL;
+	socklen_t		 sl;
+	char			 buf[64];
+
+	srv_close(s);
+	if (s->cur == CHAT_SRV_TLS) {
+		if (s->tls_port != 0)
+			to.port = s->tls_port;
+		if (all->tls == NULL || (ssl = SSL_new(all->tls)) == NULL)
+			return (-1);
+		if (srv_ip_literal(s->host)) {
+			if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+			    s->host) != 1)
+				goto fail;
+		} else if (SSL_set1_host(ssl, s->host) != 1 ||
+		    SSL_set_tlsext_host_name(ssl, s->host) != 1)
+			goto fail;
+		s->bev = bufferevent_openssl_socket_new(s->ctx->base, -1, ssl,
+		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+		ssl = NULL;	/* the bufferevent's, even on failure */
+	} else
+		s->bev = bufferevent_socket_new(s->ctx->base, -1,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL)
+		return (-1);
+	bufferevent_setcb(s->bev, srv_read_cb, NULL, srv_event_cb, s);
+	if (bufferevent_enable(s->bev, EV_READ | EV_WRITE) != 0)
+		goto fail;
+	sl = sock_from_stun(&to, &ss);
+	srv_label(s, buf, sizeof(buf));
+	log_debug("server %s: connecting over %s to port %u", buf,
+	    srv_name(s->cur), to.port);
+	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)&ss,
+	    (int)sl) != 0) {
+		/* The event callback may have run: bev may be gone. */
+		srv_close(s);
+		return (-1);
+	}
+	return (0);
+ fail:
+	if (ssl != NULL)
+		SSL_free(ssl);
+	srv_close(s);
+	return (-1);
+}
+
+/* The next transport to try, AUTO only. */
+static void
+srv_step(struct chat_srv *s, uint64_t now)
+{
+	char	buf[64];
+	int	from = s->cur;
+
+	srv_close(s);
+	s->heard = 0;
+	if (s->cur == CHAT_SRV_UDP)
+		s->cur = CHAT_SRV_TCP;
+	else if (s->cur == CHAT_SRV_TCP && s->tls_port != 0 &&
+	    s->ctx->srvs->tls != NULL)
+		s->cur = CHAT_SRV_TLS;
+	else
+		s->cur = CHAT_SRV_UDP;
+	srv_label(s, buf, sizeof(buf));
+	log_info("server %s: no answer over %s; trying %s", buf,
+	    srv_name(from), srv_name(s->cur));
+	s->step_at = now + (s->cur == CHAT_SRV_UDP ? CHAT_SRV_UDP_WAIT :
+	    s->cur == CHAT_SRV_TCP ? CHAT_SRV_TCP_WAIT : CHAT_SRV_TLS_WAIT);
+	s->retry_at = 0;
+	s->backoff = CHAT_SRV_RETRY;
+	if (s->cur != CHAT_SRV_UDP && srv_connect(s) != 0)
+		s->retry_at = now + CHAT_SRV_RETRY;
+}
+
+int
+chat_srv_send(struct chat_ctx *ctx, int role, const struct stun_addr *to,
+    const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct chat_srv	*s;
+
+	if ((s = srv_find(ctx, role, to)) == NULL)
+		return (0);
+	if (s->cur == CHAT_SRV_UDP) {
+		if (s->mode == CHAT_SRV_AUTO && !s->heard) {
+			if (s->step_at == 0)
+				s->step_at = now + CHAT_SRV_UDP_WAIT;
+			srv_pend_add(s, buf, len);
+		}
+		return (0);
+	}
+	if (s->up) {
+		srv_write(s, buf, len);
+		return (1);
+	}
+	srv_pend_add(s, buf, len);
+	if (s->bev == NULL && now >= s->retry_at && srv_connect(s) != 0) {
+		s->retry_at = now + s->backoff;
+		if (s->backoff < CHAT_SRV_RETRY_MAX)
+			s->backoff *= 2;
+	}
+	return (1);
+}
+
+void
+chat_srv_heard(struct chat_ctx *ctx, const struct stun_addr *from)
+{
+	unsigned	i;
+
+	if (ctx->srvs == NULL)
+		return;
+	for (i = 0; i < ctx->srvs->n; i++)
+		if (stun_addr_equal(&ctx->srvs->s[i].addr, from) &&
+		    ctx->srvs->s[i].cur == CHAT_SRV_UDP) {
+			ctx->srvs->s[i].npend = 0;
+			srv_heard(&ctx->srvs->s[i]);
+		}
+}
+
+void
+chat_srv_timer(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
+{
+	struct chat_srv	*s;
+	unsigned	 i;
+
+	*wake = 0;
+	if (ctx->srvs == NULL)
+		return;
+	for (i = 0; i < ctx->srvs->n; i++) {
+		s = &ctx->srvs->s[i];
+		if (s->mode == CHAT_SRV_AUTO && !s->heard && s->step_at != 0 &&
+		    now >= s->step_at)
+			srv_step(s, now);
+		/* Sends waiting for a connection: connect again. */
+		if (s->cur != CHAT_SRV_UDP && s->bev == NULL &&
+		    s->npend > 0 && now >= s->retry_at &&
+		    srv_connect(s) != 0) {
+			s->retry_at = now + s->backoff;
+			if (s->backoff < CHAT_SRV_RETRY_MAX)
+				s->backoff *= 2;
+		}
+		if (s->mode == CHAT_SRV_AUTO && !s->heard && s->step_at != 0 &&
+		    (*wake == 0 || s->step_at < *wake))
+			*wake = s->step_at;
+		if (s->cur != CHAT_SRV_UDP && s->bev == NULL &&
+		    s->npend > 0 && (*wake == 0 || s->retry_at < *wake))
+			*wake = s->retry_at > now ? s->retry_at : now + 1;
+	}
+}
+
+const char *
+chat_srv_transport(struct chat_ctx *ctx, int role, const struct stun_addr *a)
+{
+	struct chat_srv	*s;
+
+	return ((s = srv_find(ctx, role, a)) == NULL ? "udp" :
+	    srv_name(s->cur));
+}
+
+void
+chat_srv_free(struct chat_ctx *ctx)
+{
+	unsigned	i;
+
+	if (ctx->srvs == NULL)
+		return;
+	for (i = 0; i < ctx->srvs->n; i++)
+		srv_close(&ctx->srvs->s[i]);
+	if (ctx->srvs->tls != NULL)
+		SSL_CTX_free(ctx->srvs->tls);
+	free(ctx->srvs);
+	ctx->srvs = NULL;
+}
