@@ -287,7 +287,8 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (s->cur == CHAT_SRV_TLS &&
 	    (e = bufferevent_get_openssl_error(s->bev)) != 0)
 		log_warnx("server %s: TLS: %s", buf,
-		    ERR_reason_error_string(e));
+		    ERR_reason_error_string(e) != NULL ?
+		    ERR_reason_error_string(e) : "handshake failed");
 	else
 		log_info("server %s: %s connection %s", buf,
 		    srv_name(s->cur), (what & BEV_EVENT_EOF) ? "closed" :

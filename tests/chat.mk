@@ -31,6 +31,10 @@ CHECK_LIBSTUN_SUITES += tests/libstun_punch.c tests/libstun_nominate.c
 TESTS += tests/chat_relay.sh
 EXTRA_DIST += tests/chat_relay.sh
 
+# p2pchat reaching stund and coturn over TCP and TLS on loopback.
+TESTS += tests/chat_tcp.sh
+EXTRA_DIST += tests/chat_tcp.sh
+
 # The terminal UI through tmux (skips without it).
 TESTS += tests/chat_tui.sh
 EXTRA_DIST += tests/chat_tui.sh

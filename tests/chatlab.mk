@@ -12,3 +12,8 @@ EXTRA_DIST += tests/natlab_file.sh
 # a NAT that maps anew, loss, and the shared-CGNAT pair 20 times.
 TESTS += tests/natlab_restart.sh
 EXTRA_DIST += tests/natlab_restart.sh
+
+# natlab_tcp.sh: p2pchat from hosts whose firewall drops UDP (or lets out
+# only TCP 443), relayed over TCP and TLS to stund (root only).
+TESTS += tests/natlab_tcp.sh
+EXTRA_DIST += tests/natlab_tcp.sh

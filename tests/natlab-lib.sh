@@ -34,6 +34,8 @@
 #	lab_bgio cli p1 in p2pchat ...	# stdin from a file, stdout/stderr apart
 #	lab_loss nat 10			# drop 1 in 10 forwarded UDP packets
 #	lab_remap nat			# the NAT forgets, and maps anew
+#	lab_firewall cli no-udp		# the host drops all UDP (or tcp443:
+#					# only TCP to port 443 goes out)
 #	lab_down			# remove the lab (also done on exit)
 
 LAB_SRV1=198.51.100.10
@@ -407,6 +409,55 @@ lab_lan2()
 	ip -n "$3" route add 198.51.100.0/24 via "10.0.$4.1"
 	ip -n "$3" route add 203.0.113.0/24 via "10.0.$4.1"
 	LAB_CLIENT_B=10.0.$4.101
+}
+
+# A firewall on host $1 (cli, clib), in its own namespace, whatever its
+# NAT: "no-udp" drops every UDP packet in and out (TCP and the rest
+# pass), "tcp443" lets out only TCP to port 443 and lets in only the
+# replies.  Loopback is left alone.  lab_firewall_drops prints how many
+# packets it dropped so far.
+lab_firewall()
+{
+	_fns=$(lab_ns "$1")
+	case $2 in
+	no-udp)
+		lab_nft "$_fns" <<EOF
+table inet labfw {
+	chain out { type filter hook output priority 0; policy accept;
+		oifname "lo" accept;
+		meta l4proto udp counter drop; }
+	chain in { type filter hook input priority 0; policy accept;
+		iifname "lo" accept;
+		meta l4proto udp counter drop; }
+}
+EOF
+		;;
+	tcp443)
+		lab_nft "$_fns" <<EOF
+table inet labfw {
+	chain out { type filter hook output priority 0; policy drop;
+		oifname "lo" accept;
+		ct state established,related accept;
+		tcp dport 443 accept;
+		counter drop; }
+	chain in { type filter hook input priority 0; policy drop;
+		iifname "lo" accept;
+		ct state established,related accept;
+		counter drop; }
+}
+EOF
+		;;
+	*)
+		lab_fail "natlab: lab_firewall: unknown kind $2" ;;
+	esac
+	lab_log "firewall on $1: $2"
+}
+
+lab_firewall_drops()
+{
+	ip netns exec "$(lab_ns "$1")" nft list table inet labfw 2>/dev/null |
+	    sed -n 's/.*counter packets \([0-9]*\).*/\1/p' |
+	    awk '{ n += $1 } END { print n + 0 }'
 }
 
 # Drop one in $2 (default 10) of the UDP packets that router $1 (nat, natb,

@@ -1,0 +1,320 @@
+#!/bin/sh
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+#
+# p2pchat reaching its servers over TCP and TLS, on loopback (where a
+# direct path always works, so the peers use --force-relay): (a) our
+# stund's TURN over TCP (turn:...?transport=tcp) and (b) over TLS
+# (turns:, the test's own certificate given with --ca); (c) coturn's
+# turnserver over TCP and (d) over TLS.  Each pair gets a relayed path
+# both ways whose transport is the one asked for, and every message each
+# way intact and in order.  (e) The certificate is checked: without --ca
+# it is refused, and so it is for a name it does not carry.  (f) turn:
+# alone on a server with no UDP: the relay falls back to TCP by itself.
+# (g) The rendezvous itself over TCP and TLS (--transport), and auto
+# falling back to TCP from a stund with no UDP.  (h) A capture of lo shows
+# the marker text in no TCP segment: the streams carry only ciphertext.
+
+. "${top_srcdir:-.}/tests/stund-lib.sh"
+
+CHAT="$top_builddir/chat/p2pchat"
+N=10
+
+[ -x "$STUND" ] || st_skip "$STUND not built"
+[ -x "$CHAT" ] || st_skip "$CHAT not built"
+st_need timeout ss od openssl
+st_setup
+T=$ST_TMP
+MARK="tcp$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')mark"
+
+# The test's certificate: for localhost only (not 127.0.0.1), so that
+# the name check can be seen to refuse the address.
+timeout 60 openssl req -x509 -newkey ec \
+    -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+    -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
+    st_skip "openssl could not make a test certificate"
+
+ev()
+{
+	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
+}
+
+count()
+{
+	ev "$1" "$2" | grep -cF -- "${3:-}"
+}
+
+texts()
+{
+	ev "$1" message | grep -F "\"from\":\"$2\"" |
+	    sed -n 's/.*"text":"\(.*\)","ms".*/\1/p'
+}
+
+# writer OUT PEER TEXT: once PEER joined in OUT (15 s at most), N lines.
+writer()
+{
+	_i=0
+	while [ $_i -lt 150 ] &&
+	    ! grep -q "^{\"event\":\"joined\",\"peer\":\"$2\"" "$1"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le $N ]; do
+		echo "$MARK $3 $_i"
+		_i=$((_i + 1))
+	done
+}
+
+# pair LABEL SERVER ARGS...: alice and bob in one room with ARGS.
+pair()
+{
+	_l=$1
+	_sv=$2
+	shift 2
+	writer "$T/$_l.a.out" bob "alice to bob" |
+	    timeout 60 "$CHAT" --server "$_sv" --name alice \
+	    --batch --linger 5 "$@" >"$T/$_l.a.out" 2>"$T/$_l.a.err" &
+	_pa=$!
+	_i=0
+	while [ $_i -lt 100 ] && [ "$(count "$T/$_l.a.out" room)" -eq 0 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_code=$(ev "$T/$_l.a.out" room |
+	    sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+	writer "$T/$_l.b.out" alice "bob to alice" |
+	    timeout 60 "$CHAT" --server "$_sv" --name bob \
+	    --batch --linger 5 "$@" "$_code" >"$T/$_l.b.out" \
+	    2>"$T/$_l.b.err"
+	_rb=$?
+	wait $_pa
+	_ra=$?
+	[ $_ra -eq 0 ] && [ $_rb -eq 0 ] &&
+	    st_ok "$_l: both exited 0" ||
+	    st_fail "$_l: exit alice $_ra bob $_rb:" \
+	    "$(cat "$T/$_l.a.err" "$T/$_l.b.err")"
+}
+
+# check LABEL KIND TRANSPORT: every path of KIND over TRANSPORT, all
+# messages delivered intact and in order.
+check()
+{
+	for p in a b; do
+		o=bob
+		me=alice
+		[ $p = b ] && o=alice && me=bob
+		f="$T/$1.$p.out"
+		if ev "$f" path | tail -n 1 | grep "\"kind\":\"$2\"" |
+		    grep -q "\"transport\":\"$3\""; then
+			st_ok "$1: $me: path to $o $2 over $3"
+		else
+			st_fail "$1: $me: no $2 path over $3: $(ev "$f" path)"
+		fi
+		n=$(count "$f" delivered "\"to\":\"$o\"")
+		[ "$n" -eq $N ] && st_ok "$1: $me: $n/$N delivered to $o" ||
+		    st_fail "$1: $me: $n/$N delivered to $o"
+		want=$(i=1; while [ $i -le $N ]; do
+			echo "$MARK $o to $me $i"; i=$((i + 1)); done)
+		got=$(texts "$f" "$o")
+		[ "$got" = "$want" ] &&
+		    st_ok "$1: $me got $o's $N messages intact, in order" ||
+		    st_fail "$1: $me: messages from $o differ: $got"
+		grep -Eq 'Sanitizer|runtime error' "$T/$1.$p.err" &&
+		    st_fail "$1: $me: sanitizer report"
+	done
+}
+
+# check_relay LABEL TRANSPORT: both relays allocated over TRANSPORT.
+check_relay()
+{
+	for p in a b; do
+		ev "$T/$1.$p.out" relay | grep -q "\"transport\":\"$2\"" &&
+		    st_ok "$1: $p: relay allocated over $2" ||
+		    st_fail "$1: $p: no relay over $2: $(ev "$T/$1.$p.out" \
+		    relay) $(cat "$T/$1.$p.err")"
+	done
+}
+
+# refused LABEL ARGS...: p2pchat stops with exit 1, the certificate
+# refused.
+refused()
+{
+	_l=$1
+	shift
+	timeout 30 "$CHAT" --server "127.0.0.1:$P1" --name eve --batch \
+	    --force-relay "$@" </dev/null >"$T/$_l.out" 2>"$T/$_l.err"
+	_rc=$?
+	if [ $_rc -eq 1 ] && grep -q 'certificate verify failed' \
+	    "$T/$_l.err" && [ "$(count "$T/$_l.out" relay \
+	    '"addr":"')" -eq 0 ]; then
+		st_ok "$_l: refused: $(grep -m1 'TLS' "$T/$_l.err")"
+	else
+		st_fail "$_l: exit $_rc: $(cat "$T/$_l.err")"
+	fi
+}
+
+# --- (h) Capture TCP on lo while the runs go. ---
+CAP=""
+if [ "$(id -u)" -eq 0 ] && command -v tshark >/dev/null 2>&1; then
+	st_bg "$T/tshark.log" timeout 400 tshark -n -i lo -f tcp \
+	    -w "$T/lo.pcap"
+	CAP_PID=$ST_LASTPID
+	i=0
+	while [ $i -lt 50 ] && ! grep -q 'Capturing on' "$T/tshark.log"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	CAP="$T/lo.pcap"
+else
+	echo "note: not root or no tshark: no capture (h)"
+fi
+
+# --- (a), (b), (e): our stund, TURN over TCP and TLS. ---
+printf 'alice:s3cret\n' >"$T/users"
+P_R=$(st_free_port) || st_skip "no free port"
+R_LO=$(( (P_R + 300) / 2 * 2 ))
+if st_stund_start --primary 127.0.0.1 --port 0 --tls-port 0 \
+    --cert "$T/cert.pem" --key "$T/key.pem" --realm stunkit.test \
+    --user-file "$T/users" --relay-ports "$R_LO-$((R_LO + 200))" \
+    --allow-peer 127.0.0.0/8 && [ -n "$TP1" ] && [ -n "$TLSP" ]; then
+	pair stund_tcp "127.0.0.1:$P1" --force-relay \
+	    --relay "turn:alice:s3cret@127.0.0.1:$TP1?transport=tcp"
+	check_relay stund_tcp tcp
+	check stund_tcp relay tcp
+	pair stund_tls "127.0.0.1:$P1" --force-relay --ca "$T/cert.pem" \
+	    --relay "turns:alice:s3cret@localhost:$TLSP"
+	check_relay stund_tls tls
+	check stund_tls relay tls
+	refused no_ca --relay "turns:alice:s3cret@localhost:$TLSP"
+	refused wrong_name --ca "$T/cert.pem" \
+	    --relay "turns:alice:s3cret@127.0.0.1:$TLSP"
+	# (g) The rendezvous over TCP and TLS, when this stund serves it.
+	timeout 20 "$CHAT" --server "127.0.0.1:$P1" --name probe --batch \
+	    --transport tcp --linger 0 </dev/null >"$T/rdvtcp.out" \
+	    2>"$T/rdvtcp.err"
+	if [ "$(count "$T/rdvtcp.out" registered '"transport":"tcp"')" \
+	    -eq 1 ]; then
+		pair rdv_tcp "127.0.0.1:$P1" --transport tcp --force-relay
+		check rdv_tcp relay tcp
+		pair rdv_tls "localhost:$P1" --transport tls \
+		    --tls-port "$TLSP" --ca "$T/cert.pem" --force-relay
+		check rdv_tls relay tls
+	elif grep -q 'Bad Request' "$T/rdvtcp.err"; then
+		echo "note: this stund answers the rendezvous over TCP with" \
+		    "400: (g) over TCP and TLS not run"
+	else
+		st_fail "rendezvous over TCP: $(cat "$T/rdvtcp.err")"
+	fi
+	st_stund_term
+else
+	st_fail "stund did not start with TURN over TCP and TLS"
+fi
+
+# --- (f), (g): a stund with no UDP: turn: alone and --transport auto
+# find it over TCP. ---
+# (st_stund_start finds no UDP port: its TCP port is read here.)
+st_stund_start --primary 127.0.0.1 --port 0 --no-udp --realm \
+    stunkit.test --user-file "$T/users" \
+    --relay-ports "$R_LO-$((R_LO + 200))" --allow-peer 127.0.0.0/8 \
+    >/dev/null 2>&1
+NOUDP=$(sed -n 's/.*listening on tcp 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+    "$ST_LOG" | head -n 1)
+if [ -n "$NOUDP" ]; then
+	NOUDP_PID=$ST_PID
+	NOUDP_SPID=$ST_SPID
+	if st_stund_start --primary 127.0.0.1 --port 0; then
+		pair auto_relay "127.0.0.1:$P1" --force-relay \
+		    --relay "turn:alice:s3cret@127.0.0.1:$NOUDP"
+		check_relay auto_relay tcp
+		check auto_relay relay tcp
+		for p in a b; do
+			ms=$(ev "$T/auto_relay.$p.out" relay |
+			    sed -n 's/.*"ms":\([0-9]*\).*/\1/p' | head -n 1)
+			echo "note: auto_relay: $p: relay over TCP at ${ms}ms"
+		done
+		st_stund_term
+	else
+		st_fail "stund did not start"
+	fi
+	# --transport auto against the stund with no UDP.
+	timeout 20 "$CHAT" --server "127.0.0.1:$NOUDP" --name probe \
+	    --batch --linger 0 --tls-port 0 </dev/null >"$T/auto.out" \
+	    2>"$T/auto.err"
+	if [ "$(count "$T/auto.out" registered '"transport":"tcp"')" \
+	    -eq 1 ]; then
+		st_ok "auto: registered over TCP: $(ev "$T/auto.out" \
+		    registered)"
+	elif grep -q 'Bad Request' "$T/auto.err"; then
+		# Only TCP reaches that stund: the fallback happened.
+		echo "note: auto fell back to TCP, where this stund answers" \
+		    "the rendezvous with 400"
+	else
+		st_fail "auto: $(cat "$T/auto.err")"
+	fi
+	ST_PID=$NOUDP_PID
+	ST_SPID=$NOUDP_SPID
+	st_stund_term
+else
+	st_fail "stund --no-udp did not start"
+fi
+
+# --- (c), (d): coturn over TCP and TLS. ---
+if command -v turnserver >/dev/null 2>&1; then
+	P_TURN=$(st_free_port) || st_skip "no free port"
+	P_TURNS=$(st_free_port) || st_skip "no free port"
+	C_MIN=$((R_LO + 201))
+	: >"$T/turnserver.conf"
+	st_bg "$T/turnserver.log" timeout 300 turnserver \
+	    -c "$T/turnserver.conf" --db "$T/turndb" \
+	    --pidfile "$T/turnserver.pid" -n --no-dtls --no-udp \
+	    --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 \
+	    --listening-port "$P_TURN" --tls-listening-port "$P_TURNS" \
+	    --cert "$T/cert.pem" --pkey "$T/key.pem" \
+	    --min-port "$C_MIN" --max-port $((C_MIN + 200)) \
+	    -u alice:s3cret -r stunkit.test --lt-cred-mech \
+	    --allow-loopback-peers --no-cli --log-file stdout --simple-log
+	TURN_PID=$ST_LASTPID
+	i=0
+	while [ $i -lt 50 ] && ! ss -Hant state listening 2>/dev/null |
+	    awk '{ print $3 }' | grep -Fxq "127.0.0.1:$P_TURNS"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if ! st_stund_start --primary 127.0.0.1 --port 0; then
+		st_fail "stund did not start"
+	else
+		pair coturn_tcp "127.0.0.1:$P1" --force-relay \
+		    --relay "turn:alice:s3cret@127.0.0.1:$P_TURN?transport=tcp"
+		check_relay coturn_tcp tcp
+		check coturn_tcp relay tcp
+		pair coturn_tls "127.0.0.1:$P1" --force-relay \
+		    --ca "$T/cert.pem" \
+		    --relay "turns:alice:s3cret@localhost:$P_TURNS"
+		check_relay coturn_tls tls
+		check coturn_tls relay tls
+		st_stund_term
+	fi
+	st_stop "$TURN_PID"
+else
+	echo "note: turnserver not installed: coturn cases (c), (d) not run"
+fi
+
+# --- (h) the marker never crossed lo in clear over TCP. ---
+if [ -n "$CAP" ]; then
+	sleep 0.5
+	st_stop "$CAP_PID"
+	np=$(timeout 60 tshark -n -r "$CAP" 2>/dev/null | wc -l)
+	# The control: TURN over plain TCP shows its username in clear.
+	if [ "$np" -gt 50 ] && grep -aq 'alice' "$CAP"; then
+		st_ok "capture: $np TCP packets on lo, a TURN username in clear"
+		if grep -aq "$MARK" "$CAP"; then
+			st_fail "the marker text crossed lo in clear"
+		else
+			st_ok "the marker text is in none of the $np packets"
+		fi
+	else
+		st_fail "capture saw $np packets, no TURN username"
+	fi
+fi
+st_done

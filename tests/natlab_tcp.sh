@@ -1,0 +1,297 @@
+#!/bin/sh
+# natlab_tcp.sh: p2pchat from a host whose firewall blocks UDP, across
+# real kernel NATs.  Our stund on the lab's public address serves the
+# rendezvous and TURN over UDP and TCP on 3478 and over TLS on 443 (a
+# certificate made here, given to p2pchat with --ca), with no TURN
+# option: the relay credential comes with the rendezvous.  p2pchat is
+# left to choose its transport.
+#   udp-prc:  alice behind a port-restricted cone NAT drops all UDP; bob
+#             behind another has UDP.  Alice registers and relays over
+#             TCP; the chat is relayed, every message delivered both
+#             ways, the first one within 2 s of the join, and a capture
+#             shows no text in clear.
+#   udp-udp:  both drop all UDP: relay to relay, both over TCP.
+#   tcp443:   alice lets out only TCP to port 443: TLS to stund.
+# The table gives, per case, when alice registered and joined (ms from
+# her start) and how long bob's first message took from the join.
+#
+# Copyright (c) 2026 The stunkit authors.  See COPYING.
+#
+# NATLAB_TCP_CASES picks cases (default: udp-prc udp-udp tcp443),
+# NATLAB_TCP_MSGS the number of messages each way (10).
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/natlab-lib.sh"
+
+P2PCHAT=${P2PCHAT:-$top_builddir/chat/p2pchat}
+STUND=${STUND:-$top_builddir/stund/stund}
+
+[ -x "$P2PCHAT" ] || lab_skip "natlab_tcp: p2pchat not built ($P2PCHAT)"
+[ -x "$STUND" ] || lab_skip "natlab_tcp: stund not built ($STUND)"
+command -v openssl >/dev/null 2>&1 || lab_skip "natlab_tcp: no openssl"
+lab_require
+
+P_SRV=3478
+N=${NATLAB_TCP_MSGS:-10}
+CASES=${NATLAB_TCP_CASES:-"udp-prc udp-udp tcp443"}
+MARK=tcplab$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+fails=0
+table=
+
+r_ok()
+{
+	echo "ok: $*"
+}
+
+r_fail()
+{
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+ev()
+{
+	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
+}
+
+count()
+{
+	ev "$1" "$2" | grep -cF -- "${3:-}"
+}
+
+# field LINE KEY: a string or number field of one JSON line.
+field()
+{
+	echo "$1" | sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"
+}
+
+# feed OUT ME PEER: once PEER joined in OUT (60 s at most), N lines,
+# then stdin stays open until PEER's N messages arrived (60 s at most).
+feed()
+{
+	_i=0
+	while [ $_i -lt 600 ] &&
+	    [ "$(count "$1" joined "\"peer\":\"$3\"")" -eq 0 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le "$N" ]; do
+		echo "$MARK $2 to $3 $_i"
+		_i=$((_i + 1))
+	done
+	_i=0
+	while [ $_i -lt 600 ] &&
+	    [ "$(count "$1" message "\"from\":\"$3\"")" -lt "$N" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# peer NS NAME OUT [CODE]: a p2pchat in namespace NS; sets peer_pid.
+peer()
+{
+	_ns=$1 _nm=$2 _o=$3
+	shift 3
+	_other=bob
+	[ "$_nm" = bob ] && _other=alice
+	feed "$_o" "$_nm" "$_other" |
+	    ip netns exec "$(lab_ns "$_ns")" timeout -k 2 120 "$P2PCHAT" \
+	    --server "$LAB_SRV1:$P_SRV" --ca "$LAB_TMP/cert.pem" \
+	    --name "$_nm" --batch --linger 10 \
+	    "$@" >"$_o" 2>"${_o%.out}.err" &
+	peer_pid=$!
+	LAB_PIDS="$LAB_PIDS $peer_pid:$_ns"
+}
+
+# reap PID: wait (90 s at most) and set rc.
+reap()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt 900 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		lab_stop "$1"
+		rc=running
+	else
+		wait "$1"
+		rc=$?
+		_np=
+		for _e in $LAB_PIDS; do
+			[ "${_e%%:*}" = "$1" ] || _np="$_np $_e"
+		done
+		LAB_PIDS=$_np
+	fi
+}
+
+# side LABEL OUT ME PEER TRANSPORT: a relayed path whose server leg is
+# TRANSPORT, every message delivered and received.
+side()
+{
+	_last=$(ev "$2" path | grep -F "\"peer\":\"$4\"" | tail -n 1)
+	if [ "$(field "$_last" kind)" = relay ] &&
+	    [ "$(field "$_last" transport)" = "$5" ]; then
+		r_ok "$1: $3: path to $4 relayed over $5 via" \
+		    "$(field "$_last" addr)"
+	else
+		r_fail "$1: $3: path to $4: want relay over $5: $_last"
+	fi
+	_d=$(count "$2" delivered "\"to\":\"$4\"")
+	_u=$(count "$2" undelivered)
+	[ "$_d" -eq "$N" ] && [ "$_u" -eq 0 ] &&
+	    r_ok "$1: $3: $_d/$N delivered to $4, none undelivered" ||
+	    r_fail "$1: $3: $_d/$N delivered to $4, $_u undelivered"
+	_m=$(ev "$2" message | grep -F "\"from\":\"$4\"" |
+	    grep -cF "$MARK $4 to $3 ")
+	[ "$_m" -eq "$N" ] && r_ok "$1: $3: $_m/$N received from $4" ||
+	    r_fail "$1: $3: $_m/$N received from $4"
+	grep -qE 'Sanitizer|runtime error:' "${2%.out}.err" &&
+	    r_fail "$1: $3: sanitizer report"
+}
+
+cap_start()
+{
+	cap_pid=
+	command -v tshark >/dev/null 2>&1 || {
+		echo "INFO: $1: tshark not found: no capture"
+		return
+	}
+	lab_bg pub "$1-tshark" tshark -n -q -i up0 -i up1 \
+	    -w "$LAB_TMP/$1.pcapng"
+	cap_pid=$LAB_BGPID
+	_i=0
+	while [ $_i -lt 150 ] &&
+	    ! grep -q "Capturing on" "$LAB_TMP/$1-tshark.log"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# No text in clear; alice's NAT sent no UDP at all, and TCP to the server.
+cap_check()
+{
+	[ -n "$cap_pid" ] || return
+	sleep 0.5
+	lab_stop "$cap_pid"
+	_cap=$LAB_TMP/$1.pcapng
+	_hits=$(grep -c -a -F "$MARK" "$_cap")
+	_udp=$(tshark -n -r "$_cap" -Y "udp && ip.src == $LAB_WAN" \
+	    2>/dev/null | wc -l)
+	_tcp=$(tshark -n -r "$_cap" -Y "tcp && ip.src == $LAB_WAN &&
+	    ip.dst == $LAB_SRV1 && tcp.len > 0" 2>/dev/null | wc -l)
+	[ "$_hits" -eq 0 ] &&
+	    r_ok "$1: the message marker is nowhere in the capture" ||
+	    r_fail "$1: message text in clear on the wire ($_hits)"
+	[ "$_udp" -eq 0 ] && [ "$_tcp" -ge "$N" ] &&
+	    r_ok "$1: from alice's NAT: no UDP, $_tcp TCP segments with" \
+	    "data to $LAB_SRV1" ||
+	    r_fail "$1: from alice's NAT: $_udp UDP packets, $_tcp TCP" \
+	    "segments with data to $LAB_SRV1"
+}
+
+# run LABEL FIREWALL_A FIREWALL_B TRANSPORT_A TRANSPORT_B
+run()
+{
+	_l=$1 _r=$LAB_TMP/$1
+	lab_up port-restricted-cone port-restricted-cone
+	lab_firewall cli "$2"
+	[ "$3" = - ] || lab_firewall clib "$3"
+	cap_start "$_l"
+	peer cli alice "$_r.a.out"
+	_pa=$peer_pid
+	_i=0
+	while [ $_i -lt 150 ] && [ "$(count "$_r.a.out" registered)" -eq 0 ] &&
+	    kill -0 "$_pa" 2>/dev/null; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if grep -q 'Bad Request' "$_r.a.err"; then
+		reap "$_pa"
+		[ -n "$cap_pid" ] && lab_stop "$cap_pid"
+		lab_skip "natlab_tcp: this stund answers the rendezvous" \
+		    "over TCP and TLS with 400"
+	fi
+	_code=$(field "$(ev "$_r.a.out" room)" code)
+	if [ "$(count "$_r.a.out" registered)" -eq 0 ] || [ -z "$_code" ]
+	then
+		r_fail "$_l: alice did not register: $(cat "$_r.a.err")"
+		reap "$_pa"
+		return
+	fi
+	peer clib bob "$_r.b.out" "$_code"
+	_pb=$peer_pid
+	reap "$_pb"
+	_rcb=$rc
+	reap "$_pa"
+	_rca=$rc
+	cap_check "$_l"
+	[ "$_rca" = 0 ] && [ "$_rcb" = 0 ] &&
+	    r_ok "$_l: both exited 0" ||
+	    r_fail "$_l: exit alice $_rca bob $_rcb"
+	_reg=$(ev "$_r.a.out" registered)
+	[ "$(field "$_reg" transport)" = "$4" ] &&
+	    r_ok "$_l: alice registered over $4 at $(field "$_reg" ms) ms" ||
+	    r_fail "$_l: alice registered: $_reg"
+	_dr=$(lab_firewall_drops cli)
+	[ "$_dr" -gt 0 ] &&
+	    r_ok "$_l: alice's firewall dropped $_dr packets" ||
+	    r_fail "$_l: alice's firewall dropped nothing"
+	side "$_l" "$_r.a.out" alice bob "$4"
+	side "$_l" "$_r.b.out" bob alice "$5"
+	# The first message: from bob's join to alice's delivery of it.
+	_tj=$(field "$(ev "$_r.b.out" joined | head -n 1)" ms)
+	_tm=$(field "$(ev "$_r.b.out" delivered | head -n 1)" ms)
+	_ja=$(field "$(ev "$_r.a.out" joined | head -n 1)" ms)
+	if [ -n "$_tj" ] && [ -n "$_tm" ] &&
+	    [ $((_tm - _tj)) -le 2000 ]; then
+		r_ok "$_l: bob's first message delivered $((_tm - _tj)) ms" \
+		    "after the join"
+	else
+		r_fail "$_l: bob's first message: joined ${_tj:-?} ms," \
+		    "delivered ${_tm:-?} ms"
+	fi
+	table="$table$(printf '%-9s %-22s %-10s %9s %9s %9s' "$_l" \
+	    "$2 / $3" "$4 / $5" "$(field "$_reg" ms)" "${_ja:--}" \
+	    "$((${_tm:-0} - ${_tj:-0}))")
+"
+	if [ $fails -ne 0 ]; then
+		for _f in "$_r.a.out" "$_r.a.err" "$_r.b.out" "$_r.b.err"; do
+			tail -n 6 "$_f" | cut -c1-160 | sed "s|^|  ${_f##*/}: |"
+		done
+	fi
+}
+
+timeout 60 openssl req -x509 -newkey ec \
+    -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+    -subj "/CN=$LAB_SRV1" -addext "subjectAltName=IP:$LAB_SRV1" \
+    -keyout "$LAB_TMP/key.pem" -out "$LAB_TMP/cert.pem" >/dev/null 2>&1 ||
+    lab_skip "natlab_tcp: openssl could not make a test certificate"
+lab_pub_up
+lab_bg pub stund "$STUND" --foreground --primary "$LAB_SRV1" \
+    --port $P_SRV --tls-port 443 --cert "$LAB_TMP/cert.pem" \
+    --key "$LAB_TMP/key.pem"
+lab_wait_udp pub $P_SRV "$LAB_SRV1" ||
+    lab_fail "natlab_tcp: stund did not start:" \
+    "$(tail -3 "$LAB_TMP/stund.log")"
+
+for c in $CASES; do
+	echo "natlab_tcp: case $c"
+	case $c in
+	udp-prc) run $c no-udp - tcp udp ;;
+	udp-udp) run $c no-udp no-udp tcp tcp ;;
+	tcp443)	run $c tcp443 - tls udp ;;
+	*)	r_fail "$c: unknown case" ;;
+	esac
+done
+
+echo "natlab_tcp: ms from alice's start (registered, joined);" \
+    "bob's first message from his join"
+printf '%-9s %-22s %-10s %9s %9s %9s\n' case "firewall a / b" \
+    "transport" registered joined first
+printf '%s' "$table"
+[ $fails -eq 0 ] || lab_fail "natlab_tcp: $fails failure(s)"
+echo "natlab_tcp: all cases passed"
+exit 0
