@@ -351,6 +351,8 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 			log_warnx("the rendezvous server is unreachable; "
 			    "retrying");
 		chat_relay_check(&ctx->relay, now);
+		if (!a->server_up)
+			chat_srv_lost(ctx, CHAT_SRV_RDV, &ctx->server);
 		e.kind = EV_SERVER;
 		e.up = a->server_up;
 		e.transport = chat_srv_transport(ctx, CHAT_SRV_RDV, &ctx->server);

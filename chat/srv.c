@@ -229,6 +229,14 @@ srv_heard(struct chat_srv *s)
 	log_info("server %s answers over %s", buf, srv_name(s->cur));
 }
 
+/* ms to wait for an answer over t, left to choose. */
+static uint32_t
+srv_wait(int t)
+{
+	return (t == CHAT_SRV_UDP ? CHAT_SRV_UDP_WAIT : t == CHAT_SRV_TCP ?
+	    CHAT_SRV_TCP_WAIT : CHAT_SRV_TLS_WAIT);
+}
+
 static void
 srv_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -294,13 +302,11 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 		    srv_name(s->cur), (what & BEV_EVENT_EOF) ? "closed" :
 		    "failed");
 	srv_close(s);
+	/* Left to choose: the next send waits for an answer, or moves on. */
 	s->heard = 0;
 	s->retry_at = clock_ms() + s->backoff;
 	if (s->backoff < CHAT_SRV_RETRY_MAX)
 		s->backoff *= 2;
-	if (s->mode == CHAT_SRV_AUTO && s->step_at == 0)
-		s->step_at = clock_ms() + (s->cur == CHAT_SRV_TLS ?
-		    CHAT_SRV_TLS_WAIT : CHAT_SRV_TCP_WAIT);
 	/* An allocation on this connection died with it: look now. */
 	if (stun_addr_equal(&s->ctx->relay.server, &s->addr))
 		chat_relay_check(&s->ctx->relay, clock_ms());
@@ -388,8 +394,8 @@ srv_step(struct chat_srv *s, uint64_t now)
 	srv_label(s, buf, sizeof(buf));
 	log_info("server %s: no answer over %s; trying %s", buf,
 	    srv_name(from), srv_name(s->cur));
-	s->step_at = now + (s->cur == CHAT_SRV_UDP ? CHAT_SRV_UDP_WAIT :
-	    s->cur == CHAT_SRV_TCP ? CHAT_SRV_TCP_WAIT : CHAT_SRV_TLS_WAIT);
+	/* What was sent goes again over the new one, and waits as long. */
+	s->step_at = s->npend > 0 ? now + srv_wait(s->cur) : 0;
 	s->retry_at = 0;
 	s->backoff = CHAT_SRV_RETRY;
 	if (s->cur != CHAT_SRV_UDP && srv_connect(s) != 0)
@@ -404,12 +410,11 @@ chat_srv_send(struct chat_ctx *ctx, int role, const struct stun_addr *to,
 
 	if ((s = srv_find(ctx, role, to)) == NULL)
 		return (0);
+	if (s->mode == CHAT_SRV_AUTO && !s->heard && s->step_at == 0)
+		s->step_at = now + srv_wait(s->cur);
 	if (s->cur == CHAT_SRV_UDP) {
-		if (s->mode == CHAT_SRV_AUTO && !s->heard) {
-			if (s->step_at == 0)
-				s->step_at = now + CHAT_SRV_UDP_WAIT;
+		if (s->mode == CHAT_SRV_AUTO && !s->heard)
 			srv_pend_add(s, buf, len);
-		}
 		return (0);
 	}
 	if (s->up) {
@@ -438,6 +443,18 @@ chat_srv_heard(struct chat_ctx *ctx, const struct stun_addr *from)
 			ctx->srvs->s[i].npend = 0;
 			srv_heard(&ctx->srvs->s[i]);
 		}
+}
+
+void
+chat_srv_lost(struct chat_ctx *ctx, int role, const struct stun_addr *a)
+{
+	struct chat_srv	*s;
+
+	if ((s = srv_find(ctx, role, a)) == NULL || s->mode != CHAT_SRV_AUTO ||
+	    !s->heard)
+		return;
+	s->heard = 0;
+	s->step_at = 0;		/* the next send waits for an answer */
 }
 
 void

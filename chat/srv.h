@@ -55,6 +55,11 @@ int	chat_srv_send(struct chat_ctx *, int role, const struct stun_addr *to,
 	    const uint8_t *buf, size_t len, uint64_t now);
 /* A datagram came from from over UDP: UDP reaches it. */
 void	chat_srv_heard(struct chat_ctx *, const struct stun_addr *from);
+/*
+ * The server at a stopped answering: left to choose, look again, from
+ * the transport in use on, in turn, until one answers.
+ */
+void	chat_srv_lost(struct chat_ctx *, int role, const struct stun_addr *a);
 /* Switch transports, connect again; *wake: when next (0 none). */
 void	chat_srv_timer(struct chat_ctx *, uint64_t now, uint64_t *wake);
 /* "udp", "tcp" or "tls": how addr in role is reached now. */

@@ -11,7 +11,9 @@
 # it is refused, and so it is for a name it does not carry.  (f) turn:
 # alone on a server with no UDP: the relay falls back to TCP by itself.
 # (g) The rendezvous itself over TCP and TLS (--transport), and auto
-# falling back to TCP from a stund with no UDP.  (h) A capture of lo shows
+# falling back to TCP from a stund with no UDP.  (i) The TURN server's
+# connection drops mid-chat: p2pchat connects again, allocates anew and
+# loses nothing.  (h) A capture of lo shows
 # the marker text in no TCP segment: the streams carry only ciphertext.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
@@ -257,6 +259,116 @@ if [ -n "$NOUDP" ]; then
 	st_stund_term
 else
 	st_fail "stund --no-udp did not start"
+fi
+
+# --- (i) The TURN server's connection drops mid-chat (a second stund,
+# TURN over TCP only, restarted on its port): p2pchat connects again,
+# allocates anew, and the chat goes on; nothing is lost. ---
+# owriter OUT PEER TEXT: half the lines once PEER joined, the rest once
+# $T/go exists (30 s at most each).
+owriter()
+{
+	_i=0
+	while [ $_i -lt 150 ] &&
+	    ! grep -q "^{\"event\":\"joined\",\"peer\":\"$2\"" "$1"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le $N ]; do
+		if [ $_i -eq $((N / 2 + 1)) ]; then
+			_k=0
+			while [ $_k -lt 300 ] && [ ! -e "$T/go" ]; do
+				sleep 0.1
+				_k=$((_k + 1))
+			done
+		fi
+		echo "$MARK $3 $_i"
+		_i=$((_i + 1))
+	done
+}
+
+P_T=$(st_free_port) || st_skip "no free port"
+turn_start()
+{
+	st_stund_start --primary 127.0.0.1 --port "$P_T" --no-udp \
+	    --realm stunkit.test --user-file "$T/users" \
+	    --relay-ports "$R_LO-$((R_LO + 200))" \
+	    --allow-peer 127.0.0.0/8 >/dev/null 2>&1
+	grep -q "listening on tcp 127.0.0.1:$P_T\$" "$ST_LOG"
+}
+if turn_start; then
+	TURN_PID=$ST_PID
+	TURN_SPID=$ST_SPID
+	if st_stund_start --primary 127.0.0.1 --port 0; then
+		RDV_PID=$ST_PID
+		RDV_SPID=$ST_SPID
+		rm -f "$T/go"
+		R="turn:alice:s3cret@127.0.0.1:$P_T?transport=tcp"
+		owriter "$T/outage.a.out" bob "alice to bob" |
+		    timeout 90 "$CHAT" --server "127.0.0.1:$P1" --name alice \
+		    --batch --linger 20 --force-relay --relay "$R" \
+		    >"$T/outage.a.out" 2>"$T/outage.a.err" &
+		OA=$!
+		i=0
+		while [ $i -lt 100 ] &&
+		    [ "$(count "$T/outage.a.out" room)" -eq 0 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		code=$(ev "$T/outage.a.out" room |
+		    sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+		owriter "$T/outage.b.out" alice "bob to alice" |
+		    timeout 90 "$CHAT" --server "127.0.0.1:$P1" --name bob \
+		    --batch --linger 20 --force-relay --relay "$R" "$code" \
+		    >"$T/outage.b.out" 2>"$T/outage.b.err" &
+		OB=$!
+		i=0
+		while [ $i -lt 300 ] && [ "$(count "$T/outage.a.out" \
+		    delivered)" -lt $((N / 2)) ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		ST_PID=$TURN_PID
+		ST_SPID=$TURN_SPID
+		st_stund_term
+		sleep 1
+		if turn_start; then
+			TURN_PID=$ST_PID
+			TURN_SPID=$ST_SPID
+			st_ok "outage: the TURN server restarted on port $P_T"
+		else
+			st_fail "outage: the TURN server did not restart"
+		fi
+		: >"$T/go"
+		wait $OB
+		rb=$?
+		wait $OA
+		ra=$?
+		[ $ra -eq 0 ] && [ $rb -eq 0 ] &&
+		    st_ok "outage: both exited 0" ||
+		    st_fail "outage: exit alice $ra bob $rb:" \
+		    "$(cat "$T/outage.a.err" "$T/outage.b.err")"
+		for p in a b; do
+			n=$(count "$T/outage.$p.out" relay '"transport":"tcp"')
+			[ "$n" -ge 2 ] &&
+			    st_ok "outage: $p: allocated again over TCP" \
+			    "($n relay events)" ||
+			    st_fail "outage: $p: $n relay events:" \
+			    "$(ev "$T/outage.$p.out" relay)"
+		done
+		check outage relay tcp
+		ST_PID=$RDV_PID
+		ST_SPID=$RDV_SPID
+		st_stund_term
+	else
+		st_fail "stund did not start"
+	fi
+	ST_PID=$TURN_PID
+	ST_SPID=$TURN_SPID
+	st_stund_term
+else
+	st_fail "stund with TURN over TCP only did not start"
 fi
 
 # --- (c), (d): coturn over TCP and TLS. ---

@@ -67,11 +67,12 @@ field()
 }
 
 # feed OUT ME PEER: once PEER joined in OUT (60 s at most), N lines,
-# then stdin stays open until PEER's N messages arrived (60 s at most).
+# then stdin stays open until PEER's N messages arrived (60 s at most);
+# both waits end when OUT.done appears (the p2pchat is gone).
 feed()
 {
 	_i=0
-	while [ $_i -lt 600 ] &&
+	while [ $_i -lt 600 ] && [ ! -e "$1.done" ] &&
 	    [ "$(count "$1" joined "\"peer\":\"$3\"")" -eq 0 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
@@ -82,7 +83,7 @@ feed()
 		_i=$((_i + 1))
 	done
 	_i=0
-	while [ $_i -lt 600 ] &&
+	while [ $_i -lt 600 ] && [ ! -e "$1.done" ] &&
 	    [ "$(count "$1" message "\"from\":\"$3\"")" -lt "$N" ]; do
 		sleep 0.1
 		_i=$((_i + 1))
@@ -105,7 +106,7 @@ peer()
 	LAB_PIDS="$LAB_PIDS $peer_pid:$_ns"
 }
 
-# reap PID: wait (90 s at most) and set rc.
+# reap PID OUT: wait (90 s at most) and set rc; OUT.done stops its feed.
 reap()
 {
 	_i=0
@@ -113,6 +114,7 @@ reap()
 		sleep 0.1
 		_i=$((_i + 1))
 	done
+	: >"$2.done"
 	if kill -0 "$1" 2>/dev/null; then
 		lab_stop "$1"
 		rc=running
@@ -209,7 +211,7 @@ run()
 		_i=$((_i + 1))
 	done
 	if grep -q 'Bad Request' "$_r.a.err"; then
-		reap "$_pa"
+		reap "$_pa" "$_r.a.out"
 		[ -n "$cap_pid" ] && lab_stop "$cap_pid"
 		lab_skip "natlab_tcp: this stund answers the rendezvous" \
 		    "over TCP and TLS with 400"
@@ -218,14 +220,14 @@ run()
 	if [ "$(count "$_r.a.out" registered)" -eq 0 ] || [ -z "$_code" ]
 	then
 		r_fail "$_l: alice did not register: $(cat "$_r.a.err")"
-		reap "$_pa"
+		reap "$_pa" "$_r.a.out"
 		return
 	fi
 	peer clib bob "$_r.b.out" "$_code"
 	_pb=$peer_pid
-	reap "$_pb"
+	reap "$_pb" "$_r.b.out"
 	_rcb=$rc
-	reap "$_pa"
+	reap "$_pa" "$_r.a.out"
 	_rca=$rc
 	cap_check "$_l"
 	[ "$_rca" = 0 ] && [ "$_rcb" = 0 ] &&
