@@ -102,6 +102,13 @@ extern "C" {
 #define STUN_RDV_CAND_HOST	1
 #define STUN_RDV_CAND_SRFLX	2
 #define STUN_RDV_CAND_RELAY	3
+/*
+ * A TCP endpoint (never punched over UDP).  The server lists the mapping
+ * of a member registered over TCP or TLS with this kind, in place of a
+ * server-reflexive one, and only to members that declared one of their
+ * own (which proves their decoder knows the kind).
+ */
+#define STUN_RDV_CAND_TCP	4
 
 /* Events in STUN_RDV_ATTR_EVENT. */
 #define STUN_RDV_EV_JOIN	1
