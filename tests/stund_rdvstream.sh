@@ -165,7 +165,7 @@ bg junk2 "$RDVSTREAM" -r $ROOM_D -t 5 -g 00d0fffc2112a44200000000000000000000000
 expect "tls: an oversized frame closes the connection" junk2 \
     '^closed by server' 40
 # A Register with a bad length inside: a frame, but no message.
-bg junk3 "$RDVSTREAM" -r $ROOM_D -t 5 -g 00d000082112a442000000000000000000000000c0d0000400000000 "$TCP"
+bg junk3 "$RDVSTREAM" -r $ROOM_D -t 5 -g 02a000082112a442000000000000000000000000c0d0000400000000 "$TCP"
 expect "tcp: a malformed Register is dropped or refused" junk3 \
     '^(closed by server|answer type=0x01|end)' 60
 # A stranger that sends nothing is closed after tcp-idle.
