@@ -8,7 +8,8 @@
 # only to members that declared a TCP candidate (never as a UDP
 # server-reflexive one); closing the connection is a leave the room hears
 # at once; the per-address room cap holds over TCP; bytes that are no
-# STUN frame close the connection and stund keeps serving.  Loopback only.
+# STUN frame close the connection and stund keeps serving; in a fleet a
+# TCP member hears another instance's members.  Loopback only.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
 
@@ -174,4 +175,40 @@ expect "tcp: an idle stranger is closed after tcp-idle" idle \
     '^closed by server' 60
 expect "tcp: tom is still served" tom '^members' 10
 st_alive "stund after bad frames" "$UDP"
+
+# 6. Fleet: a TCP member on one instance hears, through its connection,
+# what a UDP member of another instance does, and the other hears it go.
+if ! command -v redis-server >/dev/null 2>&1 ||
+    ! grep -q '^#define HAVE_HIREDIS 1' "$top_builddir/config.h" 2>/dev/null
+then
+	echo "note: fleet part skipped: no redis-server or no hiredis"
+	st_done
+fi
+RPORT=$(st_free_port) || st_skip "no free port for redis"
+st_bg "$ST_TMP/redis.log" timeout 300 redis-server --port "$RPORT" \
+    --bind 127.0.0.1 --save '' --appendonly no --dir "$ST_TMP" \
+    --protected-mode yes
+st_wait_log "$ST_TMP/redis.log" 'Ready to accept' 50 ||
+	st_fail "redis-server did not start"
+for n in 1 2; do
+	st_stund_start --primary "127.0.0.$n" --port 0 --keepalive 1 \
+	    --member-timeout 20 --register-rate 6000 --register-burst 100 \
+	    --cluster "redis://127.0.0.1:$RPORT" ||
+		st_fail "fleet stund $n did not start"
+	st_wait_log "$ST_LOG" 'cluster: connected to Redis' 50 ||
+		st_fail "fleet stund $n is not in the fleet"
+	eval "FT_$n=\$TP1 FU_$n=\$P1"
+done
+ROOM_F=$(key f6)
+bg fay "$RDVSTREAM" -r $ROOM_F -n fay -t 30 "127.0.0.1:$FT_1"
+expect "fleet: fay joined over tcp on instance 1" fay '^joined '
+bg gus "$RDVPOKE" -r $ROOM_F -n gus -t 30 "127.0.0.2:$FU_2"
+expect "fleet: gus joined over udp on instance 2" gus '^joined '
+expect "fleet: fay hears gus join, through her connection" fay \
+    '^members event=join .*=gus,srflx=127\.0\.0\.1:'
+expect "fleet: gus sees fay, without her TCP mapping" gus \
+    '^members .*=fay( |$)'
+st_stop "$PID_fay"
+expect "fleet: gus hears fay leave when her connection closes" gus \
+    '^members event=leave .*n=0' 50
 st_done
