@@ -310,7 +310,11 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 			e.peer_id = a->member_id;
 			e.addr = a->mapped;
 			e.nat = chat_local_addr(ctx, &a->mapped, &e.addr2);
-			e.transport = chat_srv_transport(ctx, CHAT_SRV_RDV, &ctx->server);
+			e.transport = chat_srv_transport(ctx, CHAT_SRV_RDV,
+			    &ctx->server);
+			/* A TCP mapping says nothing of our UDP socket's. */
+			if (strcmp(e.transport, "udp") != 0)
+				e.nat = -1;
 			chat_emit(ctx, &e);
 			if (stun_addr_format(&a->mapped, buf,
 			    sizeof(buf)) == 0)
@@ -355,7 +359,8 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 			chat_srv_lost(ctx, CHAT_SRV_RDV, &ctx->server);
 		e.kind = EV_SERVER;
 		e.up = a->server_up;
-		e.transport = chat_srv_transport(ctx, CHAT_SRV_RDV, &ctx->server);
+		e.transport = chat_srv_transport(ctx, CHAT_SRV_RDV,
+		    &ctx->server);
 		chat_emit(ctx, &e);
 		break;
 	case STUN_RDV_A_FAILED:
