@@ -211,12 +211,6 @@ run()
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	if grep -q 'Bad Request' "$_r.a.err"; then
-		reap "$_pa" "$_r.a.out"
-		[ -n "$cap_pid" ] && lab_stop "$cap_pid"
-		lab_skip "natlab_tcp: this stund answers the rendezvous" \
-		    "over TCP and TLS with 400"
-	fi
 	_code=$(field "$(ev "$_r.a.out" room)" code)
 	if [ "$(count "$_r.a.out" registered)" -eq 0 ] || [ -z "$_code" ]
 	then
