@@ -10,6 +10,8 @@ tests_check_chat_LDADD = chat/libchat.la libstun/libstun_core.la \
 	common/libcommon.la $(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_chat
 tests_check_chat_SOURCES += tests/chat_bulk.c tests/chat_file.c
+# The --relay URIs and --server names (chat/hostaddr.c).
+tests_check_chat_SOURCES += tests/chat_uri.c chat/hostaddr.c
 
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat_loopback.sh
