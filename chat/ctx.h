@@ -124,6 +124,14 @@ void	chat_begin(struct chat_ctx *);
 void	chat_server_input(struct chat_ctx *, const struct stun_addr *from,
 	    const uint8_t *buf, size_t len, uint64_t now);
 
+/*
+ * p2pchat.c, for srv.c: the connection to the server at addr, which
+ * worked, dropped: the allocation and the membership it carried are gone
+ * with it, so refresh the one and register again.
+ */
+void	chat_server_dropped(struct chat_ctx *, const struct stun_addr *addr,
+	    uint64_t now);
+
 /* p2pchat.c, for lines.c: show an event (ms is set here). */
 void	chat_emit(struct chat_ctx *, struct chat_event *);
 

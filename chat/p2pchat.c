@@ -893,6 +893,18 @@ chat_server_input(struct chat_ctx *ctx, const struct stun_addr *from,
 	chat_packet(ctx, from, buf, len, now, 0);
 }
 
+void
+chat_server_dropped(struct chat_ctx *ctx, const struct stun_addr *addr,
+    uint64_t now)
+{
+	if (stun_addr_equal(&ctx->relay.server, addr))
+		chat_relay_check(&ctx->relay, now);
+	if (stun_addr_equal(&ctx->server, addr) && ctx->registering &&
+	    ctx->end.joined && !ctx->end.leaving &&
+	    chat_rdv_reregister(ctx, now) != 0)
+		log_debug("cannot register again now");
+}
+
 static void
 chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 {

@@ -33,7 +33,6 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "chat/ctx.h"
-#include "chat/relay.h"
 #include "chat/srv.h"
 
 #define SRV_RX_MAX	16384	/* bytes reassembled: a frame is smaller */
@@ -283,6 +282,7 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct chat_srv	*s = arg;
 	unsigned long	 e;
 	char		 buf[64];
+	int		 was = s->heard;
 
 	(void)bev;
 	srv_label(s, buf, sizeof(buf));
@@ -307,9 +307,9 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 	s->retry_at = clock_ms() + s->backoff;
 	if (s->backoff < CHAT_SRV_RETRY_MAX)
 		s->backoff *= 2;
-	/* An allocation on this connection died with it: look now. */
-	if (stun_addr_equal(&s->ctx->relay.server, &s->addr))
-		chat_relay_check(&s->ctx->relay, clock_ms());
+	/* What lived on a connection that worked died with it: look now. */
+	if (was)
+		chat_server_dropped(s->ctx, &s->addr, clock_ms());
 	chat_poke(s->ctx);
 }
 
