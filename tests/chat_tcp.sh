@@ -12,8 +12,9 @@
 # alone on a server with no UDP: the relay falls back to TCP by itself.
 # (g) The rendezvous itself over TCP and TLS (--transport), and auto
 # falling back to TCP from a stund with no UDP.  (i) The TURN server's
-# connection drops mid-chat: p2pchat connects again, allocates anew and
-# loses nothing.  (h) A capture of lo shows
+# connection drops mid-chat, and (j) the rendezvous server restarts
+# under a chat over TCP: p2pchat connects again, registers again,
+# allocates anew and loses nothing.  (h) A capture of lo shows
 # the marker text in no TCP segment: the streams carry only ciphertext.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
@@ -363,6 +364,68 @@ if turn_start; then
 	st_stund_term
 else
 	st_fail "stund with TURN over TCP only did not start"
+fi
+
+# --- (j) The rendezvous server itself restarts under a chat whose
+# rendezvous and offered relay share one TCP connection: p2pchat
+# connects again, registers again, allocates anew; nothing is lost. ---
+P_J=$(st_free_port) || st_skip "no free port"
+if st_stund_start --primary 127.0.0.1 --port "$P_J" \
+    --relay-ports "$R_LO-$((R_LO + 200))"; then
+	rm -f "$T/go"
+	owriter "$T/rdvout.a.out" bob "alice to bob" |
+	    timeout 90 "$CHAT" --server "127.0.0.1:$P_J" --name alice \
+	    --batch --linger 20 --force-relay --transport tcp \
+	    >"$T/rdvout.a.out" 2>"$T/rdvout.a.err" &
+	OA=$!
+	i=0
+	while [ $i -lt 100 ] && [ "$(count "$T/rdvout.a.out" room)" -eq 0 ]
+	do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	code=$(ev "$T/rdvout.a.out" room |
+	    sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+	owriter "$T/rdvout.b.out" alice "bob to alice" |
+	    timeout 90 "$CHAT" --server "127.0.0.1:$P_J" --name bob \
+	    --batch --linger 20 --force-relay --transport tcp "$code" \
+	    >"$T/rdvout.b.out" 2>"$T/rdvout.b.err" &
+	OB=$!
+	i=0
+	while [ $i -lt 300 ] && [ "$(count "$T/rdvout.a.out" \
+	    delivered)" -lt $((N / 2)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	st_stund_term
+	sleep 1
+	if st_stund_start --primary 127.0.0.1 --port "$P_J" \
+	    --relay-ports "$R_LO-$((R_LO + 200))"; then
+		st_ok "rdvout: stund restarted on port $P_J"
+	else
+		st_fail "rdvout: stund did not restart"
+	fi
+	: >"$T/go"
+	wait $OB
+	rb=$?
+	wait $OA
+	ra=$?
+	[ $ra -eq 0 ] && [ $rb -eq 0 ] &&
+	    st_ok "rdvout: both exited 0" ||
+	    st_fail "rdvout: exit alice $ra bob $rb:" \
+	    "$(cat "$T/rdvout.a.err" "$T/rdvout.b.err")"
+	for p in a b; do
+		n=$(count "$T/rdvout.$p.out" relay '"transport":"tcp"')
+		[ "$n" -ge 2 ] &&
+		    st_ok "rdvout: $p: allocated again over TCP ($n relay" \
+		    "events)" ||
+		    st_fail "rdvout: $p: $n relay events:" \
+		    "$(ev "$T/rdvout.$p.out" relay)"
+	done
+	check rdvout relay tcp
+	st_stund_term
+else
+	st_fail "stund did not start on port $P_J"
 fi
 
 # --- (c), (d): coturn over TCP and TLS. ---
