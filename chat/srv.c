@@ -281,6 +281,7 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct chat_srv	*s = arg;
 	unsigned long	 e;
+	const char	*why;
 	char		 buf[64];
 	int		 was = s->heard;
 
@@ -292,11 +293,11 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 		srv_pend_flush(s);
 		return;
 	}
+	/* A certificate refused is worth a line; the rest is the ladder's. */
 	if (s->cur == CHAT_SRV_TLS &&
-	    (e = bufferevent_get_openssl_error(s->bev)) != 0)
-		log_warnx("server %s: TLS: %s", buf,
-		    ERR_reason_error_string(e) != NULL ?
-		    ERR_reason_error_string(e) : "handshake failed");
+	    (e = bufferevent_get_openssl_error(s->bev)) != 0 &&
+	    (why = ERR_reason_error_string(e)) != NULL)
+		log_warnx("server %s: TLS: %s", buf, why);
 	else
 		log_info("server %s: %s connection %s", buf,
 		    srv_name(s->cur), (what & BEV_EVENT_EOF) ? "closed" :
