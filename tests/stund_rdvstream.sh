@@ -131,6 +131,27 @@ sleep 4
 never "tcp: tom still connected past tcp-idle" tom '^closed by server'
 never "tcp: tom never re-registered" tom '^server unreachable'
 
+# Five UDP members join room A at once, through both workers: tom hears
+# every join as its own delta, in order (a gap would make him fetch the
+# list, a second "event=none" line).
+for i in 1 2 3 4 5; do
+	bg "u$i" "$RDVPOKE" -r $ROOM_A -n "u$i" -t 10 "$UDP"
+done
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c 'event=join' "$ST_TMP/tom")" -lt 7 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+n=$(grep -c 'event=join' "$ST_TMP/tom")
+[ "$n" -eq 7 ] && st_ok "tcp: tom heard all 7 joins as deltas" ||
+	st_fail "tcp: tom heard $n joins, not 7"
+n=$(grep -c '^members event=none' "$ST_TMP/tom")
+[ "$n" -eq 1 ] && st_ok "tcp: in order, no list fetched again" ||
+	st_fail "tcp: tom fetched the list $n times"
+for i in 1 2 3 4 5; do
+	eval "st_stop \$PID_u$i"
+done
+
 # 3. Closing the connection without a Leave is a leave, heard at once.
 bg vic "$RDVSTREAM" -r $ROOM_B -n vic -t 40 "$TCP"
 expect "tcp: vic joined room B" vic '^joined '
