@@ -37,8 +37,8 @@
 
 static void	rdvio_gen(struct stund *);
 
-#define RDVIO_QMAX	256	/* stream messages waiting for the main thread */
-#define RDVIO_CONNS_MAX	(1u << 21) /* stream values (above tcp-max's ceiling) */
+#define RDVIO_QMAX	256		/* stream messages waiting */
+#define RDVIO_CONNS_MAX	(1u << 21)	/* stream values (> tcp-max) */
 
 /*
  * What a worker thread made for stream members: their connections are

@@ -183,11 +183,12 @@ bg junk1 "$RDVSTREAM" -r $ROOM_D -t 5 -g ffffffffffffffff "$TCP"
 expect "tcp: bytes that are no STUN frame close the connection" junk1 \
     '^closed by server' 40
 # A STUN header announcing 65532 bytes: bigger than a request may be.
-bg junk2 "$RDVSTREAM" -r $ROOM_D -t 5 -g 00d0fffc2112a442000000000000000000000000 "$TLS"
+H=2112a442000000000000000000000000
+bg junk2 "$RDVSTREAM" -r $ROOM_D -t 5 -g "00d0fffc$H" "$TLS"
 expect "tls: an oversized frame closes the connection" junk2 \
     '^closed by server' 40
 # A Register with a bad length inside: a frame, but no message.
-bg junk3 "$RDVSTREAM" -r $ROOM_D -t 5 -g 02a000082112a442000000000000000000000000c0d0000400000000 "$TCP"
+bg junk3 "$RDVSTREAM" -r $ROOM_D -t 5 -g "02a00008${H}c0d0000400000000" "$TCP"
 expect "tcp: a malformed Register is dropped or refused" junk3 \
     '^(closed by server|answer type=0x01|end)' 60
 # A stranger that sends nothing is closed after tcp-idle.
