@@ -37,13 +37,14 @@
 
 static void	rdvio_gen(struct stund *);
 
-#define RDVIO_QMAX	256	/* stream messages waiting for the main thread */
-#define RDVIO_CONNS_MAX	(1u << 21) /* stream values (above tcp-max's ceiling) */
+#define RDVIO_QMAX	256		/* stream messages waiting */
+#define RDVIO_CONNS_MAX	(1u << 21)	/* stream values (> tcp-max) */
 
 /*
  * What a worker thread made for stream members: their connections are
  * the main thread's, so the messages wait here (under rdv_lock) until
- * rdvio_q_run() sends them at the next turn of the main loop.
+ * rdvio_q_run() sends them at the next turn of the main loop; while any
+ * wait, the main thread's own queue up behind them.
  */
 struct rdvio_q {
 	unsigned	 n;
@@ -108,7 +109,8 @@ rdvio_send_one(struct worker *w, const struct rooms_pkt *p)
 	socklen_t		 salen;
 
 	if (ROOMS_SOCK_IS_STREAM(p->sock)) {
-		if (w != &sd->workers[0]) {
+		/* Behind what waits, in order: a member applies deltas so. */
+		if (w != &sd->workers[0] || sd->rdv_q->n > 0) {
 			if (sd->rdv_q->n == RDVIO_QMAX)
 				return (-1);
 			sd->rdv_q->pkt[sd->rdv_q->n++] = *p;
@@ -157,15 +159,16 @@ static void
 rdvio_q_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct stund	*sd = arg;
-	unsigned	 i;
+	unsigned	 i, n;
 
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&sd->rdv_lock);
-	for (i = 0; i < sd->rdv_q->n; i++)
+	n = sd->rdv_q->n;
+	sd->rdv_q->n = 0;	/* so that rdvio_send_one() sends now */
+	for (i = 0; i < n; i++)
 		rdvio_count(&sd->workers[0], &sd->rdv_q->pkt[i],
 		    rdvio_send_one(&sd->workers[0], &sd->rdv_q->pkt[i]));
-	sd->rdv_q->n = 0;
 	pthread_mutex_unlock(&sd->rdv_lock);
 }
 

@@ -81,7 +81,7 @@ struct rooms_metrics {
 	uint64_t	v1_refused;	/* version 1 messages */
 	uint64_t	too_big;	/* answers above their limit */
 	uint64_t	prefix_evictions; /* prefix table full */
-	uint64_t	stream_closed;	/* left: their connection closed */
+	uint64_t	stream_closed;	/* left: connection closed */
 };
 
 #define ROOMS_OUT_MAX	(3 * STUN_RDV_MAX_MEMBERS)

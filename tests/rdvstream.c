@@ -208,10 +208,15 @@ rs_drain(struct stun_rdv_client *rc, struct rs *c, uint64_t now,
 	return (0);
 }
 
-/* Hand every whole frame in c->in to the machine. */
+/*
+ * Hand every whole frame in c->in to the machine, draining its actions
+ * after each: one read may hold several deltas, and the machine keeps
+ * only the last list change for the next MEMBERS action.  0, 1 when the
+ * machine ended, -1 for a bad frame.
+ */
 static int
 rs_frames(struct stun_rdv_client *rc, struct rs *c,
-    const struct stun_addr *srv, uint64_t now)
+    const struct stun_addr *srv, uint64_t now, uint64_t *wake, int *failed)
 {
 	int	r;
 
@@ -224,6 +229,8 @@ rs_frames(struct stun_rdv_client *rc, struct rs *c,
 		stun_rdv_client_input(rc, srv, c->in, (size_t)r, now);
 		memmove(c->in, c->in + r, c->nin - (size_t)r);
 		c->nin -= (size_t)r;
+		if (rs_drain(rc, c, now, wake, failed))
+			return (1);
 	}
 	return (0);
 }
@@ -375,8 +382,10 @@ main(int argc, char **argv)
 			c.nin = 0;
 			continue;
 		}
-		if (rs_frames(&rc, &c, &cf.server, now) == -1) {
-			printf("bad frame from server\n");
+		if ((rv = rs_frames(&rc, &c, &cf.server, now, &wake,
+		    &failed)) != 0) {
+			if (rv == -1)
+				printf("bad frame from server\n");
 			break;
 		}
 		if (close_at != 0 && now >= close_at) {
@@ -398,7 +407,8 @@ main(int argc, char **argv)
 			break;
 	}
 out:
-	printf("end\n");
+	printf("end ignored=%u rejected=%u\n", raw ? 0 : rc.ignored,
+	    raw ? 0 : rc.rejected);
 	if (c.ssl != NULL) {
 		if (!c.closed)
 			(void)SSL_shutdown(c.ssl);

@@ -27,7 +27,7 @@ Suite	*suite_rooms(void);
 struct peer {
 	struct stun_rdv_client	 rc;
 	struct stun_addr	 addr;
-	unsigned		 sock;		/* rooms_src.sock: 0, a stream */
+	unsigned		 sock;		/* rooms_src.sock */
 	unsigned		 wrong_sock;	/* sent it from another */
 	uint32_t		 owd;		/* one-way delay, ms */
 	int			 mute;		/* drops what it receives */

@@ -131,6 +131,27 @@ sleep 4
 never "tcp: tom still connected past tcp-idle" tom '^closed by server'
 never "tcp: tom never re-registered" tom '^server unreachable'
 
+# Five UDP members join room A at once, through both workers: tom hears
+# every join as its own delta, in order (a gap would make him fetch the
+# list, a second "event=none" line).
+for i in 1 2 3 4 5; do
+	bg "u$i" "$RDVPOKE" -r $ROOM_A -n "u$i" -t 10 "$UDP"
+done
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c 'event=join' "$ST_TMP/tom")" -lt 7 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+n=$(grep -c 'event=join' "$ST_TMP/tom")
+[ "$n" -eq 7 ] && st_ok "tcp: tom heard all 7 joins as deltas" ||
+	st_fail "tcp: tom heard $n joins, not 7"
+n=$(grep -c '^members event=none' "$ST_TMP/tom")
+[ "$n" -eq 1 ] && st_ok "tcp: in order, no list fetched again" ||
+	st_fail "tcp: tom fetched the list $n times"
+for i in 1 2 3 4 5; do
+	eval "st_stop \$PID_u$i"
+done
+
 # 3. Closing the connection without a Leave is a leave, heard at once.
 bg vic "$RDVSTREAM" -r $ROOM_B -n vic -t 40 "$TCP"
 expect "tcp: vic joined room B" vic '^joined '
@@ -162,11 +183,12 @@ bg junk1 "$RDVSTREAM" -r $ROOM_D -t 5 -g ffffffffffffffff "$TCP"
 expect "tcp: bytes that are no STUN frame close the connection" junk1 \
     '^closed by server' 40
 # A STUN header announcing 65532 bytes: bigger than a request may be.
-bg junk2 "$RDVSTREAM" -r $ROOM_D -t 5 -g 00d0fffc2112a442000000000000000000000000 "$TLS"
+H=2112a442000000000000000000000000
+bg junk2 "$RDVSTREAM" -r $ROOM_D -t 5 -g "00d0fffc$H" "$TLS"
 expect "tls: an oversized frame closes the connection" junk2 \
     '^closed by server' 40
 # A Register with a bad length inside: a frame, but no message.
-bg junk3 "$RDVSTREAM" -r $ROOM_D -t 5 -g 02a000082112a442000000000000000000000000c0d0000400000000 "$TCP"
+bg junk3 "$RDVSTREAM" -r $ROOM_D -t 5 -g "02a00008${H}c0d0000400000000" "$TCP"
 expect "tcp: a malformed Register is dropped or refused" junk3 \
     '^(closed by server|answer type=0x01|end)' 60
 # A stranger that sends nothing is closed after tcp-idle.
