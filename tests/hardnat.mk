@@ -18,3 +18,6 @@ EXTRA_DIST += tests/natlab_hardnat.sh
 # p2pchat's hard-NAT phase: sequential vs port-restricted, direct.
 TESTS += tests/natlab_hardnat_chat.sh
 EXTRA_DIST += tests/natlab_hardnat_chat.sh
+# p2pchat's birthday attempt: random symmetric vs port-restricted.
+TESTS += tests/natlab_hardnat_birthday.sh
+EXTRA_DIST += tests/natlab_hardnat_birthday.sh
