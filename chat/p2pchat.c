@@ -582,12 +582,14 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		if (p->hn_planned) {
 			e.hard_nat = stun_hardnat_plan_name(p->hn.p.kind);
 			e.probes = p->hn.probes;
-			e.probe_ms = (uint32_t)(p->hn.ended_at - p->hn.start);
+			e.probe_ms = chat_peer_hn_ms(p, now);
 		}
 		break;
 	case CHAT_PEER_A_HN_OPEN:
-		n = (int)chat_hnsock_open(ctx, p->id, pa->id, pa->to.port,
-		    &base);
+		/* Relay only: nothing direct, no sockets for it. */
+		base = 0;
+		n = ctx->force_relay ? 0 : (int)chat_hnsock_open(ctx, p->id,
+		    pa->id, pa->to.port, &base);
 		chat_peer_hn_opened(p, base, (unsigned)n, now);
 		return;
 	case CHAT_PEER_A_HN_CLOSE:

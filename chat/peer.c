@@ -977,6 +977,17 @@ chat_peer_moved(struct chat_peer *p, uint64_t now)
 		stun_punch_lost(&p->punch, now);
 }
 
+uint32_t
+chat_peer_hn_ms(const struct chat_peer *p, uint64_t now)
+{
+	const struct stun_hardnat	*h = &p->hn;
+
+	if (!p->hn_planned || h->start == 0)
+		return (0);
+	return ((uint32_t)((h->state == STUN_HARDNAT_S_DONE ? h->ended_at :
+	    now) - h->start));
+}
+
 unsigned
 chat_peer_pending(const struct chat_peer *p)
 {

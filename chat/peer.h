@@ -288,6 +288,8 @@ void	chat_peer_hn_opened(struct chat_peer *p, unsigned base, unsigned n,
 int	chat_peer_hn_input(struct chat_peer *p, unsigned sock,
 	    const struct stun_addr *from, const struct stun_addr *local,
 	    uint64_t now);
+/* How long the hard-NAT probes ran (so far), ms; 0 before they start. */
+uint32_t chat_peer_hn_ms(const struct chat_peer *p, uint64_t now);
 /* Messages queued and not yet reported. */
 unsigned chat_peer_pending(const struct chat_peer *p);
 const char *chat_peer_state_name(int state);

@@ -37,6 +37,7 @@ static struct {
 	struct stun_addr to[HN_MAX];
 	uint64_t	 at[HN_MAX];
 	unsigned	 nopen, open_n;
+	uint16_t	 open_port;
 	unsigned	 nclose, keep;
 	unsigned	 nchecks;	/* STUN sends */
 	unsigned	 checks_from;	/* ... of them from sock check_sock */
@@ -123,7 +124,7 @@ run(uint64_t from, uint64_t to, unsigned opened)
 			if (a.kind == CHAT_PEER_A_HN_OPEN) {
 				w.nopen++;
 				w.open_n = a.id;
-				ck_assert_uint_eq(a.to.port, 0);
+				w.open_port = a.to.port;
 				chat_peer_hn_opened(&p, CHAT_PEER_SOCK_EXTRA,
 				    opened, now);
 			} else if (a.kind == CHAT_PEER_A_HN_CLOSE) {
@@ -163,6 +164,7 @@ START_TEST(hardnat_hard_side_opens_sockets_and_keeps_the_hit)
 	run(10, 700, 8);
 	ck_assert_uint_eq(w.nopen, 1);
 	ck_assert_uint_eq(w.open_n, STUN_HARDNAT_MAX_SOCKS);
+	ck_assert_uint_eq(w.open_port, 0);
 	ck_assert_uint_eq(w.nempty, 8);
 	memset(used, 0, sizeof(used));
 	for (i = 0; i < w.nempty; i++) {
@@ -262,6 +264,33 @@ START_TEST(hardnat_easy_side_probes_the_peer_nat_only)
 }
 END_TEST
 
+START_TEST(hardnat_preserving_hard_side_binds_the_announced_port)
+{
+	struct stun_addr		 easy = addr(203, 0, 113, 3, 30015);
+	struct stun_hardnat_ess		 pres = E_RAND;
+	unsigned			 i;
+
+	/* A reserved port announced: one socket on it, predicted. */
+	pres.pattern = STUN_NAT_PAT_PRESERVE;
+	pres.port = 40000;
+	setup(&pres, &E_PRC, &easy, 0);
+	ck_assert_int_eq(p.hn.p.kind, STUN_HARDNAT_PREDICT);
+	run(10, 4000, 1);
+	ck_assert_uint_eq(w.nopen, 1);
+	ck_assert_uint_eq(w.open_n, 1);
+	ck_assert_uint_eq(w.open_port, 40000);
+	ck_assert_uint_eq(w.nempty, STUN_HARDNAT_DURATION / STUN_HARDNAT_ROUND);
+	for (i = 0; i < w.nempty; i++) {
+		ck_assert_uint_eq(w.sock[i], CHAT_PEER_SOCK_EXTRA);
+		ck_assert(stun_addr_equal(&w.to[i], &easy));
+	}
+	/* Over without a hit: the socket closes, none kept. */
+	ck_assert_uint_eq(w.nclose, 1);
+	ck_assert_uint_eq(w.keep, 0);
+	chat_peer_free(&p);
+}
+END_TEST
+
 START_TEST(hardnat_two_hard_sides_and_off_probe_nothing)
 {
 	struct stun_addr	 nat = addr(203, 0, 113, 3, 30015);
@@ -293,6 +322,7 @@ suite_chat_hardnat(void)
 	tcase_add_test(tc, hardnat_hard_side_opens_sockets_and_keeps_the_hit);
 	tcase_add_test(tc, hardnat_hard_side_without_sockets_probes_nothing);
 	tcase_add_test(tc, hardnat_easy_side_probes_the_peer_nat_only);
+	tcase_add_test(tc, hardnat_preserving_hard_side_binds_the_announced_port);
 	tcase_add_test(tc, hardnat_two_hard_sides_and_off_probe_nothing);
 	suite_add_tcase(s, tc);
 	return (s);
