@@ -331,7 +331,7 @@ chat_peer_hn_input(struct chat_peer *p, unsigned sock,
 		k = sock - p->hn_base + 1;
 	} else if (sock != 0)
 		return (STUN_ERR_NOT_STUN);
-	/* Checks the hardnat machine: the peer's NAT address only. */
+	/* The machine takes only the peer's NAT address. */
 	if (stun_hardnat_found(&p->hn, k, from, now) != 0)
 		return (STUN_ERR_NOT_STUN);
 	memset(&c, 0, sizeof(c));
