@@ -8,8 +8,9 @@
 # 64512 ports is about 63%), the relay carrying the others.  A counter in
 # the public namespace shows that every probe (an empty datagram) went to
 # the other side's NAT address and nowhere else, no more than 256 each
-# way and run.  Two random symmetric NATs take the relay at once without
-# a single probe.
+# way and run.  Under a descriptor limit of 150 alice opens only the 22
+# sockets that leave 128 spare, and the chat goes on.  Two random
+# symmetric NATs take the relay at once without a single probe.
 #
 # Copyright (c) 2026 The stunkit authors.  See COPYING.
 #
@@ -91,8 +92,9 @@ hb_count()
 # Where empty datagrams went that did not go to a NAT.
 hb_odd()
 {
-	ip netns exec "$LAB_PUB" timeout 10 nft list set ip hbprobe odd |
-	    tr -d '\n\t' | sed 's/.*elements = {\(.*\)}.*/\1/'
+	hb_o=$(ip netns exec "$LAB_PUB" timeout 10 nft list set ip hbprobe \
+	    odd | tr -d '\n\t' | sed -n 's/.*elements = {\([^}]*\)}.*/\1/p')
+	echo "${hb_o:-none}"
 }
 
 # Wait up to $3 tenths until file $1 has a line matching $2.
@@ -295,6 +297,29 @@ fi
     "$ok/$RUNS, mean $((sum / ok)) ms to the direct path (bob's clock)," \
     "first line delivered at $((dsum / RUNS)) ms mean, $dmax at most" \
     "(relay alone: $relay_ms), at most $maxp probes"
+
+# A low descriptor limit: alice opens what leaves 128 spare (22 of 150)
+# and the attempt runs with those; the line still gets through.
+printf '#!/bin/sh\nulimit -n 150 || exit 1\nexec "%s" "$@"\n' "$P2PCHAT" \
+    >"$LAB_TMP/p2pchat-150"
+chmod +x "$LAB_TMP/p2pchat-150"
+hb_full=$P2PCHAT
+P2PCHAT=$LAB_TMP/p2pchat-150
+hb_counters
+hb_run fdlimit
+P2PCHAT=$hb_full
+set -- $hb_a
+if [ "${3:-0}" = 22 ] && [ "$2" = birthday ] && [ -n "$hb_d" ] &&
+    [ "$(hb_count tob)" = 22 ]; then
+	echo "ok: descriptor limit 150: alice probed from 22 sockets," \
+	    "${hb_a%% *} path, line delivered at $hb_d ms"
+else
+	echo "FAIL: descriptor limit 150: alice: ${hb_a:-no path}," \
+	    "$(hb_count tob) empty datagrams to bob's NAT, line delivered" \
+	    "at ${hb_d:-never} ms"
+	hb_dump fdlimit
+	fails=$((fails + 1))
+fi
 
 # Two random symmetric NATs: the relay at once, no probe from either.
 lab_up symmetric symmetric
