@@ -119,8 +119,8 @@ hardnat_draw(struct stun_hardnat *h, unsigned want)
 	int		 rc;
 
 	while (h->ntargets < want) {
-		/* 64 draws of 32 ports: far more than 256 distinct. */
-		if (tries++ >= 64)
+		/* 256 draws of 32 ports: far more than 1024 distinct. */
+		if (tries++ >= 256)
 			return (STUN_ERR_RANDOM);
 		if ((rc = stun_random(h->c.rnd, h->c.rnd_arg, b,
 		    sizeof(b))) != 0)
