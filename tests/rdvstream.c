@@ -7,8 +7,9 @@
  * sends with stun_frame_len(), and prints one line per event like rdvpoke.
  * It can also close its connection without a Leave, send bytes that are
  * no STUN frame, or allocate on the server's relay with the credential
- * of its Register answer, through the same connection.  Exit status: 0 when the run ended without a
- * failure, 1 when the machine failed, 2 for usage, 3 for other errors.
+ * of its Register answer, through the same connection.  Exit status: 0
+ * when the run ended without a failure, 1 when the machine failed, 2 for
+ * usage, 3 for other errors.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -41,7 +42,7 @@ struct rs {
 	uint8_t		 in[RS_IN_MAX];
 	size_t		 nin;
 	int		 closed;
-	/* -A: TURN over the same connection, with the rendezvous's credential. */
+	/* -A: TURN through the connection, with the Register's credential. */
 	int		 alloc;
 	int		 turn_on;
 	struct stun_turn turn;
