@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define STUN_HARDNAT_MAX_SOCKS	256	/* extra sockets of the hard side */
-#define STUN_HARDNAT_MAX_PROBES	256	/* sends of either side, in all */
+#define STUN_HARDNAT_MAX_PROBES	1024	/* sends of either side, in all */
 #define STUN_HARDNAT_DURATION	3000	/* ms, default and ceiling */
 #define STUN_HARDNAT_ROUND	100	/* ms between sends to one target */
 #define STUN_HARDNAT_WINDOW	16	/* sequential: ports predicted */
@@ -102,6 +102,7 @@ struct stun_hardnat {
 	uint16_t	 target[STUN_HARDNAT_MAX_PROBES];
 	unsigned	 total;		/* sends planned */
 	uint64_t	 start;
+	uint32_t	 delay;		/* ms from start to the first send */
 	uint32_t	 span;		/* ms over which the sends spread */
 	uint64_t	 end_at;
 	/* Results and counters, for the path event. */

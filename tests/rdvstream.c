@@ -5,9 +5,11 @@
  * tests/stund_rdvstream.sh.  It drives libstun's client machine
  * (stun_rdv_client_*) with reliable transactions, cuts what the server
  * sends with stun_frame_len(), and prints one line per event like rdvpoke.
- * It can also close its connection without a Leave, or send bytes that
- * are no STUN frame.  Exit status: 0 when the run ended without a
- * failure, 1 when the machine failed, 2 for usage, 3 for other errors.
+ * It can also close its connection without a Leave, send bytes that are
+ * no STUN frame, or allocate on the server's relay with the credential
+ * of its Register answer, through the same connection.  Exit status: 0
+ * when the run ended without a failure, 1 when the machine failed, 2 for
+ * usage, 3 for other errors.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -26,6 +28,7 @@
 #include "common/sock.h"
 #include "libstun/rdv.h"
 #include "libstun/stun.h"
+#include "libstun/turn.h"
 
 #define RS_EXIT_FAILED	1
 #define RS_EXIT_USAGE	2
@@ -39,12 +42,52 @@ struct rs {
 	uint8_t		 in[RS_IN_MAX];
 	size_t		 nin;
 	int		 closed;
+	/* -A: TURN through the connection, with the Register's credential. */
+	int		 alloc;
+	int		 turn_on;
+	struct stun_turn turn;
+	struct stun_addr srv;
 };
+
+static int		 rs_write(struct rs *, const uint8_t *, size_t);
+static const char	*rs_fmt(const struct stun_addr *, char *, size_t);
+
+static void
+rs_turn_drain(struct rs *c, uint64_t *wake)
+{
+	struct stun_turn_action	 a;
+	char			 s[64];
+	int			 i;
+
+	if (!c->turn_on)
+		return;
+	for (i = 0; i < RS_ACTIONS; i++) {
+		stun_turn_next(&c->turn, &a);
+		switch (a.kind) {
+		case STUN_TURN_A_WAIT:
+			if (a.wake != 0 && a.wake < *wake)
+				*wake = a.wake;
+			return;
+		case STUN_TURN_A_SEND:
+			if (!c->closed && rs_write(c, a.buf, a.len) == -1)
+				printf("send-error\n");
+			break;
+		case STUN_TURN_A_ALLOCATED:
+			printf("allocated relayed=%s\n",
+			    rs_fmt(&a.relayed, s, sizeof(s)));
+			break;
+		case STUN_TURN_A_FAILED:
+			printf("turn-failed code=%d\n", a.code);
+			c->turn_on = 0;
+			return;
+		}
+	}
+}
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: rdvstream [-T] -r room-key-hex [-n name] "
+	fprintf(stderr, "usage: rdvstream [-AT] -r room-key-hex [-n name] "
 	    "[-H addr:port] [-C addr:port]\n"
 	    "                 [-t seconds] [-l seconds] [-c seconds] "
 	    "[-g hex | -i] server:port\n");
@@ -160,6 +203,26 @@ rs_read(struct rs *c)
 	return (0);
 }
 
+/* Allocate with the Register answer's credential. */
+static void
+rs_turn_start(struct rs *c, const struct stun_rdv_action *a, uint64_t now)
+{
+	struct stun_turn_config	tc;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.server = c->srv;
+	snprintf(tc.username, sizeof(tc.username), "%s", a->relay_user);
+	snprintf(tc.password, sizeof(tc.password), "%s", a->relay_pass);
+	tc.txn.reliable = 1;
+	tc.txn.ti = 5000;
+	if (stun_turn_init(&c->turn, &tc) != 0 ||
+	    stun_turn_start(&c->turn, now) != 0) {
+		printf("turn-failed code=0\n");
+		return;
+	}
+	c->turn_on = 1;
+}
+
 static int
 rs_drain(struct stun_rdv_client *rc, struct rs *c, uint64_t now,
     uint64_t *wake, int *failed)
@@ -173,6 +236,7 @@ rs_drain(struct stun_rdv_client *rc, struct rs *c, uint64_t now,
 		switch (a.kind) {
 		case STUN_RDV_A_WAIT:
 			*wake = a.wake;
+			rs_turn_drain(c, wake);
 			return (0);
 		case STUN_RDV_A_SEND:
 			if (!c->closed && rs_write(c, a.buf, a.len) == -1)
@@ -186,6 +250,8 @@ rs_drain(struct stun_rdv_client *rc, struct rs *c, uint64_t now,
 			printf("joined id=%u mapped=%s%s\n", a.member_id,
 			    rs_fmt(&a.mapped, s, sizeof(s)),
 			    a.relay_user[0] != '\0' ? " relay-user" : "");
+			if (c->alloc && !c->turn_on && a.relay_user[0] != '\0')
+				rs_turn_start(c, &a, now);
 			break;
 		case STUN_RDV_A_MEMBERS:
 			rs_members(&a);
@@ -227,6 +293,9 @@ rs_frames(struct stun_rdv_client *rc, struct rs *c,
 		if (r <= 0)
 			return (-1);
 		stun_rdv_client_input(rc, srv, c->in, (size_t)r, now);
+		if (c->turn_on)
+			(void)stun_turn_input(&c->turn, srv, c->in, (size_t)r,
+			    now);
 		memmove(c->in, c->in + r, c->nin - (size_t)r);
 		c->nin -= (size_t)r;
 		if (rs_drain(rc, c, now, wake, failed))
@@ -284,8 +353,11 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
 	snprintf(cf.name, sizeof(cf.name), "rdvstream");
-	while ((ch = getopt(argc, argv, "C:c:g:H:il:n:r:Tt:")) != -1) {
+	while ((ch = getopt(argc, argv, "AC:c:g:H:il:n:r:Tt:")) != -1) {
 		switch (ch) {
+		case 'A':
+			c.alloc = 1;
+			break;
 		case 'C':
 		case 'H':
 			if (cf.ncand == STUN_RDV_MAX_CANDS ||
@@ -332,6 +404,7 @@ main(int argc, char **argv)
 	if (argc - optind != 1 || stun_addr_parse(argv[optind], 0,
 	    &cf.server) != 0 || cf.server.port == 0)
 		usage();
+	c.srv = cf.server;
 	/* A reliable transport: one send per transaction, no retries. */
 	cf.txn.reliable = 1;
 	cf.txn.ti = 5000;
@@ -395,8 +468,11 @@ main(int argc, char **argv)
 			c.closed = 1;
 			break;
 		}
-		if (now >= wake)
+		if (now >= wake) {
 			stun_rdv_client_timer(&rc, now);
+			if (c.turn_on)
+				stun_turn_timer(&c.turn, now);
+		}
 		if (leave_at != 0 && !left && now >= leave_at &&
 		    rc.state == STUN_RDV_S_JOINED) {
 			left = 1;

@@ -7,9 +7,10 @@
 # of one room hear each other, the TCP one listed with its TCP mapping
 # only to members that declared a TCP candidate (never as a UDP
 # server-reflexive one); closing the connection is a leave the room hears
-# at once; the per-address room cap holds over TCP; bytes that are no
-# STUN frame close the connection and stund keeps serving; in a fleet a
-# TCP member hears another instance's members.  Loopback only.
+# at once; a member allocates on the relay with its rendezvous credential
+# through its connection; the per-address room cap holds over TCP; bytes
+# that are no STUN frame close the connection and stund keeps serving; in
+# a fleet a TCP member hears another instance's members.  Loopback only.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
 
@@ -169,6 +170,11 @@ bg xan "$RDVSTREAM" -r $ROOM_B -n xan -l 1 -t 10 "$TCP"
 expect "tcp: xan joined" xan '^joined '
 expect "tcp: xan left" xan '^done' 40
 expect "tcp: vic hears xan leave" vic '^members event=leave .*n=0' 40
+
+# The relay credential of a stream member works through its connection.
+bg ann "$RDVSTREAM" -A -T -r $ROOM_B -n ann -t 5 "$TLS"
+expect "tls: ann allocates with her credential, same connection" ann \
+    '^allocated relayed=127\.0\.0\.1:[0-9]+$'
 
 # 4. Three rooms per address hold over TCP: A, B (members above from
 # 127.0.0.1), C; a fourth, D, is refused with 508.
