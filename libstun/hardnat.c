@@ -191,6 +191,8 @@ stun_hardnat_start(struct stun_hardnat *h, unsigned nsocks, uint64_t now)
 		else if (h->p.nsocks == 0 || h->nsocks > 0)
 			h->target[h->ntargets++] = h->c.peer_addr.port;
 		h->total = hardnat_total(h, h->ntargets);
+		if (h->total > STUN_HARDNAT_MAX_PREDICT)
+			h->total = STUN_HARDNAT_MAX_PREDICT;
 		break;
 	case STUN_HARDNAT_BIRTHDAY:
 		/*
