@@ -44,6 +44,7 @@
 #include "chat/xfer.h"
 
 #define CHAT_RECV_BURST		64
+#define CHAT_RECV_SIZE		2048	/* bytes per datagram read */
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
 #define CHAT_PUMP_ROUNDS	16	/* rounds per wake-up */
 #define CHAT_RDV_REFRESH	10000	/* ms between Registers for a path
@@ -835,17 +836,71 @@ chat_pump(struct chat_ctx *ctx)
 	evtimer_add(ctx->ev_timer, &tv);
 }
 
+/* One datagram from the main socket. */
+static void
+chat_sock_dgram(struct chat_ctx *ctx, const struct sockaddr_storage *ss,
+    uint8_t *buf, size_t n)
+{
+	struct stun_addr	 from;
+	uint64_t		 now, w;
+
+	if (n == 0 || sock_to_stun((const struct sockaddr *)ss, &from) != 0)
+		return;
+	now = clock_ms();
+	if (log_getlevel() >= LOG_LEVEL_DEBUG)
+		chat_log_pkt("recv", &from, buf, n);
+	/* doc/p2pchat-wire.md: demultiplex on source, first byte. */
+	if (chat_relay_input(&ctx->relay, &from, buf, n, now) == 0) {
+		/* The TURN server's: its data points into buf. */
+		(void)chat_pump_relay(ctx, now, &w);
+		return;
+	}
+	if (stun_addr_equal(&from, &ctx->server) && buf[0] <= 3)
+		chat_rdv_input(ctx, &from, buf, n, now);
+	else if (!ctx->force_relay)	/* relay only: nothing direct */
+		chat_to_room(ctx, CHAT_SOCK_MAIN, &from, buf, n, now);
+}
+
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+/* A burst is read with recvmmsg(2): one system call, not one each. */
+static struct {
+	struct mmsghdr		 m[CHAT_RECV_BURST];
+	struct iovec		 iov[CHAT_RECV_BURST];
+	struct sockaddr_storage	 ss[CHAT_RECV_BURST];
+	uint8_t			 buf[CHAT_RECV_BURST][CHAT_RECV_SIZE];
+	int			 armed;
+} chat_rq;
+
+static void
+chat_sock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat_ctx	*ctx = arg;
+	int		 n, i;
+
+	(void)what;
+	if (!chat_rq.armed) {
+		sock_mmsg_in(chat_rq.m, chat_rq.iov, &chat_rq.buf[0][0],
+		    CHAT_RECV_SIZE, chat_rq.ss, CHAT_RECV_BURST);
+		chat_rq.armed = 1;
+	}
+	n = recvmmsg(fd, chat_rq.m, CHAT_RECV_BURST, MSG_DONTWAIT, NULL);
+	for (i = 0; i < n; i++)
+		chat_sock_dgram(ctx, &chat_rq.ss[i], chat_rq.buf[i],
+		    chat_rq.m[i].msg_len);
+	if (n > 0)
+		sock_mmsg_rearm(chat_rq.m, (unsigned)n);
+	chat_pump(ctx);
+}
+#else
 static void
 chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct chat_ctx		*ctx = arg;
 	struct sockaddr_storage	 ss;
-	struct stun_addr	 from;
-	uint8_t			 buf[2048];
+	uint8_t			 buf[CHAT_RECV_SIZE];
 	socklen_t		 sl;
 	ssize_t			 n;
 	unsigned		 k;
-	uint64_t		 now, w;
 
 	(void)what;
 	for (k = 0; k < CHAT_RECV_BURST; k++) {
@@ -854,26 +909,11 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		    &sl);
 		if (n == -1)
 			break;
-		if (n == 0 || sock_to_stun((struct sockaddr *)&ss, &from) != 0)
-			continue;
-		now = clock_ms();
-		if (log_getlevel() >= LOG_LEVEL_DEBUG)
-			chat_log_pkt("recv", &from, buf, (size_t)n);
-		/* doc/p2pchat-wire.md: demultiplex on source, first byte. */
-		if (chat_relay_input(&ctx->relay, &from, buf, (size_t)n,
-		    now) == 0) {
-			/* The TURN server's: its data points into buf. */
-			(void)chat_pump_relay(ctx, now, &w);
-			continue;
-		}
-		if (stun_addr_equal(&from, &ctx->server) && buf[0] <= 3)
-			chat_rdv_input(ctx, &from, buf, (size_t)n, now);
-		else if (!ctx->force_relay)	/* relay only: nothing direct */
-			chat_to_room(ctx, CHAT_SOCK_MAIN, &from, buf,
-			    (size_t)n, now);
+		chat_sock_dgram(ctx, &ss, buf, (size_t)n);
 	}
 	chat_pump(ctx);
 }
+#endif
 
 static void
 chat_timer_cb(evutil_socket_t fd, short what, void *arg)
