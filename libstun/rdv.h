@@ -363,6 +363,7 @@ struct stun_rdv_client {
 	unsigned	nservers, cur, failed;
 	int		state;		/* STUN_RDV_S_* */
 	int		joined_once;
+	int		leave_after;	/* Leave once this Register ends */
 	int		server_down;	/* told the caller "unreachable" */
 	uint32_t	member_id;
 	struct stun_addr mapped;

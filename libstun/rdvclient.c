@@ -154,6 +154,15 @@ rdv_client_lost(struct stun_rdv_client *rc, int err, int code, uint64_t now)
 {
 	uint32_t	max = rc->c.retry_max != 0 ? rc->c.retry_max : 30000;
 
+	/* Leaving: no server to try again, nothing to tell one. */
+	if (rc->leave_after) {
+		rc->leave_after = 0;
+		rc->state = STUN_RDV_S_DONE;
+		rc->txn_on = 0;
+		rc->pend_send = 0;
+		rc->pend_done = 1;
+		return;
+	}
 	if (err == STUN_ERR_TIMEOUT && rdv_client_next_server(rc)) {
 		rc->txn_on = 0;
 		rc->hellos = 0;
@@ -346,6 +355,15 @@ stun_rdv_client_leave(struct stun_rdv_client *rc, uint64_t now)
 {
 	if (rc == NULL)
 		return (STUN_ERR_INVALID);
+	/*
+	 * A member re-registering (new candidates or NAT data) is still in
+	 * the room: the Leave follows the Register, under the keys it
+	 * brings, or the room would keep a ghost until it expires.
+	 */
+	if (rc->state == STUN_RDV_S_REGISTER && rc->keys_ok) {
+		rc->leave_after = 1;
+		return (0);
+	}
 	if (rc->state == STUN_RDV_S_IDLE || rc->state == STUN_RDV_S_REGISTER ||
 	    rc->state == STUN_RDV_S_RETRY) {
 		/* Not a member now: nothing to tell the server. */
@@ -554,6 +572,11 @@ rdv_client_joined(struct stun_rdv_client *rc, const struct stun_rdv_msg *q,
 	rc->nnew = 0;
 	rc->new_epoch = q->epoch;
 	rdv_client_page(rc, q, 0, now);
+	if (rc->leave_after) {
+		rc->leave_after = 0;
+		(void)stun_rdv_client_leave(rc, now);
+		return;
+	}
 	/* Give the server an RTT sample at once for Go timing. */
 	if (!rc->want_list && rc->has_echo &&
 	    rdv_client_send(rc, STUN_RDV_KEEPALIVE, now) != 0)

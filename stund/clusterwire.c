@@ -39,6 +39,7 @@ int
 cw_build(const struct cw_rec *r, uint8_t *buf, size_t cap)
 {
 	struct stun_wr	w;
+	uint8_t		ess[STUN_HARDNAT_ESS_LEN];
 	size_t		n;
 	unsigned	i;
 
@@ -68,6 +69,12 @@ cw_build(const struct cw_rec *r, uint8_t *buf, size_t cap)
 		stun_wr_u8(&w, r->has_relayed ? 1 : 0);
 		if (r->has_relayed)
 			cw_addr_put(&w, &r->relayed);
+		/* What the member said of its NAT, for a hard-NAT plan. */
+		stun_wr_u8(&w, r->info.has_nat ? 1 : 0);
+		if (r->info.has_nat) {
+			stun_hardnat_ess_encode(&r->info.nat, ess);
+			stun_wr_bytes(&w, ess, sizeof(ess));
+		}
 		break;
 	case CW_GO:
 	case CW_DELAY:
@@ -89,6 +96,7 @@ cw_parse(const uint8_t *buf, size_t len, struct cw_rec *r)
 	struct stun_rd	rd;
 	uint16_t	magic;
 	uint8_t		ver, rl, n, kind;
+	uint8_t		ess[STUN_HARDNAT_ESS_LEN];
 	unsigned	i;
 
 	memset(r, 0, sizeof(*r));
@@ -128,6 +136,12 @@ cw_parse(const uint8_t *buf, size_t len, struct cw_rec *r)
 		    r->relayed.port == 0)))
 			return (-1);
 		r->has_relayed = n;
+		if (stun_rd_u8(&rd, &n) != 0 || n > 1 ||
+		    (n == 1 && (stun_rd_copy(&rd, ess, sizeof(ess)) != 0 ||
+		    stun_hardnat_ess_decode(ess, sizeof(ess),
+		    &r->info.nat) != 0)))
+			return (-1);
+		r->info.has_nat = n;
 		break;
 	case CW_GO:
 	case CW_DELAY:

@@ -16,7 +16,7 @@
 #include "libstun/stun.h"
 #include "libstun/rdv.h"
 
-#define CW_VERSION	1
+#define CW_VERSION	2	/* 2: J carries the NAT essentials */
 #define CW_JOIN		'J'	/* a member joined or changed: entry */
 #define CW_LEAVE	'L'
 #define CW_TIMEOUT	'T'
@@ -25,7 +25,7 @@
 #define CW_INSTANCE	'I'	/* an instance and its load */
 #define CW_MAX		(4 + 8 + 1 + STUN_RDV_ROOM_MAX + 4 + 8 + 1 + \
 			 STUN_RDV_NAME_MAX + 1 + STUN_RDV_MEMBER_CANDS * 20 + \
-			 1 + 19)
+			 1 + 19 + 1 + STUN_HARDNAT_ESS_LEN)
 
 struct cw_rec {
 	uint8_t		 type;		/* CW_* */

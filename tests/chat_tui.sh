@@ -121,6 +121,27 @@ cursor()
 	tm display -p -t "$1" '#{cursor_x},#{cursor_y}'
 }
 
+# until TENTHS CMD...: until CMD succeeds (the program may not have
+# drawn what it was just sent yet); CMD's status.
+until_ok()
+{
+	_j=0
+	_n=$1
+	shift
+	while ! "$@"; do
+		[ $_j -ge "$_n" ] && return 1
+		sleep 0.1
+		_j=$((_j + 1))
+	done
+	return 0
+}
+
+# at NAME X,Y: the cursor is there.
+at()
+{
+	[ "$(cursor "$1")" = "$2" ]
+}
+
 # keys NAME TEXT: type TEXT literally.
 keys()
 {
@@ -211,7 +232,11 @@ then
 else
 	st_fail "bob: pid '$BOB', code in his command line?"
 fi
-rows bob | sed -n 19p | grep -q "^ bob @ $CODE | alice direct [0-9]"
+status_direct()
+{
+	rows bob | sed -n 19p | grep -q "^ bob @ $CODE | alice direct [0-9]"
+}
+until_ok 50 status_direct
 check "bob: the status line shows alice's direct path and RTT" bob
 
 # --- Half a line typed, cursor moved left; messages arrive meanwhile. ---
@@ -224,7 +249,7 @@ done
 wait_screen bob "<alice> three" 50
 check "bob: alice's three messages arrived" bob
 expect_row bob 19 "> abc def" "bob: the half line stays as typed"
-[ "$(cursor bob)" = "6,19" ]
+until_ok 30 at bob 6,19
 check "bob: the cursor stays left, before 'def' (6,19: $(cursor bob))"
 keys bob "XYZ "
 tm send-keys -t bob Enter
@@ -249,7 +274,7 @@ NEXT="         $CJK8"
 check "alice: 40 CJK characters wrap after 32 (two columns each)" alice
 ACUTE=$(printf 'e\314\201')		# e + U+0301 COMBINING ACUTE ACCENT
 keys bob "😀 caf$ACUTE!"
-[ "$(cursor bob)" = "10,19" ]
+until_ok 30 at bob 10,19
 check "bob: emoji (2 columns), e+acute (1): the cursor at 10 ($(cursor bob))"
 tm send-keys -t bob Left Left
 keys bob "X"
@@ -280,8 +305,12 @@ tm send-keys -t bob Enter
 wait_screen bob " bob @ $CODE" 50
 check "bob: fg brings the screen back" bob
 TTY=$(tm display -p -t bob '#{pane_tty}')
-stty -F "$TTY" -a 2>/dev/null | grep -q -- '-icanon' &&
-    stty -F "$TTY" -a 2>/dev/null | grep -q -- '-echo '
+raw()
+{
+	stty -F "$TTY" -a 2>/dev/null | grep -q -- '-icanon' &&
+	    stty -F "$TTY" -a 2>/dev/null | grep -q -- '-echo '
+}
+until_ok 30 raw
 check "bob: after fg the terminal is raw again (-icanon -echo)"
 keys bob "hello"
 tm send-keys -t bob Left Left
@@ -305,11 +334,14 @@ tm send-keys -t bob Enter
 ADDR='127\.0\.0\.1:[0-9]+'
 # The relay is gathered up front: the rendezvous server hands it out.
 RLY="(, relayed $ADDR)?"
-wait_screen bob "-- room $CODE: 2 here" 50 &&
-    rows bob | grep -Eq \
-    "^hh:mm:ss +bob \(you, #[0-9]+\): seen by the server as $ADDR$RLY\$" &&
-    rows bob | grep -Eq \
-    "^hh:mm:ss +alice \(#[0-9]+\): connected, direct $ADDR, rtt [0-9]+ ms\$"
+who_shows()
+{
+	rows bob | grep -Eq \
+	    "^hh:mm:ss +bob \(you, #[0-9]+\): seen by the server as $ADDR$RLY\$" &&
+	    rows bob | grep -Eq \
+	    "^hh:mm:ss +alice \(#[0-9]+\): connected, direct $ADDR, rtt [0-9]+ ms\$"
+}
+wait_screen bob "-- room $CODE: 2 here" 50 && until_ok 30 who_shows
 check "bob: /who lists the code, bob and alice with path and RTT" bob
 keys bob "/invite"
 tm send-keys -t bob Enter
@@ -325,7 +357,7 @@ tm send-keys -t bob End C-u
 keys bob "hi al"
 tm send-keys -t bob Tab
 expect_row bob 29 "> hi alice" "bob: Tab completes a name" &&
-    [ "$(cursor bob)" = "11,29" ]
+    until_ok 30 at bob 11,29
 check "bob: Tab adds a space after the name ($(cursor bob))"
 tm send-keys -t bob End C-u
 

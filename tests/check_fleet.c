@@ -48,6 +48,11 @@ sample_join(struct cw_rec *r)
 	r->info.cand[1].addr.port = 5000;
 	r->has_relayed = 1;
 	addr4(&r->relayed, 3, 50000);
+	r->info.has_nat = 1;
+	r->info.nat.mapping = STUN_NAT_APD;
+	r->info.nat.filtering = STUN_NAT_APD;
+	r->info.nat.pattern = STUN_NAT_PAT_SEQUENTIAL;
+	r->info.nat.delta = 1;
 }
 
 START_TEST(wire_round_trips)
@@ -73,10 +78,15 @@ START_TEST(wire_round_trips)
 	    &r.info.cand[1].addr));
 	ck_assert_int_eq(back.has_relayed, 1);
 	ck_assert(stun_addr_equal(&back.relayed, &r.relayed));
+	/* The NAT essentials cross the fleet: a hard-NAT plan needs them. */
+	ck_assert_int_eq(back.info.has_nat, 1);
+	ck_assert_mem_eq(&back.info.nat, &r.info.nat, sizeof(r.info.nat));
 	r.has_relayed = 0;
+	r.info.has_nat = 0;
 	ck_assert_int_gt(n = cw_build(&r, buf, sizeof(buf)), 0);
 	ck_assert_int_eq(cw_parse(buf, (size_t)n, &back), 0);
 	ck_assert_int_eq(back.has_relayed, 0);
+	ck_assert_int_eq(back.info.has_nat, 0);
 	for (t = 0; t < 4; t++) {
 		r.type = types[t];
 		r.peer = 99;
@@ -135,10 +145,21 @@ START_TEST(wire_refuses_truncations_and_bad_values)
 	memcpy(bad, buf, len);
 	bad[4 + 8 + 1 + 16 + 4 + 8 + 1] = 0x07;
 	ck_assert_int_eq(cw_parse(bad, len, &back), -1);
-	/* The relayed flag is 0 or 1 (its IPv4 address is the last 7). */
+	/*
+	 * The relayed flag is 0 or 1 (its IPv4 address follows, then the
+	 * NAT flag and 8 bytes of essentials), so is the NAT flag, and the
+	 * essentials must be ones the rendezvous would take.
+	 */
 	memcpy(bad, buf, len);
-	ck_assert_uint_eq(bad[len - 8], 1);
-	bad[len - 8] = 2;
+	ck_assert_uint_eq(bad[len - 17], 1);
+	bad[len - 17] = 2;
+	ck_assert_int_eq(cw_parse(bad, len, &back), -1);
+	memcpy(bad, buf, len);
+	ck_assert_uint_eq(bad[len - 9], 1);
+	bad[len - 9] = 2;
+	ck_assert_int_eq(cw_parse(bad, len, &back), -1);
+	memcpy(bad, buf, len);
+	bad[len - 8] = 0xee;		/* no such mapping behaviour */
 	ck_assert_int_eq(cw_parse(bad, len, &back), -1);
 	/* Too many candidates, an unknown kind. */
 	r.info.ncand = STUN_RDV_MEMBER_CANDS + 1;

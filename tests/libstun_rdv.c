@@ -1270,6 +1270,60 @@ START_TEST(rdv_client_sends_its_nat_essentials)
 }
 END_TEST
 
+/*
+ * Leaving while a Register is in flight (new NAT data after joining): the
+ * server still has us, so the Leave goes once that Register is answered,
+ * sealed under its keys; a Register that finds no server ends at once.
+ */
+START_TEST(rdv_client_leaves_after_a_reregister)
+{
+	static const struct stun_hardnat_ess	 seq = { STUN_NAT_APD,
+		STUN_NAT_APD, STUN_NAT_PAT_SEQUENTIAL, 1, 0 };
+	struct stun_rdv_client	rc;
+	struct stun_rdv_action	a;
+	struct stun_rdv_msg	q, r;
+	uint64_t		t;
+
+	client_setup(&rc);
+	join(&rc, 1, 0);
+	ck_assert_int_eq(stun_rdv_client_set_nat(&rc, &seq, 10), 0);
+	expect_send(&rc, STUN_RDV_REGISTER, &q);
+	ck_assert_int_eq(stun_rdv_client_leave(&rc, 20), 0);
+	ck_assert_int_ne(rc.state, STUN_RDV_S_DONE);
+	if (!(q.flags & STUN_RDV_F_SEALED)) {
+		answer_hello(&rc, &q, 30);
+		expect_send(&rc, STUN_RDV_REGISTER, &q);
+	}
+	answer_register(&rc, &q, 1, 1, 40);
+	expect_send(&rc, STUN_RDV_LEAVE, &q);
+	ck_assert(q.flags & STUN_RDV_F_OPENED);
+	ck_assert_uint_eq(q.member_id, ts.id);
+	base(&r, STUN_RDV_LEAVE, STUN_CLASS_SUCCESS);
+	memcpy(r.tid, q.tid, STUN_TID_LEN);
+	feed(&rc, &r, 1, 50);
+	do
+		stun_rdv_client_next(&rc, &a);
+	while (a.kind != STUN_RDV_A_DONE && a.kind != STUN_RDV_A_WAIT);
+	ck_assert_int_eq(a.kind, STUN_RDV_A_DONE);
+	ck_assert_int_eq(rc.state, STUN_RDV_S_DONE);
+
+	/* The same, with the server gone: done, not retrying forever. */
+	client_setup(&rc);
+	join(&rc, 0, 0);
+	ck_assert_int_eq(stun_rdv_client_set_nat(&rc, &seq, 10), 0);
+	expect_send(&rc, STUN_RDV_REGISTER, &q);
+	ck_assert_int_eq(stun_rdv_client_leave(&rc, 20), 0);
+	for (t = 20; t < 120000 && rc.state != STUN_RDV_S_DONE; t += 100) {
+		stun_rdv_client_timer(&rc, t);
+		do
+			stun_rdv_client_next(&rc, &a);
+		while (a.kind == STUN_RDV_A_SEND);
+	}
+	ck_assert_int_eq(rc.state, STUN_RDV_S_DONE);
+	ck_assert_uint_lt(t, 60000);
+}
+END_TEST
+
 START_TEST(rdv_client_init_refuses_bad_config)
 {
 	struct stun_rdv_client	rc;
@@ -1337,6 +1391,7 @@ suite_rdv(void)
 	tcase_add_test(tc, rdv_client_ignores_forgeries);
 	tcase_add_test(tc, rdv_client_init_refuses_bad_config);
 	tcase_add_test(tc, rdv_client_sends_its_nat_essentials);
+	tcase_add_test(tc, rdv_client_leaves_after_a_reregister);
 	suite_add_tcase(s, tc);
 	return (s);
 }
