@@ -7,8 +7,9 @@
 # the transfer is delivered while the file is still on its way.
 # A second case moves a transfer from one path to another mid-way: with
 # UDP between the two NATs dropped, the pair starts on the TURN relay (file
-# data through it policed to NATLAB_FILE_RELAY_KBS kB/s, so that the file
-# is still on its way); once data flows the block is lifted, the path moves
+# data towards it policed to NATLAB_FILE_RELAY_KBS kB/s, so that a fast
+# relay cannot end the file before the move); once data flows (a progress
+# event, sent only for data received) the block is lifted, the path moves
 # to direct (in the punch window or at the next recheck round), and the
 # file still arrives with the same SHA-256, each side reporting it done,
 # the direct path event lying between the first progress and the end.
@@ -158,7 +159,8 @@ table ip police {
 	chain pol { type filter hook forward priority -10; policy accept;
 		ip daddr { $LAB_SRV1, $LAB_SRV2 } meta l4proto udp \
 		    meta length > 600 \
-		    limit rate over $RELAY_KBS kbytes/second counter drop; }
+		    limit rate over $RELAY_KBS kbytes/second burst 64 kbytes \
+		    counter drop; }
 }
 EOF
 F2=$LAB_TMP/file2
@@ -202,12 +204,14 @@ relay*direct*)	ok "bob's paths: $paths" ;;
 *)		fail "bob's paths: '$paths', want relay, then direct" ;;
 esac
 tp=$(ms bob2 '"event":"progress"')
+bp=$(grep '"event":"progress"' "$LAB_TMP/bob2.out" | head -n 1 |
+    sed -n 's/.*"bytes":\([0-9]*\).*/\1/p')
 td=$(grep '"event":"path"' "$LAB_TMP/bob2.out" | grep '"kind":"direct"' |
     head -n 1 | sed -n 's/.*"ms":\([0-9]*\).*/\1/p')
 tf=$(ms bob2 '"event":"file"')
 if [ -n "$tp" ] && [ -n "$td" ] && [ -n "$tf" ] && [ "$tp" -le "$td" ] &&
     [ "$td" -lt "$tf" ]; then
-	ok "data flowed relayed at $tp ms, direct from $td ms, done at $tf ms"
+	ok "relayed: $bp bytes by $tp ms; direct from $td ms; done at $tf ms"
 else
 	fail "not mid-way: progress at '$tp', direct at '$td', done at '$tf' ms"
 fi
