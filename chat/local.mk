@@ -17,7 +17,7 @@ chat_libchat_la_LIBADD = $(OPENSSL_LIBS)
 bin_PROGRAMS += chat/p2pchat
 chat_p2pchat_SOURCES = chat/p2pchat.c chat/p2pchat.h chat/ctx.h \
 	chat/batch.c chat/hostaddr.c chat/lines.c chat/setup.c \
-	chat/natlearn.c chat/natlearn.h \
+	chat/natlearn.c chat/natlearn.h chat/hnsock.c chat/hnsock.h \
 	chat/ui.c chat/ui.h chat/uimsg.c chat/uitext.c chat/uitext.h \
 	chat/uiedit.c chat/uiedit.h chat/xfer.c chat/xfer.h
 chat_p2pchat_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \

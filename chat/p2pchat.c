@@ -40,6 +40,7 @@
 #include "chat/p2pchat.h"
 #include "chat/relay.h"
 #include "chat/natlearn.h"
+#include "chat/hnsock.h"
 #include "chat/ctx.h"
 #include "chat/xfer.h"
 
@@ -539,6 +540,7 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
     const struct chat_peer_action *pa, uint64_t now)
 {
 	struct chat_event	e;
+	unsigned		base;
 	int			n;
 
 	memset(&e, 0, sizeof(e));
@@ -548,6 +550,12 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	e.reason = pa->reason;
 	switch (pa->kind) {
 	case CHAT_PEER_A_SEND:
+		if (pa->sock >= CHAT_PEER_SOCK_EXTRA) {
+			if (!ctx->force_relay)
+				(void)chat_hnsock_send(ctx, pa->sock, &pa->to,
+				    pa->buf, pa->len);
+			return;
+		}
 		if (pa->sock != CHAT_SOCK_RELAY) {
 			if (!ctx->force_relay)
 				chat_sendto(ctx, &pa->to, pa->buf, pa->len);
@@ -575,9 +583,19 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		if (p->hn_planned) {
 			e.hard_nat = stun_hardnat_plan_name(p->hn.p.kind);
 			e.probes = p->hn.probes;
-			e.probe_ms = (uint32_t)(p->hn.ended_at - p->hn.start);
+			e.probe_ms = chat_peer_hn_ms(p, now);
 		}
 		break;
+	case CHAT_PEER_A_HN_OPEN:
+		/* Relay only: nothing direct, no sockets for it. */
+		base = 0;
+		n = ctx->force_relay ? 0 : (int)chat_hnsock_open(ctx, p->id,
+		    pa->id, pa->to.port, &base);
+		chat_peer_hn_opened(p, base, (unsigned)n, now);
+		return;
+	case CHAT_PEER_A_HN_CLOSE:
+		chat_hnsock_close(ctx, p->id, pa->sock);
+		return;
 	case CHAT_PEER_A_UP:
 		e.kind = EV_JOINED;
 		chat_end_progress(&ctx->end, now);
@@ -844,9 +862,15 @@ chat_sock_dgram(struct chat_ctx *ctx, const struct sockaddr_storage *ss,
 	struct stun_addr	 from;
 	uint64_t		 now, w;
 
-	if (n == 0 || sock_to_stun((const struct sockaddr *)ss, &from) != 0)
+	if (sock_to_stun((const struct sockaddr *)ss, &from) != 0)
 		return;
 	now = clock_ms();
+	/* Empty: only ever a hard-NAT probe. */
+	if (n == 0) {
+		if (!ctx->force_relay)
+			chat_hnsock_empty(ctx, &from, now);
+		return;
+	}
 	if (log_getlevel() >= LOG_LEVEL_DEBUG)
 		chat_log_pkt("recv", &from, buf, n);
 	/* doc/p2pchat-wire.md: demultiplex on source, first byte. */
@@ -1021,6 +1045,7 @@ chat_free(struct chat_ctx *ctx)
 	for (i = 0; i < ctx->nbacklog; i++)
 		free(ctx->backlog[i].buf);
 	chat_natlearn_free(ctx->natlearn);	/* its events, before the base */
+	chat_hnsock_free(ctx);
 	if (ctx->ev_sock != NULL)
 		event_free(ctx->ev_sock);
 	if (ctx->ev_in != NULL)

@@ -265,8 +265,17 @@ peer_hn_plan(struct chat_peer *p, uint64_t now)
 	if (p->path.kind == CHAT_PATH_RELAY && p->hn.p.kind !=
 	    STUN_HARDNAT_PREDICT)
 		p->ev_path = 1;
-	/* Only what one socket can do: the easy side of a prediction. */
-	if (p->hn.p.kind == STUN_HARDNAT_PREDICT &&
+	/*
+	 * Extra sockets first (the hard side of a birthday attempt, or the
+	 * reserved socket of a port-preserving one): the attempt starts when
+	 * the caller has them.  The easy side probes from socket 0 now.
+	 */
+	if (p->hn.p.nsocks > 0) {
+		p->hn_want = p->hn.p.nsocks;
+		p->hn_port = p->hn.p.kind == STUN_HARDNAT_PREDICT ?
+		    p->hn_self.port : 0;
+	} else if ((p->hn.p.kind == STUN_HARDNAT_PREDICT ||
+	    p->hn.p.kind == STUN_HARDNAT_BIRTHDAY) &&
 	    p->hn.p.role == STUN_HARDNAT_EASY &&
 	    stun_hardnat_start(&p->hn, 0, now) == 0)
 		p->hn_run = 1;
@@ -281,6 +290,70 @@ peer_hn_plan(struct chat_peer *p, uint64_t now)
 	    p->hn.p.role == STUN_HARDNAT_HARD && p->hn.p.nsocks == 0 &&
 	    p->state != CHAT_PEER_S_PUNCHING)
 		(void)stun_punch_restart(&p->punch, now);
+}
+
+void
+chat_peer_hn_opened(struct chat_peer *p, unsigned base, unsigned n,
+    uint64_t now)
+{
+	if (!p->hn_asked)
+		return;
+	p->hn_asked = 0;
+	p->hn_base = base;
+	p->hn_open = n;
+	if (n > 0 && p->state != CHAT_PEER_S_CLOSED &&
+	    p->state != CHAT_PEER_S_FAILED && p->path.kind !=
+	    CHAT_PATH_DIRECT && stun_hardnat_start(&p->hn, n, now) == 0) {
+		p->hn_run = 1;
+		/* The reserved socket's first mapping is the predicted one. */
+		if (p->hn.p.kind == STUN_HARDNAT_PREDICT)
+			(void)stun_punch_restart(&p->punch, now);
+		return;
+	}
+	stun_hardnat_stop(&p->hn, now);
+	/* Whatever was opened is closed again by the HN_CLOSE to come. */
+	p->hn_run = n > 0;
+}
+
+int
+chat_peer_hn_input(struct chat_peer *p, unsigned sock,
+    const struct stun_addr *from, const struct stun_addr *local,
+    uint64_t now)
+{
+	struct stun_punch_cand	 c;
+	unsigned		 k = 0, i;
+
+	if (!p->hn_run || p->hn.state != STUN_HARDNAT_S_RUN)
+		return (STUN_ERR_NOT_STUN);
+	if (sock >= CHAT_PEER_SOCK_EXTRA) {
+		if (sock < p->hn_base || sock - p->hn_base >= p->hn_open)
+			return (STUN_ERR_NOT_STUN);
+		k = sock - p->hn_base + 1;
+	} else if (sock != 0)
+		return (STUN_ERR_NOT_STUN);
+	/* The machine takes only the peer's NAT address. */
+	if (stun_hardnat_found(&p->hn, k, from, now) != 0)
+		return (STUN_ERR_NOT_STUN);
+	memset(&c, 0, sizeof(c));
+	if (k > 0) {
+		/* The extra socket: a local candidate of its own. */
+		c.type = STUN_CAND_HOST;
+		c.addr = *local;
+		c.sock = sock;
+		(void)stun_punch_add_local(&p->punch, &c);
+	} else {
+		/* One of the peer's mappings we did not know. */
+		for (i = 0; i < p->punch.nremote; i++)
+			if (stun_addr_equal(&p->punch.remote[i].addr, from))
+				break;
+		if (i == p->punch.nremote) {
+			c.type = STUN_CAND_PRFLX;
+			c.addr = *from;
+			(void)stun_punch_add_remote(&p->punch, &c);
+		}
+	}
+	(void)stun_punch_restart(&p->punch, now);
+	return (0);
 }
 
 void
@@ -637,27 +710,53 @@ peer_next_punch(struct chat_peer *p, uint64_t now,
 	}
 }
 
-/* The hard-NAT probes: empty datagrams; 1 when a was filled. */
+/*
+ * The hard-NAT phase: the extra sockets asked for, the probes (empty
+ * datagrams), and once over the sockets closed (but the one a hit came
+ * on) and a path event with the final counts.  1 when a was filled.
+ */
 static int
 peer_next_hn(struct chat_peer *p, uint64_t now, struct chat_peer_action *a,
     uint64_t *wake)
 {
 	struct stun_hardnat_action	 ha;
 
-	if (!p->hn_run)
+	if (p->hn_want > 0) {
+		a->kind = CHAT_PEER_A_HN_OPEN;
+		a->id = p->hn_want;
+		a->to.port = p->hn_port;
+		p->hn_want = 0;
+		p->hn_asked = 1;
+		return (1);
+	}
+	if (!p->hn_run || p->hn_over)
 		return (0);
+	/* Found by the punch, given up, or the peer is gone. */
+	if (p->path.kind == CHAT_PATH_DIRECT ||
+	    p->state == CHAT_PEER_S_FAILED || p->state == CHAT_PEER_S_CLOSED)
+		stun_hardnat_stop(&p->hn, now);
 	stun_hardnat_next(&p->hn, now, &ha);
 	if (ha.kind == STUN_HARDNAT_A_SEND) {
 		a->kind = CHAT_PEER_A_SEND;
-		a->sock = ha.sock;
+		a->sock = ha.sock == 0 ? 0 : p->hn_base + ha.sock - 1;
 		a->to = ha.to;
 		a->buf = p->out;
 		a->len = 0;
 		return (1);
 	}
-	if (ha.kind == STUN_HARDNAT_A_WAIT)
+	if (ha.kind == STUN_HARDNAT_A_WAIT) {
 		WAKE(*wake, ha.wake);
-	return (0);
+		return (0);
+	}
+	p->hn_over = 1;
+	if (p->path.kind == CHAT_PATH_RELAY)
+		p->ev_path = 1;
+	if (p->hn_open == 0)
+		return (0);
+	a->kind = CHAT_PEER_A_HN_CLOSE;
+	a->sock = p->hn.found && p->hn.found_sock > 0 ?
+	    p->hn_base + p->hn.found_sock - 1 : 0;
+	return (1);
 }
 
 /*
@@ -769,8 +868,7 @@ chat_peer_next(struct chat_peer *p, uint64_t now, struct chat_peer_action *a)
 		if (peer_next_punch(p, now, a, &wake))
 			return;
 	}
-	if (p->path.kind != CHAT_PATH_DIRECT &&
-	    peer_next_hn(p, now, a, &wake))
+	if (peer_next_hn(p, now, a, &wake))
 		return;
 	if (p->ev_path) {
 		p->ev_path = 0;
@@ -877,6 +975,17 @@ chat_peer_moved(struct chat_peer *p, uint64_t now)
 {
 	if (chat_peer_stale(p, now))
 		stun_punch_lost(&p->punch, now);
+}
+
+uint32_t
+chat_peer_hn_ms(const struct chat_peer *p, uint64_t now)
+{
+	const struct stun_hardnat	*h = &p->hn;
+
+	if (!p->hn_planned || h->start == 0)
+		return (0);
+	return ((uint32_t)((h->state == STUN_HARDNAT_S_DONE ? h->ended_at :
+	    now) - h->start));
 }
 
 unsigned

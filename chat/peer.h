@@ -77,6 +77,19 @@ struct chat_peer_config {
 					   messages wait */
 #define CHAT_PEER_A_RECORD	16	/* a bulk record: buf/len */
 #define CHAT_PEER_A_BULK_FAILED	17	/* the bulk stream made no progress */
+#define CHAT_PEER_A_HN_OPEN	18	/* open id extra sockets, bound to
+					   port to.port (0: any), and call
+					   chat_peer_hn_opened() */
+#define CHAT_PEER_A_HN_CLOSE	19	/* the hard-NAT attempt is over:
+					   close its extra sockets but sock
+					   (0: keep none) */
+
+/*
+ * Sockets as the caller numbers them: 0 its main socket, 1 the relay,
+ * and from CHAT_PEER_SOCK_EXTRA on the extra sockets of a hard-NAT
+ * attempt (the attempt's socket k, 1..n, is base + k - 1).
+ */
+#define CHAT_PEER_SOCK_EXTRA	2
 
 struct chat_peer_action {
 	int		 kind;
@@ -139,16 +152,25 @@ struct chat_peer {
 	uint8_t		 in[CHAT_PEER_MTU + 64];
 	/*
 	 * The hard-NAT phase: both sides' NAT essentials, the plan made when
-	 * punching starts (or when the last of them comes), its probes.
-	 * Only the easy side of a prediction sends any (empty datagrams
-	 * from socket 0 to the ports the peer's NAT will map next): the
-	 * hard side's own checks then get through.
+	 * punching starts (or when the last of them comes), its probes:
+	 * empty datagrams, from socket 0 on the easy side (to the ports
+	 * the peer's NAT will map next, or to random ones), from extra
+	 * sockets on the hard side of a birthday attempt (one mapping
+	 * each towards the easy side's).  A datagram that gets through
+	 * (chat_peer_hn_input()) adds the candidate it shows and checks
+	 * the pairs again: the punch machine then finds the direct path.
 	 */
 	int		 hn_off;
 	int		 hn_self_ok, hn_peer_ok;
 	struct stun_hardnat_ess hn_self, hn_peer;
 	int		 hn_planned;	/* hn.p is the plan */
 	int		 hn_run;	/* its probes go out */
+	unsigned	 hn_want;	/* extra sockets to ask for; 0 none */
+	uint16_t	 hn_port;	/* ... bound to this port; 0 any */
+	int		 hn_asked;	/* HN_OPEN handed out, no answer yet */
+	unsigned	 hn_base;	/* the caller's number of socket 1 */
+	unsigned	 hn_open;	/* extra sockets open */
+	int		 hn_over;	/* DONE seen: reported, closed */
 	struct stun_hardnat hn;
 	/* Counters. */
 	unsigned	 dropped;	/* refused or unauthentic datagrams */
@@ -247,6 +269,27 @@ void	chat_peer_moved(struct chat_peer *p, uint64_t now);
  */
 void	chat_peer_nat(struct chat_peer *p, const struct stun_hardnat_ess *self,
 	    const struct stun_hardnat_ess *peer, uint64_t now);
+/*
+ * The caller opened n of the extra sockets HN_OPEN asked for (0 when it
+ * could not or would not: no attempt then), numbered base .. base + n - 1.
+ * The attempt starts.
+ */
+void	chat_peer_hn_opened(struct chat_peer *p, unsigned base, unsigned n,
+	    uint64_t now);
+/*
+ * A datagram from from arrived during a hard-NAT attempt on an extra
+ * socket of this peer's (local: that socket's address), or an empty one
+ * on socket 0: when it comes from the peer's NAT, a probe got through.
+ * The socket (extra) or the peer's mapping (socket 0) becomes a candidate
+ * and the pairs are checked again.  0 when it was such a hit (pass a
+ * non-empty datagram on to chat_peer_input() all the same),
+ * STUN_ERR_NOT_STUN when not.
+ */
+int	chat_peer_hn_input(struct chat_peer *p, unsigned sock,
+	    const struct stun_addr *from, const struct stun_addr *local,
+	    uint64_t now);
+/* How long the hard-NAT probes ran (so far), ms; 0 before they start. */
+uint32_t chat_peer_hn_ms(const struct chat_peer *p, uint64_t now);
 /* Messages queued and not yet reported. */
 unsigned chat_peer_pending(const struct chat_peer *p);
 const char *chat_peer_state_name(int state);

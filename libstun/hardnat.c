@@ -193,15 +193,23 @@ stun_hardnat_start(struct stun_hardnat *h, unsigned nsocks, uint64_t now)
 		h->total = hardnat_total(h, h->ntargets);
 		break;
 	case STUN_HARDNAT_BIRTHDAY:
+		/*
+		 * The hard side opens one mapping per socket in the first
+		 * sixth; the easy side probes after it.  A probe that comes
+		 * before the mapping is lost, and worse: a NAT that tracks
+		 * it (Linux conntrack) will not map that port to the easy
+		 * side any more.
+		 */
 		if (h->p.role == STUN_HARDNAT_HARD) {
-			/* One mapping per socket, early: probes meet them. */
 			h->target[h->ntargets++] = h->c.peer_addr.port;
 			h->total = h->nsocks < h->c.max_probes ?
 			    h->nsocks : h->c.max_probes;
-			h->span = h->c.duration / 3;
+			h->span = h->c.duration / 6;
 		} else {
 			rc = hardnat_draw(h, h->c.max_probes);
 			h->total = h->ntargets;
+			h->delay = h->c.duration / 6;
+			h->span -= h->delay;
 		}
 		break;
 	}
@@ -281,7 +289,7 @@ stun_hardnat_next(struct stun_hardnat *h, uint64_t now,
 	a->wake = h->end_at;
 	if (h->probes >= h->total)
 		return;
-	due = h->start + (uint64_t)h->probes * h->span / h->total;
+	due = h->start + h->delay + (uint64_t)h->probes * h->span / h->total;
 	if (due > now) {
 		a->wake = due;
 		return;

@@ -102,6 +102,7 @@ struct stun_hardnat {
 	uint16_t	 target[STUN_HARDNAT_MAX_PROBES];
 	unsigned	 total;		/* sends planned */
 	uint64_t	 start;
+	uint32_t	 delay;		/* ms from start to the first send */
 	uint32_t	 span;		/* ms over which the sends spread */
 	uint64_t	 end_at;
 	/* Results and counters, for the path event. */

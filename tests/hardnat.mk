@@ -18,3 +18,8 @@ EXTRA_DIST += tests/natlab_hardnat.sh
 # p2pchat's hard-NAT phase: sequential vs port-restricted, direct.
 TESTS += tests/natlab_hardnat_chat.sh
 EXTRA_DIST += tests/natlab_hardnat_chat.sh
+# p2pchat's birthday attempt: random symmetric vs port-restricted.
+TESTS += tests/natlab_hardnat_birthday.sh
+EXTRA_DIST += tests/natlab_hardnat_birthday.sh
+# The peer machine's side of it, on a fake clock (in check_chat).
+tests_check_chat_SOURCES += tests/chat_hardnat.c
