@@ -220,6 +220,12 @@ def main():
           b"GET / HTTP/1.1\r\n\r\n")
     write(s, "tls-hello", b"\x40\x05" + bytes.fromhex("160301020101"))
     write(s, "unpadded-udp-chdata", chdata(0x4001, b"hello", pad=False))
+    # A rendezvous Register first step (room, key share, padding) then one
+    # cut short, as stund reads them from a member's TCP connection.
+    reg = msg(0x00D0, [attr(0xC0D0, bytes(range(16))),
+                       attr(0xC0DF, bytes(32)), attr(0xC0E4, bytes(56))],
+              fp=True)
+    write(s, "rdv-register-then-cut", b"\x40\x03" + reg + reg[:30])
     scripts(top, m)
     return 0
 

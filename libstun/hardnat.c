@@ -119,8 +119,8 @@ hardnat_draw(struct stun_hardnat *h, unsigned want)
 	int		 rc;
 
 	while (h->ntargets < want) {
-		/* 64 draws of 32 ports: far more than 256 distinct. */
-		if (tries++ >= 64)
+		/* 256 draws of 32 ports: far more than 1024 distinct. */
+		if (tries++ >= 256)
 			return (STUN_ERR_RANDOM);
 		if ((rc = stun_random(h->c.rnd, h->c.rnd_arg, b,
 		    sizeof(b))) != 0)
@@ -191,6 +191,8 @@ stun_hardnat_start(struct stun_hardnat *h, unsigned nsocks, uint64_t now)
 		else if (h->p.nsocks == 0 || h->nsocks > 0)
 			h->target[h->ntargets++] = h->c.peer_addr.port;
 		h->total = hardnat_total(h, h->ntargets);
+		if (h->total > STUN_HARDNAT_MAX_PREDICT)
+			h->total = STUN_HARDNAT_MAX_PREDICT;
 		break;
 	case STUN_HARDNAT_BIRTHDAY:
 		/*

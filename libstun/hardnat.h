@@ -18,7 +18,8 @@ extern "C" {
 #endif
 
 #define STUN_HARDNAT_MAX_SOCKS	256	/* extra sockets of the hard side */
-#define STUN_HARDNAT_MAX_PROBES	256	/* sends of either side, in all */
+#define STUN_HARDNAT_MAX_PROBES	1024	/* sends of either side, in all */
+#define STUN_HARDNAT_MAX_PREDICT 256	/* of them to predicted ports */
 #define STUN_HARDNAT_DURATION	3000	/* ms, default and ceiling */
 #define STUN_HARDNAT_ROUND	100	/* ms between sends to one target */
 #define STUN_HARDNAT_WINDOW	16	/* sequential: ports predicted */

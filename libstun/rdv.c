@@ -79,7 +79,7 @@ rdv_rd_cand(struct stun_rd *r, struct stun_rdv_cand *c, const uint8_t *tid)
 	if (stun_rd_sub(r, fam == 0x01 ? 8 : 20, &one) != 0 ||
 	    stun_addr_decode(&one, 1, tid, &c->addr, &kind) != 0)
 		return (STUN_ERR_BAD_ATTR);
-	if (kind < STUN_RDV_CAND_HOST || kind > STUN_RDV_CAND_RELAY)
+	if (kind < STUN_RDV_CAND_HOST || kind > STUN_RDV_CAND_TCP)
 		return (STUN_ERR_BAD_ATTR);
 	c->kind = kind;
 	return (0);
@@ -89,7 +89,7 @@ int
 stun_rdv_cand_ok(const struct stun_rdv_cand *c)
 {
 	return (c->kind >= STUN_RDV_CAND_HOST &&
-	    c->kind <= STUN_RDV_CAND_RELAY &&
+	    c->kind <= STUN_RDV_CAND_TCP &&
 	    (c->addr.family == STUN_AF_INET ||
 	    c->addr.family == STUN_AF_INET6));
 }

@@ -102,6 +102,13 @@ extern "C" {
 #define STUN_RDV_CAND_HOST	1
 #define STUN_RDV_CAND_SRFLX	2
 #define STUN_RDV_CAND_RELAY	3
+/*
+ * A TCP endpoint (never punched over UDP).  The server lists the mapping
+ * of a member registered over TCP or TLS with this kind, in place of a
+ * server-reflexive one, and only to members that declared one of their
+ * own (which proves their decoder knows the kind).
+ */
+#define STUN_RDV_CAND_TCP	4
 
 /* Events in STUN_RDV_ATTR_EVENT. */
 #define STUN_RDV_EV_JOIN	1
@@ -277,7 +284,10 @@ STUN_API uint32_t stun_rdv_member_id(const uint8_t *room, size_t roomlen,
 /*
  * The client machine.  The caller owns one UDP socket to the server, feeds
  * it datagrams from the server and timer calls, and drains actions with
- * stun_rdv_client_next() until it returns STUN_RDV_A_WAIT.
+ * stun_rdv_client_next() until it returns STUN_RDV_A_WAIT.  Over a TCP or
+ * TLS connection the same, with txn.reliable set (each request sent once,
+ * RFC 8489 6.2.2): SEND actions go into the connection, and each frame
+ * stun_frame_len() cuts from it is one input.
  */
 struct stun_rdv_config {
 	struct stun_addr server;

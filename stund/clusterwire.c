@@ -124,7 +124,7 @@ cw_parse(const uint8_t *buf, size_t len, struct cw_rec *r)
 		for (i = 0; i < n; i++) {
 			if (stun_rd_u8(&rd, &kind) != 0 ||
 			    kind < STUN_RDV_CAND_HOST ||
-			    kind > STUN_RDV_CAND_RELAY ||
+			    kind > STUN_RDV_CAND_TCP ||
 			    cw_addr_get(&rd, &r->info.cand[i].addr) != 0)
 				return (-1);
 			r->info.cand[i].kind = kind;

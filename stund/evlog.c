@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "evlog.h"
+#include "rdvio.h"
 #include "relay.h"
 #include "rooms.h"
 #include "stund.h"
@@ -109,7 +110,7 @@ evlog_room(struct log_ev *ev, const uint8_t *id, size_t len)
 }
 
 void
-evlog_rooms(const struct rooms_out *o)
+evlog_rooms(struct stund *sd, const struct rooms_out *o)
 {
 	static const char	*names[] = {
 		"room-create", "member-join", "member-leave", "member-timeout"
@@ -129,6 +130,7 @@ evlog_rooms(const struct rooms_out *o)
 		log_ev_u64(&ev, "member", e->member);
 		log_ev_str(&ev, "name", e->name);
 		evlog_addr(&ev, "source", &e->from);
+		log_ev_str(&ev, "proto", rdvio_proto(sd, e->sock));
 		log_ev_u64(&ev, "members", e->members);
 		if (e->type == ROOMS_EV_LEAVE || e->type == ROOMS_EV_TIMEOUT)
 			log_ev_str(&ev, "reason", e->type == ROOMS_EV_LEAVE ?

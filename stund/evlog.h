@@ -25,6 +25,6 @@ void	evlog_turn(struct stund *sd, const char *realm,
  * The rendezvous events of one call of the room table: room-create,
  * member-join, member-leave and member-timeout.
  */
-void	evlog_rooms(const struct rooms_out *o);
+void	evlog_rooms(struct stund *sd, const struct rooms_out *o);
 
 #endif

@@ -110,6 +110,8 @@ static const struct metrics_field metrics_rdv[] = {
 	    "not sent.", R(too_big) },
 	{ "stund_rdv_prefix_full_total", "counter", "Registers refused: the "
 	    "prefix table was full.", R(prefix_evictions) },
+	{ "stund_rdv_stream_closed_total", "counter", "Members that left "
+	    "because their TCP or TLS connection closed.", R(stream_closed) },
 #undef R
 };
 

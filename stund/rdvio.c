@@ -35,20 +35,92 @@
 #define RDVIO_IDLE_MS	1000	/* room timer: longest sleep */
 #define RDVIO_MIN_MS	10	/* ... and shortest */
 
+static void	rdvio_gen(struct stund *);
+
+#define RDVIO_QMAX	256		/* stream messages waiting */
+#define RDVIO_CONNS_MAX	(1u << 21)	/* stream values (> tcp-max) */
+
 /*
- * One datagram of the room table: into conn when it is that client's,
- * else from w's socket of the index its member registered on (every
- * worker's socket of one index is bound to the same address).  0 or -1.
+ * What a worker thread made for stream members: their connections are
+ * the main thread's, so the messages wait here (under rdv_lock) until
+ * rdvio_q_run() sends them at the next turn of the main loop; while any
+ * wait, the main thread's own queue up behind them.
+ */
+struct rdvio_q {
+	unsigned	 n;
+	struct rooms_pkt pkt[RDVIO_QMAX];
+};
+
+/* The connection of stream value sock, or NULL; under rdv_lock. */
+static struct tcp_conn *
+rdvio_conn(const struct stund *sd, unsigned sock)
+{
+	unsigned	i;
+
+	if (!ROOMS_SOCK_IS_STREAM(sock))
+		return (NULL);
+	i = sock - ROOMS_SOCK_STREAM;
+	return (i < sd->rdv_nconns ? sd->rdv_conns[i] : NULL);
+}
+
+/*
+ * The stream value of c, given at its first rendezvous message and kept
+ * until it closes (rdvio_stream_gone()).  0 when out of memory.  Under
+ * rdv_lock.
+ */
+static unsigned
+rdvio_conn_value(struct stund *sd, struct tcp_conn *c)
+{
+	struct tcp_conn	**n;
+	unsigned	  i, want;
+
+	if (c->rdv_sock != 0)
+		return (c->rdv_sock);
+	for (i = 0; i < sd->rdv_nconns; i++)
+		if (sd->rdv_conns[i] == NULL)
+			break;
+	if (i == sd->rdv_nconns) {
+		want = sd->rdv_nconns == 0 ? 64 : 2 * sd->rdv_nconns;
+		if (want > RDVIO_CONNS_MAX || (n = realloc(sd->rdv_conns,
+		    want * sizeof(*n))) == NULL)
+			return (0);
+		memset(n + sd->rdv_nconns, 0,
+		    (want - sd->rdv_nconns) * sizeof(*n));
+		sd->rdv_conns = n;
+		sd->rdv_nconns = want;
+	}
+	sd->rdv_conns[i] = c;
+	c->rdv_sock = ROOMS_SOCK_STREAM + i;
+	return (c->rdv_sock);
+}
+
+/*
+ * One message of the room table: into its member's connection (stream
+ * values; from a worker thread through the queue), else from w's socket
+ * of the index its member registered on (every worker's socket of one
+ * index is bound to the same address).  0 or -1.
  */
 static int
-rdvio_send_one(struct worker *w, struct tcp_conn *conn,
-    const struct rooms_pkt *p)
+rdvio_send_one(struct worker *w, const struct rooms_pkt *p)
 {
+	struct stund		*sd = w->sd;
+	struct tcp_conn		*c;
 	struct sockaddr_storage	 sa;
 	socklen_t		 salen;
 
-	if (conn != NULL)
-		return (tcp_send(conn, p->buf, p->len));
+	if (ROOMS_SOCK_IS_STREAM(p->sock)) {
+		/* Behind what waits, in order: a member applies deltas so. */
+		if (w != &sd->workers[0] || sd->rdv_q->n > 0) {
+			if (sd->rdv_q->n == RDVIO_QMAX)
+				return (-1);
+			sd->rdv_q->pkt[sd->rdv_q->n++] = *p;
+			event_active(sd->rdv_q_ev, 0, 0);
+			return (1);
+		}
+		if ((c = rdvio_conn(sd, p->sock)) == NULL)
+			return (-1);
+		return (tcp_send(c, p->buf, p->len));
+	}
 	if (p->sock >= STUND_NSOCK || w->fd[p->sock] == -1 ||
 	    (salen = sock_from_stun(&p->to, &sa)) == 0 ||
 	    sendto(w->fd[p->sock], p->buf, p->len, MSG_DONTWAIT,
@@ -57,28 +129,93 @@ rdvio_send_one(struct worker *w, struct tcp_conn *conn,
 	return (0);
 }
 
-/* Send what the table returned; the caller holds rdv_lock. */
+/* Count one message of the table as sent (0) or lost (-1). */
 static void
-rdvio_send(struct worker *w, struct tcp_conn *conn, const struct rooms_out *o)
+rdvio_count(struct worker *w, const struct rooms_pkt *p, int rc)
 {
-	const struct rooms_pkt	*p;
-	struct tcp_conn		*tc;
-	struct counters		*cnt;
-	unsigned		 i;
+	struct counters	*cnt;
 
-	for (i = 0; i < o->n; i++) {
-		p = &o->pkt[i];
-		tc = conn != NULL && stun_addr_equal(&p->to, &conn->peer) ?
-		    conn : NULL;
-		cnt = tc != NULL ? &w->sd->tcp_cnt : &w->cnt;
-		if (rdvio_send_one(w, tc, p) == -1) {
-			CNT_ADD(&cnt->drops[DROP_SEND], 1);
-			CNT_ADD(&w->sd->rdv_send_errors, 1);
-			continue;
-		}
+	cnt = ROOMS_SOCK_IS_STREAM(p->sock) ? &w->sd->tcp_cnt : &w->cnt;
+	if (rc == -1) {
+		CNT_ADD(&cnt->drops[DROP_SEND], 1);
+		CNT_ADD(&w->sd->rdv_send_errors, 1);
+	} else if (rc == 0)
 		counters_count_out(cnt, CNT_METH_OTHER, p->cls, p->code,
 		    p->len);
-	}
+}
+
+/* Send what the table returned; the caller holds rdv_lock. */
+static void
+rdvio_send(struct worker *w, const struct rooms_out *o)
+{
+	unsigned	i;
+
+	for (i = 0; i < o->n; i++)
+		rdvio_count(w, &o->pkt[i], rdvio_send_one(w, &o->pkt[i]));
+}
+
+/* The main thread sends what workers queued for stream members. */
+static void
+rdvio_q_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct stund	*sd = arg;
+	unsigned	 i, n;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&sd->rdv_lock);
+	n = sd->rdv_q->n;
+	sd->rdv_q->n = 0;	/* so that rdvio_send_one() sends now */
+	for (i = 0; i < n; i++)
+		rdvio_count(&sd->workers[0], &sd->rdv_q->pkt[i],
+		    rdvio_send_one(&sd->workers[0], &sd->rdv_q->pkt[i]));
+	pthread_mutex_unlock(&sd->rdv_lock);
+}
+
+/* Forget what waits for stream value sock; under rdv_lock. */
+static void
+rdvio_q_purge(struct stund *sd, unsigned sock)
+{
+	unsigned	i, k = 0;
+
+	for (i = 0; i < sd->rdv_q->n; i++)
+		if (sd->rdv_q->pkt[i].sock != sock) {
+			if (k != i)
+				sd->rdv_q->pkt[k] = sd->rdv_q->pkt[i];
+			k++;
+		}
+	sd->rdv_q->n = k;
+}
+
+const char *
+rdvio_proto(struct stund *sd, unsigned sock)
+{
+	const struct tcp_conn	*c;
+
+	if (!ROOMS_SOCK_IS_STREAM(sock))
+		return ("udp");
+	c = rdvio_conn(sd, sock);
+	return (c != NULL && c->tls ? "tls" : "tcp");
+}
+
+void
+rdvio_stream_gone(struct tcp_conn *c)
+{
+	struct stund	*sd = c->sd;
+
+	if (sd->rooms == NULL || c->rdv_sock == 0)
+		return;
+	pthread_mutex_lock(&sd->rdv_lock);
+	/* Nothing more into c: its members' own messages are dropped. */
+	rooms_stream_gone(sd->rooms, c->rdv_sock, clock_ms(), sd->rdv_out);
+	rdvio_gen(sd);
+	evlog_rooms(sd, sd->rdv_out);
+	sd->rdv_conns[c->rdv_sock - ROOMS_SOCK_STREAM] = NULL;
+	rdvio_q_purge(sd, c->rdv_sock);
+	rdvio_send(&sd->workers[0], sd->rdv_out);
+	cluster_take(sd->cluster, sd->rdv_out);
+	pthread_mutex_unlock(&sd->rdv_lock);
+	c->rdv_sock = 0;
 }
 
 /*
@@ -189,6 +326,7 @@ void
 rdvio_input(const struct route *rt, const struct route_pkt *pkt)
 {
 	struct stund		*sd = rt->sd;
+	struct tcp_conn		*c = rt->conn;
 	struct rooms_src	 src;
 	struct rooms_relay	 rl;
 
@@ -196,11 +334,21 @@ rdvio_input(const struct route *rt, const struct route_pkt *pkt)
 	src.sock = (unsigned)pkt->in.sock;
 	src.relay = rdvio_relay(rt, &rl);
 	pthread_mutex_lock(&sd->rdv_lock);
+	/* A stream is answered, and told, through its connection. */
+	if (c != NULL && (src.sock = rdvio_conn_value(sd, c)) == 0) {
+		pthread_mutex_unlock(&sd->rdv_lock);
+		CNT_ADD(&sd->tcp_cnt.drops[DROP_SEND], 1);
+		return;
+	}
 	rooms_input(sd->rooms, pkt->m, &src, pkt->now, sd->rdv_out);
 	rdvio_gen(sd);
-	rdvio_send(rt->w, rt->conn, sd->rdv_out);
-	evlog_rooms(sd->rdv_out);
+	rdvio_send(rt->w, sd->rdv_out);
+	evlog_rooms(sd, sd->rdv_out);
 	cluster_take(sd->cluster, sd->rdv_out);
+	if (c != NULL && !c->rdv_member &&
+	    pkt->m->method == STUN_RDV_REGISTER &&
+	    rooms_stream_members(sd->rooms, src.sock) > 0)
+		tcp_keep_member(c);
 	pthread_mutex_unlock(&sd->rdv_lock);
 }
 
@@ -218,8 +366,8 @@ rdvio_timer(evutil_socket_t fd, short what, void *arg)
 	now = clock_ms();
 	rooms_timer(sd->rooms, now, sd->rdv_out);
 	rdvio_gen(sd);
-	rdvio_send(&sd->workers[0], NULL, sd->rdv_out);
-	evlog_rooms(sd->rdv_out);
+	rdvio_send(&sd->workers[0], sd->rdv_out);
+	evlog_rooms(sd, sd->rdv_out);
 	cluster_take(sd->cluster, sd->rdv_out);
 	next = rooms_next(sd->rooms);
 	pthread_mutex_unlock(&sd->rdv_lock);
@@ -297,12 +445,15 @@ rdvio_init(struct stund *sd, char *err, size_t errlen)
 	}
 	if ((sd->rooms = calloc(1, sizeof(*sd->rooms))) == NULL ||
 	    (sd->rdv_out = calloc(1, sizeof(*sd->rdv_out))) == NULL ||
+	    (sd->rdv_q = calloc(1, sizeof(*sd->rdv_q))) == NULL ||
 	    rooms_init(sd->rooms, &rc) == -1) {
 		OPENSSL_cleanse(&rc, sizeof(rc));
 		free(sd->rooms);
 		free(sd->rdv_out);
+		free(sd->rdv_q);
 		sd->rooms = NULL;
 		sd->rdv_out = NULL;
+		sd->rdv_q = NULL;
 		pthread_mutex_destroy(&sd->rdv_lock);
 		snprintf(err, errlen, "rendezvous: cannot allocate the room "
 		    "table");
@@ -314,6 +465,11 @@ rdvio_init(struct stund *sd, char *err, size_t errlen)
 	sd->rdv_hooks.arg = sd;
 	sd->rdv_hooks.gen = &sd->rdv_gen;
 	sd->rdv_relay = &sd->rdv_hooks;
+	if ((sd->rdv_q_ev = event_new(sd->base, -1, 0, rdvio_q_run,
+	    sd)) == NULL) {
+		snprintf(err, errlen, "rendezvous: cannot add an event");
+		return (-1);
+	}
 	if ((sd->rdv_timer = evtimer_new(sd->base, rdvio_timer,
 	    sd)) == NULL || evtimer_add(sd->rdv_timer, &tv) == -1) {
 		snprintf(err, errlen, "rendezvous: cannot add the timer");
@@ -328,14 +484,22 @@ rdvio_free(struct stund *sd)
 	if (sd->rdv_timer != NULL)
 		event_free(sd->rdv_timer);
 	sd->rdv_timer = NULL;
+	if (sd->rdv_q_ev != NULL)
+		event_free(sd->rdv_q_ev);
+	sd->rdv_q_ev = NULL;
 	if (sd->rooms == NULL)
 		return;
 	sd->rdv_relay = NULL;
 	rooms_free(sd->rooms);
 	free(sd->rooms);
 	free(sd->rdv_out);
+	free(sd->rdv_q);
+	free(sd->rdv_conns);
 	sd->rooms = NULL;
 	sd->rdv_out = NULL;
+	sd->rdv_q = NULL;
+	sd->rdv_conns = NULL;
+	sd->rdv_nconns = 0;
 	pthread_mutex_destroy(&sd->rdv_lock);
 }
 
@@ -359,6 +523,6 @@ rdvio_metrics(struct stund *sd, struct rooms_metrics *m)
 void
 rdvio_fleet_send(struct stund *sd, const struct rooms_out *o)
 {
-	rdvio_send(&sd->workers[0], NULL, o);
-	evlog_rooms(o);
+	rdvio_send(&sd->workers[0], o);
+	evlog_rooms(sd, o);
 }

@@ -26,8 +26,9 @@ void	rdvio_free(struct stund *sd);
 void	rdvio_reload(struct stund *sd);
 /*
  * A decoded rendezvous message: the room table answers it and tells the
- * other members, from the sockets of rt's worker (and, for a stream,
- * into its connection when the datagram is for that client).
+ * other members, from the sockets of rt's worker, or into the connection
+ * of each member registered over TCP or TLS (rt->conn is the one this
+ * message came through).
  */
 void	rdvio_input(const struct route *rt, const struct route_pkt *pkt);
 /*
@@ -36,6 +37,15 @@ void	rdvio_input(const struct route *rt, const struct route_pkt *pkt);
  */
 struct rooms_out;
 void	rdvio_fleet_send(struct stund *sd, const struct rooms_out *o);
+/*
+ * Stream members: c closes (tcp_close(), main thread): the members that
+ * registered through it leave at once and nothing more goes into it.
+ * rdvio_proto names the transport of a rendezvous source value for the
+ * log ("udp", "tcp" or "tls"); under rdv_lock.
+ */
+struct tcp_conn;
+void	rdvio_stream_gone(struct tcp_conn *c);
+const char *rdvio_proto(struct stund *sd, unsigned sock);
 /* A copy of the room table's counters: 0, or -1 when it is off. */
 int	rdvio_metrics(struct stund *sd, struct rooms_metrics *m);
 

@@ -330,7 +330,8 @@ rooms_set_info(struct rooms_member *mb, const struct stun_rdv_msg *q,
 	} else if (mb->info.ncand > 0)
 		mb->info.ncand--;	/* drop the old srflx, it is last */
 	memset(&mb->info.cand[mb->info.ncand], 0, sizeof(mb->info.cand[0]));
-	mb->info.cand[mb->info.ncand].kind = STUN_RDV_CAND_SRFLX;
+	mb->info.cand[mb->info.ncand].kind = ROOMS_SOCK_IS_STREAM(sock) ?
+	    STUN_RDV_CAND_TCP : STUN_RDV_CAND_SRFLX;
 	mb->info.cand[mb->info.ncand].addr = *from;
 	mb->info.ncand++;
 	mb->from = *from;
@@ -415,6 +416,7 @@ rooms_log(struct rooms_out *out, int type, const struct rooms_room *rm,
 	e->member = mb->info.id;
 	memcpy(e->name, mb->info.name, sizeof(e->name));
 	e->from = mb->from;
+	e->sock = mb->sock;
 	e->members = members;
 }
 
@@ -761,7 +763,9 @@ rooms_known(struct rooms *r, const struct stun_msg *m, struct stun_rdv_msg *q,
 		return;
 	}
 	mb->last_seen = now;
-	if (!stun_addr_equal(&src->addr, &mb->from)) {
+	/* A UDP source and a TCP one of equal address are two paths. */
+	if (!stun_addr_equal(&src->addr, &mb->from) ||
+	    ROOMS_SOCK_IS_STREAM(src->sock) != ROOMS_SOCK_IS_STREAM(mb->sock)) {
 		if (q->method == STUN_RDV_KEEPALIVE)
 			rooms_new_path(r, m, q, src, rm, mb, now, out);
 		else
@@ -856,6 +860,45 @@ rooms_timer(struct rooms *r, uint64_t now, struct rooms_out *out)
 		r->m.timeouts++;
 		rooms_remove(r, rm, mb, STUN_RDV_EV_TIMEOUT, now, out);
 	}
+}
+
+void
+rooms_stream_gone(struct rooms *r, unsigned sock, uint64_t now,
+    struct rooms_out *out)
+{
+	struct rooms_member	*mb;
+	unsigned		 i;
+
+	out->n = 0;
+	out->nev = 0;
+	out->nfl = 0;
+	if (!ROOMS_SOCK_IS_STREAM(sock))
+		return;
+	for (i = 0; i < r->mem_hi; i++) {
+		mb = &r->mem[i];
+		if (!mb->used || mb->remote)
+			continue;
+		if (mb->chal_on && mb->chal_sock == sock)
+			mb->chal_on = 0;
+		if (mb->sock != sock)
+			continue;
+		r->m.leaves++;
+		r->m.stream_closed++;
+		rooms_remove(r, &r->room[mb->room], mb, STUN_RDV_EV_LEAVE,
+		    now, out);
+	}
+}
+
+unsigned
+rooms_stream_members(const struct rooms *r, unsigned sock)
+{
+	unsigned	i, n = 0;
+
+	for (i = 0; i < r->mem_hi; i++)
+		if (r->mem[i].used && !r->mem[i].remote &&
+		    r->mem[i].sock == sock)
+			n++;
+	return (n);
 }
 
 uint64_t

@@ -81,6 +81,7 @@ struct rooms_metrics {
 	uint64_t	v1_refused;	/* version 1 messages */
 	uint64_t	too_big;	/* answers above their limit */
 	uint64_t	prefix_evictions; /* prefix table full */
+	uint64_t	stream_closed;	/* left: connection closed */
 };
 
 #define ROOMS_OUT_MAX	(3 * STUN_RDV_MAX_MEMBERS)
@@ -99,7 +100,15 @@ struct rooms_relay {
 	int64_t		 wall;		/* Unix seconds, now */
 };
 
-/* Where a datagram came from: its source and our local socket index. */
+/*
+ * Where a datagram came from: its source and our local socket index.  A
+ * sock from ROOMS_SOCK_STREAM on names a stream connection of the caller
+ * (TCP or TLS, one per value while it is open): its member's address is
+ * a TCP mapping, listed as a STUN_RDV_CAND_TCP candidate, never a UDP
+ * destination, and the caller tells rooms_stream_gone() when it closes.
+ */
+#define ROOMS_SOCK_STREAM	(0x10000u)
+#define ROOMS_SOCK_IS_STREAM(s)	((s) >= ROOMS_SOCK_STREAM)
 struct rooms_src {
 	struct stun_addr addr;
 	unsigned	 sock;		/* the caller's socket index */
@@ -130,6 +139,7 @@ struct rooms_event {
 	uint32_t	 member;
 	char		 name[STUN_RDV_NAME_MAX + 1];
 	struct stun_addr from;
+	unsigned	 sock;		/* its rooms_src.sock */
 	unsigned	 members;	/* in the room after the event */
 };
 #define ROOMS_EV_MAX	ROOMS_OUT_MAX
@@ -245,6 +255,16 @@ int	rooms_input(struct rooms *r, const struct stun_msg *m,
  * the others.  Clears out first.  Call at rooms_next().
  */
 void	rooms_timer(struct rooms *r, uint64_t now, struct rooms_out *out);
+/*
+ * The stream connection sock (>= ROOMS_SOCK_STREAM) closed: its members
+ * leave at once (the room is told, event leave) and a path challenge
+ * sent into it is forgotten, so that the value can name another
+ * connection.  Clears out first.
+ */
+void	rooms_stream_gone(struct rooms *r, unsigned sock, uint64_t now,
+	    struct rooms_out *out);
+/* How many members are registered through sock (a stream). */
+unsigned rooms_stream_members(const struct rooms *r, unsigned sock);
 /* When rooms_timer() must run next (0: nothing to expire). */
 uint64_t rooms_next(const struct rooms *r);
 

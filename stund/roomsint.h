@@ -116,6 +116,8 @@ int	rooms_emit_sealed(struct rooms *, struct rooms_out *,
 	    const struct stun_addr *, unsigned, size_t);
 void	rooms_reply_init(struct stun_rdv_msg *, const struct stun_rdv_msg *,
 	    uint8_t);
+void	rooms_entry(const struct rooms_member *,
+	    const struct rooms_member *, struct stun_rdv_member *);
 void	rooms_answer_list(struct rooms *, struct rooms_out *,
 	    struct rooms_member *, struct stun_rdv_msg *, uint32_t, size_t);
 void	rooms_notify(struct rooms *, struct rooms_out *, struct rooms_room *,

@@ -257,6 +257,46 @@ rooms_emit_sealed(struct rooms *r, struct rooms_out *out,
 }
 
 /*
+ * Did mb declare a TCP candidate of its own?  Its server-added
+ * candidate, always the last, does not count: it proves nothing about
+ * what its decoder knows.
+ */
+static int
+rooms_knows_tcp(const struct rooms_member *mb)
+{
+	unsigned	i;
+
+	for (i = 0; i + 1 < mb->info.ncand; i++)
+		if (mb->info.cand[i].kind == STUN_RDV_CAND_TCP)
+			return (1);
+	return (0);
+}
+
+/*
+ * Member o's entry as recipient mb gets it: RDV-NAT only to members that
+ * sent theirs, TCP candidates only to members that declared one (a
+ * decoder that does not know the kind refuses the whole message).
+ */
+void
+rooms_entry(const struct rooms_member *mb, const struct rooms_member *o,
+    struct stun_rdv_member *e)
+{
+	unsigned	i, n = 0;
+
+	*e = o->info;
+	if (!mb->info.has_nat)
+		e->has_nat = 0;
+	if (rooms_knows_tcp(mb))
+		return;
+	for (i = 0; i < o->info.ncand; i++)
+		if (o->info.cand[i].kind != STUN_RDV_CAND_TCP)
+			e->cand[n++] = o->info.cand[i];
+	for (i = n; i < e->ncand; i++)
+		memset(&e->cand[i], 0, sizeof(e->cand[i]));
+	e->ncand = n;
+}
+
+/*
  * An answer with the member list from start: as many members as fit in
  * STUN_RDV_ANSWER_MAX and STUN_RDV_AMP times the request, the rest by
  * Resync.  a has its other fields set.
@@ -283,10 +323,7 @@ rooms_answer_list(struct rooms *r, struct rooms_out *out,
 		if (o == mb)
 			continue;
 		if (a->count >= start && a->nmembers < STUN_RDV_MAX_MEMBERS) {
-			a->members[a->nmembers] = o->info;
-			/* RDV-NAT only to members that sent theirs. */
-			if (!mb->info.has_nat)
-				a->members[a->nmembers].has_nat = 0;
+			rooms_entry(mb, o, &a->members[a->nmembers]);
 			a->nmembers++;
 		}
 		a->count++;
@@ -336,9 +373,7 @@ rooms_notify(struct rooms *r, struct rooms_out *out, struct rooms_room *rm,
 		if (ev == STUN_RDV_EV_JOIN || ev == STUN_RDV_EV_MOVE) {
 			a.flags |= STUN_RDV_F_MEMBERS;
 			a.nmembers = 1;
-			a.members[0] = who->info;
-			if (!mb->info.has_nat)
-				a.members[0].has_nat = 0;
+			rooms_entry(mb, who, &a.members[0]);
 		}
 		/* Build aside, then pay for it. */
 		one.n = 0;
@@ -574,7 +609,9 @@ rooms_relay_peer_ok(const struct rooms *r, const char *user,
 		o = &r->mem[rm->mem[i]];
 		if (o == mb)
 			continue;
-		if (stun_addr_equal(&o->from, peer) ||
+		/* A member's TCP mapping is no UDP destination. */
+		if ((!ROOMS_SOCK_IS_STREAM(o->sock) &&
+		    stun_addr_equal(&o->from, peer)) ||
 		    (o->has_relayed && stun_addr_equal(&o->relayed, peer)))
 			return (1);
 	}

@@ -179,10 +179,11 @@ route_init(struct stund *sd)
 
 	/*
 	 * Streams: ChannelData without a relay is a framing error.  The
-	 * rendezvous is served over UDP only, so its methods keep the
-	 * default row (400); route_init_rdv() here would serve them.
+	 * rendezvous is the same over TCP and TLS; its members are told
+	 * through their connections (rdvio.c).
 	 */
 	route_init_common(&sd->route_stream, sd);
+	route_init_rdv(&sd->route_stream, sd);
 	if (sd->workers[0].rio == NULL)
 		route_set(&sd->route_stream, ROUTE_CHDATA, route_bad_frame,
 		    ROUTE_RAW);

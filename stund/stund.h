@@ -76,6 +76,13 @@ struct tcp_conn {
 	int			 proxy;		/* PROXY header still to come */
 	int			 handshake;	/* TLS, not done yet */
 	uint64_t		 deadline;	/* ms; 0: none (tcp.c) */
+	/*
+	 * Its rendezvous stream value (rooms_src.sock, from rdvio.c, 0:
+	 * none yet), and whether a member registered through it (its idle
+	 * timeout is then at least member-timeout).
+	 */
+	unsigned		 rdv_sock;
+	int			 rdv_member;
 	struct stun_addr	 peer;
 	struct stun_addr	 local;
 };
@@ -169,6 +176,15 @@ struct stund {
 	struct event		*rdv_timer;	/* expiry, main base */
 	uint64_t		 rdv_send_errors; /* relaxed atomic */
 	/*
+	 * Stream members (rdvio.c, under rdv_lock): the connection of each
+	 * rendezvous stream value, and what worker threads made for them,
+	 * sent from the main thread (rdv_q_ev).
+	 */
+	struct tcp_conn		**rdv_conns;
+	unsigned		 rdv_nconns;
+	struct rdvio_q		*rdv_q;
+	struct event		*rdv_q_ev;
+	/*
 	 * The room table as the relay sees it (rdvio.c): rooms_relay_gen()
 	 * copied into an atomic after each call, and the hooks that bind
 	 * rendezvous credentials to their rooms (NULL: no rendezvous).
@@ -224,6 +240,8 @@ void	tcp_flush(struct tcp_conn *);
  */
 int	tcp_send(struct tcp_conn *, const uint8_t *, size_t);
 int	tcp_tls_load(struct stund *, const struct conf *, char *, size_t);
+/* A rendezvous member registered through c: keep it while it is one. */
+void	tcp_keep_member(struct tcp_conn *);
 void	tcp_free(struct stund *);
 
 /* metrics.c */

@@ -38,6 +38,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "proxy.h"
+#include "rdvio.h"
 #include "relayio.h"
 #include "route.h"
 #include "stund.h"
@@ -73,6 +74,7 @@ tcp_close(struct tcp_conn *c)
 	struct stund	*sd = c->sd;
 
 	relayio_stream_gone(c);
+	rdvio_stream_gone(c);
 	TAILQ_REMOVE(&sd->conns, c, entry);
 	sd->nconns--;
 	bufferevent_free(c->bev);
@@ -368,6 +370,25 @@ tcp_bev_setup(struct tcp_conn *c, unsigned timeout)
 	tv.tv_sec = timeout;
 	tv.tv_usec = 0;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
+}
+
+/*
+ * A rendezvous member keeps its connection open, idle between keepalives:
+ * the idle timeout becomes at least member-timeout, after which the room
+ * table has expired a silent member anyway.  A connection without a
+ * member keeps tcp-idle.
+ */
+void
+tcp_keep_member(struct tcp_conn *c)
+{
+	const struct conf	*cf = c->sd->conf;
+	unsigned		 t = cf->tcp_idle;
+
+	c->rdv_member = 1;
+	if (t < cf->member_timeout)
+		t = cf->member_timeout;
+	if (!c->proxy)
+		tcp_bev_setup(c, t);
 }
 
 /*

@@ -217,8 +217,8 @@ START_TEST(hardnat_predict_easy_probes_the_window)
 	ck_assert_int_eq(stun_hardnat_init(&h, &c), 0);
 	ck_assert_int_eq(h.p.kind, STUN_HARDNAT_PREDICT);
 	run(0, 0);
-	/* 16 ports x 30 rounds, cut to the cap. */
-	ck_assert_uint_eq(nsent, STUN_HARDNAT_MAX_PROBES);
+	/* 16 ports x 30 rounds, cut to the prediction's cap. */
+	ck_assert_uint_eq(nsent, STUN_HARDNAT_MAX_PREDICT);
 	ck_assert_uint_eq(h.probes, nsent);
 	assert_only_peer();
 	memset(count, 0, sizeof(count));

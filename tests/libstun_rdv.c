@@ -292,6 +292,17 @@ START_TEST(rdv_register_answer_round_trip)
 	ck_assert_str_eq(o.members[1].name, "b\xc3\xa9");
 	ck_assert(stun_addr_equal(&o.members[0].cand[1].addr,
 	    &q.members[0].cand[1].addr));
+	/* A TCP candidate (kind 4) travels; a kind past it is refused. */
+	q.members[1].ncand = 1;
+	q.members[1].cand[0].kind = STUN_RDV_CAND_TCP;
+	addr4(&q.members[1].cand[0].addr, 10, 0, 0, 2, 443);
+	q.seq = 2;
+	ck_assert_int_eq(round_trip(&q, key_a, key_a, buf, &len, &o), 0);
+	ck_assert_uint_eq(o.members[1].ncand, 1);
+	ck_assert_uint_eq(o.members[1].cand[0].kind, STUN_RDV_CAND_TCP);
+	q.members[1].cand[0].kind = STUN_RDV_CAND_TCP + 1;
+	ck_assert_int_lt(stun_rdv_build(&q, key_a, buf, sizeof(buf)), 0);
+	q.members[1].cand[0].kind = STUN_RDV_CAND_TCP;
 	ck_assert_str_eq(o.relay_user, q.relay_user);
 	ck_assert_str_eq(o.relay_pass, q.relay_pass);
 	/* The password never travels in clear. */

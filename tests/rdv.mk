@@ -20,3 +20,13 @@ TESTS += tests/stund_rooms.sh
 EXTRA_DIST += tests/stund_rooms.sh
 TESTS += tests/stund_rdvrelay.sh
 EXTRA_DIST += tests/stund_rdvrelay.sh
+
+# The rendezvous over TCP and TLS: rdvstream is the client machine on one
+# connection; tests/stund_rdvstream.sh mixes it with rdvpoke on UDP.
+check_PROGRAMS += tests/rdvstream
+tests_rdvstream_SOURCES = tests/rdvstream.c
+tests_rdvstream_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_rdvstream_LDADD = common/libcommon.la libstun/libstun_core.la \
+	$(OPENSSL_LIBS)
+TESTS += tests/stund_rdvstream.sh
+EXTRA_DIST += tests/stund_rdvstream.sh

@@ -27,6 +27,8 @@ Suite	*suite_rooms(void);
 struct peer {
 	struct stun_rdv_client	 rc;
 	struct stun_addr	 addr;
+	unsigned		 sock;		/* rooms_src.sock */
+	unsigned		 wrong_sock;	/* sent it from another */
 	uint32_t		 owd;		/* one-way delay, ms */
 	int			 mute;		/* drops what it receives */
 	unsigned		 joined, members, gos, servers, failed;
@@ -177,9 +179,10 @@ enqueue(int to, const struct stun_addr *from, unsigned sock,
 	nq++;
 }
 
-/* The table takes one datagram from src (socket 0) now. */
+/* The table takes one datagram from src (on sock) now. */
 static int
-server_in(const uint8_t *buf, size_t len, const struct stun_addr *src)
+server_in(const uint8_t *buf, size_t len, const struct stun_addr *src,
+    unsigned sock)
 {
 	struct rooms_src	s;
 	struct stun_msg		m;
@@ -196,6 +199,7 @@ server_in(const uint8_t *buf, size_t len, const struct stun_addr *src)
 	}
 	memset(&s, 0, sizeof(s));
 	s.addr = *src;
+	s.sock = sock;
 	s.relay = in_relay;
 	r = rooms_input(&R, &m, &s, now, out);
 	count_events();
@@ -214,6 +218,8 @@ server_in(const uint8_t *buf, size_t len, const struct stun_addr *src)
 			    out->pkt[i].cls != STUN_CLASS_INDICATION)
 				unv_out += out->pkt[i].len;
 		}
+		if (j < NP && out->pkt[i].sock != P[j].sock)
+			P[j].wrong_sock++;
 		if (j < NP)
 			enqueue(j, &srv, out->pkt[i].sock, out->pkt[i].buf,
 			    out->pkt[i].len, P[j].owd);
@@ -221,14 +227,31 @@ server_in(const uint8_t *buf, size_t len, const struct stun_addr *src)
 	return (r);
 }
 
+static void	deliver(void);
+
 /* Expire members; what the table sends is on its way. */
 static void
 rooms_timer_out(void)
 {
+	rooms_timer(&R, now, out);
+	deliver();
+}
+
+/* Connection sock closed; what the table sends is on its way. */
+static void
+rooms_stream_gone_out(unsigned sock)
+{
+	rooms_stream_gone(&R, sock, now, out);
+	deliver();
+}
+
+/* What the table returned, to the peers it names. */
+static void
+deliver(void)
+{
 	unsigned	i;
 	int		j;
 
-	rooms_timer(&R, now, out);
 	count_events();
 	for (i = 0; i < out->n; i++)
 		for (j = 0; j < NP; j++)
@@ -251,7 +274,8 @@ peer_drain(int i)
 		case STUN_RDV_A_WAIT:
 			return;
 		case STUN_RDV_A_SEND:
-			enqueue(-1, &P[i].addr, 0, a.buf, a.len, P[i].owd);
+			enqueue(-1, &P[i].addr, P[i].sock, a.buf, a.len,
+			    P[i].owd);
 			break;
 		case STUN_RDV_A_JOINED:
 			P[i].joined++;
@@ -307,7 +331,8 @@ run_until(uint64_t t)
 		if (Q[k].at > now)
 			now = Q[k].at;
 		if (Q[k].to == -1)
-			(void)server_in(Q[k].buf, Q[k].len, &Q[k].from);
+			(void)server_in(Q[k].buf, Q[k].len, &Q[k].from,
+			    Q[k].sock);
 		else if (!P[Q[k].to].mute) {
 			P[Q[k].to].bytes_in += Q[k].len;
 			if ((Q[k].buf[0] & 0x01) && !(Q[k].buf[1] & 0x10))
@@ -366,6 +391,82 @@ START_TEST(rooms_two_members_meet_with_deltas)
 	ck_assert_uint_eq(P[2].nmembers, 0);
 	ck_assert_uint_eq(P[0].nmembers, 1);
 	ck_assert_uint_eq(R.m.rooms, 2);
+}
+END_TEST
+
+/* The kind of member id's candidate at address a in peer i's list. */
+static int
+listed_kind(int i, uint32_t id, const struct stun_addr *a)
+{
+	const struct stun_rdv_member	*m;
+	unsigned			 k, c;
+
+	for (k = 0; k < P[i].rc.nmembers; k++) {
+		m = &P[i].rc.members[k];
+		if (m->id != id)
+			continue;
+		for (c = 0; c < m->ncand; c++)
+			if (stun_addr_equal(&m->cand[c].addr, a))
+				return (m->cand[c].kind);
+		return (0);
+	}
+	return (-1);
+}
+
+START_TEST(rooms_stream_member_is_a_tcp_mapping_and_leaves_on_close)
+{
+	struct stun_addr	a;
+	unsigned		sock = ROOMS_SOCK_STREAM + 3;
+
+	addr4(&a, 100, 1, 4000);
+	peer_init(0, key_a, &a, "alice");	/* UDP */
+	addr4(&a, 100, 2, 4000);
+	peer_init(1, key_a, &a, "bob");		/* TCP */
+	P[1].sock = sock;
+	addr4(&a, 100, 3, 4000);
+	peer_init(2, key_a, &a, "carol");	/* UDP, with a TCP candidate */
+	P[2].rc.c.cand[1].kind = STUN_RDV_CAND_TCP;
+	P[2].rc.c.cand[1].addr = a;
+	P[2].rc.c.cand[1].addr.port = 4443;
+	P[2].rc.c.ncand = 2;
+	start(0);
+	start(1);
+	start(2);
+	run_until(now + 500);
+	ck_assert_uint_eq(P[0].nmembers, 2);
+	ck_assert_uint_eq(P[1].nmembers, 2);
+	ck_assert_uint_eq(P[2].nmembers, 2);
+	/* Everything for bob goes into his connection, nothing elsewhere. */
+	ck_assert_uint_eq(P[0].wrong_sock + P[1].wrong_sock +
+	    P[2].wrong_sock, 0);
+	ck_assert_uint_ge(P[1].gos, 1);
+	ck_assert(stun_addr_equal(&P[1].rc.mapped, &P[1].addr));
+	/* alice knows no TCP kind: bob without his mapping, carol host. */
+	ck_assert_int_eq(listed_kind(0, P[1].id, &P[1].addr), 0);
+	ck_assert_int_eq(listed_kind(0, P[2].id, &P[2].addr),
+	    STUN_RDV_CAND_SRFLX);
+	/* carol declared one: bob's mapping is a TCP candidate for her. */
+	ck_assert_int_eq(listed_kind(2, P[1].id, &P[1].addr),
+	    STUN_RDV_CAND_TCP);
+	ck_assert_uint_eq(rooms_stream_members(&R, sock), 1);
+	ck_assert_uint_eq(rooms_stream_members(&R, sock + 1), 0);
+	/* The connection closes: a leave, told at once. */
+	P[1].mute = 1;
+	P[1].rc.state = 0;
+	rooms_stream_gone_out(sock);
+	ck_assert_uint_eq(R.m.stream_closed, 1);
+	ck_assert_uint_eq(R.m.leaves, 1);
+	ck_assert_int_eq(EVLAST.type, ROOMS_EV_LEAVE);
+	ck_assert_uint_eq(EVLAST.sock, sock);
+	ck_assert_uint_eq(rooms_stream_members(&R, sock), 0);
+	run_until(now + 100);
+	ck_assert_uint_eq(P[0].nmembers, 1);
+	ck_assert_int_eq(P[0].last_event, STUN_RDV_EV_LEAVE);
+	ck_assert_uint_eq(P[0].last_event_member, P[1].id);
+	ck_assert_uint_eq(P[2].nmembers, 1);
+	/* A UDP sock value is no stream: nothing happens. */
+	rooms_stream_gone_out(0);
+	ck_assert_uint_eq(R.m.members, 2);
 }
 END_TEST
 
@@ -606,19 +707,19 @@ START_TEST(rooms_unverified_sources_draw_no_more_than_they_send)
 	/* The first step answered to the victim's spoofed address. */
 	len = capture(0, buf);
 	addr4(&victim, 100, 66, 53);
-	ck_assert_int_eq(server_in(buf, len, &victim), 1);
+	ck_assert_int_eq(server_in(buf, len, &victim, 0), 1);
 	ck_assert_uint_eq(out->n, 1);
 	ck_assert_uint_le(out->pkt[0].len, len);
 	/* The victim never echoes the cookie: no state, nothing more. */
 	ck_assert_uint_eq(R.m.members, 0);
 	nq = 0;
 	/* A cookie made for alice's address, replayed from another. */
-	ck_assert_int_eq(server_in(buf, len, &a), 1);
+	ck_assert_int_eq(server_in(buf, len, &a, 0), 1);
 	ck_assert_int_eq(stun_rdv_client_input(&P[0].rc, &srv,
 	    out->pkt[0].buf, out->pkt[0].len, now), 0);
 	nq = 0;
 	len = capture(0, buf);
-	ck_assert_int_eq(server_in(buf, len, &victim), 1);
+	ck_assert_int_eq(server_in(buf, len, &victim, 0), 1);
 	ck_assert_uint_eq(R.m.bad_cookie, 1);
 	ck_assert_uint_eq(R.m.members, 0);
 	for (i = 0; i < (int)out->n; i++)
@@ -626,7 +727,7 @@ START_TEST(rooms_unverified_sources_draw_no_more_than_they_send)
 	/* A flood of first steps: limited per prefix, each <= request. */
 	for (i = 0; i < 100; i++) {
 		unv_in += len;
-		(void)server_in(buf, len, &victim);
+		(void)server_in(buf, len, &victim, 0);
 	}
 	ck_assert_uint_gt(R.m.err_limited + R.m.rate_limited, 50);
 	ck_assert_uint_le(unv_out, unv_in);
@@ -680,13 +781,13 @@ START_TEST(rooms_replays_and_forgeries_move_nothing)
 	run_until(P[1].rc.next_ka - 1);
 	stun_rdv_client_timer(&P[1].rc, P[1].rc.next_ka);
 	len = capture(1, ka);
-	ck_assert_int_eq(server_in(ka, len, &P[1].addr), 1);
+	ck_assert_int_eq(server_in(ka, len, &P[1].addr, 0), 1);
 	nq = 0;
 	ind = R.m.indications;
 	rep = R.m.replays;
 	/* Replayed from another address: a replay, no challenge, no move. */
 	addr4(&other, 100, 99, 9999);
-	ck_assert_int_eq(server_in(ka, len, &other), 1);
+	ck_assert_int_eq(server_in(ka, len, &other, 0), 1);
 	ck_assert_uint_eq(R.m.replays, rep + 1);
 	ck_assert_uint_eq(out->n, 0);
 	ck_assert_uint_eq(R.m.challenges, 0);
@@ -760,7 +861,7 @@ START_TEST(rooms_replayed_old_register_is_refused)
 	}
 	ck_assert_uint_eq(n, 2);
 	rep = R.m.replays;
-	(void)server_in(old.buf, old.len, &old.from);
+	(void)server_in(old.buf, old.len, &old.from, 0);
 	ck_assert_uint_eq(R.m.replays, rep + 1);
 	/* bob's session still works: his keepalives get no 437. */
 	ka = R.m.unknown_member;
@@ -1015,7 +1116,7 @@ START_TEST(rooms_version_1_gets_a_small_error)
 	n = stun_build_finish(&b);
 	ck_assert_int_gt(n, 0);
 	addr4(&a, 100, 1, 4000);
-	ck_assert_int_eq(server_in(buf, (size_t)n, &a), 1);
+	ck_assert_int_eq(server_in(buf, (size_t)n, &a, 0), 1);
 	ck_assert_uint_eq(R.m.v1_refused, 1);
 	ck_assert_uint_eq(out->n, 1);
 	ck_assert_int_eq(out->pkt[0].code, STUN_RDV_ERR_BAD);
@@ -1032,6 +1133,8 @@ suite_rooms(void)
 	tc = tcase_create("members");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rooms_two_members_meet_with_deltas);
+	tcase_add_test(tc,
+	    rooms_stream_member_is_a_tcp_mapping_and_leaves_on_close);
 	tcase_add_test(tc, rooms_nat_essentials_reach_members_that_send_theirs);
 	tcase_add_test(tc, rooms_go_times_both_punches_together);
 	tcase_add_test(tc, rooms_reregister_is_idempotent);

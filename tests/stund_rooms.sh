@@ -357,11 +357,16 @@ for m in stund_rdv_enabled stund_rdv_rooms stund_rdv_members \
 	st_ok "metric $m = $v"
 done
 
-# 13. Over TCP the rendezvous methods get 400 (an RDV-Register header);
-# Binding is still answered over UDP.
+# 13. Over TCP the rendezvous is served as over UDP
+# (tests/stund_rdvstream.sh): an empty RDV-Register header is smaller
+# than any error, so it gets no answer there either; Binding is still
+# answered over UDP.
 st_hex "$ST_TMP/reg.hex" "02a00000 2112a442 010203040506070809101112"
 l=$(st_poke --tcp --timeout 2000 --raw "$ST_TMP/reg.hex" "$ST_IP1:$TP1")
-st_check "rdv register over tcp" "$l" code 400
+case "$l" in
+timeout*) st_ok "rdv register over tcp: no answer larger than it" ;;
+*) st_fail "rdv register over tcp: answered [$l]" ;;
+esac
 st_alive "binding" "$SRV"
 for n in alice bob carol dave frank olga pia kim nina omar; do
 	eval "st_stop \$PID_$n"
