@@ -5,7 +5,12 @@
 # same path, both started here, in one run.  As root, the path is a veth
 # pair between two network namespaces made here (198.51.100.1 and .2,
 # never routed anywhere), with random loss (nftables) on both ends for each
-# row of BENCH_XFER_LOSS; otherwise loopback, without loss rows.  Each
+# row of BENCH_XFER_LOSS; otherwise loopback, without loss rows.  Loss is
+# taken as a router between the two would take it: packets are dropped as
+# they arrive (the sender's stack sees no error, so it cannot just send
+# them again), and in the loss rows the veths carry wire-sized packets
+# (gso_max_segs 1), so that TCP loses one segment per drop, not a 64 kB
+# offload batch.  The clean row keeps the offloads, as a NIC would.  Each
 # cell is the median of BENCH_REPS runs, in Mbit/s of file data (p2pchat:
 # from the receiver's transfer event to its file event; iperf3: the
 # receiver's sum).  Not part of `make check`.  See bench/README.
@@ -82,18 +87,23 @@ else
 	LOSSES=0
 fi
 
-# loss PERCENT: drop that share of the packets leaving each namespace
-# (UDP and TCP alike), with nftables as the NAT lab does.
+# loss PERCENT: drop that share of the packets arriving in each namespace
+# (UDP and TCP alike), with nftables as the NAT lab does; with loss, no
+# segmentation offload on the veths (one wire packet per drop).
 loss()
 {
 	[ "$USE_NS" = 1 ] || return 0
+	_segs=65535
+	[ "$1" = 0 ] || _segs=1
+	ip -n "$NSA" link set xfb$$x gso_max_segs $_segs 2>/dev/null
+	ip -n "$NSB" link set xfb$$y gso_max_segs $_segs 2>/dev/null
 	for n in "$NSA" "$NSB"; do
 		ip netns exec "$n" nft delete table inet xfbloss 2>/dev/null
 		[ "$1" = 0 ] && continue
 		ip netns exec "$n" nft -f - <<EOF || exit 1
 table inet xfbloss {
-	chain out { type filter hook output priority 0; policy accept;
-		oifname != "lo" numgen random mod 100 < $1 drop; }
+	chain in { type filter hook prerouting priority 0; policy accept;
+		iifname != "lo" numgen random mod 100 < $1 drop; }
 }
 EOF
 	done

@@ -545,9 +545,14 @@ bulk_paced(struct chat_bulk *b, uint64_t now, uint64_t *wake)
 
 	if (!b->have_rtt)
 		return (1);
+	/*
+	 * Samples are whole ms, but at a random phase of the clock: their
+	 * mean is the round trip, below 1 ms too (a LAN, loopback).  The
+	 * floor keeps the rate finite; the window still bounds the flight.
+	 */
 	srtt = (double)b->srtt_us / 1000.0;
-	if (srtt < 1)
-		srtt = 1;
+	if (srtt < CHAT_BULK_SRTT_FLOOR)
+		srtt = CHAT_BULK_SRTT_FLOOR;
 	/* Records per ms: twice the window per RTT in slow start. */
 	rate = (b->cwnd < b->ssthresh ? 2.0 : 1.25) * b->cwnd / srtt;
 	burst = 2 * rate + 2;
@@ -716,8 +721,12 @@ chat_bulk_next(struct chat_bulk *b, uint64_t now, struct chat_bulk_action *a)
 		b->st.delivered++;
 		return;
 	}
-	if (b->ack_now || (b->ack_pending > 0 &&
-	    (b->ack_pending >= 2 || now >= b->ack_due))) {
+	/*
+	 * The caller hands in what came in one turn, then asks: one ACK per
+	 * turn, not one per two records, and no delayed ACK to stall a
+	 * small window.
+	 */
+	if (b->ack_now || b->ack_pending > 0) {
 		bulk_build_ack(b, a);
 		return;
 	}
@@ -739,8 +748,6 @@ chat_bulk_next(struct chat_bulk *b, uint64_t now, struct chat_bulk_action *a)
 	if (!b->failed && b->pto_at != 0 && now >= b->pto_at &&
 	    b->inflight > 0 && bulk_probe(b, now, a))
 		return;
-	if (b->ack_pending > 0)
-		bulk_wake(&wake, b->ack_due);
 	if (!b->failed) {
 		bulk_wake(&wake, b->rto_at);
 		bulk_wake(&wake, b->rack_at);

@@ -35,7 +35,8 @@
 #define CHAT_BULK_PTO_MIN	10	/* ms, tail loss probe */
 #define CHAT_BULK_TIMEOUT	30000	/* ms without progress: give up */
 #define CHAT_BULK_REORDER	3	/* later sends acknowledged: lost */
-#define CHAT_BULK_ACK_DELAY	2	/* ms an ACK may wait for a second */
+#define CHAT_BULK_ACK_DELAY	2	/* ms a peer may hold an ACK */
+#define CHAT_BULK_SRTT_FLOOR	0.1	/* ms, least RTT the pacing assumes */
 
 struct chat_bulk_config {
 	size_t		mtu;		/* datagram size (0: 1200) */

@@ -133,6 +133,34 @@ out:
 	return (r);
 }
 
+/*
+ * One cipher context per direction for the whole process, set up with
+ * the cipher once: each packet then only loads its key and nonce, where a
+ * new context per packet cost a cipher fetch and two allocations.  The
+ * program is single-threaded; a context holds no key between calls that
+ * the next call does not overwrite.
+ */
+static EVP_CIPHER_CTX *aead_ctx[2];
+
+static EVP_CIPHER_CTX *
+aead_ctx_get(int enc)
+{
+	EVP_CIPHER_CTX	*ctx = aead_ctx[enc != 0];
+
+	if (ctx != NULL)
+		return (ctx);
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return (NULL);
+	if (EVP_CipherInit_ex(ctx, EVP_chacha20_poly1305(), NULL, NULL,
+	    NULL, enc) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1) {
+		EVP_CIPHER_CTX_free(ctx);
+		return (NULL);
+	}
+	aead_ctx[enc != 0] = ctx;
+	return (ctx);
+}
+
 /* One AEAD operation; enc 1 seals, 0 opens (tag read from tagp). */
 static int
 aead(int enc, const uint8_t key[32], const uint8_t nonce[12],
@@ -140,39 +168,32 @@ aead(int enc, const uint8_t key[32], const uint8_t nonce[12],
     uint8_t *out, uint8_t tag[CHAT_TAG_LEN])
 {
 	EVP_CIPHER_CTX	*ctx;
-	int		 n, r = STUN_ERR_CRYPTO;
+	int		 n;
 
 	if (inlen > INT_MAX / 2 || aadlen > INT_MAX / 2)
 		return (STUN_ERR_INVALID);
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		return (r);
-	if (EVP_CipherInit_ex(ctx, EVP_chacha20_poly1305(), NULL, NULL,
-	    NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1 ||
-	    EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
-		goto out;
+	if ((ctx = aead_ctx_get(enc)) == NULL)
+		return (STUN_ERR_CRYPTO);
+	if (EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
+		return (STUN_ERR_CRYPTO);
 	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
 	    CHAT_TAG_LEN, tag) != 1)
-		goto out;
+		return (STUN_ERR_CRYPTO);
 	if (aadlen > 0 &&
 	    EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1)
-		goto out;
+		return (STUN_ERR_CRYPTO);
 	if (inlen > 0 && EVP_CipherUpdate(ctx, out, &n, in, (int)inlen) != 1)
-		goto out;
+		return (STUN_ERR_CRYPTO);
 	if (EVP_CipherFinal_ex(ctx, out + inlen, &n) != 1) {
-		if (!enc) {
-			OPENSSL_cleanse(out, inlen);
-			r = STUN_ERR_INTEGRITY;
-		}
-		goto out;
+		if (enc)
+			return (STUN_ERR_CRYPTO);
+		OPENSSL_cleanse(out, inlen);
+		return (STUN_ERR_INTEGRITY);
 	}
 	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
 	    CHAT_TAG_LEN, tag) != 1)
-		goto out;
-	r = 0;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	return (r);
+		return (STUN_ERR_CRYPTO);
+	return (0);
 }
 
 int

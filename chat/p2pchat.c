@@ -46,6 +46,7 @@
 #include "chat/xfer.h"
 
 #define CHAT_RECV_BURST		64
+#define CHAT_RECV_SIZE		2048	/* bytes per datagram read */
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
 #define CHAT_PUMP_ROUNDS	16	/* rounds per wake-up */
 #define CHAT_RDV_REFRESH	10000	/* ms between Registers for a path
@@ -923,17 +924,69 @@ chat_server_dropped(struct chat_ctx *ctx, const struct stun_addr *addr,
 		log_debug("cannot register again now");
 }
 
+/* One datagram from the main socket. */
+static void
+chat_sock_dgram(struct chat_ctx *ctx, const struct sockaddr_storage *ss,
+    uint8_t *buf, size_t n)
+{
+	struct stun_addr	 from;
+	uint64_t		 now;
+
+	if (sock_to_stun((const struct sockaddr *)ss, &from) != 0)
+		return;
+	now = clock_ms();
+	/* Empty: only ever a hard-NAT probe. */
+	if (n == 0) {
+		if (!ctx->force_relay)
+			chat_hnsock_empty(ctx, &from, now);
+		return;
+	}
+	if (log_getlevel() >= LOG_LEVEL_DEBUG)
+		chat_log_pkt("recv", &from, buf, n);
+	chat_srv_heard(ctx, &from);
+	chat_packet(ctx, &from, buf, n, now, 1);
+}
+
+#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
+/* A burst is read with recvmmsg(2): one system call, not one each. */
+static struct {
+	struct mmsghdr		 m[CHAT_RECV_BURST];
+	struct iovec		 iov[CHAT_RECV_BURST];
+	struct sockaddr_storage	 ss[CHAT_RECV_BURST];
+	uint8_t			 buf[CHAT_RECV_BURST][CHAT_RECV_SIZE];
+	int			 armed;
+} chat_rq;
+
+static void
+chat_sock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat_ctx	*ctx = arg;
+	int		 n, i;
+
+	(void)what;
+	if (!chat_rq.armed) {
+		sock_mmsg_in(chat_rq.m, chat_rq.iov, &chat_rq.buf[0][0],
+		    CHAT_RECV_SIZE, chat_rq.ss, CHAT_RECV_BURST);
+		chat_rq.armed = 1;
+	}
+	n = recvmmsg(fd, chat_rq.m, CHAT_RECV_BURST, MSG_DONTWAIT, NULL);
+	for (i = 0; i < n; i++)
+		chat_sock_dgram(ctx, &chat_rq.ss[i], chat_rq.buf[i],
+		    chat_rq.m[i].msg_len);
+	if (n > 0)
+		sock_mmsg_rearm(chat_rq.m, (unsigned)n);
+	chat_pump(ctx);
+}
+#else
 static void
 chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct chat_ctx		*ctx = arg;
 	struct sockaddr_storage	 ss;
-	struct stun_addr	 from;
-	uint8_t			 buf[2048];
+	uint8_t			 buf[CHAT_RECV_SIZE];
 	socklen_t		 sl;
 	ssize_t			 n;
 	unsigned		 k;
-	uint64_t		 now;
 
 	(void)what;
 	for (k = 0; k < CHAT_RECV_BURST; k++) {
@@ -942,22 +995,11 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		    &sl);
 		if (n == -1)
 			break;
-		if (sock_to_stun((struct sockaddr *)&ss, &from) != 0)
-			continue;
-		now = clock_ms();
-		/* Empty: only ever a hard-NAT probe. */
-		if (n == 0) {
-			if (!ctx->force_relay)
-				chat_hnsock_empty(ctx, &from, now);
-			continue;
-		}
-		if (log_getlevel() >= LOG_LEVEL_DEBUG)
-			chat_log_pkt("recv", &from, buf, (size_t)n);
-		chat_srv_heard(ctx, &from);
-		chat_packet(ctx, &from, buf, (size_t)n, now, 1);
+		chat_sock_dgram(ctx, &ss, buf, (size_t)n);
 	}
 	chat_pump(ctx);
 }
+#endif
 
 static void
 chat_timer_cb(evutil_socket_t fd, short what, void *arg)

@@ -585,6 +585,37 @@ START_TEST(open_rejects_tampered_packet)
 }
 END_TEST
 
+/*
+ * The cipher contexts are shared: packets of both directions sealed and
+ * opened in turn each open with their own key only.
+ */
+START_TEST(seal_open_interleaved_sessions)
+{
+	struct chat_session	sa, sb;
+	uint8_t			p1[64], p2[64], pt[64];
+	int			n1, n2, i;
+
+	pair(&sa, &sb);
+	for (i = 0; i < 4; i++) {
+		n1 = chat_seal(&sa, (const uint8_t *)"from alice", 10, p1,
+		    sizeof(p1));
+		n2 = chat_seal(&sb, (const uint8_t *)"from bob:-)", 11, p2,
+		    sizeof(p2));
+		ck_assert_int_eq(n1, 10 + CHAT_SEAL_OVERHEAD);
+		ck_assert_int_eq(n2, 11 + CHAT_SEAL_OVERHEAD);
+		/* Alice's own packet under her receive key: refused. */
+		ck_assert_int_eq(chat_open(&sa, p1, (size_t)n1, pt,
+		    sizeof(pt)), STUN_ERR_INTEGRITY);
+		ck_assert_int_eq(chat_open(&sb, p1, (size_t)n1, pt,
+		    sizeof(pt)), 10);
+		ck_assert_mem_eq(pt, "from alice", 10);
+		ck_assert_int_eq(chat_open(&sa, p2, (size_t)n2, pt,
+		    sizeof(pt)), 11);
+		ck_assert_mem_eq(pt, "from bob:-)", 11);
+	}
+}
+END_TEST
+
 START_TEST(open_rejects_replay_and_too_old)
 {
 	struct chat_session	sa, sb;
@@ -658,6 +689,7 @@ suite_chat_crypto(void)
 	tcase_add_test(tc, seal_open_round_trip);
 	tcase_add_loop_test(tc, open_rejects_tampered_packet, 0,
 	    14 + CHAT_SEAL_OVERHEAD);
+	tcase_add_test(tc, seal_open_interleaved_sessions);
 	tcase_add_test(tc, open_rejects_replay_and_too_old);
 	suite_add_tcase(s, tc);
 	return (s);
