@@ -3,7 +3,7 @@
 # rules that give each NAT type its mapping and filtering behaviour, the
 # expected verdicts, and the cleanup of every namespace and process it made.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
 # Topology (all names carry the pid of the test, so runs never collide):
 #

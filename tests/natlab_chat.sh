@@ -14,7 +14,7 @@
 # only reported here (stund runs without TURN); tests/natlab_relay.sh
 # judges the relay cases.  The table at the end gives the connect times.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
 # NATLAB_CHAT_CASES picks cases by label (default: all), NATLAB_CHAT_MSGS
 # and NATLAB_CHAT_LOSS_MSGS set the number of messages each way.

@@ -14,7 +14,7 @@
 # file still arrives with the same SHA-256, each side reporting it done,
 # the direct path event lying between the first progress and the end.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
 # NATLAB_FILE_MB sets the file size (default 4 MiB), NATLAB_FILE_MOVE_MB
 # the second case's (default 24 MiB).

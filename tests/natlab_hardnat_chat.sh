@@ -7,7 +7,7 @@
 # relay with no probe at all.  The path event tells the plan, the probes
 # and how long they ran.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
 # NATLAB_HARDNAT_RUNS sets the runs (default 20).
 

@@ -10,7 +10,7 @@
 # natprobe's reading of it.  p2pchat, which runs the same test at start
 # for the rendezvous, must report the same essentials in its "nat" event.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}

@@ -6,7 +6,7 @@
 # server.  coturn's natdiscovery runs against our stund on the same lab, for
 # interop and for the wall-time table printed at the end.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}

@@ -5,7 +5,7 @@
 # server) must both give the verdict the lab was built to produce, so that
 # natlab_natprobe.sh can trust the lab when it judges natprobe.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top_srcdir/tests/natlab-lib.sh"

@@ -16,7 +16,7 @@
 # The table gives, per pair, the fallback time: ms from bob's start to his
 # first delivered message (his lines are typed at start).
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
 # NATLAB_RELAY_CASES picks cases (default: sym-sym sym-prc fc-sym
 # relay-direct relay-direct-late),

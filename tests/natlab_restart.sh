@@ -20,7 +20,7 @@
 #   cgnat   two hosts behind one hairpinning NAT with a relay on offer,
 #	    20 times: both sides end on the same kind of path every time.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
 # NATLAB_RESTART_CASES picks cases (default: all), NATLAB_RESTART_RUNS the
 # cgnat runs (20), NATLAB_RESTART_LOSS_MSGS the loss lines each way (500).
