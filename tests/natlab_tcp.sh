@@ -16,7 +16,7 @@
 # when bob joined alice (ms from his start, which waits for alice's
 # registration) and how long bob's first message took from his join.
 #
-# Copyright (c) 2026 The stunkit authors.  See COPYING.
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
 # NATLAB_TCP_CASES picks cases (default: udp-prc udp-udp tcp443),
 # NATLAB_TCP_MSGS the number of messages each way (10).
