@@ -118,6 +118,9 @@ const char *report_blocked(const struct probe *p);
 const char *report_verdict(const struct probe *p, char *buf, size_t cap);
 /* What the verdict means for peer-to-peer. */
 const char *report_p2p(const struct probe *p);
+/* TCP hole punching from --tcp: the sentence; *word "possible",
+   "unlikely" or NULL (not measured). */
+const char *report_tcp_punch(const struct probe *p, const char **word);
 /* Why "mapping", "filtering" or "hairpinning" was not measured, or NULL. */
 const char *report_not_tested(const struct probe *p, const char *what,
 	    char *buf, size_t cap);

@@ -99,6 +99,30 @@ report_verdict(const struct probe *p, char *buf, size_t cap)
 	return (buf);
 }
 
+/* What the TCP mapping (--tcp) means for TCP hole punching. */
+const char *
+report_tcp_punch(const struct probe *p, const char **word)
+{
+	switch (p->tcp_mapping) {
+	case STUN_NAT_EI:
+		*word = "possible";
+		return ("possible: the TCP mapping is endpoint-independent, "
+		    "so a simultaneous open from the port the server saw "
+		    "can meet a peer's (if the NAT lets the peer's SYN in "
+		    "once it sent its own)");
+	case STUN_NAT_AD:
+	case STUN_NAT_APD:
+	case STUN_NAT_DEP:
+		*word = "unlikely";
+		return ("unlikely: the TCP mapping depends on the "
+		    "destination, so a peer would not meet the port the "
+		    "server saw");
+	default:
+		*word = NULL;
+		return ("unknown: the TCP mapping could not be measured");
+	}
+}
+
 /* What the verdict means for a direct path. */
 const char *
 report_p2p(const struct probe *p)
@@ -118,7 +142,8 @@ report_p2p(const struct probe *p)
 	case STUN_NAT_TYPE_PORT_RESTRICTED:
 	case STUN_NAT_TYPE_SYM_FIREWALL:
 		return ("direct connection possible with hole punching; "
-		    "needs a relay when the peer is behind a symmetric NAT");
+		    "with a peer behind a symmetric NAT only by port "
+		    "prediction or a birthday attempt, else a relay");
 	case STUN_NAT_TYPE_SYMMETRIC:
 		if (r->pattern == STUN_NAT_PAT_SEQUENTIAL ||
 		    r->pattern == STUN_NAT_PAT_PRESERVE)
@@ -127,9 +152,10 @@ report_p2p(const struct probe *p)
 			    "port-restricted or symmetric peers only by port "
 			    "prediction, else a relay");
 		return ("direct connection possible with peers behind open, "
-		    "full-cone or restricted-cone NATs; needs a relay when "
-		    "the peer is behind a port-restricted-cone or symmetric "
-		    "NAT");
+		    "full-cone or restricted-cone NATs; with port-restricted "
+		    "peers only by a birthday attempt (many ports at once, "
+		    "often but not always), with symmetric peers only by a "
+		    "relay");
 	case STUN_NAT_TYPE_BLOCKED:
 		return ("UDP is blocked: only a relay over TCP or TLS can "
 		    "work");
@@ -400,6 +426,7 @@ static void
 report_more(const struct probe *p)
 {
 	const struct stun_nat_result	*r = &p->nat.r;
+	const char			*w;
 
 	printf("  CGNAT         %s\n", r->cgnat ? "yes (100.64.0.0/10)" :
 	    "no");
@@ -419,9 +446,11 @@ report_more(const struct probe *p)
 	} else if (r->lifetime < 0)
 		printf("  lifetime      not tested: the server ignores "
 		    "RESPONSE-PORT\n");
-	if (p->o.tcp)
+	if (p->o.tcp) {
 		printf("  TCP mapping   %s\n",
 		    stun_nat_behaviour_name(p->tcp_mapping));
+		printf("  TCP punching  %s\n", report_tcp_punch(p, &w));
+	}
 	if (r->server2 != STUN_NAT_SRV_NONE &&
 	    r->server2 != STUN_NAT_SRV_ANSWERING)
 		printf("  note          the second server is %s\n",

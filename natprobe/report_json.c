@@ -263,6 +263,7 @@ void
 report_json(const struct probe *p)
 {
 	const struct stun_nat_result	*r = &p->nat.r;
+	const char			*w;
 	char				 buf[128];
 
 	printf("{\"server\":");
@@ -324,6 +325,12 @@ report_json(const struct probe *p)
 	if (p->o.tcp) {
 		printf(",");
 		report_json_behaviour("tcp_mapping", p->tcp_mapping);
+		(void)report_tcp_punch(p, &w);
+		printf(",\"tcp_hole_punching\":");
+		if (w != NULL)
+			report_json_str(w);
+		else
+			printf("null");
 	}
 	if (r->map_total > 0)
 		printf(",\"mapping_confidence\":%.2f",

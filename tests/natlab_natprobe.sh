@@ -192,6 +192,26 @@ for t in $TYPES; do
 		fi
 	fi
 
+	# TCP hole punching as --tcp judges it: masquerade keeps a TCP port
+	# (endpoint-independent), the symmetric type randomises TCP too.
+	case $t in
+	port-restricted-cone)	want=possible ;;
+	symmetric)		want=unlikely ;;
+	*)			want= ;;
+	esac
+	if [ -n "$want" ]; then
+		np_run tcp "$LAB_SRV1" --tcp
+		if jq -e --arg w "$want" '.tcp_hole_punching == $w' \
+		    "$LAB_TMP/np.json" >/dev/null 2>&1; then
+			echo "ok: $t: --tcp says TCP hole punching is $want"
+		else
+			fails=$((fails + 1))
+			echo "FAIL: $t: --tcp does not say '$want'"
+			jq -c '{tcp_mapping, tcp_hole_punching}' \
+			    "$LAB_TMP/np.json" 2>&1 | sed 's/^/  json| /'
+		fi
+	fi
+
 	np_run coturn "$LAB_SRV1:$P_COTURN"
 	np_judge "natprobe vs coturn" full || fails=$((fails + 1))
 	c_coturn="$np_v"; ms_npc=$np_ms

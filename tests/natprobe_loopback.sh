@@ -211,7 +211,15 @@ if [ -x "$STUND" ]; then
 		timeout 20 "$NP" --json --tcp "127.0.0.1:$P" \
 		    >"$TMP/tcp.json" 2>&1
 		jcheck "$TMP/tcp.json" "stund: --tcp mapping" \
-		    '.tcp_mapping == "endpoint-independent"'
+		    '.tcp_mapping == "endpoint-independent" and
+		    .tcp_hole_punching == "possible"'
+		timeout 20 "$NP" --tcp "127.0.0.1:$P" >"$TMP/tcp.txt" 2>&1
+		if grep -q '^  TCP punching  possible: ' "$TMP/tcp.txt"; then
+			ok "stund: --tcp says TCP punching is possible"
+		else
+			fail "stund: --tcp text without 'TCP punching'"
+			sed 's/^/  | /' "$TMP/tcp.txt"
+		fi
 
 		timeout 20 "$NP" --json --lifetime --lifetime-max 2 \
 		    "127.0.0.1:$P" >"$TMP/lt.json" 2>&1
