@@ -13,10 +13,17 @@
 # offload batch.  The clean row keeps the offloads, as a NIC would.  Each
 # cell is the median of BENCH_REPS runs, in Mbit/s of file data (p2pchat:
 # from the receiver's transfer event to its file event; iperf3: the
-# receiver's sum).  Not part of `make check`.  See bench/README.
+# receiver's sum).  Then the relayed rows: the same transfer with both
+# peers forced onto a TURN relay (--force-relay), once through a second
+# stund and once through coturn's turnserver, both on A's address with
+# the same user; each row gives the rate and the relay server's CPU time
+# per MiB of file data (utime + stime from /proc, both ways of the
+# relay counted), and the ratios stund / coturn.  Not part of
+# `make check`.  See bench/README.
 #
 # Knobs: BENCH_XFER_MB (200), BENCH_REPS (3), BENCH_XFER_LOSS ("0 1 5",
-# percent), BENCH_XFER_NS (1: namespaces as root, 0: loopback).
+# percent), BENCH_XFER_NS (1: namespaces as root, 0: loopback),
+# BENCH_XFER_RELAY (1: the relayed rows, 0: none).
 
 set -u
 
@@ -129,14 +136,16 @@ dd if=/dev/urandom of="$T/file" bs=1048576 count="$MB" 2>/dev/null ||
     exit 1
 BYTES=$((MB * 1048576))
 
-# p2pchat_once: Mbit/s of one transfer A -> B, or nothing.
+# p2pchat_once [OPTION...]: Mbit/s of one transfer A -> B, or nothing;
+# the options go to both peers.
 p2pchat_once()
 {
 	rm -rf "$T/in" "$T/rx.in" && mkdir "$T/in" && mkfifo "$T/rx.in" ||
 	    return
 	exec 7<>"$T/rx.in"
 	$B timeout 300 "$CHAT" --server "$IPA:$PORT" --name rx --batch \
-	    --accept-dir "$T/in" <"$T/rx.in" >"$T/rx.out" 2>/dev/null 7>&- &
+	    --accept-dir "$T/in" "$@" <"$T/rx.in" >"$T/rx.out" 2>/dev/null \
+	    7>&- &
 	_rx=$!
 	_i=0
 	while ! grep -q '"event":"room"' "$T/rx.out" && [ $_i -lt 100 ]; do
@@ -146,8 +155,8 @@ p2pchat_once()
 	_code=$(sed -n 's/.*"code":"\([^"]*\)".*/\1/p' "$T/rx.out" |
 	    head -n 1)
 	$A timeout 300 "$CHAT" --server "$IPA:$PORT" --name tx --batch \
-	    --linger 30 --send "$T/file" "$_code" </dev/null >"$T/tx.out" \
-	    2>/dev/null 7>&-
+	    --linger 30 --send "$T/file" "$@" "$_code" </dev/null \
+	    >"$T/tx.out" 2>/dev/null 7>&-
 	kill "$_rx" 2>/dev/null
 	wait "$_rx" 2>/dev/null
 	exec 7>&-
@@ -193,3 +202,86 @@ for l in $LOSSES; do
 	    "$(awk -v p="${p:-0}" -v i="${i:-0}" 'BEGIN {
 	    if (i > 0 && p > 0) printf "%.2fx", p / i; else print "-" }')"
 done
+
+[ "${BENCH_XFER_RELAY:-1}" = 1 ] || exit 0
+loss 0
+
+# cpu_ticks PID: its user + system time so far, in clock ticks.
+cpu_ticks()
+{
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
+}
+
+# relay_row NAME PID PORT: REPS relayed transfers through the TURN server
+# PID listening on IPA:PORT; prints "Mbit/s ms-of-CPU-per-MiB" (medians).
+relay_row()
+{
+	: >"$T/rp" && : >"$T/rc"
+	r=0
+	while [ $r -lt "$REPS" ]; do
+		c0=$(cpu_ticks "$2")
+		v=$(p2pchat_once --force-relay \
+		    --relay "turn:bench:b3nch@$IPA:$3")
+		c1=$(cpu_ticks "$2")
+		if [ -n "$v" ] && [ -n "$c0" ] && [ -n "$c1" ]; then
+			echo "$v" >>"$T/rp"
+			awk -v t="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
+			    -v mb="$MB" 'BEGIN { printf "%.2f\n",
+			    t * 1000 / hz / mb }' >>"$T/rc"
+		fi
+		r=$((r + 1))
+	done
+	echo "$(median <"$T/rp") $(median <"$T/rc")"
+}
+
+# A second stund as a plain TURN server, and coturn, on A's address.
+echo "bench:b3nch" >"$T/users"
+$A "$STUND" --primary "$IPA" --port 0 --foreground --rendezvous=no \
+    --user-file "$T/users" --allow-peer "$IPA/32" --allow-peer "$IPB/32" \
+    --rate 0 >"$T/relay-stund.log" 2>&1 &
+SPID=$!
+PIDS="$PIDS $SPID"
+i=0
+while ! grep -q 'started:' "$T/relay-stund.log" &&
+    [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+SPORT=$(sed -n "s/.*$IPA:\([0-9]*\).*/\1/p" "$T/relay-stund.log" |
+    head -n 1)
+CPORT=3578
+if command -v turnserver >/dev/null 2>&1; then
+	: >"$T/turnserver.conf"
+	$A turnserver -c "$T/turnserver.conf" --db "$T/turndb" -n \
+	    --pidfile "$T/turnserver.pid" --no-tls --no-dtls --no-tcp \
+	    --listening-ip "$IPA" --relay-ip "$IPA" -p "$CPORT" \
+	    -u bench:b3nch -r stunkit.bench --lt-cred-mech \
+	    --allow-loopback-peers --no-cli --log-file stdout \
+	    --simple-log >"$T/turnserver.log" 2>&1 &
+	CPID=$!
+	PIDS="$PIDS $CPID"
+	sleep 1
+else
+	CPID=
+	echo "xfer.sh: turnserver (coturn) not installed: no coturn row" >&2
+fi
+printf '\nrelayed through a TURN server on %s, %s MiB, median of %s\n' \
+    "$IPA" "$MB" "$REPS"
+printf '%-8s %14s %16s\n' server "p2pchat Mbit/s" "CPU ms per MiB"
+set -- - -
+[ -n "$SPORT" ] && set -- $(relay_row stund "$SPID" "$SPORT")
+s_rate=${1:--} s_cpu=${2:--}
+printf '%-8s %14s %16s\n' stund "$s_rate" "$s_cpu"
+set -- - -
+[ -n "$CPID" ] && set -- $(relay_row coturn "$CPID" "$CPORT")
+c_rate=${1:--} c_cpu=${2:--}
+printf '%-8s %14s %16s\n' coturn "$c_rate" "$c_cpu"
+awk -v sr="$s_rate" -v cr="$c_rate" -v sc="$s_cpu" -v cc="$c_cpu" 'BEGIN {
+	if (sr + 0 > 0 && cr + 0 > 0)
+		printf "stund / coturn: rate %.2fx", sr / cr
+	else
+		printf "stund / coturn: rate -"
+	if (sc + 0 > 0 && cc + 0 > 0)
+		printf ", CPU per MiB %.2fx (target: at most 0.5x)\n", sc / cc
+	else
+		printf ", CPU per MiB -\n" }'
