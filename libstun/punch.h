@@ -48,11 +48,12 @@ extern "C" {
 #define STUN_PUNCH_LOST_RETRY	2000	/* ms */
 /*
  * A relayed path keeps looking for a direct one: a recheck round of the
- * better pairs 15 s after the relay was nominated, then 30, 60, 120 s
- * and every 300 s later; each round lasts 2 s with at most 4 checks a
- * pair (0, 100, 300, 700 ms).
+ * better pairs 3 s after the relay was nominated (a first round that lost
+ * its direct checks to loss tries again soon), then 6, 12, 24, 48, 96,
+ * 192 s later and every 300 s after that; each round lasts 2 s with at
+ * most 4 checks a pair (0, 100, 300, 700 ms).
  */
-#define STUN_PUNCH_RECHECK	15000	/* ms, first interval */
+#define STUN_PUNCH_RECHECK	3000	/* ms, first interval */
 #define STUN_PUNCH_RECHECK_MAX	300000	/* ms, backoff ceiling */
 #define STUN_PUNCH_RECHECK_WINDOW 2000	/* ms a round lasts */
 #define STUN_PUNCH_RECHECK_SENDS 4	/* checks per pair and round */
