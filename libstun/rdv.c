@@ -531,12 +531,24 @@ stun_rdv_open(const struct stun_msg *m, const uint8_t key[STUN_RDV_KEY_LEN],
 	    m->buf + s->off + 8, ctlen, pt + STUN_HDR_LEN);
 	if (rc != 0)
 		return (rc == STUN_ERR_INTEGRITY ? rc : STUN_ERR_INTEGRITY);
-	/* The plaintext is a list of attributes under the outer header. */
+	/*
+	 * The plaintext is a list of attributes under the outer header,
+	 * with the class bits of an indication: it is never a datagram,
+	 * so the check for a damaged FINGERPRINT at the tail of a request
+	 * must not take the last 8 bytes of its last value (a random room
+	 * key can end in 80 28 00 04) for one.  Decoded, it takes the
+	 * outer message's type back: its attributes are judged by that.
+	 */
 	memcpy(pt, m->buf, STUN_HDR_LEN);
+	pt[0] = (uint8_t)(pt[0] & ~0x01);
+	pt[1] = (uint8_t)((pt[1] & ~0x10) | 0x10);
 	pt[2] = (uint8_t)((ctlen - STUN_RDV_TAG_LEN) >> 8);
 	pt[3] = (uint8_t)(ctlen - STUN_RDV_TAG_LEN);
 	save = *out;
 	rc = stun_msg_decode(&in, pt, STUN_HDR_LEN + ctlen - STUN_RDV_TAG_LEN);
+	in.type = m->type;
+	in.method = m->method;
+	in.cls = m->cls;
 	if (rc == 0 && (in.fp != -1 || in.mi != -1 || in.mi256 != -1 ||
 	    in.nunknown > 0))
 		rc = STUN_ERR_BAD_ATTR;
