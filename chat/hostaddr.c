@@ -82,6 +82,27 @@ chat_resolve(const char *s, struct stun_addr *out, char *err, size_t errlen)
 }
 
 /*
+ * The next item of a comma list at *p: its host and port (0 when none),
+ * *p moved past it.  1 for an item, 0 at the end, -1 for a malformed one.
+ */
+static int
+hostaddr_next(const char **p, char *host, size_t hostlen, uint16_t *port)
+{
+	char	 one[CHAT_HOST_MAX];
+	size_t	 len;
+
+	if (**p == '\0')
+		return (0);
+	len = strcspn(*p, ",");
+	if (len == 0 || len >= sizeof(one))
+		return (-1);
+	memcpy(one, *p, len);
+	one[len] = '\0';
+	*p += len + ((*p)[len] == ',');
+	return (hostport_split(one, host, hostlen, port) != 0 ? -1 : 1);
+}
+
+/*
  * A fleet: "a,b,c", each host[:port]; a name stands for every address
  * it has.  In order, without repeats, of the first address's family
  * (IPv4 first: one socket talks to all of them).  0, -1 for a malformed
@@ -92,23 +113,17 @@ chat_resolve_servers(const char *arg, struct stun_addr *out, unsigned max,
     unsigned *n, char *err, size_t errlen)
 {
 	struct stun_addr all[4 * STUN_RDV_MAX_SERVERS];
-	char		 one[CHAT_HOST_MAX], host[CHAT_HOST_MAX];
+	char		 host[CHAT_HOST_MAX];
 	const char	*p = arg;
-	size_t		 len;
 	unsigned	 nall = 0, i, k;
 	uint16_t	 port;
 	uint8_t		 fam = 0;
+	int		 r;
 
 	*n = 0;
 	err[0] = '\0';
-	while (*p != '\0') {
-		len = strcspn(p, ",");
-		if (len == 0 || len >= sizeof(one))
-			return (-1);
-		memcpy(one, p, len);
-		one[len] = '\0';
-		p += len + (p[len] == ',');
-		if (hostport_split(one, host, sizeof(host), &port) != 0)
+	while ((r = hostaddr_next(&p, host, sizeof(host), &port)) != 0) {
+		if (r < 0)
 			return (-1);
 		if (port == 0)
 			port = CHAT_PORT;
@@ -261,20 +276,14 @@ chat_server_host(const char *arg, const struct stun_addr *addr, char *host,
     size_t hostlen)
 {
 	struct stun_addr all[8];
-	char		 one[CHAT_HOST_MAX], h[CHAT_HOST_MAX], err[8];
+	char		 h[CHAT_HOST_MAX], err[8];
 	const char	*p = arg;
-	size_t		 len;
 	unsigned	 n, i;
 	uint16_t	 port;
+	int		 r;
 
-	while (*p != '\0') {
-		len = strcspn(p, ",");
-		if (len == 0 || len >= sizeof(one))
-			return (-1);
-		memcpy(one, p, len);
-		one[len] = '\0';
-		p += len + (p[len] == ',');
-		if (hostport_split(one, h, sizeof(h), &port) != 0)
+	while ((r = hostaddr_next(&p, h, sizeof(h), &port)) != 0) {
+		if (r < 0)
 			return (-1);
 		n = 0;
 		if (hostaddr_lookup(h, addr->port, all, 8, &n, err,
