@@ -33,6 +33,7 @@ struct tcp_stream {
 	struct bufferevent *bev;	/* NULL: free */
 	struct stun_addr peer;
 	int		 up;
+	int		 taken;		/* a frame of it was the room's */
 	uint64_t	 last;		/* last frame taken, or the start */
 	struct stun_stream rx;
 	uint8_t		 rxbuf[CHAT_TCP_RX_MAX];
@@ -93,15 +94,27 @@ tcp_find(const struct stun_addr *a)
 	return (NULL);
 }
 
+/*
+ * A free slot; when none is, the oldest stream that never carried a
+ * frame the room took makes way (a stranger's connection, or a connect
+ * still waiting for its SYN-ACK), so that strangers cannot hold them all.
+ */
 static struct tcp_stream *
-tcp_slot(void)
+tcp_slot(uint64_t now)
 {
-	unsigned	i;
+	struct tcp_stream	*old = NULL;
+	unsigned		 i;
 
-	for (i = 0; i < CHAT_TCP_STREAMS; i++)
+	for (i = 0; i < CHAT_TCP_STREAMS; i++) {
 		if (tcp.s[i].bev == NULL)
 			return (&tcp.s[i]);
-	return (NULL);
+		if (!tcp.s[i].taken && (old == NULL ||
+		    tcp.s[i].last < old->last))
+			old = &tcp.s[i];
+	}
+	if (old != NULL)
+		tcp_lost(old, now);
+	return (old);
 }
 
 static void
@@ -140,6 +153,7 @@ tcp_read_cb(struct bufferevent *bev, void *arg)
 			if (chat_room_input(&ctx->room, CHAT_SOCK_TCP, &s->peer,
 			    d, dlen, now) == 0) {
 				s->last = now;
+				s->taken = 1;
 				if (d[0] == CHAT_PKT_DATA)
 					chat_end_rx(&ctx->end, now);
 			}
@@ -184,7 +198,7 @@ tcp_stream(int fd, const struct stun_addr *peer, const struct stun_addr *to,
 
 	if ((s = tcp_find(peer)) != NULL)
 		tcp_close(s);	/* the newer stream wins */
-	if ((s = tcp_slot()) == NULL) {
+	if ((s = tcp_slot(now)) == NULL) {
 		close(fd);
 		return (-1);
 	}
@@ -195,6 +209,7 @@ tcp_stream(int fd, const struct stun_addr *peer, const struct stun_addr *to,
 	}
 	s->peer = *peer;
 	s->up = to == NULL;
+	s->taken = 0;
 	s->last = now;
 	stun_stream_init(&s->rx, s->rxbuf, sizeof(s->rxbuf));
 	bufferevent_setcb(s->bev, tcp_read_cb, NULL, tcp_event_cb, s);
@@ -382,12 +397,13 @@ tcp_go(struct chat_ctx *ctx, uint64_t now)
 
 	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++) {
 		g = &tcp.gone[i];
-		if ((p = chat_room_peer(&ctx->room, i)) == NULL) {
-			if (g->peer_id != 0)
-				chat_tcpp_forget(&tcp.plan, g->peer_id);
+		if (g->peer_id != 0 && ((p = chat_room_peer(&ctx->room,
+		    i)) == NULL || p->id != g->peer_id)) {
+			chat_tcpp_forget(&tcp.plan, g->peer_id);
 			g->peer_id = 0;
-			continue;
 		}
+		if ((p = chat_room_peer(&ctx->room, i)) == NULL)
+			continue;
 		/* Punching, or relayed at once: a direct path may come. */
 		if ((p->state != CHAT_PEER_S_PUNCHING &&
 		    p->path.kind != CHAT_PATH_RELAY) ||
@@ -418,8 +434,8 @@ chat_tcp_pump(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 	if (tcp.lfd == -1 || ctx->base == NULL)
 		return;
 	if (tcp.ev == NULL) {
-		if ((tcp.ev = event_new(ctx->base, tcp.lfd, EV_READ | EV_PERSIST,
-		    tcp_accept_cb, NULL)) == NULL ||
+		if ((tcp.ev = event_new(ctx->base, tcp.lfd,
+		    EV_READ | EV_PERSIST, tcp_accept_cb, NULL)) == NULL ||
 		    event_add(tcp.ev, NULL) != 0)
 			log_warnx("TCP: cannot take connections");
 	}
