@@ -1,0 +1,74 @@
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+#
+# Shell helpers shared by the tests that read p2pchat's batch output: one
+# JSON event per line, in the order p2pchat printed them.  Sourced after
+# stund-lib.sh or natlab-lib.sh; chat_writer and chat_pair need
+# stund-lib.sh's st_ok/st_fail and the caller's $CHAT, $T, $N and $MARK.
+
+# ev FILE EVENT: lines of that event.
+ev()
+{
+	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
+}
+
+# count FILE EVENT [FIXED]: how many such events (containing FIXED).
+count()
+{
+	ev "$1" "$2" | grep -cF -- "${3:-}"
+}
+
+# texts FILE FROM: the texts of the messages from FROM, in order.
+texts()
+{
+	ev "$1" message | grep -F "\"from\":\"$2\"" |
+	    sed -n 's/.*"text":"\(.*\)","ms".*/\1/p'
+}
+
+# chat_writer OUT PEER TEXT: once PEER joined in OUT (15 s at most), $N
+# lines "$MARK TEXT i" on stdout, for a p2pchat --batch to read.
+chat_writer()
+{
+	_i=0
+	while [ $_i -lt 150 ] &&
+	    ! grep -q "^{\"event\":\"joined\",\"peer\":\"$2\"" "$1" 2>/dev/null; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le $N ]; do
+		echo "$MARK $3 $_i"
+		_i=$((_i + 1))
+	done
+}
+
+# chat_pair LABEL SERVER ARGS...: alice and bob in one room on SERVER
+# (host:port) with ARGS, each sending $N lines once the other joined;
+# outputs in $T/LABEL.{a,b}.{out,err}.  Both must exit 0.
+chat_pair()
+{
+	_l=$1
+	_sv=$2
+	shift 2
+	chat_writer "$T/$_l.a.out" bob "alice to bob" |
+	    timeout 60 "$CHAT" --server "$_sv" --name alice \
+	    --batch --linger 5 "$@" >"$T/$_l.a.out" 2>"$T/$_l.a.err" &
+	_pa=$!
+	_i=0
+	while [ $_i -lt 100 ] && [ "$(count "$T/$_l.a.out" room)" -eq 0 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_code=$(ev "$T/$_l.a.out" room |
+	    sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+	chat_writer "$T/$_l.b.out" alice "bob to alice" |
+	    timeout 60 "$CHAT" --server "$_sv" --name bob \
+	    --batch --linger 5 "$@" "$_code" >"$T/$_l.b.out" \
+	    2>"$T/$_l.b.err"
+	_rb=$?
+	wait $_pa
+	_ra=$?
+	[ $_ra -eq 0 ] && [ $_rb -eq 0 ] &&
+	    st_ok "$_l: both exited 0" ||
+	    st_fail "$_l: exit alice $_ra bob $_rb:" \
+	    "$(cat "$T/$_l.a.err" "$T/$_l.b.err")"
+}
