@@ -72,3 +72,45 @@ chat_pair()
 	    st_fail "$_l: exit alice $_ra bob $_rb:" \
 	    "$(cat "$T/$_l.a.err" "$T/$_l.b.err")"
 }
+
+# chat_cap_start FILTER SECONDS: when root with tshark, capture FILTER on
+# lo into $T/lo.pcap for at most SECONDS, and set CAP to the file (else
+# leave CAP empty and say why).
+chat_cap_start()
+{
+	CAP=""
+	if [ "$(id -u)" -ne 0 ] || ! command -v tshark >/dev/null 2>&1; then
+		echo "note: not root or no tshark: no capture"
+		return
+	fi
+	st_bg "$T/tshark.log" timeout "$2" tshark -n -i lo -f "$1" \
+	    -w "$T/lo.pcap"
+	CAP_PID=$ST_LASTPID
+	_i=0
+	while [ $_i -lt 50 ] && ! grep -q 'Capturing on' "$T/tshark.log"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	CAP="$T/lo.pcap"
+}
+
+# chat_cap_check MIN WHAT: stop the capture; it must hold at least MIN
+# packets and a TURN username "alice" in clear (the control that it saw
+# the traffic), and $MARK in none of them.  WHAT names the packets.
+chat_cap_check()
+{
+	[ -n "$CAP" ] || return 0
+	sleep 0.5
+	st_stop "$CAP_PID"
+	_np=$(timeout 60 tshark -n -r "$CAP" 2>/dev/null | wc -l)
+	if [ "$_np" -gt "$1" ] && grep -aq 'alice' "$CAP"; then
+		st_ok "capture: $_np $2 on lo, a TURN username in clear"
+		if grep -aq "$MARK" "$CAP"; then
+			st_fail "the marker text crossed lo in clear"
+		else
+			st_ok "the marker text is in none of the $_np packets"
+		fi
+	else
+		st_fail "capture saw $_np packets, no TURN username"
+	fi
+}

@@ -83,19 +83,7 @@ check_relayed()
 }
 
 # --- (d) Capture everything on lo while the relayed runs go. ---
-CAP=""
-if [ "$(id -u)" -eq 0 ] && command -v tshark >/dev/null 2>&1; then
-	st_bg "$T/tshark.log" timeout 300 tshark -n -i lo -f udp -w "$T/lo.pcap"
-	CAP_PID=$ST_LASTPID
-	i=0
-	while [ $i -lt 50 ] && ! grep -q 'Capturing on' "$T/tshark.log"; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	CAP="$T/lo.pcap"
-else
-	echo "note: not root or no tshark: no capture (d)"
-fi
+chat_cap_start udp 300
 
 # --- (a) coturn. ---
 if command -v turnserver >/dev/null 2>&1; then
@@ -243,20 +231,5 @@ else
 fi
 
 # --- (d) the marker never crossed lo in clear. ---
-if [ -n "$CAP" ]; then
-	sleep 0.5
-	st_stop "$CAP_PID"
-	np=$(timeout 60 tshark -n -r "$CAP" 2>/dev/null | wc -l)
-	# The control: the TURN username is in clear, so the capture works.
-	if [ "$np" -gt 100 ] && grep -aq 'alice' "$CAP"; then
-		st_ok "capture: $np packets on lo, TURN usernames seen in clear"
-		if grep -aq "$MARK" "$CAP"; then
-			st_fail "the marker text crossed lo in clear"
-		else
-			st_ok "the marker text is in none of the $np packets"
-		fi
-	else
-		st_fail "capture saw $np packets, no TURN username"
-	fi
-fi
+chat_cap_check 100 "packets"
 st_done

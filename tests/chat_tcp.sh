@@ -97,20 +97,7 @@ refused()
 }
 
 # --- (h) Capture TCP on lo while the runs go. ---
-CAP=""
-if [ "$(id -u)" -eq 0 ] && command -v tshark >/dev/null 2>&1; then
-	st_bg "$T/tshark.log" timeout 400 tshark -n -i lo -f tcp \
-	    -w "$T/lo.pcap"
-	CAP_PID=$ST_LASTPID
-	i=0
-	while [ $i -lt 50 ] && ! grep -q 'Capturing on' "$T/tshark.log"; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	CAP="$T/lo.pcap"
-else
-	echo "note: not root or no tshark: no capture (h)"
-fi
+chat_cap_start tcp 400
 
 # --- (a), (b), (e): our stund, TURN over TCP and TLS. ---
 printf 'alice:s3cret\n' >"$T/users"
@@ -409,20 +396,5 @@ else
 fi
 
 # --- (h) the marker never crossed lo in clear over TCP. ---
-if [ -n "$CAP" ]; then
-	sleep 0.5
-	st_stop "$CAP_PID"
-	np=$(timeout 60 tshark -n -r "$CAP" 2>/dev/null | wc -l)
-	# The control: TURN over plain TCP shows its username in clear.
-	if [ "$np" -gt 50 ] && grep -aq 'alice' "$CAP"; then
-		st_ok "capture: $np TCP packets on lo, a TURN username in clear"
-		if grep -aq "$MARK" "$CAP"; then
-			st_fail "the marker text crossed lo in clear"
-		else
-			st_ok "the marker text is in none of the $np packets"
-		fi
-	else
-		st_fail "capture saw $np packets, no TURN username"
-	fi
-fi
+chat_cap_check 50 "TCP packets"
 st_done
