@@ -114,3 +114,25 @@ chat_cap_check()
 		st_fail "capture saw $_np packets, no TURN username"
 	fi
 }
+
+# chat_wait_line FILE RE TENTHS: until FILE has a line matching RE, at
+# most TENTHS tenths of a second.  0 when it came.
+chat_wait_line()
+{
+	_k=0
+	while [ $_k -lt "$3" ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_k=$((_k + 1))
+	done
+	return 1
+}
+
+# chat_hardnat_path FILE: the last path event of FILE as "kind hard_nat
+# probes probe_ms ms" (needs jq).
+chat_hardnat_path()
+{
+	jq -Rr 'fromjson? | objects | select(.event == "path") |
+	    "\(.kind) \(.hard_nat) \(.probes) \(.probe_ms) \(.ms)"' "$1" \
+	    2>/dev/null | tail -1
+}
