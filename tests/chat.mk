@@ -16,6 +16,7 @@ tests_check_chat_SOURCES += tests/chat_uri.c chat/hostaddr.c
 tests_check_chat_SOURCES += tests/chat_tcpplan.c
 
 TESTS += tests/chat_loopback.sh
+EXTRA_DIST += tests/chat-lib.sh
 EXTRA_DIST += tests/chat_loopback.sh
 
 # Files over p2pchat: sizes, names, refusal, resume after SIGKILL.
