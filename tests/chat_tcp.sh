@@ -16,6 +16,8 @@
 # under a chat over TCP: p2pchat connects again, registers again,
 # allocates anew and loses nothing.  (h) A capture of lo shows
 # the marker text in no TCP segment: the streams carry only ciphertext.
+# (k) A request the server leaves unanswered is written once over a
+# stream, not again on the datagram schedule (RFC 8489 6.2.2).
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
 . "${top_srcdir:-.}/tests/chat-lib.sh"
@@ -393,6 +395,67 @@ if command -v turnserver >/dev/null 2>&1; then
 	st_stop "$TURN_PID"
 else
 	echo "note: turnserver not installed: coturn cases (c), (d) not run"
+fi
+
+# --- (k) A request goes once over a stream: a server that reads and never
+# answers sees each transaction id once, where the machines' datagram
+# schedule would have sent the Register four times in 5 s. ---
+if command -v python3 >/dev/null 2>&1; then
+	cat >"$T/silent.py" <<'PYEOF'
+import socket, struct, sys, time
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(4)
+print(ls.getsockname()[1], flush=True)
+ls.settimeout(0.2)
+conns, seen, end = [], {}, time.time() + float(sys.argv[1])
+bufs = {}
+while time.time() < end:
+    try:
+        c, _ = ls.accept()
+        c.setblocking(False)
+        conns.append(c)
+        bufs[c] = b""
+    except socket.timeout:
+        pass
+    for c in conns:
+        try:
+            d = c.recv(65536)
+        except BlockingIOError:
+            continue
+        bufs[c] += d
+        b = bufs[c]
+        while len(b) >= 20 and b[0] < 0x40:
+            n = 20 + struct.unpack("!H", b[2:4])[0]
+            if len(b) < n:
+                break
+            if struct.unpack("!H", b[0:2])[0] & 0x0110 == 0:
+                t = b[8:20].hex()
+                seen[t] = seen.get(t, 0) + 1
+            b = b[n:]
+        bufs[c] = b
+print(len(seen), max(seen.values()) if seen else 0, flush=True)
+PYEOF
+	python3 "$T/silent.py" 5 >"$T/silent.out" 2>"$T/silent.err" &
+	SIL_PID=$!
+	i=0
+	while [ $i -lt 50 ] && [ ! -s "$T/silent.out" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	SIL_PORT=$(head -n 1 "$T/silent.out")
+	timeout 6 "$CHAT" --server "127.0.0.1:$SIL_PORT" --transport tcp \
+	    --name solo --batch </dev/null >"$T/silent.chat.out" 2>&1
+	wait $SIL_PID
+	set -- $(sed -n 2p "$T/silent.out")
+	if [ "${1:-0}" -ge 1 ] && [ "${2:-0}" -eq 1 ]; then
+		st_ok "stream: $1 requests, each written once"
+	else
+		st_fail "stream: requests ${1:-none}, most copies of one ${2:-?}:" \
+		    "$(cat "$T/silent.err")"
+	fi
+else
+	echo "note: no python3: case (k) not run"
 fi
 
 # --- (h) the marker never crossed lo in clear over TCP. ---
