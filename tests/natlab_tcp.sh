@@ -170,7 +170,7 @@ cap_start()
 	done
 }
 
-# No text in clear; alice's NAT sent no UDP at all, and TCP to the server.
+# No text in clear; alice's NAT sent no UDP at all, and TCP with data.
 cap_check()
 {
 	[ -n "$cap_pid" ] || return
@@ -181,15 +181,15 @@ cap_check()
 	_udp=$(tshark -n -r "$_cap" -Y "udp && ip.src == $LAB_WAN" \
 	    2>/dev/null | wc -l)
 	_tcp=$(tshark -n -r "$_cap" -Y "tcp && ip.src == $LAB_WAN &&
-	    ip.dst == $LAB_SRV1 && tcp.len > 0" 2>/dev/null | wc -l)
+	    tcp.len > 0" 2>/dev/null | wc -l)
 	[ "$_hits" -eq 0 ] &&
 	    r_ok "$1: the message marker is nowhere in the capture" ||
 	    r_fail "$1: message text in clear on the wire ($_hits)"
 	[ "$_udp" -eq 0 ] && [ "$_tcp" -ge "$N" ] &&
 	    r_ok "$1: from alice's NAT: no UDP, $_tcp TCP segments with" \
-	    "data to $LAB_SRV1" ||
+	    "data" ||
 	    r_fail "$1: from alice's NAT: $_udp UDP packets, $_tcp TCP" \
-	    "segments with data to $LAB_SRV1"
+	    "segments with data"
 }
 
 # run LABEL FIREWALL_A FIREWALL_B TRANSPORT_A TRANSPORT_B
