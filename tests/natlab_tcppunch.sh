@@ -49,84 +49,6 @@ FIRST_MAX=2000
 fails=0
 table=
 
-r_ok()
-{
-	echo "ok: $*"
-}
-
-r_fail()
-{
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-# field LINE KEY: a string or number field of one JSON line.
-field()
-{
-	echo "$1" | sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"
-}
-
-# feed OUT ME PEER: once PEER joined in OUT (60 s at most), N lines,
-# then stdin stays open until PEER's N messages arrived (60 s at most).
-feed()
-{
-	_i=0
-	while [ $_i -lt 600 ] && [ ! -e "$1.done" ] &&
-	    [ "$(count "$1" joined "\"peer\":\"$3\"")" -eq 0 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	_i=1
-	while [ $_i -le "$N" ]; do
-		echo "$MARK $2 to $3 $_i"
-		_i=$((_i + 1))
-	done
-	_i=0
-	while [ $_i -lt 600 ] && [ ! -e "$1.done" ] &&
-	    [ "$(count "$1" message "\"from\":\"$3\"")" -lt "$N" ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
-
-# peer NS NAME OUT [ARGS]: a p2pchat in namespace NS; sets peer_pid.
-peer()
-{
-	_ns=$1 _nm=$2 _o=$3
-	shift 3
-	_other=bob
-	[ "$_nm" = bob ] && _other=alice
-	feed "$_o" "$_nm" "$_other" |
-	    ip netns exec "$(lab_ns "$_ns")" timeout -k 2 120 "$P2PCHAT" \
-	    --server "$LAB_SRV1:$P_SRV" --name "$_nm" --batch --linger 10 \
-	    "$@" >"$_o" 2>"${_o%.out}.err" &
-	peer_pid=$!
-	LAB_PIDS="$LAB_PIDS $peer_pid:$_ns"
-}
-
-# reap PID OUT: wait (90 s at most) and set rc; OUT.done stops its feed.
-reap()
-{
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt 900 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	: >"$2.done"
-	if kill -0 "$1" 2>/dev/null; then
-		lab_stop "$1"
-		rc=running
-	else
-		wait "$1"
-		rc=$?
-		_np=
-		for _e in $LAB_PIDS; do
-			[ "${_e%%:*}" = "$1" ] || _np="$_np $_e"
-		done
-		LAB_PIDS=$_np
-	fi
-}
-
 # side LABEL OUT ME PEER KIND: the last path to PEER is KIND (direct or
 # relay) over TCP; every message delivered and received.
 side()
@@ -224,7 +146,7 @@ run()
 	lab_tcp_quiet nat
 	lab_tcp_quiet natb
 	cap_start "$_l"
-	peer cli alice "$_r.a.out"
+	lab_peer cli alice "$_r.a.out"
 	_pa=$peer_pid
 	_i=0
 	while [ $_i -lt 150 ] && [ "$(count "$_r.a.out" registered)" -eq 0 ] &&
@@ -236,15 +158,15 @@ run()
 	if [ "$(count "$_r.a.out" registered)" -eq 0 ] || [ -z "$_code" ]
 	then
 		r_fail "$_l: alice did not register: $(tail -3 "$_r.a.err")"
-		reap "$_pa" "$_r.a.out"
+		lab_reap "$_pa" "$_r.a.out"
 		lab_stop "$cap_pid"
 		return
 	fi
-	peer clib bob "$_r.b.out" --transport tcp "$_code"
+	lab_peer clib bob "$_r.b.out" --transport tcp "$_code"
 	_pb=$peer_pid
-	reap "$_pb" "$_r.b.out"
+	lab_reap "$_pb" "$_r.b.out"
 	_rcb=$rc
-	reap "$_pa" "$_r.a.out"
+	lab_reap "$_pa" "$_r.a.out"
 	_rca=$rc
 	cap_check "$_l" "$3"
 	[ "$_rca" = 0 ] && [ "$_rcb" = 0 ] &&
