@@ -284,42 +284,57 @@ srv_wait(int t)
 	    CHAT_SRV_TCP_WAIT : CHAT_SRV_TLS_WAIT);
 }
 
+/*
+ * The next frame on a stream: STUN_ERR_NEED_MORE until in holds a whole
+ * one, else its length (frame points into rx until the next call) or a
+ * STUN_ERR_* that condemns the stream.  Bytes move from in to rx only as
+ * far as rx has room, so a stream costs its reassembly buffer and no more.
+ */
+int
+chat_stream_next(struct evbuffer *in, struct stun_stream *rx,
+    const uint8_t **frame)
+{
+	uint8_t		tmp[4096];
+	ev_ssize_t	k;
+	size_t		room, took;
+	int		n;
+
+	for (;;) {
+		if ((n = stun_stream_pull(rx, frame, NULL)) !=
+		    STUN_ERR_NEED_MORE)
+			return (n);
+		room = rx->cap - rx->len;
+		if (room > sizeof(tmp))
+			room = sizeof(tmp);
+		if (room == 0 || (k = evbuffer_copyout(in, tmp, room)) <= 0)
+			return (STUN_ERR_NEED_MORE);
+		took = stun_stream_push(rx, tmp, (size_t)k);
+		(void)evbuffer_drain(in, took);
+		if (took == 0)
+			return (STUN_ERR_NEED_MORE);
+	}
+}
+
 static void
 srv_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct chat_srv	*s = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	const uint8_t	*frame;
-	uint8_t		 tmp[4096];
-	ssize_t		 k;
-	size_t		 room, took;
 	int		 n;
 
-	while (s->bev != NULL && evbuffer_get_length(in) > 0) {
-		room = s->rx.cap - s->rx.len;
-		if (room > sizeof(tmp))
-			room = sizeof(tmp);
-		if ((k = evbuffer_copyout(in, tmp, room)) <= 0)
+	/* An input may close the stream: s->bev says so. */
+	while (s->bev != NULL &&
+	    (n = chat_stream_next(in, &s->rx, &frame)) != STUN_ERR_NEED_MORE) {
+		if (n < 0) {
+			log_warnx("server stream: %s: closing",
+			    stun_strerror(n));
+			srv_close(s);
 			break;
-		took = stun_stream_push(&s->rx, tmp, (size_t)k);
-		(void)evbuffer_drain(in, took);
-		for (;;) {
-			n = stun_stream_pull(&s->rx, &frame, NULL);
-			if (n == STUN_ERR_NEED_MORE)
-				break;
-			if (n < 0) {
-				log_warnx("server stream: %s: closing",
-				    stun_strerror(n));
-				srv_close(s);
-				chat_poke(s->ctx);
-				return;
-			}
-			srv_heard(s);
-			chat_server_input(s->ctx, &s->addr, frame,
-			    (size_t)n, clock_ms());
 		}
-		if (took == 0)
-			break;
+		srv_heard(s);
+		chat_server_input(s->ctx, &s->addr, frame, (size_t)n,
+		    clock_ms());
 	}
 	chat_poke(s->ctx);
 }

@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "chat/ctx.h"
+#include "chat/srv.h"
 #include "chat/tcpplan.h"
 #include "chat/tcppunch.h"
 
@@ -124,42 +125,26 @@ tcp_read_cb(struct bufferevent *bev, void *arg)
 	struct chat_ctx		*ctx = tcp.ctx;
 	struct evbuffer		*in = bufferevent_get_input(bev);
 	const uint8_t		*frame, *d;
-	uint8_t			 tmp[2048];
 	uint64_t		 now = clock_ms();
-	ev_ssize_t		 k;
-	size_t			 room, took, dlen;
+	size_t			 dlen;
 	int			 n;
 
-	while (s->bev != NULL && evbuffer_get_length(in) > 0) {
-		room = s->rx.cap - s->rx.len;
-		if (room > sizeof(tmp))
-			room = sizeof(tmp);
-		if ((k = evbuffer_copyout(in, tmp, room)) <= 0)
+	/* An input may close the stream: s->bev says so. */
+	while (s->bev != NULL &&
+	    (n = chat_stream_next(in, &s->rx, &frame)) != STUN_ERR_NEED_MORE) {
+		if (n < 0 || chat_tcpp_unframe(frame, (size_t)n, &d,
+		    &dlen) != 0) {
+			log_debug("peer stream: not a frame of ours: closing");
+			tcp_lost(s, now);
 			break;
-		took = stun_stream_push(&s->rx, tmp, (size_t)k);
-		(void)evbuffer_drain(in, took);
-		for (;;) {
-			n = stun_stream_pull(&s->rx, &frame, NULL);
-			if (n == STUN_ERR_NEED_MORE)
-				break;
-			if (n < 0 || chat_tcpp_unframe(frame, (size_t)n, &d,
-			    &dlen) != 0) {
-				log_debug("peer stream: not a frame of ours: "
-				    "closing");
-				tcp_lost(s, now);
-				chat_poke(ctx);
-				return;
-			}
-			if (chat_room_input(&ctx->room, CHAT_SOCK_TCP, &s->peer,
-			    d, dlen, now) == 0) {
-				s->last = now;
-				s->taken = 1;
-				if (d[0] == CHAT_PKT_DATA)
-					chat_end_rx(&ctx->end, now);
-			}
 		}
-		if (took == 0)
-			break;
+		if (chat_room_input(&ctx->room, CHAT_SOCK_TCP, &s->peer, d,
+		    dlen, now) == 0) {
+			s->last = now;
+			s->taken = 1;
+			if (d[0] == CHAT_PKT_DATA)
+				chat_end_rx(&ctx->end, now);
+		}
 	}
 	chat_poke(ctx);
 }
