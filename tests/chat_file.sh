@@ -15,6 +15,7 @@
 # Loopback only.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
+. "${top_srcdir:-.}/tests/chat-lib.sh"
 
 CHAT="$top_builddir/chat/p2pchat"
 BIG_MB=${CHAT_FILE_BIG_MB:-200}
@@ -24,12 +25,6 @@ BIG_MB=${CHAT_FILE_BIG_MB:-200}
 st_need timeout mkfifo cmp dd head
 st_setup
 T=$ST_TMP
-
-# ev FILE EVENT: lines of that event.
-ev()
-{
-	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
-}
 
 # wait_for FILE EVENT FIXED TENTHS: until such an event shows.
 wait_for()
