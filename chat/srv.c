@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -34,6 +35,7 @@
 #include "common/sock.h"
 #include "chat/ctx.h"
 #include "chat/srv.h"
+#include "chat/tcppunch.h"
 
 #define SRV_RX_MAX	16384	/* bytes reassembled: a frame is smaller */
 #define SRV_PEND	8	/* sends kept for a stream not up yet */
@@ -379,6 +381,7 @@ srv_connect(struct chat_srv *s)
 	SSL			*ssl = NULL;
 	socklen_t		 sl;
 	char			 buf[64];
+	int			 fd = -1;
 
 	srv_close(s);
 	if (s->cur == CHAT_SRV_TLS) {
@@ -393,14 +396,22 @@ srv_connect(struct chat_srv *s)
 		} else if (SSL_set1_host(ssl, s->host) != 1 ||
 		    SSL_set_tlsext_host_name(ssl, s->host) != 1)
 			goto fail;
-		s->bev = bufferevent_openssl_socket_new(s->ctx->base, -1, ssl,
+	}
+	/* The rendezvous: from the port peers punch TCP to (tcppunch.c). */
+	if (s->role == CHAT_SRV_RDV)
+		fd = chat_tcp_srv_socket(s->ctx, &to);
+	if (s->cur == CHAT_SRV_TLS)
+		s->bev = bufferevent_openssl_socket_new(s->ctx->base, fd, ssl,
 		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-		ssl = NULL;	/* the bufferevent's, even on failure */
-	} else
-		s->bev = bufferevent_socket_new(s->ctx->base, -1,
+	else
+		s->bev = bufferevent_socket_new(s->ctx->base, fd,
 		    BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL)
+	ssl = NULL;	/* the bufferevent's, even on failure */
+	if (s->bev == NULL) {
+		if (fd != -1)
+			close(fd);
 		return (-1);
+	}
 	bufferevent_setcb(s->bev, srv_read_cb, NULL, srv_event_cb, s);
 	if (bufferevent_enable(s->bev, EV_READ | EV_WRITE) != 0)
 		goto fail;

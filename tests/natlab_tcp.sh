@@ -122,7 +122,10 @@ reap()
 }
 
 # side LABEL OUT ME PEER TRANSPORT: a relayed path whose server leg is
-# TRANSPORT, every message delivered and received.
+# TRANSPORT, every message delivered and received.  When both sides are
+# on TCP a direct TCP path is right too: these routers answer an early
+# SYN with a reset, which defeats the simultaneous open unless the two
+# SYNs cross in flight (natlab_tcppunch.sh has the NATs that allow it).
 side()
 {
 	_last=$(ev "$2" path | grep -F "\"peer\":\"$4\"" | tail -n 1)
@@ -130,6 +133,9 @@ side()
 	    [ "$(field "$_last" transport)" = "$5" ]; then
 		r_ok "$1: $3: path to $4 relayed over $5 via" \
 		    "$(field "$_last" addr)"
+	elif [ "$(field "$_last" kind)" = direct ] && [ "$5" = tcp ] &&
+	    [ "$(field "$_last" transport)" = tcp ]; then
+		r_ok "$1: $3: path to $4 direct over TCP (the SYNs crossed)"
 	else
 		r_fail "$1: $3: path to $4: want relay over $5: $_last"
 	fi
@@ -164,7 +170,7 @@ cap_start()
 	done
 }
 
-# No text in clear; alice's NAT sent no UDP at all, and TCP to the server.
+# No text in clear; alice's NAT sent no UDP at all, and TCP with data.
 cap_check()
 {
 	[ -n "$cap_pid" ] || return
@@ -175,15 +181,15 @@ cap_check()
 	_udp=$(tshark -n -r "$_cap" -Y "udp && ip.src == $LAB_WAN" \
 	    2>/dev/null | wc -l)
 	_tcp=$(tshark -n -r "$_cap" -Y "tcp && ip.src == $LAB_WAN &&
-	    ip.dst == $LAB_SRV1 && tcp.len > 0" 2>/dev/null | wc -l)
+	    tcp.len > 0" 2>/dev/null | wc -l)
 	[ "$_hits" -eq 0 ] &&
 	    r_ok "$1: the message marker is nowhere in the capture" ||
 	    r_fail "$1: message text in clear on the wire ($_hits)"
 	[ "$_udp" -eq 0 ] && [ "$_tcp" -ge "$N" ] &&
 	    r_ok "$1: from alice's NAT: no UDP, $_tcp TCP segments with" \
-	    "data to $LAB_SRV1" ||
+	    "data" ||
 	    r_fail "$1: from alice's NAT: $_udp UDP packets, $_tcp TCP" \
-	    "segments with data to $LAB_SRV1"
+	    "segments with data"
 }
 
 # run LABEL FIREWALL_A FIREWALL_B TRANSPORT_A TRANSPORT_B
