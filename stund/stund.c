@@ -664,8 +664,10 @@ stund_nofile(const struct conf *c)
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		log_warn("setrlimit");
 	if (rl.rlim_cur < want)
-		log_warnx("descriptor limit %llu is below tcp-max %u",
-		    (unsigned long long)rl.rlim_cur, c->tcp_max);
+		log_warnx("descriptor limit %llu is below the %llu that "
+		    "tcp-max %u and max-allocations %u need",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)want,
+		    c->tcp_max, relayio_enabled(c) ? c->max_allocations : 0);
 }
 
 static void
