@@ -46,6 +46,7 @@
 #include "chat/udpio.h"
 #include "chat/xfer.h"
 
+#define CHAT_RECV_TURN		64	/* datagrams per turn of the router */
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
 #define CHAT_PUMP_ROUNDS	16	/* rounds per wake-up */
 #define CHAT_RDV_REFRESH	10000	/* ms between Registers for a path
@@ -909,12 +910,18 @@ chat_sock_read(void *arg, const struct sockaddr_storage *ss, uint8_t *buf,
 	chat_sock_dgram(arg, ss, buf, n);
 }
 
-/* A burst is read in one system call where the kernel allows (udpio.c). */
+/*
+ * A burst is read in one system call where the kernel allows (udpio.c),
+ * and handed on CHAT_RECV_TURN datagrams at a time, each turn of the
+ * router sending what they made (acknowledgements): the peer's window
+ * keeps moving while a burst is worked through.
+ */
 static void
 chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
-	chat_udpio_recv(fd, chat_sock_read, arg);
+	while (chat_udpio_recv(fd, chat_sock_read, arg, CHAT_RECV_TURN))
+		chat_pump(arg);
 	chat_pump(arg);
 }
 

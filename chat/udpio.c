@@ -73,6 +73,10 @@ static struct {
 	unsigned		 rn;
 	size_t			 rsize;
 	int			 gro;
+	/* Read, not yet handed on: messages [hi, hn), hoff into hi. */
+	size_t			 hseg[UDPIO_BURST];
+	unsigned		 hi, hn;
+	size_t			 hoff;
 } udpio;
 
 int
@@ -250,31 +254,57 @@ udpio_gro_size(struct msghdr *h)
 	return (0);
 }
 
-void
-chat_udpio_recv(int fd, chat_udpio_cb cb, void *arg)
+/* Rearm message i for the next recvmmsg(2). */
+static void
+udpio_rearm(unsigned i)
+{
+	struct msghdr	*h = &udpio.rm[i].msg_hdr;
+
+	h->msg_namelen = sizeof(udpio.rss[i]);
+	h->msg_controllen = sizeof(udpio.rcm[i].buf);
+	h->msg_flags = 0;
+}
+
+int
+chat_udpio_recv(int fd, chat_udpio_cb cb, void *arg, unsigned max)
 {
 	struct msghdr	*h;
 	uint8_t		*p;
-	size_t		 len, seg, off, k;
-	int		 n, i;
+	size_t		 len, k;
+	unsigned	 done = 0;
+	int		 n;
 
-	n = recvmmsg(fd, udpio.rm, udpio.rn, MSG_DONTWAIT, NULL);
-	for (i = 0; i < n; i++) {
-		h = &udpio.rm[i].msg_hdr;
-		p = udpio.rbuf + (size_t)i * udpio.rsize;
-		len = udpio.rm[i].msg_len;
-		seg = udpio_gro_size(h);
-		if (seg == 0 || seg >= len)
-			cb(arg, &udpio.rss[i], p, len);
-		else
-			for (off = 0; off < len; off += k) {
-				k = len - off < seg ? len - off : seg;
-				cb(arg, &udpio.rss[i], p + off, k);
-			}
-		h->msg_namelen = sizeof(udpio.rss[i]);
-		h->msg_controllen = sizeof(udpio.rcm[i].buf);
-		h->msg_flags = 0;
+	if (udpio.hi == udpio.hn) {
+		udpio.hi = udpio.hn = 0;
+		udpio.hoff = 0;
+		n = recvmmsg(fd, udpio.rm, udpio.rn, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return (0);
+		udpio.hn = (unsigned)n;
+		for (; udpio.hi < udpio.hn; udpio.hi++)
+			udpio.hseg[udpio.hi] =
+			    udpio_gro_size(&udpio.rm[udpio.hi].msg_hdr);
+		udpio.hi = 0;
 	}
+	while (udpio.hi < udpio.hn && done < max) {
+		h = &udpio.rm[udpio.hi].msg_hdr;
+		p = udpio.rbuf + (size_t)udpio.hi * udpio.rsize;
+		len = udpio.rm[udpio.hi].msg_len;
+		/* A run from GRO is cut at its segment size. */
+		k = len - udpio.hoff;
+		if (udpio.hseg[udpio.hi] > 0 && udpio.hseg[udpio.hi] < k)
+			k = udpio.hseg[udpio.hi];
+		cb(arg, (const struct sockaddr_storage *)h->msg_name,
+		    p + udpio.hoff, k);
+		done++;
+		udpio.hoff += k;
+		if (udpio.hoff >= len) {
+			udpio_rearm(udpio.hi);
+			udpio.hi++;
+			udpio.hoff = 0;
+		}
+	}
+	return (udpio.hi < udpio.hn);
 }
 #else /* !UDPIO_MMSG */
 int
@@ -303,8 +333,8 @@ chat_udpio_flush(int fd)
 	(void)fd;
 }
 
-void
-chat_udpio_recv(int fd, chat_udpio_cb cb, void *arg)
+int
+chat_udpio_recv(int fd, chat_udpio_cb cb, void *arg, unsigned max)
 {
 	struct sockaddr_storage	 ss;
 	uint8_t			 buf[UDPIO_DGRAM];
@@ -312,7 +342,7 @@ chat_udpio_recv(int fd, chat_udpio_cb cb, void *arg)
 	ssize_t			 n;
 	unsigned		 k;
 
-	for (k = 0; k < UDPIO_BURST; k++) {
+	for (k = 0; k < max; k++) {
 		sl = sizeof(ss);
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
 		    &sl);
@@ -320,5 +350,6 @@ chat_udpio_recv(int fd, chat_udpio_cb cb, void *arg)
 			break;
 		cb(arg, &ss, buf, (size_t)n);
 	}
+	return (0);
 }
 #endif

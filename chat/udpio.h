@@ -28,7 +28,11 @@ void	chat_udpio_send(int fd, const struct sockaddr_storage *ss,
 	    socklen_t sl, const uint8_t *buf, size_t len);
 /* Send what is queued, in order; a datagram refused is lost. */
 void	chat_udpio_flush(int fd);
-/* One read of what is waiting on fd, each datagram to cb. */
-void	chat_udpio_recv(int fd, chat_udpio_cb cb, void *arg);
+/*
+ * Hand up to max datagrams to cb: those left from the last read of fd,
+ * else what one read takes.  1: some are still held (call again, without
+ * waiting for fd), else 0.
+ */
+int	chat_udpio_recv(int fd, chat_udpio_cb cb, void *arg, unsigned max);
 
 #endif /* CHAT_UDPIO_H */
