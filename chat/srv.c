@@ -38,6 +38,7 @@
 #define SRV_RX_MAX	16384	/* bytes reassembled: a frame is smaller */
 #define SRV_PEND	8	/* sends kept for a stream not up yet */
 #define SRV_PEND_MAX	2048
+#define SRV_TIDS	8	/* requests remembered per connection */
 
 struct srv_pend {
 	size_t		 len;
@@ -62,6 +63,10 @@ struct chat_srv {
 	uint8_t		 rxbuf[SRV_RX_MAX];
 	struct srv_pend	 pend[SRV_PEND];
 	unsigned	 npend;
+	/* Requests written on this connection, not to be written again. */
+	uint8_t		 tids[SRV_TIDS][STUN_TID_LEN];
+	unsigned	 ntids;		/* how many are valid */
+	unsigned	 tidnext;	/* the slot written next */
 };
 
 struct chat_srvs {
@@ -167,7 +172,39 @@ srv_close(struct chat_srv *s)
 		bufferevent_free(s->bev);
 	s->bev = NULL;
 	s->up = 0;
+	s->ntids = 0;
+	s->tidnext = 0;
 	stun_stream_init(&s->rx, s->rxbuf, sizeof(s->rxbuf));
+}
+
+/*
+ * The transaction id of buf when it is a STUN request, else NULL.  The
+ * machines retransmit on the schedule of a datagram; over a stream a
+ * request already written is not written again (RFC 8489 6.2.2): the
+ * connection either delivers it or dies, and a new one takes it again.
+ */
+static const uint8_t *
+srv_request_tid(const uint8_t *buf, size_t len)
+{
+	uint16_t	method;
+	uint8_t		cls;
+
+	if (!stun_msg_is_stun(buf, len) ||
+	    stun_msg_peek(buf, len, &method, &cls) != STUN_FRAME_STUN ||
+	    cls != STUN_CLASS_REQUEST)
+		return (NULL);
+	return (buf + 8);
+}
+
+static int
+srv_tid_written(const struct chat_srv *s, const uint8_t *tid)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->ntids; i++)
+		if (memcmp(s->tids[i], tid, STUN_TID_LEN) == 0)
+			return (1);
+	return (0);
 }
 
 /* A frame out: ChannelData padded to 4 bytes, as streams want it. */
@@ -176,12 +213,21 @@ srv_write(struct chat_srv *s, const uint8_t *buf, size_t len)
 {
 	static const uint8_t	 zero[4];
 	struct evbuffer		*out = bufferevent_get_output(s->bev);
+	const uint8_t		*tid = srv_request_tid(buf, len);
 	size_t			 pad = 0;
 
+	if (tid != NULL && srv_tid_written(s, tid))
+		return;
 	if (evbuffer_get_length(out) + len + 3 > CHAT_SRV_OUT_MAX) {
 		/* Like a datagram lost: the machines send again. */
 		log_debug("server stream full: %zu bytes dropped", len);
 		return;
+	}
+	if (tid != NULL) {
+		memcpy(s->tids[s->tidnext], tid, STUN_TID_LEN);
+		s->tidnext = (s->tidnext + 1) % SRV_TIDS;
+		if (s->ntids < SRV_TIDS)
+			s->ntids++;
 	}
 	if (len > 0 && buf[0] >= 0x40 && buf[0] <= 0x7f)
 		pad = (4 - len % 4) % 4;

@@ -14,6 +14,7 @@ tests_check_chat_SOURCES += tests/chat_bulk.c tests/chat_file.c
 tests_check_chat_SOURCES += tests/chat_uri.c chat/hostaddr.c
 
 TESTS += tests/chat_loopback.sh
+EXTRA_DIST += tests/chat-lib.sh
 EXTRA_DIST += tests/chat_loopback.sh
 
 # Files over p2pchat: sizes, names, refusal, resume after SIGKILL.

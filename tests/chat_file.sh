@@ -17,6 +17,7 @@
 # datagrams sent one by one once the kernel refused segmentation offload.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
+. "${top_srcdir:-.}/tests/chat-lib.sh"
 
 CHAT="$top_builddir/chat/p2pchat"
 BIG_MB=${CHAT_FILE_BIG_MB:-200}
@@ -26,12 +27,6 @@ BIG_MB=${CHAT_FILE_BIG_MB:-200}
 st_need timeout mkfifo cmp dd head
 st_setup
 T=$ST_TMP
-
-# ev FILE EVENT: lines of that event.
-ev()
-{
-	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
-}
 
 # wait_for FILE EVENT FIXED TENTHS: until such an event shows.
 wait_for()

@@ -8,6 +8,7 @@
 # codes or an unreachable server fail with one line.  Loopback only.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
+. "${top_srcdir:-.}/tests/chat-lib.sh"
 
 CHAT="$top_builddir/chat/p2pchat"
 CHAT_PIDS=""
@@ -31,18 +32,6 @@ chat_start()
 	ST_PIDS="$ST_PIDS $!"
 }
 
-# ev FILE EVENT: lines of that event.
-ev()
-{
-	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
-}
-
-# count FILE EVENT [FIXED]: how many such events (containing FIXED).
-count()
-{
-	ev "$1" "$2" | grep -cF -- "${3:-}"
-}
-
 # wait_count FILE EVENT N FIXED TENTHS: until at least N such events.
 wait_count()
 {
@@ -60,13 +49,6 @@ ms()
 {
 	ev "$1" "$2" | grep -F -- "$3" | head -n 1 |
 	    sed -n 's/.*"ms":\([0-9]*\).*/\1/p'
-}
-
-# texts FILE FROM: the texts of the messages from FROM, in order.
-texts()
-{
-	ev "$1" message | grep -F "\"from\":\"$2\"" |
-	    sed -n 's/.*"text":"\(.*\)","ms".*/\1/p'
 }
 
 # san FILE: did a sanitizer report anything?

@@ -16,6 +16,7 @@
 # password makes --force-relay fail with one line.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
+. "${top_srcdir:-.}/tests/chat-lib.sh"
 
 CHAT="$top_builddir/chat/p2pchat"
 N=20
@@ -26,25 +27,6 @@ st_need timeout ss od
 st_setup
 T=$ST_TMP
 MARK="rly$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')mark"
-
-# ev FILE EVENT: lines of that event.
-ev()
-{
-	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
-}
-
-# count FILE EVENT [FIXED]: how many such events (containing FIXED).
-count()
-{
-	ev "$1" "$2" | grep -cF -- "${3:-}"
-}
-
-# texts FILE FROM: the texts of the messages from FROM, in order.
-texts()
-{
-	ev "$1" message | grep -F "\"from\":\"$2\"" |
-	    sed -n 's/.*"text":"\(.*\)","ms".*/\1/p'
-}
 
 # wait_udp PORT: until a UDP socket listens on 127.0.0.1:PORT (5 s).
 wait_udp()
@@ -57,53 +39,6 @@ wait_udp()
 		_i=$((_i + 1))
 	done
 	return 1
-}
-
-# writer OUT PEER: once PEER joined in OUT (10 s at most), N lines.
-writer()
-{
-	_i=0
-	while [ $_i -lt 100 ] &&
-	    ! grep -q "^{\"event\":\"joined\",\"peer\":\"$2\"" "$1"; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	_i=1
-	while [ $_i -le $N ]; do
-		echo "$MARK $3 $_i"
-		_i=$((_i + 1))
-	done
-}
-
-# pair LABEL SERVERPORT ARGS...: alice and bob in one room with ARGS,
-# each sending N lines once the other joined; outputs in $T/LABEL.*.
-pair()
-{
-	_l=$1
-	_sp=$2
-	shift 2
-	writer "$T/$_l.a.out" bob "alice to bob" |
-	    timeout 60 "$CHAT" --server "127.0.0.1:$_sp" --name alice \
-	    --batch --linger 5 "$@" >"$T/$_l.a.out" 2>"$T/$_l.a.err" &
-	_pa=$!
-	_i=0
-	while [ $_i -lt 50 ] && [ "$(count "$T/$_l.a.out" room)" -eq 0 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	_code=$(ev "$T/$_l.a.out" room |
-	    sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
-	writer "$T/$_l.b.out" alice "bob to alice" |
-	    timeout 60 "$CHAT" --server "127.0.0.1:$_sp" --name bob \
-	    --batch --linger 5 "$@" "$_code" >"$T/$_l.b.out" \
-	    2>"$T/$_l.b.err"
-	_rb=$?
-	wait $_pa
-	_ra=$?
-	[ $_ra -eq 0 ] && [ $_rb -eq 0 ] &&
-	    st_ok "$_l: both exited 0" ||
-	    st_fail "$_l: exit alice $_ra bob $_rb:" \
-	    "$(cat "$T/$_l.a.err" "$T/$_l.b.err")"
 }
 
 # check_relayed LABEL SERVER: both paths relayed through a relayed
@@ -148,19 +83,7 @@ check_relayed()
 }
 
 # --- (d) Capture everything on lo while the relayed runs go. ---
-CAP=""
-if [ "$(id -u)" -eq 0 ] && command -v tshark >/dev/null 2>&1; then
-	st_bg "$T/tshark.log" timeout 300 tshark -n -i lo -f udp -w "$T/lo.pcap"
-	CAP_PID=$ST_LASTPID
-	i=0
-	while [ $i -lt 50 ] && ! grep -q 'Capturing on' "$T/tshark.log"; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	CAP="$T/lo.pcap"
-else
-	echo "note: not root or no tshark: no capture (d)"
-fi
+chat_cap_start udp 300
 
 # --- (a) coturn. ---
 if command -v turnserver >/dev/null 2>&1; then
@@ -180,7 +103,7 @@ if command -v turnserver >/dev/null 2>&1; then
 	elif ! st_stund_start --primary 127.0.0.1 --port 0; then
 		st_fail "stund did not start"
 	else
-		pair coturn "$P1" --force-relay \
+		chat_pair coturn "127.0.0.1:$P1" --force-relay \
 		    --relay "turn:alice:s3cret@127.0.0.1:$P_TURN"
 		check_relayed coturn "127.0.0.1:$P_TURN"
 		# Wrong password: one line, exit 1, nothing registered.
@@ -211,13 +134,13 @@ R_LO=$(( (P_R + 300) / 2 * 2 ))
 if st_stund_start --primary 127.0.0.1 --port 0 --realm stunkit.test \
     --user-file "$T/users" --relay-ports "$R_LO-$((R_LO + 200))" \
     --allow-peer 127.0.0.0/8; then
-	pair stund "$P1" --force-relay --relay "turn:alice:s3cret@127.0.0.1:$P1"
+	chat_pair stund "127.0.0.1:$P1" --force-relay --relay "turn:alice:s3cret@127.0.0.1:$P1"
 	check_relayed stund "127.0.0.1:$P1"
 	# With a relay but no --force-relay, loopback still goes direct.
 	# The relay from the environment this time.
 	P2PCHAT_RELAY="turn:alice:s3cret@127.0.0.1:$P1"
 	export P2PCHAT_RELAY
-	pair mixed "$P1"
+	chat_pair mixed "127.0.0.1:$P1"
 	unset P2PCHAT_RELAY
 	for p in a b; do
 		ev "$T/mixed.$p.out" relay |
@@ -265,7 +188,7 @@ fi
 # option but the port range; its peers are the other member only. ---
 if st_stund_start --primary 127.0.0.1 --port 0 \
     --relay-ports "$R_LO-$((R_LO + 200))"; then
-	pair issued "$P1" --force-relay
+	chat_pair issued "127.0.0.1:$P1" --force-relay
 	if grep -q 'offers no relay' "$T/issued.a.err"; then
 		echo "note: this stund hands out no relay credential:" \
 		    "(c) not run"
@@ -294,7 +217,7 @@ else
 		P5=$(sed -n 's/^listening 127\.0\.0\.1://p' "$T/t5766.log")
 		# The credential from a file, not the command line.
 		echo "turn:alice:s3cret@127.0.0.1:$P5" >"$T/relay.url"
-		pair rfc5766 "$P1" --force-relay --relay-file "$T/relay.url"
+		chat_pair rfc5766 "127.0.0.1:$P1" --force-relay --relay-file "$T/relay.url"
 		check_relayed rfc5766 "127.0.0.1:$P5"
 		if grep -q '^420 ' "$T/t5766.log"; then
 			st_fail "rfc5766: p2pchat sent what RFC 5766 lacks:" \
@@ -308,20 +231,5 @@ else
 fi
 
 # --- (d) the marker never crossed lo in clear. ---
-if [ -n "$CAP" ]; then
-	sleep 0.5
-	st_stop "$CAP_PID"
-	np=$(timeout 60 tshark -n -r "$CAP" 2>/dev/null | wc -l)
-	# The control: the TURN username is in clear, so the capture works.
-	if [ "$np" -gt 100 ] && grep -aq 'alice' "$CAP"; then
-		st_ok "capture: $np packets on lo, TURN usernames seen in clear"
-		if grep -aq "$MARK" "$CAP"; then
-			st_fail "the marker text crossed lo in clear"
-		else
-			st_ok "the marker text is in none of the $np packets"
-		fi
-	else
-		st_fail "capture saw $np packets, no TURN username"
-	fi
-fi
+chat_cap_check 100 "packets"
 st_done

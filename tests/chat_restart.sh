@@ -17,6 +17,7 @@
 # good the chat goes on and quitting is quick.  Loopback only.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
+. "${top_srcdir:-.}/tests/chat-lib.sh"
 
 CHAT="$top_builddir/chat/p2pchat"
 
@@ -25,17 +26,6 @@ CHAT="$top_builddir/chat/p2pchat"
 st_need timeout mkfifo
 st_setup
 T=$ST_TMP
-
-# ev FILE EVENT: lines of that event.
-ev()
-{
-	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
-}
-
-count()
-{
-	ev "$1" "$2" | grep -cF -- "${3:-}"
-}
 
 # wait_count FILE EVENT N FIXED TENTHS
 wait_count()
@@ -47,13 +37,6 @@ wait_count()
 		_i=$((_i + 1))
 	done
 	return 1
-}
-
-# texts FILE FROM: the texts of the messages from FROM, in order.
-texts()
-{
-	ev "$1" message | grep -F "\"from\":\"$2\"" |
-	    sed -n 's/.*"text":"\(.*\)","ms".*/\1/p'
 }
 
 # chat_start TAG NAME [CODE]: a --batch peer reading $T/TAG.NAME.in.

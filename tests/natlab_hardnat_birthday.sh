@@ -20,6 +20,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/natlab-lib.sh"
+. "$top_srcdir/tests/chat-lib.sh"
 
 P2PCHAT=${P2PCHAT:-$top_builddir/chat/p2pchat}
 STUND=${STUND:-$top_builddir/stund/stund}
@@ -97,26 +98,6 @@ hb_odd()
 	echo "${hb_o:-none}"
 }
 
-# Wait up to $3 tenths until file $1 has a line matching $2.
-hb_wait()
-{
-	hb_k=0
-	while [ $hb_k -lt "$3" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		hb_k=$((hb_k + 1))
-	done
-	return 1
-}
-
-# The last path event of file $1: "kind plan probes probe_ms ms".
-hb_path()
-{
-	jq -Rr 'fromjson? | objects | select(.event == "path") |
-	    "\(.kind) \(.hard_nat) \(.probes) \(.probe_ms) \(.ms)"' "$1" \
-	    2>/dev/null | tail -1
-}
-
 # The first direct path event of file $1: its ms, or nothing.
 hb_direct_ms()
 {
@@ -169,7 +150,7 @@ hb_run()
 	    "$LAB_SRV1:$P" --name alice --batch "$@"
 	hb_pa=$LAB_BGPID
 	hb_a= hb_b= hb_d=
-	if hb_wait "$LAB_TMP/$hb_l.a.out" '"event":"room"' 100; then
+	if chat_wait_line "$LAB_TMP/$hb_l.a.out" '"event":"room"' 100; then
 		hb_code=$(jq -Rr 'fromjson? | objects |
 		    select(.event == "room") | .code' "$LAB_TMP/$hb_l.a.out" |
 		    head -1)
@@ -178,8 +159,8 @@ hb_run()
 		hb_pb=$LAB_BGPID
 		hb_k=0
 		while [ $hb_k -lt 90 ]; do
-			hb_b=$(hb_path "$LAB_TMP/$hb_l.b.out")
-			hb_a=$(hb_path "$LAB_TMP/$hb_l.a.out")
+			hb_b=$(chat_hardnat_path "$LAB_TMP/$hb_l.b.out")
+			hb_a=$(chat_hardnat_path "$LAB_TMP/$hb_l.a.out")
 			hb_d=$(hb_delivered "$LAB_TMP/$hb_l.b.out")
 			case "$hb_a/$hb_b/$hb_d" in
 			direct*/direct*/?*) break ;;

@@ -14,6 +14,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/natlab-lib.sh"
+. "$top_srcdir/tests/chat-lib.sh"
 
 P2PCHAT=${P2PCHAT:-$top_builddir/chat/p2pchat}
 STUND=${STUND:-$top_builddir/stund/stund}
@@ -37,26 +38,6 @@ lab_wait_udp pub $P "$LAB_SRV1" "$LAB_SRV2" ||
     lab_fail "natlab_hardnat_chat: stund did not start"
 lab_up symmetric-sequential port-restricted-cone
 
-# Wait up to $3 tenths until file $1 has a line matching $2.
-hc_wait()
-{
-	hc_k=0
-	while [ $hc_k -lt "$3" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		hc_k=$((hc_k + 1))
-	done
-	return 1
-}
-
-# The last path event of file $1: "kind plan probes probe_ms ms".
-hc_path()
-{
-	jq -Rr 'fromjson? | objects | select(.event == "path") |
-	    "\(.kind) \(.hard_nat) \(.probes) \(.probe_ms) \(.ms)"' "$1" \
-	    2>/dev/null | tail -1
-}
-
 # One run: hc_run LABEL [p2pchat options]; sets hc_a and hc_b (bob's
 # and alice's last path events).
 hc_run()
@@ -73,7 +54,7 @@ hc_run()
 	    "$LAB_SRV1:$P" --name alice --batch "$@"
 	hc_pa=$LAB_BGPID
 	hc_a= hc_b=
-	if hc_wait "$LAB_TMP/$hc_l.a.out" '"event":"room"' 100; then
+	if chat_wait_line "$LAB_TMP/$hc_l.a.out" '"event":"room"' 100; then
 		hc_code=$(jq -Rr 'fromjson? | objects |
 		    select(.event == "room") | .code' "$LAB_TMP/$hc_l.a.out" |
 		    head -1)
@@ -83,8 +64,8 @@ hc_run()
 		# Direct within 8 s, or whatever there is by then.
 		hc_k=0
 		while [ $hc_k -lt 80 ]; do
-			hc_b=$(hc_path "$LAB_TMP/$hc_l.b.out")
-			hc_a=$(hc_path "$LAB_TMP/$hc_l.a.out")
+			hc_b=$(chat_hardnat_path "$LAB_TMP/$hc_l.b.out")
+			hc_a=$(chat_hardnat_path "$LAB_TMP/$hc_l.a.out")
 			case "$hc_a/$hc_b" in
 			direct*/direct*) break ;;
 			esac

@@ -25,6 +25,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/natlab-lib.sh"
+. "$top_srcdir/tests/chat-lib.sh"
 
 P2PCHAT=${P2PCHAT:-$top_builddir/chat/p2pchat}
 STUND=${STUND:-$top_builddir/stund/stund}
@@ -49,18 +50,6 @@ r_fail()
 {
 	echo "FAIL: $*"
 	fails=$((fails + 1))
-}
-
-# ev FILE EVENT: lines of that event.
-ev()
-{
-	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
-}
-
-# count FILE EVENT [FIXED]: how many such events (containing FIXED).
-count()
-{
-	ev "$1" "$2" | grep -cF -- "${3:-}"
 }
 
 # field LINE KEY: a string or number field of one JSON line.

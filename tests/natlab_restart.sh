@@ -28,6 +28,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/natlab-lib.sh"
+. "$top_srcdir/tests/chat-lib.sh"
 
 P2PCHAT=${P2PCHAT:-$top_builddir/chat/p2pchat}
 STUND=${STUND:-$top_builddir/stund/stund}
@@ -57,17 +58,6 @@ fail()
 {
 	echo "FAIL: $*"
 	fails=$((fails + 1))
-}
-
-# ev FILE EVENT: that event's lines; count FILE EVENT [FIXED].
-ev()
-{
-	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
-}
-
-count()
-{
-	ev "$1" "$2" | grep -cF -- "${3:-}"
 }
 
 # wait_count FILE EVENT N FIXED TENTHS

@@ -24,6 +24,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/natlab-lib.sh"
+. "$top_srcdir/tests/chat-lib.sh"
 
 P2PCHAT=${P2PCHAT:-$top_builddir/chat/p2pchat}
 STUND=${STUND:-$top_builddir/stund/stund}
@@ -49,16 +50,6 @@ r_fail()
 {
 	echo "FAIL: $*"
 	fails=$((fails + 1))
-}
-
-ev()
-{
-	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
-}
-
-count()
-{
-	ev "$1" "$2" | grep -cF -- "${3:-}"
 }
 
 # field LINE KEY: a string or number field of one JSON line.

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common/sock.h"
 #include "libstun/rdv.h"
 #include "libstun/stun.h"
@@ -70,25 +72,6 @@ rp_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-static int
-rp_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t		 i, n = strlen(s);
-	unsigned	 v;
-
-	if (n % 2 != 0 || n / 2 > cap)
-		return (-1);
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 ||
-		    strchr("0123456789abcdefABCDEF", s[2 * i]) == NULL ||
-		    strchr("0123456789abcdefABCDEF", s[2 * i + 1]) == NULL)
-			return (-1);
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return (0);
 }
 
 static long
@@ -424,8 +407,8 @@ rp_args(int argc, char **argv, struct rp_opts *o)
 			memcpy(o->c.name, optarg, strlen(optarg));
 			break;
 		case 'r':
-			if (rp_hex(optarg, o->c.room_key,
-			    sizeof(o->c.room_key), &n) != 0 ||
+			if (OPENSSL_hexstr2buf_ex(o->c.room_key,
+			    sizeof(o->c.room_key), &n, optarg, '\0') != 1 ||
 			    n != sizeof(o->c.room_key))
 				usage();
 			have_room = 1;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -101,24 +102,6 @@ rs_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-static int
-rs_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t		 i, n = strlen(s);
-	unsigned	 v;
-
-	if (n % 2 != 0 || n / 2 > cap ||
-	    strspn(s, "0123456789abcdefABCDEF") != n)
-		return (-1);
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return (-1);
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return (0);
 }
 
 static long
@@ -371,7 +354,8 @@ main(int argc, char **argv)
 			close_at = (uint64_t)rs_ms(optarg);
 			break;
 		case 'g':
-			if (rs_hex(optarg, junk, sizeof(junk), &njunk) != 0)
+			if (OPENSSL_hexstr2buf_ex(junk, sizeof(junk), &njunk,
+			    optarg, '\0') != 1)
 				usage();
 			raw = 1;
 			break;
@@ -387,8 +371,9 @@ main(int argc, char **argv)
 			snprintf(cf.name, sizeof(cf.name), "%s", optarg);
 			break;
 		case 'r':
-			if (rs_hex(optarg, cf.room_key, sizeof(cf.room_key),
-			    &klen) != 0 || klen != sizeof(cf.room_key))
+			if (OPENSSL_hexstr2buf_ex(cf.room_key,
+			    sizeof(cf.room_key), &klen, optarg, '\0') != 1 ||
+			    klen != sizeof(cf.room_key))
 				usage();
 			break;
 		case 'T':

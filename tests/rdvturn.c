@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common/sock.h"
 #include "libstun/rdv.h"
 #include "libstun/stun.h"
@@ -109,24 +111,6 @@ rt_fmt(const struct stun_addr *a)
 	if (stun_addr_format(a, s[k], sizeof(s[k])) != 0)
 		snprintf(s[k], sizeof(s[k]), "?");
 	return (s[k]);
-}
-
-static int
-rt_hex(const char *s, uint8_t *out, size_t len)
-{
-	size_t		 i;
-	unsigned	 v;
-
-	if (strlen(s) != 2 * len)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		if (strchr("0123456789abcdefABCDEF", s[2 * i]) == NULL ||
-		    strchr("0123456789abcdefABCDEF", s[2 * i + 1]) == NULL ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
-			return (-1);
-		out[i] = (uint8_t)v;
-	}
-	return (0);
 }
 
 static void
@@ -484,6 +468,7 @@ rt_args(int argc, char **argv, struct rt *r)
 {
 	char	*end;
 	double	 d;
+	size_t	 klen;
 	int	 ch;
 
 	memset(r, 0, sizeof(*r));
@@ -522,8 +507,9 @@ rt_args(int argc, char **argv, struct rt *r)
 			snprintf(r->c.name, sizeof(r->c.name), "%s", optarg);
 			break;
 		case 'r':
-			if (rt_hex(optarg, r->c.room_key,
-			    sizeof(r->c.room_key)) != 0)
+			if (OPENSSL_hexstr2buf_ex(r->c.room_key,
+			    sizeof(r->c.room_key), &klen, optarg, '\0') != 1 ||
+			    klen != sizeof(r->c.room_key))
 				usage();
 			r->has_room = 1;
 			break;

@@ -1,0 +1,138 @@
+# Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+#
+# Shell helpers shared by the tests that read p2pchat's batch output: one
+# JSON event per line, in the order p2pchat printed them.  Sourced after
+# stund-lib.sh or natlab-lib.sh; chat_writer and chat_pair need
+# stund-lib.sh's st_ok/st_fail and the caller's $CHAT, $T, $N and $MARK.
+
+# ev FILE EVENT: lines of that event.
+ev()
+{
+	grep "^{\"event\":\"$2\"" "$1" 2>/dev/null
+}
+
+# count FILE EVENT [FIXED]: how many such events (containing FIXED).
+count()
+{
+	ev "$1" "$2" | grep -cF -- "${3:-}"
+}
+
+# texts FILE FROM: the texts of the messages from FROM, in order.
+texts()
+{
+	ev "$1" message | grep -F "\"from\":\"$2\"" |
+	    sed -n 's/.*"text":"\(.*\)","ms".*/\1/p'
+}
+
+# chat_writer OUT PEER TEXT: once PEER joined in OUT (15 s at most), $N
+# lines "$MARK TEXT i" on stdout, for a p2pchat --batch to read.
+chat_writer()
+{
+	_i=0
+	while [ $_i -lt 150 ] &&
+	    ! grep -q "^{\"event\":\"joined\",\"peer\":\"$2\"" "$1" 2>/dev/null; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le $N ]; do
+		echo "$MARK $3 $_i"
+		_i=$((_i + 1))
+	done
+}
+
+# chat_pair LABEL SERVER ARGS...: alice and bob in one room on SERVER
+# (host:port) with ARGS, each sending $N lines once the other joined;
+# outputs in $T/LABEL.{a,b}.{out,err}.  Both must exit 0.
+chat_pair()
+{
+	_l=$1
+	_sv=$2
+	shift 2
+	chat_writer "$T/$_l.a.out" bob "alice to bob" |
+	    timeout 60 "$CHAT" --server "$_sv" --name alice \
+	    --batch --linger 5 "$@" >"$T/$_l.a.out" 2>"$T/$_l.a.err" &
+	_pa=$!
+	_i=0
+	while [ $_i -lt 100 ] && [ "$(count "$T/$_l.a.out" room)" -eq 0 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_code=$(ev "$T/$_l.a.out" room |
+	    sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+	chat_writer "$T/$_l.b.out" alice "bob to alice" |
+	    timeout 60 "$CHAT" --server "$_sv" --name bob \
+	    --batch --linger 5 "$@" "$_code" >"$T/$_l.b.out" \
+	    2>"$T/$_l.b.err"
+	_rb=$?
+	wait $_pa
+	_ra=$?
+	[ $_ra -eq 0 ] && [ $_rb -eq 0 ] &&
+	    st_ok "$_l: both exited 0" ||
+	    st_fail "$_l: exit alice $_ra bob $_rb:" \
+	    "$(cat "$T/$_l.a.err" "$T/$_l.b.err")"
+}
+
+# chat_cap_start FILTER SECONDS: when root with tshark, capture FILTER on
+# lo into $T/lo.pcap for at most SECONDS, and set CAP to the file (else
+# leave CAP empty and say why).
+chat_cap_start()
+{
+	CAP=""
+	if [ "$(id -u)" -ne 0 ] || ! command -v tshark >/dev/null 2>&1; then
+		echo "note: not root or no tshark: no capture"
+		return
+	fi
+	st_bg "$T/tshark.log" timeout "$2" tshark -n -i lo -f "$1" \
+	    -w "$T/lo.pcap"
+	CAP_PID=$ST_LASTPID
+	_i=0
+	while [ $_i -lt 50 ] && ! grep -q 'Capturing on' "$T/tshark.log"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	CAP="$T/lo.pcap"
+}
+
+# chat_cap_check MIN WHAT: stop the capture; it must hold at least MIN
+# packets and a TURN username "alice" in clear (the control that it saw
+# the traffic), and $MARK in none of them.  WHAT names the packets.
+chat_cap_check()
+{
+	[ -n "$CAP" ] || return 0
+	sleep 0.5
+	st_stop "$CAP_PID"
+	_np=$(timeout 60 tshark -n -r "$CAP" 2>/dev/null | wc -l)
+	if [ "$_np" -gt "$1" ] && grep -aq 'alice' "$CAP"; then
+		st_ok "capture: $_np $2 on lo, a TURN username in clear"
+		if grep -aq "$MARK" "$CAP"; then
+			st_fail "the marker text crossed lo in clear"
+		else
+			st_ok "the marker text is in none of the $_np packets"
+		fi
+	else
+		st_fail "capture saw $_np packets, no TURN username"
+	fi
+}
+
+# chat_wait_line FILE RE TENTHS: until FILE has a line matching RE, at
+# most TENTHS tenths of a second.  0 when it came.
+chat_wait_line()
+{
+	_k=0
+	while [ $_k -lt "$3" ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_k=$((_k + 1))
+	done
+	return 1
+}
+
+# chat_hardnat_path FILE: the last path event of FILE as "kind hard_nat
+# probes probe_ms ms" (needs jq).
+chat_hardnat_path()
+{
+	jq -Rr 'fromjson? | objects | select(.event == "path") |
+	    "\(.kind) \(.hard_nat) \(.probes) \(.probe_ms) \(.ms)"' "$1" \
+	    2>/dev/null | tail -1
+}
