@@ -103,7 +103,11 @@ chat_send(struct chat_ctx *ctx, int role, const struct stun_addr *to,
 	if (chat_srv_send(ctx, role, to, buf, len, clock_ms()))
 		return;
 	sl = sock_from_stun(to, &ss);
-	chat_udpio_send(ctx->fd, &ss, sl, buf, len);
+	/*
+	 * Not in GSO runs to the TURN server: its socket would cut each run
+	 * again, a copy of every datagram on its CPU.
+	 */
+	chat_udpio_send(ctx->fd, &ss, sl, buf, len, role != CHAT_SRV_RELAY);
 }
 
 static void

@@ -46,7 +46,7 @@ struct udpio_msg {
 	size_t			 off, len;	/* in the arena */
 	size_t			 seg;		/* the first datagram's size */
 	unsigned		 nseg;
-	int			 closed;	/* a shorter one ended the run */
+	int			 closed;	/* no more in this run */
 };
 
 #ifdef UDPIO_MMSG
@@ -196,7 +196,7 @@ chat_udpio_flush(int fd)
 
 void
 chat_udpio_send(int fd, const struct sockaddr_storage *ss, socklen_t sl,
-    const uint8_t *buf, size_t len)
+    const uint8_t *buf, size_t len, int run)
 {
 	struct udpio_msg	*q;
 
@@ -208,7 +208,7 @@ chat_udpio_send(int fd, const struct sockaddr_storage *ss, socklen_t sl,
 		return;
 	}
 	q = udpio.n > 0 ? &udpio.q[udpio.n - 1] : NULL;
-	if (q != NULL && udpio.gso && !q->closed && len > 0 &&
+	if (q != NULL && udpio.gso && run && !q->closed && len > 0 &&
 	    len <= q->seg && q->nseg < UDPIO_SEGS &&
 	    len <= UDPIO_RUN - q->len && len <= UDPIO_ARENA - udpio.used &&
 	    q->sl == sl && memcmp(&q->ss, ss, sl) == 0) {
@@ -228,7 +228,7 @@ chat_udpio_send(int fd, const struct sockaddr_storage *ss, socklen_t sl,
 	q->off = udpio.used;
 	q->len = q->seg = len;
 	q->nseg = 1;
-	q->closed = len == 0;
+	q->closed = len == 0 || !run;
 	memcpy(udpio.arena + udpio.used, buf, len);
 	udpio.used += len;
 }
@@ -321,8 +321,9 @@ chat_udpio_free(void)
 
 void
 chat_udpio_send(int fd, const struct sockaddr_storage *ss, socklen_t sl,
-    const uint8_t *buf, size_t len)
+    const uint8_t *buf, size_t len, int run)
 {
+	(void)run;
 	if (sendto(fd, buf, len, 0, (const struct sockaddr *)ss, sl) == -1)
 		log_debug("sendto: %s", strerror(errno));
 }

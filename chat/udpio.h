@@ -23,9 +23,12 @@ typedef void (*chat_udpio_cb)(void *arg, const struct sockaddr_storage *ss,
 /* Set fd up (GRO where the kernel has it).  0, or -1: out of memory. */
 int	chat_udpio_init(int fd);
 void	chat_udpio_free(void);
-/* Queue a datagram to ss; it leaves at the next flush (or sooner). */
+/*
+ * Queue a datagram to ss; it leaves at the next flush (or sooner).  run 0:
+ * never in a GSO run (a receiver that would only split it again).
+ */
 void	chat_udpio_send(int fd, const struct sockaddr_storage *ss,
-	    socklen_t sl, const uint8_t *buf, size_t len);
+	    socklen_t sl, const uint8_t *buf, size_t len, int run);
 /* Send what is queued, in order; a datagram refused is lost. */
 void	chat_udpio_flush(int fd);
 /*
