@@ -41,7 +41,7 @@ PACED_TCP_RATE=${BENCH_PACED_TCP_RATE:-100}
 SECTIONS=${BENCH_SECTIONS:-udp ping tcp rss turn workers nat}
 # A second stund in the TURN rows with --relay-coalesce this many us
 # (0: no such row).
-COALESCE=${BENCH_COALESCE:-300}
+COALESCE=${BENCH_COALESCE:-1000}
 STUND_TURN_ARGS=${BENCH_STUND_TURN_ARGS:-}
 NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 WORKERS=${BENCH_WORKERS:-$NCPU}

@@ -5,7 +5,8 @@ noinst_LTLIBRARIES += chat/libchat.la
 chat_libchat_la_SOURCES = chat/crypto.c chat/crypto.h \
 	chat/reliable.c chat/reliable.h \
 	chat/peer.c chat/peer.h chat/room.c chat/room.h \
-	chat/relay.c chat/relay.h chat/end.c chat/end.h
+	chat/relay.c chat/relay.h chat/end.c chat/end.h \
+	chat/tcpplan.c chat/tcpplan.h
 # File transfer: the bulk transport and the file protocol.
 chat_libchat_la_SOURCES += chat/bulk.c chat/bulk.h chat/file.c chat/file.h
 chat_libchat_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
@@ -18,7 +19,7 @@ bin_PROGRAMS += chat/p2pchat
 chat_p2pchat_SOURCES = chat/p2pchat.c chat/p2pchat.h chat/ctx.h \
 	chat/batch.c chat/hostaddr.c chat/lines.c chat/setup.c \
 	chat/natlearn.c chat/natlearn.h chat/hnsock.c chat/hnsock.h \
-	chat/srv.c chat/srv.h \
+	chat/srv.c chat/srv.h chat/tcppunch.c chat/tcppunch.h \
 	chat/ui.c chat/ui.h chat/uimsg.c chat/uitext.c chat/uitext.h \
 	chat/uiedit.c chat/uiedit.h chat/xfer.c chat/xfer.h \
 	chat/udpio.c chat/udpio.h

@@ -43,6 +43,7 @@
 #include "chat/hnsock.h"
 #include "chat/ctx.h"
 #include "chat/srv.h"
+#include "chat/tcppunch.h"
 #include "chat/udpio.h"
 #include "chat/xfer.h"
 
@@ -532,6 +533,11 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 	e.reason = pa->reason;
 	switch (pa->kind) {
 	case CHAT_PEER_A_SEND:
+		if (pa->sock == CHAT_SOCK_TCP) {
+			if (!ctx->force_relay)
+				chat_tcp_send(ctx, &pa->to, pa->buf, pa->len);
+			return;
+		}
 		if (pa->sock >= CHAT_PEER_SOCK_EXTRA) {
 			if (!ctx->force_relay)
 				(void)chat_hnsock_send(ctx, pa->sock, &pa->to,
@@ -559,7 +565,8 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		e.addr2 = p->path.addr;
 		if (p->path.sock == CHAT_SOCK_RELAY)
 			chat_relay_path(&ctx->relay, &p->path.addr, now);
-		e.transport = p->path.sock != CHAT_SOCK_RELAY ? "udp" :
+		e.transport = p->path.sock == CHAT_SOCK_TCP ? "tcp" :
+		    p->path.sock != CHAT_SOCK_RELAY ? "udp" :
 		    chat_srv_transport(ctx, CHAT_SRV_RELAY,
 		    &ctx->relay.server);
 		e.local_type = stun_punch_cand_name(p->path.local_type);
@@ -795,11 +802,11 @@ static void
 chat_pump(struct chat_ctx *ctx)
 {
 	struct timeval	 tv;
-	uint64_t	 now, w, w_relay, w_rdv, w_room, w_end, w_srv, d;
+	uint64_t	 now, w, w_relay, w_rdv, w_room, w_end, w_srv, w_tcp, d;
 	unsigned	 k, n;
 
 	now = clock_ms();
-	w_relay = w_rdv = w_room = w_end = 0;
+	w_relay = w_rdv = w_room = w_end = w_tcp = 0;
 	chat_srv_timer(ctx, now, &w_srv);
 	for (k = 0; k < CHAT_PUMP_ROUNDS && !ctx->end.done; k++) {
 		n = chat_pump_relay(ctx, now, &w_relay);
@@ -807,6 +814,7 @@ chat_pump(struct chat_ctx *ctx)
 		n += chat_pump_rdv(ctx, now, &w_rdv);
 		chat_input_drain(ctx, now);
 		n += chat_pump_room(ctx, now, &w_room);
+		chat_tcp_pump(ctx, now, &w_tcp);
 		n += chat_xfer_pump(ctx, now);
 		chat_rdv_stale(ctx, now);
 		/* Lines kept while nobody could take them: the first taker. */
@@ -831,6 +839,7 @@ chat_pump(struct chat_ctx *ctx)
 	chat_wake_min(&w, w_room);
 	chat_wake_min(&w, w_end);
 	chat_wake_min(&w, w_srv);
+	chat_wake_min(&w, w_tcp);
 	if (k == CHAT_PUMP_ROUNDS)
 		w = now;	/* still moving: come back at once */
 	if (w == 0)
@@ -1037,6 +1046,7 @@ chat_free(struct chat_ctx *ctx)
 		free(ctx->backlog[i].buf);
 	chat_natlearn_free(ctx->natlearn);	/* its events, before the base */
 	chat_srv_free(ctx);
+	chat_tcp_free(ctx);
 	chat_hnsock_free(ctx);
 	if (ctx->ev_sock != NULL)
 		event_free(ctx->ev_sock);

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "chat/room.h"
+#include "chat/tcpplan.h"
 
 int
 chat_room_init(struct chat_room *r, const uint8_t secret[CHAT_SECRET_LEN],
@@ -105,6 +106,8 @@ room_cand_type(uint8_t kind)
 		return (STUN_CAND_SRFLX);
 	case STUN_RDV_CAND_RELAY:
 		return (STUN_CAND_RELAY);
+	case STUN_RDV_CAND_TCP:
+		return (STUN_CAND_SRFLX);	/* priority says TCP */
 	}
 	return (-1);
 }
@@ -126,7 +129,9 @@ room_add_remotes(struct chat_peer *p, const struct stun_rdv_member *m,
 			continue;
 		c.addr = m->cand[i].addr;
 		/* The member listed its favourite candidates first. */
-		c.priority = stun_punch_priority(c.type, (uint16_t)(65535 - i));
+		c.priority = m->cand[i].kind == STUN_RDV_CAND_TCP ?
+		    chat_tcpp_priority(i) :
+		    stun_punch_priority(c.type, (uint16_t)(65535 - i));
 		if (c.type == STUN_CAND_RELAY)
 			(void)chat_peer_relay_moved(p, 0, &c, now);
 		else

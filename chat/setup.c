@@ -32,6 +32,7 @@
 #include "chat/relay.h"
 #include "chat/ctx.h"
 #include "chat/srv.h"
+#include "chat/tcppunch.h"
 #include "chat/web.h"
 #include "chat/xfer.h"
 
@@ -573,6 +574,9 @@ chat_setup(struct chat_ctx *ctx)
 		rc->ncand = chat_host_cands(&ctx->server, ctx->port, rc->cand,
 		    STUN_RDV_MAX_CANDS);
 	ctx->local = local;
+	/* Over TCP to the server: TCP to the peers too (tcppunch.c). */
+	if (ctx->transport == CHAT_SRV_TCP || ctx->transport == CHAT_SRV_TLS)
+		(void)chat_tcp_listen(ctx);
 	log_debug("socket port %u, %u host candidates", ctx->port, rc->ncand);
 	return (ctx->code[0] != '\0' ? chat_setup_room(ctx) : 0);
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -34,6 +35,7 @@
 #include "common/sock.h"
 #include "chat/ctx.h"
 #include "chat/srv.h"
+#include "chat/tcppunch.h"
 
 #define SRV_RX_MAX	16384	/* bytes reassembled: a frame is smaller */
 #define SRV_PEND	8	/* sends kept for a stream not up yet */
@@ -282,42 +284,57 @@ srv_wait(int t)
 	    CHAT_SRV_TCP_WAIT : CHAT_SRV_TLS_WAIT);
 }
 
+/*
+ * The next frame on a stream: STUN_ERR_NEED_MORE until in holds a whole
+ * one, else its length (frame points into rx until the next call) or a
+ * STUN_ERR_* that condemns the stream.  Bytes move from in to rx only as
+ * far as rx has room, so a stream costs its reassembly buffer and no more.
+ */
+int
+chat_stream_next(struct evbuffer *in, struct stun_stream *rx,
+    const uint8_t **frame)
+{
+	uint8_t		tmp[4096];
+	ev_ssize_t	k;
+	size_t		room, took;
+	int		n;
+
+	for (;;) {
+		if ((n = stun_stream_pull(rx, frame, NULL)) !=
+		    STUN_ERR_NEED_MORE)
+			return (n);
+		room = rx->cap - rx->len;
+		if (room > sizeof(tmp))
+			room = sizeof(tmp);
+		if (room == 0 || (k = evbuffer_copyout(in, tmp, room)) <= 0)
+			return (STUN_ERR_NEED_MORE);
+		took = stun_stream_push(rx, tmp, (size_t)k);
+		(void)evbuffer_drain(in, took);
+		if (took == 0)
+			return (STUN_ERR_NEED_MORE);
+	}
+}
+
 static void
 srv_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct chat_srv	*s = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	const uint8_t	*frame;
-	uint8_t		 tmp[4096];
-	ssize_t		 k;
-	size_t		 room, took;
 	int		 n;
 
-	while (s->bev != NULL && evbuffer_get_length(in) > 0) {
-		room = s->rx.cap - s->rx.len;
-		if (room > sizeof(tmp))
-			room = sizeof(tmp);
-		if ((k = evbuffer_copyout(in, tmp, room)) <= 0)
+	/* An input may close the stream: s->bev says so. */
+	while (s->bev != NULL &&
+	    (n = chat_stream_next(in, &s->rx, &frame)) != STUN_ERR_NEED_MORE) {
+		if (n < 0) {
+			log_warnx("server stream: %s: closing",
+			    stun_strerror(n));
+			srv_close(s);
 			break;
-		took = stun_stream_push(&s->rx, tmp, (size_t)k);
-		(void)evbuffer_drain(in, took);
-		for (;;) {
-			n = stun_stream_pull(&s->rx, &frame, NULL);
-			if (n == STUN_ERR_NEED_MORE)
-				break;
-			if (n < 0) {
-				log_warnx("server stream: %s: closing",
-				    stun_strerror(n));
-				srv_close(s);
-				chat_poke(s->ctx);
-				return;
-			}
-			srv_heard(s);
-			chat_server_input(s->ctx, &s->addr, frame,
-			    (size_t)n, clock_ms());
 		}
-		if (took == 0)
-			break;
+		srv_heard(s);
+		chat_server_input(s->ctx, &s->addr, frame, (size_t)n,
+		    clock_ms());
 	}
 	chat_poke(s->ctx);
 }
@@ -379,6 +396,7 @@ srv_connect(struct chat_srv *s)
 	SSL			*ssl = NULL;
 	socklen_t		 sl;
 	char			 buf[64];
+	int			 fd = -1;
 
 	srv_close(s);
 	if (s->cur == CHAT_SRV_TLS) {
@@ -393,14 +411,22 @@ srv_connect(struct chat_srv *s)
 		} else if (SSL_set1_host(ssl, s->host) != 1 ||
 		    SSL_set_tlsext_host_name(ssl, s->host) != 1)
 			goto fail;
-		s->bev = bufferevent_openssl_socket_new(s->ctx->base, -1, ssl,
+	}
+	/* The rendezvous: from the port peers punch TCP to (tcppunch.c). */
+	if (s->role == CHAT_SRV_RDV)
+		fd = chat_tcp_srv_socket(s->ctx, &to);
+	if (s->cur == CHAT_SRV_TLS)
+		s->bev = bufferevent_openssl_socket_new(s->ctx->base, fd, ssl,
 		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-		ssl = NULL;	/* the bufferevent's, even on failure */
-	} else
-		s->bev = bufferevent_socket_new(s->ctx->base, -1,
+	else
+		s->bev = bufferevent_socket_new(s->ctx->base, fd,
 		    BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL)
+	ssl = NULL;	/* the bufferevent's, even on failure */
+	if (s->bev == NULL) {
+		if (fd != -1)
+			close(fd);
 		return (-1);
+	}
 	bufferevent_setcb(s->bev, srv_read_cb, NULL, srv_event_cb, s);
 	if (bufferevent_enable(s->bev, EV_READ | EV_WRITE) != 0)
 		goto fail;

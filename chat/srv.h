@@ -67,4 +67,14 @@ const char *chat_srv_transport(struct chat_ctx *, int role,
 	    const struct stun_addr *);
 void	chat_srv_free(struct chat_ctx *);
 
+struct evbuffer;
+/*
+ * The next frame of a stream whose bytes arrive in an evbuffer, through
+ * libstun's stream reader rx: its length, STUN_ERR_NEED_MORE, or another
+ * STUN_ERR_* when the stream carries something else (close it then).
+ * For the server connections here and the peer streams of tcppunch.c.
+ */
+int	chat_stream_next(struct evbuffer *, struct stun_stream *,
+	    const uint8_t **);
+
 #endif /* CHAT_SRV_H */

@@ -41,8 +41,9 @@
 #define RELAYIO_QUEUE		64	/* sends held until a batch ends */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
 #define RELAYIO_HELD		64	/* streams written at the flush */
-#define RELAYIO_BUSY_MS		10	/* the pass rate is taken over this */
-#define RELAYIO_BUSY_PASSES	10	/* ... and busy from this many */
+#define RELAYIO_BUSY_MS		10	/* the datagram rate is taken over this */
+#define RELAYIO_NAP_GAIN	2	/* datagrams a nap must be expected to
+					   gather */
 
 struct rsock {
 	struct relayio	*rio;
@@ -85,7 +86,7 @@ struct relayio {
 	unsigned	 nap_us;	/* 0: off */
 	unsigned	 pass_out;	/* datagrams and writes this pass */
 	uint64_t	 rate_ms;	/* start of the rate window */
-	unsigned	 passes;	/* passes with relayed data in it */
+	unsigned	 dgrams;	/* datagrams and writes relayed in it */
 	int		 busy;		/* the last window was busy */
 	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];
 	struct sockaddr_storage rsa[RELAYIO_READS];
@@ -183,33 +184,37 @@ relayio_flush_rio(struct relayio *rio)
 
 /*
  * Coalescing: at the end of a loop pass that relayed a few datagrams,
- * while such passes come faster than one per millisecond, sleep nap_us
- * before the loop waits again.  Each pass otherwise costs a wake-up of
- * this thread and one of each receiver (a large share of the CPU per
- * relayed datagram when clients send at a steady pace); after the nap
- * one pass handles what arrived meanwhile, and its datagrams leave
- * together.  The price is up to nap_us of latency per relayed datagram,
- * and only while the relay is that busy.  A full pass never naps: the
- * loop is then behind and must not fall further.
+ * while datagrams come fast enough that a nap of nap_us is expected to
+ * gather RELAYIO_NAP_GAIN of them or more, sleep nap_us before the loop
+ * waits again.  Each pass otherwise costs a wake-up of this thread and
+ * one of each receiver (a large share of the CPU per relayed datagram
+ * when clients send at a steady pace); after the nap one pass handles
+ * what arrived meanwhile, and its datagrams leave together.  The rate is
+ * that of the datagrams, not of the passes, which the naps themselves
+ * lower.  The price is up to nap_us of latency per relayed datagram, and
+ * only while the relay is that busy.  A full pass never naps: the loop
+ * is then behind and must not fall further.
  */
 static void
 relayio_nap(struct relayio *rio)
 {
 	struct timespec	 ts;
-	uint64_t	 now;
+	uint64_t	 now, span;
 	unsigned	 n = rio->pass_out;
 
 	rio->pass_out = 0;
 	if (rio->nap_us == 0)
 		return;
 	now = clock_ms();
-	if (now - rio->rate_ms >= RELAYIO_BUSY_MS) {
-		rio->busy = rio->passes >= RELAYIO_BUSY_PASSES &&
-		    now - rio->rate_ms < 2 * RELAYIO_BUSY_MS;
+	if ((span = now - rio->rate_ms) >= RELAYIO_BUSY_MS) {
+		/* dgrams / span per ms, times nap_us / 1000 ms. */
+		rio->busy = span < 2 * RELAYIO_BUSY_MS &&
+		    (uint64_t)rio->dgrams * rio->nap_us >=
+		    (uint64_t)RELAYIO_NAP_GAIN * 1000 * span;
 		rio->rate_ms = now;
-		rio->passes = 0;
+		rio->dgrams = 0;
 	}
-	rio->passes++;
+	rio->dgrams += n;
 	if (!rio->busy || n >= RELAYIO_QUEUE / 2)
 		return;
 	ts.tv_sec = 0;

@@ -192,7 +192,7 @@ worker_drain(struct wslot *slot)
 	struct wio		*io = w->io;
 	uint64_t		 now;
 	int			 fd = w->fd[slot->sock];
-	int			 round, i, n;
+	int			 round, i, n, answered;
 
 	for (round = 0; round < WORKER_ROUNDS; round++) {
 		n = recvmmsg(fd, io->rmsg, WORKER_BATCH, MSG_DONTWAIT, NULL);
@@ -212,14 +212,21 @@ worker_drain(struct wslot *slot)
 			    (struct sockaddr *)&io->rsa[i], now);
 		}
 		stund_conf_leave(w);
+		answered = io->nout;
 		worker_flush(w);
 		relayio_flush(w);
 		sock_mmsg_rearm(io->rmsg, (unsigned)n);
 		/*
 		 * A short batch is no sign the queue is empty: the answers
 		 * just sent draw new requests.  Read again until EAGAIN or
-		 * WORKER_ROUNDS, which saves an epoll_wait per batch.
+		 * WORKER_ROUNDS, which saves an epoll_wait per batch.  A
+		 * short batch that answered nothing (relayed data, whose
+		 * replies come back on relay sockets) drew nothing here:
+		 * another read would only say EAGAIN, a system call per
+		 * wake-up of a relay that clients feed at their own pace.
 		 */
+		if (n < WORKER_BATCH && answered == 0)
+			return (0);
 	}
 	return (1);
 }

@@ -136,3 +136,90 @@ chat_hardnat_path()
 	    "\(.kind) \(.hard_nat) \(.probes) \(.probe_ms) \(.ms)"' "$1" \
 	    2>/dev/null | tail -1
 }
+
+# For the NAT lab's chat tests (after natlab-lib.sh):
+
+# r_ok TEXT / r_fail TEXT: one check's verdict; failures count in $fails.
+r_ok()
+{
+	echo "ok: $*"
+}
+
+r_fail()
+{
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# field LINE KEY: a string or number field of one JSON line.
+field()
+{
+	echo "$1" | sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"
+}
+
+# lab_feed OUT ME PEER: once PEER joined in OUT (60 s at most), $N lines
+# "$MARK ME to PEER i", then stdin stays open until PEER's $N messages
+# arrived (60 s at most); both waits end when OUT.done appears (the
+# p2pchat is gone).
+lab_feed()
+{
+	_i=0
+	while [ $_i -lt 600 ] && [ ! -e "$1.done" ] &&
+	    [ "$(count "$1" joined "\"peer\":\"$3\"")" -eq 0 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le "$N" ]; do
+		echo "$MARK $2 to $3 $_i"
+		_i=$((_i + 1))
+	done
+	_i=0
+	while [ $_i -lt 600 ] && [ ! -e "$1.done" ] &&
+	    [ "$(count "$1" message "\"from\":\"$3\"")" -lt "$N" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# lab_peer NS NAME OUT [ARGS]: alice or bob's p2pchat in namespace NS,
+# fed by lab_feed, on $LAB_SRV1:$P_SRV with $LAB_PEER_OPTS and ARGS;
+# sets peer_pid.
+lab_peer()
+{
+	_ns=$1 _nm=$2 _o=$3
+	shift 3
+	_other=bob
+	[ "$_nm" = bob ] && _other=alice
+	# shellcheck disable=SC2086
+	lab_feed "$_o" "$_nm" "$_other" |
+	    ip netns exec "$(lab_ns "$_ns")" timeout -k 2 120 "$P2PCHAT" \
+	    --server "$LAB_SRV1:$P_SRV" $LAB_PEER_OPTS --name "$_nm" \
+	    --batch --linger 10 "$@" >"$_o" 2>"${_o%.out}.err" &
+	peer_pid=$!
+	LAB_PIDS="$LAB_PIDS $peer_pid:$_ns"
+}
+
+# lab_reap PID [OUT]: wait (90 s at most) and set rc; OUT.done stops
+# OUT's feed.
+lab_reap()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt 900 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -z "${2:-}" ] || : >"$2.done"
+	if kill -0 "$1" 2>/dev/null; then
+		lab_stop "$1"
+		rc=running
+	else
+		wait "$1"
+		rc=$?
+		_np=
+		for _e in $LAB_PIDS; do
+			[ "${_e%%:*}" = "$1" ] || _np="$_np $_e"
+		done
+		LAB_PIDS=$_np
+	fi
+}

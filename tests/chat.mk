@@ -12,6 +12,8 @@ TESTS += tests/check_chat
 tests_check_chat_SOURCES += tests/chat_bulk.c tests/chat_file.c
 # The --relay URIs and --server names (chat/hostaddr.c).
 tests_check_chat_SOURCES += tests/chat_uri.c chat/hostaddr.c
+# TCP hole punching's schedule and framing (chat/tcpplan.c).
+tests_check_chat_SOURCES += tests/chat_tcpplan.c
 
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat-lib.sh

@@ -17,3 +17,9 @@ EXTRA_DIST += tests/natlab_restart.sh
 # only TCP 443), relayed over TCP and TLS to stund (root only).
 TESTS += tests/natlab_tcp.sh
 EXTRA_DIST += tests/natlab_tcp.sh
+
+# natlab_tcppunch.sh: TCP hole punching between two UDP-blocked hosts:
+# direct over TCP by simultaneous open across endpoint-independent NATs,
+# relayed over TCP when one NAT maps TCP at random (root only).
+TESTS += tests/natlab_tcppunch.sh
+EXTRA_DIST += tests/natlab_tcppunch.sh

@@ -36,6 +36,7 @@
 #	lab_remap nat			# the NAT forgets, and maps anew
 #	lab_firewall cli no-udp		# the host drops all UDP (or tcp443:
 #					# only TCP to port 443 goes out)
+#	lab_tcp_quiet nat		# no reset for unsolicited TCP
 #	lab_down			# remove the lab (also done on exit)
 
 LAB_SRV1=198.51.100.10
@@ -456,6 +457,31 @@ EOF
 lab_firewall_drops()
 {
 	ip netns exec "$(lab_ns "$1")" nft list table inet labfw 2>/dev/null |
+	    sed -n 's/.*counter packets \([0-9]*\).*/\1/p' |
+	    awk '{ n += $1 } END { print n + 0 }'
+}
+
+# Router $1 (nat, natb) drops TCP from outside that no mapping of its
+# own claims, where the kernel would answer with a reset: a NAT must not
+# answer an unsolicited SYN (RFC 5382 REQ-4), so that a peer's SYN that
+# comes early is lost and the simultaneous open of TCP hole punching
+# works.  The mapping stays what the type makes it (masquerade keeps the
+# port: endpoint-independent; symmetric: a random port per connection).
+# lab_tcp_quiet_drops prints how many it dropped so far.
+lab_tcp_quiet()
+{
+	lab_nft "$(lab_ns "$1")" <<EOF
+table inet labtcp {
+	chain in { type filter hook input priority 0; policy accept;
+		iifname "wan0" meta l4proto tcp counter drop; }
+}
+EOF
+	lab_log "router $1: unsolicited TCP from outside dropped"
+}
+
+lab_tcp_quiet_drops()
+{
+	ip netns exec "$(lab_ns "$1")" nft list table inet labtcp 2>/dev/null |
 	    sed -n 's/.*counter packets \([0-9]*\).*/\1/p' |
 	    awk '{ n += $1 } END { print n + 0 }'
 }

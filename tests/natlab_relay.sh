@@ -41,23 +41,6 @@ MARK=relaylab$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 fails=0
 table=
 
-r_ok()
-{
-	echo "ok: $*"
-}
-
-r_fail()
-{
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-# field LINE KEY: a string or number field of one JSON line.
-field()
-{
-	echo "$1" | sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"
-}
-
 # feed OUT ME PEER WAIT: the N lines ME sends to PEER (after PEER joined
 # when WAIT is 1, at once otherwise), then stdin stays open until PEER's
 # N messages arrived in OUT (bounded: 60 s each).  With FEED_MOVE set,

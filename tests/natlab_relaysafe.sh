@@ -17,6 +17,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/natlab-lib.sh"
+. "$top_srcdir/tests/chat-lib.sh"
 
 STUND=${STUND:-$top_builddir/stund/stund}
 RDVTURN=${RDVTURN:-$top_builddir/tests/rdvturn}
@@ -31,17 +32,6 @@ ROOM=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 STRANGER=203.0.113.195		# a public host that is no member
 SINKP=7777
 fails=0
-
-r_ok()
-{
-	echo "ok: $*"
-}
-
-r_fail()
-{
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
 
 # check DESC CMD...: ok when CMD succeeds.
 check()
@@ -69,8 +59,8 @@ lines()
 	grep -Ec -- "$2" "$1" 2>/dev/null
 }
 
-# field FILE ERE KEY: the value of KEY= on the first matching line.
-field()
+# log_field FILE ERE KEY: the value of KEY= on the first matching line.
+log_field()
 {
 	grep -E -- "$2" "$1" 2>/dev/null | head -n 1 |
 	    sed -n "s/.* $3=\\([^ ]*\\).*/\\1/p"
@@ -136,9 +126,9 @@ echo alloc >&3
 wait_line "$AO" "^allocated relayed=$LAB_SRV1:" &&
     wait_line "$BO" "^allocated relayed=$LAB_SRV1:" ||
     lab_fail "natlab_relaysafe: no allocation: $(tail -3 "$AO")"
-AR=$(field "$AO" '^allocated' relayed)
-BR=$(field "$BO" '^allocated' relayed)
-BS=$(field "$BO" '^joined' mapped)
+AR=$(log_field "$AO" '^allocated' relayed)
+BR=$(log_field "$BO" '^allocated' relayed)
+BS=$(log_field "$BO" '^joined' mapped)
 r_ok "allocated from the members' own sockets: alice $AR, bob $BR"
 
 # A stranger: channel, permission, Send.

@@ -7,8 +7,10 @@
 # frames in flight (bursts of up to a window each) through a UDP echo
 # peer.  The relay must send the frames of one read to the peer together
 # (a send per frame fails), and write relayed data to its TCP clients
-# without arming EV_WRITE (an epoll_ctl pair per datagram fails).  The
-# bounds are counts, not times, so a slow machine only batches more.
+# without arming EV_WRITE (an epoll_ctl pair per datagram fails).  Then
+# UDP clients at a steady pace: a wake-up for relayed data must not read
+# its client socket again only to hear EAGAIN.  The bounds are counts,
+# not times, so a slow machine only batches more.
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/stund-lib.sh"
 
@@ -120,5 +122,50 @@ if r=$(per "$writes" "$frames" 1.0); then
 else
 	st_fail "writes to clients: $writes for $frames frames ($r per" \
 	    "frame, bound 1.0)"
+fi
+
+# UDP clients at 400 round trips a second each: every datagram from a
+# client is relayed, never answered, so after reading it the relay has
+# no reason to read that socket again.  strace -c counts the calls that
+# failed (EAGAIN) in its errors column; a read to EAGAIN per wake-up
+# makes it about one per round trip.
+TRACE2="$ST_TMP/strace2.out"
+st_bg "$ST_TMP/strace2.log" timeout -s INT 60 strace -f -c -o "$TRACE2" \
+    -e trace=recvmmsg,recvmsg,recvfrom,epoll_wait -p "$ST_SPID"
+SPID=$ST_LASTPID
+sleep 1
+timeout 60 "$TURNLOAD" -n "$CONNS" -r 400 -w "$WINDOW" -d 2 -W 0.2 \
+    -u load:load -e "127.0.0.1:$P_PEER" "127.0.0.1:$P1" \
+    >"$ST_TMP/load2.out" 2>&1
+kill -INT "$SPID" 2>/dev/null
+i=0
+while kill -0 "$SPID" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+wait "$SPID" 2>/dev/null
+st_forget "$SPID"
+sed 's/^/  load: /' "$ST_TMP/load2.out"
+rtts=$(sed -n 's/.* total=\([0-9]*\).*/\1/p' "$ST_TMP/load2.out")
+if [ -z "$rtts" ] || [ "$rtts" -lt 1000 ]; then
+	st_fail "too few UDP round trips relayed (${rtts:-none}) to count"
+	st_done
+fi
+if [ ! -s "$TRACE2" ]; then
+	st_fail "strace wrote no summary of the UDP run"
+	st_done
+fi
+sed 's/^/  strace: /' "$TRACE2"
+# The errors column is empty when a call never failed.
+eagain=$(awk '$NF == "recvmmsg" { print (NF == 6 ? $5 : 0); f = 1 }
+    END { if (!f) print 0 }' "$TRACE2")
+TRACE=$TRACE2
+wakes=$(calls epoll_wait)
+if r=$(per "$eagain" "$rtts" 0.1); then
+	st_ok "UDP reads to EAGAIN: $eagain for $rtts round trips" \
+	    "($r per round trip, $wakes epoll_wait)"
+else
+	st_fail "UDP reads to EAGAIN: $eagain for $rtts round trips ($r" \
+	    "per round trip, $wakes epoll_wait, bound 0.1)"
 fi
 st_done
