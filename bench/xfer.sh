@@ -18,8 +18,9 @@
 # stund and once through coturn's turnserver, both on A's address with
 # the same user; each row gives the rate and the relay server's CPU time
 # per MiB of file data (utime + stime from /proc, both ways of the
-# relay counted), and the ratios stund / coturn.  Not part of
-# `make check`.  See bench/README.
+# relay counted), and the ratios stund / coturn.  Each table gives the
+# machine's load averages before and after it, since on a shared machine
+# they move every figure.  Not part of `make check`.  See bench/README.
 #
 # Knobs: BENCH_XFER_MB (200), BENCH_REPS (3), BENCH_XFER_LOSS ("0 1 5",
 # percent), BENCH_XFER_NS (1: namespaces as root, 0: loopback),
@@ -183,9 +184,17 @@ iperf3_once()
 	    printf "%.1f\n", $2 / 1e6; exit }' "$T/iperf.json"
 }
 
-printf '%s, %s MiB, median of %s\n' \
+# loadavg: the machine's load averages, for the figures' context.
+loadavg()
+{
+	printf 'load average %s\n' "$(cut -d ' ' -f 1-3 /proc/loadavg \
+	    2>/dev/null)"
+}
+
+printf '%s, %s MiB, median of %s, ' \
     "$([ "$USE_NS" = 1 ] && echo "veth between namespaces" ||
     echo loopback)" "$MB" "$REPS"
+loadavg
 printf '%-6s %14s %14s %7s\n' loss "p2pchat Mbit/s" "iperf3 Mbit/s" ratio
 for l in $LOSSES; do
 	loss "$l"
@@ -203,6 +212,8 @@ for l in $LOSSES; do
 	    if (i > 0 && p > 0) printf "%.2fx", p / i; else print "-" }')"
 done
 
+printf 'after the rows: '
+loadavg
 [ "${BENCH_XFER_RELAY:-1}" = 1 ] || exit 0
 loss 0
 
@@ -265,8 +276,9 @@ else
 	CPID=
 	echo "xfer.sh: turnserver (coturn) not installed: no coturn row" >&2
 fi
-printf '\nrelayed through a TURN server on %s, %s MiB, median of %s\n' \
+printf '\nrelayed through a TURN server on %s, %s MiB, median of %s, ' \
     "$IPA" "$MB" "$REPS"
+loadavg
 printf '%-8s %14s %16s\n' server "p2pchat Mbit/s" "CPU ms per MiB"
 set -- - -
 [ -n "$SPORT" ] && set -- $(relay_row stund "$SPID" "$SPORT")
@@ -285,3 +297,5 @@ awk -v sr="$s_rate" -v cr="$c_rate" -v sc="$s_cpu" -v cc="$c_cpu" 'BEGIN {
 		printf ", CPU per MiB %.2fx (target: at most 0.5x)\n", sc / cc
 	else
 		printf ", CPU per MiB -\n" }'
+printf 'after the rows: '
+loadavg

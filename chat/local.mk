@@ -21,7 +21,8 @@ chat_p2pchat_SOURCES = chat/p2pchat.c chat/p2pchat.h chat/ctx.h \
 	chat/natlearn.c chat/natlearn.h chat/hnsock.c chat/hnsock.h \
 	chat/srv.c chat/srv.h chat/tcppunch.c chat/tcppunch.h \
 	chat/ui.c chat/ui.h chat/uimsg.c chat/uitext.c chat/uitext.h \
-	chat/uiedit.c chat/uiedit.h chat/xfer.c chat/xfer.h
+	chat/uiedit.c chat/uiedit.h chat/xfer.c chat/xfer.h \
+	chat/udpio.c chat/udpio.h
 chat_p2pchat_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(NCURSES_CFLAGS)
 chat_p2pchat_LDADD = chat/libchat.la common/libcommon.la \

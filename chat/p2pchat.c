@@ -44,10 +44,10 @@
 #include "chat/ctx.h"
 #include "chat/srv.h"
 #include "chat/tcppunch.h"
+#include "chat/udpio.h"
 #include "chat/xfer.h"
 
-#define CHAT_RECV_BURST		64
-#define CHAT_RECV_SIZE		2048	/* bytes per datagram read */
+#define CHAT_RECV_TURN		64	/* datagrams per turn of the router */
 #define CHAT_PUMP_MAX		4096	/* actions per machine and round */
 #define CHAT_PUMP_ROUNDS	16	/* rounds per wake-up */
 #define CHAT_RDV_REFRESH	10000	/* ms between Registers for a path
@@ -83,41 +83,12 @@ chat_log_pkt(const char *what, const struct stun_addr *a, const uint8_t *buf,
 	log_debug("%s %s 0x%02x %zu bytes", what, addr, buf[0], len);
 }
 
-#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
-/*
- * Datagrams sent in one turn of the router leave together, in order, with
- * sendmmsg(2): a file's window is one system call per CHAT_SEND_BATCH.
- */
-#define CHAT_SEND_BATCH		64
-#define CHAT_SEND_MAX		1500
-static struct {
-	struct mmsghdr		 m[CHAT_SEND_BATCH];
-	struct iovec		 iov[CHAT_SEND_BATCH];
-	struct sockaddr_storage	 ss[CHAT_SEND_BATCH];
-	uint8_t			 buf[CHAT_SEND_BATCH][CHAT_SEND_MAX];
-	unsigned		 n;
-} chat_sq;
-
+/* What the router sent in one turn leaves together (udpio.c). */
 static void
 chat_send_flush(struct chat_ctx *ctx)
 {
-	unsigned	skipped;
-
-	if (chat_sq.n == 0)
-		return;
-	/* A datagram refused is lost, as with sendto(2). */
-	if ((skipped = sock_mmsg_send(ctx->fd, chat_sq.m, chat_sq.n)) > 0)
-		log_debug("sendmmsg: %u of %u not sent", skipped, chat_sq.n);
-	chat_sq.n = 0;
+	chat_udpio_flush(ctx->fd);
 }
-#else
-#define CHAT_SEND_MAX		0
-static void
-chat_send_flush(struct chat_ctx *ctx)
-{
-	(void)ctx;
-}
-#endif
 
 /* To a peer or a server in role (CHAT_SRV_RDV, CHAT_SRV_RELAY). */
 static void
@@ -133,22 +104,11 @@ chat_send(struct chat_ctx *ctx, int role, const struct stun_addr *to,
 	if (chat_srv_send(ctx, role, to, buf, len, clock_ms()))
 		return;
 	sl = sock_from_stun(to, &ss);
-	if (len > CHAT_SEND_MAX) {
-		chat_send_flush(ctx);
-		if (sendto(ctx->fd, buf, len, 0, (struct sockaddr *)&ss,
-		    sl) == -1)
-			log_debug("sendto: %s", strerror(errno));
-		return;
-	}
-#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
-	if (chat_sq.n == CHAT_SEND_BATCH)
-		chat_send_flush(ctx);
-	memcpy(chat_sq.buf[chat_sq.n], buf, len);
-	memcpy(&chat_sq.ss[chat_sq.n], &ss, sizeof(ss));
-	sock_mmsg_out(&chat_sq.m[chat_sq.n], &chat_sq.iov[chat_sq.n],
-	    chat_sq.buf[chat_sq.n], len, &chat_sq.ss[chat_sq.n], sl);
-	chat_sq.n++;
-#endif
+	/*
+	 * Not in GSO runs to the TURN server: its socket would cut each run
+	 * again, a copy of every datagram on its CPU.
+	 */
+	chat_udpio_send(ctx->fd, &ss, sl, buf, len, role != CHAT_SRV_RELAY);
 }
 
 static void
@@ -956,59 +916,27 @@ chat_sock_dgram(struct chat_ctx *ctx, const struct sockaddr_storage *ss,
 	chat_packet(ctx, &from, buf, n, now, 1);
 }
 
-#if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
-/* A burst is read with recvmmsg(2): one system call, not one each. */
-static struct {
-	struct mmsghdr		 m[CHAT_RECV_BURST];
-	struct iovec		 iov[CHAT_RECV_BURST];
-	struct sockaddr_storage	 ss[CHAT_RECV_BURST];
-	uint8_t			 buf[CHAT_RECV_BURST][CHAT_RECV_SIZE];
-	int			 armed;
-} chat_rq;
+static void
+chat_sock_read(void *arg, const struct sockaddr_storage *ss, uint8_t *buf,
+    size_t n)
+{
+	chat_sock_dgram(arg, ss, buf, n);
+}
 
+/*
+ * A burst is read in one system call where the kernel allows (udpio.c),
+ * and handed on CHAT_RECV_TURN datagrams at a time, each turn of the
+ * router sending what they made (acknowledgements): the peer's window
+ * keeps moving while a burst is worked through.
+ */
 static void
 chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct chat_ctx	*ctx = arg;
-	int		 n, i;
-
 	(void)what;
-	if (!chat_rq.armed) {
-		sock_mmsg_in(chat_rq.m, chat_rq.iov, &chat_rq.buf[0][0],
-		    CHAT_RECV_SIZE, chat_rq.ss, CHAT_RECV_BURST);
-		chat_rq.armed = 1;
-	}
-	n = recvmmsg(fd, chat_rq.m, CHAT_RECV_BURST, MSG_DONTWAIT, NULL);
-	for (i = 0; i < n; i++)
-		chat_sock_dgram(ctx, &chat_rq.ss[i], chat_rq.buf[i],
-		    chat_rq.m[i].msg_len);
-	if (n > 0)
-		sock_mmsg_rearm(chat_rq.m, (unsigned)n);
-	chat_pump(ctx);
+	while (chat_udpio_recv(fd, chat_sock_read, arg, CHAT_RECV_TURN))
+		chat_pump(arg);
+	chat_pump(arg);
 }
-#else
-static void
-chat_sock_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct chat_ctx		*ctx = arg;
-	struct sockaddr_storage	 ss;
-	uint8_t			 buf[CHAT_RECV_SIZE];
-	socklen_t		 sl;
-	ssize_t			 n;
-	unsigned		 k;
-
-	(void)what;
-	for (k = 0; k < CHAT_RECV_BURST; k++) {
-		sl = sizeof(ss);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
-		    &sl);
-		if (n == -1)
-			break;
-		chat_sock_dgram(ctx, &ss, buf, (size_t)n);
-	}
-	chat_pump(ctx);
-}
-#endif
 
 static void
 chat_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -1077,7 +1005,8 @@ chat_events(struct chat_ctx *ctx)
 	struct timeval	 tv = { 0, 0 };
 	struct stat	 st;
 
-	if ((ctx->base = event_base_new()) == NULL)
+	if ((ctx->base = event_base_new()) == NULL ||
+	    chat_udpio_init(ctx->fd) != 0)
 		return (-1);
 	ctx->ev_sock = event_new(ctx->base, ctx->fd, EV_READ | EV_PERSIST,
 	    chat_sock_cb, ctx);
@@ -1135,6 +1064,7 @@ chat_free(struct chat_ctx *ctx)
 		chat_send_flush(ctx);
 		close(ctx->fd);
 	}
+	chat_udpio_free();
 	chat_xfer_free(ctx);
 	chat_room_free(&ctx->room);
 	chat_relay_clear(&ctx->relay);

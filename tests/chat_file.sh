@@ -12,7 +12,9 @@
 # line the sender types meanwhile is delivered within 5 s (loopback: it
 # takes milliseconds; the bound allows for a loaded machine).  The
 # names a hostile sender could offer are checked in tests/chat_file.c.
-# Loopback only.
+# Loopback only; as root also a namespace made here, whose loopback's
+# MTU is below p2pchat's datagram: 1 MiB still arrives intact, the
+# datagrams sent one by one once the kernel refused segmentation offload.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
 . "${top_srcdir:-.}/tests/chat-lib.sh"
@@ -239,6 +241,56 @@ if [ -n "$ts" ] && [ -n "$td" ] && [ -n "$tf" ] &&
 else
 	st_fail "eve's line during the transfer: sent '$ts'," \
 	    "delivered '$td', file '$tf'"
+fi
+
+# --- A path below the datagram: segmentation offload refused. ---
+# As root, in a namespace of its own whose loopback has an MTU of 1220:
+# a 1200-byte datagram does not fit whole, the kernel refuses a UDP GSO
+# run of them, and p2pchat must send them one by one (fragmented) instead.
+NS=p2pfile$$
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1 &&
+    ip netns add "$NS" 2>/dev/null; then
+	trap 'st_cleanup; ip netns del "$NS" 2>/dev/null' EXIT
+	ip -n "$NS" link set lo mtu 1220 up
+	N="ip netns exec $NS"
+	mkdir "$T/in4" || exit 99
+	$N timeout 60 "$STUND" --primary 127.0.0.1 --port 0 --foreground \
+	    >"$T/ns-stund.log" 2>&1 &
+	ST_PIDS="$ST_PIDS $!"
+	i=0
+	while ! grep -q 'rendezvous on' "$T/ns-stund.log" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	NP=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$T/ns-stund.log" |
+	    head -n 1)
+	mkfifo "$T/hal.in" || exit 99
+	exec 7<>"$T/hal.in"
+	$N timeout 60 "$CHAT" --server "127.0.0.1:$NP" --name hal --batch \
+	    --accept-dir "$T/in4" <"$T/hal.in" >"$T/hal.out" \
+	    2>"$T/hal.err" 3>&- 4>&- 5>&- 6>&- 7>&- &
+	ST_PIDS="$ST_PIDS $!"
+	if [ -n "$NP" ] && wait_for "$T/hal.out" room '' 50; then
+		NCODE=$(field "$(ev "$T/hal.out" room)" code)
+		$N timeout 60 "$CHAT" --server "127.0.0.1:$NP" --name ida \
+		    --batch -v --linger 10 --send "$T/data.bin" "$NCODE" \
+		    </dev/null >"$T/ida.out" 2>"$T/ida.err" 3>&- 4>&- 5>&- \
+		    6>&- 7>&-
+		r=$(ev "$T/hal.out" file | head -n 1)
+		if [ "$(field "$r" result)" = done ] &&
+		    cmp -s "$T/data.bin" "$T/in4/data.bin" &&
+		    grep -q 'no segmentation offload' "$T/ida.err"; then
+			st_ok "1 MiB over a 1220-byte MTU, one datagram at a time"
+		else
+			st_fail "MTU 1220: file '$r'," \
+			    "$(grep -c 'segmentation' "$T/ida.err") fallbacks"
+		fi
+	else
+		st_fail "no rendezvous in the namespace"
+	fi
+	exec 7>&-
+else
+	echo "note: not root or no ip(8): the MTU case did not run"
 fi
 
 for f in "$T"/*.err; do
