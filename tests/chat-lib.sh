@@ -223,3 +223,42 @@ lab_reap()
 		LAB_PIDS=$_np
 	fi
 }
+
+# lab_cap_start LABEL: tshark on both uplinks of the public namespace
+# into $LAB_TMP/LABEL.pcapng (when installed; sets cap_pid, empty
+# without a capture).
+lab_cap_start()
+{
+	cap_pid=
+	command -v tshark >/dev/null 2>&1 || {
+		echo "INFO: $1: tshark not found: no capture"
+		return
+	}
+	lab_bg pub "$1-tshark" tshark -n -q -i up0 -i up1 \
+	    -w "$LAB_TMP/$1.pcapng"
+	cap_pid=$LAB_BGPID
+	_i=0
+	while [ $_i -lt 150 ] &&
+	    ! grep -q "Capturing on" "$LAB_TMP/$1-tshark.log"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# lab_delivered LABEL OUT ME PEER: in ME's output OUT, all $N messages
+# to PEER delivered and none undelivered, PEER's $N received, and no
+# sanitizer report in ME's stderr.
+lab_delivered()
+{
+	_d=$(count "$2" delivered "\"to\":\"$4\"")
+	_u=$(count "$2" undelivered)
+	[ "$_d" -eq "$N" ] && [ "$_u" -eq 0 ] &&
+	    r_ok "$1: $3: $_d/$N delivered to $4, none undelivered" ||
+	    r_fail "$1: $3: $_d/$N delivered to $4, $_u undelivered"
+	_m=$(ev "$2" message | grep -F "\"from\":\"$4\"" |
+	    grep -cF "$MARK $4 to $3 ")
+	[ "$_m" -eq "$N" ] && r_ok "$1: $3: $_m/$N received from $4" ||
+	    r_fail "$1: $3: $_m/$N received from $4"
+	grep -qE 'Sanitizer|runtime error:' "${2%.out}.err" &&
+	    r_fail "$1: $3: sanitizer report"
+}

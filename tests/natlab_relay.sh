@@ -139,37 +139,7 @@ side()
 		    "($(field "$_last" local) -> $(field "$_last" remote))"
 	fi
 	eval "kind_$3=\$_kind"
-	_d=$(count "$2" delivered "\"to\":\"$4\"")
-	_u=$(count "$2" undelivered)
-	[ "$_d" -eq "$N" ] && [ "$_u" -eq 0 ] &&
-	    r_ok "$1: $3: $_d/$N delivered to $4, none undelivered" ||
-	    r_fail "$1: $3: $_d/$N delivered to $4, $_u undelivered"
-	_m=$(ev "$2" message | grep -F "\"from\":\"$4\"" |
-	    grep -cF "$MARK $4 to $3 ")
-	[ "$_m" -eq "$N" ] && r_ok "$1: $3: $_m/$N received from $4" ||
-	    r_fail "$1: $3: $_m/$N received from $4"
-	grep -qE 'Sanitizer|runtime error:' "${2%.out}.err" &&
-	    r_fail "$1: $3: sanitizer report"
-}
-
-# cap_start LABEL: tshark on both uplinks of the public namespace (when
-# installed); cap_check LABEL then judges what went over the wire.
-cap_start()
-{
-	cap_pid=
-	command -v tshark >/dev/null 2>&1 || {
-		echo "INFO: $1: tshark not found: no capture"
-		return
-	}
-	lab_bg pub "$1-tshark" tshark -n -q -i up0 -i up1 \
-	    -w "$LAB_TMP/$1.pcapng"
-	cap_pid=$LAB_BGPID
-	_i=0
-	while [ $_i -lt 150 ] &&
-	    ! grep -q "Capturing on" "$LAB_TMP/$1-tshark.log"; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	lab_delivered "$1" "$2" "$3" "$4"
 }
 
 # Relayed, so: no text in clear, no chat packet (first byte 0xd0-0xd2)
@@ -220,7 +190,7 @@ run()
 	_l=$1 _mode=$4 _r=$LAB_TMP/$1
 	lab_up "$2" "$3"
 	cap_pid=
-	[ "$_l" = sym-sym ] && cap_start "$_l"
+	[ "$_l" = sym-sym ] && lab_cap_start "$_l"
 	peer cli alice "$_r.a.out" 1
 	_pa=$peer_pid
 	_i=0

@@ -60,35 +60,7 @@ side()
 	else
 		r_fail "$1: $3: path to $4: want relay over $5: $_last"
 	fi
-	_d=$(count "$2" delivered "\"to\":\"$4\"")
-	_u=$(count "$2" undelivered)
-	[ "$_d" -eq "$N" ] && [ "$_u" -eq 0 ] &&
-	    r_ok "$1: $3: $_d/$N delivered to $4, none undelivered" ||
-	    r_fail "$1: $3: $_d/$N delivered to $4, $_u undelivered"
-	_m=$(ev "$2" message | grep -F "\"from\":\"$4\"" |
-	    grep -cF "$MARK $4 to $3 ")
-	[ "$_m" -eq "$N" ] && r_ok "$1: $3: $_m/$N received from $4" ||
-	    r_fail "$1: $3: $_m/$N received from $4"
-	grep -qE 'Sanitizer|runtime error:' "${2%.out}.err" &&
-	    r_fail "$1: $3: sanitizer report"
-}
-
-cap_start()
-{
-	cap_pid=
-	command -v tshark >/dev/null 2>&1 || {
-		echo "INFO: $1: tshark not found: no capture"
-		return
-	}
-	lab_bg pub "$1-tshark" tshark -n -q -i up0 -i up1 \
-	    -w "$LAB_TMP/$1.pcapng"
-	cap_pid=$LAB_BGPID
-	_i=0
-	while [ $_i -lt 150 ] &&
-	    ! grep -q "Capturing on" "$LAB_TMP/$1-tshark.log"; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	lab_delivered "$1" "$2" "$3" "$4"
 }
 
 # No text in clear; alice's NAT sent no UDP at all, and TCP with data.
@@ -120,7 +92,7 @@ run()
 	lab_up port-restricted-cone port-restricted-cone
 	lab_firewall cli "$2"
 	[ "$3" = - ] || lab_firewall clib "$3"
-	cap_start "$_l"
+	lab_cap_start "$_l"
 	lab_peer cli alice "$_r.a.out"
 	_pa=$peer_pid
 	_i=0
