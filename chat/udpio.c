@@ -35,6 +35,7 @@
 #define UDPIO_ARENA	(256 * 1024)	/* bytes queued at most */
 #define UDPIO_SEGS	64		/* datagrams per GSO message */
 #define UDPIO_RUN	65000		/* bytes per GSO message */
+#define UDPIO_SEG_MIN	1000		/* smaller datagrams start no run */
 #define UDPIO_BURST	64		/* messages per recvmmsg(2) */
 #define UDPIO_DGRAM	2048		/* bytes per datagram read */
 #define UDPIO_GBURST	32		/* the same, with GRO */
@@ -228,7 +229,12 @@ chat_udpio_send(int fd, const struct sockaddr_storage *ss, socklen_t sl,
 	q->off = udpio.used;
 	q->len = q->seg = len;
 	q->nseg = 1;
-	q->closed = len == 0 || !run;
+	/*
+	 * Runs are for bulk records, all of the full datagram size.  A chat
+	 * line, a check or an ACK goes in a datagram of its own, which a
+	 * capture anywhere on the path sees as it is.
+	 */
+	q->closed = len < UDPIO_SEG_MIN || !run;
 	memcpy(udpio.arena + udpio.used, buf, len);
 	udpio.used += len;
 }
