@@ -89,28 +89,6 @@ peer()
 	LAB_PIDS="$LAB_PIDS $peer_pid:$_ns"
 }
 
-# reap PID: wait (90 s at most) and set rc.
-reap()
-{
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt 900 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		lab_stop "$1"
-		rc=running
-	else
-		wait "$1"
-		rc=$?
-		_np=
-		for _e in $LAB_PIDS; do
-			[ "${_e%%:*}" = "$1" ] || _np="$_np $_e"
-		done
-		LAB_PIDS=$_np
-	fi
-}
-
 # side LABEL OUT ME PEER MODE: judge one side; MODE relay or any.
 side()
 {
@@ -201,7 +179,7 @@ run()
 	_code=$(field "$(ev "$_r.a.out" room)" code)
 	if [ -z "$_code" ]; then
 		r_fail "$_l: alice printed no room: $(cat "$_r.a.err")"
-		reap "$_pa"
+		lab_reap "$_pa"
 		return
 	fi
 	peer clib bob "$_r.b.out" 0 "$_code"
@@ -210,9 +188,9 @@ run()
 		sleep "${MOVE_AFTER:-1}"
 		ip netns exec "$LAB_PUB" nft delete table inet relaytest
 	fi
-	reap "$_pb"
+	lab_reap "$_pb"
 	_rcb=$rc
-	reap "$_pa"
+	lab_reap "$_pa"
 	_rca=$rc
 	cap_check "$_l"
 	[ "$_rca" = 0 ] && [ "$_rcb" = 0 ] &&
