@@ -231,8 +231,12 @@ tcp_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1)
 		return;
-	if (sock_to_stun((struct sockaddr *)&ss, &from) != 0 ||
-	    tcp_stream(fd, &from, NULL, now) != 0) {
+	if (sock_to_stun((struct sockaddr *)&ss, &from) != 0) {
+		close(fd);
+		return;
+	}
+	/* tcp_stream() closes fd when it refuses it. */
+	if (tcp_stream(fd, &from, NULL, now) != 0) {
 		log_debug("TCP: an incoming connection refused");
 		return;
 	}
