@@ -56,6 +56,8 @@ batch_kind(int kind)
 		return ("server");
 	case EV_NAT:
 		return ("nat");
+	case EV_TRANSPORT:
+		return ("transport");
 	}
 	return ("error");
 }
@@ -197,6 +199,11 @@ chat_event_json(FILE *f, const struct chat_event *e)
 		break;
 	case EV_NAT:
 		batch_nat(&j, e);
+		break;
+	case EV_TRANSPORT:
+		json_str(&j, "role", e->created ? "relay" : "rendezvous");
+		batch_addr(&j, "server", &e->addr2);
+		json_str(&j, "from", e->was);
 		break;
 	case EV_MESSAGE:
 		json_int(&j, "id", e->id);

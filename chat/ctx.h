@@ -56,6 +56,7 @@ struct chat_ctx {
 	int		 no_hard_nat;	/* --no-hard-nat */
 	int		 transport;	/* --transport: CHAT_SRV_* */
 	uint16_t	 tls_port;	/* --tls-port (0: no TLS) */
+	uint32_t	 udp_probe_ms;	/* $P2PCHAT_UDP_PROBE_MS (tests) */
 	const char	*ca_file;	/* --ca */
 	unsigned	 linger;	/* s */
 	uint16_t	 port;
@@ -131,6 +132,16 @@ void	chat_server_input(struct chat_ctx *, const struct stun_addr *from,
  */
 void	chat_server_dropped(struct chat_ctx *, const struct stun_addr *addr,
 	    uint64_t now);
+
+/*
+ * p2pchat.c, for srv.c: the server at addr in role is reached over to
+ * now, no longer over from ("udp", "tcp", "tls").
+ */
+void	chat_server_transport(struct chat_ctx *, int role,
+	    const struct stun_addr *addr, const char *from, const char *to);
+
+/* p2pchat.c, for srv.c: does a peer's path go through our relay? */
+int	chat_relay_busy(struct chat_ctx *);
 
 /* p2pchat.c, for lines.c: show an event (ms is set here). */
 void	chat_emit(struct chat_ctx *, struct chat_event *);

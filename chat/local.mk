@@ -6,7 +6,7 @@ chat_libchat_la_SOURCES = chat/crypto.c chat/crypto.h \
 	chat/reliable.c chat/reliable.h \
 	chat/peer.c chat/peer.h chat/room.c chat/room.h \
 	chat/relay.c chat/relay.h chat/end.c chat/end.h \
-	chat/tcpplan.c chat/tcpplan.h
+	chat/tcpplan.c chat/tcpplan.h chat/udpback.c chat/udpback.h
 # File transfer: the bulk transport and the file protocol.
 chat_libchat_la_SOURCES += chat/bulk.c chat/bulk.h chat/file.c chat/file.h
 chat_libchat_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)

@@ -216,8 +216,12 @@ static void
 chat_rdv_input(struct chat_ctx *ctx, const struct stun_addr *from,
     const uint8_t *buf, size_t len, uint64_t now)
 {
-	if (ctx->registering)
-		(void)stun_rdv_client_input(&ctx->rdv, from, buf, len, now);
+	if (!ctx->registering)
+		return;
+	(void)stun_rdv_client_input(&ctx->rdv, from, buf, len, now);
+	/* Registered (again): a stream left for UDP has done its part. */
+	if (ctx->rdv.state == STUN_RDV_S_JOINED)
+		chat_srv_settled(ctx, CHAT_SRV_RDV, &ctx->server);
 }
 
 static void
@@ -893,6 +897,35 @@ chat_server_dropped(struct chat_ctx *ctx, const struct stun_addr *addr,
 		log_debug("cannot register again now");
 }
 
+int
+chat_relay_busy(struct chat_ctx *ctx)
+{
+	struct chat_peer	*p;
+	unsigned		 i;
+
+	for (i = 0; i < CHAT_ROOM_MAX_PEERS; i++)
+		if ((p = chat_room_peer(&ctx->room, i)) != NULL &&
+		    p->path.kind != CHAT_PATH_NONE &&
+		    p->path.sock == CHAT_SOCK_RELAY)
+			return (1);
+	return (0);
+}
+
+void
+chat_server_transport(struct chat_ctx *ctx, int role,
+    const struct stun_addr *addr, const char *from, const char *to)
+{
+	struct chat_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_TRANSPORT;
+	e.created = role == CHAT_SRV_RELAY;
+	e.addr2 = *addr;
+	e.was = from;
+	e.transport = to;
+	chat_emit(ctx, &e);
+}
+
 /* One datagram from the main socket. */
 static void
 chat_sock_dgram(struct chat_ctx *ctx, const struct sockaddr_storage *ss,
@@ -912,6 +945,9 @@ chat_sock_dgram(struct chat_ctx *ctx, const struct sockaddr_storage *ss,
 	}
 	if (log_getlevel() >= LOG_LEVEL_DEBUG)
 		chat_log_pkt("recv", &from, buf, n);
+	/* The answer to a server's UDP probe: for srv.c alone. */
+	if (chat_srv_udp_input(ctx, &from, buf, n, now))
+		return;
 	chat_srv_heard(ctx, &from);
 	chat_packet(ctx, &from, buf, n, now, 1);
 }

@@ -40,6 +40,10 @@
 #define EV_FILE		19	/* a transfer ended: result, path, reason */
 #define EV_NAT		20	/* our NAT essentials learnt: ess, rtt (ms
 				   the test took) */
+#define EV_TRANSPORT	21	/* the server addr2 (created: in the
+				   relay's role, else the rendezvous) is
+				   reached over transport now, no longer
+				   over was */
 
 struct chat_event {
 	int		 kind;
@@ -70,6 +74,7 @@ struct chat_event {
 	const char	*transport;	/* PATH, RELAY, REGISTERED, SERVER: how
 					   the server (TURN for a relayed path)
 					   is reached: udp, tcp, tls */
+	const char	*was;		/* TRANSPORT: the one before */
 	unsigned	 probes;	/* PATH: its probes, */
 	uint32_t	 probe_ms;	/* over this long */
 	const char	*reason;

@@ -40,6 +40,8 @@
 #define CHAT_CODE_IN	256	/* bytes of a code line read */
 #define CHAT_RELAY_ENV	"P2PCHAT_RELAY"
 #define CHAT_RELAY_IN	1280	/* turn:, user and password, host:port */
+/* For tests: the first wait, in ms, before a UDP probe (chat/udpback.h). */
+#define CHAT_PROBE_ENV	"P2PCHAT_UDP_PROBE_MS"
 #define CHAT_SOCK_BUF	(4 * 1024 * 1024)	/* socket buffers, bytes */
 
 #define CHAT_SYNOPSIS	"p2pchat --server host[:port] [--name name] " \
@@ -375,7 +377,7 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 {
 	const char	*file = NULL, *how = NULL, *relay_file = NULL;
 	const char	*send = NULL, *accept_dir = NULL;
-	const char	*transport = NULL;
+	const char	*transport = NULL, *env;
 	char		*relay = NULL, host[256];
 	int		 ch, verbose = 0, rv, no_relay = 0, join = 0;
 	unsigned	 i;
@@ -485,6 +487,9 @@ chat_opts(struct chat_ctx *ctx, int argc, char *argv[], int *batch)
 	if (no_relay && (relay != NULL || relay_file != NULL))
 		cli_usage("--no-relay and --relay%s exclude each other",
 		    relay_file != NULL ? "-file" : "");
+	if ((env = getenv(CHAT_PROBE_ENV)) != NULL)
+		ctx->udp_probe_ms = (uint32_t)cli_num("$" CHAT_PROBE_ENV, env,
+		    100, 3600000);
 	if (ctx->name == NULL && (ctx->name = getenv("USER")) == NULL &&
 	    (ctx->name = getenv("LOGNAME")) == NULL)
 		cli_usage("no --name given, and neither $USER nor $LOGNAME "

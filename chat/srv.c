@@ -36,6 +36,7 @@
 #include "chat/ctx.h"
 #include "chat/srv.h"
 #include "chat/tcppunch.h"
+#include "chat/udpback.h"
 
 #define SRV_RX_MAX	16384	/* bytes reassembled: a frame is smaller */
 #define SRV_PEND	8	/* sends kept for a stream not up yet */
@@ -56,6 +57,8 @@ struct chat_srv {
 	int		 cur;		/* the transport in use */
 	uint16_t	 tls_port;
 	int		 heard;		/* cur answered */
+	int		 said;		/* the transport last heard (AUTO:
+					   none yet) */
 	uint64_t	 step_at;	/* AUTO: give cur up then (0: idle) */
 	struct bufferevent *bev;
 	int		 up;		/* bev connected */
@@ -69,6 +72,9 @@ struct chat_srv {
 	uint8_t		 tids[SRV_TIDS][STUN_TID_LEN];
 	unsigned	 ntids;		/* how many are valid */
 	unsigned	 tidnext;	/* the slot written next */
+	/* AUTO, on a stream: is UDP back?  The stream left, kept until. */
+	struct chat_udpb ub;
+	uint64_t	 linger_until;
 };
 
 struct chat_srvs {
@@ -144,6 +150,7 @@ chat_srv_add(struct chat_ctx *ctx, int role, const struct stun_addr *addr,
 	s->tls_port = tls_port;
 	s->backoff = CHAT_SRV_RETRY;
 	stun_stream_init(&s->rx, s->rxbuf, sizeof(s->rxbuf));
+	chat_udpb_init(&s->ub, ctx->udp_probe_ms);
 	return (0);
 }
 
@@ -176,6 +183,7 @@ srv_close(struct chat_srv *s)
 	s->up = 0;
 	s->ntids = 0;
 	s->tidnext = 0;
+	s->linger_until = 0;
 	stun_stream_init(&s->rx, s->rxbuf, sizeof(s->rxbuf));
 }
 
@@ -274,6 +282,15 @@ srv_heard(struct chat_srv *s)
 	s->backoff = CHAT_SRV_RETRY;
 	srv_label(s, buf, sizeof(buf));
 	log_info("server %s answers over %s", buf, srv_name(s->cur));
+	/* Left to choose and on a stream: ask over UDP now and then. */
+	if (s->mode == CHAT_SRV_AUTO && s->cur != CHAT_SRV_UDP)
+		chat_udpb_arm(&s->ub, clock_ms());
+	else
+		chat_udpb_stop(&s->ub);
+	if (s->said != CHAT_SRV_AUTO && s->said != s->cur)
+		chat_server_transport(s->ctx, s->role, &s->addr,
+		    srv_name(s->said), srv_name(s->cur));
+	s->said = s->cur;
 }
 
 /* ms to wait for an answer over t, left to choose. */
@@ -350,6 +367,12 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	srv_label(s, buf, sizeof(buf));
+	/* The stream left for UDP: nothing lives on it any more. */
+	if (s->cur == CHAT_SRV_UDP) {
+		log_debug("server %s: the old stream is gone", buf);
+		srv_close(s);
+		return;
+	}
 	if (what & BEV_EVENT_CONNECTED) {
 		log_debug("server %s: %s connected", buf, srv_name(s->cur));
 		s->up = 1;
@@ -368,6 +391,7 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 	srv_close(s);
 	/* Left to choose: the next send waits for an answer, or moves on. */
 	s->heard = 0;
+	chat_udpb_stop(&s->ub);
 	s->retry_at = clock_ms() + s->backoff;
 	if (s->backoff < CHAT_SRV_RETRY_MAX)
 		s->backoff *= 2;
@@ -457,6 +481,7 @@ srv_step(struct chat_srv *s, uint64_t now)
 
 	srv_close(s);
 	s->heard = 0;
+	chat_udpb_stop(&s->ub);
 	if (s->cur == CHAT_SRV_UDP)
 		s->cur = CHAT_SRV_TCP;
 	else if (s->cur == CHAT_SRV_TCP && s->tls_port != 0 &&
@@ -473,6 +498,116 @@ srv_step(struct chat_srv *s, uint64_t now)
 	s->backoff = CHAT_SRV_RETRY;
 	if (s->cur != CHAT_SRV_UDP && srv_connect(s) != 0)
 		s->retry_at = now + CHAT_SRV_RETRY;
+}
+
+/*
+ * A TURN allocation made over s's stream lives and dies with it (and the
+ * rendezvous server ends the one it offered once the member moves): the
+ * relay, on UDP too from then on, must allocate anew.  That is cheap
+ * while no peer's path goes through it, and breaks the relayed paths
+ * otherwise: s stays on the stream while one does.
+ */
+static int
+srv_holds_relay(struct chat_srv *s)
+{
+	const struct chat_relay	*rl = &s->ctx->relay;
+
+	return (srv_find(s->ctx, CHAT_SRV_RELAY, &s->addr) == s &&
+	    stun_addr_equal(&rl->server, &s->addr) &&
+	    rl->state != CHAT_RELAY_S_IDLE && rl->state != CHAT_RELAY_S_FAILED &&
+	    rl->state != CHAT_RELAY_S_CLOSED && chat_relay_busy(s->ctx));
+}
+
+/* A probe due: out of the UDP socket, to the server as the machines know it. */
+static void
+srv_probe(struct chat_srv *s, uint64_t now)
+{
+	struct sockaddr_storage	ss;
+	uint8_t			buf[CHAT_UDPB_MSG];
+	socklen_t		sl;
+	char			lbl[64];
+	int			n;
+
+	n = chat_udpb_probe(&s->ub, now, srv_holds_relay(s), NULL, NULL, buf,
+	    sizeof(buf));
+	if (n <= 0)
+		return;
+	srv_label(s, lbl, sizeof(lbl));
+	log_debug("server %s: asking over udp (probe %u)", lbl, s->ub.probes);
+	sl = sock_from_stun(&s->addr, &ss);
+	if (sendto(s->ctx->fd, buf, (size_t)n, 0, (struct sockaddr *)&ss,
+	    sl) == -1)
+		log_debug("server %s: udp probe: %s", lbl, strerror(errno));
+}
+
+/*
+ * UDP answers again: the machines' sends take it from now on, and they
+ * are told to register again, which moves the membership to our UDP
+ * address.  The stream stays open (its answers still count) until that
+ * registration is through (chat_srv_settled()), so that the server never
+ * sees us leave.  The relay sharing the stream follows: its refresh over
+ * UDP is refused, and it allocates anew over UDP.
+ */
+static void
+srv_back(struct chat_srv *s, uint64_t now)
+{
+	char	buf[64];
+	int	from = s->cur;
+
+	/* A relayed path came up since the probe: later. */
+	if (srv_holds_relay(s)) {
+		chat_udpb_arm(&s->ub, now);
+		return;
+	}
+	srv_label(s, buf, sizeof(buf));
+	log_info("server %s: udp answers again; leaving %s", buf,
+	    srv_name(from));
+	s->cur = CHAT_SRV_UDP;
+	s->heard = 1;
+	s->npend = 0;
+	s->step_at = 0;
+	s->retry_at = 0;
+	s->backoff = CHAT_SRV_RETRY;
+	if (s->bev != NULL)
+		s->linger_until = now + CHAT_SRV_LINGER;
+	s->said = CHAT_SRV_UDP;
+	chat_server_transport(s->ctx, s->role, &s->addr, srv_name(from),
+	    srv_name(s->cur));
+	chat_server_dropped(s->ctx, &s->addr, now);
+}
+
+int
+chat_srv_udp_input(struct chat_ctx *ctx, const struct stun_addr *from,
+    const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct chat_srv	*s;
+	unsigned	 i;
+
+	if (ctx->srvs == NULL)
+		return (0);
+	for (i = 0; i < ctx->srvs->n; i++) {
+		s = &ctx->srvs->s[i];
+		if (s->cur != CHAT_SRV_UDP && stun_addr_equal(&s->addr, from) &&
+		    chat_udpb_input(&s->ub, buf, len, now)) {
+			srv_back(s, now);
+			return (1);
+		}
+	}
+	return (0);
+}
+
+void
+chat_srv_settled(struct chat_ctx *ctx, int role, const struct stun_addr *a)
+{
+	struct chat_srv	*s;
+	char		 buf[64];
+
+	if ((s = srv_find(ctx, role, a)) == NULL || s->cur != CHAT_SRV_UDP ||
+	    s->bev == NULL)
+		return;
+	srv_label(s, buf, sizeof(buf));
+	log_debug("server %s: registered over udp; closing the stream", buf);
+	srv_close(s);
 }
 
 int
@@ -528,6 +663,14 @@ chat_srv_lost(struct chat_ctx *ctx, int role, const struct stun_addr *a)
 		return;
 	s->heard = 0;
 	s->step_at = 0;		/* the next send waits for an answer */
+	chat_udpb_stop(&s->ub);
+}
+
+static void
+srv_wake(uint64_t *wake, uint64_t at)
+{
+	if (at != 0 && (*wake == 0 || at < *wake))
+		*wake = at;
 }
 
 void
@@ -544,6 +687,14 @@ chat_srv_timer(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 		if (s->mode == CHAT_SRV_AUTO && !s->heard && s->step_at != 0 &&
 		    now >= s->step_at)
 			srv_step(s, now);
+		/* Left for UDP and never settled: let it go. */
+		if (s->cur == CHAT_SRV_UDP && s->bev != NULL &&
+		    s->linger_until != 0 && now >= s->linger_until) {
+			log_debug("server: the old stream closed unsettled");
+			srv_close(s);
+		}
+		if (s->cur != CHAT_SRV_UDP && s->heard)
+			srv_probe(s, now);
 		/* Sends waiting for a connection: connect again. */
 		if (s->cur != CHAT_SRV_UDP && s->bev == NULL &&
 		    s->npend > 0 && now >= s->retry_at &&
@@ -558,6 +709,10 @@ chat_srv_timer(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 		if (s->cur != CHAT_SRV_UDP && s->bev == NULL &&
 		    s->npend > 0 && (*wake == 0 || s->retry_at < *wake))
 			*wake = s->retry_at > now ? s->retry_at : now + 1;
+		if (s->cur != CHAT_SRV_UDP && s->heard)
+			srv_wake(wake, chat_udpb_wake(&s->ub));
+		if (s->cur == CHAT_SRV_UDP && s->bev != NULL)
+			srv_wake(wake, s->linger_until);
 	}
 }
 

@@ -6,7 +6,9 @@
  * same STUN messages and ChannelData framed as RFC 8489 and RFC 8656 say.
  * The machines never know: they send to and hear from the server's address
  * as before, and this layer picks the transport, in turn UDP, TCP, TLS
- * when left to choose, and connects again when a connection drops.
+ * when left to choose, and connects again when a connection drops.  A
+ * rendezvous server reached over a stream that way is asked over UDP now
+ * and then, and moves back to UDP once UDP answers.
  */
 #ifndef CHAT_SRV_H
 #define CHAT_SRV_H
@@ -31,6 +33,8 @@
 #define CHAT_SRV_RETRY		1000	/* ms before connecting again, */
 #define CHAT_SRV_RETRY_MAX	30000	/* doubling up to this */
 #define CHAT_SRV_OUT_MAX	(256 * 1024)	/* bytes queued on a stream */
+#define CHAT_SRV_LINGER		30000	/* ms a stream left for UDP stays
+					   open at most, unsettled */
 
 struct chat_ctx;
 
@@ -55,6 +59,19 @@ int	chat_srv_send(struct chat_ctx *, int role, const struct stun_addr *to,
 	    const uint8_t *buf, size_t len, uint64_t now);
 /* A datagram came from from over UDP: UDP reaches it. */
 void	chat_srv_heard(struct chat_ctx *, const struct stun_addr *from);
+/*
+ * A datagram from from over UDP, before the machines see it: 1 when it
+ * answers the probe of a server reached over a stream, left to choose
+ * (chat/udpback.h), which then moves back to UDP and has the rendezvous
+ * client register again (chat_server_dropped()); else 0, hand it on.
+ */
+int	chat_srv_udp_input(struct chat_ctx *, const struct stun_addr *from,
+	    const uint8_t *buf, size_t len, uint64_t now);
+/*
+ * The rendezvous client is registered again: a stream a moves back to
+ * UDP left open (the membership lived on it) can close now.
+ */
+void	chat_srv_settled(struct chat_ctx *, int role, const struct stun_addr *a);
 /*
  * The server at a stopped answering: left to choose, look again, from
  * the transport in use on, in turn, until one answers.

@@ -315,6 +315,15 @@ ui_msg_event(const struct chat_event *e)
 			    "back (retrying)");
 		ui_end();
 		break;
+	case EV_TRANSPORT:
+		ui_begin(UI_L_NOTE);
+		ui_add("-- the %s server ", e->created ? "relay" :
+		    "rendezvous");
+		ui_addaddr(&e->addr2);
+		ui_add(" is reached over %s now (was %s)", e->transport,
+		    e->was);
+		ui_end();
+		break;
 	case EV_NAT:
 		/* For the hard-NAT planning; /path shows what came of it. */
 		break;
