@@ -14,6 +14,8 @@ tests_check_chat_SOURCES += tests/chat_bulk.c tests/chat_file.c
 tests_check_chat_SOURCES += tests/chat_uri.c chat/hostaddr.c
 # TCP hole punching's schedule and framing (chat/tcpplan.c).
 tests_check_chat_SOURCES += tests/chat_tcpplan.c
+# When a server reached over a stream is asked over UDP again (udpback.c).
+tests_check_chat_SOURCES += tests/chat_udpback.c
 
 TESTS += tests/chat_loopback.sh
 EXTRA_DIST += tests/chat-lib.sh

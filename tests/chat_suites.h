@@ -10,7 +10,7 @@
 
 #define CHAT_SUITE_LIST(X)	X(crypto) X(reliable) X(peer) X(relay) X(end) \
 	X(ui) X(webreq) \
-	X(bulk) X(file) X(hardnat) X(uri) X(tcpplan)
+	X(bulk) X(file) X(hardnat) X(uri) X(tcpplan) X(udpback)
 
 #define CHAT_SUITE_DECL(name) Suite *suite_chat_##name(void) \
 	__attribute__((weak));
