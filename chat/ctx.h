@@ -140,6 +140,12 @@ void	chat_server_dropped(struct chat_ctx *, const struct stun_addr *addr,
 void	chat_server_transport(struct chat_ctx *, int role,
 	    const struct stun_addr *addr, const char *from, const char *to);
 
+/*
+ * p2pchat.c, for lines.c: how a path travels: "udp", "tcp" (a direct TCP
+ * stream), or for a relayed one, how the TURN server is reached.
+ */
+const char *chat_path_transport(struct chat_ctx *, const struct chat_path *);
+
 /* p2pchat.c, for srv.c: does a peer's path go through our relay? */
 int	chat_relay_busy(struct chat_ctx *);
 

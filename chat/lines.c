@@ -296,6 +296,7 @@ chat_peers(struct chat_ctx *ctx, struct chat_peer_info *pi, unsigned max)
 		pi[n].id = p->id;
 		pi[n].state = chat_peer_state_name(p->state);
 		pi[n].path_kind = p->path.kind;
+		pi[n].transport = chat_path_transport(ctx, &p->path);
 		chat_path_addr(ctx, &p->path, &pi[n].addr);
 		pi[n].rtt = p->path.rtt;
 		pi[n].pending = chat_peer_pending(p);

@@ -569,10 +569,7 @@ chat_peer_event(struct chat_ctx *ctx, struct chat_peer *p,
 		e.addr2 = p->path.addr;
 		if (p->path.sock == CHAT_SOCK_RELAY)
 			chat_relay_path(&ctx->relay, &p->path.addr, now);
-		e.transport = p->path.sock == CHAT_SOCK_TCP ? "tcp" :
-		    p->path.sock != CHAT_SOCK_RELAY ? "udp" :
-		    chat_srv_transport(ctx, CHAT_SRV_RELAY,
-		    &ctx->relay.server);
+		e.transport = chat_path_transport(ctx, &p->path);
 		e.local_type = stun_punch_cand_name(p->path.local_type);
 		e.remote_type = stun_punch_cand_name(p->path.remote_type);
 		e.rtt = p->path.rtt;
@@ -895,6 +892,14 @@ chat_server_dropped(struct chat_ctx *ctx, const struct stun_addr *addr,
 	    ctx->end.joined && !ctx->end.leaving &&
 	    chat_rdv_reregister(ctx, now) != 0)
 		log_debug("cannot register again now");
+}
+
+const char *
+chat_path_transport(struct chat_ctx *ctx, const struct chat_path *path)
+{
+	return (path->sock == CHAT_SOCK_TCP ? "tcp" :
+	    path->sock != CHAT_SOCK_RELAY ? "udp" :
+	    chat_srv_transport(ctx, CHAT_SRV_RELAY, &ctx->relay.server));
 }
 
 int

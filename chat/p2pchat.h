@@ -95,6 +95,7 @@ struct chat_peer_info {
 	uint32_t	 id;
 	const char	*state;
 	int		 path_kind;
+	const char	*transport;	/* the path's: udp, tcp, tls */
 	struct stun_addr addr;
 	uint32_t	 rtt;
 	unsigned	 pending;

@@ -514,7 +514,8 @@ srv_holds_relay(struct chat_srv *s)
 
 	return (srv_find(s->ctx, CHAT_SRV_RELAY, &s->addr) == s &&
 	    stun_addr_equal(&rl->server, &s->addr) &&
-	    rl->state != CHAT_RELAY_S_IDLE && rl->state != CHAT_RELAY_S_FAILED &&
+	    rl->state != CHAT_RELAY_S_IDLE &&
+	    rl->state != CHAT_RELAY_S_FAILED &&
 	    rl->state != CHAT_RELAY_S_CLOSED && chat_relay_busy(s->ctx));
 }
 

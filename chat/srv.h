@@ -71,7 +71,8 @@ int	chat_srv_udp_input(struct chat_ctx *, const struct stun_addr *from,
  * The rendezvous client is registered again: a stream a moves back to
  * UDP left open (the membership lived on it) can close now.
  */
-void	chat_srv_settled(struct chat_ctx *, int role, const struct stun_addr *a);
+void	chat_srv_settled(struct chat_ctx *, int role,
+	    const struct stun_addr *a);
 /*
  * The server at a stopped answering: left to choose, look again, from
  * the transport in use on, in turn, until one answers.

@@ -253,7 +253,8 @@ ui_msg_event(const struct chat_event *e)
 		ui_begin(UI_L_NOTE);
 		ui_add("-- path to ");
 		um_name(e->peer);
-		ui_add(": %s ", chat_path_kind_name(e->path_kind));
+		ui_add(": %s/%s ", chat_path_kind_name(e->path_kind),
+		    e->transport != NULL ? e->transport : "udp");
 		ui_addaddr(&e->addr);
 		ui_add(" (%s -> %s, %u ms)", e->local_type, e->remote_type,
 		    (unsigned)e->rtt);
@@ -408,7 +409,8 @@ um_who(void)
 		um_name(pi[i].name);
 		ui_add(" (#%u): %s", (unsigned)pi[i].id, um_state(&pi[i]));
 		if (pi[i].path_kind != CHAT_PATH_NONE) {
-			ui_add(", %s ", chat_path_kind_name(pi[i].path_kind));
+			ui_add(", %s/%s ", chat_path_kind_name(pi[i].path_kind),
+			    pi[i].transport);
 			ui_addaddr(&pi[i].addr);
 			ui_add(", rtt %u ms", (unsigned)pi[i].rtt);
 		}
@@ -592,9 +594,9 @@ ui_msg_status(char *buf, size_t cap, int scrolled)
 	for (i = 0; i < n; i++) {
 		um_cat(buf, cap, " | %s ", pi[i].name);
 		if (strcmp(pi[i].state, "up") == 0)
-			um_cat(buf, cap, "%s %ums",
+			um_cat(buf, cap, "%s/%s %ums",
 			    chat_path_kind_name(pi[i].path_kind),
-			    (unsigned)pi[i].rtt);
+			    pi[i].transport, (unsigned)pi[i].rtt);
 		else
 			um_cat(buf, cap, "%s", um_state(&pi[i]));
 	}

@@ -234,10 +234,13 @@ else
 fi
 status_direct()
 {
-	rows bob | sed -n 19p | grep -q "^ bob @ $CODE | alice direct [0-9]"
+	rows bob | sed -n 19p | grep -q "^ bob @ $CODE | alice direct/udp"
 }
 until_ok 50 status_direct
-check "bob: the status line shows alice's direct path and RTT" bob
+check "bob: the status line shows alice's path: direct/udp" bob
+rows bob | grep -Eq \
+    '^hh:mm:ss -- path to alice: direct/udp 127\.0\.0\.1:[0-9]+ '
+check "bob: the path line says direct/udp" bob
 
 # --- Half a line typed, cursor moved left; messages arrive meanwhile. ---
 keys bob "abc def"
@@ -339,10 +342,13 @@ who_shows()
 	rows bob | grep -Eq \
 	    "^hh:mm:ss +bob \(you, #[0-9]+\): seen by the server as $ADDR$RLY\$" &&
 	    rows bob | grep -Eq \
-	    "^hh:mm:ss +alice \(#[0-9]+\): connected, direct $ADDR, rtt [0-9]+ ms\$"
+	    "^hh:mm:ss +alice \(#[0-9]+\): connected, direct/udp $ADDR, rtt [0-9]+ ms\$"
 }
 wait_screen bob "-- room $CODE: 2 here" 50 && until_ok 30 who_shows
-check "bob: /who lists the code, bob and alice with path and RTT" bob
+check "bob: /who lists the code, bob and alice (direct/udp, RTT)" bob
+# 120 columns: the status line has room for the RTT after the path.
+rows bob | grep -Eq "^ bob @ $CODE \| alice direct/udp [0-9]+ms \|"
+check "bob: the status line shows alice's path, direct/udp, and RTT" bob
 keys bob "/invite"
 tm send-keys -t bob Enter
 wait_screen bob "-- share this code: $CODE" 50

@@ -137,7 +137,9 @@
 				up: "connected",
 				failed: "no path: " + (p.reason || "failed")
 			}[p.state] + (p.path && p.state === "up" ? ", " +
-			    p.path.kind + " " + p.path.rtt + " ms" : "")));
+			    p.path.kind + (p.path.transport ? "/" +
+			    p.path.transport : "") + " " + p.path.rtt + " ms" :
+			    "")));
 			ul.appendChild(li);
 		});
 	}
