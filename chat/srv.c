@@ -282,8 +282,12 @@ srv_heard(struct chat_srv *s)
 	s->backoff = CHAT_SRV_RETRY;
 	srv_label(s, buf, sizeof(buf));
 	log_info("server %s answers over %s", buf, srv_name(s->cur));
-	/* Left to choose and on a stream: ask over UDP now and then. */
-	if (s->mode == CHAT_SRV_AUTO && s->cur != CHAT_SRV_UDP)
+	/*
+	 * The rendezvous, left to choose and on a stream: ask over UDP now
+	 * and then.  (A relay of its own stays where its allocation is.)
+	 */
+	if (s->mode == CHAT_SRV_AUTO && s->role == CHAT_SRV_RDV &&
+	    s->cur != CHAT_SRV_UDP)
 		chat_udpb_arm(&s->ub, clock_ms());
 	else
 		chat_udpb_stop(&s->ub);
@@ -349,7 +353,9 @@ srv_read_cb(struct bufferevent *bev, void *arg)
 			srv_close(s);
 			break;
 		}
-		srv_heard(s);
+		/* A stream left for UDP says nothing of UDP. */
+		if (s->cur != CHAT_SRV_UDP)
+			srv_heard(s);
 		chat_server_input(s->ctx, &s->addr, frame, (size_t)n,
 		    clock_ms());
 	}
