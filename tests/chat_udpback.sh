@@ -44,7 +44,8 @@ until_in()
 	return 1
 }
 
-# writer OUT PEER TEXT: $N lines once PEER joined in OUT (40 s at most).
+# writer OUT PEER TEXT [GO]: $N lines once PEER joined in OUT (40 s at
+# most), then the end of input once the file GO exists (30 s at most).
 writer()
 {
 	until_in 400 "$1" "^{\"event\":\"joined\",\"peer\":\"$2\"" ||
@@ -54,6 +55,40 @@ writer()
 		echo "$MARK $3 $_i"
 		_i=$((_i + 1))
 	done
+	[ -n "${4:-}" ] && until_in 300 "$4" ''
+	return 0
+}
+
+# block: drop UDP to the server's port on the way in.
+block()
+{
+	$NX timeout 10 nft add table inet udpb &&
+	    $NX timeout 10 nft add chain inet udpb in \
+	    '{ type filter hook input priority 0; }' &&
+	    $NX timeout 10 nft add rule inet udpb in udp dport "$P" drop
+}
+
+# check_chat LABEL ME OTHER: ME's $N messages delivered to OTHER and
+# OTHER's received intact, in order, over a relayed path on UDP or TRANSPORT.
+check_chat()
+{
+	f="$T/$2.out"
+	if ev "$f" path | tail -n 1 | grep '"kind":"relay"' |
+	    grep -q "\"transport\":\"$4\""; then
+		st_ok "$1: $2: path to $3 relayed over $4"
+	else
+		st_fail "$1: $2: path to $3: $(ev "$f" path)"
+	fi
+	n=$(count "$f" delivered "\"to\":\"$3\"")
+	[ "$n" -eq $N ] && st_ok "$1: $2: $n/$N delivered to $3" ||
+	    st_fail "$1: $2: $n/$N delivered to $3"
+	want=$(i=1; while [ $i -le $N ]; do
+		echo "$MARK $3 to $2 $i"; i=$((i + 1)); done)
+	got=$(texts "$f" "$3")
+	[ "$got" = "$want" ] && st_ok "$1: $2 got $3's $N messages in order" ||
+	    st_fail "$1: $2: messages from $3 differ: $got"
+	grep -Eq 'Sanitizer|runtime error' "$T/$2.err" &&
+	    st_fail "$1: $2: sanitizer report"
 }
 
 st_bg "$T/stund.log" $NX timeout 120 "$STUND" --primary 127.0.0.1 \
@@ -64,72 +99,68 @@ P=$(sed -n 's/.*listening on udp 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
     "$T/stund.log" | head -n 1)
 [ -n "$P" ] || { st_fail "no UDP port in the stund log"; st_done; }
 
-# UDP to the server dropped on the way in.
-$NX timeout 10 nft add table inet udpb &&
-    $NX timeout 10 nft add chain inet udpb in \
-    '{ type filter hook input priority 0; }' &&
-    $NX timeout 10 nft add rule inet udpb in udp dport "$P" drop ||
-    st_skip "nft cannot filter in the namespace"
+# --- (a) Alone on TCP, then back on UDP; bob joins after. ---
+block || st_skip "nft cannot filter in the namespace"
 
-writer "$T/a.out" bob "alice to bob" |
+writer "$T/alice.out" bob "alice to bob" |
     P2PCHAT_UDP_PROBE_MS=1000 $NX timeout 90 "$CHAT" \
     --server "127.0.0.1:$P" --name alice --batch -v --linger 10 \
-    --force-relay --tls-port 0 >"$T/a.out" 2>"$T/a.err" &
+    --force-relay --tls-port 0 >"$T/alice.out" 2>"$T/alice.err" &
 A=$!
 ST_PIDS="$ST_PIDS $A"
 
-if until_in 100 "$T/a.out" '"event":"registered".*"transport":"tcp"'; then
+if until_in 100 "$T/alice.out" '"event":"registered".*"transport":"tcp"'; then
 	st_ok "alice: registered over TCP, UDP dropped"
 else
-	st_fail "alice: not registered over TCP: $(ev "$T/a.out" registered)"
+	st_fail "alice: not registered over TCP: $(ev "$T/alice.out" registered)"
 fi
-grep -q 'no answer over udp; trying tcp' "$T/a.err" &&
-    st_ok "alice: $(grep -m1 'no answer over udp' "$T/a.err")" ||
+grep -q 'no answer over udp; trying tcp' "$T/alice.err" &&
+    st_ok "alice: $(grep -m1 'no answer over udp' "$T/alice.err")" ||
     st_fail "alice: no fallback line"
-if until_in 100 "$T/a.out" '"event":"relay".*"transport":"tcp"'; then
+if until_in 100 "$T/alice.out" '"event":"relay".*"transport":"tcp"'; then
 	st_ok "alice: relay allocated over the TCP connection"
 else
-	st_fail "alice: no relay over TCP: $(ev "$T/a.out" relay)"
+	st_fail "alice: no relay over TCP: $(ev "$T/alice.out" relay)"
 fi
 # Two probes (after 1 s, then 2 s) unanswered, still on TCP.
-if until_in 100 "$T/a.err" 'asking over udp (probe 2)' &&
-    [ "$(count "$T/a.out" transport)" -eq 0 ]; then
+if until_in 100 "$T/alice.err" 'asking over udp (probe 2)' &&
+    [ "$(count "$T/alice.out" transport)" -eq 0 ]; then
 	st_ok "alice: probes unanswered while UDP is dropped, on TCP still"
 else
-	st_fail "alice: $(grep 'asking over udp' "$T/a.err")" \
-	    "$(ev "$T/a.out" transport)"
+	st_fail "alice: $(grep 'asking over udp' "$T/alice.err")" \
+	    "$(ev "$T/alice.out" transport)"
 fi
 
 $NX timeout 10 nft delete table inet udpb ||
     st_fail "nft could not remove the rule"
 
 # The next probe is 4 s later: 10 s is ample.
-if until_in 100 "$T/a.out" \
+if until_in 100 "$T/alice.out" \
     '"event":"transport","role":"rendezvous".*"from":"tcp","transport":"udp"'
 then
-	st_ok "alice: back on UDP: $(ev "$T/a.out" transport)"
+	st_ok "alice: back on UDP: $(ev "$T/alice.out" transport)"
 else
-	st_fail "alice: not back on UDP: $(grep -v 'send\|recv' "$T/a.err" |
+	st_fail "alice: not back on UDP: $(grep -v 'send\|recv' "$T/alice.err" |
 	    tail -n 20)"
 fi
-[ "$(grep -c 'udp answers again; leaving tcp' "$T/a.err")" -eq 1 ] &&
-    st_ok "alice: one line: $(grep 'udp answers again' "$T/a.err")" ||
-    st_fail "alice: the switch line: $(grep 'answers again' "$T/a.err")"
-until_in 50 "$T/a.err" 'registered over udp; closing the stream' &&
+[ "$(grep -c 'udp answers again; leaving tcp' "$T/alice.err")" -eq 1 ] &&
+    st_ok "alice: one line: $(grep 'udp answers again' "$T/alice.err")" ||
+    st_fail "alice: the switch line: $(grep 'answers again' "$T/alice.err")"
+until_in 50 "$T/alice.err" 'registered over udp; closing the stream' &&
     st_ok "alice: the TCP stream closed once registered over UDP" ||
     st_fail "alice: the stream was not closed after registering"
-if until_in 50 "$T/a.out" \
+if until_in 50 "$T/alice.out" \
     '"event":"relay","addr":"[0-9].*"transport":"udp"'; then
 	st_ok "alice: relay allocated anew over UDP"
 else
-	st_fail "alice: no relay over UDP: $(ev "$T/a.out" relay)"
+	st_fail "alice: no relay over UDP: $(ev "$T/alice.out" relay)"
 fi
 
-CODE=$(field "$(ev "$T/a.out" room)" code)
-writer "$T/b.out" alice "bob to alice" |
+CODE=$(field "$(ev "$T/alice.out" room)" code)
+writer "$T/bob.out" alice "bob to alice" |
     $NX timeout 60 "$CHAT" --server "127.0.0.1:$P" --name bob --batch \
-    --linger 10 --force-relay --transport udp "$CODE" >"$T/b.out" \
-    2>"$T/b.err" &
+    --linger 10 --force-relay --transport udp "$CODE" >"$T/bob.out" \
+    2>"$T/bob.err" &
 B=$!
 ST_PIDS="$ST_PIDS $B"
 wait $B
@@ -137,29 +168,57 @@ rb=$?
 wait $A
 ra=$?
 [ $ra -eq 0 ] && [ $rb -eq 0 ] && st_ok "both exited 0" ||
-    st_fail "exit alice $ra bob $rb: $(grep -v 'send\|recv' "$T/a.err" |
-    tail -n 5) $(tail -n 5 "$T/b.err")"
+    st_fail "exit alice $ra bob $rb: $(grep -v 'send\|recv' "$T/alice.err" |
+    tail -n 5) $(tail -n 5 "$T/bob.err")"
 
-for p in a b; do
-	o=bob
-	me=alice
-	[ $p = b ] && o=alice && me=bob
-	f="$T/$p.out"
-	if ev "$f" path | tail -n 1 | grep '"kind":"relay"' |
-	    grep -q '"transport":"udp"'; then
-		st_ok "$me: path to $o relayed over UDP"
+check_chat back alice bob udp
+check_chat back bob alice udp
+
+# --- (b) A relayed path holds the stream: carol, on TCP, relays to dave
+# (--transport tcp) through the relay on her connection; UDP comes back,
+# and she stays, probing nothing, while the chat goes on. ---
+rm -f "$T/go"
+block || st_fail "nft could not block UDP again"
+writer "$T/carol.out" dave "carol to dave" "$T/go" |
+    P2PCHAT_UDP_PROBE_MS=1000 $NX timeout 90 "$CHAT" \
+    --server "127.0.0.1:$P" --name carol --batch -v --linger 10 \
+    --force-relay --tls-port 0 >"$T/carol.out" 2>"$T/carol.err" &
+C=$!
+ST_PIDS="$ST_PIDS $C"
+until_in 100 "$T/carol.out" '"event":"registered".*"transport":"tcp"' ||
+    st_fail "held: carol did not register over TCP"
+CODE=$(field "$(ev "$T/carol.out" room)" code)
+writer "$T/dave.out" carol "dave to carol" "$T/go" |
+    $NX timeout 60 "$CHAT" --server "127.0.0.1:$P" --name dave --batch \
+    --linger 10 --force-relay --transport tcp "$CODE" >"$T/dave.out" \
+    2>"$T/dave.err" &
+D=$!
+ST_PIDS="$ST_PIDS $D"
+if until_in 150 "$T/carol.out" '"event":"path".*"kind":"relay"'; then
+	$NX timeout 10 nft delete table inet udpb ||
+	    st_fail "nft could not remove the rule"
+	before=$(grep -c 'asking over udp' "$T/carol.err")
+	# The waits are 1, 2, 4, 8 s: a probe falls due within 8 s.
+	sleep 8
+	after=$(grep -c 'asking over udp' "$T/carol.err")
+	if [ "$(count "$T/carol.out" transport)" -eq 0 ] &&
+	    [ "$after" -eq "$before" ]; then
+		st_ok "held: carol stays on TCP while dave's path is relayed" \
+		    "($before probes before, none since)"
 	else
-		st_fail "$me: path to $o: $(ev "$f" path)"
+		st_fail "held: carol: $(ev "$T/carol.out" transport)," \
+		    "probes $before then $after"
 	fi
-	n=$(count "$f" delivered "\"to\":\"$o\"")
-	[ "$n" -eq $N ] && st_ok "$me: $n/$N delivered to $o" ||
-	    st_fail "$me: $n/$N delivered to $o"
-	want=$(i=1; while [ $i -le $N ]; do
-		echo "$MARK $o to $me $i"; i=$((i + 1)); done)
-	got=$(texts "$f" "$o")
-	[ "$got" = "$want" ] && st_ok "$me got $o's $N messages in order" ||
-	    st_fail "$me: messages from $o differ: $got"
-	grep -Eq 'Sanitizer|runtime error' "$T/$p.err" &&
-	    st_fail "$me: sanitizer report"
-done
+else
+	st_fail "held: no relayed path for carol: $(ev "$T/carol.out" path)"
+fi
+: >"$T/go"
+wait $D
+rd=$?
+wait $C
+rc=$?
+[ $rc -eq 0 ] && [ $rd -eq 0 ] && st_ok "held: both exited 0" ||
+    st_fail "held: exit carol $rc dave $rd"
+check_chat held carol dave tcp
+check_chat held dave carol tcp
 st_done
