@@ -10,8 +10,10 @@
 # "transport" event from tcp to udp, the membership moved (the stream
 # closed only once registered over UDP), the relay allocated anew over
 # UDP.  Then bob joins over UDP and both chat through the relay: every
-# message each way delivered, intact and in order.  $P2PCHAT_UDP_PROBE_MS
-# makes the first probe wait 1 s instead of 30.
+# message each way delivered, intact and in order.  (b) The same fallback
+# for carol, but dave's path goes through the relay on her connection:
+# once UDP is back she sends no probe and stays on TCP, and they chat.
+# $P2PCHAT_UDP_PROBE_MS makes the first probe wait 1 s instead of 30.
 
 . "${top_srcdir:-.}/tests/stund-lib.sh"
 . "${top_srcdir:-.}/tests/chat-lib.sh"
@@ -68,8 +70,9 @@ block()
 	    $NX timeout 10 nft add rule inet udpb in udp dport "$P" drop
 }
 
-# check_chat LABEL ME OTHER: ME's $N messages delivered to OTHER and
-# OTHER's received intact, in order, over a relayed path on UDP or TRANSPORT.
+# check_chat LABEL ME OTHER TRANSPORT: ME's $N messages delivered to
+# OTHER and OTHER's received intact, in order, over a relayed path whose
+# server leg is TRANSPORT.
 check_chat()
 {
 	f="$T/$2.out"
