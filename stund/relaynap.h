@@ -1,0 +1,45 @@
+/*
+ * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
+ *
+ * When stund's relay coalesces (--relay-coalesce): the decision, at the
+ * end of each loop pass that relayed something, whether to nap before the
+ * loop waits again.  I/O-free: relayio.c feeds it the time and the pass's
+ * count and sleeps when told to.
+ */
+#ifndef STUND_RELAYNAP_H
+#define STUND_RELAYNAP_H
+
+#include <stdint.h>
+
+#define RELAYNAP_BUSY_MS	10	/* the datagram rate is taken over this */
+#define RELAYNAP_GAIN		2	/* datagrams a nap must gather */
+#define RELAYNAP_YIELD_NAPS	8	/* naps whose yield is averaged */
+#define RELAYNAP_BACKOFF_MS	125	/* first pause after naps did not pay */
+#define RELAYNAP_BACKOFF_MAX_MS	1000	/* ... doubled up to this */
+
+struct relaynap {
+	unsigned	nap_us;		/* 0: never nap */
+	unsigned	full;		/* a pass this large never naps */
+	/* The datagram rate. */
+	uint64_t	rate_ms;	/* start of the rate window */
+	unsigned	dgrams;		/* datagrams relayed in it */
+	int		busy;		/* the last window was busy enough */
+	/* The yield of the naps: what the pass after each one handled. */
+	int		napped;		/* the last pass ended in a nap */
+	unsigned	naps;		/* naps counted in this yield window */
+	unsigned	yield;		/* datagrams of their next passes */
+	uint64_t	off_until;	/* no naps before this (ms) */
+	unsigned	backoff_ms;	/* the next pause; 0: the first */
+	/* Counters, for tests and profiles. */
+	uint64_t	n_naps;
+	uint64_t	n_backoffs;
+};
+
+void	relaynap_init(struct relaynap *, unsigned nap_us, unsigned full,
+	    uint64_t now);
+/* Another nap length (configuration reload); 0 turns naps off. */
+void	relaynap_set(struct relaynap *, unsigned nap_us);
+/* A pass that relayed n datagrams (and stream writes) ended: 1 to nap. */
+int	relaynap_pass(struct relaynap *, uint64_t now, unsigned n);
+
+#endif
