@@ -16,6 +16,8 @@
 #define RELAYNAP_YIELD_NAPS	8	/* naps whose yield is averaged */
 #define RELAYNAP_BACKOFF_MS	125	/* first pause after naps did not pay */
 #define RELAYNAP_BACKOFF_MAX_MS	1000	/* ... doubled up to this */
+#define RELAYNAP_CHECK_MS	1000	/* the rate with and without naps is */
+#define RELAYNAP_CMP_MS		20	/* compared this often, over this */
 
 struct relaynap {
 	unsigned	nap_us;		/* 0: never nap */
@@ -30,10 +32,21 @@ struct relaynap {
 	unsigned	yield;		/* datagrams of their next passes */
 	uint64_t	off_until;	/* no naps before this (ms) */
 	unsigned	backoff_ms;	/* the next pause; 0: the first */
+	/* The rate check: do naps slow the datagrams down? */
+	int		phase;		/* RELAYNAP_* below */
+	uint64_t	phase_ms;	/* start of the phase */
+	unsigned	phase_n;	/* datagrams in it */
+	uint64_t	on_ms;		/* length of the measured napping phase */
+	unsigned	on_n;		/* ... and its datagrams */
 	/* Counters, for tests and profiles. */
 	uint64_t	n_naps;
 	uint64_t	n_backoffs;
+	uint64_t	n_slowed;	/* pauses because naps slowed the rate */
 };
+
+#define RELAYNAP_ON		0	/* napping */
+#define RELAYNAP_ON_CMP		1	/* napping, datagrams counted */
+#define RELAYNAP_OFF_CMP	2	/* not napping, datagrams counted */
 
 void	relaynap_init(struct relaynap *, unsigned nap_us, unsigned full,
 	    uint64_t now);
