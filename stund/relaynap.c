@@ -67,9 +67,11 @@ relaynap_pause(struct relaynap *rn, uint64_t now)
 
 /*
  * The pass after a nap handled n: once RELAYNAP_YIELD_NAPS naps are
- * counted, an average below RELAYNAP_GAIN pauses naps.  This is what a
- * flow with one datagram in flight shows: each nap gathers the one
- * answer it delayed.
+ * counted, an average below one and a half pauses naps.  A flow with one
+ * datagram in flight shows one: each nap gathers the one answer it
+ * delayed.  Paced senders at the least rate that counts as busy show
+ * RELAYNAP_GAIN on average, so a limit at the gain itself would stop
+ * their naps half of the time.
  */
 static void
 relaynap_yield(struct relaynap *rn, uint64_t now, unsigned n)
@@ -78,7 +80,7 @@ relaynap_yield(struct relaynap *rn, uint64_t now, unsigned n)
 	rn->yield += n;
 	if (rn->naps < RELAYNAP_YIELD_NAPS)
 		return;
-	if (rn->yield < RELAYNAP_GAIN * rn->naps)
+	if (2 * rn->yield < RELAYNAP_YIELD_MIN2 * rn->naps)
 		relaynap_pause(rn, now);
 	rn->naps = rn->yield = 0;
 }

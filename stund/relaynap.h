@@ -13,7 +13,8 @@
 
 #define RELAYNAP_BUSY_MS	10	/* the datagram rate is taken over this */
 #define RELAYNAP_GAIN		2	/* datagrams a nap must gather */
-#define RELAYNAP_YIELD_NAPS	8	/* naps whose yield is averaged */
+#define RELAYNAP_YIELD_NAPS	16	/* naps whose yield is averaged */
+#define RELAYNAP_YIELD_MIN2	3	/* twice the least average yield */
 #define RELAYNAP_BACKOFF_MS	125	/* first pause after naps did not pay */
 #define RELAYNAP_BACKOFF_MAX_MS	1000	/* ... doubled up to this */
 #define RELAYNAP_CHECK_MS	1000	/* the rate with and without naps is */

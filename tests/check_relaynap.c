@@ -228,7 +228,8 @@ START_TEST(test_probe_again)
 	ck_assert_uint_le(s.rn.off_until, t0 / 1000 + RELAYNAP_BACKOFF_MAX_MS);
 	s.passes = s.naps = 0;
 	sim_paced(&s, 500000, 200);
-	ck_assert_uint_ge(s.naps, s.passes * 85 / 100);
+	/* A rate check (20 ms without naps) may fall in these 500 ms. */
+	ck_assert_uint_ge(s.naps, s.passes * 80 / 100);
 }
 END_TEST
 
