@@ -20,8 +20,15 @@ bench: bench/stunload bench/echo bench/turnload all
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(srcdir)/bench/run.sh
 .PHONY: bench
 
-# p2pchat file transfer against iperf3 TCP (issue 20), loss rows as root.
-bench-xfer: all
+# p2pchat file transfer against iperf3 TCP (issue 20), loss rows as root;
+# bench/cryptorate times the transfer's sealing, opening and hashing.
+noinst_PROGRAMS += bench/cryptorate
+bench_cryptorate_SOURCES = bench/cryptorate.c
+bench_cryptorate_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+bench_cryptorate_LDADD = chat/libchat.la libstun/libstun_core.la \
+	common/libcommon.la $(OPENSSL_LIBS)
+
+bench-xfer: bench/cryptorate all
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(srcdir)/bench/xfer.sh
 .PHONY: bench-xfer
 

@@ -25,6 +25,8 @@
 # Knobs: BENCH_XFER_MB (200), BENCH_REPS (3), BENCH_XFER_LOSS ("0 1 5",
 # percent), BENCH_XFER_NS (1: namespaces as root, 0: loopback),
 # BENCH_XFER_RELAY (1: the relayed rows, 0: none).
+# After the loss rows, bench/cryptorate's figures: the rate the sealing,
+# opening and hashing alone would allow, with no I/O at all.
 
 set -u
 
@@ -191,6 +193,20 @@ loadavg()
 	    2>/dev/null)"
 }
 
+# ceiling IPERF: what the cryptography alone allows, timed here by
+# bench/cryptorate with p2pchat's own functions (sealing, opening, SHA-256
+# of each datagram's file data), beside the clean row's target, half of
+# IPERF (iperf3's Mbit/s on that row).
+ceiling()
+{
+	[ -x "$top_builddir/bench/cryptorate" ] || return 0
+	printf 'cryptographic ceiling (bench/cryptorate, no I/O at all):\n'
+	timeout 60 "$top_builddir/bench/cryptorate" | sed 's/^/  /'
+	[ -n "${1:-}" ] && awk -v i="$1" 'BEGIN {
+	    printf "  the clean row'"'"'s target, 0.5x iperf3: %.0f Mbit/s\n",
+	    i / 2 }'
+}
+
 printf '%s, %s MiB, median of %s, ' \
     "$([ "$USE_NS" = 1 ] && echo "veth between namespaces" ||
     echo loopback)" "$MB" "$REPS"
@@ -207,6 +223,7 @@ for l in $LOSSES; do
 	done
 	p=$(median <"$T/p")
 	i=$(median <"$T/i")
+	[ "$l" = 0 ] && i0=${i:-}
 	printf '%-6s %14s %14s %7s\n' "$l%" "${p:--}" "${i:--}" \
 	    "$(awk -v p="${p:-0}" -v i="${i:-0}" 'BEGIN {
 	    if (i > 0 && p > 0) printf "%.2fx", p / i; else print "-" }')"
@@ -214,6 +231,7 @@ done
 
 printf 'after the rows: '
 loadavg
+ceiling "${i0:-}"
 [ "${BENCH_XFER_RELAY:-1}" = 1 ] || exit 0
 loss 0
 
