@@ -180,9 +180,9 @@ relayio_flush_rio(struct relayio *rio)
 /*
  * Coalescing: at the end of a loop pass that relayed a few datagrams,
  * while datagrams come fast enough that a nap of nap_us is expected to
- * gather RELAYNAP_GAIN of them or more, and while the naps do gather
- * that many, sleep nap_us before the loop waits again (relaynap.c
- * decides).  Each pass otherwise costs a wake-up of this thread and
+ * gather RELAYNAP_GAIN of them or more, and while the naps pay (they
+ * gather datagrams and do not slow them down), sleep nap_us before the
+ * loop waits again (relaynap.c decides).  Each pass otherwise costs a wake-up of this thread and
  * one of each receiver (a large share of the CPU per relayed datagram
  * when clients send at a steady pace); after the nap one pass handles
  * what arrived meanwhile, and its datagrams leave together.  The price
