@@ -182,12 +182,13 @@ relayio_flush_rio(struct relayio *rio)
  * while datagrams come fast enough that a nap of nap_us is expected to
  * gather RELAYNAP_GAIN of them or more, and while the naps pay (they
  * gather datagrams and do not slow them down), sleep nap_us before the
- * loop waits again (relaynap.c decides).  Each pass otherwise costs a wake-up of this thread and
- * one of each receiver (a large share of the CPU per relayed datagram
- * when clients send at a steady pace); after the nap one pass handles
- * what arrived meanwhile, and its datagrams leave together.  The price
- * is up to nap_us of latency per relayed datagram, and only while the
- * relay is that busy.  A full pass never naps.
+ * loop waits again (relaynap.c decides).  Each pass otherwise costs a
+ * wake-up of this thread and one of each receiver (a large share of the
+ * CPU per relayed datagram when clients send at a steady pace); after
+ * the nap one pass handles what arrived meanwhile, and its datagrams
+ * leave together.  The price is up to nap_us of latency per relayed
+ * datagram, and only while the relay is that busy.  A full pass never
+ * naps.
  */
 static void
 relayio_nap(struct relayio *rio)
