@@ -651,6 +651,8 @@ turn_section() {
 			    -W "$WARMUP"
 			turn_measure turnN "$s" -n "$TURN_ALLOCS" -w 2 \
 			    -d "$SECS" -W "$WARMUP"
+			turn_measure turnP "$s" -n 1 -w 1 -d "$SECS" \
+			    -W "$WARMUP"
 		done
 		r=$((r + 1))
 	done
@@ -663,13 +665,14 @@ turn_section() {
 		say "rss_before=$b rss_after=$(rss_kb "$pid")" \
 		    "$(cat "$WORK/talloc.$s")" >"$RES/rssturn.$s"
 	done
-	for t in turn1 turnN; do
-		if [ $t = turn1 ]; then
-			say "  one allocation, 8 ChannelData round trips in" \
-			    "flight, ${TURN_PAYLOAD} B payload"
-		else
-			say "  $TURN_ALLOCS allocations x 2 in flight"
-		fi
+	for t in turn1 turnN turnP; do
+		case $t in
+		turn1) say "  one allocation, 8 ChannelData round trips in" \
+		    "flight, ${TURN_PAYLOAD} B payload";;
+		turnN) say "  $TURN_ALLOCS allocations x 2 in flight";;
+		turnP) say "  ping-pong: one allocation, one round trip in" \
+		    "flight (each answer awaited)";;
+		esac
 		row server "round trips/s" "relayed Mbit/s" "p50 us" \
 		    "core us/rtt" "lost/invalid"
 		for s in $started; do

@@ -32,6 +32,7 @@
 #include "relay.h"
 #include "cluster.h"
 #include "relayio.h"
+#include "relaynap.h"
 #include "stund.h"
 
 #define RELAYIO_READS		32	/* datagrams per recvmmsg */
@@ -41,9 +42,6 @@
 #define RELAYIO_QUEUE		64	/* sends held until a batch ends */
 #define RELAYIO_BIND_TRIES	256	/* ports tried per Allocate */
 #define RELAYIO_HELD		64	/* streams written at the flush */
-#define RELAYIO_BUSY_MS		10	/* the datagram rate is taken over this */
-#define RELAYIO_NAP_GAIN	2	/* datagrams a nap must be expected to
-					   gather */
 
 struct rsock {
 	struct relayio	*rio;
@@ -83,11 +81,8 @@ struct relayio {
 	unsigned	 nheld;
 	struct tcp_conn	*held[RELAYIO_HELD];
 	/* Coalescing (relayio_nap()). */
-	unsigned	 nap_us;	/* 0: off */
+	struct relaynap	 nap;
 	unsigned	 pass_out;	/* datagrams and writes this pass */
-	uint64_t	 rate_ms;	/* start of the rate window */
-	unsigned	 dgrams;	/* datagrams and writes relayed in it */
-	int		 busy;		/* the last window was busy */
 	uint8_t		 rbuf[RELAYIO_READS][RELAYIO_DGRAM];
 	struct sockaddr_storage rsa[RELAYIO_READS];
 #if defined(HAVE_RECVMMSG) && defined(HAVE_SENDMMSG)
@@ -185,40 +180,27 @@ relayio_flush_rio(struct relayio *rio)
 /*
  * Coalescing: at the end of a loop pass that relayed a few datagrams,
  * while datagrams come fast enough that a nap of nap_us is expected to
- * gather RELAYIO_NAP_GAIN of them or more, sleep nap_us before the loop
- * waits again.  Each pass otherwise costs a wake-up of this thread and
- * one of each receiver (a large share of the CPU per relayed datagram
- * when clients send at a steady pace); after the nap one pass handles
- * what arrived meanwhile, and its datagrams leave together.  The rate is
- * that of the datagrams, not of the passes, which the naps themselves
- * lower.  The price is up to nap_us of latency per relayed datagram, and
- * only while the relay is that busy.  A full pass never naps: the loop
- * is then behind and must not fall further.
+ * gather RELAYNAP_GAIN of them or more, and while the naps pay (they
+ * gather datagrams and do not slow them down), sleep nap_us before the
+ * loop waits again (relaynap.c decides).  Each pass otherwise costs a
+ * wake-up of this thread and one of each receiver (a large share of the
+ * CPU per relayed datagram when clients send at a steady pace); after
+ * the nap one pass handles what arrived meanwhile, and its datagrams
+ * leave together.  The price is up to nap_us of latency per relayed
+ * datagram, and only while the relay is that busy.  A full pass never
+ * naps.
  */
 static void
 relayio_nap(struct relayio *rio)
 {
 	struct timespec	 ts;
-	uint64_t	 now, span;
 	unsigned	 n = rio->pass_out;
 
 	rio->pass_out = 0;
-	if (rio->nap_us == 0)
-		return;
-	now = clock_ms();
-	if ((span = now - rio->rate_ms) >= RELAYIO_BUSY_MS) {
-		/* dgrams / span per ms, times nap_us / 1000 ms. */
-		rio->busy = span < 2 * RELAYIO_BUSY_MS &&
-		    (uint64_t)rio->dgrams * rio->nap_us >=
-		    (uint64_t)RELAYIO_NAP_GAIN * 1000 * span;
-		rio->rate_ms = now;
-		rio->dgrams = 0;
-	}
-	rio->dgrams += n;
-	if (!rio->busy || n >= RELAYIO_QUEUE / 2)
+	if (rio->nap.nap_us == 0 || !relaynap_pass(&rio->nap, clock_ms(), n))
 		return;
 	ts.tv_sec = 0;
-	ts.tv_nsec = (long)rio->nap_us * 1000;
+	ts.tv_nsec = (long)rio->nap.nap_us * 1000;
 	(void)nanosleep(&ts, NULL);
 }
 
@@ -297,7 +279,7 @@ relayio_queue(struct relayio *rio, int fd, const struct stun_addr *addr,
 	/* Whoever queued it, it leaves by the end of this loop pass. */
 	rio->nout++;
 	/* Coalescing needs the end of every pass that relayed something. */
-	if (rio->nap_us != 0 && rio->pass_out++ == 0)
+	if (rio->nap.nap_us != 0 && rio->pass_out++ == 0)
 		event_active(rio->flush_ev, 0, 0);
 	return (0);
 }
@@ -674,7 +656,8 @@ relayio_init(struct worker *w, char *err, size_t errlen)
 	relayio_addrs(c, &rio->ip, &rio->adv);
 	rio->lo = c->relay_ports.lo;
 	rio->hi = c->relay_ports.hi;
-	rio->nap_us = c->relay_coalesce;
+	relaynap_init(&rio->nap, c->relay_coalesce, RELAYIO_QUEUE / 2,
+	    clock_ms());
 	memset(&rc, 0, sizeof(rc));
 	rc.max_allocs = c->max_allocations;
 	rc.max_alloc_time = c->max_alloc_time;
@@ -746,7 +729,7 @@ relayio_enter(struct worker *w, const struct conf *c)
 	rio->relay.auth = c->auth;
 	rio->relay.acl = &c->acl;
 	rio->relay.c.software = c->software[0] != '\0' ? c->software : NULL;
-	rio->nap_us = c->relay_coalesce;
+	relaynap_set(&rio->nap, c->relay_coalesce);
 	/* SIGHUP may change the caps; allocations made keep their end. */
 	rio->relay.c.max_alloc_time = c->max_alloc_time;
 	rio->relay.c.max_alloc_bytes = c->max_alloc_bytes;

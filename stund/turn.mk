@@ -4,7 +4,8 @@
 # tests/check_relay links them.
 stund_libstund_la_SOURCES += stund/relay.c stund/relay.h \
 	stund/relayint.h stund/relayperm.c stund/relayrdv.c \
-	stund/relaypol.c stund/auth.c stund/auth.h
+	stund/relaypol.c stund/auth.c stund/auth.h stund/relaynap.c \
+	stund/relaynap.h
 
 # The libevent side: relay sockets per worker, credentials per snapshot;
 # the host's own addresses for the peer policy, per snapshot.

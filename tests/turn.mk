@@ -8,6 +8,13 @@ tests_check_relay_LDADD = stund/libstund.la libstun/libstun_core.la \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/check_relay
 
+# tests/check_relaynap: when the relay naps to coalesce (--relay-coalesce).
+check_PROGRAMS += tests/check_relaynap
+tests_check_relaynap_SOURCES = tests/check_relaynap.c
+tests_check_relaynap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_relaynap_LDADD = stund/libstund.la $(CHECK_LIBS)
+TESTS += tests/check_relaynap
+
 # stund as a TURN server for coturn's turnutils_uclient (loopback only).
 TESTS += tests/stund_turn.sh
 EXTRA_DIST += tests/stund_turn.sh
