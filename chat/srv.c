@@ -174,9 +174,22 @@ chat_srv_tls_init(struct chat_ctx *ctx, const char *cafile)
 	return (0);
 }
 
+/*
+ * Close s's stream.  With reset, one given up while p2pchat runs, the
+ * close is a reset: nothing is left to say on it, and a normal close by
+ * us would hold its address pair in TIME_WAIT for a minute, during which
+ * a connection again from the same port (the one TCP hole punching
+ * listens on) fails.  At exit (reset 0) the last words are let out.
+ */
 static void
-srv_close(struct chat_srv *s)
+srv_close(struct chat_srv *s, int reset)
 {
+	struct linger	lg = { 1, 0 };
+	evutil_socket_t	fd;
+
+	if (reset && s->bev != NULL &&
+	    (fd = bufferevent_getfd(s->bev)) != -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
 	s->bev = NULL;
@@ -350,7 +363,7 @@ srv_read_cb(struct bufferevent *bev, void *arg)
 		if (n < 0) {
 			log_warnx("server stream: %s: closing",
 			    stun_strerror(n));
-			srv_close(s);
+			srv_close(s, 1);
 			break;
 		}
 		/* A stream left for UDP says nothing of UDP. */
@@ -376,7 +389,7 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 	/* The stream left for UDP: nothing lives on it any more. */
 	if (s->cur == CHAT_SRV_UDP) {
 		log_debug("server %s: the old stream is gone", buf);
-		srv_close(s);
+		srv_close(s, 1);
 		return;
 	}
 	if (what & BEV_EVENT_CONNECTED) {
@@ -394,7 +407,7 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 		log_info("server %s: %s connection %s", buf,
 		    srv_name(s->cur), (what & BEV_EVENT_EOF) ? "closed" :
 		    "failed");
-	srv_close(s);
+	srv_close(s, 1);
 	/* Left to choose: the next send waits for an answer, or moves on. */
 	s->heard = 0;
 	chat_udpb_stop(&s->ub);
@@ -428,7 +441,7 @@ srv_connect(struct chat_srv *s)
 	char			 buf[64];
 	int			 fd = -1;
 
-	srv_close(s);
+	srv_close(s, 1);
 	if (s->cur == CHAT_SRV_TLS) {
 		if (s->tls_port != 0)
 			to.port = s->tls_port;
@@ -467,14 +480,14 @@ srv_connect(struct chat_srv *s)
 	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)&ss,
 	    (int)sl) != 0) {
 		/* The event callback may have run: bev may be gone. */
-		srv_close(s);
+		srv_close(s, 1);
 		return (-1);
 	}
 	return (0);
  fail:
 	if (ssl != NULL)
 		SSL_free(ssl);
-	srv_close(s);
+	srv_close(s, 1);
 	return (-1);
 }
 
@@ -485,7 +498,7 @@ srv_step(struct chat_srv *s, uint64_t now)
 	char	buf[64];
 	int	from = s->cur;
 
-	srv_close(s);
+	srv_close(s, 1);
 	s->heard = 0;
 	chat_udpb_stop(&s->ub);
 	if (s->cur == CHAT_SRV_UDP)
@@ -614,7 +627,7 @@ chat_srv_settled(struct chat_ctx *ctx, int role, const struct stun_addr *a)
 		return;
 	srv_label(s, buf, sizeof(buf));
 	log_debug("server %s: registered over udp; closing the stream", buf);
-	srv_close(s);
+	srv_close(s, 1);
 }
 
 int
@@ -698,7 +711,7 @@ chat_srv_timer(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 		if (s->cur == CHAT_SRV_UDP && s->bev != NULL &&
 		    s->linger_until != 0 && now >= s->linger_until) {
 			log_debug("server: the old stream closed unsettled");
-			srv_close(s);
+			srv_close(s, 1);
 		}
 		if (s->cur != CHAT_SRV_UDP && s->heard)
 			srv_probe(s, now);
@@ -740,7 +753,7 @@ chat_srv_free(struct chat_ctx *ctx)
 	if (ctx->srvs == NULL)
 		return;
 	for (i = 0; i < ctx->srvs->n; i++)
-		srv_close(&ctx->srvs->s[i]);
+		srv_close(&ctx->srvs->s[i], 0);
 	if (ctx->srvs->tls != NULL)
 		SSL_CTX_free(ctx->srvs->tls);
 	free(ctx->srvs);

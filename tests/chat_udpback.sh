@@ -152,6 +152,12 @@ fi
 until_in 50 "$T/alice.err" 'registered over udp; closing the stream' &&
     st_ok "alice: the TCP stream closed once registered over UDP" ||
     st_fail "alice: the stream was not closed after registering"
+# Given up by alice, the stream is reset: nothing in TIME_WAIT keeps her
+# from connecting again from the same port.
+sleep 0.5
+tw=$($NX timeout 10 ss -tanH state time-wait "( dport = :$P )" 2>&1)
+[ -z "$tw" ] && st_ok "alice: no TIME_WAIT left towards the server" ||
+    st_fail "alice: TIME_WAIT towards the server: $tw"
 if until_in 50 "$T/alice.out" \
     '"event":"relay","addr":"[0-9].*"transport":"udp"'; then
 	st_ok "alice: relay allocated anew over UDP"
