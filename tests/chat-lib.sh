@@ -245,6 +245,25 @@ lab_cap_start()
 	done
 }
 
+# chat_in_order LABEL OUT ME OTHER: in ME's output OUT, all $N messages
+# to OTHER delivered, OTHER's $N ("$MARK OTHER to ME i") received intact
+# and in order, and no sanitizer report in ME's stderr (st_ok/st_fail).
+chat_in_order()
+{
+	_n=$(count "$2" delivered "\"to\":\"$4\"")
+	[ "$_n" -eq "$N" ] && st_ok "$1: $3: $_n/$N delivered to $4" ||
+	    st_fail "$1: $3: $_n/$N delivered to $4"
+	_want=$(_i=1; while [ $_i -le "$N" ]; do
+		echo "$MARK $4 to $3 $_i"; _i=$((_i + 1)); done)
+	_got=$(texts "$2" "$4")
+	[ "$_got" = "$_want" ] &&
+	    st_ok "$1: $3 got $4's $N messages intact, in order" ||
+	    st_fail "$1: $3: messages from $4 differ: $_got"
+	grep -Eq 'Sanitizer|runtime error' "${2%.out}.err" &&
+	    st_fail "$1: $3: sanitizer report"
+	return 0
+}
+
 # lab_delivered LABEL OUT ME PEER: in ME's output OUT, all $N messages
 # to PEER delivered and none undelivered, PEER's $N received, and no
 # sanitizer report in ME's stderr.

@@ -66,19 +66,9 @@ check_relayed()
 		fi
 		ev "$f" path | grep -q '"kind":"direct"' &&
 		    st_fail "$1: $me: a direct path was used"
-		n=$(count "$f" delivered "\"to\":\"$o\"")
-		[ "$n" -eq $N ] && st_ok "$1: $me: $n/$N delivered to $o" ||
-		    st_fail "$1: $me: $n/$N delivered to $o"
 		n=$(count "$f" undelivered)
 		[ "$n" -eq 0 ] || st_fail "$1: $me: $n undelivered"
-		want=$(i=1; while [ $i -le $N ]; do
-			echo "$MARK $o to $me $i"; i=$((i + 1)); done)
-		got=$(texts "$f" "$o")
-		[ "$got" = "$want" ] &&
-		    st_ok "$1: $me got $o's $N messages intact, in order" ||
-		    st_fail "$1: $me: messages from $o differ: $got"
-		grep -Eq 'Sanitizer|runtime error' "$T/$1.$p.err" &&
-		    st_fail "$1: $me: sanitizer report"
+		chat_in_order "$1" "$f" "$me" "$o"
 	done
 }
 

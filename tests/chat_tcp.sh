@@ -55,17 +55,7 @@ check()
 		else
 			st_fail "$1: $me: no $2 path over $3: $(ev "$f" path)"
 		fi
-		n=$(count "$f" delivered "\"to\":\"$o\"")
-		[ "$n" -eq $N ] && st_ok "$1: $me: $n/$N delivered to $o" ||
-		    st_fail "$1: $me: $n/$N delivered to $o"
-		want=$(i=1; while [ $i -le $N ]; do
-			echo "$MARK $o to $me $i"; i=$((i + 1)); done)
-		got=$(texts "$f" "$o")
-		[ "$got" = "$want" ] &&
-		    st_ok "$1: $me got $o's $N messages intact, in order" ||
-		    st_fail "$1: $me: messages from $o differ: $got"
-		grep -Eq 'Sanitizer|runtime error' "$T/$1.$p.err" &&
-		    st_fail "$1: $me: sanitizer report"
+		chat_in_order "$1" "$f" "$me" "$o"
 	done
 }
 

@@ -71,8 +71,8 @@ block()
 }
 
 # check_chat LABEL ME OTHER TRANSPORT: ME's $N messages delivered to
-# OTHER and OTHER's received intact, in order, over a relayed path whose
-# server leg is TRANSPORT.
+# OTHER and OTHER's received intact, in order (chat_in_order), over a
+# relayed path whose server leg is TRANSPORT.
 check_chat()
 {
 	f="$T/$2.out"
@@ -82,16 +82,7 @@ check_chat()
 	else
 		st_fail "$1: $2: path to $3: $(ev "$f" path)"
 	fi
-	n=$(count "$f" delivered "\"to\":\"$3\"")
-	[ "$n" -eq $N ] && st_ok "$1: $2: $n/$N delivered to $3" ||
-	    st_fail "$1: $2: $n/$N delivered to $3"
-	want=$(i=1; while [ $i -le $N ]; do
-		echo "$MARK $3 to $2 $i"; i=$((i + 1)); done)
-	got=$(texts "$f" "$3")
-	[ "$got" = "$want" ] && st_ok "$1: $2 got $3's $N messages in order" ||
-	    st_fail "$1: $2: messages from $3 differ: $got"
-	grep -Eq 'Sanitizer|runtime error' "$T/$2.err" &&
-	    st_fail "$1: $2: sanitizer report"
+	chat_in_order "$1" "$f" "$2" "$3"
 }
 
 st_bg "$T/stund.log" $NX timeout 120 "$STUND" --primary 127.0.0.1 \
