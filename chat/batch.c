@@ -201,7 +201,7 @@ chat_event_json(FILE *f, const struct chat_event *e)
 		batch_nat(&j, e);
 		break;
 	case EV_TRANSPORT:
-		json_str(&j, "role", e->created ? "relay" : "rendezvous");
+		json_str(&j, "role", e->role);
 		batch_addr(&j, "server", &e->addr2);
 		json_str(&j, "from", e->was);
 		break;

@@ -924,7 +924,7 @@ chat_server_transport(struct chat_ctx *ctx, int role,
 
 	memset(&e, 0, sizeof(e));
 	e.kind = EV_TRANSPORT;
-	e.created = role == CHAT_SRV_RELAY;
+	e.role = role == CHAT_SRV_RELAY ? "relay" : "rendezvous";
 	e.addr2 = *addr;
 	e.was = from;
 	e.transport = to;

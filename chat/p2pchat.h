@@ -75,6 +75,7 @@ struct chat_event {
 					   the server (TURN for a relayed path)
 					   is reached: udp, tcp, tls */
 	const char	*was;		/* TRANSPORT: the one before */
+	const char	*role;		/* TRANSPORT: rendezvous or relay */
 	unsigned	 probes;	/* PATH: its probes, */
 	uint32_t	 probe_ms;	/* over this long */
 	const char	*reason;

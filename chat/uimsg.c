@@ -318,8 +318,7 @@ ui_msg_event(const struct chat_event *e)
 		break;
 	case EV_TRANSPORT:
 		ui_begin(UI_L_NOTE);
-		ui_add("-- the %s server ", e->created ? "relay" :
-		    "rendezvous");
+		ui_add("-- the %s server ", e->role);
 		ui_addaddr(&e->addr2);
 		ui_add(" is reached over %s now (was %s)", e->transport,
 		    e->was);
