@@ -1,7 +1,7 @@
 /*
  * Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
  *
- * Shared parts of the load generators (benchlib.h).
+ * Shared parts of the load generators and the echo peer (benchlib.h).
  */
 #include "config.h"
 
@@ -9,7 +9,21 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <libstun/stun.h>
+
 #include "benchlib.h"
+
+int
+bench_lab_addr(const struct stun_addr *addr)
+{
+	if (stun_addr_class(addr) == STUN_ADDR_LOOPBACK)
+		return (1);
+	if (addr->family != STUN_AF_INET)
+		return (0);
+	return ((addr->ip[0] == 198 && addr->ip[1] == 51 &&
+	    addr->ip[2] == 100) ||
+	    (addr->ip[0] == 203 && addr->ip[1] == 0 && addr->ip[2] == 113));
+}
 
 uint64_t
 bench_now(void)

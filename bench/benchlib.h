@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+struct stun_addr;
+
 #define BENCH_NS	(1000000000ULL)
 #define BENCH_HISTMAX	(100000)	/* us; slower lands in the last bucket */
 
@@ -16,6 +18,13 @@
 uint64_t	bench_now(void);
 /* A decimal in [min, max] with up to 3 fraction digits, x1000; -1 if bad. */
 long long	bench_milli(const char *s, double min, double max);
+
+/*
+ * 1 if addr is one a benchmark may load: loopback, or the documentation
+ * ranges 198.51.100.0/24 and 203.0.113.0/24, which the benchmarks use only
+ * inside network namespaces they made themselves; 0 otherwise.
+ */
+int		bench_lab_addr(const struct stun_addr *addr);
 
 /* Round-trip times of the measured window. */
 struct bench_hist {

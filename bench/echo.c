@@ -6,7 +6,8 @@
  * recvmmsg/sendmmsg, poll(2) without a timeout when idle (no timer to arm)
  * and no other work.  With -r it reflects every
  * datagram unchanged instead (the peer behind a TURN relay).  Loopback
- * addresses only; it stops on SIGTERM/SIGINT or after its lifetime.
+ * addresses only, or documentation addresses inside a network namespace
+ * the benchmark made; it stops on SIGTERM/SIGINT or after its lifetime.
  */
 #include "config.h"
 
@@ -30,6 +31,7 @@
 #include <libstun/stun.h>
 
 #include "common/sock.h"
+#include "benchlib.h"
 
 #define ECHO_BATCH	64
 #define ECHO_BUFSZ	2048
@@ -218,8 +220,9 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	if (stun_addr_class(&addr) != STUN_ADDR_LOOPBACK) {
-		fprintf(stderr, "echo: refusing non-loopback address\n");
+	if (!bench_lab_addr(&addr)) {
+		fprintf(stderr, "echo: refusing a non-loopback, "
+		    "non-documentation address\n");
 		return (2);
 	}
 

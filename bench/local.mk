@@ -10,7 +10,7 @@ bench_turnload_SOURCES = bench/turnload.c bench/benchlib.c bench/benchlib.h
 bench_turnload_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_turnload_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS)
-bench_echo_SOURCES = bench/echo.c
+bench_echo_SOURCES = bench/echo.c bench/benchlib.c bench/benchlib.h
 bench_echo_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS) $(OPENSSL_CFLAGS)
 bench_echo_LDADD = libstun/libstun_core.la common/libcommon.la \
 	$(OPENSSL_LIBS) $(PTHREAD_LIBS)

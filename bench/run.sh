@@ -14,7 +14,9 @@
 # BENCH_WORKERS (all CPUs), BENCH_NICE (-10 as root, empty: off),
 # BENCH_RT (1: SCHED_RR instead of nice), BENCH_TURN_ALLOCS (100),
 # BENCH_STUND_TURN_ARGS (stund's TURN options), BENCH_PACED_* (the paced
-# TURN rows), BENCH_SECTIONS (which sections), BENCH_KEEP (keep results).
+# TURN rows), BENCH_NETNS (1: the TURN rows again over a veth pair between
+# two namespaces, see turn_veth), BENCH_SECTIONS (which sections),
+# BENCH_KEEP (keep results).
 
 set -u
 
@@ -39,6 +41,7 @@ PACED_ONE_RATE=${BENCH_PACED_ONE_RATE:-2000}
 PACED_TCP=${BENCH_PACED_TCP:-20}
 PACED_TCP_RATE=${BENCH_PACED_TCP_RATE:-100}
 SECTIONS=${BENCH_SECTIONS:-udp ping tcp rss turn workers nat}
+NETNS=${BENCH_NETNS:-0}
 # A second stund in the TURN rows with --relay-coalesce this many us
 # (0: no such row).
 COALESCE=${BENCH_COALESCE:-1000}
@@ -68,7 +71,8 @@ IP2=127.0.0.2
 for v in "$REPS" "$SOURCES" "$WINDOW" "$SAT_SOURCES" "$SAT_WINDOW" \
     "$TCP_CONNS" "$TCP_WINDOW" \
     "$RSS_CONNS" "$WORKERS" "$TURN_ALLOCS" "$PACED_ALLOCS" "$PACED_RATE" \
-    "$PACED_ONE_RATE" "$PACED_TCP" "$PACED_TCP_RATE" "$COALESCE"; do
+    "$PACED_ONE_RATE" "$PACED_TCP" "$PACED_TCP_RATE" "$COALESCE" \
+    "$NETNS"; do
 	case $v in
 	''|*[!0-9]*) echo "run.sh: bad numeric setting '$v'" >&2; exit 2;;
 	esac
@@ -107,6 +111,9 @@ WORK=$(mktemp -d /tmp/stunkit-bench.XXXXXX) || exit 1
 RES=$WORK/res
 mkdir -p "$RES"
 PIDS=""
+# The veth rows' namespaces (server side, client side) once made.
+NS_S=""
+NS_C=""
 
 # Stop every process this script started, by pid; remove the work dir.
 cleanup() {
@@ -122,6 +129,9 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	for ns in $NS_S $NS_C; do
+		timeout 10 ip netns delete "$ns" 2>/dev/null
+	done
 	if [ -z "${BENCH_KEEP:-}" ]; then
 		rm -rf "$WORK"
 	else
@@ -495,17 +505,47 @@ nat_section() {
 	done
 }
 
+# The TURN rows' addresses and where their programs run: the server's
+# address, the peer's (clients share it), and the commands that enter the
+# server's and the clients' namespaces (none on loopback; see turn_veth).
+T_SRV=$IP1
+T_PEER=$IP1
+EXS=""
+EXC=""
+# Results of the veth rows are kept apart by this prefix ("v").
+TP=""
+
+# Wait until something listens on UDP port $1 in the server's namespace
+# (the veth rows: stunload works on loopback only).
+wait_listen() {
+	i=0
+	while [ $i -lt 50 ]; do
+		if $EXS ss -Hlun "( sport = :$1 )" 2>/dev/null |
+		    grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # One TURN server in relay mode, the reflecting peer on the load core.
 turn_start() {
 	name=$1 port=$2
 	log=$WORK/$name.log
+	ready="wait_ready $T_SRV:$port"
+	[ -n "$EXS" ] && ready="wait_listen $port"
 	case $name in
 	coturn*)
-		timeout 3600 $NICE taskset -c "$SRV_CPU" turnserver -n \
-		    --no-cli --listening-ip "$IP1" --relay-ip "$IP1" \
+		lp="--allow-loopback-peers"
+		[ -n "$EXS" ] && lp=""
+		# shellcheck disable=SC2086
+		timeout 3600 $EXS $NICE taskset -c "$SRV_CPU" turnserver -n \
+		    --no-cli --listening-ip "$T_SRV" --relay-ip "$T_SRV" \
 		    --listening-port "$port" -m 1 --no-tls --no-dtls \
 		    --no-rfc5780 --lt-cred-mech --user bench:bench \
-		    --realm bench --allow-loopback-peers \
+		    --realm bench $lp \
 		    --min-port 40000 --max-port 49999 \
 		    --no-software-attribute --log-file stdout --simple-log \
 		    --pidfile "$WORK/$name.pid" --userdb "$WORK/$name.db" \
@@ -516,23 +556,28 @@ turn_start() {
 		if [ -z "$STUND_TURN_ARGS" ]; then
 			printf 'bench:bench\n' >"$WORK/users"
 			STUND_TURN_ARGS="--user-file $WORK/users --realm bench
-			    --allow-peer $IP1/32 --relay-ports 50000-59999
+			    --relay-ports 50000-59999
 			    --max-allocations 100000 --user-quota 100000
 			    --source-quota 0"
 		fi
+		# Loopback peers are refused unless allowed; the veth rows'
+		# peer (a documentation address) is relayable as it is.
+		ap=""
+		[ -z "$EXS" ] && [ -z "${BENCH_STUND_TURN_ARGS:-}" ] &&
+		    ap="--allow-peer $IP1/32"
 		co=""
 		case $name in stundc*) co="--relay-coalesce $COALESCE";; esac
 		# shellcheck disable=SC2086
-		timeout 3600 $NICE taskset -c "$SRV_CPU" "$STUND" \
-		    --primary "$IP1" --port "$port" --foreground --workers 1 \
-		    --rate 0 --log-level warn $STUND_TURN_ARGS $co \
+		timeout 3600 $EXS $NICE taskset -c "$SRV_CPU" "$STUND" \
+		    --primary "$T_SRV" --port "$port" --foreground --workers 1 \
+		    --rate 0 --log-level warn $STUND_TURN_ARGS $ap $co \
 		    >"$log" 2>&1 &
 		;;
 	esac
 	tpid=$!
 	PIDS="$PIDS $tpid"
 	SPID=$(child_of $tpid) || SPID=""
-	if [ -z "$SPID" ] || ! wait_ready "$IP1:$port"; then
+	if [ -z "$SPID" ] || ! $ready; then
 		say "  $name did not start; log:"
 		tail -3 "$log" | sed 's/^/    /'
 		return 1
@@ -546,8 +591,8 @@ turn_measure() {
 	shift 2
 	eval "pid=\$PID_$name port=\$PORT_$name"
 	t0=$(cpu_ticks "$pid")
-	out=$(timeout 600 $NICE taskset -c "$LOAD_CPU" "$TURNLOAD" "$@" \
-	    -e "$IP1:$PEER_PORT" "$IP1:$port" 2>>"$WORK/turnload.err")
+	out=$(timeout 600 $EXC $NICE taskset -c "$LOAD_CPU" "$TURNLOAD" "$@" \
+	    -e "$T_PEER:$PEER_PORT" "$T_SRV:$port" 2>>"$WORK/turnload.err")
 	t1=$(cpu_ticks "$pid")
 	[ -n "$out" ] || out="roundtrips=0 total=0 rtps=0"
 	total=$(say "$out" | sed -n 's/.* total=\([0-9]*\).*/\1/p')
@@ -565,9 +610,9 @@ paced_measure() {
 	test=$1 name=$2
 	shift 2
 	eval "pid=\$PID_$name port=\$PORT_$name"
-	out=$(timeout 600 $NICE taskset -c "$LOAD_CPU" "$TURNLOAD" -p "$pid" \
-	    "$@" -d "$PACED_SECS" -W 1 -e "$IP1:$PEER_PORT" "$IP1:$port" \
-	    2>>"$WORK/turnload.err")
+	out=$(timeout 600 $EXC $NICE taskset -c "$LOAD_CPU" "$TURNLOAD" \
+	    -p "$pid" "$@" -d "$PACED_SECS" -W 1 -e "$T_PEER:$PEER_PORT" \
+	    "$T_SRV:$port" 2>>"$WORK/turnload.err")
 	[ -n "$out" ] || out="roundtrips=0 total=0 rtps=0"
 	say "$out" >>"$RES/$test.$name"
 }
@@ -577,15 +622,20 @@ paced_rows() {
 	r=1
 	while [ $r -le "$REPS" ]; do
 		for s in $started; do
-			paced_measure pacedN "$s" -n "$PACED_ALLOCS" \
+			paced_measure "${TP}pacedN" "$s" -n "$PACED_ALLOCS" \
 			    -r "$PACED_RATE" -w 8
-			paced_measure paced1 "$s" -n 1 -r "$PACED_ONE_RATE" \
-			    -w 64
-			paced_measure pacedT "$s" -t -n "$PACED_TCP" \
+			paced_measure "${TP}paced1" "$s" -n 1 \
+			    -r "$PACED_ONE_RATE" -w 64
+			paced_measure "${TP}pacedT" "$s" -t -n "$PACED_TCP" \
 			    -r "$PACED_TCP_RATE" -w 8
 		done
 		r=$((r + 1))
 	done
+	paced_table
+}
+
+# The paced rows' table, from the results of paced_rows.
+paced_table() {
 	for t in pacedN paced1 pacedT; do
 		case $t in
 		pacedN) say "  paced: $PACED_ALLOCS allocations x" \
@@ -598,7 +648,7 @@ paced_rows() {
 		row server "round trips/s" "p50 us" "p99 us" \
 		    "core us/rtt" "lost/invalid/skipped"
 		for s in $started; do
-			f=$RES/$t.$s
+			f=$RES/$TP$t.$s
 			[ -f "$f" ] || continue
 			row "$s" "$(mstat "$f" rtps)" "$(mstat "$f" p50_us)" \
 			    "$(mstat "$f" p99_us)" "$(mstat "$f" srv_us)" \
@@ -608,10 +658,10 @@ paced_rows() {
 		for s in $started; do
 			case $s in stund*) ;; *) continue;; esac
 			say "  $s/coturn core time per round trip:" \
-			    "$(ratio "$(med "$RES/$t.$s" srv_us)" \
-			    "$(med "$RES/$t.coturn_turn" srv_us)")" \
-			    "(target <= 0.5), lost $(sum "$RES/$t.$s" lost)" \
-			    "against $(sum "$RES/$t.coturn_turn" lost)"
+			    "$(ratio "$(med "$RES/$TP$t.$s" srv_us)" \
+			    "$(med "$RES/$TP$t.coturn_turn" srv_us)")" \
+			    "(target <= 0.5), lost $(sum "$RES/$TP$t.$s" lost)" \
+			    "against $(sum "$RES/$TP$t.coturn_turn" lost)"
 		done
 	done
 }
@@ -704,8 +754,155 @@ turn_section() {
 		    "$(ratio "$(med "$RES/turn1.$s" cpu_us)" \
 		    "$(med "$RES/turn1.coturn_turn" cpu_us)") (target <= 0.5)"
 	done
+	SN0=$(softnet)
 	paced_rows
+	SN_LO=$(softnet_delta "$SN0" "$(softnet)")
 	for s in $started; do stop "$s"; done
+	[ "$NETNS" = 1 ] && turn_veth
+}
+
+# Packets each CPU's receive processing handled so far (the first column
+# of /proc/net/softnet_stat, hexadecimal, one line a CPU).
+softnet() {
+	while read -r n _; do
+		printf '%d ' "0x$n"
+	done </proc/net/softnet_stat 2>/dev/null
+}
+
+# softnet_delta BEFORE AFTER: "cpu0 N, cpu1 M" (32-bit counters).
+softnet_delta() {
+	say "$1 | $2" | awk '{
+		for (i = 1; $i != "|"; i++)
+			a[i - 1] = $i
+		n = i - 1
+		for (j = 0; j < n; j++) {
+			d = $(i + 1 + j) - a[j]
+			if (d < 0)
+				d += 4294967296
+			printf "%scpu%d %d", j ? ", " : "", j, d
+		}
+	}'
+}
+
+# The veth rows (BENCH_NETNS=1): the TURN servers in a namespace of their
+# own, the clients and the peer in a second one, linked by a veth pair
+# with documentation addresses.  RPS on the clients' end of the pair
+# moves the receive processing of every datagram the server sends
+# (delivery into the socket, the receiver's wake-up) to the load CPU, the
+# way a NIC ends the server's part of a send at the wire.  On loopback
+# that work runs on the sender's CPU in its context, so it counts as the
+# server's.  The datagrams towards the server are processed on the load
+# CPU in both setups (the sender's context), which no real NIC does.
+turn_veth() {
+	say ""
+	say "TURN relay over veth (clients and peer in a namespace of their" \
+	    "own, RPS)"
+	if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null 2>&1; then
+		say "  skipped: needs root and ip(8)"
+		return
+	fi
+	if [ "$NCPU" -lt 2 ]; then
+		say "  skipped: RPS needs a second CPU"
+		return
+	fi
+	ns=skb$$
+	if ! timeout 10 ip netns add "$ns-s"; then
+		say "  skipped: cannot make a network namespace"
+		return
+	fi
+	NS_S=$ns-s
+	if ! timeout 10 ip netns add "$ns-c"; then
+		say "  skipped: cannot make a network namespace"
+		return
+	fi
+	NS_C=$ns-c
+	mask=$(printf '%x' $((1 << LOAD_CPU)))
+	if ! timeout 10 ip link add vs netns "$NS_S" type veth \
+	    peer name vc netns "$NS_C" ||
+	    ! timeout 10 ip -n "$NS_S" addr add 198.51.100.1/24 dev vs ||
+	    ! timeout 10 ip -n "$NS_C" addr add 198.51.100.2/24 dev vc ||
+	    ! timeout 10 ip -n "$NS_S" link set lo up ||
+	    ! timeout 10 ip -n "$NS_C" link set lo up ||
+	    ! timeout 10 ip -n "$NS_S" link set vs up ||
+	    ! timeout 10 ip -n "$NS_C" link set vc up ||
+	    ! timeout 10 ip netns exec "$NS_C" sh -c \
+	    "echo $mask >/sys/class/net/vc/queues/rx-0/rps_cpus"; then
+		say "  skipped: veth pair or RPS set-up failed"
+		return
+	fi
+	say "  server in $NS_S (198.51.100.1, cpu $SRV_CPU), turnload and" \
+	    "the peer in $NS_C (198.51.100.2, cpu $LOAD_CPU);" \
+	    "rps_cpus=$mask on $NS_C's end"
+	T_SRV=198.51.100.1
+	T_PEER=198.51.100.2
+	EXS="ip netns exec $NS_S"
+	EXC="ip netns exec $NS_C"
+	TP=v
+	# shellcheck disable=SC2086
+	PEER_PORT=30000
+	timeout 3600 $EXC $NICE taskset -c "$LOAD_CPU" "$ECHO" -r \
+	    -l "$T_PEER:$PEER_PORT" >"$WORK/vpeer.log" 2>&1 &
+	PIDS="$PIDS $!"
+	vpeer=$!
+	# The namespaces are the bench's own: any port is free there
+	# (free_port looks at the host's).
+	started=""
+	port=30000
+	for s in $list; do
+		port=$((port + 2))
+		turn_start "$s" "$port" && started="$started $s"
+	done
+	SN0=$(softnet)
+	r=1
+	while [ $r -le "$REPS" ]; do
+		for s in $started; do
+			turn_measure vturn1 "$s" -n 1 -w 8 -d "$SECS" \
+			    -W "$WARMUP"
+			turn_measure vturnN "$s" -n "$TURN_ALLOCS" -w 2 \
+			    -d "$SECS" -W "$WARMUP"
+		done
+		r=$((r + 1))
+	done
+	for t in vturn1 vturnN; do
+		case $t in
+		vturn1) say "  one allocation, 8 ChannelData round trips in" \
+		    "flight, ${TURN_PAYLOAD} B payload";;
+		vturnN) say "  $TURN_ALLOCS allocations x 2 in flight";;
+		esac
+		row server "round trips/s" "relayed Mbit/s" "p50 us" \
+		    "core us/rtt" "lost/invalid"
+		for s in $started; do
+			f=$RES/$t.$s
+			[ -f "$f" ] || continue
+			row "$s" "$(mstat "$f" rtps)" "$(mstat "$f" mbps)" \
+			    "$(mstat "$f" p50_us)" "$(mstat "$f" cpu_us)" \
+			    "$(sum "$f" lost)/$(sum "$f" invalid)"
+		done
+	done
+	for s in $started; do
+		case $s in stund*) ;; *) continue;; esac
+		[ $HAVE_COTURN = 1 ] || break
+		say "  $s/coturn core time per round trip:" \
+		    "$TURN_ALLOCS allocations" \
+		    "$(ratio "$(med "$RES/vturnN.$s" cpu_us)" \
+		    "$(med "$RES/vturnN.coturn_turn" cpu_us)"), one allocation" \
+		    "$(ratio "$(med "$RES/vturn1.$s" cpu_us)" \
+		    "$(med "$RES/vturn1.coturn_turn" cpu_us)") (target <= 0.5)"
+	done
+	SN1=$(softnet)
+	paced_rows
+	say "  receive processing (packets per CPU, /proc/net/softnet_stat," \
+	    "every source on the machine):"
+	say "    paced rows on veth: $(softnet_delta "$SN1" "$(softnet)")"
+	say "    saturating rows on veth: $(softnet_delta "$SN0" "$SN1")"
+	say "    paced rows on loopback above: ${SN_LO:-n/a}"
+	for s in $started; do stop "$s"; done
+	kill -TERM "$vpeer" 2>/dev/null
+	T_SRV=$IP1 T_PEER=$IP1 EXS="" EXC="" TP=""
+	for n in $NS_S $NS_C; do
+		timeout 10 ip netns delete "$n" 2>/dev/null
+	done
+	NS_S="" NS_C=""
 }
 
 # --- the run ---------------------------------------------------------------

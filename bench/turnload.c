@@ -8,7 +8,9 @@
  * ChannelData round trips in flight, or with -r sends at a fixed rate the
  * way real clients do, for a bounded time.  Every packet back is checked
  * (channel, length, payload tag).  It prints one line of key=value
- * results.  Server and peer must be loopback addresses.
+ * results.  Server and peer must be loopback addresses, or documentation
+ * addresses inside network namespaces the benchmark made (bench/run.sh
+ * with BENCH_NETNS=1); with those the sources bind the wildcard address.
  */
 #include "config.h"
 
@@ -630,8 +632,12 @@ tl_options(struct tl *t, int argc, char **argv)
 	if (argc - optind != 1 || !have_peer ||
 	    stun_addr_parse(argv[optind], 3478, &t->target) != 0)
 		usage();
-	(void)stun_addr_parse(t->target.family == STUN_AF_INET ?
-	    "127.0.0.1" : "[::1]", 0, &t->bind);
+	if (stun_addr_class(&t->target) == STUN_ADDR_LOOPBACK)
+		(void)stun_addr_parse(t->target.family == STUN_AF_INET ?
+		    "127.0.0.1" : "[::1]", 0, &t->bind);
+	else
+		(void)stun_addr_parse(t->target.family == STUN_AF_INET ?
+		    "0.0.0.0" : "[::]", 0, &t->bind);
 }
 
 int
@@ -647,10 +653,9 @@ main(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	tl_options(&t, argc, argv);
-	if (stun_addr_class(&t.target) != STUN_ADDR_LOOPBACK ||
-	    stun_addr_class(&t.peer) != STUN_ADDR_LOOPBACK) {
+	if (!bench_lab_addr(&t.target) || !bench_lab_addr(&t.peer)) {
 		fprintf(stderr, "turnload: server and peer must be loopback "
-		    "addresses\n");
+		    "or documentation addresses\n");
 		return (2);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
