@@ -78,6 +78,8 @@ struct chat_ctx {
 	int		 registering;	/* the rendezvous client started */
 	uint32_t	 self_id;
 	int		 server_down;	/* unreachable since it last answered */
+	int		 server_hushed;	/* a failed move back to UDP: its
+					   "unreachable" and "back" unsaid */
 	unsigned	 rdv_regs;	/* re-registrations handled */
 	uint64_t	 refresh_at;	/* no Register for a stale path before */
 	uint64_t	 relist_at;	/* last Register for a missed list */

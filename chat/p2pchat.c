@@ -315,6 +315,21 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		 * backoff, for as long as we live.  Our relay may have
 		 * restarted with it: check the allocation now.
 		 */
+		/*
+		 * Not lost when only a move back to UDP failed: the stream
+		 * it left takes over, and the registration there answers
+		 * the machine's "back", which goes unsaid as well.
+		 */
+		if (!a->server_up &&
+		    chat_srv_lost(ctx, CHAT_SRV_RDV, &ctx->server)) {
+			ctx->server_hushed = 1;
+			break;
+		}
+		if (a->server_up && ctx->server_hushed) {
+			ctx->server_hushed = 0;
+			break;
+		}
+		ctx->server_hushed = 0;
 		ctx->server_down = !a->server_up;
 		if (a->server_up)
 			log_info("the rendezvous server is back");
@@ -322,8 +337,6 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 			log_warnx("the rendezvous server is unreachable; "
 			    "retrying");
 		chat_relay_check(&ctx->relay, now);
-		if (!a->server_up)
-			chat_srv_lost(ctx, CHAT_SRV_RDV, &ctx->server);
 		e.kind = EV_SERVER;
 		e.up = a->server_up;
 		e.transport = chat_srv_transport(ctx, CHAT_SRV_RDV,

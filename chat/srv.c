@@ -75,6 +75,7 @@ struct chat_srv {
 	/* AUTO, on a stream: is UDP back?  The stream left, kept until. */
 	struct chat_udpb ub;
 	uint64_t	 linger_until;
+	int		 left;		/* the stream's transport, left */
 };
 
 struct chat_srvs {
@@ -582,6 +583,7 @@ srv_back(struct chat_srv *s, uint64_t now)
 	srv_label(s, buf, sizeof(buf));
 	log_info("server %s: udp answers again; leaving %s", buf,
 	    srv_name(from));
+	s->left = from;
 	s->cur = CHAT_SRV_UDP;
 	s->heard = 1;
 	s->npend = 0;
@@ -593,6 +595,30 @@ srv_back(struct chat_srv *s, uint64_t now)
 	s->said = CHAT_SRV_UDP;
 	chat_server_transport(s->ctx, s->role, &s->addr, srv_name(from),
 	    srv_name(s->cur));
+	chat_server_dropped(s->ctx, &s->addr, now);
+}
+
+/*
+ * Back to UDP, and no registration got through there: UDP carries the
+ * probe, not the rest (a firewall that drops the larger datagrams, say).
+ * The stream was kept, and the membership with it: return to it and
+ * register there again, so that the peers see nothing.  The probes go on
+ * from the wait reached, not from the first.
+ */
+static void
+srv_unback(struct chat_srv *s, uint64_t now)
+{
+	char	buf[64];
+
+	srv_label(s, buf, sizeof(buf));
+	log_info("server %s: no registration over udp; back to %s", buf,
+	    srv_name(s->left));
+	s->cur = s->left;
+	s->linger_until = 0;
+	s->npend = 0;
+	s->step_at = 0;
+	s->heard = 0;
+	srv_heard(s);		/* the transport event, the next probe */
 	chat_server_dropped(s->ctx, &s->addr, now);
 }
 
@@ -628,6 +654,15 @@ chat_srv_settled(struct chat_ctx *ctx, int role, const struct stun_addr *a)
 	srv_label(s, buf, sizeof(buf));
 	log_debug("server %s: registered over udp; closing the stream", buf);
 	srv_close(s, 1);
+	/*
+	 * The relay's allocation ended with the stream: a refresh over UDP
+	 * now, refused, has it allocate anew there.  The move's own check
+	 * may be less than CHAT_RELAY_CHECK_MIN old; this one cannot wait.
+	 */
+	if (stun_addr_equal(&ctx->relay.server, &s->addr)) {
+		ctx->relay.check_at = 0;
+		chat_relay_check(&ctx->relay, clock_ms());
+	}
 }
 
 int
@@ -640,6 +675,16 @@ chat_srv_send(struct chat_ctx *ctx, int role, const struct stun_addr *to,
 		return (0);
 	if (s->mode == CHAT_SRV_AUTO && !s->heard && s->step_at == 0)
 		s->step_at = now + srv_wait(s->cur);
+	/*
+	 * Moving back to UDP, not registered there yet: the relay's
+	 * allocation lives on the stream until then, so its requests stay
+	 * there.
+	 */
+	if (s->cur == CHAT_SRV_UDP && role == CHAT_SRV_RELAY &&
+	    s->linger_until != 0 && s->up) {
+		srv_write(s, buf, len);
+		return (1);
+	}
 	if (s->cur == CHAT_SRV_UDP) {
 		if (s->mode == CHAT_SRV_AUTO && !s->heard)
 			srv_pend_add(s, buf, len);
@@ -673,17 +718,22 @@ chat_srv_heard(struct chat_ctx *ctx, const struct stun_addr *from)
 		}
 }
 
-void
+int
 chat_srv_lost(struct chat_ctx *ctx, int role, const struct stun_addr *a)
 {
 	struct chat_srv	*s;
 
 	if ((s = srv_find(ctx, role, a)) == NULL || s->mode != CHAT_SRV_AUTO ||
 	    !s->heard)
-		return;
+		return (0);
+	if (s->cur == CHAT_SRV_UDP && s->linger_until != 0 && s->up) {
+		srv_unback(s, clock_ms());
+		return (1);
+	}
 	s->heard = 0;
 	s->step_at = 0;		/* the next send waits for an answer */
 	chat_udpb_stop(&s->ub);
+	return (0);
 }
 
 static void
@@ -707,11 +757,16 @@ chat_srv_timer(struct chat_ctx *ctx, uint64_t now, uint64_t *wake)
 		if (s->mode == CHAT_SRV_AUTO && !s->heard && s->step_at != 0 &&
 		    now >= s->step_at)
 			srv_step(s, now);
-		/* Left for UDP and never settled: let it go. */
+		/* Left for UDP and never settled: back to it, or let it go. */
 		if (s->cur == CHAT_SRV_UDP && s->bev != NULL &&
 		    s->linger_until != 0 && now >= s->linger_until) {
-			log_debug("server: the old stream closed unsettled");
-			srv_close(s, 1);
+			if (s->up)
+				srv_unback(s, now);
+			else {
+				log_debug("server: the old stream closed "
+				    "unsettled");
+				srv_close(s, 1);
+			}
 		}
 		if (s->cur != CHAT_SRV_UDP && s->heard)
 			srv_probe(s, now);

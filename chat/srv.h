@@ -75,9 +75,11 @@ void	chat_srv_settled(struct chat_ctx *, int role,
 	    const struct stun_addr *a);
 /*
  * The server at a stopped answering: left to choose, look again, from
- * the transport in use on, in turn, until one answers.
+ * the transport in use on, in turn, until one answers; 0.  Or 1: it was
+ * a move back to UDP that never registered, and the stream it left, up
+ * still, takes over again (the client registers there at once).
  */
-void	chat_srv_lost(struct chat_ctx *, int role, const struct stun_addr *a);
+int	chat_srv_lost(struct chat_ctx *, int role, const struct stun_addr *a);
 /* Switch transports, connect again; *wake: when next (0 none). */
 void	chat_srv_timer(struct chat_ctx *, uint64_t now, uint64_t *wake);
 /* "udp", "tcp" or "tls": how addr in role is reached now. */
