@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The stunkit developers. SPDX-License-Identifier: BSD-2-Clause
 #
 # Amplification: the bytes-out/bytes-in factor of every answer stund gives
-# to unauthenticated UDP, printed as a table and checked against the spec's
+# to unauthenticated UDP, printed as a table and checked against stund's own
 # bound: no answer larger than the smallest one the RFCs allow for that
 # request (RFC 5780 answers carry RESPONSE-ORIGIN and OTHER-ADDRESS only on
 # a two-address server, MAPPED-ADDRESS only for RFC 3489 clients, PADDING
