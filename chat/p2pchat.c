@@ -313,12 +313,11 @@ chat_rdv_action(struct chat_ctx *ctx, const struct stun_rdv_action *a,
 		/*
 		 * Existing paths go on; the machine registers again, with
 		 * backoff, for as long as we live.  Our relay may have
-		 * restarted with it: check the allocation now.
-		 */
-		/*
-		 * Not lost when only a move back to UDP failed: the stream
-		 * it left takes over, and the registration there answers
-		 * the machine's "back", which goes unsaid as well.
+		 * restarted with it: check the allocation now.  Not lost
+		 * when only a move back to UDP failed: the stream it left
+		 * takes over (chat_srv_lost() registers there and checks
+		 * the relay), and the machine's "back" that the
+		 * registration brings goes unsaid as well.
 		 */
 		if (!a->server_up &&
 		    chat_srv_lost(ctx, CHAT_SRV_RDV, &ctx->server)) {
