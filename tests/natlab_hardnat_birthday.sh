@@ -240,6 +240,7 @@ while [ $i -le "$RUNS" ]; do
 	esac
 	if [ "$hb_pl" != birthday ]; then
 		echo "FAIL: run $i: bob's plan is ${hb_pl:-none}, not birthday"
+		hb_dump "run$i"
 		fails=$((fails + 1))
 	fi
 	if [ -z "$hb_d" ] || [ "$hb_d" -gt $((relay_ms + SLACK)) ]; then
@@ -280,7 +281,8 @@ fi
     "(relay alone: $relay_ms), at most $maxp probes"
 
 # A low descriptor limit: alice opens what leaves 128 spare (22 of 150)
-# and the attempt runs with those; the line still gets through.
+# and the attempt runs with those, one probe each until one gets
+# through; the line still gets through.
 printf '#!/bin/sh\nulimit -n 150 || exit 1\nexec "%s" "$@"\n' "$P2PCHAT" \
     >"$LAB_TMP/p2pchat-150"
 chmod +x "$LAB_TMP/p2pchat-150"
@@ -290,10 +292,14 @@ hb_counters
 hb_run fdlimit
 P2PCHAT=$hb_full
 set -- $hb_a
-if [ "${3:-0}" = 22 ] && [ "$2" = birthday ] && [ -n "$hb_d" ] &&
-    [ "$(hb_count tob)" = 22 ]; then
-	echo "ok: descriptor limit 150: alice probed from 22 sockets," \
-	    "${hb_a%% *} path, line delivered at $hb_d ms"
+# One probe a socket, paced: all 22 go out unless a probe got through
+# first (the direct path), which ends the attempt.
+hb_tob=$(hb_count tob)
+if [ "$2" = birthday ] && [ -n "$hb_d" ] && [ "${3:-0}" = "$hb_tob" ] &&
+    { [ "$hb_tob" = 22 ] || { [ "$1" = direct ] &&
+    [ "$hb_tob" -gt 0 ] && [ "$hb_tob" -lt 22 ]; }; }; then
+	echo "ok: descriptor limit 150: alice probed from $hb_tob of 22" \
+	    "sockets, ${hb_a%% *} path, line delivered at $hb_d ms"
 else
 	echo "FAIL: descriptor limit 150: alice: ${hb_a:-no path}," \
 	    "$(hb_count tob) empty datagrams to bob's NAT, line delivered" \
