@@ -391,8 +391,11 @@ peer_advance(struct chat_peer *p, uint64_t now)
 		p->retry_at = 0;
 		p->retries++;
 		if (peer_rel_reset(p) == 0 &&
-		    stun_punch_restart(&p->punch, now) == 0)
+		    stun_punch_restart(&p->punch, now) == 0) {
 			p->state = CHAT_PEER_S_PUNCHING;
+			/* Essentials that came while none ran plan now. */
+			peer_hn_plan(p, now);
+		}
 	}
 	if (p->state == CHAT_PEER_S_HANDSHAKE && now >= p->hs_deadline)
 		peer_fail(p, "no handshake", now);

@@ -313,6 +313,29 @@ START_TEST(hardnat_two_hard_sides_and_off_probe_nothing)
 }
 END_TEST
 
+START_TEST(hardnat_plan_made_by_the_next_round)
+{
+	struct stun_addr	 nat = addr(203, 0, 113, 3, 30015);
+	uint64_t		 now;
+
+	/* Punching starts before either NAT test is over, and fails. */
+	setup(NULL, NULL, &nat, 0);
+	for (now = 11; now < 60000 && p.state != CHAT_PEER_S_FAILED; now++)
+		run(now, now, 8);
+	ck_assert_int_eq(p.state, CHAT_PEER_S_FAILED);
+	/* The essentials come while the round is over: nothing yet. */
+	chat_peer_nat(&p, &E_RAND, &E_PRC, now);
+	ck_assert_int_eq(p.hn_planned, 0);
+	/* The next round plans: alice opens her sockets and probes. */
+	run(now, now + 3 * CHAT_PEER_RETRY, 8);
+	ck_assert_int_eq(p.hn_planned, 1);
+	ck_assert_int_eq(p.hn.p.kind, STUN_HARDNAT_BIRTHDAY);
+	ck_assert_uint_eq(w.nopen, 1);
+	ck_assert_uint_gt(w.nempty, 0);
+	chat_peer_free(&p);
+}
+END_TEST
+
 Suite *
 suite_chat_hardnat(void)
 {
@@ -324,6 +347,7 @@ suite_chat_hardnat(void)
 	tcase_add_test(tc, hardnat_easy_side_probes_the_peer_nat_only);
 	tcase_add_test(tc, hardnat_preserving_hard_side_binds_the_announced_port);
 	tcase_add_test(tc, hardnat_two_hard_sides_and_off_probe_nothing);
+	tcase_add_test(tc, hardnat_plan_made_by_the_next_round);
 	suite_add_tcase(s, tc);
 	return (s);
 }
