@@ -634,6 +634,29 @@ paced_rows() {
 	paced_table
 }
 
+# turn_table RESULT...: the saturating TURN tables (loopback results
+# turn*, veth results vturn*), a row per server in $started.
+turn_table() {
+	for t in "$@"; do
+		case $t in
+		*turn1) say "  one allocation, 8 ChannelData round trips in" \
+		    "flight, ${TURN_PAYLOAD} B payload";;
+		*turnN) say "  $TURN_ALLOCS allocations x 2 in flight";;
+		*turnP) say "  ping-pong: one allocation, one round trip in" \
+		    "flight (each answer awaited)";;
+		esac
+		row server "round trips/s" "relayed Mbit/s" "p50 us" \
+		    "core us/rtt" "lost/invalid"
+		for s in $started; do
+			f=$RES/$t.$s
+			[ -f "$f" ] || continue
+			row "$s" "$(mstat "$f" rtps)" "$(mstat "$f" mbps)" \
+			    "$(mstat "$f" p50_us)" "$(mstat "$f" cpu_us)" \
+			    "$(sum "$f" lost)/$(sum "$f" invalid)"
+		done
+	done
+}
+
 # The paced rows' table, from the results of paced_rows.
 paced_table() {
 	for t in pacedN paced1 pacedT; do
@@ -715,24 +738,7 @@ turn_section() {
 		say "rss_before=$b rss_after=$(rss_kb "$pid")" \
 		    "$(cat "$WORK/talloc.$s")" >"$RES/rssturn.$s"
 	done
-	for t in turn1 turnN turnP; do
-		case $t in
-		turn1) say "  one allocation, 8 ChannelData round trips in" \
-		    "flight, ${TURN_PAYLOAD} B payload";;
-		turnN) say "  $TURN_ALLOCS allocations x 2 in flight";;
-		turnP) say "  ping-pong: one allocation, one round trip in" \
-		    "flight (each answer awaited)";;
-		esac
-		row server "round trips/s" "relayed Mbit/s" "p50 us" \
-		    "core us/rtt" "lost/invalid"
-		for s in $started; do
-			f=$RES/$t.$s
-			[ -f "$f" ] || continue
-			row "$s" "$(mstat "$f" rtps)" "$(mstat "$f" mbps)" \
-			    "$(mstat "$f" p50_us)" "$(mstat "$f" cpu_us)" \
-			    "$(sum "$f" lost)/$(sum "$f" invalid)"
-		done
-	done
+	turn_table turn1 turnN turnP
 	for s in $started; do
 		f=$RES/rssturn.$s
 		b=$(kv "$f" rss_before)
@@ -863,22 +869,7 @@ turn_veth() {
 		done
 		r=$((r + 1))
 	done
-	for t in vturn1 vturnN; do
-		case $t in
-		vturn1) say "  one allocation, 8 ChannelData round trips in" \
-		    "flight, ${TURN_PAYLOAD} B payload";;
-		vturnN) say "  $TURN_ALLOCS allocations x 2 in flight";;
-		esac
-		row server "round trips/s" "relayed Mbit/s" "p50 us" \
-		    "core us/rtt" "lost/invalid"
-		for s in $started; do
-			f=$RES/$t.$s
-			[ -f "$f" ] || continue
-			row "$s" "$(mstat "$f" rtps)" "$(mstat "$f" mbps)" \
-			    "$(mstat "$f" p50_us)" "$(mstat "$f" cpu_us)" \
-			    "$(sum "$f" lost)/$(sum "$f" invalid)"
-		done
-	done
+	turn_table vturn1 vturnN
 	for s in $started; do
 		case $s in stund*) ;; *) continue;; esac
 		[ $HAVE_COTURN = 1 ] || break
