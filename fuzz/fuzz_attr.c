@@ -24,6 +24,44 @@ static const uint8_t attr_tid[STUN_TID_LEN] = {
 	0xfa, 0x87, 0xdf, 0xae
 };
 
+/*
+ * Whether a rebuilt message ends like a FINGERPRINT whose header lost a bit
+ * or two but whose CRC is right: its last 8 bytes are a header within two
+ * bits of FINGERPRINT's (type 0x8028, length 4), then the CRC-32 of all
+ * before them xor "STUN".  libstun drops such a message as a damaged
+ * FINGERPRINT, by design (a one-in-2^32 chance for an honest value), so a
+ * value built into that shape cannot come back; anything else must.
+ */
+static int
+attr_fp_lookalike(const uint8_t *out, int n)
+{
+	uint32_t	 hdr, got, diff;
+	int		 bits;
+
+	if (n < STUN_HDR_LEN + 8)
+		return (0);
+	hdr = (uint32_t)out[n - 8] << 24 | (uint32_t)out[n - 7] << 16 |
+	    (uint32_t)out[n - 6] << 8 | out[n - 5];
+	got = (uint32_t)out[n - 4] << 24 | (uint32_t)out[n - 3] << 16 |
+	    (uint32_t)out[n - 2] << 8 | out[n - 1];
+	for (bits = 0, diff = hdr ^ 0x80280004U; diff != 0; diff &= diff - 1)
+		bits++;
+	return (bits <= 2 &&
+	    got == (stun_crc32(out, (size_t)n - 8) ^ 0x5354554eU));
+}
+
+/* A rebuilt message decodes, unless it is a FINGERPRINT look-alike. */
+static int
+attr_redecode(struct stun_msg *m2, const uint8_t *out, int n)
+{
+	int	 rc;
+
+	if ((rc = stun_msg_decode(m2, out, (size_t)n)) == 0)
+		return (1);
+	FUZZ_ASSERT(rc == STUN_ERR_FINGERPRINT && attr_fp_lookalike(out, n));
+	return (0);
+}
+
 /* Rebuild what a getter returned and read it back: the value must match. */
 static void
 attr_roundtrip(const struct stun_msg *m, uint16_t type)
@@ -40,8 +78,8 @@ attr_roundtrip(const struct stun_msg *m, uint16_t type)
 		stun_build_init(&b, out, sizeof(out), STUN_METHOD_BINDING,
 		    STUN_CLASS_SUCCESS, m->tid);
 		stun_build_addr(&b, type, &a);
-		if ((n = stun_build_finish(&b)) > 0) {
-			FUZZ_ASSERT(stun_msg_decode(&m2, out, (size_t)n) == 0);
+		if ((n = stun_build_finish(&b)) > 0 &&
+		    attr_redecode(&m2, out, n)) {
 			FUZZ_ASSERT(stun_msg_get_addr(&m2, type, &a2) == 0);
 			FUZZ_ASSERT(stun_addr_equal(&a, &a2));
 		}
@@ -50,8 +88,8 @@ attr_roundtrip(const struct stun_msg *m, uint16_t type)
 		stun_build_init(&b, out, sizeof(out), STUN_METHOD_BINDING,
 		    STUN_CLASS_SUCCESS, m->tid);
 		stun_build_u32(&b, type, u32);
-		if ((n = stun_build_finish(&b)) > 0) {
-			FUZZ_ASSERT(stun_msg_decode(&m2, out, (size_t)n) == 0);
+		if ((n = stun_build_finish(&b)) > 0 &&
+		    attr_redecode(&m2, out, n)) {
 			FUZZ_ASSERT(stun_msg_get_u32(&m2, type, &u32b) == 0);
 			FUZZ_ASSERT(u32 == u32b);
 		}
@@ -60,8 +98,8 @@ attr_roundtrip(const struct stun_msg *m, uint16_t type)
 		stun_build_init(&b, out, sizeof(out), STUN_METHOD_BINDING,
 		    STUN_CLASS_SUCCESS, m->tid);
 		stun_build_u64(&b, type, u64);
-		if ((n = stun_build_finish(&b)) > 0) {
-			FUZZ_ASSERT(stun_msg_decode(&m2, out, (size_t)n) == 0);
+		if ((n = stun_build_finish(&b)) > 0 &&
+		    attr_redecode(&m2, out, n)) {
 			FUZZ_ASSERT(stun_msg_get_u64(&m2, type, &u64b) == 0);
 			FUZZ_ASSERT(u64 == u64b);
 		}
