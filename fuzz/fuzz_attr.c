@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "libstun/stun.h"
+#include "libstun/buf.h"
 #include "fuzz/invariants.h"
 
 /* The header length field holds at most 0xFFFC. */
@@ -40,10 +41,8 @@ attr_fp_lookalike(const uint8_t *out, int n)
 
 	if (n < STUN_HDR_LEN + 8)
 		return (0);
-	hdr = (uint32_t)out[n - 8] << 24 | (uint32_t)out[n - 7] << 16 |
-	    (uint32_t)out[n - 6] << 8 | out[n - 5];
-	got = (uint32_t)out[n - 4] << 24 | (uint32_t)out[n - 3] << 16 |
-	    (uint32_t)out[n - 2] << 8 | out[n - 1];
+	hdr = stun_load32(out + n - 8);
+	got = stun_load32(out + n - 4);
 	for (bits = 0, diff = hdr ^ 0x80280004U; diff != 0; diff &= diff - 1)
 		bits++;
 	return (bits <= 2 &&
