@@ -108,7 +108,10 @@ if grep '"event":"path"' "$LAB_TMP/bob.out" | grep -q '"kind":"direct"'; then
 else
 	fail "no direct path: $(grep '"event":"path"' "$LAB_TMP/bob.out")"
 fi
-# The line was delivered before the file was done.
+# The line was delivered before the file was done.  Alice learns the
+# end from bob's last acknowledgement, which the 10% loss may delay past
+# bob's own file event: wait for hers.
+wait_ev "$LAB_TMP/alice.out" '"event":"file"' 300
 tl=$(sed -n 's/.*"event":"message".*"ms":\([0-9]*\).*/\1/p' \
     "$LAB_TMP/alice.out" | head -n 1)
 tf=$(grep '"event":"file"' "$LAB_TMP/alice.out" |
